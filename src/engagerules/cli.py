@@ -1,0 +1,362 @@
+"""The command line: a thin shell over the Python API.
+
+Every failure a user can cause ends here as one line on stderr and exit status 2 (bad
+usage or unreadable input) or 1 (an invalid configuration, or something missed). A
+traceback is always a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from engagerules.config import validate_file
+from engagerules.engine import evaluate
+from engagerules.errors import ConfigError, EngageRulesError, UsageError
+from engagerules.events import read_events
+from engagerules.model import Force
+from engagerules.periods import local_midnight
+from engagerules.registry import available_forces, find_force, open_force
+from engagerules.results import FAILING, Report, Status
+from engagerules.schedule import schedule
+from engagerules.shapes import due_json, force_json, obligations_json, report_json
+from engagerules.simulate import simulate
+from engagerules.textreport import render_text
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors in the same one-line form as ours."""
+
+    def error(self, message: str) -> Any:
+        self.exit(EXIT_USAGE, f"engagerules: error: {message} (see --help)\n")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        msg = f"{text!r} is not a date (YYYY-MM-DD)"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _instant(text: str) -> str:
+    """Checked for shape here; turned into an instant once the force's zone is known."""
+    try:
+        if len(text) == 10:
+            date.fromisoformat(text)
+        else:
+            datetime.fromisoformat(text)
+    except ValueError:
+        msg = f"{text!r} is not an ISO 8601 date or timestamp"
+        raise argparse.ArgumentTypeError(msg) from None
+    return text
+
+
+def resolve_as_of(text: str | None, force: Force) -> datetime:
+    """`--as-of`: a timestamp (an offset is needed), a date (its local midnight), or now.
+
+    The clock is read here, at the edge, and nowhere inside the engine.
+    """
+    if text is None:
+        return datetime.now(UTC).astimezone(force.zone)
+    if len(text) == 10:
+        return local_midnight(date.fromisoformat(text), force.zone)
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        msg = f"--as-of {text!r} needs an offset (+01:00) or Z"
+        raise UsageError(msg)
+    return moment
+
+
+def _range(args: argparse.Namespace) -> tuple[date, date]:
+    start, end = args.start, args.end
+    if end < start:
+        msg = f"--to {end} is before --from {start}"
+        raise UsageError(msg)
+    return start, end
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        msg = f"{output}: cannot write: {exc.strerror or exc}"
+        raise UsageError(msg) from None
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def _cmd_forces(args: argparse.Namespace) -> int:
+    rows = []
+    for source in available_forces():
+        try:
+            force = open_force(source.name)
+        except EngageRulesError as exc:
+            rows.append({"id": source.name, "origin": source.origin, "error": str(exc)})
+            continue
+        rows.append(force_json(force, source.origin))
+    if args.format == "json":
+        _write(_json(rows), None)
+    else:
+        for row in rows:
+            if "error" in row:
+                _write(f"{row['id']:<10} ({row['origin']}) INVALID: {row['error']}\n", None)
+            else:
+                _write(
+                    f"{row['id']:<10} {row['name']} - {row['obligations']} obligations, "
+                    f"{len(row['units'])} units ({row['origin']})\n",
+                    None,
+                )
+    return EXIT_OK
+
+
+def _cmd_obligations(args: argparse.Namespace) -> int:
+    force = open_force(args.force)
+    if args.format == "json":
+        _write(_json(obligations_json(force.obligations)), None)
+        return EXIT_OK
+    for ob in force.obligations:
+        cadence = str(ob.cadence) if ob.cadence else "-"
+        per = ob.scope.per or "force"
+        extra = " rota" if ob.scope.rota else ""
+        times = f" at {','.join(t.strftime('%H:%M') for t in ob.times)}" if ob.times else ""
+        _write(
+            f"{ob.id}\n  {ob.kind.value}, {cadence}{times}, per {per}{extra}, owner {ob.owner}: "
+            f"{ob.title}\n  source: {ob.source.document} / {ob.source.section}\n",
+            None,
+        )
+    return EXIT_OK
+
+
+def _cmd_schedule(args: argparse.Namespace) -> int:
+    force = open_force(args.force)
+    start, end = _range(args)
+    _check_filters(force, args)
+    found = schedule(force, start, end, role=args.role, scope=args.scope)
+    if args.format == "json":
+        _write(_json([due_json(d) for d in found]), None)
+        return EXIT_OK
+    for due in found:
+        _write(
+            f"{due.window.start:%Y-%m-%d %H:%M} .. {due.window.end:%Y-%m-%d %H:%M}  "
+            f"{due.obligation.id} [{due.scope or 'force-wide'}] ({due.obligation.owner})\n",
+            None,
+        )
+    return EXIT_OK
+
+
+def _check_filters(force: Force, args: argparse.Namespace) -> None:
+    role, scope = getattr(args, "role", None), getattr(args, "scope", None)
+    if role is not None and role not in {r.id for r in force.roles}:
+        roles = ", ".join(r.id for r in force.roles)
+        msg = f"--role {role!r} is not a role of {force.id} ({roles})"
+        raise UsageError(msg)
+    if scope is not None and force.unit(scope) is None:
+        units = ", ".join(u.id for u in force.units)
+        msg = f"--scope {scope!r} is not a unit of {force.id} ({units})"
+        raise UsageError(msg)
+
+
+def run_check(
+    force: Force, files: Sequence[str], start: date, end: date, as_of: datetime
+) -> Report:
+    log = read_events(files, force)
+    return evaluate(force, log, start, end, as_of)
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    force = open_force(args.force)
+    start, end = _range(args)
+    report = run_check(force, args.events, start, end, resolve_as_of(args.as_of, force))
+    renderers: dict[str, Callable[[Report], str]] = {
+        "json": lambda r: _json(report_json(r)),
+        "text": render_text,
+    }
+    _write(renderers[args.format](report), args.output)
+    fail_on = FAILING if args.fail_on is None else frozenset(args.fail_on)
+    return EXIT_FAILED if report.failed(fail_on) else EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if not path.exists():
+        try:
+            path = find_force(args.path).path
+        except EngageRulesError:
+            msg = f"{args.path}: no such file, directory or force"
+            raise UsageError(msg) from None
+    problems = validate_file(path)
+    for problem in problems:
+        sys.stderr.write(f"{problem}\n")
+    if problems:
+        sys.stderr.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found\n")
+        return EXIT_FAILED
+    _write(f"{path}: valid\n", None)
+    return EXIT_OK
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    force = open_force(args.force)
+    start, end = _range(args)
+    try:
+        records = simulate(
+            force, start, end, events=args.events, compliance=args.compliance, seed=args.seed
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    _write(_serialise_records(records, args.output), args.output)
+    if args.output not in (None, "-"):
+        sys.stderr.write(f"wrote {len(records)} events to {args.output}\n")
+    return EXIT_OK
+
+
+def _serialise_records(records: list[dict[str, Any]], output: str | None) -> str:
+    suffix = Path(output).suffix.lower() if output else ".jsonl"
+    if suffix == ".json":
+        return _json(records)
+    if suffix == ".csv":
+        extra = sorted({k for r in records for k in r.get("attrs", {})})
+        columns = ["id", "type", "at", "scope", "role", "person", "refs", *extra]
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+        writer.writeheader()
+        for r in records:
+            row = {k: v for k, v in r.items() if k not in ("attrs", "refs")}
+            row.update(r.get("attrs", {}))
+            if r.get("refs"):
+                row["refs"] = ";".join(r["refs"])
+            writer.writerow(row)
+        return buffer.getvalue()
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    candidates = [s for s in available_forces() if s.origin == "bundled"]
+    name = args.force
+    force = None
+    for source in candidates:
+        if name is not None and source.name != name:
+            continue
+        loaded = open_force(source.name)
+        if loaded.demo is not None:
+            force = loaded
+            break
+    if force is None or force.demo is None:
+        msg = f"no bundled force {'named ' + repr(name) + ' ' if name else ''}offers a demo"
+        raise UsageError(msg)
+    demo = force.demo
+    report = run_check(force, [str(demo.events)], demo.start, demo.end, demo.as_of)
+    intro = (
+        f"engagerules demo: {force.name}'s plan checked against a simulated activity log\n"
+        f"(the same as: engagerules check {force.id} {demo.events} --from {demo.start} "
+        f"--to {demo.end} --as-of {demo.as_of.isoformat()})\n\n"
+    )
+    _write(intro + render_text(report, detail_limit=args.limit), None)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="engagerules",
+        description="Check police community-engagement plans against activity records.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("forces", help="list the forces available")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=_cmd_forces)
+
+    p = sub.add_parser("obligations", help="list a force's obligations")
+    p.add_argument("force", metavar="FORCE")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=_cmd_obligations)
+
+    p = sub.add_parser("schedule", help="list due windows between two dates")
+    _force_and_range(p)
+    p.add_argument("--role", metavar="R")
+    p.add_argument("--scope", metavar="S")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(run=_cmd_schedule)
+
+    p = sub.add_parser("check", help="judge activity events against a force's obligations")
+    p.add_argument("force", metavar="FORCE")
+    p.add_argument("events", metavar="EVENTS", nargs="+")
+    _range_options(p)
+    p.add_argument("--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument(
+        "--fail-on",
+        action="append",
+        choices=[s.value for s in Status if s is not Status.MET],
+        metavar="STATUS",
+        help="statuses that make the exit status 1 (default: missed and breach); repeatable",
+    )
+    p.set_defaults(run=_cmd_check)
+
+    p = sub.add_parser("validate", help="validate a force configuration, listing every problem")
+    p.add_argument("path", metavar="PATH")
+    p.set_defaults(run=_cmd_validate)
+
+    p = sub.add_parser("simulate", help="write a seeded, simulated activity log")
+    _force_and_range(p)
+    p.add_argument("--events", type=int, required=True, metavar="N")
+    p.add_argument("--compliance", type=float, default=0.8)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.set_defaults(run=_cmd_simulate)
+
+    p = sub.add_parser("demo", help="check a bundled sample log against a bundled force")
+    p.add_argument("--force", metavar="FORCE")
+    p.add_argument("--limit", type=int, default=15, help="results shown per status")
+    p.set_defaults(run=_cmd_demo)
+    return parser
+
+
+def _force_and_range(p: argparse.ArgumentParser) -> None:
+    p.add_argument("force", metavar="FORCE")
+    _range_options(p)
+
+
+def _range_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="start", type=_date, required=True, metavar="D")
+    p.add_argument("--to", dest="end", type=_date, required=True, metavar="D")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            sys.stderr.write(f"engagerules: error: {problem}\n")
+        return EXIT_USAGE
+    except EngageRulesError as exc:
+        sys.stderr.write(f"engagerules: error: {exc}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:  # `engagerules check ... | head`
+        return EXIT_OK
+    return code

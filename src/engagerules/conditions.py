@@ -1,0 +1,124 @@
+"""Declarative tests on event attributes, and measuring events against a requirement.
+
+Conditions are data (`{"attr": "policing_purpose", "present": true}`), interpreted here by
+a closed set of operators; nothing from a configuration is ever executed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+from engagerules.events import Event
+from engagerules.model import Condition, Operator, Requirement
+
+__all__ = ["failed_condition", "measure", "number", "truthy"]
+
+_FALSE_WORDS = frozenset({"", "0", "false", "no", "n", "none", "null"})
+
+
+def truthy(value: object) -> bool:
+    """Whether an attribute counts as recorded: CSV gives text, so `"false"` is false."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() not in _FALSE_WORDS
+    if isinstance(value, int | float):
+        return value != 0 and not (isinstance(value, float) and math.isnan(value))
+    return bool(value)
+
+
+def number(value: object) -> float | None:
+    """A finite number from JSON or CSV text, or None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        result = float(value)
+    elif isinstance(value, str):
+        try:
+            result = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return result if math.isfinite(result) else None
+
+
+def _same(a: object, b: object) -> bool:
+    """Equality that lets CSV text match JSON numbers and booleans."""
+    if a == b:
+        return True
+    na, nb = number(a), number(b)
+    if na is not None and nb is not None:
+        return na == nb
+    if isinstance(a, bool) or isinstance(b, bool):
+        return truthy(a) == truthy(b)
+    return isinstance(a, str) and isinstance(b, str) and a.strip().lower() == b.strip().lower()
+
+
+def holds(condition: Condition, event: Event, previous: Event | None = None) -> bool:
+    """Whether `event` satisfies `condition`; `previous` is the event before it in sequence."""
+    value = event.attrs.get(condition.attr)
+    match condition.op:
+        case Operator.PRESENT:
+            return truthy(value)
+        case Operator.ABSENT:
+            return not truthy(value)
+        case Operator.EQUALS:
+            return value is not None and _same(value, condition.value)
+        case Operator.NOT_EQUALS:
+            return value is None or not _same(value, condition.value)
+        case Operator.IN:
+            options = condition.value if isinstance(condition.value, list) else []
+            return value is not None and any(_same(value, o) for o in options)
+        case Operator.NOT_IN:
+            options = condition.value if isinstance(condition.value, list) else []
+            return value is None or not any(_same(value, o) for o in options)
+        case Operator.MIN | Operator.MAX:
+            found, bound = number(value), number(condition.value)
+            if found is None or bound is None:
+                return False
+            return found >= bound if condition.op is Operator.MIN else found <= bound
+        case Operator.DIFFERS_FROM_PREVIOUS:
+            if previous is None:
+                return True
+            before = previous.attrs.get(condition.attr)
+            return value is None or before is None or not _same(value, before)
+    return False  # pragma: no cover - the enum is closed
+
+
+def failed_condition(
+    conditions: Iterable[Condition], event: Event, previous: Event | None = None
+) -> Condition | None:
+    """The first condition `event` fails, or None if it meets them all."""
+    return next((c for c in conditions if not holds(c, event, previous)), None)
+
+
+def qualifies(requirement: Requirement, event: Event) -> bool:
+    """Whether `event` may count towards `requirement` (type, role, conditions)."""
+    if event.type not in requirement.types:
+        return False
+    if requirement.roles and event.role not in requirement.roles:
+        return False
+    return failed_condition(requirement.where, event) is None
+
+
+def measure(requirement: Requirement, events: Sequence[Event]) -> float:
+    """How much of the requirement `events` (already qualified) provide.
+
+    A count of events by default; the total of the `sum` attribute (text numbers from CSV
+    included, anything else ignored); or the number of distinct `distinct` values.
+    """
+    if requirement.sum is not None:
+        key = requirement.sum
+        return sum(n for e in events if (n := number(e.attrs.get(key))) is not None)
+    if requirement.distinct is not None:
+        key = requirement.distinct
+        return len(
+            {
+                str(v).strip().lower()
+                for e in events
+                if (v := e.attrs.get(key)) is not None and str(v).strip()
+            }
+        )
+    return len(events)

@@ -1,0 +1,550 @@
+"""Loading a force configuration: JSON in, a validated `Force` out, or every problem found.
+
+Validation runs in two passes that both always run: the JSON Schema (shape) and the
+semantic checks the schema cannot express (an event type that is not in the vocabulary,
+a duplicate id, a cadence that is not a cycle). Each problem names the file and the JSON
+path, so `engagerules validate` can list them all at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime, time
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil import rrule
+from jsonschema import Draft202012Validator
+
+from engagerules.durations import Duration, parse_duration
+from engagerules.errors import ConfigError, Problem
+from engagerules.model import (
+    Citation,
+    Condition,
+    Demo,
+    Document,
+    EventType,
+    Force,
+    Kind,
+    Obligation,
+    Operator,
+    Requirement,
+    Role,
+    Scope,
+    Target,
+    Trigger,
+    Unit,
+)
+
+__all__ = ["CONFIG_FILE", "load_force", "schema", "validate_file"]
+
+#: The file name of a force's configuration inside its directory.
+CONFIG_FILE = "force.json"
+
+_DEFAULT_SLOT = Duration(hours=1)
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema of a force configuration, as shipped in the package."""
+    text = resources.files("engagerules").joinpath("schema/force.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def config_path(path: Path) -> Path:
+    """Accept a force directory or its `force.json` and return the file."""
+    return path / CONFIG_FILE if path.is_dir() else path
+
+
+def validate_file(path: Path) -> list[Problem]:
+    """Every problem in the configuration at `path` (a directory or file); empty if valid."""
+    file = config_path(path)
+    try:
+        raw = _read_json(file)
+    except ConfigError as exc:
+        return list(exc.problems)
+    return _problems(raw, file)
+
+
+def load_force(path: Path) -> Force:
+    """Load and validate the force at `path`, raising `ConfigError` with every problem."""
+    file = config_path(path)
+    raw = _read_json(file)
+    problems = _problems(raw, file)
+    if problems:
+        raise ConfigError(problems)
+    return _build_force(raw, file)
+
+
+def _read_json(file: Path) -> Any:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(str(file), "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"{file}:{exc.lineno}:{exc.colno}"
+        raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
+
+
+def _problems(raw: Any, file: Path) -> list[Problem]:
+    validator = Draft202012Validator(schema())
+    found = [
+        Problem(f"{file}: {error.json_path}", _schema_message(error))
+        for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
+    ]
+    if isinstance(raw, dict):
+        found.extend(Problem(f"{file}: {path}", message) for path, message in _semantic(raw, file))
+    return found
+
+
+def _schema_message(error: Any) -> str:
+    """jsonschema's message, shortened where it would quote a whole obligation."""
+    if error.validator == "additionalProperties":
+        return str(error.message)
+    if error.validator in {"required", "not", "minProperties", "maxProperties"}:
+        instance = error.instance
+        keys = ", ".join(sorted(instance)) if isinstance(instance, dict) else ""
+        if error.validator == "required":
+            return str(error.message).split(" is a required")[0] + " is required"
+        if error.validator == "not":
+            return "give either 'sum' or 'distinct', not both"
+        return f"a condition needs 'attr' and exactly one operator (has: {keys})"
+    message = str(error.message)
+    return message if len(message) < 200 else message[:197] + "..."
+
+
+# ---------------------------------------------------------------------------- semantics
+
+
+def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
+    """What the schema cannot say: cross-references, uniqueness, durations, dates."""
+    zone_name = raw.get("timezone")
+    if isinstance(zone_name, str):
+        try:
+            ZoneInfo(zone_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            yield "$.timezone", f"{zone_name!r} is not an IANA time zone such as Europe/London"
+
+    units = _items(raw, "units")
+    roles = _items(raw, "roles")
+    types = _items(raw, "event_types")
+    documents = _items(raw, "documents")
+    yield from _duplicates(units, "units")
+    yield from _duplicates(roles, "roles")
+    yield from _duplicates(types, "event_types")
+    yield from _duplicates(documents, "documents")
+
+    unit_ids = {u["id"]: u for _, u in units}
+    yield from _unit_nesting(units, unit_ids)
+    ctx = _Context(
+        units=unit_ids,
+        kinds={u.get("kind") for u in unit_ids.values()},
+        roles={r["id"] for _, r in roles},
+        types={t["id"] for _, t in types},
+        documents={d["id"]: d for _, d in documents},
+    )
+    obligations = _items(raw, "obligations")
+    for index, ob in obligations:
+        yield from _obligation(ob, f"$.obligations[{index}]", ctx)
+    yield from _versions(obligations)
+
+    demo = raw.get("demo")
+    if isinstance(demo, dict):
+        yield from _demo(demo, file)
+    published = raw.get("published")
+    if isinstance(published, str) and _datetime(published) is None:
+        yield "$.published", f"{published!r} is not an ISO 8601 timestamp with offset"
+
+
+class _Context:
+    def __init__(
+        self,
+        units: dict[str, Any],
+        kinds: set[Any],
+        roles: set[str],
+        types: set[str],
+        documents: dict[str, Any],
+    ) -> None:
+        self.units = units
+        self.kinds = kinds
+        self.roles = roles
+        self.types = types
+        self.documents = documents
+
+
+def _items(raw: Mapping[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
+    """The well-formed entries (objects with a string id) of a top-level list."""
+    value = raw.get(key)
+    if not isinstance(value, list):
+        return []
+    return [
+        (i, item)
+        for i, item in enumerate(value)
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    ]
+
+
+def _duplicates(items: list[tuple[int, dict[str, Any]]], key: str) -> Iterator[tuple[str, str]]:
+    seen: dict[str, int] = {}
+    for index, item in items:
+        ident = item["id"]
+        if ident in seen:
+            yield f"$.{key}[{index}].id", f"duplicate id {ident!r} (first at $.{key}[{seen[ident]}])"
+        else:
+            seen[ident] = index
+
+
+def _unit_nesting(
+    units: list[tuple[int, dict[str, Any]]], by_id: dict[str, Any]
+) -> Iterator[tuple[str, str]]:
+    for index, unit in units:
+        parent = unit.get("within")
+        if parent is None:
+            continue
+        if parent not in by_id:
+            yield f"$.units[{index}].within", f"unknown unit {parent!r}{_hint(parent, by_id)}"
+            continue
+        seen = {unit["id"]}
+        while parent is not None and parent in by_id:
+            if parent in seen:
+                yield f"$.units[{index}].within", f"units enclose each other in a loop via {parent!r}"
+                break
+            seen.add(parent)
+            parent = by_id[parent].get("within")
+
+
+def _hint(name: str, known: Mapping[str, Any] | set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
+    kind = ob.get("kind")
+    owner = ob.get("owner")
+    if isinstance(owner, str) and owner not in ctx.roles:
+        yield f"{at}.owner", f"unknown role {owner!r}{_hint(owner, ctx.roles)}"
+
+    cadence = _duration_at(ob, "cadence")
+    if isinstance(cadence, str):
+        yield f"{at}.cadence", cadence
+    elif cadence is not None:
+        yield from _cadence(cadence, ob, at)
+    if kind in {"triggered", "target"} and "cadence" in ob:
+        yield f"{at}.cadence", f"a {kind} obligation has no cadence"
+    if ob.get("times") and "cadence" not in ob:
+        yield f"{at}.times", "times of day need a cadence (e.g. P1D for a daily briefing)"
+    if "slot" in ob and not ob.get("times"):
+        yield f"{at}.slot", "a slot only applies to an obligation with times"
+    slot = _duration_at(ob, "slot")
+    if isinstance(slot, str):
+        yield f"{at}.slot", slot
+
+    yield from _scope(ob, at, ctx)
+    evidence = ob.get("evidence")
+    if isinstance(evidence, list):
+        for i, req in enumerate(evidence):
+            if isinstance(req, dict):
+                yield from _requirement(req, f"{at}.evidence[{i}]", ctx)
+
+    for key, allowed in (
+        ("trigger", "triggered"),
+        ("require", "constraint"),
+        ("target", "target"),
+        ("clears", "coverage"),
+    ):
+        if key in ob and kind != allowed:
+            yield f"{at}.{key}", f"'{key}' belongs to {allowed} obligations, not {kind}"
+
+    trigger = ob.get("trigger")
+    if isinstance(trigger, dict):
+        yield from _types(trigger.get("types"), f"{at}.trigger.types", ctx)
+        within = _duration_at(trigger, "within")
+        if isinstance(within, str):
+            yield f"{at}.trigger.within", within
+        elif within is not None and within.is_zero:
+            yield f"{at}.trigger.within", "a deadline of zero leaves no time for follow-up"
+    yield from _types(ob.get("clears"), f"{at}.clears", ctx)
+
+    target = ob.get("target")
+    if isinstance(target, dict):
+        for key in ("by", "start"):
+            if key in target and _date(target[key]) is None:
+                yield f"{at}.target.{key}", f"{target[key]!r} is not a date (YYYY-MM-DD)"
+
+    effective = ob.get("effective")
+    if isinstance(effective, dict):
+        start, until = _date(effective.get("from")), _date(effective.get("until"))
+        for key in ("from", "until"):
+            if key in effective and _date(effective[key]) is None:
+                yield f"{at}.effective.{key}", f"{effective[key]!r} is not a date (YYYY-MM-DD)"
+        if start and until and until < start:
+            yield f"{at}.effective", f"'until' {until} is before 'from' {start}"
+
+    source = ob.get("source")
+    if isinstance(source, dict) and isinstance(source.get("document"), str):
+        document = ctx.documents.get(source["document"])
+        if document is None:
+            name = source["document"]
+            yield (
+                f"{at}.source.document",
+                f"{name!r} is not among the force's documents{_hint(name, ctx.documents)}",
+            )
+        else:
+            sections = document.get("sections")
+            section = source.get("section")
+            if isinstance(sections, list) and section not in sections:
+                yield (
+                    f"{at}.source.section",
+                    f"{section!r} is not a section of {source['document']}{_hint(str(section), set(sections))}",
+                )
+
+
+def _cadence(cadence: Duration, ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
+    rec = cadence.recurrence()
+    if rec is None:
+        yield (
+            f"{at}.cadence",
+            f"{cadence} is not a cycle: use a whole number of one unit (P1D, P2W, P6W, P4M, P1Y)",
+        )
+        return
+    freq, interval = rec
+    anchor_text = ob.get("anchor")
+    anchor = _date(anchor_text) if anchor_text is not None else None
+    if anchor_text is not None and anchor is None:
+        yield f"{at}.anchor", f"{anchor_text!r} is not a date (YYYY-MM-DD)"
+    if anchor is None and anchor_text is None and interval > 1 and freq in (rrule.DAILY, rrule.WEEKLY):
+        yield f"{at}.anchor", f"a {cadence} cycle needs an anchor: the date one of its periods starts"
+    if anchor is not None and freq in (rrule.MONTHLY, rrule.YEARLY) and anchor.day > 28:
+        yield f"{at}.anchor", f"{anchor} cannot start a monthly cycle: use a day from 1 to 28"
+
+
+def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
+    scope = ob.get("scope")
+    if not isinstance(scope, dict):
+        return
+    per = scope.get("per")
+    if per is not None and per != "person" and per not in ctx.kinds:
+        kinds = {str(k) for k in ctx.kinds} | {"person"}
+        yield f"{at}.scope.per", f"no units of kind {per!r}{_hint(str(per), kinds)}"
+    for i, unit in enumerate(scope.get("units") or []):
+        found = ctx.units.get(unit)
+        if found is None:
+            yield f"{at}.scope.units[{i}]", f"unknown unit {unit!r}{_hint(unit, ctx.units)}"
+        elif per is not None and found.get("kind") != per:
+            yield f"{at}.scope.units[{i}]", f"{unit!r} is a {found.get('kind')}, not a {per}"
+    if scope.get("units") and per is None:
+        yield f"{at}.scope.units", "listing units needs 'per' to say their kind"
+    if scope.get("rota"):
+        if per is None or per == "person":
+            yield f"{at}.scope.rota", "a rota moves through units: set 'per' to a unit kind"
+        if ob.get("kind") != "recurring":
+            yield f"{at}.scope.rota", "only recurring obligations can rotate"
+
+
+def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
+    yield from _types(req.get("types"), f"{at}.types", ctx)
+    for i, role in enumerate(req.get("roles") or []):
+        if role not in ctx.roles:
+            yield f"{at}.roles[{i}]", f"unknown role {role!r}{_hint(role, ctx.roles)}"
+    owner = req.get("owner")
+    if isinstance(owner, str) and owner not in ctx.roles:
+        yield f"{at}.owner", f"unknown role {owner!r}{_hint(owner, ctx.roles)}"
+
+
+def _types(value: Any, at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
+    if not isinstance(value, list):
+        return
+    for i, name in enumerate(value):
+        if isinstance(name, str) and name not in ctx.types:
+            yield f"{at}[{i}]", f"unknown event type {name!r}{_hint(name, ctx.types)}"
+
+
+def _versions(obligations: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
+    """The same id may appear more than once only as versions with disjoint dates."""
+    counts = Counter(ob["id"] for _, ob in obligations)
+    by_id: dict[str, list[tuple[int, date, date]]] = {}
+    for index, ob in obligations:
+        if counts[ob["id"]] < 2:
+            continue
+        effective = ob.get("effective") if isinstance(ob.get("effective"), dict) else {}
+        start = _date(effective.get("from")) or date.min
+        until = _date(effective.get("until")) or date.max
+        for other, o_start, o_until in by_id.get(ob["id"], []):
+            if start <= o_until and o_start <= until:
+                yield (
+                    f"$.obligations[{index}].id",
+                    f"duplicate id {ob['id']!r}: versions must have non-overlapping 'effective' "
+                    f"dates, but this one overlaps $.obligations[{other}]",
+                )
+        by_id.setdefault(ob["id"], []).append((index, start, until))
+
+
+def _demo(demo: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
+    events = demo.get("events")
+    if isinstance(events, str) and not (file.parent / events).is_file():
+        yield "$.demo.events", f"sample log {events!r} not found beside {file.name}"
+    start, end = _date(demo.get("from")), _date(demo.get("to"))
+    if start and end and end < start:
+        yield "$.demo.to", f"{end} is before 'from' {start}"
+    if isinstance(demo.get("as_of"), str) and _datetime(demo["as_of"]) is None:
+        yield "$.demo.as_of", f"{demo['as_of']!r} is not an ISO 8601 timestamp with offset"
+
+
+def _duration_at(obj: Mapping[str, Any], key: str) -> Duration | str | None:
+    """The parsed duration, an error message, or None when absent or not a string."""
+    value = obj.get(key)
+    if not isinstance(value, str):
+        return None
+    try:
+        duration = parse_duration(value)
+    except ValueError as exc:
+        return str(exc)
+    return duration
+
+
+def _date(value: Any) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _datetime(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+# ---------------------------------------------------------------------------- building
+
+
+def _build_force(raw: dict[str, Any], file: Path) -> Force:
+    """Turn validated JSON into frozen values; only called when there are no problems."""
+    units = tuple(
+        Unit(id=u["id"], name=u["name"], kind=u["kind"], within=u.get("within"))
+        for u in raw["units"]
+    )
+    demo = raw.get("demo")
+    published = raw.get("published")
+    return Force(
+        id=raw["id"],
+        name=raw["name"],
+        description=raw.get("description", ""),
+        zone=ZoneInfo(raw["timezone"]),
+        units=units,
+        roles=tuple(Role(id=r["id"], title=r["title"]) for r in raw["roles"]),
+        event_types=tuple(
+            EventType(id=t["id"], title=t["title"], attrs=dict(t.get("attrs", {})))
+            for t in raw["event_types"]
+        ),
+        documents=tuple(
+            Document(id=d["id"], title=d["title"], date=d.get("date")) for d in raw["documents"]
+        ),
+        obligations=tuple(_build_obligation(ob, units) for ob in raw["obligations"]),
+        root=file.parent,
+        published=_datetime(published) if isinstance(published, str) else None,
+        demo=None
+        if demo is None
+        else Demo(
+            events=file.parent / demo["events"],
+            start=date.fromisoformat(demo["from"]),
+            end=date.fromisoformat(demo["to"]),
+            as_of=_must_datetime(demo["as_of"]),
+        ),
+    )
+
+
+def _must_datetime(value: str) -> datetime:
+    parsed = _datetime(value)
+    if parsed is None:  # pragma: no cover - rejected by validation first
+        msg = f"{value!r} is not an ISO 8601 timestamp with offset"
+        raise ValueError(msg)
+    return parsed
+
+
+def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
+    scope_raw = ob.get("scope", {})
+    per = scope_raw.get("per")
+    listed = tuple(scope_raw.get("units", ()))
+    if per is not None and per != "person" and not listed:
+        listed = tuple(u.id for u in units if u.kind == per)
+    effective = ob.get("effective", {})
+    trigger = ob.get("trigger")
+    target = ob.get("target")
+    times = tuple(time.fromisoformat(t) for t in ob.get("times", ()))
+    return Obligation(
+        id=ob["id"],
+        title=ob["title"],
+        description=ob.get("description", ""),
+        kind=Kind(ob["kind"]),
+        owner=ob["owner"],
+        source=Citation(**ob["source"]),
+        cadence=parse_duration(ob["cadence"]) if "cadence" in ob else None,
+        anchor=date.fromisoformat(ob["anchor"]) if "anchor" in ob else None,
+        times=times,
+        slot=parse_duration(ob["slot"]) if "slot" in ob else (_DEFAULT_SLOT if times else None),
+        scope=Scope(per=per, units=listed, rota=bool(scope_raw.get("rota", False))),
+        evidence=tuple(_build_requirement(r) for r in ob.get("evidence", ())),
+        trigger=None
+        if trigger is None
+        else Trigger(
+            types=tuple(trigger["types"]),
+            within=parse_duration(trigger["within"]),
+            where=_build_conditions(trigger.get("where", ())),
+            match=trigger.get("match", "refs_or_scope"),
+        ),
+        require=_build_conditions(ob.get("require", ())),
+        clears=tuple(ob.get("clears", ())),
+        target=None
+        if target is None
+        else Target(
+            attr=target["attr"],
+            value=target["value"],
+            by=date.fromisoformat(target["by"]),
+            combine=target.get("combine", "latest"),
+            group=target.get("group"),
+            baseline=target.get("baseline"),
+            start=date.fromisoformat(target["start"]) if "start" in target else None,
+        ),
+        effective_from=date.fromisoformat(effective["from"]) if "from" in effective else None,
+        effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
+        reason=ob.get("reason"),
+        tags=tuple(ob.get("tags", ())),
+    )
+
+
+def _build_requirement(req: dict[str, Any]) -> Requirement:
+    return Requirement(
+        types=tuple(req["types"]),
+        min=req.get("min", 1),
+        sum=req.get("sum"),
+        distinct=req.get("distinct"),
+        roles=tuple(req.get("roles", ())),
+        where=_build_conditions(req.get("where", ())),
+        title=req.get("title"),
+        owner=req.get("owner"),
+    )
+
+
+def _build_conditions(raw: Sequence[dict[str, Any]]) -> tuple[Condition, ...]:
+    built = []
+    for cond in raw:
+        (op_name, value), *_ = ((k, v) for k, v in cond.items() if k != "attr")
+        built.append(Condition(attr=cond["attr"], op=Operator(op_name), value=value))
+    return tuple(built)

@@ -1,0 +1,109 @@
+"""ISO 8601 durations, kept as calendar units rather than seconds.
+
+A month is not 30 days and a day is not 24 hours across a clock change, so a duration is
+stored as the units it was written in and applied with `relativedelta` to local wall-clock
+times. Only the subset plans use is accepted: years, months, weeks, days, hours, minutes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import attrs
+from dateutil import rrule
+from dateutil.relativedelta import relativedelta
+
+__all__ = ["Duration", "parse_duration"]
+
+_PATTERN = re.compile(
+    r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?)?$"
+)
+
+#: The JSON Schema pattern for durations; the same grammar as `parse_duration`.
+DURATION_PATTERN = _PATTERN.pattern
+
+
+@attrs.frozen
+class Duration:
+    """A duration as written (`P6W`, `P4M`, `PT1H`), applied in wall-clock units."""
+
+    years: int = 0
+    months: int = 0
+    weeks: int = 0
+    days: int = 0
+    hours: int = 0
+    minutes: int = 0
+
+    @property
+    def delta(self) -> relativedelta:
+        return relativedelta(
+            years=self.years,
+            months=self.months,
+            weeks=self.weeks,
+            days=self.days,
+            hours=self.hours,
+            minutes=self.minutes,
+        )
+
+    @property
+    def is_zero(self) -> bool:
+        return not any(attrs.astuple(self))
+
+    def recurrence(self) -> tuple[int, int] | None:
+        """The `(rrule frequency, interval)` this duration repeats at, if it is a cadence.
+
+        A cadence must be a whole number of one calendar unit (`P6W`, `P4M`); mixtures such
+        as `P1M2D` have no recurrence rule and return None.
+        """
+        units = [
+            (rrule.YEARLY, self.years),
+            (rrule.MONTHLY, self.months),
+            (rrule.WEEKLY, self.weeks),
+            (rrule.DAILY, self.days),
+        ]
+        used = [(freq, n) for freq, n in units if n]
+        if len(used) != 1 or self.hours or self.minutes:
+            return None
+        return used[0]
+
+    def after(self, moment: datetime) -> datetime:
+        """The instant this long after the aware `moment`, in the same zone.
+
+        Calendar parts move the wall clock (a day after 10:00 is 10:00 the next day, even
+        across a clock change); hours and minutes are elapsed time, as a deadline of PT48H
+        means to the people who set it.
+        """
+        zone = moment.tzinfo
+        calendar = relativedelta(
+            years=self.years, months=self.months, weeks=self.weeks, days=self.days
+        )
+        wall = moment + calendar
+        elapsed = timedelta(hours=self.hours, minutes=self.minutes)
+        return (wall.astimezone(UTC) + elapsed).astimezone(zone)
+
+    def __str__(self) -> str:
+        date_part = "".join(
+            f"{n}{unit}"
+            for n, unit in (
+                (self.years, "Y"),
+                (self.months, "M"),
+                (self.weeks, "W"),
+                (self.days, "D"),
+            )
+            if n
+        )
+        time_part = "".join(f"{n}{unit}" for n, unit in ((self.hours, "H"), (self.minutes, "M")) if n)
+        if not date_part and not time_part:
+            return "PT0M"
+        return "P" + date_part + (f"T{time_part}" if time_part else "")
+
+
+def parse_duration(text: str) -> Duration:
+    """Parse an ISO 8601 duration, raising ValueError that quotes the bad text."""
+    match = _PATTERN.match(text)
+    if match is None:
+        msg = f"{text!r} is not an ISO 8601 duration such as P1W, P6W, P4M or PT1H"
+        raise ValueError(msg)
+    return Duration(**{k: int(v) for k, v in match.groupdict().items() if v})

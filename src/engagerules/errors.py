@@ -1,0 +1,59 @@
+"""One exception hierarchy, so callers can catch everything engagerules raises at once.
+
+Every message names where the problem is (a file, a line, a JSON path) and what is wrong,
+because the command line prints them as they are, one per line, and a person has to act on
+them without reading a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+__all__ = [
+    "ConfigError",
+    "EngageRulesError",
+    "EventError",
+    "Problem",
+    "UnknownForceError",
+    "UsageError",
+]
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with an input, located precisely enough to fix it."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class EngageRulesError(Exception):
+    """The root of every error engagerules raises on purpose."""
+
+
+class UsageError(EngageRulesError):
+    """The caller asked for something that cannot be done (bad dates, unknown obligation)."""
+
+
+class UnknownForceError(EngageRulesError):
+    """No bundled force, installed plugin or directory answers to the name given."""
+
+
+class EventError(EngageRulesError):
+    """An events file cannot be read at all (missing, not JSON, not CSV)."""
+
+
+class ConfigError(EngageRulesError):
+    """A force configuration is invalid; carries every problem found, not only the first."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        head = str(self.problems[0]) if self.problems else "invalid configuration"
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        super().__init__(head + more)

@@ -1,0 +1,382 @@
+"""Activity events: reading JSON Lines, JSON and CSV exports, and indexing them for the engine.
+
+Every record read ends up somewhere: as an `Event`, or as a `Rejection` naming its file,
+line and reason. `EventLog.read` is the count of records seen, so a report can show
+read = matched + unmatched + rejected and nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, time, tzinfo
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from engagerules.errors import EventError
+from engagerules.model import Force
+from engagerules.periods import Window, localize
+
+__all__ = [
+    "Event",
+    "EventIndex",
+    "EventLog",
+    "Rejection",
+    "parse_events",
+    "read_events",
+]
+
+_FIELDS = ("id", "type", "at", "scope", "role", "person", "attrs", "refs")
+_FORMATS = (".jsonl", ".ndjson", ".json", ".csv")
+_EXTRA = "\x00extra"  # restkey for CSV rows longer than the header
+
+
+@attrs.frozen
+class Event:
+    """One thing that was done, at an aware instant in the force's zone."""
+
+    id: str
+    type: str
+    at: datetime
+    scope: str | None = None
+    role: str | None = None
+    person: str | None = None
+    attrs: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=lambda m: MappingProxyType(dict(m)), eq=False, repr=False
+    )
+    refs: tuple[str, ...] = ()
+    all_day: bool = False
+    file: str = ""
+    line: int = 0
+
+
+@attrs.frozen
+class Rejection:
+    """A record that broke the event rules, located by file and line."""
+
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+@attrs.frozen
+class EventLog:
+    """What reading gave: the valid events, the rejections, and how many records were read."""
+
+    events: tuple[Event, ...]
+    rejections: tuple[Rejection, ...]
+
+    @property
+    def read(self) -> int:
+        return len(self.events) + len(self.rejections)
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def read_events(paths: Iterable[Path | str], force: Force) -> EventLog:
+    """Read every file (by extension: .jsonl, .json or .csv; `-` is JSON Lines on stdin).
+
+    Raises `EventError` only when a file cannot be read at all; bad records become
+    rejections and reading goes on.
+    """
+    records: list[tuple[str, int, Any]] = []
+    for path in paths:
+        records.extend(_records(Path(path) if str(path) != "-" else None))
+    return parse_events(records, force)
+
+
+def parse_events(records: Iterable[tuple[str, int, Any]], force: Force) -> EventLog:
+    """Turn `(file, line, raw record)` triples into events and rejections.
+
+    Checks what needs the force (the type is in its vocabulary, the scope is one of its
+    units) and that ids are unique across all inputs; the first use of an id wins.
+    """
+    types = {t.id for t in force.event_types}
+    units = {u.id for u in force.units}
+    events: list[Event] = []
+    rejections: list[Rejection] = []
+    seen: dict[str, str] = {}
+    for file, line, raw in records:
+        try:
+            event = _event(raw, file, line, force.zone)
+            _check_vocabulary(event, types, units)
+            if event.id in seen:
+                msg = f"id: {event.id!r} is used twice (first at {seen[event.id]})"
+                raise _RecordError(msg)
+        except _RecordError as exc:
+            rejections.append(Rejection(file, line, str(exc)))
+            continue
+        seen[event.id] = f"{file}:{line}"
+        events.append(event)
+    return EventLog(tuple(events), tuple(rejections))
+
+
+class _RecordError(Exception):
+    pass
+
+
+def _records(path: Path | None) -> Iterator[tuple[str, int, Any]]:
+    if path is None:
+        yield from _jsonl("<stdin>", sys.stdin.read())
+        return
+    suffix = path.suffix.lower()
+    if suffix not in _FORMATS:
+        msg = f"{path}: unknown events format {suffix or '(none)'!r}: use .jsonl, .json or .csv"
+        raise EventError(msg)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise EventError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EventError(f"{path}: cannot be read: {exc}") from None
+    name = str(path)
+    if suffix == ".csv":
+        yield from _csv(name, text)
+    elif suffix == ".json":
+        yield from _json_array(name, text)
+    else:
+        yield from _jsonl(name, text)
+
+
+def _jsonl(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield name, number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield name, number, _Unparsed(f"not valid JSON: {exc.msg} (column {exc.colno})")
+
+
+def _json_array(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
+    """Each element of a top-level array, with the line it starts on."""
+    decoder = json.JSONDecoder()
+    pos = _skip_space(text, 0)
+    if not text.startswith("[", pos):
+        raise EventError(f"{name}:{_line_of(text, pos)}: expected a JSON array of events")
+    pos = _skip_space(text, pos + 1)
+    if text.startswith("]", pos):
+        return
+    while True:
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise EventError(f"{name}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+        yield name, _line_of(text, pos), value
+        pos = _skip_space(text, end)
+        if text.startswith(",", pos):
+            pos = _skip_space(text, pos + 1)
+        elif text.startswith("]", pos):
+            if text[pos + 1 :].strip():
+                raise EventError(f"{name}:{_line_of(text, pos + 1)}: text after the array")
+            return
+        else:
+            raise EventError(f"{name}:{_line_of(text, pos)}: expected ',' or ']' in the array")
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _line_of(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _csv(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""), restkey=_EXTRA)
+    if reader.fieldnames is None:
+        return
+    header = [h.strip() for h in reader.fieldnames]
+    blanks = [i + 1 for i, h in enumerate(header) if not h]
+    if blanks:
+        raise EventError(f"{name}:1: column {blanks[0]} of the header has no name")
+    reader.fieldnames = header
+    start = 1
+    for row in reader:
+        line = start + 1
+        start = reader.line_num
+        extra = row.pop(_EXTRA, None)
+        if extra is not None:
+            fields = len(header) + len(extra)
+            yield name, line, _Unparsed(f"has {fields} fields but the header has {len(header)}")
+            continue
+        if not any((v or "").strip() for v in row.values()):
+            continue
+        yield name, line, _from_csv_row(row)
+
+
+def _from_csv_row(row: Mapping[str, str | None]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    extras: dict[str, Any] = {}
+    for key, value in row.items():
+        if value is None or value == "":
+            continue
+        if key == "refs":
+            record["refs"] = [r.strip() for r in value.split(";") if r.strip()]
+        elif key == "attrs":
+            try:
+                parsed = json.loads(value)
+            except json.JSONDecodeError:
+                parsed = None
+            if not isinstance(parsed, dict):
+                return {"\x00error": "attrs: a CSV 'attrs' cell must hold a JSON object"}
+            extras.update(parsed)
+        elif key in _FIELDS:
+            record[key] = value
+        else:
+            extras[key] = value
+    if extras:
+        record["attrs"] = extras
+    return record
+
+
+@attrs.frozen
+class _Unparsed:
+    reason: str
+
+
+def _event(raw: Any, file: str, line: int, zone: tzinfo) -> Event:
+    if isinstance(raw, _Unparsed):
+        raise _RecordError(raw.reason)
+    if not isinstance(raw, dict):
+        raise _RecordError(f"a record must be an object, not {type(raw).__name__}")
+    if "\x00error" in raw:
+        raise _RecordError(raw["\x00error"])
+    missing = [key for key in ("id", "type", "at") if raw.get(key) in (None, "")]
+    if missing:
+        raise _RecordError(f"{', '.join(missing)}: required")
+    ident = _text(raw, "id")
+    kind = _text(raw, "type")
+    at, all_day = _timestamp(raw["at"], zone)
+    attributes = raw.get("attrs", {})
+    if not isinstance(attributes, dict):
+        raise _RecordError("attrs: must be an object")
+    unknown = {k: v for k, v in raw.items() if k not in _FIELDS}
+    clash = sorted(set(unknown) & set(attributes))
+    if clash:
+        raise _RecordError(f"{clash[0]}: given both as a field and in attrs")
+    refs = raw.get("refs", [])
+    if isinstance(refs, str):
+        refs = [r.strip() for r in refs.split(";") if r.strip()]
+    if not isinstance(refs, list) or not all(isinstance(r, str | int) for r in refs):
+        raise _RecordError("refs: must be a list of event ids")
+    return Event(
+        id=ident,
+        type=kind,
+        at=at,
+        scope=_optional_text(raw, "scope"),
+        role=_optional_text(raw, "role"),
+        person=_optional_text(raw, "person"),
+        attrs={**attributes, **unknown},
+        refs=tuple(str(r) for r in refs),
+        all_day=all_day,
+        file=file,
+        line=line,
+    )
+
+
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    value = raw[key]
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise _RecordError(f"{key}: must be a string, not {json.dumps(value)}")
+    return str(value).strip()
+
+
+def _optional_text(raw: Mapping[str, Any], key: str) -> str | None:
+    if raw.get(key) in (None, ""):
+        return None
+    return _text(raw, key)
+
+
+def _timestamp(value: Any, zone: tzinfo) -> tuple[datetime, bool]:
+    """An aware instant in `zone`; a bare date is the start of that local day, all day."""
+    if not isinstance(value, str):
+        raise _RecordError(f"at: {json.dumps(value)} is not an ISO 8601 timestamp")
+    text = value.strip()
+    if len(text) == 10:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise _RecordError(f"at: {value!r} is not an ISO 8601 date") from None
+        return localize(datetime.combine(day, time(0)), zone), True
+    try:
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise _RecordError(f"at: {value!r} is not an ISO 8601 timestamp") from None
+    if moment.tzinfo is None:
+        raise _RecordError(f"at: {value!r} has no offset: add one (+01:00) or Z")
+    return moment.astimezone(zone), False
+
+
+def _check_vocabulary(event: Event, types: set[str], units: set[str]) -> None:
+    import difflib
+
+    if event.type not in types:
+        close = difflib.get_close_matches(event.type, list(types), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise _RecordError(f"type: {event.type!r} is not in the force's vocabulary{hint}")
+    if event.scope is not None and event.scope not in units:
+        close = difflib.get_close_matches(event.scope, list(units), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise _RecordError(f"scope: {event.scope!r} is not a unit of this force{hint}")
+
+
+# ---------------------------------------------------------------------------- indexing
+
+
+class EventIndex:
+    """Events by type and unit, sorted by time, so a window lookup is a binary search.
+
+    An event is filed under its own unit, every unit that encloses it, and force-wide
+    (`None`), so per-unit and force-wide duties read the same index. Building is linear
+    in events; each lookup is logarithmic plus what it returns.
+    """
+
+    def __init__(self, events: Sequence[Event], force: Force) -> None:
+        buckets: dict[tuple[str, str | None], list[Event]] = {}
+        for event in events:
+            keys: list[str | None] = [None]
+            if event.scope is not None:
+                keys.extend(force.ancestry(event.scope))
+            for unit in keys:
+                buckets.setdefault((event.type, unit), []).append(event)
+        self._events = {key: sorted(found, key=_when) for key, found in buckets.items()}
+        self._times = {key: [e.at for e in found] for key, found in self._events.items()}
+        self.by_id: dict[str, Event] = {e.id: e for e in events}
+
+    def between(self, types: Iterable[str], unit: str | None, window: Window) -> list[Event]:
+        """Events of any of `types` in `unit` (or anywhere, for None) inside `window`."""
+        found: list[Event] = []
+        for kind in types:
+            key = (kind, unit)
+            times = self._times.get(key)
+            if not times:
+                continue
+            lo = bisect_left(times, window.start)
+            hi = bisect_left(times, window.end, lo)
+            found.extend(self._events[key][lo:hi])
+        if len(found) > 1:
+            found.sort(key=_when)
+        return found
+
+    def of_type(self, types: Iterable[str], unit: str | None = None) -> list[Event]:
+        found = [e for kind in types for e in self._events.get((kind, unit), ())]
+        found.sort(key=_when)
+        return found
+
+
+def _when(event: Event) -> tuple[datetime, str]:
+    return (event.at, event.id)

@@ -1,0 +1,181 @@
+"""Due windows: the periods a recurring duty is judged in, computed in the force's zone.
+
+Periods are generated as naive local wall-clock starts by `dateutil.rrule` and only then
+given the zone, so a week is Monday 00:00 to Monday 00:00 local whether it has 167, 168 or
+169 hours. The calendar export builds its RRULE from the same `Cycle`, so the windows a
+check judges and the items Outlook shows cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+import attrs
+from dateutil import rrule
+from dateutil.relativedelta import relativedelta
+
+from engagerules.durations import Duration
+
+__all__ = [
+    "Cycle",
+    "Window",
+    "local_midnight",
+    "localize",
+    "range_bounds",
+]
+
+#: Phase of cycles whose plan fixes none: weeks start on Monday (3 January 2000 was one),
+#: months, quarters and years on 1 January.
+_DEFAULT_WEEK_ANCHOR = date(2000, 1, 3)
+_DEFAULT_ANCHOR = date(2000, 1, 1)
+
+
+@attrs.frozen(order=True)
+class Window:
+    """A half-open interval `[start, end)` of aware datetimes in the force's zone."""
+
+    start: datetime
+    end: datetime
+
+    def __attrs_post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            msg = f"window {self.start}..{self.end} must be time-zone aware"
+            raise ValueError(msg)
+        if not self.start < self.end:
+            msg = f"window start {self.start.isoformat()} is not before end {self.end.isoformat()}"
+            raise ValueError(msg)
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+    def overlaps(self, other: Window) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    @property
+    def label(self) -> str:
+        """A short human label: `2022-10-03` for a day, `2022-10-03..2022-10-09` otherwise."""
+        first = self.start.date()
+        last = (self.end - timedelta(microseconds=1)).date()
+        if self.start.time() != time(0) or self.end.time() != time(0):
+            return f"{self.start:%Y-%m-%d %H:%M}"
+        return first.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"
+
+
+def localize(naive: datetime, zone: tzinfo) -> datetime:
+    """Attach `zone` to a wall-clock time, moving a time that falls in a spring-forward gap
+    to the instant the clock actually shows after the change (01:30 becomes 02:30 BST).
+
+    Round-tripping through UTC does exactly that and leaves every other time unchanged;
+    in an autumn overlap the first (summer-time) occurrence is taken.
+    """
+    return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+def local_midnight(day: date, zone: tzinfo) -> datetime:
+    return localize(datetime.combine(day, time(0)), zone)
+
+
+def range_bounds(first: date, last: date, zone: tzinfo) -> Window:
+    """The window from `first` 00:00 to the midnight after `last` (`--to` is inclusive)."""
+    if last < first:
+        msg = f"--to {last.isoformat()} is before --from {first.isoformat()}"
+        raise ValueError(msg)
+    return Window(local_midnight(first, zone), local_midnight(last + timedelta(days=1), zone))
+
+
+@attrs.frozen
+class Cycle:
+    """A cadence fixed in phase: every `every`, counted from `anchor` (forwards and back)."""
+
+    every: Duration
+    anchor: date | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.every.recurrence() is None:
+            msg = f"cadence {self.every} is not a whole number of days, weeks, months or years"
+            raise ValueError(msg)
+
+    @property
+    def freq(self) -> int:
+        rec = self.every.recurrence()
+        assert rec is not None  # checked in __attrs_post_init__  # noqa: S101
+        return rec[0]
+
+    @property
+    def interval(self) -> int:
+        rec = self.every.recurrence()
+        assert rec is not None  # noqa: S101
+        return rec[1]
+
+    @property
+    def phase(self) -> date:
+        """The anchor in use: the declared one or the conventional default."""
+        if self.anchor is not None:
+            return self.anchor
+        return _DEFAULT_WEEK_ANCHOR if self.freq == rrule.WEEKLY else _DEFAULT_ANCHOR
+
+    def first_start_on_or_before(self, day: date) -> date:
+        """The start of the period containing `day`, which may lie before the anchor."""
+        phase = self.phase
+        n = self.interval
+        if self.freq in (rrule.DAILY, rrule.WEEKLY):
+            step = n * (7 if self.freq == rrule.WEEKLY else 1)
+            k = (day - phase).days // step
+            return phase + timedelta(days=k * step)
+        step_months = n * (12 if self.freq == rrule.YEARLY else 1)
+        months = (day.year - phase.year) * 12 + (day.month - phase.month)
+        k = months // step_months
+        start = phase + relativedelta(months=k * step_months)
+        if start > day:
+            start -= relativedelta(months=step_months)
+        return start
+
+    def rule(self, dtstart: date) -> rrule.rrule:
+        """The dateutil rule of period starts from `dtstart`, a start of this cycle."""
+        return rrule.rrule(
+            self.freq, interval=self.interval, dtstart=datetime.combine(dtstart, time(0))
+        )
+
+    def period_index(self, day: date) -> int:
+        """How many whole periods separate the anchor's period from the one holding `day`.
+
+        Rotas use this to decide whose turn a period is, so the turn does not depend on
+        where a report's range happens to begin.
+        """
+        start = self.first_start_on_or_before(day)
+        phase = self.phase
+        if self.freq in (rrule.DAILY, rrule.WEEKLY):
+            step = self.interval * (7 if self.freq == rrule.WEEKLY else 1)
+            return (start - phase).days // step
+        step_months = self.interval * (12 if self.freq == rrule.YEARLY else 1)
+        return ((start.year - phase.year) * 12 + start.month - phase.month) // step_months
+
+    def windows(self, span: Window, zone: tzinfo) -> Iterator[Window]:
+        """Every period overlapping `span`, whole (not clipped), adjacent, in order.
+
+        Whole periods are judged whole: a report from Saturday 1 October includes the week
+        that began on Monday 26 September, so no week is judged on two days of evidence.
+        """
+        first = self.first_start_on_or_before(span.start.astimezone(zone).date())
+        starts = iter(self.rule(first))
+        current = localize(next(starts), zone)
+        for naive in starts:
+            following = localize(naive, zone)
+            yield Window(current, following)
+            if following >= span.end:
+                return
+            current = following
+
+
+def slot_windows(days: Window, times: tuple[time, ...], length: Duration) -> Iterator[Window]:
+    """The timed slots (a briefing at 08:00 for an hour) inside a period of whole days."""
+    zone = days.start.tzinfo
+    assert zone is not None  # noqa: S101
+    day = days.start.date()
+    last = (days.end - timedelta(microseconds=1)).date()
+    while day <= last:
+        for at in times:
+            start = localize(datetime.combine(day, at), zone)
+            yield Window(start, length.after(start))
+        day += timedelta(days=1)

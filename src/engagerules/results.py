@@ -1,0 +1,82 @@
+"""What an evaluation produces: a status per obligation, unit and window, with its evidence."""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import attrs
+
+from engagerules.events import Rejection
+from engagerules.model import Kind
+from engagerules.periods import Window
+
+__all__ = ["FAILING", "Report", "Result", "Status", "Tally"]
+
+
+class Status(enum.StrEnum):
+    MET = "met"
+    PARTIAL = "partial"
+    MISSED = "missed"
+    PENDING = "pending"
+    BREACH = "breach"
+    WAIVED = "waived"
+
+
+#: What makes `check` exit 1 unless `--fail-on` says otherwise.
+FAILING = frozenset({Status.MISSED, Status.BREACH})
+
+
+@attrs.frozen
+class Result:
+    """The verdict on one obligation for one unit (or person) in one window."""
+
+    obligation: str
+    kind: Kind
+    owner: str
+    title: str
+    scope: str | None
+    window: Window
+    status: Status
+    needed: float
+    found: float
+    evidence: tuple[str, ...]
+    reason: str
+
+
+@attrs.frozen
+class Tally:
+    """read = matched + unmatched + rejected, always."""
+
+    read: int
+    matched: int
+    unmatched: int
+    rejected: int
+
+    def __attrs_post_init__(self) -> None:
+        if self.read != self.matched + self.unmatched + self.rejected:
+            msg = f"events do not add up: {self}"
+            raise ValueError(msg)
+
+
+@attrs.frozen
+class Report:
+    """A whole check: the range judged, the instant it was judged at, and every result."""
+
+    force: str
+    start: date
+    end: date
+    as_of: datetime
+    results: tuple[Result, ...]
+    events: Tally
+    rejections: tuple[Rejection, ...] = ()
+
+    def counts(self) -> Counter[Status]:
+        return Counter(r.status for r in self.results)
+
+    def failed(self, fail_on: Iterable[Status] = FAILING) -> bool:
+        """Whether any result has a status in `fail_on` (what CI gates on)."""
+        statuses = frozenset(fail_on)
+        return any(r.status in statuses for r in self.results)

@@ -1,0 +1,131 @@
+"""When each duty falls due: the windows an obligation is judged in, unit by unit.
+
+The engine judges exactly these windows and the calendar exports exactly these series,
+so a sergeant's Outlook and a compliance report can never disagree about what was due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, timedelta
+
+import attrs
+
+from engagerules.model import Force, Kind, Obligation
+from engagerules.periods import Window, local_midnight, range_bounds, slot_windows
+
+__all__ = ["Due", "applies_to_scope", "dues", "effective_span", "owned_by", "schedule"]
+
+
+@attrs.frozen
+class Due:
+    """One window in which one obligation is owed by one unit (None: force-wide)."""
+
+    obligation: Obligation
+    scope: str | None
+    window: Window
+
+    @property
+    def timed(self) -> bool:
+        return bool(self.obligation.times)
+
+
+def effective_span(obligation: Obligation, span: Window) -> Window | None:
+    """The part of `span` in which this version of the obligation is in force."""
+    zone = span.start.tzinfo
+    assert zone is not None  # noqa: S101 - windows are always aware
+    start, end = span.start, span.end
+    if obligation.effective_from is not None:
+        start = max(start, local_midnight(obligation.effective_from, zone))
+    if obligation.effective_until is not None:
+        end = min(end, local_midnight(obligation.effective_until + timedelta(days=1), zone))
+    return Window(start, end) if start < end else None
+
+
+def unit_slots(obligation: Obligation, persons: Sequence[str] = ()) -> tuple[str | None, ...]:
+    """The units (or persons) an obligation is owed by; `(None,)` when force-wide."""
+    if obligation.scope.per is None:
+        return (None,)
+    if obligation.scope.per_person:
+        return tuple(persons)
+    return obligation.scope.units
+
+
+def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> Iterator[Due]:
+    """The due windows of one obligation version overlapping `span`, in time order.
+
+    Cycles give whole periods (a rota gives each period to one unit in turn, counted
+    from the anchor); times of day give a slot per time per day; a target is due once,
+    from its start to the end of its deadline day. A version only owns the periods that
+    start while it is in force, so a plan revised mid-year is judged period by period.
+    """
+    zone = span.start.tzinfo
+    assert zone is not None  # noqa: S101 - windows are always aware
+    units = unit_slots(obligation, persons)
+    cycle = obligation.cycle
+    if obligation.kind is Kind.TARGET and obligation.target is not None:
+        target = obligation.target
+        begin = target.start or obligation.effective_from or span.start.date()
+        window = range_bounds(min(begin, target.by), target.by, zone)
+        if window.overlaps(span):
+            yield from (Due(obligation, unit, window) for unit in units)
+        return
+    if cycle is None:
+        return
+    for period in cycle.windows(span, zone):
+        if not obligation.in_force_on(period.start.date()):
+            continue
+        chosen: Iterable[str | None] = units
+        if obligation.scope.rota and units:
+            turn = cycle.period_index(period.start.date()) % len(units)
+            chosen = (units[turn],)
+        if obligation.times and obligation.slot is not None:
+            slots = [s for s in slot_windows(period, obligation.times, obligation.slot)]
+            for unit in chosen:
+                yield from (Due(obligation, unit, s) for s in slots if s.overlaps(span))
+        else:
+            yield from (Due(obligation, unit, period) for unit in chosen)
+
+
+def owned_by(obligation: Obligation, role: str) -> bool:
+    """Whether `role` owns the obligation or one of its steps."""
+    return obligation.owner == role or any(r.owner == role for r in obligation.evidence)
+
+
+def applies_to_scope(force: Force, due_scope: str | None, scope: str) -> bool:
+    """Whether a duty owed by `due_scope` is owed in `scope`: its own unit, a unit that
+    encloses it, or force-wide (which is owed everywhere)."""
+    return due_scope is None or due_scope in force.ancestry(scope)
+
+
+def schedule(
+    force: Force,
+    start: date,
+    end: date,
+    *,
+    role: str | None = None,
+    scope: str | None = None,
+) -> list[Due]:
+    """Every due window of every scheduled obligation between `start` and `end` inclusive,
+    ordered by start, then obligation, then unit. Triggered duties have no fixed windows;
+    per-person duties are listed once, for every person."""
+    span = range_bounds(start, end, force.zone)
+    found: list[Due] = []
+    order = {ob_id: i for i, ob_id in enumerate(force.obligation_ids)}
+    for obligation in force.obligations:
+        if role is not None and not owned_by(obligation, role):
+            continue
+        persons: tuple[str, ...] = ("*",) if obligation.scope.per_person else ()
+        for due in dues(obligation, span, persons):
+            if scope is not None and not applies_to_scope(force, due.scope, scope):
+                continue
+            found.append(due)
+    unit_order = {u.id: i for i, u in enumerate(force.units)}
+    found.sort(
+        key=lambda d: (
+            d.window.start,
+            order[d.obligation.id],
+            -1 if d.scope is None else unit_order.get(d.scope, len(unit_order)),
+        )
+    )
+    return found

@@ -1,0 +1,166 @@
+"""The JSON shapes of the contract: obligations, schedule entries and check reports.
+
+These are the outside of engagerules that other systems parse, so they only ever grow:
+fields are added, never renamed or removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from engagerules.durations import Duration
+from engagerules.model import Condition, Force, Obligation, Requirement
+from engagerules.results import Report, Result
+from engagerules.schedule import Due
+
+__all__ = ["due_json", "force_json", "obligation_json", "report_json", "result_json"]
+
+
+def _duration(value: Duration | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _condition(cond: Condition) -> dict[str, Any]:
+    return {"attr": cond.attr, cond.op.value: True if cond.value is None else cond.value}
+
+
+def _requirement(req: Requirement) -> dict[str, Any]:
+    shape: dict[str, Any] = {"types": list(req.types), "min": _number(req.min)}
+    optional = {
+        "sum": req.sum,
+        "distinct": req.distinct,
+        "roles": list(req.roles) or None,
+        "where": [_condition(c) for c in req.where] or None,
+        "title": req.title,
+        "owner": req.owner,
+    }
+    shape.update({k: v for k, v in optional.items() if v is not None})
+    return shape
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+def obligation_json(ob: Obligation) -> dict[str, Any]:
+    """One obligation in the contract's shape, plus the fields the contract lets us add."""
+    trigger = None
+    if ob.trigger is not None:
+        trigger = {"types": list(ob.trigger.types), "within": str(ob.trigger.within)}
+        if ob.trigger.where:
+            trigger["where"] = [_condition(c) for c in ob.trigger.where]
+        trigger["match"] = ob.trigger.match
+    shape: dict[str, Any] = {
+        "id": ob.id,
+        "title": ob.title,
+        "description": ob.description,
+        "kind": ob.kind.value,
+        "cadence": _duration(ob.cadence),
+        "anchor": ob.anchor.isoformat() if ob.anchor else None,
+        "times": [t.strftime("%H:%M") for t in ob.times],
+        "owner": ob.owner,
+        "scope": {"per": ob.scope.per, "units": list(ob.scope.units), "rota": ob.scope.rota},
+        "evidence": [_requirement(r) for r in ob.evidence],
+        "trigger": trigger,
+        "source": {"document": ob.source.document, "section": ob.source.section},
+        "effective": {
+            "from": ob.effective_from.isoformat() if ob.effective_from else None,
+            "until": ob.effective_until.isoformat() if ob.effective_until else None,
+        },
+    }
+    if ob.source.quote:
+        shape["source"]["quote"] = ob.source.quote
+    if ob.require:
+        shape["require"] = [_condition(c) for c in ob.require]
+    if ob.clears:
+        shape["clears"] = list(ob.clears)
+    if ob.target is not None:
+        t = ob.target
+        shape["target"] = {
+            "attr": t.attr,
+            "value": _number(t.value),
+            "by": t.by.isoformat(),
+            "combine": t.combine,
+            "group": t.group,
+            "baseline": None if t.baseline is None else _number(t.baseline),
+        }
+    if ob.slot is not None:
+        shape["slot"] = str(ob.slot)
+    if ob.reason:
+        shape["reason"] = ob.reason
+    return shape
+
+
+def force_json(force: Force, origin: str) -> dict[str, Any]:
+    return {
+        "id": force.id,
+        "name": force.name,
+        "timezone": str(force.zone),
+        "origin": origin,
+        "obligations": len(force.obligation_ids),
+        "units": [{"id": u.id, "name": u.name, "kind": u.kind} for u in force.units],
+        "documents": [d.id for d in force.documents],
+    }
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def due_json(due: Due) -> dict[str, Any]:
+    shape: dict[str, Any] = {
+        "obligation": due.obligation.id,
+        "scope": due.scope,
+        "start": _stamp(due.window.start),
+        "end": _stamp(due.window.end),
+        "kind": due.obligation.kind.value,
+        "owner": due.obligation.owner,
+        "title": due.obligation.title,
+    }
+    if due.timed:
+        shape["time"] = due.window.start.strftime("%H:%M")
+    return shape
+
+
+def result_json(result: Result) -> dict[str, Any]:
+    return {
+        "obligation": result.obligation,
+        "scope": result.scope,
+        "start": _stamp(result.window.start),
+        "end": _stamp(result.window.end),
+        "status": result.status.value,
+        "needed": _number(result.needed),
+        "found": _number(result.found),
+        "evidence": list(result.evidence),
+        "reason": result.reason,
+        "kind": result.kind.value,
+        "owner": result.owner,
+        "title": result.title,
+    }
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    counts = report.counts()
+    return {
+        "force": report.force,
+        "from": report.start.isoformat(),
+        "to": report.end.isoformat(),
+        "as_of": _stamp(report.as_of),
+        "results": [result_json(r) for r in report.results],
+        "events": {
+            "read": report.events.read,
+            "matched": report.events.matched,
+            "unmatched": report.events.unmatched,
+            "rejected": report.events.rejected,
+        },
+        "rejections": [
+            {"file": r.file, "line": r.line, "reason": r.reason} for r in report.rejections
+        ],
+        "summary": {status.value: counts[status] for status in sorted(counts)},
+    }
+
+
+def obligations_json(obligations: Iterable[Obligation]) -> list[dict[str, Any]]:
+    return [obligation_json(ob) for ob in obligations]

@@ -1,0 +1,319 @@
+"""A seeded simulator of activity logs: the demo's data and every benchmark's.
+
+It reads a force's obligations and acts them out: each due window is honoured with
+probability `compliance`, follow-ups come after triggers, constraints are kept or broken,
+and the log is padded (or thinned) to the number of events asked for. The same force,
+range, size and seed always give the same log.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from engagerules.model import Condition, Force, Kind, Obligation, Operator, Requirement
+from engagerules.periods import Window, range_bounds
+from engagerules.schedule import Due, dues
+
+__all__ = ["simulate"]
+
+
+def simulate(
+    force: Force,
+    start: date,
+    end: date,
+    *,
+    events: int,
+    compliance: float = 0.8,
+    seed: int = 0,
+) -> list[dict[str, Any]]:
+    """About `events` activity records (exactly that many when any duty is due) between
+    `start` and `end`, in the contract's event format, sorted by time."""
+    if not 0.0 <= compliance <= 1.0:
+        msg = f"compliance {compliance} must be between 0 and 1"
+        raise ValueError(msg)
+    if events < 0:
+        msg = f"events {events} must not be negative"
+        raise ValueError(msg)
+    rng = random.Random(seed)
+    span = range_bounds(start, end, force.zone)
+    actor = _Actor(force, span, rng, compliance)
+    planned = [record for ob in force.obligations if ob.scored for record in actor.act(ob)]
+    if len(planned) > events:
+        planned = rng.sample(planned, events)
+    while len(planned) < events:
+        planned.append(actor.background())
+    planned.sort(key=lambda r: (r["at"], r["type"]))
+    for number, record in enumerate(planned, start=1):
+        record["id"] = f"e{number:06d}"
+    by_key = {r.pop("_key"): r["id"] for r in planned if "_key" in r}
+    for record in planned:
+        keys = record.pop("_refs", ())
+        refs = [by_key[k] for k in keys if k in by_key]
+        if refs:
+            record["refs"] = refs
+    return planned
+
+
+class _Actor:
+    def __init__(self, force: Force, span: Window, rng: random.Random, compliance: float) -> None:
+        self.force = force
+        self.span = span
+        self.rng = rng
+        self.compliance = compliance
+        self.people = [f"p{n:03d}" for n in range(1, 13)]
+        self.serial = 0
+        self.last_location: dict[tuple[str, str | None], str] = {}
+        triggers = {t for ob in force.obligations if ob.trigger for t in ob.trigger.types}
+        # Noise never includes triggers: a stray warrant would invent duties nobody had.
+        self.quiet_types = [t.id for t in force.event_types if t.id not in triggers] or [
+            t.id for t in force.event_types
+        ]
+
+    # -- obligations ---------------------------------------------------------------
+
+    def act(self, ob: Obligation) -> Iterator[dict[str, Any]]:
+        match ob.kind:
+            case Kind.RECURRING:
+                yield from self._recurring(ob)
+            case Kind.TRIGGERED:
+                yield from self._triggered(ob)
+            case Kind.CONSTRAINT:
+                yield from self._constraint(ob)
+            case Kind.COVERAGE:
+                yield from self._coverage(ob)
+            case Kind.STANDING:
+                yield from self._standing(ob)
+            case Kind.TARGET:
+                yield from self._target(ob)
+            case _:
+                return
+
+    def _recurring(self, ob: Obligation) -> Iterator[dict[str, Any]]:
+        people = self.people[:6] if ob.scope.per_person else []
+        for due in dues(ob, self.span, people):
+            roll = self.rng.random()
+            if roll >= self.compliance and roll < self.compliance + (1 - self.compliance) / 2:
+                continue  # missed outright
+            partial = roll >= self.compliance
+            for req in ob.evidence:
+                yield from self._satisfy(ob, req, due, partial=partial)
+
+    def _satisfy(
+        self, ob: Obligation, req: Requirement, due: Due, *, partial: bool
+    ) -> Iterator[dict[str, Any]]:
+        person = due.scope if ob.scope.per_person else None
+        scope = None if ob.scope.per_person else due.scope
+        if req.sum is not None:
+            goal = req.min * (0.5 if partial else 1.0)
+            total = 0.0
+            while total < goal:
+                hours = float(self.rng.choice((1, 1.5, 2, 3)))
+                total += hours
+                yield self._record(ob, req, due.window, scope, person, {req.sum: hours})
+            return
+        count = int(req.min) if not partial else max(0, int(req.min) - 1)
+        if partial and count == 0 and len(ob.evidence) == 1:
+            return
+        for n in range(count):
+            extra = {req.distinct: f"venue-{n + 1}"} if req.distinct else {}
+            yield self._record(ob, req, due.window, scope, person, extra)
+
+    def _triggered(self, ob: Obligation) -> Iterator[dict[str, Any]]:
+        trigger = ob.trigger
+        if trigger is None:
+            return
+        units = list(ob.scope.units) or [None]
+        months = max(1, round((self.span.end - self.span.start).days / 30))
+        for _ in range(months * 2):
+            self.serial += 1
+            key = f"trigger-{ob.id}-{self.serial}"
+            unit = self.rng.choice(units)
+            at = self._moment(self.span)
+            fired = self._base(trigger.types[0], at, unit, ob.owner, None, {})
+            fired.update(_satisfying(trigger.where, self.rng))
+            fired["_key"] = key
+            yield fired
+            window = Window(at, trigger.within.after(at))
+            skip = None
+            if self.rng.random() >= self.compliance:
+                skip = self.rng.randrange(len(ob.evidence))
+            for index, req in enumerate(ob.evidence):
+                if index == skip:
+                    continue
+                step = self._record(ob, req, window, unit, None, {})
+                step["_refs"] = [key]
+                yield step
+
+    def _constraint(self, ob: Obligation) -> Iterator[dict[str, Any]]:
+        # The recurring twin of a constraint (monthly surgeries) may already produce the
+        # events; a few more each month exercise the rule itself.
+        units = list(ob.scope.units) or [None]
+        months = max(1, round((self.span.end - self.span.start).days / 30))
+        for _ in range(months):
+            for unit in units:
+                req = ob.evidence[0]
+                comply = self.rng.random() < self.compliance
+                attrs_ = _satisfying(ob.require, self.rng) if comply else _breaking(ob.require)
+                record = self._record(ob, req, self.span, unit, None, attrs_, comply=comply)
+                yield record
+
+    def _coverage(self, ob: Obligation) -> Iterator[dict[str, Any]]:
+        for unit in list(ob.scope.units) or [None]:
+            if self.rng.random() < self.compliance:
+                early = Window(self.span.start, self.span.start + timedelta(days=7))
+                yield self._record(ob, ob.evidence[0], early, unit, None, {})
+
+    def _standing(self, ob: Obligation) -> Iterator[dict[str, Any]]:
+        cadence = ob.cadence
+        if cadence is None:
+            return
+        for unit in list(ob.scope.units) or [None]:
+            moment = self.span.start
+            while moment < self.span.end:
+                gap = (cadence.after(moment) - moment) / 2
+                moment += gap if self.rng.random() < self.compliance else gap * 3
+                if moment < self.span.end:
+                    yield self._record(
+                        ob, ob.evidence[0], Window(moment, moment + timedelta(hours=8)), unit, None, {}
+                    )
+
+    def _target(self, ob: Obligation) -> Iterator[dict[str, Any]]:
+        target = ob.target
+        if target is None:
+            return
+        groups = [f"account-{n}" for n in (1, 2, 3)] if target.group else [None]
+        baseline = target.baseline if target.baseline is not None else target.value * 0.8
+        reach = target.value * (0.9 + 0.2 * self.compliance)
+        for due in dues(ob, self.span):
+            steps = 6
+            for step in range(1, steps + 1):
+                level = baseline + (reach - baseline) * step / steps
+                at = due.window.start + (due.window.end - due.window.start) * step / (steps + 1)
+                if not self.span.contains(at):
+                    continue
+                for group in groups:
+                    share = level / len(groups)
+                    extra: dict[str, Any] = {target.attr: round(share)}
+                    if target.group and group:
+                        extra[target.group] = group
+                    yield self._record(ob, ob.evidence[0], Window(at, at + timedelta(hours=1)), due.scope, None, extra)
+
+    # -- records -------------------------------------------------------------------
+
+    def background(self) -> dict[str, Any]:
+        """An event that no particular duty asked for: the noise of a real log."""
+        kind = self.rng.choice(self.quiet_types)
+        unit = self.rng.choice([*self.force.units, None])
+        role = self.rng.choice(self.force.roles).id
+        return self._base(kind, self._moment(self.span), unit.id if unit else None, role, None, {})
+
+    def _record(
+        self,
+        ob: Obligation,
+        req: Requirement,
+        window: Window,
+        scope: str | None,
+        person: str | None,
+        extra: dict[str, Any],
+        *,
+        comply: bool = True,
+    ) -> dict[str, Any]:
+        role = req.roles[0] if req.roles else (req.owner or ob.owner)
+        attrs_ = _satisfying(req.where, self.rng)
+        attrs_.update(extra)
+        key = (ob.id, scope)
+        varied = any(c.op is Operator.DIFFERS_FROM_PREVIOUS for c in ob.require)
+        if varied and not comply and key in self.last_location:
+            attrs_["location"] = self.last_location[key]
+        elif "location" not in attrs_:
+            attrs_["location"] = self._location(key, scope)
+        return self._base(req.types[0], self._moment(window), scope, role, person, attrs_)
+
+    def _location(self, key: tuple[str, str | None], scope: str | None) -> str:
+        previous = self.last_location.get(key)
+        choice = self.rng.choice([f"{scope or 'force'}-venue-{n}" for n in range(1, 6)])
+        while choice == previous:
+            choice = self.rng.choice([f"{scope or 'force'}-venue-{n}" for n in range(1, 6)])
+        self.last_location[key] = choice
+        return choice
+
+    def _base(
+        self,
+        kind: str,
+        at: datetime,
+        scope: str | None,
+        role: str | None,
+        person: str | None,
+        extra: dict[str, Any],
+    ) -> dict[str, Any]:
+        record: dict[str, Any] = {"type": kind, "at": at.isoformat()}
+        if scope:
+            record["scope"] = scope
+        if role:
+            record["role"] = role
+        if person:
+            record["person"] = person
+        if extra:
+            record["attrs"] = dict(extra)
+        return record
+
+    def _moment(self, window: Window) -> datetime:
+        lo, hi = max(window.start, self.span.start), min(window.end, self.span.end)
+        if hi <= lo:
+            lo, hi = window.start, window.end
+        seconds = int((hi - lo).total_seconds())
+        offset = self.rng.randrange(max(seconds, 1))
+        return (lo + timedelta(seconds=offset)).replace(microsecond=0).astimezone(lo.tzinfo)
+
+
+def _satisfying(conditions: tuple[Condition, ...], rng: random.Random) -> dict[str, Any]:
+    """Attributes that meet every condition (what a compliant officer records)."""
+    found: dict[str, Any] = {}
+    for cond in conditions:
+        match cond.op:
+            case Operator.PRESENT:
+                found[cond.attr] = "recorded"
+            case Operator.EQUALS:
+                found[cond.attr] = cond.value
+            case Operator.IN:
+                options = cond.value if isinstance(cond.value, list) else [cond.value]
+                found[cond.attr] = rng.choice(options)
+            case Operator.NOT_IN | Operator.NOT_EQUALS:
+                found[cond.attr] = "general"
+            case Operator.MIN:
+                found[cond.attr] = cond.value
+            case Operator.MAX:
+                found[cond.attr] = cond.value
+            case _:
+                pass
+    return found
+
+
+def _breaking(conditions: tuple[Condition, ...]) -> dict[str, Any]:
+    """Attributes that break the first condition (what an audit should catch)."""
+    found: dict[str, Any] = {}
+    for cond in conditions[:1]:
+        match cond.op:
+            case Operator.PRESENT:
+                pass
+            case Operator.ABSENT:
+                found[cond.attr] = "recorded"
+            case Operator.EQUALS:
+                found[cond.attr] = f"not-{cond.value}"
+            case Operator.IN:
+                found[cond.attr] = "something-else"
+            case Operator.NOT_IN:
+                options = cond.value if isinstance(cond.value, list) else [cond.value]
+                found[cond.attr] = options[0]
+            case Operator.NOT_EQUALS:
+                found[cond.attr] = cond.value
+            case Operator.MIN:
+                found[cond.attr] = (float(cond.value) if isinstance(cond.value, int | float) else 0) - 1
+            case Operator.MAX:
+                found[cond.attr] = (float(cond.value) if isinstance(cond.value, int | float) else 0) + 1
+            case Operator.DIFFERS_FROM_PREVIOUS:
+                pass  # the location is repeated by the caller
+    return found

@@ -1,0 +1,80 @@
+"""The plain-text report a sergeant reads: what is slipping first, what went well after."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from engagerules.results import Report, Result, Status
+
+__all__ = ["render_text"]
+
+#: Worst first: what needs action leads the report.
+_ORDER = (
+    Status.BREACH,
+    Status.MISSED,
+    Status.PARTIAL,
+    Status.PENDING,
+    Status.WAIVED,
+    Status.MET,
+)
+_HEADINGS = {
+    Status.BREACH: "BREACHES: a rule was broken",
+    Status.MISSED: "MISSED: due and not done",
+    Status.PARTIAL: "PARTIAL: started, not enough",
+    Status.PENDING: "PENDING: window still open",
+    Status.WAIVED: "WAIVED: exempted, with the reason",
+    Status.MET: "MET",
+}
+
+
+def render_text(report: Report, *, detail_limit: int = 40) -> str:
+    """A report grouped by status, worst first; met duties are summarised per obligation."""
+    lines = [
+        f"engagerules check: {report.force} {report.start}..{report.end} (as of {report.as_of:%Y-%m-%d %H:%M %Z})",
+    ]
+    counts = report.counts()
+    total = sum(counts.values())
+    summary = ", ".join(f"{counts[s]} {s.value}" for s in _ORDER if counts[s])
+    lines.append(f"{total} results: {summary or 'nothing due'}")
+    ev = report.events
+    lines.append(
+        f"events: {ev.read} read = {ev.matched} matched + {ev.unmatched} unmatched + {ev.rejected} rejected"
+    )
+    for status in _ORDER:
+        group = [r for r in report.results if r.status is status]
+        if not group:
+            continue
+        lines.append("")
+        lines.append(f"{_HEADINGS[status]} ({len(group)})")
+        if status is Status.MET:
+            lines.extend(_summarised(group))
+            continue
+        for result in group[:detail_limit]:
+            lines.append(_line(result))
+        if len(group) > detail_limit:
+            lines.append(f"  ... and {len(group) - detail_limit} more (use --format json for all)")
+    if report.rejections:
+        lines.append("")
+        lines.append(f"REJECTED RECORDS ({len(report.rejections)})")
+        lines.extend(f"  {r}" for r in report.rejections[:detail_limit])
+        if len(report.rejections) > detail_limit:
+            lines.append(f"  ... and {len(report.rejections) - detail_limit} more")
+    return "\n".join(lines) + "\n"
+
+
+def _line(result: Result) -> str:
+    scope = result.scope or "force-wide"
+    return f"  {result.obligation} [{scope}] {result.window.label}: {result.reason}"
+
+
+def _summarised(group: list[Result]) -> list[str]:
+    per: Counter[str] = Counter(r.obligation for r in group)
+    titles: dict[str, str] = {}
+    scopes: defaultdict[str, set[str]] = defaultdict(set)
+    for r in group:
+        titles[r.obligation] = r.title
+        scopes[r.obligation].add(r.scope or "force-wide")
+    return [
+        f"  {ob}: {n} window{'s' if n != 1 else ''} ({', '.join(sorted(scopes[ob]))})"
+        for ob, n in per.items()
+    ]
