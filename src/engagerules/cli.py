@@ -25,6 +25,7 @@ from engagerules.model import Force
 from engagerules.periods import local_midnight
 from engagerules.registry import available_forces, find_force, open_force
 from engagerules.results import FAILING, Report, Status
+from engagerules.scenarios import load_scenarios, run_scenario, scenario_files
 from engagerules.schedule import schedule
 from engagerules.shapes import due_json, force_json, obligations_json, report_json
 from engagerules.simulate import simulate
@@ -249,6 +250,29 @@ def _serialise_records(records: list[dict[str, Any]], output: str | None) -> str
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
 
 
+def _cmd_test(args: argparse.Namespace) -> int:
+    force = open_force(args.force)
+    files = scenario_files(force)
+    if not files:
+        msg = f"{force.id} ships no scenario files ({force.root}/tests/*.json)"
+        raise UsageError(msg)
+    passed = failed = 0
+    for file in files:
+        for scenario in load_scenarios(file, force):
+            outcome = run_scenario(force, scenario)
+            if outcome.passed:
+                passed += 1
+                if args.verbose:
+                    _write(f"PASS {file.name}: {scenario.name}\n", None)
+                continue
+            failed += 1
+            _write(f"FAIL {file.name}: {scenario.name}\n", None)
+            for failure in outcome.failures:
+                _write(f"  {failure}\n", None)
+    _write(f"{force.id}: {passed} passed, {failed} failed\n", None)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     candidates = [s for s in available_forces() if s.origin == "bundled"]
     name = args.force
@@ -327,6 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", metavar="FILE")
     p.set_defaults(run=_cmd_simulate)
+
+    p = sub.add_parser("test", help="run a force's scenario tests (forces/<force>/tests/*.json)")
+    p.add_argument("force", metavar="FORCE")
+    p.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
+    p.set_defaults(run=_cmd_test)
 
     p = sub.add_parser("demo", help="check a bundled sample log against a bundled force")
     p.add_argument("--force", metavar="FORCE")

@@ -1,0 +1,249 @@
+"""Rule authors' tests: scenarios as data, events in and statuses out.
+
+A force ships `tests/*.json` beside its `force.json`, as OpenFisca country packages ship
+YAML tests: the people who encode a plan say, in the plan's own terms, what a given week of
+activity must produce. `engagerules test FORCE` runs them; the pytest plugin collects them.
+
+A scenario file holds `{"scenarios": [...]}`; each scenario has `name`, `from`, `to`,
+`as_of`, `events` (contract records) and `expect`: a list of
+`{"obligation", "scope"?, "start"?, "status", "count"?, "reason_contains"?, "evidence"?}`.
+An expectation selects the results of its obligation (and scope, and window start date,
+when given); there must be at least one (or exactly `count`), and every one selected must
+have the status expected.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from engagerules.engine import evaluate
+from engagerules.errors import ConfigError, Problem
+from engagerules.events import parse_events
+from engagerules.model import Force
+from engagerules.results import Report, Result, Status
+
+__all__ = ["Scenario", "ScenarioOutcome", "load_scenarios", "run_scenario", "scenario_files"]
+
+_SCENARIO_KEYS = {"name", "description", "from", "to", "as_of", "events", "expect", "obligations"}
+_EXPECT_KEYS = {"obligation", "scope", "start", "status", "count", "reason_contains", "evidence"}
+
+
+@attrs.frozen
+class Expectation:
+    obligation: str
+    status: Status
+    scope: str | None = None
+    scoped: bool = False
+    start: date | None = None
+    count: int | None = None
+    reason_contains: str | None = None
+    evidence: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts = [self.obligation]
+        if self.scoped:
+            parts.append(f"[{self.scope or 'force-wide'}]")
+        if self.start:
+            parts.append(f"from {self.start}")
+        return " ".join(parts) + f" is {self.status.value}"
+
+
+@attrs.frozen
+class Scenario:
+    name: str
+    file: Path
+    index: int
+    start: date
+    end: date
+    as_of: datetime
+    events: tuple[dict[str, Any], ...]
+    expect: tuple[Expectation, ...]
+    obligations: tuple[str, ...] | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}: $.scenarios[{self.index}]"
+
+
+@attrs.frozen
+class ScenarioOutcome:
+    scenario: Scenario
+    failures: tuple[str, ...]
+    report: Report
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def scenario_files(force: Force) -> list[Path]:
+    """The scenario files shipped with a force, in name order."""
+    if force.root is None or not (force.root / "tests").is_dir():
+        return []
+    return sorted((force.root / "tests").glob("*.json"))
+
+
+def load_scenarios(file: Path, force: Force) -> list[Scenario]:
+    """Parse a scenario file, raising `ConfigError` with every problem located."""
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError([Problem(f"{file}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}")]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
+    problems: list[Problem] = []
+    items = raw.get("scenarios") if isinstance(raw, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ConfigError([Problem(f"{file}: $", "expected an object with a non-empty 'scenarios' list")])
+    found = []
+    known = set(force.obligation_ids)
+    for index, item in enumerate(items):
+        at = f"{file}: $.scenarios[{index}]"
+        try:
+            found.append(_scenario(item, file, index, known, force))
+        except _Bad as exc:
+            problems.append(Problem(f"{at}{exc.path}", exc.message))
+    if problems:
+        raise ConfigError(problems)
+    return found
+
+
+class _Bad(Exception):
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+def _scenario(item: Any, file: Path, index: int, known: set[str], force: Force) -> Scenario:
+    if not isinstance(item, dict):
+        raise _Bad("", "a scenario must be an object")
+    unknown = sorted(set(item) - _SCENARIO_KEYS)
+    if unknown:
+        raise _Bad(f".{unknown[0]}", f"unknown key (expected one of {', '.join(sorted(_SCENARIO_KEYS))})")
+    for key in ("name", "from", "to", "as_of", "events", "expect"):
+        if key not in item:
+            raise _Bad(f".{key}", "required")
+    start, end = _day(item["from"], ".from"), _day(item["to"], ".to")
+    as_of = _instant(item["as_of"], ".as_of")
+    if not isinstance(item["events"], list):
+        raise _Bad(".events", "must be a list of event records")
+    if not isinstance(item["expect"], list) or not item["expect"]:
+        raise _Bad(".expect", "must be a non-empty list")
+    only = item.get("obligations")
+    if only is not None:
+        if not isinstance(only, list):
+            raise _Bad(".obligations", "must be a list of obligation ids")
+        for i, ob in enumerate(only):
+            if ob not in known:
+                raise _Bad(f".obligations[{i}]", f"unknown obligation {ob!r}")
+    expect = tuple(
+        _expectation(e, f".expect[{i}]", known, force) for i, e in enumerate(item["expect"])
+    )
+    return Scenario(
+        name=str(item["name"]),
+        file=file,
+        index=index,
+        start=start,
+        end=end,
+        as_of=as_of,
+        events=tuple(item["events"]),
+        expect=expect,
+        obligations=tuple(only) if only is not None else None,
+    )
+
+
+def _expectation(raw: Any, at: str, known: set[str], force: Force) -> Expectation:
+    if not isinstance(raw, dict):
+        raise _Bad(at, "an expectation must be an object")
+    unknown = sorted(set(raw) - _EXPECT_KEYS)
+    if unknown:
+        raise _Bad(f"{at}.{unknown[0]}", f"unknown key (expected one of {', '.join(sorted(_EXPECT_KEYS))})")
+    obligation = raw.get("obligation")
+    if obligation not in known:
+        raise _Bad(f"{at}.obligation", f"unknown obligation {obligation!r}")
+    try:
+        status = Status(raw.get("status"))
+    except ValueError:
+        raise _Bad(f"{at}.status", f"{raw.get('status')!r} is not a status ({', '.join(s.value for s in Status)})") from None
+    scope = raw.get("scope")
+    if scope is not None and not isinstance(scope, str):
+        raise _Bad(f"{at}.scope", f"{scope!r} is not a unit id (or null for force-wide)")
+    count = raw.get("count")
+    if count is not None and (not isinstance(count, int) or count < 0):
+        raise _Bad(f"{at}.count", "must be a whole number")
+    evidence = raw.get("evidence", [])
+    if not isinstance(evidence, list):
+        raise _Bad(f"{at}.evidence", "must be a list of event ids")
+    return Expectation(
+        obligation=str(obligation),
+        status=status,
+        scope=scope,
+        scoped="scope" in raw,
+        start=_day(raw["start"], f"{at}.start") if "start" in raw else None,
+        count=count,
+        reason_contains=raw.get("reason_contains"),
+        evidence=tuple(str(e) for e in evidence),
+    )
+
+
+def _day(value: Any, at: str) -> date:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise _Bad(at, f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _instant(value: Any, at: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise _Bad(at, f"{value!r} is not an ISO 8601 timestamp") from None
+    if moment.tzinfo is None:
+        raise _Bad(at, f"{value!r} needs an offset or Z")
+    return moment
+
+
+def run_scenario(force: Force, scenario: Scenario) -> ScenarioOutcome:
+    """Evaluate the scenario's events and compare every expectation with the results."""
+    records = [(f"{scenario.where}.events", i, r) for i, r in enumerate(scenario.events)]
+    log = parse_events(records, force)
+    failures = [
+        f"event {r.line}: rejected: {r.reason}" for r in log.rejections
+    ]
+    report = evaluate(
+        force, log, scenario.start, scenario.end, scenario.as_of, obligations=scenario.obligations
+    )
+    failures.extend(_failures(scenario.expect, report.results, force))
+    return ScenarioOutcome(scenario, tuple(failures), report)
+
+
+def _failures(expect: Sequence[Expectation], results: Sequence[Result], force: Force) -> Iterator[str]:
+    for exp in expect:
+        chosen = [
+            r
+            for r in results
+            if r.obligation == exp.obligation
+            and (not exp.scoped or r.scope == exp.scope)
+            and (exp.start is None or r.window.start.astimezone(force.zone).date() == exp.start)
+        ]
+        if not chosen:
+            yield f"{exp.describe()}: no such result"
+            continue
+        if exp.count is not None and len(chosen) != exp.count:
+            yield f"{exp.describe()}: expected {exp.count} results, got {len(chosen)}"
+        for result in chosen:
+            where = f"[{result.scope or 'force-wide'}] {result.window.label}"
+            if result.status is not exp.status:
+                yield f"{exp.describe()}: {where} is {result.status.value} ({result.reason})"
+            if exp.reason_contains and exp.reason_contains.lower() not in result.reason.lower():
+                yield f"{exp.describe()}: {where} reason {result.reason!r} lacks {exp.reason_contains!r}"
+            missing = [e for e in exp.evidence if e not in result.evidence]
+            if missing:
+                yield f"{exp.describe()}: {where} evidence lacks {', '.join(missing)}"
