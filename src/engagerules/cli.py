@@ -328,7 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("force", metavar="FORCE")
     p.add_argument("events", metavar="EVENTS", nargs="+")
     _range_options(p)
-    p.add_argument("--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)")
+    p.add_argument(
+        "--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)"
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-o", "--output", metavar="FILE")
     p.add_argument(

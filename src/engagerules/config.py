@@ -199,7 +199,10 @@ def _duplicates(items: list[tuple[int, dict[str, Any]]], key: str) -> Iterator[t
     for index, item in items:
         ident = item["id"]
         if ident in seen:
-            yield f"$.{key}[{index}].id", f"duplicate id {ident!r} (first at $.{key}[{seen[ident]}])"
+            yield (
+                f"$.{key}[{index}].id",
+                f"duplicate id {ident!r} (first at $.{key}[{seen[ident]}])",
+            )
         else:
             seen[ident] = index
 
@@ -217,7 +220,10 @@ def _unit_nesting(
         seen = {unit["id"]}
         while parent is not None and parent in by_id:
             if parent in seen:
-                yield f"$.units[{index}].within", f"units enclose each other in a loop via {parent!r}"
+                yield (
+                    f"$.units[{index}].within",
+                    f"units enclose each other in a loop via {parent!r}",
+                )
                 break
             seen.add(parent)
             parent = by_id[parent].get("within")
@@ -231,11 +237,23 @@ def _hint(name: str, known: Mapping[str, Any] | set[str]) -> str:
 
 
 def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
-    kind = ob.get("kind")
     owner = ob.get("owner")
     if isinstance(owner, str) and owner not in ctx.roles:
         yield f"{at}.owner", f"unknown role {owner!r}{_hint(owner, ctx.roles)}"
+    yield from _timing(ob, at)
+    yield from _scope(ob, at, ctx)
+    evidence = ob.get("evidence")
+    if isinstance(evidence, list):
+        for i, req in enumerate(evidence):
+            if isinstance(req, dict):
+                yield from _requirement(req, f"{at}.evidence[{i}]", ctx)
+    yield from _kind_keys(ob, at, ctx)
+    yield from _effective(ob, at)
+    yield from _source(ob, at, ctx)
 
+
+def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
+    kind = ob.get("kind")
     cadence = _duration_at(ob, "cadence")
     if isinstance(cadence, str):
         yield f"{at}.cadence", cadence
@@ -251,13 +269,10 @@ def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[st
     if isinstance(slot, str):
         yield f"{at}.slot", slot
 
-    yield from _scope(ob, at, ctx)
-    evidence = ob.get("evidence")
-    if isinstance(evidence, list):
-        for i, req in enumerate(evidence):
-            if isinstance(req, dict):
-                yield from _requirement(req, f"{at}.evidence[{i}]", ctx)
 
+def _kind_keys(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
+    """Keys that only one kind may carry, and what they refer to."""
+    kind = ob.get("kind")
     for key, allowed in (
         ("trigger", "triggered"),
         ("require", "constraint"),
@@ -266,7 +281,6 @@ def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[st
     ):
         if key in ob and kind != allowed:
             yield f"{at}.{key}", f"'{key}' belongs to {allowed} obligations, not {kind}"
-
     trigger = ob.get("trigger")
     if isinstance(trigger, dict):
         yield from _types(trigger.get("types"), f"{at}.trigger.types", ctx)
@@ -276,39 +290,40 @@ def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[st
         elif within is not None and within.is_zero:
             yield f"{at}.trigger.within", "a deadline of zero leaves no time for follow-up"
     yield from _types(ob.get("clears"), f"{at}.clears", ctx)
-
     target = ob.get("target")
     if isinstance(target, dict):
         for key in ("by", "start"):
             if key in target and _date(target[key]) is None:
                 yield f"{at}.target.{key}", f"{target[key]!r} is not a date (YYYY-MM-DD)"
 
-    effective = ob.get("effective")
-    if isinstance(effective, dict):
-        start, until = _date(effective.get("from")), _date(effective.get("until"))
-        for key in ("from", "until"):
-            if key in effective and _date(effective[key]) is None:
-                yield f"{at}.effective.{key}", f"{effective[key]!r} is not a date (YYYY-MM-DD)"
-        if start and until and until < start:
-            yield f"{at}.effective", f"'until' {until} is before 'from' {start}"
 
+def _effective(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
+    effective = ob.get("effective")
+    if not isinstance(effective, dict):
+        return
+    for key in ("from", "until"):
+        if key in effective and _date(effective[key]) is None:
+            yield f"{at}.effective.{key}", f"{effective[key]!r} is not a date (YYYY-MM-DD)"
+    start, until = _date(effective.get("from")), _date(effective.get("until"))
+    if start and until and until < start:
+        yield f"{at}.effective", f"'until' {until} is before 'from' {start}"
+
+
+def _source(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     source = ob.get("source")
-    if isinstance(source, dict) and isinstance(source.get("document"), str):
-        document = ctx.documents.get(source["document"])
-        if document is None:
-            name = source["document"]
-            yield (
-                f"{at}.source.document",
-                f"{name!r} is not among the force's documents{_hint(name, ctx.documents)}",
-            )
-        else:
-            sections = document.get("sections")
-            section = source.get("section")
-            if isinstance(sections, list) and section not in sections:
-                yield (
-                    f"{at}.source.section",
-                    f"{section!r} is not a section of {source['document']}{_hint(str(section), set(sections))}",
-                )
+    if not isinstance(source, dict) or not isinstance(source.get("document"), str):
+        return
+    name = source["document"]
+    document = ctx.documents.get(name)
+    if document is None:
+        hint = _hint(name, ctx.documents)
+        yield f"{at}.source.document", f"{name!r} is not among the force's documents{hint}"
+        return
+    sections = document.get("sections")
+    section = source.get("section")
+    if isinstance(sections, list) and section not in sections:
+        hint = _hint(str(section), set(sections))
+        yield f"{at}.source.section", f"{section!r} is not a section of {name}{hint}"
 
 
 def _cadence(cadence: Duration, ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
@@ -324,8 +339,16 @@ def _cadence(cadence: Duration, ob: dict[str, Any], at: str) -> Iterator[tuple[s
     anchor = _date(anchor_text) if anchor_text is not None else None
     if anchor_text is not None and anchor is None:
         yield f"{at}.anchor", f"{anchor_text!r} is not a date (YYYY-MM-DD)"
-    if anchor is None and anchor_text is None and interval > 1 and freq in (rrule.DAILY, rrule.WEEKLY):
-        yield f"{at}.anchor", f"a {cadence} cycle needs an anchor: the date one of its periods starts"
+    if (
+        anchor is None
+        and anchor_text is None
+        and interval > 1
+        and freq in (rrule.DAILY, rrule.WEEKLY)
+    ):
+        yield (
+            f"{at}.anchor",
+            f"a {cadence} cycle needs an anchor: the date one of its periods starts",
+        )
     if anchor is not None and freq in (rrule.MONTHLY, rrule.YEARLY) and anchor.day > 28:
         yield f"{at}.anchor", f"{anchor} cannot start a monthly cycle: use a day from 1 to 28"
 
@@ -378,7 +401,8 @@ def _versions(obligations: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[s
     for index, ob in obligations:
         if counts[ob["id"]] < 2:
             continue
-        effective = ob.get("effective") if isinstance(ob.get("effective"), dict) else {}
+        raw_effective = ob.get("effective")
+        effective: dict[str, Any] = raw_effective if isinstance(raw_effective, dict) else {}
         start = _date(effective.get("from")) or date.min
         until = _date(effective.get("until")) or date.max
         for other, o_start, o_until in by_id.get(ob["id"], []):

@@ -94,7 +94,9 @@ class Duration:
             )
             if n
         )
-        time_part = "".join(f"{n}{unit}" for n, unit in ((self.hours, "H"), (self.minutes, "M")) if n)
+        time_part = "".join(
+            f"{n}{unit}" for n, unit in ((self.hours, "H"), (self.minutes, "M")) if n
+        )
         if not date_part and not time_part:
             return "PT0M"
         return "P" + date_part + (f"T{time_part}" if time_part else "")

@@ -130,9 +130,7 @@ def _result(
     )
 
 
-def _qualified(
-    req: Requirement, events: Iterable[Event], person: str | None = None
-) -> list[Event]:
+def _qualified(req: Requirement, events: Iterable[Event], person: str | None = None) -> list[Event]:
     return [e for e in events if qualifies(req, e) and (person is None or e.person == person)]
 
 
@@ -183,13 +181,21 @@ def _steps_verdict(
     if not short:
         detail = "; ".join(f"{_amount(got)} {req.label}" for req, got, _ in measured)
         return _result(
-            obligation, scope, window, Status.MET, needed, found, evidence,
+            obligation,
+            scope,
+            window,
+            Status.MET,
+            needed,
+            found,
+            evidence,
             f"{detail}{_where(scope)} {context}".strip(),
         )
     missing = "; ".join(f"{req.label} ({_amount(got)} of {_amount(req.min)})" for req, got in short)
     if window.end > as_of:
         status = Status.PENDING
-        reason = f"window open until {window.end.isoformat()}; still needed{_where(scope)}: {missing}"
+        reason = (
+            f"window open until {window.end.isoformat()}; still needed{_where(scope)}: {missing}"
+        )
     elif all(got > 0 for _, got in short):
         status = Status.PARTIAL
         reason = f"not enough{_where(scope)} {context}: {missing}".replace("  ", " ")
@@ -235,7 +241,8 @@ def _triggered(
     force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
 ) -> _Outcome:
     trigger = obligation.trigger
-    assert trigger is not None  # noqa: S101 - required by the schema for this kind
+    if trigger is None:  # pragma: no cover - the schema requires one for this kind
+        return _Outcome((), frozenset())
     followers = _followers(index)
     results: list[Result] = []
     used: set[str] = set()
@@ -258,7 +265,10 @@ def _triggered(
                 ]
             events = _qualified(req, referring + nearby)
             measured.append((req, measure(req, events), events))
-        context = f"after {fired.type} {fired.id} at {fired.at:%Y-%m-%d %H:%M}, due by {window.end:%Y-%m-%d %H:%M}"
+        context = (
+            f"after {fired.type} {fired.id} at {fired.at:%Y-%m-%d %H:%M}, "
+            f"due by {window.end:%Y-%m-%d %H:%M}"
+        )
         verdict = _steps_verdict(obligation, measured, unit, window, as_of, context=context)
         verdict = attrs.evolve(verdict, evidence=(fired.id, *verdict.evidence))
         results.append(verdict)
@@ -323,10 +333,18 @@ def _constraint(
             used.update(e.id for e in inside)
             where = _where(unit)
             if offenders:
-                shown = ", ".join(notes[:5]) + (f" and {len(notes) - 5} more" if len(notes) > 5 else "")
+                shown = ", ".join(notes[:5]) + (
+                    f" and {len(notes) - 5} more" if len(notes) > 5 else ""
+                )
                 result = _result(
-                    obligation, unit, window, Status.BREACH, len(inside), len(offenders),
-                    offenders, f"{len(offenders)} of {len(inside)} events{where} break the rule: {shown}",
+                    obligation,
+                    unit,
+                    window,
+                    Status.BREACH,
+                    len(inside),
+                    len(offenders),
+                    offenders,
+                    f"{len(offenders)} of {len(inside)} events{where} break the rule: {shown}",
                 )
             else:
                 status = Status.PENDING if window.end > as_of else Status.MET
@@ -345,9 +363,7 @@ def _constraint_windows(obligation: Obligation, span: Window) -> list[Window]:
     cycle = obligation.cycle
     if cycle is None:
         return [span]
-    zone = span.start.tzinfo
-    assert zone is not None  # noqa: S101
-    return [w for w in cycle.windows(span, zone) if obligation.in_force_on(w.start.date())]
+    return [w for w in cycle.windows(span, span.zone) if obligation.in_force_on(w.start.date())]
 
 
 def _subjects(obligation: Obligation, index: EventIndex, unit: str | None) -> list[Event]:
@@ -376,8 +392,16 @@ def _coverage(
         for window in windows:
             if window.start > as_of:
                 results.append(
-                    _result(obligation, unit, window, Status.PENDING, 1, 0, (),
-                            f"window starts after {as_of:%Y-%m-%d %H:%M}")
+                    _result(
+                        obligation,
+                        unit,
+                        window,
+                        Status.PENDING,
+                        1,
+                        0,
+                        (),
+                        f"window starts after {as_of:%Y-%m-%d %H:%M}",
+                    )
                 )
                 continue
             moment = min(window.end, as_of)
@@ -388,8 +412,16 @@ def _coverage(
                 used.add(latest.id)
                 who = f" ({latest.role or latest.person})" if (latest.role or latest.person) else ""
                 results.append(
-                    _result(obligation, unit, window, Status.MET, 1, 1, (latest,),
-                            f"{label}{who} recorded {latest.at:%Y-%m-%d} ({latest.id})")
+                    _result(
+                        obligation,
+                        unit,
+                        window,
+                        Status.MET,
+                        1,
+                        1,
+                        (latest,),
+                        f"{label}{who} recorded {latest.at:%Y-%m-%d} ({latest.id})",
+                    )
                 )
             else:
                 reason = f"no {label} for {unit or 'the force'} as at {moment:%Y-%m-%d %H:%M}"
@@ -397,8 +429,16 @@ def _coverage(
                     used.add(clear.id)
                     reason += f" (cleared by {clear.id} on {clear.at:%Y-%m-%d})"
                 results.append(
-                    _result(obligation, unit, window, Status.MISSED, 1, 0,
-                            (clear,) if clear else (), reason)
+                    _result(
+                        obligation,
+                        unit,
+                        window,
+                        Status.MISSED,
+                        1,
+                        0,
+                        (clear,) if clear else (),
+                        reason,
+                    )
                 )
     return _Outcome(tuple(results), frozenset(used))
 
@@ -412,7 +452,8 @@ def _standing(
     """Kept up to date: from the last update before the range, no gap between updates may
     exceed the cadence. Each lapse is reported with its dates."""
     cadence = obligation.cadence
-    assert cadence is not None  # noqa: S101 - required by the schema for this kind
+    if cadence is None:  # pragma: no cover - the schema requires one for this kind
+        return _Outcome((), frozenset())
     results: list[Result] = []
     used: set[str] = set()
     limit = min(span.end, as_of)
@@ -435,8 +476,9 @@ def _standing(
         label = " or ".join(r.label for r in obligation.evidence)
         if lapses:
             shown = "; ".join(f"{a:%Y-%m-%d}..{b:%Y-%m-%d}" for a, b in lapses[:3])
-            status, reason = Status.MISSED, (
-                f"{label}{_where(unit)} went more than {cadence} without an update: {shown}"
+            status, reason = (
+                Status.MISSED,
+                (f"{label}{_where(unit)} went more than {cadence} without an update: {shown}"),
             )
         elif limit < span.end:
             status = Status.PENDING
@@ -456,7 +498,8 @@ def _target(
 ) -> _Outcome:
     """A measured figure must reach its value by the deadline; before it, `pending`."""
     target = obligation.target
-    assert target is not None  # noqa: S101 - required by the schema for this kind
+    if target is None:  # pragma: no cover - the schema requires one for this kind
+        return _Outcome((), frozenset())
     results: list[Result] = []
     used: set[str] = set()
     for due in dues(obligation, span):
@@ -482,7 +525,11 @@ def _target(
         else:
             status = Status.MISSED
             reason = f"{got} by {target.by}, short of the target {goal}{base}"
-        results.append(_result(obligation, due.scope, due.window, status, target.value, figure, counted, reason))
+        results.append(
+            _result(
+                obligation, due.scope, due.window, status, target.value, figure, counted, reason
+            )
+        )
     return _Outcome(tuple(results), frozenset(used))
 
 

@@ -38,6 +38,10 @@ _FORMATS = (".jsonl", ".ndjson", ".json", ".csv")
 _EXTRA = "\x00extra"  # restkey for CSV rows longer than the header
 
 
+def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
+
+
 @attrs.frozen
 class Event:
     """One thing that was done, at an aware instant in the force's zone."""
@@ -49,7 +53,7 @@ class Event:
     role: str | None = None
     person: str | None = None
     attrs: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=lambda m: MappingProxyType(dict(m)), eq=False, repr=False
+        factory=dict, converter=_frozen_mapping, eq=False, repr=False
     )
     refs: tuple[str, ...] = ()
     all_day: bool = False

@@ -46,6 +46,15 @@ class Window:
             msg = f"window start {self.start.isoformat()} is not before end {self.end.isoformat()}"
             raise ValueError(msg)
 
+    @property
+    def zone(self) -> tzinfo:
+        """The zone the window was computed in (always set: windows are aware)."""
+        zone = self.start.tzinfo
+        if zone is None:  # pragma: no cover - excluded by __attrs_post_init__
+            msg = "naive window"
+            raise ValueError(msg)
+        return zone
+
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
 
@@ -90,23 +99,24 @@ class Cycle:
 
     every: Duration
     anchor: date | None = None
+    _recurrence: tuple[int, int] = attrs.field(init=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        if self.every.recurrence() is None:
+    @_recurrence.default
+    def _check_recurrence(self) -> tuple[int, int]:
+        rec = self.every.recurrence()
+        if rec is None:
             msg = f"cadence {self.every} is not a whole number of days, weeks, months or years"
             raise ValueError(msg)
+        return rec
 
     @property
     def freq(self) -> int:
-        rec = self.every.recurrence()
-        assert rec is not None  # checked in __attrs_post_init__  # noqa: S101
-        return rec[0]
+        """The dateutil frequency constant (`rrule.WEEKLY` ...)."""
+        return self._recurrence[0]
 
     @property
     def interval(self) -> int:
-        rec = self.every.recurrence()
-        assert rec is not None  # noqa: S101
-        return rec[1]
+        return self._recurrence[1]
 
     @property
     def phase(self) -> date:
@@ -134,7 +144,9 @@ class Cycle:
     def rule(self, dtstart: date) -> rrule.rrule:
         """The dateutil rule of period starts from `dtstart`, a start of this cycle."""
         return rrule.rrule(
-            self.freq, interval=self.interval, dtstart=datetime.combine(dtstart, time(0))
+            self.freq,  # type: ignore[arg-type]  # dateutil's stub wants a Literal
+            interval=self.interval,
+            dtstart=datetime.combine(dtstart, time(0)),
         )
 
     def period_index(self, day: date) -> int:
@@ -170,8 +182,7 @@ class Cycle:
 
 def slot_windows(days: Window, times: tuple[time, ...], length: Duration) -> Iterator[Window]:
     """The timed slots (a briefing at 08:00 for an hour) inside a period of whole days."""
-    zone = days.start.tzinfo
-    assert zone is not None  # noqa: S101
+    zone = days.zone
     day = days.start.date()
     last = (days.end - timedelta(microseconds=1)).date()
     while day <= last:

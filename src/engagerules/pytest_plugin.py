@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,8 +42,8 @@ class ScenarioFile(pytest.File):
 
 
 class ScenarioItem(pytest.Item):
-    def __init__(self, *, force: Force, scenario: Scenario, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, force: Force, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.force = force
         self.scenario = scenario
 
@@ -51,7 +52,9 @@ class ScenarioItem(pytest.Item):
         if not outcome.passed:
             raise ScenarioFailure(outcome.failures)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: object = None) -> str:  # type: ignore[override]
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: object = None
+    ) -> str:
         if isinstance(excinfo.value, ScenarioFailure):
             return f"{self.scenario.where} ({self.scenario.name}):\n  " + "\n  ".join(
                 excinfo.value.failures

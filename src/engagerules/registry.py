@@ -109,7 +109,10 @@ def find_force(name_or_path: str) -> ForceSource:
     if path.is_file() and path.suffix == ".json":
         return ForceSource(path.resolve().parent.name, path.parent, "directory")
     names = ", ".join(sorted({*bundled, *plugins})) or "none"
-    msg = f"unknown force {name_or_path!r}: not a bundled force or plugin ({names}), nor a directory holding {CONFIG_FILE}"
+    msg = (
+        f"unknown force {name_or_path!r}: not a bundled force or plugin ({names}), "
+        f"nor a directory holding {CONFIG_FILE}"
+    )
     raise UnknownForceError(msg)
 
 

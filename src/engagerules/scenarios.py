@@ -94,13 +94,17 @@ def load_scenarios(file: Path, force: Force) -> list[Scenario]:
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ConfigError([Problem(f"{file}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}")]) from None
+        raise ConfigError(
+            [Problem(f"{file}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}")]
+        ) from None
     except OSError as exc:
         raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
     problems: list[Problem] = []
     items = raw.get("scenarios") if isinstance(raw, dict) else None
     if not isinstance(items, list) or not items:
-        raise ConfigError([Problem(f"{file}: $", "expected an object with a non-empty 'scenarios' list")])
+        raise ConfigError(
+            [Problem(f"{file}: $", "expected an object with a non-empty 'scenarios' list")]
+        )
     found = []
     known = set(force.obligation_ids)
     for index, item in enumerate(items):
@@ -126,7 +130,9 @@ def _scenario(item: Any, file: Path, index: int, known: set[str], force: Force) 
         raise _Bad("", "a scenario must be an object")
     unknown = sorted(set(item) - _SCENARIO_KEYS)
     if unknown:
-        raise _Bad(f".{unknown[0]}", f"unknown key (expected one of {', '.join(sorted(_SCENARIO_KEYS))})")
+        raise _Bad(
+            f".{unknown[0]}", f"unknown key (expected one of {', '.join(sorted(_SCENARIO_KEYS))})"
+        )
     for key in ("name", "from", "to", "as_of", "events", "expect"):
         if key not in item:
             raise _Bad(f".{key}", "required")
@@ -164,14 +170,19 @@ def _expectation(raw: Any, at: str, known: set[str], force: Force) -> Expectatio
         raise _Bad(at, "an expectation must be an object")
     unknown = sorted(set(raw) - _EXPECT_KEYS)
     if unknown:
-        raise _Bad(f"{at}.{unknown[0]}", f"unknown key (expected one of {', '.join(sorted(_EXPECT_KEYS))})")
+        raise _Bad(
+            f"{at}.{unknown[0]}", f"unknown key (expected one of {', '.join(sorted(_EXPECT_KEYS))})"
+        )
     obligation = raw.get("obligation")
     if obligation not in known:
         raise _Bad(f"{at}.obligation", f"unknown obligation {obligation!r}")
     try:
-        status = Status(raw.get("status"))
+        status = Status(str(raw.get("status")))
     except ValueError:
-        raise _Bad(f"{at}.status", f"{raw.get('status')!r} is not a status ({', '.join(s.value for s in Status)})") from None
+        raise _Bad(
+            f"{at}.status",
+            f"{raw.get('status')!r} is not a status ({', '.join(s.value for s in Status)})",
+        ) from None
     scope = raw.get("scope")
     if scope is not None and not isinstance(scope, str):
         raise _Bad(f"{at}.scope", f"{scope!r} is not a unit id (or null for force-wide)")
@@ -214,9 +225,7 @@ def run_scenario(force: Force, scenario: Scenario) -> ScenarioOutcome:
     """Evaluate the scenario's events and compare every expectation with the results."""
     records = [(f"{scenario.where}.events", i, r) for i, r in enumerate(scenario.events)]
     log = parse_events(records, force)
-    failures = [
-        f"event {r.line}: rejected: {r.reason}" for r in log.rejections
-    ]
+    failures = [f"event {r.line}: rejected: {r.reason}" for r in log.rejections]
     report = evaluate(
         force, log, scenario.start, scenario.end, scenario.as_of, obligations=scenario.obligations
     )
@@ -224,7 +233,9 @@ def run_scenario(force: Force, scenario: Scenario) -> ScenarioOutcome:
     return ScenarioOutcome(scenario, tuple(failures), report)
 
 
-def _failures(expect: Sequence[Expectation], results: Sequence[Result], force: Force) -> Iterator[str]:
+def _failures(
+    expect: Sequence[Expectation], results: Sequence[Result], force: Force
+) -> Iterator[str]:
     for exp in expect:
         chosen = [
             r
@@ -242,8 +253,9 @@ def _failures(expect: Sequence[Expectation], results: Sequence[Result], force: F
             where = f"[{result.scope or 'force-wide'}] {result.window.label}"
             if result.status is not exp.status:
                 yield f"{exp.describe()}: {where} is {result.status.value} ({result.reason})"
-            if exp.reason_contains and exp.reason_contains.lower() not in result.reason.lower():
-                yield f"{exp.describe()}: {where} reason {result.reason!r} lacks {exp.reason_contains!r}"
+            wanted = exp.reason_contains
+            if wanted and wanted.lower() not in result.reason.lower():
+                yield f"{exp.describe()}: {where} reason {result.reason!r} lacks {wanted!r}"
             missing = [e for e in exp.evidence if e not in result.evidence]
             if missing:
                 yield f"{exp.describe()}: {where} evidence lacks {', '.join(missing)}"

@@ -32,8 +32,7 @@ class Due:
 
 def effective_span(obligation: Obligation, span: Window) -> Window | None:
     """The part of `span` in which this version of the obligation is in force."""
-    zone = span.start.tzinfo
-    assert zone is not None  # noqa: S101 - windows are always aware
+    zone = span.zone
     start, end = span.start, span.end
     if obligation.effective_from is not None:
         start = max(start, local_midnight(obligation.effective_from, zone))
@@ -59,8 +58,7 @@ def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> I
     from its start to the end of its deadline day. A version only owns the periods that
     start while it is in force, so a plan revised mid-year is judged period by period.
     """
-    zone = span.start.tzinfo
-    assert zone is not None  # noqa: S101 - windows are always aware
+    zone = span.zone
     units = unit_slots(obligation, persons)
     cycle = obligation.cycle
     if obligation.kind is Kind.TARGET and obligation.target is not None:
@@ -80,7 +78,7 @@ def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> I
             turn = cycle.period_index(period.start.date()) % len(units)
             chosen = (units[turn],)
         if obligation.times and obligation.slot is not None:
-            slots = [s for s in slot_windows(period, obligation.times, obligation.slot)]
+            slots = list(slot_windows(period, obligation.times, obligation.slot))
             for unit in chosen:
                 yield from (Due(obligation, unit, s) for s in slots if s.overlaps(span))
         else:

@@ -46,7 +46,7 @@ def _number(value: float) -> float | int:
 
 def obligation_json(ob: Obligation) -> dict[str, Any]:
     """One obligation in the contract's shape, plus the fields the contract lets us add."""
-    trigger = None
+    trigger: dict[str, Any] | None = None
     if ob.trigger is not None:
         trigger = {"types": list(ob.trigger.types), "within": str(ob.trigger.within)}
         if ob.trigger.where:

@@ -15,7 +15,7 @@ from typing import Any
 
 from engagerules.model import Condition, Force, Kind, Obligation, Operator, Requirement
 from engagerules.periods import Window, range_bounds
-from engagerules.schedule import Due, dues
+from engagerules.schedule import Due, dues, unit_slots
 
 __all__ = ["simulate"]
 
@@ -125,7 +125,7 @@ class _Actor:
         trigger = ob.trigger
         if trigger is None:
             return
-        units = list(ob.scope.units) or [None]
+        units = list(unit_slots(ob))
         months = max(1, round((self.span.end - self.span.start).days / 30))
         for _ in range(months * 2):
             self.serial += 1
@@ -150,7 +150,7 @@ class _Actor:
     def _constraint(self, ob: Obligation) -> Iterator[dict[str, Any]]:
         # The recurring twin of a constraint (monthly surgeries) may already produce the
         # events; a few more each month exercise the rule itself.
-        units = list(ob.scope.units) or [None]
+        units = list(unit_slots(ob))
         months = max(1, round((self.span.end - self.span.start).days / 30))
         for _ in range(months):
             for unit in units:
@@ -161,7 +161,7 @@ class _Actor:
                 yield record
 
     def _coverage(self, ob: Obligation) -> Iterator[dict[str, Any]]:
-        for unit in list(ob.scope.units) or [None]:
+        for unit in list(unit_slots(ob)):
             if self.rng.random() < self.compliance:
                 early = Window(self.span.start, self.span.start + timedelta(days=7))
                 yield self._record(ob, ob.evidence[0], early, unit, None, {})
@@ -170,14 +170,19 @@ class _Actor:
         cadence = ob.cadence
         if cadence is None:
             return
-        for unit in list(ob.scope.units) or [None]:
+        for unit in list(unit_slots(ob)):
             moment = self.span.start
             while moment < self.span.end:
                 gap = (cadence.after(moment) - moment) / 2
                 moment += gap if self.rng.random() < self.compliance else gap * 3
                 if moment < self.span.end:
                     yield self._record(
-                        ob, ob.evidence[0], Window(moment, moment + timedelta(hours=8)), unit, None, {}
+                        ob,
+                        ob.evidence[0],
+                        Window(moment, moment + timedelta(hours=8)),
+                        unit,
+                        None,
+                        {},
                     )
 
     def _target(self, ob: Obligation) -> Iterator[dict[str, Any]]:
@@ -199,7 +204,14 @@ class _Actor:
                     extra: dict[str, Any] = {target.attr: round(share)}
                     if target.group and group:
                         extra[target.group] = group
-                    yield self._record(ob, ob.evidence[0], Window(at, at + timedelta(hours=1)), due.scope, None, extra)
+                    yield self._record(
+                        ob,
+                        ob.evidence[0],
+                        Window(at, at + timedelta(hours=1)),
+                        due.scope,
+                        None,
+                        extra,
+                    )
 
     # -- records -------------------------------------------------------------------
 
@@ -311,9 +323,13 @@ def _breaking(conditions: tuple[Condition, ...]) -> dict[str, Any]:
             case Operator.NOT_EQUALS:
                 found[cond.attr] = cond.value
             case Operator.MIN:
-                found[cond.attr] = (float(cond.value) if isinstance(cond.value, int | float) else 0) - 1
+                found[cond.attr] = (
+                    float(cond.value) if isinstance(cond.value, int | float) else 0
+                ) - 1
             case Operator.MAX:
-                found[cond.attr] = (float(cond.value) if isinstance(cond.value, int | float) else 0) + 1
+                found[cond.attr] = (
+                    float(cond.value) if isinstance(cond.value, int | float) else 0
+                ) + 1
             case Operator.DIFFERS_FROM_PREVIOUS:
                 pass  # the location is repeated by the caller
     return found

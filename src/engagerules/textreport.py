@@ -29,16 +29,16 @@ _HEADINGS = {
 
 def render_text(report: Report, *, detail_limit: int = 40) -> str:
     """A report grouped by status, worst first; met duties are summarised per obligation."""
-    lines = [
-        f"engagerules check: {report.force} {report.start}..{report.end} (as of {report.as_of:%Y-%m-%d %H:%M %Z})",
-    ]
+    when = f"{report.as_of:%Y-%m-%d %H:%M %Z}"
+    lines = [f"engagerules check: {report.force} {report.start}..{report.end} (as of {when})"]
     counts = report.counts()
     total = sum(counts.values())
     summary = ", ".join(f"{counts[s]} {s.value}" for s in _ORDER if counts[s])
     lines.append(f"{total} results: {summary or 'nothing due'}")
     ev = report.events
     lines.append(
-        f"events: {ev.read} read = {ev.matched} matched + {ev.unmatched} unmatched + {ev.rejected} rejected"
+        f"events: {ev.read} read = {ev.matched} matched + {ev.unmatched} unmatched"
+        f" + {ev.rejected} rejected"
     )
     for status in _ORDER:
         group = [r for r in report.results if r.status is status]
