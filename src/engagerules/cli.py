@@ -158,7 +158,7 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
         return EXIT_OK
     for due in found:
         _write(
-            f"{due.window.start:%Y-%m-%d %H:%M} .. {due.window.end:%Y-%m-%d %H:%M}  "
+            f"{due.window.local_start:%Y-%m-%d %H:%M} .. {due.window.local_end:%Y-%m-%d %H:%M}  "
             f"{due.obligation.id} [{due.scope or 'force-wide'}] ({due.obligation.owner})\n",
             None,
         )

@@ -8,7 +8,7 @@ times. Only the subset plans use is accepted: years, months, weeks, days, hours,
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 import attrs
 from dateutil import rrule
@@ -68,20 +68,25 @@ class Duration:
             return None
         return used[0]
 
-    def after(self, moment: datetime) -> datetime:
-        """The instant this long after the aware `moment`, in the same zone.
+    def after(self, moment: datetime, zone: tzinfo | None = None) -> datetime:
+        """The instant (in UTC) this long after the aware `moment`.
 
-        Calendar parts move the wall clock (a day after 10:00 is 10:00 the next day, even
-        across a clock change); hours and minutes are elapsed time, as a deadline of PT48H
-        means to the people who set it.
+        Calendar parts move the wall clock of `zone` (default: `moment`'s own): a day
+        after 10:00 is 10:00 the next day, even across a clock change. Hours and minutes
+        are elapsed time, as a deadline of PT48H means to the people who set it.
         """
-        zone = moment.tzinfo
+        wall_zone = zone or moment.tzinfo
+        if wall_zone is None:
+            msg = f"{moment.isoformat()} must be time-zone aware"
+            raise ValueError(msg)
         calendar = relativedelta(
             years=self.years, months=self.months, weeks=self.weeks, days=self.days
         )
-        wall = moment + calendar
+        wall = (moment.astimezone(wall_zone).replace(tzinfo=None) + calendar).replace(
+            tzinfo=wall_zone
+        )
         elapsed = timedelta(hours=self.hours, minutes=self.minutes)
-        return (wall.astimezone(UTC) + elapsed).astimezone(zone)
+        return wall.astimezone(UTC) + elapsed
 
     def __str__(self) -> str:
         date_part = "".join(

@@ -134,6 +134,11 @@ def _qualified(req: Requirement, events: Iterable[Event], person: str | None = N
     return [e for e in events if qualifies(req, e) and (person is None or e.person == person)]
 
 
+def _day(moment: datetime, force: Force) -> str:
+    """The local calendar date of an instant, as people read it."""
+    return moment.astimezone(force.zone).date().isoformat()
+
+
 def _amount(value: float) -> str:
     return f"{value:g}" if value != int(value) else f"{int(value)}"
 
@@ -193,9 +198,7 @@ def _steps_verdict(
     missing = "; ".join(f"{req.label} ({_amount(got)} of {_amount(req.min)})" for req, got in short)
     if window.end > as_of:
         status = Status.PENDING
-        reason = (
-            f"window open until {window.end.isoformat()}; still needed{_where(scope)}: {missing}"
-        )
+        reason = f"window open until {window.local_end.isoformat()}; still needed{_where(scope)}: {missing}"
     elif all(got > 0 for _, got in short):
         status = Status.PARTIAL
         reason = f"not enough{_where(scope)} {context}: {missing}".replace("  ", " ")
@@ -252,7 +255,7 @@ def _triggered(
         unit = _trigger_unit(force, obligation, fired)
         if unit is _OUT_OF_SCOPE:
             continue
-        window = Window(fired.at, trigger.within.after(fired.at))
+        window = Window(fired.at, trigger.within.after(fired.at, force.zone), force.zone)
         measured = []
         for req in obligation.evidence:
             referring = [e for e in followers.get(fired.id, ()) if window.contains(e.at)]
@@ -266,8 +269,8 @@ def _triggered(
             events = _qualified(req, referring + nearby)
             measured.append((req, measure(req, events), events))
         context = (
-            f"after {fired.type} {fired.id} at {fired.at:%Y-%m-%d %H:%M}, "
-            f"due by {window.end:%Y-%m-%d %H:%M}"
+            f"after {fired.type} {fired.id} at {window.local_start:%Y-%m-%d %H:%M}, "
+            f"due by {window.local_end:%Y-%m-%d %H:%M}"
         )
         verdict = _steps_verdict(obligation, measured, unit, window, as_of, context=context)
         verdict = attrs.evolve(verdict, evidence=(fired.id, *verdict.evidence))
@@ -363,7 +366,9 @@ def _constraint_windows(obligation: Obligation, span: Window) -> list[Window]:
     cycle = obligation.cycle
     if cycle is None:
         return [span]
-    return [w for w in cycle.windows(span, span.zone) if obligation.in_force_on(w.start.date())]
+    return [
+        w for w in cycle.windows(span, span.zone) if obligation.in_force_on(w.local_start.date())
+    ]
 
 
 def _subjects(obligation: Obligation, index: EventIndex, unit: str | None) -> list[Event]:
@@ -420,14 +425,15 @@ def _coverage(
                         1,
                         1,
                         (latest,),
-                        f"{label}{who} recorded {latest.at:%Y-%m-%d} ({latest.id})",
+                        f"{label}{who} recorded {_day(latest.at, force)} ({latest.id})",
                     )
                 )
             else:
-                reason = f"no {label} for {unit or 'the force'} as at {moment:%Y-%m-%d %H:%M}"
+                at = moment.astimezone(force.zone)
+                reason = f"no {label} for {unit or 'the force'} as at {at:%Y-%m-%d %H:%M}"
                 if clear is not None:
                     used.add(clear.id)
-                    reason += f" (cleared by {clear.id} on {clear.at:%Y-%m-%d})"
+                    reason += f" (cleared by {clear.id} on {_day(clear.at, force)})"
                 results.append(
                     _result(
                         obligation,
@@ -464,25 +470,25 @@ def _standing(
         reference = before[-1].at if before else span.start
         lapses: list[tuple[datetime, datetime]] = []
         for update in inside:
-            due = cadence.after(reference)
+            due = cadence.after(reference, force.zone)
             if due < update.at:
                 lapses.append((due, update.at))
             reference = update.at
-        due = cadence.after(reference)
+        due = cadence.after(reference, force.zone)
         if due < limit:
             lapses.append((due, limit))
         evidence = ([before[-1]] if before else []) + inside
         used.update(e.id for e in evidence)
         label = " or ".join(r.label for r in obligation.evidence)
         if lapses:
-            shown = "; ".join(f"{a:%Y-%m-%d}..{b:%Y-%m-%d}" for a, b in lapses[:3])
+            shown = "; ".join(f"{_day(a, force)}..{_day(b, force)}" for a, b in lapses[:3])
             status, reason = (
                 Status.MISSED,
                 (f"{label}{_where(unit)} went more than {cadence} without an update: {shown}"),
             )
         elif limit < span.end:
             status = Status.PENDING
-            reason = f"up to date{_where(unit)} so far; next {label} due by {due:%Y-%m-%d}"
+            reason = f"up to date{_where(unit)} so far; next {label} due by {_day(due, force)}"
         else:
             status = Status.MET
             reason = f"{len(inside)} {label}{_where(unit)}, never more than {cadence} apart"

@@ -13,7 +13,7 @@ import json
 import sys
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -44,7 +44,8 @@ def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
 
 @attrs.frozen
 class Event:
-    """One thing that was done, at an aware instant in the force's zone."""
+    """One thing that was done. `at` is kept in UTC (see `Window` for why); show it in
+    the force's zone."""
 
     id: str
     type: str
@@ -315,14 +316,14 @@ def _timestamp(value: Any, zone: tzinfo) -> tuple[datetime, bool]:
             day = date.fromisoformat(text)
         except ValueError:
             raise _RecordError(f"at: {value!r} is not an ISO 8601 date") from None
-        return localize(datetime.combine(day, time(0)), zone), True
+        return localize(datetime.combine(day, time(0)), zone).astimezone(UTC), True
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
         raise _RecordError(f"at: {value!r} is not an ISO 8601 timestamp") from None
     if moment.tzinfo is None:
         raise _RecordError(f"at: {value!r} has no offset: add one (+01:00) or Z")
-    return moment.astimezone(zone), False
+    return moment.astimezone(UTC), False
 
 
 def _check_vocabulary(event: Event, types: set[str], units: set[str]) -> None:

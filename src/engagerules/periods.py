@@ -33,27 +33,42 @@ _DEFAULT_ANCHOR = date(2000, 1, 1)
 
 @attrs.frozen(order=True)
 class Window:
-    """A half-open interval `[start, end)` of aware datetimes in the force's zone."""
+    """A half-open interval `[start, end)` of instants, kept in UTC, shown in its zone.
+
+    Python compares two datetimes that share a tzinfo by their wall-clock reading, so
+    01:30 BST and 01:15 GMT on the night the clocks go back would sort the wrong way
+    round. Keeping every instant in UTC makes comparison and subtraction exact; the
+    force's zone (`zone`, by default the zone `start` was given in) is kept for display
+    and for the local dates periods are counted in.
+    """
 
     start: datetime
     end: datetime
+    tz: tzinfo | None = attrs.field(default=None, eq=False, order=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             msg = f"window {self.start}..{self.end} must be time-zone aware"
             raise ValueError(msg)
+        object.__setattr__(self, "tz", self.tz or self.start.tzinfo)
+        object.__setattr__(self, "start", self.start.astimezone(UTC))
+        object.__setattr__(self, "end", self.end.astimezone(UTC))
         if not self.start < self.end:
             msg = f"window start {self.start.isoformat()} is not before end {self.end.isoformat()}"
             raise ValueError(msg)
 
     @property
     def zone(self) -> tzinfo:
-        """The zone the window was computed in (always set: windows are aware)."""
-        zone = self.start.tzinfo
-        if zone is None:  # pragma: no cover - excluded by __attrs_post_init__
-            msg = "naive window"
-            raise ValueError(msg)
-        return zone
+        """The zone the window is counted and shown in."""
+        return self.tz or UTC
+
+    @property
+    def local_start(self) -> datetime:
+        return self.start.astimezone(self.zone)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.end.astimezone(self.zone)
 
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
@@ -64,10 +79,11 @@ class Window:
     @property
     def label(self) -> str:
         """A short human label: `2022-10-03` for a day, `2022-10-03..2022-10-09` otherwise."""
-        first = self.start.date()
-        last = (self.end - timedelta(microseconds=1)).date()
-        if self.start.time() != time(0) or self.end.time() != time(0):
-            return f"{self.start:%Y-%m-%d %H:%M}"
+        start, end = self.local_start, self.local_end
+        first = start.date()
+        last = (end - timedelta(microseconds=1)).date()
+        if start.time() != time(0) or end.time() != time(0):
+            return f"{start:%Y-%m-%d %H:%M}"
         return first.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"
 
 
@@ -174,7 +190,7 @@ class Cycle:
         current = localize(next(starts), zone)
         for naive in starts:
             following = localize(naive, zone)
-            yield Window(current, following)
+            yield Window(current, following, zone)
             if following >= span.end:
                 return
             current = following
@@ -183,10 +199,10 @@ class Cycle:
 def slot_windows(days: Window, times: tuple[time, ...], length: Duration) -> Iterator[Window]:
     """The timed slots (a briefing at 08:00 for an hour) inside a period of whole days."""
     zone = days.zone
-    day = days.start.date()
-    last = (days.end - timedelta(microseconds=1)).date()
+    day = days.local_start.date()
+    last = (days.local_end - timedelta(microseconds=1)).date()
     while day <= last:
         for at in times:
             start = localize(datetime.combine(day, at), zone)
-            yield Window(start, length.after(start))
+            yield Window(start, length.after(start, zone), zone)
         day += timedelta(days=1)

@@ -242,7 +242,7 @@ def _failures(
             for r in results
             if r.obligation == exp.obligation
             and (not exp.scoped or r.scope == exp.scope)
-            and (exp.start is None or r.window.start.astimezone(force.zone).date() == exp.start)
+            and (exp.start is None or r.window.local_start.date() == exp.start)
         ]
         if not chosen:
             yield f"{exp.describe()}: no such result"

@@ -38,7 +38,7 @@ def effective_span(obligation: Obligation, span: Window) -> Window | None:
         start = max(start, local_midnight(obligation.effective_from, zone))
     if obligation.effective_until is not None:
         end = min(end, local_midnight(obligation.effective_until + timedelta(days=1), zone))
-    return Window(start, end) if start < end else None
+    return Window(start, end, zone) if start < end else None
 
 
 def unit_slots(obligation: Obligation, persons: Sequence[str] = ()) -> tuple[str | None, ...]:
@@ -63,7 +63,7 @@ def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> I
     cycle = obligation.cycle
     if obligation.kind is Kind.TARGET and obligation.target is not None:
         target = obligation.target
-        begin = target.start or obligation.effective_from or span.start.date()
+        begin = target.start or obligation.effective_from or span.local_start.date()
         window = range_bounds(min(begin, target.by), target.by, zone)
         if window.overlaps(span):
             yield from (Due(obligation, unit, window) for unit in units)
@@ -71,11 +71,11 @@ def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> I
     if cycle is None:
         return
     for period in cycle.windows(span, zone):
-        if not obligation.in_force_on(period.start.date()):
+        if not obligation.in_force_on(period.local_start.date()):
             continue
         chosen: Iterable[str | None] = units
         if obligation.scope.rota and units:
-            turn = cycle.period_index(period.start.date()) % len(units)
+            turn = cycle.period_index(period.local_start.date()) % len(units)
             chosen = (units[turn],)
         if obligation.times and obligation.slot is not None:
             slots = list(slot_windows(period, obligation.times, obligation.slot))

@@ -113,14 +113,14 @@ def due_json(due: Due) -> dict[str, Any]:
     shape: dict[str, Any] = {
         "obligation": due.obligation.id,
         "scope": due.scope,
-        "start": _stamp(due.window.start),
-        "end": _stamp(due.window.end),
+        "start": _stamp(due.window.local_start),
+        "end": _stamp(due.window.local_end),
         "kind": due.obligation.kind.value,
         "owner": due.obligation.owner,
         "title": due.obligation.title,
     }
     if due.timed:
-        shape["time"] = due.window.start.strftime("%H:%M")
+        shape["time"] = due.window.local_start.strftime("%H:%M")
     return shape
 
 
@@ -128,8 +128,8 @@ def result_json(result: Result) -> dict[str, Any]:
     return {
         "obligation": result.obligation,
         "scope": result.scope,
-        "start": _stamp(result.window.start),
-        "end": _stamp(result.window.end),
+        "start": _stamp(result.window.local_start),
+        "end": _stamp(result.window.local_end),
         "status": result.status.value,
         "needed": _number(result.needed),
         "found": _number(result.found),

@@ -261,7 +261,7 @@ class _Actor:
         person: str | None,
         extra: dict[str, Any],
     ) -> dict[str, Any]:
-        record: dict[str, Any] = {"type": kind, "at": at.isoformat()}
+        record: dict[str, Any] = {"type": kind, "at": at.astimezone(self.force.zone).isoformat()}
         if scope:
             record["scope"] = scope
         if role:
