@@ -198,7 +198,8 @@ def _steps_verdict(
     missing = "; ".join(f"{req.label} ({_amount(got)} of {_amount(req.min)})" for req, got in short)
     if window.end > as_of:
         status = Status.PENDING
-        reason = f"window open until {window.local_end.isoformat()}; still needed{_where(scope)}: {missing}"
+        until = window.local_end.isoformat()
+        reason = f"window open until {until}; still needed{_where(scope)}: {missing}"
     elif all(got > 0 for _, got in short):
         status = Status.PARTIAL
         reason = f"not enough{_where(scope)} {context}: {missing}".replace("  ", " ")
