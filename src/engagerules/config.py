@@ -478,7 +478,13 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
             for t in raw["event_types"]
         ),
         documents=tuple(
-            Document(id=d["id"], title=d["title"], date=d.get("date")) for d in raw["documents"]
+            Document(
+                id=d["id"],
+                title=d["title"],
+                date=d.get("date"),
+                sections=tuple(d.get("sections", ())),
+            )
+            for d in raw["documents"]
         ),
         obligations=tuple(_build_obligation(ob, units) for ob in raw["obligations"]),
         root=file.parent,

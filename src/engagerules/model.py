@@ -73,11 +73,17 @@ class Citation:
 
 @attrs.frozen
 class Document:
-    """A source document of the plan, cited by its file name."""
+    """A source document of the plan, cited by its file name.
+
+    `sections` are its headings in the document's own order (empty when the
+    configuration does not list them); citations name one of them, and the reviewer's
+    page (`engagerules docs`) follows this order.
+    """
 
     id: str
     title: str
     date: str | None = None
+    sections: tuple[str, ...] = ()
 
 
 @attrs.frozen
