@@ -176,7 +176,7 @@ def _duty(force: Force, ob: Obligation, *, several: bool) -> Iterator[str]:
     if ob.source.quote:
         yield f"> {_text(ob.source.quote)}"
         yield ""
-    yield f"- **Kind:** {ob.kind.value}: {_KIND_MEANING[ob.kind]}"
+    yield f"- **Kind:** {ob.kind.value} ({_KIND_MEANING[ob.kind]})"
     if ob.kind is Kind.ADVISORY and ob.reason:
         yield f"- **Not checked because:** {_text(ob.reason)}"
     yield f"- **Owner:** {_role(force, ob.owner)}"
@@ -260,8 +260,9 @@ def _scope(force: Force, ob: Obligation) -> str:
     if len(named) == 1:
         return f"per {scope.per}: {named[0]} only"
     every = len(force.units_of(scope.per))
-    listed = "all " if len(scope.units) == every else ""
-    return f"per {scope.per} ({listed}{len(named)}): {', '.join(named)}"
+    count = "both" if len(named) == 2 else str(len(named))
+    listed = "all " if len(scope.units) == every and len(named) > 2 else ""
+    return f"per {scope.per} ({listed}{count}): {', '.join(named)}"
 
 
 def _trigger(ob: Obligation) -> str:
