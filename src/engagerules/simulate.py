@@ -67,6 +67,14 @@ class _Actor:
         self.serial = 0
         self.last_location: dict[tuple[str, str | None], str] = {}
         triggers = {t for ob in force.obligations if ob.trigger for t in ob.trigger.types}
+        # The rules (constraints) each event type must keep, by the obligation setting them:
+        # a compliant officer records every fact any rule asks of the event, not only the
+        # facts of the duty being acted out.
+        self.rules: dict[str, list[tuple[str, tuple[Condition, ...]]]] = {}
+        for ob in force.obligations:
+            if ob.kind is Kind.CONSTRAINT:
+                for kind in {t for req in ob.evidence for t in req.types}:
+                    self.rules.setdefault(kind, []).append((ob.id, ob.require))
         # Noise never includes triggers: a stray warrant would invent duties nobody had.
         self.quiet_types = [t.id for t in force.event_types if t.id not in triggers] or [
             t.id for t in force.event_types
@@ -216,11 +224,17 @@ class _Actor:
     # -- records -------------------------------------------------------------------
 
     def background(self) -> dict[str, Any]:
-        """An event that no particular duty asked for: the noise of a real log."""
+        """An event that no particular duty asked for: the noise of a real log. It keeps
+        the rules on its type as often as the simulated force complies."""
         kind = self.rng.choice(self.quiet_types)
         unit = self.rng.choice([*self.force.units, None])
         role = self.rng.choice(self.force.roles).id
-        return self._base(kind, self._moment(self.span), unit.id if unit else None, role, None, {})
+        extra: dict[str, Any] = {}
+        if kind in self.rules and self.rng.random() < self.compliance:
+            for _, conditions in self.rules[kind]:
+                extra.update(_satisfying(conditions, self.rng))
+        at = self._moment(self.span)
+        return self._base(kind, at, unit.id if unit else None, role, None, extra)
 
     def _record(
         self,
@@ -234,7 +248,12 @@ class _Actor:
         comply: bool = True,
     ) -> dict[str, Any]:
         role = req.roles[0] if req.roles else (req.owner or ob.owner)
-        attrs_ = _satisfying(req.where, self.rng)
+        kind = req.types[0]
+        attrs_: dict[str, Any] = {}
+        for rule_of, conditions in self.rules.get(kind, ()):
+            if comply or rule_of != ob.id:
+                attrs_.update(_satisfying(conditions, self.rng))
+        attrs_.update(_satisfying(req.where, self.rng))
         attrs_.update(extra)
         key = (ob.id, scope)
         varied = any(c.op is Operator.DIFFERS_FROM_PREVIOUS for c in ob.require)
@@ -242,7 +261,7 @@ class _Actor:
             attrs_["location"] = self.last_location[key]
         elif "location" not in attrs_:
             attrs_["location"] = self._location(key, scope)
-        return self._base(req.types[0], self._moment(window), scope, role, person, attrs_)
+        return self._base(kind, self._moment(window), scope, role, person, attrs_)
 
     def _location(self, key: tuple[str, str | None], scope: str | None) -> str:
         previous = self.last_location.get(key)
