@@ -103,7 +103,12 @@ def _problems(raw: Any, file: Path) -> list[Problem]:
         for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
     ]
     if isinstance(raw, dict):
-        found.extend(Problem(f"{file}: {path}", message) for path, message in _semantic(raw, file))
+        flagged = {p.where for p in found}
+        found.extend(
+            Problem(f"{file}: {path}", message)
+            for path, message in _semantic(raw, file)
+            if f"{file}: {path}" not in flagged  # one problem per place is enough
+        )
     return found
 
 
@@ -119,6 +124,8 @@ def _schema_message(error: Any) -> str:
         if error.validator == "not":
             return "give either 'sum' or 'distinct', not both"
         return f"a condition needs 'attr' and exactly one operator (has: {keys})"
+    if error.validator == "pattern" and "description" in error.schema:
+        return f"{error.instance!r} is not valid here: {error.schema['description']}"
     message = str(error.message)
     return message if len(message) < 200 else message[:197] + "..."
 
