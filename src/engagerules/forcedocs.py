@@ -320,7 +320,7 @@ def _requirement(force: Force, ob: Obligation, req: Requirement) -> str:
         text += f", done by {_codes(req.roles, ' or ')}"
     if req.where:
         text += ", where " + " and ".join(_condition(c) for c in req.where)
-    if req.owner is not None and req.owner != ob.owner:
+    if req.owner is not None:
         text += f"; step owner {_role(force, req.owner)}"
     return text
 
