@@ -507,3 +507,9 @@ def test_as_of_must_be_aware(mini: Force) -> None:
     """The engine never guesses a zone for the instant of judgement."""
     with pytest.raises(ValueError, match="aware"):
         evaluate(mini, [], date(2022, 1, 1), date(2022, 1, 2), datetime(2022, 1, 3))
+
+
+def test_standing_with_no_update_in_a_whole_cadence_is_missed(check: Check) -> None:
+    """Nothing before or during a month-long range of a monthly duty: a lapse, missed."""
+    report = check("mini.website-current", [], "2022-10-01", "2022-10-31")
+    assert report.results[0].status is Status.MISSED

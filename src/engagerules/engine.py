@@ -476,7 +476,7 @@ def _standing(
                 lapses.append((due, update.at))
             reference = update.at
         due = cadence.after(reference, force.zone)
-        if due < limit:
+        if due <= limit:  # a whole cadence with no update is a lapse
             lapses.append((due, limit))
         evidence = ([before[-1]] if before else []) + inside
         used.update(e.id for e in evidence)
