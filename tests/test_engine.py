@@ -513,3 +513,63 @@ def test_standing_with_no_update_in_a_whole_cadence_is_missed(check: Check) -> N
     """Nothing before or during a month-long range of a monthly duty: a lapse, missed."""
     report = check("mini.website-current", [], "2022-10-01", "2022-10-31")
     assert report.results[0].status is Status.MISSED
+
+
+def test_rostered_cadet_who_logs_nothing_is_missed(check: Check) -> None:
+    """Enrolled cadets owe the hours even with no activity; leavers stop owing them."""
+    report = check(
+        "mini.cadet-hours",
+        [
+            {"id": "j1", "type": "cadet_enrolled", "at": "2022-01-05", "person": "p1"},
+            {"id": "j2", "type": "cadet_enrolled", "at": "2022-01-05", "person": "p2"},
+            {"id": "x2", "type": "cadet_left", "at": "2022-10-15", "person": "p2"},
+            {
+                "id": "h1",
+                "type": "cadet_volunteering",
+                "at": "2022-11-02",
+                "person": "p3",
+                "attrs": {"hours": 4},
+            },
+        ],
+        "2022-10-01",
+        "2022-11-30",
+    )
+    got = {(r.scope, r.window.local_start.month): r.status for r in report.results}
+    assert got == {
+        ("p1", 10): Status.MISSED,
+        ("p1", 11): Status.MISSED,
+        ("p2", 10): Status.MISSED,
+        ("p3", 11): Status.MET,
+    }
+
+
+def test_force_wide_trigger_is_owed_by_every_unit(check: Check) -> None:
+    """Census data for the whole force: each section must refresh its own profile."""
+    report = check(
+        "mini.profile-refresh",
+        [
+            {"id": "c", "type": "census_released", "at": "2022-06-01T09:00:00+01:00"},
+            {"id": "n", "type": "profile_review", "at": "2022-07-01", "scope": "n-ward"},
+            {
+                "id": "s",
+                "type": "profile_review",
+                "at": "2022-08-01",
+                "scope": "south",
+                "refs": ["c"],
+            },
+            {
+                "id": "e",
+                "type": "profile_review",
+                "at": "2022-08-01",
+                "scope": "north",
+                "refs": ["c"],
+            },
+        ],
+        "2022-06-01",
+        "2022-06-30",
+    )
+    assert {r.scope: r.status for r in report.results} == {
+        "north": Status.MET,
+        "south": Status.MET,
+        "east": Status.MISSED,
+    }

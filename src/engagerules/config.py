@@ -35,6 +35,7 @@ from engagerules.model import (
     Operator,
     Requirement,
     Role,
+    Roster,
     Scope,
     Target,
     Trigger,
@@ -376,6 +377,12 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
             yield f"{at}.scope.units[{i}]", f"{unit!r} is a {found.get('kind')}, not a {per}"
     if scope.get("units") and per is None:
         yield f"{at}.scope.units", "listing units needs 'per' to say their kind"
+    roster = scope.get("roster")
+    if isinstance(roster, dict):
+        if per != "person":
+            yield f"{at}.scope.roster", "a roster lists people: set 'per' to 'person'"
+        yield from _types(roster.get("types"), f"{at}.scope.roster.types", ctx)
+        yield from _types(roster.get("clears"), f"{at}.scope.roster.clears", ctx)
     if scope.get("rota"):
         if per is None or per == "person":
             yield f"{at}.scope.rota", "a rota moves through units: set 'per' to a unit kind"
@@ -536,7 +543,17 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
         anchor=date.fromisoformat(ob["anchor"]) if "anchor" in ob else None,
         times=times,
         slot=parse_duration(ob["slot"]) if "slot" in ob else (_DEFAULT_SLOT if times else None),
-        scope=Scope(per=per, units=listed, rota=bool(scope_raw.get("rota", False))),
+        scope=Scope(
+            per=per,
+            units=listed,
+            rota=bool(scope_raw.get("rota", False)),
+            roster=None
+            if "roster" not in scope_raw
+            else Roster(
+                types=tuple(scope_raw["roster"]["types"]),
+                clears=tuple(scope_raw["roster"].get("clears", ())),
+            ),
+        ),
         evidence=tuple(_build_requirement(r) for r in ob.get("evidence", ())),
         trigger=None
         if trigger is None

@@ -29,6 +29,7 @@ __all__ = [
     "Operator",
     "Requirement",
     "Role",
+    "Roster",
     "Scope",
     "Target",
     "Trigger",
@@ -165,12 +166,23 @@ class Requirement:
 
 
 @attrs.frozen
+class Roster:
+    """Who a per-person duty is owed by: people join with a `types` event (a cadet's
+    enrolment) and leave with a `clears` event, so someone who does nothing is still
+    owed the duty and reported, not left out."""
+
+    types: tuple[str, ...]
+    clears: tuple[str, ...] = ()
+
+
+@attrs.frozen
 class Scope:
     """Who a duty is owed to: force-wide (`per` None), per unit of a kind, or per person."""
 
     per: str | None = None
     units: tuple[str, ...] = ()
     rota: bool = False
+    roster: Roster | None = None
 
     @property
     def per_person(self) -> bool:
@@ -255,6 +267,9 @@ class Obligation:
         if self.trigger is not None:
             found.update(self.trigger.types)
         found.update(self.clears)
+        if self.scope.roster is not None:
+            found.update(self.scope.roster.types)
+            found.update(self.scope.roster.clears)
         return frozenset(found)
 
 
