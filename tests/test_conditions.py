@@ -86,3 +86,12 @@ def test_measure_counts_sums_and_distinct_values() -> None:
     assert measure(Requirement(types=("t",)), events) == 3
     assert measure(Requirement(types=("t",), sum="hours"), events) == 3.5
     assert measure(Requirement(types=("t",), distinct="location"), events) == 2
+
+
+def test_list_attributes_are_tested_element_by_element() -> None:
+    """A joint meeting with two forces matches 'in' for either; 'not_in' only if neither."""
+    joint = event(partners=["avon", "devon"])
+    assert holds(Condition("partners", Operator.IN, ["devon"]), joint)
+    assert holds(Condition("partners", Operator.EQUALS, "avon"), joint)
+    assert not holds(Condition("partners", Operator.NOT_IN, ["avon"]), joint)
+    assert holds(Condition("partners", Operator.NOT_EQUALS, "kent"), joint)

@@ -573,3 +573,24 @@ def test_force_wide_trigger_is_owed_by_every_unit(check: Check) -> None:
         "south": Status.MET,
         "east": Status.MISSED,
     }
+
+
+def test_deadline_named_by_the_trigger(check: Check) -> None:
+    """An invitation's meeting date is its deadline: attending after that day is missed."""
+    invite = {
+        "id": "i1",
+        "type": "invitation",
+        "at": "2022-10-03",
+        "attrs": {"meeting_date": "2022-10-12"},
+    }
+    on_the_day = {"id": "m1", "type": "meeting_attended", "at": "2022-10-12T19:00:00+01:00"}
+    late = {"id": "m2", "type": "meeting_attended", "at": "2022-10-20T19:00:00+01:00"}
+    met = check("mini.invited-meetings", [invite, on_the_day], "2022-10-01", "2022-10-31")
+    assert met.results[0].status is Status.MET
+    assert met.results[0].window.local_end.date().isoformat() == "2022-10-13"
+    missed = check("mini.invited-meetings", [invite, late], "2022-10-01", "2022-10-31")
+    assert missed.results[0].status is Status.MISSED
+    undated = check(
+        "mini.invited-meetings", [dict(invite, attrs={}), late], "2022-10-01", "2022-10-31"
+    )
+    assert undated.results[0].status is Status.MET, "without a date, 'within' (P1M) applies"

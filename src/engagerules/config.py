@@ -562,6 +562,7 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
             within=parse_duration(trigger["within"]),
             where=_build_conditions(trigger.get("where", ())),
             match=trigger.get("match", "refs_or_scope"),
+            deadline_attr=trigger.get("deadline_attr"),
         ),
         require=_build_conditions(ob.get("require", ())),
         clears=tuple(ob.get("clears", ())),

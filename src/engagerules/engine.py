@@ -10,14 +10,14 @@ an argument: nothing here reads the clock.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import attrs
 
 from engagerules.conditions import failed_condition, measure, number, qualifies
 from engagerules.events import Event, EventIndex, EventLog
 from engagerules.model import Force, Kind, Obligation, Requirement
-from engagerules.periods import Window, range_bounds
+from engagerules.periods import Window, local_midnight, range_bounds
 from engagerules.results import Report, Result, Status, Tally
 from engagerules.schedule import Due, dues, effective_span, unit_slots
 
@@ -288,7 +288,7 @@ def _triggered(
     for fired in index.between(trigger.types, None, span):
         if failed_condition(trigger.where, fired) is not None:
             continue
-        window = Window(fired.at, trigger.within.after(fired.at, force.zone), force.zone)
+        window = Window(fired.at, _deadline(force, obligation, fired), force.zone)
         units = _trigger_units(force, obligation, fired)
         fanned = len(units) > 1 or (fired.scope is None and units != [None])
         for unit in units:
@@ -318,6 +318,34 @@ def _triggered(
             results.append(verdict)
             used.update(verdict.evidence)
     return _Outcome(tuple(results), frozenset(used))
+
+
+def _deadline(force: Force, obligation: Obligation, fired: Event) -> datetime:
+    """When the follow-up is due: the date the trigger itself names (the end of the day of
+    the meeting an invitation is for), or else `within` after the trigger. A named deadline
+    that is not after the trigger gives no time at all, so `within` applies then too."""
+    trigger = obligation.trigger
+    if trigger is None:  # pragma: no cover - only called for triggered duties
+        return fired.at
+    fallback = trigger.within.after(fired.at, force.zone)
+    if trigger.deadline_attr is None:
+        return fallback
+    named = _when(fired.attrs.get(trigger.deadline_attr), force)
+    return named if named is not None and named > fired.at else fallback
+
+
+def _when(value: object, force: Force) -> datetime | None:
+    """A deadline written as a date (the end of that local day) or an aware timestamp."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return local_midnight(date.fromisoformat(text) + timedelta(days=1), force.zone)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _trigger_units(force: Force, obligation: Obligation, fired: Event) -> list[str | None]:

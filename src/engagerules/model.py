@@ -201,6 +201,7 @@ class Trigger:
     within: Duration
     where: tuple[Condition, ...] = ()
     match: str = "refs_or_scope"
+    deadline_attr: str | None = None
 
 
 @attrs.frozen
