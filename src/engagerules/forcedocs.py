@@ -326,27 +326,7 @@ def _requirement(force: Force, ob: Obligation, req: Requirement) -> str:
 
 
 def _condition(cond: Condition) -> str:
-    attr = f"`{cond.attr}`"
-    match cond.op:
-        case Operator.PRESENT:
-            return f"{attr} recorded"
-        case Operator.ABSENT:
-            return f"no {attr}"
-        case Operator.DIFFERS_FROM_PREVIOUS:
-            return f"{attr} different from the previous event's"
-        case Operator.MIN:
-            return f"{attr} at least {_value(cond.value)}"
-        case Operator.MAX:
-            return f"{attr} at most {_value(cond.value)}"
-        case Operator.EQUALS:
-            return f"{attr} = {_value(cond.value)}"
-        case Operator.NOT_EQUALS:
-            return f"{attr} is not {_value(cond.value)}"
-        case Operator.IN:
-            return f"{attr} one of {_value(cond.value)}"
-        case Operator.NOT_IN:
-            return f"{attr} none of {_value(cond.value)}"
-    return cond.describe()  # pragma: no cover - the enum is closed
+    return cond.describe(markdown=True)
 
 
 def _target(ob: Obligation) -> str:

@@ -126,20 +126,32 @@ class Condition:
     op: Operator
     value: object = None
 
-    def describe(self) -> str:
-        match self.op:
-            case Operator.PRESENT:
-                return f"records {self.attr}"
-            case Operator.ABSENT:
-                return f"has no {self.attr}"
-            case Operator.DIFFERS_FROM_PREVIOUS:
-                return f"{self.attr} differs from the previous one"
-            case Operator.MIN:
-                return f"{self.attr} >= {self.value}"
-            case Operator.MAX:
-                return f"{self.attr} <= {self.value}"
-            case _:
-                return f"{self.attr} {self.op.value.replace('_', ' ')} {self.value!r}"
+    def describe(self, *, markdown: bool = False) -> str:
+        """The condition in words, for reasons, reports and reviewers' pages; with
+        `markdown`, names and text values are set as code."""
+
+        def show(value: object) -> str:
+            if isinstance(value, list):
+                return "[" + ", ".join(show(v) for v in value) + "]"
+            if isinstance(value, bool):
+                return "true" if value else "false"
+            if isinstance(value, int | float):
+                return f"{value:g}"
+            return f"`{value}`" if markdown else repr(value)
+
+        attr = f"`{self.attr}`" if markdown else self.attr
+        phrases = {
+            Operator.PRESENT: f"{attr} recorded",
+            Operator.ABSENT: f"no {attr}",
+            Operator.DIFFERS_FROM_PREVIOUS: f"{attr} different from the previous event's",
+            Operator.MIN: f"{attr} at least {show(self.value)}",
+            Operator.MAX: f"{attr} at most {show(self.value)}",
+            Operator.EQUALS: f"{attr} = {show(self.value)}",
+            Operator.NOT_EQUALS: f"{attr} is not {show(self.value)}",
+            Operator.IN: f"{attr} one of {show(self.value)}",
+            Operator.NOT_IN: f"{attr} none of {show(self.value)}",
+        }
+        return phrases[self.op]
 
 
 @attrs.frozen
