@@ -216,7 +216,8 @@ def build_calendar(
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name or _calendar_name(force, None, None))
     cal.add("x-wr-caldesc", f"Duties from {force.name}'s engagement plan, by engagerules")
-    cal.add("x-wr-timezone", _tzid(zone))
+    # No X-WR-TIMEZONE: it only re-zones floating times (there are none), and readers
+    # that apply it to UTC times (x-wr-timezone) lose the second 01:30 of an autumn night.
     span = range(min(years, default=stamp.year) - 1, max(years, default=stamp.year) + 2)
     cal.add_component(vtimezone(zone, span))
     for item in items:
@@ -405,6 +406,7 @@ def _series_events(force: Force, series: _Series, stamp: datetime) -> Iterator[i
         fits = (
             parts is not None
             and len(lengths) == 1
+            and all(_clear_of_clock_changes(d, series.at) for d in dues)
             and [localize(n, zone) for n in _expand(parts, first_start)] == starts
         )
     if len(dues) == 1 or (fits and parts is not None):
@@ -434,13 +436,11 @@ def _duty_event(
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
     else:
-        start = datetime.combine(window.local_start.date(), series.at, tzinfo=force.zone)
-        event.add("dtstart", start)
-        event.add(
-            "dtend", (start.astimezone(UTC) + (window.end - window.start)).astimezone(force.zone)
-        )
-    event.add("summary", _summary(force, ob, series.scope))
-    event.add("description", _duty_description(force, series))
+        # For an occurrence clear of clock changes this is its nominal local time.
+        event.add("dtstart", _instant(window.start, force.zone))
+        event.add("dtend", _instant(window.end, force.zone))
+    event.add("summary", _text(_summary(force, ob, series.scope)))
+    event.add("description", _text(_duty_description(force, series)))
     _tag(event, force, ob, series.scope, all_day=series.at is None)
     return event
 
@@ -463,8 +463,8 @@ def _follow_up_event(force: Force, follow: FollowUp, stamp: datetime) -> icalend
         due_by = _day_label(day)
     else:
         begin = max(window.start, window.end - _FOLLOW_UP_LENGTH)
-        event.add("dtstart", begin.astimezone(force.zone))
-        event.add("dtend", window.local_end)
+        event.add("dtstart", _instant(begin, force.zone))
+        event.add("dtend", _instant(window.end, force.zone))
         due_by = f"{_day_label(window.local_end.date())} {window.local_end:%H:%M}"
     fired = follow.trigger
     kind = next((t.title for t in force.event_types if t.id == fired.type), fired.type)
@@ -472,7 +472,7 @@ def _follow_up_event(force: Force, follow: FollowUp, stamp: datetime) -> icalend
     where = f" at {place}" if follow.scope else ""
     on = _day_label(fired.at.astimezone(force.zone).date())
     steps = ", ".join(r.label for r in ob.evidence) or ob.title
-    event.add("summary", f"{kind}{where} on {on}: {steps} due by {due_by}")
+    event.add("summary", _text(f"{kind}{where} on {on}: {steps} due by {due_by}"))
     trigger_line = (
         f"Set off by: {kind} ({fired.type}, event {fired.id}) "
         f"at {fired.at.astimezone(force.zone):%Y-%m-%d %H:%M}"
@@ -481,10 +481,51 @@ def _follow_up_event(force: Force, follow: FollowUp, stamp: datetime) -> icalend
     within = f" ({ob.trigger.within} after it)" if ob.trigger else ""
     due_line = f"Due by: {window.local_end:%Y-%m-%d %H:%M}{within}"
     lines = [ob.title, "", trigger_line, due_line, *_common_lines(force, ob, follow.scope)]
-    event.add("description", "\n".join(lines))
+    event.add("description", _text("\n".join(lines)))
     _tag(event, force, ob, follow.scope, all_day=all_day)
     event.add("x-engagerules-trigger", fired.id)
     return event
+
+
+def _unambiguous(wall: datetime, zone: tzinfo) -> bool:
+    """Whether a local reading names exactly one instant (not in a gap or a repeated hour)."""
+    first = wall.replace(tzinfo=zone, fold=0).utcoffset()
+    return first == wall.replace(tzinfo=zone, fold=1).utcoffset()
+
+
+def _instant(moment: datetime, zone: tzinfo) -> datetime:
+    """`moment` as local time in `zone` when that reading names it unambiguously, else in
+    UTC. Clients pick different instants for 01:30 on the night the clocks go back (ical.js
+    takes the second, RFC 5545 the first), but none misreads a UTC time."""
+    local = moment.astimezone(zone)
+    if _unambiguous(local.replace(tzinfo=None), zone):
+        return local
+    return moment.astimezone(UTC)
+
+
+def _clear_of_clock_changes(due: Due, at: time) -> bool:
+    """Whether an occurrence can be one of a series: it starts at its nominal time, neither
+    end reads ambiguously, and its length on the wall clock is its real length.
+
+    Clients disagree about occurrences that touch a clock change (some add DTEND - DTSTART
+    as wall-clock time, some as elapsed time; some read 01:30 on the night the clocks go
+    back as BST, some as GMT), so a slot in the small hours of those two nights makes its
+    duty separate items with exact (UTC) times, rather than a series some clients misplace.
+    """
+    zone = due.window.zone
+    start = due.window.local_start.replace(tzinfo=None)
+    end = due.window.local_end.replace(tzinfo=None)
+    return (
+        start.time() == at
+        and _unambiguous(start, zone)
+        and _unambiguous(end, zone)
+        and end - start == due.window.end - due.window.start
+    )
+
+
+def _text(value: str) -> str:
+    """Line breaks as LF only; icalendar escapes them, and a stray CR would break a line."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _tag(
@@ -523,7 +564,8 @@ def _unit_name(force: Force, scope: str | None) -> str:
 
 
 def _day_label(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    """`3 Oct`: the item itself is on the calendar, so the year would only be noise."""
+    return f"{day.day} {day:%b}"
 
 
 def _every(freq: int, n: int) -> str:
