@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar as _months
 import hashlib
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -350,15 +351,14 @@ def _all_day_rule(obligation: Obligation, days: Sequence[date]) -> dict[str, Any
     return parts
 
 
-def _timed_rule(starts: Sequence[datetime]) -> dict[str, Any] | None:
-    """Slots recur daily (every day of each period), or every n days on a daily rota."""
-    if len(starts) < 2:
-        return None
-    gap = (starts[1].date() - starts[0].date()).days
+def _timed_rule(days: Sequence[date], last: datetime) -> dict[str, Any]:
+    """Slots recur daily (every day of each period), or every n days on a daily rota;
+    the series ends (UNTIL, in UTC) with the start of its `last` occurrence."""
+    gap = min((b - a).days for a, b in itertools.pairwise(days))
     parts: dict[str, Any] = {"freq": "DAILY"}
     if gap > 1:
         parts["interval"] = gap
-    parts["until"] = starts[-1].astimezone(UTC)
+    parts["until"] = last.astimezone(UTC)
     return parts
 
 
@@ -387,37 +387,72 @@ def _expand(parts: dict[str, Any], first: datetime) -> list[datetime]:
 
 def _series_events(force: Force, series: _Series, stamp: datetime) -> Iterator[icalendar.Event]:
     """One VEVENT for the series if a rule in the subset reproduces it exactly; else one
-    one-off VEVENT per due, so nothing is ever shown on a day it is not due."""
-    ob = series.obligation
-    zone = force.zone
-    uid = _series_uid(force, ob, series.scope, series.at)
-    dues = series.dues
-    if series.at is None:
-        days = [_last_day(d.window) for d in dues]
-        parts = _all_day_rule(ob, days)
-        expected = [datetime.combine(d, time(0)) for d in days]
-        first_start: datetime = datetime.combine(days[0], time(0))
-        fits = parts is not None and _expand(parts, first_start) == expected
-    else:
-        starts = [d.window.local_start for d in dues]
-        parts = _timed_rule(starts)
-        first_start = datetime.combine(starts[0].date(), series.at, tzinfo=zone)
-        lengths = {d.window.end - d.window.start for d in dues}
-        fits = (
-            parts is not None
-            and len(lengths) == 1
-            and all(_clear_of_clock_changes(d, series.at) for d in dues)
-            and [localize(n, zone) for n in _expand(parts, first_start)] == starts
-        )
-    if len(dues) == 1 or (fits and parts is not None):
-        event = _duty_event(force, series, dues[0], uid, stamp)
-        if len(dues) > 1 and parts is not None:
+    one-off VEVENT per due, so nothing is ever shown on a day it is not due.
+
+    A timed series keeps its rule across the nights the clocks change: an occurrence that
+    touches the change (see `_clear_of_clock_changes`) is left out of the series (EXDATE)
+    and written as its own item in exact UTC times.
+    """
+    uid = _series_uid(force, series.obligation, series.scope, series.at)
+    dues: Sequence[Due] = series.dues
+    if len(dues) > 1:
+        plan = _all_day_plan(series) if series.at is None else _timed_plan(series, force.zone)
+        if plan is not None:
+            first, parts, excluded, apart = plan
+            event = _duty_event(force, series, first, uid, stamp)
             event.add("rrule", icalendar.vRecur(parts))
-        yield event
-        return
+            for moment in excluded:  # one property each: some readers take one value only
+                event.add("exdate", moment)
+            yield event
+            dues = apart
     for due in dues:
-        moment = due.window.local_start.strftime("%Y%m%dT%H%M")
-        yield _duty_event(force, series, due, _uid(uid, moment), stamp)
+        own = uid
+        if len(series.dues) > 1:
+            own = _uid(uid, due.window.local_start.strftime("%Y%m%dT%H%M"))
+        yield _duty_event(force, series, due, own, stamp)
+
+
+_Plan = tuple[Due, dict[str, Any], list[datetime], list[Due]]
+
+
+def _all_day_plan(series: _Series) -> _Plan | None:
+    """(first due, rule, excluded starts, dues left apart) for an all-day series, or None."""
+    days = [_last_day(d.window) for d in series.dues]
+    parts = _all_day_rule(series.obligation, days)
+    if parts is None:
+        return None
+    expected = [datetime.combine(d, time(0)) for d in days]
+    if _expand(parts, expected[0]) != expected:
+        return None
+    return series.dues[0], parts, [], []
+
+
+def _timed_plan(series: _Series, zone: tzinfo) -> _Plan | None:
+    """(first due, rule, excluded starts, dues left apart) for a timed series, or None.
+
+    The series runs from the first to the last occurrence clear of clock changes; those in
+    between that are not clear are excluded from it and left to be items of their own.
+    """
+    at = series.at
+    assert at is not None  # noqa: S101 - only timed series come here
+    clear = [d for d in series.dues if _clear_of_clock_changes(d, at)]
+    clear_ids = {id(d) for d in clear}
+    if len(clear) < 2 or len({d.window.end - d.window.start for d in clear}) != 1:
+        return None
+    parts = _timed_rule([d.window.local_start.date() for d in series.dues], clear[-1].window.start)
+    inside = [
+        d for d in series.dues if clear[0].window.start <= d.window.start <= clear[-1].window.start
+    ]
+    nominal = [datetime.combine(d.window.local_start.date(), at) for d in inside]
+    if _expand(parts, nominal[0].replace(tzinfo=zone)) != nominal:
+        return None
+    excluded = [
+        n.replace(tzinfo=zone)
+        for n, d in zip(nominal, inside, strict=True)
+        if id(d) not in clear_ids
+    ]
+    apart = [d for d in series.dues if id(d) not in clear_ids]
+    return clear[0], parts, excluded, apart
 
 
 # ---------------------------------------------------------------------------- items
@@ -437,8 +472,9 @@ def _duty_event(
         event.add("dtend", day + timedelta(days=1))
     else:
         # For an occurrence clear of clock changes this is its nominal local time.
-        event.add("dtstart", _instant(window.start, force.zone))
-        event.add("dtend", _instant(window.end, force.zone))
+        begin, finish = _instants(window.start, window.end, force.zone)
+        event.add("dtstart", begin)
+        event.add("dtend", finish)
     event.add("summary", _text(_summary(force, ob, series.scope)))
     event.add("description", _text(_duty_description(force, series)))
     _tag(event, force, ob, series.scope, all_day=series.at is None)
@@ -462,9 +498,11 @@ def _follow_up_event(force: Force, follow: FollowUp, stamp: datetime) -> icalend
         event.add("dtend", day + timedelta(days=1))
         due_by = _day_label(day)
     else:
-        begin = max(window.start, window.end - _FOLLOW_UP_LENGTH)
-        event.add("dtstart", _instant(begin, force.zone))
-        event.add("dtend", _instant(window.end, force.zone))
+        begin, finish = _instants(
+            max(window.start, window.end - _FOLLOW_UP_LENGTH), window.end, force.zone
+        )
+        event.add("dtstart", begin)
+        event.add("dtend", finish)
         due_by = f"{_day_label(window.local_end.date())} {window.local_end:%H:%M}"
     fired = follow.trigger
     kind = next((t.title for t in force.event_types if t.id == fired.type), fired.type)
@@ -493,14 +531,18 @@ def _unambiguous(wall: datetime, zone: tzinfo) -> bool:
     return first == wall.replace(tzinfo=zone, fold=1).utcoffset()
 
 
-def _instant(moment: datetime, zone: tzinfo) -> datetime:
-    """`moment` as local time in `zone` when that reading names it unambiguously, else in
-    UTC. Clients pick different instants for 01:30 on the night the clocks go back (ical.js
-    takes the second, RFC 5545 the first), but none misreads a UTC time."""
-    local = moment.astimezone(zone)
-    if _unambiguous(local.replace(tzinfo=None), zone):
+def _instants(start: datetime, end: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
+    """Start and end as local times in `zone` when both readings name their instants
+    unambiguously, else both in UTC.
+
+    Clients pick different instants for 01:30 on the night the clocks go back (ical.js
+    takes the second, RFC 5545 the first), and some re-zone DTEND into DTSTART's zone,
+    losing which 01:30 it was; none misreads a pair of UTC times.
+    """
+    local = (start.astimezone(zone), end.astimezone(zone))
+    if all(_unambiguous(m.replace(tzinfo=None), zone) for m in local):
         return local
-    return moment.astimezone(UTC)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _clear_of_clock_changes(due: Due, at: time) -> bool:
