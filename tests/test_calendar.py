@@ -807,10 +807,11 @@ def test_advisory_duty_is_exported_and_marked() -> None:
     assert ob.reason is not None and ob.reason in str(item["DESCRIPTION"])
 
 
-def test_items_name_owner_scope_evidence_and_source() -> None:
+@pytest.mark.parametrize("name", [*FORCE_NAMES, "fixture:calendar"])
+def test_items_name_owner_scope_evidence_and_source(name: str) -> None:
     """Every item carries its obligation and unit as X- properties, its owner role in
     CATEGORIES, and owner, scope, evidence and citation in its description."""
-    force = open_force("gwent")
+    force = _force(name)
     for event in _events(duty_calendar(force, *YEAR)):
         ob = force.obligation(str(event["X-ENGAGERULES-OBLIGATION"]))[0]
         unit = str(event["X-ENGAGERULES-SCOPE"])
@@ -819,11 +820,13 @@ def test_items_name_owner_scope_evidence_and_source() -> None:
         assert f"({ob.owner})" in text
         assert ob.source.document in text and ob.source.section in text
         assert "Evidence:" in text
-        if unit != "force-wide":
+        if unit == "force-wide":
+            assert "Scope: force-wide" in text
+        elif unit == "*":
+            assert "Scope: every person" in text
+        else:
             named = force.unit(unit)
             assert named is not None and named.name in text and named.name in str(event["SUMMARY"])
-        else:
-            assert "force-wide" in text
 
 
 # ---------------------------------------------------------------------------- filters

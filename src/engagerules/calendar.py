@@ -632,12 +632,19 @@ def _duty_description(force: Force, series: _Series) -> str:
 def _when(force: Force, series: _Series) -> str:
     ob = series.obligation
     cycle = ob.cycle
+    rota = ""
+    if ob.scope.rota and ob.scope.units:
+        turns = ", ".join(_unit_name(force, u) for u in ob.scope.units)
+        rota = f", on a rota ({turns}): this series is {_unit_name(force, series.scope)}'s turns"
     if series.at is not None:
-        length = series.dues[0].window.end - series.dues[0].window.start
-        minutes = int(length.total_seconds() // 60)
+        window = series.dues[0].window
+        days = sorted({d.window.local_start.date() for d in series.dues})
+        gaps = [(b - a).days for a, b in itertools.pairwise(days)]
+        often = _every(rrule.DAILY, min(gaps)) if gaps else f"once, on {days[0].isoformat()}"
         return (
-            f"When: at {series.at:%H:%M} local time ({_tzid(force.zone)}) for {minutes} minutes, "
-            "all year, across clock changes."
+            f"When: {often}{rota}, at {series.at:%H:%M} local time ({_tzid(force.zone)}) "
+            f"for {_length(window.end - window.start)}; the same local time all year, "
+            "across clock changes."
         )
     placed = "This item sits on the last day of the period it covers, the day it is due by"
     if cycle is None:
@@ -645,14 +652,19 @@ def _when(force: Force, series: _Series) -> str:
         span = f"{window.local_start.date().isoformat()} to {_last_day(window).isoformat()}"
         return f"When: once, {span}. {placed}."
     when = f"When: {_every(cycle.freq, cycle.interval)}"
-    if ob.scope.rota and ob.scope.units:
-        turns = ", ".join(_unit_name(force, u) for u in ob.scope.units)
-        step = cycle.interval * len(ob.scope.units)
-        when += (
-            f", on a rota ({turns}): this series is {_unit_name(force, series.scope)}'s turn, "
-            f"{_every(cycle.freq, step)}"
-        )
+    if rota:
+        when += f"{rota}, {_every(cycle.freq, cycle.interval * len(ob.scope.units))}"
+    if ob.kind is Kind.STANDING:
+        when += f" (kept up to date: never more than {cycle.every} between updates)"
     return f"{when}. {placed}."
+
+
+def _length(length: timedelta) -> str:
+    minutes = int(length.total_seconds() // 60)
+    if minutes % 60:
+        return f"{minutes} minutes"
+    hours = minutes // 60
+    return "1 hour" if hours == 1 else f"{hours} hours"
 
 
 def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
@@ -670,8 +682,15 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
         unit = force.unit(scope)
         where = f"Scope: {_unit_name(force, scope)} ({unit.kind if unit else 'unit'} {scope})"
     lines = [owner, where]
-    if ob.evidence:
+    if ob.kind is Kind.CONSTRAINT and ob.evidence:
+        titles = {t.id: t.title for t in force.event_types}
+        kinds = " or ".join(titles.get(t, t) for r in ob.evidence for t in r.types)
+        rule = " and ".join(c.describe() for c in ob.require) or "conform"
+        lines.append(f"Evidence: every {kinds} event must meet the rule ({rule})")
+    elif ob.evidence:
         lines.append("Evidence: " + "; ".join(_requirement_text(force, r) for r in ob.evidence))
+    else:
+        lines.append("Evidence: none that activity records can show")
     if ob.effective_from or ob.effective_until:
         since = f" from {ob.effective_from.isoformat()}" if ob.effective_from else ""
         until = f" until {ob.effective_until.isoformat()}" if ob.effective_until else ""
