@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from engagerules import (
     Citation,
+    ConfigError,
     Cycle,
     Duration,
     Force,
@@ -765,8 +766,8 @@ def test_rota_is_one_series_per_unit_on_its_turns() -> None:
 
 
 def test_versions_end_where_they_stop_being_in_force() -> None:
-    """A version's series has UNTIL on its last period's due date; the next version is a
-    new series (new UID) from its first period."""
+    """A version's series has UNTIL on its last period's due date and keeps the UID it had
+    before the revision; the next version is a new series (new UID) from its first period."""
     force = _fixture("calendar")
     old, new = force.obligation("calfix.revised")
     assert old.effective_until is not None and new.effective_from is not None
@@ -784,6 +785,24 @@ def test_versions_end_where_they_stop_being_in_force() -> None:
         assert second["DTSTART"].dt > old.effective_until
         assert _rule(second)["FREQ"] == "WEEKLY"
         assert first["UID"] != second["UID"]
+    unrevised = attrs.evolve(
+        force,
+        obligations=tuple(
+            attrs.evolve(o, effective_until=None) if o is old else o
+            for o in force.obligations
+            if o is not new
+        ),
+    )
+    before = {
+        str(e["X-ENGAGERULES-SCOPE"]): str(e["UID"])
+        for e in _series(duty_calendar(unrevised, *TWO_YEARS), old.id)
+    }
+    after = {
+        str(e["X-ENGAGERULES-SCOPE"]): str(e["UID"])
+        for e in _series(cal, old.id)
+        if "UNTIL=2023" in e["RRULE"].to_ical().decode()
+    }
+    assert before == after, "revising a duty must update, not replace, its old series"
 
 
 def test_per_person_duty_is_one_series_for_everyone() -> None:
@@ -1044,6 +1063,30 @@ def test_vtimezone_transitions_fall_on_the_hour_zoneinfo_changes() -> None:
         assert (at - timedelta(seconds=1)).astimezone(LONDON).utcoffset() != offset
 
 
+@pytest.mark.parametrize("zone_name", ["Asia/Tokyo", "Australia/Sydney", "America/New_York"])
+def test_other_zones_expand_exactly_in_both_parsers(zone_name: str, tmp_path: Path) -> None:
+    """The VTIMEZONE is derived, not written for London: a zone without clock changes (one
+    STANDARD), a southern one and a North American one expand exactly in both parsers."""
+    zone = ZoneInfo(zone_name)
+    force = attrs.evolve(_fixture("calendar"), zone=zone)
+    path = _write(tmp_path, duty_calendar(force, *YEAR))
+    tz = _vtimezone(icalendar.Calendar.from_ical(path.read_bytes()))
+    assert str(tz["TZID"]) == zone_name
+    changes = _clock_change_days(zone, *YEAR)
+    assert len(tz.subcomponents) == (2 if changes else 1)
+    expected = _expected(force, *YEAR)
+    _same(_python_occurrences(path.read_bytes(), zone), expected, "recurring-ical-events")
+    _same(_js_occurrences(_ical_js(path), zone), expected, "ical.js")
+
+
+def test_zone_that_changed_its_rules_in_the_range_is_a_config_error() -> None:
+    """Sao Paulo stopped changing its clocks in 2019: one yearly rule cannot say that, so
+    the export refuses with a ConfigError naming the zone instead of a wrong offset."""
+    force = attrs.evolve(_fixture("calendar"), zone=ZoneInfo("America/Sao_Paulo"))
+    with pytest.raises(ConfigError, match="America/Sao_Paulo"):
+        duty_calendar(force, date(2018, 6, 1), date(2020, 6, 1))
+
+
 # ---------------------------------------------------------------------------- the command
 
 
@@ -1099,6 +1142,17 @@ def test_cli_bad_input_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert code == 2
     assert err.count("\n") == 1 and needle in err
+
+
+def test_cli_without_output_writes_the_calendar_to_stdout(
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    """Without -o the bytes, CRLF and all, go to standard output."""
+    assert main(["calendar", "gwent", "--from", "2022-10-01", "--to", "2022-10-07"]) == 0
+    out = capsysbinary.readouterr().out
+    assert out.startswith(b"BEGIN:VCALENDAR\r\n")
+    assert out.endswith(b"END:VCALENDAR\r\n")
+    assert b"\r\r" not in out
 
 
 def test_cli_warns_about_rejected_events_and_still_exports(

@@ -44,11 +44,13 @@ from engagerules.schedule import Due, applies_to_scope, owned_by, schedule
 __all__ = [
     "EVERY_PERSON",
     "FORCE_WIDE",
+    "PRODID",
     "FollowUp",
     "build_calendar",
     "calendar_stamp",
     "duty_calendar",
     "follow_ups",
+    "vtimezone",
 ]
 
 #: `X-ENGAGERULES-SCOPE` of a force-wide duty (`scope: null` in the JSON shapes).
