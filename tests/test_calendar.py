@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -412,7 +413,7 @@ def test_any_cycle_expands_to_its_schedule(
     cycle: Cycle, days: tuple[date, date], rota: bool, at: time | None
 ) -> None:
     """Any cadence and anchor, rota or not, timed or not, over any range: the exported
-    file expands (recurring-ical-events) to exactly the schedule, whichever form it took."""
+    file expands in both parsers to exactly the schedule, whichever form it took."""
     base = _fixture("mini")
     ob = Obligation(
         id="prop.duty",
@@ -429,9 +430,11 @@ def test_any_cycle_expands_to_its_schedule(
     )
     force = attrs.evolve(base, obligations=(ob,))
     cal = build_calendar(force, schedule(force, *days), stamp=STAMP)
-    _same(
-        _python_occurrences(cal.to_ical(), LONDON), _expected(force, *days), "recurring-ical-events"
-    )
+    expected = _expected(force, *days)
+    _same(_python_occurrences(cal.to_ical(), LONDON), expected, "recurring-ical-events")
+    with tempfile.TemporaryDirectory() as folder:
+        path = _write(Path(folder), cal)
+        _same(_js_occurrences(_ical_js(path), LONDON), expected, "ical.js")
 
 
 def test_eight_oclock_is_eight_local_on_both_sides_of_each_clock_change(tmp_path: Path) -> None:

@@ -199,18 +199,25 @@ def build_calendar(
     zone = force.zone
     items: list[icalendar.Event] = []
     used: set[str] = set()
-    years: set[int] = set()
+    # The VTIMEZONE must hold in the years timed items fall in (all-day items use none).
+    timed: set[int] = set()
+    every: set[int] = set()
     for series in _group(force, dues):
         for event in _series_events(force, series, stamp):
             _unique_uid(event, used)
             items.append(event)
-        years.update(d.window.local_start.year for d in series.dues)
-        years.update(d.window.local_end.year for d in series.dues)
+        found = {
+            y for d in series.dues for y in (d.window.local_start.year, d.window.local_end.year)
+        }
+        every |= found
+        if series.at is not None:
+            timed |= found
     for follow in follow_up_items:
         event = _follow_up_event(force, follow, stamp)
         _unique_uid(event, used)
         items.append(event)
-        years.update((follow.window.local_start.year, follow.window.local_end.year))
+        timed |= {follow.window.local_start.year, follow.window.local_end.year}
+    years = timed or every or {stamp.year}
 
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -221,8 +228,7 @@ def build_calendar(
     cal.add("x-wr-caldesc", f"Duties from {force.name}'s engagement plan, by engagerules")
     # No X-WR-TIMEZONE: it only re-zones floating times (there are none), and readers
     # that apply it to UTC times (x-wr-timezone) lose the second 01:30 of an autumn night.
-    span = range(min(years, default=stamp.year) - 1, max(years, default=stamp.year) + 2)
-    cal.add_component(vtimezone(zone, span))
+    cal.add_component(vtimezone(zone, range(min(years), max(years) + 1)))
     for item in items:
         cal.add_component(item)
     return cal
