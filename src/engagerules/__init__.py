@@ -10,6 +10,13 @@ The public API, in the order data flows: load a force, read events, evaluate, re
     ...                      datetime(2023, 1, 9, tzinfo=timezone.utc))  # doctest: +SKIP
 """
 
+from engagerules.calendar import (
+    FollowUp,
+    build_calendar,
+    calendar_stamp,
+    duty_calendar,
+    follow_ups,
+)
 from engagerules.config import load_force, validate_file
 from engagerules.durations import Duration, parse_duration
 from engagerules.engine import evaluate
@@ -61,6 +68,7 @@ __all__ = [
     "EventIndex",
     "EventLog",
     "EventType",
+    "FollowUp",
     "Force",
     "ForceSource",
     "Kind",
@@ -82,9 +90,13 @@ __all__ = [
     "UsageError",
     "Window",
     "available_forces",
+    "build_calendar",
+    "calendar_stamp",
     "due_json",
+    "duty_calendar",
     "evaluate",
     "find_force",
+    "follow_ups",
     "load_force",
     "obligation_json",
     "open_force",

@@ -11,12 +11,14 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from engagerules.calendar import calendar_stamp, duty_calendar
 from engagerules.config import validate_file
 from engagerules.engine import evaluate
 from engagerules.errors import ConfigError, EngageRulesError, UsageError
@@ -280,6 +282,38 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_calendar(args: argparse.Namespace) -> int:
+    force = open_force(args.force)
+    start, end = _range(args)
+    _check_filters(force, args)
+    log = read_events(args.events, force) if args.events else None
+    if log is not None:
+        for rejection in log.rejections:
+            sys.stderr.write(f"engagerules: warning: {rejection}\n")
+    try:
+        stamp = calendar_stamp(force, os.environ.get("SOURCE_DATE_EPOCH"))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    cal = duty_calendar(
+        force, start, end, role=args.role, scope=args.scope, events=log, stamp=stamp
+    )
+    _write_bytes(cal.to_ical(), args.output)
+    return EXIT_OK
+
+
+def _write_bytes(data: bytes, output: str | None) -> None:
+    """Bytes as they are: iCalendar lines end in CRLF, which text mode could double."""
+    if output is None or output == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        return
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        msg = f"{output}: cannot write: {exc.strerror or exc}"
+        raise UsageError(msg) from None
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     candidates = [s for s in available_forces() if s.origin == "bundled"]
     name = args.force
@@ -360,6 +394,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", metavar="FILE")
     p.set_defaults(run=_cmd_simulate)
+
+    p = sub.add_parser("calendar", help="export duties as an iCalendar file for Outlook")
+    _force_and_range(p)
+    p.add_argument("--role", metavar="R")
+    p.add_argument("--scope", metavar="S")
+    p.add_argument(
+        "--events",
+        action="append",
+        metavar="FILE",
+        help="activity events whose triggers become dated follow-up items; repeatable",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="the .ics file (default: stdout)")
+    p.set_defaults(run=_cmd_calendar)
 
     p = sub.add_parser("test", help="run a force's scenario tests (forces/<force>/tests/*.json)")
     p.add_argument("force", metavar="FORCE")

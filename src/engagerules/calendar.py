@@ -1,0 +1,907 @@
+"""Duties as an iCalendar file (RFC 5545) that Outlook, Thunderbird and phones can import.
+
+Neighbourhood staff live in their calendar, so the duties a plan sets are exported to it.
+The file is built to survive the clients that read it:
+
+- Every item comes from `schedule()` (and, for triggered duties, from the engine's own
+  reading of the trigger events), so the calendar, `engagerules schedule` and a `check`
+  report cannot disagree about what was due, for whom, or when.
+- A series per duty and unit uses only the recurrence patterns Outlook can show (daily,
+  weekly, monthly on a day, yearly on a day; see `docs/calendar.md`). Before a series is
+  written, its rule is expanded and compared with the schedule; anything the subset
+  cannot say exactly is written as separate one-off items instead, never approximated.
+- The VTIMEZONE is written in the RRULE form Outlook itself writes, derived from zoneinfo
+  and checked against it for every year exported. (icalendar's own generator lists the
+  transitions as comma-joined RDATEs, which ical.js, Thunderbird's parser, misreads: a
+  winter 08:00 comes out an hour wrong.)
+- The same inputs give the same bytes: UIDs are hashed from force, obligation, unit and
+  time of day, and DTSTAMP is the configuration's `published` time (or
+  `SOURCE_DATE_EPOCH`), never the clock. A re-import therefore updates items in place.
+
+This module only builds values; reading event files and writing the file is the CLI's job.
+"""
+
+from __future__ import annotations
+
+import calendar as _months
+import hashlib
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+import attrs
+import icalendar
+from dateutil import rrule
+
+from engagerules.engine import evaluate_obligation
+from engagerules.errors import ConfigError, Problem
+from engagerules.events import Event, EventIndex, EventLog
+from engagerules.model import Force, Kind, Obligation, Requirement
+from engagerules.periods import Window, localize, range_bounds
+from engagerules.schedule import Due, applies_to_scope, owned_by, schedule
+
+__all__ = [
+    "EVERY_PERSON",
+    "FORCE_WIDE",
+    "PRODID",
+    "FollowUp",
+    "build_calendar",
+    "calendar_stamp",
+    "duty_calendar",
+    "follow_ups",
+    "vtimezone",
+]
+
+#: `X-ENGAGERULES-SCOPE` of a force-wide duty (`scope: null` in the JSON shapes).
+FORCE_WIDE = "force-wide"
+#: The scope `schedule()` gives per-person duties: one series stands for every person.
+EVERY_PERSON = "*"
+
+#: No version number: a new release that writes the same items writes the same bytes.
+PRODID = "-//engagerules//engagerules duty calendar//EN"
+_UID_DOMAIN = "engagerules"
+#: The DTSTAMP of a configuration that has no `published` time, when no
+#: SOURCE_DATE_EPOCH is given either: fixed, so exports stay reproducible.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Minutes a follow-up item occupies before its deadline.
+_FOLLOW_UP_LENGTH = timedelta(minutes=30)
+
+_FREQ_NAMES = {
+    rrule.DAILY: "DAILY",
+    rrule.WEEKLY: "WEEKLY",
+    rrule.MONTHLY: "MONTHLY",
+    rrule.YEARLY: "YEARLY",
+}
+_PERIOD_WORDS = {
+    rrule.DAILY: ("day", "days"),
+    rrule.WEEKLY: ("week", "weeks"),
+    rrule.MONTHLY: ("month", "months"),
+    rrule.YEARLY: ("year", "years"),
+}
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+# ---------------------------------------------------------------------------- inputs
+
+
+@attrs.frozen
+class FollowUp:
+    """A triggered duty set off by one event: its steps are due by `window.end`.
+
+    The window is the engine's own (`check` judges the same one), so the calendar's
+    deadline and the report's cannot differ.
+    """
+
+    obligation: Obligation
+    scope: str | None
+    trigger: Event
+    window: Window
+
+    @property
+    def deadline(self) -> datetime:
+        return self.window.end
+
+
+def follow_ups(
+    force: Force,
+    log: EventLog | Sequence[Event],
+    start: date,
+    end: date,
+    *,
+    role: str | None = None,
+    scope: str | None = None,
+) -> list[FollowUp]:
+    """Every triggered duty the events set off between `start` and `end` inclusive.
+
+    The engine decides which events count as triggers and which unit owes the follow-up,
+    exactly as `check` does; role and scope filter as `schedule()` does.
+    """
+    events = log.events if isinstance(log, EventLog) else tuple(log)
+    span = range_bounds(start, end, force.zone)
+    index = EventIndex(events, force)
+    by_id = {e.id: e for e in events}
+    order = _obligation_order(force)
+    found: list[FollowUp] = []
+    for obligation in force.obligations:
+        if obligation.kind is not Kind.TRIGGERED or obligation.trigger is None:
+            continue
+        if role is not None and not owned_by(obligation, role):
+            continue
+        outcome = evaluate_obligation(force, obligation, index, span, span.end)
+        for result in outcome.results:
+            if scope is not None and not applies_to_scope(force, result.scope, scope):
+                continue
+            fired = by_id[result.evidence[0]]  # the engine lists the trigger first
+            found.append(FollowUp(obligation, result.scope, fired, result.window))
+    found.sort(key=lambda f: (f.deadline, order[f.obligation.id], f.scope or "", f.trigger.id))
+    return found
+
+
+def calendar_stamp(force: Force, source_date_epoch: str | None = None) -> datetime:
+    """The DTSTAMP every item carries: `SOURCE_DATE_EPOCH` when given (the reproducible
+    builds convention), else the configuration's `published` time, else 1970-01-01.
+
+    Raises ValueError for a SOURCE_DATE_EPOCH that is not a whole number of seconds.
+    """
+    if source_date_epoch is not None and source_date_epoch.strip():
+        text = source_date_epoch.strip()
+        if not text.isdigit():
+            msg = f"SOURCE_DATE_EPOCH {source_date_epoch!r} is not a whole number of seconds"
+            raise ValueError(msg)
+        return datetime.fromtimestamp(int(text), UTC)
+    if force.published is not None:
+        return force.published.astimezone(UTC)
+    return _EPOCH
+
+
+def duty_calendar(
+    force: Force,
+    start: date,
+    end: date,
+    *,
+    role: str | None = None,
+    scope: str | None = None,
+    events: EventLog | Sequence[Event] | None = None,
+    stamp: datetime | None = None,
+) -> icalendar.Calendar:
+    """The duties between `start` and `end` inclusive, as `engagerules calendar` exports
+    them: the scheduled windows of `schedule()` with the same filters, plus one item per
+    triggered duty when `events` are given."""
+    dues = schedule(force, start, end, role=role, scope=scope)
+    triggered = (
+        [] if events is None else follow_ups(force, events, start, end, role=role, scope=scope)
+    )
+    name = _calendar_name(force, role, scope)
+    return build_calendar(force, dues, triggered, stamp=stamp or calendar_stamp(force), name=name)
+
+
+# ---------------------------------------------------------------------------- building
+
+
+def build_calendar(
+    force: Force,
+    dues: Iterable[Due],
+    follow_up_items: Iterable[FollowUp] = (),
+    *,
+    stamp: datetime,
+    name: str | None = None,
+) -> icalendar.Calendar:
+    """A VCALENDAR holding one VEVENT per duty, unit and time of day, and one per follow-up.
+
+    `stamp` (aware) is every item's DTSTAMP. Raises `ConfigError` if the force's time zone
+    cannot be written as one yearly rule for the years the items span.
+    """
+    if stamp.tzinfo is None:
+        msg = "stamp must be time-zone aware"
+        raise ValueError(msg)
+    stamp = stamp.astimezone(UTC)
+    zone = force.zone
+    items: list[icalendar.Event] = []
+    used: set[str] = set()
+    # The VTIMEZONE must hold in the years timed items fall in (all-day items use none).
+    timed: set[int] = set()
+    every: set[int] = set()
+    for series in _group(force, dues):
+        for event in _series_events(force, series, stamp):
+            _unique_uid(event, used)
+            items.append(event)
+        found = {
+            y for d in series.dues for y in (d.window.local_start.year, d.window.local_end.year)
+        }
+        every |= found
+        if series.at is not None:
+            timed |= found
+    for follow in follow_up_items:
+        event = _follow_up_event(force, follow, stamp)
+        _unique_uid(event, used)
+        items.append(event)
+        timed |= {follow.window.local_start.year, follow.window.local_end.year}
+    years = timed or every or {stamp.year}
+
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name or _calendar_name(force, None, None))
+    cal.add("x-wr-caldesc", f"Duties from {force.name}'s engagement plan, by engagerules")
+    # No X-WR-TIMEZONE: it only re-zones floating times (there are none), and readers
+    # that apply it to UTC times (x-wr-timezone) lose the second 01:30 of an autumn night.
+    cal.add_component(vtimezone(zone, range(min(years), max(years) + 1)))
+    for item in items:
+        cal.add_component(item)
+    return cal
+
+
+def _calendar_name(force: Force, role: str | None, scope: str | None) -> str:
+    parts = [role] if role else []
+    if scope:
+        unit = force.unit(scope)
+        parts.append(unit.name if unit else scope)
+    return f"{force.name} duties" + (f" ({', '.join(parts)})" if parts else "")
+
+
+def _unique_uid(event: icalendar.Event, used: set[str]) -> None:
+    """Two versions that share every identifying part still get distinct UIDs."""
+    uid = str(event["uid"])
+    candidate, n = uid, 1
+    while candidate in used:
+        n += 1
+        candidate = uid.replace("@", f"-{n}@", 1)
+    used.add(candidate)
+    if candidate != uid:
+        event["uid"] = candidate
+
+
+# ---------------------------------------------------------------------------- series
+
+
+@attrs.frozen
+class _Series:
+    """The dues of one obligation version for one unit at one time of day (None: all day)."""
+
+    obligation: Obligation
+    version: int
+    scope: str | None
+    at: time | None
+    dues: tuple[Due, ...]
+
+
+def _obligation_order(force: Force) -> dict[str, int]:
+    return {ob_id: i for i, ob_id in enumerate(force.obligation_ids)}
+
+
+def _version_of(force: Force, obligation: Obligation) -> int:
+    for i, candidate in enumerate(force.obligations):
+        if candidate is obligation:
+            return i
+    for i, candidate in enumerate(force.obligations):
+        if candidate == obligation:
+            return i
+    return len(force.obligations)
+
+
+def _is_all_day(window: Window) -> bool:
+    """Whole local days (periods, targets) become all-day items; anything else is timed."""
+    return window.local_start.time() == time(0) and window.local_end.time() == time(0)
+
+
+def _nominal_time(obligation: Obligation, window: Window) -> time:
+    """The time of day a slot was set for: 01:30 even on the day it falls at 02:30 BST."""
+    start = window.local_start
+    for at in obligation.times:
+        if localize(datetime.combine(start.date(), at), window.zone) == start:
+            return at
+    return start.time().replace(tzinfo=None)
+
+
+def _group(force: Force, dues: Iterable[Due]) -> list[_Series]:
+    order = _obligation_order(force)
+    unit_order = {u.id: i for i, u in enumerate(force.units)}
+    groups: dict[tuple[int, str | None, time | None], list[Due]] = {}
+    obligations: dict[int, Obligation] = {}
+    for due in dues:
+        version = _version_of(force, due.obligation)
+        obligations.setdefault(version, due.obligation)
+        at = None if _is_all_day(due.window) else _nominal_time(due.obligation, due.window)
+        groups.setdefault((version, due.scope, at), []).append(due)
+    series = [
+        _Series(obligations[v], v, scope, at, tuple(sorted(found, key=lambda d: d.window.start)))
+        for (v, scope, at), found in groups.items()
+    ]
+    series.sort(
+        key=lambda s: (
+            order.get(s.obligation.id, len(order)),
+            s.version,
+            -1 if s.scope is None else unit_order.get(s.scope, len(unit_order)),
+            s.scope or "",
+            s.at or time(0),
+        )
+    )
+    return series
+
+
+def _last_day(window: Window) -> date:
+    """The day an all-day item sits on: the last day of its window, the day it is due by."""
+    return window.local_end.date() - timedelta(days=1)
+
+
+def _month_end(day: date) -> bool:
+    return day.day == _months.monthrange(day.year, day.month)[1]
+
+
+def _all_day_rule(obligation: Obligation, days: Sequence[date]) -> dict[str, Any] | None:
+    """The Outlook-safe rule whose occurrences are the last days of the periods, if any.
+
+    A rota turns one unit per period, so each unit's series steps `units` periods at a
+    time from its first turn. Month ends are `BYMONTHDAY=-1`, which also covers the
+    changing end of February in a yearly series.
+    """
+    cycle = obligation.cycle
+    if cycle is None or len(days) < 2:
+        return None
+    step = cycle.interval
+    if obligation.scope.rota and obligation.scope.units:
+        step *= len(obligation.scope.units)
+    first = days[0]
+    parts: dict[str, Any] = {"freq": _FREQ_NAMES[cycle.freq]}
+    if step > 1:
+        parts["interval"] = step
+    if cycle.freq == rrule.WEEKLY:
+        parts["byday"] = _WEEKDAYS[first.weekday()]
+    elif cycle.freq == rrule.MONTHLY:
+        parts["bymonthday"] = -1 if _month_end(first) else first.day
+    elif cycle.freq == rrule.YEARLY:
+        parts["bymonth"] = first.month
+        parts["bymonthday"] = -1 if first.month == 2 and _month_end(first) else first.day
+    parts["until"] = days[-1]
+    return parts
+
+
+def _timed_rule(days: Sequence[date], last: datetime) -> dict[str, Any]:
+    """Slots recur daily (every day of each period), or every n days on a daily rota;
+    the series ends (UNTIL, in UTC) with the start of its `last` occurrence."""
+    gap = min((b - a).days for a, b in itertools.pairwise(days))
+    parts: dict[str, Any] = {"freq": "DAILY"}
+    if gap > 1:
+        parts["interval"] = gap
+    parts["until"] = last.astimezone(UTC)
+    return parts
+
+
+def _expand(parts: dict[str, Any], first: datetime) -> list[datetime]:
+    """The naive starts `parts` gives from `first`, by dateutil, to check a rule before
+    it is written."""
+    freq = {name: f for f, name in _FREQ_NAMES.items()}[parts["freq"]]
+    until = parts["until"]
+    if isinstance(until, datetime):
+        until = until.astimezone(first.tzinfo).replace(tzinfo=None) if first.tzinfo else until
+    else:
+        until = datetime.combine(until, time(0))
+    naive_first = first.replace(tzinfo=None)
+    byday = parts.get("byday")
+    rule = rrule.rrule(
+        freq,  # type: ignore[arg-type]  # dateutil's stub wants a Literal
+        dtstart=naive_first,
+        interval=parts.get("interval", 1),
+        byweekday=None if byday is None else rrule.weekdays[_WEEKDAYS.index(byday)],
+        bymonthday=parts.get("bymonthday"),
+        bymonth=parts.get("bymonth"),
+        until=until,
+    )
+    return list(rule)
+
+
+def _series_events(force: Force, series: _Series, stamp: datetime) -> Iterator[icalendar.Event]:
+    """One VEVENT for the series if a rule in the subset reproduces it exactly; else one
+    one-off VEVENT per due, so nothing is ever shown on a day it is not due.
+
+    A timed series keeps its rule across the nights the clocks change: an occurrence that
+    touches the change (see `_clear_of_clock_changes`) is left out of the series (EXDATE)
+    and written as its own item in exact UTC times.
+    """
+    uid = _series_uid(force, series.obligation, series.scope, series.at)
+    dues: Sequence[Due] = series.dues
+    if len(dues) > 1:
+        plan = _all_day_plan(series) if series.at is None else _timed_plan(series, force.zone)
+        if plan is not None:
+            first, parts, excluded, apart = plan
+            event = _duty_event(force, series, first, uid, stamp)
+            event.add("rrule", icalendar.vRecur(parts))
+            for moment in excluded:  # one property each: some readers take one value only
+                event.add("exdate", moment)
+            yield event
+            dues = apart
+    for due in dues:
+        own = uid
+        if len(series.dues) > 1:
+            own = _uid(uid, due.window.local_start.strftime("%Y%m%dT%H%M"))
+        yield _duty_event(force, series, due, own, stamp)
+
+
+_Plan = tuple[Due, dict[str, Any], list[datetime], list[Due]]
+
+
+def _all_day_plan(series: _Series) -> _Plan | None:
+    """(first due, rule, excluded starts, dues left apart) for an all-day series, or None."""
+    days = [_last_day(d.window) for d in series.dues]
+    parts = _all_day_rule(series.obligation, days)
+    if parts is None:
+        return None
+    expected = [datetime.combine(d, time(0)) for d in days]
+    if _expand(parts, expected[0]) != expected:
+        return None
+    return series.dues[0], parts, [], []
+
+
+def _timed_plan(series: _Series, zone: tzinfo) -> _Plan | None:
+    """(first due, rule, excluded starts, dues left apart) for a timed series, or None.
+
+    The series runs from the first to the last occurrence clear of clock changes; those in
+    between that are not clear are excluded from it and left to be items of their own.
+    """
+    at = series.at
+    assert at is not None  # noqa: S101 - only timed series come here
+    clear = [d for d in series.dues if _clear_of_clock_changes(d, at)]
+    clear_ids = {id(d) for d in clear}
+    if len(clear) < 2 or len({d.window.end - d.window.start for d in clear}) != 1:
+        return None
+    parts = _timed_rule([d.window.local_start.date() for d in series.dues], clear[-1].window.start)
+    inside = [
+        d for d in series.dues if clear[0].window.start <= d.window.start <= clear[-1].window.start
+    ]
+    nominal = [datetime.combine(d.window.local_start.date(), at) for d in inside]
+    if _expand(parts, nominal[0].replace(tzinfo=zone)) != nominal:
+        return None
+    excluded = [
+        n.replace(tzinfo=zone)
+        for n, d in zip(nominal, inside, strict=True)
+        if id(d) not in clear_ids
+    ]
+    apart = [d for d in series.dues if id(d) not in clear_ids]
+    return clear[0], parts, excluded, apart
+
+
+# ---------------------------------------------------------------------------- items
+
+
+def _duty_event(
+    force: Force, series: _Series, due: Due, uid: str, stamp: datetime
+) -> icalendar.Event:
+    ob = series.obligation
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    window = due.window
+    if series.at is None:
+        day = _last_day(window)
+        event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
+    else:
+        # For an occurrence clear of clock changes this is its nominal local time.
+        begin, finish = _instants(window.start, window.end, force.zone)
+        event.add("dtstart", begin)
+        event.add("dtend", finish)
+    event.add("summary", _text(_summary(force, ob, series.scope)))
+    event.add("description", _text(_duty_description(force, series)))
+    _tag(event, force, ob, series.scope, all_day=series.at is None)
+    return event
+
+
+def _follow_up_event(force: Force, follow: FollowUp, stamp: datetime) -> icalendar.Event:
+    """A one-off item due at the follow-up's deadline: all day on the last day when the
+    deadline is a midnight, else the half hour that ends at the deadline."""
+    ob = follow.obligation
+    window = follow.window
+    event = icalendar.Event()
+    event.add(
+        "uid", _uid(force.id, ob.id, follow.scope or FORCE_WIDE, "trigger", follow.trigger.id)
+    )
+    event.add("dtstamp", stamp)
+    all_day = window.local_end.time() == time(0)
+    if all_day:
+        day = _last_day(window)
+        event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
+        due_by = _day_label(day)
+    else:
+        begin, finish = _instants(
+            max(window.start, window.end - _FOLLOW_UP_LENGTH), window.end, force.zone
+        )
+        event.add("dtstart", begin)
+        event.add("dtend", finish)
+        due_by = f"{_day_label(window.local_end.date())} {window.local_end:%H:%M}"
+    fired = follow.trigger
+    kind = next((t.title for t in force.event_types if t.id == fired.type), fired.type)
+    place = _unit_name(force, follow.scope)
+    where = f" at {place}" if follow.scope else ""
+    on = _day_label(fired.at.astimezone(force.zone).date())
+    steps = ", ".join(r.label for r in ob.evidence) or ob.title
+    event.add("summary", _text(f"{kind}{where} on {on}: {steps} due by {due_by}"))
+    trigger_line = (
+        f"Set off by: {kind} ({fired.type}, event {fired.id}) "
+        f"at {fired.at.astimezone(force.zone):%Y-%m-%d %H:%M}"
+        + (f" in {place}" if follow.scope else "")
+    )
+    within = f" ({ob.trigger.within} after it)" if ob.trigger else ""
+    due_line = f"Due by: {window.local_end:%Y-%m-%d %H:%M}{within}"
+    lines = [ob.title, "", trigger_line, due_line, *_common_lines(force, ob, follow.scope)]
+    event.add("description", _text("\n".join(lines)))
+    _tag(event, force, ob, follow.scope, all_day=all_day)
+    event.add("x-engagerules-trigger", fired.id)
+    return event
+
+
+def _unambiguous(wall: datetime, zone: tzinfo) -> bool:
+    """Whether a local reading names exactly one instant (not in a gap or a repeated hour)."""
+    first = wall.replace(tzinfo=zone, fold=0).utcoffset()
+    return first == wall.replace(tzinfo=zone, fold=1).utcoffset()
+
+
+def _instants(start: datetime, end: datetime, zone: tzinfo) -> tuple[datetime, datetime]:
+    """Start and end as local times in `zone` when both readings name their instants
+    unambiguously, else both in UTC.
+
+    Clients pick different instants for 01:30 on the night the clocks go back (ical.js
+    takes the second, RFC 5545 the first), and some re-zone DTEND into DTSTART's zone,
+    losing which 01:30 it was; none misreads a pair of UTC times.
+    """
+    local = (start.astimezone(zone), end.astimezone(zone))
+    if all(_unambiguous(m.replace(tzinfo=None), zone) for m in local):
+        return local
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _clear_of_clock_changes(due: Due, at: time) -> bool:
+    """Whether an occurrence can be one of a series: it starts at its nominal time, neither
+    end reads ambiguously, and its length on the wall clock is its real length.
+
+    Clients disagree about occurrences that touch a clock change (some add DTEND - DTSTART
+    as wall-clock time, some as elapsed time; some read 01:30 on the night the clocks go
+    back as BST, some as GMT), so a slot in the small hours of those two nights makes its
+    duty separate items with exact (UTC) times, rather than a series some clients misplace.
+    """
+    zone = due.window.zone
+    start = due.window.local_start.replace(tzinfo=None)
+    end = due.window.local_end.replace(tzinfo=None)
+    return (
+        start.time() == at
+        and _unambiguous(start, zone)
+        and _unambiguous(end, zone)
+        and end - start == due.window.end - due.window.start
+    )
+
+
+def _text(value: str) -> str:
+    """Line breaks as LF only; icalendar escapes them, and a stray CR would break a line."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _tag(
+    event: icalendar.Event, force: Force, ob: Obligation, scope: str | None, *, all_day: bool
+) -> None:
+    """Machine-readable links back to the duty, and how the item shows in Outlook."""
+    roles = list(dict.fromkeys([ob.owner, *(r.owner for r in ob.evidence if r.owner)]))
+    categories = [*roles, "Advisory"] if ob.kind is Kind.ADVISORY else roles
+    event.add("categories", categories)
+    event.add("x-engagerules-force", force.id)
+    event.add("x-engagerules-obligation", ob.id)
+    event.add("x-engagerules-scope", FORCE_WIDE if scope is None else scope)
+    event.add("x-engagerules-kind", ob.kind.value)
+    # Due dates and deadlines must not show the owner as busy; briefings do.
+    transparent = all_day or ob.kind is Kind.TRIGGERED
+    event.add("transp", "TRANSPARENT" if transparent else "OPAQUE")
+    event.add("x-microsoft-cdo-busystatus", "FREE" if transparent else "BUSY")
+    if all_day:
+        event.add("x-microsoft-cdo-alldayevent", "TRUE")
+
+
+def _summary(force: Force, ob: Obligation, scope: str | None) -> str:
+    prefix = "Advisory: " if ob.kind is Kind.ADVISORY else ""
+    if scope is None:
+        return prefix + ob.title
+    return f"{prefix}{ob.title} ({_unit_name(force, scope)})"
+
+
+def _unit_name(force: Force, scope: str | None) -> str:
+    if scope is None:
+        return "force-wide"
+    if scope == EVERY_PERSON:
+        return "each person"
+    unit = force.unit(scope)
+    return unit.name if unit else scope
+
+
+def _day_label(day: date) -> str:
+    """`3 Oct`: the item itself is on the calendar, so the year would only be noise."""
+    return f"{day.day} {day:%b}"
+
+
+def _every(freq: int, n: int) -> str:
+    one, many = _PERIOD_WORDS[freq]
+    return f"every {one}" if n == 1 else f"every {n} {many}"
+
+
+def _duty_description(force: Force, series: _Series) -> str:
+    ob = series.obligation
+    lines = [ob.title]
+    if ob.description:
+        lines += ["", ob.description]
+    lines.append("")
+    lines.append(_when(force, series))
+    if ob.kind is Kind.TARGET and ob.target is not None:
+        t = ob.target
+        lines.append(f"Target: {t.attr} at least {_number(t.value)} by {t.by.isoformat()}")
+    lines += _common_lines(force, ob, series.scope)
+    return "\n".join(lines)
+
+
+def _when(force: Force, series: _Series) -> str:
+    ob = series.obligation
+    cycle = ob.cycle
+    rota = ""
+    if ob.scope.rota and ob.scope.units:
+        turns = ", ".join(_unit_name(force, u) for u in ob.scope.units)
+        rota = f", on a rota ({turns}): this series is {_unit_name(force, series.scope)}'s turns"
+    if series.at is not None:
+        window = series.dues[0].window
+        days = sorted({d.window.local_start.date() for d in series.dues})
+        gaps = [(b - a).days for a, b in itertools.pairwise(days)]
+        often = _every(rrule.DAILY, min(gaps)) if gaps else f"once, on {days[0].isoformat()}"
+        return (
+            f"When: {often}{rota}, at {series.at:%H:%M} local time ({_tzid(force.zone)}) "
+            f"for {_length(window.end - window.start)}; the same local time all year, "
+            "across clock changes."
+        )
+    placed = "This item sits on the last day of the period it covers, the day it is due by"
+    if cycle is None:
+        window = series.dues[0].window
+        span = f"{window.local_start.date().isoformat()} to {_last_day(window).isoformat()}"
+        return f"When: once, {span}. {placed}."
+    when = f"When: {_every(cycle.freq, cycle.interval)}"
+    if rota:
+        when += f"{rota}, {_every(cycle.freq, cycle.interval * len(ob.scope.units))}"
+    if ob.kind is Kind.STANDING:
+        when += f" (kept up to date: never more than {cycle.every} between updates)"
+    return f"{when}. {placed}."
+
+
+def _length(length: timedelta) -> str:
+    minutes = int(length.total_seconds() // 60)
+    if minutes % 60:
+        return f"{minutes} minutes"
+    hours = minutes // 60
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
+    """Owner, scope, evidence, validity and source: what a reader needs to act and to check."""
+    roles = {r.id: r.title for r in force.roles}
+    owner = f"Owner: {roles.get(ob.owner, ob.owner)} ({ob.owner})"
+    steps = [r for r in ob.evidence if r.owner and r.owner != ob.owner]
+    if steps:
+        owner += "; steps: " + "; ".join(f"{r.label}: {r.owner}" for r in steps)
+    if scope is None:
+        where = "Scope: force-wide"
+    elif scope == EVERY_PERSON:
+        where = "Scope: every person, each on their own (one series for everyone)"
+    else:
+        unit = force.unit(scope)
+        where = f"Scope: {_unit_name(force, scope)} ({unit.kind if unit else 'unit'} {scope})"
+    lines = [owner, where]
+    if ob.kind is Kind.CONSTRAINT and ob.evidence:
+        titles = {t.id: t.title for t in force.event_types}
+        kinds = " or ".join(titles.get(t, t) for r in ob.evidence for t in r.types)
+        rule = " and ".join(c.describe() for c in ob.require) or "conform"
+        lines.append(f"Evidence: every {kinds} event must meet the rule ({rule})")
+    elif ob.evidence:
+        lines.append("Evidence: " + "; ".join(_requirement_text(force, r) for r in ob.evidence))
+    else:
+        lines.append("Evidence: none that activity records can show")
+    if ob.effective_from or ob.effective_until:
+        since = f" from {ob.effective_from.isoformat()}" if ob.effective_from else ""
+        until = f" until {ob.effective_until.isoformat()}" if ob.effective_until else ""
+        lines.append(f"In force:{since}{until}")
+    if ob.kind is Kind.ADVISORY:
+        lines.append(f"Advisory: not checked by engagerules. {ob.reason or ''}".rstrip())
+    lines.append(_citation(force, ob))
+    lines.append(f"Obligation: {ob.id} ({ob.kind.value})")
+    return lines
+
+
+def _requirement_text(force: Force, req: Requirement) -> str:
+    """One requirement as a reader says it: "Tweet: at least 1, where topic ..."."""
+    titles = {t.id: t.title for t in force.event_types}
+    label = req.title or " or ".join(titles.get(t, t) for t in req.types)
+    if req.sum is not None:
+        text = f"{label}: {req.sum} totalling at least {_number(req.min)}"
+    elif req.distinct is not None:
+        text = f"{label}: at least {_number(req.min)} different {req.distinct}"
+    else:
+        text = f"{label}: at least {_number(req.min)}"
+    if req.roles:
+        text += f", by {' or '.join(req.roles)}"
+    if req.where:
+        text += ", where " + " and ".join(c.describe() for c in req.where)
+    return text
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _citation(force: Force, ob: Obligation) -> str:
+    doc = next((d for d in force.documents if d.id == ob.source.document), None)
+    title = f"{doc.title} ({doc.id})" if doc else ob.source.document
+    text = f'Source: {title}, section "{ob.source.section}"'
+    if ob.source.quote:
+        text += f': "{ob.source.quote}"'
+    return text
+
+
+# ---------------------------------------------------------------------------- UIDs
+
+
+def _uid(*parts: str) -> str:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    return f"{digest}@{_UID_DOMAIN}"
+
+
+def _series_uid(force: Force, ob: Obligation, scope: str | None, at: time | None) -> str:
+    """Stable for the same duty, unit and time of day, whatever else the plan says.
+
+    A later version (one with `effective_from`) gets its own UID, so revising a duty ends
+    the old series and starts a new one rather than rewriting history.
+    """
+    parts = [
+        force.id,
+        ob.id,
+        FORCE_WIDE if scope is None else scope,
+        at.strftime("%H:%M") if at else "",
+    ]
+    if ob.effective_from is not None:
+        parts.append(f"from {ob.effective_from.isoformat()}")
+    return _uid(*parts)
+
+
+# ---------------------------------------------------------------------------- VTIMEZONE
+
+
+@attrs.frozen
+class _Onset:
+    """One clock change, described the way a yearly rule describes it."""
+
+    daylight: bool
+    month: int
+    weekday: int
+    ordinals: frozenset[int]
+    at: time
+    offset_from: timedelta
+    offset_to: timedelta
+    name: str
+
+
+def _tzid(zone: tzinfo) -> str:
+    return str(getattr(zone, "key", None) or zone)
+
+
+def _offset(zone: tzinfo, moment: datetime) -> timedelta:
+    offset = moment.astimezone(zone).utcoffset()
+    return offset if offset is not None else timedelta(0)
+
+
+def _changes(zone: tzinfo, year: int) -> list[_Onset]:
+    """The clock changes of `year`, found from zoneinfo by day steps then bisection."""
+    found: list[_Onset] = []
+    moment = datetime(year, 1, 1, tzinfo=UTC)
+    stop = datetime(year + 1, 1, 1, tzinfo=UTC)
+    while moment < stop:
+        following = moment + timedelta(days=1)
+        if _offset(zone, moment) != _offset(zone, following):
+            lo, hi = moment, following
+            while hi - lo > timedelta(seconds=1):
+                mid = lo + (hi - lo) / 2
+                if _offset(zone, mid) == _offset(zone, lo):
+                    lo = mid
+                else:
+                    hi = mid
+            before, after = _offset(zone, lo), _offset(zone, hi)
+            onset = hi.replace(tzinfo=None, microsecond=0) + before
+            last = _months.monthrange(onset.year, onset.month)[1]
+            ordinals = {(onset.day - 1) // 7 + 1}
+            if onset.day + 7 > last:
+                ordinals.add(-1)
+            local = hi.astimezone(zone)
+            found.append(
+                _Onset(
+                    daylight=bool(local.dst()),
+                    month=onset.month,
+                    weekday=onset.weekday(),
+                    ordinals=frozenset(ordinals),
+                    at=onset.time(),
+                    offset_from=before,
+                    offset_to=after,
+                    name=local.tzname() or _tzid(zone),
+                )
+            )
+        moment = following
+    return found
+
+
+def _yearly_rules(zone: tzinfo, years: range) -> list[_Onset] | None:
+    """One yearly rule per kind of change, holding in every year of `years`, or None."""
+    per_year = [_changes(zone, y) for y in years]
+    first = per_year[0]
+    rules: list[_Onset] = []
+    for i, onset in enumerate(first):
+        ordinals = set(onset.ordinals)
+        for changes in per_year:
+            if len(changes) != len(first):
+                return None
+            other = changes[i]
+            if attrs.evolve(other, ordinals=onset.ordinals) != onset:
+                return None
+            ordinals &= other.ordinals
+        if not ordinals:
+            return None
+        rules.append(
+            attrs.evolve(onset, ordinals=frozenset({-1} if -1 in ordinals else {min(ordinals)}))
+        )
+    return rules
+
+
+def vtimezone(zone: tzinfo, years: range) -> icalendar.Timezone:
+    """The zone as a VTIMEZONE in RRULE form (`BYMONTH=10;BYDAY=-1SU`), as Outlook writes
+    it and every client reads it, derived from zoneinfo and true for every year of `years`.
+
+    Raises `ConfigError` when the zone changed its rules within `years`: one yearly rule
+    could not describe it, and a wrong offset would move every timed duty.
+    """
+    tzid = _tzid(zone)
+    rules = _yearly_rules(zone, years)
+    if rules is None:
+        where = f"{years.start}..{years.stop - 1}"
+        msg = (
+            f"time zone {tzid} changes its clock rules within {where}; the calendar needs "
+            "one yearly rule: export a shorter range"
+        )
+        raise ConfigError([Problem("$.timezone", msg)])
+    tz = icalendar.Timezone()
+    tz.add("tzid", tzid)
+    if not rules:
+        moment = datetime(years.start, 1, 1, tzinfo=UTC).astimezone(zone)
+        standard = icalendar.TimezoneStandard()
+        standard.add("dtstart", datetime.combine(date(1970, 1, 1), time(0)))
+        standard.add("tzoffsetfrom", _offset(zone, moment))
+        standard.add("tzoffsetto", _offset(zone, moment))
+        standard.add("tzname", moment.tzname() or tzid)
+        tz.add_component(standard)
+        return tz
+    for rule in sorted(rules, key=lambda r: r.daylight):
+        (ordinal,) = rule.ordinals
+        weekday = rrule.weekdays[rule.weekday](ordinal)
+        first = rrule.rrule(
+            rrule.YEARLY,
+            bymonth=rule.month,
+            byweekday=weekday,
+            dtstart=datetime.combine(date(1970, 1, 1), rule.at),
+            count=1,
+        )[0]
+        part = icalendar.TimezoneDaylight() if rule.daylight else icalendar.TimezoneStandard()
+        part.add("dtstart", first)
+        part.add(
+            "rrule",
+            icalendar.vRecur(
+                {
+                    "freq": "YEARLY",
+                    "bymonth": rule.month,
+                    "byday": f"{ordinal}{_WEEKDAYS[rule.weekday]}",
+                }
+            ),
+        )
+        part.add("tzoffsetfrom", rule.offset_from)
+        part.add("tzoffsetto", rule.offset_to)
+        part.add("tzname", rule.name)
+        tz.add_component(part)
+    return tz
