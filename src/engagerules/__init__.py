@@ -10,6 +10,7 @@ The public API, in the order data flows: load a force, read events, evaluate, re
     ...                      datetime(2023, 1, 9, tzinfo=timezone.utc))  # doctest: +SKIP
 """
 
+from engagerules.agenda import AgendaItem, agenda, agenda_json, render_agenda
 from engagerules.config import load_force, validate_file
 from engagerules.durations import Duration, parse_duration
 from engagerules.engine import evaluate
@@ -22,7 +23,18 @@ from engagerules.errors import (
     UsageError,
 )
 from engagerules.events import Event, EventIndex, EventLog, Rejection, parse_events, read_events
+from engagerules.explain import (
+    Explanation,
+    Note,
+    WindowExplanation,
+    explain,
+    explanation_json,
+    render_explanation,
+)
 from engagerules.forcedocs import render_force_docs
+from engagerules.htmlreport import render_html
+from engagerules.junit import render_junit
+from engagerules.markdown import render_markdown
 from engagerules.model import (
     Citation,
     Condition,
@@ -46,8 +58,10 @@ from engagerules.schedule import Due, schedule
 from engagerules.shapes import due_json, obligation_json, report_json, result_json
 from engagerules.simulate import simulate
 from engagerules.textreport import render_text
+from engagerules.waivers import Waiver, apply_waivers, parse_waivers
 
 __all__ = [
+    "AgendaItem",
     "Citation",
     "Condition",
     "ConfigError",
@@ -61,9 +75,11 @@ __all__ = [
     "EventIndex",
     "EventLog",
     "EventType",
+    "Explanation",
     "Force",
     "ForceSource",
     "Kind",
+    "Note",
     "Obligation",
     "Operator",
     "Problem",
@@ -80,19 +96,32 @@ __all__ = [
     "Unit",
     "UnknownForceError",
     "UsageError",
+    "Waiver",
     "Window",
+    "WindowExplanation",
+    "agenda",
+    "agenda_json",
+    "apply_waivers",
     "available_forces",
     "due_json",
     "evaluate",
+    "explain",
+    "explanation_json",
     "find_force",
     "load_force",
     "obligation_json",
     "open_force",
     "parse_duration",
     "parse_events",
+    "parse_waivers",
     "range_bounds",
     "read_events",
+    "render_agenda",
+    "render_explanation",
     "render_force_docs",
+    "render_html",
+    "render_junit",
+    "render_markdown",
     "render_text",
     "report_json",
     "result_json",
