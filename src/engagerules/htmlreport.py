@@ -56,12 +56,14 @@ ul.totals li { padding: .2rem .6rem; border-radius: .3rem; color: #fff; }
 .s-pending { background-color: var(--pending); }
 .s-waived { background-color: var(--waived); background-image:
   repeating-linear-gradient(45deg, transparent 0 3px, rgba(255,255,255,.45) 3px 5px); }
-ul.totals li.s-pending, ul.totals li.s-partial { color: var(--ink); }
+ul.totals li.s-pending, ul.totals li.s-partial, ul.totals li.s-waived { color: var(--ink); }
 table { border-collapse: collapse; }
 table.owners th, table.owners td { border: 1px solid var(--rule); padding: .2rem .5rem;
   text-align: right; }
 table.owners th:first-child, table.owners td:first-child { text-align: left; }
 table.owners thead th { color: #fff; }
+table.owners thead th.s-pending, table.owners thead th.s-partial,
+table.owners thead th.s-waived { color: var(--ink); }
 table.owners thead th.plain { color: var(--ink); background: #f3f3f3; }
 .legend { display: flex; gap: 1rem; flex-wrap: wrap; align-items: center; margin: .5rem 0; }
 .legend span.swatch { display: inline-block; width: 1rem; height: 1rem; vertical-align: middle;
@@ -87,7 +89,7 @@ table.heatmap thead th.day { font-size: var(--day-font); overflow: hidden; }
 table.heatmap thead th.day.mon { border-left: 1px solid #999; }
 td.cell { height: 16px; border: 1px solid #fff; cursor: pointer; color: #fff; font-size: 10px;
   text-align: center; overflow: hidden; white-space: nowrap; padding: 0; }
-td.cell.s-pending, td.cell.s-partial { color: var(--ink); }
+td.cell.s-pending, td.cell.s-partial, td.cell.s-waived { color: var(--ink); }
 td.cell:hover, td.cell:focus { outline: 2px solid var(--ink); outline-offset: -2px; }
 td.cell.selected { outline: 3px solid #1565c0; outline-offset: -3px; }
 td.gap { border: 1px solid #fff; background: #f6f6f6; padding: 0; }
