@@ -12,6 +12,7 @@ from __future__ import annotations
 import colorsys
 import os
 import shutil
+import subprocess
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -136,31 +137,43 @@ def test_data_is_escaped(mini: Force, check: Check) -> None:
 # ---------------------------------------------------------------------------- in a browser
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium through WebDriver: a failure in CI if missing, a skip elsewhere."""
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
+
+
+def require_browser() -> tuple[str, str]:
+    """Chromium and chromedriver, or a skip naming what is missing (a failure in CI)."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
+    driver = shutil.which("chromedriver")
     try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
+        import selenium
     except ImportError:
-        webdriver = None
+        selenium = None
     missing = [
         name
-        for name, ok in (
+        for name, found in (
             ("chromium", chromium),
-            ("chromedriver", driver_path),
-            ("selenium", webdriver),
+            ("chromedriver", driver),
+            ("selenium", selenium),
         )
-        if not ok
+        if not found
     ]
     if missing:
         reason = f"{', '.join(missing)} not installed (run tools/setup-browser.sh)"
-        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        if in_ci():
             pytest.fail(f"the browser test must run in CI: {reason}")
         pytest.skip(reason)
-    assert webdriver is not None and chromium and driver_path
+    assert chromium and driver
+    return chromium, driver
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium through WebDriver, with a fresh profile."""
+    chromium, driver_path = require_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
     profile = ARTIFACTS / "chromium-profile"
     shutil.rmtree(profile, ignore_errors=True)
     options = webdriver.ChromeOptions()
@@ -308,3 +321,37 @@ def test_partial_is_amber_in_chromium(browser: Any, check: Check) -> None:
     cell.send_keys(Keys.ENTER)
     evidence = browser.find_element(By.CSS_SELECTOR, "#detail .detail-evidence").text
     assert evidence == "s1"
+
+
+# ---------------------------------------------------------------------------- never skipped in CI
+
+
+def test_missing_browser_fails_in_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no chromium on the path: a failure when CI=true, a skip with the reason locally."""
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="must run in CI: chromium, chromedriver"):
+        require_browser()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match=r"tools/setup-browser\.sh"):
+        require_browser()
+
+
+@pytest.mark.parametrize(
+    ("ci", "code", "said"), [("true", 1, "required in CI"), ("", 0, "skipped")]
+)
+def test_setup_script_without_a_way_to_install(
+    tmp_path: Path, ci: str, code: int, said: str
+) -> None:
+    """tools/setup-browser.sh with no browser and no apt-get: exit 1 in CI, a note elsewhere."""
+    bash = shutil.which("bash")
+    assert bash is not None
+    done = subprocess.run(
+        [bash, str(ROOT / "tools" / "setup-browser.sh")],
+        env={"PATH": str(tmp_path), "CI": ci},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == code
+    assert said in done.stderr
