@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES
 from engagerules import (
@@ -18,6 +20,8 @@ from engagerules import (
     UsageError,
     Waiver,
     apply_waivers,
+    evaluate,
+    parse_events,
     parse_waivers,
     report_json,
 )
@@ -257,3 +261,48 @@ def test_expiry_is_judged_on_the_day_of_as_of_in_the_force_zone(mini: Force, che
     as_of = datetime.fromisoformat("2022-10-19T23:30:00+01:00")
     assert not waivers[0].expired(as_of, mini)
     assert waivers[0].expired(datetime.fromisoformat("2022-10-19T23:30:00+00:00"), mini)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    first=st.dates(min_value=date(2022, 9, 20), max_value=date(2023, 1, 10)),
+    length=st.integers(min_value=0, max_value=40),
+    expiry=st.dates(min_value=date(2022, 12, 1), max_value=date(2023, 3, 1)),
+    scope=st.sampled_from([None, "north", "south", "east", "n-ward"]),
+)
+def test_waivers_only_ever_relabel_results_not_met(
+    mini: Force, first: date, length: int, expiry: date, scope: str | None
+) -> None:
+    """Whatever the waiver: the same results in the same order, met untouched, and every
+    waived result keeping the verdict it replaced; an expired one changes nothing."""
+    report = _quarter_of_tweets(mini)
+    last = first + timedelta(days=length)
+    waiver = Waiver("mini.weekly-tweet", first, last, "incident", expiry, scope)
+    after = apply_waivers(report, [waiver], mini)
+    assert len(after.results) == len(report.results)
+    for old, new in zip(report.results, after.results, strict=True):
+        if new.status is Status.WAIVED:
+            assert new.waived_from == old and old.status is not Status.MET
+            assert waiver.covers(old, mini)
+        else:
+            assert new == old
+    if waiver.expired(report.as_of, mini):
+        assert after == report
+
+
+_TWEETS = [
+    {"id": f"t{i}", "type": "tweet", "at": f"2022-10-{3 + 7 * i:02d}T10:00:00+01:00",
+     "scope": unit}
+    for i, unit in enumerate(["north", "south", "east", "north"])
+]  # fmt: skip
+
+
+def _quarter_of_tweets(mini: Force) -> Report:
+    log = parse_events([("t", i + 1, r) for i, r in enumerate(_TWEETS)], mini)
+    return evaluate(
+        mini,
+        log,
+        date(2022, 10, 1),
+        date(2022, 12, 31),
+        datetime.fromisoformat("2023-01-09T09:00:00Z"),
+    )
