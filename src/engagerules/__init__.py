@@ -10,6 +10,7 @@ The public API, in the order data flows: load a force, read events, evaluate, re
     ...                      datetime(2023, 1, 9, tzinfo=timezone.utc))  # doctest: +SKIP
 """
 
+from engagerules.agenda import AgendaItem, agenda, agenda_json, render_agenda
 from engagerules.calendar import (
     FollowUp,
     build_calendar,
@@ -29,7 +30,18 @@ from engagerules.errors import (
     UsageError,
 )
 from engagerules.events import Event, EventIndex, EventLog, Rejection, parse_events, read_events
+from engagerules.explain import (
+    Explanation,
+    Note,
+    WindowExplanation,
+    explain,
+    explanation_json,
+    render_explanation,
+)
 from engagerules.forcedocs import render_force_docs
+from engagerules.htmlreport import render_html
+from engagerules.junit import render_junit
+from engagerules.markdown import render_markdown
 from engagerules.model import (
     Citation,
     Condition,
@@ -53,8 +65,10 @@ from engagerules.schedule import Due, schedule
 from engagerules.shapes import due_json, obligation_json, report_json, result_json
 from engagerules.simulate import simulate
 from engagerules.textreport import render_text
+from engagerules.waivers import Waiver, apply_waivers, parse_waivers
 
 __all__ = [
+    "AgendaItem",
     "Citation",
     "Condition",
     "ConfigError",
@@ -68,10 +82,12 @@ __all__ = [
     "EventIndex",
     "EventLog",
     "EventType",
+    "Explanation",
     "FollowUp",
     "Force",
     "ForceSource",
     "Kind",
+    "Note",
     "Obligation",
     "Operator",
     "Problem",
@@ -88,13 +104,20 @@ __all__ = [
     "Unit",
     "UnknownForceError",
     "UsageError",
+    "Waiver",
     "Window",
+    "WindowExplanation",
+    "agenda",
+    "agenda_json",
+    "apply_waivers",
     "available_forces",
     "build_calendar",
     "calendar_stamp",
     "due_json",
     "duty_calendar",
     "evaluate",
+    "explain",
+    "explanation_json",
     "find_force",
     "follow_ups",
     "load_force",
@@ -102,9 +125,15 @@ __all__ = [
     "open_force",
     "parse_duration",
     "parse_events",
+    "parse_waivers",
     "range_bounds",
     "read_events",
+    "render_agenda",
+    "render_explanation",
     "render_force_docs",
+    "render_html",
+    "render_junit",
+    "render_markdown",
     "render_text",
     "report_json",
     "result_json",

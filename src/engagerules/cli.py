@@ -18,12 +18,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from engagerules.agenda import agenda, agenda_json, render_agenda
 from engagerules.calendar import calendar_stamp, duty_calendar
 from engagerules.config import validate_file
 from engagerules.engine import evaluate
 from engagerules.errors import ConfigError, EngageRulesError, UsageError
-from engagerules.events import read_events
+from engagerules.events import EventLog, read_events
+from engagerules.explain import explain, explanation_json, render_explanation
 from engagerules.forcedocs import render_force_docs
+from engagerules.htmlreport import render_html
+from engagerules.junit import render_junit
+from engagerules.markdown import render_markdown
 from engagerules.model import Force
 from engagerules.periods import local_midnight
 from engagerules.registry import available_forces, find_force, open_force
@@ -33,6 +38,7 @@ from engagerules.schedule import schedule
 from engagerules.shapes import due_json, force_json, obligations_json, report_json
 from engagerules.simulate import simulate
 from engagerules.textreport import render_text
+from engagerules.waivers import Waiver, apply_waivers, expired_waivers, parse_waivers
 
 __all__ = ["main"]
 
@@ -52,6 +58,22 @@ def _date(text: str) -> date:
     except ValueError:
         msg = f"{text!r} is not a date (YYYY-MM-DD)"
         raise argparse.ArgumentTypeError(msg) from None
+
+
+_REPORT_FORMATS = ("text", "json", "junit", "markdown", "html")
+
+
+def _statuses(text: str) -> list[Status]:
+    """`--fail-on missed,partial`: one or more statuses, comma-separated."""
+    allowed = [s.value for s in Status if s is not Status.MET]
+    found = []
+    for part in text.split(","):
+        word = part.strip().lower()
+        if word not in allowed:
+            msg = f"{part.strip()!r} is not a status that can fail a check ({', '.join(allowed)})"
+            raise argparse.ArgumentTypeError(msg)
+        found.append(Status(word))
+    return found
 
 
 def _instant(text: str) -> str:
@@ -183,21 +205,111 @@ def _check_filters(force: Force, args: argparse.Namespace) -> None:
 def run_check(
     force: Force, files: Sequence[str], start: date, end: date, as_of: datetime
 ) -> Report:
-    log = read_events(files, force)
+    log = _read(files, force)
     return evaluate(force, log, start, end, as_of)
+
+
+def _read(files: Sequence[str], force: Force) -> EventLog:
+    """Read events, showing progress on stderr when a person is watching it."""
+    if not sys.stderr.isatty():
+        return read_events(files, force)
+
+    def progress(name: str, count: int) -> None:
+        sys.stderr.write(f"\rreading {name}: {count:,} records")
+        sys.stderr.flush()
+
+    try:
+        return read_events(files, force, progress=progress)
+    finally:
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
+def _waivers(path: str | None, force: Force) -> tuple[Waiver, ...]:
+    """Read and check a waiver file (`--waivers`); bad files stop the run with exit 2."""
+    if path is None:
+        return ()
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        msg = f"{path}: no such waiver file"
+        raise UsageError(msg) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"{path}: cannot be read: {exc}"
+        raise UsageError(msg) from None
+    return parse_waivers(text, path, force)
+
+
+def _note_expired(waivers: Sequence[Waiver], as_of: datetime, force: Force) -> None:
+    for waiver in expired_waivers(waivers, as_of, force):
+        sys.stderr.write(
+            f"engagerules: note: {waiver.where} expired on {waiver.expiry} and no longer applies\n"
+        )
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
     force = open_force(args.force)
     start, end = _range(args)
-    report = run_check(force, args.events, start, end, resolve_as_of(args.as_of, force))
+    as_of = resolve_as_of(args.as_of, force)
+    waivers = _waivers(args.waivers, force)
+    report = run_check(force, args.events, start, end, as_of)
+    report = apply_waivers(report, waivers, force)
+    _note_expired(waivers, as_of, force)
+    fail_on = FAILING if not args.fail_on else frozenset(args.fail_on)
     renderers: dict[str, Callable[[Report], str]] = {
         "json": lambda r: _json(report_json(r)),
         "text": render_text,
+        "junit": lambda r: render_junit(r, fail_on=fail_on),
+        "markdown": lambda r: render_markdown(r, fail_on=fail_on),
+        "html": lambda r: render_html(r, force=force, fail_on=fail_on),
     }
     _write(renderers[args.format](report), args.output)
-    fail_on = FAILING if args.fail_on is None else frozenset(args.fail_on)
+    for name, render in renderers.items():
+        extra = getattr(args, f"also_{name}", None)
+        if extra is not None:
+            _write(render(report), extra)
     return EXIT_FAILED if report.failed(fail_on) else EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    force = open_force(args.force)
+    start, end = _range(args)
+    _check_filters(force, args)
+    as_of = resolve_as_of(args.as_of, force)
+    waivers = _waivers(args.waivers, force)
+    log = _read(args.events, force)
+    found = explain(
+        force,
+        args.obligation,
+        log,
+        start,
+        end,
+        as_of,
+        scope=args.scope,
+        waivers=waivers,
+        limit=args.limit,
+    )
+    _note_expired(waivers, as_of, force)
+    if args.format == "json":
+        _write(_json(explanation_json(found)), args.output)
+    else:
+        _write(render_explanation(found, force), args.output)
+    return EXIT_OK
+
+
+def _cmd_agenda(args: argparse.Namespace) -> int:
+    force = open_force(args.force)
+    _check_filters(force, args)
+    as_of = resolve_as_of(args.as_of, force)
+    waivers = _waivers(args.waivers, force)
+    log = _read(args.events, force)
+    items = agenda(force, log, as_of, role=args.role, scope=args.scope, waivers=waivers)
+    _note_expired(waivers, as_of, force)
+    if args.format == "json":
+        _write(_json(agenda_json(items, force)), args.output)
+    else:
+        _write(render_agenda(items, force, as_of, role=args.role, scope=args.scope), args.output)
+    return EXIT_OK
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -348,7 +460,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check police community-engagement plans against activity records.",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_plan_commands(sub)
+    _add_check(sub)
+    _add_explain_and_agenda(sub)
+    _add_export_commands(sub)
+    _add_authoring_commands(sub)
+    return parser
 
+
+def _add_plan_commands(sub: Any) -> None:
+    """Reading a plan: `forces`, `obligations`, `schedule`."""
     p = sub.add_parser("forces", help="list the forces available")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_cmd_forces)
@@ -365,6 +486,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_cmd_schedule)
 
+
+def _add_check(sub: Any) -> None:
+    """The compliance check CI gates on."""
     p = sub.add_parser("check", help="judge activity events against a force's obligations")
     p.add_argument("force", metavar="FORCE")
     p.add_argument("events", metavar="EVENTS", nargs="+")
@@ -372,21 +496,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)"
     )
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=_REPORT_FORMATS, default="text")
     p.add_argument("-o", "--output", metavar="FILE")
     p.add_argument(
         "--fail-on",
-        action="append",
-        choices=[s.value for s in Status if s is not Status.MET],
+        action="extend",
+        type=_statuses,
         metavar="STATUS",
-        help="statuses that make the exit status 1 (default: missed and breach); repeatable",
+        help="statuses that make the exit status 1 (default: missed,breach); "
+        "comma-separated or repeated",
     )
+    _check_outputs(p)
     p.set_defaults(run=_cmd_check)
 
-    p = sub.add_parser("validate", help="validate a force configuration, listing every problem")
-    p.add_argument("path", metavar="PATH")
-    p.set_defaults(run=_cmd_validate)
 
+def _add_export_commands(sub: Any) -> None:
+    """Data out: `simulate` (activity logs) and `calendar` (duties for Outlook)."""
     p = sub.add_parser("simulate", help="write a seeded, simulated activity log")
     _force_and_range(p)
     p.add_argument("--events", type=int, required=True, metavar="N")
@@ -408,6 +533,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="the .ics file (default: stdout)")
     p.set_defaults(run=_cmd_calendar)
 
+
+def _add_authoring_commands(sub: Any) -> None:
+    """For rule authors and newcomers: `validate`, `test`, `docs`, `demo`."""
+    p = sub.add_parser("validate", help="validate a force configuration, listing every problem")
+    p.add_argument("path", metavar="PATH")
+    p.set_defaults(run=_cmd_validate)
+
     p = sub.add_parser("test", help="run a force's scenario tests (forces/<force>/tests/*.json)")
     p.add_argument("force", metavar="FORCE")
     p.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
@@ -424,7 +556,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", metavar="FORCE")
     p.add_argument("--limit", type=int, default=15, help="results shown per status")
     p.set_defaults(run=_cmd_demo)
-    return parser
+
+
+def _check_outputs(p: argparse.ArgumentParser) -> None:
+    """`check --waivers` and one `--<format> FILE` per report format."""
+    p.add_argument(
+        "--waivers", metavar="FILE", help="JSON waivers exempting windows (see docs/reports.md)"
+    )
+    for name in _REPORT_FORMATS:
+        p.add_argument(
+            f"--{name}",
+            dest=f"also_{name}",
+            metavar="FILE",
+            help=f"also write the {name} report to FILE (one evaluation, several outputs)",
+        )
+
+
+def _add_explain_and_agenda(sub: Any) -> None:
+    """The analyst's `explain` and the sergeant's `agenda`."""
+    p = sub.add_parser(
+        "explain", help="why each window of one obligation was met or missed, event by event"
+    )
+    p.add_argument("force", metavar="FORCE")
+    p.add_argument("obligation", metavar="OBLIGATION")
+    p.add_argument("events", metavar="EVENTS", nargs="+")
+    _range_options(p)
+    p.add_argument(
+        "--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)"
+    )
+    p.add_argument("--scope", metavar="S")
+    p.add_argument("--waivers", metavar="FILE")
+    p.add_argument("--limit", type=int, default=10, help="near misses shown per reason")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.set_defaults(run=_cmd_explain)
+
+    p = sub.add_parser(
+        "agenda", help="duties due in the current windows and not yet met, soonest first"
+    )
+    p.add_argument("force", metavar="FORCE")
+    p.add_argument("events", metavar="EVENTS", nargs="+")
+    p.add_argument("--as-of", type=_instant, metavar="T", help="the moment (default: now)")
+    p.add_argument("--role", metavar="R")
+    p.add_argument("--scope", metavar="S")
+    p.add_argument("--waivers", metavar="FILE")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.set_defaults(run=_cmd_agenda)
 
 
 def _force_and_range(p: argparse.ArgumentParser) -> None:

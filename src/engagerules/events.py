@@ -12,7 +12,7 @@ import io
 import json
 import sys
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from types import MappingProxyType
@@ -89,15 +89,32 @@ class EventLog:
 # ---------------------------------------------------------------------------- reading
 
 
-def read_events(paths: Iterable[Path | str], force: Force) -> EventLog:
+#: How many records pass between two calls of a `read_events` progress callback.
+PROGRESS_EVERY = 10_000
+
+
+def read_events(
+    paths: Iterable[Path | str],
+    force: Force,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+) -> EventLog:
     """Read every file (by extension: .jsonl, .json or .csv; `-` is JSON Lines on stdin).
 
     Raises `EventError` only when a file cannot be read at all; bad records become
-    rejections and reading goes on.
+    rejections and reading goes on. `progress`, if given, is called with the file being
+    read and the records read so far, every `PROGRESS_EVERY` records and after each file,
+    so a command line can show that a large input is moving.
     """
     records: list[tuple[str, int, Any]] = []
     for path in paths:
-        records.extend(_records(Path(path) if str(path) != "-" else None))
+        name = str(path)
+        for record in _records(Path(path) if name != "-" else None):
+            records.append(record)
+            if progress is not None and len(records) % PROGRESS_EVERY == 0:
+                progress(name, len(records))
+        if progress is not None:
+            progress(name, len(records))
     return parse_events(records, force)
 
 

@@ -13,7 +13,7 @@ from engagerules.events import Rejection
 from engagerules.model import Kind
 from engagerules.periods import Window
 
-__all__ = ["FAILING", "Report", "Result", "Status", "Tally"]
+__all__ = ["FAILING", "WORST_FIRST", "Report", "Result", "Status", "Tally"]
 
 
 class Status(enum.StrEnum):
@@ -27,6 +27,16 @@ class Status(enum.StrEnum):
 
 #: What makes `check` exit 1 unless `--fail-on` says otherwise.
 FAILING = frozenset({Status.MISSED, Status.BREACH})
+
+#: The order every report shows statuses in: what needs action first.
+WORST_FIRST = (
+    Status.BREACH,
+    Status.MISSED,
+    Status.PARTIAL,
+    Status.PENDING,
+    Status.WAIVED,
+    Status.MET,
+)
 
 
 @attrs.frozen
@@ -44,6 +54,8 @@ class Result:
     found: float
     evidence: tuple[str, ...]
     reason: str
+    #: The verdict a waiver replaced (status `waived` only), kept so nothing is hidden.
+    waived_from: Result | None = None
 
 
 @attrs.frozen

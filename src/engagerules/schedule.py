@@ -14,7 +14,15 @@ import attrs
 from engagerules.model import Force, Kind, Obligation
 from engagerules.periods import Window, local_midnight, range_bounds, slot_windows
 
-__all__ = ["Due", "applies_to_scope", "dues", "effective_span", "owned_by", "schedule"]
+__all__ = [
+    "Due",
+    "applies_to_scope",
+    "concerns_scope",
+    "dues",
+    "effective_span",
+    "owned_by",
+    "schedule",
+]
 
 
 @attrs.frozen
@@ -127,3 +135,12 @@ def schedule(
         )
     )
     return found
+
+
+def concerns_scope(force: Force, due_scope: str | None, scope: str) -> bool:
+    """Whether a duty owed by `due_scope` concerns someone looking at `scope`: it is
+    force-wide, owed by `scope` itself or a unit enclosing it, or by a unit within it
+    (an inspector of an area sees the duties of its sections)."""
+    if due_scope is None:
+        return True
+    return due_scope in force.ancestry(scope) or scope in force.ancestry(due_scope)

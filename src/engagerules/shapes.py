@@ -127,7 +127,7 @@ def due_json(due: Due) -> dict[str, Any]:
 
 
 def result_json(result: Result) -> dict[str, Any]:
-    return {
+    shape: dict[str, Any] = {
         "obligation": result.obligation,
         "scope": result.scope,
         "start": _stamp(result.window.local_start),
@@ -141,6 +141,12 @@ def result_json(result: Result) -> dict[str, Any]:
         "owner": result.owner,
         "title": result.title,
     }
+    if result.waived_from is not None:
+        shape["waived_from"] = {
+            "status": result.waived_from.status.value,
+            "reason": result.waived_from.reason,
+        }
+    return shape
 
 
 def report_json(report: Report) -> dict[str, Any]:

@@ -1,10 +1,15 @@
-"""The plain-text report a sergeant reads: what is slipping first, what went well after."""
+"""The plain-text report a sergeant reads: what is slipping first, what went well after.
+
+Large reports stay usable: each group of results not met opens with a roll-up per
+obligation (how many, and in which units) before the capped list of details.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
 from engagerules.results import Report, Result, Status
+from engagerules.summary import slips
 
 __all__ = ["render_text"]
 
@@ -49,6 +54,16 @@ def render_text(report: Report, *, detail_limit: int = 40) -> str:
         if status is Status.MET:
             lines.extend(_summarised(group))
             continue
+        per_obligation = slips(group, status)
+        if len(group) > 1:
+            lines.append("  by obligation, with the units it fell to:")
+            lines.extend(
+                f"    {slip.obligation}: {slip.count} ({slip.units_text})"
+                for slip in per_obligation[:detail_limit]
+            )
+            if len(per_obligation) > detail_limit:
+                lines.append(f"    ... and {len(per_obligation) - detail_limit} more obligations")
+            lines.append("  details:")
         for result in group[:detail_limit]:
             lines.append(_line(result))
         if len(group) > detail_limit:
@@ -64,7 +79,10 @@ def render_text(report: Report, *, detail_limit: int = 40) -> str:
 
 def _line(result: Result) -> str:
     scope = result.scope or "force-wide"
-    return f"  {result.obligation} [{scope}] {result.window.label}: {result.reason}"
+    line = f"  {result.obligation} [{scope}] {result.window.label}: {result.reason}"
+    if result.waived_from is not None:
+        line += f" (was {result.waived_from.status.value})"
+    return line
 
 
 def _summarised(group: list[Result]) -> list[str]:

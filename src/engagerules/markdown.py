@@ -1,0 +1,156 @@
+"""A Markdown summary of a check, for a CI job summary or a pull-request comment.
+
+GitHub renders a job summary from `$GITHUB_STEP_SUMMARY` and GitLab and GitHub render
+comments as GitHub-flavoured Markdown; both cap the size (a comment at 65,536 characters),
+so the summary leads with totals and the per-obligation roll-up, and lists details only up
+to a limit inside a collapsed `<details>` block. Everything that comes from data (reasons,
+ids) is escaped, so a `|` in a reason cannot break a table and `<` cannot inject HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from engagerules.results import FAILING, WORST_FIRST, Report, Result, Status
+from engagerules.summary import compliance, owner_totals, scope_label, slips
+
+__all__ = ["render_markdown"]
+
+_NOT_MET = (Status.BREACH, Status.MISSED, Status.PARTIAL)
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a GFM table cell: HTML escaped, pipes escaped, on one line."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = escaped.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    return " ".join(escaped.split())
+
+
+def _code(text: str) -> str:
+    """An identifier in a code span, safe in a table cell."""
+    return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
+
+
+def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
+    head = list(header)
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return lines
+
+
+def render_markdown(
+    report: Report, *, fail_on: Iterable[Status] = FAILING, detail_limit: int = 100
+) -> str:
+    """The report as GitHub-flavoured Markdown: verdict, totals, what slips, details."""
+    failing = frozenset(fail_on)
+    counts = report.counts()
+    failed = report.failed(failing)
+    gate = ", ".join(s.value for s in WORST_FIRST if s in failing)
+    lines = [
+        f"## engagerules check: {_cell(report.force)} {report.start}..{report.end}",
+        "",
+        f"**{'FAILED' if failed else 'PASSED'}** (fails on: {gate}) · "
+        f"as of {report.as_of:%Y-%m-%d %H:%M %Z}",
+        "",
+    ]
+    lines += _table(
+        ["status", "results"],
+        [[s.value, str(counts[s])] for s in WORST_FIRST if counts[s]]
+        + [["**total**", f"**{sum(counts.values())}**"]],
+    )
+    share = compliance(counts)
+    if share is not None:
+        lines += ["", f"Compliance (met of judged, pending and waived apart): {share:.0%}"]
+    ev = report.events
+    lines += [
+        "",
+        f"Events: {ev.read} read = {ev.matched} matched + {ev.unmatched} unmatched"
+        f" + {ev.rejected} rejected",
+        "",
+        "### By owner role",
+        "",
+    ]
+    columns = [s for s in WORST_FIRST if counts[s]]
+    lines += _table(
+        ["owner", *(s.value for s in columns), "compliance"],
+        [
+            [_code(owner), *(str(c[s]) for s in columns), _percent(compliance(c))]
+            for owner, c in owner_totals(report)
+        ],
+    )
+    slipping = [slip for status in _NOT_MET for slip in slips(report.results, status)]
+    if slipping:
+        lines += ["", "### What is slipping", ""]
+        lines += _table(
+            ["obligation", "status", "results", "units"],
+            [
+                [
+                    f"{_code(s.obligation)} {_cell(s.title)}",
+                    s.status.value,
+                    str(s.count),
+                    _cell(s.units_text),
+                ]
+                for s in slipping
+            ],
+        )
+    problems = [r for s in _NOT_MET for r in report.results if r.status is s]
+    if problems:
+        lines += _details(f"{len(problems)} results not met", problems, detail_limit)
+    waived = [r for r in report.results if r.status is Status.WAIVED]
+    if waived:
+        lines += ["", f"### Waived ({len(waived)}, counted apart)", ""]
+        lines += _table(
+            ["obligation", "unit", "window", "justification", "was"],
+            [
+                [
+                    _code(r.obligation),
+                    _cell(scope_label(r.scope)),
+                    _cell(r.window.label),
+                    _cell(r.reason),
+                    r.waived_from.status.value if r.waived_from else "",
+                ]
+                for r in waived[:detail_limit]
+            ],
+        )
+        lines += _more(len(waived), detail_limit)
+    pending = [r for r in report.results if r.status is Status.PENDING]
+    if pending:
+        lines += _details(f"{len(pending)} pending (window still open)", pending, detail_limit)
+    if report.rejections:
+        lines += ["", f"### Rejected records ({len(report.rejections)})", ""]
+        lines += [
+            f"- {_cell(r.file)}:{r.line}: {_cell(r.reason)}"
+            for r in report.rejections[:detail_limit]
+        ]
+        lines += _more(len(report.rejections), detail_limit)
+    return "\n".join(lines) + "\n"
+
+
+def _details(summary: str, results: list[Result], limit: int) -> list[str]:
+    lines = ["", "<details>", f"<summary>{_cell(summary)}</summary>", ""]
+    lines += _table(
+        ["status", "obligation", "unit", "window", "reason"],
+        [
+            [
+                r.status.value,
+                _code(r.obligation),
+                _cell(scope_label(r.scope)),
+                _cell(r.window.label),
+                _cell(r.reason),
+            ]
+            for r in results[:limit]
+        ],
+    )
+    lines += _more(len(results), limit)
+    lines += ["", "</details>"]
+    return lines
+
+
+def _more(total: int, limit: int) -> list[str]:
+    if total <= limit:
+        return []
+    return ["", f"… and {total - limit} more (see the JSON or HTML report for all)"]
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{share:.0%}"
