@@ -868,22 +868,27 @@ def test_role_and_scope_filters_agree_with_schedule(name: str) -> None:
             _same(_python_occurrences(cal.to_ical(), zone), expected, f"{role}/{unit}")
 
 
+def _unit_of(event: icalendar.Event) -> str | None:
+    unit = str(event["X-ENGAGERULES-SCOPE"])
+    return None if unit == "force-wide" else unit
+
+
 def test_cso_in_bargoed_gets_exactly_their_own_duties() -> None:
-    """A CSO in Bargoed sees only duties a CSO owns (or a step of), in Bargoed or force-wide."""
+    """A CSO in Bargoed sees only duties a CSO owns (or a step of), owed in Bargoed, a unit
+    enclosing it, or force-wide; and all of those."""
     force = open_force("gwent")
     events = _events(duty_calendar(force, *YEAR, role="CSO", scope="bargoed"))
     assert events
     for event in events:
         (ob, *_) = force.obligation(str(event["X-ENGAGERULES-OBLIGATION"]))
         assert owned_by(ob, "CSO")
-        unit = str(event["X-ENGAGERULES-SCOPE"])
-        assert applies_to_scope(force, None if unit == "force-wide" else unit, "bargoed")
+        assert applies_to_scope(force, _unit_of(event), "bargoed")
     everything = _events(duty_calendar(force, *YEAR))
     theirs = {
         str(e["UID"])
         for e in everything
         if owned_by(force.obligation(str(e["X-ENGAGERULES-OBLIGATION"]))[0], "CSO")
-        and str(e["X-ENGAGERULES-SCOPE"]) in ("bargoed", "force-wide")
+        and applies_to_scope(force, _unit_of(e), "bargoed")
     }
     assert {str(e["UID"]) for e in events} == theirs
 
