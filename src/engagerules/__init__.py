@@ -29,6 +29,7 @@ from engagerules.errors import (
     UsageError,
 )
 from engagerules.events import Event, EventIndex, EventLog, Rejection, parse_events, read_events
+from engagerules.forcedocs import render_force_docs
 from engagerules.model import (
     Citation,
     Condition,
@@ -103,6 +104,7 @@ __all__ = [
     "parse_events",
     "range_bounds",
     "read_events",
+    "render_force_docs",
     "render_text",
     "report_json",
     "result_json",

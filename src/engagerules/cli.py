@@ -23,6 +23,7 @@ from engagerules.config import validate_file
 from engagerules.engine import evaluate
 from engagerules.errors import ConfigError, EngageRulesError, UsageError
 from engagerules.events import read_events
+from engagerules.forcedocs import render_force_docs
 from engagerules.model import Force
 from engagerules.periods import local_midnight
 from engagerules.registry import available_forces, find_force, open_force
@@ -275,6 +276,12 @@ def _cmd_test(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _cmd_docs(args: argparse.Namespace) -> int:
+    force = open_force(args.force)
+    _write(render_force_docs(force), args.output)
+    return EXIT_OK
+
+
 def _cmd_calendar(args: argparse.Namespace) -> int:
     force = open_force(args.force)
     start, end = _range(args)
@@ -395,6 +402,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
     p.set_defaults(run=_cmd_test)
 
+    p = sub.add_parser(
+        "docs", help="write a force's encoding as Markdown, duty by duty, in document order"
+    )
+    p.add_argument("force", metavar="FORCE")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p.set_defaults(run=_cmd_docs)
+
     p = sub.add_parser("demo", help="check a bundled sample log against a bundled force")
     p.add_argument("--force", metavar="FORCE")
     p.add_argument("--limit", type=int, default=15, help="results shown per status")
@@ -430,7 +444,10 @@ def _range_options(p: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed by argparse
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         code: int = args.run(args)
     except ConfigError as exc:

@@ -57,8 +57,29 @@ def _same(a: object, b: object) -> bool:
 
 
 def holds(condition: Condition, event: Event, previous: Event | None = None) -> bool:
-    """Whether `event` satisfies `condition`; `previous` is the event before it in sequence."""
+    """Whether `event` satisfies `condition`; `previous` is the event before it in sequence.
+
+    An attribute holding a list (a meeting with two partner forces) is tested element by
+    element: `equals` and `in` hold if any element matches, `not_equals` and `not_in` if
+    none does.
+    """
     value = event.attrs.get(condition.attr)
+    if isinstance(value, list) and condition.op in _ELEMENTWISE:
+        matches = [_test(condition, item) for item in value]
+        positive = condition.op in (Operator.EQUALS, Operator.IN)
+        return any(matches) if positive else all(matches)
+    if condition.op is Operator.DIFFERS_FROM_PREVIOUS:
+        if previous is None:
+            return True
+        before = previous.attrs.get(condition.attr)
+        return value is None or before is None or not _same(value, before)
+    return _test(condition, value)
+
+
+_ELEMENTWISE = frozenset({Operator.EQUALS, Operator.IN, Operator.NOT_EQUALS, Operator.NOT_IN})
+
+
+def _test(condition: Condition, value: object) -> bool:
     match condition.op:
         case Operator.PRESENT:
             return truthy(value)
@@ -79,12 +100,8 @@ def holds(condition: Condition, event: Event, previous: Event | None = None) -> 
             if found is None or bound is None:
                 return False
             return found >= bound if condition.op is Operator.MIN else found <= bound
-        case Operator.DIFFERS_FROM_PREVIOUS:
-            if previous is None:
-                return True
-            before = previous.attrs.get(condition.attr)
-            return value is None or before is None or not _same(value, before)
-    return False  # pragma: no cover - the enum is closed
+        case _:
+            return False  # sequence operators are handled by `holds`
 
 
 def failed_condition(

@@ -35,6 +35,7 @@ from engagerules.model import (
     Operator,
     Requirement,
     Role,
+    Roster,
     Scope,
     Target,
     Trigger,
@@ -103,7 +104,12 @@ def _problems(raw: Any, file: Path) -> list[Problem]:
         for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
     ]
     if isinstance(raw, dict):
-        found.extend(Problem(f"{file}: {path}", message) for path, message in _semantic(raw, file))
+        flagged = {p.where for p in found}
+        found.extend(
+            Problem(f"{file}: {path}", message)
+            for path, message in _semantic(raw, file)
+            if f"{file}: {path}" not in flagged  # one problem per place is enough
+        )
     return found
 
 
@@ -119,6 +125,8 @@ def _schema_message(error: Any) -> str:
         if error.validator == "not":
             return "give either 'sum' or 'distinct', not both"
         return f"a condition needs 'attr' and exactly one operator (has: {keys})"
+    if error.validator == "pattern" and "description" in error.schema:
+        return f"{error.instance!r} is not valid here: {error.schema['description']}"
     message = str(error.message)
     return message if len(message) < 200 else message[:197] + "..."
 
@@ -369,6 +377,12 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
             yield f"{at}.scope.units[{i}]", f"{unit!r} is a {found.get('kind')}, not a {per}"
     if scope.get("units") and per is None:
         yield f"{at}.scope.units", "listing units needs 'per' to say their kind"
+    roster = scope.get("roster")
+    if isinstance(roster, dict):
+        if per != "person":
+            yield f"{at}.scope.roster", "a roster lists people: set 'per' to 'person'"
+        yield from _types(roster.get("types"), f"{at}.scope.roster.types", ctx)
+        yield from _types(roster.get("clears"), f"{at}.scope.roster.clears", ctx)
     if scope.get("rota"):
         if per is None or per == "person":
             yield f"{at}.scope.rota", "a rota moves through units: set 'per' to a unit kind"
@@ -478,7 +492,13 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
             for t in raw["event_types"]
         ),
         documents=tuple(
-            Document(id=d["id"], title=d["title"], date=d.get("date")) for d in raw["documents"]
+            Document(
+                id=d["id"],
+                title=d["title"],
+                date=d.get("date"),
+                sections=tuple(d.get("sections", ())),
+            )
+            for d in raw["documents"]
         ),
         obligations=tuple(_build_obligation(ob, units) for ob in raw["obligations"]),
         root=file.parent,
@@ -523,7 +543,17 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
         anchor=date.fromisoformat(ob["anchor"]) if "anchor" in ob else None,
         times=times,
         slot=parse_duration(ob["slot"]) if "slot" in ob else (_DEFAULT_SLOT if times else None),
-        scope=Scope(per=per, units=listed, rota=bool(scope_raw.get("rota", False))),
+        scope=Scope(
+            per=per,
+            units=listed,
+            rota=bool(scope_raw.get("rota", False)),
+            roster=None
+            if "roster" not in scope_raw
+            else Roster(
+                types=tuple(scope_raw["roster"]["types"]),
+                clears=tuple(scope_raw["roster"].get("clears", ())),
+            ),
+        ),
         evidence=tuple(_build_requirement(r) for r in ob.get("evidence", ())),
         trigger=None
         if trigger is None
@@ -532,6 +562,7 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
             within=parse_duration(trigger["within"]),
             where=_build_conditions(trigger.get("where", ())),
             match=trigger.get("match", "refs_or_scope"),
+            deadline_attr=trigger.get("deadline_attr"),
         ),
         require=_build_conditions(ob.get("require", ())),
         clears=tuple(ob.get("clears", ())),

@@ -10,14 +10,14 @@ an argument: nothing here reads the clock.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import attrs
 
 from engagerules.conditions import failed_condition, measure, number, qualifies
 from engagerules.events import Event, EventIndex, EventLog
 from engagerules.model import Force, Kind, Obligation, Requirement
-from engagerules.periods import Window, range_bounds
+from engagerules.periods import Window, local_midnight, range_bounds
 from engagerules.results import Report, Result, Status, Tally
 from engagerules.schedule import Due, dues, effective_span, unit_slots
 
@@ -153,11 +153,42 @@ def _unit_key(obligation: Obligation, slot: str | None) -> str | None:
 
 
 def _persons(obligation: Obligation, index: EventIndex, span: Window) -> tuple[str, ...]:
-    """People with per-person duties are those seen doing the duty's activity in the range."""
+    """People owing a per-person duty in the range: those on its roster at any time in the
+    range, and anyone seen doing the duty's activity (so nobody's evidence goes unjudged)."""
     if not obligation.scope.per_person:
         return ()
     types = {t for req in obligation.evidence for t in req.types}
-    return tuple(sorted({e.person for e in index.between(types, None, span) if e.person}))
+    seen = {e.person for e in index.between(types, None, span) if e.person}
+    roster = _membership(obligation, index)
+    seen.update(p for p, spells in roster.items() if any(_during(s, span) for s in spells))
+    return tuple(sorted(seen))
+
+
+_Spell = tuple[datetime, datetime | None]
+
+
+def _membership(obligation: Obligation, index: EventIndex) -> dict[str, list[_Spell]]:
+    """Each rostered person's spells of membership, from joining events to clearing ones."""
+    roster = obligation.scope.roster
+    if roster is None:
+        return {}
+    spells: dict[str, list[_Spell]] = {}
+    joins = set(roster.types)
+    for event in index.of_type((*roster.types, *roster.clears)):
+        if not event.person:
+            continue
+        mine = spells.setdefault(event.person, [])
+        open_spell = bool(mine) and mine[-1][1] is None
+        if event.type in joins and not open_spell:
+            mine.append((event.at, None))
+        elif event.type not in joins and open_spell:
+            mine[-1] = (mine[-1][0], event.at)
+    return spells
+
+
+def _during(spell: _Spell, window: Window) -> bool:
+    joined, left = spell
+    return joined < window.end and (left is None or left > window.start)
 
 
 def _steps_verdict(
@@ -218,8 +249,12 @@ def _recurring(
     results: list[Result] = []
     used: set[str] = set()
     persons = _persons(obligation, index, span)
+    roster = _membership(obligation, index)
     for due in dues(obligation, span, persons):
         result = _judge_due(obligation, index, due, as_of)
+        spells = roster.get(due.scope or "", [])
+        if roster and not result.evidence and not any(_during(s, due.window) for s in spells):
+            continue  # not on the roster in this window, and nothing done: not owed
         results.append(result)
         used.update(result.evidence)
     return _Outcome(tuple(results), frozenset(used))
@@ -253,49 +288,84 @@ def _triggered(
     for fired in index.between(trigger.types, None, span):
         if failed_condition(trigger.where, fired) is not None:
             continue
-        unit = _trigger_unit(force, obligation, fired)
-        if unit is _OUT_OF_SCOPE:
-            continue
-        window = Window(fired.at, trigger.within.after(fired.at, force.zone), force.zone)
-        measured = []
-        for req in obligation.evidence:
-            referring = [e for e in followers.get(fired.id, ()) if window.contains(e.at)]
-            nearby: list[Event] = []
-            if trigger.match == "refs_or_scope":
-                nearby = [
+        window = Window(fired.at, _deadline(force, obligation, fired), force.zone)
+        units = _trigger_units(force, obligation, fired)
+        fanned = len(units) > 1 or (fired.scope is None and units != [None])
+        for unit in units:
+            measured = []
+            for req in obligation.evidence:
+                referring = [
                     e
-                    for e in index.between(req.types, fired.scope, window)
-                    if not e.refs and e.id != fired.id
+                    for e in followers.get(fired.id, ())
+                    if window.contains(e.at)
+                    and not (fanned and e.scope and unit not in force.ancestry(e.scope))
                 ]
-            events = _qualified(req, referring + nearby)
-            measured.append((req, measure(req, events), events))
-        context = (
-            f"after {fired.type} {fired.id} at {window.local_start:%Y-%m-%d %H:%M}, "
-            f"due by {window.local_end:%Y-%m-%d %H:%M}"
-        )
-        verdict = _steps_verdict(obligation, measured, unit, window, as_of, context=context)
-        verdict = attrs.evolve(verdict, evidence=(fired.id, *verdict.evidence))
-        results.append(verdict)
-        used.update(verdict.evidence)
+                nearby: list[Event] = []
+                if trigger.match == "refs_or_scope":
+                    nearby = [
+                        e
+                        for e in index.between(req.types, unit, window)
+                        if not e.refs and e.id != fired.id
+                    ]
+                events = _qualified(req, referring + nearby)
+                measured.append((req, measure(req, events), events))
+            context = (
+                f"after {fired.type} {fired.id} at {window.local_start:%Y-%m-%d %H:%M}, "
+                f"due by {window.local_end:%Y-%m-%d %H:%M}"
+            )
+            verdict = _steps_verdict(obligation, measured, unit, window, as_of, context=context)
+            verdict = attrs.evolve(verdict, evidence=(fired.id, *verdict.evidence))
+            results.append(verdict)
+            used.update(verdict.evidence)
     return _Outcome(tuple(results), frozenset(used))
 
 
-_OUT_OF_SCOPE = "\x00out-of-scope"
+def _deadline(force: Force, obligation: Obligation, fired: Event) -> datetime:
+    """When the follow-up is due: the date the trigger itself names (the end of the day of
+    the meeting an invitation is for), or else `within` after the trigger. A named deadline
+    that is not after the trigger gives no time at all, so `within` applies then too."""
+    trigger = obligation.trigger
+    if trigger is None:  # pragma: no cover - only called for triggered duties
+        return fired.at
+    fallback = trigger.within.after(fired.at, force.zone)
+    if trigger.deadline_attr is None:
+        return fallback
+    named = _when(fired.attrs.get(trigger.deadline_attr), force)
+    return named if named is not None and named > fired.at else fallback
 
 
-def _trigger_unit(force: Force, obligation: Obligation, fired: Event) -> str | None:
-    """The unit a triggered duty is owed by: the trigger's own unit, or the enclosing unit
-    of the obligation's kind. A trigger outside the obligation's units is not its business."""
+def _when(value: object, force: Force) -> datetime | None:
+    """A deadline written as a date (the end of that local day) or an aware timestamp."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return local_midnight(date.fromisoformat(text) + timedelta(days=1), force.zone)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _trigger_units(force: Force, obligation: Obligation, fired: Event) -> list[str | None]:
+    """The units a trigger makes the duty owed by.
+
+    Per unit of a kind: the unit of that kind enclosing the trigger's own unit, or every
+    unit of the obligation when the trigger is force-wide (census data released for the
+    whole force means a profile refresh in every area). Otherwise the trigger's own unit.
+    A trigger outside the obligation's units gives nothing.
+    """
     per = obligation.scope.per
     if per is None or per == "person":
-        return fired.scope
+        return [fired.scope]
     if fired.scope is None:
-        return _OUT_OF_SCOPE
+        return list(obligation.scope.units)
     for unit_id in force.ancestry(fired.scope):
         unit = force.unit(unit_id)
         if unit is not None and unit.kind == per and unit_id in obligation.scope.units:
-            return unit_id
-    return _OUT_OF_SCOPE
+            return [unit_id]
+    return []
 
 
 def _followers(index: EventIndex) -> dict[str, list[Event]]:
@@ -476,7 +546,7 @@ def _standing(
                 lapses.append((due, update.at))
             reference = update.at
         due = cadence.after(reference, force.zone)
-        if due < limit:
+        if due <= limit:  # a whole cadence with no update is a lapse
             lapses.append((due, limit))
         evidence = ([before[-1]] if before else []) + inside
         used.update(e.id for e in evidence)

@@ -29,6 +29,7 @@ __all__ = [
     "Operator",
     "Requirement",
     "Role",
+    "Roster",
     "Scope",
     "Target",
     "Trigger",
@@ -73,11 +74,17 @@ class Citation:
 
 @attrs.frozen
 class Document:
-    """A source document of the plan, cited by its file name."""
+    """A source document of the plan, cited by its file name.
+
+    `sections` are its headings in the document's own order (empty when the
+    configuration does not list them); citations name one of them, and the reviewer's
+    page (`engagerules docs`) follows this order.
+    """
 
     id: str
     title: str
     date: str | None = None
+    sections: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -119,20 +126,32 @@ class Condition:
     op: Operator
     value: object = None
 
-    def describe(self) -> str:
-        match self.op:
-            case Operator.PRESENT:
-                return f"records {self.attr}"
-            case Operator.ABSENT:
-                return f"has no {self.attr}"
-            case Operator.DIFFERS_FROM_PREVIOUS:
-                return f"{self.attr} differs from the previous one"
-            case Operator.MIN:
-                return f"{self.attr} >= {self.value}"
-            case Operator.MAX:
-                return f"{self.attr} <= {self.value}"
-            case _:
-                return f"{self.attr} {self.op.value.replace('_', ' ')} {self.value!r}"
+    def describe(self, *, markdown: bool = False) -> str:
+        """The condition in words, for reasons, reports and reviewers' pages; with
+        `markdown`, names and text values are set as code."""
+
+        def show(value: object) -> str:
+            if isinstance(value, list):
+                return "[" + ", ".join(show(v) for v in value) + "]"
+            if isinstance(value, bool):
+                return "true" if value else "false"
+            if isinstance(value, int | float):
+                return f"{value:g}"
+            return f"`{value}`" if markdown else repr(value)
+
+        attr = f"`{self.attr}`" if markdown else self.attr
+        phrases = {
+            Operator.PRESENT: f"{attr} recorded",
+            Operator.ABSENT: f"no {attr}",
+            Operator.DIFFERS_FROM_PREVIOUS: f"{attr} different from the previous event's",
+            Operator.MIN: f"{attr} at least {show(self.value)}",
+            Operator.MAX: f"{attr} at most {show(self.value)}",
+            Operator.EQUALS: f"{attr} = {show(self.value)}",
+            Operator.NOT_EQUALS: f"{attr} is not {show(self.value)}",
+            Operator.IN: f"{attr} one of {show(self.value)}",
+            Operator.NOT_IN: f"{attr} none of {show(self.value)}",
+        }
+        return phrases[self.op]
 
 
 @attrs.frozen
@@ -159,12 +178,23 @@ class Requirement:
 
 
 @attrs.frozen
+class Roster:
+    """Who a per-person duty is owed by: people join with a `types` event (a cadet's
+    enrolment) and leave with a `clears` event, so someone who does nothing is still
+    owed the duty and reported, not left out."""
+
+    types: tuple[str, ...]
+    clears: tuple[str, ...] = ()
+
+
+@attrs.frozen
 class Scope:
     """Who a duty is owed to: force-wide (`per` None), per unit of a kind, or per person."""
 
     per: str | None = None
     units: tuple[str, ...] = ()
     rota: bool = False
+    roster: Roster | None = None
 
     @property
     def per_person(self) -> bool:
@@ -183,6 +213,7 @@ class Trigger:
     within: Duration
     where: tuple[Condition, ...] = ()
     match: str = "refs_or_scope"
+    deadline_attr: str | None = None
 
 
 @attrs.frozen
@@ -249,6 +280,9 @@ class Obligation:
         if self.trigger is not None:
             found.update(self.trigger.types)
         found.update(self.clears)
+        if self.scope.roster is not None:
+            found.update(self.scope.roster.types)
+            found.update(self.scope.roster.clears)
         return frozenset(found)
 
 

@@ -52,6 +52,8 @@ def obligation_json(ob: Obligation) -> dict[str, Any]:
         if ob.trigger.where:
             trigger["where"] = [_condition(c) for c in ob.trigger.where]
         trigger["match"] = ob.trigger.match
+        if ob.trigger.deadline_attr:
+            trigger["deadline_attr"] = ob.trigger.deadline_attr
     shape: dict[str, Any] = {
         "id": ob.id,
         "title": ob.title,

@@ -45,7 +45,8 @@ def simulate(
         planned = rng.sample(planned, events)
     while len(planned) < events:
         planned.append(actor.background())
-    planned.sort(key=lambda r: (r["at"], r["type"]))
+    planned.sort(key=lambda r: (datetime.fromisoformat(r["at"]).timestamp(), r["type"]))
+    actor.vary(planned)
     for number, record in enumerate(planned, start=1):
         record["id"] = f"e{number:06d}"
     by_key = {r.pop("_key"): r["id"] for r in planned if "_key" in r}
@@ -65,8 +66,15 @@ class _Actor:
         self.compliance = compliance
         self.people = [f"p{n:03d}" for n in range(1, 13)]
         self.serial = 0
-        self.last_location: dict[tuple[str, str | None], str] = {}
         triggers = {t for ob in force.obligations if ob.trigger for t in ob.trigger.types}
+        # The rules (constraints) each event type must keep, by the obligation setting them:
+        # a compliant officer records every fact any rule asks of the event, not only the
+        # facts of the duty being acted out.
+        self.rules: dict[str, list[tuple[str, tuple[Condition, ...]]]] = {}
+        for ob in force.obligations:
+            if ob.kind is Kind.CONSTRAINT:
+                for kind in {t for req in ob.evidence for t in req.types}:
+                    self.rules.setdefault(kind, []).append((ob.id, ob.require))
         # Noise never includes triggers: a stray warrant would invent duties nobody had.
         self.quiet_types = [t.id for t in force.event_types if t.id not in triggers] or [
             t.id for t in force.event_types
@@ -216,11 +224,17 @@ class _Actor:
     # -- records -------------------------------------------------------------------
 
     def background(self) -> dict[str, Any]:
-        """An event that no particular duty asked for: the noise of a real log."""
+        """An event that no particular duty asked for: the noise of a real log. It keeps
+        the rules on its type as often as the simulated force complies."""
         kind = self.rng.choice(self.quiet_types)
         unit = self.rng.choice([*self.force.units, None])
         role = self.rng.choice(self.force.roles).id
-        return self._base(kind, self._moment(self.span), unit.id if unit else None, role, None, {})
+        extra: dict[str, Any] = {}
+        if kind in self.rules and self.rng.random() < self.compliance:
+            for _, conditions in self.rules[kind]:
+                extra.update(_satisfying(conditions, self.rng))
+        at = self._moment(self.span)
+        return self._base(kind, at, unit.id if unit else None, role, None, extra)
 
     def _record(
         self,
@@ -234,23 +248,45 @@ class _Actor:
         comply: bool = True,
     ) -> dict[str, Any]:
         role = req.roles[0] if req.roles else (req.owner or ob.owner)
-        attrs_ = _satisfying(req.where, self.rng)
+        kind = req.types[0]
+        attrs_: dict[str, Any] = {}
+        for rule_of, conditions in self.rules.get(kind, ()):
+            if comply or rule_of != ob.id:
+                attrs_.update(_satisfying(conditions, self.rng))
+        attrs_.update(_satisfying(req.where, self.rng))
         attrs_.update(extra)
-        key = (ob.id, scope)
-        varied = any(c.op is Operator.DIFFERS_FROM_PREVIOUS for c in ob.require)
-        if varied and not comply and key in self.last_location:
-            attrs_["location"] = self.last_location[key]
-        elif "location" not in attrs_:
-            attrs_["location"] = self._location(key, scope)
-        return self._base(req.types[0], self._moment(window), scope, role, person, attrs_)
+        attrs_.setdefault("location", self._location(scope))
+        record = self._base(kind, self._moment(window), scope, role, person, attrs_)
+        if not comply and any(c.op is Operator.DIFFERS_FROM_PREVIOUS for c in ob.require):
+            record["_repeat"] = True  # settled by _vary once the log is in time order
+        return record
 
-    def _location(self, key: tuple[str, str | None], scope: str | None) -> str:
-        previous = self.last_location.get(key)
-        choice = self.rng.choice([f"{scope or 'force'}-venue-{n}" for n in range(1, 6)])
-        while choice == previous:
-            choice = self.rng.choice([f"{scope or 'force'}-venue-{n}" for n in range(1, 6)])
-        self.last_location[key] = choice
-        return choice
+    def _location(self, scope: str | None) -> str:
+        return self.rng.choice([f"{scope or 'force'}-venue-{n}" for n in range(1, 6)])
+
+    def vary(self, records: list[dict[str, Any]]) -> None:
+        """Settle 'differs from the previous' rules on the time-ordered log: a compliant
+        record moves away from the previous value in its unit, a breaking one repeats it.
+        Records are made duty by duty, so only the finished log knows what came before."""
+        for ob in self.force.obligations:
+            attrs_varied = [c.attr for c in ob.require if c.op is Operator.DIFFERS_FROM_PREVIOUS]
+            types = {t for req in ob.evidence for t in req.types}
+            for attr in attrs_varied:
+                previous: dict[str | None, Any] = {}
+                for record in records:
+                    if record["type"] not in types:
+                        continue
+                    unit = record.get("scope")
+                    values = record.setdefault("attrs", {})
+                    before = previous.get(unit)
+                    if record.get("_repeat") and before is not None:
+                        values[attr] = before
+                    elif before is not None and values.get(attr) == before:
+                        others = [f"{unit or 'force'}-venue-{n}" for n in range(1, 7)]
+                        values[attr] = self.rng.choice([v for v in others if v != before])
+                    previous[unit] = values.get(attr)
+        for record in records:
+            record.pop("_repeat", None)
 
     def _base(
         self,

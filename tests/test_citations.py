@@ -1,0 +1,63 @@
+"""Citations say what the documents say: every quote is in its document, and every
+section heading is one of the document's own.
+
+Run against the source documents when they are at hand (`ENGAGERULES_SEEDS`, by default
+/work/shared/seeds); markup, bullets, typographic quotes and line breaks are ignored, so a
+quote is compared as a reader would read it. Forces join `_VERIFIED` once their quotes
+have been checked against the text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from engagerules import open_force
+
+SEEDS = Path(os.environ.get("ENGAGERULES_SEEDS", "/work/shared/seeds"))
+
+#: Forces whose citations are held to the letter of their documents.
+_VERIFIED = ("gwent",)
+
+_TYPOGRAPHY = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2022": " ", "*": " "}
+)
+
+
+def _plain(text: str) -> str:
+    """Text as a reader sees it: no markup, one space between words, lower case."""
+    text = re.sub(r"<[^>]+>", " ", text).translate(_TYPOGRAPHY)
+    return " ".join(text.split()).lower()
+
+
+def _heading(section: str) -> str:
+    """A heading without its numbering ("3.1 'Your Voice'" -> "'your voice'")."""
+    return _plain(re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", section)).rstrip(".")
+
+
+@pytest.mark.parametrize("force_id", _VERIFIED)
+def test_quotes_and_sections_are_in_the_documents(force_id: str) -> None:
+    """Each quote occurs in the cited document; each listed section heading occurs there."""
+    force = open_force(force_id)
+    texts = {}
+    for document in force.documents:
+        path = SEEDS / document.id
+        if not path.is_file():
+            pytest.skip(f"{path} is not here")
+        texts[document.id] = _plain(path.read_text(encoding="utf-8"))
+    problems = [
+        f"{document.id}: no heading {section!r}"
+        for document in force.documents
+        for section in document.sections
+        if _heading(section) not in texts[document.id]
+    ]
+    for ob in force.obligations:
+        quote = ob.source.quote
+        if quote is None:
+            problems.append(f"{ob.id}: no quote")
+        elif _plain(quote) not in texts[ob.source.document]:
+            problems.append(f"{ob.id}: quote not in {ob.source.document}: {quote!r}")
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,97 @@
+"""Declarative conditions on event attributes: CSV text and JSON values alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from engagerules import Condition, Event, Operator, Requirement
+from engagerules.conditions import holds, measure, number, truthy
+
+
+def event(**attrs: Any) -> Event:
+    return Event(id="e", type="t", at=datetime(2022, 1, 1, tzinfo=UTC), attrs=attrs)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, False),
+        ("", False),
+        ("false", False),
+        ("No", False),
+        ("0", False),
+        (0, False),
+        (False, False),
+        ("ASB hotspot", True),
+        (True, True),
+        ("yes", True),
+        (2, True),
+    ],
+)
+def test_truthy_reads_csv_text(value: object, expected: bool) -> None:
+    """A recorded attribute is one with content; 'false' from a CSV is not."""
+    assert truthy(value) is expected
+
+
+def test_number_accepts_text_and_refuses_booleans() -> None:
+    """'2.5' is 2.5; True is not a number of hours; NaN is nothing."""
+    assert (number("2.5"), number(3), number(value=True), number("x"), number(float("nan"))) == (
+        2.5,
+        3.0,
+        None,
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "attrs", "expected"),
+    [
+        (Operator.EQUALS, "twitter", {"a": "Twitter "}, True),
+        (Operator.EQUALS, 3, {"a": "3"}, True),
+        (Operator.NOT_EQUALS, "x", {}, True),
+        (Operator.IN, ["a", "b"], {"a": "B"}, True),
+        (Operator.IN, ["a", "b"], {"a": "c"}, False),
+        (Operator.NOT_IN, ["statistics", "performance"], {"a": "Statistics"}, False),
+        (Operator.NOT_IN, ["statistics"], {"a": "burglary"}, True),
+        (Operator.MIN, 3, {"a": "2.5"}, False),
+        (Operator.MAX, 3, {"a": 3}, True),
+        (Operator.MIN, 3, {}, False),
+        (Operator.ABSENT, None, {"a": ""}, True),
+    ],
+)
+def test_operators(op: Operator, value: object, attrs: dict[str, Any], expected: bool) -> None:
+    """Each operator compares CSV text and JSON values the same way."""
+    assert holds(Condition("a", op, value), event(**attrs)) is expected
+
+
+def test_differs_from_previous_compares_with_the_event_before() -> None:
+    """The same location (case and spaces aside) as the previous event fails."""
+    rule = Condition("location", Operator.DIFFERS_FROM_PREVIOUS)
+    assert holds(rule, event(location="Hall"), None)
+    assert not holds(rule, event(location="hall "), event(location="Hall"))
+    assert holds(rule, event(location="Library"), event(location="Hall"))
+
+
+def test_measure_counts_sums_and_distinct_values() -> None:
+    """Count events, total an attribute, or count different values."""
+    events = [
+        event(hours="1.5", location="A"),
+        event(hours=2, location="a"),
+        event(hours="x", location="B"),
+    ]
+    assert measure(Requirement(types=("t",)), events) == 3
+    assert measure(Requirement(types=("t",), sum="hours"), events) == 3.5
+    assert measure(Requirement(types=("t",), distinct="location"), events) == 2
+
+
+def test_list_attributes_are_tested_element_by_element() -> None:
+    """A joint meeting with two forces matches 'in' for either; 'not_in' only if neither."""
+    joint = event(partners=["avon", "devon"])
+    assert holds(Condition("partners", Operator.IN, ["devon"]), joint)
+    assert holds(Condition("partners", Operator.EQUALS, "avon"), joint)
+    assert not holds(Condition("partners", Operator.NOT_IN, ["avon"]), joint)
+    assert holds(Condition("partners", Operator.NOT_EQUALS, "kent"), joint)

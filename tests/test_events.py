@@ -1,0 +1,109 @@
+"""Reading events: JSON Lines, JSON and CSV; each bad record rejected with file, line, reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from engagerules import EventError, Force, read_events
+from engagerules.events import EventIndex
+from engagerules.periods import range_bounds
+
+EVENTS = FIXTURES / "events"
+
+
+def test_csv_fields_refs_and_extra_columns(mini: Force) -> None:
+    """refs split on ';', unknown columns go into attrs, a bare date is all day, local midnight."""
+    log = read_events([EVENTS / "sample.csv"], mini)
+    by_id = {e.id: e for e in log.events}
+    assert by_id["l1"].refs == ("w1", "x9")
+    assert by_id["t1"].attrs == {"topic": "warrant"}
+    assert by_id["c1"].person == "p7" and by_id["c1"].attrs["hours"] == "2.5"
+    assert by_id["c1"].all_day
+    assert by_id["c1"].at == datetime(2022, 10, 4, 23, 0, tzinfo=UTC)
+    assert by_id["t2"].line == 8
+
+
+def test_csv_malformed_timestamp_on_line_7_is_rejected_with_its_line(mini: Force) -> None:
+    """The bad row is rejected, located and counted; the rows around it are kept."""
+    log = read_events([EVENTS / "sample.csv"], mini)
+    (rejection,) = log.rejections
+    assert (rejection.file, rejection.line) == (str(EVENTS / "sample.csv"), 7)
+    assert rejection.reason == "at: '2022-13-45T99:00' is not an ISO 8601 timestamp"
+    assert log.read == 7 and len(log.events) == 6
+
+
+def test_json_array_records_are_located_by_line(mini: Force) -> None:
+    """Elements of a JSON array report the line they start on."""
+    log = read_events([EVENTS / "sample.json"], mini)
+    assert [e.id for e in log.events] == ["a"]
+    reasons = {r.line: r.reason for r in log.rejections}
+    assert reasons[3] == "type: 'tweeet' is not in the force's vocabulary (did you mean 'tweet'?)"
+    assert reasons[8] == "at: '2022-10-03T09:00:00' has no offset: add one (+01:00) or Z"
+
+
+def test_jsonl_every_kind_of_bad_record(mini: Force) -> None:
+    """Duplicates, bad JSON, non-objects, unknown units, bad attrs, missing fields: each named."""
+    log = read_events([EVENTS / "sample.jsonl"], mini)
+    assert [e.id for e in log.events] == ["a"]
+    assert log.events[0].attrs == {"channel": "x"}, "unknown fields are kept as attrs"
+    reasons = {r.line: r.reason for r in log.rejections}
+    assert reasons[3].startswith("id: 'a' is used twice (first at ")
+    assert reasons[4].startswith("not valid JSON")
+    assert reasons[5] == "a record must be an object, not list"
+    assert reasons[6] == "scope: 'nrth' is not a unit of this force (did you mean 'north'?)"
+    assert reasons[7] == "attrs: must be an object"
+    assert reasons[8] == "at: required"
+    assert log.read == 7, "the blank line is not a record"
+
+
+def test_several_files_share_one_id_space(mini: Force, tmp_path: Path) -> None:
+    """An id repeated in a second file is rejected there, naming the first place."""
+    second = tmp_path / "more.jsonl"
+    second.write_text('{"id": "a", "type": "tweet", "at": "2022-10-09"}\n')
+    log = read_events([EVENTS / "sample.json", second], mini)
+    assert any(r.file == str(second) and "used twice" in r.reason for r in log.rejections)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.jsonl", None, "no such file"),
+        ("events.txt", "", "unknown events format '.txt'"),
+        ("broken.json", '[{"id": 1,', "not valid JSON"),
+        ("object.json", "{}", "expected a JSON array"),
+    ],
+)
+def test_unreadable_files_raise_event_error(
+    mini: Force, tmp_path: Path, name: str, content: str | None, message: str
+) -> None:
+    """A file that cannot be read at all is one EventError naming it."""
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(EventError, match=message) as caught:
+        read_events([path], mini)
+    assert str(caught.value).startswith(str(path))
+
+
+def test_csv_row_longer_than_header_is_rejected(mini: Force, tmp_path: Path) -> None:
+    """Extra cells cannot be given a name, so the row is rejected rather than trimmed."""
+    path = tmp_path / "e.csv"
+    path.write_text("id,type,at\nx,tweet,2022-10-01,surplus\n")
+    log = read_events([path], mini)
+    assert [(r.line, r.reason) for r in log.rejections] == [
+        (2, "has 4 fields but the header has 3")
+    ]
+
+
+def test_index_finds_events_in_window_by_unit_and_ancestor(mini: Force) -> None:
+    """The index answers per unit, per enclosing unit and force-wide, in time order."""
+    log = read_events([EVENTS / "sample.csv"], mini)
+    index = EventIndex(log.events, mini)
+    october = range_bounds(datetime(2022, 10, 1).date(), datetime(2022, 10, 31).date(), mini.zone)
+    assert [e.id for e in index.between(["tweet"], None, october)] == ["t1", "t2"]
+    assert [e.id for e in index.between(["tweet"], "north", october)] == ["t2"]
+    assert index.between(["tweet"], "south", october) == []
