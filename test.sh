@@ -8,7 +8,8 @@ python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 
-# Independent parsers and browsers the tests drive (see tests/README.md).
+# Independent parsers and browsers the tests drive: ical.js under node for the calendar,
+# headless Chromium for the HTML report. Each step installs what is missing.
 for step in tools/setup-*.sh; do
   [ -e "$step" ] && bash "$step"
 done
