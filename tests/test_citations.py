@@ -17,10 +17,23 @@ import pytest
 
 from engagerules import open_force
 
-SEEDS = Path(os.environ.get("ENGAGERULES_SEEDS", "/work/shared/seeds"))
+#: The source documents: $ENGAGERULES_SEEDS, else `shared/seeds` beside the checkout (as CI
+#: lays it out), else the workplace copy.
+SEEDS = next(
+    (
+        path
+        for path in (
+            Path(os.environ.get("ENGAGERULES_SEEDS", "")),
+            Path(__file__).resolve().parents[2] / "shared" / "seeds",
+            Path("/work/shared/seeds"),
+        )
+        if str(path) not in ("", ".") and path.is_dir()
+    ),
+    Path("/work/shared/seeds"),
+)
 
 #: Forces whose citations are held to the letter of their documents.
-_VERIFIED = ("gwent",)
+_VERIFIED = ("gwent", "dorset", "surrey", "notts")
 
 _TYPOGRAPHY = str.maketrans(
     {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2022": " ", "*": " "}
