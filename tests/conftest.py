@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -12,6 +13,21 @@ import pytest
 from engagerules import EventLog, Force, Report, evaluate, load_force, parse_events
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+#: The source documents: $ENGAGERULES_SEEDS, else `shared/seeds` beside the checkout (as CI
+#: lays it out), else the workplace copy.
+SEEDS = next(
+    (
+        path
+        for path in (
+            Path(os.environ.get("ENGAGERULES_SEEDS", "")),
+            Path(__file__).resolve().parents[2] / "shared" / "seeds",
+            Path("/work/shared/seeds"),
+        )
+        if str(path) not in ("", ".") and path.is_dir()
+    ),
+    Path("/work/shared/seeds"),
+)
 
 
 @pytest.fixture(scope="session")

@@ -9,28 +9,12 @@ have been checked against the text.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
+from conftest import SEEDS
 from engagerules import open_force
-
-#: The source documents: $ENGAGERULES_SEEDS, else `shared/seeds` beside the checkout (as CI
-#: lays it out), else the workplace copy.
-SEEDS = next(
-    (
-        path
-        for path in (
-            Path(os.environ.get("ENGAGERULES_SEEDS", "")),
-            Path(__file__).resolve().parents[2] / "shared" / "seeds",
-            Path("/work/shared/seeds"),
-        )
-        if str(path) not in ("", ".") and path.is_dir()
-    ),
-    Path("/work/shared/seeds"),
-)
 
 #: Forces whose citations are held to the letter of their documents.
 _VERIFIED = ("gwent", "dorset", "surrey", "notts")

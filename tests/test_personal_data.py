@@ -10,7 +10,6 @@ scan for e-mail addresses and phone numbers in the force configurations stands i
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -20,22 +19,11 @@ from pathlib import Path
 import attrs
 import pytest
 
+from conftest import SEEDS
+
 ROOT = Path(__file__).resolve().parents[1]
 #: The source documents; ENGAGERULES_SEEDS points elsewhere (a CI checkout of them).
-#: The source documents: $ENGAGERULES_SEEDS, else `shared/seeds` beside the checkout (as CI
-#: lays it out), else the workplace copy.
-SEEDS = next(
-    (
-        path
-        for path in (
-            Path(os.environ.get("ENGAGERULES_SEEDS", "")),
-            Path(__file__).resolve().parents[2] / "shared" / "seeds",
-            Path("/work/shared/seeds"),
-        )
-        if str(path) not in ("", ".") and path.is_dir()
-    ),
-    Path("/work/shared/seeds"),
-)
+
 
 #: What the project is made of: the places the guard looks.
 SCANNED = ("forces", "src", "docs", "tests", "README.md", "README.rst", "README")
