@@ -594,3 +594,14 @@ def test_deadline_named_by_the_trigger(check: Check) -> None:
         "mini.invited-meetings", [dict(invite, attrs={}), late], "2022-10-01", "2022-10-31"
     )
     assert undated.results[0].status is Status.MET, "without a date, 'within' (P1M) applies"
+
+
+def test_events_after_as_of_are_not_yet_known(check: Check) -> None:
+    """Judged as of Wednesday, Thursday's tweet has not happened: pending, not met."""
+    tweet = {"id": "t1", "type": "tweet", "at": "2022-10-06T10:00:00+01:00", "scope": "north"}
+    report = check(
+        "mini.weekly-tweet", [tweet], "2022-10-03", "2022-10-09", "2022-10-05T12:00:00+01:00"
+    )
+    north = next(r for r in report.results if r.scope == "north")
+    assert north.status is Status.PENDING
+    assert report.events.unmatched == 1

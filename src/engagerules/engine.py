@@ -49,7 +49,8 @@ def evaluate(
     if not isinstance(log, EventLog):
         log = EventLog(tuple(log), ())
     span = range_bounds(start, end, force.zone)
-    index = EventIndex(log.events, force)
+    known = [e for e in log.events if e.at <= as_of]  # judged as known at `as_of`
+    index = EventIndex(known, force)
     wanted = None if obligations is None else set(obligations)
     results: list[Result] = []
     used: set[str] = set()
