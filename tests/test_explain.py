@@ -23,10 +23,13 @@ from engagerules import (
     explain,
     explanation_json,
     load_force,
+    open_force,
     parse_events,
+    read_events,
     render_explanation,
 )
 from engagerules.cli import main
+from engagerules.explain import AFTER_AS_OF
 from quarter import AS_OF, END, START, gwent_quarter
 
 MINI = str(FIXTURES / "mini")
@@ -414,3 +417,24 @@ def _force_with(tmp_path: Path, obligation: dict[str, Any]) -> Force:
     folder.mkdir()
     (folder / "force.json").write_text(json.dumps(config), encoding="utf-8")
     return load_force(folder)
+
+
+def test_a_record_after_as_of_is_explained_as_not_yet_known(tmp_path: Path) -> None:
+    """Judged on Wednesday, Thursday's tweet is listed as not yet known, not as counted."""
+    force = open_force("gwent")
+    events = tmp_path / "e.jsonl"
+    events.write_text(
+        '{"id": "t9", "type": "tweet", "at": "2022-10-06T10:00:00+01:00", "scope": "bargoed"}\n'
+    )
+    found = explain(
+        force,
+        "gwent.cn.weekly-positive-tweet",
+        read_events([events], force),
+        date(2022, 10, 3),
+        date(2022, 10, 9),
+        datetime(2022, 10, 5, 12, tzinfo=force.zone),
+        scope="bargoed",
+    )
+    (window,) = found.windows
+    assert window.result.status is Status.PENDING
+    assert [(n.event.id, n.code) for n in window.considered] == [("t9", AFTER_AS_OF)]

@@ -74,7 +74,7 @@ def agenda(
         raise ValueError(msg)
     events = log.events if isinstance(log, EventLog) else tuple(log)
     now = as_of.astimezone(force.zone)
-    index = EventIndex(events, force)
+    index = EventIndex([e for e in events if e.at <= as_of], force)  # known at `as_of`
     waivers = tuple(waivers)
     order = {ob_id: i for i, ob_id in enumerate(force.obligation_ids)}
     units = {u.id: i for i, u in enumerate(force.units)}

@@ -276,8 +276,9 @@ def _where(event: Event) -> str:
 class _Notes:
     """Notes for one window: each event once, at most `limit` per code, the rest counted."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, as_of: datetime | None = None) -> None:
         self.limit = limit
+        self.as_of = as_of
         self.counted: dict[str, Note] = {}
         self.considered: dict[str, Note] = {}
         self.per_code: dict[str, int] = {}
@@ -289,6 +290,9 @@ class _Notes:
     def consider(self, event: Event, code: str, reason: str) -> None:
         if event.id in self.counted or event.id in self.considered:
             return
+        if self.as_of is not None and event.at > self.as_of:
+            # The engine judges what was known at --as-of; a later record is the reason.
+            code, reason = AFTER_AS_OF, "not yet known: recorded after --as-of"
         cap = min(self.limit, _TYPE_HINTS) if code == WRONG_TYPE else self.limit
         if self.per_code.get(code, 0) >= cap:
             self.omitted[code] = self.omitted.get(code, 0) + 1
@@ -360,7 +364,7 @@ def _nearby(
 
 
 def _recurring(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
-    notes = _Notes(context.limit)
+    notes = _Notes(context.limit, context.as_of)
     window = result.window
     per_person = obligation.scope.per_person
     unit = None if per_person else result.scope
@@ -390,7 +394,7 @@ def _recurring(context: _Context, obligation: Obligation, result: Result) -> Win
 
 
 def _triggered(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
-    notes = _Notes(context.limit)
+    notes = _Notes(context.limit, context.as_of)
     window = result.window
     trigger = obligation.trigger
     fired = context.index.by_id[result.evidence[0]]
@@ -459,7 +463,7 @@ def _triggered(context: _Context, obligation: Obligation, result: Result) -> Win
 
 
 def _constraint(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
-    notes = _Notes(context.limit)
+    notes = _Notes(context.limit, context.as_of)
     window = result.window
     unit = result.scope
     types = sorted({t for req in obligation.evidence for t in req.types})
@@ -503,7 +507,7 @@ def _rule(obligation: Obligation) -> str:
 
 
 def _coverage(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
-    notes = _Notes(context.limit)
+    notes = _Notes(context.limit, context.as_of)
     window = result.window
     unit = result.scope
     moment = min(window.end, context.as_of)
@@ -553,7 +557,7 @@ def _coverage(context: _Context, obligation: Obligation, result: Result) -> Wind
 
 
 def _standing(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
-    notes = _Notes(context.limit)
+    notes = _Notes(context.limit, context.as_of)
     window = result.window
     unit = result.scope
     limit = min(window.end, context.as_of)
@@ -581,7 +585,7 @@ def _standing(context: _Context, obligation: Obligation, result: Result) -> Wind
 
 
 def _target(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
-    notes = _Notes(context.limit)
+    notes = _Notes(context.limit, context.as_of)
     window = result.window
     unit = result.scope
     target = obligation.target
