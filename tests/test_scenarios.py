@@ -92,3 +92,31 @@ def test_bad_scenario_files_are_located(
     with pytest.raises(ConfigError) as caught:
         load_scenarios(write(tmp_path, scenario(**change)), mini)
     assert where in str(caught.value.problems[0])
+
+
+def test_count_zero_says_there_is_no_such_result(mini: Force, tmp_path: Path) -> None:
+    """`count: 0` passes when nothing is selected and fails when something is."""
+    none_for_west = scenario(
+        obligations=["mini.action-day-rota"],
+        **{"from": "2022-10-01", "to": "2022-10-31"},
+        events=[],
+        expect=[
+            {
+                "obligation": "mini.action-day-rota",
+                "scope": "north",
+                "count": 0,
+                "status": "missed",
+            },
+            {
+                "obligation": "mini.action-day-rota",
+                "scope": "south",
+                "count": 0,
+                "status": "missed",
+            },
+        ],
+    )
+    (item,) = load_scenarios(write(tmp_path, none_for_west), mini)
+    failures = run_scenario(mini, item).failures
+    assert failures, "south has October's turn, so count 0 must fail for it"
+    assert all("[south]" in f for f in failures), "north has no turn: count 0 holds"
+    assert any("expected 0 results, got 1" in f for f in failures)

@@ -8,8 +8,9 @@ A scenario file holds `{"scenarios": [...]}`; each scenario has `name`, `from`, 
 `as_of`, `events` (contract records) and `expect`: a list of
 `{"obligation", "scope"?, "start"?, "status", "count"?, "reason_contains"?, "evidence"?}`.
 An expectation selects the results of its obligation (and scope, and window start date,
-when given); there must be at least one (or exactly `count`), and every one selected must
-have the status expected.
+when given); there must be at least one (or exactly `count`; `"count": 0` says there is
+none, as for a unit whose rota turn it is not), and every one selected must have the
+status expected.
 """
 
 from __future__ import annotations
@@ -245,7 +246,8 @@ def _failures(
             and (exp.start is None or r.window.local_start.date() == exp.start)
         ]
         if not chosen:
-            yield f"{exp.describe()}: no such result"
+            if exp.count != 0:
+                yield f"{exp.describe()}: no such result"
             continue
         if exp.count is not None and len(chosen) != exp.count:
             yield f"{exp.describe()}: expected {exp.count} results, got {len(chosen)}"
