@@ -8,6 +8,7 @@ read = matched + unmatched + rejected and nothing is silently dropped.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import sys
@@ -33,7 +34,7 @@ __all__ = [
     "read_events",
 ]
 
-_FIELDS = ("id", "type", "at", "scope", "role", "person", "attrs", "refs")
+_FIELDS = frozenset({"id", "type", "at", "scope", "role", "person", "attrs", "refs"})
 _FORMATS = (".jsonl", ".ndjson", ".json", ".csv")
 _EXTRA = "\x00extra"  # restkey for CSV rows longer than the header
 
@@ -287,7 +288,7 @@ def _event(raw: Any, file: str, line: int, zone: tzinfo) -> Event:
     if not isinstance(attributes, dict):
         raise _RecordError("attrs: must be an object")
     unknown = {k: v for k, v in raw.items() if k not in _FIELDS}
-    clash = sorted(set(unknown) & set(attributes))
+    clash = sorted(set(unknown) & set(attributes)) if unknown else []
     if clash:
         raise _RecordError(f"{clash[0]}: given both as a field and in attrs")
     refs = raw.get("refs", [])
@@ -344,8 +345,6 @@ def _timestamp(value: Any, zone: tzinfo) -> tuple[datetime, bool]:
 
 
 def _check_vocabulary(event: Event, types: set[str], units: set[str]) -> None:
-    import difflib
-
     if event.type not in types:
         close = difflib.get_close_matches(event.type, list(types), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
