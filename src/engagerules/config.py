@@ -22,7 +22,7 @@ from dateutil import rrule
 from jsonschema import Draft202012Validator
 
 from engagerules.durations import Duration, parse_duration
-from engagerules.errors import ConfigError, Problem
+from engagerules.errors import ConfigError, Problem, did_you_mean
 from engagerules.model import (
     Citation,
     Condition,
@@ -223,7 +223,10 @@ def _unit_nesting(
         if parent is None:
             continue
         if parent not in by_id:
-            yield f"$.units[{index}].within", f"unknown unit {parent!r}{_hint(parent, by_id)}"
+            yield (
+                f"$.units[{index}].within",
+                f"unknown unit {parent!r}{did_you_mean(parent, by_id)}",
+            )
             continue
         seen = {unit["id"]}
         while parent is not None and parent in by_id:
@@ -237,17 +240,10 @@ def _unit_nesting(
             parent = by_id[parent].get("within")
 
 
-def _hint(name: str, known: Mapping[str, Any] | set[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     owner = ob.get("owner")
     if isinstance(owner, str) and owner not in ctx.roles:
-        yield f"{at}.owner", f"unknown role {owner!r}{_hint(owner, ctx.roles)}"
+        yield f"{at}.owner", f"unknown role {owner!r}{did_you_mean(owner, ctx.roles)}"
     yield from _timing(ob, at)
     yield from _scope(ob, at, ctx)
     evidence = ob.get("evidence")
@@ -324,13 +320,13 @@ def _source(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, s
     name = source["document"]
     document = ctx.documents.get(name)
     if document is None:
-        hint = _hint(name, ctx.documents)
+        hint = did_you_mean(name, ctx.documents)
         yield f"{at}.source.document", f"{name!r} is not among the force's documents{hint}"
         return
     sections = document.get("sections")
     section = source.get("section")
     if isinstance(sections, list) and section not in sections:
-        hint = _hint(str(section), set(sections))
+        hint = did_you_mean(str(section), set(sections))
         yield f"{at}.source.section", f"{section!r} is not a section of {name}{hint}"
 
 
@@ -368,11 +364,11 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
     per = scope.get("per")
     if per is not None and per != "person" and per not in ctx.kinds:
         kinds = {str(k) for k in ctx.kinds} | {"person"}
-        yield f"{at}.scope.per", f"no units of kind {per!r}{_hint(str(per), kinds)}"
+        yield f"{at}.scope.per", f"no units of kind {per!r}{did_you_mean(str(per), kinds)}"
     for i, unit in enumerate(scope.get("units") or []):
         found = ctx.units.get(unit)
         if found is None:
-            yield f"{at}.scope.units[{i}]", f"unknown unit {unit!r}{_hint(unit, ctx.units)}"
+            yield f"{at}.scope.units[{i}]", f"unknown unit {unit!r}{did_you_mean(unit, ctx.units)}"
         elif per is not None and found.get("kind") != per:
             yield f"{at}.scope.units[{i}]", f"{unit!r} is a {found.get('kind')}, not a {per}"
     if scope.get("units") and per is None:
@@ -394,10 +390,10 @@ def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[
     yield from _types(req.get("types"), f"{at}.types", ctx)
     for i, role in enumerate(req.get("roles") or []):
         if role not in ctx.roles:
-            yield f"{at}.roles[{i}]", f"unknown role {role!r}{_hint(role, ctx.roles)}"
+            yield f"{at}.roles[{i}]", f"unknown role {role!r}{did_you_mean(role, ctx.roles)}"
     owner = req.get("owner")
     if isinstance(owner, str) and owner not in ctx.roles:
-        yield f"{at}.owner", f"unknown role {owner!r}{_hint(owner, ctx.roles)}"
+        yield f"{at}.owner", f"unknown role {owner!r}{did_you_mean(owner, ctx.roles)}"
 
 
 def _types(value: Any, at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
@@ -405,7 +401,7 @@ def _types(value: Any, at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
         return
     for i, name in enumerate(value):
         if isinstance(name, str) and name not in ctx.types:
-            yield f"{at}[{i}]", f"unknown event type {name!r}{_hint(name, ctx.types)}"
+            yield f"{at}[{i}]", f"unknown event type {name!r}{did_you_mean(name, ctx.types)}"
 
 
 def _versions(obligations: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]:

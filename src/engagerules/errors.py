@@ -7,6 +7,7 @@ them without reading a traceback.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 import attrs
@@ -18,7 +19,14 @@ __all__ = [
     "Problem",
     "UnknownForceError",
     "UsageError",
+    "did_you_mean",
 ]
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """` (did you mean 'x'?)` when a known name is close to a mistyped one, else ``."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 @attrs.frozen

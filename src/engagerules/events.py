@@ -8,7 +8,6 @@ read = matched + unmatched + rejected and nothing is silently dropped.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import json
 import sys
@@ -21,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from engagerules.errors import EventError
+from engagerules.errors import EventError, did_you_mean
 from engagerules.model import Force
 from engagerules.periods import Window, localize
 
@@ -346,12 +345,10 @@ def _timestamp(value: Any, zone: tzinfo) -> tuple[datetime, bool]:
 
 def _check_vocabulary(event: Event, types: set[str], units: set[str]) -> None:
     if event.type not in types:
-        close = difflib.get_close_matches(event.type, list(types), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(event.type, types)
         raise _RecordError(f"type: {event.type!r} is not in the force's vocabulary{hint}")
     if event.scope is not None and event.scope not in units:
-        close = difflib.get_close_matches(event.scope, list(units), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(event.scope, units)
         raise _RecordError(f"scope: {event.scope!r} is not a unit of this force{hint}")
 
 

@@ -20,7 +20,6 @@ rest counted), so a window of a busy force stays readable.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -29,7 +28,7 @@ import attrs
 
 from engagerules.conditions import failed_condition, number, qualifies
 from engagerules.engine import evaluate
-from engagerules.errors import UsageError
+from engagerules.errors import UsageError, did_you_mean
 from engagerules.events import Event, EventIndex, EventLog
 from engagerules.model import Condition, Force, Kind, Obligation, Operator
 from engagerules.periods import Window
@@ -153,8 +152,7 @@ def explain(
     """
     versions = force.obligation(obligation_id)
     if not versions:
-        close = difflib.get_close_matches(obligation_id, force.obligation_ids, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(obligation_id, force.obligation_ids)
         msg = f"{obligation_id!r} is not an obligation of {force.id}{hint}"
         raise UsageError(msg)
     if not any(v.scored for v in versions):

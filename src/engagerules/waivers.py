@@ -17,7 +17,6 @@ it. A window is waived when any of its days falls in `window`.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
@@ -25,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from engagerules.errors import UsageError
+from engagerules.errors import UsageError, did_you_mean
 from engagerules.model import Force
 from engagerules.periods import Window, local_midnight
 from engagerules.results import Report, Result, Status
@@ -159,8 +158,7 @@ def _waiver(entry: Any, path: str, source: str, force: Force) -> Waiver:
         raise _Bad(msg)
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
-        close = difflib.get_close_matches(unknown[0], sorted(_KEYS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(unknown[0], sorted(_KEYS))
         msg = f"{path}.{unknown[0]}: not a waiver field{hint}; use {', '.join(sorted(_KEYS))}"
         raise _Bad(msg)
     for key in _REQUIRED:
@@ -170,8 +168,7 @@ def _waiver(entry: Any, path: str, source: str, force: Force) -> Waiver:
     obligation = _string(entry, "obligation", path)
     versions = force.obligation(obligation)
     if not versions:
-        close = difflib.get_close_matches(obligation, force.obligation_ids, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(obligation, force.obligation_ids)
         msg = f"{path}.obligation: {obligation!r} is not an obligation of {force.id}{hint}"
         raise _Bad(msg)
     if not any(v.scored for v in versions):
@@ -180,8 +177,7 @@ def _waiver(entry: Any, path: str, source: str, force: Force) -> Waiver:
     scope = None if entry.get("scope") is None else _string(entry, "scope", path)
     per_person = all(v.scope.per_person for v in versions)
     if scope is not None and not per_person and force.unit(scope) is None:
-        close = difflib.get_close_matches(scope, [u.id for u in force.units], n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(scope, [u.id for u in force.units])
         msg = f"{path}.scope: {scope!r} is not a unit of {force.id}{hint}"
         raise _Bad(msg)
     first, last = _days(_string(entry, "window", path), f"{path}.window")
