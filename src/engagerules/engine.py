@@ -283,7 +283,6 @@ def _triggered(
     trigger = obligation.trigger
     if trigger is None:  # pragma: no cover - the schema requires one for this kind
         return _Outcome((), frozenset())
-    followers = _followers(index)
     results: list[Result] = []
     used: set[str] = set()
     for fired in index.between(trigger.types, None, span):
@@ -297,7 +296,7 @@ def _triggered(
             for req in obligation.evidence:
                 referring = [
                     e
-                    for e in followers.get(fired.id, ())
+                    for e in index.following(fired.id)
                     if window.contains(e.at)
                     and not (fanned and e.scope and unit not in force.ancestry(e.scope))
                 ]
@@ -367,14 +366,6 @@ def _trigger_units(force: Force, obligation: Obligation, fired: Event) -> list[s
         if unit is not None and unit.kind == per and unit_id in obligation.scope.units:
             return [unit_id]
     return []
-
-
-def _followers(index: EventIndex) -> dict[str, list[Event]]:
-    found: dict[str, list[Event]] = {}
-    for event in index.by_id.values():
-        for ref in event.refs:
-            found.setdefault(ref, []).append(event)
-    return found
 
 
 # ---------------------------------------------------------------------------- constraint

@@ -374,6 +374,14 @@ class EventIndex:
         self._events = {key: sorted(found, key=_when) for key, found in buckets.items()}
         self._times = {key: [e.at for e in found] for key, found in self._events.items()}
         self.by_id: dict[str, Event] = {e.id: e for e in events}
+        self._followers: dict[str, list[Event]] = {}
+        for event in events:
+            for ref in event.refs:
+                self._followers.setdefault(ref, []).append(event)
+
+    def following(self, event_id: str) -> list[Event]:
+        """The events whose `refs` name `event_id` (the follow-ups of a trigger)."""
+        return self._followers.get(event_id, [])
 
     def between(self, types: Iterable[str], unit: str | None, window: Window) -> list[Event]:
         """Events of any of `types` in `unit` (or anywhere, for None) inside `window`."""

@@ -198,15 +198,6 @@ class _Context:
     index: EventIndex
     as_of: datetime
     limit: int
-    followers: dict[str, list[Event]] = attrs.field(init=False)
-
-    @followers.default
-    def _followers(self) -> dict[str, list[Event]]:
-        found: dict[str, list[Event]] = {}
-        for event in self.index.by_id.values():
-            for ref in event.refs:
-                found.setdefault(ref, []).append(event)
-        return found
 
     def local(self, moment: datetime) -> str:
         return f"{moment.astimezone(self.force.zone):%Y-%m-%d %H:%M}"
@@ -406,7 +397,7 @@ def _triggered(context: _Context, obligation: Obligation, result: Result) -> Win
         event = context.index.by_id[event_id]
         notes.count(event, COUNTED, f"counted: {event.type} at {context.local(event.at)}")
     types = sorted({t for req in obligation.evidence for t in req.types})
-    for event in context.followers.get(fired.id, ()):
+    for event in context.index.following(fired.id):
         if notes.seen(event):
             continue
         if event.at < window.start:
