@@ -53,7 +53,7 @@ from engagerules import (
     simulate,
 )
 from engagerules.cli import main
-from engagerules.schedule import applies_to_scope, owned_by
+from engagerules.engine.schedule import applies_to_scope, owned_by
 from strategies import cycles, date_ranges
 
 HERE = Path(__file__).parent

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from engagerules import Condition, Event, Operator, Requirement
-from engagerules.conditions import holds, measure, number, truthy
+from engagerules.model.conditions import holds, measure, number, truthy
 
 
 def event(**attrs: Any) -> Event:

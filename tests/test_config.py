@@ -11,7 +11,7 @@ import pytest
 
 from conftest import FIXTURES
 from engagerules import ConfigError, Status, evaluate, load_force, validate_file
-from engagerules.registry import available_forces
+from engagerules.sources.registry import available_forces
 
 
 def mini_raw() -> dict[str, Any]:

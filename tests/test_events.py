@@ -9,8 +9,8 @@ import pytest
 
 from conftest import FIXTURES
 from engagerules import EventError, Force, read_events
-from engagerules.events import EventIndex
-from engagerules.periods import range_bounds
+from engagerules.engine.index import EventIndex
+from engagerules.model.periods import range_bounds
 
 EVENTS = FIXTURES / "events"
 

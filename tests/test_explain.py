@@ -29,7 +29,7 @@ from engagerules import (
     render_explanation,
 )
 from engagerules.cli import main
-from engagerules.explain import AFTER_AS_OF
+from engagerules.engine.explain import AFTER_AS_OF
 from quarter import AS_OF, END, START, gwent_quarter
 
 MINI = str(FIXTURES / "mini")

@@ -12,7 +12,7 @@ import pytest
 
 from engagerules import Force, load_force, open_force, render_force_docs
 from engagerules.cli import main
-from engagerules.registry import available_forces
+from engagerules.sources.registry import available_forces
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "docs" / "forces"

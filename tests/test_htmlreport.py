@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from engagerules import Report, Status, Waiver, apply_waivers, render_html, report_json
-from engagerules.model import Force
+from engagerules.model.plan import Force
 from quarter import END, START, gwent_quarter
 
 Check = Callable[..., Report]

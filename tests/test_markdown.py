@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from engagerules import Report, Status, Waiver, apply_waivers, render_markdown, report_json
-from engagerules.model import Force
+from engagerules.model.plan import Force
 from quarter import END, START, gwent_quarter
 
 Check = Callable[..., Report]

@@ -43,7 +43,7 @@ def test_wheel_contains_forces_schema_and_types(wheel: Path) -> None:
         if (force_dir / "force.json").is_file():
             assert f"engagerules/forces/{force_dir.name}/force.json" in names
     assert "engagerules/forces/gwent/tests/weekly.json" in names
-    assert "engagerules/schema/force.schema.json" in names
+    assert "engagerules/sources/schema/force.schema.json" in names
     assert "engagerules/py.typed" in names
     assert any(n.endswith("entry_points.txt") for n in names)
 

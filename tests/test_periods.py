@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engagerules import Cycle, Duration, Window, range_bounds
-from engagerules.periods import localize, slot_windows
+from engagerules.model.periods import localize, slot_windows
 from strategies import cycles, date_ranges
 
 LONDON = ZoneInfo("Europe/London")

@@ -12,7 +12,7 @@ from collections import defaultdict
 import pytest
 
 from engagerules import Status, open_force
-from engagerules.scenarios import load_scenarios, scenario_files
+from engagerules.authoring.scenarios import load_scenarios, scenario_files
 
 #: Forces whose scenarios must show every checkable duty met and missed (or breached).
 _FULLY_COVERED = ("gwent", "dorset", "surrey", "notts")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from engagerules import ConfigError, Force
-from engagerules.scenarios import load_scenarios, run_scenario
+from engagerules.authoring.scenarios import load_scenarios, run_scenario
 
 TWEET = {"id": "t1", "type": "tweet", "at": "2022-10-04T10:00:00+01:00", "scope": "north"}
 

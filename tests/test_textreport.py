@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import engagerules.events
+import engagerules.sources.events
 from engagerules import Status, Waiver, apply_waivers, render_text
 from engagerules.cli import main
 from quarter import AS_OF, END, START, gwent_quarter
@@ -80,7 +80,7 @@ def test_progress_shows_on_a_terminal(tmp_path: Path, monkeypatch: pytest.Monkey
     """Reading a large input with stderr on a terminal shows a running count, then clears it."""
     events = gwent_quarter().write(tmp_path / "q.jsonl")
     terminal = _Terminal()
-    monkeypatch.setattr(engagerules.events, "PROGRESS_EVERY", 1000)
+    monkeypatch.setattr(engagerules.sources.events, "PROGRESS_EVERY", 1000)
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(_check(events)) == 1
     shown = terminal.getvalue()
@@ -95,6 +95,6 @@ def test_no_progress_when_stderr_is_not_a_terminal(
 ) -> None:
     """In CI or a pipe, stderr stays clean."""
     events = gwent_quarter().write(tmp_path / "q.jsonl")
-    monkeypatch.setattr(engagerules.events, "PROGRESS_EVERY", 1000)
+    monkeypatch.setattr(engagerules.sources.events, "PROGRESS_EVERY", 1000)
     assert main(_check(events)) == 1
     assert capsys.readouterr().err == ""

@@ -10,17 +10,20 @@ The public API, in the order data flows: load a force, read events, evaluate, re
     ...                      datetime(2023, 1, 9, tzinfo=timezone.utc))  # doctest: +SKIP
 """
 
-from engagerules.agenda import AgendaItem, agenda, agenda_json, render_agenda
-from engagerules.calendar import (
-    FollowUp,
-    build_calendar,
-    calendar_stamp,
-    duty_calendar,
-    follow_ups,
+from engagerules.authoring.forcedocs import render_force_docs
+from engagerules.authoring.simulate import simulate
+from engagerules.engine.agenda import AgendaItem, agenda, agenda_json, render_agenda
+from engagerules.engine.evaluate import evaluate
+from engagerules.engine.explain import (
+    Explanation,
+    Note,
+    WindowExplanation,
+    explain,
+    explanation_json,
+    render_explanation,
 )
-from engagerules.config import load_force, validate_file
-from engagerules.durations import Duration, parse_duration
-from engagerules.engine import evaluate
+from engagerules.engine.index import EventIndex
+from engagerules.engine.schedule import Due, schedule
 from engagerules.errors import (
     ConfigError,
     EngageRulesError,
@@ -29,20 +32,9 @@ from engagerules.errors import (
     UnknownForceError,
     UsageError,
 )
-from engagerules.events import Event, EventIndex, EventLog, Rejection, parse_events, read_events
-from engagerules.explain import (
-    Explanation,
-    Note,
-    WindowExplanation,
-    explain,
-    explanation_json,
-    render_explanation,
-)
-from engagerules.forcedocs import render_force_docs
-from engagerules.htmlreport import render_html
-from engagerules.junit import render_junit
-from engagerules.markdown import render_markdown
-from engagerules.model import (
+from engagerules.model.durations import Duration, parse_duration
+from engagerules.model.periods import Cycle, Window, range_bounds
+from engagerules.model.plan import (
     Citation,
     Condition,
     Document,
@@ -58,14 +50,23 @@ from engagerules.model import (
     Trigger,
     Unit,
 )
-from engagerules.periods import Cycle, Window, range_bounds
-from engagerules.registry import ForceSource, available_forces, find_force, open_force
-from engagerules.results import Report, Result, Status, Tally
-from engagerules.schedule import Due, schedule
-from engagerules.shapes import due_json, obligation_json, report_json, result_json
-from engagerules.simulate import simulate
-from engagerules.textreport import render_text
-from engagerules.waivers import Waiver, apply_waivers, parse_waivers
+from engagerules.model.results import Report, Result, Status, Tally
+from engagerules.outputs.calendar import (
+    FollowUp,
+    build_calendar,
+    calendar_stamp,
+    duty_calendar,
+    follow_ups,
+)
+from engagerules.outputs.html import render_html
+from engagerules.outputs.junit import render_junit
+from engagerules.outputs.markdown import render_markdown
+from engagerules.outputs.shapes import due_json, obligation_json, report_json, result_json
+from engagerules.outputs.text import render_text
+from engagerules.sources.config import load_force, validate_file
+from engagerules.sources.events import Event, EventLog, Rejection, parse_events, read_events
+from engagerules.sources.registry import ForceSource, available_forces, find_force, open_force
+from engagerules.sources.waivers import Waiver, apply_waivers, parse_waivers
 
 __all__ = [
     "AgendaItem",

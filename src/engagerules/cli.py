@@ -18,27 +18,27 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from engagerules.agenda import agenda, agenda_json, render_agenda
-from engagerules.calendar import calendar_stamp, duty_calendar
-from engagerules.config import validate_file
-from engagerules.engine import evaluate
+from engagerules.authoring.forcedocs import render_force_docs
+from engagerules.authoring.scenarios import load_scenarios, run_scenario, scenario_files
+from engagerules.authoring.simulate import simulate
+from engagerules.engine.agenda import agenda, agenda_json, render_agenda
+from engagerules.engine.evaluate import evaluate
+from engagerules.engine.explain import explain, explanation_json, render_explanation
+from engagerules.engine.schedule import schedule
 from engagerules.errors import ConfigError, EngageRulesError, UsageError
-from engagerules.events import EventLog, read_events
-from engagerules.explain import explain, explanation_json, render_explanation
-from engagerules.forcedocs import render_force_docs
-from engagerules.htmlreport import render_html
-from engagerules.junit import render_junit
-from engagerules.markdown import render_markdown
-from engagerules.model import Force
-from engagerules.periods import local_midnight
-from engagerules.registry import available_forces, find_force, open_force
-from engagerules.results import FAILING, Report, Status
-from engagerules.scenarios import load_scenarios, run_scenario, scenario_files
-from engagerules.schedule import schedule
-from engagerules.shapes import due_json, force_json, obligations_json, report_json
-from engagerules.simulate import simulate
-from engagerules.textreport import render_text
-from engagerules.waivers import Waiver, apply_waivers, expired_waivers, parse_waivers
+from engagerules.model.periods import local_midnight
+from engagerules.model.plan import Force
+from engagerules.model.results import FAILING, Report, Status
+from engagerules.outputs.calendar import calendar_stamp, duty_calendar
+from engagerules.outputs.html import render_html
+from engagerules.outputs.junit import render_junit
+from engagerules.outputs.markdown import render_markdown
+from engagerules.outputs.shapes import due_json, force_json, obligations_json, report_json
+from engagerules.outputs.text import render_text
+from engagerules.sources.config import validate_file
+from engagerules.sources.events import EventLog, read_events
+from engagerules.sources.registry import available_forces, find_force, open_force
+from engagerules.sources.waivers import Waiver, apply_waivers, expired_waivers, parse_waivers
 
 __all__ = ["main"]
 

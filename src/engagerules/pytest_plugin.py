@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from engagerules.config import CONFIG_FILE, load_force
+from engagerules.authoring.scenarios import Scenario, load_scenarios, run_scenario
 from engagerules.errors import ConfigError
-from engagerules.model import Force
-from engagerules.scenarios import Scenario, load_scenarios, run_scenario
+from engagerules.model.plan import Force
+from engagerules.sources.config import CONFIG_FILE, load_force
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:

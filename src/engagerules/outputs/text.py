@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from engagerules.results import Report, Result, Status
-from engagerules.summary import slips
+from engagerules.model.results import Report, Result, Status
+from engagerules.outputs.summary import slips
 
 __all__ = ["render_text"]
 

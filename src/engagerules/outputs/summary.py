@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from engagerules.results import Report, Result, Status
+from engagerules.model.results import Report, Result, Status
 
 __all__ = [
     "JUDGED",

@@ -1,7 +1,7 @@
 """The domain: a force, its units, roles and vocabulary, and the obligations of its plan.
 
 Every class is a frozen attrs value built once, at the boundary, from validated JSON
-(see `engagerules.config`); the engine never sees a raw dict. Nothing here knows any
+(see `engagerules.sources.config`); the engine never sees a raw dict. Nothing here knows any
 particular force: Gwent, a tweet or a ward are data.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import attrs
 
-from engagerules.durations import Duration
-from engagerules.periods import Cycle
+from engagerules.model.durations import Duration
+from engagerules.model.periods import Cycle
 
 __all__ = [
     "Citation",

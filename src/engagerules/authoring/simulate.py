@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from engagerules.model import Condition, Force, Kind, Obligation, Operator, Requirement
-from engagerules.periods import Window, range_bounds
-from engagerules.schedule import Due, dues, unit_slots
+from engagerules.engine.schedule import Due, dues, unit_slots
+from engagerules.model.periods import Window, range_bounds
+from engagerules.model.plan import Condition, Force, Kind, Obligation, Operator, Requirement
 
 __all__ = ["simulate"]
 

@@ -15,8 +15,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from datetime import UTC
 
-from engagerules.results import FAILING, Report, Result, Status
-from engagerules.summary import scope_label
+from engagerules.model.results import FAILING, Report, Result, Status
+from engagerules.outputs.summary import scope_label
 
 __all__ = ["render_junit"]
 

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil import rrule
 from jsonschema import Draft202012Validator
 
-from engagerules.durations import Duration, parse_duration
 from engagerules.errors import ConfigError, Problem, did_you_mean
-from engagerules.model import (
+from engagerules.model.durations import Duration, parse_duration
+from engagerules.model.plan import (
     Citation,
     Condition,
     Demo,
@@ -53,7 +53,11 @@ _DEFAULT_SLOT = Duration(hours=1)
 @cache
 def schema() -> dict[str, Any]:
     """The JSON Schema of a force configuration, as shipped in the package."""
-    text = resources.files("engagerules").joinpath("schema/force.schema.json").read_text("utf-8")
+    text = (
+        resources.files("engagerules.sources")
+        .joinpath("schema/force.schema.json")
+        .read_text("utf-8")
+    )
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

@@ -9,9 +9,9 @@ from datetime import date, datetime
 
 import attrs
 
-from engagerules.events import Rejection
-from engagerules.model import Kind
-from engagerules.periods import Window
+from engagerules.model.periods import Window
+from engagerules.model.plan import Kind
+from engagerules.sources.events import Rejection
 
 __all__ = ["FAILING", "WORST_FIRST", "Report", "Result", "Status", "Tally"]
 

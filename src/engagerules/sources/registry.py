@@ -15,9 +15,9 @@ from pathlib import Path
 
 import attrs
 
-from engagerules.config import CONFIG_FILE, load_force
 from engagerules.errors import UnknownForceError
-from engagerules.model import Force
+from engagerules.model.plan import Force
+from engagerules.sources.config import CONFIG_FILE, load_force
 
 __all__ = ["ENTRY_POINT_GROUP", "ForceSource", "available_forces", "find_force", "open_force"]
 
@@ -39,7 +39,7 @@ def bundled_root() -> Path:
     packaged = Path(str(resources.files("engagerules"))) / "forces"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "forces"
+    return Path(__file__).resolve().parents[3] / "forces"
 
 
 def _bundled() -> dict[str, ForceSource]:

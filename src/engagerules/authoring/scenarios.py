@@ -23,11 +23,11 @@ from typing import Any
 
 import attrs
 
-from engagerules.engine import evaluate
+from engagerules.engine.evaluate import evaluate
 from engagerules.errors import ConfigError, Problem
-from engagerules.events import parse_events
-from engagerules.model import Force
-from engagerules.results import Report, Result, Status
+from engagerules.model.plan import Force
+from engagerules.model.results import Report, Result, Status
+from engagerules.sources.events import parse_events
 
 __all__ = ["Scenario", "ScenarioOutcome", "load_scenarios", "run_scenario", "scenario_files"]
 

@@ -27,16 +27,17 @@ from typing import Any
 
 import attrs
 
-from engagerules.durations import Duration
-from engagerules.engine import evaluate_obligation
-from engagerules.events import Event, EventIndex, EventLog
-from engagerules.model import Force, Kind, Obligation
-from engagerules.periods import Window, range_bounds
-from engagerules.results import Result, Status
-from engagerules.schedule import concerns_scope, dues, owned_by
-from engagerules.shapes import result_json
-from engagerules.summary import scope_label
-from engagerules.waivers import Waiver, waive
+from engagerules.engine.evaluate import evaluate_obligation
+from engagerules.engine.index import EventIndex
+from engagerules.engine.schedule import concerns_scope, dues, owned_by
+from engagerules.model.durations import Duration
+from engagerules.model.periods import Window, range_bounds
+from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.model.results import Result, Status
+from engagerules.outputs.shapes import result_json
+from engagerules.outputs.summary import scope_label
+from engagerules.sources.events import Event, EventLog
+from engagerules.sources.waivers import Waiver, waive
 
 __all__ = ["AgendaItem", "agenda", "agenda_json", "render_agenda"]
 

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 import attrs
 
-from engagerules.model import Force, Kind, Obligation
-from engagerules.periods import Window, local_midnight, range_bounds, slot_windows
+from engagerules.model.periods import Window, local_midnight, range_bounds, slot_windows
+from engagerules.model.plan import Force, Kind, Obligation
 
 __all__ = [
     "Due",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from engagerules.events import Event
-from engagerules.model import Condition, Operator, Requirement
+from engagerules.model.plan import Condition, Operator, Requirement
+from engagerules.sources.events import Event
 
 __all__ = ["failed_condition", "measure", "number", "truthy"]
 

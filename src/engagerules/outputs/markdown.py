@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from engagerules.results import FAILING, WORST_FIRST, Report, Result, Status
-from engagerules.summary import compliance, owner_totals, scope_label, slips
+from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
+from engagerules.outputs.summary import compliance, owner_totals, scope_label, slips
 
 __all__ = ["render_markdown"]
 

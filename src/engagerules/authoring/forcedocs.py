@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from dateutil import rrule
 
-from engagerules.durations import Duration
-from engagerules.model import Condition, Force, Kind, Obligation, Operator, Requirement
-from engagerules.periods import Cycle
+from engagerules.model.durations import Duration
+from engagerules.model.periods import Cycle
+from engagerules.model.plan import Condition, Force, Kind, Obligation, Operator, Requirement
 
 __all__ = ["render_force_docs"]
 

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from engagerules.durations import Duration
-from engagerules.model import Condition, Force, Obligation, Requirement
-from engagerules.results import Report, Result
-from engagerules.schedule import Due
+from engagerules.engine.schedule import Due
+from engagerules.model.durations import Duration
+from engagerules.model.plan import Condition, Force, Obligation, Requirement
+from engagerules.model.results import Report, Result
 
 __all__ = ["due_json", "force_json", "obligation_json", "report_json", "result_json"]
 

@@ -19,9 +19,9 @@ import html
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from engagerules.model import Force
-from engagerules.results import FAILING, WORST_FIRST, Report, Result, Status
-from engagerules.summary import compliance, owner_totals, scope_label
+from engagerules.model.plan import Force
+from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
+from engagerules.outputs.summary import compliance, owner_totals, scope_label
 
 __all__ = ["render_html"]
 

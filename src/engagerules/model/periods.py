@@ -15,7 +15,7 @@ import attrs
 from dateutil import rrule
 from dateutil.relativedelta import relativedelta
 
-from engagerules.durations import Duration
+from engagerules.model.durations import Duration
 
 __all__ = [
     "Cycle",

@@ -25,9 +25,9 @@ from typing import Any
 import attrs
 
 from engagerules.errors import UsageError, did_you_mean
-from engagerules.model import Force
-from engagerules.periods import Window, local_midnight
-from engagerules.results import Report, Result, Status
+from engagerules.model.periods import Window, local_midnight
+from engagerules.model.plan import Force
+from engagerules.model.results import Report, Result, Status
 
 __all__ = ["Waiver", "apply_waivers", "expired_waivers", "parse_waivers", "waive"]
 

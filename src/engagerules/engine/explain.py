@@ -26,17 +26,18 @@ from typing import Any
 
 import attrs
 
-from engagerules.conditions import failed_condition, number, qualifies
-from engagerules.engine import evaluate
+from engagerules.engine.evaluate import evaluate
+from engagerules.engine.index import EventIndex
+from engagerules.engine.schedule import concerns_scope
 from engagerules.errors import UsageError, did_you_mean
-from engagerules.events import Event, EventIndex, EventLog
-from engagerules.model import Condition, Force, Kind, Obligation, Operator
-from engagerules.periods import Window
-from engagerules.results import Result, Status
-from engagerules.schedule import concerns_scope
-from engagerules.shapes import result_json
-from engagerules.summary import scope_label
-from engagerules.waivers import Waiver, apply_waivers
+from engagerules.model.conditions import failed_condition, number, qualifies
+from engagerules.model.periods import Window
+from engagerules.model.plan import Condition, Force, Kind, Obligation, Operator
+from engagerules.model.results import Result, Status
+from engagerules.outputs.shapes import result_json
+from engagerules.outputs.summary import scope_label
+from engagerules.sources.events import Event, EventLog
+from engagerules.sources.waivers import Waiver, apply_waivers
 
 __all__ = [
     "Explanation",

@@ -34,12 +34,13 @@ import attrs
 import icalendar
 from dateutil import rrule
 
-from engagerules.engine import evaluate_obligation
+from engagerules.engine.evaluate import evaluate_obligation
+from engagerules.engine.index import EventIndex
+from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedule
 from engagerules.errors import ConfigError, Problem
-from engagerules.events import Event, EventIndex, EventLog
-from engagerules.model import Force, Kind, Obligation, Requirement
-from engagerules.periods import Window, localize, range_bounds
-from engagerules.schedule import Due, applies_to_scope, owned_by, schedule
+from engagerules.model.periods import Window, localize, range_bounds
+from engagerules.model.plan import Force, Kind, Obligation, Requirement
+from engagerules.sources.events import Event, EventLog
 
 __all__ = [
     "EVERY_PERSON",

@@ -1,0 +1,97 @@
+"""Evaluation: pure functions from (force, events, range, as-of) to results.
+
+Each obligation kind has one evaluator. Every evaluator returns its results together with
+the ids of the events it used, so the report can account for each record read as matched,
+unmatched or rejected. Events are looked up through `EventIndex`, so the work grows with
+events plus windows, not with their product. The instant of judgement (`as_of`) is always
+an argument: nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from engagerules.engine.index import EventIndex
+from engagerules.engine.kinds import EVALUATORS
+from engagerules.engine.schedule import effective_span
+from engagerules.engine.verdicts import Outcome
+from engagerules.model.periods import Window, range_bounds
+from engagerules.model.plan import Force, Obligation
+from engagerules.model.results import Report, Result, Tally
+from engagerules.sources.events import Event, EventLog
+
+__all__ = ["evaluate", "evaluate_obligation"]
+
+
+def evaluate(
+    force: Force,
+    log: EventLog | Sequence[Event],
+    start: date,
+    end: date,
+    as_of: datetime,
+    *,
+    obligations: Iterable[str] | None = None,
+) -> Report:
+    """Judge every scored obligation (or those named) over `start`..`end` inclusive at `as_of`.
+
+    `log` is what `read_events` returned, or plain events when there were no files.
+    """
+    if as_of.tzinfo is None:
+        msg = "as_of must be time-zone aware"
+        raise ValueError(msg)
+    if not isinstance(log, EventLog):
+        log = EventLog(tuple(log), ())
+    span = range_bounds(start, end, force.zone)
+    known = [e for e in log.events if e.at <= as_of]  # judged as known at `as_of`
+    index = EventIndex(known, force)
+    wanted = None if obligations is None else set(obligations)
+    results: list[Result] = []
+    used: set[str] = set()
+    for obligation in force.obligations:
+        if not obligation.scored or (wanted is not None and obligation.id not in wanted):
+            continue
+        outcome = evaluate_obligation(force, obligation, index, span, as_of.astimezone(force.zone))
+        results.extend(outcome.results)
+        used.update(outcome.used)
+    matched = sum(1 for e in log.events if e.id in used)
+    tally = Tally(
+        read=log.read,
+        matched=matched,
+        unmatched=len(log.events) - matched,
+        rejected=len(log.rejections),
+    )
+    return Report(
+        force=force.id,
+        start=start,
+        end=end,
+        as_of=as_of,
+        results=tuple(_ordered(force, results)),
+        events=tally,
+        rejections=log.rejections,
+    )
+
+
+def _ordered(force: Force, results: list[Result]) -> list[Result]:
+    order = {ob_id: i for i, ob_id in enumerate(force.obligation_ids)}
+    units = {u.id: i for i, u in enumerate(force.units)}
+    return sorted(
+        results,
+        key=lambda r: (
+            order[r.obligation],
+            r.window.start,
+            -1 if r.scope is None else units.get(r.scope, len(units)),
+            r.scope or "",
+        ),
+    )
+
+
+def evaluate_obligation(
+    force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
+) -> Outcome:
+    """Judge one obligation version inside the part of `span` where it is in force."""
+    evaluator = EVALUATORS.get(obligation.kind)
+    effective = effective_span(obligation, span)
+    if evaluator is None or effective is None:
+        return Outcome((), frozenset())
+    return evaluator(force, obligation, index, effective, as_of)

@@ -1,0 +1,84 @@
+"""Something that must be in place for every unit (a named point of contact)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engagerules.engine.index import EventIndex
+from engagerules.engine.schedule import unit_slots
+from engagerules.engine.verdicts import (
+    Outcome,
+    constraint_windows,
+    local_day,
+    make_result,
+    subjects_of,
+)
+from engagerules.model.periods import Window
+from engagerules.model.plan import Force, Obligation
+from engagerules.model.results import Result, Status
+
+
+def evaluate(
+    force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
+) -> Outcome:
+    """Every unit must have something in place (a named point of contact) at the end of
+    each window, or at `as_of` if sooner: the latest assignment, unless cleared since."""
+    windows = constraint_windows(obligation, span)
+    results: list[Result] = []
+    used: set[str] = set()
+    for unit in unit_slots(obligation):
+        assigned = subjects_of(obligation, index, unit)
+        cleared = index.of_type(obligation.clears, unit) if obligation.clears else []
+        for window in windows:
+            if window.start > as_of:
+                results.append(
+                    make_result(
+                        obligation,
+                        unit,
+                        window,
+                        Status.PENDING,
+                        1,
+                        0,
+                        (),
+                        f"window starts after {as_of:%Y-%m-%d %H:%M}",
+                    )
+                )
+                continue
+            moment = min(window.end, as_of)
+            latest = next((e for e in reversed(assigned) if e.at < moment), None)
+            clear = next((e for e in reversed(cleared) if e.at < moment), None)
+            label = " or ".join(r.label for r in obligation.evidence)
+            if latest is not None and (clear is None or clear.at <= latest.at):
+                used.add(latest.id)
+                who = f" ({latest.role or latest.person})" if (latest.role or latest.person) else ""
+                results.append(
+                    make_result(
+                        obligation,
+                        unit,
+                        window,
+                        Status.MET,
+                        1,
+                        1,
+                        (latest,),
+                        f"{label}{who} recorded {local_day(latest.at, force)} ({latest.id})",
+                    )
+                )
+            else:
+                at = moment.astimezone(force.zone)
+                reason = f"no {label} for {unit or 'the force'} as at {at:%Y-%m-%d %H:%M}"
+                if clear is not None:
+                    used.add(clear.id)
+                    reason += f" (cleared by {clear.id} on {local_day(clear.at, force)})"
+                results.append(
+                    make_result(
+                        obligation,
+                        unit,
+                        window,
+                        Status.MISSED,
+                        1,
+                        0,
+                        (clear,) if clear else (),
+                        reason,
+                    )
+                )
+    return Outcome(tuple(results), frozenset(used))

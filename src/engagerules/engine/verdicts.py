@@ -1,0 +1,179 @@
+"""What every kind shares: a result built from an obligation, the evidence that qualifies,
+and the met / pending / partial / missed verdict from how much of each requirement was found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import attrs
+
+from engagerules.engine.index import EventIndex
+from engagerules.model.conditions import qualifies
+from engagerules.model.periods import Window
+from engagerules.model.plan import Force, Obligation, Requirement
+from engagerules.model.results import Result, Status
+from engagerules.sources.events import Event
+
+
+@attrs.frozen
+class Outcome:
+    """The results of one obligation and the ids of the events they used (for the tally)."""
+
+    results: tuple[Result, ...]
+    used: frozenset[str]
+
+
+def make_result(
+    obligation: Obligation,
+    scope: str | None,
+    window: Window,
+    status: Status,
+    needed: float,
+    found: float,
+    evidence: Iterable[Event],
+    reason: str,
+) -> Result:
+    return Result(
+        obligation=obligation.id,
+        kind=obligation.kind,
+        owner=obligation.owner,
+        title=obligation.title,
+        scope=scope,
+        window=window,
+        status=status,
+        needed=needed,
+        found=found,
+        evidence=tuple(dict.fromkeys(e.id for e in evidence)),
+        reason=reason,
+    )
+
+
+def qualified(req: Requirement, events: Iterable[Event], person: str | None = None) -> list[Event]:
+    return [e for e in events if qualifies(req, e) and (person is None or e.person == person)]
+
+
+def local_day(moment: datetime, force: Force) -> str:
+    """The local calendar date of an instant, as people read it."""
+    return moment.astimezone(force.zone).date().isoformat()
+
+
+def amount_text(value: float) -> str:
+    return f"{value:g}" if value != int(value) else f"{int(value)}"
+
+
+def in_unit(scope: str | None) -> str:
+    return f" in {scope}" if scope else ""
+
+
+def unit_key(obligation: Obligation, slot: str | None) -> str | None:
+    """The index key for a result slot: a unit, or None for force-wide and per-person."""
+    return None if obligation.scope.per_person else slot
+
+
+def persons_owing(obligation: Obligation, index: EventIndex, span: Window) -> tuple[str, ...]:
+    """People owing a per-person duty in the range: those on its roster at any time in the
+    range, and anyone seen doing the duty's activity (so nobody's evidence goes unjudged)."""
+    if not obligation.scope.per_person:
+        return ()
+    types = {t for req in obligation.evidence for t in req.types}
+    seen = {e.person for e in index.between(types, None, span) if e.person}
+    roster = membership(obligation, index)
+    seen.update(p for p, spells in roster.items() if any(during(s, span) for s in spells))
+    return tuple(sorted(seen))
+
+
+Spell = tuple[datetime, datetime | None]
+
+
+def membership(obligation: Obligation, index: EventIndex) -> dict[str, list[Spell]]:
+    """Each rostered person's spells of membership, from joining events to clearing ones."""
+    roster = obligation.scope.roster
+    if roster is None:
+        return {}
+    spells: dict[str, list[Spell]] = {}
+    joins = set(roster.types)
+    for event in index.of_type((*roster.types, *roster.clears)):
+        if not event.person:
+            continue
+        mine = spells.setdefault(event.person, [])
+        open_spell = bool(mine) and mine[-1][1] is None
+        if event.type in joins and not open_spell:
+            mine.append((event.at, None))
+        elif event.type not in joins and open_spell:
+            mine[-1] = (mine[-1][0], event.at)
+    return spells
+
+
+def during(spell: Spell, window: Window) -> bool:
+    joined, left = spell
+    return joined < window.end and (left is None or left > window.start)
+
+
+def steps_verdict(
+    obligation: Obligation,
+    measured: list[tuple[Requirement, float, list[Event]]],
+    scope: str | None,
+    window: Window,
+    as_of: datetime,
+    *,
+    context: str,
+) -> Result:
+    """Met / pending / partial / missed from how much of each requirement was found.
+
+    All requirements met is `met`; otherwise an open window is `pending`; every
+    requirement started but one short is `partial`; any requirement with nothing is
+    `missed`, and the reason names what is missing.
+    """
+    evidence = [e for _, _, events in measured for e in events]
+    short = [(req, got) for req, got, _ in measured if got < req.min]
+    if len(measured) == 1:
+        req, got, _ = measured[0]
+        needed, found = req.min, got
+    else:
+        needed, found = len(measured), len(measured) - len(short)
+    unit_label = "force-wide" if scope is None else scope
+    if not short:
+        detail = "; ".join(f"{amount_text(got)} {req.label}" for req, got, _ in measured)
+        return make_result(
+            obligation,
+            scope,
+            window,
+            Status.MET,
+            needed,
+            found,
+            evidence,
+            f"{detail}{in_unit(scope)} {context}".strip(),
+        )
+    missing = "; ".join(
+        f"{req.label} ({amount_text(got)} of {amount_text(req.min)})" for req, got in short
+    )
+    if window.end > as_of:
+        status = Status.PENDING
+        until = window.local_end.isoformat()
+        reason = f"window open until {until}; still needed{in_unit(scope)}: {missing}"
+    elif all(got > 0 for _, got in short):
+        status = Status.PARTIAL
+        reason = f"not enough{in_unit(scope)} {context}: {missing}".replace("  ", " ")
+    else:
+        status = Status.MISSED
+        reason = f"missing for {unit_label} {context}: {missing}".replace("  ", " ")
+    return make_result(obligation, scope, window, status, needed, found, evidence, reason)
+
+
+def constraint_windows(obligation: Obligation, span: Window) -> list[Window]:
+    cycle = obligation.cycle
+    if cycle is None:
+        return [span]
+    return [
+        w for w in cycle.windows(span, span.zone) if obligation.in_force_on(w.local_start.date())
+    ]
+
+
+def subjects_of(obligation: Obligation, index: EventIndex, unit: str | None) -> list[Event]:
+    found = {
+        e.id: e
+        for req in obligation.evidence
+        for e in qualified(req, index.of_type(req.types, unit))
+    }
+    return sorted(found.values(), key=lambda e: (e.at, e.id))
