@@ -134,4 +134,4 @@ def test_quarter_summary_fits_a_pull_request_comment() -> None:
 def test_range_in_the_heading() -> None:
     """The heading names the force and the range checked."""
     text = render_markdown(gwent_quarter().report)
-    assert text.startswith(f"## engagerules check: gwent {START}..{END}")
+    assert text.startswith(f"# engagerules check: gwent {START}..{END}")

@@ -27,7 +27,7 @@ from engagerules.engine.explain import explain, explanation_json, render_explana
 from engagerules.engine.schedule import schedule
 from engagerules.errors import ConfigError, EngageRulesError, UsageError
 from engagerules.model.periods import local_midnight
-from engagerules.model.plan import Force
+from engagerules.model.plan import Force, Kind, Obligation
 from engagerules.model.results import FAILING, Report, Status
 from engagerules.outputs.calendar import calendar_stamp, duty_calendar
 from engagerules.outputs.html import render_html
@@ -35,6 +35,7 @@ from engagerules.outputs.junit import render_junit
 from engagerules.outputs.markdown import render_markdown
 from engagerules.outputs.shapes import due_json, force_json, obligations_json, report_json
 from engagerules.outputs.text import render_text
+from engagerules.outputs.words import and_list, cadence_words, citation_words, role_words
 from engagerules.sources.config import validate_file
 from engagerules.sources.events import EventLog, read_events
 from engagerules.sources.registry import available_forces, find_force, open_force
@@ -74,6 +75,31 @@ def _statuses(text: str) -> list[Status]:
             raise argparse.ArgumentTypeError(msg)
         found.append(Status(word))
     return found
+
+
+#: A year ahead is the most any plan's agenda needs.
+_MAX_DAYS = 366
+
+
+def _days(text: str) -> int:
+    """`agenda --days`: a whole number of days ahead, 0 to 366."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= _MAX_DAYS:
+        msg = f"{text!r} is not a number of days from 0 to 366"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+_ROLE_HELP = "only duties of this role code, including those of the teams it belongs to"
+_SCOPE_HELP = "only duties of this unit id, the units enclosing it and force-wide duties"
+_WAIVERS_HELP = "JSON waivers exempting windows (see docs/reports.md)"
+_FORMAT_HELP = "output format (default: text)"
+_OUTPUT_HELP = "write here instead of standard output"
+_FORCE_HELP = "a bundled force (gwent, dorset, surrey, notts), a plugin's name, or a directory"
+_EVENTS_HELP = "activity event files: .jsonl, .json or .csv"
 
 
 def _instant(text: str) -> str:
@@ -142,16 +168,17 @@ def _cmd_forces(args: argparse.Namespace) -> int:
         rows.append(force_json(force, source.origin))
     if args.format == "json":
         _write(_json(rows), None)
-    else:
-        for row in rows:
-            if "error" in row:
-                _write(f"{row['id']:<10} ({row['origin']}) INVALID: {row['error']}\n", None)
-            else:
-                _write(
-                    f"{row['id']:<10} {row['name']} - {row['obligations']} obligations, "
-                    f"{len(row['units'])} units ({row['origin']})\n",
-                    None,
-                )
+        return EXIT_OK
+    width = max((len(row["id"]) for row in rows), default=0)
+    for row in rows:
+        if "error" in row:
+            _write(f"{row['id']:<{width}}  ({row['origin']}) INVALID: {row['error']}\n", None)
+        else:
+            _write(
+                f"{row['id']:<{width}}  {row['name']} - {row['obligations']} obligations, "
+                f"{len(row['units'])} units ({row['origin']})\n",
+                None,
+            )
     return EXIT_OK
 
 
@@ -160,17 +187,36 @@ def _cmd_obligations(args: argparse.Namespace) -> int:
     if args.format == "json":
         _write(_json(obligations_json(force.obligations)), None)
         return EXIT_OK
-    for ob in force.obligations:
-        cadence = str(ob.cadence) if ob.cadence else "-"
-        per = ob.scope.per or "force"
-        extra = " rota" if ob.scope.rota else ""
-        times = f" at {','.join(t.strftime('%H:%M') for t in ob.times)}" if ob.times else ""
-        _write(
-            f"{ob.id}\n  {ob.kind.value}, {cadence}{times}, per {per}{extra}, owner {ob.owner}: "
-            f"{ob.title}\n  source: {ob.source.document} / {ob.source.section}\n",
-            None,
-        )
+    checked = [ob for ob in force.obligations if ob.scored]
+    advisory = [ob for ob in force.obligations if not ob.scored]
+    for heading, group in (
+        ("CHECKED", checked),
+        ("ADVISORY: in the plan, not checked from activity records", advisory),
+    ):
+        if not group:
+            continue
+        _write(f"{heading} ({len(group)})\n\n", None)
+        for ob in group:
+            _write(_obligation_text(force, ob), None)
     return EXIT_OK
+
+
+def _obligation_text(force: Force, ob: Obligation) -> str:
+    """One duty in words: title and id, then how often, where, who, and its source."""
+    how = ob.kind.value if ob.cycle is None else cadence_words(ob.cadence, ob.anchor)
+    if ob.times:
+        how += " at " + and_list(t.strftime("%H:%M") for t in ob.times)
+    if ob.scope.per is None:
+        where = "force-wide"
+    elif ob.scope.per_person:
+        where = "per person"
+    else:
+        where = f"per {ob.scope.per}" + (", in turn" if ob.scope.rota else "")
+    return (
+        f"{ob.title}\n  id: {ob.id}\n"
+        f"  {how}, {where}; owner: {role_words(force, ob.owner)} ({ob.owner})\n"
+        f"  source: {citation_words(force, ob.source)}\n\n"
+    )
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
@@ -258,17 +304,25 @@ def _cmd_check(args: argparse.Namespace) -> int:
     fail_on = FAILING if not args.fail_on else frozenset(args.fail_on)
     renderers: dict[str, Callable[[Report], str]] = {
         "json": lambda r: _json(report_json(r)),
-        "text": render_text,
+        "text": lambda r: render_text(r, force=force),
         "junit": lambda r: render_junit(r, fail_on=fail_on),
-        "markdown": lambda r: render_markdown(r, fail_on=fail_on),
+        "markdown": lambda r: render_markdown(r, fail_on=fail_on, force=force),
         "html": lambda r: render_html(r, force=force, fail_on=fail_on),
     }
     _write(renderers[args.format](report), args.output)
+    _note_written(args.format, args.output)
     for name, render in renderers.items():
         extra = getattr(args, f"also_{name}", None)
         if extra is not None:
             _write(render(report), extra)
+            _note_written(name, extra)
     return EXIT_FAILED if report.failed(fail_on) else EXIT_OK
+
+
+def _note_written(name: str, output: str | None) -> None:
+    """Say on stderr where a report file went, so nobody has to guess (stdout stays clean)."""
+    if output is not None and output != "-":
+        sys.stderr.write(f"wrote the {name} report to {output}\n")
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -303,12 +357,15 @@ def _cmd_agenda(args: argparse.Namespace) -> int:
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
     log = _read(args.events, force)
-    items = agenda(force, log, as_of, role=args.role, scope=args.scope, waivers=waivers)
+    items = agenda(
+        force, log, as_of, role=args.role, scope=args.scope, waivers=waivers, days=args.days
+    )
     _note_expired(waivers, as_of, force)
     if args.format == "json":
         _write(_json(agenda_json(items, force)), args.output)
     else:
-        _write(render_agenda(items, force, as_of, role=args.role, scope=args.scope), args.output)
+        text = render_agenda(items, force, as_of, role=args.role, scope=args.scope, days=args.days)
+        _write(text, args.output)
     return EXIT_OK
 
 
@@ -447,8 +504,30 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"(the same as: engagerules check {force.id} {demo.events} --from {demo.start} "
         f"--to {demo.end} --as-of {demo.as_of.isoformat()})\n\n"
     )
-    _write(intro + render_text(report, detail_limit=args.limit), None)
+    _write(intro + render_text(report, detail_limit=args.limit, force=force), None)
+    _write(_next_steps(force), None)
     return EXIT_OK
+
+
+def _next_steps(force: Force) -> str:
+    """Where a newcomer goes after the demo: three commands that work as printed."""
+    demo = force.demo
+    if demo is None:  # pragma: no cover - the demo command picks a force with one
+        return ""
+    first = next((ob for ob in force.obligations if ob.kind is Kind.TRIGGERED), None)
+    first = first or next(ob for ob in force.obligations if ob.scored)
+    dates = f"--from {demo.start} --to {demo.end}"
+    return (
+        "\nNext, try:\n"
+        f"  engagerules obligations {force.id}\n"
+        f"      the duties of the plan, in words\n"
+        f"  engagerules explain {force.id} {first.id} {demo.events} {dates}"
+        f" --as-of {demo.as_of.isoformat()}\n"
+        f"      why each window of one duty was met or missed, record by record\n"
+        f"  engagerules check {force.id} {demo.events} {dates}"
+        f" --as-of {demo.as_of.isoformat()} --html report.html\n"
+        f"      the same check as a page for a sergeant or a board\n"
+    )
 
 
 # ---------------------------------------------------------------------------- parser
@@ -471,33 +550,33 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_plan_commands(sub: Any) -> None:
     """Reading a plan: `forces`, `obligations`, `schedule`."""
     p = sub.add_parser("forces", help="list the forces available")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(run=_cmd_forces)
 
     p = sub.add_parser("obligations", help="list a force's obligations")
-    p.add_argument("force", metavar="FORCE")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(run=_cmd_obligations)
 
     p = sub.add_parser("schedule", help="list due windows between two dates")
     _force_and_range(p)
-    p.add_argument("--role", metavar="R")
-    p.add_argument("--scope", metavar="S")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--role", metavar="R", help=_ROLE_HELP)
+    p.add_argument("--scope", metavar="S", help=_SCOPE_HELP)
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(run=_cmd_schedule)
 
 
 def _add_check(sub: Any) -> None:
     """The compliance check CI gates on."""
     p = sub.add_parser("check", help="judge activity events against a force's obligations")
-    p.add_argument("force", metavar="FORCE")
-    p.add_argument("events", metavar="EVENTS", nargs="+")
+    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
+    p.add_argument("events", metavar="EVENTS", nargs="+", help=_EVENTS_HELP)
     _range_options(p)
     p.add_argument(
         "--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)"
     )
-    p.add_argument("--format", choices=_REPORT_FORMATS, default="text")
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--format", choices=_REPORT_FORMATS, default="text", help=_FORMAT_HELP)
+    p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
     p.add_argument(
         "--fail-on",
         action="extend",
@@ -514,10 +593,19 @@ def _add_export_commands(sub: Any) -> None:
     """Data out: `simulate` (activity logs) and `calendar` (duties for Outlook)."""
     p = sub.add_parser("simulate", help="write a seeded, simulated activity log")
     _force_and_range(p)
-    p.add_argument("--events", type=int, required=True, metavar="N")
-    p.add_argument("--compliance", type=float, default=0.8)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument(
+        "--events", type=int, required=True, metavar="N", help="how many events to write"
+    )
+    p.add_argument(
+        "--compliance",
+        type=float,
+        default=0.8,
+        help="share of due windows the log meets, 0 to 1 (default: 0.8)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same log")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="the log (.jsonl, .json or .csv; default stdout)"
+    )
     p.set_defaults(run=_cmd_simulate)
 
     _add_calendar(sub)
@@ -526,32 +614,34 @@ def _add_export_commands(sub: Any) -> None:
 def _add_authoring_commands(sub: Any) -> None:
     """For rule authors and newcomers: `validate`, `test`, `docs`, `demo`."""
     p = sub.add_parser("validate", help="validate a force configuration, listing every problem")
-    p.add_argument("path", metavar="PATH")
+    p.add_argument(
+        "path", metavar="PATH", help="a force directory, its force.json, or a force's name"
+    )
     p.set_defaults(run=_cmd_validate)
 
     p = sub.add_parser("test", help="run a force's scenario tests (forces/<force>/tests/*.json)")
-    p.add_argument("force", metavar="FORCE")
+    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
     p.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
     p.set_defaults(run=_cmd_test)
 
     p = sub.add_parser(
         "docs", help="write a force's encoding as Markdown, duty by duty, in document order"
     )
-    p.add_argument("force", metavar="FORCE")
+    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     p.set_defaults(run=_cmd_docs)
 
     p = sub.add_parser("demo", help="check a bundled sample log against a bundled force")
-    p.add_argument("--force", metavar="FORCE")
+    p.add_argument(
+        "--force", metavar="FORCE", help="a bundled force with a demo (default: the first)"
+    )
     p.add_argument("--limit", type=int, default=15, help="results shown per status")
     p.set_defaults(run=_cmd_demo)
 
 
 def _check_outputs(p: argparse.ArgumentParser) -> None:
     """`check --waivers` and one `--<format> FILE` per report format."""
-    p.add_argument(
-        "--waivers", metavar="FILE", help="JSON waivers exempting windows (see docs/reports.md)"
-    )
+    p.add_argument("--waivers", metavar="FILE", help=_WAIVERS_HELP)
     for name in _REPORT_FORMATS:
         p.add_argument(
             f"--{name}",
@@ -566,31 +656,40 @@ def _add_explain_and_agenda(sub: Any) -> None:
     p = sub.add_parser(
         "explain", help="why each window of one obligation was met or missed, event by event"
     )
-    p.add_argument("force", metavar="FORCE")
-    p.add_argument("obligation", metavar="OBLIGATION")
-    p.add_argument("events", metavar="EVENTS", nargs="+")
+    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
+    p.add_argument(
+        "obligation", metavar="OBLIGATION", help="the obligation's id (see `obligations FORCE`)"
+    )
+    p.add_argument("events", metavar="EVENTS", nargs="+", help=_EVENTS_HELP)
     _range_options(p)
     p.add_argument(
         "--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)"
     )
-    p.add_argument("--scope", metavar="S")
-    p.add_argument("--waivers", metavar="FILE")
+    p.add_argument("--scope", metavar="S", help="only windows of this unit id")
+    p.add_argument("--waivers", metavar="FILE", help=_WAIVERS_HELP)
     p.add_argument("--limit", type=int, default=10, help="near misses shown per reason")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
     p.set_defaults(run=_cmd_explain)
 
     p = sub.add_parser(
         "agenda", help="duties due in the current windows and not yet met, soonest first"
     )
-    p.add_argument("force", metavar="FORCE")
-    p.add_argument("events", metavar="EVENTS", nargs="+")
+    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
+    p.add_argument("events", metavar="EVENTS", nargs="+", help=_EVENTS_HELP)
     p.add_argument("--as-of", type=_instant, metavar="T", help="the moment (default: now)")
-    p.add_argument("--role", metavar="R")
-    p.add_argument("--scope", metavar="S")
-    p.add_argument("--waivers", metavar="FILE")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument(
+        "--days",
+        type=_days,
+        default=0,
+        metavar="N",
+        help="also list duties whose windows open in the next N days (default: 0, open now)",
+    )
+    p.add_argument("--role", metavar="R", help=_ROLE_HELP)
+    p.add_argument("--scope", metavar="S", help=_SCOPE_HELP)
+    p.add_argument("--waivers", metavar="FILE", help=_WAIVERS_HELP)
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
     p.set_defaults(run=_cmd_agenda)
 
 
@@ -598,8 +697,8 @@ def _add_calendar(sub: Any) -> None:
     """`calendar`: its own function so `build_parser` stays within the statement limit."""
     p = sub.add_parser("calendar", help="export duties as an iCalendar file for Outlook")
     _force_and_range(p)
-    p.add_argument("--role", metavar="R")
-    p.add_argument("--scope", metavar="S")
+    p.add_argument("--role", metavar="R", help=_ROLE_HELP)
+    p.add_argument("--scope", metavar="S", help=_SCOPE_HELP)
     p.add_argument(
         "--events",
         action="append",
@@ -611,13 +710,27 @@ def _add_calendar(sub: Any) -> None:
 
 
 def _force_and_range(p: argparse.ArgumentParser) -> None:
-    p.add_argument("force", metavar="FORCE")
+    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
     _range_options(p)
 
 
 def _range_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="start", type=_date, required=True, metavar="D")
-    p.add_argument("--to", dest="end", type=_date, required=True, metavar="D")
+    p.add_argument(
+        "--from",
+        dest="start",
+        type=_date,
+        required=True,
+        metavar="D",
+        help="first day of the range, YYYY-MM-DD (the force's local time)",
+    )
+    p.add_argument(
+        "--to",
+        dest="end",
+        type=_date,
+        required=True,
+        metavar="D",
+        help="last day of the range, YYYY-MM-DD, inclusive",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -127,7 +127,7 @@ def follow_ups(
     for obligation in force.obligations:
         if obligation.kind is not Kind.TRIGGERED or obligation.trigger is None:
             continue
-        if role is not None and not owned_by(obligation, role):
+        if role is not None and not owned_by(obligation, role, force):
             continue
         outcome = evaluate_obligation(force, obligation, index, span, span.end)
         for result in outcome.results:

@@ -156,6 +156,7 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     yield from _duplicates(types, "event_types")
     yield from _duplicates(documents, "documents")
 
+    yield from _teams(roles)
     unit_ids = {u["id"]: u for _, u in units}
     yield from _unit_nesting(units, unit_ids)
     ctx = _Context(
@@ -176,6 +177,21 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     published = raw.get("published")
     if isinstance(published, str) and _datetime(published) is None:
         yield "$.published", f"{published!r} is not an ISO 8601 timestamp with offset"
+
+
+def _teams(roles: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
+    """Every team a role belongs to must be another role of the force."""
+    known = {r["id"] for _, r in roles}
+    for index, role in roles:
+        teams = role.get("member_of")
+        if not isinstance(teams, list):
+            continue
+        for i, team in enumerate(teams):
+            at = f"$.roles[{index}].member_of[{i}]"
+            if team == role["id"]:
+                yield at, f"role {team!r} cannot be a member of itself"
+            elif isinstance(team, str) and team not in known:
+                yield at, f"unknown role {team!r}{did_you_mean(team, known)}"
 
 
 class _Context:
@@ -486,7 +502,10 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
         description=raw.get("description", ""),
         zone=ZoneInfo(raw["timezone"]),
         units=units,
-        roles=tuple(Role(id=r["id"], title=r["title"]) for r in raw["roles"]),
+        roles=tuple(
+            Role(id=r["id"], title=r["title"], member_of=tuple(r.get("member_of", ())))
+            for r in raw["roles"]
+        ),
         event_types=tuple(
             EventType(id=t["id"], title=t["title"], attrs=dict(t.get("attrs", {})))
             for t in raw["event_types"]
