@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from engagerules.authoring.forcedocs import render_force_docs
-from engagerules.authoring.scenarios import load_scenarios, run_scenario, scenario_files
+from engagerules.authoring.scenarios import (
+    load_scenarios,
+    run_scenario,
+    scenario_files,
+    scenario_gaps,
+)
 from engagerules.authoring.simulate import simulate
 from engagerules.engine.agenda import agenda, agenda_json, render_agenda
 from engagerules.engine.evaluate import evaluate
@@ -35,7 +40,16 @@ from engagerules.outputs.junit import render_junit
 from engagerules.outputs.markdown import render_markdown
 from engagerules.outputs.shapes import due_json, force_json, obligations_json, report_json
 from engagerules.outputs.text import render_text
-from engagerules.outputs.words import and_list, cadence_words, citation_words, role_words
+from engagerules.outputs.words import (
+    and_list,
+    cadence_words,
+    citation_words,
+    day_words,
+    plural,
+    role_words,
+    unit_words,
+    window_words,
+)
 from engagerules.sources.config import validate_file
 from engagerules.sources.events import EventLog, read_events
 from engagerules.sources.registry import available_forces, find_force, open_force
@@ -227,10 +241,35 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     if args.format == "json":
         _write(_json([due_json(d) for d in found]), None)
         return EXIT_OK
+    opened = local_midnight(start, force.zone)
+    earlier = inherited = 0
     for due in found:
+        notes = []
+        if due.window.start < opened:
+            earlier += 1
+            notes.append(f"opened before {day_words(start)}")
+        if args.scope is not None and due.scope not in (None, args.scope, "*"):
+            inherited += 1
+            notes.append("a duty of an enclosing unit")
+        where = "per person" if due.scope == "*" else unit_words(force, due.scope)
         _write(
-            f"{due.window.local_start:%Y-%m-%d %H:%M} .. {due.window.local_end:%Y-%m-%d %H:%M}  "
-            f"{due.obligation.id} [{due.scope or 'force-wide'}] ({due.obligation.owner})\n",
+            f"{window_words(due.window)}: {due.obligation.title}, {where}; "
+            f"{role_words(force, due.obligation.owner)}"
+            + (f" ({'; '.join(notes)})" if notes else "")
+            + f"\n  id: {due.obligation.id}\n",
+            None,
+        )
+    if earlier:
+        _write(
+            f"\n{plural(earlier, 'window')} opened before {day_words(start)} and "
+            "overlap the range, so they are listed.\n",
+            None,
+        )
+    if inherited:
+        _write(
+            f"{plural(inherited, 'window')} are duties of units enclosing "
+            f"{unit_words(force, args.scope)}: events logged in "
+            f"{unit_words(force, args.scope)} count for them too.\n",
             None,
         )
     return EXIT_OK
@@ -429,20 +468,27 @@ def _cmd_test(args: argparse.Namespace) -> int:
         msg = f"{force.id} ships no scenario files ({force.root}/tests/*.json)"
         raise UsageError(msg)
     passed = failed = 0
-    for file in files:
-        for scenario in load_scenarios(file, force):
-            outcome = run_scenario(force, scenario)
-            if outcome.passed:
-                passed += 1
-                if args.verbose:
-                    _write(f"PASS {file.name}: {scenario.name}\n", None)
-                continue
-            failed += 1
-            _write(f"FAIL {file.name}: {scenario.name}\n", None)
-            for failure in outcome.failures:
-                _write(f"  {failure}\n", None)
-    _write(f"{force.id}: {passed} passed, {failed} failed\n", None)
-    return EXIT_FAILED if failed else EXIT_OK
+    scenarios = [scenario for file in files for scenario in load_scenarios(file, force)]
+    for scenario in scenarios:
+        outcome = run_scenario(force, scenario)
+        if outcome.passed:
+            passed += 1
+            if args.verbose:
+                _write(f"PASS {scenario.file.name}: {scenario.name}\n", None)
+            continue
+        failed += 1
+        _write(f"FAIL {scenario.file.name}: {scenario.name}\n", None)
+        for failure in outcome.failures:
+            _write(f"  {failure}\n", None)
+    gaps = scenario_gaps(force, scenarios)
+    level = "error" if args.strict else "warning"
+    for gap in gaps:
+        sys.stderr.write(f"engagerules: {level}: {gap}\n")
+    summary = f"{force.id}: {passed} passed, {failed} failed"
+    if gaps:
+        summary += f"; {plural(len(gaps), 'checked duty', 'checked duties')} not shown both ways"
+    _write(summary + "\n", None)
+    return EXIT_FAILED if failed or (gaps and args.strict) else EXIT_OK
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
@@ -622,6 +668,11 @@ def _add_authoring_commands(sub: Any) -> None:
     p = sub.add_parser("test", help="run a force's scenario tests (forces/<force>/tests/*.json)")
     p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
     p.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1) when a checked duty has no met or no missed scenario",
+    )
     p.set_defaults(run=_cmd_test)
 
     p = sub.add_parser(
