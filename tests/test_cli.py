@@ -457,11 +457,11 @@ def test_test_warns_and_strict_fails_on_duties_not_shown_both_ways(
     assert code == 0
     warnings = err.splitlines()
     assert (
-        "engagerules: warning: mini.weekly-tweet: no scenario expects it missed or breach"
+        "engagerules: warning: mini.weekly-tweet: no scenario expects it missed or breached"
         in warnings
     )
     assert (
-        "engagerules: warning: mini.briefings: no scenario expects it met or missed or breach"
+        "engagerules: warning: mini.briefings: no scenario expects it met, nor missed or breached"
         in warnings
     )
     assert not any("mini.consider-events" in w for w in warnings)  # advisory
