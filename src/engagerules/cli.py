@@ -294,6 +294,14 @@ def run_check(
     return evaluate(force, log, start, end, as_of)
 
 
+def _run_check_with_log(
+    force: Force, files: Sequence[str], start: date, end: date, as_of: datetime
+) -> tuple[Report, EventLog]:
+    """The check and the log it read (the HTML report marks breaches on their records)."""
+    log = _read(files, force)
+    return evaluate(force, log, start, end, as_of), log
+
+
 def _read(files: Sequence[str], force: Force) -> EventLog:
     """Read events, showing progress on stderr when a person is watching it."""
     if not sys.stderr.isatty():
@@ -337,7 +345,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     start, end = _range(args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    report = run_check(force, args.events, start, end, as_of)
+    report, log = _run_check_with_log(force, args.events, start, end, as_of)
     report = apply_waivers(report, waivers, force)
     _note_expired(waivers, as_of, force)
     fail_on = FAILING if not args.fail_on else frozenset(args.fail_on)
@@ -346,7 +354,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         "text": lambda r: render_text(r, force=force),
         "junit": lambda r: render_junit(r, fail_on=fail_on),
         "markdown": lambda r: render_markdown(r, fail_on=fail_on, force=force),
-        "html": lambda r: render_html(r, force=force, fail_on=fail_on),
+        "html": lambda r: render_html(r, force=force, fail_on=fail_on, events=log),
     }
     _write(renderers[args.format](report), args.output)
     _note_written(args.format, args.output)
