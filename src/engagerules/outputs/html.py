@@ -111,8 +111,8 @@ table.heatmap th.label .owner { font-size: .75rem; color: #555; }
 table.heatmap thead th { font-weight: normal; font-size: .7rem; color: #555; }
 table.heatmap thead th.month { text-align: left; border-left: 1px solid #999; padding-left: 2px; }
 table.heatmap thead th.day { font-size: var(--day-font); overflow: hidden; }
-table.heatmap thead th.day.mon { border-left: 1px solid #999; overflow: visible; white-space: nowrap;
-  text-align: left; padding-left: 1px; }
+table.heatmap thead th.day.mon { border-left: 1px solid #999; overflow: visible;
+  white-space: nowrap; text-align: left; padding-left: 1px; }
 td.cell { height: 16px; border: 1px solid #fff; cursor: pointer; color: #fff; font-size: 10px;
   text-align: center; overflow: hidden; white-space: nowrap; padding: 0; }
 td.cell.s-pending, td.cell.s-partial, td.cell.s-waived { color: var(--ink); }
@@ -337,7 +337,8 @@ def _trend(report: Report, force: Force | None) -> list[str]:
             f'<polyline points="{path}" fill="none" stroke="#1565c0" stroke-width="2"/>'
             f'<g fill="#1565c0">{dots}</g></svg></td>'
             f'<td class="last">{"-" if latest is None else f"{latest:.0%}"}</td>'
-            f"<td>{_e(words)}</td></tr>"
+            + (f"<td>{_e(words)}</td>" if len(months) <= 4 else "")  # a year: hover
+            + "</tr>"
         )
     return [
         '<section id="trend">',
