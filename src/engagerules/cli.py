@@ -32,13 +32,14 @@ from engagerules.engine.explain import explain, explanation_json, render_explana
 from engagerules.engine.schedule import schedule
 from engagerules.errors import ConfigError, EngageRulesError, UsageError
 from engagerules.model.periods import local_midnight
-from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import FAILING, Report, Status
 from engagerules.outputs.calendar import calendar_stamp, duty_calendar
 from engagerules.outputs.html import render_html
 from engagerules.outputs.junit import render_junit
 from engagerules.outputs.markdown import render_markdown
 from engagerules.outputs.shapes import due_json, force_json, obligations_json, report_json
+from engagerules.outputs.summary import slips
 from engagerules.outputs.text import render_text
 from engagerules.outputs.words import (
     and_list,
@@ -559,25 +560,29 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"--to {demo.end} --as-of {demo.as_of.isoformat()})\n\n"
     )
     _write(intro + render_text(report, detail_limit=args.limit, force=force), None)
-    _write(_next_steps(force), None)
+    _write(_next_steps(force, report), None)
     return EXIT_OK
 
 
-def _next_steps(force: Force) -> str:
-    """Where a newcomer goes after the demo: three commands that work as printed."""
+def _next_steps(force: Force, report: Report) -> str:
+    """Where a newcomer goes after the demo: three commands that work as printed, the
+    second explaining the duty that was missed most often."""
     demo = force.demo
     if demo is None:  # pragma: no cover - the demo command picks a force with one
         return ""
-    first = next((ob for ob in force.obligations if ob.kind is Kind.TRIGGERED), None)
-    first = first or next(ob for ob in force.obligations if ob.scored)
+    missed = slips(report.results, Status.MISSED)
+    first = missed[0].obligation if missed else force.obligation_ids[0]
+    unit = missed[0].units[0][0] if missed else "force-wide"
+    where = "" if unit == "force-wide" else f" --scope {unit}"
     dates = f"--from {demo.start} --to {demo.end}"
     return (
         "\nNext, try:\n"
         f"  engagerules obligations {force.id}\n"
         f"      the duties of the plan, in words\n"
-        f"  engagerules explain {force.id} {first.id} {demo.events} {dates}"
-        f" --as-of {demo.as_of.isoformat()}\n"
-        f"      why each window of one duty was met or missed, record by record\n"
+        f"  engagerules explain {force.id} {first} {demo.events} {dates}"
+        f" --as-of {demo.as_of.isoformat()}{where}\n"
+        f"      why each window of the duty missed most often was met or missed, "
+        "record by record\n"
         f"  engagerules check {force.id} {demo.events} {dates}"
         f" --as-of {demo.as_of.isoformat()} --html report.html\n"
         f"      the same check as a page for a sergeant or a board\n"

@@ -129,10 +129,7 @@ def _line(result: Result, say: _Say) -> str:
         scope = result.scope or "force-wide"
         line = f"  {result.obligation} [{scope}] {result.window.label}: {result.reason}"
     else:
-        line = (
-            f"  {say.duty(result.obligation)}, {say.unit(result.scope)}, "
-            f"{say.window(result)}: {result.reason}"
-        )
+        line = f"  {result.title}, {say.unit(result.scope)}, {say.window(result)}: {result.reason}"
     if result.waived_from is not None:
         line += f" (was {result.waived_from.status.value})"
     return line

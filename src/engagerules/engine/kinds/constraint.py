@@ -67,7 +67,7 @@ def evaluate(
                 reason = (
                     f"all {len(inside)} events{where} conform ({rule})"
                     if inside
-                    else f"no events{where} to check in {window.label}"
+                    else f"no events{where} to check in {window.label}, so nothing broke the rule"
                 )
                 result = make_result(
                     obligation, unit, window, status, len(inside), 0, inside, reason

@@ -10,6 +10,7 @@ from engagerules.engine.verdicts import Outcome, in_unit, local_day, make_result
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import Result, Status
+from engagerules.outputs.words import duration_words
 
 
 def evaluate(
@@ -53,9 +54,25 @@ def evaluate(
             reason = (
                 f"up to date{in_unit(unit)} so far; next {label} due by {local_day(due, force)}"
             )
+        elif before or inside:
+            status = Status.MET
+            since = (
+                f", counting from the last before it on {local_day(before[-1].at, force)}"
+                if before
+                else ""
+            )
+            reason = (
+                f"{len(inside)} {label}{in_unit(unit)} in the range{since}: "
+                f"never more than {duration_words(cadence)} apart"
+            )
         else:
             status = Status.MET
-            reason = f"{len(inside)} {label}{in_unit(unit)}, never more than {cadence} apart"
+            reason = (
+                f"no {label}{in_unit(unit)} recorded, but the range is shorter than "
+                f"{duration_words(cadence)} and no earlier update was given, so no gap that "
+                f"long can be shown (read from {duration_words(cadence)} before the range "
+                "to judge it)"
+            )
         results.append(
             make_result(obligation, unit, span, status, 1, len(inside), evidence, reason)
         )
