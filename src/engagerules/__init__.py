@@ -12,8 +12,8 @@ The public API, in the order data flows: load a force, read events, evaluate, re
 
 from engagerules.authoring.forcedocs import render_force_docs
 from engagerules.authoring.simulate import simulate
-from engagerules.engine.agenda import AgendaItem, agenda, agenda_json, render_agenda
-from engagerules.engine.evaluate import evaluate
+from engagerules.engine.agenda import AgendaItem, AgendaShape, agenda, agenda_json, render_agenda
+from engagerules.engine.evaluate import NaiveTimeError, evaluate
 from engagerules.engine.explain import (
     Explanation,
     Note,
@@ -61,7 +61,17 @@ from engagerules.outputs.calendar import (
 from engagerules.outputs.html import render_html
 from engagerules.outputs.junit import render_junit
 from engagerules.outputs.markdown import render_markdown
-from engagerules.outputs.shapes import due_json, obligation_json, report_json, result_json
+from engagerules.outputs.shapes import (
+    DueShape,
+    ForceShape,
+    ObligationShape,
+    ReportShape,
+    ResultShape,
+    due_json,
+    obligation_json,
+    report_json,
+    result_json,
+)
 from engagerules.outputs.text import render_text
 from engagerules.sources.config import load_force, validate_file
 from engagerules.sources.events import Event, EventLog, Rejection, parse_events, read_events
@@ -70,12 +80,14 @@ from engagerules.sources.waivers import Waiver, apply_waivers, parse_waivers
 
 __all__ = [
     "AgendaItem",
+    "AgendaShape",
     "Citation",
     "Condition",
     "ConfigError",
     "Cycle",
     "Document",
     "Due",
+    "DueShape",
     "Duration",
     "EngageRulesError",
     "Event",
@@ -86,16 +98,21 @@ __all__ = [
     "Explanation",
     "FollowUp",
     "Force",
+    "ForceShape",
     "ForceSource",
     "Kind",
+    "NaiveTimeError",
     "Note",
     "Obligation",
+    "ObligationShape",
     "Operator",
     "Problem",
     "Rejection",
     "Report",
+    "ReportShape",
     "Requirement",
     "Result",
+    "ResultShape",
     "Role",
     "Scope",
     "Status",

@@ -173,7 +173,7 @@ def _json(value: Any) -> str:
 
 
 def _cmd_forces(args: argparse.Namespace) -> int:
-    rows = []
+    rows: list[Any] = []  # a ForceShape, or a row saying why a force is invalid
     for source in available_forces():
         try:
             force = open_force(source.name)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import cast
 
 import attrs
 
@@ -38,7 +38,7 @@ from engagerules.model.durations import Duration
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
 from engagerules.model.results import Result, Status
-from engagerules.outputs.shapes import result_json
+from engagerules.outputs.shapes import ResultShape, result_json
 from engagerules.outputs.words import (
     and_list,
     deadline_words,
@@ -51,7 +51,7 @@ from engagerules.outputs.words import (
 from engagerules.sources.events import Event, EventLog
 from engagerules.sources.waivers import Waiver, waive
 
-__all__ = ["AgendaItem", "agenda", "agenda_json", "render_agenda"]
+__all__ = ["AgendaItem", "AgendaShape", "agenda", "agenda_json", "render_agenda"]
 
 #: Kinds that are duties to do; constraints and advisory duties are not.
 _DUTIES = frozenset({Kind.RECURRING, Kind.TRIGGERED, Kind.COVERAGE, Kind.STANDING, Kind.TARGET})
@@ -205,17 +205,27 @@ def _deadline(
 # ---------------------------------------------------------------------------- rendering
 
 
-def agenda_json(items: Iterable[AgendaItem], force: Force) -> list[dict[str, Any]]:
-    """Agenda items as JSON: the result shape of `check`, plus deadline, overdue and steps."""
-    return [
-        {
-            **result_json(item.result),
-            "deadline": item.deadline.astimezone(force.zone).isoformat(),
-            "overdue": item.overdue,
-            "steps": list(item.steps),
-        }
-        for item in items
-    ]
+class AgendaShape(ResultShape):
+    """`agenda --format json`: a result, with when it falls due and whether it is late."""
+
+    deadline: str
+    overdue: bool
+    steps: list[str]
+    upcoming: bool
+
+
+def agenda_json(items: Iterable[AgendaItem], force: Force) -> list[AgendaShape]:
+    """Agenda items as JSON: the result shape of `check`, plus deadline, overdue, steps
+    and upcoming (the window opens after `as_of`: listed by `days`)."""
+    shapes: list[AgendaShape] = []
+    for item in items:
+        shape = cast("AgendaShape", result_json(item.result))
+        shape["deadline"] = item.deadline.astimezone(force.zone).isoformat()
+        shape["overdue"] = item.overdue
+        shape["steps"] = list(item.steps)
+        shape["upcoming"] = item.upcoming
+        shapes.append(shape)
+    return shapes
 
 
 def render_agenda(

@@ -1,21 +1,160 @@
 """The JSON shapes of the contract: obligations, schedule entries and check reports.
 
 These are the outside of engagerules that other systems parse, so they only ever grow:
-fields are added, never renamed or removed.
+fields are added, never renamed or removed. Each helper returns a TypedDict, so a typed
+caller (`report_json(r)["events"]["read"]`) gets its keys checked by mypy; the contract's
+keys `from` and `to` are not identifiers, hence the functional TypedDict syntax.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: TypedDict reads `NotRequired` from the
+# annotations at class creation, and in Python 3.11 it cannot see it in a string.
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from engagerules.engine.schedule import Due
 from engagerules.model.durations import Duration
 from engagerules.model.plan import Condition, Force, Obligation, Requirement
 from engagerules.model.results import Report, Result
 
-__all__ = ["due_json", "force_json", "obligation_json", "report_json", "result_json"]
+__all__ = [
+    "DueShape",
+    "EventsShape",
+    "ForceShape",
+    "ObligationShape",
+    "RejectionShape",
+    "ReportShape",
+    "ResultShape",
+    "due_json",
+    "force_json",
+    "obligation_json",
+    "report_json",
+    "result_json",
+]
+
+
+class ScopeShape(TypedDict):
+    per: str | None
+    units: list[str]
+    rota: bool
+
+
+class SourceShape(TypedDict):
+    document: str
+    section: str
+    quote: NotRequired[str]
+
+
+EffectiveShape = TypedDict("EffectiveShape", {"from": str | None, "until": str | None})
+
+
+class ObligationShape(TypedDict):
+    """`obligations --format json`: one obligation."""
+
+    id: str
+    title: str
+    description: str
+    kind: str
+    cadence: str | None
+    anchor: str | None
+    times: list[str]
+    owner: str
+    scope: ScopeShape
+    evidence: list[dict[str, Any]]
+    trigger: dict[str, Any] | None
+    source: SourceShape
+    effective: EffectiveShape
+    require: NotRequired[list[dict[str, Any]]]
+    clears: NotRequired[list[str]]
+    target: NotRequired[dict[str, Any]]
+    slot: NotRequired[str]
+    reason: NotRequired[str]
+
+
+class UnitShape(TypedDict):
+    id: str
+    name: str
+    kind: str
+
+
+class ForceShape(TypedDict):
+    """`forces --format json`: one force."""
+
+    id: str
+    name: str
+    timezone: str
+    origin: str
+    obligations: int
+    units: list[UnitShape]
+    documents: list[str]
+
+
+class DueShape(TypedDict):
+    """`schedule --format json`: one due window (`end` exclusive)."""
+
+    obligation: str
+    scope: str | None
+    start: str
+    end: str
+    kind: str
+    owner: str
+    title: str
+    time: NotRequired[str]
+
+
+class WaivedFromShape(TypedDict):
+    status: str
+    reason: str
+
+
+class ResultShape(TypedDict):
+    """One result of `check --format json`."""
+
+    obligation: str
+    scope: str | None
+    start: str
+    end: str
+    status: str
+    needed: float
+    found: float
+    evidence: list[str]
+    reason: str
+    kind: str
+    owner: str
+    title: str
+    waived_from: NotRequired[WaivedFromShape]
+
+
+class EventsShape(TypedDict):
+    """read = matched + unmatched + rejected."""
+
+    read: int
+    matched: int
+    unmatched: int
+    rejected: int
+
+
+class RejectionShape(TypedDict):
+    file: str
+    line: int
+    reason: str
+
+
+ReportShape = TypedDict(
+    "ReportShape",
+    {
+        "force": str,
+        "from": str,
+        "to": str,
+        "as_of": str,
+        "results": list[ResultShape],
+        "events": EventsShape,
+        "rejections": list[RejectionShape],
+        "summary": dict[str, int],
+    },
+)
+ReportShape.__doc__ = "`check --format json`: the whole report."
 
 
 def _duration(value: Duration | None) -> str | None:
@@ -44,7 +183,7 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-def obligation_json(ob: Obligation) -> dict[str, Any]:
+def obligation_json(ob: Obligation) -> ObligationShape:
     """One obligation in the contract's shape, plus the fields the contract lets us add."""
     trigger: dict[str, Any] | None = None
     if ob.trigger is not None:
@@ -54,7 +193,7 @@ def obligation_json(ob: Obligation) -> dict[str, Any]:
         trigger["match"] = ob.trigger.match
         if ob.trigger.deadline_attr:
             trigger["deadline_attr"] = ob.trigger.deadline_attr
-    shape: dict[str, Any] = {
+    shape: ObligationShape = {
         "id": ob.id,
         "title": ob.title,
         "description": ob.description,
@@ -95,7 +234,7 @@ def obligation_json(ob: Obligation) -> dict[str, Any]:
     return shape
 
 
-def force_json(force: Force, origin: str) -> dict[str, Any]:
+def force_json(force: Force, origin: str) -> ForceShape:
     return {
         "id": force.id,
         "name": force.name,
@@ -111,8 +250,8 @@ def _stamp(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def due_json(due: Due) -> dict[str, Any]:
-    shape: dict[str, Any] = {
+def due_json(due: Due) -> DueShape:
+    shape: DueShape = {
         "obligation": due.obligation.id,
         "scope": due.scope,
         "start": _stamp(due.window.local_start),
@@ -126,8 +265,8 @@ def due_json(due: Due) -> dict[str, Any]:
     return shape
 
 
-def result_json(result: Result) -> dict[str, Any]:
-    shape: dict[str, Any] = {
+def result_json(result: Result) -> ResultShape:
+    shape: ResultShape = {
         "obligation": result.obligation,
         "scope": result.scope,
         "start": _stamp(result.window.local_start),
@@ -149,7 +288,7 @@ def result_json(result: Result) -> dict[str, Any]:
     return shape
 
 
-def report_json(report: Report) -> dict[str, Any]:
+def report_json(report: Report) -> ReportShape:
     counts = report.counts()
     return {
         "force": report.force,
@@ -170,5 +309,5 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def obligations_json(obligations: Iterable[Obligation]) -> list[dict[str, Any]]:
+def obligations_json(obligations: Iterable[Obligation]) -> list[ObligationShape]:
     return [obligation_json(ob) for ob in obligations]
