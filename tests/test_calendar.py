@@ -3,7 +3,7 @@
 Every exported file is expanded by recurring-ical-events (Python) and by Mozilla's ical.js
 (the parser inside Thunderbird, run under node), and the occurrences are compared one by
 one, both ways, with `schedule()` as `engagerules schedule --format json` shows it. The
-expected side is computed here from the documented placement (all-day items on the last
+expected side is computed here from the documented placement (all-day items on the first
 day of their window; timed items at their local time), never copied from the exporter.
 """
 
@@ -102,9 +102,10 @@ def _expected(
         finish = datetime.fromisoformat(shape["end"])
         unit = shape["scope"] or "force-wide"
         if begin.time() == time(0) and finish.time() == time(0):
-            last_day = finish.date() - timedelta(days=1)
-            start_utc = _local_midnight_utc(last_day, zone)
-            found[(shape["obligation"], unit, start_utc, finish.astimezone(UTC), "all-day")] += 1
+            first_day = begin.date()
+            start_utc = _local_midnight_utc(first_day, zone)
+            end_utc = _local_midnight_utc(first_day + timedelta(days=1), zone)
+            found[(shape["obligation"], unit, start_utc, end_utc, "all-day")] += 1
         else:
             local = begin.strftime("%H:%M")
             key = (shape["obligation"], unit, begin.astimezone(UTC), finish.astimezone(UTC), local)
@@ -541,15 +542,17 @@ def test_title_with_semicolon_comma_and_newline_round_trips(tmp_path: Path) -> N
         if str(e["X-ENGAGERULES-OBLIGATION"]) == ob.id
     ]
     assert len(parsed) == 1
-    assert str(parsed[0]["SUMMARY"]) == f"{ob.title} ({unit.name})"
-    # a CRLF inside the text is one line break, as iCalendar TEXT has only one kind
-    description = ob.description.replace("\r\n", "\n")
-    assert description in str(parsed[0]["DESCRIPTION"])
+    assert str(parsed[0]["SUMMARY"]) == f"{ob.title} ({unit.name}): due by the end of the month"
+    # a CRLF inside the text is one line break, as iCalendar TEXT has only one kind;
+    # the title (first line) and the plan's quote carry the awkward characters
+    title = ob.title.replace("\r\n", "\n")
+    assert str(parsed[0]["DESCRIPTION"]).startswith(title)
     assert ob.source.quote is not None and ob.source.quote in str(parsed[0]["DESCRIPTION"])
+    assert ob.description not in str(parsed[0]["DESCRIPTION"])  # a note for reviewers
     js = [e for e in _ical_js(path)["events"] if e["obligation"] == ob.id]
     assert len(js) == 1
-    assert js[0]["summary"] == f"{ob.title} ({unit.name})"
-    assert description in js[0]["description"]
+    assert js[0]["summary"] == f"{ob.title} ({unit.name}): due by the end of the month"
+    assert js[0]["description"].startswith(title) and ob.source.quote in js[0]["description"]
 
 
 def test_same_inputs_give_byte_identical_files(tmp_path: Path) -> None:
@@ -858,22 +861,55 @@ def _unit_of(event: icalendar.Event) -> str | None:
 
 
 def test_cso_in_bargoed_gets_exactly_their_own_duties() -> None:
-    """A CSO in Bargoed gets exactly the duties a CSO owns that are owed in Bargoed."""
+    """A CSO in Bargoed gets exactly the duties a CSO, or the team a CSO belongs to, owns
+    that are owed in Bargoed: the team's daily foot patrol is among them."""
     force = open_force("gwent")
     events = _events(duty_calendar(force, *YEAR, role="CSO", scope="bargoed"))
     assert events
     for event in events:
         (ob, *_) = force.obligation(str(event["X-ENGAGERULES-OBLIGATION"]))
-        assert owned_by(ob, "CSO")
+        assert owned_by(ob, "CSO", force)
         assert applies_to_scope(force, _unit_of(event), "bargoed")
     everything = _events(duty_calendar(force, *YEAR))
     theirs = {
         str(e["UID"])
         for e in everything
-        if owned_by(force.obligation(str(e["X-ENGAGERULES-OBLIGATION"]))[0], "CSO")
+        if owned_by(force.obligation(str(e["X-ENGAGERULES-OBLIGATION"]))[0], "CSO", force)
         and applies_to_scope(force, _unit_of(e), "bargoed")
     }
     assert {str(e["UID"]) for e in events} == theirs
+    owners = {force.obligation(str(e["X-ENGAGERULES-OBLIGATION"]))[0].owner for e in events}
+    assert {"CSO", "NPT"} <= owners
+    patrol = [
+        e for e in events if str(e["X-ENGAGERULES-OBLIGATION"]) == "gwent.cn.daily-foot-patrol"
+    ]
+    assert patrol and str(patrol[0]["SUMMARY"]).endswith("(Bargoed): due today")
+
+
+def test_reminders_are_alarms_before_each_item() -> None:
+    """--remind P1D: every item has a display alarm, a day before (09:00 for all-day)."""
+    force = open_force("gwent")
+    cal = duty_calendar(force, *YEAR, role="CSO", scope="bargoed", reminder=timedelta(days=1))
+    events = _events(cal)
+    assert events
+    for event in events:
+        (alarm,) = event.walk("VALARM")
+        assert str(alarm["ACTION"]) == "DISPLAY"
+        start = event["DTSTART"].dt
+        expected = timedelta(days=-1) + (
+            timedelta(0) if isinstance(start, datetime) else timedelta(hours=9)
+        )
+        assert alarm["TRIGGER"].dt == expected
+    assert not any(e.walk("VALARM") for e in _events(duty_calendar(force, *YEAR, role="CSO")))
+
+
+def test_calendar_remind_option_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    """A reminder in months is refused in one line; the file is not written."""
+    code = main(
+        ["calendar", "gwent", "--from", "2022-10-01", "--to", "2022-10-31", "--remind", "P1M"]
+    )
+    assert code == 2
+    assert "'P1M' is not a duration in weeks, days, hours or minutes" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------------- triggered duties
@@ -897,8 +933,8 @@ def test_triggered_duties_become_items_due_at_the_engines_deadlines(
     later = datetime(2023, 6, 1, tzinfo=UTC)
     report = evaluate(force, read_events([log], force), start, end, later)
     triggered = {o.id for o in force.obligations if o.kind is Kind.TRIGGERED}
-    wanted = Counter(
-        (r.obligation, r.scope or "force-wide", r.window.end)
+    wanted = Counter(  # items end on the whole minute of the engine's deadline
+        (r.obligation, r.scope or "force-wide", r.window.end.replace(second=0, microsecond=0))
         for r in report.results
         if r.obligation in triggered
     )
@@ -972,6 +1008,10 @@ def test_warrant_item_reads_like_a_to_do(tmp_path: Path) -> None:
     assert str(all_day["SUMMARY"]).endswith("due by 8 Nov")
     # the step owners are categories, so a CSO filter finds the leaflet drop
     assert {"PS", "COMMS", "CSO"} <= set(timed["CATEGORIES"].cats)
+    # ... and a CSO's own item names only the CSO's step
+    mine = duty_calendar(force, date(2022, 10, 1), date(2022, 12, 31), role="CSO", events=log)
+    (step,) = [e for e in _events(mine) if str(e.get("X-ENGAGERULES-TRIGGER")) == "w1"]
+    assert ": leaflet drop due by 5 Oct 10:15" in str(step["SUMMARY"])
     cso = duty_calendar(
         force, date(2022, 10, 1), date(2022, 12, 31), role="CSO", scope="east", events=log
     )

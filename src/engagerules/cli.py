@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from engagerules.engine.evaluate import evaluate
 from engagerules.engine.explain import explain, explanation_json, render_explanation
 from engagerules.engine.schedule import schedule
 from engagerules.errors import ConfigError, EngageRulesError, UsageError
+from engagerules.model.durations import parse_duration
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import FAILING, Report, Status
@@ -115,6 +116,21 @@ _FORMAT_HELP = "output format (default: text)"
 _OUTPUT_HELP = "write here instead of standard output"
 _FORCE_HELP = "a bundled force (gwent, dorset, surrey, notts), a plugin's name, or a directory"
 _EVENTS_HELP = "activity event files: .jsonl, .json or .csv"
+
+
+def _reminder(text: str) -> timedelta:
+    """`calendar --remind`: an ISO 8601 duration in weeks, days, hours or minutes (an
+    alarm is a fixed time before its item, so months and years do not apply)."""
+    try:
+        duration = parse_duration(text)
+    except ValueError:
+        duration = None
+    if duration is None or duration.years or duration.months:
+        msg = f"{text!r} is not a duration in weeks, days, hours or minutes (PT30M, P1D, P1W)"
+        raise argparse.ArgumentTypeError(msg)
+    return timedelta(
+        weeks=duration.weeks, days=duration.days, hours=duration.hours, minutes=duration.minutes
+    )
 
 
 def _instant(text: str) -> str:
@@ -519,7 +535,14 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     cal = duty_calendar(
-        force, start, end, role=args.role, scope=args.scope, events=log, stamp=stamp
+        force,
+        start,
+        end,
+        role=args.role,
+        scope=args.scope,
+        events=log,
+        stamp=stamp,
+        reminder=args.remind,
     )
     _write_bytes(cal.to_ical(), args.output)
     return EXIT_OK
@@ -768,6 +791,13 @@ def _add_calendar(sub: Any) -> None:
         action="append",
         metavar="FILE",
         help="activity events whose triggers become dated follow-up items; repeatable",
+    )
+    p.add_argument(
+        "--remind",
+        type=_reminder,
+        metavar="DURATION",
+        help="add a reminder this long before each item, e.g. PT30M or P1D (all-day items "
+        "count from 09:00 on their day)",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="the .ics file (default: stdout)")
     p.set_defaults(run=_cmd_calendar)
