@@ -33,6 +33,7 @@ __all__ = [
     "deadline_words",
     "duration_words",
     "duty_words",
+    "every_words",
     "plural",
     "role_words",
     "time_words",
@@ -85,6 +86,16 @@ def duration_words(duration: Duration) -> str:
         plural(getattr(duration, field), word) for field, word in _UNITS if getattr(duration, field)
     ]
     return " ".join(parts) or "no time"
+
+
+def every_words(cadence: Duration) -> str:
+    """`every week`, `every 3 months`: a cadence by its largest unit, as a reviewer's page
+    says it beside the ISO code (`cadence_words` is the shorter form for everyone else)."""
+    for field, word in _UNITS:
+        n = getattr(cadence, field)
+        if n:
+            return f"every {word}" if n == 1 else f"every {n} {field}"
+    return str(cadence)
 
 
 def cadence_words(cadence: Duration | None, anchor: date | None = None) -> str:
