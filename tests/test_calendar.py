@@ -97,11 +97,25 @@ def _expected(
     """What the schedule says, in the calendar's documented placement, from its JSON."""
     zone = ZoneInfo(str(force.zone))
     found: Counter[Key] = Counter()
-    for shape in (due_json(d) for d in schedule(force, start, end, role=role, scope=scope)):
+    weeks: set[tuple[int, str, date]] = set()
+    for due in schedule(force, start, end, role=role, scope=scope):
+        shape = due_json(due)
         begin = datetime.fromisoformat(shape["start"])
         finish = datetime.fromisoformat(shape["end"])
         unit = shape["scope"] or "force-wide"
-        if begin.time() == time(0) and finish.time() == time(0):
+        ob = due.obligation
+        every_day = str(ob.cadence) == "P1D" and not ob.times and not ob.scope.rota
+        if every_day and begin.time() == time(0) and finish.time() == time(0):
+            # one item per week, on its Monday (or the first day of a week the range cuts)
+            monday = begin.date() - timedelta(days=begin.weekday())
+            if (id(ob), unit, monday) in weeks:
+                continue
+            weeks.add((id(ob), unit, monday))
+            first_day = begin.date()  # schedule is in time order: the week's first day
+            start_utc = _local_midnight_utc(first_day, zone)
+            end_utc = _local_midnight_utc(first_day + timedelta(days=1), zone)
+            found[(shape["obligation"], unit, start_utc, end_utc, "all-day")] += 1
+        elif begin.time() == time(0) and finish.time() == time(0):
             first_day = begin.date()
             start_utc = _local_midnight_utc(first_day, zone)
             end_utc = _local_midnight_utc(first_day + timedelta(days=1), zone)
@@ -314,7 +328,8 @@ def _clock_change_days(zone: ZoneInfo, first: date, last: date) -> set[date]:
 
 @pytest.mark.parametrize("name", [*FORCE_NAMES, "fixture:mini", "fixture:calendar"])
 def test_one_item_per_duty_unit_and_time(name: str) -> None:
-    """One VEVENT per duty, unit and time; only occurrences at a clock change stand apart."""
+    """One VEVENT per duty, unit and time; only occurrences at a clock change, and the
+    first week of an every-day duty when the range starts after a Monday, stand apart."""
     force = _force(name)
     zone = ZoneInfo(str(force.zone))
     cal = duty_calendar(force, *YEAR)
@@ -339,7 +354,12 @@ def test_one_item_per_duty_unit_and_time(name: str) -> None:
         assert len(series) + len(apart) == 1 or len(series) == 1, f"{key} is split up"
         if series:
             for event in apart:
-                day = event["DTSTART"].dt.astimezone(zone).date()
+                start = event["DTSTART"].dt
+                if not isinstance(start, datetime):  # an every-day duty's cut first week
+                    assert start.weekday() and start <= series[0]["DTSTART"].dt, key
+                    assert len(apart) == 1 and "every day this week" in str(event["SUMMARY"])
+                    continue
+                day = start.astimezone(zone).date()
                 assert day in near_change, f"{key}: {day} stands apart from its series"
     wanted = {
         (shape["obligation"], shape["scope"] or "force-wide")
@@ -732,13 +752,13 @@ def test_cadences_map_to_the_expected_frequency_and_interval() -> None:
             rule = _rule(event)
             assert (rule["FREQ"], rule.get("INTERVAL", "1")) == (freq, interval), ob_id
             if freq == "MONTHLY":
-                due = event["DTSTART"].dt
-                assert rule["BYMONTHDAY"] == "-1"
-                # due on the last day of a period, so the next period starts in the month after
-                assert (due.month + 1 - ob.anchor.month) % int(interval) == 0
+                first = event["DTSTART"].dt
+                assert rule["BYMONTHDAY"] == "1"
+                # on the first day of a period, in step with the anchor's months
+                assert (first.month - ob.anchor.month) % int(interval) == 0
     (yearly,) = _series(cal, "calfix.yearly-from-march")
     assert _rule(yearly)["FREQ"] == "YEARLY"
-    assert (_rule(yearly)["BYMONTH"], _rule(yearly)["BYMONTHDAY"]) == ("2", "-1")
+    assert (_rule(yearly)["BYMONTH"], _rule(yearly)["BYMONTHDAY"]) == ("3", "1")
 
 
 def test_rota_is_one_series_per_unit_on_its_turns() -> None:
@@ -751,7 +771,7 @@ def test_rota_is_one_series_per_unit_on_its_turns() -> None:
     turns = [d for d in schedule(force, *YEAR) if d.obligation.id == ob.id]
     for event in series:
         unit = str(event["X-ENGAGERULES-SCOPE"])
-        first = min(d.window.local_end.date() for d in turns if d.scope == unit) - timedelta(days=1)
+        first = min(d.window.local_start.date() for d in turns if d.scope == unit)
         assert event["DTSTART"].dt == first
         assert (_rule(event)["FREQ"], _rule(event)["INTERVAL"]) == (
             "MONTHLY",
@@ -772,7 +792,7 @@ def test_versions_end_where_they_stop_being_in_force() -> None:
         old_dues = [
             d for d in schedule(force, *TWO_YEARS) if d.obligation is old and d.scope == unit
         ]
-        last_due = max(d.window.local_end.date() for d in old_dues) - timedelta(days=1)
+        last_due = max(d.window.local_start.date() for d in old_dues)
         assert _rule(first)["UNTIL"] == last_due.strftime("%Y%m%d")
         assert last_due <= old.effective_until + timedelta(days=31)
         assert second["DTSTART"].dt > old.effective_until
@@ -883,7 +903,8 @@ def test_cso_in_bargoed_gets_exactly_their_own_duties() -> None:
     patrol = [
         e for e in events if str(e["X-ENGAGERULES-OBLIGATION"]) == "gwent.cn.daily-foot-patrol"
     ]
-    assert patrol and str(patrol[0]["SUMMARY"]).endswith("(Bargoed): due today")
+    assert patrol and str(patrol[0]["SUMMARY"]).endswith("(Bargoed): every day this week")
+    assert "FREQ=WEEKLY" in patrol[0]["RRULE"].to_ical().decode()
 
 
 def test_reminders_are_alarms_before_each_item() -> None:

@@ -251,7 +251,7 @@ def build_calendar(
     # The VTIMEZONE must hold in the years timed items fall in (all-day items use none).
     timed: set[int] = set()
     every: set[int] = set()
-    for series in _group(force, dues):
+    for series in _group(force, _by_week(force, dues)):
         for event in _series_events(force, series, stamp):
             _unique_uid(event, used)
             items.append(event)
@@ -376,6 +376,43 @@ def _last_day(window: Window) -> date:
     return window.local_end.date() - timedelta(days=1)
 
 
+def _every_day(obligation: Obligation) -> bool:
+    """A duty done every day with no time of day (a daily patrol, a storm-log review)."""
+    cycle = obligation.cycle
+    return (
+        cycle is not None
+        and cycle.freq == rrule.DAILY
+        and cycle.interval == 1
+        and not obligation.times
+        and not obligation.scope.rota
+    )
+
+
+def _by_week(force: Force, dues: Iterable[Due]) -> list[Due]:
+    """Dues of every-day duties folded into one per unit and week (Monday to Sunday, cut
+    at the ends of the range): an all-day item on every day of the year hides the items
+    that matter, so such a duty is one item on each Monday that stands for its week."""
+    kept: list[Due] = []
+    weeks: dict[tuple[int, str | None, date], list[Due]] = {}
+    for due in dues:
+        if _every_day(due.obligation) and _is_all_day(due.window):
+            day = due.window.local_start.date()
+            key = (
+                _version_of(force, due.obligation),
+                due.scope,
+                day - timedelta(days=day.weekday()),
+            )
+            weeks.setdefault(key, []).append(due)
+        else:
+            kept.append(due)
+    for group in weeks.values():
+        group.sort(key=lambda d: d.window.start)
+        first, last = group[0], group[-1]
+        window = Window(first.window.start, last.window.end, first.window.zone)
+        kept.append(Due(first.obligation, first.scope, window))
+    return kept
+
+
 def _first_day(window: Window) -> date:
     """The day an all-day item sits on: the first day of its window, when the work can
     still be planned (an item on the day it is due by only says it is too late)."""
@@ -399,11 +436,12 @@ def _all_day_rule(obligation: Obligation, days: Sequence[date]) -> dict[str, Any
     step = cycle.interval
     if obligation.scope.rota and obligation.scope.units:
         step *= len(obligation.scope.units)
+    freq = rrule.WEEKLY if _every_day(obligation) else cycle.freq  # folded by week
     first = days[0]
-    parts: dict[str, Any] = {"freq": _FREQ_NAMES[cycle.freq]}
+    parts: dict[str, Any] = {"freq": _FREQ_NAMES[freq]}
     if step > 1:
         parts["interval"] = step
-    if cycle.freq == rrule.WEEKLY:
+    if freq == rrule.WEEKLY:
         parts["byday"] = _WEEKDAYS[first.weekday()]
     elif cycle.freq == rrule.MONTHLY:
         parts["bymonthday"] = -1 if _month_end(first) else first.day
@@ -480,14 +518,19 @@ _Plan = tuple[Due, dict[str, Any], list[datetime], list[Due]]
 
 def _all_day_plan(series: _Series) -> _Plan | None:
     """(first due, rule, excluded starts, dues left apart) for an all-day series, or None."""
-    days = [_first_day(d.window) for d in series.dues]
+    dues = list(series.dues)
+    apart: list[Due] = []
+    if _every_day(series.obligation) and len(dues) > 1 and _first_day(dues[0].window).weekday():
+        apart = dues[:1]  # a week cut by the start of the range: the series starts on Monday
+        dues = dues[1:]
+    days = [_first_day(d.window) for d in dues]
     parts = _all_day_rule(series.obligation, days)
     if parts is None:
         return None
     expected = [datetime.combine(d, time(0)) for d in days]
     if _expand(parts, expected[0]) != expected:
         return None
-    return series.dues[0], parts, [], []
+    return dues[0], parts, [], apart
 
 
 def _timed_plan(series: _Series, zone: tzinfo) -> _Plan | None:
@@ -673,6 +716,8 @@ def _due_phrase(ob: Obligation, window: Window) -> str:
     cycle = ob.cycle
     if cycle is None or ob.kind is Kind.TARGET:
         return f"due by {day_words(_last_day(window))}"
+    if _every_day(ob):
+        return "every day this week"
     if cycle.freq == rrule.DAILY and cycle.interval == 1:
         return "due today"
     last = _last_day(window)
@@ -741,6 +786,11 @@ def _when(force: Force, series: _Series) -> str:
         window = series.dues[0].window
         span = f"{window.local_start.date().isoformat()} to {_last_day(window).isoformat()}"
         return f"When: once, {span}. {placed}."
+    if _every_day(ob):
+        return (
+            "When: every day. So that a duty done every day does not fill every day of the "
+            "calendar, this item sits on the Monday of each week and stands for its seven days."
+        )
     when = f"When: {_every(cycle.freq, cycle.interval)}"
     if rota:
         when += f"{rota}, {_every(cycle.freq, cycle.interval * len(ob.scope.units))}"
