@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 PLUGINS = Path(__file__).parent / "fixtures" / "plugins"
-EXAMPLES = [("westshire-setuptools", "westshire"), ("eastshire-hatchling", "eastshire")]
+EXAMPLES = [("northshire-setuptools", "northshire"), ("eastshire-hatchling", "eastshire")]
 
 
 @pytest.fixture(scope="module")
