@@ -328,8 +328,7 @@ def _clock_change_days(zone: ZoneInfo, first: date, last: date) -> set[date]:
 
 @pytest.mark.parametrize("name", [*FORCE_NAMES, "fixture:mini", "fixture:calendar"])
 def test_one_item_per_duty_unit_and_time(name: str) -> None:
-    """One VEVENT per duty, unit and time; only occurrences at a clock change, and the
-    first week of an every-day duty when the range starts after a Monday, stand apart."""
+    """One VEVENT per duty, unit and time; only clock-change days and cut first weeks apart."""
     force = _force(name)
     zone = ZoneInfo(str(force.zone))
     cal = duty_calendar(force, *YEAR)
@@ -881,8 +880,7 @@ def _unit_of(event: icalendar.Event) -> str | None:
 
 
 def test_cso_in_bargoed_gets_exactly_their_own_duties() -> None:
-    """A CSO in Bargoed gets exactly the duties a CSO, or the team a CSO belongs to, owns
-    that are owed in Bargoed: the team's daily foot patrol is among them."""
+    """A CSO in Bargoed gets exactly the duties of a CSO or a CSO's team owed in Bargoed."""
     force = open_force("gwent")
     events = _events(duty_calendar(force, *YEAR, role="CSO", scope="bargoed"))
     assert events

@@ -421,8 +421,7 @@ def test_setup_script_without_a_way_to_install(
 
 
 def test_fits_1400_px_for_a_quarter_and_scrolls_a_year_in_chromium(browser: Any) -> None:
-    """At 1400 px a quarter overflows nowhere; a year scrolls inside each unit with the
-    title column held; the headline is on screen. Screenshots are kept."""
+    """At 1400 px a quarter fits, a year scrolls in its boxes with titles held, headline shown."""
     quarter = gwent_quarter()
     browser.set_window_size(1400, 1000)
     overflow = (

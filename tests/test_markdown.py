@@ -139,8 +139,7 @@ def test_range_in_the_heading() -> None:
 
 
 def test_one_h1_title_naming_the_force_and_sections_below_it() -> None:
-    """Rendered as GFM, the page has exactly one h1 (the force's name, local as-of after
-    it) and every other heading is an h2; the share met is said in words."""
+    """As GFM: one h1 naming the force, h2 sections, local as-of and the share met in words."""
     quarter = gwent_quarter()
     text = render_markdown(quarter.report, force=quarter.force)
     tokens = _PARSER.parse(text)
