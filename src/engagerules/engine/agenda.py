@@ -34,6 +34,7 @@ import attrs
 from engagerules.engine.evaluate import evaluate_obligation, require_aware
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import concerns_scope, dues, owned_by
+from engagerules.errors import UsageError
 from engagerules.model.durations import Duration
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
@@ -90,7 +91,7 @@ def agenda(
     require_aware(as_of)
     if days < 0:
         msg = f"days must be 0 or more, not {days}"
-        raise ValueError(msg)
+        raise UsageError(msg)
     events = log.events if isinstance(log, EventLog) else tuple(log)
     now = as_of.astimezone(force.zone)
     horizon = Duration(days=days).after(now, force.zone) if days else now

@@ -25,7 +25,7 @@ from engagerules.sources.events import Event, EventLog
 __all__ = ["NaiveTimeError", "evaluate", "evaluate_obligation", "require_aware"]
 
 
-class NaiveTimeError(UsageError, ValueError):
+class NaiveTimeError(UsageError):
     """A datetime without a time zone where an instant is needed (`as_of`): which instant
     `09:00` means depends on the zone, and guessing would move verdicts by an hour."""
 
