@@ -476,3 +476,19 @@ def test_bundled_forces_show_every_checked_duty_both_ways(
     """`engagerules test gwent --strict` passes: its scenarios cover every checked duty."""
     code, _, err = run(capsys, "test", "gwent", "--strict")
     assert code == 0 and err == ""
+
+
+def test_demo_ends_with_three_commands_that_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo's last lines are three commands to try next, and each runs as printed."""
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    tail = out[out.index("\nNext, try:\n") :].splitlines()
+    commands = [line.split()[1:] for line in tail if line.startswith("  engagerules ")]
+    assert [c[0] for c in commands] == ["obligations", "explain", "check"]
+    for argv in commands:
+        code, printed, err = run(capsys, *argv)
+        assert code in (0, 1) and printed, err
+    assert (tmp_path / "report.html").is_file()
