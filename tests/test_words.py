@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from engagerules import Force, open_force
 from engagerules.model.durations import Duration, parse_duration
@@ -104,3 +107,21 @@ def test_citations_give_the_title_and_the_file() -> None:
     doc = next(d for d in force.documents if d.id == ob.source.document)
     said = citation_words(force, ob.source)
     assert said == f'"{doc.title}", section "{ob.source.section}" ({doc.id})'
+
+
+@given(st.integers(min_value=0, max_value=10 * 366 * 24 * 4))
+@example(134114)  # 01:30 BST on 29 Oct 2023, the first of two
+@example(134118)  # 01:30 GMT, the second
+@example(148900)  # 02:00 BST on 31 Mar 2024, just after the gap
+def test_offset_shown_exactly_when_the_local_time_happens_twice(quarters: int) -> None:
+    """Any instant reads with its zone; the offset is added only in a repeated hour."""
+    moment = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=15 * quarters)
+    local = moment.astimezone(LONDON)
+    wall = local.replace(tzinfo=None)
+    twice = (
+        wall.replace(tzinfo=LONDON, fold=0).utcoffset()
+        != wall.replace(tzinfo=LONDON, fold=1).utcoffset()
+    )
+    said = time_words(moment, LONDON)
+    assert said.startswith(f"{local:%a} {local.day} {local:%b %Y %H:%M} {local.tzname()}")
+    assert said.endswith(f", {local:%z}"[:-2] + ":" + f"{local:%z}"[-2:]) == twice
