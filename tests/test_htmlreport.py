@@ -190,6 +190,18 @@ def test_breaches_are_marked_on_the_offending_records() -> None:
         assert day / days * 100 <= left <= (day + 1) / days * 100 + 0.01
 
 
+def test_cell_tooltips_are_in_words() -> None:
+    """Given the force, a cell's tooltip names the unit and the window in words."""
+    quarter = gwent_quarter()
+    cells = Page(render_html(quarter.report, force=quarter.force)).cells()
+    weekly = next(
+        c
+        for c in cells
+        if c.get("data-scope") == "bargoed" and "Mon 3 Oct to Sun 9 Oct 2022" in c["title"]
+    )
+    assert " · Bargoed · Mon 3 Oct to Sun 9 Oct 2022: " in weekly["title"]
+
+
 def test_follow_up_lanes_are_labelled() -> None:
     """A row of overlapping follow-ups says how many there are and why on several lines."""
     quarter = gwent_quarter()

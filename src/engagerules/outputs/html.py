@@ -34,7 +34,14 @@ from datetime import date, timedelta
 from engagerules.model.plan import Force, Kind
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
 from engagerules.outputs.summary import JUDGED, compliance, owner_totals, scope_label
-from engagerules.outputs.words import day_words, plural, role_words, time_words, unit_words
+from engagerules.outputs.words import (
+    day_words,
+    plural,
+    role_words,
+    time_words,
+    unit_words,
+    window_words,
+)
 from engagerules.sources.events import Event, EventLog
 
 __all__ = ["render_html"]
@@ -507,7 +514,8 @@ def _unit_section(
             for lo, hi, result in lane:
                 if lo > column:
                     row.append(f'<td class="gap" colspan="{lo - column}"></td>')
-                row.append(_cell(result, hi - lo + 1, _marks(result, lo, hi, first, events)))
+                marks = _marks(result, lo, hi, first, events)
+                row.append(_cell(result, hi - lo + 1, marks, force))
                 column = hi + 1
             if column < len(days):
                 row.append(f'<td class="gap" colspan="{len(days) - column}"></td>')
@@ -560,10 +568,14 @@ def _month(run: list[date]) -> str:
     return f'<th class="month" colspan="{len(run)}">{text}</th>'
 
 
-def _cell(result: Result, span: int, marks: str = "") -> str:
+def _cell(result: Result, span: int, marks: str = "", force: Force | None = None) -> str:
     status = result.status.value
     scope = scope_label(result.scope)
-    tooltip = f"{status} · {scope} · {result.window.label}: {result.reason}"
+    if force is None:
+        tooltip = f"{status} · {scope} · {result.window.label}: {result.reason}"
+    else:
+        where = unit_words(force, result.scope)
+        tooltip = f"{status} · {where} · {window_words(result.window)}: {result.reason}"
     data = {
         "status": status,
         "obligation": result.obligation,
