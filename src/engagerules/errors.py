@@ -16,6 +16,7 @@ __all__ = [
     "ConfigError",
     "EngageRulesError",
     "EventError",
+    "ModelError",
     "Problem",
     "UnknownForceError",
     "UsageError",
@@ -65,3 +66,10 @@ class ConfigError(EngageRulesError):
         head = str(self.problems[0]) if self.problems else "invalid configuration"
         more = f" (and {count - 1} more)" if count > 1 else ""
         super().__init__(head + more)
+
+
+class ModelError(EngageRulesError, ValueError):
+    """A value of the model was built with a bad field (`Requirement(types="tweet")`,
+    a negative duration): the message names the class, the field and the bad value.
+
+    Also a `ValueError`, so code that caught the bare `ValueError`s of before still works."""
