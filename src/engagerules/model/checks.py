@@ -23,6 +23,7 @@ __all__ = [
     "frozen_value",
     "instance",
     "non_negative_int",
+    "one_of",
     "optional",
     "positive",
     "strings",
@@ -79,6 +80,17 @@ def instance(kind: type | tuple[type, ...], what: str) -> Validator:
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
+
+
+def one_of(options: tuple[object, ...]) -> Validator:
+    """One of a closed set of words (`combine`, `match`)."""
+
+    def check(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value not in options:
+            shown = ", ".join(repr(o) for o in options)
+            raise _fail(inst, attribute, value, f"is not one of {shown}")
+
+    return check
 
 
 def optional(validator: Validator) -> Validator:

@@ -129,12 +129,24 @@ class EventType:
     attrs: Mapping[str, str] = attrs.field(factory=dict, eq=False)
 
 
+def _operator(value: object) -> Operator:
+    """Converter: an operator from its name, or a `ModelError` listing the valid ones."""
+    if isinstance(value, Operator):
+        return value
+    try:
+        return Operator(str(value))
+    except ValueError:
+        names = ", ".join(op.value for op in Operator)
+        msg = f"Condition.op: {value!r} is not an operator ({names})"
+        raise ModelError(msg) from None
+
+
 @attrs.frozen
 class Condition:
     """A declarative test of one event attribute, e.g. `policing_purpose` is present."""
 
     attr: str = attrs.field(validator=instance(str, "an attribute name"))
-    op: Operator = attrs.field(converter=Operator, validator=instance(Operator, "an operator"))
+    op: Operator = attrs.field(converter=_operator)
     #: JSON lists arrive as tuples, so a condition (and the force holding it) is hashable.
     value: object = attrs.field(default=None, converter=frozen_value)
 

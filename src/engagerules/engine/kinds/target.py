@@ -10,7 +10,7 @@ import attrs
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import dues
 from engagerules.engine.verdicts import Outcome, amount_text, make_result, qualified
-from engagerules.model.checks import finite, instance, optional
+from engagerules.model.checks import finite, instance, one_of, optional
 from engagerules.model.conditions import number
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Rule
@@ -38,7 +38,7 @@ class Target(Rule):
     attr: str = attrs.field(validator=instance(str, "an attribute name"))
     value: float = attrs.field(validator=finite)
     by: date = attrs.field(validator=instance(date, "a date"))
-    combine: str = attrs.field(default="latest", validator=attrs.validators.in_(COMBINE))
+    combine: str = attrs.field(default="latest", validator=one_of(COMBINE))
     group: str | None = attrs.field(
         default=None, validator=optional(instance(str, "an attribute name"))
     )

@@ -9,7 +9,7 @@ import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.verdicts import Outcome, qualified, steps_verdict
-from engagerules.model.checks import instance, optional, strings, tuple_of, tuples
+from engagerules.model.checks import instance, one_of, optional, strings, tuple_of, tuples
 from engagerules.model.conditions import failed_condition, measure
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window, local_midnight
@@ -44,7 +44,7 @@ class Trigger:
     where: tuple[Condition, ...] = attrs.field(
         default=(), converter=tuples, validator=tuple_of(Condition, "a condition")
     )
-    match: str = attrs.field(default="refs_or_scope", validator=attrs.validators.in_(MATCHES))
+    match: str = attrs.field(default="refs_or_scope", validator=one_of(MATCHES))
     deadline_attr: str | None = attrs.field(
         default=None, validator=optional(instance(str, "an attribute name"))
     )
