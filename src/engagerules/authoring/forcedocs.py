@@ -280,15 +280,7 @@ def _trigger(trigger: Trigger) -> str:
 def _evidence(force: Force, ob: Obligation) -> Iterator[str]:
     if not ob.evidence:
         return
-    if ob.kind in (Kind.CONSTRAINT, Kind.COVERAGE, Kind.STANDING, Kind.TARGET):
-        label = {
-            Kind.CONSTRAINT: "Events checked",
-            Kind.COVERAGE: "In place when recorded",
-            Kind.STANDING: "Updates",
-            Kind.TARGET: "Readings",
-        }[ob.kind]
-    else:
-        label = "Evidence"
+    label = KINDS[ob.kind].EVIDENCE_LABEL
     if len(ob.evidence) == 1:
         yield f"- **{label}:** {_requirement(force, ob, ob.evidence[0])}"
         return
@@ -304,7 +296,7 @@ def _requirement(force: Force, ob: Obligation, req: Requirement) -> str:
         text = f"{types} totalling at least {amount} `{req.sum}`"
     elif req.distinct is not None:
         text = f"at least {amount} different `{req.distinct}` among {types}"
-    elif ob.kind in (Kind.CONSTRAINT, Kind.COVERAGE, Kind.STANDING, Kind.TARGET):
+    elif not KINDS[ob.kind].COUNTS_EVIDENCE:
         text = types
     else:
         text = f"at least {amount} {types}"

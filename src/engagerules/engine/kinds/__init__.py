@@ -31,6 +31,10 @@ class KindModule(Protocol):
     RULE: type[Rule]
     #: A few words for the force documentation ("due in every period").
     MEANING: str
+    #: What the force documentation calls the evidence ("Updates", "Readings").
+    EVIDENCE_LABEL: str
+    #: Whether the documentation states the evidence as a count ("at least 1 ...").
+    COUNTS_EVIDENCE: bool
     #: The kind's part of the obligation schema: the properties only this kind has (added
     #: to the obligation's), and what it requires (applied when `kind` is this one).
     SCHEMA: Mapping[str, Any]

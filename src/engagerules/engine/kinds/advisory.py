@@ -17,6 +17,13 @@ from engagerules.model.plan import Force, Kind, Obligation, Rule
 #: How the force documentation names this kind.
 MEANING = "listed for the record, never scored"
 
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "Evidence"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = True
+
 
 @attrs.frozen
 class Advisory(Rule):

@@ -34,6 +34,13 @@ from engagerules.sources.events import Event
 #: How the force documentation names this kind.
 MEANING = "a rule every matching event must keep; a break is a breach"
 
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "Events checked"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = False
+
 
 @attrs.frozen
 class Constraint(Rule):

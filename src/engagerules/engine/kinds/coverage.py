@@ -25,6 +25,13 @@ from engagerules.model.results import Result, Status
 #: How the force documentation names this kind.
 MEANING = "something that must be in place for every unit"
 
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "In place when recorded"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = False
+
 
 @attrs.frozen
 class Coverage(Rule):

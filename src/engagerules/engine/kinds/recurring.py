@@ -32,6 +32,13 @@ DEFAULT_SLOT = Duration(hours=1)
 #: How the force documentation names this kind.
 MEANING = "due in every period"
 
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "Evidence"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = True
+
 
 @attrs.frozen
 class Recurring(Rule):

@@ -18,6 +18,13 @@ from engagerules.model.results import Result, Status
 #: How the force documentation names this kind.
 MEANING = "kept up to date: never longer than the cadence between updates"
 
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "Updates"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = False
+
 
 @attrs.frozen
 class Standing(Rule):

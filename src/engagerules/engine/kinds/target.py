@@ -20,6 +20,13 @@ from engagerules.sources.events import Event
 #: How the force documentation names this kind.
 MEANING = "a measured figure that must reach a value by a date"
 
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "Readings"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = False
+
 #: How readings make the figure.
 COMBINE = ("latest", "sum", "max")
 

@@ -27,6 +27,13 @@ from engagerules.sources.events import Event
 #: How the force documentation names this kind.
 MEANING = "a follow-up owed after an event, by a deadline"
 
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "Evidence"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = True
+
 #: How follow-ups are tied to their trigger: by `refs` only, or also by unit and time.
 MATCHES = ("refs", "refs_or_scope")
 
