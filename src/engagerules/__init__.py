@@ -37,8 +37,10 @@ from engagerules.errors import (
     EventError,
     ModelError,
     Problem,
+    ProblemsError,
     UnknownForceError,
     UsageError,
+    WaiverError,
 )
 from engagerules.model.durations import Duration, parse_duration
 from engagerules.model.periods import Cycle, Window, range_bounds
@@ -103,6 +105,7 @@ __all__ = [
     "Obligation",
     "Operator",
     "Problem",
+    "ProblemsError",
     "Recurring",
     "Rejection",
     "Report",
@@ -121,6 +124,7 @@ __all__ = [
     "UnknownForceError",
     "UsageError",
     "Waiver",
+    "WaiverError",
     "Window",
     "WindowExplanation",
     "agenda",

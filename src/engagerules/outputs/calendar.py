@@ -42,7 +42,7 @@ from engagerules.engine.kinds.constraint import Constraint
 from engagerules.engine.kinds.target import Target
 from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedule
-from engagerules.errors import ConfigError, Problem
+from engagerules.errors import ConfigError, Problem, UsageError
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Requirement
 from engagerules.sources.events import Event, EventLog
@@ -156,7 +156,7 @@ def calendar_stamp(force: Force, source_date_epoch: str | None = None) -> dateti
         text = source_date_epoch.strip()
         if not text.isdigit():
             msg = f"SOURCE_DATE_EPOCH {source_date_epoch!r} is not a whole number of seconds"
-            raise ValueError(msg)
+            raise UsageError(msg)
         return datetime.fromtimestamp(int(text), UTC)
     if force.published is not None:
         return force.published.astimezone(UTC)
@@ -202,7 +202,7 @@ def build_calendar(
     """
     if stamp.tzinfo is None:
         msg = "stamp must be time-zone aware"
-        raise ValueError(msg)
+        raise UsageError(msg)
     stamp = stamp.astimezone(UTC)
     zone = force.zone
     items: list[icalendar.Event] = []
