@@ -33,6 +33,7 @@ import attrs
 
 from engagerules.engine.evaluate import evaluate_obligation, require_aware
 from engagerules.engine.index import EventIndex
+from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import concerns_scope, dues, owned_by
 from engagerules.errors import UsageError
 from engagerules.model.durations import Duration
@@ -160,10 +161,8 @@ def _span(obligation: Obligation, now: datetime, horizon: datetime, zone: tzinfo
     last = max(day, horizon.astimezone(zone).date())
     today = range_bounds(day, day, zone)
     ahead = range_bounds(day, last, zone)
-    if obligation.kind is Kind.TRIGGERED:
-        if obligation.trigger is None:  # pragma: no cover - the schema requires one
-            return None
-        back = timedelta(days=_lookback(obligation.trigger.within))
+    if isinstance(obligation.rule, Triggered):
+        back = timedelta(days=_lookback(obligation.rule.trigger.within))
         return range_bounds(day - back, day, zone)
     if obligation.kind in (Kind.STANDING, Kind.COVERAGE):
         return today
