@@ -25,7 +25,7 @@ from engagerules.engine.agenda import agenda, agenda_json, render_agenda
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.explain import explain, explanation_json, render_explanation
 from engagerules.engine.schedule import schedule
-from engagerules.errors import ConfigError, EngageRulesError, UsageError
+from engagerules.errors import ConfigError, EngageRulesError, Problem, UsageError
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, Report, Status
@@ -37,7 +37,8 @@ from engagerules.outputs.shapes import due_json, force_json, obligations_json, r
 from engagerules.outputs.text import render_text
 from engagerules.sources.config import validate_file
 from engagerules.sources.events import EventLog, read_events
-from engagerules.sources.registry import available_forces, find_force, open_force
+from engagerules.sources.overrides import is_overrides_file, read_overrides
+from engagerules.sources.registry import available_forces, base_of, find_force, open_force
 from engagerules.sources.waivers import Waiver, apply_waivers, expired_waivers, parse_waivers
 
 __all__ = ["main"]
@@ -132,14 +133,18 @@ def _json(value: Any) -> str:
 
 
 def _cmd_forces(args: argparse.Namespace) -> int:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for source in available_forces():
         try:
             force = open_force(source.name)
         except EngageRulesError as exc:
             rows.append({"id": source.name, "origin": source.origin, "error": str(exc)})
             continue
-        rows.append(force_json(force, source.origin))
+        row = force_json(force, source.origin)
+        if force.id != source.name:
+            row["id"] = source.name
+            row["refines"] = force.id
+        rows.append(row)
     if args.format == "json":
         _write(_json(rows), None)
     else:
@@ -147,16 +152,19 @@ def _cmd_forces(args: argparse.Namespace) -> int:
             if "error" in row:
                 _write(f"{row['id']:<10} ({row['origin']}) INVALID: {row['error']}\n", None)
             else:
+                parts = row["parts"]
+                refines = f", refines {row['refines']}" if row.get("refines") else ""
                 _write(
                     f"{row['id']:<10} {row['name']} - {row['obligations']} obligations, "
-                    f"{len(row['units'])} units ({row['origin']})\n",
+                    f"{len(row['units'])} units ({row['origin']}{refines}); parts: "
+                    f"{parts['stated']} stated by the plan, {parts['read']} read\n",
                     None,
                 )
     return EXIT_OK
 
 
 def _cmd_obligations(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    force = _open(args)
     if args.format == "json":
         _write(_json(obligations_json(force.obligations)), None)
         return EXIT_OK
@@ -170,11 +178,13 @@ def _cmd_obligations(args: argparse.Namespace) -> int:
             f"{ob.title}\n  source: {ob.source.document} / {ob.source.section}\n",
             None,
         )
+        for reading in ob.readings.read:
+            _write(f"  {reading.part.value}: {reading.sentence()}\n", None)
     return EXIT_OK
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    force = _open(args)
     start, end = _range(args)
     _check_filters(force, args)
     found = schedule(force, start, end, role=args.role, scope=args.scope)
@@ -188,6 +198,11 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
             None,
         )
     return EXIT_OK
+
+
+def _open(args: argparse.Namespace) -> Force:
+    """The force named by FORCE, with every `--overrides` file laid over it in order."""
+    return open_force(args.force, getattr(args, "overrides", None) or ())
 
 
 def _check_filters(force: Force, args: argparse.Namespace) -> None:
@@ -248,7 +263,7 @@ def _note_expired(waivers: Sequence[Waiver], as_of: datetime, force: Force) -> N
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    force = _open(args)
     start, end = _range(args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
@@ -272,7 +287,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    force = _open(args)
     start, end = _range(args)
     _check_filters(force, args)
     as_of = resolve_as_of(args.as_of, force)
@@ -298,7 +313,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_agenda(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    force = _open(args)
     _check_filters(force, args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
@@ -320,7 +335,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         except EngageRulesError:
             msg = f"{args.path}: no such file, directory or force"
             raise UsageError(msg) from None
-    problems = validate_file(path)
+    problems = _validate(path)
     for problem in problems:
         sys.stderr.write(f"{problem}\n")
     if problems:
@@ -330,8 +345,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _validate(path: Path) -> list[Problem]:
+    """A force configuration's problems; for an overrides file, those of the force it
+    refines with the file laid over it."""
+    if not is_overrides_file(path):
+        return validate_file(path)
+    try:
+        doc = read_overrides(path)
+        base, chain = base_of(find_force(doc.force))
+    except ConfigError as exc:
+        return list(exc.problems)
+    return validate_file(base.path, overrides=[*chain, doc])
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    force = _open(args)
     start, end = _range(args)
     try:
         records = simulate(
@@ -366,7 +394,7 @@ def _serialise_records(records: list[dict[str, Any]], output: str | None) -> str
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    force = _open(args)
     files = scenario_files(force)
     if not files:
         msg = f"{force.id} ships no scenario files ({force.root}/tests/*.json)"
@@ -389,13 +417,13 @@ def _cmd_test(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    force = _open(args)
     _write(render_force_docs(force), args.output)
     return EXIT_OK
 
 
 def _cmd_calendar(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    force = _open(args)
     start, end = _range(args)
     _check_filters(force, args)
     log = read_events(args.events, force) if args.events else None
@@ -475,7 +503,7 @@ def _add_plan_commands(sub: Any) -> None:
     p.set_defaults(run=_cmd_forces)
 
     p = sub.add_parser("obligations", help="list a force's obligations")
-    p.add_argument("force", metavar="FORCE")
+    _force(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=_cmd_obligations)
 
@@ -490,7 +518,7 @@ def _add_plan_commands(sub: Any) -> None:
 def _add_check(sub: Any) -> None:
     """The compliance check CI gates on."""
     p = sub.add_parser("check", help="judge activity events against a force's obligations")
-    p.add_argument("force", metavar="FORCE")
+    _force(p)
     p.add_argument("events", metavar="EVENTS", nargs="+")
     _range_options(p)
     p.add_argument(
@@ -530,14 +558,14 @@ def _add_authoring_commands(sub: Any) -> None:
     p.set_defaults(run=_cmd_validate)
 
     p = sub.add_parser("test", help="run a force's scenario tests (forces/<force>/tests/*.json)")
-    p.add_argument("force", metavar="FORCE")
+    _force(p)
     p.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
     p.set_defaults(run=_cmd_test)
 
     p = sub.add_parser(
         "docs", help="write a force's encoding as Markdown, duty by duty, in document order"
     )
-    p.add_argument("force", metavar="FORCE")
+    _force(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     p.set_defaults(run=_cmd_docs)
 
@@ -566,7 +594,7 @@ def _add_explain_and_agenda(sub: Any) -> None:
     p = sub.add_parser(
         "explain", help="why each window of one obligation was met or missed, event by event"
     )
-    p.add_argument("force", metavar="FORCE")
+    _force(p)
     p.add_argument("obligation", metavar="OBLIGATION")
     p.add_argument("events", metavar="EVENTS", nargs="+")
     _range_options(p)
@@ -583,7 +611,7 @@ def _add_explain_and_agenda(sub: Any) -> None:
     p = sub.add_parser(
         "agenda", help="duties due in the current windows and not yet met, soonest first"
     )
-    p.add_argument("force", metavar="FORCE")
+    _force(p)
     p.add_argument("events", metavar="EVENTS", nargs="+")
     p.add_argument("--as-of", type=_instant, metavar="T", help="the moment (default: now)")
     p.add_argument("--role", metavar="R")
@@ -611,8 +639,19 @@ def _add_calendar(sub: Any) -> None:
 
 
 def _force_and_range(p: argparse.ArgumentParser) -> None:
-    p.add_argument("force", metavar="FORCE")
+    _force(p)
     _range_options(p)
+
+
+def _force(p: argparse.ArgumentParser) -> None:
+    """FORCE, and the local readings that may be laid over it."""
+    p.add_argument("force", metavar="FORCE")
+    p.add_argument(
+        "--overrides",
+        action="append",
+        metavar="FILE",
+        help="local readings (an overrides file) laid over the force; repeatable, in order",
+    )
 
 
 def _range_options(p: argparse.ArgumentParser) -> None:

@@ -18,6 +18,7 @@ from engagerules.engine.schedule import effective_span
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
+from engagerules.model.readings import Reading
 from engagerules.model.results import Report, Result, Tally
 from engagerules.sources.events import Event, EventLog
 
@@ -69,7 +70,19 @@ def evaluate(
         results=tuple(_ordered(force, results)),
         events=tally,
         rejections=log.rejections,
+        overrides=force.overrides,
+        readings=_readings(force, results),
     )
+
+
+def _readings(force: Force, results: list[Result]) -> tuple[tuple[str, tuple[Reading, ...]], ...]:
+    """The readings of each obligation judged, so reports can say whose words they rest on."""
+    judged = {r.obligation for r in results}
+    found: dict[str, tuple[Reading, ...]] = {}
+    for ob in force.obligations:
+        if ob.id in judged and ob.readings.read and ob.id not in found:
+            found[ob.id] = ob.readings.read
+    return tuple(found.items())
 
 
 def _ordered(force: Force, results: list[Result]) -> list[Result]:

@@ -16,6 +16,7 @@ import attrs
 
 from engagerules.model.durations import Duration
 from engagerules.model.periods import Cycle
+from engagerules.model.readings import LocalReadings, Readings
 
 __all__ = [
     "Citation",
@@ -99,6 +100,10 @@ class Unit:
     name: str
     kind: str
     within: str | None = None
+    #: An official code for the unit where one exists (an ONS ward code, E05...).
+    code: str | None = None
+    #: True for units the configuration made up to show a duty, not the force's real list.
+    illustrative: bool = False
 
 
 @attrs.frozen
@@ -258,6 +263,8 @@ class Obligation:
     effective_until: date | None = None
     reason: str | None = None
     tags: tuple[str, ...] = ()
+    #: Part by part, whether this duty is the plan's word or a reading of it.
+    readings: Readings = attrs.field(factory=Readings)
 
     @property
     def cycle(self) -> Cycle | None:
@@ -312,6 +319,8 @@ class Force:
     root: Path | None = None
     published: datetime | None = None
     demo: Demo | None = None
+    #: Local readings (overrides files) laid over the configuration, in the order applied.
+    overrides: tuple[LocalReadings, ...] = ()
 
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)

@@ -706,6 +706,7 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
         lines.append(f"In force:{since}{until}")
     if ob.kind is Kind.ADVISORY:
         lines.append(f"Advisory: not checked by engagerules. {ob.reason or ''}".rstrip())
+    lines.extend(f"Reading ({r.part.value}): {r.sentence()}" for r in ob.readings.read)
     lines.append(_citation(force, ob))
     lines.append(f"Obligation: {ob.id} ({ob.kind.value})")
     return lines

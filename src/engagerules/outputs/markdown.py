@@ -66,6 +66,9 @@ def render_markdown(
         "",
         f"Events: {ev.read} read = {ev.matched} matched + {ev.unmatched} unmatched"
         f" + {ev.rejected} rejected",
+    ]
+    lines += _overrides(report)
+    lines += [
         "",
         "### By owner role",
         "",
@@ -123,7 +126,33 @@ def render_markdown(
             for r in report.rejections[:detail_limit]
         ]
         lines += _more(len(report.rejections), detail_limit)
+    lines += _readings(report, detail_limit)
     return "\n".join(lines) + "\n"
+
+
+def _overrides(report: Report) -> list[str]:
+    """The local readings in force, and any departure from the plan, before any figure."""
+    lines = [f"- Local readings in force: {_cell(s.summary())}" for s in report.overrides]
+    if report.departures:
+        lines.append(
+            f"- **Departs from the plan**: {len(report.departures)} part(s) changed locally "
+            "where the plan states them (see Readings)"
+        )
+    return ["", *lines] if lines else []
+
+
+def _readings(report: Report, limit: int) -> list[str]:
+    """Where verdicts rest on a reading of the plan, not its words, part by part."""
+    rows = [(ob, r) for ob, read in report.readings for r in read]
+    if not rows:
+        return []
+    lines = ["", f"### Readings ({len(rows)} parts judged on a reading, not the plan's words)", ""]
+    lines += _table(
+        ["obligation", "part", "reading", "why"],
+        [[_code(ob), r.part.value, _cell(r.sentence()), _cell(r.why)] for ob, r in rows[:limit]],
+    )
+    lines += _more(len(rows), limit)
+    return lines
 
 
 def _details(summary: str, results: list[Result], limit: int) -> list[str]:

@@ -13,9 +13,18 @@ from typing import Any
 from engagerules.engine.schedule import Due
 from engagerules.model.durations import Duration
 from engagerules.model.plan import Condition, Force, Obligation, Requirement
+from engagerules.model.readings import LocalReadings, Reading, Readings
 from engagerules.model.results import Report, Result
 
-__all__ = ["due_json", "force_json", "obligation_json", "report_json", "result_json"]
+__all__ = [
+    "due_json",
+    "force_json",
+    "obligation_json",
+    "overrides_json",
+    "readings_json",
+    "report_json",
+    "result_json",
+]
 
 
 def _duration(value: Duration | None) -> str | None:
@@ -92,7 +101,53 @@ def obligation_json(ob: Obligation) -> dict[str, Any]:
         shape["slot"] = str(ob.slot)
     if ob.reason:
         shape["reason"] = ob.reason
+    shape["readings"] = readings_json(ob.readings)
     return shape
+
+
+def reading_json(reading: Reading) -> dict[str, Any]:
+    """One part read, not stated: the plan's words, what is checked, why, and by whom."""
+    return {
+        "part": reading.part.value,
+        "plan": reading.plan,
+        "reading": reading.reading,
+        "why": reading.why,
+        "by": reading.by,
+        "departure": reading.departure,
+        "text": reading.sentence(),
+    }
+
+
+def readings_json(readings: Readings) -> dict[str, Any]:
+    """`{"stated": [parts], "read": [readings]}`: every part of a duty, and whose words."""
+    return {
+        "stated": [p.value for p in readings.stated],
+        "read": [reading_json(r) for r in readings.read],
+    }
+
+
+def overrides_json(sets: Iterable[LocalReadings]) -> list[dict[str, Any]]:
+    """The local readings in force, each with what it changed and where it departs."""
+    return [
+        {
+            "name": s.name,
+            "title": s.title,
+            "force": s.force,
+            "file": s.file,
+            "units_file": s.units_file,
+            "changes": [
+                {
+                    "obligation": c.obligation,
+                    "keys": list(c.keys),
+                    "parts": [p.value for p in c.parts],
+                    "departure": c.departure,
+                    "why": c.why,
+                }
+                for c in s.changes
+            ],
+        }
+        for s in sets
+    ]
 
 
 def force_json(force: Force, origin: str) -> dict[str, Any]:
@@ -104,6 +159,11 @@ def force_json(force: Force, origin: str) -> dict[str, Any]:
         "obligations": len(force.obligation_ids),
         "units": [{"id": u.id, "name": u.name, "kind": u.kind} for u in force.units],
         "documents": [d.id for d in force.documents],
+        "parts": {
+            "stated": sum(len(ob.readings.stated) for ob in force.obligations),
+            "read": sum(len(ob.readings.read) for ob in force.obligations),
+        },
+        "overrides": [s.name for s in force.overrides],
     }
 
 
@@ -126,7 +186,9 @@ def due_json(due: Due) -> dict[str, Any]:
     return shape
 
 
-def result_json(result: Result) -> dict[str, Any]:
+def result_json(result: Result, departing: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """One verdict; `departure: true` when a local change departs from the plan for its duty
+    (`departing` names those duties)."""
     shape: dict[str, Any] = {
         "obligation": result.obligation,
         "scope": result.scope,
@@ -141,6 +203,8 @@ def result_json(result: Result) -> dict[str, Any]:
         "owner": result.owner,
         "title": result.title,
     }
+    if result.obligation in departing:
+        shape["departure"] = True
     if result.waived_from is not None:
         shape["waived_from"] = {
             "status": result.waived_from.status.value,
@@ -151,12 +215,13 @@ def result_json(result: Result) -> dict[str, Any]:
 
 def report_json(report: Report) -> dict[str, Any]:
     counts = report.counts()
+    departing = frozenset(ob for ob, _ in report.departures)
     return {
         "force": report.force,
         "from": report.start.isoformat(),
         "to": report.end.isoformat(),
         "as_of": _stamp(report.as_of),
-        "results": [result_json(r) for r in report.results],
+        "results": [result_json(r, departing) for r in report.results],
         "events": {
             "read": report.events.read,
             "matched": report.events.matched,
@@ -167,6 +232,8 @@ def report_json(report: Report) -> dict[str, Any]:
             {"file": r.file, "line": r.line, "reason": r.reason} for r in report.rejections
         ],
         "summary": {status.value: counts[status] for status in sorted(counts)},
+        "overrides": overrides_json(report.overrides),
+        "readings": {ob: [reading_json(r) for r in read] for ob, read in report.readings},
     }
 
 

@@ -45,6 +45,7 @@ def render_text(report: Report, *, detail_limit: int = 40) -> str:
         f"events: {ev.read} read = {ev.matched} matched + {ev.unmatched} unmatched"
         f" + {ev.rejected} rejected"
     )
+    lines.extend(_overrides(report))
     for status in _ORDER:
         group = [r for r in report.results if r.status is status]
         if not group:
@@ -74,7 +75,32 @@ def render_text(report: Report, *, detail_limit: int = 40) -> str:
         lines.extend(f"  {r}" for r in report.rejections[:detail_limit])
         if len(report.rejections) > detail_limit:
             lines.append(f"  ... and {len(report.rejections) - detail_limit} more")
+    lines.extend(_readings(report, detail_limit))
     return "\n".join(lines) + "\n"
+
+
+def _overrides(report: Report) -> list[str]:
+    """Local readings in force, named at the top so nobody takes them for the bundled plan."""
+    lines = [f"local readings in force: {s.summary()}" for s in report.overrides]
+    if report.departures:
+        lines.append(
+            f"DEPARTS FROM THE PLAN: {len(report.departures)} part"
+            f"{'s' if len(report.departures) != 1 else ''} changed locally where the plan "
+            "states them (see READINGS)"
+        )
+    return lines
+
+
+def _readings(report: Report, limit: int) -> list[str]:
+    """Each duty judged whose verdicts rest on a reading, part by part, in plain words."""
+    rows = [f"  {ob} {r.part.value}: {r.sentence()}" for ob, read in report.readings for r in read]
+    if not rows:
+        return []
+    lines = ["", f"READINGS: parts judged on a reading, not the plan's words ({len(rows)})"]
+    lines.extend(rows[:limit])
+    if len(rows) > limit:
+        lines.append(f"  ... and {len(rows) - limit} more (use --format json for all)")
+    return lines
 
 
 def _line(result: Result) -> str:

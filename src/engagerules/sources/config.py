@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import attrs
 from dateutil import rrule
 from jsonschema import Draft202012Validator
 
@@ -41,6 +42,15 @@ from engagerules.model.plan import (
     Trigger,
     Unit,
 )
+from engagerules.model.readings import Part, Reading, Readings
+from engagerules.sources.overrides import (
+    Applied,
+    Overrides,
+    apply_overrides,
+    local_readings,
+    relocate,
+)
+from engagerules.sources.unitsfile import read_units
 
 __all__ = ["CONFIG_FILE", "load_force", "schema", "validate_file"]
 
@@ -67,24 +77,60 @@ def config_path(path: Path) -> Path:
     return path / CONFIG_FILE if path.is_dir() else path
 
 
-def validate_file(path: Path) -> list[Problem]:
-    """Every problem in the configuration at `path` (a directory or file); empty if valid."""
+def validate_file(path: Path, *, overrides: Sequence[Overrides] = ()) -> list[Problem]:
+    """Every problem in the configuration at `path` (a directory or file), with its units
+    file and any `overrides` laid over it; empty if valid."""
     file = config_path(path)
     try:
         raw = _read_json(file)
     except ConfigError as exc:
         return list(exc.problems)
-    return _problems(raw, file)
+    return list(_prepared(raw, file, overrides)[1])
 
 
-def load_force(path: Path) -> Force:
-    """Load and validate the force at `path`, raising `ConfigError` with every problem."""
+def load_force(path: Path, *, overrides: Sequence[Overrides] = ()) -> Force:
+    """Load and validate the force at `path`, with its units file and any `overrides`
+    (local readings) laid over it, raising `ConfigError` with every problem."""
     file = config_path(path)
     raw = _read_json(file)
-    problems = _problems(raw, file)
+    applied, problems = _prepared(raw, file, overrides)
     if problems:
         raise ConfigError(problems)
-    return _build_force(raw, file)
+    force = _build_force(applied.raw, file)
+    if not overrides:
+        return force
+    obligations = tuple(
+        attrs.evolve(ob, readings=local_readings(ob.readings, applied.local.get(i, ())))
+        if i in applied.local
+        else ob
+        for i, ob in enumerate(force.obligations)
+    )
+    return attrs.evolve(force, obligations=obligations, overrides=applied.sets)
+
+
+def _prepared(
+    raw: Any, file: Path, overrides: Sequence[Overrides]
+) -> tuple[Applied, list[Problem]]:
+    """The configuration as it will be built: its units file read in, the overrides laid
+    over it; and every problem, each located where a person would fix it."""
+    places: dict[str, str] = {}
+    problems: list[Problem] = []
+    if isinstance(raw, dict) and isinstance(raw.get("units_file"), str):
+        raw = dict(raw)
+        rows, row_places, found = read_units(file.parent / raw["units_file"])
+        problems.extend(Problem(p.where, p.message) for p in found)
+        inline = raw.get("units")
+        if isinstance(inline, list):
+            for offset, place in enumerate(row_places):
+                places[f"$.units[{len(inline) + offset}]"] = place
+            raw["units"] = [*inline, *rows]
+    if isinstance(raw, dict) and overrides:
+        applied = apply_overrides(raw, file, places, overrides)
+    else:
+        applied = Applied(raw, places, {}, (), ())
+    problems.extend(applied.problems)
+    problems.extend(relocate(_problems(applied.raw, file), file, applied.places))
+    return applied, problems
 
 
 def _read_json(file: Path) -> Any:
@@ -475,7 +521,14 @@ def _datetime(value: str) -> datetime | None:
 def _build_force(raw: dict[str, Any], file: Path) -> Force:
     """Turn validated JSON into frozen values; only called when there are no problems."""
     units = tuple(
-        Unit(id=u["id"], name=u["name"], kind=u["kind"], within=u.get("within"))
+        Unit(
+            id=u["id"],
+            name=u["name"],
+            kind=u["kind"],
+            within=u.get("within"),
+            code=u.get("code"),
+            illustrative=bool(u.get("illustrative", False)),
+        )
         for u in raw["units"]
     )
     demo = raw.get("demo")
@@ -581,7 +634,40 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
         reason=ob.get("reason"),
         tags=tuple(ob.get("tags", ())),
+        readings=build_readings(ob),
     )
+
+
+def build_readings(ob: Mapping[str, Any]) -> Readings:
+    """Part by part, the plan's words or the configuration's reading.
+
+    Read parts are those the obligation's `readings` lists; every other part that applies
+    to the duty is the plan's word: cadence where it recurs, deadline where it is a
+    follow-up or target, units where it is owed per unit, threshold and evidence where it
+    is checked, owner always.
+    """
+    listed = ob.get("readings") or {}
+    read = tuple(
+        Reading(
+            part=part,
+            plan=listed[part.value]["plan"],
+            reading=listed[part.value]["reading"],
+            why=listed[part.value].get("why", ""),
+        )
+        for part in Part
+        if part.value in listed
+    )
+    scored = ob.get("kind") != "advisory"
+    applies = {
+        Part.CADENCE: "cadence" in ob,
+        Part.DEADLINE: "trigger" in ob or "target" in ob,
+        Part.UNITS: (ob.get("scope") or {}).get("per") is not None,
+        Part.THRESHOLD: scored,
+        Part.OWNER: True,
+        Part.EVIDENCE: scored,
+    }
+    stated = tuple(p for p in Part if applies[p] and p.value not in listed)
+    return Readings(stated=stated, read=read)
 
 
 def _build_requirement(req: dict[str, Any]) -> Requirement:
