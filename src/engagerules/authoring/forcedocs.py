@@ -425,7 +425,8 @@ def _units_table(force: Force) -> Iterator[str]:
     yield "|---|---|---|---|---|" + ("---|" if coded else "")
     for unit in force.units:
         within = f"`{unit.within}`" if unit.within else ""
-        name = _text(unit.name) + (" _(illustrative)_" if unit.illustrative else "")
+        marked = unit.illustrative and "illustrative" not in unit.name.lower()
+        name = _text(unit.name) + (" _(illustrative)_" if marked else "")
         code = f" {_text(unit.code or '')} |" if coded else ""
         yield (f"| `{unit.id}` | {name} | {_text(unit.kind)} | {within} | {owed[unit.id]} |{code}")
     yield ""

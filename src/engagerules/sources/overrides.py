@@ -86,6 +86,10 @@ class Overrides:
 
     file: Path
     raw: Mapping[str, Any] = attrs.field(eq=False)
+    #: Problems of its shape, reported with those found applying it (every one, at once).
+    problems: tuple[Problem, ...] = ()
+    #: Entries with a problem of shape, left out when the file is applied.
+    broken: frozenset[int] = frozenset()
 
     @property
     def force(self) -> str:
@@ -93,7 +97,7 @@ class Overrides:
 
     @property
     def name(self) -> str:
-        return str(self.raw["name"])
+        return str(self.raw.get("name", self.file.stem))
 
 
 def read_overrides(path: Path | str) -> Overrides:
@@ -114,13 +118,22 @@ def read_overrides(path: Path | str) -> Overrides:
         where = f"{file}:{exc.lineno}:{exc.colno}"
         raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
     validator = Draft202012Validator(overrides_schema())
-    problems = [
-        Problem(f"{file}: {error.json_path}", _message(error))
-        for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
-    ]
-    if problems:
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
+    problems = [Problem(f"{file}: {error.json_path}", _message(error)) for error in errors]
+    if not isinstance(raw, dict) or not isinstance(raw.get("force"), str):
         raise ConfigError(problems)
-    return Overrides(file, raw)
+    broken = frozenset(
+        int(error.path[1])
+        for error in errors
+        if len(error.path) > 1 and error.path[0] == "overrides" and isinstance(error.path[1], int)
+    )
+    if any(len(error.path) < 2 and error.path and error.path[0] == "overrides" for error in errors):
+        broken = (
+            frozenset(range(len(raw["overrides"])))
+            if isinstance(raw.get("overrides"), list)
+            else frozenset()
+        )
+    return Overrides(file, raw, tuple(problems), broken)
 
 
 def is_overrides_file(path: Path) -> bool:
@@ -142,8 +155,8 @@ def _message(error: Any) -> str:
         return str(error.message).split(" is a required")[0] + " is required"
     if error.validator == "anyOf":
         return "give 'overrides', a 'units_file', or both"
-    if error.validator == "enum" and error.path and error.path[-2:-1] == ["set"]:
-        return f"{error.instance!r} cannot be changed by an override"
+    if error.validator == "enum" and list(error.path)[-1:] == ["set"]:
+        return f"{error.instance!r} cannot be changed by an override (id, source, readings stay)"
     message = str(error.message)
     return message if len(message) < 200 else message[:197] + "..."
 
@@ -199,7 +212,7 @@ def _apply_one(
     local: dict[int, list[Reading]],
     doc: Overrides,
 ) -> tuple[list[Problem], list[Change], str | None]:
-    problems: list[Problem] = []
+    problems: list[Problem] = list(doc.problems)
     if merged.get("id") != doc.force:
         problems.append(
             Problem(
@@ -208,7 +221,9 @@ def _apply_one(
             )
         )
     units_file = doc.raw.get("units_file")
-    if isinstance(units_file, str):
+    if not isinstance(units_file, str):
+        units_file = None
+    else:
         problems.extend(_replace_units(merged, where, doc.file.parent / units_file, base))
     obligations = merged.get("obligations")
     if not isinstance(obligations, list):
@@ -218,7 +233,10 @@ def _apply_one(
         if isinstance(ob, dict) and isinstance(ob.get("id"), str):
             by_id.setdefault(ob["id"], []).append(index)
     changes: list[Change] = []
-    for j, entry in enumerate(doc.raw.get("overrides", [])):
+    entries = doc.raw.get("overrides")
+    for j, entry in enumerate(entries if isinstance(entries, list) else []):
+        if j in doc.broken:
+            continue
         at = f"{doc.file}: $.overrides[{j}]"
         indices = by_id.get(entry["obligation"])
         if not indices:
