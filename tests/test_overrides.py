@@ -166,7 +166,7 @@ def test_changing_a_read_part_is_a_local_reading_not_a_departure(tmp_path: Path)
     the plan's words, and is no departure."""
     doc = {
         "force": "gwent",
-        "name": "council-fortnightly",
+        "name": "council-monthly",
         "overrides": [
             {
                 "obligation": "gwent.force.inspector-council-meetings",
@@ -182,10 +182,10 @@ def test_changing_a_read_part_is_a_local_reading_not_a_departure(tmp_path: Path)
     (ob,) = force.obligation("gwent.force.inspector-council-meetings")
     reading = ob.readings.of(Part.CADENCE)
     assert reading is not None
-    assert reading.by == "council-fortnightly"
+    assert reading.by == "council-monthly"
     assert not reading.departure
-    assert reading.plan == "regular"
-    assert "local reading (council-fortnightly)" in reading.sentence()
+    assert reading.plan == "regular attendance at local council meetings as agreed"
+    assert "local reading (council-monthly)" in reading.sentence()
     assert force.overrides[0].departures == ()
 
 
