@@ -251,3 +251,26 @@ def test_unreadable_overrides_file_is_one_located_problem(tmp_path: Path) -> Non
     path.write_text('{"force": "gwent",\n "name": }')
     with pytest.raises(ConfigError, match=r"o\.json:2:\d+: not valid JSON"):
         read_overrides(path)
+
+
+def test_commands_taking_force_accept_overrides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """obligations, schedule, docs and calendar all lay `--overrides` over the force."""
+    local = ["--overrides", str(FORTNIGHTLY)]
+    assert main(["obligations", "gwent", "--format", "json", *local]) == 0
+    shapes = {o["id"]: o for o in json.loads(capsys.readouterr().out)}
+    assert shapes[TWEET]["cadence"] == "P2W"
+    assert shapes[TWEET]["readings"]["read"][0]["departure"] is True
+    span = ["--from", "2022-10-03", "--to", "2022-10-16", "--scope", "bargoed"]
+    assert main(["schedule", "gwent", *span, "--format", "json", *local]) == 0
+    due = [d for d in json.loads(capsys.readouterr().out) if d["obligation"] == TWEET]
+    assert [d["start"][:10] for d in due] == ["2022-10-03"]
+    assert main(["docs", "gwent", *local]) == 0
+    page = capsys.readouterr().out
+    assert "## Local readings in force" in page
+    assert "(departs from the plan)" in page
+    ics = tmp_path / "duties.ics"
+    assert main(["calendar", "gwent", *span, "-o", str(ics), *local]) == 0
+    text = ics.read_bytes().decode("utf-8").replace("\r\n ", "")
+    assert "checked fortnightly: local change (gwent-fortnightly)" in text

@@ -141,7 +141,7 @@ def _cmd_forces(args: argparse.Namespace) -> int:
             rows.append({"id": source.name, "origin": source.origin, "error": str(exc)})
             continue
         row = force_json(force, source.origin)
-        if force.id != source.name:
+        if source.origin != "bundled" and find_force(source.name).refinement:
             row["id"] = source.name
             row["refines"] = force.id
         rows.append(row)
