@@ -274,3 +274,38 @@ def test_commands_taking_force_accept_overrides(
     assert main(["calendar", "gwent", *span, "-o", str(ics), *local]) == 0
     text = ics.read_bytes().decode("utf-8").replace("\r\n ", "")
     assert "checked fortnightly: local change (gwent-fortnightly)" in text
+
+
+def test_departure_is_judged_entry_by_entry(tmp_path: Path) -> None:
+    """Two entries on one duty: a change to a read part is no departure even after a change
+    to a stated part of the same duty."""
+    doc = {
+        "force": "gwent",
+        "name": "two-entries",
+        "overrides": [
+            {
+                "obligation": "gwent.force.inspector-council-meetings",
+                "set": {"owner": "PS"},
+                "why": "sergeants attend",
+            },
+            {
+                "obligation": "gwent.force.inspector-council-meetings",
+                "set": {"cadence": "P1M"},
+                "why": "agreed monthly",
+            },
+        ],
+    }
+    path = tmp_path / "o.json"
+    path.write_text(json.dumps(doc))
+    (local,) = open_force("gwent", [path]).overrides
+    assert [(c.parts, c.departure) for c in local.changes] == [
+        ((Part.OWNER,), True),
+        ((Part.CADENCE,), False),
+    ]
+    (ob,) = open_force("gwent", [path]).obligation("gwent.force.inspector-council-meetings")
+    assert ob.owner == "PS"
+    assert [(r.part, r.departure) for r in ob.readings.read] == [
+        (Part.CADENCE, False),
+        (Part.OWNER, True),
+    ]
+    assert ob.readings.of(Part.CADENCE).reading == 'cadence "P1M"'  # type: ignore[union-attr]

@@ -269,6 +269,7 @@ def _change(
     base_read = before.get("readings") if isinstance(before.get("readings"), dict) else {}
     parts = changed_parts(before, after, entry["set"])
     quote = (before.get("source") or {}).get("quote") if isinstance(before, dict) else None
+    made: list[Reading] = []
     for part in parts:
         base = base_read.get(part.value) if isinstance(base_read, dict) else None
         plan = (
@@ -276,7 +277,7 @@ def _change(
             if isinstance(base, dict)
             else entry.get("plan") or quote or "the plan's own words"
         )
-        local.setdefault(index, []).append(
+        made.append(
             Reading(
                 part=part,
                 plan=str(entry.get("plan") or plan),
@@ -286,7 +287,8 @@ def _change(
                 departure=not isinstance(base, dict),
             )
         )
-    departure = any(r.departure for r in local.get(index, []) if r.by == doc.name)
+    local.setdefault(index, []).extend(made)
+    departure = any(r.departure for r in made)
     return Change(
         obligation=str(before.get("id")),
         keys=tuple(entry["set"]),
