@@ -309,3 +309,15 @@ def test_departure_is_judged_entry_by_entry(tmp_path: Path) -> None:
         (Part.OWNER, True),
     ]
     assert ob.readings.of(Part.CADENCE).reading == 'cadence "P1M"'  # type: ignore[union-attr]
+
+
+def test_problems_keep_file_and_json_path_apart() -> None:
+    """Each problem of a bad overrides file carries its file and JSON path as fields too."""
+    with pytest.raises(ConfigError) as caught:
+        open_force("gwent", [BAD])
+    by_path = {p.path: p for p in caught.value.problems}
+    owner = by_path["$.overrides[2].set.owner"]
+    assert owner.file == str(BAD)
+    assert owner.line is None
+    assert "$.overrides[0].obligation" in by_path
+    assert all(p.file == str(BAD) for p in caught.value.problems)

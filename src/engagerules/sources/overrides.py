@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from importlib import resources
@@ -42,6 +43,7 @@ __all__ = [
     "Overrides",
     "apply_overrides",
     "is_overrides_file",
+    "located",
     "overrides_schema",
     "read_overrides",
 ]
@@ -66,6 +68,19 @@ _PART_OF_KEY = {
 }
 _DEADLINE_KEYS = {"trigger": {"within", "deadline_attr"}, "target": {"by", "start"}}
 _AMOUNT_KEYS = {"min", "sum", "distinct"}
+
+
+_WHERE = re.compile(r"^(?P<file>.+?)(?::(?P<line>\d+))?(?:: (?P<path>\$.*))?$")
+
+
+def located(where: str, message: str) -> Problem:
+    """A problem whose file, line and JSON path are also kept apart (`Problem.at`), when
+    `where` has the usual form `file: $.path` or `file:line`."""
+    match = _WHERE.match(where)
+    if match is None or (match["line"] is None and match["path"] is None):
+        return Problem(where, message)
+    line = int(match["line"]) if match["line"] else None
+    return Problem.at(message, file=match["file"], line=line, path=match["path"])
 
 
 @cache
@@ -119,7 +134,9 @@ def read_overrides(path: Path | str) -> Overrides:
         raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
     validator = Draft202012Validator(overrides_schema())
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
-    problems = [Problem(f"{file}: {error.json_path}", _message(error)) for error in errors]
+    problems = [
+        Problem.at(_message(error), file=str(file), path=error.json_path) for error in errors
+    ]
     if not isinstance(raw, dict) or not isinstance(raw.get("force"), str):
         raise ConfigError(problems)
     broken = frozenset(
@@ -215,9 +232,10 @@ def _apply_one(
     problems: list[Problem] = list(doc.problems)
     if merged.get("id") != doc.force:
         problems.append(
-            Problem(
-                f"{doc.file}: $.force",
+            Problem.at(
                 f"these readings refine {doc.force!r}, not {merged.get('id')!r}",
+                file=str(doc.file),
+                path="$.force",
             )
         )
     units_file = doc.raw.get("units_file")
@@ -242,7 +260,7 @@ def _apply_one(
         if not indices:
             hint = did_you_mean(entry["obligation"], by_id)
             problems.append(
-                Problem(
+                located(
                     f"{at}.obligation",
                     f"no obligation {entry['obligation']!r} in {merged.get('id')}{hint}",
                 )
@@ -412,7 +430,7 @@ def relocate(
         if key.startswith("$.units[") and rest:
             column = _column(rest)
             rest = f".{column}" if place.endswith("]") else f": {column}"
-        yield Problem(place + rest, problem.message)
+        yield located(place + rest, problem.message)
 
 
 def _under(path: str, prefix: str) -> bool:
