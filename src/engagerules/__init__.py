@@ -52,6 +52,7 @@ from engagerules.model.plan import (
     Trigger,
     Unit,
 )
+from engagerules.model.readings import LocalReadings, Part, Reading, Readings
 from engagerules.model.results import Report, Result, Status, Tally
 from engagerules.outputs.calendar import (
     FollowUp,
@@ -67,6 +68,7 @@ from engagerules.outputs.shapes import due_json, obligation_json, report_json, r
 from engagerules.outputs.text import render_text
 from engagerules.sources.config import load_force, validate_file
 from engagerules.sources.events import Event, EventLog, Rejection, parse_events, read_events
+from engagerules.sources.overrides import read_overrides
 from engagerules.sources.registry import ForceSource, available_forces, find_force, open_force
 from engagerules.sources.waivers import Waiver, apply_waivers, parse_waivers
 
@@ -90,11 +92,15 @@ __all__ = [
     "Force",
     "ForceSource",
     "Kind",
+    "LocalReadings",
     "Note",
     "Obligation",
     "Operator",
+    "Part",
     "Problem",
     "ProblemsError",
+    "Reading",
+    "Readings",
     "Rejection",
     "Report",
     "Requirement",
@@ -133,6 +139,7 @@ __all__ = [
     "parse_waivers",
     "range_bounds",
     "read_events",
+    "read_overrides",
     "render_agenda",
     "render_explanation",
     "render_force_docs",
