@@ -153,3 +153,11 @@ def test_reading_of_an_unknown_part_is_located(tmp_path: Path) -> None:
     problems = [str(p) for p in validate_file(path)]
     assert any("$.obligations[0].readings:" in p and "frequency" in p for p in problems)
     assert any("$.obligations[0].readings.cadence: 'reading' is required" in p for p in problems)
+
+
+def test_obligations_text_lists_each_reading(capsys: pytest.CaptureFixture[str]) -> None:
+    """The plain `obligations` listing says each read part under its duty."""
+    assert main(["obligations", "gwent"]) == 0
+    text = capsys.readouterr().out
+    block = text.split(f"{COUNCILS}\n", 1)[1].split("\ngwent.", 1)[0]
+    assert "  cadence: at least once a calendar quarter: our reading; the plan says" in block
