@@ -52,7 +52,7 @@ __all__ = [
 
 #: Excel's day 0 (serial 1 is 1900-01-01, counting the 1900 leap day Lotus invented).
 _EXCEL_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - a wall-clock origin, no instant
-_FIELD_ORDER = ("type", "scope", "role", "person", "refs")
+_FIELD_ORDER = ("type", "at", "scope", "role", "person", "refs")
 
 
 @attrs.frozen
@@ -276,11 +276,13 @@ class _Mapper:
                 return _Outcome(filtered=rule.label)
         record: dict[str, Any] = {}
         problems: list[str] = []
-        try:
-            record["at"] = self._at(cells, steps)
-        except _Problem as exc:
-            problems.append(str(exc))
         for name in _FIELD_ORDER:
+            if name == "at":
+                try:
+                    record["at"] = self._at(cells, steps)
+                except _Problem as exc:
+                    problems.append(str(exc))
+                continue
             spec = self.profile.fields.get(name)
             if spec is None:
                 continue
