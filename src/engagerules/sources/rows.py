@@ -161,13 +161,7 @@ def _xlsx(source: Source, path: Path, columns: Collection[str]) -> Iterator[Row]
         msg = f"{name}: not readable as an Excel workbook: {type(exc).__name__}: {exc}"
         raise EventError(msg) from None
     try:
-        if source.sheet is None:
-            sheet = book.worksheets[0]
-        elif source.sheet in book.sheetnames:
-            sheet = book[source.sheet]
-        else:
-            hint = did_you_mean(source.sheet, book.sheetnames)
-            raise EventError(f"{name}: no sheet {source.sheet!r}{hint}")
+        sheet = book.worksheets[0] if source.sheet is None else _sheet(book, source.sheet, name)
         rows = sheet.iter_rows(min_row=source.header_row, values_only=True)
         first = next(rows, None)
         if first is None:
@@ -183,6 +177,15 @@ def _xlsx(source: Source, path: Path, columns: Collection[str]) -> Iterator[Row]
             yield name, number, dict(zip(header, values, strict=False))
     finally:
         book.close()
+
+
+def _sheet(book: Any, wanted: str, name: str) -> Any:
+    """The named sheet; as in Excel, names match without regard to case."""
+    for sheet_name in book.sheetnames:
+        if sheet_name.strip().casefold() == wanted.strip().casefold():
+            return book[sheet_name]
+    hint = did_you_mean(wanted, book.sheetnames)
+    raise EventError(f"{name}: no sheet {wanted!r}{hint}")
 
 
 def _cell_name(value: Any) -> str:
