@@ -239,3 +239,22 @@ def test_no_input_name_appears_in_any_output(
     ]
     assert not found, found
     assert open_force("surrey").id == "surrey"
+
+
+def test_validate_takes_a_profile(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """`validate PROFILE` lists a profile's problems by JSON path, then what its force lacks."""
+    profile_path, _ = paths("dorset", "engagement-log.json", "engagement-log-2022q4.xlsx")
+    code, out, _ = run(capsys, "validate", profile_path)
+    assert (code, out) == (0, f"{profile_path}: valid\n")
+    bad = tmp_path / "p.json"
+    raw = {
+        "profile": "x",
+        "force": "gwent",
+        "source": {"format": "csv"},
+        "fields": {"type": {"value": "twet"}, "at": {"column": "a", "format": "%d/%m/%Y"}},
+    }
+    bad.write_text(json.dumps(raw), encoding="utf-8")
+    code, _, err = run(capsys, "validate", str(bad))
+    assert code == 1
+    assert f"{bad}: $.fields.type.value: 'twet' is not an event type of gwent" in err
+    assert "(did you mean 'tweet'?)" in err

@@ -25,7 +25,7 @@ from engagerules.engine.agenda import agenda, agenda_json, render_agenda
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.explain import explain, explanation_json, render_explanation
 from engagerules.engine.schedule import schedule
-from engagerules.errors import ConfigError, EngageRulesError, UsageError
+from engagerules.errors import ConfigError, EngageRulesError, Problem, UsageError
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, Report, Status
@@ -43,6 +43,12 @@ from engagerules.sources.importer import (
     explain_row,
     import_events,
     open_profile,
+)
+from engagerules.sources.profiles import (
+    force_problems,
+    is_profile,
+    load_profile,
+    validate_profile,
 )
 from engagerules.sources.registry import available_forces, find_force, open_force
 from engagerules.sources.waivers import Waiver, apply_waivers, expired_waivers, parse_waivers
@@ -329,10 +335,16 @@ def _cmd_agenda(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _profile_problems(path: Path) -> list[Problem]:
+    """`validate PROFILE`: the profile's own problems, then what its force does not know."""
+    problems = validate_profile(path)
+    if problems:
+        return problems
+    return force_problems(load_profile(path), _profile_force(str(path)))
+
+
 def _profile_force(path: str, given: Force | None = None) -> Force:
     """The force a profile is for, opened; with `given`, checked to be the same force."""
-    from engagerules.sources.profiles import load_profile
-
     profile = load_profile(path)
     name = profile.force
     beside = profile.path.parent / name
@@ -385,7 +397,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         except EngageRulesError:
             msg = f"{args.path}: no such file, directory or force"
             raise UsageError(msg) from None
-    problems = validate_file(path)
+    problems = _profile_problems(path) if is_profile(path) else validate_file(path)
     for problem in problems:
         sys.stderr.write(f"{problem}\n")
     if problems:
@@ -627,7 +639,10 @@ def _add_export_commands(sub: Any) -> None:
 
 def _add_authoring_commands(sub: Any) -> None:
     """For rule authors and newcomers: `validate`, `test`, `docs`, `demo`."""
-    p = sub.add_parser("validate", help="validate a force configuration, listing every problem")
+    p = sub.add_parser(
+        "validate",
+        help="validate a force configuration or an import profile, listing every problem",
+    )
     p.add_argument("path", metavar="PATH")
     p.set_defaults(run=_cmd_validate)
 

@@ -45,6 +45,7 @@ __all__ = [
     "ValueMap",
     "ValueSpec",
     "force_problems",
+    "is_profile",
     "load_profile",
     "profile_schema",
     "validate_profile",
@@ -248,6 +249,17 @@ def load_profile(path: Path | str) -> Profile:
     if problems:
         raise ConfigError(problems)
     return _build(raw, file)
+
+
+def is_profile(path: Path) -> bool:
+    """True when `path` is a JSON file that says it is an import profile (has `profile`)."""
+    if not path.is_file() or path.suffix.lower() != ".json":
+        return False
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(raw, dict) and "profile" in raw and "obligations" not in raw
 
 
 def validate_profile(path: Path | str) -> list[Problem]:
