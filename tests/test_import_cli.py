@@ -258,3 +258,31 @@ def test_validate_takes_a_profile(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert code == 1
     assert f"{bad}: $.fields.type.value: 'twet' is not an event type of gwent" in err
     assert "(did you mean 'tweet'?)" in err
+
+
+def _how_to_commands() -> list[list[str]]:
+    """The `engagerules ...` commands of the how-to's shell blocks, continuations joined."""
+    text = (ROOT / "docs" / "check-your-own-exports.md").read_text(encoding="utf-8")
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = line.split("#")[0].split()
+            if words and words[0] == "engagerules":
+                commands.append(words[1:])
+    return commands
+
+
+def test_the_how_to_commands_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every command in docs/check-your-own-exports.md runs as written, in order."""
+    (tmp_path / "forces").symlink_to(ROOT / "forces")
+    monkeypatch.chdir(tmp_path)
+    commands = _how_to_commands()
+    assert len(commands) >= 8
+    for argv in commands:
+        code, _, err = run(capsys, *argv)
+        assert code in (0, 1), (argv, err)
+        assert "error" not in err, (argv, err)
+    assert (tmp_path / "report.html").is_file()
+    assert (tmp_path / "hours.jsonl").read_text(encoding="utf-8").count("\n") == 7
