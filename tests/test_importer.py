@@ -6,17 +6,30 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import attrs
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engagerules import EventError, UsageError, open_force
-from engagerules.sources.importer import ImportLog, explain_row, import_events, open_profile
-from engagerules.sources.profiles import load_profile
+from engagerules.sources.importer import (
+    ImportLog,
+    _Mapper,
+    _Problem,
+    explain_row,
+    import_events,
+    open_profile,
+)
+from engagerules.sources.profiles import Times, load_profile
 
 KEY = "a-test-key-of-enough-length"
 ENV = {"TEST_PSEUDONYM_KEY": KEY}
 GWENT = open_force("gwent")
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE_FOR_PROPERTIES = ROOT / "forces" / "gwent" / "profiles" / "social-posts.json"
 
 
 def profile(tmp_path: Path, **changes: Any) -> Path:
@@ -440,3 +453,39 @@ def test_load_profile_builds_the_stated_rules(tmp_path: Path) -> None:
     assert loaded.needs_key
     assert loaded.person_columns() == {"Author"}
     assert loaded.columns()[:2] == ("Network", "Post ID")
+
+
+# ---------------------------------------------------------------------------- properties
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    naive=st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2026, 12, 31)),
+    ambiguous=st.sampled_from(["reject", "earlier", "later"]),
+    nonexistent=st.sampled_from(["reject", "shift_forward", "shift_backward"]),
+)
+def test_local_times_keep_their_reading_or_follow_the_policy(
+    naive: datetime, ambiguous: str, nonexistent: str
+) -> None:
+    """Any wall-clock time reads back as itself; only clock-change times follow the policy."""
+    times = Times(zone=LONDON, ambiguous=ambiguous, nonexistent=nonexistent)
+    mapper = _Mapper(attrs.evolve(load_profile(PROFILE_FOR_PROPERTIES), times=times), LONDON, None)
+    first, second = naive.replace(tzinfo=LONDON, fold=0), naive.replace(tzinfo=LONDON, fold=1)
+    exists = first.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None) == naive
+    twice = exists and first.utcoffset() != second.utcoffset()
+    policy = ambiguous if twice else nonexistent if not exists else None
+    if policy == "reject":
+        with pytest.raises(_Problem):
+            mapper._localize(naive, "column 'x'")
+        return
+    moment = mapper._localize(naive, "column 'x'")
+    assert moment.tzinfo is LONDON
+    if exists:
+        assert moment.replace(tzinfo=None) == naive
+        if twice:
+            assert moment.utcoffset() == (first if ambiguous == "earlier" else second).utcoffset()
+    else:
+        shift = (moment.replace(tzinfo=None) - naive).total_seconds()
+        assert shift == (3600 if nonexistent == "shift_forward" else -3600)
