@@ -489,3 +489,48 @@ def test_local_times_keep_their_reading_or_follow_the_policy(
     else:
         shift = (moment.replace(tzinfo=None) - naive).total_seconds()
         assert shift == (3600 if nonexistent == "shift_forward" else -3600)
+
+
+def test_joined_columns_split_refs_typed_attrs_and_a_present_filter(tmp_path: Path) -> None:
+    """Columns join, refs split, `as` types attributes (or rejects), `present` filters blanks."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    data = folder / "log.csv"
+    data.write_text(
+        "Engagement log, exported\n"
+        "Ref,When,Venue,Town,Follows,Hours,Signed,Cancelled\n"
+        "a1,03/10/2022 10:00,Library,Bargoed,w1; w2,1.5,yes,\n"
+        "a2,03/10/2022 11:00,Hall,,,2,no,\n"
+        "a3,03/10/2022 12:00,Hall,Rhymney,,two,Y,\n"
+        "a4,03/10/2022 13:00,Hall,Rhymney,,1,n,yes\n",
+        encoding="utf-8",
+    )
+    raw = {
+        "profile": "t.joined",
+        "force": "gwent",
+        "source": {"format": "csv", "header_row": 2},
+        "filters": [{"name": "not cancelled", "column": "Cancelled", "present": False}],
+        "fields": {
+            "id": {"column": "Ref"},
+            "type": {"value": "leaflet_drop"},
+            "at": {"column": "When", "format": "%d/%m/%Y %H:%M"},
+            "refs": {"column": "Follows", "split": ";"},
+        },
+        "attrs": {
+            "streets": {"columns": ["Venue", "Town"], "join": ", "},
+            "hours": {"column": "Hours", "as": "number"},
+            "signed": {"column": "Signed", "as": "boolean"},
+        },
+    }
+    path = tmp_path / "joined.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    result = run(path, data)
+    assert accounted(result)
+    assert result.filtered == (("not cancelled", 1),)
+    events = {e.id: e for e in result.log.events}
+    assert events["a1"].refs == ("w1", "w2")
+    assert dict(events["a1"].attrs) == {"streets": "Library, Bargoed", "hours": 1.5, "signed": True}
+    assert dict(events["a2"].attrs) == {"streets": "Hall", "hours": 2, "signed": False}
+    assert [(r.line, r.reason) for r in result.log.rejections] == [
+        (5, "column 'Hours': 'two' is not a number")
+    ]
