@@ -17,9 +17,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import attrs
 
@@ -219,6 +221,20 @@ def _jsonl(path: Path) -> Iterator[Row]:
 # ---------------------------------------------------------------------------- SQL
 
 
+def _engine(sqlalchemy: Any, location: str) -> Any:
+    """An engine for a database URL, or for an SQLite file opened read-only (an SQLite URI,
+    so a path with spaces or '?' in it is still one file, and a missing one is not made)."""
+    if "://" in location:
+        return sqlalchemy.create_engine(location)
+    path = Path(location)
+    if not path.is_file():
+        raise EventError(f"{location}: no such SQLite database")
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    return sqlalchemy.create_engine(
+        "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
+    )
+
+
 def _sql(source: Source, location: str, columns: Collection[str]) -> Iterator[Row]:
     """The query's rows, fetched `source.batch` at a time (a server-side cursor where the
     driver has one), in a read-only transaction where the database offers one."""
@@ -229,15 +245,8 @@ def _sql(source: Source, location: str, columns: Collection[str]) -> Iterator[Ro
         msg = f"{location}: SQL sources need SQLAlchemy: pip install 'engagerules[sql]'"
         raise EventError(msg) from None
     name = source_name(source, location)
-    if "://" in location:
-        url = location
-    else:
-        path = Path(location)
-        if not path.is_file():
-            raise EventError(f"{location}: no such SQLite database")
-        url = f"sqlite:///file:{path.resolve()}?mode=ro&uri=true"
     try:
-        engine = sqlalchemy.create_engine(url)
+        engine = _engine(sqlalchemy, location)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise EventError(f"{name}: not a database URL SQLAlchemy knows: {exc}") from None
     except ImportError as exc:
