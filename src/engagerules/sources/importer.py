@@ -79,7 +79,7 @@ class ImportLog:
         return sum(n for _, n in self.filtered)
 
     def summary(self) -> str:
-        """`12 rows read: 9 imported, 2 filtered (Network is Twitter: 2), 1 rejected`."""
+        """`12 rows read: 9 imported, 2 filtered (published only: 2), 1 rejected`."""
         by = ", ".join(f"{label}: {n}" for label, n in self.filtered if n)
         filtered = f"{self.filtered_total} filtered" + (f" ({by})" if by else "")
         return (

@@ -76,7 +76,7 @@ class Rule:
     """How two spellings are compared: with or without case, and what whitespace counts.
 
     Stated per map and per filter (default: case-insensitive, runs of space collapsed),
-    because an export's "Bargoed Police " and a profile's "bargoed police" must meet.
+    because an export's "North Station " and a profile's "north station" must meet.
     """
 
     case: str = "insensitive"
