@@ -122,3 +122,35 @@ def test_rotating_the_key_changes_pseudonyms_and_hashed_ids(tmp_path: Path) -> N
     assert {e.person for e in old}.isdisjoint({e.person for e in new})
     assert {e.id for e in old}.isdisjoint({e.id for e in new})
     assert [e.at for e in old] == [e.at for e in new]
+
+
+def test_bad_values_raise_engagerules_errors(tmp_path: Path) -> None:
+    """The import API refuses bad values with EngageRulesErrors, never another exception."""
+    import engagerules as er
+
+    data = write_export(tmp_path / "exports")
+    path = write_profile(tmp_path / "profiles", {"key_env": "K"})
+    profile, _ = open_profile(path, GWENT, [str(data)], {"K": "0123456789abcdef"})
+    calls = {
+        "pseudonym short key": lambda: er.pseudonym(b"short", "x"),
+        "pseudonym text key": lambda: er.pseudonym("0123456789abcdef", "x"),  # type: ignore[arg-type]
+        "import without the key": lambda: er.import_events(profile, GWENT, [str(data)]),
+        "import a missing file": lambda: er.import_events(
+            profile, GWENT, [str(tmp_path / "none.csv")], key=b"0123456789abcdef"
+        ),
+        "explain a missing row": lambda: er.explain_row(
+            profile, GWENT, str(data), 99, key=b"0123456789abcdef"
+        ),
+        "load a missing profile": lambda: er.load_profile(tmp_path / "none.json"),
+    }
+    leaks = {}
+    for name, call in calls.items():
+        try:
+            call()
+        except er.EngageRulesError:
+            continue
+        except Exception as exc:  # collecting what leaks is the test
+            leaks[name] = f"{type(exc).__name__}: {exc}"
+        else:
+            leaks[name] = "accepted"
+    assert leaks == {}

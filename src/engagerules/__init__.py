@@ -29,8 +29,10 @@ from engagerules.errors import (
     EngageRulesError,
     EventError,
     Problem,
+    ProblemsError,
     UnknownForceError,
     UsageError,
+    WaiverError,
 )
 from engagerules.model.durations import Duration, parse_duration
 from engagerules.model.periods import Cycle, Window, range_bounds
@@ -96,6 +98,7 @@ __all__ = [
     "Obligation",
     "Operator",
     "Problem",
+    "ProblemsError",
     "Profile",
     "Rejection",
     "Report",
@@ -111,6 +114,7 @@ __all__ = [
     "UnknownForceError",
     "UsageError",
     "Waiver",
+    "WaiverError",
     "Window",
     "WindowExplanation",
     "agenda",

@@ -134,7 +134,9 @@ def import_events(
 
     Rows stream from the readers through the mapping into `parse_events`; nothing but the
     events and rejections is held, so an SQL source of any size is read in batches.
+    A profile that pseudonymises people needs `key` (see `open_profile`).
     """
+    _need_key(profile, key)
     mapper = _Mapper(profile, force.zone, key)
     filtered: Counter[str] = Counter()
     early: list[Rejection] = []
@@ -182,6 +184,7 @@ def explain_row(
     The row is also checked as an event against the force, alone (an id used by another
     row is not detected here; the import reports it).
     """
+    _need_key(profile, key)
     mapper = _Mapper(profile, force.zone, key)
     for file, number, cells in read_rows(profile.source, location, profile.columns()):
         if number != row:
@@ -202,6 +205,12 @@ def explain_row(
         return steps
     msg = f"{location}: no row {row} (blank rows and rows before the header have none)"
     raise UsageError(msg)
+
+
+def _need_key(profile: Profile, key: bytes | None) -> None:
+    if profile.needs_key and key is None:
+        msg = f"{profile.path}: maps a person column, so it needs its pseudonymisation key"
+        raise UsageError(msg)
 
 
 def event_record(event: Event, zone: tzinfo) -> dict[str, Any]:

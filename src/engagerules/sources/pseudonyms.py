@@ -36,6 +36,12 @@ def pseudonym(key: bytes, name: str) -> str:
     without case, with runs of whitespace as one space, so "PC  Jo Example" and
     "pc jo example" are the same person.
     """
+    if not isinstance(key, bytes) or len(key) < MIN_KEY_BYTES:
+        msg = f"a pseudonymisation key must be at least {MIN_KEY_BYTES} bytes"
+        raise UsageError(msg)
+    if not isinstance(name, str):
+        msg = f"a name to pseudonymise must be text, not {type(name).__name__}"
+        raise UsageError(msg)
     canonical = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
     digest = hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
     return f"p-{digest[:20]}"
