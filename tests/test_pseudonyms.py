@@ -154,3 +154,16 @@ def test_bad_values_raise_engagerules_errors(tmp_path: Path) -> None:
         else:
             leaks[name] = "accepted"
     assert leaks == {}
+
+
+def test_a_constant_person_is_pseudonymised_too(tmp_path: Path) -> None:
+    """A person given as a constant (one officer's own log) is hashed like a column."""
+    data = write_export(tmp_path / "exports")
+    path = write_profile(tmp_path / "profiles", {"key_env": "K"})
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    raw["fields"]["person"] = {"value": "Alex Example"}
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    profile, key = open_profile(path, GWENT, [str(data)], {"K": "0123456789abcdef"})
+    assert key is not None
+    log = import_events(profile, GWENT, [str(data)], key=key).log
+    assert {e.person for e in log.events} == {pseudonym(key, "Alex Example")}

@@ -342,6 +342,10 @@ class _Mapper:
     ) -> Any:
         where = spec.label
         if not spec.columns:
+            if spec.pseudonymise and self.key is not None:
+                if steps is not None:
+                    steps.append(f"{name}: constant (a person: not shown) -> keyed hash")
+                return pseudonym(self.key, _cell_text(spec.constant))
             if steps is not None:
                 steps.append(f"{name}: constant {spec.constant!r}")
             return spec.constant
