@@ -555,9 +555,9 @@ def _convert(value: Any, spec: ValueSpec, name: str) -> Any:
     """A value as its field or attribute needs it: text for fields, `as` for attributes."""
     kind = spec.as_type
     if kind is None:
-        if not name.startswith("attrs.") or isinstance(value, datetime | date | time | Decimal):
-            return _json_value(value) if name.startswith("attrs.") else _cell_text(value).strip()
-        return value
+        if not name.startswith("attrs."):
+            return _cell_text(value).strip()  # event fields are text
+        return _json_value(value)  # attributes keep the export's type, as JSON holds it
     if kind == "text":
         return _cell_text(value).strip()
     if kind == "boolean":
