@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from jsonschema import Draft202012Validator
 
-from engagerules.sources.profiles import profile_schema, validate_profile
+from engagerules import UsageError
+from engagerules.sources.profiles import Rule, Source, Times, profile_schema, validate_profile
 
 
 def write(tmp_path: Path, raw: Any) -> Path:
@@ -80,3 +82,14 @@ def test_not_json_is_one_located_problem(tmp_path: Path) -> None:
     (problem,) = validate_profile(path)
     assert problem.where == f"{path}:2:3"
     assert problem.message.startswith("not valid JSON")
+
+
+def test_profile_values_check_themselves() -> None:
+    """Built by hand, profile values refuse what the schema would, naming field and value."""
+    with pytest.raises(UsageError, match=r"Times\.ambiguous: 'guess' is not one of"):
+        Times(ambiguous="guess")
+    with pytest.raises(UsageError, match=r"Rule\.case: 'upper' is not one of"):
+        Rule(case="upper")
+    with pytest.raises(UsageError, match=r"Source\.batch: 0 is not a whole number >= 1"):
+        Source(format="sql", batch=0)
+    assert Rule(case="sensitive", whitespace="trim")(" A  b ") == "A  b"

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 from jsonschema import Draft202012Validator
 
-from engagerules.errors import ConfigError, Problem, did_you_mean
+from engagerules.errors import ConfigError, Problem, UsageError, did_you_mean
 from engagerules.model.plan import Force
 
 __all__ = [
@@ -71,6 +71,26 @@ def profile_schema() -> dict[str, Any]:
 # ---------------------------------------------------------------------------- the model
 
 
+def _one_of(*allowed: str) -> Any:
+    """An attrs validator naming the field, the bad value and what would be valid."""
+
+    def check(instance: Any, attribute: Any, value: Any) -> None:
+        if value not in allowed:
+            msg = (
+                f"{type(instance).__name__}.{attribute.name}: {value!r} is not one of "
+                f"{', '.join(allowed)}"
+            )
+            raise UsageError(msg)
+
+    return check
+
+
+def _positive(instance: Any, attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"{type(instance).__name__}.{attribute.name}: {value!r} is not a whole number >= 1"
+        raise UsageError(msg)
+
+
 @attrs.frozen
 class Rule:
     """How two spellings are compared: with or without case, and what whitespace counts.
@@ -79,8 +99,10 @@ class Rule:
     because an export's "North Station " and a profile's "north station" must meet.
     """
 
-    case: str = "insensitive"
-    whitespace: str = "collapse"
+    case: str = attrs.field(default="insensitive", validator=_one_of("sensitive", "insensitive"))
+    whitespace: str = attrs.field(
+        default="collapse", validator=_one_of("exact", "trim", "collapse")
+    )
 
     def __call__(self, text: str) -> str:
         if self.whitespace == "collapse":
@@ -155,7 +177,7 @@ class Filter:
 
     label: str
     column: str
-    op: str  # in, not_in, present
+    op: str = attrs.field(validator=_one_of("in", "not_in", "present"))
     values: frozenset[str] = frozenset()
     present: bool = True
     rule: Rule = Rule()
@@ -165,14 +187,14 @@ class Filter:
 class Source:
     """Where rows come from and how the file is written."""
 
-    format: str
+    format: str = attrs.field(validator=_one_of("csv", "xlsx", "jsonl", "sql"))
     encoding: str = "utf-8"
     delimiter: str = ","
     quotechar: str = '"'
     sheet: str | None = None
-    header_row: int = 1
+    header_row: int = attrs.field(default=1, validator=_positive)
     query: str | None = None
-    batch: int = 1000
+    batch: int = attrs.field(default=1000, validator=_positive)
 
 
 @attrs.frozen
@@ -180,8 +202,10 @@ class Times:
     """The zone local times are read in (None: the force's) and the clock-change policies."""
 
     zone: ZoneInfo | None = None
-    ambiguous: str = "reject"
-    nonexistent: str = "reject"
+    ambiguous: str = attrs.field(default="reject", validator=_one_of("reject", "earlier", "later"))
+    nonexistent: str = attrs.field(
+        default="reject", validator=_one_of("reject", "shift_forward", "shift_backward")
+    )
 
 
 @attrs.frozen
