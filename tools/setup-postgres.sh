@@ -83,6 +83,9 @@ if [ ! -s "$dir/port" ]; then
 fi
 port=$(cat "$dir/port")
 
+# Not running: a lock file left by a server that was killed (a session's end) is stale, and
+# its process id may since belong to another process, which would stop the server starting.
+rm -f "$data/postmaster.pid"
 as_owner "$bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start \
   -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off" \
   >/dev/null || fail "the server did not start (see $dir/server.log)"
