@@ -260,6 +260,9 @@ class _Mapper:
         self.people = profile.person_columns()
         # a field an event rule rejects, and the columns it came from
         self.sources = {name: spec.label for name, spec in profile.fields.items() if spec.columns}
+        for name, spec in profile.attrs.items():
+            if spec.columns:
+                self.sources[name] = self.sources[f"attrs.{name}"] = spec.label
         self.sources["at"] = f"column {profile.at.column!r}"
         if profile.id_spec.column:
             self.sources["id"] = f"column {profile.id_spec.column!r}"
