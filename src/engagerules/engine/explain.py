@@ -194,7 +194,7 @@ class _Words:
         at, other = self.local(event.at), fate.other
         match fate.code:
             case Code.COUNTED if fate.moment is not None:
-                return f"counted: the latest {event.type} before {self.local(fate.moment)}, {at}"
+                return f"counted: the latest {event.type} before {self.local(fate.moment)}"
             case Code.COUNTED if fate.seen is not None:
                 return f"counts towards the figure: {fate.seen[0]} {fate.seen[1]!r}"
             case Code.COUNTED:

@@ -186,9 +186,11 @@ class Trace:
             if held is None or not held.counted:
                 self._open[event_id] = Fate(self.index.by_id[event_id], Code.COUNTED, counted=True)
         types = sorted({t for req in obligation.evidence for t in req.types})
-        span = looked or result.window
-        for event in self.index.between(types, None, span):
-            if event.id not in self._open:
+        window = result.window
+        for event in self.index.between(types, None, looked or window):
+            if event.id in self._open:
+                continue
+            if window.contains(event.at) or self._filed(event, unit):  # beyond it: own unit
                 self._placed(event, obligation, unit, person, trigger, moment)
         if result.status is not Status.MET:
             if near is not None:
@@ -224,9 +226,7 @@ class Trace:
             self.note(event, Code.WRONG_PERSON)
         elif trigger is not None and event.refs and trigger.id not in event.refs:
             self.note(event, Code.OTHER_TRIGGER, other=trigger)
-        elif unit is not None and (
-            event.scope is None or unit not in self.force.ancestry(event.scope)
-        ):
+        elif not self._filed(event, unit):
             self.note(event, Code.WRONG_UNIT)
         elif trigger is not None and trigger.id not in event.refs:
             self.note(event, Code.NOT_REFERENCED, other=trigger)
@@ -237,6 +237,12 @@ class Trace:
             self.note(event, Code.AFTER_AS_OF, moment=moment)
         else:
             self.note(event, Code.NOT_COUNTED)
+
+    def _filed(self, event: Event, unit: str | None) -> bool:
+        """Whether the index files `event` under `unit`: its own or an enclosing unit."""
+        if unit is None:
+            return True
+        return event.scope is not None and unit in self.force.ancestry(event.scope)
 
     def _near(
         self,
@@ -250,14 +256,19 @@ class Trace:
         """The events of `types` in `unit` closest before and after `window`, within one
         window's length of it."""
         length = window.end - window.start
-        events = [
-            e
-            for e in self.index.of_type(types, unit)
-            if (person is None or e.person == person) and not (trigger is not None and e.refs)
-        ]
-        after = [e for e in events if window.end <= e.at < window.end + length][:_NEAR]
-        before = [e for e in events if window.start - length <= e.at < window.start][-_NEAR:]
-        for event in (before if code is Code.OUTSIDE_WINDOW else []) + after:
+
+        def near(span: Window) -> list[Event]:
+            return [
+                e
+                for e in self.index.between(types, unit, span)
+                if (person is None or e.person == person) and not (trigger is not None and e.refs)
+            ]
+
+        after = near(Window(window.end, window.end + length, window.zone))[:_NEAR]
+        before: list[Event] = []
+        if code is Code.OUTSIDE_WINDOW:
+            before = near(Window(window.start - length, window.start, window.zone))[-_NEAR:]
+        for event in before + after:
             if event.id not in self._open:
                 self.note(event, code)
 
