@@ -14,8 +14,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
-from engagerules import EventLog, Force, Kind, evaluate, explain, load_force, parse_events
-from engagerules.engine.trace import Code, Trace
+from engagerules import (
+    EventLog,
+    Force,
+    Kind,
+    Trace,
+    evaluate,
+    explain,
+    load_force,
+    parse_events,
+)
+from engagerules.engine.trace import Code
 from strategies import RANGE_START, event_records, force_configs
 
 

@@ -24,6 +24,7 @@ from engagerules.engine.explain import (
 )
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import Due, schedule
+from engagerules.engine.trace import Trace
 from engagerules.errors import (
     ConfigError,
     EngageRulesError,
@@ -101,6 +102,7 @@ __all__ = [
     "Status",
     "Tally",
     "Target",
+    "Trace",
     "Trigger",
     "Unit",
     "UnknownForceError",

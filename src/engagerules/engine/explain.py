@@ -156,16 +156,13 @@ def _window(traced: WindowTrace, result: Result, zone: tzinfo, limit: int) -> Wi
         kept.extend(fates[:cap])
         if len(fates) > cap:
             omitted[code] = len(fates) - cap
-    kept.sort(key=lambda f: (_RANK[f.code], *_when(f)))
+    kept.sort(key=lambda f: (f.code.nearness, *_when(f)))
     return WindowExplanation(
         result=result,
         counted=tuple(Note(f.event, f.code, words.reason(f)) for f in counted),
         considered=tuple(Note(f.event, f.code, words.reason(f)) for f in kept),
         omitted=tuple(sorted(omitted.items())),
     )
-
-
-_RANK = {code: i for i, code in enumerate(Code)}
 
 
 def _when(fate: Fate) -> tuple[datetime, str]:

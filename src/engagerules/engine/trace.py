@@ -64,6 +64,11 @@ class Code(enum.StrEnum):
     #: Looked at, not counted, and no rule recorded: a gap in the trace (tests forbid it).
     NOT_COUNTED = "not-counted"
 
+    @property
+    def nearness(self) -> int:
+        """The place of this code in the order above: lower is nearer to counting."""
+        return _RANK[self]
+
 
 _RANK = {code: i for i, code in enumerate(Code)}
 
@@ -88,7 +93,7 @@ class Fate:
     moment: datetime | None = None
 
     def nearer(self, than: Fate) -> bool:
-        return (not self.counted, _RANK[self.code]) < (not than.counted, _RANK[than.code])
+        return (not self.counted, self.code.nearness) < (not than.counted, than.code.nearness)
 
 
 @attrs.frozen
