@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from engagerules import (
     Force,
     Kind,
     Trace,
+    UsageError,
     evaluate,
     explain,
     load_force,
@@ -118,3 +120,9 @@ def test_a_condition_failure_keeps_the_condition_and_the_value_seen() -> None:
     assert fate.code is Code.FAILED_CONDITION and not fate.counted
     assert fate.condition is not None and fate.condition.attr == "topic"
     assert fate.seen == ("topic", "x")
+
+
+def test_a_trace_needs_an_aware_as_of(mini: Force) -> None:
+    """A trace judged at a clock reading with no zone is refused as a usage error."""
+    with pytest.raises(UsageError, match="time-zone aware"):
+        Trace(mini, (), datetime(2022, 11, 1, 9))

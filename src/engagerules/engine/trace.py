@@ -25,6 +25,7 @@ from datetime import datetime
 import attrs
 
 from engagerules.engine.index import EventIndex
+from engagerules.errors import UsageError
 from engagerules.model.conditions import unmet
 from engagerules.model.periods import Window
 from engagerules.model.plan import Condition, Force, Obligation, Operator, Requirement
@@ -116,6 +117,9 @@ class Trace:
     """
 
     def __init__(self, force: Force, events: Sequence[Event], as_of: datetime) -> None:
+        if as_of.tzinfo is None:
+            msg = "as_of must be time-zone aware"
+            raise UsageError(msg)
         self.force = force
         self.as_of = as_of
         self.index = EventIndex(events, force)
