@@ -30,8 +30,10 @@ from engagerules.errors import (
     EngageRulesError,
     EventError,
     Problem,
+    ProblemsError,
     UnknownForceError,
     UsageError,
+    WaiverError,
 )
 from engagerules.model.durations import Duration, parse_duration
 from engagerules.model.periods import Cycle, Window, range_bounds
@@ -93,6 +95,7 @@ __all__ = [
     "Obligation",
     "Operator",
     "Problem",
+    "ProblemsError",
     "Rejection",
     "Report",
     "Requirement",
@@ -108,6 +111,7 @@ __all__ = [
     "UnknownForceError",
     "UsageError",
     "Waiver",
+    "WaiverError",
     "Window",
     "WindowExplanation",
     "agenda",
