@@ -61,7 +61,8 @@ def evaluate(
             results.append(verdict)
             used.update(verdict.evidence)
             if trace is not None:
-                _trace(trace, force, obligation, verdict, fired, unit, fanned)
+                by_scope = trigger.match == "refs_or_scope"
+                _trace(trace, force, obligation, verdict, fired, unit, fanned, by_scope=by_scope)
     return Outcome(tuple(results), frozenset(used))
 
 
@@ -88,14 +89,16 @@ def _trace(
     fired: Event,
     unit: str | None,
     fanned: bool,
+    *,
+    by_scope: bool,
 ) -> None:
-    """Note the trigger and every follow-up kept out, then seal the window."""
+    """Note the trigger and every follow-up kept out, then seal the window. `by_scope`:
+    follow-ups may also be matched by unit and time, not only by reference."""
     trace.note(fired, Code.TRIGGER, counted=True)
     for event in trace.index.following(fired.id):
         code = _kept_out(force, event, unit, verdict.window, fanned)
         if code is not None:
             trace.note(event, code, other=fired)
-    by_scope = obligation.trigger is not None and obligation.trigger.match == "refs_or_scope"
     trace.close(
         verdict,
         obligation,
