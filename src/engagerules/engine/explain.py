@@ -26,6 +26,9 @@ from typing import Any
 import attrs
 
 from engagerules.engine.evaluate import evaluate
+from engagerules.engine.kinds.advisory import Advisory
+from engagerules.engine.kinds.constraint import Constraint
+from engagerules.engine.kinds.target import Target
 from engagerules.engine.schedule import concerns_scope
 from engagerules.engine.trace import Code, Fate, Trace, WindowTrace
 from engagerules.errors import UsageError, did_you_mean
@@ -113,7 +116,8 @@ def explain(
         msg = f"{obligation_id!r} is not an obligation of {force.id}{hint}"
         raise UsageError(msg)
     if not any(v.scored for v in versions):
-        why = f" ({versions[0].reason})" if versions[0].reason else ""
+        first = versions[0].rule
+        why = f" ({first.reason})" if isinstance(first, Advisory) and first.reason else ""
         msg = f"{obligation_id} is advisory{why}: never scored, so there is nothing to explain"
         raise UsageError(msg)
     if not isinstance(log, EventLog):
@@ -202,7 +206,8 @@ class _Words:
                     f"follow-up due by {self.local(self.window.end)}"
                 )
             case Code.CONFORMS:
-                rule = " and ".join(c.describe() for c in obligation.require)
+                require = obligation.rule.require if isinstance(obligation.rule, Constraint) else ()
+                rule = " and ".join(c.describe() for c in require)
                 return f"conforms: {rule}"
             case Code.BREAKS_RULE:
                 return f"breaks the rule: {self._broken(fate)}"
@@ -247,7 +252,7 @@ class _Words:
             case Code.SUPERSEDED if other is not None:
                 return f"superseded by the later {other.type} {other.id}"
             case Code.SUPERSEDED:
-                how = obligation.target.combine if obligation.target else "latest"
+                how = obligation.rule.combine if isinstance(obligation.rule, Target) else "latest"
                 return f"superseded: the figure takes the {how} reading of its series"
             case Code.WRONG_TYPE:
                 accepted = " or ".join(
