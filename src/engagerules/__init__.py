@@ -31,6 +31,7 @@ from engagerules.engine.kinds.standing import Standing
 from engagerules.engine.kinds.target import Target
 from engagerules.engine.kinds.triggered import Trigger, Triggered
 from engagerules.engine.schedule import Due, schedule
+from engagerules.engine.trace import Trace
 from engagerules.errors import (
     ConfigError,
     EngageRulesError,
@@ -129,6 +130,7 @@ __all__ = [
     "Status",
     "Tally",
     "Target",
+    "Trace",
     "Trigger",
     "Triggered",
     "Unit",

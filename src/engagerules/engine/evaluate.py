@@ -15,6 +15,7 @@ from datetime import date, datetime
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import KINDS
 from engagerules.engine.schedule import effective_span
+from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome
 from engagerules.errors import UsageError
 from engagerules.model.periods import Window, range_bounds
@@ -34,10 +35,13 @@ def evaluate(
     as_of: datetime,
     *,
     obligations: Iterable[str] | None = None,
+    trace: Trace | None = None,
 ) -> Report:
     """Judge every scored obligation (or those named) over `start`..`end` inclusive at `as_of`.
 
-    `log` is what `read_events` returned, or plain events when there were no files.
+    `log` is what `read_events` returned, or plain events when there were no files. A
+    `trace` (built over the same events and `as_of`) records what became of each event in
+    each window, for `explain`; without one nothing is recorded.
     """
     if as_of.tzinfo is None:
         msg = "as_of must be time-zone aware"
@@ -53,7 +57,9 @@ def evaluate(
     for obligation in force.obligations:
         if not obligation.scored or (wanted is not None and obligation.id not in wanted):
             continue
-        outcome = evaluate_obligation(force, obligation, index, span, as_of.astimezone(force.zone))
+        outcome = evaluate_obligation(
+            force, obligation, index, span, as_of.astimezone(force.zone), trace
+        )
         results.extend(outcome.results)
         used.update(outcome.used)
     matched = sum(1 for e in log.events if e.id in used)
@@ -101,11 +107,16 @@ def _ordered(force: Force, results: list[Result]) -> list[Result]:
 
 
 def evaluate_obligation(
-    force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
+    force: Force,
+    obligation: Obligation,
+    index: EventIndex,
+    span: Window,
+    as_of: datetime,
+    trace: Trace | None = None,
 ) -> Outcome:
     """Judge one obligation version inside the part of `span` where it is in force."""
     module = KINDS[obligation.kind]
     effective = effective_span(obligation, span)
     if effective is None:
         return Outcome((), frozenset())
-    return module.evaluate(force, obligation, obligation.rule, index, effective, as_of)
+    return module.evaluate(force, obligation, obligation.rule, index, effective, as_of, trace)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 from engagerules.model.plan import Condition, Operator, Requirement
 from engagerules.sources.events import Event
 
-__all__ = ["failed_condition", "measure", "number", "truthy"]
+__all__ = ["failed_condition", "measure", "number", "truthy", "unmet"]
 
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "n", "none", "null"})
 
@@ -113,11 +114,17 @@ def failed_condition(
 
 def qualifies(requirement: Requirement, event: Event) -> bool:
     """Whether `event` may count towards `requirement` (type, role, conditions)."""
+    return unmet(requirement, event) is None
+
+
+def unmet(requirement: Requirement, event: Event) -> Literal["type", "role"] | Condition | None:
+    """The first test by which `event` fails `requirement`: its `"type"`, its `"role"`, or
+    the condition it fails; None when it may count. The trace names the same test."""
     if event.type not in requirement.types:
-        return False
+        return "type"
     if requirement.roles and event.role not in requirement.roles:
-        return False
-    return failed_condition(requirement.where, event) is None
+        return "role"
+    return failed_condition(requirement.where, event)
 
 
 def measure(requirement: Requirement, events: Sequence[Event]) -> float:
