@@ -10,63 +10,147 @@ The public API, in the order data flows: load a force, read events, evaluate, re
     ...                      datetime(2023, 1, 9, tzinfo=timezone.utc))  # doctest: +SKIP
 """
 
-from engagerules.authoring.forcedocs import render_force_docs
-from engagerules.authoring.simulate import simulate
-from engagerules.engine.agenda import AgendaItem, agenda, agenda_json, render_agenda
-from engagerules.engine.evaluate import evaluate
-from engagerules.engine.explain import (
-    Explanation,
-    Note,
-    WindowExplanation,
-    explain,
-    explanation_json,
-    render_explanation,
-)
-from engagerules.engine.index import EventIndex
-from engagerules.engine.schedule import Due, schedule
-from engagerules.errors import (
-    ConfigError,
-    EngageRulesError,
-    EventError,
-    Problem,
-    UnknownForceError,
-    UsageError,
-)
-from engagerules.model.durations import Duration, parse_duration
-from engagerules.model.periods import Cycle, Window, range_bounds
-from engagerules.model.plan import (
-    Citation,
-    Condition,
-    Document,
-    EventType,
-    Force,
-    Kind,
-    Obligation,
-    Operator,
-    Requirement,
-    Role,
-    Scope,
-    Target,
-    Trigger,
-    Unit,
-)
-from engagerules.model.results import Report, Result, Status, Tally
-from engagerules.outputs.calendar import (
-    FollowUp,
-    build_calendar,
-    calendar_stamp,
-    duty_calendar,
-    follow_ups,
-)
-from engagerules.outputs.html import render_html
-from engagerules.outputs.junit import render_junit
-from engagerules.outputs.markdown import render_markdown
-from engagerules.outputs.shapes import due_json, obligation_json, report_json, result_json
-from engagerules.outputs.text import render_text
-from engagerules.sources.config import load_force, validate_file
-from engagerules.sources.events import Event, EventLog, Rejection, parse_events, read_events
-from engagerules.sources.registry import ForceSource, available_forces, find_force, open_force
-from engagerules.sources.waivers import Waiver, apply_waivers, parse_waivers
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engagerules.authoring.forcedocs import render_force_docs
+    from engagerules.authoring.simulate import simulate
+    from engagerules.engine.agenda import AgendaItem, agenda, agenda_json, render_agenda
+    from engagerules.engine.evaluate import evaluate
+    from engagerules.engine.explain import (
+        Explanation,
+        Note,
+        WindowExplanation,
+        explain,
+        explanation_json,
+        render_explanation,
+    )
+    from engagerules.engine.index import EventIndex
+    from engagerules.engine.schedule import Due, schedule
+    from engagerules.errors import (
+        ConfigError,
+        EngageRulesError,
+        EventError,
+        Problem,
+        UnknownForceError,
+        UsageError,
+    )
+    from engagerules.model.durations import Duration, parse_duration
+    from engagerules.model.periods import Cycle, Window, range_bounds
+    from engagerules.model.plan import (
+        Citation,
+        Condition,
+        Document,
+        EventType,
+        Force,
+        Kind,
+        Obligation,
+        Operator,
+        Requirement,
+        Role,
+        Scope,
+        Target,
+        Trigger,
+        Unit,
+    )
+    from engagerules.model.results import Report, Result, Status, Tally
+    from engagerules.outputs.calendar import (
+        FollowUp,
+        build_calendar,
+        calendar_stamp,
+        duty_calendar,
+        follow_ups,
+    )
+    from engagerules.outputs.html import render_html
+    from engagerules.outputs.junit import render_junit
+    from engagerules.outputs.markdown import render_markdown
+    from engagerules.outputs.shapes import due_json, obligation_json, report_json, result_json
+    from engagerules.outputs.text import render_text
+    from engagerules.sources.config import load_force, validate_file
+    from engagerules.sources.events import Event, EventLog, Rejection, parse_events, read_events
+    from engagerules.sources.registry import ForceSource, available_forces, find_force, open_force
+    from engagerules.sources.waivers import Waiver, apply_waivers, parse_waivers
+
+#: Where each public name lives. Names are imported when first used (PEP 562), so a
+#: command loads only what it needs: `check` never imports icalendar, the HTML report
+#: or the simulator.
+_EXPORTS: dict[str, str] = {
+    "render_force_docs": "engagerules.authoring.forcedocs",
+    "simulate": "engagerules.authoring.simulate",
+    "AgendaItem": "engagerules.engine.agenda",
+    "agenda": "engagerules.engine.agenda",
+    "agenda_json": "engagerules.engine.agenda",
+    "render_agenda": "engagerules.engine.agenda",
+    "evaluate": "engagerules.engine.evaluate",
+    "Explanation": "engagerules.engine.explain",
+    "Note": "engagerules.engine.explain",
+    "WindowExplanation": "engagerules.engine.explain",
+    "explain": "engagerules.engine.explain",
+    "explanation_json": "engagerules.engine.explain",
+    "render_explanation": "engagerules.engine.explain",
+    "EventIndex": "engagerules.engine.index",
+    "Due": "engagerules.engine.schedule",
+    "schedule": "engagerules.engine.schedule",
+    "ConfigError": "engagerules.errors",
+    "EngageRulesError": "engagerules.errors",
+    "EventError": "engagerules.errors",
+    "Problem": "engagerules.errors",
+    "UnknownForceError": "engagerules.errors",
+    "UsageError": "engagerules.errors",
+    "Duration": "engagerules.model.durations",
+    "parse_duration": "engagerules.model.durations",
+    "Cycle": "engagerules.model.periods",
+    "Window": "engagerules.model.periods",
+    "range_bounds": "engagerules.model.periods",
+    "Citation": "engagerules.model.plan",
+    "Condition": "engagerules.model.plan",
+    "Document": "engagerules.model.plan",
+    "EventType": "engagerules.model.plan",
+    "Force": "engagerules.model.plan",
+    "Kind": "engagerules.model.plan",
+    "Obligation": "engagerules.model.plan",
+    "Operator": "engagerules.model.plan",
+    "Requirement": "engagerules.model.plan",
+    "Role": "engagerules.model.plan",
+    "Scope": "engagerules.model.plan",
+    "Target": "engagerules.model.plan",
+    "Trigger": "engagerules.model.plan",
+    "Unit": "engagerules.model.plan",
+    "Report": "engagerules.model.results",
+    "Result": "engagerules.model.results",
+    "Status": "engagerules.model.results",
+    "Tally": "engagerules.model.results",
+    "FollowUp": "engagerules.outputs.calendar",
+    "build_calendar": "engagerules.outputs.calendar",
+    "calendar_stamp": "engagerules.outputs.calendar",
+    "duty_calendar": "engagerules.outputs.calendar",
+    "follow_ups": "engagerules.outputs.calendar",
+    "render_html": "engagerules.outputs.html",
+    "render_junit": "engagerules.outputs.junit",
+    "render_markdown": "engagerules.outputs.markdown",
+    "due_json": "engagerules.outputs.shapes",
+    "obligation_json": "engagerules.outputs.shapes",
+    "report_json": "engagerules.outputs.shapes",
+    "result_json": "engagerules.outputs.shapes",
+    "render_text": "engagerules.outputs.text",
+    "load_force": "engagerules.sources.config",
+    "validate_file": "engagerules.sources.config",
+    "Event": "engagerules.sources.events",
+    "EventLog": "engagerules.sources.events",
+    "Rejection": "engagerules.sources.events",
+    "parse_events": "engagerules.sources.events",
+    "read_events": "engagerules.sources.events",
+    "ForceSource": "engagerules.sources.registry",
+    "available_forces": "engagerules.sources.registry",
+    "find_force": "engagerules.sources.registry",
+    "open_force": "engagerules.sources.registry",
+    "Waiver": "engagerules.sources.waivers",
+    "apply_waivers": "engagerules.sources.waivers",
+    "parse_waivers": "engagerules.sources.waivers",
+}
 
 __all__ = [
     "AgendaItem",
@@ -144,3 +228,17 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        msg = f"module 'engagerules' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next lookup is an ordinary one
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

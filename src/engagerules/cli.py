@@ -19,18 +19,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from engagerules.authoring.forcedocs import render_force_docs
-from engagerules.authoring.scenarios import load_scenarios, run_scenario, scenario_files
-from engagerules.authoring.simulate import simulate
-from engagerules.engine.agenda import agenda, agenda_json, render_agenda
 from engagerules.engine.evaluate import evaluate
-from engagerules.engine.explain import explain, explanation_json, render_explanation
 from engagerules.engine.schedule import schedule
 from engagerules.errors import ConfigError, EngageRulesError, UsageError
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, Report, Status
-from engagerules.outputs.calendar import calendar_stamp, duty_calendar
 from engagerules.outputs.html import render_html
 from engagerules.outputs.junit import render_junit
 from engagerules.outputs.markdown import render_markdown
@@ -283,6 +277,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    from engagerules.engine.explain import explain, explanation_json, render_explanation
+
     force = open_force(args.force)
     start, end = _range(args)
     _check_filters(force, args)
@@ -309,6 +305,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_agenda(args: argparse.Namespace) -> int:
+    from engagerules.engine.agenda import agenda, agenda_json, render_agenda
+
     force = open_force(args.force)
     _check_filters(force, args)
     as_of = resolve_as_of(args.as_of, force)
@@ -342,6 +340,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from engagerules.authoring.simulate import simulate
+
     force = open_force(args.force)
     start, end = _range(args)
     try:
@@ -377,6 +377,8 @@ def _serialise_records(records: list[dict[str, Any]], output: str | None) -> str
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
+    from engagerules.authoring.scenarios import load_scenarios, run_scenario, scenario_files
+
     force = open_force(args.force)
     files = scenario_files(force)
     if not files:
@@ -400,12 +402,16 @@ def _cmd_test(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
+    from engagerules.authoring.forcedocs import render_force_docs
+
     force = open_force(args.force)
     _write(render_force_docs(force), args.output)
     return EXIT_OK
 
 
 def _cmd_calendar(args: argparse.Namespace) -> int:
+    from engagerules.outputs.calendar import calendar_stamp, duty_calendar
+
     force = open_force(args.force)
     start, end = _range(args)
     _check_filters(force, args)
