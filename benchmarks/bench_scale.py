@@ -43,7 +43,6 @@ LOADS = """
 import json, sys
 with open(sys.argv[1], encoding="utf-8") as f:
     records = [json.loads(line) for line in f]
-print(len(records), file=sys.stderr)
 """
 
 # The analyst's peer: both duties as one query over the events file. A section's day (or
