@@ -35,8 +35,10 @@ if TYPE_CHECKING:
         EngageRulesError,
         EventError,
         Problem,
+        ProblemsError,
         UnknownForceError,
         UsageError,
+        WaiverError,
     )
     from engagerules.model.durations import Duration, parse_duration
     from engagerules.model.periods import Cycle, Window, range_bounds
@@ -98,8 +100,10 @@ _EXPORTS: dict[str, str] = {
     "EngageRulesError": "engagerules.errors",
     "EventError": "engagerules.errors",
     "Problem": "engagerules.errors",
+    "ProblemsError": "engagerules.errors",
     "UnknownForceError": "engagerules.errors",
     "UsageError": "engagerules.errors",
+    "WaiverError": "engagerules.errors",
     "Duration": "engagerules.model.durations",
     "parse_duration": "engagerules.model.durations",
     "Cycle": "engagerules.model.periods",
@@ -176,6 +180,7 @@ __all__ = [
     "Obligation",
     "Operator",
     "Problem",
+    "ProblemsError",
     "Rejection",
     "Report",
     "Requirement",
@@ -190,6 +195,7 @@ __all__ = [
     "UnknownForceError",
     "UsageError",
     "Waiver",
+    "WaiverError",
     "Window",
     "WindowExplanation",
     "agenda",
