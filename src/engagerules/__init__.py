@@ -29,11 +29,19 @@ if TYPE_CHECKING:
         render_explanation,
     )
     from engagerules.engine.index import EventIndex
+    from engagerules.engine.kinds.advisory import Advisory
+    from engagerules.engine.kinds.constraint import Constraint
+    from engagerules.engine.kinds.coverage import Coverage
+    from engagerules.engine.kinds.recurring import Recurring
+    from engagerules.engine.kinds.standing import Standing
+    from engagerules.engine.kinds.target import Target
+    from engagerules.engine.kinds.triggered import Trigger, Triggered
     from engagerules.engine.schedule import Due, schedule
     from engagerules.errors import (
         ConfigError,
         EngageRulesError,
         EventError,
+        ModelError,
         Problem,
         ProblemsError,
         UnknownForceError,
@@ -53,9 +61,8 @@ if TYPE_CHECKING:
         Operator,
         Requirement,
         Role,
+        Rule,
         Scope,
-        Target,
-        Trigger,
         Unit,
     )
     from engagerules.model.results import Report, Result, Status, Tally
@@ -94,11 +101,20 @@ _EXPORTS: dict[str, str] = {
     "explanation_json": "engagerules.engine.explain",
     "render_explanation": "engagerules.engine.explain",
     "EventIndex": "engagerules.engine.index",
+    "Advisory": "engagerules.engine.kinds.advisory",
+    "Constraint": "engagerules.engine.kinds.constraint",
+    "Coverage": "engagerules.engine.kinds.coverage",
+    "Recurring": "engagerules.engine.kinds.recurring",
+    "Standing": "engagerules.engine.kinds.standing",
+    "Target": "engagerules.engine.kinds.target",
+    "Trigger": "engagerules.engine.kinds.triggered",
+    "Triggered": "engagerules.engine.kinds.triggered",
     "Due": "engagerules.engine.schedule",
     "schedule": "engagerules.engine.schedule",
     "ConfigError": "engagerules.errors",
     "EngageRulesError": "engagerules.errors",
     "EventError": "engagerules.errors",
+    "ModelError": "engagerules.errors",
     "Problem": "engagerules.errors",
     "ProblemsError": "engagerules.errors",
     "UnknownForceError": "engagerules.errors",
@@ -119,9 +135,8 @@ _EXPORTS: dict[str, str] = {
     "Operator": "engagerules.model.plan",
     "Requirement": "engagerules.model.plan",
     "Role": "engagerules.model.plan",
+    "Rule": "engagerules.model.plan",
     "Scope": "engagerules.model.plan",
-    "Target": "engagerules.model.plan",
-    "Trigger": "engagerules.model.plan",
     "Unit": "engagerules.model.plan",
     "Report": "engagerules.model.results",
     "Result": "engagerules.model.results",
@@ -157,10 +172,13 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "Advisory",
     "AgendaItem",
     "Citation",
     "Condition",
     "ConfigError",
+    "Constraint",
+    "Coverage",
     "Cycle",
     "Document",
     "Due",
@@ -176,21 +194,26 @@ __all__ = [
     "Force",
     "ForceSource",
     "Kind",
+    "ModelError",
     "Note",
     "Obligation",
     "Operator",
     "Problem",
     "ProblemsError",
+    "Recurring",
     "Rejection",
     "Report",
     "Requirement",
     "Result",
     "Role",
+    "Rule",
     "Scope",
+    "Standing",
     "Status",
     "Tally",
     "Target",
     "Trigger",
+    "Triggered",
     "Unit",
     "UnknownForceError",
     "UsageError",
