@@ -80,6 +80,9 @@ if TYPE_CHECKING:
     from engagerules.outputs.text import render_text
     from engagerules.sources.config import load_force, validate_file
     from engagerules.sources.events import Event, EventLog, Rejection, parse_events, read_events
+    from engagerules.sources.importer import ImportLog, explain_row, import_events, open_profile
+    from engagerules.sources.profiles import Profile, load_profile, validate_profile
+    from engagerules.sources.pseudonyms import pseudonym
     from engagerules.sources.registry import ForceSource, available_forces, find_force, open_force
     from engagerules.sources.waivers import Waiver, apply_waivers, parse_waivers
 
@@ -162,6 +165,14 @@ _EXPORTS: dict[str, str] = {
     "Rejection": "engagerules.sources.events",
     "parse_events": "engagerules.sources.events",
     "read_events": "engagerules.sources.events",
+    "ImportLog": "engagerules.sources.importer",
+    "explain_row": "engagerules.sources.importer",
+    "import_events": "engagerules.sources.importer",
+    "open_profile": "engagerules.sources.importer",
+    "Profile": "engagerules.sources.profiles",
+    "load_profile": "engagerules.sources.profiles",
+    "validate_profile": "engagerules.sources.profiles",
+    "pseudonym": "engagerules.sources.pseudonyms",
     "ForceSource": "engagerules.sources.registry",
     "available_forces": "engagerules.sources.registry",
     "find_force": "engagerules.sources.registry",
@@ -193,6 +204,7 @@ __all__ = [
     "FollowUp",
     "Force",
     "ForceSource",
+    "ImportLog",
     "Kind",
     "ModelError",
     "Note",
@@ -200,6 +212,7 @@ __all__ = [
     "Operator",
     "Problem",
     "ProblemsError",
+    "Profile",
     "Recurring",
     "Rejection",
     "Report",
@@ -231,15 +244,20 @@ __all__ = [
     "duty_calendar",
     "evaluate",
     "explain",
+    "explain_row",
     "explanation_json",
     "find_force",
     "follow_ups",
+    "import_events",
     "load_force",
+    "load_profile",
     "obligation_json",
     "open_force",
+    "open_profile",
     "parse_duration",
     "parse_events",
     "parse_waivers",
+    "pseudonym",
     "range_bounds",
     "read_events",
     "render_agenda",
@@ -254,6 +272,7 @@ __all__ = [
     "schedule",
     "simulate",
     "validate_file",
+    "validate_profile",
 ]
 
 __version__ = "0.1.0"
