@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import os
@@ -19,18 +20,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from engagerules.authoring.forcedocs import render_force_docs
-from engagerules.authoring.scenarios import load_scenarios, run_scenario, scenario_files
-from engagerules.authoring.simulate import simulate
-from engagerules.engine.agenda import agenda, agenda_json, render_agenda
 from engagerules.engine.evaluate import evaluate
-from engagerules.engine.explain import explain, explanation_json, render_explanation
 from engagerules.engine.schedule import schedule
 from engagerules.errors import ConfigError, EngageRulesError, Problem, ProblemsError, UsageError
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, Report, Status
-from engagerules.outputs.calendar import calendar_stamp, duty_calendar
 from engagerules.outputs.html import render_html
 from engagerules.outputs.junit import render_junit
 from engagerules.outputs.markdown import render_markdown
@@ -245,7 +240,17 @@ def run_check(
 
 def _read(files: Sequence[str], force: Force, profile: str | None = None) -> EventLog:
     """Read events (through an import profile when given), showing progress on stderr
-    when a person is watching it."""
+    when a person is watching it.
+
+    The events then live as long as the command: `gc.freeze()` takes them (and everything
+    else alive) out of the cyclic collector's sight, which would otherwise walk all of
+    them, several times, while the report is built."""
+    log = _read_events(files, force, profile)
+    gc.freeze()
+    return log
+
+
+def _read_events(files: Sequence[str], force: Force, profile: str | None) -> EventLog:
     if profile is not None:
         imported = _import(profile, files, force)
         sys.stderr.write(f"engagerules: note: {profile}: {imported.summary()}\n")
@@ -311,6 +316,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    from engagerules.engine.explain import explain, explanation_json, render_explanation
+
     force = _open(args)
     start, end = _range(args)
     _check_filters(force, args)
@@ -337,6 +344,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_agenda(args: argparse.Namespace) -> int:
+    from engagerules.engine.agenda import agenda, agenda_json, render_agenda
+
     force = _open(args)
     _check_filters(force, args)
     as_of = resolve_as_of(args.as_of, force)
@@ -437,6 +446,8 @@ def _validate(path: Path) -> list[Problem]:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from engagerules.authoring.simulate import simulate
+
     force = _open(args)
     start, end = _range(args)
     try:
@@ -472,6 +483,8 @@ def _serialise_records(records: list[dict[str, Any]], output: str | None) -> str
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
+    from engagerules.authoring.scenarios import load_scenarios, run_scenario, scenario_files
+
     force = _open(args)
     files = scenario_files(force)
     if not files:
@@ -495,12 +508,16 @@ def _cmd_test(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
+    from engagerules.authoring.forcedocs import render_force_docs
+
     force = _open(args)
     _write(render_force_docs(force), args.output)
     return EXIT_OK
 
 
 def _cmd_calendar(args: argparse.Namespace) -> int:
+    from engagerules.outputs.calendar import calendar_stamp, duty_calendar
+
     force = _open(args)
     start, end = _range(args)
     _check_filters(force, args)

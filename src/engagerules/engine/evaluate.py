@@ -22,11 +22,12 @@ from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.readings import Reading
 from engagerules.model.results import Report, Result, Tally
-from engagerules.sources.events import Event, EventLog
+from engagerules.sources.events import Event, EventLog, gc_paused
 
 __all__ = ["evaluate", "evaluate_obligation"]
 
 
+@gc_paused()  # no cyclic-GC passes over the events while the index and results are built
 def evaluate(
     force: Force,
     log: EventLog | Sequence[Event],

@@ -8,11 +8,14 @@ read = matched + unmatched + rejected and nothing is silently dropped.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, tzinfo
+from itertools import chain, islice
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -36,8 +39,12 @@ _FORMATS = (".jsonl", ".ndjson", ".json", ".csv")
 _EXTRA = "\x00extra"  # restkey for CSV rows longer than the header
 
 
+#: The attributes of every event that has none: one shared empty mapping, not one each.
+EMPTY_ATTRS: Mapping[str, Any] = MappingProxyType({})
+
+
 def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value))
+    return MappingProxyType(dict(value)) if value else EMPTY_ATTRS
 
 
 @attrs.frozen
@@ -96,6 +103,7 @@ def read_events(
     force: Force,
     *,
     progress: Callable[[str, int], None] | None = None,
+    fast: bool = True,
 ) -> EventLog:
     """Read every file (by extension: .jsonl, .json or .csv; `-` is JSON Lines on stdin).
 
@@ -103,17 +111,61 @@ def read_events(
     rejections and reading goes on. `progress`, if given, is called with the file being
     read and the records read so far, every `PROGRESS_EVERY` records and after each file,
     so a command line can show that a large input is moving.
+
+    JSON Lines files are read by the fast reader (`fastread`), which gives the same events
+    and rejections as the careful one; `fast=False` reads everything the careful way (the
+    differential test compares the two). Records are turned into events as they are read,
+    never all held as dicts at once, and the cyclic garbage collector is paused meanwhile:
+    events hold no cycles, and on a million of them its passes were a third of the time.
     """
-    records: list[tuple[str, int, Any]] = []
-    for path in paths:
-        name = str(path)
-        for record in _records(Path(path) if name != "-" else None):
-            records.append(record)
-            if progress is not None and len(records) % PROGRESS_EVERY == 0:
-                progress(name, len(records))
-        if progress is not None:
-            progress(name, len(records))
-    return parse_events(records, force)
+
+    def batches() -> Iterator[list[tuple[str, int, Any]]]:
+        count = 0
+        for path in paths:
+            name = str(path)
+            for batch in _batches(Path(path) if name != "-" else None, force.zone, fast=fast):
+                yield batch
+                count += len(batch)
+                if progress is not None:
+                    progress(name, count)
+            if progress is not None:
+                progress(name, count)
+
+    with gc_paused():
+        return parse_events(chain.from_iterable(batches()), force)
+
+
+def _batches(
+    path: Path | None, zone: tzinfo, *, fast: bool
+) -> Iterator[list[tuple[str, int, Any]]]:
+    """The records of one file in lists of at most `PROGRESS_EVERY`: a progress report
+    between lists, and no Python generator step per record."""
+    if fast and path is not None and path.suffix.lower() in (".jsonl", ".ndjson"):
+        from engagerules.sources.fastread import fast_jsonl
+
+        quick = fast_jsonl(path, zone)
+        if quick is not None:
+            for block in quick:
+                for start in range(0, len(block), PROGRESS_EVERY):
+                    yield block[start : start + PROGRESS_EVERY]
+            return
+    records = _records(path)
+    while batch := list(islice(records, PROGRESS_EVERY)):
+        yield batch
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside (reference counting still frees what is let go):
+    building many acyclic objects otherwise triggers passes over all of them, again and
+    again as they age. The collector's earlier state is restored after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def parse_events(records: Iterable[tuple[str, int, Any]], force: Force) -> EventLog:
@@ -126,18 +178,21 @@ def parse_events(records: Iterable[tuple[str, int, Any]], force: Force) -> Event
     units = {u.id for u in force.units}
     events: list[Event] = []
     rejections: list[Rejection] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, Event] = {}
     for file, line, raw in records:
         try:
-            event = _event(raw, file, line, force.zone)
+            # An Event is a record the fast reader has already decoded and checked field
+            # by field with the validators `_event` uses; the rest applies to both.
+            event = raw if type(raw) is Event else _event(raw, file, line, force.zone)
             _check_vocabulary(event, types, units)
             if event.id in seen:
-                msg = f"id: {event.id!r} is used twice (first at {seen[event.id]})"
+                first = seen[event.id]
+                msg = f"id: {event.id!r} is used twice (first at {first.file}:{first.line})"
                 raise _RecordError(msg)
         except _RecordError as exc:
             rejections.append(Rejection(file, line, str(exc)))
             continue
-        seen[event.id] = f"{file}:{line}"
+        seen[event.id] = event
         events.append(event)
     return EventLog(tuple(events), tuple(rejections))
 
