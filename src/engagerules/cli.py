@@ -26,6 +26,7 @@ from engagerules.engine.evaluate import evaluate
 from engagerules.engine.explain import explain, explanation_json, render_explanation
 from engagerules.engine.schedule import schedule
 from engagerules.errors import ConfigError, EngageRulesError, UsageError
+from engagerules.model.limits import year_problem
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, Report, Status
@@ -54,10 +55,19 @@ class _Parser(argparse.ArgumentParser):
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        msg = f"{text!r} is not a date (YYYY-MM-DD)"
+        msg = f"{_shown(text)!r} is not a date (YYYY-MM-DD)"
         raise argparse.ArgumentTypeError(msg) from None
+    problem = year_problem(day)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
+    return day
+
+
+def _shown(text: str) -> str:
+    """An argument as a message quotes it: cut short, so the message stays one line."""
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 _REPORT_FORMATS = ("text", "json", "junit", "markdown", "html")
@@ -79,13 +89,13 @@ def _statuses(text: str) -> list[Status]:
 def _instant(text: str) -> str:
     """Checked for shape here; turned into an instant once the force's zone is known."""
     try:
-        if len(text) == 10:
-            date.fromisoformat(text)
-        else:
-            datetime.fromisoformat(text)
+        moment = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
-        msg = f"{text!r} is not an ISO 8601 date or timestamp"
+        msg = f"{_shown(text)!r} is not an ISO 8601 date or timestamp"
         raise argparse.ArgumentTypeError(msg) from None
+    problem = year_problem(moment)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
     return text
 
 

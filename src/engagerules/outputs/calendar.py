@@ -38,6 +38,7 @@ from engagerules.engine.evaluate import evaluate_obligation
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedule
 from engagerules.errors import ConfigError, Problem
+from engagerules.model.limits import LAST_YEAR, YEARS
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Requirement
 from engagerules.sources.events import Event, EventLog
@@ -65,6 +66,8 @@ _UID_DOMAIN = "engagerules"
 #: The DTSTAMP of a configuration that has no `published` time, when no
 #: SOURCE_DATE_EPOCH is given either: fixed, so exports stay reproducible.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The first SOURCE_DATE_EPOCH past the years supported.
+_LAST_STAMP = int(datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC).timestamp())
 #: Minutes a follow-up item occupies before its deadline.
 _FOLLOW_UP_LENGTH = timedelta(minutes=30)
 
@@ -147,8 +150,16 @@ def calendar_stamp(force: Force, source_date_epoch: str | None = None) -> dateti
     """
     if source_date_epoch is not None and source_date_epoch.strip():
         text = source_date_epoch.strip()
-        if not text.isdigit():
-            msg = f"SOURCE_DATE_EPOCH {source_date_epoch!r} is not a whole number of seconds"
+        if not (text.isascii() and text.isdigit()):
+            shown = text if len(text) <= 30 else text[:27] + "..."
+            msg = f"SOURCE_DATE_EPOCH {shown!r} is not a whole number of seconds"
+            raise ValueError(msg)
+        if len(text) > 15 or int(text) >= _LAST_STAMP:
+            shown = text if len(text) <= 30 else text[:27] + "..."
+            msg = (
+                f"SOURCE_DATE_EPOCH {shown!r} is past the years supported ({YEARS}): "
+                f"at most {_LAST_STAMP - 1} seconds"
+            )
             raise ValueError(msg)
         return datetime.fromtimestamp(int(text), UTC)
     if force.published is not None:
