@@ -26,6 +26,7 @@ from __future__ import annotations
 import calendar as _months
 import hashlib
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -51,6 +52,7 @@ __all__ = [
     "build_calendar",
     "calendar_stamp",
     "duty_calendar",
+    "escape_text",
     "follow_ups",
     "vtimezone",
 ]
@@ -236,8 +238,8 @@ def build_calendar(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name or _calendar_name(force, None, None))
-    cal.add("x-wr-caldesc", f"Duties from {force.name}'s engagement plan, by engagerules")
+    cal.add("x-wr-calname", _xtext(name or _calendar_name(force, None, None)))
+    cal.add("x-wr-caldesc", _xtext(f"Duties from {force.name}'s engagement plan, by engagerules"))
     # No X-WR-TIMEZONE: it only re-zones floating times (there are none), and readers
     # that apply it to UTC times (x-wr-timezone) lose the second 01:30 of an autumn night.
     cal.add_component(vtimezone(zone, range(min(years), max(years) + 1)))
@@ -541,7 +543,7 @@ def _follow_up_event(force: Force, follow: FollowUp, stamp: datetime) -> icalend
     lines = [ob.title, "", trigger_line, due_line, *_common_lines(force, ob, follow.scope)]
     event.add("description", _text("\n".join(lines)))
     _tag(event, force, ob, follow.scope, all_day=all_day)
-    event.add("x-engagerules-trigger", fired.id)
+    event.add("x-engagerules-trigger", _xtext(fired.id))
     return event
 
 
@@ -585,9 +587,61 @@ def _clear_of_clock_changes(due: Due, at: time) -> bool:
     )
 
 
-def _text(value: str) -> str:
-    """Line breaks as LF only; icalendar escapes them, and a stray CR would break a line."""
-    return value.replace("\r\n", "\n").replace("\r", "\n")
+#: Line breaks of any kind, each written as the TEXT escape `\n`.
+_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+#: Every other control character (C0, DEL, C1): RFC 5545 allows none in a value. A tab
+#: becomes a space; the rest are dropped.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+
+
+def escape_text(value: str, *, separators: bool = True) -> str:
+    r"""`value` as an RFC 5545 TEXT value: the one place calendar text is made safe.
+
+    Backslash, semicolon and comma are escaped, every kind of line break becomes `\n`,
+    a tab a space, and other control characters are dropped, so nothing a plan or an
+    event log holds can end a content line early (a lone CR would let a reader that
+    breaks lines on CR see components that were never written) or be misread (icalendar
+    alone turns the `\N` of `C:\Network` into a line break). icalendar folds the
+    escaped line at 75 octets when it writes it.
+
+    With `separators` false, commas and semicolons stay as they are: X- properties
+    (`X-WR-CALNAME`) are read back as unknown values, which no reader unescapes, and in
+    the value part of a line neither can end or split anything.
+    """
+    text = value.replace("\\", "\\\\")
+    if separators:
+        text = text.replace(";", "\\;").replace(",", "\\,")
+    text = _BREAKS.sub("\\\\n", text.replace("\t", " "))
+    return _CONTROLS.sub("", text)
+
+
+class _Text(icalendar.vText):
+    r"""A TEXT value written through `escape_text`, in place of icalendar's own escaping
+    (which rewrites `\N`) and of no escaping at all (which X- properties get)."""
+
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        return escape_text(str(self)).encode("utf-8")
+
+
+class _XText(_Text):
+    """An X- property's text: `escape_text` without escaping commas and semicolons."""
+
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        return escape_text(str(self), separators=False).encode("utf-8")
+
+
+def _text(value: str) -> _Text:
+    """Every text property the calendar writes goes through here (see `escape_text`)."""
+    return _Text(value)
+
+
+def _xtext(value: str) -> _Text:
+    """Every X- text property the calendar writes goes through here."""
+    return _XText(value)
 
 
 def _tag(
@@ -597,9 +651,9 @@ def _tag(
     roles = list(dict.fromkeys([ob.owner, *(r.owner for r in ob.evidence if r.owner)]))
     categories = [*roles, "Advisory"] if ob.kind is Kind.ADVISORY else roles
     event.add("categories", categories)
-    event.add("x-engagerules-force", force.id)
-    event.add("x-engagerules-obligation", ob.id)
-    event.add("x-engagerules-scope", FORCE_WIDE if scope is None else scope)
+    event.add("x-engagerules-force", _xtext(force.id))
+    event.add("x-engagerules-obligation", _xtext(ob.id))
+    event.add("x-engagerules-scope", _xtext(FORCE_WIDE if scope is None else scope))
     event.add("x-engagerules-kind", ob.kind.value)
     # Due dates and deadlines must not show the owner as busy; briefings do.
     transparent = all_day or ob.kind is Kind.TRIGGERED

@@ -102,7 +102,7 @@ def _read_json(file: Path) -> Any:
     except json.JSONDecodeError as exc:
         where = f"{file}:{exc.lineno}:{exc.colno}"
         raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
-    except strictjson.TooDeepError as exc:
+    except strictjson.LimitError as exc:
         raise ConfigError([Problem(str(file), str(exc))]) from None
 
 

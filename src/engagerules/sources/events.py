@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from engagerules.errors import EventError, did_you_mean
-from engagerules.model.limits import year_problem
+from engagerules.model.limits import MAX_DEPTH, year_problem
 from engagerules.model.periods import localize
 from engagerules.model.plan import Force
 from engagerules.sources import strictjson
@@ -193,7 +193,7 @@ def _jsonl(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
             yield name, number, strictjson.loads(line)
         except json.JSONDecodeError as exc:
             yield name, number, _Unparsed(f"not valid JSON: {exc.msg} (column {exc.colno})")
-        except strictjson.TooDeepError as exc:
+        except strictjson.LimitError as exc:
             yield name, number, _Unparsed(str(exc))
 
 
@@ -213,8 +213,12 @@ def _json_array(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
             raise EventError(f"{name}:{exc.lineno}: not valid JSON: {exc.msg}") from None
         except RecursionError:
             line = _line_of(text, pos)
-            msg = f"{name}:{line}: {strictjson.TooDeepError()}: the array cannot be read on"
+            msg = f"{name}:{line}: nested more than {MAX_DEPTH} levels deep: cannot read on"
             raise EventError(msg) from None
+        try:
+            strictjson.check_text(text[pos:end], value)
+        except strictjson.LimitError as exc:
+            value = _Unparsed(str(exc))
         yield name, _line_of(text, pos), value
         pos = _skip_space(text, end)
         if text.startswith(",", pos):
@@ -289,7 +293,7 @@ def _from_csv_row(row: Mapping[str, str | None]) -> dict[str, Any]:
         elif key == "attrs":
             try:
                 parsed = strictjson.loads(value)
-            except (json.JSONDecodeError, strictjson.TooDeepError):
+            except (json.JSONDecodeError, strictjson.LimitError):
                 parsed = None
             if not isinstance(parsed, dict):
                 return {"\x00error": "attrs: a CSV 'attrs' cell must hold a JSON object"}

@@ -22,8 +22,9 @@ import attrs
 from engagerules.model.limits import MAX_DEPTH, MAX_DIGITS
 
 __all__ = [
-    "TooDeepError",
+    "LimitError",
     "Unrepresentable",
+    "check_text",
     "decoder",
     "first_flaw",
     "flaws",
@@ -42,11 +43,16 @@ class Unrepresentable:
     reason: str
 
 
-class TooDeepError(ValueError):
-    """The text nests arrays and objects too deeply for the parser."""
+class LimitError(ValueError):
+    """JSON text engagerules will not read: nested too deeply, or holding a string that
+    is not text (a lone surrogate such as `\\ud800`, which no output could encode)."""
 
-    def __init__(self) -> None:
-        super().__init__(f"nested more than {MAX_DEPTH} levels deep")
+
+def _too_deep() -> LimitError:
+    return LimitError(f"nested more than {MAX_DEPTH} levels deep")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _parse_int(text: str) -> int | Unrepresentable:
@@ -80,11 +86,35 @@ _DECODER = decoder()
 
 def loads(text: str) -> Any:
     """`json.loads` with unrepresentable numbers marked; raises `json.JSONDecodeError` for
-    text that is not JSON and `TooDeepError` for nesting the parser cannot follow."""
+    text that is not JSON and `LimitError` for nesting the parser cannot follow or a
+    lone surrogate."""
     try:
-        return _DECODER.decode(text)
+        value = _DECODER.decode(text)
     except RecursionError:
-        raise TooDeepError from None
+        raise _too_deep() from None
+    check_text(text, value)
+    return value
+
+
+def check_text(text: str, value: Any) -> None:
+    """Raise `LimitError` if `value`, parsed from `text`, holds a lone surrogate.
+
+    Only a `\\u` escape can make one, so text without that is not searched further.
+    """
+    if "\\u" not in text:
+        return
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                msg = "a string holds a lone surrogate (\\ud800 to \\udfff), which is not text"
+                raise LimitError(msg)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 Path = tuple[str | int, ...]

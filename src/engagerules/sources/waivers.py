@@ -122,7 +122,7 @@ def parse_waivers(text: str, source: str, force: Force) -> tuple[Waiver, ...]:
     except json.JSONDecodeError as exc:
         msg = f"{source}:{exc.lineno}: not valid JSON: {exc.msg} (column {exc.colno})"
         raise UsageError(msg) from None
-    except strictjson.TooDeepError as exc:
+    except strictjson.LimitError as exc:
         raise UsageError(f"{source}: {exc}") from None
     flaw = strictjson.first_flaw(data)
     if flaw is not None:
