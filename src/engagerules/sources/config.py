@@ -389,7 +389,7 @@ def _source(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, s
     sections = document.get("sections")
     section = source.get("section")
     if isinstance(sections, list) and section not in sections:
-        hint = did_you_mean(str(section), set(sections))
+        hint = did_you_mean(str(section), {s for s in sections if isinstance(s, str)})
         yield f"{at}.source.section", f"{section!r} is not a section of {name}{hint}"
 
 
@@ -429,6 +429,8 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
         kinds = {str(k) for k in ctx.kinds} | {"person"}
         yield f"{at}.scope.per", f"no units of kind {per!r}{did_you_mean(str(per), kinds)}"
     for i, unit in enumerate(scope.get("units") or []):
+        if not isinstance(unit, str):  # the schema has said so
+            continue
         found = ctx.units.get(unit)
         if found is None:
             yield f"{at}.scope.units[{i}]", f"unknown unit {unit!r}{did_you_mean(unit, ctx.units)}"
@@ -452,7 +454,7 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
 def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     yield from _types(req.get("types"), f"{at}.types", ctx)
     for i, role in enumerate(req.get("roles") or []):
-        if role not in ctx.roles:
+        if isinstance(role, str) and role not in ctx.roles:
             yield f"{at}.roles[{i}]", f"unknown role {role!r}{did_you_mean(role, ctx.roles)}"
     owner = req.get("owner")
     if isinstance(owner, str) and owner not in ctx.roles:

@@ -166,7 +166,9 @@ def _records(path: Path | None) -> Iterator[tuple[str, int, Any]]:
         msg = f"{path}: unknown events format {suffix or '(none)'!r}: use .jsonl, .json or .csv"
         raise EventError(msg)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # newline="": a CR is data, not a line end (JSON Lines ends lines with LF only).
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            text = stream.read()
     except FileNotFoundError:
         raise EventError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -247,7 +249,7 @@ def _csv(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
         yield from _csv_rows(name, reader)
     except csv.Error as exc:
         limit = csv.field_size_limit()
-        msg = f"{name}:{reader.line_num}: not valid CSV: {exc}"
+        msg = f"{name}:{reader.reader.line_num}: not valid CSV: {exc}"
         if "field limit" in str(exc):
             msg += f" (a field may hold at most {limit:,} characters)"
         raise EventError(msg) from None
