@@ -423,8 +423,8 @@ def test_a_calendar_of_1440_times_a_day_takes_linear_time(
         folder = force_with(tmp_path, lambda r: ob(r, "mini.briefings").update(
             times=times, slot="PT1M"))
         began = time.perf_counter()
-        code, _, err = cli(capsys, "calendar", folder, "--from", "2022-10-01", "--to",
-                           "2022-10-14", "-o", str(tmp_path / "c.ics"))
+        code, _, err = cli(capsys, "calendar", folder, "--from", "2022-10-03", "--to",
+                           "2022-10-04", "-o", str(tmp_path / "c.ics"))
         assert code == 0, err
         return time.perf_counter() - began
 

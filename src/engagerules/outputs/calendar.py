@@ -301,13 +301,18 @@ def _is_all_day(window: Window) -> bool:
     return window.local_start.time() == time(0) and window.local_end.time() == time(0)
 
 
-def _nominal_time(obligation: Obligation, window: Window) -> time:
-    """The time of day a slot was set for: 01:30 even on the day it falls at 02:30 BST."""
-    start = window.local_start
+def _nominal_times(obligation: Obligation, day: date, zone: tzinfo) -> dict[datetime, time]:
+    """The instant (UTC) each of the obligation's times of day falls at on `day`, mapped to
+    the time it was set for (the first listed, where two fall at one instant)."""
+    found: dict[datetime, time] = {}
     for at in obligation.times:
-        if localize(datetime.combine(start.date(), at), window.zone) == start:
-            return at
-    return start.time().replace(tzinfo=None)
+        found.setdefault(localize(datetime.combine(day, at), zone).astimezone(UTC), at)
+    return found
+
+
+def _nominal_time(window: Window, nominal: dict[datetime, time]) -> time:
+    """The time of day a slot was set for: 01:30 even on the day it falls at 02:30 BST."""
+    return nominal.get(window.start, window.local_start.time().replace(tzinfo=None))
 
 
 def _group(force: Force, dues: Iterable[Due]) -> list[_Series]:
@@ -315,10 +320,18 @@ def _group(force: Force, dues: Iterable[Due]) -> list[_Series]:
     unit_order = {u.id: i for i, u in enumerate(force.units)}
     groups: dict[tuple[int, str | None, time | None], list[Due]] = {}
     obligations: dict[int, Obligation] = {}
+    # Times of day per version and local day, computed once: a duty with n times a day
+    # has n dues a day, so looking each up stays linear in series x times.
+    nominal: dict[tuple[int, date], dict[datetime, time]] = {}
     for due in dues:
         version = _version_of(force, due.obligation)
         obligations.setdefault(version, due.obligation)
-        at = None if _is_all_day(due.window) else _nominal_time(due.obligation, due.window)
+        at = None
+        if not _is_all_day(due.window):
+            day = due.window.local_start.date()
+            if (version, day) not in nominal:
+                nominal[version, day] = _nominal_times(due.obligation, day, force.zone)
+            at = _nominal_time(due.window, nominal[version, day])
         groups.setdefault((version, due.scope, at), []).append(due)
     series = [
         _Series(obligations[v], v, scope, at, tuple(sorted(found, key=lambda d: d.window.start)))
