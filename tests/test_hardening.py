@@ -41,7 +41,9 @@ def usage_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 
 def checked(capsys: pytest.CaptureFixture[str], events: Path, *extra: str) -> dict[str, Any]:
     """`check mini EVENTS --format json`, read back, with the tally checked."""
-    code, out, err = cli(capsys, "check", str(MINI), str(events), *RANGE, "--format", "json", *extra)
+    code, out, err = cli(
+        capsys, "check", str(MINI), str(events), *RANGE, "--format", "json", *extra
+    )
     assert code in (0, 1), err
     report: dict[str, Any] = json.loads(out)
     ev = report["events"]
@@ -87,8 +89,13 @@ def test_an_integer_of_5000_digits_is_rejected_in_json_lines(
 ) -> None:
     """A 5,000-digit integer in JSON Lines is one rejection stating the digit limit."""
     events = tmp_path / "e.jsonl"
-    events.write_text('{"id": "a", "type": "tweet", "at": "2022-10-03", "attrs": {"n": '
-                      + "9" * 5000 + "}}\n" + json.dumps(GOOD) + "\n")
+    events.write_text(
+        '{"id": "a", "type": "tweet", "at": "2022-10-03", "attrs": {"n": '
+        + "9" * 5000
+        + "}}\n"
+        + json.dumps(GOOD)
+        + "\n"
+    )
     report = checked(capsys, events)
     assert report["events"]["read"] == 2 and report["events"]["rejected"] == 1
     assert "attrs.n: a number of 5000 digits (at most 300)" in report["rejections"][0]["reason"]
@@ -99,8 +106,13 @@ def test_an_integer_of_5000_digits_is_rejected_in_a_json_array(
 ) -> None:
     """In a JSON array the record is rejected and the records after it still read."""
     events = tmp_path / "e.json"
-    events.write_text('[{"id": "a", "type": "tweet", "at": "2022-10-03", "attrs": {"n": -'
-                      + "9" * 5000 + "}},\n" + json.dumps(GOOD) + "]")
+    events.write_text(
+        '[{"id": "a", "type": "tweet", "at": "2022-10-03", "attrs": {"n": -'
+        + "9" * 5000
+        + "}},\n"
+        + json.dumps(GOOD)
+        + "]"
+    )
     report = checked(capsys, events)
     assert report["events"]["read"] == 2 and report["events"]["rejected"] == 1
     assert report["rejections"][0]["line"] == 1
@@ -175,8 +187,16 @@ def test_nesting_1000_deep_in_a_force_and_a_waiver_file(
     assert str(waivers) in line and "nested" in line
 
 
-@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00",
-                                "0001-01-01", "9999-12-31", "1899-12-31T23:59:59Z"])
+@pytest.mark.parametrize(
+    "at",
+    [
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:00:00-05:00",
+        "0001-01-01",
+        "9999-12-31",
+        "1899-12-31T23:59:59Z",
+    ],
+)
 def test_a_timestamp_outside_the_supported_years_is_rejected(
     at: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -208,8 +228,9 @@ def test_a_csv_field_over_the_field_limit_is_one_line_naming_the_limit(
 ) -> None:
     """A CSV field of 131,073 characters: exit 2, the file, the line and the limit."""
     events = tmp_path / "e.csv"
-    events.write_text("id,type,at,note\ng1,tweet,2022-10-03,ok\ng2,tweet,2022-10-03,"
-                      + "x" * 131_073 + "\n")
+    events.write_text(
+        "id,type,at,note\ng1,tweet,2022-10-03,ok\ng2,tweet,2022-10-03," + "x" * 131_073 + "\n"
+    )
     line = usage_error(capsys, "check", str(MINI), str(events), *RANGE)
     assert f"{events}:3:" in line and "at most 131,072 characters" in line
 
@@ -219,18 +240,30 @@ def test_sums_past_the_largest_float_stay_numbers(
 ) -> None:
     """Two `hours` of 1e308 for one person: the duty is met, not an OverflowError."""
     events = tmp_path / "e.jsonl"
-    rows = [{"id": f"h{i}", "type": "cadet_volunteering", "at": f"2022-10-0{i}T10:00:00Z",
-             "person": "p1", "attrs": {"hours": 1e308}} for i in (3, 4)]
+    rows = [
+        {
+            "id": f"h{i}",
+            "type": "cadet_volunteering",
+            "at": f"2022-10-0{i}T10:00:00Z",
+            "person": "p1",
+            "attrs": {"hours": 1e308},
+        }
+        for i in (3, 4)
+    ]
     rows.append({"id": "en", "type": "cadet_enrolled", "at": "2022-09-01", "person": "p1"})
     events.write_text("".join(json.dumps(r) + "\n" for r in rows))
     report = checked(capsys, events)
-    hours = [r for r in report["results"]
-             if r["obligation"] == "mini.cadet-hours" and r["start"].startswith("2022-10")]
+    hours = [
+        r
+        for r in report["results"]
+        if r["obligation"] == "mini.cadet-hours" and r["start"].startswith("2022-10")
+    ]
     assert [r["status"] for r in hours] == ["met"]
 
 
-@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\u0085", "\x0b", "\x0c", "\x1c",
-                                  "\x1d", "\x1e", "\r"])
+@pytest.mark.parametrize(
+    "char", ["\u2028", "\u2029", "\u0085", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\r"]
+)
 def test_a_raw_separator_inside_a_json_string_is_one_record(
     char: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -294,36 +327,55 @@ def test_a_lone_surrogate_is_rejected(tmp_path: Path, capsys: pytest.CaptureFixt
 
 WRONG_TYPES: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
     ("$.units[3].within", lambda r: r["units"][3].update(within=["x"])),
-    ("$.obligations[0].scope.per", lambda r: ob(r, "mini.weekly-tweet")["scope"].update(
-        per=["section"])),
-    ("$.obligations[0].scope.units", lambda r: ob(r, "mini.weekly-tweet")["scope"].update(
-        units=5)),
-    ("$.obligations[0].scope.units[0]", lambda r: ob(r, "mini.weekly-tweet")["scope"].update(
-        units=[{"a": 1}])),
-    ("$.obligations[0].evidence[0].roles", lambda r: ob(r, "mini.weekly-tweet")["evidence"][
-        0].update(roles=5)),
-    ("$.obligations[0].evidence[0].roles[0]", lambda r: ob(r, "mini.weekly-tweet")["evidence"][
-        0].update(roles=[["CSO"]])),
+    (
+        "$.obligations[0].scope.per",
+        lambda r: ob(r, "mini.weekly-tweet")["scope"].update(per=["section"]),
+    ),
+    ("$.obligations[0].scope.units", lambda r: ob(r, "mini.weekly-tweet")["scope"].update(units=5)),
+    (
+        "$.obligations[0].scope.units[0]",
+        lambda r: ob(r, "mini.weekly-tweet")["scope"].update(units=[{"a": 1}]),
+    ),
+    (
+        "$.obligations[0].evidence[0].roles",
+        lambda r: ob(r, "mini.weekly-tweet")["evidence"][0].update(roles=5),
+    ),
+    (
+        "$.obligations[0].evidence[0].roles[0]",
+        lambda r: ob(r, "mini.weekly-tweet")["evidence"][0].update(roles=[["CSO"]]),
+    ),
     ("$.obligations[0].kind", lambda r: ob(r, "mini.weekly-tweet").update(kind={})),
     ("$.obligations[0].owner", lambda r: ob(r, "mini.weekly-tweet").update(owner=["CSO"])),
     ("$.obligations[0].cadence", lambda r: ob(r, "mini.weekly-tweet").update(cadence=7)),
     ("$.obligations[0].anchor", lambda r: ob(r, "mini.weekly-tweet").update(anchor=[1])),
-    ("$.obligations[0].source.document", lambda r: ob(r, "mini.weekly-tweet")["source"].update(
-        document={})),
-    ("$.obligations[0].source.section", lambda r: ob(r, "mini.weekly-tweet")["source"].update(
-        section=[1])),
+    (
+        "$.obligations[0].source.document",
+        lambda r: ob(r, "mini.weekly-tweet")["source"].update(document={}),
+    ),
+    (
+        "$.obligations[0].source.section",
+        lambda r: ob(r, "mini.weekly-tweet")["source"].update(section=[1]),
+    ),
     ("$.documents[0].sections[0]", lambda r: r["documents"][0].update(sections=[[1]])),
-    ("$.obligations[6].trigger.within", lambda r: ob(r, "mini.warrant-followup")[
-        "trigger"].update(within=["P1D"])),
-    ("$.obligations[10].target.by", lambda r: ob(r, "mini.likes-target")["target"].update(
-        by=20221231)),
+    (
+        "$.obligations[6].trigger.within",
+        lambda r: ob(r, "mini.warrant-followup")["trigger"].update(within=["P1D"]),
+    ),
+    (
+        "$.obligations[10].target.by",
+        lambda r: ob(r, "mini.likes-target")["target"].update(by=20221231),
+    ),
     ("$.obligations[0].effective", lambda r: ob(r, "mini.weekly-tweet").update(effective=[1])),
-    ("$.obligations[0].effective.from", lambda r: ob(r, "mini.weekly-tweet").update(
-        effective={"from": 1})),
+    (
+        "$.obligations[0].effective.from",
+        lambda r: ob(r, "mini.weekly-tweet").update(effective={"from": 1}),
+    ),
     ("$.obligations[0].id", lambda r: ob(r, "mini.weekly-tweet").update(id=["x"])),
     ("$.units[0].id", lambda r: r["units"][0].update(id=5)),
-    ("$.obligations[0].scope.roster", lambda r: ob(r, "mini.weekly-tweet")["scope"].update(
-        roster=[1])),
+    (
+        "$.obligations[0].scope.roster",
+        lambda r: ob(r, "mini.weekly-tweet")["scope"].update(roster=[1]),
+    ),
     ("$.demo", lambda r: r.update(demo=[1])),
     ("$.timezone", lambda r: r.update(timezone=["Europe/London"])),
 ]
@@ -340,8 +392,17 @@ def test_a_wrong_typed_value_is_listed_not_crashed_on(
     invalid(capsys, force_with(tmp_path, edit), where)
 
 
-@pytest.mark.parametrize("zone", ["Europe", "Europe/" + "x" * 300, "../../etc/passwd", "",
-                                  "Europe/London\x00", "/usr/share/zoneinfo/UTC"])
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Europe",
+        "Europe/" + "x" * 300,
+        "../../etc/passwd",
+        "",
+        "Europe/London\x00",
+        "/usr/share/zoneinfo/UTC",
+    ],
+)
 def test_a_time_zone_not_in_zoneinfo_is_a_listed_problem(
     zone: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -356,28 +417,57 @@ def test_a_time_zone_not_in_zoneinfo_is_a_listed_problem(
 @pytest.mark.parametrize(
     ("where", "edit", "says"),
     [
-        ("$.obligations[6].trigger.within", lambda r: ob(r, "mini.warrant-followup")[
-            "trigger"].update(within="P10000Y"), "longer than the 100 years supported"),
-        ("$.obligations[6].trigger.within", lambda r: ob(r, "mini.warrant-followup")[
-            "trigger"].update(within="PT999999999H"), "longer than the 100 years supported"),
-        ("$.obligations[0].cadence", lambda r: ob(r, "mini.weekly-tweet").update(
-            cadence="P" + "9" * 400 + "W"), "longer than the 100 years supported"),
-        ("$.obligations[2].slot", lambda r: ob(r, "mini.briefings").update(slot="PT0M"),
-         "no length"),
-        ("$.obligations[1].evidence[0].min", lambda r: ob(r, "mini.monthly-two-surgeries")[
-            "evidence"][0].update(min=float("inf")), "Infinity"),
-        ("$.obligations[10].target.value", lambda r: ob(r, "mini.likes-target")[
-            "target"].update(value=float("nan")), "NaN"),
-        ("$.obligations[10].target.baseline", lambda r: ob(r, "mini.likes-target")[
-            "target"].update(baseline=10**400), "401 digits"),
-        ("$.obligations[0].effective.until", lambda r: ob(r, "mini.weekly-tweet").update(
-            effective={"until": "9999-12-31"}), "1900 to 2999"),
-        ("$.obligations[10].target.by", lambda r: ob(r, "mini.likes-target")["target"].update(
-            by="9999-12-31"), "1900 to 2999"),
-        ("$.obligations[0].anchor", lambda r: ob(r, "mini.weekly-tweet").update(
-            anchor="0001-01-01"), "1900 to 2999"),
-        ("$.published", lambda r: r.update(published="9999-12-31T23:00:00-05:00"),
-         "1900 to 2999"),
+        (
+            "$.obligations[6].trigger.within",
+            lambda r: ob(r, "mini.warrant-followup")["trigger"].update(within="P10000Y"),
+            "longer than the 100 years supported",
+        ),
+        (
+            "$.obligations[6].trigger.within",
+            lambda r: ob(r, "mini.warrant-followup")["trigger"].update(within="PT999999999H"),
+            "longer than the 100 years supported",
+        ),
+        (
+            "$.obligations[0].cadence",
+            lambda r: ob(r, "mini.weekly-tweet").update(cadence="P" + "9" * 400 + "W"),
+            "longer than the 100 years supported",
+        ),
+        (
+            "$.obligations[2].slot",
+            lambda r: ob(r, "mini.briefings").update(slot="PT0M"),
+            "no length",
+        ),
+        (
+            "$.obligations[1].evidence[0].min",
+            lambda r: ob(r, "mini.monthly-two-surgeries")["evidence"][0].update(min=float("inf")),
+            "Infinity",
+        ),
+        (
+            "$.obligations[10].target.value",
+            lambda r: ob(r, "mini.likes-target")["target"].update(value=float("nan")),
+            "NaN",
+        ),
+        (
+            "$.obligations[10].target.baseline",
+            lambda r: ob(r, "mini.likes-target")["target"].update(baseline=10**400),
+            "401 digits",
+        ),
+        (
+            "$.obligations[0].effective.until",
+            lambda r: ob(r, "mini.weekly-tweet").update(effective={"until": "9999-12-31"}),
+            "1900 to 2999",
+        ),
+        (
+            "$.obligations[10].target.by",
+            lambda r: ob(r, "mini.likes-target")["target"].update(by="9999-12-31"),
+            "1900 to 2999",
+        ),
+        (
+            "$.obligations[0].anchor",
+            lambda r: ob(r, "mini.weekly-tweet").update(anchor="0001-01-01"),
+            "1900 to 2999",
+        ),
+        ("$.published", lambda r: r.update(published="9999-12-31T23:00:00-05:00"), "1900 to 2999"),
     ],
 )
 def test_values_that_crashed_later_are_listed_by_validate(
@@ -405,8 +495,17 @@ def test_a_day_the_zone_skipped_is_no_window(
     assert code == 0, err
     days = {w["start"][:10] for w in json.loads(out) if w["obligation"] == "mini.briefings"}
     assert "2011-12-30" not in days and {"2011-12-29", "2011-12-31"} <= days
-    code, out, err = cli(capsys, "check", folder, str(events), *dates, "--format", "json",
-                         "--as-of", "2012-02-01T00:00:00Z")
+    code, out, err = cli(
+        capsys,
+        "check",
+        folder,
+        str(events),
+        *dates,
+        "--format",
+        "json",
+        "--as-of",
+        "2012-02-01T00:00:00Z",
+    )
     assert code in (0, 1), err
     # One yearly VTIMEZONE rule cannot say a year with a skipped day: a stated refusal.
     line = usage_error(capsys, "calendar", folder, *dates, "-o", str(tmp_path / "c.ics"))
@@ -418,20 +517,32 @@ def test_a_calendar_of_1440_times_a_day_takes_linear_time(
 ) -> None:
     """A daily duty with a time for every minute exports in time linear in series x times:
     1,440 times take no more than about ten times what 144 take (quadratic would be 100)."""
+
     def timed(count: int) -> float:
         times = [f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 1440, 1440 // count)]
-        folder = force_with(tmp_path, lambda r: ob(r, "mini.briefings").update(
-            times=times, slot="PT1M"))
+        folder = force_with(
+            tmp_path, lambda r: ob(r, "mini.briefings").update(times=times, slot="PT1M")
+        )
         began = time.perf_counter()
-        code, _, err = cli(capsys, "calendar", folder, "--from", "2022-10-03", "--to",
-                           "2022-10-04", "-o", str(tmp_path / "c.ics"))
+        code, _, err = cli(
+            capsys,
+            "calendar",
+            folder,
+            "--from",
+            "2022-10-03",
+            "--to",
+            "2022-10-04",
+            "-o",
+            str(tmp_path / "c.ics"),
+        )
         assert code == 0, err
         return time.perf_counter() - began
 
     small, large = timed(144), timed(1440)
     cal = icalendar.Calendar.from_ical((tmp_path / "c.ics").read_bytes())
-    briefings = [c for c in cal.walk("VEVENT")
-                 if str(c["X-ENGAGERULES-OBLIGATION"]) == "mini.briefings"]
+    briefings = [
+        c for c in cal.walk("VEVENT") if str(c["X-ENGAGERULES-OBLIGATION"]) == "mini.briefings"
+    ]
     assert len(briefings) == 1440
     assert large < 25 * max(small, 0.05)
 
@@ -454,12 +565,15 @@ def test_line_feeds_in_a_force_name_and_a_trigger_id_are_escaped(
     parses, holds the components written and no injected one."""
     folder = force_with(tmp_path, lambda r: r.update(name="Mini\nEND:VCALENDAR"))
     events = tmp_path / "e.jsonl"
-    trigger = {"id": "t1\rEND:VEVENT\rBEGIN:VEVENT\nX", "type": "warrant_executed",
-               "at": "2022-10-03T10:00:00+01:00", "scope": "north"}
+    trigger = {
+        "id": "t1\rEND:VEVENT\rBEGIN:VEVENT\nX",
+        "type": "warrant_executed",
+        "at": "2022-10-03T10:00:00+01:00",
+        "scope": "north",
+    }
     events.write_text(json.dumps(trigger) + "\n")
     out = tmp_path / "c.ics"
-    code, _, err = cli(capsys, "calendar", folder, *RANGE, "--events", str(events), "-o",
-                       str(out))
+    code, _, err = cli(capsys, "calendar", folder, *RANGE, "--events", str(events), "-o", str(out))
     assert code == 0, err
     control_free(out.read_bytes())
     cal = icalendar.Calendar.from_ical(out.read_bytes())
@@ -474,24 +588,27 @@ def test_control_characters_and_a_backslash_in_titles(
 ) -> None:
     """NUL and ESC are dropped from SUMMARY and DESCRIPTION; `C:\\Network` reads back as
     written, not as "C:" and a line break."""
+
     def edit(raw: dict[str, Any]) -> None:
-        ob(raw, "mini.weekly-tweet").update(title="C:\\Network\x00 \x1b[31m red",
-                                            description="tab\there\x7f\x9b")
+        ob(raw, "mini.weekly-tweet").update(
+            title="C:\\Network\x00 \x1b[31m red", description="tab\there\x7f\x9b"
+        )
+
     out = tmp_path / "c.ics"
     code, _, err = cli(capsys, "calendar", force_with(tmp_path, edit), *RANGE, "-o", str(out))
     assert code == 0, err
     control_free(out.read_bytes())
     cal = icalendar.Calendar.from_ical(out.read_bytes())
-    tweet = next(c for c in cal.walk("VEVENT")
-                 if str(c["X-ENGAGERULES-OBLIGATION"]) == "mini.weekly-tweet")
+    tweet = next(
+        c for c in cal.walk("VEVENT") if str(c["X-ENGAGERULES-OBLIGATION"]) == "mini.weekly-tweet"
+    )
     assert str(tweet["SUMMARY"]).startswith("C:\\Network [31m red")
     assert "tab here" in str(tweet["DESCRIPTION"])
 
 
 def test_escape_text_escapes_every_separator_and_drops_controls() -> None:
     """The one escaping function: backslash first, then separators, breaks and controls."""
-    assert escape_text("a\\N;b,c\r\nd\re\nf\u2028g\x00h\ti") == "a\\\\N\\;b\\,c\\nd\\ne\\nf\\ng" \
-        "h i"
+    assert escape_text("a\\N;b,c\r\nd\re\nf\u2028g\x00h\ti") == "a\\\\N\\;b\\,c\\nd\\ne\\nf\\ngh i"
     assert escape_text("a;b,c", separators=False) == "a;b,c"
 
 
@@ -526,9 +643,18 @@ def test_a_waiver_window_past_the_supported_years_is_exit_2(
     events = tmp_path / "e.jsonl"
     events.write_text(json.dumps(GOOD) + "\n")
     waivers = tmp_path / "w.json"
-    waivers.write_text(json.dumps([{"obligation": "mini.weekly-tweet",
-                                    "window": "2022-10-01..9999-12-31",
-                                    "justification": "x", "expiry": "2023-01-01"}]))
+    waivers.write_text(
+        json.dumps(
+            [
+                {
+                    "obligation": "mini.weekly-tweet",
+                    "window": "2022-10-01..9999-12-31",
+                    "justification": "x",
+                    "expiry": "2023-01-01",
+                }
+            ]
+        )
+    )
     line = usage_error(capsys, "check", str(MINI), str(events), *RANGE, "--waivers", str(waivers))
     assert f"{waivers}: $[0].window" in line and "1900 to 2999" in line
 
@@ -554,11 +680,13 @@ def test_markdown_shows_a_hostile_id_as_text(
 ) -> None:
     """An event id that is a link and an image stays text in the rendered Markdown."""
     events = tmp_path / "e.jsonl"
-    records = [dict(GOOD, id=HOSTILE_ID), dict(GOOD, id=HOSTILE_ID, scope="south"),
-               dict(GOOD, id=HOSTILE_ID + " www.evil.example https://evil.example/x")]
+    records = [
+        dict(GOOD, id=HOSTILE_ID),
+        dict(GOOD, id=HOSTILE_ID, scope="south"),
+        dict(GOOD, id=HOSTILE_ID + " www.evil.example https://evil.example/x"),
+    ]
     events.write_text("".join(json.dumps(r) + "\n" for r in records))
-    code, out, err = cli(capsys, "check", str(MINI), str(events), *RANGE, "--format",
-                         "markdown")
+    code, out, err = cli(capsys, "check", str(MINI), str(events), *RANGE, "--format", "markdown")
     assert code in (0, 1), err
     html = MarkdownIt("gfm-like", {"linkify": False}).enable("table").render(out)
     assert "<a " not in html and "<img" not in html

@@ -65,6 +65,19 @@ def _date(text: str) -> date:
     return day
 
 
+#: The most events `simulate` writes in one run (a year of a large force is ~200,000).
+_MAX_SIMULATED = 10_000_000
+
+
+def _count(text: str) -> int:
+    """`simulate --events N`: a whole number up to `_MAX_SIMULATED`, so a typo of many
+    digits is an error, not hours of work."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) > _MAX_SIMULATED:
+        msg = f"{_shown(text)!r} is not a number of events from 0 to {_MAX_SIMULATED:,}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
+
+
 def _shown(text: str) -> str:
     """An argument as a message quotes it: cut short, so the message stays one line."""
     return text if len(text) <= 40 else text[:37] + "..."
@@ -524,7 +537,7 @@ def _add_export_commands(sub: Any) -> None:
     """Data out: `simulate` (activity logs) and `calendar` (duties for Outlook)."""
     p = sub.add_parser("simulate", help="write a seeded, simulated activity log")
     _force_and_range(p)
-    p.add_argument("--events", type=int, required=True, metavar="N")
+    p.add_argument("--events", type=_count, required=True, metavar="N")
     p.add_argument("--compliance", type=float, default=0.8)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", metavar="FILE")

@@ -337,7 +337,8 @@ def _event(raw: Any, file: str, line: int, zone: tzinfo) -> Event:
     unknown = {k: v for k, v in raw.items() if k not in _FIELDS}
     clash = sorted(set(unknown) & set(attributes)) if unknown else []
     if clash:
-        raise _RecordError(f"{clash[0]}: given both as a field and in attrs")
+        field = strictjson.path_text((clash[0],), "")[1:]
+        raise _RecordError(f"{field}: given both as a field and in attrs")
     refs = raw.get("refs", [])
     if isinstance(refs, str):
         refs = [r.strip() for r in refs.split(";") if r.strip()]
