@@ -491,5 +491,5 @@ argument_values = st.one_of(
             "99999999999999999999",
         ]
     ),
-    hostile_text.filter(lambda t: "/" not in t and "\x00" not in t),
+    hostile_text.filter(lambda t: "/" not in t),  # no path outside the test's directory
 )

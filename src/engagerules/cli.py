@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -50,7 +51,13 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with its errors in the same one-line form as ours."""
 
     def error(self, message: str) -> Any:
-        self.exit(EXIT_USAGE, f"engagerules: error: {message} (see --help)\n")
+        # argparse quotes arguments raw: a CR or LF in one must not break the line.
+        shown = re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]", _escaped, message)
+        self.exit(EXIT_USAGE, f"engagerules: error: {shown} (see --help)\n")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return repr(match.group())[1:-1]
 
 
 def _date(text: str) -> date:
@@ -142,8 +149,8 @@ def _write(text: str, output: str | None) -> None:
         return
     try:
         Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        msg = f"{output}: cannot write: {exc.strerror or exc}"
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        msg = f"{output!r}: cannot write: {getattr(exc, 'strerror', None) or exc}"
         raise UsageError(msg) from None
 
 
@@ -257,7 +264,7 @@ def _waivers(path: str | None, force: Force) -> tuple[Waiver, ...]:
     except FileNotFoundError:
         msg = f"{path}: no such waiver file"
         raise UsageError(msg) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
         msg = f"{path}: cannot be read: {exc}"
         raise UsageError(msg) from None
     return parse_waivers(text, path, force)
@@ -444,8 +451,8 @@ def _write_bytes(data: bytes, output: str | None) -> None:
         return
     try:
         Path(output).write_bytes(data)
-    except OSError as exc:
-        msg = f"{output}: cannot write: {exc.strerror or exc}"
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        msg = f"{output!r}: cannot write: {getattr(exc, 'strerror', None) or exc}"
         raise UsageError(msg) from None
 
 

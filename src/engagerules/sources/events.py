@@ -171,7 +171,7 @@ def _records(path: Path | None) -> Iterator[tuple[str, int, Any]]:
             text = stream.read()
     except FileNotFoundError:
         raise EventError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
         raise EventError(f"{path}: cannot be read: {exc}") from None
     name = str(path)
     if suffix == ".csv":
