@@ -221,6 +221,18 @@ MINI_TYPES = (
     "cadet_enrolled",
     "briefing",
     "poc_named",
+    "invitation",
+    "website_update",
+)
+#: Attributes the mini force's rules read: sums, conditions, targets, deadlines.
+_ATTRIBUTES = (
+    "hours",
+    "topic",
+    "location",
+    "likes",
+    "account",
+    "meeting_date",
+    "policing_purpose",
 )
 MINI_UNITS = ("north", "south", "east", "n-ward", "s-ward")
 MINI_ROLES = ("CSO", "PS", "INSP", "PCSO", "CADET")
@@ -244,8 +256,8 @@ def event_records(draw: st.DrawFn) -> dict[str, Any]:
         "person": _field(st.sampled_from(["p1", "p2"])),
         "attrs": _field(
             st.dictionaries(
-                st.sampled_from(["hours", "topic", "location", "likes", "account"]) | hostile_text,
-                json_values,
+                st.sampled_from(_ATTRIBUTES) | hostile_text,
+                json_values | hostile_timestamps,
                 max_size=3,
             )
         ),

@@ -322,6 +322,21 @@ def test_a_lone_surrogate_is_rejected(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "lone surrogate" in report["rejections"][0]["reason"]
 
 
+@pytest.mark.parametrize("deadline", ["9999-12-31", "9999-12-31T23:00:00-05:00", "0001-01-01"])
+def test_a_deadline_attribute_past_the_supported_years_falls_back(
+    deadline: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An invitation whose meeting date is 9999-12-31 takes the duty's own deadline
+    (`within`), as any unreadable date does, instead of overflowing a day later."""
+    events = tmp_path / "e.jsonl"
+    record = {"id": "i1", "type": "invitation", "at": "2022-10-03T10:00:00Z",
+              "attrs": {"meeting_date": deadline}}  # fmt: skip
+    events.write_text(json.dumps(record) + "\n")
+    report = checked(capsys, events)
+    invited = [r for r in report["results"] if r["obligation"] == "mini.invited-meetings"]
+    assert [r["end"] for r in invited] == ["2022-11-03T11:00:00+00:00"]
+
+
 # ---------------------------------------------------------------------------- configurations
 
 
