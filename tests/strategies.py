@@ -336,7 +336,12 @@ def csv_files(draw: st.DrawFn) -> tuple[bytes, int]:
             row = row[:-1] if len(row) > 1 and draw(st.booleans()) else [*row, "extra"]
         rows.append(row)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
+    end = draw(st.sampled_from(["\n", "\r\n"]))
+    # A writer quotes a cell holding a character of its line end; with LF alone it would
+    # leave a CR bare, which every reader takes as a line end: a broken export, not a row.
+    writer = csv.writer(buffer, lineterminator=end, quoting=csv.QUOTE_ALL)
+    if end == "\r\n" or draw(st.booleans()):
+        writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
     writer.writerows(rows)
     return _encoded(draw, buffer.getvalue()), len(rows)

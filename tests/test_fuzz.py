@@ -53,7 +53,7 @@ GOOD_EVENTS = "".join(
     )
 )
 
-_EXAMPLES = {"ci": 25, "long": 2_000}
+_EXAMPLES = {"ci": 25, "long": 500}
 PROFILE = os.environ.get("ENGAGERULES_FUZZ", "ci")
 if PROFILE not in _EXAMPLES:  # pragma: no cover - a typo in the environment
     msg = f"ENGAGERULES_FUZZ={PROFILE!r}: use ci or long"

@@ -259,6 +259,8 @@ def _csv_rows(name: str, reader: csv.DictReader[str]) -> Iterator[tuple[str, int
     if reader.fieldnames is None:
         return
     header = [h.strip() for h in reader.fieldnames]
+    if not header:
+        raise EventError(f"{name}:1: the header row is empty: it names the columns")
     blanks = [i + 1 for i, h in enumerate(header) if not h]
     if blanks:
         raise EventError(f"{name}:1: column {blanks[0]} of the header has no name")
