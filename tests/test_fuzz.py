@@ -238,7 +238,7 @@ def test_hostile_waiver_files_are_one_line_naming_the_file(data: bytes) -> None:
             "check", str(MINI), str(events), *RANGE, *AS_OF, "--format", "json",
             "--waivers", str(waivers),
         )  # fmt: skip
-        settled(code, err, str(waivers))
+        settled(code, err, str(waivers), listed=True)
         if code != 2:
             assert json.loads(out)["events"]["read"] == 2
 

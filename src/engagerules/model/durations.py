@@ -14,6 +14,7 @@ import attrs
 from dateutil import rrule
 from dateutil.relativedelta import relativedelta
 
+from engagerules.errors import UsageError
 from engagerules.model.limits import MAX_DURATION_DAYS
 
 __all__ = ["Duration", "parse_duration"]
@@ -80,7 +81,7 @@ class Duration:
         wall_zone = zone or moment.tzinfo
         if wall_zone is None:
             msg = f"{moment.isoformat()} must be time-zone aware"
-            raise ValueError(msg)
+            raise UsageError(msg)
         calendar = relativedelta(
             years=self.years, months=self.months, weeks=self.weeks, days=self.days
         )
@@ -115,7 +116,7 @@ def parse_duration(text: str) -> Duration:
     if match is None:
         shown = text if len(text) <= 40 else text[:37] + "..."
         msg = f"{shown!r} is not an ISO 8601 duration such as P1W, P6W, P4M or PT1H"
-        raise ValueError(msg)
+        raise UsageError(msg)
     parts = match.groupdict()
     # Digits are checked before int() so a 5,000-digit count cannot hit Python's limit.
     days = sum(
@@ -127,7 +128,7 @@ def parse_duration(text: str) -> Duration:
     if days > MAX_DURATION_DAYS:
         shown = text if len(text) <= 40 else text[:37] + "..."
         msg = f"{shown!r} is longer than the 100 years supported"
-        raise ValueError(msg)
+        raise UsageError(msg)
     return Duration(**{k: int(v) for k, v in parts.items() if v})
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import attrs
 
+from engagerules.errors import UsageError
 from engagerules.model.periods import Window
 from engagerules.model.plan import Kind
 from engagerules.sources.events import Rejection
@@ -70,7 +71,7 @@ class Tally:
     def __attrs_post_init__(self) -> None:
         if self.read != self.matched + self.unmatched + self.rejected:
             msg = f"events do not add up: {self}"
-            raise ValueError(msg)
+            raise UsageError(msg)
 
 
 @attrs.frozen

@@ -38,7 +38,7 @@ from dateutil import rrule
 from engagerules.engine.evaluate import evaluate_obligation
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedule
-from engagerules.errors import ConfigError, Problem
+from engagerules.errors import ConfigError, Problem, UsageError
 from engagerules.model.limits import LAST_YEAR, YEARS
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Requirement
@@ -155,14 +155,14 @@ def calendar_stamp(force: Force, source_date_epoch: str | None = None) -> dateti
         if not (text.isascii() and text.isdigit()):
             shown = text if len(text) <= 30 else text[:27] + "..."
             msg = f"SOURCE_DATE_EPOCH {shown!r} is not a whole number of seconds"
-            raise ValueError(msg)
+            raise UsageError(msg)
         if len(text) > 15 or int(text) >= _LAST_STAMP:
             shown = text if len(text) <= 30 else text[:27] + "..."
             msg = (
                 f"SOURCE_DATE_EPOCH {shown!r} is past the years supported ({YEARS}): "
                 f"at most {_LAST_STAMP - 1} seconds"
             )
-            raise ValueError(msg)
+            raise UsageError(msg)
         return datetime.fromtimestamp(int(text), UTC)
     if force.published is not None:
         return force.published.astimezone(UTC)
@@ -208,7 +208,7 @@ def build_calendar(
     """
     if stamp.tzinfo is None:
         msg = "stamp must be time-zone aware"
-        raise ValueError(msg)
+        raise UsageError(msg)
     stamp = stamp.astimezone(UTC)
     zone = force.zone
     items: list[icalendar.Event] = []

@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from engagerules.errors import UsageError
 from engagerules.model.limits import MAX_DEPTH, MAX_DIGITS
 
 __all__ = [
@@ -43,7 +44,7 @@ class Unrepresentable:
     reason: str
 
 
-class LimitError(ValueError):
+class LimitError(UsageError):
     """JSON text engagerules will not read: nested too deeply, or holding a string that
     is not text (a lone surrogate such as `\\ud800`, which no output could encode)."""
 
