@@ -57,6 +57,9 @@ class Result:
     reason: str
     #: The verdict a waiver replaced (status `waived` only), kept so nothing is hidden.
     waived_from: Result | None = None
+    #: The id of the event that started a triggered duty's window (also listed first in
+    #: `evidence`, as reports show it); None for every other kind.
+    trigger: str | None = None
 
 
 @attrs.frozen

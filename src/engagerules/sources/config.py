@@ -12,7 +12,7 @@ import copy
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -22,26 +22,24 @@ from zoneinfo import ZoneInfo, available_timezones
 from dateutil import rrule
 from jsonschema import Draft202012Validator
 
-from engagerules.errors import ConfigError, Problem, did_you_mean
+from engagerules.engine.kinds import KINDS, kind_module
+from engagerules.errors import ConfigError, ModelError, Problem, did_you_mean
 from engagerules.model.durations import Duration, parse_duration
 from engagerules.model.limits import year_problem
 from engagerules.model.plan import (
     Citation,
-    Condition,
     Demo,
     Document,
     EventType,
     Force,
     Kind,
     Obligation,
-    Operator,
     Requirement,
     Role,
     Roster,
     Scope,
-    Target,
-    Trigger,
     Unit,
+    conditions_from_json,
 )
 from engagerules.sources import strictjson
 
@@ -50,19 +48,37 @@ __all__ = ["CONFIG_FILE", "load_force", "schema", "validate_file"]
 #: The file name of a force's configuration inside its directory.
 CONFIG_FILE = "force.json"
 
-_DEFAULT_SLOT = Duration(hours=1)
-
 
 @cache
 def schema() -> dict[str, Any]:
-    """The JSON Schema of a force configuration, as shipped in the package."""
+    """The JSON Schema of a force configuration: the shipped `force.schema.json` (what
+    every obligation has) composed with each kind's fragment from the kind registry
+    (what only that kind has, and what it requires)."""
     text = (
         resources.files("engagerules.sources")
         .joinpath("schema/force.schema.json")
         .read_text("utf-8")
     )
     loaded: dict[str, Any] = json.loads(text)
+    obligation = loaded["$defs"]["obligation"]
+    obligation["properties"]["kind"]["enum"] = [kind.value for kind in KINDS]
+    rules: list[dict[str, Any]] = []
+    for kind, module in KINDS.items():
+        obligation["properties"].update(copy.deepcopy(dict(module.SCHEMA["properties"])))
+        then = copy.deepcopy(dict(module.SCHEMA["then"]))
+        rules.append({"if": {"properties": {"kind": {"const": kind.value}}}, "then": then})
+    obligation["allOf"] = rules
     return loaded
+
+
+@cache
+def _kind_only_keys() -> dict[str, tuple[str, ...]]:
+    """Each key only some kinds carry, and the kinds that carry it."""
+    owners: dict[str, list[str]] = {}
+    for kind, module in KINDS.items():
+        for key in module.SCHEMA["properties"]:
+            owners.setdefault(key, []).append(kind.value)
+    return {key: tuple(kinds) for key, kinds in owners.items()}
 
 
 def config_path(path: Path) -> Path:
@@ -77,7 +93,13 @@ def validate_file(path: Path) -> list[Problem]:
         raw = _read_json(file)
     except ConfigError as exc:
         return list(exc.problems)
-    return _problems(raw, file)
+    problems = _problems(raw, file)
+    if not problems:
+        try:
+            _build_force(raw, file)
+        except ConfigError as exc:
+            return list(exc.problems)
+    return problems
 
 
 def load_force(path: Path) -> Force:
@@ -318,14 +340,11 @@ def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[st
 
 
 def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
-    kind = ob.get("kind")
     cadence = _duration_at(ob, "cadence")
     if isinstance(cadence, str):
         yield f"{at}.cadence", cadence
     elif cadence is not None:
         yield from _cadence(cadence, ob, at)
-    if kind in {"triggered", "target"} and "cadence" in ob:
-        yield f"{at}.cadence", f"a {kind} obligation has no cadence"
     if ob.get("times") and "cadence" not in ob:
         yield f"{at}.times", "times of day need a cadence (e.g. P1D for a daily briefing)"
     if "slot" in ob and not ob.get("times"):
@@ -340,13 +359,9 @@ def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
 def _kind_keys(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     """Keys that only one kind may carry, and what they refer to."""
     kind = ob.get("kind")
-    for key, allowed in (
-        ("trigger", "triggered"),
-        ("require", "constraint"),
-        ("target", "target"),
-        ("clears", "coverage"),
-    ):
-        if key in ob and kind != allowed:
+    for key, owners in _kind_only_keys().items():
+        if key in ob and kind not in owners:
+            allowed = " or ".join(owners)
             yield f"{at}.{key}", f"'{key}' belongs to {allowed} obligations, not {kind}"
     trigger = ob.get("trigger")
     if isinstance(trigger, dict):
@@ -561,7 +576,7 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
             )
             for d in raw["documents"]
         ),
-        obligations=tuple(_build_obligation(ob, units) for ob in raw["obligations"]),
+        obligations=_build_obligations(raw["obligations"], units, file),
         root=file.parent,
         published=_datetime(published) if isinstance(published, str) else None,
         demo=None
@@ -583,6 +598,23 @@ def _must_datetime(value: str) -> datetime:
     return parsed
 
 
+def _build_obligations(
+    raw: list[dict[str, Any]], units: Sequence[Unit], file: Path
+) -> tuple[Obligation, ...]:
+    """Each obligation's values check themselves as they are built (`ModelError`); what
+    they refuse is reported at the obligation's JSON path, every one of them."""
+    built: list[Obligation] = []
+    problems: list[Problem] = []
+    for index, ob in enumerate(raw):
+        try:
+            built.append(_build_obligation(ob, units))
+        except ModelError as exc:
+            problems.append(Problem(f"{file}: $.obligations[{index}]", str(exc)))
+    if problems:
+        raise ConfigError(problems)
+    return tuple(built)
+
+
 def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
     scope_raw = ob.get("scope", {})
     per = scope_raw.get("per")
@@ -590,20 +622,13 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
     if per is not None and per != "person" and not listed:
         listed = tuple(u.id for u in units if u.kind == per)
     effective = ob.get("effective", {})
-    trigger = ob.get("trigger")
-    target = ob.get("target")
-    times = tuple(time.fromisoformat(t) for t in ob.get("times", ()))
     return Obligation(
         id=ob["id"],
         title=ob["title"],
         description=ob.get("description", ""),
-        kind=Kind(ob["kind"]),
+        rule=kind_module(Kind(ob["kind"])).build(ob),
         owner=ob["owner"],
         source=Citation(**ob["source"]),
-        cadence=parse_duration(ob["cadence"]) if "cadence" in ob else None,
-        anchor=date.fromisoformat(ob["anchor"]) if "anchor" in ob else None,
-        times=times,
-        slot=parse_duration(ob["slot"]) if "slot" in ob else (_DEFAULT_SLOT if times else None),
         scope=Scope(
             per=per,
             units=listed,
@@ -616,31 +641,8 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
             ),
         ),
         evidence=tuple(_build_requirement(r) for r in ob.get("evidence", ())),
-        trigger=None
-        if trigger is None
-        else Trigger(
-            types=tuple(trigger["types"]),
-            within=parse_duration(trigger["within"]),
-            where=_build_conditions(trigger.get("where", ())),
-            match=trigger.get("match", "refs_or_scope"),
-            deadline_attr=trigger.get("deadline_attr"),
-        ),
-        require=_build_conditions(ob.get("require", ())),
-        clears=tuple(ob.get("clears", ())),
-        target=None
-        if target is None
-        else Target(
-            attr=target["attr"],
-            value=target["value"],
-            by=date.fromisoformat(target["by"]),
-            combine=target.get("combine", "latest"),
-            group=target.get("group"),
-            baseline=target.get("baseline"),
-            start=date.fromisoformat(target["start"]) if "start" in target else None,
-        ),
         effective_from=date.fromisoformat(effective["from"]) if "from" in effective else None,
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
-        reason=ob.get("reason"),
         tags=tuple(ob.get("tags", ())),
     )
 
@@ -652,15 +654,7 @@ def _build_requirement(req: dict[str, Any]) -> Requirement:
         sum=req.get("sum"),
         distinct=req.get("distinct"),
         roles=tuple(req.get("roles", ())),
-        where=_build_conditions(req.get("where", ())),
+        where=conditions_from_json(req.get("where", ())),
         title=req.get("title"),
         owner=req.get("owner"),
     )
-
-
-def _build_conditions(raw: Sequence[dict[str, Any]]) -> tuple[Condition, ...]:
-    built = []
-    for cond in raw:
-        (op_name, value), *_ = ((k, v) for k, v in cond.items() if k != "attr")
-        built.append(Condition(attr=cond["attr"], op=Operator(op_name), value=value))
-    return tuple(built)

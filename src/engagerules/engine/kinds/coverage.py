@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import unit_slots
@@ -13,13 +16,73 @@ from engagerules.engine.verdicts import (
     make_result,
     subjects_of,
 )
+from engagerules.model.checks import optional, strings, tuples
+from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Obligation
+from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
+
+#: How the force documentation names this kind.
+MEANING = "something that must be in place for every unit"
+
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "In place when recorded"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = False
+
+
+@attrs.frozen
+class Coverage(Rule):
+    """Something in place for every unit at the end of each window, unless `clears` since."""
+
+    kind: ClassVar[Kind] = Kind.COVERAGE
+
+    clears: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
+    cadence: Duration | None = attrs.field(default=None, validator=optional(positive_duration))
+    anchor: date | None = None
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return self.clears
+
+
+#: The rule class the registry dispatches on.
+RULE = Coverage
+
+#: This kind's part of the obligation schema (JSON Schema 2020-12; `#/$defs/...` refer to
+#: the force schema's definitions). `properties` are the keys only this kind has; `then`
+#: applies when an obligation's `kind` is "coverage".
+SCHEMA: dict[str, Any] = {
+    "properties": {
+        "clears": {"$ref": "#/$defs/types"},
+        "cadence": {"$ref": "#/$defs/duration"},
+        "anchor": {
+            "$ref": "#/$defs/date",
+            "description": "A date a period starts on; cycles run forwards and backwards from it.",
+        },
+    },
+    "then": {"required": ["evidence"], "properties": {"evidence": {"minItems": 1}}},
+}
+
+
+def build(raw: dict[str, Any]) -> Coverage:
+    """From the validated JSON of one obligation."""
+    return Coverage(
+        clears=tuple(raw.get("clears", ())),
+        cadence=parse_duration(raw["cadence"]) if "cadence" in raw else None,
+        anchor=date.fromisoformat(raw["anchor"]) if "anchor" in raw else None,
+    )
 
 
 def evaluate(
-    force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
+    force: Force,
+    obligation: Obligation,
+    rule: Coverage,
+    index: EventIndex,
+    span: Window,
+    as_of: datetime,
 ) -> Outcome:
     """Every unit must have something in place (a named point of contact) at the end of
     each window, or at `as_of` if sooner: the latest assignment, unless cleared since."""
@@ -28,7 +91,7 @@ def evaluate(
     used: set[str] = set()
     for unit in unit_slots(obligation):
         assigned = subjects_of(obligation, index, unit)
-        cleared = index.of_type(obligation.clears, unit) if obligation.clears else []
+        cleared = index.of_type(rule.clears, unit) if rule.clears else []
         for window in windows:
             if window.start > as_of:
                 results.append(
