@@ -23,6 +23,7 @@ from typing import Any
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.schedule import schedule
 from engagerules.errors import ConfigError, EngageRulesError, Problem, ProblemsError, UsageError
+from engagerules.model.limits import year_problem
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, Report, Status
@@ -59,15 +60,38 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with its errors in the same one-line form as ours."""
 
     def error(self, message: str) -> Any:
-        self.exit(EXIT_USAGE, f"engagerules: error: {message} (see --help)\n")
+        # argparse quotes arguments raw: a CR or LF in one must not break the line.
+        self.exit(EXIT_USAGE, f"engagerules: error: {_one_line(message)} (see --help)\n")
 
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        msg = f"{text!r} is not a date (YYYY-MM-DD)"
+        msg = f"{_shown(text)!r} is not a date (YYYY-MM-DD)"
         raise argparse.ArgumentTypeError(msg) from None
+    problem = year_problem(day)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
+    return day
+
+
+#: The most events `simulate` writes in one run (a year of a large force is ~200,000).
+_MAX_SIMULATED = 10_000_000
+
+
+def _count(text: str) -> int:
+    """`simulate --events N`: a whole number up to `_MAX_SIMULATED`, so a typo of many
+    digits is an error, not hours of work."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) > _MAX_SIMULATED:
+        msg = f"{_shown(text)!r} is not a number of events from 0 to {_MAX_SIMULATED:,}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
+
+
+def _shown(text: str) -> str:
+    """An argument as a message quotes it: cut short, so the message stays one line."""
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 _REPORT_FORMATS = ("text", "json", "junit", "markdown", "html")
@@ -89,13 +113,13 @@ def _statuses(text: str) -> list[Status]:
 def _instant(text: str) -> str:
     """Checked for shape here; turned into an instant once the force's zone is known."""
     try:
-        if len(text) == 10:
-            date.fromisoformat(text)
-        else:
-            datetime.fromisoformat(text)
+        moment = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
-        msg = f"{text!r} is not an ISO 8601 date or timestamp"
+        msg = f"{_shown(text)!r} is not an ISO 8601 date or timestamp"
         raise argparse.ArgumentTypeError(msg) from None
+    problem = year_problem(moment)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
     return text
 
 
@@ -129,8 +153,8 @@ def _write(text: str, output: str | None) -> None:
         return
     try:
         Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        msg = f"{output}: cannot write: {exc.strerror or exc}"
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        msg = f"{output!r}: cannot write: {getattr(exc, 'strerror', None) or exc}"
         raise UsageError(msg) from None
 
 
@@ -278,7 +302,7 @@ def _waivers(path: str | None, force: Force) -> tuple[Waiver, ...]:
     except FileNotFoundError:
         msg = f"{path}: no such waiver file"
         raise UsageError(msg) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
         msg = f"{path}: cannot be read: {exc}"
         raise UsageError(msg) from None
     return parse_waivers(text, path, force)
@@ -544,8 +568,8 @@ def _write_bytes(data: bytes, output: str | None) -> None:
         return
     try:
         Path(output).write_bytes(data)
-    except OSError as exc:
-        msg = f"{output}: cannot write: {exc.strerror or exc}"
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        msg = f"{output!r}: cannot write: {getattr(exc, 'strerror', None) or exc}"
         raise UsageError(msg) from None
 
 
@@ -680,7 +704,7 @@ def _add_export_commands(sub: Any) -> None:
     """Data out: `simulate` (activity logs) and `calendar` (duties for Outlook)."""
     p = sub.add_parser("simulate", help="write a seeded, simulated activity log")
     _force_and_range(p)
-    p.add_argument("--events", type=int, required=True, metavar="N")
+    p.add_argument("--events", type=_count, required=True, metavar="N")
     p.add_argument("--compliance", type=float, default=0.8)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-o", "--output", metavar="FILE")

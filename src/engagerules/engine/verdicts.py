@@ -3,6 +3,7 @@ and the met / pending / partial / missed verdict from how much of each requireme
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -76,6 +77,8 @@ def local_day(moment: datetime, force: Force) -> str:
 
 
 def amount_text(value: float) -> str:
+    if not math.isfinite(value) or abs(value) >= 1e16:  # int() of 1e308 prints 309 digits
+        return f"{value:g}"
     return f"{value:g}" if value != int(value) else f"{int(value)}"
 
 

@@ -7,6 +7,7 @@ a closed set of operators; nothing from a configuration is ever executed.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -16,6 +17,7 @@ from engagerules.sources.events import Event
 __all__ = ["failed_condition", "measure", "number", "truthy", "unmet"]
 
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "n", "none", "null"})
+_LARGEST = sys.float_info.max
 
 
 def truthy(value: object) -> bool:
@@ -34,7 +36,10 @@ def number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        result = float(value)
+        try:
+            result = float(value)
+        except OverflowError:  # an integer beyond any float: not a number one can compare
+            return None
     elif isinstance(value, str):
         try:
             result = float(value.strip())
@@ -135,7 +140,10 @@ def measure(requirement: Requirement, events: Sequence[Event]) -> float:
     """
     if requirement.sum is not None:
         key = requirement.sum
-        return sum(n for e in events if (n := number(e.attrs.get(key))) is not None)
+        total = sum(n for e in events if (n := number(e.attrs.get(key))) is not None)
+        # Finite numbers can still add up past the largest float; the total is then at
+        # least that, which is all a minimum is compared with, and stays a number.
+        return total if math.isfinite(total) else math.copysign(_LARGEST, total)
     if requirement.distinct is not None:
         key = requirement.distinct
         return len(

@@ -6,6 +6,7 @@ obligation (how many, and in which units) before the capped list of details.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 
 from engagerules.model.results import Report, Result, Status
@@ -76,7 +77,17 @@ def render_text(report: Report, *, detail_limit: int = 40) -> str:
         if len(report.rejections) > detail_limit:
             lines.append(f"  ... and {len(report.rejections) - detail_limit} more")
     lines.extend(_readings(report, detail_limit))
-    return "\n".join(lines) + "\n"
+    return "\n".join(_printable(line) for line in lines) + "\n"
+
+
+#: Control characters, and line and paragraph separators, that a terminal would act on.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _printable(line: str) -> str:
+    """`line` with every control character shown as an escape (`\x1b`, `\x00`): an event
+    id holding ESC must not restyle the terminal, nor a CR overwrite the line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], line)
 
 
 def _overrides(report: Report) -> list[str]:

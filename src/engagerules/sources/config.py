@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
 import attrs
 from dateutil import rrule
@@ -26,6 +26,7 @@ from jsonschema import Draft202012Validator
 from engagerules.engine.kinds import KINDS, kind_module
 from engagerules.errors import ConfigError, ModelError, Problem, did_you_mean
 from engagerules.model.durations import Duration, parse_duration
+from engagerules.model.limits import year_problem
 from engagerules.model.plan import (
     Citation,
     Demo,
@@ -42,6 +43,7 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.readings import Part, Reading, Readings
+from engagerules.sources import strictjson
 from engagerules.sources.overrides import (
     Applied,
     Overrides,
@@ -164,26 +166,65 @@ def _read_json(file: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
     try:
-        return json.loads(text)
+        return strictjson.loads(text)
     except json.JSONDecodeError as exc:
         where = f"{file}:{exc.lineno}:{exc.colno}"
         raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
+    except strictjson.LimitError as exc:
+        raise ConfigError([Problem(str(file), str(exc))]) from None
+
+
+#: Schema errors that say a value has the wrong type altogether: the semantic pass must
+#: not see such a value (it would meet a list where it expects a name).
+_WRONG_TYPE = frozenset({"type", "enum", "const"})
 
 
 def _problems(raw: Any, file: Path) -> list[Problem]:
-    validator = Draft202012Validator(schema())
-    found = [
-        Problem(f"{file}: {error.json_path}", _schema_message(error))
-        for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
+    flawed = [
+        Problem(f"{file}: {strictjson.path_text(path)}", reason)
+        for path, reason in strictjson.flaws(raw)
     ]
+    if flawed:  # numbers JSON cannot mean, or nesting no plan needs: fix those first
+        return flawed
+    validator = Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
+    found = [Problem(f"{file}: {error.json_path}", _schema_message(error)) for error in errors]
     if isinstance(raw, dict):
         flagged = {p.where for p in found}
+        checked = _without(raw, [e.path for e in errors if e.validator in _WRONG_TYPE])
         found.extend(
             Problem(f"{file}: {path}", message)
-            for path, message in _semantic(raw, file)
+            for path, message in _semantic(checked, file)
             if f"{file}: {path}" not in flagged  # one problem per place is enough
         )
     return found
+
+
+def _without(raw: dict[str, Any], paths: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """A copy of `raw` with the values at `paths` taken out (a list item becomes None),
+    so the semantic checks only meet values of the types the schema allows; the schema
+    has already reported each of them."""
+    if not paths:
+        return raw
+    pruned = copy.deepcopy(raw)
+    for path in paths:
+        *steps, last = [*path] or [None]
+        parent: Any = pruned
+        for key in steps:
+            parent = _child(parent, key)
+        if isinstance(parent, dict):
+            parent.pop(last, None)
+        elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+            parent[last] = None
+    return pruned
+
+
+def _child(parent: Any, key: Any) -> Any:
+    if isinstance(parent, dict):
+        return parent.get(key)
+    if isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+        return parent[key]
+    return None
 
 
 def _schema_message(error: Any) -> str:
@@ -210,11 +251,10 @@ def _schema_message(error: Any) -> str:
 def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     """What the schema cannot say: cross-references, uniqueness, durations, dates."""
     zone_name = raw.get("timezone")
-    if isinstance(zone_name, str):
-        try:
-            ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            yield "$.timezone", f"{zone_name!r} is not an IANA time zone such as Europe/London"
+    if isinstance(zone_name, str) and zone_name not in _zones():
+        shown = zone_name if len(zone_name) <= 60 else zone_name[:57] + "..."
+        hint = did_you_mean(zone_name, _zones()) if len(zone_name) <= 60 else ""
+        yield "$.timezone", f"{shown!r} is not an IANA time zone such as Europe/London{hint}"
 
     units = _items(raw, "units")
     roles = _items(raw, "roles")
@@ -243,8 +283,24 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     if isinstance(demo, dict):
         yield from _demo(demo, file)
     published = raw.get("published")
-    if isinstance(published, str) and _datetime(published) is None:
-        yield "$.published", f"{published!r} is not an ISO 8601 timestamp with offset"
+    if isinstance(published, str):
+        yield from _timestamp_problem(published, "$.published")
+
+
+def _timestamp_problem(value: str, at: str) -> Iterator[tuple[str, str]]:
+    parsed = _datetime(value)
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    if parsed is None:
+        yield at, f"{shown!r} is not an ISO 8601 timestamp with offset"
+    elif (problem := year_problem(parsed)) is not None:
+        yield at, f"{shown!r}: {problem}"
+
+
+@cache
+def _zones() -> frozenset[str]:
+    """The zone names zoneinfo knows; anything else (a directory such as 'Europe', a path,
+    300 characters) must never be handed to ZoneInfo, which would raise OS errors."""
+    return frozenset(available_timezones())
 
 
 class _Context:
@@ -342,6 +398,8 @@ def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
     slot = _duration_at(ob, "slot")
     if isinstance(slot, str):
         yield f"{at}.slot", slot
+    elif slot is not None and slot.is_zero:
+        yield f"{at}.slot", "a slot of no length leaves no time to do the duty in"
 
 
 def _kind_keys(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
@@ -392,7 +450,7 @@ def _source(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, s
     sections = document.get("sections")
     section = source.get("section")
     if isinstance(sections, list) and section not in sections:
-        hint = did_you_mean(str(section), set(sections))
+        hint = did_you_mean(str(section), {s for s in sections if isinstance(s, str)})
         yield f"{at}.source.section", f"{section!r} is not a section of {name}{hint}"
 
 
@@ -432,6 +490,8 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
         kinds = {str(k) for k in ctx.kinds} | {"person"}
         yield f"{at}.scope.per", f"no units of kind {per!r}{did_you_mean(str(per), kinds)}"
     for i, unit in enumerate(scope.get("units") or []):
+        if not isinstance(unit, str):  # the schema has said so
+            continue
         found = ctx.units.get(unit)
         if found is None:
             yield f"{at}.scope.units[{i}]", f"unknown unit {unit!r}{did_you_mean(unit, ctx.units)}"
@@ -455,7 +515,7 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
 def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     yield from _types(req.get("types"), f"{at}.types", ctx)
     for i, role in enumerate(req.get("roles") or []):
-        if role not in ctx.roles:
+        if isinstance(role, str) and role not in ctx.roles:
             yield f"{at}.roles[{i}]", f"unknown role {role!r}{did_you_mean(role, ctx.roles)}"
     owner = req.get("owner")
     if isinstance(owner, str) and owner not in ctx.roles:
@@ -498,8 +558,8 @@ def _demo(demo: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     start, end = _date(demo.get("from")), _date(demo.get("to"))
     if start and end and end < start:
         yield "$.demo.to", f"{end} is before 'from' {start}"
-    if isinstance(demo.get("as_of"), str) and _datetime(demo["as_of"]) is None:
-        yield "$.demo.as_of", f"{demo['as_of']!r} is not an ISO 8601 timestamp with offset"
+    if isinstance(demo.get("as_of"), str):
+        yield from _timestamp_problem(demo["as_of"], "$.demo.as_of")
 
 
 def _duration_at(obj: Mapping[str, Any], key: str) -> Duration | str | None:

@@ -23,8 +23,10 @@ from typing import Any
 import attrs
 
 from engagerules.errors import EventError, did_you_mean
+from engagerules.model.limits import MAX_DEPTH, year_problem
 from engagerules.model.periods import localize
 from engagerules.model.plan import Force
+from engagerules.sources import strictjson
 
 __all__ = [
     "Event",
@@ -37,6 +39,11 @@ __all__ = [
 _FIELDS = frozenset({"id", "type", "at", "scope", "role", "person", "attrs", "refs"})
 _FORMATS = (".jsonl", ".ndjson", ".json", ".csv")
 _EXTRA = "\x00extra"  # restkey for CSV rows longer than the header
+#: What JSON counts as white space: a line of nothing else holds no record. (Other
+#: space, such as U+00A0, is text, so a line of it is a bad record, not a blank line.)
+_JSON_SPACE = " \t\r"
+#: The most characters of a bad value a rejection quotes.
+_QUOTE = 60
 
 
 #: The attributes of every event that has none: one shared empty mapping, not one each.
@@ -203,17 +210,23 @@ class _RecordError(Exception):
 
 def _records(path: Path | None) -> Iterator[tuple[str, int, Any]]:
     if path is None:
-        yield from _jsonl("<stdin>", sys.stdin.read())
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise EventError(f"<stdin>: cannot be read: {exc}") from None
+        yield from _jsonl("<stdin>", text)
         return
     suffix = path.suffix.lower()
     if suffix not in _FORMATS:
         msg = f"{path}: unknown events format {suffix or '(none)'!r}: use .jsonl, .json or .csv"
         raise EventError(msg)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # newline="": a CR is data, not a line end (JSON Lines ends lines with LF only).
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            text = stream.read()
     except FileNotFoundError:
         raise EventError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
         raise EventError(f"{path}: cannot be read: {exc}") from None
     name = str(path)
     if suffix == ".csv":
@@ -225,18 +238,25 @@ def _records(path: Path | None) -> Iterator[tuple[str, int, Any]]:
 
 
 def _jsonl(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    """One record per line, lines split on LF only (a CR before it is dropped).
+
+    `str.splitlines` would also split on U+2028, U+0085, form feeds and the like, which
+    JSON allows raw inside a string, and so cut one record in two.
+    """
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip(_JSON_SPACE):
             continue
         try:
-            yield name, number, json.loads(line)
+            yield name, number, strictjson.loads(line)
         except json.JSONDecodeError as exc:
             yield name, number, _Unparsed(f"not valid JSON: {exc.msg} (column {exc.colno})")
+        except strictjson.LimitError as exc:
+            yield name, number, _Unparsed(str(exc))
 
 
 def _json_array(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
     """Each element of a top-level array, with the line it starts on."""
-    decoder = json.JSONDecoder()
+    decoder = strictjson.decoder()
     pos = _skip_space(text, 0)
     if not text.startswith("[", pos):
         raise EventError(f"{name}:{_line_of(text, pos)}: expected a JSON array of events")
@@ -248,6 +268,14 @@ def _json_array(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise EventError(f"{name}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+        except RecursionError:
+            line = _line_of(text, pos)
+            msg = f"{name}:{line}: nested more than {MAX_DEPTH} levels deep: cannot read on"
+            raise EventError(msg) from None
+        try:
+            strictjson.check_text(text[pos:end], value)
+        except strictjson.LimitError as exc:
+            value = _Unparsed(str(exc))
         yield name, _line_of(text, pos), value
         pos = _skip_space(text, end)
         if text.startswith(",", pos):
@@ -272,12 +300,31 @@ def _line_of(text: str, pos: int) -> int:
 
 def _csv(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), restkey=_EXTRA)
+    try:
+        yield from _csv_rows(name, reader)
+    except csv.Error as exc:
+        limit = csv.field_size_limit()
+        msg = f"{name}:{reader.reader.line_num}: not valid CSV: {exc}"
+        if "field limit" in str(exc):
+            msg += f" (a field may hold at most {limit:,} characters)"
+        raise EventError(msg) from None
+
+
+def _csv_rows(name: str, reader: csv.DictReader[str]) -> Iterator[tuple[str, int, Any]]:
     if reader.fieldnames is None:
         return
     header = [h.strip() for h in reader.fieldnames]
+    if not header:
+        raise EventError(f"{name}:1: the header row is empty: it names the columns")
     blanks = [i + 1 for i, h in enumerate(header) if not h]
     if blanks:
         raise EventError(f"{name}:1: column {blanks[0]} of the header has no name")
+    first: dict[str, int] = {}
+    for i, column in enumerate(header, start=1):
+        if column in first:
+            msg = f"{name}:1: column {i} repeats {column!r} (column {first[column]}): "
+            raise EventError(msg + "each column may appear once")
+        first[column] = i
     reader.fieldnames = header
     start = 1
     for row in reader:
@@ -289,6 +336,7 @@ def _csv(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
             yield name, line, _Unparsed(f"has {fields} fields but the header has {len(header)}")
             continue
         if not any((v or "").strip() for v in row.values()):
+            yield name, line, _Unparsed("every cell of the row is empty")
             continue
         yield name, line, _from_csv_row(row)
 
@@ -303,8 +351,8 @@ def _from_csv_row(row: Mapping[str, str | None]) -> dict[str, Any]:
             record["refs"] = [r.strip() for r in value.split(";") if r.strip()]
         elif key == "attrs":
             try:
-                parsed = json.loads(value)
-            except json.JSONDecodeError:
+                parsed = strictjson.loads(value)
+            except (json.JSONDecodeError, strictjson.LimitError):
                 parsed = None
             if not isinstance(parsed, dict):
                 return {"\x00error": "attrs: a CSV 'attrs' cell must hold a JSON object"}
@@ -326,6 +374,10 @@ class _Unparsed:
 def _event(raw: Any, file: str, line: int, zone: tzinfo) -> Event:
     if isinstance(raw, _Unparsed):
         raise _RecordError(raw.reason)
+    flaw = strictjson.first_flaw(raw)
+    if flaw is not None:
+        where, reason = flaw
+        raise _RecordError(f"{strictjson.path_text(where, '')[1:] or 'the record'}: {reason}")
     if not isinstance(raw, dict):
         raise _RecordError(f"a record must be an object, not {type(raw).__name__}")
     if "\x00error" in raw:
@@ -342,7 +394,8 @@ def _event(raw: Any, file: str, line: int, zone: tzinfo) -> Event:
     unknown = {k: v for k, v in raw.items() if k not in _FIELDS}
     clash = sorted(set(unknown) & set(attributes)) if unknown else []
     if clash:
-        raise _RecordError(f"{clash[0]}: given both as a field and in attrs")
+        field = strictjson.path_text((clash[0],), "")[1:]
+        raise _RecordError(f"{field}: given both as a field and in attrs")
     refs = raw.get("refs", [])
     if isinstance(refs, str):
         refs = [r.strip() for r in refs.split(";") if r.strip()]
@@ -366,7 +419,7 @@ def _event(raw: Any, file: str, line: int, zone: tzinfo) -> Event:
 def _text(raw: Mapping[str, Any], key: str) -> str:
     value = raw[key]
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise _RecordError(f"{key}: must be a string, not {json.dumps(value)}")
+        raise _RecordError(f"{key}: must be a string, not {_quote(json.dumps(value))}")
     return str(value).strip()
 
 
@@ -379,21 +432,36 @@ def _optional_text(raw: Mapping[str, Any], key: str) -> str | None:
 def _timestamp(value: Any, zone: tzinfo) -> tuple[datetime, bool]:
     """An aware instant in `zone`; a bare date is the start of that local day, all day."""
     if not isinstance(value, str):
-        raise _RecordError(f"at: {json.dumps(value)} is not an ISO 8601 timestamp")
+        raise _RecordError(f"at: {_quote(json.dumps(value))} is not an ISO 8601 timestamp")
     text = value.strip()
+    shown = _quote(repr(value))
     if len(text) == 10:
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            raise _RecordError(f"at: {value!r} is not an ISO 8601 date") from None
+            raise _RecordError(f"at: {shown} is not an ISO 8601 date") from None
+        _check_year(day, shown)
         return localize(datetime.combine(day, time(0)), zone).astimezone(UTC), True
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
-        raise _RecordError(f"at: {value!r} is not an ISO 8601 timestamp") from None
+        raise _RecordError(f"at: {shown} is not an ISO 8601 timestamp") from None
     if moment.tzinfo is None:
-        raise _RecordError(f"at: {value!r} has no offset: add one (+01:00) or Z")
+        raise _RecordError(f"at: {shown} has no offset: add one (+01:00) or Z")
+    _check_year(moment, shown)
     return moment.astimezone(UTC), False
+
+
+def _check_year(day: date, shown: str) -> None:
+    """Years a datetime cannot leave while the engine adds deadlines and periods to it."""
+    problem = year_problem(day)
+    if problem is not None:
+        raise _RecordError(f"at: {shown}: {problem}")
+
+
+def _quote(text: str) -> str:
+    """A bad value as a rejection quotes it: cut short, so one line stays readable."""
+    return text if len(text) <= _QUOTE else text[: _QUOTE - 3] + "..."
 
 
 def _check_vocabulary(event: Event, types: set[str], units: set[str]) -> None:

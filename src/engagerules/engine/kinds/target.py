@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -177,4 +179,6 @@ def _combine(
         else:
             total += values[-1][0]
             counted.append(values[-1][1])
+    if not math.isfinite(total):  # finite readings that add up past the largest float
+        total = math.copysign(sys.float_info.max, total)
     return total, counted

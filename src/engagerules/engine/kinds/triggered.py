@@ -13,6 +13,7 @@ from engagerules.engine.verdicts import Outcome, qualified, steps_verdict
 from engagerules.model.checks import instance, one_of, optional, strings, tuple_of, tuples
 from engagerules.model.conditions import failed_condition, measure
 from engagerules.model.durations import Duration, parse_duration, positive_duration
+from engagerules.model.limits import year_problem
 from engagerules.model.periods import Window, local_midnight
 from engagerules.model.plan import (
     Condition,
@@ -229,12 +230,14 @@ def _when(value: object, force: Force) -> datetime | None:
         return None
     text = value.strip()
     try:
-        if len(text) == 10:
-            return local_midnight(date.fromisoformat(text) + timedelta(days=1), force.zone)
-        moment = datetime.fromisoformat(text)
+        when: date = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
+    if year_problem(when) is not None:  # 9999-12-31 + a day would leave what datetime holds
+        return None
+    if not isinstance(when, datetime):
+        return local_midnight(when + timedelta(days=1), force.zone)
+    return when if when.tzinfo is not None else None
 
 
 def _trigger_units(force: Force, obligation: Obligation, fired: Event) -> list[str | None]:
