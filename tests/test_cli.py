@@ -492,3 +492,33 @@ def test_demo_ends_with_three_commands_that_work(
         code, printed, err = run(capsys, *argv)
         assert code in (0, 1) and printed, err
     assert (tmp_path / "report.html").is_file()
+
+
+def test_check_imports_only_what_it_uses() -> None:
+    """`check` loads neither icalendar nor the modules of other commands (start-up time)."""
+    script = (
+        "import sys\n"
+        "from engagerules.cli import main\n"
+        "main(['check', 'gwent', sys.argv[1], '--from', '2022-10-01', '--to', '2022-10-02',"
+        " '--as-of', '2022-10-03T00:00:00Z', '--format', 'json', '-o', sys.argv[2]])\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    events = FIXTURES / "events" / "sample.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(events), "/dev/null"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = set(done.stdout.split())
+    assert "engagerules.engine.evaluate" in loaded
+    unused = {
+        "icalendar",
+        "engagerules.outputs.calendar",
+        "engagerules.engine.agenda",
+        "engagerules.engine.explain",
+        "engagerules.authoring.simulate",
+        "engagerules.authoring.forcedocs",
+        "engagerules.authoring.scenarios",
+    }
+    assert not unused & loaded

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import os
@@ -19,24 +20,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from engagerules.authoring.forcedocs import render_force_docs
-from engagerules.authoring.scenarios import (
-    load_scenarios,
-    run_scenario,
-    scenario_files,
-    scenario_gaps,
-)
-from engagerules.authoring.simulate import simulate
-from engagerules.engine.agenda import agenda, agenda_json, render_agenda
 from engagerules.engine.evaluate import evaluate
-from engagerules.engine.explain import explain, explanation_json, render_explanation
 from engagerules.engine.schedule import schedule
-from engagerules.errors import EngageRulesError, ProblemsError, UsageError
+from engagerules.errors import ConfigError, EngageRulesError, Problem, ProblemsError, UsageError
 from engagerules.model.durations import parse_duration
+from engagerules.model.limits import year_problem
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import FAILING, Report, Status
-from engagerules.outputs.calendar import calendar_stamp, duty_calendar
 from engagerules.outputs.html import render_html
 from engagerules.outputs.junit import render_junit
 from engagerules.outputs.markdown import render_markdown
@@ -55,7 +46,21 @@ from engagerules.outputs.words import (
 )
 from engagerules.sources.config import validate_file
 from engagerules.sources.events import EventLog, read_events
-from engagerules.sources.registry import available_forces, find_force, open_force
+from engagerules.sources.importer import (
+    ImportLog,
+    event_record,
+    explain_row,
+    import_events,
+    open_profile,
+)
+from engagerules.sources.overrides import is_overrides_file, read_overrides
+from engagerules.sources.profiles import (
+    force_problems,
+    is_profile,
+    load_profile,
+    validate_profile,
+)
+from engagerules.sources.registry import available_forces, base_of, find_force, open_force
 from engagerules.sources.waivers import Waiver, apply_waivers, expired_waivers, parse_waivers
 
 __all__ = ["main"]
@@ -67,15 +72,38 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with its errors in the same one-line form as ours."""
 
     def error(self, message: str) -> Any:
-        self.exit(EXIT_USAGE, f"engagerules: error: {message} (see --help)\n")
+        # argparse quotes arguments raw: a CR or LF in one must not break the line.
+        self.exit(EXIT_USAGE, f"engagerules: error: {_one_line(message)} (see --help)\n")
 
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        msg = f"{text!r} is not a date (YYYY-MM-DD)"
+        msg = f"{_shown(text)!r} is not a date (YYYY-MM-DD)"
         raise argparse.ArgumentTypeError(msg) from None
+    problem = year_problem(day)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
+    return day
+
+
+#: The most events `simulate` writes in one run (a year of a large force is ~200,000).
+_MAX_SIMULATED = 10_000_000
+
+
+def _count(text: str) -> int:
+    """`simulate --events N`: a whole number up to `_MAX_SIMULATED`, so a typo of many
+    digits is an error, not hours of work."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) > _MAX_SIMULATED:
+        msg = f"{_shown(text)!r} is not a number of events from 0 to {_MAX_SIMULATED:,}"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
+
+
+def _shown(text: str) -> str:
+    """An argument as a message quotes it: cut short, so the message stays one line."""
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 _REPORT_FORMATS = ("text", "json", "junit", "markdown", "html")
@@ -137,13 +165,13 @@ def _reminder(text: str) -> timedelta:
 def _instant(text: str) -> str:
     """Checked for shape here; turned into an instant once the force's zone is known."""
     try:
-        if len(text) == 10:
-            date.fromisoformat(text)
-        else:
-            datetime.fromisoformat(text)
+        moment = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
-        msg = f"{text!r} is not an ISO 8601 date or timestamp"
+        msg = f"{_shown(text)!r} is not an ISO 8601 date or timestamp"
         raise argparse.ArgumentTypeError(msg) from None
+    problem = year_problem(moment)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
     return text
 
 
@@ -177,8 +205,8 @@ def _write(text: str, output: str | None) -> None:
         return
     try:
         Path(output).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        msg = f"{output}: cannot write: {exc.strerror or exc}"
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        msg = f"{output!r}: cannot write: {getattr(exc, 'strerror', None) or exc}"
         raise UsageError(msg) from None
 
 
@@ -197,7 +225,11 @@ def _cmd_forces(args: argparse.Namespace) -> int:
         except EngageRulesError as exc:
             rows.append({"id": source.name, "origin": source.origin, "error": str(exc)})
             continue
-        rows.append(force_json(force, source.origin))
+        row = force_json(force, source.origin)
+        if source.origin != "bundled" and find_force(source.name).refinement:
+            row["id"] = source.name
+            row["refines"] = force.id
+        rows.append(row)
     if args.format == "json":
         _write(_json(rows), None)
         return EXIT_OK
@@ -206,16 +238,19 @@ def _cmd_forces(args: argparse.Namespace) -> int:
         if "error" in row:
             _write(f"{row['id']:<{width}}  ({row['origin']}) INVALID: {row['error']}\n", None)
         else:
+            parts = row["parts"]
+            refines = f", refines {row['refines']}" if row.get("refines") else ""
             _write(
                 f"{row['id']:<{width}}  {row['name']} - {row['obligations']} obligations, "
-                f"{len(row['units'])} units ({row['origin']})\n",
+                f"{len(row['units'])} units ({row['origin']}{refines}); parts: "
+                f"{parts['stated']} stated by the plan, {parts['read']} read\n",
                 None,
             )
     return EXIT_OK
 
 
 def _cmd_obligations(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    force = _open(args)
     if args.format == "json":
         _write(_json(obligations_json(force.obligations)), None)
         return EXIT_OK
@@ -252,7 +287,7 @@ def _obligation_text(force: Force, ob: Obligation) -> str:
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    force = _open(args)
     start, end = _range(args)
     _check_filters(force, args)
     found = schedule(force, start, end, role=args.role, scope=args.scope)
@@ -293,6 +328,11 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _open(args: argparse.Namespace) -> Force:
+    """The force named by FORCE, with every `--overrides` file laid over it in order."""
+    return open_force(args.force, getattr(args, "overrides", None) or ())
+
+
 def _check_filters(force: Force, args: argparse.Namespace) -> None:
     role, scope = getattr(args, "role", None), getattr(args, "scope", None)
     if role is not None and role not in {r.id for r in force.roles}:
@@ -306,22 +346,47 @@ def _check_filters(force: Force, args: argparse.Namespace) -> None:
 
 
 def run_check(
-    force: Force, files: Sequence[str], start: date, end: date, as_of: datetime
+    force: Force,
+    files: Sequence[str],
+    start: date,
+    end: date,
+    as_of: datetime,
+    profile: str | None = None,
 ) -> Report:
-    log = _read(files, force)
+    log = _read(files, force, profile)
     return evaluate(force, log, start, end, as_of)
 
 
 def _run_check_with_log(
-    force: Force, files: Sequence[str], start: date, end: date, as_of: datetime
+    force: Force,
+    files: Sequence[str],
+    start: date,
+    end: date,
+    as_of: datetime,
+    profile: str | None = None,
 ) -> tuple[Report, EventLog]:
     """The check and the log it read (the HTML report marks breaches on their records)."""
-    log = _read(files, force)
+    log = _read(files, force, profile)
     return evaluate(force, log, start, end, as_of), log
 
 
-def _read(files: Sequence[str], force: Force) -> EventLog:
-    """Read events, showing progress on stderr when a person is watching it."""
+def _read(files: Sequence[str], force: Force, profile: str | None = None) -> EventLog:
+    """Read events (through an import profile when given), showing progress on stderr
+    when a person is watching it.
+
+    The events then live as long as the command: `gc.freeze()` takes them (and everything
+    else alive) out of the cyclic collector's sight, which would otherwise walk all of
+    them, several times, while the report is built."""
+    log = _read_events(files, force, profile)
+    gc.freeze()
+    return log
+
+
+def _read_events(files: Sequence[str], force: Force, profile: str | None) -> EventLog:
+    if profile is not None:
+        imported = _import(profile, files, force)
+        sys.stderr.write(f"engagerules: note: {profile}: {imported.summary()}\n")
+        return imported.log
     if not sys.stderr.isatty():
         return read_events(files, force)
 
@@ -345,7 +410,7 @@ def _waivers(path: str | None, force: Force) -> tuple[Waiver, ...]:
     except FileNotFoundError:
         msg = f"{path}: no such waiver file"
         raise UsageError(msg) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
         msg = f"{path}: cannot be read: {exc}"
         raise UsageError(msg) from None
     return parse_waivers(text, path, force)
@@ -359,11 +424,11 @@ def _note_expired(waivers: Sequence[Waiver], as_of: datetime, force: Force) -> N
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    force = _open(args)
     start, end = _range(args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    report, log = _run_check_with_log(force, args.events, start, end, as_of)
+    report, log = _run_check_with_log(force, args.events, start, end, as_of, args.profile)
     report = apply_waivers(report, waivers, force)
     _note_expired(waivers, as_of, force)
     fail_on = FAILING if not args.fail_on else frozenset(args.fail_on)
@@ -391,12 +456,14 @@ def _note_written(name: str, output: str | None) -> None:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    from engagerules.engine.explain import explain, explanation_json, render_explanation
+
+    force = _open(args)
     start, end = _range(args)
     _check_filters(force, args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    log = _read(args.events, force)
+    log = _read(args.events, force, args.profile)
     found = explain(
         force,
         args.obligation,
@@ -417,11 +484,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_agenda(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    from engagerules.engine.agenda import agenda, agenda_json, render_agenda
+
+    force = _open(args)
     _check_filters(force, args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    log = _read(args.events, force)
+    log = _read(args.events, force, args.profile)
     items = agenda(
         force, log, as_of, role=args.role, scope=args.scope, waivers=waivers, days=args.days
     )
@@ -434,6 +503,60 @@ def _cmd_agenda(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _profile_problems(path: Path) -> list[Problem]:
+    """`validate PROFILE`: the profile's own problems, then what its force does not know."""
+    problems = validate_profile(path)
+    if problems:
+        return problems
+    return force_problems(load_profile(path), _profile_force(str(path)))
+
+
+def _profile_force(path: str, given: Force | None = None) -> Force:
+    """The force a profile is for, opened; with `given`, checked to be the same force."""
+    profile = load_profile(path)
+    name = profile.force
+    beside = profile.path.parent / name
+    if given is not None and name == given.id:
+        return given
+    force = open_force(str(beside) if beside.is_dir() else name)
+    if given is not None and force.id != given.id:
+        msg = f"{path}: the profile is for force {force.id!r}, not {given.id!r}"
+        raise UsageError(msg)
+    return force
+
+
+def _import(path: str, files: Sequence[str], force: Force) -> ImportLog:
+    """Read exports through the profile at `path`, for `force`."""
+    _profile_force(path, force)
+    profile, key = open_profile(path, force, files)
+    return import_events(profile, force, files, key=key)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    force = _profile_force(args.profile)
+    profile, key = open_profile(args.profile, force, args.files)
+    if args.row is not None:
+        if len(args.files) != 1:
+            msg = "--row explains one row of one file: give exactly one FILE"
+            raise UsageError(msg)
+        steps = explain_row(profile, force, args.files[0], args.row, key=key)
+        _write("".join(f"{step}\n" for step in steps), None)
+        return EXIT_OK
+    imported = import_events(profile, force, args.files, key=key)
+    records = (event_record(e, force.zone) for e in imported.log.events)
+    _write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), args.output)
+    if args.format == "json":
+        summary = _json(imported.to_json())
+    else:
+        lines = [f"{r}\n" for r in imported.log.rejections]
+        summary = "".join(lines) + f"{profile.id}: {imported.summary()}\n"
+    if args.output in (None, "-"):
+        sys.stderr.write(summary)
+    else:
+        _write(summary, None)
+    return EXIT_OK
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
@@ -442,7 +565,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         except EngageRulesError:
             msg = f"{args.path}: no such file, directory or force"
             raise UsageError(msg) from None
-    problems = validate_file(path)
+    problems = _profile_problems(path) if is_profile(path) else _validate(path)
     for problem in problems:
         sys.stderr.write(f"{problem}\n")
     if problems:
@@ -452,8 +575,23 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _validate(path: Path) -> list[Problem]:
+    """A force configuration's problems; for an overrides file, those of the force it
+    refines with the file laid over it."""
+    if not is_overrides_file(path):
+        return validate_file(path)
+    try:
+        doc = read_overrides(path)
+        base, chain = base_of(find_force(doc.force))
+    except ConfigError as exc:
+        return list(exc.problems)
+    return validate_file(base.path, overrides=[*chain, doc])
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    from engagerules.authoring.simulate import simulate
+
+    force = _open(args)
     start, end = _range(args)
     try:
         records = simulate(
@@ -488,7 +626,14 @@ def _serialise_records(records: list[dict[str, Any]], output: str | None) -> str
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    from engagerules.authoring.scenarios import (
+        load_scenarios,
+        run_scenario,
+        scenario_files,
+        scenario_gaps,
+    )
+
+    force = _open(args)
     files = scenario_files(force)
     if not files:
         msg = f"{force.id} ships no scenario files ({force.root}/tests/*.json)"
@@ -518,13 +663,17 @@ def _cmd_test(args: argparse.Namespace) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    from engagerules.authoring.forcedocs import render_force_docs
+
+    force = _open(args)
     _write(render_force_docs(force), args.output)
     return EXIT_OK
 
 
 def _cmd_calendar(args: argparse.Namespace) -> int:
-    force = open_force(args.force)
+    from engagerules.outputs.calendar import calendar_stamp, duty_calendar
+
+    force = _open(args)
     start, end = _range(args)
     _check_filters(force, args)
     log = read_events(args.events, force) if args.events else None
@@ -557,8 +706,8 @@ def _write_bytes(data: bytes, output: str | None) -> None:
         return
     try:
         Path(output).write_bytes(data)
-    except OSError as exc:
-        msg = f"{output}: cannot write: {exc.strerror or exc}"
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+        msg = f"{output!r}: cannot write: {getattr(exc, 'strerror', None) or exc}"
         raise UsageError(msg) from None
 
 
@@ -633,7 +782,43 @@ def build_parser() -> argparse.ArgumentParser:
     _add_explain_and_agenda(sub)
     _add_export_commands(sub)
     _add_authoring_commands(sub)
+    _add_import(sub)
     return parser
+
+
+def _add_import(sub: Any) -> None:
+    """`import`: exports read through an import profile, written as events."""
+    p = sub.add_parser(
+        "import",
+        help="read exports through an import profile and write them as events",
+        description="Read exports (CSV, Excel, JSON Lines, an SQL database) through an import "
+        "profile and write them as events (JSON Lines), accounting for every row: read = "
+        "imported + filtered + rejected. See docs/check-your-own-exports.md.",
+    )
+    p.add_argument("profile", metavar="PROFILE", help="the import profile (a JSON file)")
+    p.add_argument(
+        "files",
+        metavar="FILE",
+        nargs="+",
+        help="exports to read; for an SQL profile, an SQLite file or a database URL",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="the events file (default: stdout)")
+    p.add_argument("--row", type=int, metavar="N", help="explain how row N is mapped, step by step")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="the accounting summary's format",
+    )
+    p.set_defaults(run=_cmd_import)
+
+
+def _profile_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--profile",
+        metavar="PROFILE",
+        help="read EVENTS as exports through this import profile (see `import`)",
+    )
 
 
 def _add_plan_commands(sub: Any) -> None:
@@ -643,7 +828,7 @@ def _add_plan_commands(sub: Any) -> None:
     p.set_defaults(run=_cmd_forces)
 
     p = sub.add_parser("obligations", help="list a force's obligations")
-    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
+    _force(p)
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(run=_cmd_obligations)
 
@@ -658,7 +843,7 @@ def _add_plan_commands(sub: Any) -> None:
 def _add_check(sub: Any) -> None:
     """The compliance check CI gates on."""
     p = sub.add_parser("check", help="judge activity events against a force's obligations")
-    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
+    _force(p)
     p.add_argument("events", metavar="EVENTS", nargs="+", help=_EVENTS_HELP)
     _range_options(p)
     p.add_argument(
@@ -666,6 +851,7 @@ def _add_check(sub: Any) -> None:
     )
     p.add_argument("--format", choices=_REPORT_FORMATS, default="text", help=_FORMAT_HELP)
     p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
+    _profile_option(p)
     p.add_argument(
         "--fail-on",
         action="extend",
@@ -683,7 +869,7 @@ def _add_export_commands(sub: Any) -> None:
     p = sub.add_parser("simulate", help="write a seeded, simulated activity log")
     _force_and_range(p)
     p.add_argument(
-        "--events", type=int, required=True, metavar="N", help="how many events to write"
+        "--events", type=_count, required=True, metavar="N", help="how many events to write"
     )
     p.add_argument(
         "--compliance",
@@ -692,9 +878,7 @@ def _add_export_commands(sub: Any) -> None:
         help="share of due windows the log meets, 0 to 1 (default: 0.8)",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same log")
-    p.add_argument(
-        "-o", "--output", metavar="FILE", help="the log (.jsonl, .json or .csv; default stdout)"
-    )
+    p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
     p.set_defaults(run=_cmd_simulate)
 
     _add_calendar(sub)
@@ -702,14 +886,19 @@ def _add_export_commands(sub: Any) -> None:
 
 def _add_authoring_commands(sub: Any) -> None:
     """For rule authors and newcomers: `validate`, `test`, `docs`, `demo`."""
-    p = sub.add_parser("validate", help="validate a force configuration, listing every problem")
+    p = sub.add_parser(
+        "validate",
+        help="validate a force configuration or an import profile, listing every problem",
+    )
     p.add_argument(
-        "path", metavar="PATH", help="a force directory, its force.json, or a force's name"
+        "path",
+        metavar="PATH",
+        help="a force directory, its force.json, a force's name, or an import profile",
     )
     p.set_defaults(run=_cmd_validate)
 
     p = sub.add_parser("test", help="run a force's scenario tests (forces/<force>/tests/*.json)")
-    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
+    _force(p)
     p.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
     p.add_argument(
         "--strict",
@@ -721,7 +910,7 @@ def _add_authoring_commands(sub: Any) -> None:
     p = sub.add_parser(
         "docs", help="write a force's encoding as Markdown, duty by duty, in document order"
     )
-    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
+    _force(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     p.set_defaults(run=_cmd_docs)
 
@@ -750,7 +939,7 @@ def _add_explain_and_agenda(sub: Any) -> None:
     p = sub.add_parser(
         "explain", help="why each window of one obligation was met or missed, event by event"
     )
-    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
+    _force(p)
     p.add_argument(
         "obligation", metavar="OBLIGATION", help="the obligation's id (see `obligations FORCE`)"
     )
@@ -764,12 +953,13 @@ def _add_explain_and_agenda(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=10, help="near misses shown per reason")
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
+    _profile_option(p)
     p.set_defaults(run=_cmd_explain)
 
     p = sub.add_parser(
         "agenda", help="duties due in the current windows and not yet met, soonest first"
     )
-    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
+    _force(p)
     p.add_argument("events", metavar="EVENTS", nargs="+", help=_EVENTS_HELP)
     p.add_argument("--as-of", type=_instant, metavar="T", help="the moment (default: now)")
     p.add_argument(
@@ -784,6 +974,7 @@ def _add_explain_and_agenda(sub: Any) -> None:
     p.add_argument("--waivers", metavar="FILE", help=_WAIVERS_HELP)
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
+    _profile_option(p)
     p.set_defaults(run=_cmd_agenda)
 
 
@@ -811,8 +1002,19 @@ def _add_calendar(sub: Any) -> None:
 
 
 def _force_and_range(p: argparse.ArgumentParser) -> None:
-    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
+    _force(p)
     _range_options(p)
+
+
+def _force(p: argparse.ArgumentParser) -> None:
+    """FORCE, and the local readings that may be laid over it."""
+    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
+    p.add_argument(
+        "--overrides",
+        action="append",
+        metavar="FILE",
+        help="local readings (an overrides file) laid over the force; repeatable, in order",
+    )
 
 
 def _range_options(p: argparse.ArgumentParser) -> None:

@@ -88,7 +88,9 @@ def _page(force: Force) -> Iterator[str]:
         f"{'document' if len(force.documents) == 1 else 'documents'}"
     )
     yield "- By kind: " + ", ".join(f"{kind.value} {kinds[kind]}" for kind in Kind if kinds[kind])
+    yield from _parts_summary(force)
     yield ""
+    yield from _local_readings(force)
     groups = _grouped(force)
     yield "## Contents"
     yield ""
@@ -194,6 +196,7 @@ def _duty(force: Force, ob: Obligation, *, several: bool) -> Iterator[str]:
     if isinstance(rule, Target):
         yield f"- **Target:** {_target(rule)}"
     yield f"- **In force:** {_effective(ob)}"
+    yield from _readings(ob)
     if ob.description:
         yield f"- **Notes:** {_text(ob.description)}"
     if ob.tags:
@@ -341,6 +344,51 @@ def _effective(ob: Obligation) -> str:
     return "always (no dates given)"
 
 
+def _parts_summary(force: Force) -> Iterator[str]:
+    stated = sum(len(ob.readings.stated) for ob in force.obligations)
+    read = sum(len(ob.readings.read) for ob in force.obligations)
+    yield (
+        f"- Parts of duties (cadence, deadline, units, threshold, owner, evidence): {stated} "
+        f"stated by the plan, {read} read by this configuration (marked _read_ below, with "
+        "the plan's own words)"
+    )
+    illustrative = [u for u in force.units if u.illustrative]
+    if illustrative:
+        yield (
+            f"- Illustrative units: {len(illustrative)} of {len(force.units)} units are made up "
+            "to show per-unit duties, not the force's real list (see [Units](#units)); a units "
+            "file (`units_file`) can load the real one"
+        )
+
+
+def _local_readings(force: Force) -> Iterator[str]:
+    if not force.overrides:
+        return
+    yield "## Local readings in force"
+    yield ""
+    for local in force.overrides:
+        yield f"- {_text(local.summary())}"
+        for change in local.changes:
+            parts = ", ".join(p.value for p in change.parts) or "wording only"
+            mark = " **(departs from the plan)**" if change.departure else ""
+            yield f"  - `{change.obligation}`: {parts}{mark}: {_text(change.why)}"
+    yield ""
+
+
+def _readings(ob: Obligation) -> Iterator[str]:
+    """Each part of the duty, stated by the plan or read, with the plan's words."""
+    readings = ob.readings
+    if not readings.parts:
+        return
+    stated = ", ".join(p.value for p in readings.stated) or "none"
+    read = ", ".join(r.part.value for r in readings.read) or "none"
+    yield f"- **Parts:** stated by the plan: {stated}; _read_: {read}"
+    for reading in readings.read:
+        mark = " **(departs from the plan)**" if reading.departure else ""
+        why = f" {_text(reading.why)}" if reading.why else ""
+        yield f"  - _{reading.part.value}_{mark}: {_text(reading.sentence())}.{why}"
+
+
 # ---------------------------------------------------------------------------- tables
 
 
@@ -352,15 +400,25 @@ def _units_table(force: Force) -> Iterator[str]:
         yield "_No units: every duty is force-wide._"
         yield ""
         return
-    yield "| id | name | kind | within | duties owed by it directly |"
-    yield "|---|---|---|---|---|"
+    coded = any(u.code for u in force.units)
+    yield "| id | name | kind | within | duties owed by it directly |" + (
+        " code |" if coded else ""
+    )
+    yield "|---|---|---|---|---|" + ("---|" if coded else "")
     for unit in force.units:
         within = f"`{unit.within}`" if unit.within else ""
-        yield (
-            f"| `{unit.id}` | {_text(unit.name)} | {_text(unit.kind)} | {within} | "
-            f"{owed[unit.id]} |"
-        )
+        marked = unit.illustrative and "illustrative" not in unit.name.lower()
+        name = _text(unit.name) + (" _(illustrative)_" if marked else "")
+        code = f" {_text(unit.code or '')} |" if coded else ""
+        yield (f"| `{unit.id}` | {name} | {_text(unit.kind)} | {within} | {owed[unit.id]} |{code}")
     yield ""
+    if any(u.illustrative for u in force.units):
+        yield (
+            "Units marked _(illustrative)_ are made up to show per-unit duties; they are not "
+            "the force's list. Load the real list from a units file (`units_file` in the "
+            "configuration or in local readings)."
+        )
+        yield ""
     yield "An event logged against a unit also counts for every unit enclosing it (`within`)."
     yield ""
 

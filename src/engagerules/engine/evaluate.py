@@ -15,12 +15,14 @@ from datetime import date, datetime
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import KINDS
 from engagerules.engine.schedule import effective_span
+from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome
 from engagerules.errors import UsageError, did_you_mean
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
+from engagerules.model.readings import Reading
 from engagerules.model.results import Report, Result, Tally
-from engagerules.sources.events import Event, EventLog
+from engagerules.sources.events import Event, EventLog, gc_paused
 
 __all__ = ["NaiveTimeError", "evaluate", "evaluate_obligation", "require_aware"]
 
@@ -42,6 +44,7 @@ def require_aware(moment: datetime, name: str = "as_of") -> datetime:
     return moment
 
 
+@gc_paused()  # no cyclic-GC passes over the events while the index and results are built
 def evaluate(
     force: Force,
     log: EventLog | Sequence[Event],
@@ -50,10 +53,13 @@ def evaluate(
     as_of: datetime,
     *,
     obligations: Iterable[str] | None = None,
+    trace: Trace | None = None,
 ) -> Report:
     """Judge every scored obligation (or those named) over `start`..`end` inclusive at `as_of`.
 
-    `log` is what `read_events` returned, or plain events when there were no files.
+    `log` is what `read_events` returned, or plain events when there were no files. A
+    `trace` (built over the same events and `as_of`) records what became of each event in
+    each window, for `explain`; without one nothing is recorded.
     A naive `as_of` raises `NaiveTimeError`; an id in `obligations` the force does not
     have raises `UsageError` (with the nearest id), rather than quietly judging nothing.
     """
@@ -79,7 +85,9 @@ def evaluate(
     for obligation in force.obligations:
         if not obligation.scored or (wanted is not None and obligation.id not in wanted):
             continue
-        outcome = evaluate_obligation(force, obligation, index, span, as_of.astimezone(force.zone))
+        outcome = evaluate_obligation(
+            force, obligation, index, span, as_of.astimezone(force.zone), trace
+        )
         results.extend(outcome.results)
         used.update(outcome.used)
     matched = sum(1 for e in log.events if e.id in used)
@@ -97,7 +105,19 @@ def evaluate(
         results=tuple(_ordered(force, results)),
         events=tally,
         rejections=log.rejections,
+        overrides=force.overrides,
+        readings=_readings(force, results),
     )
+
+
+def _readings(force: Force, results: list[Result]) -> tuple[tuple[str, tuple[Reading, ...]], ...]:
+    """The readings of each obligation judged, so reports can say whose words they rest on."""
+    judged = {r.obligation for r in results}
+    found: dict[str, tuple[Reading, ...]] = {}
+    for ob in force.obligations:
+        if ob.id in judged and ob.readings.read and ob.id not in found:
+            found[ob.id] = ob.readings.read
+    return tuple(found.items())
 
 
 def _ordered(force: Force, results: list[Result]) -> list[Result]:
@@ -115,11 +135,16 @@ def _ordered(force: Force, results: list[Result]) -> list[Result]:
 
 
 def evaluate_obligation(
-    force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
+    force: Force,
+    obligation: Obligation,
+    index: EventIndex,
+    span: Window,
+    as_of: datetime,
+    trace: Trace | None = None,
 ) -> Outcome:
     """Judge one obligation version inside the part of `span` where it is in force."""
     module = KINDS[obligation.kind]
     effective = effective_span(obligation, span)
     if effective is None:
         return Outcome((), frozenset())
-    return module.evaluate(force, obligation, obligation.rule, index, effective, as_of)
+    return module.evaluate(force, obligation, obligation.rule, index, effective, as_of, trace)

@@ -1,43 +1,38 @@
-"""Why a window was met or missed: the events that counted, and those that did not.
+"""Why a window was met or missed: the engine's own trace of it, in words.
 
-The analyst's question is "why missed?". The verdicts here are not recomputed: they are
-the results `evaluate` gives for the obligation (with waivers applied as `check` applies
-them), so `explain` and `check` cannot disagree. What this module adds is the accounting
-around each verdict. It takes the events the engine counted (the result's evidence) and
-looks at the events near the window the engine passed over, saying for each which rule
-kept it out, using the engine's own tests (`qualifies`, `failed_condition`, the unit
-ancestry of `EventIndex`):
+The analyst's question is "why missed?". Nothing here judges: `explain` runs `evaluate`
+with a `Trace` (so the verdicts are `check`'s, with waivers applied as `check` applies
+them), and the trace says, for each window, every event the evaluator looked at and
+what became of it. This module only words each fate and keeps the list readable:
 
-- the wrong event type, unit, person or role;
+- counted, and how (the trigger, an update carried in, a rule kept or broken);
+- the wrong event type, unit, person or role; a missing attribute or a failed
+  condition, with the value seen;
 - outside the window, before the trigger or after the deadline;
-- a missing attribute or a failed condition;
 - following up another event, or not referencing the trigger at all;
-- superseded by a later reading or assignment, or recorded after the moment judged.
+- superseded by a later reading or assignment, or not yet known at the moment judged.
 
-Near misses are listed closest first and bounded (`limit` per reason per window, the
-rest counted), so a window of a busy force stays readable.
+Near misses are listed nearest to counting first and bounded (`limit` per reason per
+window, those closest to the window kept, the rest counted), so a window of a busy force
+stays readable.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 import attrs
 
 from engagerules.engine.evaluate import evaluate
-from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds.advisory import Advisory
 from engagerules.engine.kinds.constraint import Constraint
-from engagerules.engine.kinds.coverage import Coverage
 from engagerules.engine.kinds.target import Target
-from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import concerns_scope
+from engagerules.engine.trace import Code, Fate, Trace, WindowTrace
 from engagerules.errors import UsageError, did_you_mean
-from engagerules.model.conditions import failed_condition, number, qualifies
-from engagerules.model.periods import Window
-from engagerules.model.plan import Condition, Force, Kind, Obligation, Operator
+from engagerules.model.plan import Force, Obligation, Operator
 from engagerules.model.results import Result, Status
 from engagerules.outputs.shapes import result_json
 from engagerules.outputs.summary import scope_label
@@ -53,52 +48,11 @@ __all__ = [
     "render_explanation",
 ]
 
-# What became of an event in a window. Counted:
-COUNTED = "counted"
-TRIGGER = "trigger"
-BREAKS_RULE = "breaks-rule"
-CLEARED = "cleared"
-# Considered and not counted:
-WRONG_TYPE = "wrong-type"
-WRONG_UNIT = "wrong-unit"
-WRONG_PERSON = "wrong-person"
-WRONG_ROLE = "wrong-role"
-MISSING_ATTRIBUTE = "missing-attribute"
-FAILED_CONDITION = "failed-condition"
-OUTSIDE_WINDOW = "outside-window"
-BEFORE_TRIGGER = "before-trigger"
-AFTER_DEADLINE = "after-deadline"
-AFTER_AS_OF = "after-as-of"
-OTHER_TRIGGER = "follows-another-event"
-NOT_REFERENCED = "not-referenced"
-SUPERSEDED = "superseded"
-NOT_A_READING = "not-a-reading"
-CONFORMS = "conforms"
+#: The code of a record that was not yet known when judged (the codes are the trace's `Code`).
+AFTER_AS_OF = Code.AFTER_AS_OF
 
-#: How many events outside a window, on each side, are shown as near misses.
-_NEAR = 3
-
-#: Near misses shown closest first: a wrong role or a missing attribute is nearer to
-#: counting than an event of another type, which is only a hint of what was logged instead
-#: (and is capped at `_TYPE_HINTS`, as a busy unit logs many).
-_NEARNESS = (
-    WRONG_ROLE,
-    MISSING_ATTRIBUTE,
-    FAILED_CONDITION,
-    WRONG_PERSON,
-    OTHER_TRIGGER,
-    NOT_REFERENCED,
-    WRONG_UNIT,
-    BEFORE_TRIGGER,
-    AFTER_DEADLINE,
-    OUTSIDE_WINDOW,
-    AFTER_AS_OF,
-    NOT_A_READING,
-    SUPERSEDED,
-    CLEARED,
-    CONFORMS,
-    WRONG_TYPE,
-)
+#: Events of another type are only a hint of what was logged instead, and a busy unit
+#: logs many: at most this many are listed per window.
 _TYPE_HINTS = 3
 
 
@@ -168,472 +122,160 @@ def explain(
         raise UsageError(msg)
     if not isinstance(log, EventLog):
         log = EventLog(tuple(log), ())
-    report = evaluate(force, log, start, end, as_of, obligations=[obligation_id])
-    report = apply_waivers(report, waivers, force)
-    index = EventIndex(log.events, force)
-    context = _Context(force, index, as_of.astimezone(force.zone), limit)
-    windows = []
-    for result in report.results:
-        if scope is not None and not concerns_scope(force, result.scope, scope):
-            continue
-        version = _version(versions, result)
-        windows.append(_EXPLAINERS[version.kind](context, version, result))
+    trace = Trace(force, log.events, as_of)
+    report = evaluate(force, log, start, end, as_of, obligations=[obligation_id], trace=trace)
+    traced = trace.of(report.results)
+    judged = apply_waivers(report, waivers, force).results  # the same results, in order
+    windows = tuple(
+        _window(window, result, force.zone, limit)
+        for window, result in zip(traced, judged, strict=True)
+        if scope is None or concerns_scope(force, result.scope, scope)
+    )
     return Explanation(
         force=force.id,
         obligation=versions[0],
         start=start,
         end=end,
         as_of=as_of,
-        windows=tuple(windows),
+        windows=windows,
         scope=scope,
     )
 
 
-def _version(versions: tuple[Obligation, ...], result: Result) -> Obligation:
-    """The version of the obligation that judged `result`: the one in force at its start."""
-    day = result.window.local_start.date()
-    scored = [v for v in versions if v.scored]
-    return next((v for v in scored if v.in_force_on(day)), scored[0])
+def _window(traced: WindowTrace, result: Result, zone: tzinfo, limit: int) -> WindowExplanation:
+    """One window's fates as notes: what counted, in time order; then the near misses,
+    nearest to counting first, at most `limit` per reason (those closest to the window)."""
+    words = _Words(traced, zone)
+    counted = sorted((f for f in traced.fates if f.counted), key=_when)
+    kept: list[Fate] = []
+    omitted: dict[str, int] = {}
+    by_code: dict[Code, list[Fate]] = {}
+    for fate in traced.fates:
+        if not fate.counted:
+            by_code.setdefault(fate.code, []).append(fate)
+    window = traced.result.window
+    for code, fates in by_code.items():
+        cap = min(limit, _TYPE_HINTS) if code is Code.WRONG_TYPE else limit
+        fates.sort(key=lambda f: (_distance(f.event.at, window.start, window.end), _when(f)))
+        kept.extend(fates[:cap])
+        if len(fates) > cap:
+            omitted[code] = len(fates) - cap
+    kept.sort(key=lambda f: (f.code.nearness, *_when(f)))
+    return WindowExplanation(
+        result=result,
+        counted=tuple(Note(f.event, f.code, words.reason(f)) for f in counted),
+        considered=tuple(Note(f.event, f.code, words.reason(f)) for f in kept),
+        omitted=tuple(sorted(omitted.items())),
+    )
 
 
-# ---------------------------------------------------------------------------- shared tests
+def _when(fate: Fate) -> tuple[datetime, str]:
+    return (fate.event.at, fate.event.id)
 
 
-@attrs.frozen
-class _Context:
-    force: Force
-    index: EventIndex
-    as_of: datetime
-    limit: int
+def _distance(at: datetime, start: datetime, end: datetime) -> timedelta:
+    if at < start:
+        return start - at
+    return max(at - end, timedelta(0))
+
+
+class _Words:
+    """Each fate in words, for one window: the facts are the trace's, the wording here."""
+
+    def __init__(self, traced: WindowTrace, zone: tzinfo) -> None:
+        self.traced = traced
+        self.zone = zone
+        self.window = traced.result.window
 
     def local(self, moment: datetime) -> str:
-        return f"{moment.astimezone(self.force.zone):%Y-%m-%d %H:%M}"
+        return f"{moment.astimezone(self.zone):%Y-%m-%d %H:%M}"
 
-    def inside(self, event: Event, unit: str | None) -> bool:
-        """Whether the index files `event` under `unit` (its own unit or one enclosing it)."""
-        if unit is None:
-            return True
-        return event.scope is not None and unit in self.force.ancestry(event.scope)
+    def reason(self, fate: Fate) -> str:
+        event, obligation = fate.event, self.traced.obligation
+        at, other = self.local(event.at), fate.other
+        match fate.code:
+            case Code.COUNTED if fate.moment is not None:
+                return f"counted: the latest {event.type} before {self.local(fate.moment)}"
+            case Code.COUNTED if fate.seen is not None:
+                return f"counts towards the figure: {fate.seen[0]} {fate.seen[1]!r}"
+            case Code.COUNTED:
+                return f"counted: {event.type} at {at}"
+            case Code.TRIGGER:
+                return (
+                    f"trigger: {event.type} in {_where(event)} at {at}, "
+                    f"follow-up due by {self.local(self.window.end)}"
+                )
+            case Code.CONFORMS:
+                require = obligation.rule.require if isinstance(obligation.rule, Constraint) else ()
+                rule = " and ".join(c.describe() for c in require)
+                return f"conforms: {rule}"
+            case Code.BREAKS_RULE:
+                return f"breaks the rule: {self._broken(fate)}"
+            case Code.CLEARED if other is not None:
+                return f"cleared by {other.id} on {self.local(other.at)}"
+            case Code.CLEARED:
+                return f"cleared the assignment on {at}"
+            case Code.WRONG_ROLE:
+                needs = " or ".join(fate.requirement.roles) if fate.requirement else "another"
+                return f"wrong role: {event.role or 'no role recorded'}, needs {needs}"
+            case Code.MISSING_ATTRIBUTE if fate.condition is not None:
+                return f"missing attribute: no {fate.condition.attr} recorded"
+            case Code.FAILED_CONDITION if fate.condition is not None and fate.seen is not None:
+                return (
+                    f"fails the condition {fate.condition.describe()} "
+                    f"({fate.seen[0]} is {fate.seen[1]!r})"
+                )
+            case Code.WRONG_PERSON:
+                return f"another person: {event.person or 'nobody recorded'}"
+            case Code.OTHER_TRIGGER if other is not None:
+                return f"follows up {', '.join(event.refs)}, not {other.id}"
+            case Code.NOT_REFERENCED if other is not None:
+                return f"does not reference the trigger {other.id} in refs"
+            case Code.WRONG_UNIT:
+                return f"wrong unit: logged in {_where(event)}, not {self.traced.unit}"
+            case Code.BEFORE_TRIGGER:
+                return f"before the trigger: {at}"
+            case Code.AFTER_DEADLINE:
+                return f"after the deadline: {at}, due by {self.local(self.window.end)}"
+            case Code.OUTSIDE_WINDOW if event.at < self.window.start:
+                return (
+                    f"outside the window: {at} is before it opened {self.local(self.window.start)}"
+                )
+            case Code.OUTSIDE_WINDOW:
+                return f"outside the window: {at} is after it closed {self.local(self.window.end)}"
+            case Code.AFTER_AS_OF if fate.moment is not None:
+                return f"recorded {at}, after the moment judged ({self.local(fate.moment)})"
+            case Code.AFTER_AS_OF:
+                return "not yet known: recorded after --as-of"
+            case Code.NOT_A_READING if fate.seen is not None:
+                return f"not a reading: {fate.seen[0]} is {fate.seen[1]!r}"
+            case Code.SUPERSEDED if other is not None:
+                return f"superseded by the later {other.type} {other.id}"
+            case Code.SUPERSEDED:
+                how = obligation.rule.combine if isinstance(obligation.rule, Target) else "latest"
+                return f"superseded: the figure takes the {how} reading of its series"
+            case Code.WRONG_TYPE:
+                accepted = " or ".join(
+                    dict.fromkeys(t for r in obligation.evidence for t in r.types)
+                )
+                return f"wrong type: {event.type} is not {accepted}"
+        return "not counted: the trace records no rule for it"
 
-
-def _accepted(obligation: Obligation) -> str:
-    return " or ".join(dict.fromkeys(t for req in obligation.evidence for t in req.types))
-
-
-def _why_not(obligation: Obligation, event: Event) -> tuple[str, str] | None:
-    """Why `event` fails every requirement that takes its type, or None if one takes it.
-
-    The same tests as the engine's `qualifies`, taken one at a time to name the one that
-    failed.
-    """
-    reqs = [r for r in obligation.evidence if event.type in r.types]
-    if not reqs:
-        return WRONG_TYPE, f"wrong type: {event.type} is not {_accepted(obligation)}"
-    failures: list[tuple[str, str]] = []
-    for req in reqs:
-        if qualifies(req, event):
-            return None
-        if req.roles and event.role not in req.roles:
-            who = event.role or "no role recorded"
-            failures.append((WRONG_ROLE, f"wrong role: {who}, needs {' or '.join(req.roles)}"))
-            continue
-        broken = failed_condition(req.where, event)
-        if broken is not None:
-            failures.append(_condition_note(broken, event))
-    return failures[0] if failures else (FAILED_CONDITION, "does not meet the requirement")
-
-
-def _condition_note(condition: Condition, event: Event) -> tuple[str, str]:
-    value = event.attrs.get(condition.attr)
-    if condition.op is Operator.PRESENT or (
-        value is None and condition.op in (Operator.EQUALS, Operator.IN, Operator.MIN, Operator.MAX)
-    ):
-        return MISSING_ATTRIBUTE, f"missing attribute: no {condition.attr} recorded"
-    return (
-        FAILED_CONDITION,
-        f"fails the condition {condition.describe()} ({condition.attr} is {value!r})",
-    )
-
-
-def _placement(context: _Context, event: Event, window: Window, what: str = "window") -> str:
-    if event.at < window.start:
-        return f"outside the {what}: {context.local(event.at)} is before it opened " + (
-            f"{context.local(window.start)}"
-        )
-    return f"outside the {what}: {context.local(event.at)} is after it closed " + (
-        f"{context.local(window.end)}"
-    )
+    def _broken(self, fate: Fate) -> str:
+        condition, before = fate.condition, fate.other
+        if condition is None:
+            return "a rule"
+        was = ""
+        if condition.op is Operator.DIFFERS_FROM_PREVIOUS and before is not None:
+            was = (
+                f" (the previous one, {before.id} on {self.local(before.at)}, "
+                f"had {condition.attr} {before.attrs.get(condition.attr)!r})"
+            )
+        return f"{condition.describe()}: no{was}"
 
 
 def _where(event: Event) -> str:
     return event.scope or "no unit (force-wide)"
-
-
-class _Notes:
-    """Notes for one window: each event once, at most `limit` per code, the rest counted."""
-
-    def __init__(self, limit: int, as_of: datetime | None = None) -> None:
-        self.limit = limit
-        self.as_of = as_of
-        self.counted: dict[str, Note] = {}
-        self.considered: dict[str, Note] = {}
-        self.per_code: dict[str, int] = {}
-        self.omitted: dict[str, int] = {}
-
-    def count(self, event: Event, code: str, reason: str) -> None:
-        self.counted.setdefault(event.id, Note(event, code, reason))
-
-    def consider(self, event: Event, code: str, reason: str) -> None:
-        if event.id in self.counted or event.id in self.considered:
-            return
-        if self.as_of is not None and event.at > self.as_of:
-            # The engine judges what was known at --as-of; a later record is the reason.
-            code, reason = AFTER_AS_OF, "not yet known: recorded after --as-of"
-        cap = min(self.limit, _TYPE_HINTS) if code == WRONG_TYPE else self.limit
-        if self.per_code.get(code, 0) >= cap:
-            self.omitted[code] = self.omitted.get(code, 0) + 1
-            return
-        self.per_code[code] = self.per_code.get(code, 0) + 1
-        self.considered[event.id] = Note(event, code, reason)
-
-    def seen(self, event: Event) -> bool:
-        return event.id in self.counted or event.id in self.considered
-
-    def explanation(self, result: Result) -> WindowExplanation:
-        def when(note: Note) -> tuple[datetime, str]:
-            return (note.event.at, note.event.id)
-
-        def nearness(note: Note) -> tuple[int, datetime, str]:
-            rank = _NEARNESS.index(note.code) if note.code in _NEARNESS else len(_NEARNESS)
-            return (rank, note.event.at, note.event.id)
-
-        return WindowExplanation(
-            result=result,
-            counted=tuple(sorted(self.counted.values(), key=when)),
-            considered=tuple(sorted(self.considered.values(), key=nearness)),
-            omitted=tuple(sorted(self.omitted.items())),
-        )
-
-
-def _not_met(result: Result) -> bool:
-    return result.status is not Status.MET
-
-
-def _other_types(context: _Context, obligation: Obligation) -> list[str]:
-    own = obligation.event_types
-    return [t.id for t in context.force.event_types if t.id not in own]
-
-
-def _wrong_types(
-    context: _Context,
-    notes: _Notes,
-    obligation: Obligation,
-    unit: str | None,
-    window: Window,
-    person: str | None = None,
-) -> None:
-    """Events of other types in the unit and window: what someone may have logged instead."""
-    for event in context.index.between(_other_types(context, obligation), unit, window):
-        if person is not None and event.person != person:
-            continue
-        code, reason = _why_not(obligation, event) or (WRONG_TYPE, "wrong type")
-        notes.consider(event, code, reason)
-
-
-def _nearby(
-    context: _Context,
-    types: Iterable[str],
-    unit: str | None,
-    window: Window,
-    person: str | None = None,
-) -> tuple[list[Event], list[Event]]:
-    """The events of `types` in `unit` closest before and after `window`, within one
-    window's length of it."""
-    span = window.end - window.start
-    events = [e for e in context.index.of_type(types, unit) if person is None or e.person == person]
-    before = [e for e in events if window.start - span <= e.at < window.start][-_NEAR:]
-    after = [e for e in events if window.end <= e.at < window.end + span][:_NEAR]
-    return before, after
-
-
-# ---------------------------------------------------------------------------- per kind
-
-
-def _recurring(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
-    notes = _Notes(context.limit, context.as_of)
-    window = result.window
-    per_person = obligation.scope.per_person
-    unit = None if per_person else result.scope
-    person = result.scope if per_person else None
-    types = sorted({t for req in obligation.evidence for t in req.types})
-    for event_id in result.evidence:
-        event = context.index.by_id[event_id]
-        notes.count(event, COUNTED, f"counted: {event.type} at {context.local(event.at)}")
-    for event in context.index.between(types, None, window):
-        if notes.seen(event):
-            continue
-        if not context.inside(event, unit):
-            notes.consider(event, WRONG_UNIT, f"wrong unit: logged in {_where(event)}, not {unit}")
-        elif person is not None and event.person != person:
-            notes.consider(
-                event, WRONG_PERSON, f"another person: {event.person or 'nobody recorded'}"
-            )
-        else:
-            code, reason = _why_not(obligation, event) or (COUNTED, "qualifies")
-            notes.consider(event, code, reason)
-    if _not_met(result):
-        before, after = _nearby(context, types, unit, window, person)
-        for event in before + after:
-            notes.consider(event, OUTSIDE_WINDOW, _placement(context, event, window))
-        _wrong_types(context, notes, obligation, unit, window, person)
-    return notes.explanation(result)
-
-
-def _triggered(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
-    notes = _Notes(context.limit, context.as_of)
-    window = result.window
-    trigger = obligation.rule.trigger if isinstance(obligation.rule, Triggered) else None
-    fired = context.index.by_id[result.trigger or result.evidence[0]]
-    notes.count(
-        fired,
-        TRIGGER,
-        f"trigger: {fired.type} in {_where(fired)} at {context.local(fired.at)}, "
-        f"follow-up due by {context.local(window.end)}",
-    )
-    for event_id in result.evidence[1:]:
-        event = context.index.by_id[event_id]
-        notes.count(event, COUNTED, f"counted: {event.type} at {context.local(event.at)}")
-    types = sorted({t for req in obligation.evidence for t in req.types})
-    for event in context.index.following(fired.id):
-        if notes.seen(event):
-            continue
-        if event.at < window.start:
-            notes.consider(event, BEFORE_TRIGGER, f"before the trigger: {context.local(event.at)}")
-        elif event.at >= window.end:
-            notes.consider(
-                event,
-                AFTER_DEADLINE,
-                f"after the deadline: {context.local(event.at)}, due by "
-                f"{context.local(window.end)}",
-            )
-        else:
-            code, reason = _why_not(obligation, event) or (COUNTED, "qualifies")
-            notes.consider(event, code, reason)
-    by_scope = trigger is not None and trigger.match == "refs_or_scope"
-    for event in context.index.between(types, None, window):
-        if notes.seen(event) or event.id == fired.id:
-            continue
-        if event.refs:
-            notes.consider(
-                event,
-                OTHER_TRIGGER,
-                f"follows up {', '.join(event.refs)}, not {fired.id}",
-            )
-        elif not by_scope:
-            notes.consider(
-                event, NOT_REFERENCED, f"does not reference the trigger {fired.id} in refs"
-            )
-        elif not context.inside(event, fired.scope):
-            notes.consider(
-                event,
-                WRONG_UNIT,
-                f"wrong unit: logged in {_where(event)}, the trigger was in {fired.scope}, "
-                f"and it does not reference {fired.id}",
-            )
-        else:
-            code, reason = _why_not(obligation, event) or (COUNTED, "qualifies")
-            notes.consider(event, code, reason)
-    if _not_met(result):
-        _, after = _nearby(context, types, fired.scope if by_scope else None, window)
-        for event in after:
-            if event.refs and fired.id not in event.refs:
-                continue
-            notes.consider(
-                event,
-                AFTER_DEADLINE,
-                f"after the deadline: {context.local(event.at)}, due by "
-                f"{context.local(window.end)}",
-            )
-        _wrong_types(context, notes, obligation, fired.scope, window)
-    return notes.explanation(result)
-
-
-def _constraint(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
-    notes = _Notes(context.limit, context.as_of)
-    window = result.window
-    unit = result.scope
-    types = sorted({t for req in obligation.evidence for t in req.types})
-    subjects = sorted(
-        {
-            e.id: e
-            for e in context.index.of_type(types, unit)
-            if any(qualifies(req, e) for req in obligation.evidence)
-        }.values(),
-        key=lambda e: (e.at, e.id),
-    )
-    previous: Event | None = None
-    for event in subjects:
-        before, previous = previous, event
-        if not window.contains(event.at):
-            continue
-        broken = failed_condition(_require(obligation), event, before)
-        if broken is None:
-            notes.count(event, CONFORMS, f"conforms: {_rule(obligation)}")
-            continue
-        was = ""
-        if broken.op is Operator.DIFFERS_FROM_PREVIOUS and before is not None:
-            was = (
-                f" (the previous one, {before.id} on {context.local(before.at)}, "
-                f"had {broken.attr} {before.attrs.get(broken.attr)!r})"
-            )
-        notes.count(event, BREAKS_RULE, f"breaks the rule: {broken.describe()}: no{was}")
-    for event in context.index.between(types, None, window):
-        if notes.seen(event):
-            continue
-        if not context.inside(event, unit):
-            notes.consider(event, WRONG_UNIT, f"judged under {_where(event)}, not {unit}")
-        else:
-            code, reason = _why_not(obligation, event) or (CONFORMS, "conforms")
-            notes.consider(event, code, f"not covered by the rule: {reason}")
-    return notes.explanation(result)
-
-
-def _rule(obligation: Obligation) -> str:
-    return " and ".join(c.describe() for c in _require(obligation))
-
-
-def _coverage(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
-    notes = _Notes(context.limit, context.as_of)
-    window = result.window
-    unit = result.scope
-    moment = min(window.end, context.as_of)
-    types = sorted({t for req in obligation.evidence for t in req.types})
-    for event_id in result.evidence:
-        event = context.index.by_id[event_id]
-        if event.type in _clears(obligation):
-            notes.count(event, CLEARED, f"cleared the assignment on {context.local(event.at)}")
-        else:
-            notes.count(
-                event, COUNTED, f"in place: the latest assignment before {context.local(moment)}"
-            )
-    history = context.index.of_type(types, unit)
-    latest = next(
-        (
-            e
-            for e in reversed(history)
-            if e.at < moment and any(qualifies(req, e) for req in obligation.evidence)
-        ),
-        None,
-    )
-    clears = _clears(obligation)
-    cleared = context.index.of_type(clears, unit) if clears else []
-    clear = next((c for c in reversed(cleared) if c.at < moment), None)
-    horizon = moment + (window.end - window.start)
-    for event in reversed(history):  # newest first, so the limit keeps the most recent
-        if notes.seen(event) or event.at >= horizon:
-            continue
-        if event.at >= moment:
-            notes.consider(
-                event,
-                AFTER_AS_OF,
-                f"recorded {context.local(event.at)}, after the moment judged "
-                f"({context.local(moment)})",
-            )
-            continue
-        why = _why_not(obligation, event)
-        if why is not None:
-            notes.consider(event, *why)
-        elif event is latest and clear is not None:
-            notes.consider(event, CLEARED, f"cleared by {clear.id} on {context.local(clear.at)}")
-        elif latest is not None:
-            notes.consider(event, SUPERSEDED, f"superseded by the later assignment {latest.id}")
-    for event in context.index.between(types, None, window):
-        if not notes.seen(event) and not context.inside(event, unit):
-            notes.consider(event, WRONG_UNIT, f"wrong unit: logged in {_where(event)}, not {unit}")
-    return notes.explanation(result)
-
-
-def _standing(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
-    notes = _Notes(context.limit, context.as_of)
-    window = result.window
-    unit = result.scope
-    limit = min(window.end, context.as_of)
-    types = sorted({t for req in obligation.evidence for t in req.types})
-    for event_id in result.evidence:
-        event = context.index.by_id[event_id]
-        when = "the last update before the range" if event.at <= window.start else "an update"
-        notes.count(event, COUNTED, f"counted: {when}, {context.local(event.at)}")
-    for event in context.index.between(types, None, window):
-        if notes.seen(event):
-            continue
-        if not context.inside(event, unit):
-            notes.consider(event, WRONG_UNIT, f"wrong unit: logged in {_where(event)}, not {unit}")
-        elif event.at >= limit:
-            notes.consider(
-                event,
-                AFTER_AS_OF,
-                f"recorded {context.local(event.at)}, after the moment judged "
-                f"({context.local(limit)})",
-            )
-        else:
-            code, reason = _why_not(obligation, event) or (COUNTED, "qualifies")
-            notes.consider(event, code, reason)
-    return notes.explanation(result)
-
-
-def _target(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
-    notes = _Notes(context.limit, context.as_of)
-    window = result.window
-    unit = result.scope
-    target = obligation.rule if isinstance(obligation.rule, Target) else None
-    attr = target.attr if target is not None else ""
-    moment = min(window.end, context.as_of)
-    types = sorted({t for req in obligation.evidence for t in req.types})
-    for event_id in result.evidence:
-        event = context.index.by_id[event_id]
-        notes.count(event, COUNTED, f"counts towards the figure: {attr} {event.attrs.get(attr)!r}")
-    for event in context.index.between(types, None, window):
-        if notes.seen(event):
-            continue
-        if not context.inside(event, unit):
-            notes.consider(event, WRONG_UNIT, f"wrong unit: logged in {_where(event)}, not {unit}")
-            continue
-        why = _why_not(obligation, event)
-        if why is not None:
-            notes.consider(event, *why)
-        elif event.at >= moment:
-            notes.consider(
-                event,
-                AFTER_AS_OF,
-                f"recorded {context.local(event.at)}, after the moment judged "
-                f"({context.local(moment)})",
-            )
-        elif number(event.attrs.get(attr)) is None:
-            notes.consider(
-                event, NOT_A_READING, f"not a reading: {attr} is {event.attrs.get(attr)!r}"
-            )
-        else:
-            how = target.combine if target is not None else "latest"
-            notes.consider(
-                event,
-                SUPERSEDED,
-                f"superseded: the figure takes the {how} reading of its series",
-            )
-    if _not_met(result):
-        _, after = _nearby(context, types, unit, window)
-        for event in after:
-            notes.consider(event, AFTER_DEADLINE, _placement(context, event, window, "deadline"))
-    return notes.explanation(result)
-
-
-_EXPLAINERS = {
-    Kind.RECURRING: _recurring,
-    Kind.TRIGGERED: _triggered,
-    Kind.CONSTRAINT: _constraint,
-    Kind.COVERAGE: _coverage,
-    Kind.STANDING: _standing,
-    Kind.TARGET: _target,
-}
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -717,11 +359,3 @@ def explanation_json(explanation: Explanation) -> dict[str, Any]:
             for item in explanation.windows
         ],
     }
-
-
-def _require(obligation: Obligation) -> tuple[Condition, ...]:
-    return obligation.rule.require if isinstance(obligation.rule, Constraint) else ()
-
-
-def _clears(obligation: Obligation) -> tuple[str, ...]:
-    return obligation.rule.clears if isinstance(obligation.rule, Coverage) else ()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cached_property
+from operator import attrgetter
 
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force
@@ -16,26 +18,49 @@ __all__ = ["EventIndex"]
 class EventIndex:
     """Events by type and unit, sorted by time, so a window lookup is a binary search.
 
-    An event is filed under its own unit, every unit that encloses it, and force-wide
-    (`None`), so per-unit and force-wide duties read the same index. Building is linear
-    in events; each lookup is logarithmic plus what it returns.
+    An event counts in its own unit, every unit that encloses it, and force-wide (`None`),
+    so per-unit and force-wide duties read the same index. Building is linear in events;
+    each lookup is logarithmic plus what it returns.
+
+    Built for a million events: one sort of all of them (by time, then id: two stable
+    passes with plain keys, nearly free on a log already in time order), then each event
+    filed once, under its type and own unit. The list for a type and an enclosing unit
+    (or the whole force) is merged from its units' lists the first time a duty asks for
+    it, so types no duty reads, the bulk of a real log, are never merged at all.
     """
 
     def __init__(self, events: Sequence[Event], force: Force) -> None:
-        buckets: dict[tuple[str, str | None], list[Event]] = {}
-        for event in events:
-            keys: list[str | None] = [None]
-            if event.scope is not None:
-                keys.extend(force.ancestry(event.scope))
-            for unit in keys:
-                buckets.setdefault((event.type, unit), []).append(event)
-        self._events = {key: sorted(found, key=_when) for key, found in buckets.items()}
-        self._times = {key: [e.at for e in found] for key, found in self._events.items()}
-        self.by_id: dict[str, Event] = {e.id: e for e in events}
-        self._followers: dict[str, list[Event]] = {}
-        for event in events:
+        self._all = events
+        self._force = force
+        ordered = sorted(events, key=_ID)
+        ordered.sort(key=_AT)
+        leaves: dict[str, dict[str | None, list[Event]]] = {}
+        for event in ordered:
+            by_scope = leaves.get(event.type)
+            if by_scope is None:
+                by_scope = leaves[event.type] = {}
+            found = by_scope.get(event.scope)
+            if found is None:
+                by_scope[event.scope] = [event]
+            else:
+                found.append(event)
+        self._leaves = leaves
+        self._events: dict[tuple[str, str | None], list[Event]] = {}
+        self._times: dict[tuple[str, str | None], list[datetime]] = {}
+        self._inside: dict[str | None, frozenset[str | None]] = {}
+
+    @cached_property
+    def by_id(self) -> dict[str, Event]:
+        """Every event by its id (the last, should two share one)."""
+        return {e.id: e for e in self._all}
+
+    @cached_property
+    def _followers(self) -> dict[str, list[Event]]:
+        followers: dict[str, list[Event]] = {}
+        for event in self._all:
             for ref in event.refs:
-                self._followers.setdefault(ref, []).append(event)
+                followers.setdefault(ref, []).append(event)
+        return followers
 
     def following(self, event_id: str) -> list[Event]:
         """The events whose `refs` name `event_id` (the follow-ups of a trigger)."""
@@ -44,22 +69,70 @@ class EventIndex:
     def between(self, types: Iterable[str], unit: str | None, window: Window) -> list[Event]:
         """Events of any of `types` in `unit` (or anywhere, for None) inside `window`."""
         found: list[Event] = []
+        merged = 0
         for kind in types:
-            key = (kind, unit)
-            times = self._times.get(key)
-            if not times:
+            events = self._bucket(kind, unit)
+            if not events:
                 continue
+            times = self._times[(kind, unit)]
             lo = bisect_left(times, window.start)
             hi = bisect_left(times, window.end, lo)
-            found.extend(self._events[key][lo:hi])
-        if len(found) > 1:
+            if lo < hi:
+                found.extend(events[lo:hi])
+                merged += 1
+        if merged > 1:  # one type's events are in order already
             found.sort(key=_when)
         return found
 
     def of_type(self, types: Iterable[str], unit: str | None = None) -> list[Event]:
-        found = [e for kind in types for e in self._events.get((kind, unit), ())]
-        found.sort(key=_when)
+        runs = [events for kind in types if (events := self._bucket(kind, unit))]
+        found = [e for run in runs for e in run]
+        if len(runs) > 1:
+            found.sort(key=_when)
         return found
+
+    def _bucket(self, kind: str, unit: str | None) -> list[Event]:
+        """The events of `kind` in `unit` and the units inside it, in time order."""
+        key = (kind, unit)
+        found = self._events.get(key)
+        if found is None:
+            by_scope = self._leaves.get(kind, {})
+            inside = self._units_inside(unit)
+            runs = [events for scope, events in by_scope.items() if scope in inside]
+            if len(runs) == 1:
+                found = runs[0]
+            else:  # each run is in order: sorting their concatenation merges them
+                found = [e for run in runs for e in run]
+                found.sort(key=_when)
+            self._events[key] = found
+            self._times[key] = list(map(_AT, found))
+        return found
+
+    def _units_inside(self, unit: str | None) -> frozenset[str | None] | _Everything:
+        """The scopes an event may have to count in `unit`: the unit and those it encloses
+        (through `Force.ancestry`, so a cycle or an unknown unit behaves as it always has);
+        for force-wide, every scope."""
+        if unit is None:
+            return _EVERYTHING
+        found = self._inside.get(unit)
+        if found is None:
+            scopes = {s for by_scope in self._leaves.values() for s in by_scope}
+            found = self._inside[unit] = frozenset(
+                s for s in scopes if s is not None and unit in self._force.ancestry(s)
+            )
+        return found
+
+
+class _Everything:
+    """The set of every scope."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_EVERYTHING = _Everything()
+_ID = attrgetter("id")
+_AT = attrgetter("at")
 
 
 def _when(event: Event) -> tuple[datetime, str]:

@@ -3,12 +3,14 @@ and the met / pending / partial / missed verdict from how much of each requireme
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime
 
 import attrs
 
 from engagerules.engine.index import EventIndex
+from engagerules.engine.trace import Code, Trace
 from engagerules.model.conditions import qualifies
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Requirement
@@ -50,8 +52,24 @@ def make_result(
     )
 
 
-def qualified(req: Requirement, events: Iterable[Event], person: str | None = None) -> list[Event]:
-    return [e for e in events if qualifies(req, e) and (person is None or e.person == person)]
+def qualified(
+    req: Requirement,
+    events: Iterable[Event],
+    person: str | None = None,
+    trace: Trace | None = None,
+) -> list[Event]:
+    """The events that may count towards `req` (and are `person`'s, for a per-person duty);
+    with a trace, each one left out is noted with the test it failed."""
+    kept = []
+    for event in events:
+        if person is not None and event.person != person:
+            if trace is not None:
+                trace.note(event, Code.WRONG_PERSON)
+        elif qualifies(req, event):
+            kept.append(event)
+        elif trace is not None:
+            trace.rejected(req, event)
+    return kept
 
 
 def local_day(moment: datetime, force: Force) -> str:
@@ -60,6 +78,8 @@ def local_day(moment: datetime, force: Force) -> str:
 
 
 def amount_text(value: float) -> str:
+    if not math.isfinite(value) or abs(value) >= 1e16:  # int() of 1e308 prints 309 digits
+        return f"{value:g}"
     return f"{value:g}" if value != int(value) else f"{int(value)}"
 
 

@@ -7,14 +7,17 @@ a closed set of operators; nothing from a configuration is ever executed.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 from engagerules.model.plan import Condition, Operator, Requirement
 from engagerules.sources.events import Event
 
-__all__ = ["failed_condition", "measure", "number", "truthy"]
+__all__ = ["failed_condition", "measure", "number", "truthy", "unmet"]
 
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "n", "none", "null"})
+_LARGEST = sys.float_info.max
 
 
 def truthy(value: object) -> bool:
@@ -33,7 +36,10 @@ def number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        result = float(value)
+        try:
+            result = float(value)
+        except OverflowError:  # an integer beyond any float: not a number one can compare
+            return None
     elif isinstance(value, str):
         try:
             result = float(value.strip())
@@ -113,11 +119,17 @@ def failed_condition(
 
 def qualifies(requirement: Requirement, event: Event) -> bool:
     """Whether `event` may count towards `requirement` (type, role, conditions)."""
+    return unmet(requirement, event) is None
+
+
+def unmet(requirement: Requirement, event: Event) -> Literal["type", "role"] | Condition | None:
+    """The first test by which `event` fails `requirement`: its `"type"`, its `"role"`, or
+    the condition it fails; None when it may count. The trace names the same test."""
     if event.type not in requirement.types:
-        return False
+        return "type"
     if requirement.roles and event.role not in requirement.roles:
-        return False
-    return failed_condition(requirement.where, event) is None
+        return "role"
+    return failed_condition(requirement.where, event)
 
 
 def measure(requirement: Requirement, events: Sequence[Event]) -> float:
@@ -128,7 +140,10 @@ def measure(requirement: Requirement, events: Sequence[Event]) -> float:
     """
     if requirement.sum is not None:
         key = requirement.sum
-        return sum(n for e in events if (n := number(e.attrs.get(key))) is not None)
+        total = sum(n for e in events if (n := number(e.attrs.get(key))) is not None)
+        # Finite numbers can still add up past the largest float; the total is then at
+        # least that, which is all a minimum is compared with, and stays a number.
+        return total if math.isfinite(total) else math.copysign(_LARGEST, total)
     if requirement.distinct is not None:
         key = requirement.distinct
         return len(

@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 
 from engagerules.errors import ModelError, UsageError
 from engagerules.model.checks import non_negative_int
+from engagerules.model.limits import MAX_DURATION_DAYS
 
 __all__ = ["Duration", "parse_duration", "positive_duration"]
 
@@ -125,6 +126,30 @@ def parse_duration(text: str) -> Duration:
     """Parse an ISO 8601 duration, raising ValueError that quotes the bad text."""
     match = _PATTERN.match(text)
     if match is None:
-        msg = f"{text!r} is not an ISO 8601 duration such as P1W, P6W, P4M or PT1H"
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        msg = f"{shown!r} is not an ISO 8601 duration such as P1W, P6W, P4M or PT1H"
         raise UsageError(msg)
-    return Duration(**{k: int(v) for k, v in match.groupdict().items() if v})
+    parts = match.groupdict()
+    # Digits are checked before int() so a 5,000-digit count cannot hit Python's limit.
+    days = sum(
+        (int(v) if len(v) < 20 else 10**20) * per_day
+        for k, v in parts.items()
+        if v
+        for per_day in (_DAYS_PER[k],)
+    )
+    if days > MAX_DURATION_DAYS:
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        msg = f"{shown!r} is longer than the 100 years supported"
+        raise UsageError(msg)
+    return Duration(**{k: int(v) for k, v in parts.items() if v})
+
+
+#: Days each unit may take at most, to bound a duration whatever calendar it lands in.
+_DAYS_PER = {
+    "years": 366,
+    "months": 31,
+    "weeks": 7,
+    "days": 1,
+    "hours": 1 / 24,
+    "minutes": 1 / 1440,
+}

@@ -191,6 +191,8 @@ class Cycle:
         current = localize(next(starts), zone)
         for naive in starts:
             following = localize(naive, zone)
+            if following <= current:  # a local day the zone skipped (Pacific/Apia, 2011)
+                continue
             yield Window(current, following, zone)
             if following >= span.end:
                 return
@@ -205,5 +207,7 @@ def slot_windows(days: Window, times: tuple[time, ...], length: Duration) -> Ite
     while day <= last:
         for at in times:
             start = localize(datetime.combine(day, at), zone)
+            if start.date() != day:  # the zone skipped the whole day (Pacific/Apia, 2011)
+                continue
             yield Window(start, length.after(start, zone), zone)
         day += timedelta(days=1)

@@ -27,6 +27,7 @@ from engagerules.model.checks import (
 )
 from engagerules.model.durations import Duration
 from engagerules.model.periods import Cycle, Window
+from engagerules.model.readings import LocalReadings, Readings
 
 __all__ = [
     "Citation",
@@ -110,6 +111,10 @@ class Unit:
     name: str
     kind: str
     within: str | None = None
+    #: An official code for the unit where one exists (an ONS ward code, E05...).
+    code: str | None = None
+    #: True for units the configuration made up to show a duty, not the force's real list.
+    illustrative: bool = False
 
 
 @attrs.frozen
@@ -325,6 +330,10 @@ class Obligation:
     effective_from: date | None = None
     effective_until: date | None = None
     tags: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
+    #: Part by part, whether this duty is the plan's word or a reading of it.
+    readings: Readings = attrs.field(
+        factory=Readings, validator=instance(Readings, "a Readings value")
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.scope.rota and self.kind is not Kind.RECURRING:
@@ -415,6 +424,8 @@ class Force:
     root: Path | None = None
     published: datetime | None = None
     demo: Demo | None = None
+    #: Local readings (overrides files) laid over the configuration, in the order applied.
+    overrides: tuple[LocalReadings, ...] = ()
 
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)

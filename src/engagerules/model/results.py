@@ -12,6 +12,7 @@ import attrs
 from engagerules.errors import UsageError
 from engagerules.model.periods import Window
 from engagerules.model.plan import Kind
+from engagerules.model.readings import LocalReadings, Reading
 from engagerules.sources.events import Rejection
 
 __all__ = ["FAILING", "WORST_FIRST", "Report", "Result", "Status", "Tally"]
@@ -88,6 +89,18 @@ class Report:
     results: tuple[Result, ...]
     events: Tally
     rejections: tuple[Rejection, ...] = ()
+    #: The local readings (overrides files) the check ran with, named in every report.
+    overrides: tuple[LocalReadings, ...] = ()
+    #: Per obligation judged, the parts that are a reading rather than the plan's words.
+    readings: tuple[tuple[str, tuple[Reading, ...]], ...] = ()
+
+    def readings_of(self, obligation: str) -> tuple[Reading, ...]:
+        return next((read for ob, read in self.readings if ob == obligation), ())
+
+    @property
+    def departures(self) -> tuple[tuple[str, Reading], ...]:
+        """Every (obligation, reading) where a local change departs from the plan."""
+        return tuple((ob, r) for ob, read in self.readings for r in read if r.departure)
 
     def counts(self) -> Counter[Status]:
         return Counter(r.status for r in self.results)

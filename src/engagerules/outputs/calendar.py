@@ -27,6 +27,7 @@ import calendar as _months
 import functools
 import hashlib
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -43,6 +44,7 @@ from engagerules.engine.kinds.target import Target
 from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedule
 from engagerules.errors import ConfigError, Problem, UsageError
+from engagerules.model.limits import LAST_YEAR, YEARS
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Requirement
 from engagerules.outputs.words import day_words, duration_words, role_words, time_words
@@ -57,6 +59,7 @@ __all__ = [
     "build_calendar",
     "calendar_stamp",
     "duty_calendar",
+    "escape_text",
     "follow_ups",
     "vtimezone",
 ]
@@ -72,6 +75,8 @@ _UID_DOMAIN = "engagerules"
 #: The DTSTAMP of a configuration that has no `published` time, when no
 #: SOURCE_DATE_EPOCH is given either: fixed, so exports stay reproducible.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The first SOURCE_DATE_EPOCH past the years supported.
+_LAST_STAMP = int(datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC).timestamp())
 #: Minutes a follow-up item occupies before its deadline.
 _FOLLOW_UP_LENGTH = timedelta(minutes=30)
 
@@ -178,8 +183,16 @@ def calendar_stamp(force: Force, source_date_epoch: str | None = None) -> dateti
     """
     if source_date_epoch is not None and source_date_epoch.strip():
         text = source_date_epoch.strip()
-        if not text.isdigit():
-            msg = f"SOURCE_DATE_EPOCH {source_date_epoch!r} is not a whole number of seconds"
+        if not (text.isascii() and text.isdigit()):
+            shown = text if len(text) <= 30 else text[:27] + "..."
+            msg = f"SOURCE_DATE_EPOCH {shown!r} is not a whole number of seconds"
+            raise UsageError(msg)
+        if len(text) > 15 or int(text) >= _LAST_STAMP:
+            shown = text if len(text) <= 30 else text[:27] + "..."
+            msg = (
+                f"SOURCE_DATE_EPOCH {shown!r} is past the years supported ({YEARS}): "
+                f"at most {_LAST_STAMP - 1} seconds"
+            )
             raise UsageError(msg)
         return datetime.fromtimestamp(int(text), UTC)
     if force.published is not None:
@@ -280,8 +293,8 @@ def build_calendar(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name or _calendar_name(force, None, None))
-    cal.add("x-wr-caldesc", f"Duties from {force.name}'s engagement plan, by engagerules")
+    cal.add("x-wr-calname", _xtext(name or _calendar_name(force, None, None)))
+    cal.add("x-wr-caldesc", _xtext(f"Duties from {force.name}'s engagement plan, by engagerules"))
     # No X-WR-TIMEZONE: it only re-zones floating times (there are none), and readers
     # that apply it to UTC times (x-wr-timezone) lose the second 01:30 of an autumn night.
     cal.add_component(vtimezone(zone, range(min(years), max(years) + 1)))
@@ -347,13 +360,18 @@ def _is_all_day(window: Window) -> bool:
     return window.local_start.time() == time(0) and window.local_end.time() == time(0)
 
 
-def _nominal_time(obligation: Obligation, window: Window) -> time:
-    """The time of day a slot was set for: 01:30 even on the day it falls at 02:30 BST."""
-    start = window.local_start
+def _nominal_times(obligation: Obligation, day: date, zone: tzinfo) -> dict[datetime, time]:
+    """The instant (UTC) each of the obligation's times of day falls at on `day`, mapped to
+    the time it was set for (the first listed, where two fall at one instant)."""
+    found: dict[datetime, time] = {}
     for at in obligation.times:
-        if localize(datetime.combine(start.date(), at), window.zone) == start:
-            return at
-    return start.time().replace(tzinfo=None)
+        found.setdefault(localize(datetime.combine(day, at), zone).astimezone(UTC), at)
+    return found
+
+
+def _nominal_time(window: Window, nominal: dict[datetime, time]) -> time:
+    """The time of day a slot was set for: 01:30 even on the day it falls at 02:30 BST."""
+    return nominal.get(window.start, window.local_start.time().replace(tzinfo=None))
 
 
 def _group(force: Force, dues: Iterable[Due]) -> list[_Series]:
@@ -361,10 +379,18 @@ def _group(force: Force, dues: Iterable[Due]) -> list[_Series]:
     unit_order = {u.id: i for i, u in enumerate(force.units)}
     groups: dict[tuple[int, str | None, time | None], list[Due]] = {}
     obligations: dict[int, Obligation] = {}
+    # Times of day per version and local day, computed once: a duty with n times a day
+    # has n dues a day, so looking each up stays linear in series x times.
+    nominal: dict[tuple[int, date], dict[datetime, time]] = {}
     for due in dues:
         version = _version_of(force, due.obligation)
         obligations.setdefault(version, due.obligation)
-        at = None if _is_all_day(due.window) else _nominal_time(due.obligation, due.window)
+        at = None
+        if not _is_all_day(due.window):
+            day = due.window.local_start.date()
+            if (version, day) not in nominal:
+                nominal[version, day] = _nominal_times(due.obligation, day, force.zone)
+            at = _nominal_time(due.window, nominal[version, day])
         groups.setdefault((version, due.scope, at), []).append(due)
     series = [
         _Series(obligations[v], v, scope, at, tuple(sorted(found, key=lambda d: d.window.start)))
@@ -650,7 +676,7 @@ def _follow_up_event(force: Force, follow: FollowUp, stamp: datetime) -> icalend
     lines = [ob.title, "", trigger_line, due_line, *_common_lines(force, ob, follow.scope)]
     event.add("description", _text("\n".join(lines)))
     _tag(event, force, ob, follow.scope, all_day=all_day)
-    event.add("x-engagerules-trigger", fired.id)
+    event.add("x-engagerules-trigger", _xtext(fired.id))
     return event
 
 
@@ -694,9 +720,61 @@ def _clear_of_clock_changes(due: Due, at: time) -> bool:
     )
 
 
-def _text(value: str) -> str:
-    """Line breaks as LF only; icalendar escapes them, and a stray CR would break a line."""
-    return value.replace("\r\n", "\n").replace("\r", "\n")
+#: Line breaks of any kind, each written as the TEXT escape `\n`.
+_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+#: Every other control character (C0, DEL, C1): RFC 5545 allows none in a value. A tab
+#: becomes a space; the rest are dropped.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+
+
+def escape_text(value: str, *, separators: bool = True) -> str:
+    r"""`value` as an RFC 5545 TEXT value: the one place calendar text is made safe.
+
+    Backslash, semicolon and comma are escaped, every kind of line break becomes `\n`,
+    a tab a space, and other control characters are dropped, so nothing a plan or an
+    event log holds can end a content line early (a lone CR would let a reader that
+    breaks lines on CR see components that were never written) or be misread (icalendar
+    alone turns the `\N` of `C:\Network` into a line break). icalendar folds the
+    escaped line at 75 octets when it writes it.
+
+    With `separators` false, commas and semicolons stay as they are: X- properties
+    (`X-WR-CALNAME`) are read back as unknown values, which no reader unescapes, and in
+    the value part of a line neither can end or split anything.
+    """
+    text = value.replace("\\", "\\\\")
+    if separators:
+        text = text.replace(";", "\\;").replace(",", "\\,")
+    text = _BREAKS.sub("\\\\n", text.replace("\t", " "))
+    return _CONTROLS.sub("", text)
+
+
+class _Text(icalendar.vText):
+    r"""A TEXT value written through `escape_text`, in place of icalendar's own escaping
+    (which rewrites `\N`) and of no escaping at all (which X- properties get)."""
+
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        return escape_text(str(self)).encode("utf-8")
+
+
+class _XText(_Text):
+    """An X- property's text: `escape_text` without escaping commas and semicolons."""
+
+    __slots__ = ()
+
+    def to_ical(self) -> bytes:
+        return escape_text(str(self), separators=False).encode("utf-8")
+
+
+def _text(value: str) -> _Text:
+    """Every text property the calendar writes goes through here (see `escape_text`)."""
+    return _Text(value)
+
+
+def _xtext(value: str) -> _Text:
+    """Every X- text property the calendar writes goes through here."""
+    return _XText(value)
 
 
 def _tag(
@@ -706,9 +784,9 @@ def _tag(
     roles = list(dict.fromkeys([ob.owner, *(r.owner for r in ob.evidence if r.owner)]))
     categories = [*roles, "Advisory"] if ob.kind is Kind.ADVISORY else roles
     event.add("categories", categories)
-    event.add("x-engagerules-force", force.id)
-    event.add("x-engagerules-obligation", ob.id)
-    event.add("x-engagerules-scope", FORCE_WIDE if scope is None else scope)
+    event.add("x-engagerules-force", _xtext(force.id))
+    event.add("x-engagerules-obligation", _xtext(ob.id))
+    event.add("x-engagerules-scope", _xtext(FORCE_WIDE if scope is None else scope))
     event.add("x-engagerules-kind", ob.kind.value)
     # Due dates and deadlines must not show the owner as busy; briefings do.
     transparent = all_day or ob.kind is Kind.TRIGGERED
@@ -852,6 +930,7 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
         lines.append(f"In force:{since}{until}")
     if isinstance(ob.rule, Advisory):
         lines.append(f"Advisory: not checked by engagerules. {ob.rule.reason or ''}".rstrip())
+    lines.extend(f"Reading ({r.part.value}): {r.sentence()}" for r in ob.readings.read)
     lines.append(_citation(force, ob))
     lines.append(f"Obligation: {ob.id} ({ob.kind.value})")
     return lines

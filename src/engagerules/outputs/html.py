@@ -245,6 +245,7 @@ def render_html(
         "</ul>",
         f'<p class="gate verdict {"failed" if failed else "passed"}">For CI: '
         f"{'FAILED' if failed else 'PASSED'} (fails on: {_e(gate)})</p>",
+        *_overrides(report),
         "</header>",
     ]
     parts += _trend(report, force)
@@ -261,6 +262,7 @@ def render_html(
     ]
     for scope, results in _by_unit(report.results, force):
         parts += _unit_section(report, scope, results, force, by_id)
+    parts += _readings(report)
     if report.rejections:
         parts += [
             '<details class="rejections">',
@@ -363,6 +365,45 @@ def _unit_name(force: Force | None, scope: str | None) -> str:
         return scope_label(scope)
     unit = force.unit(scope) if scope is not None else None
     return f"{unit.name} ({unit.kind})" if unit is not None else unit_words(force, scope)
+
+
+def _overrides(report: Report) -> list[str]:
+    """Local readings in force and departures from the plan, named in the header."""
+    items = [f'<li class="override">{_e(s.summary())}</li>' for s in report.overrides]
+    if report.departures:
+        items.append(
+            f'<li class="departure"><b>Departs from the plan</b>: {len(report.departures)} '
+            "part(s) changed locally where the plan states them</li>"
+        )
+    if not items:
+        return []
+    return ['<ul class="overrides" id="overrides">', *items, "</ul>"]
+
+
+def _readings(report: Report) -> list[str]:
+    """Where verdicts rest on a reading of the plan, not its words, part by part."""
+    marked = ' class="departure"'
+    rows = [
+        f'<tr data-obligation="{_e(ob)}"{marked if r.departure else ""}>'
+        f"<td>{_e(ob)}</td><td>{_e(r.part.value)}</td><td>{_e(r.sentence())}</td>"
+        f"<td>{_e(r.why)}</td></tr>"
+        for ob, read in report.readings
+        for r in read
+    ]
+    if not rows:
+        return []
+    return [
+        '<details class="readings" id="readings">',
+        f"<summary>{len(rows)} parts judged on a reading, not the plan's words</summary>",
+        "<table>",
+        '<thead><tr><th class="plain">obligation</th><th class="plain">part</th>'
+        '<th class="plain">reading</th><th class="plain">why</th></tr></thead>',
+        "<tbody>",
+        *rows,
+        "</tbody>",
+        "</table>",
+        "</details>",
+    ]
 
 
 def _owners(report: Report, force: Force | None) -> list[str]:

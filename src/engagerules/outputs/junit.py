@@ -53,6 +53,7 @@ def render_junit(report: Report, *, fail_on: Iterable[Status] = FAILING) -> str:
             ("owner", first.owner),
             ("force", report.force),
             ("as_of", report.as_of.isoformat()),
+            *_basis(report, obligation),
         ):
             ET.SubElement(properties, "property", name=name, value=_clean(value))
         failures = skipped = 0
@@ -68,6 +69,17 @@ def render_junit(report: Report, *, fail_on: Iterable[Status] = FAILING) -> str:
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def _basis(report: Report, obligation: str) -> list[tuple[str, str]]:
+    """Properties naming the local readings in force and this duty's readings, part by part
+    (`reading.cadence`), with `departure` where a local change departs from the plan."""
+    found = [("overrides", s.summary()) for s in report.overrides]
+    for reading in report.readings_of(obligation):
+        found.append((f"reading.{reading.part.value}", reading.sentence()))
+        if reading.departure:
+            found.append(("departure", reading.part.value))
+    return found
 
 
 def _counts(element: ET.Element, counts: dict[str, int]) -> None:

@@ -9,6 +9,7 @@ ids) is escaped, so a `|` in a reason cannot break a table and `<` cannot inject
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from engagerules.model.plan import Force
@@ -21,11 +22,25 @@ __all__ = ["render_markdown"]
 _NOT_MET = (Status.BREACH, Status.MISSED, Status.PARTIAL)
 
 
+#: Control characters (and line and paragraph separators), shown as `\x1b`, never raw.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: Every character Markdown could read as markup inside a line (`[x](url)`, `![i]`, `*`,
+#: `_`, `~`, a code span, an entity) is written backslash-escaped, and so is the `:` of
+#: `https://`, the `.` of `www.` and any `@`, which GitHub would make autolinks of.
+_PUNCTUATION = re.compile("([\\\\`*_\\[\\]()!|~<>&@#]|:(?=/)|(?<=[wW]{3})\\.)")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
 def _cell(text: str) -> str:
-    """Text safe inside a GFM table cell: HTML escaped, pipes escaped, on one line."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    escaped = escaped.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
-    return " ".join(escaped.split())
+    """Text safe inside a GFM table cell or a list item, on one line, read as plain text:
+    no live link, image, emphasis or HTML, whatever an event id or a reason holds.
+
+    Control characters are shown as escapes (`\x1b`), white space runs become one space,
+    ASCII punctuation is backslash-escaped (which also keeps autolinks from forming) and
+    `&`, `<` and `>` become entities, which read the same inside an HTML block.
+    """
+    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", " ".join(text.split()))
+    return _PUNCTUATION.sub(lambda m: _ENTITIES.get(m.group(1)) or "\\" + m.group(1), shown)
 
 
 def _code(text: str) -> str:
@@ -85,6 +100,9 @@ def render_markdown(
         "",
         f"Events: {ev.read} read = {ev.matched} matched + {ev.unmatched} unmatched"
         f" + {ev.rejected} rejected",
+    ]
+    lines += _overrides(report)
+    lines += [
         "",
         "## By owner role",
         "",
@@ -142,7 +160,33 @@ def render_markdown(
             for r in report.rejections[:detail_limit]
         ]
         lines += _more(len(report.rejections), detail_limit)
+    lines += _readings(report, detail_limit)
     return "\n".join(lines) + "\n"
+
+
+def _overrides(report: Report) -> list[str]:
+    """The local readings in force, and any departure from the plan, before any figure."""
+    lines = [f"- Local readings in force: {_cell(s.summary())}" for s in report.overrides]
+    if report.departures:
+        lines.append(
+            f"- **Departs from the plan**: {len(report.departures)} part(s) changed locally "
+            "where the plan states them (see Readings)"
+        )
+    return ["", *lines] if lines else []
+
+
+def _readings(report: Report, limit: int) -> list[str]:
+    """Where verdicts rest on a reading of the plan, not its words, part by part."""
+    rows = [(ob, r) for ob, read in report.readings for r in read]
+    if not rows:
+        return []
+    lines = ["", f"### Readings ({len(rows)} parts judged on a reading, not the plan's words)", ""]
+    lines += _table(
+        ["obligation", "part", "reading", "why"],
+        [[_code(ob), r.part.value, _cell(r.sentence()), _cell(r.why)] for ob, r in rows[:limit]],
+    )
+    lines += _more(len(rows), limit)
+    return lines
 
 
 def _details(summary: str, results: list[Result], limit: int) -> list[str]:

@@ -21,6 +21,7 @@ from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import Due
 from engagerules.model.durations import Duration
 from engagerules.model.plan import Condition, Force, Obligation, Requirement
+from engagerules.model.readings import LocalReadings, Reading, Readings
 from engagerules.model.results import Report, Result
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "due_json",
     "force_json",
     "obligation_json",
+    "overrides_json",
+    "readings_json",
     "report_json",
     "result_json",
 ]
@@ -75,6 +78,7 @@ class ObligationShape(TypedDict):
     target: NotRequired[dict[str, Any]]
     slot: NotRequired[str]
     reason: NotRequired[str]
+    readings: NotRequired[dict[str, Any]]
 
 
 class UnitShape(TypedDict):
@@ -93,6 +97,9 @@ class ForceShape(TypedDict):
     obligations: int
     units: list[UnitShape]
     documents: list[str]
+    parts: dict[str, int]
+    overrides: list[str]
+    refines: NotRequired[str]
 
 
 class DueShape(TypedDict):
@@ -128,6 +135,7 @@ class ResultShape(TypedDict):
     kind: str
     owner: str
     title: str
+    departure: NotRequired[bool]
     waived_from: NotRequired[WaivedFromShape]
 
 
@@ -157,6 +165,8 @@ ReportShape = TypedDict(
         "events": EventsShape,
         "rejections": list[RejectionShape],
         "summary": dict[str, int],
+        "overrides": list[dict[str, Any]],
+        "readings": dict[str, list[dict[str, Any]]],
     },
 )
 ReportShape.__doc__ = "`check --format json`: the whole report."
@@ -243,7 +253,53 @@ def obligation_json(ob: Obligation) -> ObligationShape:
         shape["slot"] = str(ob.slot)
     if isinstance(rule, Advisory) and rule.reason:
         shape["reason"] = rule.reason
+    shape["readings"] = readings_json(ob.readings)
     return shape
+
+
+def reading_json(reading: Reading) -> dict[str, Any]:
+    """One part read, not stated: the plan's words, what is checked, why, and by whom."""
+    return {
+        "part": reading.part.value,
+        "plan": reading.plan,
+        "reading": reading.reading,
+        "why": reading.why,
+        "by": reading.by,
+        "departure": reading.departure,
+        "text": reading.sentence(),
+    }
+
+
+def readings_json(readings: Readings) -> dict[str, Any]:
+    """`{"stated": [parts], "read": [readings]}`: every part of a duty, and whose words."""
+    return {
+        "stated": [p.value for p in readings.stated],
+        "read": [reading_json(r) for r in readings.read],
+    }
+
+
+def overrides_json(sets: Iterable[LocalReadings]) -> list[dict[str, Any]]:
+    """The local readings in force, each with what it changed and where it departs."""
+    return [
+        {
+            "name": s.name,
+            "title": s.title,
+            "force": s.force,
+            "file": s.file,
+            "units_file": s.units_file,
+            "changes": [
+                {
+                    "obligation": c.obligation,
+                    "keys": list(c.keys),
+                    "parts": [p.value for p in c.parts],
+                    "departure": c.departure,
+                    "why": c.why,
+                }
+                for c in s.changes
+            ],
+        }
+        for s in sets
+    ]
 
 
 def force_json(force: Force, origin: str) -> ForceShape:
@@ -255,6 +311,11 @@ def force_json(force: Force, origin: str) -> ForceShape:
         "obligations": len(force.obligation_ids),
         "units": [{"id": u.id, "name": u.name, "kind": u.kind} for u in force.units],
         "documents": [d.id for d in force.documents],
+        "parts": {
+            "stated": sum(len(ob.readings.stated) for ob in force.obligations),
+            "read": sum(len(ob.readings.read) for ob in force.obligations),
+        },
+        "overrides": [s.name for s in force.overrides],
     }
 
 
@@ -277,7 +338,9 @@ def due_json(due: Due) -> DueShape:
     return shape
 
 
-def result_json(result: Result) -> ResultShape:
+def result_json(result: Result, departing: frozenset[str] = frozenset()) -> ResultShape:
+    """One verdict; `departure: true` when a local change departs from the plan for its duty
+    (`departing` names those duties)."""
     shape: ResultShape = {
         "obligation": result.obligation,
         "scope": result.scope,
@@ -292,6 +355,8 @@ def result_json(result: Result) -> ResultShape:
         "owner": result.owner,
         "title": result.title,
     }
+    if result.obligation in departing:
+        shape["departure"] = True
     if result.waived_from is not None:
         shape["waived_from"] = {
             "status": result.waived_from.status.value,
@@ -302,12 +367,13 @@ def result_json(result: Result) -> ResultShape:
 
 def report_json(report: Report) -> ReportShape:
     counts = report.counts()
+    departing = frozenset(ob for ob, _ in report.departures)
     return {
         "force": report.force,
         "from": report.start.isoformat(),
         "to": report.end.isoformat(),
         "as_of": _stamp(report.as_of),
-        "results": [result_json(r) for r in report.results],
+        "results": [result_json(r, departing) for r in report.results],
         "events": {
             "read": report.events.read,
             "matched": report.events.matched,
@@ -318,6 +384,8 @@ def report_json(report: Report) -> ReportShape:
             {"file": r.file, "line": r.line, "reason": r.reason} for r in report.rejections
         ],
         "summary": {status.value: counts[status] for status in sorted(counts)},
+        "overrides": overrides_json(report.overrides),
+        "readings": {ob: [reading_json(r) for r in read] for ob, read in report.readings},
     }
 
 

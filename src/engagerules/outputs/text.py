@@ -10,6 +10,7 @@ carries, which is what a script diffing two reports wants.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 
 from engagerules.model.plan import Force
@@ -92,6 +93,7 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
         f"events: {ev.read} read = {ev.matched} matched + {ev.unmatched} unmatched"
         f" + {ev.rejected} rejected"
     )
+    lines.extend(_overrides(report))
     for status in _ORDER:
         group = [r for r in report.results if r.status is status]
         if not group:
@@ -121,7 +123,42 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
         lines.extend(f"  {r}" for r in report.rejections[:detail_limit])
         if len(report.rejections) > detail_limit:
             lines.append(f"  ... and {len(report.rejections) - detail_limit} more")
-    return "\n".join(lines) + "\n"
+    lines.extend(_readings(report, detail_limit))
+    return "\n".join(_printable(line) for line in lines) + "\n"
+
+
+#: Control characters, and line and paragraph separators, that a terminal would act on.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _printable(line: str) -> str:
+    """`line` with every control character shown as an escape (`\x1b`, `\x00`): an event
+    id holding ESC must not restyle the terminal, nor a CR overwrite the line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], line)
+
+
+def _overrides(report: Report) -> list[str]:
+    """Local readings in force, named at the top so nobody takes them for the bundled plan."""
+    lines = [f"local readings in force: {s.summary()}" for s in report.overrides]
+    if report.departures:
+        lines.append(
+            f"DEPARTS FROM THE PLAN: {len(report.departures)} part"
+            f"{'s' if len(report.departures) != 1 else ''} changed locally where the plan "
+            "states them (see READINGS)"
+        )
+    return lines
+
+
+def _readings(report: Report, limit: int) -> list[str]:
+    """Each duty judged whose verdicts rest on a reading, part by part, in plain words."""
+    rows = [f"  {ob} {r.part.value}: {r.sentence()}" for ob, read in report.readings for r in read]
+    if not rows:
+        return []
+    lines = ["", f"READINGS: parts judged on a reading, not the plan's words ({len(rows)})"]
+    lines.extend(rows[:limit])
+    if len(rows) > limit:
+        lines.append(f"  ... and {len(rows) - limit} more (use --format json for all)")
+    return lines
 
 
 def _line(result: Result, say: _Say) -> str:

@@ -17,14 +17,16 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, available_timezones
 
+import attrs
 from dateutil import rrule
 from jsonschema import Draft202012Validator
 
 from engagerules.engine.kinds import KINDS, kind_module
 from engagerules.errors import ConfigError, ModelError, Problem, did_you_mean
 from engagerules.model.durations import Duration, parse_duration
+from engagerules.model.limits import year_problem
 from engagerules.model.plan import (
     Citation,
     Demo,
@@ -40,6 +42,16 @@ from engagerules.model.plan import (
     Unit,
     conditions_from_json,
 )
+from engagerules.model.readings import Part, Reading, Readings
+from engagerules.sources import strictjson
+from engagerules.sources.overrides import (
+    Applied,
+    Overrides,
+    apply_overrides,
+    local_readings,
+    relocate,
+)
+from engagerules.sources.unitsfile import read_units
 
 __all__ = ["CONFIG_FILE", "load_force", "schema", "validate_file"]
 
@@ -84,30 +96,66 @@ def config_path(path: Path) -> Path:
     return path / CONFIG_FILE if path.is_dir() else path
 
 
-def validate_file(path: Path) -> list[Problem]:
-    """Every problem in the configuration at `path` (a directory or file); empty if valid."""
+def validate_file(path: Path, *, overrides: Sequence[Overrides] = ()) -> list[Problem]:
+    """Every problem in the configuration at `path` (a directory or file), with its units
+    file and any `overrides` laid over it; empty if valid."""
     file = config_path(path)
     try:
         raw = _read_json(file)
     except ConfigError as exc:
         return list(exc.problems)
-    problems = _problems(raw, file)
+    applied, problems = _prepared(raw, file, overrides)
     if not problems:
         try:
-            _build_force(raw, file)
+            _build_force(applied.raw, file)
         except ConfigError as exc:
             return list(exc.problems)
     return problems
 
 
-def load_force(path: Path) -> Force:
-    """Load and validate the force at `path`, raising `ConfigError` with every problem."""
+def load_force(path: Path, *, overrides: Sequence[Overrides] = ()) -> Force:
+    """Load and validate the force at `path`, with its units file and any `overrides`
+    (local readings) laid over it, raising `ConfigError` with every problem."""
     file = config_path(path)
     raw = _read_json(file)
-    problems = _problems(raw, file)
+    applied, problems = _prepared(raw, file, overrides)
     if problems:
         raise ConfigError(problems)
-    return _build_force(raw, file)
+    force = _build_force(applied.raw, file)
+    if not overrides:
+        return force
+    obligations = tuple(
+        attrs.evolve(ob, readings=local_readings(ob.readings, applied.local.get(i, ())))
+        if i in applied.local
+        else ob
+        for i, ob in enumerate(force.obligations)
+    )
+    return attrs.evolve(force, obligations=obligations, overrides=applied.sets)
+
+
+def _prepared(
+    raw: Any, file: Path, overrides: Sequence[Overrides]
+) -> tuple[Applied, list[Problem]]:
+    """The configuration as it will be built: its units file read in, the overrides laid
+    over it; and every problem, each located where a person would fix it."""
+    places: dict[str, str] = {}
+    problems: list[Problem] = []
+    if isinstance(raw, dict) and isinstance(raw.get("units_file"), str):
+        raw = dict(raw)
+        rows, row_places, found = read_units(file.parent / raw["units_file"])
+        problems.extend(Problem(p.where, p.message) for p in found)
+        inline = raw.get("units")
+        if isinstance(inline, list):
+            for offset, place in enumerate(row_places):
+                places[f"$.units[{len(inline) + offset}]"] = place
+            raw["units"] = [*inline, *rows]
+    if isinstance(raw, dict) and overrides:
+        applied = apply_overrides(raw, file, places, overrides)
+    else:
+        applied = Applied(raw, places, {}, (), ())
+    problems.extend(applied.problems)
+    problems.extend(relocate(_problems(applied.raw, file), file, applied.places))
+    return applied, problems
 
 
 def _read_json(file: Path) -> Any:
@@ -118,26 +166,65 @@ def _read_json(file: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
     try:
-        return json.loads(text)
+        return strictjson.loads(text)
     except json.JSONDecodeError as exc:
         where = f"{file}:{exc.lineno}:{exc.colno}"
         raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
+    except strictjson.LimitError as exc:
+        raise ConfigError([Problem(str(file), str(exc))]) from None
+
+
+#: Schema errors that say a value has the wrong type altogether: the semantic pass must
+#: not see such a value (it would meet a list where it expects a name).
+_WRONG_TYPE = frozenset({"type", "enum", "const"})
 
 
 def _problems(raw: Any, file: Path) -> list[Problem]:
-    validator = Draft202012Validator(schema())
-    found = [
-        Problem(f"{file}: {error.json_path}", _schema_message(error))
-        for error in sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
+    flawed = [
+        Problem(f"{file}: {strictjson.path_text(path)}", reason)
+        for path, reason in strictjson.flaws(raw)
     ]
+    if flawed:  # numbers JSON cannot mean, or nesting no plan needs: fix those first
+        return flawed
+    validator = Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
+    found = [Problem(f"{file}: {error.json_path}", _schema_message(error)) for error in errors]
     if isinstance(raw, dict):
         flagged = {p.where for p in found}
+        checked = _without(raw, [e.path for e in errors if e.validator in _WRONG_TYPE])
         found.extend(
             Problem(f"{file}: {path}", message)
-            for path, message in _semantic(raw, file)
+            for path, message in _semantic(checked, file)
             if f"{file}: {path}" not in flagged  # one problem per place is enough
         )
     return found
+
+
+def _without(raw: dict[str, Any], paths: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """A copy of `raw` with the values at `paths` taken out (a list item becomes None),
+    so the semantic checks only meet values of the types the schema allows; the schema
+    has already reported each of them."""
+    if not paths:
+        return raw
+    pruned = copy.deepcopy(raw)
+    for path in paths:
+        *steps, last = [*path] or [None]
+        parent: Any = pruned
+        for key in steps:
+            parent = _child(parent, key)
+        if isinstance(parent, dict):
+            parent.pop(last, None)
+        elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+            parent[last] = None
+    return pruned
+
+
+def _child(parent: Any, key: Any) -> Any:
+    if isinstance(parent, dict):
+        return parent.get(key)
+    if isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+        return parent[key]
+    return None
 
 
 def _schema_message(error: Any) -> str:
@@ -164,11 +251,10 @@ def _schema_message(error: Any) -> str:
 def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     """What the schema cannot say: cross-references, uniqueness, durations, dates."""
     zone_name = raw.get("timezone")
-    if isinstance(zone_name, str):
-        try:
-            ZoneInfo(zone_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            yield "$.timezone", f"{zone_name!r} is not an IANA time zone such as Europe/London"
+    if isinstance(zone_name, str) and zone_name not in _zones():
+        shown = zone_name if len(zone_name) <= 60 else zone_name[:57] + "..."
+        hint = did_you_mean(zone_name, _zones()) if len(zone_name) <= 60 else ""
+        yield "$.timezone", f"{shown!r} is not an IANA time zone such as Europe/London{hint}"
 
     units = _items(raw, "units")
     roles = _items(raw, "roles")
@@ -198,8 +284,24 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     if isinstance(demo, dict):
         yield from _demo(demo, file)
     published = raw.get("published")
-    if isinstance(published, str) and _datetime(published) is None:
-        yield "$.published", f"{published!r} is not an ISO 8601 timestamp with offset"
+    if isinstance(published, str):
+        yield from _timestamp_problem(published, "$.published")
+
+
+def _timestamp_problem(value: str, at: str) -> Iterator[tuple[str, str]]:
+    parsed = _datetime(value)
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    if parsed is None:
+        yield at, f"{shown!r} is not an ISO 8601 timestamp with offset"
+    elif (problem := year_problem(parsed)) is not None:
+        yield at, f"{shown!r}: {problem}"
+
+
+@cache
+def _zones() -> frozenset[str]:
+    """The zone names zoneinfo knows; anything else (a directory such as 'Europe', a path,
+    300 characters) must never be handed to ZoneInfo, which would raise OS errors."""
+    return frozenset(available_timezones())
 
 
 def _teams(roles: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
@@ -312,6 +414,8 @@ def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
     slot = _duration_at(ob, "slot")
     if isinstance(slot, str):
         yield f"{at}.slot", slot
+    elif slot is not None and slot.is_zero:
+        yield f"{at}.slot", "a slot of no length leaves no time to do the duty in"
 
 
 def _kind_keys(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
@@ -362,7 +466,7 @@ def _source(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, s
     sections = document.get("sections")
     section = source.get("section")
     if isinstance(sections, list) and section not in sections:
-        hint = did_you_mean(str(section), set(sections))
+        hint = did_you_mean(str(section), {s for s in sections if isinstance(s, str)})
         yield f"{at}.source.section", f"{section!r} is not a section of {name}{hint}"
 
 
@@ -402,6 +506,8 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
         kinds = {str(k) for k in ctx.kinds} | {"person"}
         yield f"{at}.scope.per", f"no units of kind {per!r}{did_you_mean(str(per), kinds)}"
     for i, unit in enumerate(scope.get("units") or []):
+        if not isinstance(unit, str):  # the schema has said so
+            continue
         found = ctx.units.get(unit)
         if found is None:
             yield f"{at}.scope.units[{i}]", f"unknown unit {unit!r}{did_you_mean(unit, ctx.units)}"
@@ -425,7 +531,7 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
 def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     yield from _types(req.get("types"), f"{at}.types", ctx)
     for i, role in enumerate(req.get("roles") or []):
-        if role not in ctx.roles:
+        if isinstance(role, str) and role not in ctx.roles:
             yield f"{at}.roles[{i}]", f"unknown role {role!r}{did_you_mean(role, ctx.roles)}"
     owner = req.get("owner")
     if isinstance(owner, str) and owner not in ctx.roles:
@@ -468,8 +574,8 @@ def _demo(demo: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     start, end = _date(demo.get("from")), _date(demo.get("to"))
     if start and end and end < start:
         yield "$.demo.to", f"{end} is before 'from' {start}"
-    if isinstance(demo.get("as_of"), str) and _datetime(demo["as_of"]) is None:
-        yield "$.demo.as_of", f"{demo['as_of']!r} is not an ISO 8601 timestamp with offset"
+    if isinstance(demo.get("as_of"), str):
+        yield from _timestamp_problem(demo["as_of"], "$.demo.as_of")
 
 
 def _duration_at(obj: Mapping[str, Any], key: str) -> Duration | str | None:
@@ -507,7 +613,14 @@ def _datetime(value: str) -> datetime | None:
 def _build_force(raw: dict[str, Any], file: Path) -> Force:
     """Turn validated JSON into frozen values; only called when there are no problems."""
     units = tuple(
-        Unit(id=u["id"], name=u["name"], kind=u["kind"], within=u.get("within"))
+        Unit(
+            id=u["id"],
+            name=u["name"],
+            kind=u["kind"],
+            within=u.get("within"),
+            code=u.get("code"),
+            illustrative=bool(u.get("illustrative", False)),
+        )
         for u in raw["units"]
     )
     demo = raw.get("demo")
@@ -603,7 +716,40 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
         effective_from=date.fromisoformat(effective["from"]) if "from" in effective else None,
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
         tags=tuple(ob.get("tags", ())),
+        readings=build_readings(ob),
     )
+
+
+def build_readings(ob: Mapping[str, Any]) -> Readings:
+    """Part by part, the plan's words or the configuration's reading.
+
+    Read parts are those the obligation's `readings` lists; every other part that applies
+    to the duty is the plan's word: cadence where it recurs, deadline where it is a
+    follow-up or target, units where it is owed per unit, threshold and evidence where it
+    is checked, owner always.
+    """
+    listed = ob.get("readings") or {}
+    read = tuple(
+        Reading(
+            part=part,
+            plan=listed[part.value]["plan"],
+            reading=listed[part.value]["reading"],
+            why=listed[part.value].get("why", ""),
+        )
+        for part in Part
+        if part.value in listed
+    )
+    scored = ob.get("kind") != "advisory"
+    applies = {
+        Part.CADENCE: "cadence" in ob,
+        Part.DEADLINE: "trigger" in ob or "target" in ob,
+        Part.UNITS: (ob.get("scope") or {}).get("per") is not None,
+        Part.THRESHOLD: scored,
+        Part.OWNER: True,
+        Part.EVIDENCE: scored,
+    }
+    stated = tuple(p for p in Part if applies[p] and p.value not in listed)
+    return Readings(stated=stated, read=read)
 
 
 def _build_requirement(req: dict[str, Any]) -> Requirement:

@@ -4,22 +4,34 @@ A plugin is any installed distribution that declares an entry point in the group
 `engagerules.forces`; the entry point names a package (or module) whose directory holds
 `force.json`, or a callable returning that directory. The core never needs editing to
 add a force, as OpenFisca country packages plug into openfisca-core.
+
+A plugin or directory may instead hold `overrides.json`: a refinement, local readings laid
+over the force it names (bundled, plugin or another refinement), as OpenFisca reforms lay
+named changes over a country system. Opening it opens that force with the readings applied.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import metadata, resources
 from pathlib import Path
 
 import attrs
 
-from engagerules.errors import UnknownForceError
+from engagerules.errors import ConfigError, Problem, UnknownForceError
 from engagerules.model.plan import Force
 from engagerules.sources.config import CONFIG_FILE, load_force
+from engagerules.sources.overrides import OVERRIDES_FILE, Overrides, read_overrides
 
-__all__ = ["ENTRY_POINT_GROUP", "ForceSource", "available_forces", "find_force", "open_force"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "ForceSource",
+    "available_forces",
+    "base_of",
+    "find_force",
+    "open_force",
+]
 
 ENTRY_POINT_GROUP = "engagerules.forces"
 
@@ -31,6 +43,14 @@ class ForceSource:
     name: str
     path: Path
     origin: str  # "bundled", "plugin:<distribution>" or "directory"
+
+    @property
+    def refinement(self) -> bool:
+        """Whether this source is local readings over another force (`overrides.json`)."""
+        directory = self.path if self.path.is_dir() else self.path.parent
+        return self.path.name == OVERRIDES_FILE or (
+            not (directory / CONFIG_FILE).is_file() and (directory / OVERRIDES_FILE).is_file()
+        )
 
 
 def bundled_root() -> Path:
@@ -104,7 +124,7 @@ def find_force(name_or_path: str) -> ForceSource:
         source = plugins[name_or_path]
         return attrs.evolve(source, path=_plugin_path(name_or_path))
     path = Path(name_or_path)
-    if path.is_dir() and (path / CONFIG_FILE).is_file():
+    if path.is_dir() and ((path / CONFIG_FILE).is_file() or (path / OVERRIDES_FILE).is_file()):
         return ForceSource(path.resolve().name, path, "directory")
     if path.is_file() and path.suffix == ".json":
         return ForceSource(path.resolve().parent.name, path.parent, "directory")
@@ -116,10 +136,28 @@ def find_force(name_or_path: str) -> ForceSource:
     raise UnknownForceError(msg)
 
 
-def open_force(name_or_path: str) -> Force:
-    """Find and load a force; raises `UnknownForceError` or `ConfigError`."""
-    source = find_force(name_or_path)
-    path = source.path
-    if path.is_file():
-        return load_force(path)
-    return load_force(path / CONFIG_FILE)
+def open_force(name_or_path: str, overrides: Sequence[str | Path] = ()) -> Force:
+    """Find and load a force, with a refinement's readings and then each overrides file
+    in `overrides` laid over it; raises `UnknownForceError` or `ConfigError`."""
+    local = [read_overrides(path) for path in overrides]
+    base, chain = base_of(find_force(name_or_path))
+    path = base.path
+    file = path if path.is_file() else path / CONFIG_FILE
+    return load_force(file, overrides=[*chain, *local])
+
+
+def base_of(source: ForceSource) -> tuple[ForceSource, list[Overrides]]:
+    """The force a refinement rests on, and the readings laid over it, base first."""
+    chain: list[Overrides] = []
+    seen: set[str] = set()
+    while source.refinement:
+        directory = source.path if source.path.is_dir() else source.path.parent
+        doc = read_overrides(directory / OVERRIDES_FILE)
+        if doc.force in seen or len(chain) > 8:
+            where = f"{doc.file}: $.force"
+            message = f"refinements refine each other in a loop via {doc.force!r}"
+            raise ConfigError([Problem(where, message)])
+        seen.add(doc.force)
+        chain.insert(0, doc)
+        source = find_force(doc.force)
+    return source, chain

@@ -25,9 +25,11 @@ from typing import Any
 import attrs
 
 from engagerules.errors import Problem, WaiverError, did_you_mean
+from engagerules.model.limits import year_problem
 from engagerules.model.periods import Window, local_midnight
 from engagerules.model.plan import Force
 from engagerules.model.results import Report, Result, Status
+from engagerules.sources import strictjson
 
 __all__ = ["Waiver", "apply_waivers", "expired_waivers", "parse_waivers", "waive"]
 
@@ -116,15 +118,22 @@ def parse_waivers(text: str, source: str, force: Force) -> tuple[Waiver, ...]:
     because a waiver that silently failed to apply would misreport.
     """
     try:
-        data = json.loads(text)
+        data = strictjson.loads(text)
     except json.JSONDecodeError as exc:
         message = f"not valid JSON: {exc.msg} (column {exc.colno})"
         raise WaiverError([Problem.at(message, file=source, line=exc.lineno)]) from None
+    except strictjson.LimitError as exc:
+        raise WaiverError([Problem.at(str(exc), file=source)]) from None
+    flaw = strictjson.first_flaw(data)
+    if flaw is not None:
+        where = strictjson.path_text(flaw[0])
+        raise WaiverError([Problem.at(flaw[1], file=source, path=where)])
     if isinstance(data, dict) and "waivers" in data:
         extra = sorted(set(data) - {"waivers", "description"})
         if extra:
             message = "not a field of a waiver file (waivers, description)"
-            raise WaiverError([Problem.at(message, file=source, path=f"$.{extra[0]}")])
+            where = strictjson.path_text((extra[0],))
+            raise WaiverError([Problem.at(message, file=source, path=where)])
         entries, base = data["waivers"], "$.waivers"
     elif isinstance(data, list):
         entries, base = data, "$"
@@ -158,7 +167,8 @@ def _waiver(entry: Any, path: str, source: str, force: Force) -> Waiver:
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
         hint = did_you_mean(unknown[0], sorted(_KEYS))
-        msg = f"{path}.{unknown[0]}: not a waiver field{hint}; use {', '.join(sorted(_KEYS))}"
+        where = strictjson.path_text((unknown[0],), path)
+        msg = f"{where}: not a waiver field{hint}; use {', '.join(sorted(_KEYS))}"
         raise _Bad(msg)
     for key in _REQUIRED:
         if entry.get(key) in (None, ""):
@@ -205,11 +215,16 @@ def _string(entry: dict[str, Any], key: str, path: str) -> str:
 
 
 def _day(text: str, path: str) -> date:
+    shown = text if len(text) <= 40 else text[:37] + "..."
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
-        msg = f"{path}: {text!r} is not a date (YYYY-MM-DD)"
+        msg = f"{path}: {shown!r} is not a date (YYYY-MM-DD)"
         raise _Bad(msg) from None
+    problem = year_problem(day)
+    if problem is not None:
+        raise _Bad(f"{path}: {shown!r}: {problem}")
+    return day
 
 
 def _days(text: str, path: str) -> tuple[date, date]:

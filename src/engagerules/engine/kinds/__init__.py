@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Protocol, cast
 
 from engagerules.engine.index import EventIndex
+from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Kind, Obligation, Rule
@@ -51,8 +52,10 @@ class KindModule(Protocol):
         index: EventIndex,
         span: Window,
         as_of: datetime,
+        trace: Trace | None = None,
     ) -> Outcome:
-        """Every result of one obligation version over `span`, judged at `as_of`."""
+        """Every result of one obligation version over `span`, judged at `as_of`; with a
+        `trace`, what became of each event it looked at is noted in it."""
         ...
 
 

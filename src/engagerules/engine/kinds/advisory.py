@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import attrs
 
 from engagerules.engine.index import EventIndex
+from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.checks import instance, optional
 from engagerules.model.durations import Duration, parse_duration, positive_duration
@@ -76,6 +77,7 @@ def evaluate(
     index: EventIndex,
     span: Window,
     as_of: datetime,
+    trace: Trace | None = None,
 ) -> Outcome:
     """Never scored: no results, and no event is used."""
     return Outcome((), frozenset())

@@ -9,6 +9,7 @@ import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import unit_slots
+from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import (
     Outcome,
     constraint_windows,
@@ -90,6 +91,7 @@ def evaluate(
     index: EventIndex,
     span: Window,
     as_of: datetime,
+    trace: Trace | None = None,
 ) -> Outcome:
     """Every event the constraint covers must meet every condition; any that does not is a
     breach, named in the evidence. Sequence conditions (`differs_from_previous`) compare
@@ -113,6 +115,10 @@ def evaluate(
                 if broken is not None:
                     offenders.append(event)
                     notes.append(f"{event.id} ({broken.describe()}: no)")
+                if trace is not None:
+                    code = Code.CONFORMS if broken is None else Code.BREAKS_RULE
+                    before = previous[event.id]
+                    trace.note(event, code, counted=True, condition=broken, other=before)
             used.update(e.id for e in inside)
             where = in_unit(unit)
             if offenders:
@@ -141,4 +147,6 @@ def evaluate(
                     obligation, unit, window, status, len(inside), 0, inside, reason
                 )
             results.append(result)
+            if trace is not None:
+                trace.close(result, obligation, unit=unit)
     return Outcome(tuple(results), frozenset(used))

@@ -9,6 +9,7 @@ import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import unit_slots
+from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import (
     Outcome,
     constraint_windows,
@@ -21,6 +22,7 @@ from engagerules.model.durations import Duration, parse_duration, positive_durat
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
+from engagerules.sources.events import Event
 
 #: How the force documentation names this kind.
 MEANING = "something that must be in place for every unit"
@@ -83,6 +85,7 @@ def evaluate(
     index: EventIndex,
     span: Window,
     as_of: datetime,
+    trace: Trace | None = None,
 ) -> Outcome:
     """Every unit must have something in place (a named point of contact) at the end of
     each window, or at `as_of` if sooner: the latest assignment, unless cleared since."""
@@ -106,6 +109,8 @@ def evaluate(
                         f"window starts after {as_of:%Y-%m-%d %H:%M}",
                     )
                 )
+                if trace is not None:
+                    trace.close(results[-1], obligation, unit=unit)
                 continue
             moment = min(window.end, as_of)
             latest = next((e for e in reversed(assigned) if e.at < moment), None)
@@ -144,4 +149,33 @@ def evaluate(
                         reason,
                     )
                 )
+            if trace is not None:
+                _trace(trace, obligation, results[-1], unit, assigned, latest, clear, moment)
     return Outcome(tuple(results), frozenset(used))
+
+
+def _trace(
+    trace: Trace,
+    obligation: Obligation,
+    result: Result,
+    unit: str | None,
+    assigned: list[Event],
+    latest: Event | None,
+    clear: Event | None,
+    moment: datetime,
+) -> None:
+    """Note the assignment in place (or the one cleared, and what cleared it) and the
+    earlier ones it superseded, reading back one window's length before the window."""
+    window = result.window
+    length = window.end - window.start
+    looked = Window(window.start - length, moment + length, window.zone)
+    if latest is not None and result.status is Status.MET:
+        trace.note(latest, Code.COUNTED, counted=True, moment=moment)
+    elif clear is not None:
+        trace.note(clear, Code.CLEARED, counted=True)
+        if latest is not None:
+            trace.note(latest, Code.CLEARED, other=clear)
+    for event in assigned:
+        if looked.start <= event.at < moment and event is not latest:
+            trace.note(event, Code.SUPERSEDED, other=latest)
+    trace.close(result, obligation, unit=unit, moment=moment, looked=looked)

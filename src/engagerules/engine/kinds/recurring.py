@@ -9,6 +9,7 @@ import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import Due, dues
+from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import (
     Outcome,
     during,
@@ -101,27 +102,37 @@ def evaluate(
     index: EventIndex,
     span: Window,
     as_of: datetime,
+    trace: Trace | None = None,
 ) -> Outcome:
     results: list[Result] = []
     used: set[str] = set()
     persons = persons_owing(obligation, index, span)
     roster = membership(obligation, index)
     for due in dues(obligation, span, persons):
-        result = _judge_due(obligation, index, due, as_of)
+        result = _judge_due(obligation, index, due, as_of, trace)
         spells = roster.get(due.scope or "", [])
         if roster and not result.evidence and not any(during(s, due.window) for s in spells):
+            if trace is not None:
+                trace.drop()
             continue  # not on the roster in this window, and nothing done: not owed
         results.append(result)
         used.update(result.evidence)
+        if trace is not None:
+            person = due.scope if obligation.scope.per_person else None
+            key = unit_key(obligation, due.scope)
+            near = Code.OUTSIDE_WINDOW
+            trace.close(result, obligation, unit=key, person=person, near=near, hints=True)
     return Outcome(tuple(results), frozenset(used))
 
 
-def _judge_due(obligation: Obligation, index: EventIndex, due: Due, as_of: datetime) -> Result:
+def _judge_due(
+    obligation: Obligation, index: EventIndex, due: Due, as_of: datetime, trace: Trace | None
+) -> Result:
     person = due.scope if obligation.scope.per_person else None
     key = unit_key(obligation, due.scope)
     measured = []
     for req in obligation.evidence:
-        events = qualified(req, index.between(req.types, key, due.window), person)
+        events = qualified(req, index.between(req.types, key, due.window), person, trace)
         measured.append((req, measure(req, events), events))
     context = f"{due.window.label}"
     if obligation.scope.rota:

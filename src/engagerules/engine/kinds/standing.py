@@ -9,6 +9,7 @@ import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import unit_slots
+from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import Outcome, in_unit, local_day, make_result, subjects_of
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window
@@ -70,6 +71,7 @@ def evaluate(
     index: EventIndex,
     span: Window,
     as_of: datetime,
+    trace: Trace | None = None,
 ) -> Outcome:
     """Kept up to date: from the last update before the range, no gap between updates may
     exceed the cadence. Each lapse is reported with its dates."""
@@ -126,7 +128,13 @@ def evaluate(
                 f"long can be shown (read from {duration_words(cadence)} before the range "
                 "to judge it)"
             )
-        results.append(
-            make_result(obligation, unit, span, status, 1, len(inside), evidence, reason)
-        )
+        result = make_result(obligation, unit, span, status, 1, len(inside), evidence, reason)
+        results.append(result)
+        if trace is not None:
+            if before:
+                trace.note(before[-1], Code.COUNTED, counted=True, moment=span.start)
+            for earlier in before[:-1]:
+                if span.contains(earlier.at):  # at the range's first instant, as the last
+                    trace.note(earlier, Code.SUPERSEDED, other=before[-1])
+            trace.close(result, obligation, unit=unit, moment=limit)
     return Outcome(tuple(results), frozenset(used))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -9,6 +11,7 @@ import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import dues
+from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import Outcome, amount_text, make_result, qualified
 from engagerules.model.checks import finite, instance, one_of, optional
 from engagerules.model.conditions import number
@@ -106,6 +109,7 @@ def evaluate(
     index: EventIndex,
     span: Window,
     as_of: datetime,
+    trace: Trace | None = None,
 ) -> Outcome:
     """A measured figure must reach its value by the deadline; before it, `pending`."""
     target = rule
@@ -113,12 +117,15 @@ def evaluate(
     used: set[str] = set()
     for due in dues(obligation, span):
         moment = min(due.window.end, as_of)
-        readings = [
-            e
-            for req in obligation.evidence
-            for e in qualified(req, index.between(req.types, due.scope, due.window))
-            if e.at < moment and number(e.attrs.get(target.attr)) is not None
-        ]
+        readings = []
+        for req in obligation.evidence:
+            for e in qualified(req, index.between(req.types, due.scope, due.window), trace=trace):
+                if e.at >= moment:
+                    continue  # after the moment judged: the trace's `moment` says so
+                if number(e.attrs.get(target.attr)) is not None:
+                    readings.append(e)
+                elif trace is not None:
+                    trace.note(e, Code.NOT_A_READING, seen=(target.attr, e.attrs.get(target.attr)))
         readings.sort(key=lambda e: (e.at, e.id))
         figure, counted = _combine(target.combine, target.attr, target.group, readings)
         used.update(e.id for e in counted)
@@ -134,11 +141,19 @@ def evaluate(
         else:
             status = Status.MISSED
             reason = f"{got} by {target.by}, short of the target {goal}{base}"
-        results.append(
-            make_result(
-                obligation, due.scope, due.window, status, target.value, figure, counted, reason
-            )
+        result = make_result(
+            obligation, due.scope, due.window, status, target.value, figure, counted, reason
         )
+        results.append(result)
+        if trace is not None:
+            for e in readings:
+                seen = (target.attr, e.attrs.get(target.attr))
+                if e in counted:
+                    trace.note(e, Code.COUNTED, counted=True, seen=seen)
+                else:
+                    trace.note(e, Code.SUPERSEDED, seen=seen)
+            near = Code.AFTER_DEADLINE
+            trace.close(result, obligation, unit=due.scope, moment=moment, near=near)
     return Outcome(tuple(results), frozenset(used))
 
 
@@ -164,4 +179,6 @@ def _combine(
         else:
             total += values[-1][0]
             counted.append(values[-1][1])
+    if not math.isfinite(total):  # finite readings that add up past the largest float
+        total = math.copysign(sys.float_info.max, total)
     return total, counted

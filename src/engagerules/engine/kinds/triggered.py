@@ -8,10 +8,12 @@ from typing import Any, ClassVar
 import attrs
 
 from engagerules.engine.index import EventIndex
+from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import Outcome, qualified, steps_verdict
 from engagerules.model.checks import instance, one_of, optional, strings, tuple_of, tuples
 from engagerules.model.conditions import failed_condition, measure
 from engagerules.model.durations import Duration, parse_duration, positive_duration
+from engagerules.model.limits import year_problem
 from engagerules.model.periods import Window, local_midnight
 from engagerules.model.plan import (
     Condition,
@@ -124,6 +126,7 @@ def evaluate(
     index: EventIndex,
     span: Window,
     as_of: datetime,
+    trace: Trace | None = None,
 ) -> Outcome:
     trigger = rule.trigger
     results: list[Result] = []
@@ -140,8 +143,7 @@ def evaluate(
                 referring = [
                     e
                     for e in index.following(fired.id)
-                    if window.contains(e.at)
-                    and not (fanned and e.scope and unit not in force.ancestry(e.scope))
+                    if _kept_out(force, e, unit, window, fanned) is None
                 ]
                 nearby: list[Event] = []
                 if trigger.match == "refs_or_scope":
@@ -150,7 +152,7 @@ def evaluate(
                         for e in index.between(req.types, unit, window)
                         if not e.refs and e.id != fired.id
                     ]
-                events = qualified(req, referring + nearby)
+                events = qualified(req, referring + nearby, trace=trace)
                 measured.append((req, measure(req, events), events))
             context = (
                 f"after {fired.type} {fired.id} at {window.local_start:%Y-%m-%d %H:%M}, "
@@ -162,7 +164,53 @@ def evaluate(
             )
             results.append(verdict)
             used.update(verdict.evidence)
+            if trace is not None:
+                by_scope = trigger.match == "refs_or_scope"
+                _trace(trace, force, obligation, verdict, fired, unit, fanned, by_scope=by_scope)
     return Outcome(tuple(results), frozenset(used))
+
+
+def _kept_out(
+    force: Force, event: Event, unit: str | None, window: Window, fanned: bool
+) -> Code | None:
+    """Why a follow-up of the trigger does not count for `unit`, or None if it may: before
+    the trigger, after the deadline, or (when the trigger fans out to several units) in
+    another unit."""
+    if event.at < window.start:
+        return Code.BEFORE_TRIGGER
+    if event.at >= window.end:
+        return Code.AFTER_DEADLINE
+    if fanned and event.scope and unit not in force.ancestry(event.scope):
+        return Code.WRONG_UNIT
+    return None
+
+
+def _trace(
+    trace: Trace,
+    force: Force,
+    obligation: Obligation,
+    verdict: Result,
+    fired: Event,
+    unit: str | None,
+    fanned: bool,
+    *,
+    by_scope: bool,
+) -> None:
+    """Note the trigger and every follow-up kept out, then seal the window. `by_scope`:
+    follow-ups may also be matched by unit and time, not only by reference."""
+    trace.note(fired, Code.TRIGGER, counted=True)
+    for event in trace.index.following(fired.id):
+        code = _kept_out(force, event, unit, verdict.window, fanned)
+        if code is not None:
+            trace.note(event, code, other=fired)
+    trace.close(
+        verdict,
+        obligation,
+        unit=unit if by_scope else None,
+        trigger=fired,
+        near=Code.AFTER_DEADLINE if by_scope else None,
+        hints=True,
+    )
 
 
 def _deadline(force: Force, trigger: Trigger, fired: Event) -> datetime:
@@ -182,12 +230,14 @@ def _when(value: object, force: Force) -> datetime | None:
         return None
     text = value.strip()
     try:
-        if len(text) == 10:
-            return local_midnight(date.fromisoformat(text) + timedelta(days=1), force.zone)
-        moment = datetime.fromisoformat(text)
+        when: date = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
+    if year_problem(when) is not None:  # 9999-12-31 + a day would leave what datetime holds
+        return None
+    if not isinstance(when, datetime):
+        return local_midnight(when + timedelta(days=1), force.zone)
+    return when if when.tzinfo is not None else None
 
 
 def _trigger_units(force: Force, obligation: Obligation, fired: Event) -> list[str | None]:

@@ -1,0 +1,256 @@
+"""The fast reader of JSON Lines: the same events and rejections as the careful reader, sooner.
+
+The careful reader (`events._jsonl` then `events._event`) decodes every line to dicts and
+checks each field in Python; on a million events that was most of `check`'s time. Here the
+lines of a block (8 MiB) are decoded by msgspec in one call into typed records of the
+common shape (the contract's fields, scalar attributes, refs as a list of strings), and
+each Event is built from one:
+
+- fields that repeat (type, scope, role, person) go through the careful reader's own
+  validator `_text` once per distinct value, and share one string per value;
+- `at` in the common shape (`2022-10-03T10:15:00+01:00`, a year from 1970 to 2100) is
+  parsed as `_timestamp` parses it; any other shape goes through `_timestamp` itself;
+- an id up to 64 characters with nothing to trim is kept; any other goes through `_text`.
+
+Anything else (a line msgspec cannot decode into the common shape, a required field left
+empty, a validator's objection, a line over 2 KiB, an integer beyond 2**53) goes to the
+careful reader for that line, which then decides, accepting or rejecting with its reason:
+this module never writes a rejection of its own. A check added to the careful reader's
+validators applies here too wherever a value takes the long way, and the differential
+test (`tests/test_fastread.py`) compares both readers record for record, so a check the
+short way misses fails there.
+
+A whole file goes the careful way when it is not plain UTF-8 or holds a character that a
+line splitter other than `\\n` might break on (a lone CR, U+2028 ...), so line numbers can
+never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from engagerules.sources.events import (
+    Event,
+    _jsonl,
+    _RecordError,
+    _text,
+    _timestamp,
+)
+
+__all__ = ["fast_jsonl"]
+
+_CHUNK = 1 << 23  # bytes read at a time: lines are cut at the chunk's last line feed
+_LONGEST = 2048  # longer lines (big attributes, hostile input) go the careful way
+_SAFE_INT = 1 << 53  # integers beyond this are left to the careful reader's limits
+_SHORT = 64  # longer ids go through `_text` and any limit it sets
+_YEARS = (1970, 2100)  # timestamps outside go through `_timestamp` and its limits
+_BOM = b"\xef\xbb\xbf"
+# Bytes some line splitter treats as a line break besides \n (and CRLF): VT, FF, FS, GS,
+# RS, NEL, LS, PS, and a CR alone. A file holding any is read the careful way.
+_ODD_ASCII = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
+_ODD_UTF8 = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+_MISSING: Any = object()
+
+Scalar = str | int | float | bool | None
+
+
+class _Record(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """The common shape of a record; any other field or type fails to decode."""
+
+    id: str
+    type: str
+    at: str
+    scope: str | None = None
+    role: str | None = None
+    person: str | None = None
+    attrs: dict[str, Scalar] = {}
+    refs: list[str] = []
+
+
+_DECODE = msgspec.json.Decoder(_Record).decode
+_DECODE_MANY = msgspec.json.Decoder(list[_Record]).decode
+
+
+class _Defer(Exception):
+    """This record is for the careful reader."""
+
+
+def fast_jsonl(path: Path, zone: tzinfo) -> Iterator[list[tuple[str, int, Any]]] | None:
+    """`(file, line, record)` triples for a JSON Lines file, a list per block of lines, or
+    None if it must be read the careful way. A record is an `Event` already built, or what
+    the careful reader made of the line (a dict or its parse error), for `parse_events` to
+    finish either way."""
+    if not _plain(path):
+        return None
+    return _read(path, str(path), zone)
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    """The file in large blocks of whole lines (the last may lack its line feed)."""
+    rest = b""
+    with path.open("rb") as f:
+        head = f.read(_CHUNK).removeprefix(_BOM)
+        while head:
+            block = rest + head
+            cut = block.rfind(b"\n") + 1
+            rest = block[cut:]
+            if cut:
+                yield block[:cut]
+            head = f.read(_CHUNK)
+    if rest:
+        yield rest
+
+
+def _plain(path: Path) -> bool:
+    """UTF-8 throughout, and no line break but \\n (CRLF allowed)."""
+    try:
+        for block in _blocks(path):
+            if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+                return False
+            if any(b in block for b in _ODD_ASCII):
+                return False
+            if not block.isascii():  # the multi-byte line breaks, and a UTF-8 check
+                if any(b in block for b in _ODD_UTF8):
+                    return False
+                block.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # the careful reader words the error
+    return True
+
+
+def _read(path: Path, name: str, zone: tzinfo) -> Iterator[list[tuple[str, int, Any]]]:
+    """Each block's lines, decoded and built into Events or handed to the careful reader."""
+    build = _Builder(name, zone)
+    number = 0
+    for block in _blocks(path):
+        lines = block.split(b"\n")
+        if block.endswith(b"\n"):
+            lines.pop()  # the empty piece after the final line feed
+        yield build.block(lines, _decoded(block, lines), number)
+        number += len(lines)
+
+
+def _decoded(block: bytes, lines: list[bytes]) -> list[_Record] | list[None]:
+    """Every line of the block decoded in one call, when each holds one record of the
+    common shape; otherwise nothing, and each line is decoded alone.
+
+    One call is safe only if no record can span lines or share one: each line must start
+    with `{` and end with `}` (counted on the block: raw line feeds cannot occur inside JSON
+    strings), and the record count must equal the line count."""
+    count = len(lines)
+    whole = (
+        count > 0
+        and block.startswith(b"{")
+        and block.count(b"\n{") == count - 1
+        and block.count(b"}\n") + (not block.endswith(b"\n") and block.endswith(b"}")) == count
+        and max(map(len, lines)) <= _LONGEST
+    )
+    if whole:
+        try:
+            records = _DECODE_MANY(b"[" + b",".join(lines) + b"]")
+        except msgspec.MsgspecError:
+            pass
+        else:
+            if len(records) == count:
+                return records
+    return [None] * count
+
+
+class _Builder:
+    """Events from decoded records, with per-value memos of the fields that repeat."""
+
+    def __init__(self, name: str, zone: tzinfo) -> None:
+        self.name = name
+        self.zone = zone
+        self.types: dict[str, str] = {}
+        self.memo: dict[str, dict[str | None, str | None]] = {
+            key: {None: None, "": None} for key in ("scope", "role", "person")
+        }
+
+    def block(  # noqa: PLR0915 - one loop per record, on purpose
+        self, lines: list[bytes], decoded: list[_Record] | list[None], number: int
+    ) -> list[tuple[str, int, Any]]:
+        """One long loop on purpose: it runs once per record, and local names are the
+        cheapest lookups Python has."""
+        name, zone, decode, types = self.name, self.zone, _DECODE, self.types
+        scopes, roles, persons = self.memo["scope"], self.memo["role"], self.memo["person"]
+        safe, missing = _SAFE_INT, _MISSING
+        iso, utc = datetime.fromisoformat, UTC
+        probe: dict[str, Any] = {}
+        out: list[tuple[str, int, Any]] = []
+        add = out.append
+        for line, ready in zip(lines, decoded, strict=True):
+            number += 1
+            try:
+                if ready is not None:
+                    record = ready
+                elif len(line) > _LONGEST:
+                    raise _Defer
+                else:
+                    record = decode(line)
+                if record.id == "" or record.type == "" or record.at == "":
+                    raise _Defer  # "required": the careful reader says so
+                stamp = record.at
+                if len(stamp) == 25 and stamp[10] == "T" and stamp[19] in "+-":
+                    # The common shape, 2022-10-03T10:15:00+01:00: the parse `_timestamp`
+                    # makes, without the trimming only other shapes need. Years far from
+                    # today are left to `_timestamp` and its limits.
+                    moment = iso(stamp)
+                    if not _YEARS[0] <= moment.year <= _YEARS[1]:
+                        raise _Defer
+                    at, all_day = moment.astimezone(utc), False
+                else:
+                    at, all_day = _timestamp(stamp, zone)
+                values = record.attrs
+                for value in values.values():
+                    if type(value) is int and not -safe <= value <= safe:
+                        raise _Defer
+                ident = record.id
+                if len(ident) > _SHORT or ident.strip() != ident:
+                    probe["id"] = ident
+                    ident = _text(probe, "id")
+                kind = types.get(record.type)
+                if kind is None:
+                    kind = types[record.type] = _text({"type": record.type}, "type")
+                scope = scopes.get(record.scope, missing)
+                if scope is missing:
+                    scope = scopes[record.scope] = _text({"scope": record.scope}, "scope")
+                role = roles.get(record.role, missing)
+                if role is missing:
+                    role = roles[record.role] = _text({"role": record.role}, "role")
+                person = persons.get(record.person, missing)
+                if person is missing:
+                    person = persons[record.person] = _text({"person": record.person}, "person")
+            except (msgspec.MsgspecError, _Defer, _RecordError, ValueError):
+                found = _careful(name, line, number)
+                if found is not None:
+                    add(found)
+                continue
+            event = Event(
+                ident,
+                kind,
+                at,
+                scope,
+                role,
+                person,
+                values,
+                tuple(record.refs),
+                all_day,
+                name,
+                number,
+            )
+            add((name, number, event))
+        return out
+
+
+def _careful(name: str, line: bytes, number: int) -> tuple[str, int, Any] | None:
+    """What the careful reader makes of this one line (its parse error included), or None
+    for a line it skips."""
+    for _, _, value in _jsonl(name, line.decode("utf-8")):
+        return name, number, value
+    return None

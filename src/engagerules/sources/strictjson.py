@@ -1,0 +1,183 @@
+"""JSON read within stated limits, for every file a user gives (events, waivers, forces).
+
+Python's `json` accepts what JSON does not (`NaN`, `Infinity`), turns `1e400` into an
+infinity, raises a bare ValueError for an integer of more than 4,300 digits, and a
+RecursionError for nesting about 1,000 deep. None of those may reach the engine as a
+traceback or as a number that is not one. `loads` and `decoder` mark such numbers with
+`Unrepresentable` instead of failing, so a reader can reject the one record (or list
+the one configuration problem) at its JSON path and go on; `flaws` finds them, and
+nesting deeper than `MAX_DEPTH`, in any value, including ones a caller built itself.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from engagerules.errors import UsageError
+from engagerules.model.limits import MAX_DEPTH, MAX_DIGITS
+
+__all__ = [
+    "LimitError",
+    "Unrepresentable",
+    "check_text",
+    "decoder",
+    "first_flaw",
+    "flaws",
+    "loads",
+    "path_text",
+]
+
+_LIMIT = 10**MAX_DIGITS
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+@attrs.frozen
+class Unrepresentable:
+    """A number JSON gave that engagerules will not compute with: why, as a message."""
+
+    reason: str
+
+
+class LimitError(UsageError):
+    """JSON text engagerules will not read: nested too deeply, or holding a string that
+    is not text (a lone surrogate such as `\\ud800`, which no output could encode)."""
+
+
+def _too_deep() -> LimitError:
+    return LimitError(f"nested more than {MAX_DEPTH} levels deep")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _parse_int(text: str) -> int | Unrepresentable:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        return Unrepresentable(f"a number of {digits} digits (at most {MAX_DIGITS})")
+    return int(text)
+
+
+def _parse_float(text: str) -> float | Unrepresentable:
+    value = float(text)
+    if not math.isfinite(value):
+        shown = text if len(text) <= 20 else text[:17] + "..."
+        return Unrepresentable(f"{shown} is beyond the largest number supported (about 1e308)")
+    return value
+
+
+def _parse_constant(text: str) -> Unrepresentable:
+    return Unrepresentable(f"{text} is not a number JSON allows")
+
+
+def decoder() -> json.JSONDecoder:
+    """A decoder that marks unrepresentable numbers instead of failing or accepting them."""
+    return json.JSONDecoder(
+        parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant
+    )
+
+
+_DECODER = decoder()
+
+
+def loads(text: str) -> Any:
+    """`json.loads` with unrepresentable numbers marked; raises `json.JSONDecodeError` for
+    text that is not JSON and `LimitError` for nesting the parser cannot follow or a
+    lone surrogate."""
+    try:
+        value = _DECODER.decode(text)
+    except RecursionError:
+        raise _too_deep() from None
+    check_text(text, value)
+    return value
+
+
+def check_text(text: str, value: Any) -> None:
+    """Raise `LimitError` if `value`, parsed from `text`, holds a lone surrogate.
+
+    Only a `\\u` escape can make one, so text without that is not searched further.
+    """
+    if "\\u" not in text:
+        return
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                msg = "a string holds a lone surrogate (\\ud800 to \\udfff), which is not text"
+                raise LimitError(msg)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+Path = tuple[str | int, ...]
+
+
+def flaws(value: Any) -> Iterator[tuple[Path, str]]:
+    """Every marked number, non-finite float, over-long integer and over-deep nesting in
+    `value`, with the path to it (keys and indices), in document order."""
+    stack: list[tuple[Path, Any]] = [((), value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, Unrepresentable):
+            yield path, item.reason
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                yield path, f"{item} is not a finite number"
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not -_LIMIT < item < _LIMIT:
+                yield path, f"a number of more than {MAX_DIGITS} digits"
+        elif isinstance(item, dict | list):
+            if len(path) >= MAX_DEPTH:
+                yield path, f"nested more than {MAX_DEPTH} levels deep"
+                continue
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            stack.extend(reversed([((*path, k), v) for k, v in pairs]))
+
+
+def first_flaw(value: Any) -> tuple[Path, str] | None:
+    """The first of `flaws(value)`, or None; cheap for the flat records events are."""
+    if _clean(value, 0):
+        return None
+    return next(flaws(value), None)
+
+
+def _clean(item: Any, depth: int) -> bool:
+    """Whether `flaws(item)` is empty, found without building paths (the common case)."""
+    kind = item.__class__
+    if kind is str or kind is bool or item is None:
+        return True
+    if kind is int:
+        return bool(-_LIMIT < item < _LIMIT)
+    if kind is float:
+        return math.isfinite(item)
+    if kind is dict or kind is list:
+        if depth >= MAX_DEPTH:
+            return False
+        for value in item.values() if kind is dict else item:
+            cls = value.__class__
+            if cls is not str and not _clean(value, depth + 1):
+                return False
+        return True
+    return False  # subclasses and anything else: let `flaws` look closely
+
+
+def path_text(path: Path, root: str = "$") -> str:
+    """`$.attrs.hours`, `$.waivers[2].window`: a path as the messages write it."""
+    text = root
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(part):
+            text += f".{part}"
+        else:  # quoted, so a key holding a dot, a space or a line break stays one token
+            text += f"[{json.dumps(part)}]"
+    return text

@@ -1,0 +1,163 @@
+"""Readings as data: each part of a duty is the plan's word or a stated reading of it, and
+every output says which, in plain words."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import FIXTURES
+from engagerules import (
+    evaluate,
+    open_force,
+    render_force_docs,
+    render_html,
+    render_markdown,
+    render_text,
+    report_json,
+    validate_file,
+)
+from engagerules.cli import main
+from engagerules.model.readings import Part, Reading
+from engagerules.outputs.calendar import duty_calendar
+from engagerules.sources.config import build_readings
+from engagerules.sources.registry import available_forces
+
+COUNCILS = "gwent.force.inspector-council-meetings"
+AS_OF = datetime.fromisoformat("2023-01-09T09:00:00+00:00")
+
+
+def test_reading_sentence_says_whose_words() -> None:
+    """A reading says what is checked, that it is ours, and quotes the plan."""
+    reading = Reading(Part.CADENCE, plan="regular", reading="checked monthly")
+    assert reading.sentence() == "checked monthly: our reading; the plan says 'regular'"
+    local = Reading(Part.CADENCE, "weekly", "checked fortnightly", by="board", departure=True)
+    assert local.sentence() == (
+        "checked fortnightly: local change (board), a departure from the plan, which says 'weekly'"
+    )
+
+
+def test_parts_that_apply_are_stated_unless_read() -> None:
+    """A recurring duty per unit has cadence, units, threshold, owner and evidence; those
+    its readings list are read, the rest stated; an advisory duty has only an owner."""
+    ob: dict[str, Any] = {
+        "kind": "recurring",
+        "cadence": "P1M",
+        "scope": {"per": "area"},
+        "readings": {"cadence": {"plan": "regular", "reading": "monthly"}},
+    }
+    readings = build_readings(ob)
+    assert readings.stated == (Part.UNITS, Part.THRESHOLD, Part.OWNER, Part.EVIDENCE)
+    assert [r.part for r in readings.read] == [Part.CADENCE]
+    assert build_readings({"kind": "advisory"}).stated == (Part.OWNER,)
+    triggered = build_readings({"kind": "triggered", "trigger": {}})
+    assert Part.DEADLINE in triggered.stated
+    assert Part.CADENCE not in triggered.parts
+
+
+def test_obligations_json_carries_stated_and_read_parts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`obligations --format json` adds `readings`: stated parts and each reading."""
+    assert main(["obligations", "gwent", "--format", "json"]) == 0
+    shapes = {o["id"]: o for o in json.loads(capsys.readouterr().out)}
+    councils = shapes[COUNCILS]["readings"]
+    assert councils["stated"] == ["units", "threshold", "owner", "evidence"]
+    (read,) = [r for r in councils["read"] if r["part"] == "cadence"]
+    assert read["plan"] == "regular attendance at local council meetings as agreed"
+    assert read["reading"] == "at least once a calendar quarter"
+    assert read["by"] is None
+    assert read["departure"] is False
+    assert read["text"].startswith("at least once a calendar quarter: our reading; the plan says")
+    assert all("readings" in shape for shape in shapes.values())
+
+
+def test_forces_counts_stated_and_read_parts(capsys: pytest.CaptureFixture[str]) -> None:
+    """`forces` shows each force's stated and read parts, matching its obligations."""
+    assert main(["forces", "--format", "json"]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    for name in ("gwent", "dorset", "surrey", "notts"):
+        force = open_force(name)
+        assert rows[name]["parts"] == {
+            "stated": sum(len(o.readings.stated) for o in force.obligations),
+            "read": sum(len(o.readings.read) for o in force.obligations),
+        }
+        assert rows[name]["parts"]["read"] > 0
+    assert main(["forces"]) == 0
+    text = capsys.readouterr().out
+    assert re.search(r"gwent .*parts: \d+ stated by the plan, \d+ read", text)
+
+
+def test_bundled_descriptions_no_longer_carry_readings_in_prose() -> None:
+    """The prose 'this configuration's reading' moved out of descriptions into readings."""
+    for source in available_forces():
+        if source.origin != "bundled":
+            continue
+        for ob in open_force(source.name).obligations:
+            assert "configuration's reading" not in ob.description, ob.id
+            assert "configuration's floor" not in ob.description, ob.id
+            for reading in ob.readings.read:
+                assert reading.plan.strip() and reading.reading.strip(), ob.id
+
+
+def test_docs_mark_each_part_stated_or_read() -> None:
+    """The reviewer's page lists stated and read parts per duty, with the plan's words."""
+    page = render_force_docs(open_force("gwent"))
+    assert (
+        "- **Parts:** stated by the plan: units, threshold, owner, evidence; _read_: cadence"
+        in page
+    )
+    assert "at least once a calendar quarter: our reading; the plan says" in page
+    assert re.search(r"- Parts of duties .*: \d+ stated by the plan, \d+ read", page)
+    assert "Kept, because" in page
+
+
+def test_calendar_description_shows_the_reading() -> None:
+    """A duty's calendar item says which of its parts are our reading."""
+    force = open_force("gwent")
+    cal = duty_calendar(force, date(2022, 10, 1), date(2022, 12, 31), scope="newport")
+    text = cal.to_ical().decode("utf-8").replace("\r\n ", "")
+    assert "Reading (cadence): at least once a calendar quarter: our reading" in text
+
+
+def test_reports_show_the_readings_of_duties_judged() -> None:
+    """Text, Markdown, HTML and JSON list the readings of the duties in the report."""
+    force = open_force("gwent")
+    report = evaluate(
+        force, [], date(2022, 10, 1), date(2022, 12, 31), AS_OF, obligations=[COUNCILS]
+    )
+    text = render_text(report)
+    assert "READINGS: parts judged on a reading, not the plan's words (1)" in text
+    assert f"{COUNCILS} cadence: at least once a calendar quarter: our reading" in text
+    assert "at least once a calendar quarter: our reading" in render_markdown(report)
+    assert 'id="readings"' in render_html(report, force=force)
+    shape = report_json(report)
+    assert [r["part"] for r in shape["readings"][COUNCILS]] == ["cadence"]
+    assert "departure" not in shape["results"][0]
+
+
+def test_reading_of_an_unknown_part_is_located(tmp_path: Path) -> None:
+    """A reading must name one of the six parts and give the plan's words and the reading."""
+    raw = json.loads((FIXTURES / "mini" / "force.json").read_text())
+    raw["obligations"][0]["readings"] = {
+        "frequency": {"plan": "regular", "reading": "monthly"},
+        "cadence": {"plan": "regular"},
+    }
+    path = tmp_path / "force.json"
+    path.write_text(json.dumps(raw))
+    problems = [str(p) for p in validate_file(path)]
+    assert any("$.obligations[0].readings:" in p and "frequency" in p for p in problems)
+    assert any("$.obligations[0].readings.cadence: 'reading' is required" in p for p in problems)
+
+
+def test_obligations_text_lists_each_reading(capsys: pytest.CaptureFixture[str]) -> None:
+    """The plain `obligations` listing says each read part under its duty."""
+    assert main(["obligations", "gwent"]) == 0
+    text = capsys.readouterr().out
+    block = text.split(f"{COUNCILS}\n", 1)[1].split("\ngwent.", 1)[0]
+    assert "  cadence: at least once a calendar quarter: our reading; the plan says" in block
