@@ -180,7 +180,7 @@ def _readings(report: Report, limit: int) -> list[str]:
     rows = [(ob, r) for ob, read in report.readings for r in read]
     if not rows:
         return []
-    lines = ["", f"### Readings ({len(rows)} parts judged on a reading, not the plan's words)", ""]
+    lines = ["", f"## Readings ({len(rows)} parts judged on a reading, not the plan's words)", ""]
     lines += _table(
         ["obligation", "part", "reading", "why"],
         [[_code(ob), r.part.value, _cell(r.sentence()), _cell(r.why)] for ob, r in rows[:limit]],
