@@ -605,9 +605,11 @@ def test_control_characters_and_a_backslash_in_titles(
     written, not as "C:" and a line break."""
 
     def edit(raw: dict[str, Any]) -> None:
-        ob(raw, "mini.weekly-tweet").update(
-            title="C:\\Network\x00 \x1b[31m red", description="tab\there\x7f\x9b"
-        )
+        duty = ob(raw, "mini.weekly-tweet")
+        duty.update(title="C:\\Network\x00 \x1b[31m red")
+        # the item's description quotes the plan (the configuration's own description is a
+        # note for reviewers, left out of calendar items)
+        duty["source"]["quote"] = "tab\there\x7f\x9b"
 
     out = tmp_path / "c.ics"
     code, _, err = cli(capsys, "calendar", force_with(tmp_path, edit), *RANGE, "-o", str(out))

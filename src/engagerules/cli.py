@@ -279,10 +279,11 @@ def _obligation_text(force: Force, ob: Obligation) -> str:
         where = "per person"
     else:
         where = f"per {ob.scope.per}" + (", in turn" if ob.scope.rota else "")
+    readings = "".join(f"  {r.part.value}: {r.sentence()}\n" for r in ob.readings.read)
     return (
         f"{ob.title}\n  id: {ob.id}\n"
         f"  {how}, {where}; owner: {role_words(force, ob.owner)} ({ob.owner})\n"
-        f"  source: {citation_words(force, ob.source)}\n\n"
+        f"  source: {citation_words(force, ob.source)}\n{readings}\n"
     )
 
 
