@@ -206,14 +206,17 @@ class Trigger:
     """The event that starts a deadline for follow-up steps.
 
     Follow-ups are matched by `refs` to the trigger's id; with `match` `refs_or_scope`, an
-    event that refs nothing also counts if it is in the trigger's unit before the deadline.
+    event that refs nothing also counts if it is in the trigger's unit before the deadline
+    (and the result says it is not linked). `each_unit` owes a trigger at an enclosing
+    unit or force-wide in every unit of the obligation within it.
     """
 
     types: tuple[str, ...]
     within: Duration
     where: tuple[Condition, ...] = ()
-    match: str = "refs_or_scope"
+    match: str = "refs"
     deadline_attr: str | None = None
+    each_unit: bool = False
 
 
 @attrs.frozen
@@ -312,6 +315,8 @@ class Force:
     root: Path | None = None
     published: datetime | None = None
     demo: Demo | None = None
+    #: The day the plan took effect (`effective.from` of the configuration), if it says.
+    effective_from: date | None = None
 
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)

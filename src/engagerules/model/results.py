@@ -23,10 +23,14 @@ class Status(enum.StrEnum):
     PENDING = "pending"
     BREACH = "breach"
     WAIVED = "waived"
+    #: A rule that had nothing to check in its window (a constraint no event fell under):
+    #: not `met`, because no work was seen, and not a failure, because none was due.
+    UNCHECKED = "unchecked"
 
 
-#: What makes `check` exit 1 unless `--fail-on` says otherwise.
-FAILING = frozenset({Status.MISSED, Status.BREACH})
+#: What makes `check` exit 1 unless `--fail-on` says otherwise: partial is a failure too,
+#: since 2.5 of 3 hours is a duty not done.
+FAILING = frozenset({Status.MISSED, Status.PARTIAL, Status.BREACH})
 
 #: The order every report shows statuses in: what needs action first.
 WORST_FIRST = (
@@ -35,6 +39,7 @@ WORST_FIRST = (
     Status.PARTIAL,
     Status.PENDING,
     Status.WAIVED,
+    Status.UNCHECKED,
     Status.MET,
 )
 
@@ -56,6 +61,9 @@ class Result:
     reason: str
     #: The verdict a waiver replaced (status `waived` only), kept so nothing is hidden.
     waived_from: Result | None = None
+    #: Triggered duties: True when every follow-up counted names its trigger in `refs`,
+    #: False when some rest only on unit and time (`match` `refs_or_scope`); None otherwise.
+    linked: bool | None = None
 
 
 @attrs.frozen

@@ -54,6 +54,8 @@ def obligation_json(ob: Obligation) -> dict[str, Any]:
         trigger["match"] = ob.trigger.match
         if ob.trigger.deadline_attr:
             trigger["deadline_attr"] = ob.trigger.deadline_attr
+        if ob.trigger.each_unit:
+            trigger["each_unit"] = True
     shape: dict[str, Any] = {
         "id": ob.id,
         "title": ob.title,
@@ -141,6 +143,8 @@ def result_json(result: Result) -> dict[str, Any]:
         "owner": result.owner,
         "title": result.title,
     }
+    if result.linked is not None:
+        shape["linked"] = result.linked
     if result.waived_from is not None:
         shape["waived_from"] = {
             "status": result.waived_from.status.value,

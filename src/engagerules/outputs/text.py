@@ -20,6 +20,7 @@ _ORDER = (
     Status.PARTIAL,
     Status.PENDING,
     Status.WAIVED,
+    Status.UNCHECKED,
     Status.MET,
 )
 _HEADINGS = {
@@ -28,6 +29,7 @@ _HEADINGS = {
     Status.PARTIAL: "PARTIAL: started, not enough",
     Status.PENDING: "PENDING: window still open",
     Status.WAIVED: "WAIVED: exempted, with the reason",
+    Status.UNCHECKED: "UNCHECKED: nothing to check, so no verdict",
     Status.MET: "MET",
 }
 

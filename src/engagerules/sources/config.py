@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import attrs
 from dateutil import rrule
 from jsonschema import Draft202012Validator
 
@@ -176,6 +177,7 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     published = raw.get("published")
     if isinstance(published, str) and _datetime(published) is None:
         yield "$.published", f"{published!r} is not an ISO 8601 timestamp with offset"
+    yield from _plan_effective(raw, obligations)
 
 
 class _Context:
@@ -315,6 +317,27 @@ def _effective(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
     start, until = _date(effective.get("from")), _date(effective.get("until"))
     if start and until and until < start:
         yield f"{at}.effective", f"'until' {until} is before 'from' {start}"
+
+
+def _plan_effective(
+    raw: dict[str, Any], obligations: list[tuple[int, dict[str, Any]]]
+) -> Iterator[tuple[str, str]]:
+    """The plan's own start date, which an obligation's `effective.from` may only narrow."""
+    effective = raw.get("effective")
+    if not isinstance(effective, dict) or "from" not in effective:
+        return
+    plan_from = _date(effective["from"])
+    if plan_from is None:
+        yield "$.effective.from", f"{effective['from']!r} is not a date (YYYY-MM-DD)"
+        return
+    for index, ob in obligations:
+        own = ob.get("effective")
+        until = _date(own.get("until")) if isinstance(own, dict) else None
+        if until is not None and until < plan_from:
+            yield (
+                f"$.obligations[{index}].effective.until",
+                f"{until} is before the plan took effect ({plan_from}, $.effective.from)",
+            )
 
 
 def _source(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
@@ -480,6 +503,7 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
     )
     demo = raw.get("demo")
     published = raw.get("published")
+    plan_from = date.fromisoformat(raw["effective"]["from"]) if "effective" in raw else None
     return Force(
         id=raw["id"],
         name=raw["name"],
@@ -500,7 +524,10 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
             )
             for d in raw["documents"]
         ),
-        obligations=tuple(_build_obligation(ob, units) for ob in raw["obligations"]),
+        obligations=tuple(
+            _in_plan(_build_obligation(ob, units), plan_from) for ob in raw["obligations"]
+        ),
+        effective_from=plan_from,
         root=file.parent,
         published=_datetime(published) if isinstance(published, str) else None,
         demo=None
@@ -512,6 +539,15 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
             as_of=_must_datetime(demo["as_of"]),
         ),
     )
+
+
+def _in_plan(obligation: Obligation, plan_from: date | None) -> Obligation:
+    """The obligation inside the plan's dates: its own `effective.from` may narrow the
+    plan's, never widen it, so check, schedule and calendar all start at the later one."""
+    if plan_from is None:
+        return obligation
+    own = obligation.effective_from
+    return attrs.evolve(obligation, effective_from=plan_from if own is None else max(own, plan_from))
 
 
 def _must_datetime(value: str) -> datetime:
@@ -561,8 +597,9 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
             types=tuple(trigger["types"]),
             within=parse_duration(trigger["within"]),
             where=_build_conditions(trigger.get("where", ())),
-            match=trigger.get("match", "refs_or_scope"),
+            match=trigger.get("match", "refs"),
             deadline_attr=trigger.get("deadline_attr"),
+            each_unit=bool(trigger.get("each_unit", False)),
         ),
         require=_build_conditions(ob.get("require", ())),
         clears=tuple(ob.get("clears", ())),

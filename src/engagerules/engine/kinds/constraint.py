@@ -62,12 +62,17 @@ def evaluate(
                     f"{len(offenders)} of {len(inside)} events{where} break the rule: {shown}",
                 )
             else:
-                status = Status.PENDING if window.end > as_of else Status.MET
+                # A window with nothing under the rule is not evidence that it was kept:
+                # it is `unchecked` once closed, never `met`.
+                if window.end > as_of:
+                    status = Status.PENDING
+                else:
+                    status = Status.MET if inside else Status.UNCHECKED
                 rule = " and ".join(c.describe() for c in obligation.require)
                 reason = (
                     f"all {len(inside)} events{where} conform ({rule})"
                     if inside
-                    else f"no events{where} to check in {window.label}"
+                    else f"nothing to check: no events{where} in {window.label}"
                 )
                 result = make_result(
                     obligation, unit, window, status, len(inside), 0, inside, reason

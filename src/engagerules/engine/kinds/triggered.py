@@ -18,44 +18,83 @@ from engagerules.sources.events import Event
 def evaluate(
     force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
 ) -> Outcome:
+    """Judge every trigger whose follow-up is owed in `span`: those fired inside it, and
+    those fired before it (while the duty was in force) whose deadline falls inside it.
+
+    Follow-ups count only after their trigger. With `match` `refs` (the default) only
+    records that name the trigger in `refs` count; `refs_or_scope` also accepts records in
+    the trigger's unit before the deadline, and every result resting on such a record
+    says so (`linked` false), so a reviewer can see which follow-ups rest on coincidence.
+    """
     trigger = obligation.trigger
     if trigger is None:  # pragma: no cover - the schema requires one for this kind
         return Outcome((), frozenset())
     results: list[Result] = []
     used: set[str] = set()
-    for fired in index.between(trigger.types, None, span):
-        if failed_condition(trigger.where, fired) is not None:
-            continue
-        window = Window(fired.at, _deadline(force, obligation, fired), force.zone)
-        units = _trigger_units(force, obligation, fired)
-        fanned = len(units) > 1 or (fired.scope is None and units != [None])
-        for unit in units:
+    for fired, window in _owed(force, obligation, index, span):
+        for unit in _trigger_units(force, obligation, fired):
+            # Fanned out (`each_unit`) to a unit within the trigger's: follow-ups must be there.
+            strict = unit is not None and (
+                fired.scope is None or unit not in force.ancestry(fired.scope)
+            )
             measured = []
+            circumstantial: set[str] = set()
             for req in obligation.evidence:
                 referring = [
                     e
                     for e in index.following(fired.id)
                     if window.contains(e.at)
-                    and not (fanned and e.scope and unit not in force.ancestry(e.scope))
+                    and e.at >= fired.at
+                    and not (strict and (e.scope is None or unit not in force.ancestry(e.scope)))
                 ]
                 nearby: list[Event] = []
                 if trigger.match == "refs_or_scope":
                     nearby = [
                         e
                         for e in index.between(req.types, unit, window)
-                        if not e.refs and e.id != fired.id
+                        if not e.refs and e.id != fired.id and e.at >= fired.at
                     ]
                 events = qualified(req, referring + nearby)
+                circumstantial.update(e.id for e in events if fired.id not in e.refs)
                 measured.append((req, measure(req, events), events))
             context = (
                 f"after {fired.type} {fired.id} at {window.local_start:%Y-%m-%d %H:%M}, "
                 f"due by {window.local_end:%Y-%m-%d %H:%M}"
             )
             verdict = steps_verdict(obligation, measured, unit, window, as_of, context=context)
-            verdict = attrs.evolve(verdict, evidence=(fired.id, *verdict.evidence))
+            linked = not circumstantial
+            reason = verdict.reason
+            if not linked:
+                shown = ", ".join(sorted(circumstantial))
+                reason += f" (not linked: {shown} matched by unit and time, not by refs)"
+            verdict = attrs.evolve(
+                verdict, evidence=(fired.id, *verdict.evidence), linked=linked, reason=reason
+            )
             results.append(verdict)
             used.update(verdict.evidence)
     return Outcome(tuple(results), frozenset(used))
+
+
+def _owed(
+    force: Force, obligation: Obligation, index: EventIndex, span: Window
+) -> list[tuple[Event, Window]]:
+    """The triggers judged in `span`, each with its follow-up window: fired inside the
+    span, or fired earlier (the duty in force then) with a deadline inside it."""
+    trigger = obligation.trigger
+    if trigger is None:  # pragma: no cover - only called for triggered duties
+        return []
+    owed = []
+    for fired in index.of_type(trigger.types):
+        if fired.at >= span.end or failed_condition(trigger.where, fired) is not None:
+            continue
+        deadline = _deadline(force, obligation, fired)
+        if fired.at < span.start and not (
+            deadline > span.start
+            and obligation.in_force_on(fired.at.astimezone(force.zone).date())
+        ):
+            continue
+        owed.append((fired, Window(fired.at, deadline, force.zone)))
+    return owed
 
 
 def _deadline(force: Force, obligation: Obligation, fired: Event) -> datetime:
@@ -87,20 +126,30 @@ def _when(value: object, force: Force) -> datetime | None:
 
 
 def _trigger_units(force: Force, obligation: Obligation, fired: Event) -> list[str | None]:
-    """The units a trigger makes the duty owed by.
+    """Where a trigger makes the follow-up owed: judged once, where it happened.
 
-    Per unit of a kind: the unit of that kind enclosing the trigger's own unit, or every
-    unit of the obligation when the trigger is force-wide (census data released for the
-    whole force means a profile refresh in every area). Otherwise the trigger's own unit.
-    A trigger outside the obligation's units gives nothing.
+    Per unit of a kind: the unit of that kind enclosing the trigger's own unit; a trigger
+    recorded at an enclosing unit (a team above its sections) or force-wide is owed once,
+    at that unit, and follow-ups there or in units within it count. With `each_unit`, a
+    trigger at an enclosing unit or force-wide is owed by every unit of the obligation
+    within it, each with its own follow-up (census data released for the whole force means
+    a profile refresh in every area, and a record with no area refreshes none).
     """
     per = obligation.scope.per
     if per is None or per == "person":
         return [fired.scope]
-    if fired.scope is None:
-        return list(obligation.scope.units)
-    for unit_id in force.ancestry(fired.scope):
-        unit = force.unit(unit_id)
-        if unit is not None and unit.kind == per and unit_id in obligation.scope.units:
-            return [unit_id]
-    return []
+    if fired.scope is not None:
+        for unit_id in force.ancestry(fired.scope):
+            unit = force.unit(unit_id)
+            if unit is not None and unit.kind == per and unit_id in obligation.scope.units:
+                return [unit_id]
+    trigger = obligation.trigger
+    if trigger is not None and trigger.each_unit:
+        within = [
+            u
+            for u in obligation.scope.units
+            if fired.scope is None or fired.scope in force.ancestry(u)
+        ]
+        if within:
+            return list(within)
+    return [fired.scope]
