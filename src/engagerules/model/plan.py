@@ -18,6 +18,8 @@ from engagerules.model.durations import Duration
 from engagerules.model.periods import Cycle
 
 __all__ = [
+    "AttrSpec",
+    "AttrType",
     "Citation",
     "Condition",
     "Demo",
@@ -109,13 +111,42 @@ class Role:
     title: str
 
 
+class AttrType(enum.StrEnum):
+    """The value types an event attribute can be declared with (`attributes` of a type)."""
+
+    NUMBER = "number"
+    INTEGER = "integer"
+    DATE = "date"
+    TIMESTAMP = "timestamp"
+    TEXT = "text"
+    BOOLEAN = "boolean"
+    CODE = "code"
+
+
+@attrs.frozen
+class AttrSpec:
+    """What one attribute of an event type must hold: a value of `type`, and for `code`
+    one of `codes` (code -> title), so a record saying "Priority crime" where the code is
+    `priority_crime` is rejected when read rather than judged a breach, or nothing."""
+
+    name: str
+    type: AttrType
+    codes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def code_ids(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.codes)
+
+
 @attrs.frozen
 class EventType:
-    """A kind of activity record in the force's vocabulary, with the attributes it carries."""
+    """A kind of activity record in the force's vocabulary, with the attributes it carries:
+    `attrs` describes them in words; `attributes` declares the types records must keep."""
 
     id: str
     title: str
     attrs: Mapping[str, str] = attrs.field(factory=dict, eq=False)
+    attributes: tuple[AttrSpec, ...] = ()
 
 
 @attrs.frozen

@@ -9,9 +9,11 @@ path, so `engagerules validate` can list them all at once.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -25,6 +27,8 @@ from jsonschema import Draft202012Validator
 from engagerules.errors import ConfigError, Problem, did_you_mean
 from engagerules.model.durations import Duration, parse_duration
 from engagerules.model.plan import (
+    AttrSpec,
+    AttrType,
     Citation,
     Condition,
     Demo,
@@ -96,13 +100,42 @@ def _read_json(file: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_BadNumber, parse_float=_float)
     except json.JSONDecodeError as exc:
         where = f"{file}:{exc.lineno}:{exc.colno}"
         raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
 
 
+class _BadNumber(str):
+    """A number literal JSON cannot carry faithfully (NaN, Infinity, 1e999, or more digits
+    than a float keeps), kept as its text so validation can say where it is. Python's
+    `json` accepts these; `"min": NaN` would otherwise make every window met."""
+
+    __slots__ = ()
+
+
+def _float(text: str) -> float | _BadNumber:
+    value = float(text)
+    if not math.isfinite(value) or Decimal(text) != Decimal(repr(value)):
+        return _BadNumber(text)
+    return value
+
+
+def _bad_numbers(value: Any, path: str = "$") -> Iterator[tuple[str, str]]:
+    if isinstance(value, _BadNumber):
+        yield path, f"{value} is not a number JSON can carry exactly: use a finite decimal"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _bad_numbers(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _bad_numbers(item, f"{path}[{i}]")
+
+
 def _problems(raw: Any, file: Path) -> list[Problem]:
+    numbers = [Problem(f"{file}: {path}", message) for path, message in _bad_numbers(raw)]
+    if numbers:  # the rest would only repeat them as type errors
+        return numbers
     validator = Draft202012Validator(schema())
     found = [
         Problem(f"{file}: {error.json_path}", _schema_message(error))
@@ -156,6 +189,7 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     yield from _duplicates(roles, "roles")
     yield from _duplicates(types, "event_types")
     yield from _duplicates(documents, "documents")
+    yield from _attribute_declarations(types)
 
     unit_ids = {u["id"]: u for _, u in units}
     yield from _unit_nesting(units, unit_ids)
@@ -219,6 +253,24 @@ def _duplicates(items: list[tuple[int, dict[str, Any]]], key: str) -> Iterator[t
             )
         else:
             seen[ident] = index
+
+
+def _attribute_declarations(
+    types: list[tuple[int, dict[str, Any]]],
+) -> Iterator[tuple[str, str]]:
+    """A `code` attribute lists its codes; no other type has any."""
+    for index, kind in types:
+        declared = kind.get("attributes")
+        if not isinstance(declared, dict):
+            continue
+        for name, spec in declared.items():
+            if not isinstance(spec, dict):
+                continue
+            at = f"$.event_types[{index}].attributes.{name}"
+            if spec.get("type") == "code" and "codes" not in spec:
+                yield at, "a 'code' attribute lists its allowed 'codes' (code: title)"
+            elif spec.get("type") != "code" and "codes" in spec:
+                yield f"{at}.codes", "only a 'code' attribute has codes"
 
 
 def _unit_nesting(
@@ -512,7 +564,12 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
         units=units,
         roles=tuple(Role(id=r["id"], title=r["title"]) for r in raw["roles"]),
         event_types=tuple(
-            EventType(id=t["id"], title=t["title"], attrs=dict(t.get("attrs", {})))
+            EventType(
+                id=t["id"],
+                title=t["title"],
+                attrs=dict(t.get("attrs", {})),
+                attributes=_build_attributes(t.get("attributes", {})),
+            )
             for t in raw["event_types"]
         ),
         documents=tuple(
@@ -547,7 +604,9 @@ def _in_plan(obligation: Obligation, plan_from: date | None) -> Obligation:
     if plan_from is None:
         return obligation
     own = obligation.effective_from
-    return attrs.evolve(obligation, effective_from=plan_from if own is None else max(own, plan_from))
+    return attrs.evolve(
+        obligation, effective_from=plan_from if own is None else max(own, plan_from)
+    )
 
 
 def _must_datetime(value: str) -> datetime:
@@ -618,6 +677,17 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
         reason=ob.get("reason"),
         tags=tuple(ob.get("tags", ())),
+    )
+
+
+def _build_attributes(raw: Mapping[str, Any]) -> tuple[AttrSpec, ...]:
+    return tuple(
+        AttrSpec(
+            name=name,
+            type=AttrType(spec["type"]),
+            codes=tuple((str(k), str(v)) for k, v in spec.get("codes", {}).items()),
+        )
+        for name, spec in raw.items()
     )
 
 

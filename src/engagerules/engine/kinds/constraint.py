@@ -13,7 +13,7 @@ from engagerules.engine.verdicts import (
     make_result,
     subjects_of,
 )
-from engagerules.model.conditions import failed_condition
+from engagerules.model.conditions import failed_condition, missing_attr
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import Result, Status
@@ -44,7 +44,11 @@ def evaluate(
                 broken = failed_condition(obligation.require, event, previous[event.id])
                 if broken is not None:
                     offenders.append(event)
-                    notes.append(f"{event.id} ({broken.describe()}: no)")
+                    notes.append(
+                        f"{event.id} (no {broken.attr} recorded)"
+                        if missing_attr(broken, event)
+                        else f"{event.id} ({broken.describe()}: no)"
+                    )
             used.update(e.id for e in inside)
             where = in_unit(unit)
             if offenders:

@@ -89,8 +89,7 @@ def _owed(
             continue
         deadline = _deadline(force, obligation, fired)
         if fired.at < span.start and not (
-            deadline > span.start
-            and obligation.in_force_on(fired.at.astimezone(force.zone).date())
+            deadline > span.start and obligation.in_force_on(fired.at.astimezone(force.zone).date())
         ):
             continue
         owed.append((fired, Window(fired.at, deadline, force.zone)))
