@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 import attrs
@@ -13,7 +13,16 @@ from engagerules.model.periods import Window
 from engagerules.model.plan import Kind
 from engagerules.sources.events import Rejection
 
-__all__ = ["FAILING", "WORST_FIRST", "Report", "Result", "Status", "Tally"]
+__all__ = [
+    "FAILING",
+    "UNMATCHED_REASONS",
+    "WORST_FIRST",
+    "DataQuality",
+    "Report",
+    "Result",
+    "Status",
+    "Tally",
+]
 
 
 class Status(enum.StrEnum):
@@ -68,17 +77,50 @@ class Result:
 
 @attrs.frozen
 class Tally:
-    """read = matched + unmatched + rejected, always."""
+    """read = matched + unmatched + rejected, always; and when `by_reason` is given (as
+    `evaluate` always gives it), its counts add up to `unmatched`."""
 
     read: int
     matched: int
     unmatched: int
     rejected: int
+    #: Why valid records counted for nothing: reason -> how many (see `UNMATCHED_REASONS`).
+    by_reason: Mapping[str, int] = attrs.field(factory=dict, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if self.read != self.matched + self.unmatched + self.rejected:
             msg = f"events do not add up: {self}"
             raise ValueError(msg)
+        if self.by_reason and sum(self.by_reason.values()) != self.unmatched:
+            msg = f"unmatched reasons do not add up to {self.unmatched}: {dict(self.by_reason)}"
+            raise ValueError(msg)
+
+
+#: Why a valid record counted for nothing, as `events.unmatched_by_reason` names it.
+UNMATCHED_REASONS = {
+    "not_known_at_as_of": "dated after --as-of, so not yet known",
+    "type_unused": "a type no duty uses",
+    "outside_range": "outside the range judged",
+    "not_in_force": "outside the dates its duties are in force",
+    "no_unit": "no unit where the duty needs one",
+    "outside_units": "in a unit the duties are not owed by",
+    "role_not_allowed": "role not allowed for the duty",
+    "conditions_not_met": "does not meet the duty's conditions",
+    "superseded_reading": "a reading superseded by a later one",
+    "no_trigger": "a follow-up of no trigger being judged",
+    "nothing_owed": "no window or person owed it",
+}
+
+
+@attrs.frozen
+class DataQuality:
+    """A record that would have counted but for something missing a team can fix (no unit
+    where the duty is per unit, no role where the duty names roles)."""
+
+    id: str
+    file: str
+    line: int
+    problem: str
 
 
 @attrs.frozen
@@ -92,6 +134,7 @@ class Report:
     results: tuple[Result, ...]
     events: Tally
     rejections: tuple[Rejection, ...] = ()
+    data_quality: tuple[DataQuality, ...] = ()
 
     def counts(self) -> Counter[Status]:
         return Counter(r.status for r in self.results)

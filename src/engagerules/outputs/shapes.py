@@ -166,7 +166,12 @@ def report_json(report: Report) -> dict[str, Any]:
             "matched": report.events.matched,
             "unmatched": report.events.unmatched,
             "rejected": report.events.rejected,
+            "unmatched_by_reason": dict(sorted(report.events.by_reason.items())),
         },
+        "data_quality": [
+            {"id": d.id, "file": d.file, "line": d.line, "problem": d.problem}
+            for d in report.data_quality
+        ],
         "rejections": [
             {"file": r.file, "line": r.line, "reason": r.reason} for r in report.rejections
         ],
