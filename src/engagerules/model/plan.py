@@ -292,6 +292,12 @@ class Obligation:
     effective_until: date | None = None
     reason: str | None = None
     tags: tuple[str, ...] = ()
+    # -- verdicts (issue 15): how the words are judged, additive to the fields above --
+    #: Recurring: judge "at least once every <cadence>" as a maximum gap between records,
+    #: counted from the last one before the range, instead of fixed calendar periods.
+    rolling: bool = False
+    #: Coverage: `throughout` each window (default) or only `by_end` of it.
+    in_place: str = "throughout"
 
     @property
     def cycle(self) -> Cycle | None:

@@ -92,6 +92,10 @@ def obligation_json(ob: Obligation) -> dict[str, Any]:
         }
     if ob.slot is not None:
         shape["slot"] = str(ob.slot)
+    if ob.rolling:
+        shape["rolling"] = True
+    if ob.kind.value == "coverage":
+        shape["in_place"] = ob.in_place
     if ob.reason:
         shape["reason"] = ob.reason
     return shape

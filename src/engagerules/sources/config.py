@@ -332,8 +332,30 @@ def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
         yield f"{at}.slot", slot
 
 
+def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
+    """The verdict options (issue 15) belong to one kind each, and rolling gaps count
+    single records (one requirement, counted, not summed)."""
+    kind = ob.get("kind")
+    if "in_place" in ob and kind != "coverage":
+        yield f"{at}.in_place", f"'in_place' belongs to coverage obligations, not {kind}"
+    if ob.get("rolling"):
+        raw_scope, raw_evidence = ob.get("scope"), ob.get("evidence")
+        scope: dict[str, Any] = raw_scope if isinstance(raw_scope, dict) else {}
+        evidence: list[Any] = raw_evidence if isinstance(raw_evidence, list) else []
+        if kind != "recurring":
+            yield f"{at}.rolling", f"'rolling' belongs to recurring obligations, not {kind}"
+        elif scope.get("rota") or scope.get("per") == "person" or ob.get("times"):
+            yield f"{at}.rolling", "a rolling gap is judged per unit: no rota, person or times"
+        elif len(evidence) != 1 or any(
+            isinstance(r, dict) and (r.get("sum") or r.get("distinct") or r.get("min", 1) != 1)
+            for r in evidence
+        ):
+            yield f"{at}.rolling", "a rolling gap needs one requirement counting single records"
+
+
 def _kind_keys(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     """Keys that only one kind may carry, and what they refer to."""
+    yield from _verdict_keys(ob, at)
     kind = ob.get("kind")
     for key, allowed in (
         ("trigger", "triggered"),
@@ -677,6 +699,8 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
         reason=ob.get("reason"),
         tags=tuple(ob.get("tags", ())),
+        rolling=bool(ob.get("rolling", False)),
+        in_place=ob.get("in_place", "throughout"),
     )
 
 

@@ -1,8 +1,9 @@
-"""Something that must be in place for every unit (a named point of contact)."""
+"""Something that must be in place for every unit throughout each window (a named point of
+contact)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import unit_slots
@@ -16,21 +17,32 @@ from engagerules.engine.verdicts import (
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import Result, Status
+from engagerules.sources.events import Event
+
+Spell = tuple[datetime, datetime | None, Event]
 
 
 def evaluate(
     force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
 ) -> Outcome:
-    """Every unit must have something in place (a named point of contact) at the end of
-    each window, or at `as_of` if sooner: the latest assignment, unless cleared since."""
+    """Every unit must be covered throughout each window (up to `as_of`, if sooner): an
+    assignment covers from when it is recorded until a vacancy that names it in `refs`
+    (a vacancy naming none ends every assignment before it). Only assignments that
+    qualify (a role the duty accepts) cover; one made after the window covers nothing in
+    it. A gap is `missed` with the uncovered days, even while the window is still open.
+
+    With `in_place` `by_end` (for things that need only exist by the end of each window,
+    such as a profile to be written), an assignment in force when the window closes (or
+    at `as_of`) is enough."""
     windows = constraint_windows(obligation, span)
     results: list[Result] = []
     used: set[str] = set()
+    label = " or ".join(r.label for r in obligation.evidence)
     for unit in unit_slots(obligation):
-        assigned = subjects_of(obligation, index, unit)
         cleared = index.of_type(obligation.clears, unit) if obligation.clears else []
+        spells = _spells(subjects_of(obligation, index, unit), cleared)
         for window in windows:
-            if window.start > as_of:
+            if window.start >= as_of:
                 results.append(
                     make_result(
                         obligation,
@@ -44,41 +56,74 @@ def evaluate(
                     )
                 )
                 continue
-            moment = min(window.end, as_of)
-            latest = next((e for e in reversed(assigned) if e.at < moment), None)
-            clear = next((e for e in reversed(cleared) if e.at < moment), None)
-            label = " or ".join(r.label for r in obligation.evidence)
-            if latest is not None and (clear is None or clear.at <= latest.at):
-                used.add(latest.id)
-                who = f" ({latest.role or latest.person})" if (latest.role or latest.person) else ""
+            horizon = min(window.end, as_of)
+            inside = [s for s in spells if s[0] < horizon and (s[1] is None or s[1] > window.start)]
+            gaps = _gaps(inside, window.start, horizon)
+            if obligation.in_place == "by_end":  # only the moment the window closes counts
+                inside = [s for s in inside if s[1] is None or s[1] >= horizon]
+                gaps = [] if inside else [(horizon - timedelta(microseconds=1), horizon)]
+            evidence = [s[2] for s in inside]
+            used.update(e.id for e in evidence)
+            where = unit or "the force"
+            if gaps:
+                ends = [e for e in cleared if window.start <= e.at < horizon]
+                used.update(e.id for e in ends)
+                days = _days(gaps, force)
+                shown = ", ".join(f"{a}..{b}" if a != b else a for a, b in days[:5])
+                reason = f"no {label} for {where} on {shown}"
+                if ends:
+                    reason += f" (vacated by {', '.join(e.id for e in ends)})"
                 results.append(
                     make_result(
-                        obligation,
-                        unit,
-                        window,
-                        Status.MET,
-                        1,
-                        1,
-                        (latest,),
-                        f"{label}{who} recorded {local_day(latest.at, force)} ({latest.id})",
+                        obligation, unit, window, Status.MISSED, 1, 0, [*evidence, *ends], reason
                     )
                 )
+                continue
+            who = ", ".join(
+                f"{e.id} ({e.role or e.person or 'recorded'} {local_day(e.at, force)})"
+                for e in evidence
+            )
+            if horizon < window.end:
+                status, reason = Status.PENDING, f"{label} for {where} so far: {who}"
             else:
-                at = moment.astimezone(force.zone)
-                reason = f"no {label} for {unit or 'the force'} as at {at:%Y-%m-%d %H:%M}"
-                if clear is not None:
-                    used.add(clear.id)
-                    reason += f" (cleared by {clear.id} on {local_day(clear.at, force)})"
-                results.append(
-                    make_result(
-                        obligation,
-                        unit,
-                        window,
-                        Status.MISSED,
-                        1,
-                        0,
-                        (clear,) if clear else (),
-                        reason,
-                    )
-                )
+                status, reason = Status.MET, f"{label} for {where} throughout: {who}"
+            results.append(make_result(obligation, unit, window, status, 1, 1, evidence, reason))
     return Outcome(tuple(results), frozenset(used))
+
+
+def _spells(assigned: list[Event], cleared: list[Event]) -> list[Spell]:
+    """Each assignment with when it ended: the first later vacancy naming it, or, for a
+    vacancy naming no assignment, the first later one at all."""
+    spells: list[Spell] = []
+    for event in assigned:
+        end = next(
+            (c.at for c in cleared if c.at > event.at and (event.id in c.refs or not c.refs)),
+            None,
+        )
+        spells.append((event.at, end, event))
+    return spells
+
+
+def _gaps(spells: list[Spell], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The stretches of `start`..`end` no spell covers."""
+    gaps: list[tuple[datetime, datetime]] = []
+    cursor = start
+    for begin, finish, _ in sorted(spells, key=lambda s: s[0]):
+        if begin > cursor:
+            gaps.append((cursor, min(begin, end)))
+        cursor = end if finish is None else max(cursor, finish)
+        if cursor >= end:
+            break
+    if cursor < end:
+        gaps.append((cursor, end))
+    return [(a, b) for a, b in gaps if a < b]
+
+
+def _days(gaps: list[tuple[datetime, datetime]], force: Force) -> list[tuple[str, str]]:
+    """Each gap as the local days it touches, first and last."""
+    shown = []
+    for a, b in gaps:
+        first = a.astimezone(force.zone).date()
+        last = (b - timedelta(microseconds=1)).astimezone(force.zone).date()
+        shown.append((first.isoformat(), last.isoformat()))
+    return shown

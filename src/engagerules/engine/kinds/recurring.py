@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from engagerules.engine.index import EventIndex
+from engagerules.engine.kinds import standing
 from engagerules.engine.schedule import Due, dues
 from engagerules.engine.verdicts import (
     Outcome,
@@ -24,6 +25,8 @@ from engagerules.model.results import Result
 def evaluate(
     force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
 ) -> Outcome:
+    if obligation.rolling:  # "at least once every N": a maximum gap, as standing duties
+        return standing.evaluate(force, obligation, index, span, as_of)
     results: list[Result] = []
     used: set[str] = set()
     persons = persons_owing(obligation, index, span)
