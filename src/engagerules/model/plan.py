@@ -202,6 +202,11 @@ class Requirement:
     where: tuple[Condition, ...] = ()
     title: str | None = None
     owner: str | None = None
+    #: Evidence that names its period: a record whose `for_period` attribute names a day,
+    #: month (YYYY-MM), quarter (YYYY-Qn) or year counts for the window holding it, if
+    #: dated within `grace` of that window; records without it count by their own date.
+    for_period: str | None = None
+    grace: Duration | None = None
 
     @property
     def label(self) -> str:

@@ -35,6 +35,9 @@ def _requirement(req: Requirement) -> dict[str, Any]:
         "where": [_condition(c) for c in req.where] or None,
         "title": req.title,
         "owner": req.owner,
+        "for_period": None
+        if req.for_period is None
+        else {"attr": req.for_period, "grace": str(req.grace)},
     }
     shape.update({k: v for k, v in optional.items() if v is not None})
     return shape

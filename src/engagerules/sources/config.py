@@ -336,6 +336,12 @@ def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
     """The verdict options (issue 15) belong to one kind each, and rolling gaps count
     single records (one requirement, counted, not summed)."""
     kind = ob.get("kind")
+    for i, req in enumerate(ob.get("evidence") or []):
+        if isinstance(req, dict) and "for_period" in req and kind != "recurring":
+            yield (
+                f"{at}.evidence[{i}].for_period",
+                f"'for_period' applies to recurring obligations, not {kind}",
+            )
     if "in_place" in ob and kind != "coverage":
         yield f"{at}.in_place", f"'in_place' belongs to coverage obligations, not {kind}"
     if ob.get("rolling"):
@@ -489,6 +495,11 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
 
 def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     yield from _types(req.get("types"), f"{at}.types", ctx)
+    period = req.get("for_period")
+    if isinstance(period, dict):
+        grace = _duration_at(period, "grace")
+        if isinstance(grace, str):
+            yield f"{at}.for_period.grace", grace
     for i, role in enumerate(req.get("roles") or []):
         if role not in ctx.roles:
             yield f"{at}.roles[{i}]", f"unknown role {role!r}{did_you_mean(role, ctx.roles)}"
@@ -725,6 +736,8 @@ def _build_requirement(req: dict[str, Any]) -> Requirement:
         where=_build_conditions(req.get("where", ())),
         title=req.get("title"),
         owner=req.get("owner"),
+        for_period=req["for_period"]["attr"] if "for_period" in req else None,
+        grace=parse_duration(req["for_period"]["grace"]) if "for_period" in req else None,
     )
 
 

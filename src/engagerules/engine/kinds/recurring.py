@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta, tzinfo
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import standing
@@ -16,10 +16,12 @@ from engagerules.engine.verdicts import (
     steps_verdict,
     unit_key,
 )
-from engagerules.model.conditions import measure
-from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Obligation
+from engagerules.model.conditions import measure, recorded
+from engagerules.model.durations import Duration
+from engagerules.model.periods import Window, localize
+from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.results import Result
+from engagerules.sources.events import Event
 
 
 def evaluate(
@@ -46,9 +48,64 @@ def _judge_due(obligation: Obligation, index: EventIndex, due: Due, as_of: datet
     key = unit_key(obligation, due.scope)
     measured = []
     for req in obligation.evidence:
-        events = qualified(req, index.between(req.types, key, due.window), person)
+        if req.for_period is not None and req.grace is not None:
+            events = _for_period(req, req.for_period, req.grace, index, key, due.window, person)
+        else:
+            events = qualified(req, index.between(req.types, key, due.window), person)
         measured.append((req, measure(req, events), events))
     context = f"{due.window.label}"
     if obligation.scope.rota:
         context += " (rota turn)"
     return steps_verdict(obligation, measured, due.scope, due.window, as_of, context=context)
+
+
+def _for_period(
+    req: Requirement,
+    attr: str,
+    grace: Duration,
+    index: EventIndex,
+    key: str | None,
+    window: Window,
+    person: str | None,
+) -> list[Event]:
+    """Records for `window`: those naming a day inside it in `attr`, dated within `grace`
+    of it (before or after), and those naming no period dated inside it. A record naming
+    another period never counts here, so one report is credited to one period, once."""
+    zone = window.zone
+    wide = Window(_back(window.start, grace, zone), grace.after(window.end, zone), zone)
+    first = window.local_start.date()
+    last = (window.local_end - timedelta(microseconds=1)).date()
+    chosen = []
+    for event in qualified(req, index.between(req.types, key, wide), person):
+        named = period_start(event.attrs.get(attr))
+        if named is None:
+            if recorded(event.attrs.get(attr)) or not window.contains(event.at):
+                continue  # an unreadable period is never taken as this one
+            chosen.append(event)
+        elif first <= named <= last:
+            chosen.append(event)
+    return chosen
+
+
+def _back(moment: datetime, length: Duration, zone: tzinfo) -> datetime:
+    wall = moment.astimezone(zone).replace(tzinfo=None) - length.delta
+    return localize(wall, zone)
+
+
+def period_start(value: object) -> date | None:
+    """The first day of the period a value names: 2022-12-01, 2022-12, 2022-Q4 or 2022."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        if len(text) == 7 and text[4] == "-" and text[5:].isdigit():
+            return date(int(text[:4]), int(text[5:]), 1)
+        if len(text) == 7 and text[4:6].upper() == "-Q" and text[6] in "1234":
+            return date(int(text[:4]), 3 * int(text[6]) - 2, 1)
+        if len(text) == 4 and text.isdigit():
+            return date(int(text), 1, 1)
+    except ValueError:
+        return None
+    return None
