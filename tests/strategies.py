@@ -3,7 +3,7 @@ month ends and leap years."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import strategies as st
 
@@ -49,3 +49,39 @@ def cycles(draw: st.DrawFn) -> Cycle:
     if anchor is not None and (every.months or every.years):
         anchor = anchor.replace(day=min(anchor.day, 28))
     return Cycle(every, anchor)
+
+
+#: Records for the verdicts test force (tests/fixtures/verdicts): a few types, units and
+#: roles, some missing, follow-ups naming earlier warrants, around a June 2023 range.
+_VERDICT_TYPES = ("notice", "warrant", "tweet", "surgery", "report", "session", "unused")
+
+
+@st.composite
+def verdict_logs(draw: st.DrawFn, max_size: int = 25) -> list[dict[str, object]]:
+    count = draw(st.integers(0, max_size))
+    records: list[dict[str, object]] = []
+    warrants: list[str] = []
+    for i in range(count):
+        kind = draw(st.sampled_from(_VERDICT_TYPES))
+        moment = datetime(2023, 5, 1, tzinfo=UTC) + timedelta(
+            minutes=draw(st.integers(0, 92 * 24 * 60))
+        )
+        record: dict[str, object] = {"id": f"e{i}", "type": kind, "at": moment.isoformat()}
+        scope = draw(st.sampled_from([None, "north", "south", "town"]))
+        if scope is not None:
+            record["scope"] = scope
+        role = draw(st.sampled_from([None, "PS", "PCSO"]))
+        if role is not None:
+            record["role"] = role
+        if kind == "tweet" and warrants and draw(st.booleans()):
+            record["refs"] = [draw(st.sampled_from(warrants))]
+        if kind == "surgery" and draw(st.booleans()):
+            record["attrs"] = {"location": draw(st.sampled_from(["hall", "library"]))}
+        if kind == "session":
+            record["attrs"] = {"hours": draw(st.sampled_from([0.5, 1, 2.5, 3]))}
+        if kind == "report" and draw(st.booleans()):
+            record["attrs"] = {"for_period": draw(st.sampled_from(["2023-05", "2023-06"]))}
+        if kind == "warrant":
+            warrants.append(f"e{i}")
+        records.append(record)
+    return records
