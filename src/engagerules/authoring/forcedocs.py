@@ -197,6 +197,7 @@ def _duty(force: Force, ob: Obligation, *, several: bool) -> Iterator[str]:
         yield f"- **Cleared by:** {_codes(ob.clears)} (after which it must be put in place again)"
     if ob.target is not None:
         yield f"- **Target:** {_target(ob)}"
+    yield from _verdict_notes(ob)
     yield f"- **In force:** {_effective(ob)}"
     if ob.description:
         yield f"- **Notes:** {_text(ob.description)}"
@@ -204,6 +205,34 @@ def _duty(force: Force, ob: Obligation, *, several: bool) -> Iterator[str]:
         yield f"- **Tags:** {_codes(ob.tags)}"
     yield f'- **Source:** `{ob.source.document}`, section "{_text(ob.source.section)}"'
     yield ""
+
+
+def _verdict_notes(ob: Obligation) -> Iterator[str]:
+    """How the verdict mechanisms read this duty (issue 15), where it uses one."""
+    notes: list[str] = []
+    if ob.rolling and ob.cadence is not None:
+        notes.append(
+            f"as a rolling gap: never more than {ob.cadence} between records, counted from "
+            "the last one before the range (not fixed calendar periods)"
+        )
+    if ob.kind is Kind.COVERAGE:
+        notes.append(
+            "covered only when in place by the end of each window"
+            if ob.in_place == "by_end"
+            else "covered only when in place throughout each window; gaps give the days"
+        )
+    if ob.trigger is not None and ob.trigger.match != "refs":
+        notes.append("a result met by follow-ups matched on unit and time says it is not linked")
+    if ob.trigger is not None and ob.trigger.each_unit:
+        notes.append("a trigger above the units is owed by each unit within it, on its own work")
+    for req in ob.evidence:
+        if req.for_period is not None:
+            notes.append(
+                f"{req.label}: a record naming its period in `{req.for_period}` counts for "
+                f"that period if dated within {req.grace} of it"
+            )
+    for note in notes:
+        yield f"- **Judged:** {note}"
 
 
 def _timing(ob: Obligation) -> str:
