@@ -66,7 +66,8 @@ def evaluate(
             used.update(e.id for e in evidence)
             where = unit or "the force"
             if gaps:
-                ends = [e for e in cleared if window.start <= e.at < horizon]
+                ended = {s[1] for s in spells if s[1] is not None}
+                ends = [e for e in cleared if e.at < horizon and e.at in ended][-1:]
                 used.update(e.id for e in ends)
                 days = _days(gaps, force)
                 shown = ", ".join(f"{a}..{b}" if a != b else a for a, b in days[:5])
