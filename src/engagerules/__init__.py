@@ -29,8 +29,10 @@ from engagerules.errors import (
     EngageRulesError,
     EventError,
     Problem,
+    ProblemsError,
     UnknownForceError,
     UsageError,
+    WaiverError,
 )
 from engagerules.model.durations import Duration, parse_duration
 from engagerules.model.periods import Cycle, Window, range_bounds
@@ -92,6 +94,7 @@ __all__ = [
     "Obligation",
     "Operator",
     "Problem",
+    "ProblemsError",
     "Rejection",
     "Report",
     "Requirement",
@@ -106,6 +109,7 @@ __all__ = [
     "UnknownForceError",
     "UsageError",
     "Waiver",
+    "WaiverError",
     "Window",
     "WindowExplanation",
     "agenda",

@@ -13,6 +13,7 @@ import io
 import json
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from engagerules.engine.agenda import agenda, agenda_json, render_agenda
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.explain import explain, explanation_json, render_explanation
 from engagerules.engine.schedule import schedule
-from engagerules.errors import ConfigError, EngageRulesError, UsageError
+from engagerules.errors import EngageRulesError, ProblemsError, UsageError
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, Report, Status
@@ -42,7 +43,7 @@ from engagerules.sources.waivers import Waiver, apply_waivers, expired_waivers, 
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -459,6 +460,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="engagerules",
         description="Check police community-engagement plans against activity records.",
     )
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an internal error, print the traceback (also ENGAGERULES_DEBUG=1); "
+        "accepted anywhere on the line",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_plan_commands(sub)
     _add_check(sub)
@@ -621,20 +628,50 @@ def _range_options(p: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit status says how it went.
+
+    0 nothing failed; 1 something missed or breached (or `validate` found problems); 2 bad
+    usage or unreadable input, one line per problem naming where; 3 an internal error: a
+    bug, said in one line, with the traceback only under `--debug` or `ENGAGERULES_DEBUG=1`,
+    so a CI gate never mistakes a crash for a failing check.
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    cut = words.index("--") if "--" in words else len(words)
+    debug = "--debug" in words[:cut] or os.environ.get("ENGAGERULES_DEBUG", "") not in ("", "0")
+    words = [w for i, w in enumerate(words) if not (i < cut and w == "--debug")]
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except SystemExit as exc:  # --help, or a usage error already printed by argparse
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         code: int = args.run(args)
-    except ConfigError as exc:
+    except ProblemsError as exc:
         for problem in exc.problems:
-            sys.stderr.write(f"engagerules: error: {problem}\n")
+            sys.stderr.write(f"engagerules: error: {_one_line(str(problem))}\n")
         return EXIT_USAGE
     except EngageRulesError as exc:
-        sys.stderr.write(f"engagerules: error: {exc}\n")
+        sys.stderr.write(f"engagerules: error: {_one_line(str(exc))}\n")
         return EXIT_USAGE
     except BrokenPipeError:  # `engagerules check ... | head`
         return EXIT_OK
+    except KeyboardInterrupt:
+        sys.stderr.write("engagerules: interrupted\n")
+        return 130
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        detail = _one_line(f"{type(exc).__name__}: {exc}")
+        sys.stderr.write(
+            f"engagerules: internal error (a bug in engagerules, not in your input): {detail}"
+            + ("" if debug else " (rerun with --debug for the traceback)")
+            + "\n"
+        )
+        return EXIT_BUG
     return code
+
+
+def _one_line(text: str) -> str:
+    """A message as one line: line breaks and other control characters shown escaped, so an
+    error can never print a forged second line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from engagerules.engine.schedule import Due, dues, unit_slots
+from engagerules.errors import UsageError
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Condition, Force, Kind, Obligation, Operator, Requirement
 
@@ -33,10 +34,10 @@ def simulate(
     `start` and `end`, in the contract's event format, sorted by time."""
     if not 0.0 <= compliance <= 1.0:
         msg = f"compliance {compliance} must be between 0 and 1"
-        raise ValueError(msg)
+        raise UsageError(msg)
     if events < 0:
         msg = f"events {events} must not be negative"
-        raise ValueError(msg)
+        raise UsageError(msg)
     rng = random.Random(seed)
     span = range_bounds(start, end, force.zone)
     actor = _Actor(force, span, rng, compliance)

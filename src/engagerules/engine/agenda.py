@@ -30,6 +30,7 @@ import attrs
 from engagerules.engine.evaluate import evaluate_obligation
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import concerns_scope, dues, owned_by
+from engagerules.errors import UsageError
 from engagerules.model.durations import Duration
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
@@ -72,7 +73,7 @@ def agenda(
     """
     if as_of.tzinfo is None:
         msg = "as_of must be time-zone aware"
-        raise ValueError(msg)
+        raise UsageError(msg)
     events = log.events if isinstance(log, EventLog) else tuple(log)
     now = as_of.astimezone(force.zone)
     index = EventIndex([e for e in events if e.at <= as_of], force)  # known at `as_of`

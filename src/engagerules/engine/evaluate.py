@@ -17,6 +17,7 @@ from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import EVALUATORS
 from engagerules.engine.schedule import effective_span
 from engagerules.engine.verdicts import Outcome
+from engagerules.errors import UsageError
 from engagerules.model.conditions import failed_condition
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
@@ -41,7 +42,7 @@ def evaluate(
     """
     if as_of.tzinfo is None:
         msg = "as_of must be time-zone aware"
-        raise ValueError(msg)
+        raise UsageError(msg)
     if not isinstance(log, EventLog):
         log = EventLog(tuple(log), ())
     span = range_bounds(start, end, force.zone)

@@ -14,6 +14,8 @@ import attrs
 from dateutil import rrule
 from dateutil.relativedelta import relativedelta
 
+from engagerules.errors import UsageError
+
 __all__ = ["Duration", "parse_duration"]
 
 _PATTERN = re.compile(
@@ -78,7 +80,7 @@ class Duration:
         wall_zone = zone or moment.tzinfo
         if wall_zone is None:
             msg = f"{moment.isoformat()} must be time-zone aware"
-            raise ValueError(msg)
+            raise UsageError(msg)
         calendar = relativedelta(
             years=self.years, months=self.months, weeks=self.weeks, days=self.days
         )
@@ -112,5 +114,5 @@ def parse_duration(text: str) -> Duration:
     match = _PATTERN.match(text)
     if match is None:
         msg = f"{text!r} is not an ISO 8601 duration such as P1W, P6W, P4M or PT1H"
-        raise ValueError(msg)
+        raise UsageError(msg)
     return Duration(**{k: int(v) for k, v in match.groupdict().items() if v})

@@ -15,6 +15,7 @@ import attrs
 from dateutil import rrule
 from dateutil.relativedelta import relativedelta
 
+from engagerules.errors import UsageError
 from engagerules.model.durations import Duration
 
 __all__ = [
@@ -49,13 +50,13 @@ class Window:
     def __attrs_post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             msg = f"window {self.start}..{self.end} must be time-zone aware"
-            raise ValueError(msg)
+            raise UsageError(msg)
         object.__setattr__(self, "tz", self.tz or self.start.tzinfo)
         object.__setattr__(self, "start", self.start.astimezone(UTC))
         object.__setattr__(self, "end", self.end.astimezone(UTC))
         if not self.start < self.end:
             msg = f"window start {self.start.isoformat()} is not before end {self.end.isoformat()}"
-            raise ValueError(msg)
+            raise UsageError(msg)
 
     @property
     def zone(self) -> tzinfo:
@@ -105,7 +106,7 @@ def range_bounds(first: date, last: date, zone: tzinfo) -> Window:
     """The window from `first` 00:00 to the midnight after `last` (`--to` is inclusive)."""
     if last < first:
         msg = f"--to {last.isoformat()} is before --from {first.isoformat()}"
-        raise ValueError(msg)
+        raise UsageError(msg)
     return Window(local_midnight(first, zone), local_midnight(last + timedelta(days=1), zone))
 
 
@@ -122,7 +123,7 @@ class Cycle:
         rec = self.every.recurrence()
         if rec is None:
             msg = f"cadence {self.every} is not a whole number of days, weeks, months or years"
-            raise ValueError(msg)
+            raise UsageError(msg)
         return rec
 
     @property

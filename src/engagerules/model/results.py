@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import attrs
 
+from engagerules.errors import UsageError
 from engagerules.model.periods import Window
 from engagerules.model.plan import Kind
 from engagerules.sources.events import Rejection
@@ -90,10 +91,10 @@ class Tally:
     def __attrs_post_init__(self) -> None:
         if self.read != self.matched + self.unmatched + self.rejected:
             msg = f"events do not add up: {self}"
-            raise ValueError(msg)
+            raise UsageError(msg)
         if self.by_reason and sum(self.by_reason.values()) != self.unmatched:
             msg = f"unmatched reasons do not add up to {self.unmatched}: {dict(self.by_reason)}"
-            raise ValueError(msg)
+            raise UsageError(msg)
 
 
 #: Why a valid record counted for nothing, as `events.unmatched_by_reason` names it.

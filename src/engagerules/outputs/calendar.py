@@ -37,7 +37,7 @@ from dateutil import rrule
 from engagerules.engine.evaluate import evaluate_obligation
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedule
-from engagerules.errors import ConfigError, Problem
+from engagerules.errors import ConfigError, Problem, UsageError
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Requirement
 from engagerules.sources.events import Event, EventLog
@@ -149,7 +149,7 @@ def calendar_stamp(force: Force, source_date_epoch: str | None = None) -> dateti
         text = source_date_epoch.strip()
         if not text.isdigit():
             msg = f"SOURCE_DATE_EPOCH {source_date_epoch!r} is not a whole number of seconds"
-            raise ValueError(msg)
+            raise UsageError(msg)
         return datetime.fromtimestamp(int(text), UTC)
     if force.published is not None:
         return force.published.astimezone(UTC)
@@ -195,7 +195,7 @@ def build_calendar(
     """
     if stamp.tzinfo is None:
         msg = "stamp must be time-zone aware"
-        raise ValueError(msg)
+        raise UsageError(msg)
     stamp = stamp.astimezone(UTC)
     zone = force.zone
     items: list[icalendar.Event] = []

@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from engagerules.errors import UsageError, did_you_mean
+from engagerules.errors import Problem, WaiverError, did_you_mean
 from engagerules.model.periods import Window, local_midnight
 from engagerules.model.plan import Force
 from engagerules.model.results import Report, Result, Status
@@ -112,44 +112,43 @@ def expired_waivers(waivers: Iterable[Waiver], as_of: datetime, force: Force) ->
 def parse_waivers(text: str, source: str, force: Force) -> tuple[Waiver, ...]:
     """Waivers from the text of a waiver file, checked against the force.
 
-    Raises `UsageError` naming `source` and the JSON path of the first problem (and how
-    many more there are), because a waiver that silently failed to apply would misreport.
+    Raises `WaiverError` carrying every problem, each naming `source` and its JSON path,
+    because a waiver that silently failed to apply would misreport.
     """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        msg = f"{source}:{exc.lineno}: not valid JSON: {exc.msg} (column {exc.colno})"
-        raise UsageError(msg) from None
+        message = f"not valid JSON: {exc.msg} (column {exc.colno})"
+        raise WaiverError([Problem.at(message, file=source, line=exc.lineno)]) from None
     if isinstance(data, dict) and "waivers" in data:
         extra = sorted(set(data) - {"waivers", "description"})
         if extra:
-            msg = f"{source}: $.{extra[0]}: not a field of a waiver file (waivers, description)"
-            raise UsageError(msg)
+            message = "not a field of a waiver file (waivers, description)"
+            raise WaiverError([Problem.at(message, file=source, path=f"$.{extra[0]}")])
         entries, base = data["waivers"], "$.waivers"
     elif isinstance(data, list):
         entries, base = data, "$"
     else:
-        msg = f'{source}: $: expected {{"waivers": [...]}} or a list of waivers'
-        raise UsageError(msg)
+        message = 'expected {"waivers": [...]} or a list of waivers'
+        raise WaiverError([Problem.at(message, file=source, path="$")])
     if not isinstance(entries, list):
-        msg = f"{source}: {base}: must be a list of waivers"
-        raise UsageError(msg)
-    problems: list[str] = []
+        raise WaiverError([Problem.at("must be a list of waivers", file=source, path=base)])
+    problems: list[Problem] = []
     found: list[Waiver] = []
     for i, entry in enumerate(entries):
         path = f"{base}[{i}]"
         try:
             found.append(_waiver(entry, path, source, force))
         except _Bad as exc:
-            problems.append(f"{source}: {exc}")
+            where, _, message = str(exc).partition(": ")
+            problems.append(Problem.at(message, file=source, path=where))
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise UsageError(problems[0] + more)
+        raise WaiverError(problems)
     return tuple(found)
 
 
 class _Bad(Exception):
-    pass
+    """A problem with one waiver, `$.path: message`, collected with the others."""
 
 
 def _waiver(entry: Any, path: str, source: str, force: Force) -> Waiver:
