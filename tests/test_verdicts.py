@@ -571,3 +571,36 @@ def test_every_record_read_is_accounted_for_with_a_reason(
     assert tally.read == len(records) == tally.matched + tally.unmatched + tally.rejected
     assert sum(tally.by_reason.values()) == tally.unmatched
     assert set(tally.by_reason) <= set(UNMATCHED_REASONS)
+
+
+def test_schedule_and_calendar_start_where_the_plan_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dorset's contract took effect in August 2019: nothing is scheduled or exported for
+    January to July, and the first calendar item starts on 1 August."""
+    assert (
+        main(
+            ["schedule", "dorset", "--from", "2019-01-01", "--to", "2019-07-31", "--format", "json"]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out) == []
+    out = tmp_path / "d.ics"
+    assert (
+        main(["calendar", "dorset", "--from", "2019-01-01", "--to", "2019-12-31", "-o", str(out)])
+        == 0
+    )
+    starts = sorted(
+        line.rsplit(":", 1)[1]
+        for line in out.read_text(encoding="utf-8").splitlines()
+        if line.startswith("DTSTART;VALUE=DATE:")
+    )
+    assert starts[0] == "20190801"
+
+
+def test_record_with_no_unit_for_a_per_unit_rule_is_a_data_quality_problem(run: Run) -> None:
+    """A surgery with no unit escapes no rule silently: it is unmatched for want of a unit
+    and listed by id as something the team can fix."""
+    report = run("v.surgery-locations", [ev("s1", "surgery", "2023-06-05T18:00:00Z")], *JUNE)
+    assert report.events.by_reason == {"no_unit": 1}
+    assert [(d.id, d.problem) for d in report.data_quality] == [("s1", "no unit recorded")]
