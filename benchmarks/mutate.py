@@ -210,7 +210,7 @@ MUTANTS = [
     m(
         "rolling-ignored",
         f"{ENGINE}/kinds/recurring.py",
-        ("    if obligation.rolling:", "    if False:"),
+        ("    if obligation.rolling and", "    if False and"),
     ),
     m(
         "constraint-empty-is-met",

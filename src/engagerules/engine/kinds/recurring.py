@@ -27,8 +27,8 @@ from engagerules.sources.events import Event
 def evaluate(
     force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
 ) -> Outcome:
-    if obligation.rolling:  # "at least once every N": a maximum gap, as standing duties
-        return standing.evaluate(force, obligation, index, span, as_of)
+    if obligation.rolling and obligation.cadence is not None:  # "at least once every N"
+        return standing.gaps(force, obligation, obligation.cadence, index, span, as_of)
     results: list[Result] = []
     used: set[str] = set()
     persons = persons_owing(obligation, index, span)

@@ -16,15 +16,28 @@ from engagerules.model.results import Result, Status
 def evaluate(
     force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
 ) -> Outcome:
-    """Kept up to date: from the last update before the range, no gap between updates may
-    exceed the cadence. Each lapse is reported with its dates.
-
-    Nothing is assumed: with no update before the range, the clock starts when the duty
-    came into force (its `effective` date, or the plan's), and with no such date an update
-    is owed from the start of the range. So an empty log is never `met`."""
+    """Kept up to date: no gap between updates may exceed the cadence."""
     cadence = obligation.cadence
     if cadence is None:  # pragma: no cover - the schema requires one for this kind
         return Outcome((), frozenset())
+    return gaps(force, obligation, cadence, index, span, as_of)
+
+
+def gaps(
+    force: Force,
+    obligation: Obligation,
+    cadence: Duration,
+    index: EventIndex,
+    span: Window,
+    as_of: datetime,
+) -> Outcome:
+    """One result per unit over the span: from the last record before the range, no gap
+    between records may exceed `cadence`; each lapse is reported with its dates. Standing
+    duties and rolling recurring ones ("at least once every N") are judged this way.
+
+    Nothing is assumed: with no record before the range, the clock starts when the duty
+    came into force (its `effective` date, or the plan's), and with no such date a record
+    is owed from the start of the range. So an empty log is never `met`."""
     results: list[Result] = []
     used: set[str] = set()
     limit = min(span.end, as_of)
