@@ -364,7 +364,8 @@ def main() -> int:
             shutil.copytree(
                 ROOT / part, scratch / part, ignore=shutil.ignore_patterns("__pycache__")
             )
-        shutil.copy(ROOT / "pyproject.toml", scratch / "pyproject.toml")
+        for name in ("pyproject.toml", "conftest.py"):  # conftest collects the scenarios
+            shutil.copy(ROOT / name, scratch / name)
         survivors = []
         for mu in chosen:
             killed, seconds, note = run(mu, scratch)
