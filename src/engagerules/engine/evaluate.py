@@ -117,7 +117,7 @@ def _why_unmatched(
     live = [ob for ob in readers if ob.in_force_on(day)]
     if not live:
         return "not_in_force", None
-    if not span.contains(event.at) and not any(ob.trigger for ob in live):
+    if not span.contains(event.at) and not any(ob.kind is Kind.TRIGGERED for ob in live):
         return "outside_range", None
     per_unit = [ob.scope.per is not None and not ob.scope.per_person for ob in live]
     if all(per_unit):
@@ -125,7 +125,8 @@ def _why_unmatched(
             return "no_unit", "no unit recorded"
         ancestry = force.ancestry(event.scope)
         if not any(
-            set(ancestry) & set(ob.scope.units) or event.scope in _below(force, ob) for ob in live
+            set(ancestry) & set(ob.scope.units) or event.scope in _enclosing(force, ob)
+            for ob in live
         ):
             return "outside_units", None
     reqs = [r for ob in live for r in ob.evidence if event.type in r.types]
@@ -137,14 +138,14 @@ def _why_unmatched(
         return "conditions_not_met", None
     if any(ob.kind is Kind.TARGET for ob in live):
         return "superseded_reading", None
-    if event.refs and any(ob.trigger for ob in live):
+    if event.refs and any(ob.kind is Kind.TRIGGERED for ob in live):
         return "no_trigger", None
     if not span.contains(event.at):
         return "outside_range", None
     return "nothing_owed", None
 
 
-def _below(force: Force, ob: Obligation) -> set[str]:
+def _enclosing(force: Force, ob: Obligation) -> set[str]:
     """Units enclosing an obligation's units (a team above its sections)."""
     return {a for unit in ob.scope.units for a in force.ancestry(unit)}
 
