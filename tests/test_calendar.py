@@ -32,6 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engagerules import (
+    Advisory,
     Citation,
     ConfigError,
     Cycle,
@@ -39,6 +40,7 @@ from engagerules import (
     Force,
     Kind,
     Obligation,
+    Recurring,
     Requirement,
     Scope,
     available_forces,
@@ -414,13 +416,14 @@ def test_any_cycle_expands_to_its_schedule(
     ob = Obligation(
         id="prop.duty",
         title="Property duty",
-        kind=Kind.RECURRING,
+        rule=Recurring(
+            cadence=cycle.every,
+            anchor=cycle.anchor,
+            times=() if at is None else (at,),
+            slot=None if at is None else Duration(hours=1),
+        ),
         owner="PS",
         source=Citation("plan.txt", "Weekly"),
-        cadence=cycle.every,
-        anchor=cycle.anchor,
-        times=() if at is None else (at,),
-        slot=None if at is None else Duration(hours=1),
         scope=Scope("section", ("north", "south", "east"), rota=rota),
         evidence=(Requirement(("tweet",)),),
     )
@@ -475,12 +478,9 @@ def test_night_duties_across_clock_changes_match_in_both_parsers(
     ob = Obligation(
         id="night.duty",
         title="Night duty",
-        kind=Kind.RECURRING,
+        rule=Recurring(cadence=Duration(days=1), times=(at,), slot=Duration(hours=hours)),
         owner="PS",
         source=Citation("plan.txt", "Weekly"),
-        cadence=Duration(days=1),
-        times=(at,),
-        slot=Duration(hours=hours),
         evidence=(Requirement(("briefing",)),),
     )
     force = attrs.evolve(base, obligations=(ob,))
@@ -666,7 +666,7 @@ def test_uids_survive_reexport_and_unrelated_edits() -> None:
     edited = attrs.evolve(
         force,
         obligations=tuple(
-            attrs.evolve(o, title="Renamed; review", cadence=o.cadence) if o is edited_ob else o
+            attrs.evolve(o, title="Renamed; review") if o is edited_ob else o
             for o in force.obligations
             if o is not dropped_ob
         ),
@@ -812,7 +812,8 @@ def test_advisory_duty_is_exported_and_marked() -> None:
     assert str(item["SUMMARY"]).startswith("Advisory")
     assert "Advisory" in item["CATEGORIES"].cats
     assert str(item["X-ENGAGERULES-KIND"]) == "advisory"
-    assert ob.reason is not None and ob.reason in str(item["DESCRIPTION"])
+    assert isinstance(ob.rule, Advisory)
+    assert ob.rule.reason in str(item["DESCRIPTION"])
 
 
 @pytest.mark.parametrize("name", [*FORCE_NAMES, "fixture:calendar"])

@@ -193,6 +193,21 @@ WARRANT = {
 }
 
 
+def test_triggered_result_names_its_trigger_as_a_field(check: Check) -> None:
+    """The trigger is `Result.trigger` (and first in the evidence); other kinds have none."""
+    report = check(
+        "mini.warrant-followup",
+        [WARRANT, {"id": "f1", "type": "tweet", "at": "2022-10-03T09:00:00+01:00", "refs": ["w1"]}],
+        "2022-10-01",
+        "2022-10-31",
+    )
+    (result,) = report.results
+    assert result.trigger == "w1"
+    assert result.evidence[0] == "w1"
+    weekly = check("mini.weekly-tweet", [], "2022-10-03", "2022-10-09")
+    assert weekly.results and all(r.trigger is None for r in weekly.results)
+
+
 def test_warrant_with_all_steps_is_met(check: Check) -> None:
     """Tweet (by refs), leaflet drop and KIN update (same unit, in time) inside two days."""
     report = check(

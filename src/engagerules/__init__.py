@@ -23,11 +23,19 @@ from engagerules.engine.explain import (
     render_explanation,
 )
 from engagerules.engine.index import EventIndex
+from engagerules.engine.kinds.advisory import Advisory
+from engagerules.engine.kinds.constraint import Constraint
+from engagerules.engine.kinds.coverage import Coverage
+from engagerules.engine.kinds.recurring import Recurring
+from engagerules.engine.kinds.standing import Standing
+from engagerules.engine.kinds.target import Target
+from engagerules.engine.kinds.triggered import Trigger, Triggered
 from engagerules.engine.schedule import Due, schedule
 from engagerules.errors import (
     ConfigError,
     EngageRulesError,
     EventError,
+    ModelError,
     Problem,
     ProblemsError,
     UnknownForceError,
@@ -47,9 +55,8 @@ from engagerules.model.plan import (
     Operator,
     Requirement,
     Role,
+    Rule,
     Scope,
-    Target,
-    Trigger,
     Unit,
 )
 from engagerules.model.results import Report, Result, Status, Tally
@@ -71,10 +78,13 @@ from engagerules.sources.registry import ForceSource, available_forces, find_for
 from engagerules.sources.waivers import Waiver, apply_waivers, parse_waivers
 
 __all__ = [
+    "Advisory",
     "AgendaItem",
     "Citation",
     "Condition",
     "ConfigError",
+    "Constraint",
+    "Coverage",
     "Cycle",
     "Document",
     "Due",
@@ -90,21 +100,26 @@ __all__ = [
     "Force",
     "ForceSource",
     "Kind",
+    "ModelError",
     "Note",
     "Obligation",
     "Operator",
     "Problem",
     "ProblemsError",
+    "Recurring",
     "Rejection",
     "Report",
     "Requirement",
     "Result",
     "Role",
+    "Rule",
     "Scope",
+    "Standing",
     "Status",
     "Tally",
     "Target",
     "Trigger",
+    "Triggered",
     "Unit",
     "UnknownForceError",
     "UsageError",

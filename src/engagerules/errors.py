@@ -16,6 +16,7 @@ __all__ = [
     "ConfigError",
     "EngageRulesError",
     "EventError",
+    "ModelError",
     "Problem",
     "ProblemsError",
     "UnknownForceError",
@@ -109,3 +110,10 @@ class ConfigError(ProblemsError):
 
 class WaiverError(ProblemsError, UsageError):
     """A waiver file is invalid: a waiver that silently failed to apply would misreport."""
+
+
+class ModelError(EngageRulesError, ValueError):
+    """A value of the model was built with a bad field (`Requirement(types="tweet")`,
+    a negative duration): the message names the class, the field and the bad value.
+
+    Also a `ValueError`, so code that caught the bare `ValueError`s of before still works."""

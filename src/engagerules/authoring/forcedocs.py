@@ -19,22 +19,19 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from dateutil import rrule
 
+from engagerules.engine.kinds import KINDS
+from engagerules.engine.kinds.advisory import Advisory
+from engagerules.engine.kinds.constraint import Constraint
+from engagerules.engine.kinds.coverage import Coverage
+from engagerules.engine.kinds.recurring import Recurring
+from engagerules.engine.kinds.target import Target
+from engagerules.engine.kinds.triggered import Trigger, Triggered
 from engagerules.model.durations import Duration
 from engagerules.model.periods import Cycle
 from engagerules.model.plan import Condition, Force, Kind, Obligation, Operator, Requirement
 
 __all__ = ["render_force_docs"]
 
-#: What each kind means for the people being checked, in one line.
-_KIND_MEANING = {
-    Kind.RECURRING: "due in every period",
-    Kind.TRIGGERED: "a follow-up owed after an event, by a deadline",
-    Kind.CONSTRAINT: "a rule every matching event must keep; a break is a breach",
-    Kind.COVERAGE: "something that must be in place for every unit",
-    Kind.STANDING: "kept up to date: never longer than the cadence between updates",
-    Kind.TARGET: "a measured figure that must reach a value by a date",
-    Kind.ADVISORY: "listed for the record, never scored",
-}
 
 _MONTHS = (
     "January",
@@ -176,27 +173,28 @@ def _duty(force: Force, ob: Obligation, *, several: bool) -> Iterator[str]:
     if ob.source.quote:
         yield f"> {_text(ob.source.quote)}"
         yield ""
-    yield f"- **Kind:** {ob.kind.value} ({_KIND_MEANING[ob.kind]})"
-    if ob.kind is Kind.ADVISORY and ob.reason:
-        yield f"- **Not checked because:** {_text(ob.reason)}"
+    rule = ob.rule
+    yield f"- **Kind:** {ob.kind.value} ({KINDS[ob.kind].MEANING})"
+    if isinstance(rule, Advisory) and rule.reason:
+        yield f"- **Not checked because:** {_text(rule.reason)}"
     yield f"- **Owner:** {_role(force, ob.owner)}"
     timing = _timing(ob)
     if timing:
         yield f"- **When:** {timing}"
     if ob.kind is not Kind.ADVISORY or ob.scope.per is not None:
         yield f"- **Scope:** {_scope(force, ob)}"
-    if ob.trigger is not None:
-        yield f"- **Trigger:** {_trigger(ob)}"
+    if isinstance(rule, Triggered):
+        yield f"- **Trigger:** {_trigger(rule.trigger)}"
     yield from _evidence(force, ob)
-    if ob.require:
-        rule = "; and ".join(_condition(c) for c in ob.require)
-        sequence = any(c.op is Operator.DIFFERS_FROM_PREVIOUS for c in ob.require)
+    if isinstance(rule, Constraint) and rule.require:
+        wording = "; and ".join(_condition(c) for c in rule.require)
+        sequence = any(c.op is Operator.DIFFERS_FROM_PREVIOUS for c in rule.require)
         order = " (compared with the event before it in the same unit)" if sequence else ""
-        yield f"- **Rule:** every matching event must have: {rule}{order}"
-    if ob.clears:
-        yield f"- **Cleared by:** {_codes(ob.clears)} (after which it must be put in place again)"
-    if ob.target is not None:
-        yield f"- **Target:** {_target(ob)}"
+        yield f"- **Rule:** every matching event must have: {wording}{order}"
+    if isinstance(rule, Coverage) and rule.clears:
+        yield f"- **Cleared by:** {_codes(rule.clears)} (after which it must be put in place again)"
+    if isinstance(rule, Target):
+        yield f"- **Target:** {_target(rule)}"
     yield from _verdict_notes(ob)
     yield f"- **In force:** {_effective(ob)}"
     if ob.description:
@@ -210,20 +208,21 @@ def _duty(force: Force, ob: Obligation, *, several: bool) -> Iterator[str]:
 def _verdict_notes(ob: Obligation) -> Iterator[str]:
     """How the verdict mechanisms read this duty (issue 15), where it uses one."""
     notes: list[str] = []
-    if ob.rolling and ob.cadence is not None:
+    rule = ob.rule
+    if isinstance(rule, Recurring) and rule.rolling:
         notes.append(
             f"as a rolling gap: never more than {ob.cadence} between records, counted from "
             "the last one before the range (not fixed calendar periods)"
         )
-    if ob.kind is Kind.COVERAGE:
+    if isinstance(rule, Coverage):
         notes.append(
             "covered only when in place by the end of each window"
-            if ob.in_place == "by_end"
+            if rule.in_place == "by_end"
             else "covered only when in place throughout each window; gaps give the days"
         )
-    if ob.trigger is not None and ob.trigger.match != "refs":
+    if isinstance(rule, Triggered) and rule.trigger.match != "refs":
         notes.append("a result met by follow-ups matched on unit and time says it is not linked")
-    if ob.trigger is not None and ob.trigger.each_unit:
+    if isinstance(rule, Triggered) and rule.trigger.each_unit:
         notes.append("a trigger above the units is owed by each unit within it, on its own work")
     for req in ob.evidence:
         if req.for_period is not None:
@@ -294,10 +293,7 @@ def _scope(force: Force, ob: Obligation) -> str:
     return f"per {scope.per} ({listed}{count}): {', '.join(named)}"
 
 
-def _trigger(ob: Obligation) -> str:
-    trigger = ob.trigger
-    if trigger is None:  # pragma: no cover - callers check
-        return ""
+def _trigger(trigger: Trigger) -> str:
     where = ""
     if trigger.where:
         where = " where " + " and ".join(_condition(c) for c in trigger.where)
@@ -315,15 +311,7 @@ def _trigger(ob: Obligation) -> str:
 def _evidence(force: Force, ob: Obligation) -> Iterator[str]:
     if not ob.evidence:
         return
-    if ob.kind in (Kind.CONSTRAINT, Kind.COVERAGE, Kind.STANDING, Kind.TARGET):
-        label = {
-            Kind.CONSTRAINT: "Events checked",
-            Kind.COVERAGE: "In place when recorded",
-            Kind.STANDING: "Updates",
-            Kind.TARGET: "Readings",
-        }[ob.kind]
-    else:
-        label = "Evidence"
+    label = KINDS[ob.kind].EVIDENCE_LABEL
     if len(ob.evidence) == 1:
         yield f"- **{label}:** {_requirement(force, ob, ob.evidence[0])}"
         return
@@ -339,7 +327,7 @@ def _requirement(force: Force, ob: Obligation, req: Requirement) -> str:
         text = f"{types} totalling at least {amount} `{req.sum}`"
     elif req.distinct is not None:
         text = f"at least {amount} different `{req.distinct}` among {types}"
-    elif ob.kind in (Kind.CONSTRAINT, Kind.COVERAGE, Kind.STANDING, Kind.TARGET):
+    elif not KINDS[ob.kind].COUNTS_EVIDENCE:
         text = types
     else:
         text = f"at least {amount} {types}"
@@ -358,10 +346,7 @@ def _condition(cond: Condition) -> str:
     return cond.describe(markdown=True)
 
 
-def _target(ob: Obligation) -> str:
-    target = ob.target
-    if target is None:  # pragma: no cover - callers check
-        return ""
+def _target(target: Target) -> str:
     how = {
         "latest": "the latest reading",
         "sum": "the sum of the readings",
@@ -478,7 +463,7 @@ def _amount(value: float) -> str:
 
 
 def _value(value: object) -> str:
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"

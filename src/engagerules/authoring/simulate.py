@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from engagerules.engine.kinds.constraint import Constraint
+from engagerules.engine.kinds.target import Target
+from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import Due, dues, unit_slots
 from engagerules.errors import UsageError
 from engagerules.model.periods import Window, range_bounds
@@ -67,15 +70,20 @@ class _Actor:
         self.compliance = compliance
         self.people = [f"p{n:03d}" for n in range(1, 13)]
         self.serial = 0
-        triggers = {t for ob in force.obligations if ob.trigger for t in ob.trigger.types}
+        triggers = {
+            t
+            for ob in force.obligations
+            if isinstance(ob.rule, Triggered)
+            for t in ob.rule.trigger.types
+        }
         # The rules (constraints) each event type must keep, by the obligation setting them:
         # a compliant officer records every fact any rule asks of the event, not only the
         # facts of the duty being acted out.
         self.rules: dict[str, list[tuple[str, tuple[Condition, ...]]]] = {}
         for ob in force.obligations:
-            if ob.kind is Kind.CONSTRAINT:
+            if isinstance(ob.rule, Constraint):
                 for kind in {t for req in ob.evidence for t in req.types}:
-                    self.rules.setdefault(kind, []).append((ob.id, ob.require))
+                    self.rules.setdefault(kind, []).append((ob.id, ob.rule.require))
         # Noise never includes triggers: a stray warrant would invent duties nobody had.
         self.quiet_types = [t.id for t in force.event_types if t.id not in triggers] or [
             t.id for t in force.event_types
@@ -131,9 +139,9 @@ class _Actor:
             yield self._record(ob, req, due.window, scope, person, extra)
 
     def _triggered(self, ob: Obligation) -> Iterator[dict[str, Any]]:
-        trigger = ob.trigger
-        if trigger is None:
+        if not isinstance(ob.rule, Triggered):
             return
+        trigger = ob.rule.trigger
         units = list(unit_slots(ob))
         months = max(1, round((self.span.end - self.span.start).days / 30))
         for _ in range(months * 2):
@@ -165,7 +173,8 @@ class _Actor:
             for unit in units:
                 req = ob.evidence[0]
                 comply = self.rng.random() < self.compliance
-                attrs_ = _satisfying(ob.require, self.rng) if comply else _breaking(ob.require)
+                require = _require(ob)
+                attrs_ = _satisfying(require, self.rng) if comply else _breaking(require)
                 record = self._record(ob, req, self.span, unit, None, attrs_, comply=comply)
                 yield record
 
@@ -195,9 +204,9 @@ class _Actor:
                     )
 
     def _target(self, ob: Obligation) -> Iterator[dict[str, Any]]:
-        target = ob.target
-        if target is None:
+        if not isinstance(ob.rule, Target):
             return
+        target = ob.rule
         groups = [f"account-{n}" for n in (1, 2, 3)] if target.group else [None]
         baseline = target.baseline if target.baseline is not None else target.value * 0.8
         reach = target.value * (0.9 + 0.2 * self.compliance)
@@ -258,7 +267,7 @@ class _Actor:
         attrs_.update(extra)
         attrs_.setdefault("location", self._location(scope))
         record = self._base(kind, self._moment(window), scope, role, person, attrs_)
-        if not comply and any(c.op is Operator.DIFFERS_FROM_PREVIOUS for c in ob.require):
+        if not comply and any(c.op is Operator.DIFFERS_FROM_PREVIOUS for c in _require(ob)):
             record["_repeat"] = True  # settled by _vary once the log is in time order
         return record
 
@@ -270,7 +279,7 @@ class _Actor:
         record moves away from the previous value in its unit, a breaking one repeats it.
         Records are made duty by duty, so only the finished log knows what came before."""
         for ob in self.force.obligations:
-            attrs_varied = [c.attr for c in ob.require if c.op is Operator.DIFFERS_FROM_PREVIOUS]
+            attrs_varied = [c.attr for c in _require(ob) if c.op is Operator.DIFFERS_FROM_PREVIOUS]
             types = {t for req in ob.evidence for t in req.types}
             for attr in attrs_varied:
                 previous: dict[str | None, Any] = {}
@@ -328,7 +337,7 @@ def _satisfying(conditions: tuple[Condition, ...], rng: random.Random) -> dict[s
             case Operator.EQUALS:
                 found[cond.attr] = cond.value
             case Operator.IN:
-                options = cond.value if isinstance(cond.value, list) else [cond.value]
+                options = cond.value if isinstance(cond.value, tuple) else (cond.value,)
                 found[cond.attr] = rng.choice(options)
             case Operator.NOT_IN | Operator.NOT_EQUALS:
                 found[cond.attr] = "general"
@@ -355,7 +364,7 @@ def _breaking(conditions: tuple[Condition, ...]) -> dict[str, Any]:
             case Operator.IN:
                 found[cond.attr] = "something-else"
             case Operator.NOT_IN:
-                options = cond.value if isinstance(cond.value, list) else [cond.value]
+                options = cond.value if isinstance(cond.value, tuple) else (cond.value,)
                 found[cond.attr] = options[0]
             case Operator.NOT_EQUALS:
                 found[cond.attr] = cond.value
@@ -370,3 +379,8 @@ def _breaking(conditions: tuple[Condition, ...]) -> dict[str, Any]:
             case Operator.DIFFERS_FROM_PREVIOUS:
                 pass  # the location is repeated by the caller
     return found
+
+
+def _require(ob: Obligation) -> tuple[Condition, ...]:
+    """The conditions a constraint sets; none for every other kind."""
+    return ob.rule.require if isinstance(ob.rule, Constraint) else ()

@@ -29,6 +29,7 @@ import attrs
 
 from engagerules.engine.evaluate import evaluate_obligation
 from engagerules.engine.index import EventIndex
+from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import concerns_scope, dues, owned_by
 from engagerules.errors import UsageError
 from engagerules.model.durations import Duration
@@ -137,10 +138,8 @@ def _span(obligation: Obligation, now: datetime, zone: tzinfo) -> Window | None:
     """The range to evaluate so the engine judges every window of `obligation` open now."""
     day = now.date()
     today = range_bounds(day, day, zone)
-    if obligation.kind is Kind.TRIGGERED:
-        if obligation.trigger is None:  # pragma: no cover - the schema requires one
-            return None
-        back = timedelta(days=_lookback(obligation.trigger.within))
+    if isinstance(obligation.rule, Triggered):
+        back = timedelta(days=_lookback(obligation.rule.trigger.within))
         return range_bounds(day - back, day, zone)
     if obligation.kind in (Kind.STANDING, Kind.COVERAGE):
         return today

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from engagerules.engine.index import EventIndex
-from engagerules.engine.kinds import EVALUATORS
+from engagerules.engine.kinds import KINDS
 from engagerules.engine.schedule import effective_span
 from engagerules.engine.verdicts import Outcome
 from engagerules.errors import UsageError
@@ -168,8 +168,8 @@ def evaluate_obligation(
     force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
 ) -> Outcome:
     """Judge one obligation version inside the part of `span` where it is in force."""
-    evaluator = EVALUATORS.get(obligation.kind)
+    module = KINDS[obligation.kind]
     effective = effective_span(obligation, span)
-    if evaluator is None or effective is None:
+    if effective is None:
         return Outcome((), frozenset())
-    return evaluator(force, obligation, index, effective, as_of)
+    return module.evaluate(force, obligation, obligation.rule, index, effective, as_of)

@@ -28,6 +28,11 @@ import attrs
 
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.index import EventIndex
+from engagerules.engine.kinds.advisory import Advisory
+from engagerules.engine.kinds.constraint import Constraint
+from engagerules.engine.kinds.coverage import Coverage
+from engagerules.engine.kinds.target import Target
+from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import concerns_scope
 from engagerules.errors import UsageError, did_you_mean
 from engagerules.model.conditions import failed_condition, number, qualifies
@@ -157,7 +162,8 @@ def explain(
         msg = f"{obligation_id!r} is not an obligation of {force.id}{hint}"
         raise UsageError(msg)
     if not any(v.scored for v in versions):
-        why = f" ({versions[0].reason})" if versions[0].reason else ""
+        first = versions[0].rule
+        why = f" ({first.reason})" if isinstance(first, Advisory) and first.reason else ""
         msg = f"{obligation_id} is advisory{why}: never scored, so there is nothing to explain"
         raise UsageError(msg)
     if not isinstance(log, EventLog):
@@ -386,8 +392,8 @@ def _recurring(context: _Context, obligation: Obligation, result: Result) -> Win
 def _triggered(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
     notes = _Notes(context.limit, context.as_of)
     window = result.window
-    trigger = obligation.trigger
-    fired = context.index.by_id[result.evidence[0]]
+    trigger = obligation.rule.trigger if isinstance(obligation.rule, Triggered) else None
+    fired = context.index.by_id[result.trigger or result.evidence[0]]
     notes.count(
         fired,
         TRIGGER,
@@ -470,7 +476,7 @@ def _constraint(context: _Context, obligation: Obligation, result: Result) -> Wi
         before, previous = previous, event
         if not window.contains(event.at):
             continue
-        broken = failed_condition(obligation.require, event, before)
+        broken = failed_condition(_require(obligation), event, before)
         if broken is None:
             notes.count(event, CONFORMS, f"conforms: {_rule(obligation)}")
             continue
@@ -493,7 +499,7 @@ def _constraint(context: _Context, obligation: Obligation, result: Result) -> Wi
 
 
 def _rule(obligation: Obligation) -> str:
-    return " and ".join(c.describe() for c in obligation.require)
+    return " and ".join(c.describe() for c in _require(obligation))
 
 
 def _coverage(context: _Context, obligation: Obligation, result: Result) -> WindowExplanation:
@@ -504,7 +510,7 @@ def _coverage(context: _Context, obligation: Obligation, result: Result) -> Wind
     types = sorted({t for req in obligation.evidence for t in req.types})
     for event_id in result.evidence:
         event = context.index.by_id[event_id]
-        if event.type in obligation.clears:
+        if event.type in _clears(obligation):
             notes.count(event, CLEARED, f"cleared the assignment on {context.local(event.at)}")
         else:
             notes.count(
@@ -519,7 +525,8 @@ def _coverage(context: _Context, obligation: Obligation, result: Result) -> Wind
         ),
         None,
     )
-    cleared = context.index.of_type(obligation.clears, unit) if obligation.clears else []
+    clears = _clears(obligation)
+    cleared = context.index.of_type(clears, unit) if clears else []
     clear = next((c for c in reversed(cleared) if c.at < moment), None)
     horizon = moment + (window.end - window.start)
     for event in reversed(history):  # newest first, so the limit keeps the most recent
@@ -578,7 +585,7 @@ def _target(context: _Context, obligation: Obligation, result: Result) -> Window
     notes = _Notes(context.limit, context.as_of)
     window = result.window
     unit = result.scope
-    target = obligation.target
+    target = obligation.rule if isinstance(obligation.rule, Target) else None
     attr = target.attr if target is not None else ""
     moment = min(window.end, context.as_of)
     types = sorted({t for req in obligation.evidence for t in req.types})
@@ -710,3 +717,11 @@ def explanation_json(explanation: Explanation) -> dict[str, Any]:
             for item in explanation.windows
         ],
     }
+
+
+def _require(obligation: Obligation) -> tuple[Condition, ...]:
+    return obligation.rule.require if isinstance(obligation.rule, Constraint) else ()
+
+
+def _clears(obligation: Obligation) -> tuple[str, ...]:
+    return obligation.rule.clears if isinstance(obligation.rule, Coverage) else ()

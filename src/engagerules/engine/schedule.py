@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import attrs
 
 from engagerules.model.periods import Window, local_midnight, range_bounds, slot_windows
-from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.model.plan import Force, Obligation
 
 __all__ = [
     "Due",
@@ -70,10 +70,8 @@ def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> I
     zone = span.zone
     units = unit_slots(obligation, persons)
     cycle = obligation.cycle
-    if obligation.kind is Kind.TARGET and obligation.target is not None:
-        target = obligation.target
-        begin = target.start or obligation.effective_from or span.local_start.date()
-        window = range_bounds(min(begin, target.by), target.by, zone)
+    window = obligation.rule.due_once(obligation, span)
+    if window is not None:
         if window.overlaps(span):
             yield from (Due(obligation, unit, window) for unit in units)
         return

@@ -105,10 +105,10 @@ def _test(condition: Condition, value: object) -> bool:
         case Operator.NOT_EQUALS:
             return recorded(value) and not _same(value, condition.value)
         case Operator.IN:
-            options = condition.value if isinstance(condition.value, list) else []
+            options = condition.value if isinstance(condition.value, tuple) else ()
             return recorded(value) and any(_same(value, o) for o in options)
         case Operator.NOT_IN:
-            options = condition.value if isinstance(condition.value, list) else []
+            options = condition.value if isinstance(condition.value, tuple) else ()
             return recorded(value) and not any(_same(value, o) for o in options)
         case Operator.MIN | Operator.MAX:
             found, bound = number(value), number(condition.value)

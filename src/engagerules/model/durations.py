@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 import attrs
 from dateutil import rrule
 from dateutil.relativedelta import relativedelta
 
-from engagerules.errors import UsageError
+from engagerules.errors import ModelError, UsageError
+from engagerules.model.checks import non_negative_int
 
-__all__ = ["Duration", "parse_duration"]
+__all__ = ["Duration", "parse_duration", "positive_duration"]
 
 _PATTERN = re.compile(
     r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -31,12 +33,12 @@ DURATION_PATTERN = _PATTERN.pattern
 class Duration:
     """A duration as written (`P6W`, `P4M`, `PT1H`), applied in wall-clock units."""
 
-    years: int = 0
-    months: int = 0
-    weeks: int = 0
-    days: int = 0
-    hours: int = 0
-    minutes: int = 0
+    years: int = attrs.field(default=0, validator=non_negative_int)
+    months: int = attrs.field(default=0, validator=non_negative_int)
+    weeks: int = attrs.field(default=0, validator=non_negative_int)
+    days: int = attrs.field(default=0, validator=non_negative_int)
+    hours: int = attrs.field(default=0, validator=non_negative_int)
+    minutes: int = attrs.field(default=0, validator=non_negative_int)
 
     @property
     def delta(self) -> relativedelta:
@@ -107,6 +109,16 @@ class Duration:
         if not date_part and not time_part:
             return "PT0M"
         return "P" + date_part + (f"T{time_part}" if time_part else "")
+
+
+def positive_duration(inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Validator: a `Duration` longer than zero (cadences, deadlines, slots)."""
+    if not isinstance(value, Duration):
+        msg = f"{type(inst).__name__}.{attribute.name}: {value!r} is not a duration"
+        raise ModelError(msg)
+    if value.is_zero:
+        msg = f"{type(inst).__name__}.{attribute.name}: {value} must be longer than zero"
+        raise ModelError(msg)
 
 
 def parse_duration(text: str) -> Duration:

@@ -8,14 +8,25 @@ particular force: Gwent, a tweet or a ward are data.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, tzinfo
 from pathlib import Path
+from typing import Any, ClassVar
 
 import attrs
 
+from engagerules.errors import ModelError
+from engagerules.model.checks import (
+    frozen_value,
+    instance,
+    optional,
+    positive,
+    strings,
+    tuple_of,
+    tuples,
+)
 from engagerules.model.durations import Duration
-from engagerules.model.periods import Cycle
+from engagerules.model.periods import Cycle, Window
 
 __all__ = [
     "AttrSpec",
@@ -32,10 +43,10 @@ __all__ = [
     "Requirement",
     "Role",
     "Roster",
+    "Rule",
     "Scope",
-    "Target",
-    "Trigger",
     "Unit",
+    "conditions_from_json",
 ]
 
 
@@ -149,20 +160,33 @@ class EventType:
     attributes: tuple[AttrSpec, ...] = ()
 
 
+def _operator(value: object) -> Operator:
+    """Converter: an operator from its name, or a `ModelError` listing the valid ones."""
+    if isinstance(value, Operator):
+        return value
+    try:
+        return Operator(str(value))
+    except ValueError:
+        names = ", ".join(op.value for op in Operator)
+        msg = f"Condition.op: {value!r} is not an operator ({names})"
+        raise ModelError(msg) from None
+
+
 @attrs.frozen
 class Condition:
     """A declarative test of one event attribute, e.g. `policing_purpose` is present."""
 
-    attr: str
-    op: Operator
-    value: object = None
+    attr: str = attrs.field(validator=instance(str, "an attribute name"))
+    op: Operator = attrs.field(converter=_operator)
+    #: JSON lists arrive as tuples, so a condition (and the force holding it) is hashable.
+    value: object = attrs.field(default=None, converter=frozen_value)
 
     def describe(self, *, markdown: bool = False) -> str:
         """The condition in words, for reasons, reports and reviewers' pages; with
         `markdown`, names and text values are set as code."""
 
         def show(value: object) -> str:
-            if isinstance(value, list):
+            if isinstance(value, list | tuple):
                 return "[" + ", ".join(show(v) for v in value) + "]"
             if isinstance(value, bool):
                 return "true" if value else "false"
@@ -185,6 +209,15 @@ class Condition:
         return phrases[self.op]
 
 
+def conditions_from_json(raw: Iterable[Mapping[str, Any]]) -> tuple[Condition, ...]:
+    """Conditions from their validated JSON: `attr` and exactly one operator."""
+    built = []
+    for cond in raw:
+        (op_name, value), *_ = ((k, v) for k, v in cond.items() if k != "attr")
+        built.append(Condition(attr=cond["attr"], op=Operator(op_name), value=value))
+    return tuple(built)
+
+
 @attrs.frozen
 class Requirement:
     """One requirement of the evidence: all requirements must be met (all of), and any of
@@ -194,12 +227,14 @@ class Requirement:
     with `distinct` it counts different values of an attribute (surgery locations).
     """
 
-    types: tuple[str, ...]
-    min: float = 1
-    sum: str | None = None
-    distinct: str | None = None
-    roles: tuple[str, ...] = ()
-    where: tuple[Condition, ...] = ()
+    types: tuple[str, ...] = attrs.field(converter=tuples, validator=strings)
+    min: float = attrs.field(default=1, validator=positive)
+    sum: str | None = attrs.field(default=None, validator=optional(instance(str, "a name")))
+    distinct: str | None = attrs.field(default=None, validator=optional(instance(str, "a name")))
+    roles: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
+    where: tuple[Condition, ...] = attrs.field(
+        default=(), converter=tuples, validator=tuple_of(Condition, "a condition")
+    )
     title: str | None = None
     owner: str | None = None
     #: Evidence that names its period: a record whose `for_period` attribute names a day,
@@ -207,6 +242,14 @@ class Requirement:
     #: dated within `grace` of that window; records without it count by their own date.
     for_period: str | None = None
     grace: Duration | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.types:
+            msg = "Requirement.types: () names no event type"
+            raise ModelError(msg)
+        if self.sum is not None and self.distinct is not None:
+            msg = f"Requirement: sum {self.sum!r} and distinct {self.distinct!r} are exclusive"
+            raise ModelError(msg)
 
     @property
     def label(self) -> str:
@@ -219,90 +262,137 @@ class Roster:
     enrolment) and leave with a `clears` event, so someone who does nothing is still
     owed the duty and reported, not left out."""
 
-    types: tuple[str, ...]
-    clears: tuple[str, ...] = ()
+    types: tuple[str, ...] = attrs.field(converter=tuples, validator=strings)
+    clears: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
 
 
 @attrs.frozen
 class Scope:
     """Who a duty is owed to: force-wide (`per` None), per unit of a kind, or per person."""
 
-    per: str | None = None
-    units: tuple[str, ...] = ()
-    rota: bool = False
-    roster: Roster | None = None
+    per: str | None = attrs.field(default=None, validator=optional(instance(str, "a unit kind")))
+    units: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
+    rota: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
+    roster: Roster | None = attrs.field(
+        default=None, validator=optional(instance(Roster, "a roster"))
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.rota and (self.per is None or self.per_person or not self.units):
+            msg = (
+                f"Scope.rota: a rota moves through a list of units, not per {self.per!r} "
+                f"with units {self.units!r}"
+            )
+            raise ModelError(msg)
+        if self.units and self.per is None:
+            msg = f"Scope.units: {self.units!r} needs 'per' to say their kind"
+            raise ModelError(msg)
+        if self.roster is not None and not self.per_person:
+            msg = f"Scope.roster: a roster lists people, but per is {self.per!r}"
+            raise ModelError(msg)
 
     @property
     def per_person(self) -> bool:
         return self.per == "person"
 
 
-@attrs.frozen
-class Trigger:
-    """The event that starts a deadline for follow-up steps.
+class Rule:
+    """What kind of duty an obligation is, with the fields only that kind has.
 
-    Follow-ups are matched by `refs` to the trigger's id; with `match` `refs_or_scope`, an
-    event that refs nothing also counts if it is in the trigger's unit before the deadline
-    (and the result says it is not linked). `each_unit` owes a trigger at an enclosing
-    unit or force-wide in every unit of the obligation within it.
+    Each kind's module (`engagerules.engine.kinds.<kind>`) defines one frozen subclass
+    (`Recurring`, `Triggered`, `Constraint`, `Coverage`, `Target`, `Standing`,
+    `Advisory`) and says how it is evaluated, scheduled, described and simulated. The
+    defaults here are what the schedule and the calendar ask of every kind: a kind with
+    a cadence, an anchor or times of day has them as fields, which take precedence.
     """
 
-    types: tuple[str, ...]
-    within: Duration
-    where: tuple[Condition, ...] = ()
-    match: str = "refs"
-    deadline_attr: str | None = None
-    each_unit: bool = False
+    __slots__ = ()
 
+    kind: ClassVar[Kind]
 
-@attrs.frozen
-class Target:
-    """A measured figure that must reach `value` by the end of day `by`.
+    @property
+    def cadence(self) -> Duration | None:
+        """How often the duty recurs, or None where it does not."""
+        return None
 
-    `combine` says how readings make the figure: the `latest` reading, their `sum` or
-    their `max`; with `group`, readings are separate series by that attribute (one per
-    social-media account) and the figure is the total of each series' value.
-    """
+    @property
+    def anchor(self) -> date | None:
+        return None
 
-    attr: str
-    value: float
-    by: date
-    combine: str = "latest"
-    group: str | None = None
-    baseline: float | None = None
-    start: date | None = None
+    @property
+    def times(self) -> tuple[time, ...]:
+        return ()
+
+    @property
+    def slot(self) -> Duration | None:
+        return None
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Event types this rule reads beyond the evidence (a trigger, a clearance)."""
+        return ()
+
+    def due_once(self, obligation: Obligation, span: Window) -> Window | None:
+        """The one window a duty owed once is due in (a target's), for the schedule, the
+        agenda and the calendar; None for duties due by cycle, by trigger or never."""
+        return None
 
 
 @attrs.frozen
 class Obligation:
     """One duty of a plan, with where it comes from and how to tell it was done."""
 
-    id: str
+    id: str = attrs.field(validator=instance(str, "an obligation id"))
     title: str
-    kind: Kind
+    rule: Rule = attrs.field(validator=instance(Rule, "a rule (Recurring, Triggered ...)"))
     owner: str
     source: Citation
     description: str = ""
-    cadence: Duration | None = None
-    anchor: date | None = None
-    times: tuple[time, ...] = ()
-    slot: Duration | None = None
-    scope: Scope = Scope()
-    evidence: tuple[Requirement, ...] = ()
-    trigger: Trigger | None = None
-    require: tuple[Condition, ...] = ()
-    clears: tuple[str, ...] = ()
-    target: Target | None = None
+    scope: Scope = attrs.field(default=Scope(), validator=instance(Scope, "a scope"))
+    evidence: tuple[Requirement, ...] = attrs.field(
+        default=(), converter=tuples, validator=tuple_of(Requirement, "a requirement")
+    )
     effective_from: date | None = None
     effective_until: date | None = None
-    reason: str | None = None
-    tags: tuple[str, ...] = ()
-    # -- verdicts (issue 15): how the words are judged, additive to the fields above --
-    #: Recurring: judge "at least once every <cadence>" as a maximum gap between records,
-    #: counted from the last one before the range, instead of fixed calendar periods.
-    rolling: bool = False
-    #: Coverage: `throughout` each window (default) or only `by_end` of it.
-    in_place: str = "throughout"
+    tags: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
+
+    def __attrs_post_init__(self) -> None:
+        if self.scope.rota and self.kind is not Kind.RECURRING:
+            msg = (
+                f"Obligation.scope: {self.id!r} is {self.kind.value}; only recurring duties rotate"
+            )
+            raise ModelError(msg)
+        if (
+            self.effective_from is not None
+            and self.effective_until is not None
+            and self.effective_until < self.effective_from
+        ):
+            msg = (
+                f"Obligation.effective_until: {self.effective_until} is before "
+                f"effective_from {self.effective_from}"
+            )
+            raise ModelError(msg)
+
+    @property
+    def kind(self) -> Kind:
+        return self.rule.kind
+
+    @property
+    def cadence(self) -> Duration | None:
+        """The rule's cadence, whatever the kind (None where it does not recur)."""
+        return self.rule.cadence
+
+    @property
+    def anchor(self) -> date | None:
+        return self.rule.anchor
+
+    @property
+    def times(self) -> tuple[time, ...]:
+        return self.rule.times
+
+    @property
+    def slot(self) -> Duration | None:
+        return self.rule.slot
 
     @property
     def cycle(self) -> Cycle | None:
@@ -322,9 +412,7 @@ class Obligation:
     def event_types(self) -> frozenset[str]:
         """Every event type this obligation reads, as evidence, trigger or clearance."""
         found = {t for req in self.evidence for t in req.types}
-        if self.trigger is not None:
-            found.update(self.trigger.types)
-        found.update(self.clears)
+        found.update(self.rule.reads)
         if self.scope.roster is not None:
             found.update(self.scope.roster.types)
             found.update(self.scope.roster.clears)

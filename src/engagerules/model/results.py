@@ -74,6 +74,9 @@ class Result:
     #: Triggered duties: True when every follow-up counted names its trigger in `refs`,
     #: False when some rest only on unit and time (`match` `refs_or_scope`); None otherwise.
     linked: bool | None = None
+    #: The id of the event that started a triggered duty's window (also listed first in
+    #: `evidence`, as reports show it); None for every other kind.
+    trigger: str | None = None
 
 
 @attrs.frozen

@@ -24,6 +24,7 @@ This module only builds values; reading event files and writing the file is the 
 from __future__ import annotations
 
 import calendar as _months
+import functools
 import hashlib
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,6 +37,10 @@ from dateutil import rrule
 
 from engagerules.engine.evaluate import evaluate_obligation
 from engagerules.engine.index import EventIndex
+from engagerules.engine.kinds.advisory import Advisory
+from engagerules.engine.kinds.constraint import Constraint
+from engagerules.engine.kinds.target import Target
+from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedule
 from engagerules.errors import ConfigError, Problem, UsageError
 from engagerules.model.periods import Window, localize, range_bounds
@@ -125,7 +130,7 @@ def follow_ups(
     order = _obligation_order(force)
     found: list[FollowUp] = []
     for obligation in force.obligations:
-        if obligation.kind is not Kind.TRIGGERED or obligation.trigger is None:
+        if not isinstance(obligation.rule, Triggered):
             continue
         if role is not None and not owned_by(obligation, role):
             continue
@@ -133,7 +138,9 @@ def follow_ups(
         for result in outcome.results:
             if scope is not None and not applies_to_scope(force, result.scope, scope):
                 continue
-            fired = by_id[result.evidence[0]]  # the engine lists the trigger first
+            if result.trigger is None:  # pragma: no cover - triggered results name it
+                continue
+            fired = by_id[result.trigger]
             found.append(FollowUp(obligation, result.scope, fired, result.window))
     found.sort(key=lambda f: (f.deadline, order[f.obligation.id], f.scope or "", f.trigger.id))
     return found
@@ -274,13 +281,17 @@ def _obligation_order(force: Force) -> dict[str, int]:
 
 
 def _version_of(force: Force, obligation: Obligation) -> int:
-    for i, candidate in enumerate(force.obligations):
-        if candidate is obligation:
-            return i
-    for i, candidate in enumerate(force.obligations):
-        if candidate == obligation:
-            return i
-    return len(force.obligations)
+    return _versions(force).get(obligation, len(force.obligations))
+
+
+@functools.cache
+def _versions(force: Force) -> dict[Obligation, int]:
+    """Each obligation's place in its force, looked up by value: every `Force` is
+    hashable (its values are frozen all the way down), so this is built once per force."""
+    found: dict[Obligation, int] = {}
+    for i, ob in enumerate(force.obligations):
+        found.setdefault(ob, i)
+    return found
 
 
 def _is_all_day(window: Window) -> bool:
@@ -525,7 +536,7 @@ def _follow_up_event(force: Force, follow: FollowUp, stamp: datetime) -> icalend
         f"at {fired.at.astimezone(force.zone):%Y-%m-%d %H:%M}"
         + (f" in {place}" if follow.scope else "")
     )
-    within = f" ({ob.trigger.within} after it)" if ob.trigger else ""
+    within = f" ({ob.rule.trigger.within} after it)" if isinstance(ob.rule, Triggered) else ""
     due_line = f"Due by: {window.local_end:%Y-%m-%d %H:%M}{within}"
     lines = [ob.title, "", trigger_line, due_line, *_common_lines(force, ob, follow.scope)]
     event.add("description", _text("\n".join(lines)))
@@ -631,8 +642,8 @@ def _duty_description(force: Force, series: _Series) -> str:
         lines += ["", ob.description]
     lines.append("")
     lines.append(_when(force, series))
-    if ob.kind is Kind.TARGET and ob.target is not None:
-        t = ob.target
+    if isinstance(ob.rule, Target):
+        t = ob.rule
         lines.append(f"Target: {t.attr} at least {_number(t.value)} by {t.by.isoformat()}")
     lines += _common_lines(force, ob, series.scope)
     return "\n".join(lines)
@@ -691,10 +702,10 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
         unit = force.unit(scope)
         where = f"Scope: {_unit_name(force, scope)} ({unit.kind if unit else 'unit'} {scope})"
     lines = [owner, where]
-    if ob.kind is Kind.CONSTRAINT and ob.evidence:
+    if isinstance(ob.rule, Constraint) and ob.evidence:
         titles = {t.id: t.title for t in force.event_types}
         kinds = " or ".join(titles.get(t, t) for r in ob.evidence for t in r.types)
-        rule = " and ".join(c.describe() for c in ob.require) or "conform"
+        rule = " and ".join(c.describe() for c in ob.rule.require) or "conform"
         lines.append(f"Evidence: every {kinds} event must meet the rule ({rule})")
     elif ob.evidence:
         lines.append("Evidence: " + "; ".join(_requirement_text(force, r) for r in ob.evidence))
@@ -704,8 +715,8 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
         since = f" from {ob.effective_from.isoformat()}" if ob.effective_from else ""
         until = f" until {ob.effective_until.isoformat()}" if ob.effective_until else ""
         lines.append(f"In force:{since}{until}")
-    if ob.kind is Kind.ADVISORY:
-        lines.append(f"Advisory: not checked by engagerules. {ob.reason or ''}".rstrip())
+    if isinstance(ob.rule, Advisory):
+        lines.append(f"Advisory: not checked by engagerules. {ob.rule.reason or ''}".rstrip())
     lines.append(_citation(force, ob))
     lines.append(f"Obligation: {ob.id} ({ob.kind.value})")
     return lines

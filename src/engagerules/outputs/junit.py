@@ -81,8 +81,8 @@ def _counts(element: ET.Element, counts: dict[str, int]) -> None:
 def _testcase(suite: ET.Element, result: Result, failing: frozenset[Status]) -> tuple[int, int]:
     """Add one test case; return (1 if it failed, 1 if it was skipped)."""
     name = f"{scope_label(result.scope)} {result.window.label}"
-    if result.kind.value == "triggered" and result.evidence:
-        name += f" after {result.evidence[0]}"
+    if result.trigger is not None:
+        name += f" after {result.trigger}"
     case = ET.SubElement(
         suite, "testcase", classname=result.obligation, name=_clean(name), time="0"
     )

@@ -10,6 +10,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from engagerules.engine.kinds.advisory import Advisory
+from engagerules.engine.kinds.constraint import Constraint
+from engagerules.engine.kinds.coverage import Coverage
+from engagerules.engine.kinds.recurring import Recurring
+from engagerules.engine.kinds.target import Target
+from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import Due
 from engagerules.model.durations import Duration
 from engagerules.model.plan import Condition, Force, Obligation, Requirement
@@ -23,7 +29,12 @@ def _duration(value: Duration | None) -> str | None:
 
 
 def _condition(cond: Condition) -> dict[str, Any]:
-    return {"attr": cond.attr, cond.op.value: True if cond.value is None else cond.value}
+    return {"attr": cond.attr, cond.op.value: True if cond.value is None else _plain(cond.value)}
+
+
+def _plain(value: object) -> object:
+    """A condition's frozen value as JSON has it: tuples back to lists."""
+    return [_plain(v) for v in value] if isinstance(value, tuple) else value
 
 
 def _requirement(req: Requirement) -> dict[str, Any]:
@@ -50,14 +61,16 @@ def _number(value: float) -> float | int:
 def obligation_json(ob: Obligation) -> dict[str, Any]:
     """One obligation in the contract's shape, plus the fields the contract lets us add."""
     trigger: dict[str, Any] | None = None
-    if ob.trigger is not None:
-        trigger = {"types": list(ob.trigger.types), "within": str(ob.trigger.within)}
-        if ob.trigger.where:
-            trigger["where"] = [_condition(c) for c in ob.trigger.where]
-        trigger["match"] = ob.trigger.match
-        if ob.trigger.deadline_attr:
-            trigger["deadline_attr"] = ob.trigger.deadline_attr
-        if ob.trigger.each_unit:
+    rule = ob.rule
+    if isinstance(rule, Triggered):
+        fired = rule.trigger
+        trigger = {"types": list(fired.types), "within": str(fired.within)}
+        if fired.where:
+            trigger["where"] = [_condition(c) for c in fired.where]
+        trigger["match"] = fired.match
+        if fired.deadline_attr:
+            trigger["deadline_attr"] = fired.deadline_attr
+        if fired.each_unit:
             trigger["each_unit"] = True
     shape: dict[str, Any] = {
         "id": ob.id,
@@ -79,12 +92,12 @@ def obligation_json(ob: Obligation) -> dict[str, Any]:
     }
     if ob.source.quote:
         shape["source"]["quote"] = ob.source.quote
-    if ob.require:
-        shape["require"] = [_condition(c) for c in ob.require]
-    if ob.clears:
-        shape["clears"] = list(ob.clears)
-    if ob.target is not None:
-        t = ob.target
+    if isinstance(rule, Constraint) and rule.require:
+        shape["require"] = [_condition(c) for c in rule.require]
+    if isinstance(rule, Coverage) and rule.clears:
+        shape["clears"] = list(rule.clears)
+    if isinstance(rule, Target):
+        t = rule
         shape["target"] = {
             "attr": t.attr,
             "value": _number(t.value),
@@ -95,12 +108,12 @@ def obligation_json(ob: Obligation) -> dict[str, Any]:
         }
     if ob.slot is not None:
         shape["slot"] = str(ob.slot)
-    if ob.rolling:
+    if isinstance(rule, Recurring) and rule.rolling:
         shape["rolling"] = True
-    if ob.kind.value == "coverage":
-        shape["in_place"] = ob.in_place
-    if ob.reason:
-        shape["reason"] = ob.reason
+    if isinstance(rule, Coverage):
+        shape["in_place"] = rule.in_place
+    if isinstance(rule, Advisory) and rule.reason:
+        shape["reason"] = rule.reason
     return shape
 
 

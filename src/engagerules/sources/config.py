@@ -8,11 +8,12 @@ path, so `engagerules validate` can list them all at once.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -24,27 +25,25 @@ import attrs
 from dateutil import rrule
 from jsonschema import Draft202012Validator
 
-from engagerules.errors import ConfigError, Problem, did_you_mean
+from engagerules.engine.kinds import KINDS, kind_module
+from engagerules.errors import ConfigError, ModelError, Problem, did_you_mean
 from engagerules.model.durations import Duration, parse_duration
 from engagerules.model.plan import (
     AttrSpec,
     AttrType,
     Citation,
-    Condition,
     Demo,
     Document,
     EventType,
     Force,
     Kind,
     Obligation,
-    Operator,
     Requirement,
     Role,
     Roster,
     Scope,
-    Target,
-    Trigger,
     Unit,
+    conditions_from_json,
 )
 
 __all__ = ["CONFIG_FILE", "load_force", "schema", "validate_file"]
@@ -52,19 +51,37 @@ __all__ = ["CONFIG_FILE", "load_force", "schema", "validate_file"]
 #: The file name of a force's configuration inside its directory.
 CONFIG_FILE = "force.json"
 
-_DEFAULT_SLOT = Duration(hours=1)
-
 
 @cache
 def schema() -> dict[str, Any]:
-    """The JSON Schema of a force configuration, as shipped in the package."""
+    """The JSON Schema of a force configuration: the shipped `force.schema.json` (what
+    every obligation has) composed with each kind's fragment from the kind registry
+    (what only that kind has, and what it requires)."""
     text = (
         resources.files("engagerules.sources")
         .joinpath("schema/force.schema.json")
         .read_text("utf-8")
     )
     loaded: dict[str, Any] = json.loads(text)
+    obligation = loaded["$defs"]["obligation"]
+    obligation["properties"]["kind"]["enum"] = [kind.value for kind in KINDS]
+    rules: list[dict[str, Any]] = []
+    for kind, module in KINDS.items():
+        obligation["properties"].update(copy.deepcopy(dict(module.SCHEMA["properties"])))
+        then = copy.deepcopy(dict(module.SCHEMA["then"]))
+        rules.append({"if": {"properties": {"kind": {"const": kind.value}}}, "then": then})
+    obligation["allOf"] = rules
     return loaded
+
+
+@cache
+def _kind_only_keys() -> dict[str, tuple[str, ...]]:
+    """Each key only some kinds carry, and the kinds that carry it."""
+    owners: dict[str, list[str]] = {}
+    for kind, module in KINDS.items():
+        for key in module.SCHEMA["properties"]:
+            owners.setdefault(key, []).append(kind.value)
+    return {key: tuple(kinds) for key, kinds in owners.items()}
 
 
 def config_path(path: Path) -> Path:
@@ -79,7 +96,13 @@ def validate_file(path: Path) -> list[Problem]:
         raw = _read_json(file)
     except ConfigError as exc:
         return list(exc.problems)
-    return _problems(raw, file)
+    problems = _problems(raw, file)
+    if not problems:
+        try:
+            _build_force(raw, file)
+        except ConfigError as exc:
+            return list(exc.problems)
+    return problems
 
 
 def load_force(path: Path) -> Force:
@@ -315,14 +338,11 @@ def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[st
 
 
 def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
-    kind = ob.get("kind")
     cadence = _duration_at(ob, "cadence")
     if isinstance(cadence, str):
         yield f"{at}.cadence", cadence
     elif cadence is not None:
         yield from _cadence(cadence, ob, at)
-    if kind in {"triggered", "target"} and "cadence" in ob:
-        yield f"{at}.cadence", f"a {kind} obligation has no cadence"
     if ob.get("times") and "cadence" not in ob:
         yield f"{at}.times", "times of day need a cadence (e.g. P1D for a daily briefing)"
     if "slot" in ob and not ob.get("times"):
@@ -342,15 +362,11 @@ def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
                 f"{at}.evidence[{i}].for_period",
                 f"'for_period' applies to recurring obligations, not {kind}",
             )
-    if "in_place" in ob and kind != "coverage":
-        yield f"{at}.in_place", f"'in_place' belongs to coverage obligations, not {kind}"
-    if ob.get("rolling"):
+    if ob.get("rolling") and kind == "recurring":  # other kinds: see _kind_only_keys
         raw_scope, raw_evidence = ob.get("scope"), ob.get("evidence")
         scope: dict[str, Any] = raw_scope if isinstance(raw_scope, dict) else {}
         evidence: list[Any] = raw_evidence if isinstance(raw_evidence, list) else []
-        if kind != "recurring":
-            yield f"{at}.rolling", f"'rolling' belongs to recurring obligations, not {kind}"
-        elif scope.get("rota") or scope.get("per") == "person" or ob.get("times"):
+        if scope.get("rota") or scope.get("per") == "person" or ob.get("times"):
             yield f"{at}.rolling", "a rolling gap is judged per unit: no rota, person or times"
         elif len(evidence) != 1 or any(
             isinstance(r, dict) and (r.get("sum") or r.get("distinct") or r.get("min", 1) != 1)
@@ -363,13 +379,9 @@ def _kind_keys(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str
     """Keys that only one kind may carry, and what they refer to."""
     yield from _verdict_keys(ob, at)
     kind = ob.get("kind")
-    for key, allowed in (
-        ("trigger", "triggered"),
-        ("require", "constraint"),
-        ("target", "target"),
-        ("clears", "coverage"),
-    ):
-        if key in ob and kind != allowed:
+    for key, owners in _kind_only_keys().items():
+        if key in ob and kind not in owners:
+            allowed = " or ".join(owners)
             yield f"{at}.{key}", f"'{key}' belongs to {allowed} obligations, not {kind}"
     trigger = ob.get("trigger")
     if isinstance(trigger, dict):
@@ -615,7 +627,7 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
             for d in raw["documents"]
         ),
         obligations=tuple(
-            _in_plan(_build_obligation(ob, units), plan_from) for ob in raw["obligations"]
+            _in_plan(ob, plan_from) for ob in _build_obligations(raw["obligations"], units, file)
         ),
         effective_from=plan_from,
         root=file.parent,
@@ -650,6 +662,23 @@ def _must_datetime(value: str) -> datetime:
     return parsed
 
 
+def _build_obligations(
+    raw: list[dict[str, Any]], units: Sequence[Unit], file: Path
+) -> tuple[Obligation, ...]:
+    """Each obligation's values check themselves as they are built (`ModelError`); what
+    they refuse is reported at the obligation's JSON path, every one of them."""
+    built: list[Obligation] = []
+    problems: list[Problem] = []
+    for index, ob in enumerate(raw):
+        try:
+            built.append(_build_obligation(ob, units))
+        except ModelError as exc:
+            problems.append(Problem(f"{file}: $.obligations[{index}]", str(exc)))
+    if problems:
+        raise ConfigError(problems)
+    return tuple(built)
+
+
 def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
     scope_raw = ob.get("scope", {})
     per = scope_raw.get("per")
@@ -657,20 +686,13 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
     if per is not None and per != "person" and not listed:
         listed = tuple(u.id for u in units if u.kind == per)
     effective = ob.get("effective", {})
-    trigger = ob.get("trigger")
-    target = ob.get("target")
-    times = tuple(time.fromisoformat(t) for t in ob.get("times", ()))
     return Obligation(
         id=ob["id"],
         title=ob["title"],
         description=ob.get("description", ""),
-        kind=Kind(ob["kind"]),
+        rule=kind_module(Kind(ob["kind"])).build(ob),
         owner=ob["owner"],
         source=Citation(**ob["source"]),
-        cadence=parse_duration(ob["cadence"]) if "cadence" in ob else None,
-        anchor=date.fromisoformat(ob["anchor"]) if "anchor" in ob else None,
-        times=times,
-        slot=parse_duration(ob["slot"]) if "slot" in ob else (_DEFAULT_SLOT if times else None),
         scope=Scope(
             per=per,
             units=listed,
@@ -683,35 +705,9 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
             ),
         ),
         evidence=tuple(_build_requirement(r) for r in ob.get("evidence", ())),
-        trigger=None
-        if trigger is None
-        else Trigger(
-            types=tuple(trigger["types"]),
-            within=parse_duration(trigger["within"]),
-            where=_build_conditions(trigger.get("where", ())),
-            match=trigger.get("match", "refs"),
-            deadline_attr=trigger.get("deadline_attr"),
-            each_unit=bool(trigger.get("each_unit", False)),
-        ),
-        require=_build_conditions(ob.get("require", ())),
-        clears=tuple(ob.get("clears", ())),
-        target=None
-        if target is None
-        else Target(
-            attr=target["attr"],
-            value=target["value"],
-            by=date.fromisoformat(target["by"]),
-            combine=target.get("combine", "latest"),
-            group=target.get("group"),
-            baseline=target.get("baseline"),
-            start=date.fromisoformat(target["start"]) if "start" in target else None,
-        ),
         effective_from=date.fromisoformat(effective["from"]) if "from" in effective else None,
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
-        reason=ob.get("reason"),
         tags=tuple(ob.get("tags", ())),
-        rolling=bool(ob.get("rolling", False)),
-        in_place=ob.get("in_place", "throughout"),
     )
 
 
@@ -733,17 +729,9 @@ def _build_requirement(req: dict[str, Any]) -> Requirement:
         sum=req.get("sum"),
         distinct=req.get("distinct"),
         roles=tuple(req.get("roles", ())),
-        where=_build_conditions(req.get("where", ())),
+        where=conditions_from_json(req.get("where", ())),
         title=req.get("title"),
         owner=req.get("owner"),
         for_period=req["for_period"]["attr"] if "for_period" in req else None,
         grace=parse_duration(req["for_period"]["grace"]) if "for_period" in req else None,
     )
-
-
-def _build_conditions(raw: Sequence[dict[str, Any]]) -> tuple[Condition, ...]:
-    built = []
-    for cond in raw:
-        (op_name, value), *_ = ((k, v) for k, v in cond.items() if k != "attr")
-        built.append(Condition(attr=cond["attr"], op=Operator(op_name), value=value))
-    return tuple(built)

@@ -1,28 +1,74 @@
 """One module per obligation kind, and the one registry that maps a kind to its module.
 
-Each kind module exports `evaluate(force, obligation, index, span, as_of) -> Outcome`.
+A kind module (`recurring.py`, `triggered.py` ...) owns everything about its kind: the
+frozen rule value with only that kind's fields (`RULE`), how it is built from validated
+JSON (`build`) and its part of the JSON Schema (`SCHEMA`), how it is evaluated
+(`evaluate`), and how the force documentation names it (`MEANING`). The registry finds the
+modules of this package by themselves, so adding a kind is adding its module (and a
+`Kind` member and its tests): see docs/architecture.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import pkgutil
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any, Protocol, cast
 
 from engagerules.engine.index import EventIndex
-from engagerules.engine.kinds import constraint, coverage, recurring, standing, target, triggered
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.model.plan import Force, Kind, Obligation, Rule
 
-__all__ = ["EVALUATORS", "Evaluator"]
+__all__ = ["KINDS", "KindModule", "kind_module"]
 
-Evaluator = Callable[[Force, Obligation, EventIndex, Window, datetime], Outcome]
 
-EVALUATORS: dict[Kind, Evaluator] = {
-    Kind.RECURRING: recurring.evaluate,
-    Kind.TRIGGERED: triggered.evaluate,
-    Kind.CONSTRAINT: constraint.evaluate,
-    Kind.COVERAGE: coverage.evaluate,
-    Kind.STANDING: standing.evaluate,
-    Kind.TARGET: target.evaluate,
-}
+class KindModule(Protocol):
+    """What every kind module provides."""
+
+    #: The kind's rule class; its `kind` says which `Kind` it is.
+    RULE: type[Rule]
+    #: A few words for the force documentation ("due in every period").
+    MEANING: str
+    #: What the force documentation calls the evidence ("Updates", "Readings").
+    EVIDENCE_LABEL: str
+    #: Whether the documentation states the evidence as a count ("at least 1 ...").
+    COUNTS_EVIDENCE: bool
+    #: The kind's part of the obligation schema: the properties only this kind has (added
+    #: to the obligation's), and what it requires (applied when `kind` is this one).
+    SCHEMA: Mapping[str, Any]
+
+    def build(self, raw: dict[str, Any]) -> Rule:
+        """The rule from the validated JSON of one obligation."""
+        ...
+
+    def evaluate(
+        self,
+        force: Force,
+        obligation: Obligation,
+        rule: Any,  # the module's own RULE: the registry dispatches on it
+        index: EventIndex,
+        span: Window,
+        as_of: datetime,
+    ) -> Outcome:
+        """Every result of one obligation version over `span`, judged at `as_of`."""
+        ...
+
+
+def _discover() -> dict[Kind, KindModule]:
+    found: dict[Kind, KindModule] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        module = cast(KindModule, importlib.import_module(f"{__name__}.{info.name}"))
+        found[module.RULE.kind] = module
+    # in the order of the Kind enum (the contract's order), not the file names'
+    return {kind: found[kind] for kind in Kind if kind in found}
+
+
+#: Every kind's module, by kind.
+KINDS: Mapping[Kind, KindModule] = _discover()
+
+
+def kind_module(kind: Kind) -> KindModule:
+    """The module of `kind`; every `Kind` has one (a test holds that)."""
+    return KINDS[kind]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import unit_slots
@@ -13,15 +16,80 @@ from engagerules.engine.verdicts import (
     make_result,
     subjects_of,
 )
+from engagerules.model.checks import optional, tuple_of, tuples
 from engagerules.model.conditions import failed_condition, missing_attr
+from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Obligation
+from engagerules.model.plan import (
+    Condition,
+    Force,
+    Kind,
+    Obligation,
+    Rule,
+    conditions_from_json,
+)
 from engagerules.model.results import Result, Status
 from engagerules.sources.events import Event
 
+#: How the force documentation names this kind.
+MEANING = "a rule every matching event must keep; a break is a breach"
+
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "Events checked"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = False
+
+
+@attrs.frozen
+class Constraint(Rule):
+    """Every event of the evidence's types must meet `require`; judged per cycle if any."""
+
+    kind: ClassVar[Kind] = Kind.CONSTRAINT
+
+    require: tuple[Condition, ...] = attrs.field(
+        converter=tuples, validator=tuple_of(Condition, "a condition")
+    )
+    cadence: Duration | None = attrs.field(default=None, validator=optional(positive_duration))
+    anchor: date | None = None
+
+
+#: The rule class the registry dispatches on.
+RULE = Constraint
+
+#: This kind's part of the obligation schema (JSON Schema 2020-12; `#/$defs/...` refer to
+#: the force schema's definitions). `properties` are the keys only this kind has; `then`
+#: applies when an obligation's `kind` is "constraint".
+SCHEMA: dict[str, Any] = {
+    "properties": {
+        "require": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/condition"}},
+        "cadence": {"$ref": "#/$defs/duration"},
+        "anchor": {
+            "$ref": "#/$defs/date",
+            "description": "A date a period starts on; cycles run forwards and backwards from it.",
+        },
+    },
+    "then": {"required": ["evidence", "require"], "properties": {"evidence": {"minItems": 1}}},
+}
+
+
+def build(raw: dict[str, Any]) -> Constraint:
+    """From the validated JSON of one obligation."""
+    return Constraint(
+        require=conditions_from_json(raw["require"]),
+        cadence=parse_duration(raw["cadence"]) if "cadence" in raw else None,
+        anchor=date.fromisoformat(raw["anchor"]) if "anchor" in raw else None,
+    )
+
 
 def evaluate(
-    force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
+    force: Force,
+    obligation: Obligation,
+    rule: Constraint,
+    index: EventIndex,
+    span: Window,
+    as_of: datetime,
 ) -> Outcome:
     """Every event the constraint covers must meet every condition; any that does not is a
     breach, named in the evidence. Sequence conditions (`differs_from_previous`) compare
@@ -41,7 +109,7 @@ def evaluate(
             offenders = []
             notes = []
             for event in inside:
-                broken = failed_condition(obligation.require, event, previous[event.id])
+                broken = failed_condition(rule.require, event, previous[event.id])
                 if broken is not None:
                     offenders.append(event)
                     notes.append(
@@ -72,9 +140,9 @@ def evaluate(
                     status = Status.PENDING
                 else:
                     status = Status.MET if inside else Status.UNCHECKED
-                rule = " and ".join(c.describe() for c in obligation.require)
+                wording = " and ".join(c.describe() for c in rule.require)
                 reason = (
-                    f"all {len(inside)} events{where} conform ({rule})"
+                    f"all {len(inside)} events{where} conform ({wording})"
                     if inside
                     else f"nothing to check: no events{where} in {window.label}"
                 )

@@ -1,9 +1,11 @@
-"""Something that must be in place for every unit throughout each window (a named point of
-contact)."""
+"""Something that must be in place for every unit (a named point of contact)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
+
+import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import unit_slots
@@ -14,16 +16,88 @@ from engagerules.engine.verdicts import (
     make_result,
     subjects_of,
 )
+from engagerules.model.checks import one_of, optional, strings, tuples
+from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Obligation
+from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
 from engagerules.sources.events import Event
 
 Spell = tuple[datetime, datetime | None, Event]
 
+#: How the force documentation names this kind.
+MEANING = "something that must be in place for every unit"
+
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "In place when recorded"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = False
+
+
+#: How long a unit must be covered in each window.
+IN_PLACE = ("throughout", "by_end")
+
+
+@attrs.frozen
+class Coverage(Rule):
+    """Something in place for every unit throughout each window (or only by its end, with
+    `in_place` `by_end`), until a `clears` event naming it."""
+
+    kind: ClassVar[Kind] = Kind.COVERAGE
+
+    clears: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
+    cadence: Duration | None = attrs.field(default=None, validator=optional(positive_duration))
+    anchor: date | None = None
+    #: Covered `throughout` each window (default) or only `by_end` of it.
+    in_place: str = attrs.field(default="throughout", validator=one_of(IN_PLACE))
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return self.clears
+
+
+#: The rule class the registry dispatches on.
+RULE = Coverage
+
+#: This kind's part of the obligation schema (JSON Schema 2020-12; `#/$defs/...` refer to
+#: the force schema's definitions). `properties` are the keys only this kind has; `then`
+#: applies when an obligation's `kind` is "coverage".
+SCHEMA: dict[str, Any] = {
+    "properties": {
+        "clears": {"$ref": "#/$defs/types"},
+        "cadence": {"$ref": "#/$defs/duration"},
+        "anchor": {
+            "$ref": "#/$defs/date",
+            "description": "A date a period starts on; cycles run forwards and backwards from it.",
+        },
+        "in_place": {
+            "enum": list(IN_PLACE),
+            "description": "Covered throughout each window (the default) or only by its end.",
+        },
+    },
+    "then": {"required": ["evidence"], "properties": {"evidence": {"minItems": 1}}},
+}
+
+
+def build(raw: dict[str, Any]) -> Coverage:
+    """From the validated JSON of one obligation."""
+    return Coverage(
+        clears=tuple(raw.get("clears", ())),
+        cadence=parse_duration(raw["cadence"]) if "cadence" in raw else None,
+        anchor=date.fromisoformat(raw["anchor"]) if "anchor" in raw else None,
+        in_place=raw.get("in_place", "throughout"),
+    )
+
 
 def evaluate(
-    force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
+    force: Force,
+    obligation: Obligation,
+    rule: Coverage,
+    index: EventIndex,
+    span: Window,
+    as_of: datetime,
 ) -> Outcome:
     """Every unit must be covered throughout each window (up to `as_of`, if sooner): an
     assignment covers from when it is recorded until a vacancy that names it in `refs`
@@ -39,7 +113,7 @@ def evaluate(
     used: set[str] = set()
     label = " or ".join(r.label for r in obligation.evidence)
     for unit in unit_slots(obligation):
-        cleared = index.of_type(obligation.clears, unit) if obligation.clears else []
+        cleared = index.of_type(rule.clears, unit) if rule.clears else []
         spells = _spells(subjects_of(obligation, index, unit), cleared)
         for window in windows:
             if window.start >= as_of:
@@ -59,7 +133,7 @@ def evaluate(
             horizon = min(window.end, as_of)
             inside = [s for s in spells if s[0] < horizon and (s[1] is None or s[1] > window.start)]
             gaps = _gaps(inside, window.start, horizon)
-            if obligation.in_place == "by_end":  # only the moment the window closes counts
+            if rule.in_place == "by_end":  # only the moment the window closes counts
                 inside = [s for s in inside if s[1] is None or s[1] >= horizon]
                 gaps = [] if inside else [(horizon - timedelta(microseconds=1), horizon)]
             evidence = [s[2] for s in inside]

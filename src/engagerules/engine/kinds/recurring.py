@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, ClassVar
+
+import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import standing
@@ -16,19 +19,104 @@ from engagerules.engine.verdicts import (
     steps_verdict,
     unit_key,
 )
+from engagerules.model.checks import instance, optional, tuples
+from engagerules.model.checks import times as time_list
 from engagerules.model.conditions import measure, recorded
-from engagerules.model.durations import Duration
+from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window, localize
-from engagerules.model.plan import Force, Obligation, Requirement
+from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result
 from engagerules.sources.events import Event
 
+#: How long after each time of day evidence still counts, when the plan says no `slot`.
+DEFAULT_SLOT = Duration(hours=1)
+
+#: How the force documentation names this kind.
+MEANING = "due in every period"
+
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "Evidence"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = True
+
+
+@attrs.frozen
+class Recurring(Rule):
+    """Owed every period of `cadence` (phased by `anchor`), or at each of `times` in it."""
+
+    kind: ClassVar[Kind] = Kind.RECURRING
+
+    cadence: Duration = attrs.field(validator=positive_duration)
+    anchor: date | None = None
+    times: tuple[time, ...] = attrs.field(default=(), converter=tuples, validator=time_list)
+    #: Default: an hour after each time, when there are times; None without them.
+    slot: Duration | None = attrs.field(
+        default=attrs.Factory(lambda self: DEFAULT_SLOT if self.times else None, takes_self=True),
+        validator=optional(positive_duration),
+    )
+    #: "At least once every <cadence>": judged as a maximum gap between records, counted
+    #: from the last one before the range, instead of fixed calendar periods.
+    rolling: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
+
+
+#: The rule class the registry dispatches on.
+RULE = Recurring
+
+#: This kind's part of the obligation schema (JSON Schema 2020-12; `#/$defs/...` refer to
+#: the force schema's definitions). `properties` are the keys only this kind has; `then`
+#: applies when an obligation's `kind` is "recurring".
+SCHEMA: dict[str, Any] = {
+    "properties": {
+        "cadence": {"$ref": "#/$defs/duration"},
+        "anchor": {
+            "$ref": "#/$defs/date",
+            "description": "A date a period starts on; cycles run forwards and backwards from it.",
+        },
+        "times": {
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$"},
+        },
+        "slot": {
+            "$ref": "#/$defs/duration",
+            "description": "How long after each time evidence still counts (default PT1H).",
+        },
+        "rolling": {
+            "type": "boolean",
+            "description": (
+                "'At least once every <cadence>' judged as a maximum gap between records, "
+                "counted from the last one before the range, rather than fixed periods."
+            ),
+        },
+    },
+    "then": {"required": ["cadence", "evidence"], "properties": {"evidence": {"minItems": 1}}},
+}
+
+
+def build(raw: dict[str, Any]) -> Recurring:
+    """From the validated JSON of one obligation."""
+    times = tuple(time.fromisoformat(t) for t in raw.get("times", ()))
+    return Recurring(
+        cadence=parse_duration(raw["cadence"]),
+        anchor=date.fromisoformat(raw["anchor"]) if "anchor" in raw else None,
+        times=times,
+        slot=parse_duration(raw["slot"]) if "slot" in raw else (DEFAULT_SLOT if times else None),
+        rolling=bool(raw.get("rolling", False)),
+    )
+
 
 def evaluate(
-    force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
+    force: Force,
+    obligation: Obligation,
+    rule: Recurring,
+    index: EventIndex,
+    span: Window,
+    as_of: datetime,
 ) -> Outcome:
-    if obligation.rolling and obligation.cadence is not None:  # "at least once every N"
-        return standing.gaps(force, obligation, obligation.cadence, index, span, as_of)
+    if rule.rolling:  # "at least once every N": a maximum gap, as standing duties
+        return standing.gaps(force, obligation, rule.cadence, index, span, as_of)
     results: list[Result] = []
     used: set[str] = set()
     persons = persons_owing(obligation, index, span)

@@ -2,25 +2,76 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.verdicts import Outcome, in_unit, local_day, make_result, subjects_of
-from engagerules.model.durations import Duration
+from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window, local_midnight
-from engagerules.model.plan import Force, Obligation
+from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
+
+#: How the force documentation names this kind.
+MEANING = "kept up to date: never longer than the cadence between updates"
+
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "Updates"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = False
+
+
+@attrs.frozen
+class Standing(Rule):
+    """Kept up to date: no gap between updates longer than `cadence`."""
+
+    kind: ClassVar[Kind] = Kind.STANDING
+
+    cadence: Duration = attrs.field(validator=positive_duration)
+    anchor: date | None = None
+
+
+#: The rule class the registry dispatches on.
+RULE = Standing
+
+#: This kind's part of the obligation schema (JSON Schema 2020-12; `#/$defs/...` refer to
+#: the force schema's definitions). `properties` are the keys only this kind has; `then`
+#: applies when an obligation's `kind` is "standing".
+SCHEMA: dict[str, Any] = {
+    "properties": {
+        "cadence": {"$ref": "#/$defs/duration"},
+        "anchor": {
+            "$ref": "#/$defs/date",
+            "description": "A date a period starts on; cycles run forwards and backwards from it.",
+        },
+    },
+    "then": {"required": ["cadence", "evidence"], "properties": {"evidence": {"minItems": 1}}},
+}
+
+
+def build(raw: dict[str, Any]) -> Standing:
+    """From the validated JSON of one obligation."""
+    return Standing(
+        cadence=parse_duration(raw["cadence"]),
+        anchor=date.fromisoformat(raw["anchor"]) if "anchor" in raw else None,
+    )
 
 
 def evaluate(
-    force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
+    force: Force,
+    obligation: Obligation,
+    rule: Standing,
+    index: EventIndex,
+    span: Window,
+    as_of: datetime,
 ) -> Outcome:
     """Kept up to date: no gap between updates may exceed the cadence."""
-    cadence = obligation.cadence
-    if cadence is None:  # pragma: no cover - the schema requires one for this kind
-        return Outcome((), frozenset())
-    return gaps(force, obligation, cadence, index, span, as_of)
+    return gaps(force, obligation, rule.cadence, index, span, as_of)
 
 
 def gaps(

@@ -2,29 +2,117 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import dues
 from engagerules.engine.verdicts import Outcome, local_day, make_result, qualified
+from engagerules.model.checks import finite, instance, one_of, optional
 from engagerules.model.conditions import number
-from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Obligation
+from engagerules.model.periods import Window, range_bounds
+from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
 from engagerules.sources.events import Event
 
+#: How the force documentation names this kind.
+MEANING = "a measured figure that must reach a value by a date"
+
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "Readings"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = False
+
+#: How readings make the figure.
+COMBINE = ("latest", "sum", "max")
+
+
+@attrs.frozen
+class Target(Rule):
+    """A measured figure that must reach `value` by the end of day `by`.
+
+    `combine` says how readings make the figure: the `latest` reading, their `sum` or
+    their `max`; with `group`, readings are separate series by that attribute (one per
+    social-media account) and the figure is the total of each series' value.
+    """
+
+    kind: ClassVar[Kind] = Kind.TARGET
+
+    attr: str = attrs.field(validator=instance(str, "an attribute name"))
+    value: float = attrs.field(validator=finite)
+    by: date = attrs.field(validator=instance(date, "a date"))
+    combine: str = attrs.field(default="latest", validator=one_of(COMBINE))
+    group: str | None = attrs.field(
+        default=None, validator=optional(instance(str, "an attribute name"))
+    )
+    baseline: float | None = attrs.field(default=None, validator=optional(finite))
+    start: date | None = attrs.field(default=None, validator=optional(instance(date, "a date")))
+
+    def due_once(self, obligation: Obligation, span: Window) -> Window | None:
+        """From its start (or the version's, or the range's) to the end of day `by`."""
+        begin = self.start or obligation.effective_from or span.local_start.date()
+        return range_bounds(min(begin, self.by), self.by, span.zone)
+
+
+#: The rule class the registry dispatches on.
+RULE = Target
+
+#: This kind's part of the obligation schema (JSON Schema 2020-12; `#/$defs/...` refer to
+#: the force schema's definitions). `properties` are the keys only this kind has; `then`
+#: applies when an obligation's `kind` is "target".
+SCHEMA: dict[str, Any] = {
+    "properties": {
+        "target": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["attr", "value", "by"],
+            "properties": {
+                "attr": {"type": "string", "minLength": 1},
+                "value": {"type": "number"},
+                "by": {"$ref": "#/$defs/date"},
+                "start": {"$ref": "#/$defs/date"},
+                "combine": {"enum": ["latest", "sum", "max"]},
+                "group": {"type": "string", "minLength": 1},
+                "baseline": {"type": "number"},
+            },
+        }
+    },
+    "then": {"required": ["target", "evidence"], "properties": {"evidence": {"minItems": 1}}},
+}
+
+
+def build(raw: dict[str, Any]) -> Target:
+    """From the validated JSON of one obligation."""
+    target = raw["target"]
+    return Target(
+        attr=target["attr"],
+        value=target["value"],
+        by=date.fromisoformat(target["by"]),
+        combine=target.get("combine", "latest"),
+        group=target.get("group"),
+        baseline=target.get("baseline"),
+        start=date.fromisoformat(target["start"]) if "start" in target else None,
+    )
+
 
 def evaluate(
-    force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
+    force: Force,
+    obligation: Obligation,
+    rule: Target,
+    index: EventIndex,
+    span: Window,
+    as_of: datetime,
 ) -> Outcome:
     """A measured figure must reach its value by the deadline. Before the deadline it is
     `pending` with its progress, never met early (a reading above the target in November
     may be followed by a lower one in December); at the deadline the figure is what the
     readings at or before it make (by default the latest reading of each series), and the
     reason names the readings it rests on."""
-    target = obligation.target
-    if target is None:  # pragma: no cover - the schema requires one for this kind
-        return Outcome((), frozenset())
+    target = rule
     results: list[Result] = []
     used: set[str] = set()
     for due in dues(obligation, span):

@@ -3,20 +3,139 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
 
 import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.verdicts import Outcome, qualified, steps_verdict
+from engagerules.model.checks import instance, one_of, optional, strings, tuple_of, tuples
 from engagerules.model.conditions import failed_condition, measure
+from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window, local_midnight
-from engagerules.model.plan import Force, Obligation
+from engagerules.model.plan import (
+    Condition,
+    Force,
+    Kind,
+    Obligation,
+    Rule,
+    conditions_from_json,
+)
 from engagerules.model.results import Result
 from engagerules.sources.events import Event
 
+#: How the force documentation names this kind.
+MEANING = "a follow-up owed after an event, by a deadline"
+
+#: What the force documentation calls this kind's evidence.
+EVIDENCE_LABEL = "Evidence"
+
+#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
+#: for kinds judged on every such event, by its types alone.
+COUNTS_EVIDENCE = True
+
+#: How follow-ups are tied to their trigger: by `refs` only, or also by unit and time.
+MATCHES = ("refs", "refs_or_scope")
+
+
+@attrs.frozen
+class Trigger:
+    """The event that starts a deadline for follow-up steps.
+
+    Follow-ups are matched by `refs` to the trigger's id; with `match` `refs_or_scope`, an
+    event that refs nothing also counts if it is in the trigger's unit before the deadline
+    (and the result says it is not linked). `each_unit` owes a trigger at an enclosing
+    unit or force-wide in every unit of the obligation within it.
+    """
+
+    types: tuple[str, ...] = attrs.field(converter=tuples, validator=strings)
+    within: Duration = attrs.field(validator=positive_duration)
+    where: tuple[Condition, ...] = attrs.field(
+        default=(), converter=tuples, validator=tuple_of(Condition, "a condition")
+    )
+    match: str = attrs.field(default="refs", validator=one_of(MATCHES))
+    deadline_attr: str | None = attrs.field(
+        default=None, validator=optional(instance(str, "an attribute name"))
+    )
+    each_unit: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
+
+
+@attrs.frozen
+class Triggered(Rule):
+    """Owed after each `trigger` event: every step of the evidence by its deadline."""
+
+    kind: ClassVar[Kind] = Kind.TRIGGERED
+
+    trigger: Trigger = attrs.field(validator=instance(Trigger, "a trigger"))
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return self.trigger.types
+
+
+#: The rule class the registry dispatches on.
+RULE = Triggered
+
+#: This kind's part of the obligation schema (JSON Schema 2020-12; `#/$defs/...` refer to
+#: the force schema's definitions). `properties` are the keys only this kind has; `then`
+#: applies when an obligation's `kind` is "triggered".
+SCHEMA: dict[str, Any] = {
+    "properties": {
+        "trigger": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["types", "within"],
+            "properties": {
+                "types": {"$ref": "#/$defs/types"},
+                "within": {"$ref": "#/$defs/duration"},
+                "where": {"type": "array", "items": {"$ref": "#/$defs/condition"}},
+                "match": {"enum": ["refs", "refs_or_scope"]},
+                "deadline_attr": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": (
+                        "An attribute of the trigger event holding its own deadline (a date: "
+                        "the end of that day; or a timestamp), e.g. the date of the meeting an "
+                        "invitation is for. 'within' applies when the event lacks it."
+                    ),
+                },
+                "each_unit": {
+                    "type": "boolean",
+                    "description": (
+                        "A trigger recorded at an enclosing unit or force-wide is owed by every "
+                        "unit of the obligation within it, each needing its own follow-up "
+                        "there; by default it is owed once, where it happened."
+                    ),
+                },
+            },
+        }
+    },
+    "then": {"required": ["trigger", "evidence"], "properties": {"evidence": {"minItems": 1}}},
+}
+
+
+def build(raw: dict[str, Any]) -> Triggered:
+    """From the validated JSON of one obligation."""
+    trigger = raw["trigger"]
+    return Triggered(
+        Trigger(
+            types=tuple(trigger["types"]),
+            within=parse_duration(trigger["within"]),
+            where=conditions_from_json(trigger.get("where", ())),
+            match=trigger.get("match", "refs"),
+            deadline_attr=trigger.get("deadline_attr"),
+            each_unit=bool(trigger.get("each_unit", False)),
+        )
+    )
+
 
 def evaluate(
-    force: Force, obligation: Obligation, index: EventIndex, span: Window, as_of: datetime
+    force: Force,
+    obligation: Obligation,
+    rule: Triggered,
+    index: EventIndex,
+    span: Window,
+    as_of: datetime,
 ) -> Outcome:
     """Judge every trigger whose follow-up is owed in `span`: those fired inside it, and
     those fired before it (while the duty was in force) whose deadline falls inside it.
@@ -26,13 +145,11 @@ def evaluate(
     the trigger's unit before the deadline, and every result resting on such a record
     says so (`linked` false), so a reviewer can see which follow-ups rest on coincidence.
     """
-    trigger = obligation.trigger
-    if trigger is None:  # pragma: no cover - the schema requires one for this kind
-        return Outcome((), frozenset())
+    trigger = rule.trigger
     results: list[Result] = []
     used: set[str] = set()
-    for fired, window in _owed(force, obligation, index, span):
-        for unit in _trigger_units(force, obligation, fired):
+    for fired, window in _owed(force, obligation, trigger, index, span):
+        for unit in _trigger_units(force, obligation, trigger, fired):
             # Fanned out (`each_unit`) to a unit within the trigger's: follow-ups must be there.
             strict = unit is not None and (
                 fired.scope is None or unit not in force.ancestry(fired.scope)
@@ -68,7 +185,11 @@ def evaluate(
                 shown = ", ".join(sorted(circumstantial))
                 reason += f" (not linked: {shown} matched by unit and time, not by refs)"
             verdict = attrs.evolve(
-                verdict, evidence=(fired.id, *verdict.evidence), linked=linked, reason=reason
+                verdict,
+                evidence=(fired.id, *verdict.evidence),
+                trigger=fired.id,
+                linked=linked,
+                reason=reason,
             )
             results.append(verdict)
             used.update(verdict.evidence)
@@ -76,18 +197,15 @@ def evaluate(
 
 
 def _owed(
-    force: Force, obligation: Obligation, index: EventIndex, span: Window
+    force: Force, obligation: Obligation, trigger: Trigger, index: EventIndex, span: Window
 ) -> list[tuple[Event, Window]]:
     """The triggers judged in `span`, each with its follow-up window: fired inside the
     span, or fired earlier (the duty in force then) with a deadline inside it."""
-    trigger = obligation.trigger
-    if trigger is None:  # pragma: no cover - only called for triggered duties
-        return []
     owed = []
     for fired in index.of_type(trigger.types):
         if fired.at >= span.end or failed_condition(trigger.where, fired) is not None:
             continue
-        deadline = _deadline(force, obligation, fired)
+        deadline = _deadline(force, trigger, fired)
         if fired.at < span.start and not (
             deadline > span.start and obligation.in_force_on(fired.at.astimezone(force.zone).date())
         ):
@@ -96,13 +214,10 @@ def _owed(
     return owed
 
 
-def _deadline(force: Force, obligation: Obligation, fired: Event) -> datetime:
+def _deadline(force: Force, trigger: Trigger, fired: Event) -> datetime:
     """When the follow-up is due: the date the trigger itself names (the end of the day of
     the meeting an invitation is for), or else `within` after the trigger. A named deadline
     that is not after the trigger gives no time at all, so `within` applies then too."""
-    trigger = obligation.trigger
-    if trigger is None:  # pragma: no cover - only called for triggered duties
-        return fired.at
     fallback = trigger.within.after(fired.at, force.zone)
     if trigger.deadline_attr is None:
         return fallback
@@ -124,7 +239,9 @@ def _when(value: object, force: Force) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def _trigger_units(force: Force, obligation: Obligation, fired: Event) -> list[str | None]:
+def _trigger_units(
+    force: Force, obligation: Obligation, trigger: Trigger, fired: Event
+) -> list[str | None]:
     """Where a trigger makes the follow-up owed: judged once, where it happened.
 
     Per unit of a kind: the unit of that kind enclosing the trigger's own unit; a trigger
@@ -142,8 +259,7 @@ def _trigger_units(force: Force, obligation: Obligation, fired: Event) -> list[s
             unit = force.unit(unit_id)
             if unit is not None and unit.kind == per and unit_id in obligation.scope.units:
                 return [unit_id]
-    trigger = obligation.trigger
-    if trigger is not None and trigger.each_unit:
+    if trigger.each_unit:
         within = [
             u
             for u in obligation.scope.units
