@@ -140,7 +140,7 @@ MUTANTS = [
     m(
         "trigger-fanned-always",
         f"{ENGINE}/kinds/triggered.py",
-        ("    if trigger is not None and trigger.each_unit:", "    if trigger is not None:"),
+        ("    if trigger.each_unit:", "    if True:"),
     ),
     m(
         "no-trigger-look-back",
@@ -210,7 +210,7 @@ MUTANTS = [
     m(
         "rolling-ignored",
         f"{ENGINE}/kinds/recurring.py",
-        ("    if obligation.rolling and", "    if False and"),
+        ("    if rule.rolling:", "    if False:"),
     ),
     m(
         "constraint-empty-is-met",
@@ -225,7 +225,7 @@ MUTANTS = [
     m(
         "coverage-snapshot",
         f"{ENGINE}/kinds/coverage.py",
-        ('if obligation.in_place == "by_end":', "if True:"),
+        ('if rule.in_place == "by_end":', "if True:"),
     ),
     m(
         "vacancy-ends-all",
