@@ -44,6 +44,8 @@ def test_wheel_contains_forces_schema_and_types(wheel: Path) -> None:
             assert f"engagerules/forces/{force_dir.name}/force.json" in names
     assert "engagerules/forces/gwent/tests/weekly.json" in names
     assert "engagerules/sources/schema/force.schema.json" in names
+    assert "engagerules/sources/schema/profile.schema.json" in names
+    assert "engagerules/forces/surrey/profiles/samples/cadet-hours-2022q4.xlsx" in names
     assert "engagerules/py.typed" in names
     assert any(n.endswith("entry_points.txt") for n in names)
 

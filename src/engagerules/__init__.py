@@ -74,6 +74,9 @@ from engagerules.outputs.shapes import due_json, obligation_json, report_json, r
 from engagerules.outputs.text import render_text
 from engagerules.sources.config import load_force, validate_file
 from engagerules.sources.events import Event, EventLog, Rejection, parse_events, read_events
+from engagerules.sources.importer import ImportLog, explain_row, import_events, open_profile
+from engagerules.sources.profiles import Profile, load_profile, validate_profile
+from engagerules.sources.pseudonyms import pseudonym
 from engagerules.sources.registry import ForceSource, available_forces, find_force, open_force
 from engagerules.sources.waivers import Waiver, apply_waivers, parse_waivers
 
@@ -99,6 +102,7 @@ __all__ = [
     "FollowUp",
     "Force",
     "ForceSource",
+    "ImportLog",
     "Kind",
     "ModelError",
     "Note",
@@ -106,6 +110,7 @@ __all__ = [
     "Operator",
     "Problem",
     "ProblemsError",
+    "Profile",
     "Recurring",
     "Rejection",
     "Report",
@@ -137,15 +142,20 @@ __all__ = [
     "duty_calendar",
     "evaluate",
     "explain",
+    "explain_row",
     "explanation_json",
     "find_force",
     "follow_ups",
+    "import_events",
     "load_force",
+    "load_profile",
     "obligation_json",
     "open_force",
+    "open_profile",
     "parse_duration",
     "parse_events",
     "parse_waivers",
+    "pseudonym",
     "range_bounds",
     "read_events",
     "render_agenda",
@@ -160,6 +170,7 @@ __all__ = [
     "schedule",
     "simulate",
     "validate_file",
+    "validate_profile",
 ]
 
 __version__ = "0.1.0"

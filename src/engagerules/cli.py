@@ -26,7 +26,7 @@ from engagerules.engine.agenda import agenda, agenda_json, render_agenda
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.explain import explain, explanation_json, render_explanation
 from engagerules.engine.schedule import schedule
-from engagerules.errors import EngageRulesError, ProblemsError, UsageError
+from engagerules.errors import EngageRulesError, Problem, ProblemsError, UsageError
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, Report, Status
@@ -38,6 +38,19 @@ from engagerules.outputs.shapes import due_json, force_json, obligations_json, r
 from engagerules.outputs.text import render_text
 from engagerules.sources.config import validate_file
 from engagerules.sources.events import EventLog, read_events
+from engagerules.sources.importer import (
+    ImportLog,
+    event_record,
+    explain_row,
+    import_events,
+    open_profile,
+)
+from engagerules.sources.profiles import (
+    force_problems,
+    is_profile,
+    load_profile,
+    validate_profile,
+)
 from engagerules.sources.registry import available_forces, find_force, open_force
 from engagerules.sources.waivers import Waiver, apply_waivers, expired_waivers, parse_waivers
 
@@ -204,14 +217,24 @@ def _check_filters(force: Force, args: argparse.Namespace) -> None:
 
 
 def run_check(
-    force: Force, files: Sequence[str], start: date, end: date, as_of: datetime
+    force: Force,
+    files: Sequence[str],
+    start: date,
+    end: date,
+    as_of: datetime,
+    profile: str | None = None,
 ) -> Report:
-    log = _read(files, force)
+    log = _read(files, force, profile)
     return evaluate(force, log, start, end, as_of)
 
 
-def _read(files: Sequence[str], force: Force) -> EventLog:
-    """Read events, showing progress on stderr when a person is watching it."""
+def _read(files: Sequence[str], force: Force, profile: str | None = None) -> EventLog:
+    """Read events (through an import profile when given), showing progress on stderr
+    when a person is watching it."""
+    if profile is not None:
+        imported = _import(profile, files, force)
+        sys.stderr.write(f"engagerules: note: {profile}: {imported.summary()}\n")
+        return imported.log
     if not sys.stderr.isatty():
         return read_events(files, force)
 
@@ -253,7 +276,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     start, end = _range(args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    report = run_check(force, args.events, start, end, as_of)
+    report = run_check(force, args.events, start, end, as_of, args.profile)
     report = apply_waivers(report, waivers, force)
     _note_expired(waivers, as_of, force)
     fail_on = FAILING if not args.fail_on else frozenset(args.fail_on)
@@ -278,7 +301,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     _check_filters(force, args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    log = _read(args.events, force)
+    log = _read(args.events, force, args.profile)
     found = explain(
         force,
         args.obligation,
@@ -303,13 +326,67 @@ def _cmd_agenda(args: argparse.Namespace) -> int:
     _check_filters(force, args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    log = _read(args.events, force)
+    log = _read(args.events, force, args.profile)
     items = agenda(force, log, as_of, role=args.role, scope=args.scope, waivers=waivers)
     _note_expired(waivers, as_of, force)
     if args.format == "json":
         _write(_json(agenda_json(items, force)), args.output)
     else:
         _write(render_agenda(items, force, as_of, role=args.role, scope=args.scope), args.output)
+    return EXIT_OK
+
+
+def _profile_problems(path: Path) -> list[Problem]:
+    """`validate PROFILE`: the profile's own problems, then what its force does not know."""
+    problems = validate_profile(path)
+    if problems:
+        return problems
+    return force_problems(load_profile(path), _profile_force(str(path)))
+
+
+def _profile_force(path: str, given: Force | None = None) -> Force:
+    """The force a profile is for, opened; with `given`, checked to be the same force."""
+    profile = load_profile(path)
+    name = profile.force
+    beside = profile.path.parent / name
+    if given is not None and name == given.id:
+        return given
+    force = open_force(str(beside) if beside.is_dir() else name)
+    if given is not None and force.id != given.id:
+        msg = f"{path}: the profile is for force {force.id!r}, not {given.id!r}"
+        raise UsageError(msg)
+    return force
+
+
+def _import(path: str, files: Sequence[str], force: Force) -> ImportLog:
+    """Read exports through the profile at `path`, for `force`."""
+    _profile_force(path, force)
+    profile, key = open_profile(path, force, files)
+    return import_events(profile, force, files, key=key)
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    force = _profile_force(args.profile)
+    profile, key = open_profile(args.profile, force, args.files)
+    if args.row is not None:
+        if len(args.files) != 1:
+            msg = "--row explains one row of one file: give exactly one FILE"
+            raise UsageError(msg)
+        steps = explain_row(profile, force, args.files[0], args.row, key=key)
+        _write("".join(f"{step}\n" for step in steps), None)
+        return EXIT_OK
+    imported = import_events(profile, force, args.files, key=key)
+    records = (event_record(e, force.zone) for e in imported.log.events)
+    _write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), args.output)
+    if args.format == "json":
+        summary = _json(imported.to_json())
+    else:
+        lines = [f"{r}\n" for r in imported.log.rejections]
+        summary = "".join(lines) + f"{profile.id}: {imported.summary()}\n"
+    if args.output in (None, "-"):
+        sys.stderr.write(summary)
+    else:
+        _write(summary, None)
     return EXIT_OK
 
 
@@ -321,7 +398,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         except EngageRulesError:
             msg = f"{args.path}: no such file, directory or force"
             raise UsageError(msg) from None
-    problems = validate_file(path)
+    problems = _profile_problems(path) if is_profile(path) else validate_file(path)
     for problem in problems:
         sys.stderr.write(f"{problem}\n")
     if problems:
@@ -472,7 +549,43 @@ def build_parser() -> argparse.ArgumentParser:
     _add_explain_and_agenda(sub)
     _add_export_commands(sub)
     _add_authoring_commands(sub)
+    _add_import(sub)
     return parser
+
+
+def _add_import(sub: Any) -> None:
+    """`import`: exports read through an import profile, written as events."""
+    p = sub.add_parser(
+        "import",
+        help="read exports through an import profile and write them as events",
+        description="Read exports (CSV, Excel, JSON Lines, an SQL database) through an import "
+        "profile and write them as events (JSON Lines), accounting for every row: read = "
+        "imported + filtered + rejected. See docs/check-your-own-exports.md.",
+    )
+    p.add_argument("profile", metavar="PROFILE", help="the import profile (a JSON file)")
+    p.add_argument(
+        "files",
+        metavar="FILE",
+        nargs="+",
+        help="exports to read; for an SQL profile, an SQLite file or a database URL",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="the events file (default: stdout)")
+    p.add_argument("--row", type=int, metavar="N", help="explain how row N is mapped, step by step")
+    p.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="the accounting summary's format",
+    )
+    p.set_defaults(run=_cmd_import)
+
+
+def _profile_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--profile",
+        metavar="PROFILE",
+        help="read EVENTS as exports through this import profile (see `import`)",
+    )
 
 
 def _add_plan_commands(sub: Any) -> None:
@@ -505,6 +618,7 @@ def _add_check(sub: Any) -> None:
     )
     p.add_argument("--format", choices=_REPORT_FORMATS, default="text")
     p.add_argument("-o", "--output", metavar="FILE")
+    _profile_option(p)
     p.add_argument(
         "--fail-on",
         action="extend",
@@ -532,7 +646,10 @@ def _add_export_commands(sub: Any) -> None:
 
 def _add_authoring_commands(sub: Any) -> None:
     """For rule authors and newcomers: `validate`, `test`, `docs`, `demo`."""
-    p = sub.add_parser("validate", help="validate a force configuration, listing every problem")
+    p = sub.add_parser(
+        "validate",
+        help="validate a force configuration or an import profile, listing every problem",
+    )
     p.add_argument("path", metavar="PATH")
     p.set_defaults(run=_cmd_validate)
 
@@ -585,6 +702,7 @@ def _add_explain_and_agenda(sub: Any) -> None:
     p.add_argument("--limit", type=int, default=10, help="near misses shown per reason")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-o", "--output", metavar="FILE")
+    _profile_option(p)
     p.set_defaults(run=_cmd_explain)
 
     p = sub.add_parser(
@@ -598,6 +716,7 @@ def _add_explain_and_agenda(sub: Any) -> None:
     p.add_argument("--waivers", metavar="FILE")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("-o", "--output", metavar="FILE")
+    _profile_option(p)
     p.set_defaults(run=_cmd_agenda)
 
 
