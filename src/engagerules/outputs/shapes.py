@@ -13,6 +13,7 @@ from typing import Any
 from engagerules.engine.kinds.advisory import Advisory
 from engagerules.engine.kinds.constraint import Constraint
 from engagerules.engine.kinds.coverage import Coverage
+from engagerules.engine.kinds.recurring import Recurring
 from engagerules.engine.kinds.target import Target
 from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import Due
@@ -54,6 +55,9 @@ def _requirement(req: Requirement) -> dict[str, Any]:
         "where": [_condition(c) for c in req.where] or None,
         "title": req.title,
         "owner": req.owner,
+        "for_period": None
+        if req.for_period is None
+        else {"attr": req.for_period, "grace": str(req.grace)},
     }
     shape.update({k: v for k, v in optional.items() if v is not None})
     return shape
@@ -75,6 +79,8 @@ def obligation_json(ob: Obligation) -> dict[str, Any]:
         trigger["match"] = fired.match
         if fired.deadline_attr:
             trigger["deadline_attr"] = fired.deadline_attr
+        if fired.each_unit:
+            trigger["each_unit"] = True
     shape: dict[str, Any] = {
         "id": ob.id,
         "title": ob.title,
@@ -111,6 +117,10 @@ def obligation_json(ob: Obligation) -> dict[str, Any]:
         }
     if ob.slot is not None:
         shape["slot"] = str(ob.slot)
+    if isinstance(rule, Recurring) and rule.rolling:
+        shape["rolling"] = True
+    if isinstance(rule, Coverage):
+        shape["in_place"] = rule.in_place
     if isinstance(rule, Advisory) and rule.reason:
         shape["reason"] = rule.reason
     shape["readings"] = readings_json(ob.readings)
@@ -217,6 +227,8 @@ def result_json(result: Result, departing: frozenset[str] = frozenset()) -> dict
     }
     if result.obligation in departing:
         shape["departure"] = True
+    if result.linked is not None:
+        shape["linked"] = result.linked
     if result.waived_from is not None:
         shape["waived_from"] = {
             "status": result.waived_from.status.value,
@@ -239,7 +251,12 @@ def report_json(report: Report) -> dict[str, Any]:
             "matched": report.events.matched,
             "unmatched": report.events.unmatched,
             "rejected": report.events.rejected,
+            "unmatched_by_reason": dict(sorted(report.events.by_reason.items())),
         },
+        "data_quality": [
+            {"id": d.id, "file": d.file, "line": d.line, "problem": d.problem}
+            for d in report.data_quality
+        ],
         "rejections": [
             {"file": r.file, "line": r.line, "reason": r.reason} for r in report.rejections
         ],
