@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from engagerules import (
     evaluate,
     open_force,
     parse_events,
+    render_agenda,
 )
 from engagerules.cli import main
 
@@ -160,8 +161,56 @@ def test_agenda_command_json_and_text(tmp_path: Path, capsys: pytest.CaptureFixt
     assert shape[0]["deadline"] == "2022-10-10T00:00:00+01:00"
     assert main(base) == 0
     text = capsys.readouterr().out
-    assert text.index("OVERDUE (2)") < text.index("DUE (")
-    assert "mini.ward-poc [n-ward]" in text
+    assert text.index("OVERDUE (2)") < text.index("DUE NOW (")
+    assert (
+        "by Wed 5 Oct 2022 10:00 BST: A named PCSO point of contact for every ward, North" in text
+    )
+    assert "id: mini.ward-poc" in text
+
+
+def test_days_adds_the_windows_opening_soon(mini: Force) -> None:
+    """`days=7` keeps today's items and adds next week's tweets, marked upcoming."""
+    now = set(keys(items(mini)))
+    week = items(mini, days=7)
+    assert now <= set(keys(week))
+    upcoming = [i for i in week if i.upcoming]
+    assert upcoming and all(i.result.window.start > NOW for i in upcoming)
+    tweets = [i for i in upcoming if i.result.obligation == "mini.weekly-tweet"]
+    assert {i.result.window.local_start.date() for i in tweets} == {date(2022, 10, 10)}
+    assert {i.result.scope for i in tweets} == {"north", "south", "east"}
+    assert all(i.result.window.start < NOW + timedelta(days=7) for i in upcoming)
+    later = [i.result for i in items(mini) if i.upcoming]  # only today's later slots
+    assert [(r.obligation, r.window.local_start.hour) for r in later] == [("mini.briefings", 13)]
+
+
+def test_days_must_not_be_negative(mini: Force) -> None:
+    """A negative look-ahead is refused, naming the value."""
+    with pytest.raises(ValueError, match="-1"):
+        items(mini, days=-1)
+
+
+def test_role_includes_the_duties_of_its_teams() -> None:
+    """A Gwent CSO's week includes the neighbourhood team's daily foot patrol, in words."""
+    force = open_force("gwent")
+    as_of = datetime.fromisoformat("2022-11-14T08:30:00+00:00")
+    found = agenda(force, [], as_of, role="CSO", scope="bargoed", days=7)
+    owners = {i.result.owner for i in found}
+    assert owners == {"CSO", "NPT"}
+    text = render_agenda(found, force, as_of, role="CSO", scope="bargoed", days=7)
+    assert "as of Mon 14 Nov 2022 08:30 GMT" in text
+    assert "with the duties of All neighbourhood team staff" in text
+    assert (
+        "by the end of Mon 14 Nov 2022: High-visibility foot patrol in each section, "
+        "in line with demand and the patrol plan, Bargoed" in text
+    )
+    assert "COMING UP in the next 7 days" in text
+    assert "NPT" not in {i.result.owner for i in agenda(force, [], as_of, role="ACC")}
+
+
+def test_agenda_command_refuses_days_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--days 400` is a usage error in one line."""
+    assert main(["agenda", MINI, "x.jsonl", "--days", "400"]) == 2
+    assert "'400' is not a number of days from 0 to 366" in capsys.readouterr().err
 
 
 def test_agenda_command_rejects_an_unknown_role(

@@ -3,7 +3,7 @@
 Every exported file is expanded by recurring-ical-events (Python) and by Mozilla's ical.js
 (the parser inside Thunderbird, run under node), and the occurrences are compared one by
 one, both ways, with `schedule()` as `engagerules schedule --format json` shows it. The
-expected side is computed here from the documented placement (all-day items on the last
+expected side is computed here from the documented placement (all-day items on the first
 day of their window; timed items at their local time), never copied from the exporter.
 """
 
@@ -99,14 +99,29 @@ def _expected(
     """What the schedule says, in the calendar's documented placement, from its JSON."""
     zone = ZoneInfo(str(force.zone))
     found: Counter[Key] = Counter()
-    for shape in (due_json(d) for d in schedule(force, start, end, role=role, scope=scope)):
+    weeks: set[tuple[int, str, date]] = set()
+    for due in schedule(force, start, end, role=role, scope=scope):
+        shape = due_json(due)
         begin = datetime.fromisoformat(shape["start"])
         finish = datetime.fromisoformat(shape["end"])
         unit = shape["scope"] or "force-wide"
-        if begin.time() == time(0) and finish.time() == time(0):
-            last_day = finish.date() - timedelta(days=1)
-            start_utc = _local_midnight_utc(last_day, zone)
-            found[(shape["obligation"], unit, start_utc, finish.astimezone(UTC), "all-day")] += 1
+        ob = due.obligation
+        every_day = str(ob.cadence) == "P1D" and not ob.times and not ob.scope.rota
+        if every_day and begin.time() == time(0) and finish.time() == time(0):
+            # one item per week, on its Monday (or the first day of a week the range cuts)
+            monday = begin.date() - timedelta(days=begin.weekday())
+            if (id(ob), unit, monday) in weeks:
+                continue
+            weeks.add((id(ob), unit, monday))
+            first_day = begin.date()  # schedule is in time order: the week's first day
+            start_utc = _local_midnight_utc(first_day, zone)
+            end_utc = _local_midnight_utc(first_day + timedelta(days=1), zone)
+            found[(shape["obligation"], unit, start_utc, end_utc, "all-day")] += 1
+        elif begin.time() == time(0) and finish.time() == time(0):
+            first_day = begin.date()
+            start_utc = _local_midnight_utc(first_day, zone)
+            end_utc = _local_midnight_utc(first_day + timedelta(days=1), zone)
+            found[(shape["obligation"], unit, start_utc, end_utc, "all-day")] += 1
         else:
             local = begin.strftime("%H:%M")
             key = (shape["obligation"], unit, begin.astimezone(UTC), finish.astimezone(UTC), local)
@@ -315,7 +330,7 @@ def _clock_change_days(zone: ZoneInfo, first: date, last: date) -> set[date]:
 
 @pytest.mark.parametrize("name", [*FORCE_NAMES, "fixture:mini", "fixture:calendar"])
 def test_one_item_per_duty_unit_and_time(name: str) -> None:
-    """One VEVENT per duty, unit and time; only occurrences at a clock change stand apart."""
+    """One VEVENT per duty, unit and time; only clock-change days and cut first weeks apart."""
     force = _force(name)
     zone = ZoneInfo(str(force.zone))
     cal = duty_calendar(force, *YEAR)
@@ -340,7 +355,12 @@ def test_one_item_per_duty_unit_and_time(name: str) -> None:
         assert len(series) + len(apart) == 1 or len(series) == 1, f"{key} is split up"
         if series:
             for event in apart:
-                day = event["DTSTART"].dt.astimezone(zone).date()
+                start = event["DTSTART"].dt
+                if not isinstance(start, datetime):  # an every-day duty's cut first week
+                    assert start.weekday() and start <= series[0]["DTSTART"].dt, key
+                    assert len(apart) == 1 and "every day this week" in str(event["SUMMARY"])
+                    continue
+                day = start.astimezone(zone).date()
                 assert day in near_change, f"{key}: {day} stands apart from its series"
     wanted = {
         (shape["obligation"], shape["scope"] or "force-wide")
@@ -541,15 +561,17 @@ def test_title_with_semicolon_comma_and_newline_round_trips(tmp_path: Path) -> N
         if str(e["X-ENGAGERULES-OBLIGATION"]) == ob.id
     ]
     assert len(parsed) == 1
-    assert str(parsed[0]["SUMMARY"]) == f"{ob.title} ({unit.name})"
-    # a CRLF inside the text is one line break, as iCalendar TEXT has only one kind
-    description = ob.description.replace("\r\n", "\n")
-    assert description in str(parsed[0]["DESCRIPTION"])
+    assert str(parsed[0]["SUMMARY"]) == f"{ob.title} ({unit.name}): due by the end of the month"
+    # a CRLF inside the text is one line break, as iCalendar TEXT has only one kind;
+    # the title (first line) and the plan's quote carry the awkward characters
+    title = ob.title.replace("\r\n", "\n")
+    assert str(parsed[0]["DESCRIPTION"]).startswith(title)
     assert ob.source.quote is not None and ob.source.quote in str(parsed[0]["DESCRIPTION"])
+    assert ob.description not in str(parsed[0]["DESCRIPTION"])  # a note for reviewers
     js = [e for e in _ical_js(path)["events"] if e["obligation"] == ob.id]
     assert len(js) == 1
-    assert js[0]["summary"] == f"{ob.title} ({unit.name})"
-    assert description in js[0]["description"]
+    assert js[0]["summary"] == f"{ob.title} ({unit.name}): due by the end of the month"
+    assert js[0]["description"].startswith(title) and ob.source.quote in js[0]["description"]
 
 
 def test_same_inputs_give_byte_identical_files(tmp_path: Path) -> None:
@@ -729,13 +751,13 @@ def test_cadences_map_to_the_expected_frequency_and_interval() -> None:
             rule = _rule(event)
             assert (rule["FREQ"], rule.get("INTERVAL", "1")) == (freq, interval), ob_id
             if freq == "MONTHLY":
-                due = event["DTSTART"].dt
-                assert rule["BYMONTHDAY"] == "-1"
-                # due on the last day of a period, so the next period starts in the month after
-                assert (due.month + 1 - ob.anchor.month) % int(interval) == 0
+                first = event["DTSTART"].dt
+                assert rule["BYMONTHDAY"] == "1"
+                # on the first day of a period, in step with the anchor's months
+                assert (first.month - ob.anchor.month) % int(interval) == 0
     (yearly,) = _series(cal, "calfix.yearly-from-march")
     assert _rule(yearly)["FREQ"] == "YEARLY"
-    assert (_rule(yearly)["BYMONTH"], _rule(yearly)["BYMONTHDAY"]) == ("2", "-1")
+    assert (_rule(yearly)["BYMONTH"], _rule(yearly)["BYMONTHDAY"]) == ("3", "1")
 
 
 def test_rota_is_one_series_per_unit_on_its_turns() -> None:
@@ -748,7 +770,7 @@ def test_rota_is_one_series_per_unit_on_its_turns() -> None:
     turns = [d for d in schedule(force, *YEAR) if d.obligation.id == ob.id]
     for event in series:
         unit = str(event["X-ENGAGERULES-SCOPE"])
-        first = min(d.window.local_end.date() for d in turns if d.scope == unit) - timedelta(days=1)
+        first = min(d.window.local_start.date() for d in turns if d.scope == unit)
         assert event["DTSTART"].dt == first
         assert (_rule(event)["FREQ"], _rule(event)["INTERVAL"]) == (
             "MONTHLY",
@@ -769,7 +791,7 @@ def test_versions_end_where_they_stop_being_in_force() -> None:
         old_dues = [
             d for d in schedule(force, *TWO_YEARS) if d.obligation is old and d.scope == unit
         ]
-        last_due = max(d.window.local_end.date() for d in old_dues) - timedelta(days=1)
+        last_due = max(d.window.local_start.date() for d in old_dues)
         assert _rule(first)["UNTIL"] == last_due.strftime("%Y%m%d")
         assert last_due <= old.effective_until + timedelta(days=31)
         assert second["DTSTART"].dt > old.effective_until
@@ -859,22 +881,55 @@ def _unit_of(event: icalendar.Event) -> str | None:
 
 
 def test_cso_in_bargoed_gets_exactly_their_own_duties() -> None:
-    """A CSO in Bargoed gets exactly the duties a CSO owns that are owed in Bargoed."""
+    """A CSO in Bargoed gets exactly the duties of a CSO or a CSO's team owed in Bargoed."""
     force = open_force("gwent")
     events = _events(duty_calendar(force, *YEAR, role="CSO", scope="bargoed"))
     assert events
     for event in events:
         (ob, *_) = force.obligation(str(event["X-ENGAGERULES-OBLIGATION"]))
-        assert owned_by(ob, "CSO")
+        assert owned_by(ob, "CSO", force)
         assert applies_to_scope(force, _unit_of(event), "bargoed")
     everything = _events(duty_calendar(force, *YEAR))
     theirs = {
         str(e["UID"])
         for e in everything
-        if owned_by(force.obligation(str(e["X-ENGAGERULES-OBLIGATION"]))[0], "CSO")
+        if owned_by(force.obligation(str(e["X-ENGAGERULES-OBLIGATION"]))[0], "CSO", force)
         and applies_to_scope(force, _unit_of(e), "bargoed")
     }
     assert {str(e["UID"]) for e in events} == theirs
+    owners = {force.obligation(str(e["X-ENGAGERULES-OBLIGATION"]))[0].owner for e in events}
+    assert {"CSO", "NPT"} <= owners
+    patrol = [
+        e for e in events if str(e["X-ENGAGERULES-OBLIGATION"]) == "gwent.cn.daily-foot-patrol"
+    ]
+    assert patrol and str(patrol[0]["SUMMARY"]).endswith("(Bargoed): every day this week")
+    assert "FREQ=WEEKLY" in patrol[0]["RRULE"].to_ical().decode()
+
+
+def test_reminders_are_alarms_before_each_item() -> None:
+    """--remind P1D: every item has a display alarm, a day before (09:00 for all-day)."""
+    force = open_force("gwent")
+    cal = duty_calendar(force, *YEAR, role="CSO", scope="bargoed", reminder=timedelta(days=1))
+    events = _events(cal)
+    assert events
+    for event in events:
+        (alarm,) = event.walk("VALARM")
+        assert str(alarm["ACTION"]) == "DISPLAY"
+        start = event["DTSTART"].dt
+        expected = timedelta(days=-1) + (
+            timedelta(0) if isinstance(start, datetime) else timedelta(hours=9)
+        )
+        assert alarm["TRIGGER"].dt == expected
+    assert not any(e.walk("VALARM") for e in _events(duty_calendar(force, *YEAR, role="CSO")))
+
+
+def test_calendar_remind_option_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    """A reminder in months is refused in one line; the file is not written."""
+    code = main(
+        ["calendar", "gwent", "--from", "2022-10-01", "--to", "2022-10-31", "--remind", "P1M"]
+    )
+    assert code == 2
+    assert "'P1M' is not a duration in weeks, days, hours or minutes" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------------- triggered duties
@@ -898,8 +953,8 @@ def test_triggered_duties_become_items_due_at_the_engines_deadlines(
     later = datetime(2023, 6, 1, tzinfo=UTC)
     report = evaluate(force, read_events([log], force), start, end, later)
     triggered = {o.id for o in force.obligations if o.kind is Kind.TRIGGERED}
-    wanted = Counter(
-        (r.obligation, r.scope or "force-wide", r.window.end)
+    wanted = Counter(  # items end on the whole minute of the engine's deadline
+        (r.obligation, r.scope or "force-wide", r.window.end.replace(second=0, microsecond=0))
         for r in report.results
         if r.obligation in triggered
     )
@@ -973,6 +1028,10 @@ def test_warrant_item_reads_like_a_to_do(tmp_path: Path) -> None:
     assert str(all_day["SUMMARY"]).endswith("due by 8 Nov")
     # the step owners are categories, so a CSO filter finds the leaflet drop
     assert {"PS", "COMMS", "CSO"} <= set(timed["CATEGORIES"].cats)
+    # ... and a CSO's own item names only the CSO's step
+    mine = duty_calendar(force, date(2022, 10, 1), date(2022, 12, 31), role="CSO", events=log)
+    (step,) = [e for e in _events(mine) if str(e.get("X-ENGAGERULES-TRIGGER")) == "w1"]
+    assert ": leaflet drop due by 5 Oct 10:15" in str(step["SUMMARY"])
     cso = duty_calendar(
         force, date(2022, 10, 1), date(2022, 12, 31), role="CSO", scope="east", events=log
     )

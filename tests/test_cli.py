@@ -363,6 +363,137 @@ def test_python_dash_m_and_traceback_free_errors() -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_schedule_text_in_words_with_notes(capsys: pytest.CaptureFixture[str]) -> None:
+    """Text schedule: local words, titles and role names; earlier and inherited windows noted."""
+    code, out, _ = run(
+        capsys, "schedule", "gwent", "--from", "2022-10-05", "--to", "2022-10-05",
+        "--scope", "bargoed", "--role", "CSO",
+    )  # fmt: skip
+    assert code == 0
+    assert (
+        "Wed 5 Oct 2022 08:00 to 09:00 BST: NPT neighbourhood briefings at 8am and 1pm, "
+        "Caerphilly North Neighbourhood Policing Team; All neighbourhood team staff"
+    ) in out
+    assert "(a duty of an enclosing unit)" in out
+    assert "Mon 3 Oct to Sun 9 Oct 2022: " in out and "(opened before Wed 5 Oct 2022)" in out
+    assert "windows opened before Wed 5 Oct 2022 and overlap the range" in out
+    assert "are duties of units enclosing Bargoed" in out
+    assert "id: gwent.cn.daily-foot-patrol" in out
+
+
+def test_forces_are_aligned(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every name starts in the same column, however long the ids."""
+    code, out, _ = run(capsys, "forces")
+    assert code == 0
+    lines = out.splitlines()
+    names = ["Gwent Police", "Dorset Police"]
+    columns = {line.index(name) for line in lines for name in names if name in line}
+    assert len(columns) == 1
+
+
+def test_obligations_list_checked_duties_before_advisory(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`obligations` opens with checked duties in words; advisory ones come after."""
+    code, out, _ = run(capsys, "obligations", "gwent")
+    assert code == 0
+    assert out.startswith("CHECKED (")
+    assert out.index("CHECKED (") < out.index("ADVISORY:")
+    assert "weekly, per section; owner: ORLO social-media single point of contact" in out
+    assert 'source: "' in out and "(000_a4e1ad9ca434798f.txt)" in out
+
+
+def test_every_argument_has_help() -> None:
+    """Each argument of every command says what it is in `--help`."""
+    from engagerules.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.choices and isinstance(a.choices, dict))
+    missing = [
+        f"{name} {action.dest}"
+        for name, command in sub.choices.items()  # type: ignore[union-attr]
+        for action in command._actions
+        if action.dest != "help" and not action.help
+    ]
+    assert missing == []
+
+
+def test_check_says_where_it_wrote(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every report file written is named on stderr."""
+    html, md = tmp_path / "r.html", tmp_path / "r.md"
+    code, _, err = run(
+        capsys, "check", MINI, str(EVENTS / "sample.csv"), "--from", "2022-10-01",
+        "--to", "2022-10-31", "--as-of", "2022-11-15T09:00:00Z", "--html", str(html),
+        "--markdown", str(md), "-o", str(tmp_path / "r.txt"),
+    )  # fmt: skip
+    assert code == 1
+    assert err.splitlines() == [
+        f"wrote the text report to {tmp_path / 'r.txt'}",
+        f"wrote the markdown report to {md}",
+        f"wrote the html report to {html}",
+    ]
+
+
+def test_test_warns_and_strict_fails_on_duties_not_shown_both_ways(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A checked duty with only a met scenario is a warning, and with --strict a failure."""
+    force = tmp_path / "mini"
+    force.mkdir()
+    (force / "force.json").write_text((FIXTURES / "mini" / "force.json").read_text())
+    (force / "tests").mkdir()
+    scenario = {
+        "name": "a tweet in North",
+        "from": "2022-10-03",
+        "to": "2022-10-09",
+        "as_of": "2022-10-10T09:00:00+01:00",
+        "events": [
+            {"id": "t", "type": "tweet", "at": "2022-10-04T10:00:00+01:00", "scope": "north"}
+        ],
+        "expect": [{"obligation": "mini.weekly-tweet", "scope": "north", "status": "met"}],
+    }
+    (force / "tests" / "one.json").write_text(json.dumps({"scenarios": [scenario]}))
+    code, out, err = run(capsys, "test", str(force))
+    assert code == 0
+    warnings = err.splitlines()
+    assert (
+        "engagerules: warning: mini.weekly-tweet: no scenario expects it missed or breached"
+        in warnings
+    )
+    assert (
+        "engagerules: warning: mini.briefings: no scenario expects it met, nor missed or breached"
+        in warnings
+    )
+    assert not any("mini.consider-events" in w for w in warnings)  # advisory
+    assert out.strip().endswith("checked duties not shown both ways")
+    code, _, err = run(capsys, "test", str(force), "--strict")
+    assert code == 1 and "engagerules: error: mini.weekly-tweet" in err
+
+
+def test_bundled_forces_show_every_checked_duty_both_ways(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`engagerules test gwent --strict` passes: its scenarios cover every checked duty."""
+    code, _, err = run(capsys, "test", "gwent", "--strict")
+    assert code == 0 and err == ""
+
+
+def test_demo_ends_with_three_commands_that_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo's last lines are three commands to try next, and each runs as printed."""
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    tail = out[out.index("\nNext, try:\n") :].splitlines()
+    commands = [line.split()[1:] for line in tail if line.startswith("  engagerules ")]
+    assert [c[0] for c in commands] == ["obligations", "explain", "check"]
+    for argv in commands:
+        code, printed, err = run(capsys, *argv)
+        assert code in (0, 1) and printed, err
+    assert (tmp_path / "report.html").is_file()
+
+
 def test_check_imports_only_what_it_uses() -> None:
     """`check` loads neither icalendar nor the modules of other commands (start-up time)."""
     script = (

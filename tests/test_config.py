@@ -160,3 +160,27 @@ def test_demo_sample_must_exist(tmp_path: Path) -> None:
     }
     text = "\n".join(str(p) for p in validate_file(write(tmp_path, raw)))
     assert "$.demo.events: sample log 'nope.jsonl' not found" in text
+
+
+def test_member_of_names_teams_that_are_roles(tmp_path: Path) -> None:
+    """A team a role belongs to must be a role of the force, and not the role itself."""
+    raw = mini_raw()
+    raw["roles"][0]["member_of"] = ["PS", "PSS"]
+    raw["roles"][1]["member_of"] = ["PS"]
+    problems = [str(p) for p in validate_file(write(tmp_path, raw))]
+    assert any(
+        "$.roles[0].member_of[1]" in p and "'PSS'" in p and "did you mean 'PS'" in p
+        for p in problems
+    )
+    assert any("$.roles[1].member_of[0]" in p and "itself" in p for p in problems)
+    assert len(problems) == 2
+
+
+def test_teams_of_follows_membership(tmp_path: Path) -> None:
+    """A role's teams include teams of its teams, once each, itself first."""
+    raw = mini_raw()
+    raw["roles"][0]["member_of"] = ["PS"]  # CSO in PS's team, PS in INSP's
+    raw["roles"][1]["member_of"] = ["INSP", "CSO"]
+    force = load_force(write(tmp_path, raw))
+    assert force.teams_of("CSO") == ("CSO", "PS", "INSP")
+    assert force.teams_of("CADET") == ("CADET",)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from engagerules import Force, Report, Status, evaluate
+from engagerules import EngageRulesError, Force, Report, Status, evaluate
 
 Check = Callable[..., Report]
 
@@ -519,9 +519,24 @@ def test_every_record_is_accounted_for(mini: Force, log_of: Callable[..., object
 
 
 def test_as_of_must_be_aware(mini: Force) -> None:
-    """The engine never guesses a zone for the instant of judgement."""
-    with pytest.raises(ValueError, match="aware"):
+    """The engine never guesses a zone: a naive as_of is refused at the call, saying how."""
+    with pytest.raises(EngageRulesError, match="has no time zone: pass an aware datetime"):
         evaluate(mini, [], date(2022, 1, 1), date(2022, 1, 2), datetime(2022, 1, 3))
+    with pytest.raises(ValueError, match=r"as_of 2022-01-03T00:00:00 has no time zone"):
+        evaluate(mini, [], date(2022, 1, 1), date(2022, 1, 2), datetime(2022, 1, 3))
+
+
+def test_unknown_obligation_ids_are_refused_with_a_hint(mini: Force) -> None:
+    """A mistyped id in `obligations` is an error naming the nearest id, not an empty report."""
+    as_of = datetime(2022, 1, 3, tzinfo=mini.zone)
+    with pytest.raises(EngageRulesError, match=r"did you mean 'mini\.weekly-tweet'"):
+        evaluate(
+            mini, [], date(2022, 1, 1), date(2022, 1, 2), as_of, obligations=["mini.weekly-twet"]
+        )
+    report = evaluate(
+        mini, [], date(2022, 1, 1), date(2022, 1, 2), as_of, obligations=iter(["mini.weekly-tweet"])
+    )
+    assert {r.obligation for r in report.results} == {"mini.weekly-tweet"}
 
 
 def test_standing_with_no_update_in_a_whole_cadence_is_missed(check: Check) -> None:

@@ -65,7 +65,9 @@ def surgeries_force(tmp_path: Path) -> Path:
 def surgeries(tmp_path: Path) -> list[str]:
     """The statuses of the surgery duty in the last text report written."""
     text = (tmp_path / "out.txt").read_text(encoding="utf-8")
-    return [line for line in text.splitlines() if "mini.monthly-two-surgeries [north]" in line]
+    return [
+        line for line in text.splitlines() if "Two surgeries per month, or a report, North," in line
+    ]
 
 
 @pytest.mark.parametrize(
@@ -149,7 +151,7 @@ def test_one_run_writes_every_format(
     markdown = out["md"].read_text(encoding="utf-8")
     assert f"| missed | {statuses['missed']} |" in markdown
     text = out["txt"].read_text(encoding="utf-8")
-    assert text.startswith("engagerules check: gwent")
+    assert text.startswith("Gwent Police: duties from Sat 1 Oct 2022 to Sat 31 Dec 2022")
     assert capsys.readouterr().out == ""
 
 

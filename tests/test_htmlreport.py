@@ -22,9 +22,10 @@ from typing import Any
 
 import pytest
 
-from engagerules import Report, Status, Waiver, apply_waivers, render_html, report_json
+from engagerules import Report, Status, Waiver, apply_waivers, evaluate, render_html, report_json
 from engagerules.model.plan import Force
-from quarter import END, START, gwent_quarter
+from engagerules.outputs.html import headline as headline_of
+from quarter import AS_OF, END, START, gwent_quarter
 
 Check = Callable[..., Report]
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,6 +133,80 @@ def test_data_is_escaped(mini: Force, check: Check) -> None:
     page = Page(render_html(apply_waivers(report, [waiver], mini)))
     assert not [t for t, _ in page.elements if t == "img"]
     assert {c["data-reason"] for c in page.cells()} == {nasty}
+
+
+def test_headline_force_name_and_local_as_of() -> None:
+    """The page leads with the force's name, a plain-words headline and a local as-of."""
+    quarter = gwent_quarter()
+    report = quarter.report
+    text = render_html(report, force=quarter.force)
+    counts = report.counts()
+    judged = sum(counts[s] for s in (Status.MET, Status.PARTIAL, Status.MISSED, Status.BREACH))
+    share = round(100 * counts[Status.MET] / judged)
+    expected = f"{share}% of duties met, {counts[Status.BREACH]} rules broken"
+    assert f'<p class="headline" id="headline">{expected}, {counts[Status.MISSED]} missed' in text
+    assert "<h1>Gwent Police: engagement duties, Sat 1 Oct 2022 to Sat 31 Dec 2022</h1>" in text
+    assert "as of Mon 9 Jan 2023 09:00 GMT" in text
+    assert f"{report.events.unmatched} counted for none (their type is not one" in text
+
+
+def test_owners_in_words_and_empty_status_columns_hidden() -> None:
+    """Owner rows give the role's title; statuses no result has get no column."""
+    quarter = gwent_quarter()
+    page = Page(render_html(quarter.report, force=quarter.force))
+    text = render_html(quarter.report, force=quarter.force)
+    assert "Community Support Officer <code>CSO</code>" in text
+    shown = {a["data-status"] for t, a in page.elements if t == "td" and "data-status" in a}
+    assert shown == {s.value for s, n in quarter.report.counts().items() if n}
+    assert "partial" not in shown
+
+
+def test_trend_is_inline_svg_per_unit_per_month() -> None:
+    """One sparkline per unit with judged results, a point per month it has any."""
+    quarter = gwent_quarter()
+    page = Page(render_html(quarter.report, force=quarter.force))
+    rows = [a["data-unit"] for t, a in page.elements if t == "tr" and "data-unit" in a]
+    judged = {r.scope or "force-wide" for r in quarter.report.results}
+    assert set(rows) == judged
+    lines = [a for t, a in page.elements if t == "polyline"]
+    assert len(lines) == len(rows)
+    assert all(1 <= len(a["points"].split()) <= 3 for a in lines)
+
+
+def test_breaches_are_marked_on_the_offending_records() -> None:
+    """Each breach cell holds a mark per offending record, naming it, placed by its date."""
+    quarter = gwent_quarter()
+    report = quarter.report
+    page = Page(render_html(report, force=quarter.force, events=quarter.log))
+    marks = [a for t, a in page.elements if t == "span" and a.get("class") == "mark"]
+    offending = [e for r in report.results if r.status is Status.BREACH for e in r.evidence]
+    assert offending and len(marks) == len(offending)
+    by_id = {e.id: e for e in quarter.log.events}
+    for mark in marks:
+        event = by_id[mark["data-record"].split(":")[0]]
+        day = (event.at.astimezone(quarter.force.zone).date() - START).days
+        left = float(mark["style"].removeprefix("left: ").removesuffix("%"))
+        days = (END - START).days + 1
+        assert day / days * 100 <= left <= (day + 1) / days * 100 + 0.01
+
+
+def test_cell_tooltips_are_in_words() -> None:
+    """Given the force, a cell's tooltip names the unit and the window in words."""
+    quarter = gwent_quarter()
+    cells = Page(render_html(quarter.report, force=quarter.force)).cells()
+    weekly = next(
+        c
+        for c in cells
+        if c.get("data-scope") == "bargoed" and "Mon 3 Oct to Sun 9 Oct 2022" in c["title"]
+    )
+    assert " · Bargoed · Mon 3 Oct to Sun 9 Oct 2022: " in weekly["title"]
+
+
+def test_follow_up_lanes_are_labelled() -> None:
+    """A row of overlapping follow-ups says how many there are and why on several lines."""
+    quarter = gwent_quarter()
+    text = render_html(quarter.report, force=quarter.force)
+    assert "follow-ups on " in text and "lines, as their dates overlap" in text
 
 
 # ---------------------------------------------------------------------------- in a browser
@@ -355,3 +430,37 @@ def test_setup_script_without_a_way_to_install(
     )
     assert done.returncode == code
     assert said in done.stderr
+
+
+def test_fits_1400_px_for_a_quarter_and_scrolls_a_year_in_chromium(browser: Any) -> None:
+    """At 1400 px a quarter fits, a year scrolls in its boxes with titles held, headline shown."""
+    quarter = gwent_quarter()
+    browser.set_window_size(1400, 1000)
+    overflow = (
+        "var wide = []; document.querySelectorAll('.scroll').forEach(function (box) {"
+        "  if (box.scrollWidth > box.clientWidth + 1) { wide.push(box.scrollWidth); } });"
+        "return [document.documentElement.scrollWidth, window.innerWidth, wide.length];"
+    )
+    html_text = render_html(quarter.report, force=quarter.force, events=quarter.log)
+    open_page(browser, html_text, "gwent-quarter-1400.html")
+    page, viewport, boxes = browser.execute_script(overflow)
+    assert page <= viewport and boxes == 0
+    headline = browser.execute_script(
+        "var h = document.getElementById('headline'); var r = h.getBoundingClientRect();"
+        "return [h.textContent, r.top, r.right];"
+    )
+    assert headline[0] == headline_of(quarter.report) and "% of duties met" in headline[0]
+    assert 0 <= headline[1] < 200 and headline[2] <= 1400
+    shot = ARTIFACTS / "gwent-quarter-1400.png"
+    assert browser.save_screenshot(str(shot))
+    year = evaluate(quarter.force, quarter.log, date(2022, 1, 1), date(2022, 12, 31), AS_OF)
+    open_page(browser, render_html(year, force=quarter.force), "gwent-year-1400.html")
+    page, viewport, boxes = browser.execute_script(overflow)
+    assert page <= viewport and boxes > 0  # the boxes scroll, not the page
+    held = browser.execute_script(
+        "var box = document.querySelector('.scroll'); box.scrollLeft = 400;"
+        "var th = box.querySelector('th.label');"
+        "return th.getBoundingClientRect().left - box.getBoundingClientRect().left;"
+    )
+    assert abs(held) <= 1
+    browser.set_window_size(1600, 1200)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
@@ -134,4 +135,18 @@ def test_quarter_summary_fits_a_pull_request_comment() -> None:
 def test_range_in_the_heading() -> None:
     """The heading names the force and the range checked."""
     text = render_markdown(gwent_quarter().report)
-    assert text.startswith(f"## engagerules check: gwent {START}..{END}")
+    assert text.startswith(f"# engagerules check: gwent {START}..{END}")
+
+
+def test_one_h1_title_naming_the_force_and_sections_below_it() -> None:
+    """As GFM: one h1 naming the force, h2 sections, local as-of and the share met in words."""
+    quarter = gwent_quarter()
+    text = render_markdown(quarter.report, force=quarter.force)
+    tokens = _PARSER.parse(text)
+    levels = [t.tag for t in tokens if t.type == "heading_open"]
+    assert levels[0] == "h1" and levels.count("h1") == 1
+    assert set(levels[1:]) == {"h2"}
+    title = next(_text(tokens[i + 1]) for i, t in enumerate(tokens) if t.type == "heading_open")
+    assert title == f"engagerules check: Gwent Police {START}..{END}"
+    assert "as of Mon 9 Jan 2023 09:00 GMT" in text
+    assert re.search(r"\*\*\d+% of the duties judged were met\*\*", text)

@@ -87,14 +87,15 @@ def test_progress_shows_on_a_terminal(tmp_path: Path, monkeypatch: pytest.Monkey
     assert f"\rreading {events}: 1,000 records" in shown
     total = len(gwent_quarter().records)
     assert f"\rreading {events}: {total:,} records" in shown
-    assert shown.endswith("\r\x1b[K")
+    out = events.with_suffix(".out")
+    assert shown.endswith(f"\r\x1b[Kwrote the json report to {out}\n")
 
 
 def test_no_progress_when_stderr_is_not_a_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """In CI or a pipe, stderr stays clean."""
+    """In CI or a pipe, stderr has no progress: only where the report was written."""
     events = gwent_quarter().write(tmp_path / "q.jsonl")
     monkeypatch.setattr(engagerules.sources.events, "PROGRESS_EVERY", 1000)
     assert main(_check(events)) == 1
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr().err == f"wrote the json report to {events.with_suffix('.out')}\n"

@@ -18,8 +18,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from engagerules.authoring.forcedocs import render_force_docs
     from engagerules.authoring.simulate import simulate
-    from engagerules.engine.agenda import AgendaItem, agenda, agenda_json, render_agenda
-    from engagerules.engine.evaluate import evaluate
+    from engagerules.engine.agenda import (
+        AgendaItem,
+        AgendaShape,
+        agenda,
+        agenda_json,
+        render_agenda,
+    )
+    from engagerules.engine.evaluate import NaiveTimeError, evaluate
     from engagerules.engine.explain import (
         Explanation,
         Note,
@@ -78,7 +84,17 @@ if TYPE_CHECKING:
     from engagerules.outputs.html import render_html
     from engagerules.outputs.junit import render_junit
     from engagerules.outputs.markdown import render_markdown
-    from engagerules.outputs.shapes import due_json, obligation_json, report_json, result_json
+    from engagerules.outputs.shapes import (
+        DueShape,
+        ForceShape,
+        ObligationShape,
+        ReportShape,
+        ResultShape,
+        due_json,
+        obligation_json,
+        report_json,
+        result_json,
+    )
     from engagerules.outputs.text import render_text
     from engagerules.sources.config import load_force, validate_file
     from engagerules.sources.events import Event, EventLog, Rejection, parse_events, read_events
@@ -98,8 +114,10 @@ _EXPORTS: dict[str, str] = {
     "AgendaItem": "engagerules.engine.agenda",
     "agenda": "engagerules.engine.agenda",
     "agenda_json": "engagerules.engine.agenda",
+    "AgendaShape": "engagerules.engine.agenda",
     "render_agenda": "engagerules.engine.agenda",
     "evaluate": "engagerules.engine.evaluate",
+    "NaiveTimeError": "engagerules.engine.evaluate",
     "Explanation": "engagerules.engine.explain",
     "Note": "engagerules.engine.explain",
     "WindowExplanation": "engagerules.engine.explain",
@@ -164,6 +182,11 @@ _EXPORTS: dict[str, str] = {
     "due_json": "engagerules.outputs.shapes",
     "obligation_json": "engagerules.outputs.shapes",
     "report_json": "engagerules.outputs.shapes",
+    "DueShape": "engagerules.outputs.shapes",
+    "ForceShape": "engagerules.outputs.shapes",
+    "ObligationShape": "engagerules.outputs.shapes",
+    "ReportShape": "engagerules.outputs.shapes",
+    "ResultShape": "engagerules.outputs.shapes",
     "result_json": "engagerules.outputs.shapes",
     "render_text": "engagerules.outputs.text",
     "load_force": "engagerules.sources.config",
@@ -194,6 +217,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "Advisory",
     "AgendaItem",
+    "AgendaShape",
     "Citation",
     "Condition",
     "ConfigError",
@@ -202,6 +226,7 @@ __all__ = [
     "Cycle",
     "Document",
     "Due",
+    "DueShape",
     "Duration",
     "EngageRulesError",
     "Event",
@@ -212,13 +237,16 @@ __all__ = [
     "Explanation",
     "FollowUp",
     "Force",
+    "ForceShape",
     "ForceSource",
     "ImportLog",
     "Kind",
     "LocalReadings",
     "ModelError",
+    "NaiveTimeError",
     "Note",
     "Obligation",
+    "ObligationShape",
     "Operator",
     "Part",
     "Problem",
@@ -229,8 +257,10 @@ __all__ = [
     "Recurring",
     "Rejection",
     "Report",
+    "ReportShape",
     "Requirement",
     "Result",
+    "ResultShape",
     "Role",
     "Rule",
     "Scope",

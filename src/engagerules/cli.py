@@ -16,22 +16,34 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.schedule import schedule
 from engagerules.errors import ConfigError, EngageRulesError, Problem, ProblemsError, UsageError
+from engagerules.model.durations import parse_duration
 from engagerules.model.limits import year_problem
 from engagerules.model.periods import local_midnight
-from engagerules.model.plan import Force
+from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import FAILING, Report, Status
 from engagerules.outputs.html import render_html
 from engagerules.outputs.junit import render_junit
 from engagerules.outputs.markdown import render_markdown
 from engagerules.outputs.shapes import due_json, force_json, obligations_json, report_json
+from engagerules.outputs.summary import slips
 from engagerules.outputs.text import render_text
+from engagerules.outputs.words import (
+    and_list,
+    cadence_words,
+    citation_words,
+    day_words,
+    plural,
+    role_words,
+    unit_words,
+    window_words,
+)
 from engagerules.sources.config import validate_file
 from engagerules.sources.events import EventLog, read_events
 from engagerules.sources.importer import (
@@ -110,6 +122,46 @@ def _statuses(text: str) -> list[Status]:
     return found
 
 
+#: A year ahead is the most any plan's agenda needs.
+_MAX_DAYS = 366
+
+
+def _days(text: str) -> int:
+    """`agenda --days`: a whole number of days ahead, 0 to 366."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= _MAX_DAYS:
+        msg = f"{text!r} is not a number of days from 0 to 366"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+_ROLE_HELP = "only duties of this role code, including those of the teams it belongs to"
+_SCOPE_HELP = "only duties of this unit id, the units enclosing it and force-wide duties"
+_WAIVERS_HELP = "JSON waivers exempting windows (see docs/reports.md)"
+_FORMAT_HELP = "output format (default: text)"
+_OUTPUT_HELP = "write here instead of standard output"
+_FORCE_HELP = "a bundled force (gwent, dorset, surrey, notts), a plugin's name, or a directory"
+_EVENTS_HELP = "activity event files: .jsonl, .json or .csv"
+
+
+def _reminder(text: str) -> timedelta:
+    """`calendar --remind`: an ISO 8601 duration in weeks, days, hours or minutes (an
+    alarm is a fixed time before its item, so months and years do not apply)."""
+    try:
+        duration = parse_duration(text)
+    except ValueError:
+        duration = None
+    if duration is None or duration.years or duration.months:
+        msg = f"{text!r} is not a duration in weeks, days, hours or minutes (PT30M, P1D, P1W)"
+        raise argparse.ArgumentTypeError(msg)
+    return timedelta(
+        weeks=duration.weeks, days=duration.days, hours=duration.hours, minutes=duration.minutes
+    )
+
+
 def _instant(text: str) -> str:
     """Checked for shape here; turned into an instant once the force's zone is known."""
     try:
@@ -166,7 +218,7 @@ def _json(value: Any) -> str:
 
 
 def _cmd_forces(args: argparse.Namespace) -> int:
-    rows: list[dict[str, Any]] = []
+    rows: list[Any] = []  # a ForceShape, or a row saying why a force is invalid
     for source in available_forces():
         try:
             force = open_force(source.name)
@@ -180,19 +232,20 @@ def _cmd_forces(args: argparse.Namespace) -> int:
         rows.append(row)
     if args.format == "json":
         _write(_json(rows), None)
-    else:
-        for row in rows:
-            if "error" in row:
-                _write(f"{row['id']:<10} ({row['origin']}) INVALID: {row['error']}\n", None)
-            else:
-                parts = row["parts"]
-                refines = f", refines {row['refines']}" if row.get("refines") else ""
-                _write(
-                    f"{row['id']:<10} {row['name']} - {row['obligations']} obligations, "
-                    f"{len(row['units'])} units ({row['origin']}{refines}); parts: "
-                    f"{parts['stated']} stated by the plan, {parts['read']} read\n",
-                    None,
-                )
+        return EXIT_OK
+    width = max((len(row["id"]) for row in rows), default=0)
+    for row in rows:
+        if "error" in row:
+            _write(f"{row['id']:<{width}}  ({row['origin']}) INVALID: {row['error']}\n", None)
+        else:
+            parts = row["parts"]
+            refines = f", refines {row['refines']}" if row.get("refines") else ""
+            _write(
+                f"{row['id']:<{width}}  {row['name']} - {row['obligations']} obligations, "
+                f"{len(row['units'])} units ({row['origin']}{refines}); parts: "
+                f"{parts['stated']} stated by the plan, {parts['read']} read\n",
+                None,
+            )
     return EXIT_OK
 
 
@@ -201,19 +254,36 @@ def _cmd_obligations(args: argparse.Namespace) -> int:
     if args.format == "json":
         _write(_json(obligations_json(force.obligations)), None)
         return EXIT_OK
-    for ob in force.obligations:
-        cadence = str(ob.cadence) if ob.cadence else "-"
-        per = ob.scope.per or "force"
-        extra = " rota" if ob.scope.rota else ""
-        times = f" at {','.join(t.strftime('%H:%M') for t in ob.times)}" if ob.times else ""
-        _write(
-            f"{ob.id}\n  {ob.kind.value}, {cadence}{times}, per {per}{extra}, owner {ob.owner}: "
-            f"{ob.title}\n  source: {ob.source.document} / {ob.source.section}\n",
-            None,
-        )
-        for reading in ob.readings.read:
-            _write(f"  {reading.part.value}: {reading.sentence()}\n", None)
+    checked = [ob for ob in force.obligations if ob.scored]
+    advisory = [ob for ob in force.obligations if not ob.scored]
+    for heading, group in (
+        ("CHECKED", checked),
+        ("ADVISORY: in the plan, not checked from activity records", advisory),
+    ):
+        if not group:
+            continue
+        _write(f"{heading} ({len(group)})\n\n", None)
+        for ob in group:
+            _write(_obligation_text(force, ob), None)
     return EXIT_OK
+
+
+def _obligation_text(force: Force, ob: Obligation) -> str:
+    """One duty in words: title and id, then how often, where, who, and its source."""
+    how = ob.kind.value if ob.cycle is None else cadence_words(ob.cadence, ob.anchor)
+    if ob.times:
+        how += " at " + and_list(t.strftime("%H:%M") for t in ob.times)
+    if ob.scope.per is None:
+        where = "force-wide"
+    elif ob.scope.per_person:
+        where = "per person"
+    else:
+        where = f"per {ob.scope.per}" + (", in turn" if ob.scope.rota else "")
+    return (
+        f"{ob.title}\n  id: {ob.id}\n"
+        f"  {how}, {where}; owner: {role_words(force, ob.owner)} ({ob.owner})\n"
+        f"  source: {citation_words(force, ob.source)}\n\n"
+    )
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
@@ -224,10 +294,35 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     if args.format == "json":
         _write(_json([due_json(d) for d in found]), None)
         return EXIT_OK
+    opened = local_midnight(start, force.zone)
+    earlier = inherited = 0
     for due in found:
+        notes = []
+        if due.window.start < opened:
+            earlier += 1
+            notes.append(f"opened before {day_words(start)}")
+        if args.scope is not None and due.scope not in (None, args.scope, "*"):
+            inherited += 1
+            notes.append("a duty of an enclosing unit")
+        where = "per person" if due.scope == "*" else unit_words(force, due.scope)
         _write(
-            f"{due.window.local_start:%Y-%m-%d %H:%M} .. {due.window.local_end:%Y-%m-%d %H:%M}  "
-            f"{due.obligation.id} [{due.scope or 'force-wide'}] ({due.obligation.owner})\n",
+            f"{window_words(due.window)}: {due.obligation.title}, {where}; "
+            f"{role_words(force, due.obligation.owner)}"
+            + (f" ({'; '.join(notes)})" if notes else "")
+            + f"\n  id: {due.obligation.id}\n",
+            None,
+        )
+    if earlier:
+        _write(
+            f"\n{plural(earlier, 'window')} opened before {day_words(start)} and "
+            "overlap the range, so they are listed.\n",
+            None,
+        )
+    if inherited:
+        _write(
+            f"{plural(inherited, 'window')} are duties of units enclosing "
+            f"{unit_words(force, args.scope)}: events logged in "
+            f"{unit_words(force, args.scope)} count for them too.\n",
             None,
         )
     return EXIT_OK
@@ -260,6 +355,19 @@ def run_check(
 ) -> Report:
     log = _read(files, force, profile)
     return evaluate(force, log, start, end, as_of)
+
+
+def _run_check_with_log(
+    force: Force,
+    files: Sequence[str],
+    start: date,
+    end: date,
+    as_of: datetime,
+    profile: str | None = None,
+) -> tuple[Report, EventLog]:
+    """The check and the log it read (the HTML report marks breaches on their records)."""
+    log = _read(files, force, profile)
+    return evaluate(force, log, start, end, as_of), log
 
 
 def _read(files: Sequence[str], force: Force, profile: str | None = None) -> EventLog:
@@ -320,23 +428,31 @@ def _cmd_check(args: argparse.Namespace) -> int:
     start, end = _range(args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    report = run_check(force, args.events, start, end, as_of, args.profile)
+    report, log = _run_check_with_log(force, args.events, start, end, as_of, args.profile)
     report = apply_waivers(report, waivers, force)
     _note_expired(waivers, as_of, force)
     fail_on = FAILING if not args.fail_on else frozenset(args.fail_on)
     renderers: dict[str, Callable[[Report], str]] = {
         "json": lambda r: _json(report_json(r)),
-        "text": render_text,
+        "text": lambda r: render_text(r, force=force),
         "junit": lambda r: render_junit(r, fail_on=fail_on),
-        "markdown": lambda r: render_markdown(r, fail_on=fail_on),
-        "html": lambda r: render_html(r, force=force, fail_on=fail_on),
+        "markdown": lambda r: render_markdown(r, fail_on=fail_on, force=force),
+        "html": lambda r: render_html(r, force=force, fail_on=fail_on, events=log),
     }
     _write(renderers[args.format](report), args.output)
+    _note_written(args.format, args.output)
     for name, render in renderers.items():
         extra = getattr(args, f"also_{name}", None)
         if extra is not None:
             _write(render(report), extra)
+            _note_written(name, extra)
     return EXIT_FAILED if report.failed(fail_on) else EXIT_OK
+
+
+def _note_written(name: str, output: str | None) -> None:
+    """Say on stderr where a report file went, so nobody has to guess (stdout stays clean)."""
+    if output is not None and output != "-":
+        sys.stderr.write(f"wrote the {name} report to {output}\n")
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -375,12 +491,15 @@ def _cmd_agenda(args: argparse.Namespace) -> int:
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
     log = _read(args.events, force, args.profile)
-    items = agenda(force, log, as_of, role=args.role, scope=args.scope, waivers=waivers)
+    items = agenda(
+        force, log, as_of, role=args.role, scope=args.scope, waivers=waivers, days=args.days
+    )
     _note_expired(waivers, as_of, force)
     if args.format == "json":
         _write(_json(agenda_json(items, force)), args.output)
     else:
-        _write(render_agenda(items, force, as_of, role=args.role, scope=args.scope), args.output)
+        text = render_agenda(items, force, as_of, role=args.role, scope=args.scope, days=args.days)
+        _write(text, args.output)
     return EXIT_OK
 
 
@@ -507,7 +626,12 @@ def _serialise_records(records: list[dict[str, Any]], output: str | None) -> str
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
-    from engagerules.authoring.scenarios import load_scenarios, run_scenario, scenario_files
+    from engagerules.authoring.scenarios import (
+        load_scenarios,
+        run_scenario,
+        scenario_files,
+        scenario_gaps,
+    )
 
     force = _open(args)
     files = scenario_files(force)
@@ -515,20 +639,27 @@ def _cmd_test(args: argparse.Namespace) -> int:
         msg = f"{force.id} ships no scenario files ({force.root}/tests/*.json)"
         raise UsageError(msg)
     passed = failed = 0
-    for file in files:
-        for scenario in load_scenarios(file, force):
-            outcome = run_scenario(force, scenario)
-            if outcome.passed:
-                passed += 1
-                if args.verbose:
-                    _write(f"PASS {file.name}: {scenario.name}\n", None)
-                continue
-            failed += 1
-            _write(f"FAIL {file.name}: {scenario.name}\n", None)
-            for failure in outcome.failures:
-                _write(f"  {failure}\n", None)
-    _write(f"{force.id}: {passed} passed, {failed} failed\n", None)
-    return EXIT_FAILED if failed else EXIT_OK
+    scenarios = [scenario for file in files for scenario in load_scenarios(file, force)]
+    for scenario in scenarios:
+        outcome = run_scenario(force, scenario)
+        if outcome.passed:
+            passed += 1
+            if args.verbose:
+                _write(f"PASS {scenario.file.name}: {scenario.name}\n", None)
+            continue
+        failed += 1
+        _write(f"FAIL {scenario.file.name}: {scenario.name}\n", None)
+        for failure in outcome.failures:
+            _write(f"  {failure}\n", None)
+    gaps = scenario_gaps(force, scenarios)
+    level = "error" if args.strict else "warning"
+    for gap in gaps:
+        sys.stderr.write(f"engagerules: {level}: {gap}\n")
+    summary = f"{force.id}: {passed} passed, {failed} failed"
+    if gaps:
+        summary += f"; {plural(len(gaps), 'checked duty', 'checked duties')} not shown both ways"
+    _write(summary + "\n", None)
+    return EXIT_FAILED if failed or (gaps and args.strict) else EXIT_OK
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
@@ -554,7 +685,14 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     cal = duty_calendar(
-        force, start, end, role=args.role, scope=args.scope, events=log, stamp=stamp
+        force,
+        start,
+        end,
+        role=args.role,
+        scope=args.scope,
+        events=log,
+        stamp=stamp,
+        reminder=args.remind,
     )
     _write_bytes(cal.to_ical(), args.output)
     return EXIT_OK
@@ -594,8 +732,34 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"(the same as: engagerules check {force.id} {demo.events} --from {demo.start} "
         f"--to {demo.end} --as-of {demo.as_of.isoformat()})\n\n"
     )
-    _write(intro + render_text(report, detail_limit=args.limit), None)
+    _write(intro + render_text(report, detail_limit=args.limit, force=force), None)
+    _write(_next_steps(force, report), None)
     return EXIT_OK
+
+
+def _next_steps(force: Force, report: Report) -> str:
+    """Where a newcomer goes after the demo: three commands that work as printed, the
+    second explaining the duty that was missed most often."""
+    demo = force.demo
+    if demo is None:  # pragma: no cover - the demo command picks a force with one
+        return ""
+    missed = slips(report.results, Status.MISSED)
+    first = missed[0].obligation if missed else force.obligation_ids[0]
+    unit = missed[0].units[0][0] if missed else "force-wide"
+    where = "" if unit == "force-wide" else f" --scope {unit}"
+    dates = f"--from {demo.start} --to {demo.end}"
+    return (
+        "\nNext, try:\n"
+        f"  engagerules obligations {force.id}\n"
+        f"      the duties of the plan, in words\n"
+        f"  engagerules explain {force.id} {first} {demo.events} {dates}"
+        f" --as-of {demo.as_of.isoformat()}{where}\n"
+        f"      why each window of the duty missed most often was met or missed, "
+        "record by record\n"
+        f"  engagerules check {force.id} {demo.events} {dates}"
+        f" --as-of {demo.as_of.isoformat()} --html report.html\n"
+        f"      the same check as a page for a sergeant or a board\n"
+    )
 
 
 # ---------------------------------------------------------------------------- parser
@@ -660,19 +824,19 @@ def _profile_option(p: argparse.ArgumentParser) -> None:
 def _add_plan_commands(sub: Any) -> None:
     """Reading a plan: `forces`, `obligations`, `schedule`."""
     p = sub.add_parser("forces", help="list the forces available")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(run=_cmd_forces)
 
     p = sub.add_parser("obligations", help="list a force's obligations")
     _force(p)
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(run=_cmd_obligations)
 
     p = sub.add_parser("schedule", help="list due windows between two dates")
     _force_and_range(p)
-    p.add_argument("--role", metavar="R")
-    p.add_argument("--scope", metavar="S")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--role", metavar="R", help=_ROLE_HELP)
+    p.add_argument("--scope", metavar="S", help=_SCOPE_HELP)
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
     p.set_defaults(run=_cmd_schedule)
 
 
@@ -680,13 +844,13 @@ def _add_check(sub: Any) -> None:
     """The compliance check CI gates on."""
     p = sub.add_parser("check", help="judge activity events against a force's obligations")
     _force(p)
-    p.add_argument("events", metavar="EVENTS", nargs="+")
+    p.add_argument("events", metavar="EVENTS", nargs="+", help=_EVENTS_HELP)
     _range_options(p)
     p.add_argument(
         "--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)"
     )
-    p.add_argument("--format", choices=_REPORT_FORMATS, default="text")
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--format", choices=_REPORT_FORMATS, default="text", help=_FORMAT_HELP)
+    p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
     _profile_option(p)
     p.add_argument(
         "--fail-on",
@@ -704,10 +868,17 @@ def _add_export_commands(sub: Any) -> None:
     """Data out: `simulate` (activity logs) and `calendar` (duties for Outlook)."""
     p = sub.add_parser("simulate", help="write a seeded, simulated activity log")
     _force_and_range(p)
-    p.add_argument("--events", type=_count, required=True, metavar="N")
-    p.add_argument("--compliance", type=float, default=0.8)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument(
+        "--events", type=_count, required=True, metavar="N", help="how many events to write"
+    )
+    p.add_argument(
+        "--compliance",
+        type=float,
+        default=0.8,
+        help="share of due windows the log meets, 0 to 1 (default: 0.8)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same log")
+    p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
     p.set_defaults(run=_cmd_simulate)
 
     _add_calendar(sub)
@@ -719,12 +890,21 @@ def _add_authoring_commands(sub: Any) -> None:
         "validate",
         help="validate a force configuration or an import profile, listing every problem",
     )
-    p.add_argument("path", metavar="PATH")
+    p.add_argument(
+        "path",
+        metavar="PATH",
+        help="a force directory, its force.json, a force's name, or an import profile",
+    )
     p.set_defaults(run=_cmd_validate)
 
     p = sub.add_parser("test", help="run a force's scenario tests (forces/<force>/tests/*.json)")
     _force(p)
     p.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1) when a checked duty has no met or no missed scenario",
+    )
     p.set_defaults(run=_cmd_test)
 
     p = sub.add_parser(
@@ -735,16 +915,16 @@ def _add_authoring_commands(sub: Any) -> None:
     p.set_defaults(run=_cmd_docs)
 
     p = sub.add_parser("demo", help="check a bundled sample log against a bundled force")
-    p.add_argument("--force", metavar="FORCE")
+    p.add_argument(
+        "--force", metavar="FORCE", help="a bundled force with a demo (default: the first)"
+    )
     p.add_argument("--limit", type=int, default=15, help="results shown per status")
     p.set_defaults(run=_cmd_demo)
 
 
 def _check_outputs(p: argparse.ArgumentParser) -> None:
     """`check --waivers` and one `--<format> FILE` per report format."""
-    p.add_argument(
-        "--waivers", metavar="FILE", help="JSON waivers exempting windows (see docs/reports.md)"
-    )
+    p.add_argument("--waivers", metavar="FILE", help=_WAIVERS_HELP)
     for name in _REPORT_FORMATS:
         p.add_argument(
             f"--{name}",
@@ -760,17 +940,19 @@ def _add_explain_and_agenda(sub: Any) -> None:
         "explain", help="why each window of one obligation was met or missed, event by event"
     )
     _force(p)
-    p.add_argument("obligation", metavar="OBLIGATION")
-    p.add_argument("events", metavar="EVENTS", nargs="+")
+    p.add_argument(
+        "obligation", metavar="OBLIGATION", help="the obligation's id (see `obligations FORCE`)"
+    )
+    p.add_argument("events", metavar="EVENTS", nargs="+", help=_EVENTS_HELP)
     _range_options(p)
     p.add_argument(
         "--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)"
     )
-    p.add_argument("--scope", metavar="S")
-    p.add_argument("--waivers", metavar="FILE")
+    p.add_argument("--scope", metavar="S", help="only windows of this unit id")
+    p.add_argument("--waivers", metavar="FILE", help=_WAIVERS_HELP)
     p.add_argument("--limit", type=int, default=10, help="near misses shown per reason")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
     _profile_option(p)
     p.set_defaults(run=_cmd_explain)
 
@@ -778,13 +960,20 @@ def _add_explain_and_agenda(sub: Any) -> None:
         "agenda", help="duties due in the current windows and not yet met, soonest first"
     )
     _force(p)
-    p.add_argument("events", metavar="EVENTS", nargs="+")
+    p.add_argument("events", metavar="EVENTS", nargs="+", help=_EVENTS_HELP)
     p.add_argument("--as-of", type=_instant, metavar="T", help="the moment (default: now)")
-    p.add_argument("--role", metavar="R")
-    p.add_argument("--scope", metavar="S")
-    p.add_argument("--waivers", metavar="FILE")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument(
+        "--days",
+        type=_days,
+        default=0,
+        metavar="N",
+        help="also list duties whose windows open in the next N days (default: 0, open now)",
+    )
+    p.add_argument("--role", metavar="R", help=_ROLE_HELP)
+    p.add_argument("--scope", metavar="S", help=_SCOPE_HELP)
+    p.add_argument("--waivers", metavar="FILE", help=_WAIVERS_HELP)
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
     _profile_option(p)
     p.set_defaults(run=_cmd_agenda)
 
@@ -793,13 +982,20 @@ def _add_calendar(sub: Any) -> None:
     """`calendar`: its own function so `build_parser` stays within the statement limit."""
     p = sub.add_parser("calendar", help="export duties as an iCalendar file for Outlook")
     _force_and_range(p)
-    p.add_argument("--role", metavar="R")
-    p.add_argument("--scope", metavar="S")
+    p.add_argument("--role", metavar="R", help=_ROLE_HELP)
+    p.add_argument("--scope", metavar="S", help=_SCOPE_HELP)
     p.add_argument(
         "--events",
         action="append",
         metavar="FILE",
         help="activity events whose triggers become dated follow-up items; repeatable",
+    )
+    p.add_argument(
+        "--remind",
+        type=_reminder,
+        metavar="DURATION",
+        help="add a reminder this long before each item, e.g. PT30M or P1D (all-day items "
+        "count from 09:00 on their day)",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="the .ics file (default: stdout)")
     p.set_defaults(run=_cmd_calendar)
@@ -812,7 +1008,7 @@ def _force_and_range(p: argparse.ArgumentParser) -> None:
 
 def _force(p: argparse.ArgumentParser) -> None:
     """FORCE, and the local readings that may be laid over it."""
-    p.add_argument("force", metavar="FORCE")
+    p.add_argument("force", metavar="FORCE", help=_FORCE_HELP)
     p.add_argument(
         "--overrides",
         action="append",
@@ -822,8 +1018,22 @@ def _force(p: argparse.ArgumentParser) -> None:
 
 
 def _range_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="start", type=_date, required=True, metavar="D")
-    p.add_argument("--to", dest="end", type=_date, required=True, metavar="D")
+    p.add_argument(
+        "--from",
+        dest="start",
+        type=_date,
+        required=True,
+        metavar="D",
+        help="first day of the range, YYYY-MM-DD (the force's local time)",
+    )
+    p.add_argument(
+        "--to",
+        dest="end",
+        type=_date,
+        required=True,
+        metavar="D",
+        help="last day of the range, YYYY-MM-DD, inclusive",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,6 +29,7 @@ from engagerules.engine.kinds.triggered import Trigger, Triggered
 from engagerules.model.durations import Duration
 from engagerules.model.periods import Cycle
 from engagerules.model.plan import Condition, Force, Kind, Obligation, Operator, Requirement
+from engagerules.outputs.words import duration_words, every_words
 
 __all__ = ["render_force_docs"]
 
@@ -47,8 +48,6 @@ _MONTHS = (
     "November",
     "December",
 )
-
-_UNITS = (("years", "year"), ("months", "month"), ("weeks", "week"), ("days", "day"))
 
 
 def render_force_docs(force: Force) -> str:
@@ -493,20 +492,11 @@ def _event_types_table(force: Force) -> Iterator[str]:
 
 
 def _every(cadence: Duration) -> str:
-    for field, word in _UNITS:
-        n = getattr(cadence, field)
-        if n:
-            return f"every {word}" if n == 1 else f"every {n} {field}"
-    return str(cadence)  # pragma: no cover - cadences are whole units
+    return every_words(cadence)
 
 
 def _length(duration: Duration) -> str:
-    parts = []
-    for field, word in (*_UNITS, ("hours", "hour"), ("minutes", "minute")):
-        n = getattr(duration, field)
-        if n:
-            parts.append(f"{n} {word}{'' if n == 1 else 's'}")
-    return " ".join(parts) or "no time"
+    return duration_words(duration)
 
 
 def _and(items: Iterable[str]) -> str:

@@ -32,7 +32,14 @@ from engagerules.model.plan import Force
 from engagerules.model.results import Report, Result, Status
 from engagerules.sources.events import parse_events
 
-__all__ = ["Scenario", "ScenarioOutcome", "load_scenarios", "run_scenario", "scenario_files"]
+__all__ = [
+    "Scenario",
+    "ScenarioOutcome",
+    "load_scenarios",
+    "run_scenario",
+    "scenario_files",
+    "scenario_gaps",
+]
 
 _SCENARIO_KEYS = {"name", "description", "from", "to", "as_of", "events", "expect", "obligations"}
 _EXPECT_KEYS = {
@@ -289,3 +296,34 @@ def _failures(
                     yield f"{exp.describe()}: {where} evidence also cites {', '.join(extra)}"
             if exp.linked is not None and result.linked is not exp.linked:
                 yield f"{exp.describe()}: {where} linked is {result.linked}, not {exp.linked}"
+
+
+#: A scenario that shows a duty failing expects one of these.
+_FAILING = frozenset({Status.MISSED, Status.BREACH})
+
+
+def scenario_gaps(force: Force, scenarios: Sequence[Scenario]) -> tuple[str, ...]:
+    """What the scenarios leave unshown: each checked duty must be expected `met` in one
+    scenario and `missed` (or `breach`) in another, or a rule that can never pass, or
+    never fail, goes unnoticed. One line per gap, naming the duty; an expectation of no
+    results (`count` 0) shows nothing either way.
+    """
+    seen: dict[str, set[Status]] = {}
+    for scenario in scenarios:
+        for expectation in scenario.expect:
+            if expectation.count != 0:
+                seen.setdefault(expectation.obligation, set()).add(expectation.status)
+    gaps = []
+    for obligation_id in dict.fromkeys(ob.id for ob in force.obligations if ob.scored):
+        statuses = seen.get(obligation_id, set())
+        lacking = [
+            word
+            for word, shown in (
+                ("met", Status.MET in statuses),
+                ("missed or breached", bool(statuses & _FAILING)),
+            )
+            if not shown
+        ]
+        if lacking:
+            gaps.append(f"{obligation_id}: no scenario expects it {', nor '.join(lacking)}")
+    return tuple(gaps)

@@ -13,6 +13,10 @@ What counts as the deadline, per kind:
 - standing: a cadence after the last update (before now when it has lapsed); its window
   is shown as that cadence, from the last update to the next one due.
 
+With `days`, the agenda also looks ahead: windows that open within that many days of
+`as_of` are listed too (not yet met, since nothing after `as_of` is known), so a sergeant
+sees the week to come, not only what is open this morning.
+
 A deadline at or before `as_of` is overdue. Constraints (rules about how things are done)
 and advisory duties are not things to do, so they are not on the agenda; waived windows
 are exempt, so they are not either.
@@ -23,11 +27,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import cast
 
 import attrs
 
-from engagerules.engine.evaluate import evaluate_obligation
+from engagerules.engine.evaluate import evaluate_obligation, require_aware
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import concerns_scope, dues, owned_by
@@ -36,12 +40,20 @@ from engagerules.model.durations import Duration
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
 from engagerules.model.results import Result, Status
-from engagerules.outputs.shapes import result_json
-from engagerules.outputs.summary import scope_label
+from engagerules.outputs.shapes import ResultShape, result_json
+from engagerules.outputs.words import (
+    and_list,
+    deadline_words,
+    plural,
+    role_words,
+    time_words,
+    unit_words,
+    window_words,
+)
 from engagerules.sources.events import Event, EventLog
 from engagerules.sources.waivers import Waiver, waive
 
-__all__ = ["AgendaItem", "agenda", "agenda_json", "render_agenda"]
+__all__ = ["AgendaItem", "AgendaShape", "agenda", "agenda_json", "render_agenda"]
 
 #: Kinds that are duties to do; constraints and advisory duties are not.
 _DUTIES = frozenset({Kind.RECURRING, Kind.TRIGGERED, Kind.COVERAGE, Kind.STANDING, Kind.TARGET})
@@ -56,6 +68,8 @@ class AgendaItem:
     overdue: bool
     #: Roles owning steps of the duty (besides its owner), for a role's view of it.
     steps: tuple[str, ...] = ()
+    #: The window opens after `as_of` (listed because of `days`): coming up, not due yet.
+    upcoming: bool = False
 
 
 def agenda(
@@ -66,17 +80,22 @@ def agenda(
     role: str | None = None,
     scope: str | None = None,
     waivers: Iterable[Waiver] = (),
+    days: int = 0,
 ) -> tuple[AgendaItem, ...]:
-    """The unmet duties of the windows containing `as_of`, soonest deadline first.
+    """The unmet duties of the windows containing `as_of`, soonest deadline first; with
+    `days`, also those whose windows open within that many days.
 
-    `role` keeps duties it owns or owns a step of; `scope` keeps duties that concern that
-    unit (its own, enclosing, enclosed and force-wide; per-person duties are left out).
+    `role` keeps duties it owns or owns a step of, or that a team it belongs to owns;
+    `scope` keeps duties that concern that unit (its own, enclosing, enclosed and
+    force-wide; per-person duties are left out).
     """
-    if as_of.tzinfo is None:
-        msg = "as_of must be time-zone aware"
+    require_aware(as_of)
+    if days < 0:
+        msg = f"days must be 0 or more, not {days}"
         raise UsageError(msg)
     events = log.events if isinstance(log, EventLog) else tuple(log)
     now = as_of.astimezone(force.zone)
+    horizon = Duration(days=days).after(now, force.zone) if days else now
     index = EventIndex([e for e in events if e.at <= as_of], force)  # known at `as_of`
     waivers = tuple(waivers)
     order = {ob_id: i for i, ob_id in enumerate(force.obligation_ids)}
@@ -85,11 +104,11 @@ def agenda(
     for obligation in force.obligations:
         if obligation.kind not in _DUTIES:
             continue
-        if role is not None and not owned_by(obligation, role):
+        if role is not None and not owned_by(obligation, role, force):
             continue
         if scope is not None and obligation.scope.per_person:
             continue
-        span = _span(obligation, now, force.zone)
+        span = _span(obligation, now, horizon, force.zone)
         if span is None:
             continue
         outcome = evaluate_obligation(force, obligation, index, span, now)
@@ -97,7 +116,7 @@ def agenda(
         for result in judged:
             if result.status in (Status.MET, Status.WAIVED, Status.BREACH, Status.UNCHECKED):
                 continue
-            if not _current(obligation, result.window, now):
+            if not _current(obligation, result.window, now, horizon):
                 continue
             if scope is not None and not concerns_scope(force, result.scope, scope):
                 continue
@@ -107,6 +126,7 @@ def agenda(
                     result=shown,
                     deadline=deadline,
                     overdue=deadline <= now,
+                    upcoming=shown.window.start > now,
                     steps=tuple(
                         dict.fromkeys(
                             r.owner
@@ -134,10 +154,13 @@ def _lookback(within: Duration) -> int:
     return days + math.ceil((within.hours * 60 + within.minutes) / 1440) + 1
 
 
-def _span(obligation: Obligation, now: datetime, zone: tzinfo) -> Window | None:
-    """The range to evaluate so the engine judges every window of `obligation` open now."""
+def _span(obligation: Obligation, now: datetime, horizon: datetime, zone: tzinfo) -> Window | None:
+    """The range to evaluate so the engine judges every window of `obligation` open now
+    or opening before `horizon`."""
     day = now.date()
+    last = max(day, horizon.astimezone(zone).date())
     today = range_bounds(day, day, zone)
+    ahead = range_bounds(day, last, zone)
     if isinstance(obligation.rule, Triggered):
         back = timedelta(days=_lookback(obligation.rule.trigger.within))
         return range_bounds(day - back, day, zone)
@@ -146,17 +169,17 @@ def _span(obligation: Obligation, now: datetime, zone: tzinfo) -> Window | None:
     persons = ("*",) if obligation.scope.per_person else ()
     starts = [
         due.window.local_start.date()
-        for due in dues(obligation, today, persons)
-        if _current(obligation, due.window, now)
+        for due in dues(obligation, ahead, persons)
+        if _current(obligation, due.window, now, horizon)
     ]
     if not starts:
         return None
-    return range_bounds(min([*starts, day]), day, zone)
+    return range_bounds(min([*starts, day]), last, zone)
 
 
-def _current(obligation: Obligation, window: Window, now: datetime) -> bool:
-    """Open now, or (a timed duty) a slot later the same day."""
-    if window.contains(now):
+def _current(obligation: Obligation, window: Window, now: datetime, horizon: datetime) -> bool:
+    """Open now, opening before `horizon`, or (a timed duty) a slot later the same day."""
+    if window.contains(now) or now < window.start < horizon:
         return True
     later_today = window.local_start.date() == now.date() and window.start > now
     return bool(obligation.times) and later_today
@@ -182,17 +205,27 @@ def _deadline(
 # ---------------------------------------------------------------------------- rendering
 
 
-def agenda_json(items: Iterable[AgendaItem], force: Force) -> list[dict[str, Any]]:
-    """Agenda items as JSON: the result shape of `check`, plus deadline, overdue and steps."""
-    return [
-        {
-            **result_json(item.result),
-            "deadline": item.deadline.astimezone(force.zone).isoformat(),
-            "overdue": item.overdue,
-            "steps": list(item.steps),
-        }
-        for item in items
-    ]
+class AgendaShape(ResultShape):
+    """`agenda --format json`: a result, with when it falls due and whether it is late."""
+
+    deadline: str
+    overdue: bool
+    steps: list[str]
+    upcoming: bool
+
+
+def agenda_json(items: Iterable[AgendaItem], force: Force) -> list[AgendaShape]:
+    """Agenda items as JSON: the result shape of `check`, plus deadline, overdue, steps
+    and upcoming (the window opens after `as_of`: listed by `days`)."""
+    shapes: list[AgendaShape] = []
+    for item in items:
+        shape = cast("AgendaShape", result_json(item.result))
+        shape["deadline"] = item.deadline.astimezone(force.zone).isoformat()
+        shape["overdue"] = item.overdue
+        shape["steps"] = list(item.steps)
+        shape["upcoming"] = item.upcoming
+        shapes.append(shape)
+    return shapes
 
 
 def render_agenda(
@@ -202,33 +235,62 @@ def render_agenda(
     *,
     role: str | None = None,
     scope: str | None = None,
+    days: int = 0,
 ) -> str:
-    """The agenda as text: overdue first, then by deadline, one line per duty and unit."""
+    """The agenda in words for the people who do the duties: overdue first, then what is
+    due now, then (with `days`) what opens soon; each by deadline, in local time, with
+    titles and role names, and the duty's id for `explain`."""
     zone = force.zone
-    now = as_of.astimezone(zone)
-    filters = ", ".join(
-        part for part in (f"role {role}" if role else "", f"unit {scope}" if scope else "") if part
-    )
-    lines = [
-        f"engagerules agenda: {force.id} as of {now:%a %Y-%m-%d %H:%M %Z}"
-        + (f" ({filters})" if filters else ""),
-        f"{len(items)} dut{'y' if len(items) == 1 else 'ies'} due in the current windows "
-        "and not yet met, soonest deadline first",
-    ]
+    lines = [f"Agenda for {force.name}, as of {time_words(as_of, zone)}"]
+    who = []
+    if role:
+        who.append(f"for {role_words(force, role)} ({role})")
+        teams = force.teams_of(role)[1:]
+        if teams:
+            who.append(
+                "with the duties of " + and_list(f"{role_words(force, t)} ({t})" for t in teams)
+            )
+    if scope:
+        who.append(f"in {unit_words(force, scope)}")
+    if who:
+        lines.append(", ".join(who))
     overdue = [i for i in items if i.overdue]
-    upcoming = [i for i in items if not i.overdue]
-    for heading, group in (("OVERDUE", overdue), ("DUE", upcoming)):
+    upcoming = [i for i in items if i.upcoming]
+    due = [i for i in items if not i.overdue and not i.upcoming]
+    soon = f"in the next {plural(days, 'day')}" if days else "later today"
+    parts = [f"{len(overdue)} overdue", f"{len(due)} due now"]
+    if upcoming:
+        parts.append(f"{len(upcoming)} opening {soon}")
+    lines.append(
+        f"{plural(len(items), 'duty', 'duties')} not yet met ({', '.join(parts)}), "
+        "soonest deadline first"
+    )
+    groups = (
+        ("OVERDUE", overdue),
+        ("DUE NOW", due),
+        (f"COMING UP {soon}", upcoming),
+    )
+    for heading, group in groups:
         if not group:
             continue
         lines.append("")
         lines.append(f"{heading} ({len(group)})")
         for item in group:
-            result = item.result
-            steps = f"; steps: {', '.join(item.steps)}" if item.steps else ""
-            lines.append(
-                f"  by {item.deadline.astimezone(zone):%a %Y-%m-%d %H:%M}  {result.obligation} "
-                f"[{scope_label(result.scope)}] {result.window.label} "
-                f"(owner {result.owner}{steps})"
-            )
-            lines.append(f"      {result.reason}")
+            lines.extend(_item_lines(item, force))
     return "\n".join(lines) + "\n"
+
+
+def _item_lines(item: AgendaItem, force: Force) -> list[str]:
+    """One agenda item: deadline and duty, then window, owner and steps, then the reason."""
+    zone = force.zone
+    result = item.result
+    where = "" if result.scope is None else f", {unit_words(force, result.scope)}"
+    owners = f"owner: {role_words(force, result.owner)}"
+    if item.steps:
+        owners += "; steps also by " + and_list(role_words(force, r) for r in item.steps)
+    return [
+        f"  by {deadline_words(item.deadline, zone)}: {result.title}{where}",
+        f"      {window_words(result.window)}; {owners}",
+        f"      {result.reason}",
+        f"      id: {result.obligation}",
+    ]

@@ -18,7 +18,7 @@ from engagerules.engine.kinds import KINDS
 from engagerules.engine.schedule import effective_span
 from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome
-from engagerules.errors import UsageError
+from engagerules.errors import UsageError, did_you_mean
 from engagerules.model.conditions import failed_condition
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
@@ -26,7 +26,24 @@ from engagerules.model.readings import Reading
 from engagerules.model.results import DataQuality, Report, Result, Tally
 from engagerules.sources.events import Event, EventLog, gc_paused
 
-__all__ = ["account", "evaluate", "evaluate_obligation"]
+__all__ = ["NaiveTimeError", "account", "evaluate", "evaluate_obligation", "require_aware"]
+
+
+class NaiveTimeError(UsageError):
+    """A datetime without a time zone where an instant is needed (`as_of`): which instant
+    `09:00` means depends on the zone, and guessing would move verdicts by an hour."""
+
+
+def require_aware(moment: datetime, name: str = "as_of") -> datetime:
+    """`moment` if it is time-zone aware; else a `NaiveTimeError` that says how to fix it."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        msg = (
+            f"{name} {moment.isoformat()} has no time zone: pass an aware datetime, e.g. "
+            f"datetime.fromisoformat('{moment.isoformat()}+00:00') or one with "
+            "tzinfo=ZoneInfo('Europe/London')"
+        )
+        raise NaiveTimeError(msg)
+    return moment
 
 
 @gc_paused()  # no cyclic-GC passes over the events while the index and results are built
@@ -45,10 +62,20 @@ def evaluate(
     `log` is what `read_events` returned, or plain events when there were no files. A
     `trace` (built over the same events and `as_of`) records what became of each event in
     each window, for `explain`; without one nothing is recorded.
+    A naive `as_of` raises `NaiveTimeError`; an id in `obligations` the force does not
+    have raises `UsageError` (with the nearest id), rather than quietly judging nothing.
     """
-    if as_of.tzinfo is None:
-        msg = "as_of must be time-zone aware"
-        raise UsageError(msg)
+    require_aware(as_of)
+    if obligations is not None:
+        obligations = tuple(obligations)
+        ids = force.obligation_ids
+        for wanted_id in obligations:
+            if wanted_id not in ids:
+                msg = (
+                    f"{force.id} has no obligation {wanted_id!r}"
+                    f"{did_you_mean(wanted_id, ids)} (see `engagerules obligations {force.id}`)"
+                )
+                raise UsageError(msg)
     if not isinstance(log, EventLog):
         log = EventLog(tuple(log), ())
     span = range_bounds(start, end, force.zone)

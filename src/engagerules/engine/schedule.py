@@ -101,9 +101,11 @@ def _first_day(period: Window) -> Window:
     return period if end >= period.end else Window(period.start, end, period.zone)
 
 
-def owned_by(obligation: Obligation, role: str) -> bool:
-    """Whether `role` owns the obligation or one of its steps."""
-    return obligation.owner == role or any(r.owner == role for r in obligation.evidence)
+def owned_by(obligation: Obligation, role: str, force: Force | None = None) -> bool:
+    """Whether `role` owns the obligation or one of its steps; given the `force`, also
+    when a team the role belongs to does (a CSO does the neighbourhood team's duties)."""
+    roles = force.teams_of(role) if force is not None else (role,)
+    return obligation.owner in roles or any(r.owner in roles for r in obligation.evidence)
 
 
 def applies_to_scope(force: Force, due_scope: str | None, scope: str) -> bool:
@@ -127,7 +129,7 @@ def schedule(
     found: list[Due] = []
     order = {ob_id: i for i, ob_id in enumerate(force.obligation_ids)}
     for obligation in force.obligations:
-        if role is not None and not owned_by(obligation, role):
+        if role is not None and not owned_by(obligation, role, force):
             continue
         persons: tuple[str, ...] = ("*",) if obligation.scope.per_person else ()
         for due in dues(obligation, span, persons):

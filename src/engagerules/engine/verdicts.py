@@ -15,6 +15,7 @@ from engagerules.model.conditions import qualifies
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.results import Result, Status
+from engagerules.outputs.words import deadline_words
 from engagerules.sources.events import Event
 
 
@@ -170,7 +171,7 @@ def steps_verdict(
     )
     if window.end > as_of:
         status = Status.PENDING
-        until = window.local_end.isoformat()
+        until = deadline_words(window.end, window.zone)
         reason = f"window open until {until}; still needed{in_unit(scope)}: {missing}"
     elif all(got > 0 for _, got in short):
         status = Status.PARTIAL

@@ -121,10 +121,16 @@ class Unit:
 
 @attrs.frozen
 class Role:
-    """A role code (`CSO`, `INSP`): duties belong to roles, never to named people."""
+    """A role code (`CSO`, `INSP`): duties belong to roles, never to named people.
+
+    `member_of` names the teams (themselves roles, such as `NPT`) the role is part of: a
+    duty the plan gives to "all" the team is also each member's, so a CSO's schedule,
+    agenda and calendar include it.
+    """
 
     id: str
     title: str
+    member_of: tuple[str, ...] = ()
 
 
 class AttrType(enum.StrEnum):
@@ -473,6 +479,14 @@ class Force:
             chain.append(current)
             found = self.unit(current)
             current = found.within if found else None
+        return tuple(chain)
+
+    def teams_of(self, role_id: str) -> tuple[str, ...]:
+        """`role_id` and every team it belongs to, directly or through a team's own teams."""
+        chain: list[str] = [role_id]
+        for current in chain:
+            role = next((r for r in self.roles if r.id == current), None)
+            chain.extend(t for t in (role.member_of if role else ()) if t not in chain)
         return tuple(chain)
 
     def obligation(self, obligation_id: str) -> tuple[Obligation, ...]:

@@ -47,6 +47,7 @@ from engagerules.errors import ConfigError, Problem, UsageError
 from engagerules.model.limits import LAST_YEAR, YEARS
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Requirement
+from engagerules.outputs.words import day_words, duration_words, role_words, time_words
 from engagerules.sources.events import Event, EventLog
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "FORCE_WIDE",
     "PRODID",
     "FollowUp",
+    "add_reminders",
     "build_calendar",
     "calendar_stamp",
     "duty_calendar",
@@ -108,6 +110,9 @@ class FollowUp:
     scope: str | None
     trigger: Event
     window: Window
+    #: The steps of the follow-up this item is for (all, unless exported for a role that
+    #: owns only some of them: a CSO's item names the CSO's step).
+    steps: tuple[Requirement, ...] = ()
 
     @property
     def deadline(self) -> datetime:
@@ -137,7 +142,7 @@ def follow_ups(
     for obligation in force.obligations:
         if not isinstance(obligation.rule, Triggered):
             continue
-        if role is not None and not owned_by(obligation, role):
+        if role is not None and not owned_by(obligation, role, force):
             continue
         outcome = evaluate_obligation(force, obligation, index, span, span.end)
         for result in outcome.results:
@@ -146,9 +151,28 @@ def follow_ups(
             if result.trigger is None:  # pragma: no cover - triggered results name it
                 continue
             fired = by_id[result.trigger]
-            found.append(FollowUp(obligation, result.scope, fired, result.window))
+            found.append(
+                FollowUp(
+                    obligation,
+                    result.scope,
+                    fired,
+                    result.window,
+                    _steps_of(force, obligation, role),
+                )
+            )
     found.sort(key=lambda f: (f.deadline, order[f.obligation.id], f.scope or "", f.trigger.id))
     return found
+
+
+def _steps_of(force: Force, obligation: Obligation, role: str | None) -> tuple[Requirement, ...]:
+    """The steps a role's item names: every step when it (or its team) owns the duty, else
+    only the steps it owns; everything without a role."""
+    if role is None:
+        return obligation.evidence
+    roles = force.teams_of(role)
+    if obligation.owner in roles:
+        return obligation.evidence
+    return tuple(r for r in obligation.evidence if r.owner in roles)
 
 
 def calendar_stamp(force: Force, source_date_epoch: str | None = None) -> datetime:
@@ -185,16 +209,40 @@ def duty_calendar(
     scope: str | None = None,
     events: EventLog | Sequence[Event] | None = None,
     stamp: datetime | None = None,
+    reminder: timedelta | None = None,
 ) -> icalendar.Calendar:
     """The duties between `start` and `end` inclusive, as `engagerules calendar` exports
     them: the scheduled windows of `schedule()` with the same filters, plus one item per
-    triggered duty when `events` are given."""
+    triggered duty when `events` are given; with `reminder`, each item has an alarm."""
     dues = schedule(force, start, end, role=role, scope=scope)
     triggered = (
         [] if events is None else follow_ups(force, events, start, end, role=role, scope=scope)
     )
     name = _calendar_name(force, role, scope)
-    return build_calendar(force, dues, triggered, stamp=stamp or calendar_stamp(force), name=name)
+    cal = build_calendar(force, dues, triggered, stamp=stamp or calendar_stamp(force), name=name)
+    if reminder is not None:
+        add_reminders(cal, reminder)
+    return cal
+
+
+#: All-day items start at midnight; their reminders count back from 09:00 that day, so
+#: `P1D` rings at 09:00 the day before rather than at midnight.
+_WORKING_HOURS = timedelta(hours=9)
+
+
+def add_reminders(cal: icalendar.Calendar, before: timedelta) -> None:
+    """A display alarm (VALARM) on every item, `before` its start (an all-day item's
+    start counted as 09:00). Outlook and phones show it as the item's reminder."""
+    if before < timedelta(0):
+        msg = f"a reminder must come before the item, not {-before} after it"
+        raise UsageError(msg)
+    for event in cal.walk("VEVENT"):
+        all_day = not isinstance(event.decoded("DTSTART"), datetime)
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", str(event["SUMMARY"]))
+        alarm.add("trigger", (_WORKING_HOURS if all_day else timedelta(0)) - before)
+        event.add_component(alarm)
 
 
 # ---------------------------------------------------------------------------- building
@@ -223,7 +271,7 @@ def build_calendar(
     # The VTIMEZONE must hold in the years timed items fall in (all-day items use none).
     timed: set[int] = set()
     every: set[int] = set()
-    for series in _group(force, dues):
+    for series in _group(force, _by_week(force, dues)):
         for event in _series_events(force, series, stamp):
             _unique_uid(event, used)
             items.append(event)
@@ -361,8 +409,51 @@ def _group(force: Force, dues: Iterable[Due]) -> list[_Series]:
 
 
 def _last_day(window: Window) -> date:
-    """The day an all-day item sits on: the last day of its window, the day it is due by."""
+    """The last day of a window: the day it is due by."""
     return window.local_end.date() - timedelta(days=1)
+
+
+def _every_day(obligation: Obligation) -> bool:
+    """A duty done every day with no time of day (a daily patrol, a storm-log review)."""
+    cycle = obligation.cycle
+    return (
+        cycle is not None
+        and cycle.freq == rrule.DAILY
+        and cycle.interval == 1
+        and not obligation.times
+        and not obligation.scope.rota
+    )
+
+
+def _by_week(force: Force, dues: Iterable[Due]) -> list[Due]:
+    """Dues of every-day duties folded into one per unit and week (Monday to Sunday, cut
+    at the ends of the range): an all-day item on every day of the year hides the items
+    that matter, so such a duty is one item on each Monday that stands for its week."""
+    kept: list[Due] = []
+    weeks: dict[tuple[int, str | None, date], list[Due]] = {}
+    for due in dues:
+        if _every_day(due.obligation) and _is_all_day(due.window):
+            day = due.window.local_start.date()
+            key = (
+                _version_of(force, due.obligation),
+                due.scope,
+                day - timedelta(days=day.weekday()),
+            )
+            weeks.setdefault(key, []).append(due)
+        else:
+            kept.append(due)
+    for group in weeks.values():
+        group.sort(key=lambda d: d.window.start)
+        first, last = group[0], group[-1]
+        window = Window(first.window.start, last.window.end, first.window.zone)
+        kept.append(Due(first.obligation, first.scope, window))
+    return kept
+
+
+def _first_day(window: Window) -> date:
+    """The day an all-day item sits on: the first day of its window, when the work can
+    still be planned (an item on the day it is due by only says it is too late)."""
+    return window.local_start.date()
 
 
 def _month_end(day: date) -> bool:
@@ -382,11 +473,12 @@ def _all_day_rule(obligation: Obligation, days: Sequence[date]) -> dict[str, Any
     step = cycle.interval
     if obligation.scope.rota and obligation.scope.units:
         step *= len(obligation.scope.units)
+    freq = rrule.WEEKLY if _every_day(obligation) else cycle.freq  # folded by week
     first = days[0]
-    parts: dict[str, Any] = {"freq": _FREQ_NAMES[cycle.freq]}
+    parts: dict[str, Any] = {"freq": _FREQ_NAMES[freq]}
     if step > 1:
         parts["interval"] = step
-    if cycle.freq == rrule.WEEKLY:
+    if freq == rrule.WEEKLY:
         parts["byday"] = _WEEKDAYS[first.weekday()]
     elif cycle.freq == rrule.MONTHLY:
         parts["bymonthday"] = -1 if _month_end(first) else first.day
@@ -463,14 +555,19 @@ _Plan = tuple[Due, dict[str, Any], list[datetime], list[Due]]
 
 def _all_day_plan(series: _Series) -> _Plan | None:
     """(first due, rule, excluded starts, dues left apart) for an all-day series, or None."""
-    days = [_last_day(d.window) for d in series.dues]
+    dues = list(series.dues)
+    apart: list[Due] = []
+    if _every_day(series.obligation) and len(dues) > 1 and _first_day(dues[0].window).weekday():
+        apart = dues[:1]  # a week cut by the start of the range: the series starts on Monday
+        dues = dues[1:]
+    days = [_first_day(d.window) for d in dues]
     parts = _all_day_rule(series.obligation, days)
     if parts is None:
         return None
     expected = [datetime.combine(d, time(0)) for d in days]
     if _expand(parts, expected[0]) != expected:
         return None
-    return series.dues[0], parts, [], []
+    return dues[0], parts, [], apart
 
 
 def _timed_plan(series: _Series, zone: tzinfo) -> _Plan | None:
@@ -513,7 +610,7 @@ def _duty_event(
     event.add("dtstamp", stamp)
     window = due.window
     if series.at is None:
-        day = _last_day(window)
+        day = _first_day(window)
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
     else:
@@ -521,7 +618,10 @@ def _duty_event(
         begin, finish = _instants(window.start, window.end, force.zone)
         event.add("dtstart", begin)
         event.add("dtend", finish)
-    event.add("summary", _text(_summary(force, ob, series.scope)))
+    summary = _summary(force, ob, series.scope)
+    if series.at is None:
+        summary += f": {_due_phrase(ob, window)}"
+    event.add("summary", _text(summary))
     event.add("description", _text(_duty_description(force, series)))
     _tag(event, force, ob, series.scope, all_day=series.at is None)
     return event
@@ -538,32 +638,41 @@ def _follow_up_event(force: Force, follow: FollowUp, stamp: datetime) -> icalend
     )
     event.add("dtstamp", stamp)
     all_day = window.local_end.time() == time(0)
+    # Whole minutes: a deadline of 13:10:18 is shown, and ends, at 13:10.
+    end = window.end.replace(second=0, microsecond=0)
     if all_day:
         day = _last_day(window)
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
         due_by = _day_label(day)
     else:
-        begin, finish = _instants(
-            max(window.start, window.end - _FOLLOW_UP_LENGTH), window.end, force.zone
-        )
+        begin = max(window.start, end - _FOLLOW_UP_LENGTH)
+        if begin.second or begin.microsecond:
+            begin = begin.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        begin, finish = _instants(min(begin, end), end, force.zone)
+        if begin == finish:  # a deadline within a minute of its trigger
+            finish = finish + timedelta(minutes=1)
         event.add("dtstart", begin)
         event.add("dtend", finish)
-        due_by = f"{_day_label(window.local_end.date())} {window.local_end:%H:%M}"
+        local_end = end.astimezone(force.zone)
+        due_by = f"{_day_label(local_end.date())} {local_end:%H:%M}"
     fired = follow.trigger
     kind = next((t.title for t in force.event_types if t.id == fired.type), fired.type)
     place = _unit_name(force, follow.scope)
     where = f" at {place}" if follow.scope else ""
     on = _day_label(fired.at.astimezone(force.zone).date())
-    steps = ", ".join(r.label for r in ob.evidence) or ob.title
+    steps = ", ".join(r.label for r in (follow.steps or ob.evidence)) or ob.title
     event.add("summary", _text(f"{kind}{where} on {on}: {steps} due by {due_by}"))
     trigger_line = (
-        f"Set off by: {kind} ({fired.type}, event {fired.id}) "
-        f"at {fired.at.astimezone(force.zone):%Y-%m-%d %H:%M}"
+        f"Set off by: {kind} (record {fired.id}) on {time_words(fired.at, force.zone)}"
         + (f" in {place}" if follow.scope else "")
     )
-    within = f" ({ob.rule.trigger.within} after it)" if isinstance(ob.rule, Triggered) else ""
-    due_line = f"Due by: {window.local_end:%Y-%m-%d %H:%M}{within}"
+    within = (
+        f" ({duration_words(ob.rule.trigger.within)} after it)"
+        if isinstance(ob.rule, Triggered)
+        else ""
+    )
+    due_line = f"Due by: {time_words(end, force.zone)}{within}"
     lines = [ob.title, "", trigger_line, due_line, *_common_lines(force, ob, follow.scope)]
     event.add("description", _text("\n".join(lines)))
     _tag(event, force, ob, follow.scope, all_day=all_day)
@@ -694,6 +803,24 @@ def _summary(force: Force, ob: Obligation, scope: str | None) -> str:
     return f"{prefix}{ob.title} ({_unit_name(force, scope)})"
 
 
+def _due_phrase(ob: Obligation, window: Window) -> str:
+    """When an all-day item (on the first day of its window) is due, said so that it holds
+    for every occurrence of its series: `due today`, `due by Sunday`, `due within 3 months`."""
+    cycle = ob.cycle
+    if cycle is None or ob.kind is Kind.TARGET:
+        return f"due by {day_words(_last_day(window))}"
+    if _every_day(ob):
+        return "every day this week"
+    if cycle.freq == rrule.DAILY and cycle.interval == 1:
+        return "due today"
+    last = _last_day(window)
+    if cycle.freq == rrule.WEEKLY and cycle.interval == 1:
+        return f"due by {last:%A}"
+    if cycle.freq == rrule.MONTHLY and cycle.interval == 1 and window.local_start.day == 1:
+        return "due by the end of the month"
+    return f"due within {duration_words(ob.cadence)}" if ob.cadence else "due"
+
+
 def _unit_name(force: Force, scope: str | None) -> str:
     if scope is None:
         return "force-wide"
@@ -715,10 +842,10 @@ def _every(freq: int, n: int) -> str:
 
 def _duty_description(force: Force, series: _Series) -> str:
     ob = series.obligation
-    lines = [ob.title]
-    if ob.description:
-        lines += ["", ob.description]
-    lines.append("")
+    # The description is for the person doing the duty: the configuration's own
+    # `description` is a note for reviewers (how the plan was read) and stays in
+    # `engagerules docs`; the plan's words are in the source line.
+    lines = [ob.title, ""]
     lines.append(_when(force, series))
     if isinstance(ob.rule, Target):
         t = ob.rule
@@ -744,11 +871,19 @@ def _when(force: Force, series: _Series) -> str:
             f"for {_length(window.end - window.start)}; the same local time all year, "
             "across clock changes."
         )
-    placed = "This item sits on the last day of the period it covers, the day it is due by"
+    placed = (
+        "This item sits on the first day of the period it covers, so the work can be "
+        "planned; it is due by the end of that period"
+    )
     if cycle is None:
         window = series.dues[0].window
         span = f"{window.local_start.date().isoformat()} to {_last_day(window).isoformat()}"
         return f"When: once, {span}. {placed}."
+    if _every_day(ob):
+        return (
+            "When: every day. So that a duty done every day does not fill every day of the "
+            "calendar, this item sits on the Monday of each week and stands for its seven days."
+        )
     when = f"When: {_every(cycle.freq, cycle.interval)}"
     if rota:
         when += f"{rota}, {_every(cycle.freq, cycle.interval * len(ob.scope.units))}"
@@ -771,7 +906,7 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
     owner = f"Owner: {roles.get(ob.owner, ob.owner)} ({ob.owner})"
     steps = [r for r in ob.evidence if r.owner and r.owner != ob.owner]
     if steps:
-        owner += "; steps: " + "; ".join(f"{r.label}: {r.owner}" for r in steps)
+        owner += "; steps: " + "; ".join(f"{r.label}: {role_words(force, r.owner)}" for r in steps)
     if scope is None:
         where = "Scope: force-wide"
     elif scope == EVERY_PERSON:
@@ -812,7 +947,7 @@ def _requirement_text(force: Force, req: Requirement) -> str:
     else:
         text = f"{label}: at least {_number(req.min)}"
     if req.roles:
-        text += f", by {' or '.join(req.roles)}"
+        text += f", by {' or '.join(role_words(force, r) for r in req.roles)}"
     if req.where:
         text += ", where " + " and ".join(c.describe() for c in req.where)
     return text

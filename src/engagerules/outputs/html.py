@@ -1,12 +1,23 @@
 """One self-contained HTML page: a heatmap of obligations by period, unit by unit.
 
-For the sergeant who wants to see at a glance what is slipping. Each unit gets a table:
-a row per obligation, a column per day of the range, and each result a cell spanning the
-days of its window (a week is seven columns wide, a month thirty-odd), coloured green
-(met), amber (partial), red (missed, breach) or grey (pending; waived striped). Windows
-of one row that overlap (two briefings a day, triggers close together) go on extra lanes.
-Hovering a cell shows its reason; clicking (or Enter) shows its evidence and reason in a
-panel. Totals per owner role lead the page.
+For the sergeant who wants to see at a glance what is slipping, and for a board that wants
+one figure and a direction: the page opens with a headline in plain words ("82% of duties
+met, 6 rules broken, 254 missed"), the force's name and the local as-of time, then a trend
+of compliance per unit per month drawn as inline SVG, then the heatmaps.
+
+The timeline fits the page for a quarter (day columns share the width left by a fixed
+title column); a longer range keeps a minimum day width and scrolls sideways inside its
+unit's box with the title column held in place, so titles are never cut off. Breaches of
+a rule (which span the whole range) are marked on the dates of the offending records,
+given the events; each mark names its record on hover and in the panel on click.
+
+Each unit gets a table: a row per obligation, a column per day of the range, and each
+result a cell spanning the days of its window (a week is seven columns wide, a month
+thirty-odd), coloured green (met), amber (partial), red (missed, breach) or grey (pending;
+waived striped). Windows of one row that overlap (two briefings a day, triggers close
+together) go on extra lines, which the title column says. Hovering a cell shows its
+reason; clicking (or Enter) shows its evidence and reason in a panel. Totals per owner
+role, in words, come before the heatmaps, with no column for a status nobody has.
 
 The page needs nothing outside itself: styles and script are inline, a Content Security
 Policy forbids every fetch, and all data is escaped text, so it can be mailed or archived
@@ -16,12 +27,22 @@ as a CI artefact and opened anywhere.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from engagerules.model.plan import Force
+from engagerules.model.plan import Force, Kind
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
-from engagerules.outputs.summary import compliance, owner_totals, scope_label
+from engagerules.outputs.summary import JUDGED, compliance, owner_totals, scope_label
+from engagerules.outputs.words import (
+    day_words,
+    plural,
+    role_words,
+    time_words,
+    unit_words,
+    window_words,
+)
+from engagerules.sources.events import Event, EventLog
 
 __all__ = ["render_html"]
 
@@ -42,6 +63,11 @@ _CSS = """
 body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
   margin: 0 1.5rem 3rem; background: #fff; }
 h1 { font-size: 1.4rem; margin: 1rem 0 .25rem; }
+p.headline { font-size: 1.6rem; font-weight: bold; margin: .25rem 0 .5rem; }
+p.gate { color: #555; font-size: .85rem; }
+.trend td, .trend th { padding: .1rem .6rem .1rem 0; text-align: left; font-weight: normal; }
+.trend svg { display: block; }
+.trend .last { font-weight: bold; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 h2 small { font-weight: normal; color: #555; }
 .meta { color: #444; margin: 0 0 .5rem; }
@@ -75,20 +101,27 @@ table.owners thead th.plain { color: var(--ink); background: #f3f3f3; }
 #detail dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem; margin: 0; }
 #detail dt { font-weight: bold; }
 #detail dd { margin: 0; }
-.scroll { overflow-x: auto; }
-table.heatmap { table-layout: fixed; }
-table.heatmap col.label { width: 22rem; }
-table.heatmap col.day { width: var(--day); }
+.scroll { overflow-x: auto; max-width: 100%; }
+table.heatmap { table-layout: fixed; width: 100%; min-width: var(--min); }
+table.heatmap col.label { width: 20rem; }
 table.heatmap th.label { text-align: left; font-weight: normal; padding: 1px .5rem 1px 0;
-  border-top: 1px solid var(--rule); vertical-align: top; overflow: hidden; }
-table.heatmap th.label .title { display: block; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
+  border-top: 1px solid var(--rule); vertical-align: top; overflow-wrap: anywhere;
+  position: sticky; left: 0; z-index: 1; background: #fff; }
+table.heatmap thead th:first-child { position: sticky; left: 0; z-index: 1; background: #fff; }
+table.heatmap th.label .title { display: block; }
+table.heatmap th.label .lanes { display: block; font-size: .75rem; color: #555;
+  font-style: italic; }
+td.cell { position: relative; }
+td.cell .mark { position: absolute; top: 0; bottom: 0; width: 6px; margin-left: -3px;
+  background: #fff; border: 2px solid var(--breach); border-radius: 2px; cursor: pointer; }
+td.cell .mark:hover, td.cell .mark:focus { background: #ffeb3b; }
 table.heatmap th.label code { font-size: .75rem; color: #555; }
 table.heatmap th.label .owner { font-size: .75rem; color: #555; }
 table.heatmap thead th { font-weight: normal; font-size: .7rem; color: #555; }
 table.heatmap thead th.month { text-align: left; border-left: 1px solid #999; padding-left: 2px; }
 table.heatmap thead th.day { font-size: var(--day-font); overflow: hidden; }
-table.heatmap thead th.day.mon { border-left: 1px solid #999; }
+table.heatmap thead th.day.mon { border-left: 1px solid #999; overflow: visible;
+  white-space: nowrap; text-align: left; padding-left: 1px; }
 td.cell { height: 16px; border: 1px solid #fff; cursor: pointer; color: #fff; font-size: 10px;
   text-align: center; overflow: hidden; white-space: nowrap; padding: 0; }
 td.cell.s-pending, td.cell.s-partial, td.cell.s-waived { color: var(--ink); }
@@ -125,16 +158,28 @@ _SCRIPT = """
     });
     detail.replaceChildren(list);
   }
+  function showMark(mark) {
+    show(mark.closest("td.cell"));
+    var dt = document.createElement("dt");
+    dt.textContent = "Offending record";
+    var dd = document.createElement("dd");
+    dd.textContent = mark.getAttribute("data-record");
+    dd.className = "detail-record";
+    detail.firstChild.appendChild(dt);
+    detail.firstChild.appendChild(dd);
+  }
   document.addEventListener("click", function (event) {
+    var mark = event.target.closest ? event.target.closest(".mark") : null;
+    if (mark) { showMark(mark); return; }
     var cell = event.target.closest ? event.target.closest("td.cell") : null;
     if (cell) { show(cell); }
   });
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if ((event.key === "Enter" || event.key === " ") && target.matches &&
-        target.matches("td.cell")) {
+        target.matches("td.cell, .mark")) {
       event.preventDefault();
-      show(target);
+      if (target.matches(".mark")) { showMark(target); } else { show(target); }
     }
   });
   var only = document.getElementById("only-problems");
@@ -155,15 +200,26 @@ def _e(text: object) -> str:
 
 
 def render_html(
-    report: Report, *, force: Force | None = None, fail_on: Iterable[Status] = FAILING
+    report: Report,
+    *,
+    force: Force | None = None,
+    fail_on: Iterable[Status] = FAILING,
+    events: EventLog | Sequence[Event] | None = None,
 ) -> str:
-    """The report as one HTML page; `force` (optional) orders and names the units."""
+    """The report as one HTML page. `force` (optional) names the force, its units and
+    roles in words and orders the units; `events` (optional: the log the report judged)
+    lets breaches be marked on the dates of their offending records."""
     failing = frozenset(fail_on)
     counts = report.counts()
-    title = f"engagerules: {report.force} {report.start}..{report.end}"
+    name = report.force if force is None else force.name
+    when = report.as_of.isoformat() if force is None else time_words(report.as_of, force.zone)
+    span = f"{day_words(report.start)} to {day_words(report.end)}"
+    title = f"{name}: engagement duties, {span}"
     failed = report.failed(failing)
     gate = ", ".join(s.value for s in WORST_FIRST if s in failing)
     ev = report.events
+    found = events.events if isinstance(events, EventLog) else tuple(events or ())
+    by_id = {e.id: e for e in found}
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -177,10 +233,11 @@ def render_html(
         "<body>",
         "<header>",
         f"<h1>{_e(title)}</h1>",
-        f'<p class="meta">as of {_e(report.as_of.isoformat())} · events: {ev.read} read = '
-        f"{ev.matched} matched + {ev.unmatched} unmatched + {ev.rejected} rejected</p>",
-        f'<p class="verdict {"failed" if failed else "passed"}">'
-        f"{'FAILED' if failed else 'PASSED'} (fails on: {_e(gate)})</p>",
+        f'<p class="headline" id="headline">{_e(headline(report))}</p>',
+        f'<p class="meta">as of {_e(when)} · {ev.read} activity records read: '
+        f"{ev.matched} counted for a duty, {ev.unmatched} counted for none "
+        "(their type is not one a duty uses, or they fall outside the range, unit or "
+        f"role a duty asks for), {ev.rejected} rejected as malformed</p>",
         '<ul class="totals" id="totals">',
         *(
             f'<li class="s-{s.value}" data-status="{s.value}">{s.value} <b>{counts[s]}</b></li>'
@@ -188,10 +245,13 @@ def render_html(
             if counts[s]
         ),
         "</ul>",
+        f'<p class="gate verdict {"failed" if failed else "passed"}">For CI: '
+        f"{'FAILED' if failed else 'PASSED'} (fails on: {_e(gate)})</p>",
         *_overrides(report),
         "</header>",
     ]
-    parts += _owners(report)
+    parts += _trend(report, force)
+    parts += _owners(report, force)
     parts += [
         '<div class="legend">',
         *(f'<span><span class="swatch s-{s.value}"></span>{s.value}</span>' for s in WORST_FIRST),
@@ -199,10 +259,11 @@ def render_html(
         "not met</label>",
         "</div>",
         '<div id="detail" aria-live="polite">Hover a cell for its reason; click it (or press '
-        "Enter) for its evidence.</div>",
+        "Enter) for its evidence; a white mark on a broken rule is the record that broke it."
+        "</div>",
     ]
     for scope, results in _by_unit(report.results, force):
-        parts += _unit_section(report, scope, results, force)
+        parts += _unit_section(report, scope, results, force, by_id)
     parts += _readings(report)
     if report.rejections:
         parts += [
@@ -215,6 +276,97 @@ def render_html(
         ]
     parts += [f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"
+
+
+def headline(report: Report) -> str:
+    """The one line a board reads: `82% of duties met, 6 rules broken, 254 missed`.
+
+    The share is of windows judged (met, partial, missed, breach); pending and waived ones
+    are not judged yet, so they neither raise nor lower it."""
+    counts = report.counts()
+    share = compliance(counts)
+    parts = ["no duty judged yet" if share is None else f"{share:.0%} of duties met"]
+    if counts[Status.BREACH]:
+        parts.append(plural(counts[Status.BREACH], "rule") + " broken")
+    for status in (Status.MISSED, Status.PARTIAL, Status.PENDING, Status.WAIVED):
+        if counts[status]:
+            parts.append(f"{counts[status]} {status.value}")
+    return ", ".join(parts)
+
+
+def _months_of(report: Report) -> list[tuple[int, int]]:
+    months: list[tuple[int, int]] = []
+    day = report.start.replace(day=1)
+    while day <= report.end:
+        months.append((day.year, day.month))
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _trend(report: Report, force: Force | None) -> list[str]:
+    """Compliance per unit per month, a sparkline each, as inline SVG: direction at a
+    glance. A window counts in the month it ends in (when it was judged)."""
+    months = _months_of(report)
+    if len(months) < 2:
+        return []
+    place = {m: i for i, m in enumerate(months)}
+    tallies: dict[str | None, list[Counter[Status]]] = {}
+    for result in report.results:
+        if result.status not in JUDGED:
+            continue
+        last = (result.window.local_end - timedelta(microseconds=1)).date()
+        month = place.get((last.year, last.month))
+        if month is None:
+            continue
+        row = tallies.setdefault(result.scope, [Counter() for _ in months])
+        row[month][result.status] += 1
+    width, height, pad = 40 * (len(months) - 1) + 8, 28, 4
+    rows = []
+    for scope, _ in _by_unit(report.results, force):
+        if scope not in tallies:
+            continue
+        shares = [compliance(c) for c in tallies[scope]]
+        points = [
+            (pad + i * 40, pad + (1 - share) * (height - 2 * pad))
+            for i, share in enumerate(shares)
+            if share is not None
+        ]
+        path = " ".join(f"{x:.0f},{y:.1f}" for x, y in points)
+        dots = "".join(f'<circle cx="{x:.0f}" cy="{y:.1f}" r="2.5"/>' for x, y in points)
+        words = ", ".join(
+            f"{date(y, m, 1):%b %Y} {'-' if v is None else f'{v:.0%}'}"
+            for (y, m), v in zip(months, shares, strict=True)
+        )
+        latest = next((v for v in reversed(shares) if v is not None), None)
+        label = _unit_name(force, scope)
+        rows.append(
+            f'<tr data-unit="{_e(scope_label(scope))}"><th>{_e(label)}</th><td>'
+            f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            f'role="img" aria-label="{_e(words)}"><title>{_e(words)}</title>'
+            f'<line x1="0" y1="{pad}" x2="{width}" y2="{pad}" stroke="#ddd"/>'
+            f'<line x1="0" y1="{height - pad}" x2="{width}" y2="{height - pad}" stroke="#ddd"/>'
+            f'<polyline points="{path}" fill="none" stroke="#1565c0" stroke-width="2"/>'
+            f'<g fill="#1565c0">{dots}</g></svg></td>'
+            f'<td class="last">{"-" if latest is None else f"{latest:.0%}"}</td>'
+            + (f"<td>{_e(words)}</td>" if len(months) <= 4 else "")  # a year: hover
+            + "</tr>"
+        )
+    return [
+        '<section id="trend">',
+        "<h2>Compliance per unit, month by month <small>(met of the windows judged; "
+        "each line runs from 0% at the foot to 100% at the top)</small></h2>",
+        '<table class="trend">',
+        *rows,
+        "</table>",
+        "</section>",
+    ]
+
+
+def _unit_name(force: Force | None, scope: str | None) -> str:
+    if force is None:
+        return scope_label(scope)
+    unit = force.unit(scope) if scope is not None else None
+    return f"{unit.name} ({unit.kind})" if unit is not None else unit_words(force, scope)
 
 
 def _overrides(report: Report) -> list[str]:
@@ -256,14 +408,21 @@ def _readings(report: Report) -> list[str]:
     ]
 
 
-def _owners(report: Report) -> list[str]:
-    statuses = list(WORST_FIRST)
+def _owners(report: Report, force: Force | None) -> list[str]:
+    """Totals per owner role, in words; a status no result has gets no column."""
+    counts = report.counts()
+    statuses = [s for s in WORST_FIRST if counts[s]]
     rows = []
     for owner, c in owner_totals(report):
         share = compliance(c)
         cells = "".join(f'<td data-status="{s.value}">{c[s]}</td>' for s in statuses)
+        shown = (
+            _e(owner)
+            if force is None
+            else f"{_e(role_words(force, owner))} <code>{_e(owner)}</code>"
+        )
         rows.append(
-            f'<tr data-owner="{_e(owner)}"><td>{_e(owner)}</td>{cells}'
+            f'<tr data-owner="{_e(owner)}"><td>{shown}</td>{cells}'
             f"<td>{sum(c.values())}</td>"
             f"<td>{'-' if share is None else f'{share:.0%}'}</td></tr>"
         )
@@ -334,22 +493,27 @@ def _lanes(results: list[Result], first: date, last: date) -> list[list[tuple[in
 
 
 def _unit_section(
-    report: Report, scope: str | None, results: list[Result], force: Force | None
+    report: Report,
+    scope: str | None,
+    results: list[Result],
+    force: Force | None,
+    events: dict[str, Event],
 ) -> list[str]:
     days = _days(report)
     first, last = days[0], days[-1]
-    width, font = ("14px", "9px") if len(days) <= 120 else ("5px", "0")
+    # Up to a quarter or so the days share the width; beyond, each keeps 4px and the
+    # box scrolls sideways with the title column held (sticky) in place.
+    font = "9px" if len(days) <= 100 else "0"
     label = scope_label(scope)
-    unit = force.unit(scope) if force is not None and scope is not None else None
-    name = f"{unit.name} ({unit.kind})" if unit is not None else label
+    name = _unit_name(force, scope)
     counts = {s: sum(1 for r in results if r.status is s) for s in WORST_FIRST}
     summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
     parts = [
         f'<section class="unit" data-unit="{_e(label)}">',
         f"<h2>{_e(name)} <small>{_e(summary)}</small></h2>",
         '<div class="scroll">',
-        f'<table class="heatmap" style="--day: {width}; --day-font: {font}; '
-        f'width: calc(22rem + {len(days)} * {width})">',
+        f'<table class="heatmap" style="--day-font: {font}; '
+        f'--min: calc(20rem + {len(days)} * 4px)">',
         '<colgroup><col class="label">'
         + "".join('<col class="day">' for _ in days)
         + "</colgroup>",
@@ -358,7 +522,7 @@ def _unit_section(
         "<tr><th></th>"
         + "".join(
             f'<th class="day{" mon" if d.weekday() == 0 else ""}" title="{d.isoformat()}">'
-            f"{d.day}</th>"
+            f"{d.day if d.weekday() == 0 else ''}</th>"
             for d in days
         )
         + "</tr>",
@@ -372,20 +536,29 @@ def _unit_section(
         lanes = _lanes(group, first, last)
         problems = "1" if any(r.status is not Status.MET for r in group) else "0"
         head = group[0]
+        owner = head.owner if force is None else role_words(force, head.owner)
         for i, lane in enumerate(lanes):
             row = [f'<tr data-obligation="{_e(obligation)}" data-problems="{problems}">']
             if i == 0:
+                note = ""
+                if len(lanes) > 1:
+                    what = "follow-ups" if head.kind is Kind.TRIGGERED else "windows"
+                    note = (
+                        f'<span class="lanes">{len(group)} {what} on {len(lanes)} lines, '
+                        "as their dates overlap</span>"
+                    )
                 row.append(
-                    f'<th class="label" rowspan="{len(lanes)}" title="{_e(head.title)}">'
-                    f'<span class="title">{_e(head.title)}</span>'
-                    f'<code>{_e(obligation)}</code> <span class="owner">{_e(head.owner)}</span>'
+                    f'<th class="label" rowspan="{len(lanes)}">'
+                    f'<span class="title">{_e(head.title)}</span>{note}'
+                    f'<code>{_e(obligation)}</code> <span class="owner">{_e(owner)}</span>'
                     "</th>"
                 )
             column = 0
             for lo, hi, result in lane:
                 if lo > column:
                     row.append(f'<td class="gap" colspan="{lo - column}"></td>')
-                row.append(_cell(result, hi - lo + 1))
+                marks = _marks(result, lo, hi, first, events)
+                row.append(_cell(result, hi - lo + 1, marks, force))
                 column = hi + 1
             if column < len(days):
                 row.append(f'<td class="gap" colspan="{len(days) - column}"></td>')
@@ -393,6 +566,31 @@ def _unit_section(
             parts.append("".join(row))
     parts += ["</tbody>", "</table>", "</div>", "</section>"]
     return parts
+
+
+def _marks(result: Result, lo: int, hi: int, first: date, events: dict[str, Event]) -> str:
+    """For a breach, one mark per offending record at its date within the cell."""
+    if result.status is not Status.BREACH:
+        return ""
+    span = hi - lo + 1
+    marks = []
+    for event_id in result.evidence:
+        event = events.get(event_id)
+        if event is None:
+            continue
+        local = event.at.astimezone(result.window.zone)
+        offset = (local.date() - first).days - lo
+        if not 0 <= offset < span:
+            continue
+        left = (offset + (local.hour * 60 + local.minute) / 1440) / span * 100
+        record = f"{event.id}: {event.type} on {time_words(event.at, result.window.zone)}" + (
+            f" in {event.scope}" if event.scope else ""
+        )
+        marks.append(
+            f'<span class="mark" tabindex="0" style="left: {left:.2f}%" '
+            f'data-record="{_e(record)}" title="{_e(record)}"></span>'
+        )
+    return "".join(marks)
 
 
 def _months(days: list[date]) -> list[str]:
@@ -413,10 +611,14 @@ def _month(run: list[date]) -> str:
     return f'<th class="month" colspan="{len(run)}">{text}</th>'
 
 
-def _cell(result: Result, span: int) -> str:
+def _cell(result: Result, span: int, marks: str = "", force: Force | None = None) -> str:
     status = result.status.value
     scope = scope_label(result.scope)
-    tooltip = f"{status} · {scope} · {result.window.label}: {result.reason}"
+    if force is None:
+        tooltip = f"{status} · {scope} · {result.window.label}: {result.reason}"
+    else:
+        where = unit_words(force, result.scope)
+        tooltip = f"{status} · {where} · {window_words(result.window)}: {result.reason}"
     data = {
         "status": status,
         "obligation": result.obligation,
@@ -435,8 +637,8 @@ def _cell(result: Result, span: int) -> str:
         ),
     }
     attributes = " ".join(f'data-{key}="{_e(value)}"' for key, value in data.items() if value)
-    glyph = _GLYPH[result.status] if span >= 1 else ""
+    glyph = "" if marks else _GLYPH[result.status]
     return (
         f'<td class="cell s-{status}" colspan="{span}" tabindex="0" {attributes} '
-        f'title="{_e(tooltip)}">{glyph}</td>'
+        f'title="{_e(tooltip)}">{glyph}{marks}</td>'
     )

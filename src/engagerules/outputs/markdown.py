@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
 from engagerules.outputs.summary import compliance, owner_totals, scope_label, slips
+from engagerules.outputs.words import time_words
 
 __all__ = ["render_markdown"]
 
@@ -54,18 +56,31 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
 
 
 def render_markdown(
-    report: Report, *, fail_on: Iterable[Status] = FAILING, detail_limit: int = 100
+    report: Report,
+    *,
+    fail_on: Iterable[Status] = FAILING,
+    detail_limit: int = 100,
+    force: Force | None = None,
 ) -> str:
-    """The report as GitHub-flavoured Markdown: verdict, totals, what slips, details."""
+    """The report as GitHub-flavoured Markdown: verdict, totals, what slips, details.
+
+    One `#` title, sections under `##`, so the page has one heading a reader (or a
+    renderer's outline) takes as its name. With `force`, the title names the force and
+    the as-of time is local, with the zone."""
     failing = frozenset(fail_on)
     counts = report.counts()
     failed = report.failed(failing)
     gate = ", ".join(s.value for s in WORST_FIRST if s in failing)
+    name = report.force if force is None else force.name
+    when = (
+        f"{report.as_of:%Y-%m-%d %H:%M %Z}"
+        if force is None
+        else time_words(report.as_of, force.zone)
+    )
     lines = [
-        f"## engagerules check: {_cell(report.force)} {report.start}..{report.end}",
+        f"# engagerules check: {_cell(name)} {report.start}..{report.end}",
         "",
-        f"**{'FAILED' if failed else 'PASSED'}** (fails on: {gate}) · "
-        f"as of {report.as_of:%Y-%m-%d %H:%M %Z}",
+        f"**{'FAILED' if failed else 'PASSED'}** (fails on: {gate}) · as of {_cell(when)}",
         "",
     ]
     lines += _table(
@@ -75,7 +90,11 @@ def render_markdown(
     )
     share = compliance(counts)
     if share is not None:
-        lines += ["", f"Compliance (met of judged, pending and waived apart): {share:.0%}"]
+        lines += [
+            "",
+            f"**{share:.0%} of the duties judged were met** "
+            "(pending and waived windows are not judged yet)",
+        ]
     ev = report.events
     lines += [
         "",
@@ -85,7 +104,7 @@ def render_markdown(
     lines += _overrides(report)
     lines += [
         "",
-        "### By owner role",
+        "## By owner role",
         "",
     ]
     columns = [s for s in WORST_FIRST if counts[s]]
@@ -98,7 +117,7 @@ def render_markdown(
     )
     slipping = [slip for status in _NOT_MET for slip in slips(report.results, status)]
     if slipping:
-        lines += ["", "### What is slipping", ""]
+        lines += ["", "## What is slipping", ""]
         lines += _table(
             ["obligation", "status", "results", "units"],
             [
@@ -116,7 +135,7 @@ def render_markdown(
         lines += _details(f"{len(problems)} results not met", problems, detail_limit)
     waived = [r for r in report.results if r.status is Status.WAIVED]
     if waived:
-        lines += ["", f"### Waived ({len(waived)}, counted apart)", ""]
+        lines += ["", f"## Waived ({len(waived)}, counted apart)", ""]
         lines += _table(
             ["obligation", "unit", "window", "justification", "was"],
             [
@@ -135,7 +154,7 @@ def render_markdown(
     if pending:
         lines += _details(f"{len(pending)} pending (window still open)", pending, detail_limit)
     if report.rejections:
-        lines += ["", f"### Rejected records ({len(report.rejections)})", ""]
+        lines += ["", f"## Rejected records ({len(report.rejections)})", ""]
         lines += [
             f"- {_cell(r.file)}:{r.line}: {_cell(r.reason)}"
             for r in report.rejections[:detail_limit]

@@ -1,14 +1,17 @@
 """The JSON shapes of the contract: obligations, schedule entries and check reports.
 
 These are the outside of engagerules that other systems parse, so they only ever grow:
-fields are added, never renamed or removed.
+fields are added, never renamed or removed. Each helper returns a TypedDict, so a typed
+caller (`report_json(r)["events"]["read"]`) gets its keys checked by mypy; the contract's
+keys `from` and `to` are not identifiers, hence the functional TypedDict syntax.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: TypedDict reads `NotRequired` from the
+# annotations at class creation, and in Python 3.11 it cannot see it in a string.
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from engagerules.engine.kinds.advisory import Advisory
 from engagerules.engine.kinds.constraint import Constraint
@@ -23,6 +26,13 @@ from engagerules.model.readings import LocalReadings, Reading, Readings
 from engagerules.model.results import Report, Result
 
 __all__ = [
+    "DueShape",
+    "EventsShape",
+    "ForceShape",
+    "ObligationShape",
+    "RejectionShape",
+    "ReportShape",
+    "ResultShape",
     "due_json",
     "force_json",
     "obligation_json",
@@ -31,6 +41,141 @@ __all__ = [
     "report_json",
     "result_json",
 ]
+
+
+class ScopeShape(TypedDict):
+    per: str | None
+    units: list[str]
+    rota: bool
+
+
+class SourceShape(TypedDict):
+    document: str
+    section: str
+    quote: NotRequired[str]
+
+
+EffectiveShape = TypedDict("EffectiveShape", {"from": str | None, "until": str | None})
+
+
+class ObligationShape(TypedDict):
+    """`obligations --format json`: one obligation."""
+
+    id: str
+    title: str
+    description: str
+    kind: str
+    cadence: str | None
+    anchor: str | None
+    times: list[str]
+    owner: str
+    scope: ScopeShape
+    evidence: list[dict[str, Any]]
+    trigger: dict[str, Any] | None
+    source: SourceShape
+    effective: EffectiveShape
+    require: NotRequired[list[dict[str, Any]]]
+    clears: NotRequired[list[str]]
+    target: NotRequired[dict[str, Any]]
+    slot: NotRequired[str]
+    reason: NotRequired[str]
+    readings: NotRequired[dict[str, Any]]
+    rolling: NotRequired[bool]
+    in_place: NotRequired[str]
+
+
+class UnitShape(TypedDict):
+    id: str
+    name: str
+    kind: str
+
+
+class ForceShape(TypedDict):
+    """`forces --format json`: one force."""
+
+    id: str
+    name: str
+    timezone: str
+    origin: str
+    obligations: int
+    units: list[UnitShape]
+    documents: list[str]
+    parts: dict[str, int]
+    overrides: list[str]
+    refines: NotRequired[str]
+
+
+class DueShape(TypedDict):
+    """`schedule --format json`: one due window (`end` exclusive)."""
+
+    obligation: str
+    scope: str | None
+    start: str
+    end: str
+    kind: str
+    owner: str
+    title: str
+    time: NotRequired[str]
+
+
+class WaivedFromShape(TypedDict):
+    status: str
+    reason: str
+
+
+class ResultShape(TypedDict):
+    """One result of `check --format json`."""
+
+    obligation: str
+    scope: str | None
+    start: str
+    end: str
+    status: str
+    needed: float
+    found: float
+    evidence: list[str]
+    reason: str
+    kind: str
+    owner: str
+    title: str
+    departure: NotRequired[bool]
+    linked: NotRequired[bool]
+    waived_from: NotRequired[WaivedFromShape]
+
+
+class EventsShape(TypedDict):
+    """read = matched + unmatched + rejected."""
+
+    read: int
+    matched: int
+    unmatched: int
+    rejected: int
+    unmatched_by_reason: NotRequired[dict[str, int]]
+
+
+class RejectionShape(TypedDict):
+    file: str
+    line: int
+    reason: str
+
+
+ReportShape = TypedDict(
+    "ReportShape",
+    {
+        "force": str,
+        "from": str,
+        "to": str,
+        "as_of": str,
+        "results": list[ResultShape],
+        "events": EventsShape,
+        "rejections": list[RejectionShape],
+        "summary": dict[str, int],
+        "overrides": list[dict[str, Any]],
+        "readings": dict[str, list[dict[str, Any]]],
+        "data_quality": NotRequired[list[dict[str, Any]]],
+    },
+)
+ReportShape.__doc__ = "`check --format json`: the whole report."
 
 
 def _duration(value: Duration | None) -> str | None:
@@ -67,7 +212,7 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-def obligation_json(ob: Obligation) -> dict[str, Any]:
+def obligation_json(ob: Obligation) -> ObligationShape:
     """One obligation in the contract's shape, plus the fields the contract lets us add."""
     trigger: dict[str, Any] | None = None
     rule = ob.rule
@@ -81,7 +226,7 @@ def obligation_json(ob: Obligation) -> dict[str, Any]:
             trigger["deadline_attr"] = fired.deadline_attr
         if fired.each_unit:
             trigger["each_unit"] = True
-    shape: dict[str, Any] = {
+    shape: ObligationShape = {
         "id": ob.id,
         "title": ob.title,
         "description": ob.description,
@@ -172,7 +317,7 @@ def overrides_json(sets: Iterable[LocalReadings]) -> list[dict[str, Any]]:
     ]
 
 
-def force_json(force: Force, origin: str) -> dict[str, Any]:
+def force_json(force: Force, origin: str) -> ForceShape:
     return {
         "id": force.id,
         "name": force.name,
@@ -193,8 +338,8 @@ def _stamp(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def due_json(due: Due) -> dict[str, Any]:
-    shape: dict[str, Any] = {
+def due_json(due: Due) -> DueShape:
+    shape: DueShape = {
         "obligation": due.obligation.id,
         "scope": due.scope,
         "start": _stamp(due.window.local_start),
@@ -208,10 +353,10 @@ def due_json(due: Due) -> dict[str, Any]:
     return shape
 
 
-def result_json(result: Result, departing: frozenset[str] = frozenset()) -> dict[str, Any]:
+def result_json(result: Result, departing: frozenset[str] = frozenset()) -> ResultShape:
     """One verdict; `departure: true` when a local change departs from the plan for its duty
     (`departing` names those duties)."""
-    shape: dict[str, Any] = {
+    shape: ResultShape = {
         "obligation": result.obligation,
         "scope": result.scope,
         "start": _stamp(result.window.local_start),
@@ -237,7 +382,7 @@ def result_json(result: Result, departing: frozenset[str] = frozenset()) -> dict
     return shape
 
 
-def report_json(report: Report) -> dict[str, Any]:
+def report_json(report: Report) -> ReportShape:
     counts = report.counts()
     departing = frozenset(ob for ob, _ in report.departures)
     return {
@@ -266,5 +411,5 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
-def obligations_json(obligations: Iterable[Obligation]) -> list[dict[str, Any]]:
+def obligations_json(obligations: Iterable[Obligation]) -> list[ObligationShape]:
     return [obligation_json(ob) for ob in obligations]

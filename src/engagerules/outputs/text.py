@@ -2,6 +2,10 @@
 
 Large reports stay usable: each group of results not met opens with a roll-up per
 obligation (how many, and in which units) before the capped list of details.
+
+Given the `Force`, the report is in words (duty titles with their ids beside them for
+`explain`, unit names, local times with the zone); without it, in the codes a report
+carries, which is what a script diffing two reports wants.
 """
 
 from __future__ import annotations
@@ -9,8 +13,10 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
+from engagerules.model.plan import Force
 from engagerules.model.results import UNMATCHED_REASONS, Report, Result, Status
-from engagerules.outputs.summary import slips
+from engagerules.outputs.summary import Slip, compliance, slips
+from engagerules.outputs.words import day_words, duty_words, time_words, unit_words, window_words
 
 __all__ = ["render_text"]
 
@@ -35,11 +41,52 @@ _HEADINGS = {
 }
 
 
-def render_text(report: Report, *, detail_limit: int = 40) -> str:
-    """A report grouped by status, worst first; met duties are summarised per obligation."""
-    when = f"{report.as_of:%Y-%m-%d %H:%M %Z}"
-    lines = [f"engagerules check: {report.force} {report.start}..{report.end} (as of {when})"]
+class _Say:
+    """How a report names things: in words given the force, else in its codes."""
+
+    def __init__(self, force: Force | None) -> None:
+        self.force = force
+
+    def duty(self, obligation: str) -> str:
+        return obligation if self.force is None else duty_words(self.force, obligation)
+
+    def unit(self, scope: str | None) -> str:
+        if self.force is None:
+            return scope or "force-wide"
+        return unit_words(self.force, scope)
+
+    def units(self, slip: Slip) -> str:
+        """`bargoed 3, rhymney 1`, with unit names given the force."""
+        if self.force is None:
+            return slip.units_text
+        return ", ".join(
+            f"{self.unit(None if u == 'force-wide' else u)} {n}" for u, n in slip.units
+        )
+
+    def window(self, result: Result) -> str:
+        return result.window.label if self.force is None else window_words(result.window)
+
+
+def render_text(report: Report, *, detail_limit: int = 40, force: Force | None = None) -> str:
+    """A report grouped by status, worst first; met duties are summarised per obligation.
+
+    With `force`, names and times are in words (see the module's docstring)."""
+    say = _Say(force)
     counts = report.counts()
+    if force is None:
+        when = f"{report.as_of:%Y-%m-%d %H:%M %Z}"
+        lines = [f"engagerules check: {report.force} {report.start}..{report.end} (as of {when})"]
+    else:
+        lines = [
+            f"{force.name}: duties from {day_words(report.start)} to {day_words(report.end)}, "
+            f"as of {time_words(report.as_of, force.zone)}"
+        ]
+        share = compliance(counts)
+        if share is not None:
+            lines.append(
+                f"{share:.0%} of the duties judged were met "
+                "(pending and waived windows are not judged yet)"
+            )
     total = sum(counts.values())
     summary = ", ".join(f"{counts[s]} {s.value}" for s in _ORDER if counts[s])
     lines.append(f"{total} results: {summary or 'nothing due'}")
@@ -72,20 +119,20 @@ def render_text(report: Report, *, detail_limit: int = 40) -> str:
         lines.append("")
         lines.append(f"{_HEADINGS[status]} ({len(group)})")
         if status is Status.MET:
-            lines.extend(_summarised(group))
+            lines.extend(_summarised(group, say))
             continue
         per_obligation = slips(group, status)
         if len(group) > 1:
             lines.append("  by obligation, with the units it fell to:")
             lines.extend(
-                f"    {slip.obligation}: {slip.count} ({slip.units_text})"
+                f"    {say.duty(slip.obligation)}: {slip.count} ({say.units(slip)})"
                 for slip in per_obligation[:detail_limit]
             )
             if len(per_obligation) > detail_limit:
                 lines.append(f"    ... and {len(per_obligation) - detail_limit} more obligations")
             lines.append("  details:")
         for result in group[:detail_limit]:
-            lines.append(_line(result))
+            lines.append(_line(result, say))
         if len(group) > detail_limit:
             lines.append(f"  ... and {len(group) - detail_limit} more (use --format json for all)")
     if report.rejections:
@@ -132,22 +179,23 @@ def _readings(report: Report, limit: int) -> list[str]:
     return lines
 
 
-def _line(result: Result) -> str:
-    scope = result.scope or "force-wide"
-    line = f"  {result.obligation} [{scope}] {result.window.label}: {result.reason}"
+def _line(result: Result, say: _Say) -> str:
+    if say.force is None:
+        scope = result.scope or "force-wide"
+        line = f"  {result.obligation} [{scope}] {result.window.label}: {result.reason}"
+    else:
+        line = f"  {result.title}, {say.unit(result.scope)}, {say.window(result)}: {result.reason}"
     if result.waived_from is not None:
         line += f" (was {result.waived_from.status.value})"
     return line
 
 
-def _summarised(group: list[Result]) -> list[str]:
+def _summarised(group: list[Result], say: _Say) -> list[str]:
     per: Counter[str] = Counter(r.obligation for r in group)
-    titles: dict[str, str] = {}
     scopes: defaultdict[str, set[str]] = defaultdict(set)
     for r in group:
-        titles[r.obligation] = r.title
-        scopes[r.obligation].add(r.scope or "force-wide")
+        scopes[r.obligation].add(say.unit(r.scope))
     return [
-        f"  {ob}: {n} window{'s' if n != 1 else ''} ({', '.join(sorted(scopes[ob]))})"
+        f"  {say.duty(ob)}: {n} window{'s' if n != 1 else ''} ({', '.join(sorted(scopes[ob]))})"
         for ob, n in per.items()
     ]

@@ -268,6 +268,7 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     yield from _duplicates(documents, "documents")
     yield from _attribute_declarations(types)
 
+    yield from _teams(roles)
     unit_ids = {u["id"]: u for _, u in units}
     yield from _unit_nesting(units, unit_ids)
     ctx = _Context(
@@ -305,6 +306,21 @@ def _zones() -> frozenset[str]:
     """The zone names zoneinfo knows; anything else (a directory such as 'Europe', a path,
     300 characters) must never be handed to ZoneInfo, which would raise OS errors."""
     return frozenset(available_timezones())
+
+
+def _teams(roles: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
+    """Every team a role belongs to must be another role of the force."""
+    known = {r["id"] for _, r in roles}
+    for index, role in roles:
+        teams = role.get("member_of")
+        if not isinstance(teams, list):
+            continue
+        for i, team in enumerate(teams):
+            at = f"$.roles[{index}].member_of[{i}]"
+            if team == role["id"]:
+                yield at, f"role {team!r} cannot be a member of itself"
+            elif isinstance(team, str) and team not in known:
+                yield at, f"unknown role {team!r}{did_you_mean(team, known)}"
 
 
 class _Context:
@@ -688,7 +704,10 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
         description=raw.get("description", ""),
         zone=ZoneInfo(raw["timezone"]),
         units=units,
-        roles=tuple(Role(id=r["id"], title=r["title"]) for r in raw["roles"]),
+        roles=tuple(
+            Role(id=r["id"], title=r["title"], member_of=tuple(r.get("member_of", ())))
+            for r in raw["roles"]
+        ),
         event_types=tuple(
             EventType(
                 id=t["id"],

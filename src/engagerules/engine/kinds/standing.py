@@ -15,6 +15,7 @@ from engagerules.model.durations import Duration, parse_duration, positive_durat
 from engagerules.model.periods import Window, local_midnight
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
+from engagerules.outputs.words import duration_words
 
 #: How the force documentation names this kind.
 MEANING = "kept up to date: never longer than the cadence between updates"
@@ -118,9 +119,25 @@ def gaps(
             reason = (
                 f"up to date{in_unit(unit)} so far; next {label} due by {local_day(due, force)}"
             )
+        elif before or inside:
+            status = Status.MET
+            since = (
+                f", counting from the last before it on {local_day(before[-1].at, force)}"
+                if before
+                else ""
+            )
+            reason = (
+                f"{len(inside)} {label}{in_unit(unit)} in the range{since}: "
+                f"never more than {duration_words(cadence)} apart"
+            )
         else:
             status = Status.MET
-            reason = f"{len(inside)} {label}{in_unit(unit)}, never more than {cadence} apart"
+            reason = (
+                f"no {label}{in_unit(unit)} recorded, but the range is shorter than "
+                f"{duration_words(cadence)} and no earlier update was given, so no gap that "
+                f"long can be shown (read from {duration_words(cadence)} before the range "
+                "to judge it)"
+            )
         result = make_result(obligation, unit, span, status, 1, len(inside), evidence, reason)
         results.append(result)
         if trace is not None:
