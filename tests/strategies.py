@@ -497,7 +497,7 @@ MINI_TYPES = (
     "website_update",
 )
 #: Attributes the mini force's rules read: sums, conditions, targets, deadlines.
-_ATTRIBUTES = (
+_HOSTILE_ATTRIBUTES = (
     "hours",
     "topic",
     "location",
@@ -528,7 +528,7 @@ def hostile_event_records(draw: st.DrawFn) -> dict[str, Any]:
         "person": _field(st.sampled_from(["p1", "p2"])),
         "attrs": _field(
             st.dictionaries(
-                st.sampled_from(_ATTRIBUTES) | hostile_text,
+                st.sampled_from(_HOSTILE_ATTRIBUTES) | hostile_text,
                 json_values | hostile_timestamps,
                 max_size=3,
             )
@@ -782,3 +782,37 @@ argument_values = st.one_of(
     ),
     hostile_text.filter(lambda t: "/" not in t),  # no path outside the test's directory
 )
+#: Records for the verdicts test force (tests/fixtures/verdicts): a few types, units and
+#: roles, some missing, follow-ups naming earlier warrants, around a June 2023 range.
+_VERDICT_TYPES = ("notice", "warrant", "tweet", "surgery", "report", "session", "unused")
+
+
+@st.composite
+def verdict_logs(draw: st.DrawFn, max_size: int = 25) -> list[dict[str, object]]:
+    count = draw(st.integers(0, max_size))
+    records: list[dict[str, object]] = []
+    warrants: list[str] = []
+    for i in range(count):
+        kind = draw(st.sampled_from(_VERDICT_TYPES))
+        moment = datetime(2023, 5, 1, tzinfo=UTC) + timedelta(
+            minutes=draw(st.integers(0, 92 * 24 * 60))
+        )
+        record: dict[str, object] = {"id": f"e{i}", "type": kind, "at": moment.isoformat()}
+        scope = draw(st.sampled_from([None, "north", "south", "town"]))
+        if scope is not None:
+            record["scope"] = scope
+        role = draw(st.sampled_from([None, "PS", "PCSO"]))
+        if role is not None:
+            record["role"] = role
+        if kind == "tweet" and warrants and draw(st.booleans()):
+            record["refs"] = [draw(st.sampled_from(warrants))]
+        if kind == "surgery" and draw(st.booleans()):
+            record["attrs"] = {"location": draw(st.sampled_from(["hall", "library"]))}
+        if kind == "session":
+            record["attrs"] = {"hours": draw(st.sampled_from([0.5, 1, 2.5, 3]))}
+        if kind == "report" and draw(st.booleans()):
+            record["attrs"] = {"for_period": draw(st.sampled_from(["2023-05", "2023-06"]))}
+        if kind == "warrant":
+            warrants.append(f"e{i}")
+        records.append(record)
+    return records

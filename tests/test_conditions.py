@@ -52,7 +52,7 @@ def test_number_accepts_text_and_refuses_booleans() -> None:
     [
         (Operator.EQUALS, "twitter", {"a": "Twitter "}, True),
         (Operator.EQUALS, 3, {"a": "3"}, True),
-        (Operator.NOT_EQUALS, "x", {}, True),
+        (Operator.NOT_EQUALS, "x", {}, False),  # missing is never a pass
         (Operator.IN, ["a", "b"], {"a": "B"}, True),
         (Operator.IN, ["a", "b"], {"a": "c"}, False),
         (Operator.NOT_IN, ["statistics", "performance"], {"a": "Statistics"}, False),

@@ -73,8 +73,9 @@ def surgeries(tmp_path: Path) -> list[str]:
 @pytest.mark.parametrize(
     ("records", "fail_on", "expected"),
     [
-        (MISSED, [], 1),  # default gate: missed and breach
-        (PARTIAL, [], 0),  # partial does not fail by default
+        (MISSED, [], 1),  # default gate: missed, partial and breach
+        (PARTIAL, [], 1),  # partial fails by default: 2.5 of 3 hours is not done
+        (PARTIAL, ["--fail-on", "missed"], 0),  # unless the gate names only missed
         (PARTIAL, ["--fail-on", "partial"], 1),
         (MISSED, ["--fail-on", "partial"], 0),  # the gate is what --fail-on names, only
         (MISSED, ["--fail-on", "missed,partial"], 1),

@@ -100,7 +100,8 @@ def test_failure_carries_the_reason_and_the_evidence(check: Check, tmp_path: Pat
 
 
 def test_partial_fails_only_when_the_gate_says_so(check: Check, tmp_path: Path) -> None:
-    """One surgery of two is partial: a pass by default, a failure with --fail-on partial."""
+    """One surgery of two is partial: a failure by default, a pass when the gate names only
+    missed."""
     report = check(
         "mini.monthly-two-surgeries",
         [{"id": "s1", "type": "surgery", "at": "2022-10-12T18:00:00+01:00", "scope": "north"}],
@@ -109,10 +110,10 @@ def test_partial_fails_only_when_the_gate_says_so(check: Check, tmp_path: Path) 
     )
     assert [r.status for r in report.results] == [Status.PARTIAL]
     (default,) = list(next(iter(parse(render_junit(report), tmp_path))))
-    assert outcome(default) == "passed"
-    strict = render_junit(report, fail_on={Status.PARTIAL, Status.MISSED})
-    (gated,) = list(next(iter(parse(strict, tmp_path))))
-    assert outcome(gated) == "failure"
+    assert outcome(default) == "failure"
+    lenient = render_junit(report, fail_on={Status.MISSED})
+    (gated,) = list(next(iter(parse(lenient, tmp_path))))
+    assert outcome(gated) == "passed"
 
 
 def test_pending_is_skipped_with_its_reason(check: Check, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from engagerules.engine.kinds import KINDS
 from engagerules.engine.kinds.advisory import Advisory
 from engagerules.engine.kinds.constraint import Constraint
 from engagerules.engine.kinds.coverage import Coverage
+from engagerules.engine.kinds.recurring import Recurring
 from engagerules.engine.kinds.target import Target
 from engagerules.engine.kinds.triggered import Trigger, Triggered
 from engagerules.model.durations import Duration
@@ -195,6 +196,7 @@ def _duty(force: Force, ob: Obligation, *, several: bool) -> Iterator[str]:
         yield f"- **Cleared by:** {_codes(rule.clears)} (after which it must be put in place again)"
     if isinstance(rule, Target):
         yield f"- **Target:** {_target(rule)}"
+    yield from _verdict_notes(ob)
     yield f"- **In force:** {_effective(ob)}"
     yield from _readings(ob)
     if ob.description:
@@ -203,6 +205,35 @@ def _duty(force: Force, ob: Obligation, *, several: bool) -> Iterator[str]:
         yield f"- **Tags:** {_codes(ob.tags)}"
     yield f'- **Source:** `{ob.source.document}`, section "{_text(ob.source.section)}"'
     yield ""
+
+
+def _verdict_notes(ob: Obligation) -> Iterator[str]:
+    """How the verdict mechanisms read this duty (issue 15), where it uses one."""
+    notes: list[str] = []
+    rule = ob.rule
+    if isinstance(rule, Recurring) and rule.rolling:
+        notes.append(
+            f"as a rolling gap: never more than {ob.cadence} between records, counted from "
+            "the last one before the range (not fixed calendar periods)"
+        )
+    if isinstance(rule, Coverage):
+        notes.append(
+            "covered only when in place by the end of each window"
+            if rule.in_place == "by_end"
+            else "covered only when in place throughout each window; gaps give the days"
+        )
+    if isinstance(rule, Triggered) and rule.trigger.match != "refs":
+        notes.append("a result met by follow-ups matched on unit and time says it is not linked")
+    if isinstance(rule, Triggered) and rule.trigger.each_unit:
+        notes.append("a trigger above the units is owed by each unit within it, on its own work")
+    for req in ob.evidence:
+        if req.for_period is not None:
+            notes.append(
+                f"{req.label}: a record naming its period in `{req.for_period}` counts for "
+                f"that period if dated within {req.grace} of it"
+            )
+    for note in notes:
+        yield f"- **Judged:** {note}"
 
 
 def _timing(ob: Obligation) -> str:

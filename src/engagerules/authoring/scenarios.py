@@ -6,7 +6,10 @@ activity must produce. `engagerules test FORCE` runs them; the pytest plugin col
 
 A scenario file holds `{"scenarios": [...]}`; each scenario has `name`, `from`, `to`,
 `as_of`, `events` (contract records) and `expect`: a list of
-`{"obligation", "scope"?, "start"?, "status", "count"?, "reason_contains"?, "evidence"?}`.
+`{"obligation", "scope"?, "start"?, "status", "count"?, "reason_contains"?, "evidence"?,
+"evidence_includes"?, "linked"?}`. `evidence` is exact (the result cites those ids and no
+others, in any order), so wrongly counted extra evidence fails; `evidence_includes` is a
+subset check for when only some ids matter.
 An expectation selects the results of its obligation (and scope, and window start date,
 when given); there must be at least one (or exactly `count`; `"count": 0` says there is
 none, as for a unit whose rota turn it is not), and every one selected must have the
@@ -39,7 +42,17 @@ __all__ = [
 ]
 
 _SCENARIO_KEYS = {"name", "description", "from", "to", "as_of", "events", "expect", "obligations"}
-_EXPECT_KEYS = {"obligation", "scope", "start", "status", "count", "reason_contains", "evidence"}
+_EXPECT_KEYS = {
+    "obligation",
+    "scope",
+    "start",
+    "status",
+    "count",
+    "reason_contains",
+    "evidence",
+    "evidence_includes",
+    "linked",
+}
 
 
 @attrs.frozen
@@ -51,7 +64,9 @@ class Expectation:
     start: date | None = None
     count: int | None = None
     reason_contains: str | None = None
-    evidence: tuple[str, ...] = ()
+    evidence: tuple[str, ...] | None = None
+    evidence_includes: tuple[str, ...] = ()
+    linked: bool | None = None
 
     def describe(self) -> str:
         parts = [self.obligation]
@@ -197,9 +212,13 @@ def _expectation(raw: Any, at: str, known: set[str], force: Force) -> Expectatio
     count = raw.get("count")
     if count is not None and (not isinstance(count, int) or count < 0):
         raise _Bad(f"{at}.count", "must be a whole number")
-    evidence = raw.get("evidence", [])
-    if not isinstance(evidence, list):
-        raise _Bad(f"{at}.evidence", "must be a list of event ids")
+    for key in ("evidence", "evidence_includes"):
+        if not isinstance(raw.get(key, []), list):
+            raise _Bad(f"{at}.{key}", "must be a list of event ids")
+    linked = raw.get("linked")
+    if linked is not None and not isinstance(linked, bool):
+        raise _Bad(f"{at}.linked", "must be true or false")
+    evidence = raw.get("evidence")
     return Expectation(
         obligation=str(obligation),
         status=status,
@@ -208,7 +227,9 @@ def _expectation(raw: Any, at: str, known: set[str], force: Force) -> Expectatio
         start=_day(raw["start"], f"{at}.start") if "start" in raw else None,
         count=count,
         reason_contains=raw.get("reason_contains"),
-        evidence=tuple(str(e) for e in evidence),
+        evidence=None if evidence is None else tuple(str(e) for e in evidence),
+        evidence_includes=tuple(str(e) for e in raw.get("evidence_includes", [])),
+        linked=linked,
     )
 
 
@@ -265,9 +286,16 @@ def _failures(
             wanted = exp.reason_contains
             if wanted and wanted.lower() not in result.reason.lower():
                 yield f"{exp.describe()}: {where} reason {result.reason!r} lacks {wanted!r}"
-            missing = [e for e in exp.evidence if e not in result.evidence]
+            wanted_ids = (exp.evidence or ()) + exp.evidence_includes
+            missing = [e for e in wanted_ids if e not in result.evidence]
             if missing:
                 yield f"{exp.describe()}: {where} evidence lacks {', '.join(missing)}"
+            if exp.evidence is not None:
+                extra = [e for e in result.evidence if e not in exp.evidence]
+                if extra:
+                    yield f"{exp.describe()}: {where} evidence also cites {', '.join(extra)}"
+            if exp.linked is not None and result.linked is not exp.linked:
+                yield f"{exp.describe()}: {where} linked is {result.linked}, not {exp.linked}"
 
 
 #: A scenario that shows a duty failing expects one of these.

@@ -114,7 +114,7 @@ def agenda(
         outcome = evaluate_obligation(force, obligation, index, span, now)
         judged = waive(outcome.results, waivers, as_of, force)
         for result in judged:
-            if result.status in (Status.MET, Status.WAIVED, Status.BREACH):
+            if result.status in (Status.MET, Status.WAIVED, Status.BREACH, Status.UNCHECKED):
                 continue
             if not _current(obligation, result.window, now, horizon):
                 continue

@@ -9,6 +9,7 @@ an argument: nothing here reads the clock.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
@@ -18,13 +19,14 @@ from engagerules.engine.schedule import effective_span
 from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome
 from engagerules.errors import UsageError, did_you_mean
+from engagerules.model.conditions import failed_condition
 from engagerules.model.periods import Window, range_bounds
-from engagerules.model.plan import Force, Obligation
+from engagerules.model.plan import Force, Kind, Obligation
 from engagerules.model.readings import Reading
-from engagerules.model.results import Report, Result, Tally
+from engagerules.model.results import DataQuality, Report, Result, Tally
 from engagerules.sources.events import Event, EventLog, gc_paused
 
-__all__ = ["NaiveTimeError", "evaluate", "evaluate_obligation", "require_aware"]
+__all__ = ["NaiveTimeError", "account", "evaluate", "evaluate_obligation", "require_aware"]
 
 
 class NaiveTimeError(UsageError):
@@ -91,11 +93,14 @@ def evaluate(
         results.extend(outcome.results)
         used.update(outcome.used)
     matched = sum(1 for e in log.events if e.id in used)
+    judged = [ob for ob in force.obligations if ob.scored and (wanted is None or ob.id in wanted)]
+    by_reason, quality = account(force, judged, log.events, used, span, as_of)
     tally = Tally(
         read=log.read,
         matched=matched,
         unmatched=len(log.events) - matched,
         rejected=len(log.rejections),
+        by_reason=by_reason,
     )
     return Report(
         force=force.id,
@@ -107,6 +112,7 @@ def evaluate(
         rejections=log.rejections,
         overrides=force.overrides,
         readings=_readings(force, results),
+        data_quality=quality,
     )
 
 
@@ -118,6 +124,77 @@ def _readings(force: Force, results: list[Result]) -> tuple[tuple[str, tuple[Rea
         if ob.id in judged and ob.readings.read and ob.id not in found:
             found[ob.id] = ob.readings.read
     return tuple(found.items())
+
+
+def account(
+    force: Force,
+    judged: Sequence[Obligation],
+    events: Sequence[Event],
+    used: set[str],
+    span: Window,
+    as_of: datetime,
+) -> tuple[dict[str, int], tuple[DataQuality, ...]]:
+    """Why each valid record that counted for nothing did not count (the first reason
+    that applies, in the order of `UNMATCHED_REASONS`), and the records that would have
+    counted but for a missing unit or role, which a team can fix at source."""
+    by_reason: Counter[str] = Counter()
+    quality: list[DataQuality] = []
+    readers: dict[str, list[Obligation]] = {}
+    for ob in judged:
+        for kind in ob.event_types:
+            readers.setdefault(kind, []).append(ob)
+    for event in events:
+        if event.id in used:
+            continue
+        reason, problem = _why_unmatched(force, readers.get(event.type, []), event, span, as_of)
+        by_reason[reason] += 1
+        if problem is not None:
+            quality.append(DataQuality(event.id, event.file, event.line, problem))
+    return dict(by_reason), tuple(quality)
+
+
+def _why_unmatched(
+    force: Force, readers: list[Obligation], event: Event, span: Window, as_of: datetime
+) -> tuple[str, str | None]:
+    if event.at > as_of:
+        return "not_known_at_as_of", None
+    if not readers:
+        return "type_unused", None
+    day = event.at.astimezone(force.zone).date()
+    live = [ob for ob in readers if ob.in_force_on(day)]
+    if not live:
+        return "not_in_force", None
+    if not span.contains(event.at) and not any(ob.kind is Kind.TRIGGERED for ob in live):
+        return "outside_range", None
+    per_unit = [ob.scope.per is not None and not ob.scope.per_person for ob in live]
+    if all(per_unit):
+        if event.scope is None:
+            return "no_unit", "no unit recorded"
+        ancestry = force.ancestry(event.scope)
+        if not any(
+            set(ancestry) & set(ob.scope.units) or event.scope in _enclosing(force, ob)
+            for ob in live
+        ):
+            return "outside_units", None
+    reqs = [r for ob in live for r in ob.evidence if event.type in r.types]
+    if reqs and all(r.roles and event.role not in r.roles for r in reqs):
+        if event.role is None:
+            return "role_not_allowed", "no role recorded"
+        return "role_not_allowed", None
+    if reqs and all(failed_condition(r.where, event) is not None for r in reqs):
+        return "conditions_not_met", None
+    if any(ob.kind is Kind.TARGET for ob in live):
+        return "superseded_reading", None
+    if event.refs and any(ob.kind is Kind.TRIGGERED for ob in live):
+        return "no_trigger", None
+    if not span.contains(event.at):
+        return "outside_range", None
+    return "nothing_owed", None
+
+
+def _enclosing(force: Force, ob: Obligation) -> set[str]:
+    """Units enclosing an obligation's units (a team above its sections)."""
+    return {a for unit in ob.scope.units for a in force.ancestry(unit)}
 
 
 def _ordered(force: Force, results: list[Result]) -> list[Result]:

@@ -62,7 +62,8 @@ def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> I
     """The due windows of one obligation version overlapping `span`, in time order.
 
     Cycles give whole periods (a rota gives each period to one unit in turn, counted
-    from the anchor); times of day give a slot per time per day; a target is due once,
+    from the anchor); times of day give a slot per time on each day of a daily cycle, or
+    on the first day of each longer period; a target is due once,
     from its start to the end of its deadline day. A version only owns the periods that
     start while it is in force, so a plan revised mid-year is judged period by period.
     """
@@ -84,11 +85,20 @@ def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> I
             turn = cycle.period_index(period.local_start.date()) % len(units)
             chosen = (units[turn],)
         if obligation.times and obligation.slot is not None:
-            slots = list(slot_windows(period, obligation.times, obligation.slot))
+            slots = list(slot_windows(_first_day(period), obligation.times, obligation.slot))
             for unit in chosen:
                 yield from (Due(obligation, unit, s) for s in slots if s.overlaps(span))
         else:
             yield from (Due(obligation, unit, period) for unit in chosen)
+
+
+def _first_day(period: Window) -> Window:
+    """The days whose times of day a period's slots fall on: every day of a daily period,
+    and only the first day of a longer one, so "P1M at 18:00" is once a month, at 18:00 on
+    the day the cycle's anchor fixes (never silently daily)."""
+    first = period.local_start.date()
+    end = local_midnight(first + timedelta(days=1), period.zone)
+    return period if end >= period.end else Window(period.start, end, period.zone)
 
 
 def owned_by(obligation: Obligation, role: str, force: Force | None = None) -> bool:

@@ -14,7 +14,7 @@ from typing import Literal
 from engagerules.model.plan import Condition, Operator, Requirement
 from engagerules.sources.events import Event
 
-__all__ = ["failed_condition", "measure", "number", "truthy", "unmet"]
+__all__ = ["failed_condition", "measure", "missing_attr", "number", "recorded", "truthy", "unmet"]
 
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "n", "none", "null"})
 _LARGEST = sys.float_info.max
@@ -75,11 +75,26 @@ def holds(condition: Condition, event: Event, previous: Event | None = None) -> 
         positive = condition.op in (Operator.EQUALS, Operator.IN)
         return any(matches) if positive else all(matches)
     if condition.op is Operator.DIFFERS_FROM_PREVIOUS:
+        if not recorded(value):
+            return False  # missing is never a pass: a surgery with no location does not vary
         if previous is None:
             return True
         before = previous.attrs.get(condition.attr)
-        return value is None or before is None or not _same(value, before)
+        return not recorded(before) or not _same(value, before)
     return _test(condition, value)
+
+
+def recorded(value: object) -> bool:
+    """Whether an attribute holds anything at all (None, "" and blank text do not)."""
+    if value is None:
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
+def missing_attr(condition: Condition, event: Event) -> bool:
+    """Whether `event` fails `condition` because it lacks the attribute altogether, so a
+    reason can say "no location recorded" rather than quote the rule."""
+    return condition.op is not Operator.ABSENT and not recorded(event.attrs.get(condition.attr))
 
 
 _ELEMENTWISE = frozenset({Operator.EQUALS, Operator.IN, Operator.NOT_EQUALS, Operator.NOT_IN})
@@ -92,15 +107,15 @@ def _test(condition: Condition, value: object) -> bool:
         case Operator.ABSENT:
             return not truthy(value)
         case Operator.EQUALS:
-            return value is not None and _same(value, condition.value)
+            return recorded(value) and _same(value, condition.value)
         case Operator.NOT_EQUALS:
-            return value is None or not _same(value, condition.value)
+            return recorded(value) and not _same(value, condition.value)
         case Operator.IN:
             options = condition.value if isinstance(condition.value, tuple) else ()
-            return value is not None and any(_same(value, o) for o in options)
+            return recorded(value) and any(_same(value, o) for o in options)
         case Operator.NOT_IN:
             options = condition.value if isinstance(condition.value, tuple) else ()
-            return value is None or not any(_same(value, o) for o in options)
+            return recorded(value) and not any(_same(value, o) for o in options)
         case Operator.MIN | Operator.MAX:
             found, bound = number(value), number(condition.value)
             if found is None or bound is None:

@@ -30,6 +30,8 @@ from engagerules.model.periods import Cycle, Window
 from engagerules.model.readings import LocalReadings, Readings
 
 __all__ = [
+    "AttrSpec",
+    "AttrType",
     "Citation",
     "Condition",
     "Demo",
@@ -131,13 +133,42 @@ class Role:
     member_of: tuple[str, ...] = ()
 
 
+class AttrType(enum.StrEnum):
+    """The value types an event attribute can be declared with (`attributes` of a type)."""
+
+    NUMBER = "number"
+    INTEGER = "integer"
+    DATE = "date"
+    TIMESTAMP = "timestamp"
+    TEXT = "text"
+    BOOLEAN = "boolean"
+    CODE = "code"
+
+
+@attrs.frozen
+class AttrSpec:
+    """What one attribute of an event type must hold: a value of `type`, and for `code`
+    one of `codes` (code -> title), so a record saying "Priority crime" where the code is
+    `priority_crime` is rejected when read rather than judged a breach, or nothing."""
+
+    name: str
+    type: AttrType
+    codes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def code_ids(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.codes)
+
+
 @attrs.frozen
 class EventType:
-    """A kind of activity record in the force's vocabulary, with the attributes it carries."""
+    """A kind of activity record in the force's vocabulary, with the attributes it carries:
+    `attrs` describes them in words; `attributes` declares the types records must keep."""
 
     id: str
     title: str
     attrs: Mapping[str, str] = attrs.field(factory=dict, eq=False)
+    attributes: tuple[AttrSpec, ...] = ()
 
 
 def _operator(value: object) -> Operator:
@@ -217,6 +248,11 @@ class Requirement:
     )
     title: str | None = None
     owner: str | None = None
+    #: Evidence that names its period: a record whose `for_period` attribute names a day,
+    #: month (YYYY-MM), quarter (YYYY-Qn) or year counts for the window holding it, if
+    #: dated within `grace` of that window; records without it count by their own date.
+    for_period: str | None = None
+    grace: Duration | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.types:
@@ -426,6 +462,8 @@ class Force:
     demo: Demo | None = None
     #: Local readings (overrides files) laid over the configuration, in the order applied.
     overrides: tuple[LocalReadings, ...] = ()
+    #: The day the plan took effect (`effective.from` of the configuration), if it says.
+    effective_from: date | None = None
 
     def unit(self, unit_id: str) -> Unit | None:
         return next((u for u in self.units if u.id == unit_id), None)

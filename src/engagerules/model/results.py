@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 import attrs
@@ -15,7 +15,16 @@ from engagerules.model.plan import Kind
 from engagerules.model.readings import LocalReadings, Reading
 from engagerules.sources.events import Rejection
 
-__all__ = ["FAILING", "WORST_FIRST", "Report", "Result", "Status", "Tally"]
+__all__ = [
+    "FAILING",
+    "UNMATCHED_REASONS",
+    "WORST_FIRST",
+    "DataQuality",
+    "Report",
+    "Result",
+    "Status",
+    "Tally",
+]
 
 
 class Status(enum.StrEnum):
@@ -25,10 +34,14 @@ class Status(enum.StrEnum):
     PENDING = "pending"
     BREACH = "breach"
     WAIVED = "waived"
+    #: A rule that had nothing to check in its window (a constraint no event fell under):
+    #: not `met`, because no work was seen, and not a failure, because none was due.
+    UNCHECKED = "unchecked"
 
 
-#: What makes `check` exit 1 unless `--fail-on` says otherwise.
-FAILING = frozenset({Status.MISSED, Status.BREACH})
+#: What makes `check` exit 1 unless `--fail-on` says otherwise: partial is a failure too,
+#: since 2.5 of 3 hours is a duty not done.
+FAILING = frozenset({Status.MISSED, Status.PARTIAL, Status.BREACH})
 
 #: The order every report shows statuses in: what needs action first.
 WORST_FIRST = (
@@ -37,6 +50,7 @@ WORST_FIRST = (
     Status.PARTIAL,
     Status.PENDING,
     Status.WAIVED,
+    Status.UNCHECKED,
     Status.MET,
 )
 
@@ -58,6 +72,9 @@ class Result:
     reason: str
     #: The verdict a waiver replaced (status `waived` only), kept so nothing is hidden.
     waived_from: Result | None = None
+    #: Triggered duties: True when every follow-up counted names its trigger in `refs`,
+    #: False when some rest only on unit and time (`match` `refs_or_scope`); None otherwise.
+    linked: bool | None = None
     #: The id of the event that started a triggered duty's window (also listed first in
     #: `evidence`, as reports show it); None for every other kind.
     trigger: str | None = None
@@ -65,17 +82,50 @@ class Result:
 
 @attrs.frozen
 class Tally:
-    """read = matched + unmatched + rejected, always."""
+    """read = matched + unmatched + rejected, always; and when `by_reason` is given (as
+    `evaluate` always gives it), its counts add up to `unmatched`."""
 
     read: int
     matched: int
     unmatched: int
     rejected: int
+    #: Why valid records counted for nothing: reason -> how many (see `UNMATCHED_REASONS`).
+    by_reason: Mapping[str, int] = attrs.field(factory=dict, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if self.read != self.matched + self.unmatched + self.rejected:
             msg = f"events do not add up: {self}"
             raise UsageError(msg)
+        if self.by_reason and sum(self.by_reason.values()) != self.unmatched:
+            msg = f"unmatched reasons do not add up to {self.unmatched}: {dict(self.by_reason)}"
+            raise UsageError(msg)
+
+
+#: Why a valid record counted for nothing, as `events.unmatched_by_reason` names it.
+UNMATCHED_REASONS = {
+    "not_known_at_as_of": "dated after --as-of, so not yet known",
+    "type_unused": "a type no duty uses",
+    "outside_range": "outside the range judged",
+    "not_in_force": "outside the dates its duties are in force",
+    "no_unit": "no unit where the duty needs one",
+    "outside_units": "in a unit the duties are not owed by",
+    "role_not_allowed": "role not allowed for the duty",
+    "conditions_not_met": "does not meet the duty's conditions",
+    "superseded_reading": "a reading superseded by a later one",
+    "no_trigger": "a follow-up of no trigger being judged",
+    "nothing_owed": "no window or person owed it",
+}
+
+
+@attrs.frozen
+class DataQuality:
+    """A record that would have counted but for something missing a team can fix (no unit
+    where the duty is per unit, no role where the duty names roles)."""
+
+    id: str
+    file: str
+    line: int
+    problem: str
 
 
 @attrs.frozen
@@ -93,6 +143,8 @@ class Report:
     overrides: tuple[LocalReadings, ...] = ()
     #: Per obligation judged, the parts that are a reading rather than the plan's words.
     readings: tuple[tuple[str, tuple[Reading, ...]], ...] = ()
+    #: Records that would have counted but for a missing unit or role (verdicts issue).
+    data_quality: tuple[DataQuality, ...] = ()
 
     def readings_of(self, obligation: str) -> tuple[Reading, ...]:
         return next((read for ob, read in self.readings if ob == obligation), ())

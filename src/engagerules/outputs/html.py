@@ -53,11 +53,12 @@ _GLYPH = {
     Status.BREACH: "!",
     Status.PENDING: "\u00b7",
     Status.WAIVED: "w",
+    Status.UNCHECKED: "?",
 }
 
 _CSS = """
 :root { --met: #2e7d32; --partial: #f0a30a; --missed: #c62828; --breach: #7f0000;
-  --pending: #b0b0b0; --waived: #8c8c8c; --ink: #1d1d1d; --rule: #d8d8d8; }
+  --pending: #b0b0b0; --waived: #8c8c8c; --unchecked: #d0d0d0; --ink: #1d1d1d; --rule: #d8d8d8; }
 * { box-sizing: border-box; }
 body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
   margin: 0 1.5rem 3rem; background: #fff; }
@@ -80,6 +81,7 @@ ul.totals li { padding: .2rem .6rem; border-radius: .3rem; color: #fff; }
 .s-missed { background-color: var(--missed); }
 .s-breach { background-color: var(--breach); }
 .s-pending { background-color: var(--pending); }
+.s-unchecked { background-color: var(--unchecked); }
 .s-waived { background-color: var(--waived); background-image:
   repeating-linear-gradient(45deg, transparent 0 3px, rgba(255,255,255,.45) 3px 5px); }
 ul.totals li.s-pending, ul.totals li.s-partial, ul.totals li.s-waived { color: var(--ink); }

@@ -20,7 +20,7 @@ from engagerules.outputs.summary import scope_label
 
 __all__ = ["render_junit"]
 
-_SKIPPED = frozenset({Status.PENDING, Status.WAIVED})
+_SKIPPED = frozenset({Status.PENDING, Status.WAIVED, Status.UNCHECKED})
 
 #: Characters XML 1.0 cannot carry at all; event data may hold them (a stray control
 #: character in a CSV export) and one would make the whole file unreadable to CI.

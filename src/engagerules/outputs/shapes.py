@@ -16,6 +16,7 @@ from typing import Any, NotRequired, TypedDict
 from engagerules.engine.kinds.advisory import Advisory
 from engagerules.engine.kinds.constraint import Constraint
 from engagerules.engine.kinds.coverage import Coverage
+from engagerules.engine.kinds.recurring import Recurring
 from engagerules.engine.kinds.target import Target
 from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import Due
@@ -79,6 +80,8 @@ class ObligationShape(TypedDict):
     slot: NotRequired[str]
     reason: NotRequired[str]
     readings: NotRequired[dict[str, Any]]
+    rolling: NotRequired[bool]
+    in_place: NotRequired[str]
 
 
 class UnitShape(TypedDict):
@@ -136,6 +139,7 @@ class ResultShape(TypedDict):
     owner: str
     title: str
     departure: NotRequired[bool]
+    linked: NotRequired[bool]
     waived_from: NotRequired[WaivedFromShape]
 
 
@@ -146,6 +150,7 @@ class EventsShape(TypedDict):
     matched: int
     unmatched: int
     rejected: int
+    unmatched_by_reason: NotRequired[dict[str, int]]
 
 
 class RejectionShape(TypedDict):
@@ -167,6 +172,7 @@ ReportShape = TypedDict(
         "summary": dict[str, int],
         "overrides": list[dict[str, Any]],
         "readings": dict[str, list[dict[str, Any]]],
+        "data_quality": NotRequired[list[dict[str, Any]]],
     },
 )
 ReportShape.__doc__ = "`check --format json`: the whole report."
@@ -194,6 +200,9 @@ def _requirement(req: Requirement) -> dict[str, Any]:
         "where": [_condition(c) for c in req.where] or None,
         "title": req.title,
         "owner": req.owner,
+        "for_period": None
+        if req.for_period is None
+        else {"attr": req.for_period, "grace": str(req.grace)},
     }
     shape.update({k: v for k, v in optional.items() if v is not None})
     return shape
@@ -215,6 +224,8 @@ def obligation_json(ob: Obligation) -> ObligationShape:
         trigger["match"] = fired.match
         if fired.deadline_attr:
             trigger["deadline_attr"] = fired.deadline_attr
+        if fired.each_unit:
+            trigger["each_unit"] = True
     shape: ObligationShape = {
         "id": ob.id,
         "title": ob.title,
@@ -251,6 +262,10 @@ def obligation_json(ob: Obligation) -> ObligationShape:
         }
     if ob.slot is not None:
         shape["slot"] = str(ob.slot)
+    if isinstance(rule, Recurring) and rule.rolling:
+        shape["rolling"] = True
+    if isinstance(rule, Coverage):
+        shape["in_place"] = rule.in_place
     if isinstance(rule, Advisory) and rule.reason:
         shape["reason"] = rule.reason
     shape["readings"] = readings_json(ob.readings)
@@ -357,6 +372,8 @@ def result_json(result: Result, departing: frozenset[str] = frozenset()) -> Resu
     }
     if result.obligation in departing:
         shape["departure"] = True
+    if result.linked is not None:
+        shape["linked"] = result.linked
     if result.waived_from is not None:
         shape["waived_from"] = {
             "status": result.waived_from.status.value,
@@ -379,7 +396,12 @@ def report_json(report: Report) -> ReportShape:
             "matched": report.events.matched,
             "unmatched": report.events.unmatched,
             "rejected": report.events.rejected,
+            "unmatched_by_reason": dict(sorted(report.events.by_reason.items())),
         },
+        "data_quality": [
+            {"id": d.id, "file": d.file, "line": d.line, "problem": d.problem}
+            for d in report.data_quality
+        ],
         "rejections": [
             {"file": r.file, "line": r.line, "reason": r.reason} for r in report.rejections
         ],

@@ -14,7 +14,7 @@ import re
 from collections import Counter, defaultdict
 
 from engagerules.model.plan import Force
-from engagerules.model.results import Report, Result, Status
+from engagerules.model.results import UNMATCHED_REASONS, Report, Result, Status
 from engagerules.outputs.summary import Slip, compliance, slips
 from engagerules.outputs.words import day_words, duty_words, time_words, unit_words, window_words
 
@@ -27,6 +27,7 @@ _ORDER = (
     Status.PARTIAL,
     Status.PENDING,
     Status.WAIVED,
+    Status.UNCHECKED,
     Status.MET,
 )
 _HEADINGS = {
@@ -35,6 +36,7 @@ _HEADINGS = {
     Status.PARTIAL: "PARTIAL: started, not enough",
     Status.PENDING: "PENDING: window still open",
     Status.WAIVED: "WAIVED: exempted, with the reason",
+    Status.UNCHECKED: "UNCHECKED: nothing to check, so no verdict",
     Status.MET: "MET",
 }
 
@@ -94,6 +96,22 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
         f" + {ev.rejected} rejected"
     )
     lines.extend(_overrides(report))
+    if ev.by_reason:
+        lines.append(
+            "unmatched, by reason: "
+            + "; ".join(
+                f"{n} {UNMATCHED_REASONS.get(key, key)}"
+                for key, n in sorted(ev.by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
+            )
+        )
+    if report.data_quality:
+        cap = min(detail_limit, 10)  # the JSON report lists them all
+        shown = ", ".join(f"{d.id} ({d.problem})" for d in report.data_quality[:cap])
+        more = len(report.data_quality) - cap
+        lines.append(
+            f"data quality: {len(report.data_quality)} records would have counted but for "
+            f"a missing unit or role: {shown}" + (f" and {more} more" if more > 0 else "")
+        )
     for status in _ORDER:
         group = [r for r in report.results if r.status is status]
         if not group:

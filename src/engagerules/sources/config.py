@@ -28,6 +28,8 @@ from engagerules.errors import ConfigError, ModelError, Problem, did_you_mean
 from engagerules.model.durations import Duration, parse_duration
 from engagerules.model.limits import year_problem
 from engagerules.model.plan import (
+    AttrSpec,
+    AttrType,
     Citation,
     Demo,
     Document,
@@ -166,7 +168,7 @@ def _read_json(file: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
     try:
-        return strictjson.loads(text)
+        return strictjson.loads(text, exact=True)
     except json.JSONDecodeError as exc:
         where = f"{file}:{exc.lineno}:{exc.colno}"
         raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
@@ -264,6 +266,7 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     yield from _duplicates(roles, "roles")
     yield from _duplicates(types, "event_types")
     yield from _duplicates(documents, "documents")
+    yield from _attribute_declarations(types)
 
     yield from _teams(roles)
     unit_ids = {u["id"]: u for _, u in units}
@@ -286,6 +289,7 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     published = raw.get("published")
     if isinstance(published, str):
         yield from _timestamp_problem(published, "$.published")
+    yield from _plan_effective(raw, obligations)
 
 
 def _timestamp_problem(value: str, at: str) -> Iterator[tuple[str, str]]:
@@ -360,6 +364,24 @@ def _duplicates(items: list[tuple[int, dict[str, Any]]], key: str) -> Iterator[t
             seen[ident] = index
 
 
+def _attribute_declarations(
+    types: list[tuple[int, dict[str, Any]]],
+) -> Iterator[tuple[str, str]]:
+    """A `code` attribute lists its codes; no other type has any."""
+    for index, kind in types:
+        declared = kind.get("attributes")
+        if not isinstance(declared, dict):
+            continue
+        for name, spec in declared.items():
+            if not isinstance(spec, dict):
+                continue
+            at = f"$.event_types[{index}].attributes.{name}"
+            if spec.get("type") == "code" and "codes" not in spec:
+                yield at, "a 'code' attribute lists its allowed 'codes' (code: title)"
+            elif spec.get("type") != "code" and "codes" in spec:
+                yield f"{at}.codes", "only a 'code' attribute has codes"
+
+
 def _unit_nesting(
     units: list[tuple[int, dict[str, Any]]], by_id: dict[str, Any]
 ) -> Iterator[tuple[str, str]]:
@@ -418,8 +440,32 @@ def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
         yield f"{at}.slot", "a slot of no length leaves no time to do the duty in"
 
 
+def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
+    """The verdict options (issue 15) belong to one kind each, and rolling gaps count
+    single records (one requirement, counted, not summed)."""
+    kind = ob.get("kind")
+    for i, req in enumerate(ob.get("evidence") or []):
+        if isinstance(req, dict) and "for_period" in req and kind != "recurring":
+            yield (
+                f"{at}.evidence[{i}].for_period",
+                f"'for_period' applies to recurring obligations, not {kind}",
+            )
+    if ob.get("rolling") and kind == "recurring":  # other kinds: see _kind_only_keys
+        raw_scope, raw_evidence = ob.get("scope"), ob.get("evidence")
+        scope: dict[str, Any] = raw_scope if isinstance(raw_scope, dict) else {}
+        evidence: list[Any] = raw_evidence if isinstance(raw_evidence, list) else []
+        if scope.get("rota") or scope.get("per") == "person" or ob.get("times"):
+            yield f"{at}.rolling", "a rolling gap is judged per unit: no rota, person or times"
+        elif len(evidence) != 1 or any(
+            isinstance(r, dict) and (r.get("sum") or r.get("distinct") or r.get("min", 1) != 1)
+            for r in evidence
+        ):
+            yield f"{at}.rolling", "a rolling gap needs one requirement counting single records"
+
+
 def _kind_keys(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     """Keys that only one kind may carry, and what they refer to."""
+    yield from _verdict_keys(ob, at)
     kind = ob.get("kind")
     for key, owners in _kind_only_keys().items():
         if key in ob and kind not in owners:
@@ -451,6 +497,27 @@ def _effective(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
     start, until = _date(effective.get("from")), _date(effective.get("until"))
     if start and until and until < start:
         yield f"{at}.effective", f"'until' {until} is before 'from' {start}"
+
+
+def _plan_effective(
+    raw: dict[str, Any], obligations: list[tuple[int, dict[str, Any]]]
+) -> Iterator[tuple[str, str]]:
+    """The plan's own start date, which an obligation's `effective.from` may only narrow."""
+    effective = raw.get("effective")
+    if not isinstance(effective, dict) or "from" not in effective:
+        return
+    plan_from = _date(effective["from"])
+    if plan_from is None:
+        yield "$.effective.from", f"{effective['from']!r} is not a date (YYYY-MM-DD)"
+        return
+    for index, ob in obligations:
+        own = ob.get("effective")
+        until = _date(own.get("until")) if isinstance(own, dict) else None
+        if until is not None and until < plan_from:
+            yield (
+                f"$.obligations[{index}].effective.until",
+                f"{until} is before the plan took effect ({plan_from}, $.effective.from)",
+            )
 
 
 def _source(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
@@ -530,6 +597,11 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
 
 def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     yield from _types(req.get("types"), f"{at}.types", ctx)
+    period = req.get("for_period")
+    if isinstance(period, dict):
+        grace = _duration_at(period, "grace")
+        if isinstance(grace, str):
+            yield f"{at}.for_period.grace", grace
     for i, role in enumerate(req.get("roles") or []):
         if isinstance(role, str) and role not in ctx.roles:
             yield f"{at}.roles[{i}]", f"unknown role {role!r}{did_you_mean(role, ctx.roles)}"
@@ -625,6 +697,7 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
     )
     demo = raw.get("demo")
     published = raw.get("published")
+    plan_from = date.fromisoformat(raw["effective"]["from"]) if "effective" in raw else None
     return Force(
         id=raw["id"],
         name=raw["name"],
@@ -636,7 +709,12 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
             for r in raw["roles"]
         ),
         event_types=tuple(
-            EventType(id=t["id"], title=t["title"], attrs=dict(t.get("attrs", {})))
+            EventType(
+                id=t["id"],
+                title=t["title"],
+                attrs=dict(t.get("attrs", {})),
+                attributes=_build_attributes(t.get("attributes", {})),
+            )
             for t in raw["event_types"]
         ),
         documents=tuple(
@@ -648,7 +726,10 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
             )
             for d in raw["documents"]
         ),
-        obligations=_build_obligations(raw["obligations"], units, file),
+        obligations=tuple(
+            _in_plan(ob, plan_from) for ob in _build_obligations(raw["obligations"], units, file)
+        ),
+        effective_from=plan_from,
         root=file.parent,
         published=_datetime(published) if isinstance(published, str) else None,
         demo=None
@@ -659,6 +740,17 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
             end=date.fromisoformat(demo["to"]),
             as_of=_must_datetime(demo["as_of"]),
         ),
+    )
+
+
+def _in_plan(obligation: Obligation, plan_from: date | None) -> Obligation:
+    """The obligation inside the plan's dates: its own `effective.from` may narrow the
+    plan's, never widen it, so check, schedule and calendar all start at the later one."""
+    if plan_from is None:
+        return obligation
+    own = obligation.effective_from
+    return attrs.evolve(
+        obligation, effective_from=plan_from if own is None else max(own, plan_from)
     )
 
 
@@ -752,6 +844,17 @@ def build_readings(ob: Mapping[str, Any]) -> Readings:
     return Readings(stated=stated, read=read)
 
 
+def _build_attributes(raw: Mapping[str, Any]) -> tuple[AttrSpec, ...]:
+    return tuple(
+        AttrSpec(
+            name=name,
+            type=AttrType(spec["type"]),
+            codes=tuple((str(k), str(v)) for k, v in spec.get("codes", {}).items()),
+        )
+        for name, spec in raw.items()
+    )
+
+
 def _build_requirement(req: dict[str, Any]) -> Requirement:
     return Requirement(
         types=tuple(req["types"]),
@@ -762,4 +865,6 @@ def _build_requirement(req: dict[str, Any]) -> Requirement:
         where=conditions_from_json(req.get("where", ())),
         title=req.get("title"),
         owner=req.get("owner"),
+        for_period=req["for_period"]["attr"] if "for_period" in req else None,
+        grace=parse_duration(req["for_period"]["grace"]) if "for_period" in req else None,
     )

@@ -11,6 +11,7 @@ import csv
 import gc
 import io
 import json
+import math
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ import attrs
 from engagerules.errors import EventError, did_you_mean
 from engagerules.model.limits import MAX_DEPTH, year_problem
 from engagerules.model.periods import localize
-from engagerules.model.plan import Force
+from engagerules.model.plan import AttrSpec, AttrType, Force
 from engagerules.sources import strictjson
 
 __all__ = [
@@ -183,6 +184,7 @@ def parse_events(records: Iterable[tuple[str, int, Any]], force: Force) -> Event
     """
     types = {t.id for t in force.event_types}
     units = {u.id for u in force.units}
+    declared = {t.id: t.attributes for t in force.event_types if t.attributes}
     events: list[Event] = []
     rejections: list[Rejection] = []
     seen: dict[str, Event] = {}
@@ -192,6 +194,8 @@ def parse_events(records: Iterable[tuple[str, int, Any]], force: Force) -> Event
             # by field with the validators `_event` uses; the rest applies to both.
             event = raw if type(raw) is Event else _event(raw, file, line, force.zone)
             _check_vocabulary(event, types, units)
+            if event.type in declared:
+                _check_attributes(event, declared[event.type])
             if event.id in seen:
                 first = seen[event.id]
                 msg = f"id: {event.id!r} is used twice (first at {first.file}:{first.line})"
@@ -471,3 +475,91 @@ def _check_vocabulary(event: Event, types: set[str], units: set[str]) -> None:
     if event.scope is not None and event.scope not in units:
         hint = did_you_mean(event.scope, units)
         raise _RecordError(f"scope: {event.scope!r} is not a unit of this force{hint}")
+
+
+# ---------------------------------------------------------------------------- attributes
+
+_TRUE = frozenset({"true", "yes", "y", "1"})
+_FALSE = frozenset({"false", "no", "n", "0"})
+
+
+def _check_attributes(event: Event, specs: tuple[AttrSpec, ...]) -> None:
+    """Reject a record whose attribute breaks its type's declaration, saying what would be
+    valid: an unreadable value is never quietly read as nothing ("3h" hours, "20/10/2022"
+    as a date, "Priority crime" for the code `priority_crime`). Absent attributes pass
+    here; a duty that needs one says so when judged."""
+    for spec in specs:
+        value = event.attrs.get(spec.name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        items = value if isinstance(value, list) and spec.type is AttrType.CODE else [value]
+        for item in items:
+            problem = _attr_problem(spec, item)
+            if problem is not None:
+                raise _RecordError(f"attrs.{spec.name}: {json.dumps(item)} {problem}")
+
+
+def _attr_problem(spec: AttrSpec, value: Any) -> str | None:
+    """What is wrong with one value for `spec`, or None if it keeps the declaration."""
+    text = value.strip() if isinstance(value, str) else None
+    match spec.type:
+        case AttrType.NUMBER | AttrType.INTEGER:
+            number = _finite(value)
+            if number is None:
+                return f"is not a {spec.type.value}"
+            if spec.type is AttrType.INTEGER and not number.is_integer():
+                return "is not a whole number"
+        case AttrType.BOOLEAN:
+            if not isinstance(value, bool) and (text is None or text.lower() not in _TRUE | _FALSE):
+                return "is not true or false"
+        case AttrType.DATE:
+            if text is None or not _is_date(text):
+                return "is not a date (YYYY-MM-DD)"
+        case AttrType.TIMESTAMP:
+            if text is None or not _is_timestamp(text):
+                return "is not an ISO 8601 timestamp with offset"
+        case AttrType.TEXT:
+            if not isinstance(value, str):
+                return "is not text"
+        case AttrType.CODE:
+            codes = spec.code_ids
+            if text not in codes:
+                titles = {title.lower(): code for code, title in spec.codes}
+                hint = (
+                    f" (did you mean {titles[text.lower()]!r}?)"
+                    if text is not None and text.lower() in titles
+                    else did_you_mean(str(value), codes)
+                )
+                return f"is not one of {', '.join(codes)}{hint}"
+    return None
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def _is_timestamp(text: str) -> bool:
+    try:
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return False
+    return moment.tzinfo is not None

@@ -15,6 +15,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -71,8 +72,22 @@ def _parse_float(text: str) -> float | Unrepresentable:
     return value
 
 
+def _parse_exact_float(text: str) -> float | Unrepresentable:
+    """`_parse_float`, and a decimal a float cannot keep exactly (more digits than it holds)
+    is marked too: a configuration's threshold must mean what it says."""
+    value = float(text)
+    shown = text if len(text) <= 30 else text[:27] + "..."
+    if not math.isfinite(value):
+        return Unrepresentable(f"{shown} is not a number JSON can carry: use a finite decimal")
+    if Decimal(text) != Decimal(repr(value)):
+        return Unrepresentable(
+            f"{shown} is not a number JSON can carry exactly: use a finite decimal"
+        )
+    return value
+
+
 def _parse_constant(text: str) -> Unrepresentable:
-    return Unrepresentable(f"{text} is not a number JSON allows")
+    return Unrepresentable(f"{text} is not a number JSON can carry: use a finite decimal")
 
 
 def decoder() -> json.JSONDecoder:
@@ -83,14 +98,18 @@ def decoder() -> json.JSONDecoder:
 
 
 _DECODER = decoder()
+#: For configurations: decimals a float cannot keep exactly are marked as well.
+_EXACT = json.JSONDecoder(
+    parse_int=_parse_int, parse_float=_parse_exact_float, parse_constant=_parse_constant
+)
 
 
-def loads(text: str) -> Any:
-    """`json.loads` with unrepresentable numbers marked; raises `json.JSONDecodeError` for
-    text that is not JSON and `LimitError` for nesting the parser cannot follow or a
-    lone surrogate."""
+def loads(text: str, *, exact: bool = False) -> Any:
+    """`json.loads` with unrepresentable numbers marked (with `exact`, also decimals a float
+    cannot keep); raises `json.JSONDecodeError` for text that is not JSON and `LimitError`
+    for nesting the parser cannot follow or a lone surrogate."""
     try:
-        value = _DECODER.decode(text)
+        value = (_EXACT if exact else _DECODER).decode(text)
     except RecursionError:
         raise _too_deep() from None
     check_text(text, value)

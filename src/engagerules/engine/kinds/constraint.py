@@ -18,7 +18,7 @@ from engagerules.engine.verdicts import (
     subjects_of,
 )
 from engagerules.model.checks import optional, tuple_of, tuples
-from engagerules.model.conditions import failed_condition
+from engagerules.model.conditions import failed_condition, missing_attr
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window
 from engagerules.model.plan import (
@@ -114,7 +114,11 @@ def evaluate(
                 broken = failed_condition(rule.require, event, previous[event.id])
                 if broken is not None:
                     offenders.append(event)
-                    notes.append(f"{event.id} ({broken.describe()}: no)")
+                    notes.append(
+                        f"{event.id} (no {broken.attr} recorded)"
+                        if missing_attr(broken, event)
+                        else f"{event.id} ({broken.describe()}: no)"
+                    )
                 if trace is not None:
                     code = Code.CONFORMS if broken is None else Code.BREAKS_RULE
                     before = previous[event.id]
@@ -136,12 +140,17 @@ def evaluate(
                     f"{len(offenders)} of {len(inside)} events{where} break the rule: {shown}",
                 )
             else:
-                status = Status.PENDING if window.end > as_of else Status.MET
+                # A window with nothing under the rule is not evidence that it was kept:
+                # it is `unchecked` once closed, never `met`.
+                if window.end > as_of:
+                    status = Status.PENDING
+                else:
+                    status = Status.MET if inside else Status.UNCHECKED
                 wording = " and ".join(c.describe() for c in rule.require)
                 reason = (
                     f"all {len(inside)} events{where} conform ({wording})"
                     if inside
-                    else f"no events{where} to check in {window.label}, so nothing broke the rule"
+                    else f"nothing to check: no events{where} in {window.label}"
                 )
                 result = make_result(
                     obligation, unit, window, status, len(inside), 0, inside, reason

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 import attrs
@@ -17,12 +17,14 @@ from engagerules.engine.verdicts import (
     make_result,
     subjects_of,
 )
-from engagerules.model.checks import optional, strings, tuples
+from engagerules.model.checks import one_of, optional, strings, tuples
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
 from engagerules.sources.events import Event
+
+Spell = tuple[datetime, datetime | None, Event]
 
 #: How the force documentation names this kind.
 MEANING = "something that must be in place for every unit"
@@ -35,15 +37,22 @@ EVIDENCE_LABEL = "In place when recorded"
 COUNTS_EVIDENCE = False
 
 
+#: How long a unit must be covered in each window.
+IN_PLACE = ("throughout", "by_end")
+
+
 @attrs.frozen
 class Coverage(Rule):
-    """Something in place for every unit at the end of each window, unless `clears` since."""
+    """Something in place for every unit throughout each window (or only by its end, with
+    `in_place` `by_end`), until a `clears` event naming it."""
 
     kind: ClassVar[Kind] = Kind.COVERAGE
 
     clears: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
     cadence: Duration | None = attrs.field(default=None, validator=optional(positive_duration))
     anchor: date | None = None
+    #: Covered `throughout` each window (default) or only `by_end` of it.
+    in_place: str = attrs.field(default="throughout", validator=one_of(IN_PLACE))
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -64,6 +73,10 @@ SCHEMA: dict[str, Any] = {
             "$ref": "#/$defs/date",
             "description": "A date a period starts on; cycles run forwards and backwards from it.",
         },
+        "in_place": {
+            "enum": list(IN_PLACE),
+            "description": "Covered throughout each window (the default) or only by its end.",
+        },
     },
     "then": {"required": ["evidence"], "properties": {"evidence": {"minItems": 1}}},
 }
@@ -75,6 +88,7 @@ def build(raw: dict[str, Any]) -> Coverage:
         clears=tuple(raw.get("clears", ())),
         cadence=parse_duration(raw["cadence"]) if "cadence" in raw else None,
         anchor=date.fromisoformat(raw["anchor"]) if "anchor" in raw else None,
+        in_place=raw.get("in_place", "throughout"),
     )
 
 
@@ -87,16 +101,24 @@ def evaluate(
     as_of: datetime,
     trace: Trace | None = None,
 ) -> Outcome:
-    """Every unit must have something in place (a named point of contact) at the end of
-    each window, or at `as_of` if sooner: the latest assignment, unless cleared since."""
+    """Every unit must be covered throughout each window (up to `as_of`, if sooner): an
+    assignment covers from when it is recorded until a vacancy that names it in `refs`
+    (a vacancy naming none ends every assignment before it). Only assignments that
+    qualify (a role the duty accepts) cover; one made after the window covers nothing in
+    it. A gap is `missed` with the uncovered days, even while the window is still open.
+
+    With `in_place` `by_end` (for things that need only exist by the end of each window,
+    such as a profile to be written), an assignment in force when the window closes (or
+    at `as_of`) is enough."""
     windows = constraint_windows(obligation, span)
     results: list[Result] = []
     used: set[str] = set()
+    label = " or ".join(r.label for r in obligation.evidence)
     for unit in unit_slots(obligation):
-        assigned = subjects_of(obligation, index, unit)
         cleared = index.of_type(rule.clears, unit) if rule.clears else []
+        spells = _spells(subjects_of(obligation, index, unit), cleared)
         for window in windows:
-            if window.start > as_of:
+            if window.start >= as_of:
                 results.append(
                     make_result(
                         obligation,
@@ -112,70 +134,81 @@ def evaluate(
                 if trace is not None:
                     trace.close(results[-1], obligation, unit=unit)
                 continue
-            moment = min(window.end, as_of)
-            latest = next((e for e in reversed(assigned) if e.at < moment), None)
-            clear = next((e for e in reversed(cleared) if e.at < moment), None)
-            label = " or ".join(r.label for r in obligation.evidence)
-            if latest is not None and (clear is None or clear.at <= latest.at):
-                used.add(latest.id)
-                who = f" ({latest.role or latest.person})" if (latest.role or latest.person) else ""
+            horizon = min(window.end, as_of)
+            inside = [s for s in spells if s[0] < horizon and (s[1] is None or s[1] > window.start)]
+            gaps = _gaps(inside, window.start, horizon)
+            if rule.in_place == "by_end":  # only the moment the window closes counts
+                inside = [s for s in inside if s[1] is None or s[1] >= horizon]
+                gaps = [] if inside else [(horizon - timedelta(microseconds=1), horizon)]
+            evidence = [s[2] for s in inside]
+            used.update(e.id for e in evidence)
+            where = unit or "the force"
+            if gaps:
+                ended = {s[1] for s in spells if s[1] is not None}
+                ends = [e for e in cleared if e.at < horizon and e.at in ended][-1:]
+                used.update(e.id for e in ends)
+                days = _days(gaps, force)
+                shown = ", ".join(f"{a}..{b}" if a != b else a for a, b in days[:5])
+                reason = f"no {label} for {where} on {shown}"
+                if ends:
+                    reason += f" (vacated by {', '.join(e.id for e in ends)})"
                 results.append(
                     make_result(
-                        obligation,
-                        unit,
-                        window,
-                        Status.MET,
-                        1,
-                        1,
-                        (latest,),
-                        f"{label}{who} recorded {local_day(latest.at, force)} ({latest.id})",
+                        obligation, unit, window, Status.MISSED, 1, 0, [*evidence, *ends], reason
                     )
                 )
+                if trace is not None:
+                    for end in ends:
+                        trace.note(end, Code.CLEARED, counted=True)
+                    trace.close(results[-1], obligation, unit=unit, moment=horizon)
+                continue
+            who = ", ".join(
+                f"{e.id} ({e.role or e.person or 'recorded'} {local_day(e.at, force)})"
+                for e in evidence
+            )
+            if horizon < window.end:
+                status, reason = Status.PENDING, f"{label} for {where} so far: {who}"
             else:
-                at = moment.astimezone(force.zone)
-                reason = f"no {label} for {unit or 'the force'} as at {at:%Y-%m-%d %H:%M}"
-                if clear is not None:
-                    used.add(clear.id)
-                    reason += f" (cleared by {clear.id} on {local_day(clear.at, force)})"
-                results.append(
-                    make_result(
-                        obligation,
-                        unit,
-                        window,
-                        Status.MISSED,
-                        1,
-                        0,
-                        (clear,) if clear else (),
-                        reason,
-                    )
-                )
+                status, reason = Status.MET, f"{label} for {where} throughout: {who}"
+            results.append(make_result(obligation, unit, window, status, 1, 1, evidence, reason))
             if trace is not None:
-                _trace(trace, obligation, results[-1], unit, assigned, latest, clear, moment)
+                trace.close(results[-1], obligation, unit=unit, moment=horizon)
     return Outcome(tuple(results), frozenset(used))
 
 
-def _trace(
-    trace: Trace,
-    obligation: Obligation,
-    result: Result,
-    unit: str | None,
-    assigned: list[Event],
-    latest: Event | None,
-    clear: Event | None,
-    moment: datetime,
-) -> None:
-    """Note the assignment in place (or the one cleared, and what cleared it) and the
-    earlier ones it superseded, reading back one window's length before the window."""
-    window = result.window
-    length = window.end - window.start
-    looked = Window(window.start - length, moment + length, window.zone)
-    if latest is not None and result.status is Status.MET:
-        trace.note(latest, Code.COUNTED, counted=True, moment=moment)
-    elif clear is not None:
-        trace.note(clear, Code.CLEARED, counted=True)
-        if latest is not None:
-            trace.note(latest, Code.CLEARED, other=clear)
+def _spells(assigned: list[Event], cleared: list[Event]) -> list[Spell]:
+    """Each assignment with when it ended: the first later vacancy naming it, or, for a
+    vacancy naming no assignment, the first later one at all."""
+    spells: list[Spell] = []
     for event in assigned:
-        if looked.start <= event.at < moment and event is not latest:
-            trace.note(event, Code.SUPERSEDED, other=latest)
-    trace.close(result, obligation, unit=unit, moment=moment, looked=looked)
+        end = next(
+            (c.at for c in cleared if c.at > event.at and (event.id in c.refs or not c.refs)),
+            None,
+        )
+        spells.append((event.at, end, event))
+    return spells
+
+
+def _gaps(spells: list[Spell], start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The stretches of `start`..`end` no spell covers."""
+    gaps: list[tuple[datetime, datetime]] = []
+    cursor = start
+    for begin, finish, _ in sorted(spells, key=lambda s: s[0]):
+        if begin > cursor:
+            gaps.append((cursor, min(begin, end)))
+        cursor = end if finish is None else max(cursor, finish)
+        if cursor >= end:
+            break
+    if cursor < end:
+        gaps.append((cursor, end))
+    return [(a, b) for a, b in gaps if a < b]
+
+
+def _days(gaps: list[tuple[datetime, datetime]], force: Force) -> list[tuple[str, str]]:
+    """Each gap as the local days it touches, first and last."""
+    shown = []
+    for a, b in gaps:
+        first = a.astimezone(force.zone).date()
+        last = (b - timedelta(microseconds=1)).astimezone(force.zone).date()
+        shown.append((first.isoformat(), last.isoformat()))
+    return shown

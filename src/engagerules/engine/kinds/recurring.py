@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar
 
 import attrs
 
 from engagerules.engine.index import EventIndex
+from engagerules.engine.kinds import standing
 from engagerules.engine.schedule import Due, dues
 from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import (
@@ -19,13 +20,14 @@ from engagerules.engine.verdicts import (
     steps_verdict,
     unit_key,
 )
-from engagerules.model.checks import optional, tuples
+from engagerules.model.checks import instance, optional, tuples
 from engagerules.model.checks import times as time_list
-from engagerules.model.conditions import measure
+from engagerules.model.conditions import measure, recorded
 from engagerules.model.durations import Duration, parse_duration, positive_duration
-from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Kind, Obligation, Rule
+from engagerules.model.periods import Window, localize
+from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result
+from engagerules.sources.events import Event
 
 #: How long after each time of day evidence still counts, when the plan says no `slot`.
 DEFAULT_SLOT = Duration(hours=1)
@@ -55,6 +57,9 @@ class Recurring(Rule):
         default=attrs.Factory(lambda self: DEFAULT_SLOT if self.times else None, takes_self=True),
         validator=optional(positive_duration),
     )
+    #: "At least once every <cadence>": judged as a maximum gap between records, counted
+    #: from the last one before the range, instead of fixed calendar periods.
+    rolling: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
 
 
 #: The rule class the registry dispatches on.
@@ -79,6 +84,13 @@ SCHEMA: dict[str, Any] = {
             "$ref": "#/$defs/duration",
             "description": "How long after each time evidence still counts (default PT1H).",
         },
+        "rolling": {
+            "type": "boolean",
+            "description": (
+                "'At least once every <cadence>' judged as a maximum gap between records, "
+                "counted from the last one before the range, rather than fixed periods."
+            ),
+        },
     },
     "then": {"required": ["cadence", "evidence"], "properties": {"evidence": {"minItems": 1}}},
 }
@@ -92,6 +104,7 @@ def build(raw: dict[str, Any]) -> Recurring:
         anchor=date.fromisoformat(raw["anchor"]) if "anchor" in raw else None,
         times=times,
         slot=parse_duration(raw["slot"]) if "slot" in raw else (DEFAULT_SLOT if times else None),
+        rolling=bool(raw.get("rolling", False)),
     )
 
 
@@ -104,6 +117,8 @@ def evaluate(
     as_of: datetime,
     trace: Trace | None = None,
 ) -> Outcome:
+    if rule.rolling:  # "at least once every N": a maximum gap, as standing duties
+        return standing.gaps(force, obligation, rule.cadence, index, span, as_of, trace)
     results: list[Result] = []
     used: set[str] = set()
     persons = persons_owing(obligation, index, span)
@@ -132,9 +147,71 @@ def _judge_due(
     key = unit_key(obligation, due.scope)
     measured = []
     for req in obligation.evidence:
-        events = qualified(req, index.between(req.types, key, due.window), person, trace)
+        if req.for_period is not None and req.grace is not None:
+            events = _for_period(
+                req, req.for_period, req.grace, index, key, due.window, person, trace
+            )
+        else:
+            events = qualified(req, index.between(req.types, key, due.window), person, trace)
         measured.append((req, measure(req, events), events))
     context = f"{due.window.label}"
     if obligation.scope.rota:
         context += " (rota turn)"
     return steps_verdict(obligation, measured, due.scope, due.window, as_of, context=context)
+
+
+def _for_period(
+    req: Requirement,
+    attr: str,
+    grace: Duration,
+    index: EventIndex,
+    key: str | None,
+    window: Window,
+    person: str | None,
+    trace: Trace | None = None,
+) -> list[Event]:
+    """Records for `window`: those naming a day inside it in `attr`, dated within `grace`
+    of it (before or after), and those naming no period dated inside it. A record naming
+    another period never counts here, so one report is credited to one period, once."""
+    zone = window.zone
+    wide = Window(_back(window.start, grace, zone), grace.after(window.end, zone), zone)
+    first = window.local_start.date()
+    last = (window.local_end - timedelta(microseconds=1)).date()
+    chosen = []
+    for event in qualified(req, index.between(req.types, key, wide), person, trace):
+        named = period_start(event.attrs.get(attr))
+        if named is None:
+            if recorded(event.attrs.get(attr)) or not window.contains(event.at):
+                if trace is not None:  # an unreadable period is never taken as this one
+                    trace.note(event, Code.OUTSIDE_WINDOW)
+                continue
+            chosen.append(event)
+        elif first <= named <= last:
+            chosen.append(event)
+        elif trace is not None:  # it reports on another period
+            trace.note(event, Code.OUTSIDE_WINDOW)
+    return chosen
+
+
+def _back(moment: datetime, length: Duration, zone: tzinfo) -> datetime:
+    wall = moment.astimezone(zone).replace(tzinfo=None) - length.delta
+    return localize(wall, zone)
+
+
+def period_start(value: object) -> date | None:
+    """The first day of the period a value names: 2022-12-01, 2022-12, 2022-Q4 or 2022."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        if len(text) == 7 and text[4] == "-" and text[5:].isdigit():
+            return date(int(text[:4]), int(text[5:]), 1)
+        if len(text) == 7 and text[4:6].upper() == "-Q" and text[6] in "1234":
+            return date(int(text[:4]), 3 * int(text[6]) - 2, 1)
+        if len(text) == 4 and text.isdigit():
+            return date(int(text), 1, 1)
+    except ValueError:
+        return None
+    return None

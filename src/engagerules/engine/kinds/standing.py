@@ -12,7 +12,7 @@ from engagerules.engine.schedule import unit_slots
 from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import Outcome, in_unit, local_day, make_result, subjects_of
 from engagerules.model.durations import Duration, parse_duration, positive_duration
-from engagerules.model.periods import Window
+from engagerules.model.periods import Window, local_midnight
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
 from engagerules.outputs.words import duration_words
@@ -73,9 +73,26 @@ def evaluate(
     as_of: datetime,
     trace: Trace | None = None,
 ) -> Outcome:
-    """Kept up to date: from the last update before the range, no gap between updates may
-    exceed the cadence. Each lapse is reported with its dates."""
-    cadence = rule.cadence
+    """Kept up to date: no gap between updates may exceed the cadence."""
+    return gaps(force, obligation, rule.cadence, index, span, as_of, trace)
+
+
+def gaps(
+    force: Force,
+    obligation: Obligation,
+    cadence: Duration,
+    index: EventIndex,
+    span: Window,
+    as_of: datetime,
+    trace: Trace | None = None,
+) -> Outcome:
+    """One result per unit over the span: from the last record before the range, no gap
+    between records may exceed `cadence`; each lapse is reported with its dates. Standing
+    duties and rolling recurring ones ("at least once every N") are judged this way.
+
+    Nothing is assumed: with no record before the range, the clock starts when the duty
+    came into force (its `effective` date, or the plan's), and with no such date a record
+    is owed from the start of the range. So an empty log is never `met`."""
     results: list[Result] = []
     used: set[str] = set()
     limit = min(span.end, as_of)
@@ -83,16 +100,9 @@ def evaluate(
         updates = subjects_of(obligation, index, unit)
         before = [e for e in updates if e.at <= span.start]
         inside = [e for e in updates if span.start < e.at < limit]
-        reference = before[-1].at if before else span.start
-        lapses: list[tuple[datetime, datetime]] = []
-        for update in inside:
-            due = cadence.after(reference, force.zone)
-            if due < update.at:
-                lapses.append((due, update.at))
-            reference = update.at
-        due = cadence.after(reference, force.zone)
-        if due <= limit:  # a whole cadence with no update is a lapse
-            lapses.append((due, limit))
+        start = before[-1].at if before else _in_force(obligation, force)
+        lapses = _lapses(cadence, start, [e.at for e in inside], span, limit, force)
+        due = cadence.after(inside[-1].at if inside else (start or span.start), force.zone)
         evidence = ([before[-1]] if before else []) + inside
         used.update(e.id for e in evidence)
         label = " or ".join(r.label for r in obligation.evidence)
@@ -138,3 +148,41 @@ def evaluate(
                     trace.note(earlier, Code.SUPERSEDED, other=before[-1])
             trace.close(result, obligation, unit=unit, moment=limit)
     return Outcome(tuple(results), frozenset(used))
+
+
+def _in_force(obligation: Obligation, force: Force) -> datetime | None:
+    """When the duty came into force, the start of the look-back when no update precedes
+    the range; None when neither the obligation nor the plan gives a date."""
+    if obligation.effective_from is None:
+        return None
+    return local_midnight(obligation.effective_from, force.zone)
+
+
+def _lapses(
+    cadence: Duration,
+    start: datetime | None,
+    updates: list[datetime],
+    span: Window,
+    limit: datetime,
+    force: Force,
+) -> list[tuple[datetime, datetime]]:
+    """Every stretch longer than the cadence without an update, up to `limit`.
+
+    Counted from `start` (the last update before the range, or when the duty came into
+    force). With no start at all, the first update is owed within one cadence of the
+    range's start, and a range with no update at all is one lapse from its start: nothing
+    shows the duty was ever kept, so it is never taken as kept.
+    """
+    lapses: list[tuple[datetime, datetime]] = []
+    if start is None and not updates:
+        return [(span.start, limit)] if limit > span.start else []
+    reference = span.start if start is None else start
+    for moment in updates:
+        due = cadence.after(reference, force.zone)
+        if due < moment:
+            lapses.append((due, moment))
+        reference = moment
+    due = cadence.after(reference, force.zone)
+    if due <= limit:  # a whole cadence with no update is a lapse
+        lapses.append((due, limit))
+    return lapses

@@ -12,7 +12,7 @@ import attrs
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import dues
 from engagerules.engine.trace import Code, Trace
-from engagerules.engine.verdicts import Outcome, amount_text, make_result, qualified
+from engagerules.engine.verdicts import Outcome, local_day, make_result, qualified
 from engagerules.model.checks import finite, instance, one_of, optional
 from engagerules.model.conditions import number
 from engagerules.model.periods import Window, range_bounds
@@ -111,7 +111,11 @@ def evaluate(
     as_of: datetime,
     trace: Trace | None = None,
 ) -> Outcome:
-    """A measured figure must reach its value by the deadline; before it, `pending`."""
+    """A measured figure must reach its value by the deadline. Before the deadline it is
+    `pending` with its progress, never met early (a reading above the target in November
+    may be followed by a lower one in December); at the deadline the figure is what the
+    readings at or before it make (by default the latest reading of each series), and the
+    reason names the readings it rests on."""
     target = rule
     results: list[Result] = []
     used: set[str] = set()
@@ -129,18 +133,21 @@ def evaluate(
         readings.sort(key=lambda e: (e.at, e.id))
         figure, counted = _combine(target.combine, target.attr, target.group, readings)
         used.update(e.id for e in counted)
-        goal = amount_text(target.value)
-        base = f", baseline {amount_text(target.baseline)}" if target.baseline is not None else ""
-        got = f"{amount_text(figure)} {target.attr}" if readings else f"no {target.attr} readings"
-        if readings and figure >= target.value:
-            status = Status.MET
-            reason = f"{got}, target {goal} by {target.by}{base}"
-        elif due.window.end > as_of:
+        goal = _figure(target.value)
+        by = f"{target.by.day} {target.by:%b %Y}"
+        base = f", baseline {_figure(target.baseline)}" if target.baseline is not None else ""
+        got = f"{_figure(figure)} {target.attr}" if readings else f"no {target.attr} readings"
+        cited = ", ".join(f"{e.id} on {local_day(e.at, force)}" for e in counted[:5])
+        basis = f" ({target.combine} of {cited})" if counted else ""
+        if due.window.end > as_of:
             status = Status.PENDING
-            reason = f"{got} so far; target {goal} by {target.by}{base}"
+            reason = f"{got} so far{basis}, target {goal} by {by}{base}"
+        elif readings and figure >= target.value:
+            status = Status.MET
+            reason = f"{got} at the deadline{basis}, target {goal} by {by}{base}"
         else:
             status = Status.MISSED
-            reason = f"{got} by {target.by}, short of the target {goal}{base}"
+            reason = f"{got} at the deadline{basis}, short of the target {goal} by {by}{base}"
         result = make_result(
             obligation, due.scope, due.window, status, target.value, figure, counted, reason
         )
@@ -182,3 +189,8 @@ def _combine(
     if not math.isfinite(total):  # finite readings that add up past the largest float
         total = math.copysign(sys.float_info.max, total)
     return total, counted
+
+
+def _figure(value: float) -> str:
+    """A figure as people write it: 8,300 or 2.5."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")

@@ -45,7 +45,9 @@ class Trigger:
     """The event that starts a deadline for follow-up steps.
 
     Follow-ups are matched by `refs` to the trigger's id; with `match` `refs_or_scope`, an
-    event that refs nothing also counts if it is in the trigger's unit before the deadline.
+    event that refs nothing also counts if it is in the trigger's unit before the deadline
+    (and the result says it is not linked). `each_unit` owes a trigger at an enclosing
+    unit or force-wide in every unit of the obligation within it.
     """
 
     types: tuple[str, ...] = attrs.field(converter=tuples, validator=strings)
@@ -53,10 +55,11 @@ class Trigger:
     where: tuple[Condition, ...] = attrs.field(
         default=(), converter=tuples, validator=tuple_of(Condition, "a condition")
     )
-    match: str = attrs.field(default="refs_or_scope", validator=one_of(MATCHES))
+    match: str = attrs.field(default="refs", validator=one_of(MATCHES))
     deadline_attr: str | None = attrs.field(
         default=None, validator=optional(instance(str, "an attribute name"))
     )
+    each_unit: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
 
 
 @attrs.frozen
@@ -98,6 +101,14 @@ SCHEMA: dict[str, Any] = {
                         "invitation is for. 'within' applies when the event lacks it."
                     ),
                 },
+                "each_unit": {
+                    "type": "boolean",
+                    "description": (
+                        "A trigger recorded at an enclosing unit or force-wide is owed by every "
+                        "unit of the obligation within it, each needing its own follow-up "
+                        "there; by default it is owed once, where it happened."
+                    ),
+                },
             },
         }
     },
@@ -113,8 +124,9 @@ def build(raw: dict[str, Any]) -> Triggered:
             types=tuple(trigger["types"]),
             within=parse_duration(trigger["within"]),
             where=conditions_from_json(trigger.get("where", ())),
-            match=trigger.get("match", "refs_or_scope"),
+            match=trigger.get("match", "refs"),
             deadline_attr=trigger.get("deadline_attr"),
+            each_unit=bool(trigger.get("each_unit", False)),
         )
     )
 
@@ -128,59 +140,77 @@ def evaluate(
     as_of: datetime,
     trace: Trace | None = None,
 ) -> Outcome:
+    """Judge every trigger whose follow-up is owed in `span`: those fired inside it, and
+    those fired before it (while the duty was in force) whose deadline falls inside it.
+
+    Follow-ups count only after their trigger. With `match` `refs` (the default) only
+    records that name the trigger in `refs` count; `refs_or_scope` also accepts records in
+    the trigger's unit before the deadline, and every result resting on such a record
+    says so (`linked` false), so a reviewer can see which follow-ups rest on coincidence.
+    """
     trigger = rule.trigger
     results: list[Result] = []
     used: set[str] = set()
-    for fired in index.between(trigger.types, None, span):
-        if failed_condition(trigger.where, fired) is not None:
-            continue
-        window = Window(fired.at, _deadline(force, rule.trigger, fired), force.zone)
-        units = _trigger_units(force, obligation, fired)
-        fanned = len(units) > 1 or (fired.scope is None and units != [None])
-        for unit in units:
+    for fired, window in _owed(force, obligation, trigger, index, span):
+        for unit in _trigger_units(force, obligation, trigger, fired):
+            # Fanned out (`each_unit`) to a unit within the trigger's: follow-ups must be there.
+            strict = unit is not None and (
+                fired.scope is None or unit not in force.ancestry(fired.scope)
+            )
             measured = []
+            circumstantial: set[str] = set()
             for req in obligation.evidence:
                 referring = [
                     e
                     for e in index.following(fired.id)
-                    if _kept_out(force, e, unit, window, fanned) is None
+                    if _kept_out(force, e, unit, window, strict) is None
                 ]
                 nearby: list[Event] = []
                 if trigger.match == "refs_or_scope":
                     nearby = [
                         e
                         for e in index.between(req.types, unit, window)
-                        if not e.refs and e.id != fired.id
+                        if not e.refs and e.id != fired.id and e.at >= fired.at
                     ]
                 events = qualified(req, referring + nearby, trace=trace)
+                circumstantial.update(e.id for e in events if fired.id not in e.refs)
                 measured.append((req, measure(req, events), events))
             context = (
                 f"after {fired.type} {fired.id} at {window.local_start:%Y-%m-%d %H:%M}, "
                 f"due by {window.local_end:%Y-%m-%d %H:%M}"
             )
             verdict = steps_verdict(obligation, measured, unit, window, as_of, context=context)
+            linked = not circumstantial
+            reason = verdict.reason
+            if not linked:
+                shown = ", ".join(sorted(circumstantial))
+                reason += f" (not linked: {shown} matched by unit and time, not by refs)"
             verdict = attrs.evolve(
-                verdict, evidence=(fired.id, *verdict.evidence), trigger=fired.id
+                verdict,
+                evidence=(fired.id, *verdict.evidence),
+                trigger=fired.id,
+                linked=linked,
+                reason=reason,
             )
             results.append(verdict)
             used.update(verdict.evidence)
             if trace is not None:
                 by_scope = trigger.match == "refs_or_scope"
-                _trace(trace, force, obligation, verdict, fired, unit, fanned, by_scope=by_scope)
+                _trace(trace, force, obligation, verdict, fired, unit, strict, by_scope=by_scope)
     return Outcome(tuple(results), frozenset(used))
 
 
 def _kept_out(
-    force: Force, event: Event, unit: str | None, window: Window, fanned: bool
+    force: Force, event: Event, unit: str | None, window: Window, strict: bool
 ) -> Code | None:
     """Why a follow-up of the trigger does not count for `unit`, or None if it may: before
-    the trigger, after the deadline, or (when the trigger fans out to several units) in
-    another unit."""
+    the trigger, after the deadline, or (when the trigger is owed by `unit` within the
+    trigger's own, `strict`) not recorded in that unit."""
     if event.at < window.start:
         return Code.BEFORE_TRIGGER
     if event.at >= window.end:
         return Code.AFTER_DEADLINE
-    if fanned and event.scope and unit not in force.ancestry(event.scope):
+    if strict and (event.scope is None or unit not in force.ancestry(event.scope)):
         return Code.WRONG_UNIT
     return None
 
@@ -192,7 +222,7 @@ def _trace(
     verdict: Result,
     fired: Event,
     unit: str | None,
-    fanned: bool,
+    strict: bool,
     *,
     by_scope: bool,
 ) -> None:
@@ -200,7 +230,7 @@ def _trace(
     follow-ups may also be matched by unit and time, not only by reference."""
     trace.note(fired, Code.TRIGGER, counted=True)
     for event in trace.index.following(fired.id):
-        code = _kept_out(force, event, unit, verdict.window, fanned)
+        code = _kept_out(force, event, unit, verdict.window, strict)
         if code is not None:
             trace.note(event, code, other=fired)
     trace.close(
@@ -211,6 +241,24 @@ def _trace(
         near=Code.AFTER_DEADLINE if by_scope else None,
         hints=True,
     )
+
+
+def _owed(
+    force: Force, obligation: Obligation, trigger: Trigger, index: EventIndex, span: Window
+) -> list[tuple[Event, Window]]:
+    """The triggers judged in `span`, each with its follow-up window: fired inside the
+    span, or fired earlier (the duty in force then) with a deadline inside it."""
+    owed = []
+    for fired in index.of_type(trigger.types):
+        if fired.at >= span.end or failed_condition(trigger.where, fired) is not None:
+            continue
+        deadline = _deadline(force, trigger, fired)
+        if fired.at < span.start and not (
+            deadline > span.start and obligation.in_force_on(fired.at.astimezone(force.zone).date())
+        ):
+            continue
+        owed.append((fired, Window(fired.at, deadline, force.zone)))
+    return owed
 
 
 def _deadline(force: Force, trigger: Trigger, fired: Event) -> datetime:
@@ -240,21 +288,32 @@ def _when(value: object, force: Force) -> datetime | None:
     return when if when.tzinfo is not None else None
 
 
-def _trigger_units(force: Force, obligation: Obligation, fired: Event) -> list[str | None]:
-    """The units a trigger makes the duty owed by.
+def _trigger_units(
+    force: Force, obligation: Obligation, trigger: Trigger, fired: Event
+) -> list[str | None]:
+    """Where a trigger makes the follow-up owed: judged once, where it happened.
 
-    Per unit of a kind: the unit of that kind enclosing the trigger's own unit, or every
-    unit of the obligation when the trigger is force-wide (census data released for the
-    whole force means a profile refresh in every area). Otherwise the trigger's own unit.
-    A trigger outside the obligation's units gives nothing.
+    Per unit of a kind: the unit of that kind enclosing the trigger's own unit; a trigger
+    recorded at an enclosing unit (a team above its sections) or force-wide is owed once,
+    at that unit, and follow-ups there or in units within it count. With `each_unit`, a
+    trigger at an enclosing unit or force-wide is owed by every unit of the obligation
+    within it, each with its own follow-up (census data released for the whole force means
+    a profile refresh in every area, and a record with no area refreshes none).
     """
     per = obligation.scope.per
     if per is None or per == "person":
         return [fired.scope]
-    if fired.scope is None:
-        return list(obligation.scope.units)
-    for unit_id in force.ancestry(fired.scope):
-        unit = force.unit(unit_id)
-        if unit is not None and unit.kind == per and unit_id in obligation.scope.units:
-            return [unit_id]
-    return []
+    if fired.scope is not None:
+        for unit_id in force.ancestry(fired.scope):
+            unit = force.unit(unit_id)
+            if unit is not None and unit.kind == per and unit_id in obligation.scope.units:
+                return [unit_id]
+    if trigger.each_unit:
+        within = [
+            u
+            for u in obligation.scope.units
+            if fired.scope is None or fired.scope in force.ancestry(u)
+        ]
+        if within:
+            return list(within)
+    return [fired.scope]
