@@ -24,21 +24,20 @@ are exempt, so they are not either.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import cast
 
 import attrs
 
 from engagerules.engine.evaluate import evaluate_obligation, require_aware
 from engagerules.engine.index import EventIndex
-from engagerules.engine.kinds.triggered import Triggered
+from engagerules.engine.kinds import kind_module
 from engagerules.engine.schedule import concerns_scope, dues, owned_by
 from engagerules.errors import UsageError
 from engagerules.model.durations import Duration
 from engagerules.model.periods import Window, range_bounds
-from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import Result, Status
 from engagerules.outputs.shapes import ResultShape, result_json
 from engagerules.outputs.words import (
@@ -54,9 +53,6 @@ from engagerules.sources.events import Event, EventLog
 from engagerules.sources.waivers import Waiver, waive
 
 __all__ = ["AgendaItem", "AgendaShape", "agenda", "agenda_json", "render_agenda"]
-
-#: Kinds that are duties to do; constraints and advisory duties are not.
-_DUTIES = frozenset({Kind.RECURRING, Kind.TRIGGERED, Kind.COVERAGE, Kind.STANDING, Kind.TARGET})
 
 
 @attrs.frozen
@@ -102,7 +98,7 @@ def agenda(
     units = {u.id: i for i, u in enumerate(force.units)}
     items: list[AgendaItem] = []
     for obligation in force.obligations:
-        if obligation.kind not in _DUTIES:
+        if not kind_module(obligation.kind).AGENDA_DUTY:
             continue
         if role is not None and not owned_by(obligation, role, force):
             continue
@@ -148,24 +144,15 @@ def agenda(
     return tuple(items)
 
 
-def _lookback(within: Duration) -> int:
-    """Whole days that certainly cover `within` (a month taken as 31 days, a year 366)."""
-    days = within.years * 366 + within.months * 31 + within.weeks * 7 + within.days
-    return days + math.ceil((within.hours * 60 + within.minutes) / 1440) + 1
-
-
 def _span(obligation: Obligation, now: datetime, horizon: datetime, zone: tzinfo) -> Window | None:
     """The range to evaluate so the engine judges every window of `obligation` open now
     or opening before `horizon`."""
     day = now.date()
     last = max(day, horizon.astimezone(zone).date())
-    today = range_bounds(day, day, zone)
     ahead = range_bounds(day, last, zone)
-    if isinstance(obligation.rule, Triggered):
-        back = timedelta(days=_lookback(obligation.rule.trigger.within))
-        return range_bounds(day - back, day, zone)
-    if obligation.kind in (Kind.STANDING, Kind.COVERAGE):
-        return today
+    fixed = kind_module(obligation.kind).agenda_span(obligation, obligation.rule, day, zone)
+    if fixed is not None:
+        return fixed
     persons = ("*",) if obligation.scope.per_person else ()
     starts = [
         due.window.local_start.date()
@@ -190,15 +177,11 @@ def _deadline(
 ) -> tuple[Result, datetime]:
     """When the item falls due; a standing duty's window becomes its current cadence,
     from the last update to the next one due."""
-    if obligation.kind is Kind.COVERAGE and result.status is Status.MISSED:
-        return result, now
-    if obligation.kind is Kind.STANDING and obligation.cadence is not None:
-        updates = [index.by_id[e].at for e in result.evidence if e in index.by_id]
-        reference = max(updates) if updates else result.window.start
-        due = obligation.cadence.after(reference, now.tzinfo)
-        if due > reference:
-            result = attrs.evolve(result, window=Window(reference, due, result.window.zone))
-        return result, due
+    decided = kind_module(obligation.kind).agenda_deadline(
+        obligation, obligation.rule, result, index, now
+    )
+    if decided is not None:
+        return decided
     return result, result.window.end
 
 

@@ -38,15 +38,12 @@ from dateutil import rrule
 
 from engagerules.engine.evaluate import evaluate_obligation
 from engagerules.engine.index import EventIndex
-from engagerules.engine.kinds.advisory import Advisory
-from engagerules.engine.kinds.constraint import Constraint
-from engagerules.engine.kinds.target import Target
-from engagerules.engine.kinds.triggered import Triggered
+from engagerules.engine.kinds import kind_module
 from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedule
 from engagerules.errors import ConfigError, Problem, UsageError
 from engagerules.model.limits import LAST_YEAR, YEARS
 from engagerules.model.periods import Window, localize, range_bounds
-from engagerules.model.plan import Force, Kind, Obligation, Requirement
+from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.outputs.words import day_words, duration_words, role_words, time_words
 from engagerules.sources.events import Event, EventLog
 
@@ -140,7 +137,7 @@ def follow_ups(
     order = _obligation_order(force)
     found: list[FollowUp] = []
     for obligation in force.obligations:
-        if not isinstance(obligation.rule, Triggered):
+        if not kind_module(obligation.kind).FOLLOWS_EVENTS:
             continue
         if role is not None and not owned_by(obligation, role, force):
             continue
@@ -667,11 +664,7 @@ def _follow_up_event(force: Force, follow: FollowUp, stamp: datetime) -> icalend
         f"Set off by: {kind} (record {fired.id}) on {time_words(fired.at, force.zone)}"
         + (f" in {place}" if follow.scope else "")
     )
-    within = (
-        f" ({duration_words(ob.rule.trigger.within)} after it)"
-        if isinstance(ob.rule, Triggered)
-        else ""
-    )
+    within = kind_module(ob.kind).within_words(ob.rule)
     due_line = f"Due by: {time_words(end, force.zone)}{within}"
     lines = [ob.title, "", trigger_line, due_line, *_common_lines(force, ob, follow.scope)]
     event.add("description", _text("\n".join(lines)))
@@ -782,14 +775,15 @@ def _tag(
 ) -> None:
     """Machine-readable links back to the duty, and how the item shows in Outlook."""
     roles = list(dict.fromkeys([ob.owner, *(r.owner for r in ob.evidence if r.owner)]))
-    categories = [*roles, "Advisory"] if ob.kind is Kind.ADVISORY else roles
+    label = kind_module(ob.kind).CALENDAR_LABEL
+    categories = [*roles, label] if label else roles
     event.add("categories", categories)
     event.add("x-engagerules-force", _xtext(force.id))
     event.add("x-engagerules-obligation", _xtext(ob.id))
     event.add("x-engagerules-scope", _xtext(FORCE_WIDE if scope is None else scope))
     event.add("x-engagerules-kind", ob.kind.value)
     # Due dates and deadlines must not show the owner as busy; briefings do.
-    transparent = all_day or ob.kind is Kind.TRIGGERED
+    transparent = all_day or kind_module(ob.kind).CALENDAR_FREE
     event.add("transp", "TRANSPARENT" if transparent else "OPAQUE")
     event.add("x-microsoft-cdo-busystatus", "FREE" if transparent else "BUSY")
     if all_day:
@@ -797,7 +791,8 @@ def _tag(
 
 
 def _summary(force: Force, ob: Obligation, scope: str | None) -> str:
-    prefix = "Advisory: " if ob.kind is Kind.ADVISORY else ""
+    label = kind_module(ob.kind).CALENDAR_LABEL
+    prefix = f"{label}: " if label else ""
     if scope is None:
         return prefix + ob.title
     return f"{prefix}{ob.title} ({_unit_name(force, scope)})"
@@ -807,7 +802,7 @@ def _due_phrase(ob: Obligation, window: Window) -> str:
     """When an all-day item (on the first day of its window) is due, said so that it holds
     for every occurrence of its series: `due today`, `due by Sunday`, `due within 3 months`."""
     cycle = ob.cycle
-    if cycle is None or ob.kind is Kind.TARGET:
+    if cycle is None or kind_module(ob.kind).DUE_BY_LAST_DAY:
         return f"due by {day_words(_last_day(window))}"
     if _every_day(ob):
         return "every day this week"
@@ -847,9 +842,7 @@ def _duty_description(force: Force, series: _Series) -> str:
     # `engagerules docs`; the plan's words are in the source line.
     lines = [ob.title, ""]
     lines.append(_when(force, series))
-    if isinstance(ob.rule, Target):
-        t = ob.rule
-        lines.append(f"Target: {t.attr} at least {_number(t.value)} by {t.by.isoformat()}")
+    lines += kind_module(ob.kind).detail_lines(ob.rule)
     lines += _common_lines(force, ob, series.scope)
     return "\n".join(lines)
 
@@ -887,8 +880,7 @@ def _when(force: Force, series: _Series) -> str:
     when = f"When: {_every(cycle.freq, cycle.interval)}"
     if rota:
         when += f"{rota}, {_every(cycle.freq, cycle.interval * len(ob.scope.units))}"
-    if ob.kind is Kind.STANDING:
-        when += f" (kept up to date: never more than {cycle.every} between updates)"
+    when += kind_module(ob.kind).when_suffix(ob, ob.rule)
     return f"{when}. {placed}."
 
 
@@ -915,11 +907,9 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
         unit = force.unit(scope)
         where = f"Scope: {_unit_name(force, scope)} ({unit.kind if unit else 'unit'} {scope})"
     lines = [owner, where]
-    if isinstance(ob.rule, Constraint) and ob.evidence:
-        titles = {t.id: t.title for t in force.event_types}
-        kinds = " or ".join(titles.get(t, t) for r in ob.evidence for t in r.types)
-        rule = " and ".join(c.describe() for c in ob.rule.require) or "conform"
-        lines.append(f"Evidence: every {kinds} event must meet the rule ({rule})")
+    evidence = kind_module(ob.kind).evidence_line(force, ob, ob.rule)
+    if evidence is not None:
+        lines.append(evidence)
     elif ob.evidence:
         lines.append("Evidence: " + "; ".join(_requirement_text(force, r) for r in ob.evidence))
     else:
@@ -928,8 +918,7 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
         since = f" from {ob.effective_from.isoformat()}" if ob.effective_from else ""
         until = f" until {ob.effective_until.isoformat()}" if ob.effective_until else ""
         lines.append(f"In force:{since}{until}")
-    if isinstance(ob.rule, Advisory):
-        lines.append(f"Advisory: not checked by engagerules. {ob.rule.reason or ''}".rstrip())
+    lines += kind_module(ob.kind).note_lines(ob.rule)
     lines.extend(f"Reading ({r.part.value}): {r.sentence()}" for r in ob.readings.read)
     lines.append(_citation(force, ob))
     lines.append(f"Obligation: {ob.id} ({ob.kind.value})")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, Protocol, cast
 
 from engagerules.engine.index import EventIndex
@@ -21,6 +21,7 @@ from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Kind, Obligation, Rule
+from engagerules.model.results import Result
 
 __all__ = ["KINDS", "KindModule", "kind_module"]
 
@@ -56,6 +57,51 @@ class KindModule(Protocol):
     ) -> Outcome:
         """Every result of one obligation version over `span`, judged at `as_of`; with a
         `trace`, what became of each event it looked at is noted in it."""
+        ...
+
+    # How the outputs say it: the calendar and the agenda ask these, never the rule class.
+
+    #: The calendar's category and title prefix for this kind ("" for none).
+    CALENDAR_LABEL: str
+    #: Whether the calendar shows the owner free, not busy, in this kind's items.
+    CALENDAR_FREE: bool
+    #: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
+    DUE_BY_LAST_DAY: bool
+    #: Whether events set off this kind's duties (the calendar's follow-ups).
+    FOLLOWS_EVENTS: bool
+    #: Whether the agenda lists this kind as a duty to do.
+    AGENDA_DUTY: bool
+
+    def when_suffix(self, obligation: Obligation, rule: Any) -> str:
+        """What the calendar adds to a series' "When:" line."""
+        ...
+
+    def detail_lines(self, rule: Any) -> list[str]:
+        """The calendar's lines about this kind's own terms, after the "When:" line."""
+        ...
+
+    def evidence_line(self, force: Force, obligation: Obligation, rule: Any) -> str | None:
+        """The calendar's "Evidence:" line when this kind says it its own way."""
+        ...
+
+    def note_lines(self, rule: Any) -> list[str]:
+        """The calendar's lines about this kind after the validity."""
+        ...
+
+    def within_words(self, rule: Any) -> str:
+        """What the calendar adds after a follow-up's "Due by:" time."""
+        ...
+
+    def agenda_span(
+        self, obligation: Obligation, rule: Any, day: date, zone: tzinfo
+    ) -> Window | None:
+        """The range the agenda evaluates on `day`, when this kind fixes one."""
+        ...
+
+    def agenda_deadline(
+        self, obligation: Obligation, rule: Any, result: Result, index: EventIndex, now: datetime
+    ) -> tuple[Result, datetime] | None:
+        """The result as the agenda shows it and when it falls due, when this kind decides."""
         ...
 
 

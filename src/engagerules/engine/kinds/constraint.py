@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, ClassVar
 
 import attrs
@@ -159,3 +159,66 @@ def evaluate(
             if trace is not None:
                 trace.close(result, obligation, unit=unit)
     return Outcome(tuple(results), frozenset(used))
+
+
+# ---------------------------------------------------------------- how the outputs say it
+
+#: The calendar's category and title prefix for this kind ("" for none).
+CALENDAR_LABEL = ""
+
+#: Whether the calendar shows the owner free, not busy, in this kind's items.
+CALENDAR_FREE = False
+
+#: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
+DUE_BY_LAST_DAY = False
+
+#: Whether events set off this kind's duties (the calendar's follow-ups).
+FOLLOWS_EVENTS = False
+
+#: Whether the agenda lists this kind as a duty to do.
+AGENDA_DUTY = False
+
+
+def when_suffix(obligation: Obligation, rule: Constraint) -> str:
+    """What the calendar adds to a series' "When:" line."""
+    return ""
+
+
+def detail_lines(rule: Constraint) -> list[str]:
+    """The calendar's lines about this kind's own terms, after the "When:" line."""
+    return []
+
+
+def evidence_line(force: Force, obligation: Obligation, rule: Constraint) -> str | None:
+    """The calendar's "Evidence:" line, when this kind says it its own way (None: the
+    requirements, listed)."""
+    if not obligation.evidence:
+        return None
+    titles = {t.id: t.title for t in force.event_types}
+    kinds = " or ".join(titles.get(t, t) for r in obligation.evidence for t in r.types)
+    words = " and ".join(c.describe() for c in rule.require) or "conform"
+    return f"Evidence: every {kinds} event must meet the rule ({words})"
+
+
+def note_lines(rule: Constraint) -> list[str]:
+    """The calendar's lines about this kind after the validity."""
+    return []
+
+
+def within_words(rule: Constraint) -> str:
+    """What the calendar adds after a follow-up's "Due by:" time."""
+    return ""
+
+
+def agenda_span(obligation: Obligation, rule: Constraint, day: date, zone: tzinfo) -> Window | None:
+    """The range the agenda evaluates on `day`, when this kind fixes one (None: the range
+    of the windows open now or opening soon)."""
+    return None
+
+
+def agenda_deadline(
+    obligation: Obligation, rule: Constraint, result: Result, index: EventIndex, now: datetime
+) -> tuple[Result, datetime] | None:
+    """The result as the agenda shows it and when it falls due, when this kind decides
+    (None: at the end of its window)."""
+    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, ClassVar
 
 import attrs
@@ -19,7 +19,7 @@ from engagerules.engine.verdicts import (
 )
 from engagerules.model.checks import one_of, optional, strings, tuples
 from engagerules.model.durations import Duration, parse_duration, positive_duration
-from engagerules.model.periods import Window
+from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
 from engagerules.sources.events import Event
@@ -212,3 +212,63 @@ def _days(gaps: list[tuple[datetime, datetime]], force: Force) -> list[tuple[str
         last = (b - timedelta(microseconds=1)).astimezone(force.zone).date()
         shown.append((first.isoformat(), last.isoformat()))
     return shown
+
+
+# ---------------------------------------------------------------- how the outputs say it
+
+#: The calendar's category and title prefix for this kind ("" for none).
+CALENDAR_LABEL = ""
+
+#: Whether the calendar shows the owner free, not busy, in this kind's items.
+CALENDAR_FREE = False
+
+#: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
+DUE_BY_LAST_DAY = False
+
+#: Whether events set off this kind's duties (the calendar's follow-ups).
+FOLLOWS_EVENTS = False
+
+#: Whether the agenda lists this kind as a duty to do.
+AGENDA_DUTY = True
+
+
+def when_suffix(obligation: Obligation, rule: Coverage) -> str:
+    """What the calendar adds to a series' "When:" line."""
+    return ""
+
+
+def detail_lines(rule: Coverage) -> list[str]:
+    """The calendar's lines about this kind's own terms, after the "When:" line."""
+    return []
+
+
+def evidence_line(force: Force, obligation: Obligation, rule: Coverage) -> str | None:
+    """The calendar's "Evidence:" line, when this kind says it its own way (None: the
+    requirements, listed)."""
+    return None
+
+
+def note_lines(rule: Coverage) -> list[str]:
+    """The calendar's lines about this kind after the validity."""
+    return []
+
+
+def within_words(rule: Coverage) -> str:
+    """What the calendar adds after a follow-up's "Due by:" time."""
+    return ""
+
+
+def agenda_span(obligation: Obligation, rule: Coverage, day: date, zone: tzinfo) -> Window | None:
+    """The range the agenda evaluates on `day`, when this kind fixes one (None: the range
+    of the windows open now or opening soon)."""
+    return range_bounds(day, day, zone)
+
+
+def agenda_deadline(
+    obligation: Obligation, rule: Coverage, result: Result, index: EventIndex, now: datetime
+) -> tuple[Result, datetime] | None:
+    """The result as the agenda shows it and when it falls due, when this kind decides
+    (None: at the end of its window)."""
+    if result.status is Status.MISSED:
+        return result, now
+    return None

@@ -215,3 +215,61 @@ def period_start(value: object) -> date | None:
     except ValueError:
         return None
     return None
+
+
+# ---------------------------------------------------------------- how the outputs say it
+
+#: The calendar's category and title prefix for this kind ("" for none).
+CALENDAR_LABEL = ""
+
+#: Whether the calendar shows the owner free, not busy, in this kind's items.
+CALENDAR_FREE = False
+
+#: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
+DUE_BY_LAST_DAY = False
+
+#: Whether events set off this kind's duties (the calendar's follow-ups).
+FOLLOWS_EVENTS = False
+
+#: Whether the agenda lists this kind as a duty to do.
+AGENDA_DUTY = True
+
+
+def when_suffix(obligation: Obligation, rule: Recurring) -> str:
+    """What the calendar adds to a series' "When:" line."""
+    return ""
+
+
+def detail_lines(rule: Recurring) -> list[str]:
+    """The calendar's lines about this kind's own terms, after the "When:" line."""
+    return []
+
+
+def evidence_line(force: Force, obligation: Obligation, rule: Recurring) -> str | None:
+    """The calendar's "Evidence:" line, when this kind says it its own way (None: the
+    requirements, listed)."""
+    return None
+
+
+def note_lines(rule: Recurring) -> list[str]:
+    """The calendar's lines about this kind after the validity."""
+    return []
+
+
+def within_words(rule: Recurring) -> str:
+    """What the calendar adds after a follow-up's "Due by:" time."""
+    return ""
+
+
+def agenda_span(obligation: Obligation, rule: Recurring, day: date, zone: tzinfo) -> Window | None:
+    """The range the agenda evaluates on `day`, when this kind fixes one (None: the range
+    of the windows open now or opening soon)."""
+    return None
+
+
+def agenda_deadline(
+    obligation: Obligation, rule: Recurring, result: Result, index: EventIndex, now: datetime
+) -> tuple[Result, datetime] | None:
+    """The result as the agenda shows it and when it falls due, when this kind decides
+    (None: at the end of its window)."""
+    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, ClassVar
 
 import attrs
@@ -12,7 +12,7 @@ from engagerules.engine.schedule import unit_slots
 from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import Outcome, in_unit, local_day, make_result, subjects_of
 from engagerules.model.durations import Duration, parse_duration, positive_duration
-from engagerules.model.periods import Window, local_midnight
+from engagerules.model.periods import Window, local_midnight, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
 from engagerules.outputs.words import duration_words
@@ -186,3 +186,71 @@ def _lapses(
     if due <= limit:  # a whole cadence with no update is a lapse
         lapses.append((due, limit))
     return lapses
+
+
+# ---------------------------------------------------------------- how the outputs say it
+
+#: The calendar's category and title prefix for this kind ("" for none).
+CALENDAR_LABEL = ""
+
+#: Whether the calendar shows the owner free, not busy, in this kind's items.
+CALENDAR_FREE = False
+
+#: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
+DUE_BY_LAST_DAY = False
+
+#: Whether events set off this kind's duties (the calendar's follow-ups).
+FOLLOWS_EVENTS = False
+
+#: Whether the agenda lists this kind as a duty to do.
+AGENDA_DUTY = True
+
+
+def when_suffix(obligation: Obligation, rule: Standing) -> str:
+    """What the calendar adds to a series' "When:" line."""
+    cycle = obligation.cycle
+    if cycle is None:
+        return ""
+    return f" (kept up to date: never more than {cycle.every} between updates)"
+
+
+def detail_lines(rule: Standing) -> list[str]:
+    """The calendar's lines about this kind's own terms, after the "When:" line."""
+    return []
+
+
+def evidence_line(force: Force, obligation: Obligation, rule: Standing) -> str | None:
+    """The calendar's "Evidence:" line, when this kind says it its own way (None: the
+    requirements, listed)."""
+    return None
+
+
+def note_lines(rule: Standing) -> list[str]:
+    """The calendar's lines about this kind after the validity."""
+    return []
+
+
+def within_words(rule: Standing) -> str:
+    """What the calendar adds after a follow-up's "Due by:" time."""
+    return ""
+
+
+def agenda_span(obligation: Obligation, rule: Standing, day: date, zone: tzinfo) -> Window | None:
+    """The range the agenda evaluates on `day`, when this kind fixes one (None: the range
+    of the windows open now or opening soon)."""
+    return range_bounds(day, day, zone)
+
+
+def agenda_deadline(
+    obligation: Obligation, rule: Standing, result: Result, index: EventIndex, now: datetime
+) -> tuple[Result, datetime] | None:
+    """The result as the agenda shows it and when it falls due, when this kind decides
+    (None: at the end of its window)."""
+    if obligation.cadence is None:
+        return None
+    updates = [index.by_id[e].at for e in result.evidence if e in index.by_id]
+    reference = max(updates) if updates else result.window.start
+    due = obligation.cadence.after(reference, now.tzinfo)
+    if due > reference:
+        result = attrs.evolve(result, window=Window(reference, due, result.window.zone))
+    return result, due

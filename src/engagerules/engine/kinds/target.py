@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, ClassVar
 
 import attrs
@@ -194,3 +194,61 @@ def _combine(
 def _figure(value: float) -> str:
     """A figure as people write it: 8,300 or 2.5."""
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+
+
+# ---------------------------------------------------------------- how the outputs say it
+
+#: The calendar's category and title prefix for this kind ("" for none).
+CALENDAR_LABEL = ""
+
+#: Whether the calendar shows the owner free, not busy, in this kind's items.
+CALENDAR_FREE = False
+
+#: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
+DUE_BY_LAST_DAY = True
+
+#: Whether events set off this kind's duties (the calendar's follow-ups).
+FOLLOWS_EVENTS = False
+
+#: Whether the agenda lists this kind as a duty to do.
+AGENDA_DUTY = True
+
+
+def when_suffix(obligation: Obligation, rule: Target) -> str:
+    """What the calendar adds to a series' "When:" line."""
+    return ""
+
+
+def detail_lines(rule: Target) -> list[str]:
+    """The calendar's lines about this kind's own terms, after the "When:" line."""
+    return [f"Target: {rule.attr} at least {rule.value:g} by {rule.by.isoformat()}"]
+
+
+def evidence_line(force: Force, obligation: Obligation, rule: Target) -> str | None:
+    """The calendar's "Evidence:" line, when this kind says it its own way (None: the
+    requirements, listed)."""
+    return None
+
+
+def note_lines(rule: Target) -> list[str]:
+    """The calendar's lines about this kind after the validity."""
+    return []
+
+
+def within_words(rule: Target) -> str:
+    """What the calendar adds after a follow-up's "Due by:" time."""
+    return ""
+
+
+def agenda_span(obligation: Obligation, rule: Target, day: date, zone: tzinfo) -> Window | None:
+    """The range the agenda evaluates on `day`, when this kind fixes one (None: the range
+    of the windows open now or opening soon)."""
+    return None
+
+
+def agenda_deadline(
+    obligation: Obligation, rule: Target, result: Result, index: EventIndex, now: datetime
+) -> tuple[Result, datetime] | None:
+    """The result as the agenda shows it and when it falls due, when this kind decides
+    (None: at the end of its window)."""
+    return None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import math
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, ClassVar
 
 import attrs
@@ -14,7 +15,7 @@ from engagerules.model.checks import instance, one_of, optional, strings, tuple_
 from engagerules.model.conditions import failed_condition, measure
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.limits import year_problem
-from engagerules.model.periods import Window, local_midnight
+from engagerules.model.periods import Window, local_midnight, range_bounds
 from engagerules.model.plan import (
     Condition,
     Force,
@@ -24,6 +25,7 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.results import Result
+from engagerules.outputs.words import duration_words
 from engagerules.sources.events import Event
 
 #: How the force documentation names this kind.
@@ -317,3 +319,68 @@ def _trigger_units(
         if within:
             return list(within)
     return [fired.scope]
+
+
+# ---------------------------------------------------------------- how the outputs say it
+
+#: The calendar's category and title prefix for this kind ("" for none).
+CALENDAR_LABEL = ""
+
+#: Whether the calendar shows the owner free, not busy, in this kind's items.
+CALENDAR_FREE = True
+
+#: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
+DUE_BY_LAST_DAY = False
+
+#: Whether events set off this kind's duties (the calendar's follow-ups).
+FOLLOWS_EVENTS = True
+
+#: Whether the agenda lists this kind as a duty to do.
+AGENDA_DUTY = True
+
+
+def when_suffix(obligation: Obligation, rule: Triggered) -> str:
+    """What the calendar adds to a series' "When:" line."""
+    return ""
+
+
+def detail_lines(rule: Triggered) -> list[str]:
+    """The calendar's lines about this kind's own terms, after the "When:" line."""
+    return []
+
+
+def evidence_line(force: Force, obligation: Obligation, rule: Triggered) -> str | None:
+    """The calendar's "Evidence:" line, when this kind says it its own way (None: the
+    requirements, listed)."""
+    return None
+
+
+def note_lines(rule: Triggered) -> list[str]:
+    """The calendar's lines about this kind after the validity."""
+    return []
+
+
+def within_words(rule: Triggered) -> str:
+    """What the calendar adds after a follow-up's "Due by:" time."""
+    return f" ({duration_words(rule.trigger.within)} after it)"
+
+
+def agenda_span(obligation: Obligation, rule: Triggered, day: date, zone: tzinfo) -> Window | None:
+    """The range the agenda evaluates on `day`, when this kind fixes one (None: the range
+    of the windows open now or opening soon)."""
+    back = timedelta(days=_lookback(rule.trigger.within))
+    return range_bounds(day - back, day, zone)
+
+
+def _lookback(within: Duration) -> int:
+    """Whole days that certainly cover `within` (a month taken as 31 days, a year 366)."""
+    days = within.years * 366 + within.months * 31 + within.weeks * 7 + within.days
+    return days + math.ceil((within.hours * 60 + within.minutes) / 1440) + 1
+
+
+def agenda_deadline(
+    obligation: Obligation, rule: Triggered, result: Result, index: EventIndex, now: datetime
+) -> tuple[Result, datetime] | None:
+    """The result as the agenda shows it and when it falls due, when this kind decides
+    (None: at the end of its window)."""
+    return None
