@@ -28,7 +28,15 @@ from engagerules.engine.kinds.target import Target
 from engagerules.engine.kinds.triggered import Trigger, Triggered
 from engagerules.model.durations import Duration
 from engagerules.model.periods import Cycle
-from engagerules.model.plan import Condition, Force, Kind, Obligation, Operator, Requirement
+from engagerules.model.plan import (
+    Condition,
+    EventType,
+    Force,
+    Kind,
+    Obligation,
+    Operator,
+    Requirement,
+)
 from engagerules.outputs.words import duration_words, every_words
 
 __all__ = ["render_force_docs"]
@@ -482,10 +490,27 @@ def _event_types_table(force: Force) -> Iterator[str]:
         readers = list(
             dict.fromkeys(ob.id for ob in force.obligations if kind.id in ob.event_types)
         )
-        attributes = "; ".join(f"`{k}`: {_text(v)}" for k, v in kind.attrs.items())
+        attributes = "; ".join(_attribute(kind, name) for name in _attribute_names(kind))
         read_by = ", ".join(f"`{r}`" for r in readers) if readers else "nothing"
         yield f"| `{kind.id}` | {_text(kind.title)} | {attributes} | {read_by} |"
     yield ""
+
+
+def _attribute_names(kind: EventType) -> list[str]:
+    """The attributes a type describes in words, then those only declared."""
+    return list(dict.fromkeys([*kind.attrs, *(spec.name for spec in kind.attributes)]))
+
+
+def _attribute(kind: EventType, name: str) -> str:
+    """One attribute as a reviewer reads it: its declared type (or codes) and its words."""
+    spec = next((s for s in kind.attributes if s.name == name), None)
+    said = f"`{name}`"
+    if spec is not None and spec.codes:
+        said += " (one of " + ", ".join(f"`{code}`" for code in spec.code_ids) + ")"
+    elif spec is not None:
+        said += f" ({spec.type.value})"
+    words = kind.attrs.get(name)
+    return f"{said}: {_text(words)}" if words else said
 
 
 # ---------------------------------------------------------------------------- words

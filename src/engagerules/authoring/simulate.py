@@ -19,7 +19,16 @@ from engagerules.engine.kinds.triggered import Triggered
 from engagerules.engine.schedule import Due, dues, unit_slots
 from engagerules.errors import UsageError
 from engagerules.model.periods import Window, range_bounds
-from engagerules.model.plan import Condition, Force, Kind, Obligation, Operator, Requirement
+from engagerules.model.plan import (
+    AttrSpec,
+    AttrType,
+    Condition,
+    Force,
+    Kind,
+    Obligation,
+    Operator,
+    Requirement,
+)
 
 __all__ = ["simulate"]
 
@@ -70,6 +79,11 @@ class _Actor:
         self.compliance = compliance
         self.people = [f"p{n:03d}" for n in range(1, 13)]
         self.serial = 0
+        # What each event type's attributes must hold: every value made keeps these, so
+        # the log reads with no rejection (a broken rule picks another declared code).
+        self.specs: dict[str, dict[str, AttrSpec]] = {
+            t.id: {a.name: a for a in t.attributes} for t in force.event_types
+        }
         triggers = {
             t
             for ob in force.obligations
@@ -150,7 +164,11 @@ class _Actor:
             unit = self.rng.choice(units)
             at = self._moment(self.span)
             fired = self._base(trigger.types[0], at, unit, ob.owner, None, {})
-            fired.update(_satisfying(trigger.where, self.rng))
+            fired.setdefault("attrs", {}).update(
+                _satisfying(trigger.where, self.rng, self.specs.get(trigger.types[0]))
+            )
+            if not fired["attrs"]:
+                del fired["attrs"]
             fired["_key"] = key
             yield fired
             window = Window(at, trigger.within.after(at))
@@ -174,7 +192,12 @@ class _Actor:
                 req = ob.evidence[0]
                 comply = self.rng.random() < self.compliance
                 require = _require(ob)
-                attrs_ = _satisfying(require, self.rng) if comply else _breaking(require)
+                specs = self.specs.get(req.types[0])
+                attrs_ = (
+                    _satisfying(require, self.rng, specs)
+                    if comply
+                    else _breaking(require, self.rng, specs)
+                )
                 record = self._record(ob, req, self.span, unit, None, attrs_, comply=comply)
                 yield record
 
@@ -242,7 +265,7 @@ class _Actor:
         extra: dict[str, Any] = {}
         if kind in self.rules and self.rng.random() < self.compliance:
             for _, conditions in self.rules[kind]:
-                extra.update(_satisfying(conditions, self.rng))
+                extra.update(_satisfying(conditions, self.rng, self.specs.get(kind)))
         at = self._moment(self.span)
         return self._base(kind, at, unit.id if unit else None, role, None, extra)
 
@@ -259,11 +282,12 @@ class _Actor:
     ) -> dict[str, Any]:
         role = req.roles[0] if req.roles else (req.owner or ob.owner)
         kind = req.types[0]
+        specs = self.specs.get(kind)
         attrs_: dict[str, Any] = {}
         for rule_of, conditions in self.rules.get(kind, ()):
             if comply or rule_of != ob.id:
-                attrs_.update(_satisfying(conditions, self.rng))
-        attrs_.update(_satisfying(req.where, self.rng))
+                attrs_.update(_satisfying(conditions, self.rng, specs))
+        attrs_.update(_satisfying(req.where, self.rng, specs))
         attrs_.update(extra)
         attrs_.setdefault("location", self._location(scope))
         record = self._base(kind, self._moment(window), scope, role, person, attrs_)
@@ -327,20 +351,28 @@ class _Actor:
         return (lo + timedelta(seconds=offset)).replace(microsecond=0).astimezone(lo.tzinfo)
 
 
-def _satisfying(conditions: tuple[Condition, ...], rng: random.Random) -> dict[str, Any]:
-    """Attributes that meet every condition (what a compliant officer records)."""
+def _satisfying(
+    conditions: tuple[Condition, ...],
+    rng: random.Random,
+    specs: dict[str, AttrSpec] | None = None,
+) -> dict[str, Any]:
+    """Attributes that meet every condition (what a compliant officer records), each of
+    its declared type: a value to avoid becomes another of the declared codes."""
+    specs = specs or {}
     found: dict[str, Any] = {}
     for cond in conditions:
         match cond.op:
             case Operator.PRESENT:
-                found[cond.attr] = "recorded"
+                found[cond.attr] = _present(specs.get(cond.attr))
             case Operator.EQUALS:
                 found[cond.attr] = cond.value
             case Operator.IN:
                 options = cond.value if isinstance(cond.value, tuple) else (cond.value,)
                 found[cond.attr] = rng.choice(options)
             case Operator.NOT_IN | Operator.NOT_EQUALS:
-                found[cond.attr] = "general"
+                other = _other(specs.get(cond.attr), _options(cond), "general", rng)
+                if other is not None:
+                    found[cond.attr] = other
             case Operator.MIN:
                 found[cond.attr] = cond.value
             case Operator.MAX:
@@ -350,19 +382,28 @@ def _satisfying(conditions: tuple[Condition, ...], rng: random.Random) -> dict[s
     return found
 
 
-def _breaking(conditions: tuple[Condition, ...]) -> dict[str, Any]:
-    """Attributes that break the first condition (what an audit should catch)."""
+def _breaking(
+    conditions: tuple[Condition, ...],
+    rng: random.Random | None = None,
+    specs: dict[str, AttrSpec] | None = None,
+) -> dict[str, Any]:
+    """Attributes that break the first condition (what an audit should catch), each of
+    its declared type: a code attribute takes a declared code the rule does not allow,
+    or is left out (missing is never a pass) when every declared code is allowed."""
+    specs = specs or {}
     found: dict[str, Any] = {}
     for cond in conditions[:1]:
+        spec = specs.get(cond.attr)
         match cond.op:
             case Operator.PRESENT:
                 pass
             case Operator.ABSENT:
-                found[cond.attr] = "recorded"
-            case Operator.EQUALS:
-                found[cond.attr] = f"not-{cond.value}"
-            case Operator.IN:
-                found[cond.attr] = "something-else"
+                found[cond.attr] = _present(spec)
+            case Operator.EQUALS | Operator.IN:
+                default = f"not-{cond.value}" if cond.op is Operator.EQUALS else "something-else"
+                other = _other(spec, _options(cond), default, rng)
+                if other is not None:
+                    found[cond.attr] = other
             case Operator.NOT_IN:
                 options = cond.value if isinstance(cond.value, tuple) else (cond.value,)
                 found[cond.attr] = options[0]
@@ -379,6 +420,45 @@ def _breaking(conditions: tuple[Condition, ...]) -> dict[str, Any]:
             case Operator.DIFFERS_FROM_PREVIOUS:
                 pass  # the location is repeated by the caller
     return found
+
+
+def _options(cond: Condition) -> tuple[Any, ...]:
+    """The value or values a comparing condition names."""
+    return cond.value if isinstance(cond.value, tuple) else (cond.value,)
+
+
+def _other(
+    spec: AttrSpec | None, avoid: tuple[Any, ...], default: Any, rng: random.Random | None
+) -> Any:
+    """A value that is none of `avoid`: for a declared code, another declared code (None
+    when there is none); for a boolean, the other truth value; else `default`."""
+    if spec is not None and spec.type is AttrType.CODE:
+        others = [code for code in spec.code_ids if code not in avoid]
+        if not others:
+            return None
+        return rng.choice(others) if rng is not None else others[0]
+    if spec is not None and spec.type is AttrType.BOOLEAN:
+        return not avoid[0] if avoid and isinstance(avoid[0], bool) else None
+    return default
+
+
+def _present(spec: AttrSpec | None) -> Any:
+    """Some value of the declared type, for a rule that asks only that one is recorded."""
+    if spec is None:
+        return "recorded"
+    match spec.type:
+        case AttrType.CODE:
+            return spec.code_ids[0]
+        case AttrType.BOOLEAN:
+            return True
+        case AttrType.NUMBER | AttrType.INTEGER:
+            return 1
+        case AttrType.DATE:
+            return "2000-01-01"
+        case AttrType.TIMESTAMP:
+            return "2000-01-01T00:00:00+00:00"
+        case _:
+            return "recorded"
 
 
 def _require(ob: Obligation) -> tuple[Condition, ...]:
