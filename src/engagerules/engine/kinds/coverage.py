@@ -131,8 +131,8 @@ def evaluate(
                         f"window starts after {as_of:%Y-%m-%d %H:%M}",
                     )
                 )
-                if trace is not None:
-                    trace.close(results[-1], obligation, unit=unit)
+                if trace is not None:  # nothing of it has passed at `as_of`
+                    trace.close(results[-1], obligation, unit=unit, moment=as_of)
                 continue
             horizon = min(window.end, as_of)
             inside = [s for s in spells if s[0] < horizon and (s[1] is None or s[1] > window.start)]
@@ -160,6 +160,7 @@ def evaluate(
                 if trace is not None:
                     for end in ends:
                         trace.note(end, Code.CLEARED, counted=True)
+                    _vacated(trace, spells, evidence, horizon)
                     trace.close(results[-1], obligation, unit=unit, moment=horizon)
                 continue
             who = ", ".join(
@@ -172,8 +173,18 @@ def evaluate(
                 status, reason = Status.MET, f"{label} for {where} throughout: {who}"
             results.append(make_result(obligation, unit, window, status, 1, 1, evidence, reason))
             if trace is not None:
+                _vacated(trace, spells, evidence, horizon)
                 trace.close(results[-1], obligation, unit=unit, moment=horizon)
     return Outcome(tuple(results), frozenset(used))
+
+
+def _vacated(trace: Trace, spells: list[Spell], evidence: list[Event], horizon: datetime) -> None:
+    """Note the assignments made before `horizon` that a vacancy ended by then, and which
+    so cover nothing that counts here (with `in_place` `by_end`, the window's close)."""
+    counted = {e.id for e in evidence}
+    for start, end, event in spells:
+        if start < horizon and end is not None and end <= horizon and event.id not in counted:
+            trace.note(event, Code.CLEARED)
 
 
 def _spells(assigned: list[Event], cleared: list[Event]) -> list[Spell]:
