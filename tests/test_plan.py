@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import math
+import re
+import types
 from datetime import date, time
+from pathlib import Path
 from typing import Any
 
 import pytest
+from attrs import fields as attrs_fields
 
 from engagerules import (
     Advisory,
@@ -31,7 +37,7 @@ from engagerules import (
     available_forces,
     open_force,
 )
-from engagerules.engine.kinds import KINDS, kind_module
+from engagerules.engine.kinds import KINDS, KindModule, kind_module
 from engagerules.sources.config import schema
 
 WEEK = Duration(weeks=1)
@@ -163,6 +169,58 @@ def test_every_kind_has_one_module_whose_rule_names_it() -> None:
         assert module.RULE.kind is kind
         assert module.MEANING
         assert set(module.SCHEMA) == {"properties", "then"}
+
+
+def test_every_kind_module_function_takes_what_the_registry_passes() -> None:
+    """Each function a kind module defines has the parameters of the registry's default,
+    and the module defines no public name the registry would not read (a misspelt hook
+    would otherwise be ignored silently and its default used)."""
+    defaults = {f.name: f.default for f in attrs_fields(KindModule)}
+    for kind in Kind:
+        module = importlib.import_module(f"engagerules.engine.kinds.{kind.value}")
+        for name, value in vars(module).items():
+            if not callable(value) or name.startswith("_") or isinstance(value, type):
+                continue
+            if getattr(value, "__module__", None) != module.__name__:
+                continue  # imported, not defined here
+            default = defaults.get(name)
+            if name in {"build", "evaluate"}:
+                continue
+            if default is None:
+                # a helper another module uses (recurring's period_start, standing's gaps)
+                assert name in _SHARED_HELPERS, f"{module.__name__}.{name} is not a hook"
+                continue
+            own = list(inspect.signature(value).parameters)
+            expected = list(inspect.signature(default).parameters)
+            assert len(own) == len(expected), (module.__name__, name, own, expected)
+
+
+_SHARED_HELPERS = {"period_start", "gaps"}
+
+
+def test_a_kind_module_missing_a_required_name_is_named() -> None:
+    """A module without `evaluate` is refused at registration, naming what it lacks."""
+    broken = types.ModuleType("engagerules.engine.kinds.broken")
+    broken.RULE = KINDS[Kind.RECURRING].RULE  # type: ignore[attr-defined]
+    broken.MEANING = "x"  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match="does not define SCHEMA, build, evaluate"):
+        KindModule.of(broken)
+
+
+def test_only_the_kinds_package_branches_on_kind() -> None:
+    """Outside engine/kinds/, no code tests `Kind.<MEMBER>` or a rule's class: a new kind
+    touches its module, the Kind enum and its tests, and nothing else."""
+    src = Path(__file__).resolve().parent.parent / "src" / "engagerules"
+    rules = "|".join(module.RULE.__name__ for module in KINDS.values())
+    branching = re.compile(rf"Kind\.[A-Z]+\b|isinstance\([^)]*\b({rules})\b")
+    found = [
+        f"{path.relative_to(src)}:{number}: {line.strip()}"
+        for path in sorted(src.rglob("*.py"))
+        if "kinds" not in path.parts
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if branching.search(line)
+    ]
+    assert found == []
 
 
 def test_schema_is_composed_from_every_kind_fragment() -> None:

@@ -9,14 +9,11 @@ range, size and seed always give the same log.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from engagerules.engine.kinds.constraint import Constraint
-from engagerules.engine.kinds.target import Target
-from engagerules.engine.kinds.triggered import Triggered
-from engagerules.engine.schedule import Due, dues, unit_slots
+from engagerules.engine.kinds import kind_module
 from engagerules.errors import UsageError
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import (
@@ -24,7 +21,6 @@ from engagerules.model.plan import (
     AttrType,
     Condition,
     Force,
-    Kind,
     Obligation,
     Operator,
     Requirement,
@@ -85,174 +81,44 @@ class _Actor:
             t.id: {a.name: a for a in t.attributes} for t in force.event_types
         }
         triggers = {
-            t
-            for ob in force.obligations
-            if isinstance(ob.rule, Triggered)
-            for t in ob.rule.trigger.types
+            t for ob in force.obligations for t in kind_module(ob.kind).trigger_types(ob.rule)
         }
         # The rules (constraints) each event type must keep, by the obligation setting them:
         # a compliant officer records every fact any rule asks of the event, not only the
         # facts of the duty being acted out.
         self.rules: dict[str, list[tuple[str, tuple[Condition, ...]]]] = {}
         for ob in force.obligations:
-            if isinstance(ob.rule, Constraint):
+            kept = _require(ob)
+            if kept:
                 for kind in {t for req in ob.evidence for t in req.types}:
-                    self.rules.setdefault(kind, []).append((ob.id, ob.rule.require))
+                    self.rules.setdefault(kind, []).append((ob.id, kept))
         # Noise never includes triggers: a stray warrant would invent duties nobody had.
         self.quiet_types = [t.id for t in force.event_types if t.id not in triggers] or [
             t.id for t in force.event_types
         ]
 
-    # -- obligations ---------------------------------------------------------------
+    # -- what a kind module acts with (the `Actor` protocol) ---------------------------
 
-    def act(self, ob: Obligation) -> Iterator[dict[str, Any]]:
-        match ob.kind:
-            case Kind.RECURRING:
-                yield from self._recurring(ob)
-            case Kind.TRIGGERED:
-                yield from self._triggered(ob)
-            case Kind.CONSTRAINT:
-                yield from self._constraint(ob)
-            case Kind.COVERAGE:
-                yield from self._coverage(ob)
-            case Kind.STANDING:
-                yield from self._standing(ob)
-            case Kind.TARGET:
-                yield from self._target(ob)
-            case _:
-                return
+    def act(self, ob: Obligation) -> Iterable[dict[str, Any]]:
+        return kind_module(ob.kind).act(ob, ob.rule, self)
 
-    def _recurring(self, ob: Obligation) -> Iterator[dict[str, Any]]:
-        people = self.people[:6] if ob.scope.per_person else []
-        for due in dues(ob, self.span, people):
-            roll = self.rng.random()
-            if roll >= self.compliance and roll < self.compliance + (1 - self.compliance) / 2:
-                continue  # missed outright
-            partial = roll >= self.compliance
-            for req in ob.evidence:
-                yield from self._satisfy(ob, req, due, partial=partial)
+    def key(self, ob: Obligation) -> str:
+        self.serial += 1
+        return f"trigger-{ob.id}-{self.serial}"
 
-    def _satisfy(
-        self, ob: Obligation, req: Requirement, due: Due, *, partial: bool
-    ) -> Iterator[dict[str, Any]]:
-        person = due.scope if ob.scope.per_person else None
-        scope = None if ob.scope.per_person else due.scope
-        if req.sum is not None:
-            goal = req.min * (0.5 if partial else 1.0)
-            total = 0.0
-            while total < goal:
-                hours = float(self.rng.choice((1, 1.5, 2, 3)))
-                total += hours
-                yield self._record(ob, req, due.window, scope, person, {req.sum: hours})
-            return
-        count = int(req.min) if not partial else max(0, int(req.min) - 1)
-        if partial and count == 0 and len(ob.evidence) == 1:
-            return
-        for n in range(count):
-            extra = {req.distinct: f"venue-{n + 1}"} if req.distinct else {}
-            yield self._record(ob, req, due.window, scope, person, extra)
+    def satisfying(self, conditions: tuple[Condition, ...], type_id: str) -> dict[str, Any]:
+        return _satisfying(conditions, self.rng, self.specs.get(type_id))
 
-    def _triggered(self, ob: Obligation) -> Iterator[dict[str, Any]]:
-        if not isinstance(ob.rule, Triggered):
-            return
-        trigger = ob.rule.trigger
-        units = list(unit_slots(ob))
-        months = max(1, round((self.span.end - self.span.start).days / 30))
-        for _ in range(months * 2):
-            self.serial += 1
-            key = f"trigger-{ob.id}-{self.serial}"
-            unit = self.rng.choice(units)
-            at = self._moment(self.span)
-            fired = self._base(trigger.types[0], at, unit, ob.owner, None, {})
-            fired.setdefault("attrs", {}).update(
-                _satisfying(trigger.where, self.rng, self.specs.get(trigger.types[0]))
-            )
-            if not fired["attrs"]:
-                del fired["attrs"]
-            fired["_key"] = key
-            yield fired
-            window = Window(at, trigger.within.after(at))
-            skip = None
-            if self.rng.random() >= self.compliance:
-                skip = self.rng.randrange(len(ob.evidence))
-            for index, req in enumerate(ob.evidence):
-                if index == skip:
-                    continue
-                step = self._record(ob, req, window, unit, None, {})
-                step["_refs"] = [key]
-                yield step
+    def breaking(self, conditions: tuple[Condition, ...], type_id: str) -> dict[str, Any]:
+        return _breaking(conditions, self.rng, self.specs.get(type_id))
 
-    def _constraint(self, ob: Obligation) -> Iterator[dict[str, Any]]:
-        # The recurring twin of a constraint (monthly surgeries) may already produce the
-        # events; a few more each month exercise the rule itself.
-        units = list(unit_slots(ob))
-        months = max(1, round((self.span.end - self.span.start).days / 30))
-        for _ in range(months):
-            for unit in units:
-                req = ob.evidence[0]
-                comply = self.rng.random() < self.compliance
-                require = _require(ob)
-                specs = self.specs.get(req.types[0])
-                attrs_ = (
-                    _satisfying(require, self.rng, specs)
-                    if comply
-                    else _breaking(require, self.rng, specs)
-                )
-                record = self._record(ob, req, self.span, unit, None, attrs_, comply=comply)
-                yield record
+    def base(
+        self, type_id: str, at: datetime, scope: str | None, role: str | None
+    ) -> dict[str, Any]:
+        return self._base(type_id, at, scope, role, None, {})
 
-    def _coverage(self, ob: Obligation) -> Iterator[dict[str, Any]]:
-        for unit in list(unit_slots(ob)):
-            if self.rng.random() < self.compliance:
-                early = Window(self.span.start, self.span.start + timedelta(days=7))
-                yield self._record(ob, ob.evidence[0], early, unit, None, {})
-
-    def _standing(self, ob: Obligation) -> Iterator[dict[str, Any]]:
-        cadence = ob.cadence
-        if cadence is None:
-            return
-        for unit in list(unit_slots(ob)):
-            moment = self.span.start
-            while moment < self.span.end:
-                gap = (cadence.after(moment) - moment) / 2
-                moment += gap if self.rng.random() < self.compliance else gap * 3
-                if moment < self.span.end:
-                    yield self._record(
-                        ob,
-                        ob.evidence[0],
-                        Window(moment, moment + timedelta(hours=8)),
-                        unit,
-                        None,
-                        {},
-                    )
-
-    def _target(self, ob: Obligation) -> Iterator[dict[str, Any]]:
-        if not isinstance(ob.rule, Target):
-            return
-        target = ob.rule
-        groups = [f"account-{n}" for n in (1, 2, 3)] if target.group else [None]
-        baseline = target.baseline if target.baseline is not None else target.value * 0.8
-        reach = target.value * (0.9 + 0.2 * self.compliance)
-        for due in dues(ob, self.span):
-            steps = 6
-            for step in range(1, steps + 1):
-                level = baseline + (reach - baseline) * step / steps
-                at = due.window.start + (due.window.end - due.window.start) * step / (steps + 1)
-                if not self.span.contains(at):
-                    continue
-                for group in groups:
-                    share = level / len(groups)
-                    extra: dict[str, Any] = {target.attr: round(share)}
-                    if target.group and group:
-                        extra[target.group] = group
-                    yield self._record(
-                        ob,
-                        ob.evidence[0],
-                        Window(at, at + timedelta(hours=1)),
-                        due.scope,
-                        None,
-                        extra,
-                    )
+    def moment(self, window: Window) -> datetime:
+        return self._moment(window)
 
     # -- records -------------------------------------------------------------------
 
@@ -269,7 +135,7 @@ class _Actor:
         at = self._moment(self.span)
         return self._base(kind, at, unit.id if unit else None, role, None, extra)
 
-    def _record(
+    def record(
         self,
         ob: Obligation,
         req: Requirement,
@@ -462,5 +328,5 @@ def _present(spec: AttrSpec | None) -> Any:
 
 
 def _require(ob: Obligation) -> tuple[Condition, ...]:
-    """The conditions a constraint sets; none for every other kind."""
-    return ob.rule.require if isinstance(ob.rule, Constraint) else ()
+    """The conditions every event of the duty's types must keep (a constraint's rule)."""
+    return kind_module(ob.kind).record_rule(ob.rule)

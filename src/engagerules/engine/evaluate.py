@@ -21,7 +21,7 @@ from engagerules.engine.verdicts import Outcome
 from engagerules.errors import UsageError, did_you_mean
 from engagerules.model.conditions import failed_condition
 from engagerules.model.periods import Window, range_bounds
-from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.model.plan import Force, Obligation
 from engagerules.model.readings import Reading
 from engagerules.model.results import DataQuality, Report, Result, Tally
 from engagerules.sources.events import Event, EventLog, gc_paused
@@ -164,7 +164,7 @@ def _why_unmatched(
     live = [ob for ob in readers if ob.in_force_on(day)]
     if not live:
         return "not_in_force", None
-    if not span.contains(event.at) and not any(ob.kind is Kind.TRIGGERED for ob in live):
+    if not span.contains(event.at) and not any(KINDS[ob.kind].FOLLOWS_EVENTS for ob in live):
         return "outside_range", None
     per_unit = [ob.scope.per is not None and not ob.scope.per_person for ob in live]
     if all(per_unit):
@@ -183,9 +183,9 @@ def _why_unmatched(
         return "role_not_allowed", None
     if reqs and all(failed_condition(r.where, event) is not None for r in reqs):
         return "conditions_not_met", None
-    if any(ob.kind is Kind.TARGET for ob in live):
+    if any(KINDS[ob.kind].READINGS for ob in live):
         return "superseded_reading", None
-    if event.refs and any(ob.kind is Kind.TRIGGERED for ob in live):
+    if event.refs and any(KINDS[ob.kind].FOLLOWS_EVENTS for ob in live):
         return "no_trigger", None
     if not span.contains(event.at):
         return "outside_range", None

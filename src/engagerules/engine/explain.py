@@ -26,9 +26,7 @@ from typing import Any
 import attrs
 
 from engagerules.engine.evaluate import evaluate
-from engagerules.engine.kinds.advisory import Advisory
-from engagerules.engine.kinds.constraint import Constraint
-from engagerules.engine.kinds.target import Target
+from engagerules.engine.kinds import KINDS
 from engagerules.engine.schedule import concerns_scope
 from engagerules.engine.trace import Code, Fate, Trace, WindowTrace
 from engagerules.errors import UsageError, did_you_mean
@@ -117,7 +115,8 @@ def explain(
         raise UsageError(msg)
     if not any(v.scored for v in versions):
         first = versions[0].rule
-        why = f" ({first.reason})" if isinstance(first, Advisory) and first.reason else ""
+        reason = KINDS[versions[0].kind].unchecked_reason(first)
+        why = f" ({reason})" if reason else ""
         msg = f"{obligation_id} is advisory{why}: never scored, so there is nothing to explain"
         raise UsageError(msg)
     if not isinstance(log, EventLog):
@@ -206,7 +205,7 @@ class _Words:
                     f"follow-up due by {self.local(self.window.end)}"
                 )
             case Code.CONFORMS:
-                require = obligation.rule.require if isinstance(obligation.rule, Constraint) else ()
+                require = KINDS[obligation.kind].record_rule(obligation.rule)
                 rule = " and ".join(c.describe() for c in require)
                 return f"conforms: {rule}"
             case Code.BREAKS_RULE:
@@ -252,8 +251,7 @@ class _Words:
             case Code.SUPERSEDED if other is not None:
                 return f"superseded by the later {other.type} {other.id}"
             case Code.SUPERSEDED:
-                how = obligation.rule.combine if isinstance(obligation.rule, Target) else "latest"
-                return f"superseded: the figure takes the {how} reading of its series"
+                return "superseded: another reading of its series makes the figure"
             case Code.WRONG_TYPE:
                 accepted = " or ".join(
                     dict.fromkeys(t for r in obligation.evidence for t in r.types)

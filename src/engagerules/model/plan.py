@@ -219,6 +219,16 @@ class Condition:
         }
         return phrases[self.op]
 
+    def to_json(self) -> dict[str, Any]:
+        """The condition as the configuration writes it: `attr` and one operator."""
+        value = True if self.value is None else _plain(self.value)
+        return {"attr": self.attr, self.op.value: value}
+
+
+def _plain(value: object) -> object:
+    """A condition's frozen value as JSON has it: tuples back to lists."""
+    return [_plain(v) for v in value] if isinstance(value, tuple) else value
+
 
 def conditions_from_json(raw: Iterable[Mapping[str, Any]]) -> tuple[Condition, ...]:
     """Conditions from their validated JSON: `attr` and exactly one operator."""
@@ -320,6 +330,10 @@ class Rule:
     __slots__ = ()
 
     kind: ClassVar[Kind]
+    #: Whether a verdict is ever given (an advisory duty is listed, never judged).
+    scored: ClassVar[bool] = True
+    #: Whether a rota (the units taking turns) may share the duty out.
+    rotates: ClassVar[bool] = False
 
     @property
     def cadence(self) -> Duration | None:
@@ -372,7 +386,7 @@ class Obligation:
     )
 
     def __attrs_post_init__(self) -> None:
-        if self.scope.rota and self.kind is not Kind.RECURRING:
+        if self.scope.rota and not self.rule.rotates:
             msg = (
                 f"Obligation.scope: {self.id!r} is {self.kind.value}; only recurring duties rotate"
             )
@@ -415,7 +429,7 @@ class Obligation:
 
     @property
     def scored(self) -> bool:
-        return self.kind is not Kind.ADVISORY
+        return self.rule.scored
 
     def in_force_on(self, day: date) -> bool:
         """Whether this version of the obligation applies on `day` (bounds inclusive)."""

@@ -31,7 +31,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from engagerules.model.plan import Force, Kind
+from engagerules.engine.kinds import kind_module
+from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
 from engagerules.outputs.summary import JUDGED, compliance, owner_totals, scope_label
 from engagerules.outputs.words import (
@@ -542,7 +543,7 @@ def _unit_section(
             if i == 0:
                 note = ""
                 if len(lanes) > 1:
-                    what = "follow-ups" if head.kind is Kind.TRIGGERED else "windows"
+                    what = "follow-ups" if kind_module(head.kind).FOLLOWS_EVENTS else "windows"
                     note = (
                         f'<span class="lanes">{len(group)} {what} on {len(lanes)} lines, '
                         "as their dates overlap</span>"

@@ -11,17 +11,12 @@ keys `from` and `to` are not identifiers, hence the functional TypedDict syntax.
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
-from engagerules.engine.kinds.advisory import Advisory
-from engagerules.engine.kinds.constraint import Constraint
-from engagerules.engine.kinds.coverage import Coverage
-from engagerules.engine.kinds.recurring import Recurring
-from engagerules.engine.kinds.target import Target
-from engagerules.engine.kinds.triggered import Triggered
+from engagerules.engine.kinds import kind_module
 from engagerules.engine.schedule import Due
 from engagerules.model.durations import Duration
-from engagerules.model.plan import Condition, Force, Obligation, Requirement
+from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.readings import LocalReadings, Reading, Readings
 from engagerules.model.results import Report, Result
 
@@ -182,22 +177,13 @@ def _duration(value: Duration | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _condition(cond: Condition) -> dict[str, Any]:
-    return {"attr": cond.attr, cond.op.value: True if cond.value is None else _plain(cond.value)}
-
-
-def _plain(value: object) -> object:
-    """A condition's frozen value as JSON has it: tuples back to lists."""
-    return [_plain(v) for v in value] if isinstance(value, tuple) else value
-
-
 def _requirement(req: Requirement) -> dict[str, Any]:
     shape: dict[str, Any] = {"types": list(req.types), "min": _number(req.min)}
     optional = {
         "sum": req.sum,
         "distinct": req.distinct,
         "roles": list(req.roles) or None,
-        "where": [_condition(c) for c in req.where] or None,
+        "where": [c.to_json() for c in req.where] or None,
         "title": req.title,
         "owner": req.owner,
         "for_period": None
@@ -214,18 +200,7 @@ def _number(value: float) -> float | int:
 
 def obligation_json(ob: Obligation) -> ObligationShape:
     """One obligation in the contract's shape, plus the fields the contract lets us add."""
-    trigger: dict[str, Any] | None = None
-    rule = ob.rule
-    if isinstance(rule, Triggered):
-        fired = rule.trigger
-        trigger = {"types": list(fired.types), "within": str(fired.within)}
-        if fired.where:
-            trigger["where"] = [_condition(c) for c in fired.where]
-        trigger["match"] = fired.match
-        if fired.deadline_attr:
-            trigger["deadline_attr"] = fired.deadline_attr
-        if fired.each_unit:
-            trigger["each_unit"] = True
+    own = kind_module(ob.kind).json_fields(ob.rule)
     shape: ObligationShape = {
         "id": ob.id,
         "title": ob.title,
@@ -237,7 +212,7 @@ def obligation_json(ob: Obligation) -> ObligationShape:
         "owner": ob.owner,
         "scope": {"per": ob.scope.per, "units": list(ob.scope.units), "rota": ob.scope.rota},
         "evidence": [_requirement(r) for r in ob.evidence],
-        "trigger": trigger,
+        "trigger": own.pop("trigger", None),
         "source": {"document": ob.source.document, "section": ob.source.section},
         "effective": {
             "from": ob.effective_from.isoformat() if ob.effective_from else None,
@@ -246,28 +221,10 @@ def obligation_json(ob: Obligation) -> ObligationShape:
     }
     if ob.source.quote:
         shape["source"]["quote"] = ob.source.quote
-    if isinstance(rule, Constraint) and rule.require:
-        shape["require"] = [_condition(c) for c in rule.require]
-    if isinstance(rule, Coverage) and rule.clears:
-        shape["clears"] = list(rule.clears)
-    if isinstance(rule, Target):
-        t = rule
-        shape["target"] = {
-            "attr": t.attr,
-            "value": _number(t.value),
-            "by": t.by.isoformat(),
-            "combine": t.combine,
-            "group": t.group,
-            "baseline": None if t.baseline is None else _number(t.baseline),
-        }
     if ob.slot is not None:
         shape["slot"] = str(ob.slot)
-    if isinstance(rule, Recurring) and rule.rolling:
-        shape["rolling"] = True
-    if isinstance(rule, Coverage):
-        shape["in_place"] = rule.in_place
-    if isinstance(rule, Advisory) and rule.reason:
-        shape["reason"] = rule.reason
+    # the kind's own keys (`require`, `target` ...), which the shape declares
+    cast(dict[str, Any], shape).update(own)
     shape["readings"] = readings_json(ob.readings)
     return shape
 

@@ -16,7 +16,8 @@ name to open), it is set beside the words, never instead of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from engagerules.model.durations import Duration
@@ -34,6 +35,8 @@ __all__ = [
     "duration_words",
     "duty_words",
     "every_words",
+    "markdown_codes",
+    "markdown_text",
     "plural",
     "role_words",
     "time_words",
@@ -231,3 +234,18 @@ def citation_words(force: Force, citation: Citation) -> str:
     if doc is None:
         return f'{citation.document}, section "{citation.section}"'
     return f'"{doc.title}", section "{citation.section}" ({doc.id})'
+
+
+# ---------------------------------------------------------------- words set in Markdown
+
+_SPECIAL = re.compile(r"([\\*_<>|`\[\]])")
+
+
+def markdown_text(value: str) -> str:
+    """Plain text made safe to place in Markdown: on one line, with no accidental markup."""
+    return _SPECIAL.sub(r"\\\1", " ".join(value.split()))
+
+
+def markdown_codes(values: Sequence[str], joiner: str = ", ") -> str:
+    """Codes (ids a reviewer looks up) each set as code."""
+    return joiner.join(f"`{v}`" for v in values)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 import attrs
@@ -14,17 +14,9 @@ from engagerules.model.checks import instance, optional
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Kind, Obligation, Rule
-from engagerules.model.results import Result
 
 #: How the force documentation names this kind.
 MEANING = "listed for the record, never scored"
-
-#: What the force documentation calls this kind's evidence.
-EVIDENCE_LABEL = "Evidence"
-
-#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
-#: for kinds judged on every such event, by its types alone.
-COUNTS_EVIDENCE = True
 
 
 @attrs.frozen
@@ -33,6 +25,7 @@ class Advisory(Rule):
     plan gives one, places it in the calendar."""
 
     kind: ClassVar[Kind] = Kind.ADVISORY
+    scored: ClassVar[bool] = False
 
     reason: str = attrs.field(validator=instance(str, "a reason"))
     cadence: Duration | None = attrs.field(default=None, validator=optional(positive_duration))
@@ -89,33 +82,8 @@ def evaluate(
 #: The calendar's category and title prefix for this kind ("" for none).
 CALENDAR_LABEL = "Advisory"
 
-#: Whether the calendar shows the owner free, not busy, in this kind's items.
-CALENDAR_FREE = False
-
-#: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
-DUE_BY_LAST_DAY = False
-
-#: Whether events set off this kind's duties (the calendar's follow-ups).
-FOLLOWS_EVENTS = False
-
 #: Whether the agenda lists this kind as a duty to do.
 AGENDA_DUTY = False
-
-
-def when_suffix(obligation: Obligation, rule: Advisory) -> str:
-    """What the calendar adds to a series' "When:" line."""
-    return ""
-
-
-def detail_lines(rule: Advisory) -> list[str]:
-    """The calendar's lines about this kind's own terms, after the "When:" line."""
-    return []
-
-
-def evidence_line(force: Force, obligation: Obligation, rule: Advisory) -> str | None:
-    """The calendar's "Evidence:" line, when this kind says it its own way (None: the
-    requirements, listed)."""
-    return None
 
 
 def note_lines(rule: Advisory) -> list[str]:
@@ -123,20 +91,11 @@ def note_lines(rule: Advisory) -> list[str]:
     return [f"Advisory: not checked by engagerules. {rule.reason or ''}".rstrip()]
 
 
-def within_words(rule: Advisory) -> str:
-    """What the calendar adds after a follow-up's "Due by:" time."""
-    return ""
+def unchecked_reason(rule: Advisory) -> str | None:
+    """Why the duty is never checked."""
+    return rule.reason or None
 
 
-def agenda_span(obligation: Obligation, rule: Advisory, day: date, zone: tzinfo) -> Window | None:
-    """The range the agenda evaluates on `day`, when this kind fixes one (None: the range
-    of the windows open now or opening soon)."""
-    return None
-
-
-def agenda_deadline(
-    obligation: Obligation, rule: Advisory, result: Result, index: EventIndex, now: datetime
-) -> tuple[Result, datetime] | None:
-    """The result as the agenda shows it and when it falls due, when this kind decides
-    (None: at the end of its window)."""
-    return None
+def json_fields(rule: Advisory) -> dict[str, Any]:
+    """The obligation JSON's `reason`."""
+    return {"reason": rule.reason} if rule.reason else {}

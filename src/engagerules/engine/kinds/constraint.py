@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
-from typing import Any, ClassVar
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -26,11 +26,18 @@ from engagerules.model.plan import (
     Force,
     Kind,
     Obligation,
+    Operator,
     Rule,
     conditions_from_json,
 )
 from engagerules.model.results import Result, Status
 from engagerules.sources.events import Event
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from engagerules.engine.kinds import Actor
+
 
 #: How the force documentation names this kind.
 MEANING = "a rule every matching event must keep; a break is a breach"
@@ -163,30 +170,8 @@ def evaluate(
 
 # ---------------------------------------------------------------- how the outputs say it
 
-#: The calendar's category and title prefix for this kind ("" for none).
-CALENDAR_LABEL = ""
-
-#: Whether the calendar shows the owner free, not busy, in this kind's items.
-CALENDAR_FREE = False
-
-#: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
-DUE_BY_LAST_DAY = False
-
-#: Whether events set off this kind's duties (the calendar's follow-ups).
-FOLLOWS_EVENTS = False
-
 #: Whether the agenda lists this kind as a duty to do.
 AGENDA_DUTY = False
-
-
-def when_suffix(obligation: Obligation, rule: Constraint) -> str:
-    """What the calendar adds to a series' "When:" line."""
-    return ""
-
-
-def detail_lines(rule: Constraint) -> list[str]:
-    """The calendar's lines about this kind's own terms, after the "When:" line."""
-    return []
 
 
 def evidence_line(force: Force, obligation: Obligation, rule: Constraint) -> str | None:
@@ -200,25 +185,39 @@ def evidence_line(force: Force, obligation: Obligation, rule: Constraint) -> str
     return f"Evidence: every {kinds} event must meet the rule ({words})"
 
 
-def note_lines(rule: Constraint) -> list[str]:
-    """The calendar's lines about this kind after the validity."""
-    return []
+def doc_lines(force: Force, obligation: Obligation, rule: Constraint) -> list[str]:
+    """The force documentation's line of the rule every event must keep."""
+    if not rule.require:
+        return []
+    wording = "; and ".join(c.describe(markdown=True) for c in rule.require)
+    sequence = any(c.op is Operator.DIFFERS_FROM_PREVIOUS for c in rule.require)
+    order = " (compared with the event before it in the same unit)" if sequence else ""
+    return [f"- **Rule:** every matching event must have: {wording}{order}"]
 
 
-def within_words(rule: Constraint) -> str:
-    """What the calendar adds after a follow-up's "Due by:" time."""
-    return ""
+def json_fields(rule: Constraint) -> dict[str, Any]:
+    """The obligation JSON's `require`."""
+    return {"require": [c.to_json() for c in rule.require]} if rule.require else {}
 
 
-def agenda_span(obligation: Obligation, rule: Constraint, day: date, zone: tzinfo) -> Window | None:
-    """The range the agenda evaluates on `day`, when this kind fixes one (None: the range
-    of the windows open now or opening soon)."""
-    return None
+def record_rule(rule: Constraint) -> tuple[Condition, ...]:
+    """The conditions every event of the duty's types must keep."""
+    return rule.require
 
 
-def agenda_deadline(
-    obligation: Obligation, rule: Constraint, result: Result, index: EventIndex, now: datetime
-) -> tuple[Result, datetime] | None:
-    """The result as the agenda shows it and when it falls due, when this kind decides
-    (None: at the end of its window)."""
-    return None
+# ---------------------------------------------------------------- how the simulator acts it
+
+
+def act(obligation: Obligation, rule: Constraint, actor: Actor) -> Iterator[dict[str, Any]]:
+    """A few events a month in each unit, keeping the rule as often as the force complies.
+    The recurring twin of a constraint (monthly surgeries) may already make such events;
+    these exercise the rule itself."""
+    units = list(unit_slots(obligation))
+    months = max(1, round((actor.span.end - actor.span.start).days / 30))
+    req = obligation.evidence[0]
+    for _ in range(months):
+        for unit in units:
+            comply = actor.rng.random() < actor.compliance
+            made = actor.satisfying if comply else actor.breaking
+            attrs_ = made(rule.require, req.types[0])
+            yield actor.record(obligation, req, actor.span, unit, None, attrs_, comply=comply)

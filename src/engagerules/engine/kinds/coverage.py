@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -22,7 +22,14 @@ from engagerules.model.durations import Duration, parse_duration, positive_durat
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
+from engagerules.outputs.words import markdown_codes
 from engagerules.sources.events import Event
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from engagerules.engine.kinds import Actor
+
 
 Spell = tuple[datetime, datetime | None, Event]
 
@@ -227,47 +234,6 @@ def _days(gaps: list[tuple[datetime, datetime]], force: Force) -> list[tuple[str
 
 # ---------------------------------------------------------------- how the outputs say it
 
-#: The calendar's category and title prefix for this kind ("" for none).
-CALENDAR_LABEL = ""
-
-#: Whether the calendar shows the owner free, not busy, in this kind's items.
-CALENDAR_FREE = False
-
-#: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
-DUE_BY_LAST_DAY = False
-
-#: Whether events set off this kind's duties (the calendar's follow-ups).
-FOLLOWS_EVENTS = False
-
-#: Whether the agenda lists this kind as a duty to do.
-AGENDA_DUTY = True
-
-
-def when_suffix(obligation: Obligation, rule: Coverage) -> str:
-    """What the calendar adds to a series' "When:" line."""
-    return ""
-
-
-def detail_lines(rule: Coverage) -> list[str]:
-    """The calendar's lines about this kind's own terms, after the "When:" line."""
-    return []
-
-
-def evidence_line(force: Force, obligation: Obligation, rule: Coverage) -> str | None:
-    """The calendar's "Evidence:" line, when this kind says it its own way (None: the
-    requirements, listed)."""
-    return None
-
-
-def note_lines(rule: Coverage) -> list[str]:
-    """The calendar's lines about this kind after the validity."""
-    return []
-
-
-def within_words(rule: Coverage) -> str:
-    """What the calendar adds after a follow-up's "Due by:" time."""
-    return ""
-
 
 def agenda_span(obligation: Obligation, rule: Coverage, day: date, zone: tzinfo) -> Window | None:
     """The range the agenda evaluates on `day`, when this kind fixes one (None: the range
@@ -283,3 +249,36 @@ def agenda_deadline(
     if result.status is Status.MISSED:
         return result, now
     return None
+
+
+def doc_lines(force: Force, obligation: Obligation, rule: Coverage) -> list[str]:
+    """The force documentation's line of what clears an assignment."""
+    if not rule.clears:
+        return []
+    cleared = markdown_codes(rule.clears)
+    return [f"- **Cleared by:** {cleared} (after which it must be put in place again)"]
+
+
+def judged_notes(obligation: Obligation, rule: Coverage) -> list[str]:
+    """How the verdict mechanisms read this duty, in words."""
+    if rule.in_place == "by_end":
+        return ["covered only when in place by the end of each window"]
+    return ["covered only when in place throughout each window; gaps give the days"]
+
+
+def json_fields(rule: Coverage) -> dict[str, Any]:
+    """The obligation JSON's `clears` and `in_place`."""
+    fields: dict[str, Any] = {"clears": list(rule.clears)} if rule.clears else {}
+    fields["in_place"] = rule.in_place
+    return fields
+
+
+# ---------------------------------------------------------------- how the simulator acts it
+
+
+def act(obligation: Obligation, rule: Coverage, actor: Actor) -> Iterator[dict[str, Any]]:
+    """Each unit covered in the range's first week as often as the force complies."""
+    for unit in list(unit_slots(obligation)):
+        if actor.rng.random() < actor.compliance:
+            early = Window(actor.span.start, actor.span.start + timedelta(days=7))
+            yield actor.record(obligation, obligation.evidence[0], early, unit, None, {})

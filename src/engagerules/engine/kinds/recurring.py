@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -29,18 +29,16 @@ from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result
 from engagerules.sources.events import Event
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from engagerules.engine.kinds import Actor
+
 #: How long after each time of day evidence still counts, when the plan says no `slot`.
 DEFAULT_SLOT = Duration(hours=1)
 
 #: How the force documentation names this kind.
 MEANING = "due in every period"
-
-#: What the force documentation calls this kind's evidence.
-EVIDENCE_LABEL = "Evidence"
-
-#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
-#: for kinds judged on every such event, by its types alone.
-COUNTS_EVIDENCE = True
 
 
 @attrs.frozen
@@ -48,6 +46,7 @@ class Recurring(Rule):
     """Owed every period of `cadence` (phased by `anchor`), or at each of `times` in it."""
 
     kind: ClassVar[Kind] = Kind.RECURRING
+    rotates: ClassVar[bool] = True
 
     cadence: Duration = attrs.field(validator=positive_duration)
     anchor: date | None = None
@@ -219,57 +218,54 @@ def period_start(value: object) -> date | None:
 
 # ---------------------------------------------------------------- how the outputs say it
 
-#: The calendar's category and title prefix for this kind ("" for none).
-CALENDAR_LABEL = ""
 
-#: Whether the calendar shows the owner free, not busy, in this kind's items.
-CALENDAR_FREE = False
-
-#: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
-DUE_BY_LAST_DAY = False
-
-#: Whether events set off this kind's duties (the calendar's follow-ups).
-FOLLOWS_EVENTS = False
-
-#: Whether the agenda lists this kind as a duty to do.
-AGENDA_DUTY = True
+def judged_notes(obligation: Obligation, rule: Recurring) -> list[str]:
+    """How the verdict mechanisms read this duty, in words."""
+    if not rule.rolling:
+        return []
+    return [
+        f"as a rolling gap: never more than {obligation.cadence} between records, counted "
+        "from the last one before the range (not fixed calendar periods)"
+    ]
 
 
-def when_suffix(obligation: Obligation, rule: Recurring) -> str:
-    """What the calendar adds to a series' "When:" line."""
-    return ""
+def json_fields(rule: Recurring) -> dict[str, Any]:
+    """The obligation JSON's keys only this kind writes."""
+    return {"rolling": True} if rule.rolling else {}
 
 
-def detail_lines(rule: Recurring) -> list[str]:
-    """The calendar's lines about this kind's own terms, after the "When:" line."""
-    return []
+# ---------------------------------------------------------------- how the simulator acts it
 
 
-def evidence_line(force: Force, obligation: Obligation, rule: Recurring) -> str | None:
-    """The calendar's "Evidence:" line, when this kind says it its own way (None: the
-    requirements, listed)."""
-    return None
+def act(obligation: Obligation, rule: Recurring, actor: Actor) -> Iterator[dict[str, Any]]:
+    """Each due window honoured with the force's compliance; of the rest, half are missed
+    outright and half fall one short."""
+    people = actor.people[:6] if obligation.scope.per_person else []
+    for due in dues(obligation, actor.span, people):
+        roll = actor.rng.random()
+        if actor.compliance <= roll < actor.compliance + (1 - actor.compliance) / 2:
+            continue  # missed outright
+        partial = roll >= actor.compliance
+        for req in obligation.evidence:
+            yield from _satisfy(obligation, req, due, actor, partial=partial)
 
 
-def note_lines(rule: Recurring) -> list[str]:
-    """The calendar's lines about this kind after the validity."""
-    return []
-
-
-def within_words(rule: Recurring) -> str:
-    """What the calendar adds after a follow-up's "Due by:" time."""
-    return ""
-
-
-def agenda_span(obligation: Obligation, rule: Recurring, day: date, zone: tzinfo) -> Window | None:
-    """The range the agenda evaluates on `day`, when this kind fixes one (None: the range
-    of the windows open now or opening soon)."""
-    return None
-
-
-def agenda_deadline(
-    obligation: Obligation, rule: Recurring, result: Result, index: EventIndex, now: datetime
-) -> tuple[Result, datetime] | None:
-    """The result as the agenda shows it and when it falls due, when this kind decides
-    (None: at the end of its window)."""
-    return None
+def _satisfy(
+    obligation: Obligation, req: Requirement, due: Due, actor: Actor, *, partial: bool
+) -> Iterator[dict[str, Any]]:
+    person = due.scope if obligation.scope.per_person else None
+    scope = None if obligation.scope.per_person else due.scope
+    if req.sum is not None:
+        goal = req.min * (0.5 if partial else 1.0)
+        total = 0.0
+        while total < goal:
+            hours = float(actor.rng.choice((1, 1.5, 2, 3)))
+            total += hours
+            yield actor.record(obligation, req, due.window, scope, person, {req.sum: hours})
+        return
+    count = int(req.min) if not partial else max(0, int(req.min) - 1)
+    if partial and count == 0 and len(obligation.evidence) == 1:
+        return
+    for n in range(count):
+        extra = {req.distinct: f"venue-{n + 1}"} if req.distinct else {}
+        yield actor.record(obligation, req, due.window, scope, person, extra)

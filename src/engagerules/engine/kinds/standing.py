@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
-from typing import Any, ClassVar
+from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -16,6 +16,12 @@ from engagerules.model.periods import Window, local_midnight, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
 from engagerules.outputs.words import duration_words
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from engagerules.engine.kinds import Actor
+
 
 #: How the force documentation names this kind.
 MEANING = "kept up to date: never longer than the cadence between updates"
@@ -190,21 +196,6 @@ def _lapses(
 
 # ---------------------------------------------------------------- how the outputs say it
 
-#: The calendar's category and title prefix for this kind ("" for none).
-CALENDAR_LABEL = ""
-
-#: Whether the calendar shows the owner free, not busy, in this kind's items.
-CALENDAR_FREE = False
-
-#: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
-DUE_BY_LAST_DAY = False
-
-#: Whether events set off this kind's duties (the calendar's follow-ups).
-FOLLOWS_EVENTS = False
-
-#: Whether the agenda lists this kind as a duty to do.
-AGENDA_DUTY = True
-
 
 def when_suffix(obligation: Obligation, rule: Standing) -> str:
     """What the calendar adds to a series' "When:" line."""
@@ -212,27 +203,6 @@ def when_suffix(obligation: Obligation, rule: Standing) -> str:
     if cycle is None:
         return ""
     return f" (kept up to date: never more than {cycle.every} between updates)"
-
-
-def detail_lines(rule: Standing) -> list[str]:
-    """The calendar's lines about this kind's own terms, after the "When:" line."""
-    return []
-
-
-def evidence_line(force: Force, obligation: Obligation, rule: Standing) -> str | None:
-    """The calendar's "Evidence:" line, when this kind says it its own way (None: the
-    requirements, listed)."""
-    return None
-
-
-def note_lines(rule: Standing) -> list[str]:
-    """The calendar's lines about this kind after the validity."""
-    return []
-
-
-def within_words(rule: Standing) -> str:
-    """What the calendar adds after a follow-up's "Due by:" time."""
-    return ""
 
 
 def agenda_span(obligation: Obligation, rule: Standing, day: date, zone: tzinfo) -> Window | None:
@@ -254,3 +224,19 @@ def agenda_deadline(
     if due > reference:
         result = attrs.evolve(result, window=Window(reference, due, result.window.zone))
     return result, due
+
+
+# ---------------------------------------------------------------- how the simulator acts it
+
+
+def act(obligation: Obligation, rule: Standing, actor: Actor) -> Iterator[dict[str, Any]]:
+    """Updates half a cadence apart in each unit while the force complies, and a gap of
+    one and a half cadences (a lapse) when it does not."""
+    for unit in list(unit_slots(obligation)):
+        moment = actor.span.start
+        while moment < actor.span.end:
+            gap = (rule.cadence.after(moment) - moment) / 2
+            moment += gap if actor.rng.random() < actor.compliance else gap * 3
+            if moment < actor.span.end:
+                window = Window(moment, moment + timedelta(hours=8))
+                yield actor.record(obligation, obligation.evidence[0], window, unit, None, {})

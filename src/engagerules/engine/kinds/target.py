@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import sys
-from datetime import date, datetime, tzinfo
-from typing import Any, ClassVar
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
@@ -18,7 +18,14 @@ from engagerules.model.conditions import number
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
+from engagerules.outputs.words import amount
 from engagerules.sources.events import Event
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from engagerules.engine.kinds import Actor
+
 
 #: How the force documentation names this kind.
 MEANING = "a measured figure that must reach a value by a date"
@@ -29,6 +36,9 @@ EVIDENCE_LABEL = "Readings"
 #: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
 #: for kinds judged on every such event, by its types alone.
 COUNTS_EVIDENCE = False
+
+#: Whether its evidence are readings of a figure, a later one superseding an earlier.
+READINGS = True
 
 #: How readings make the figure.
 COMBINE = ("latest", "sum", "max")
@@ -198,25 +208,8 @@ def _figure(value: float) -> str:
 
 # ---------------------------------------------------------------- how the outputs say it
 
-#: The calendar's category and title prefix for this kind ("" for none).
-CALENDAR_LABEL = ""
-
-#: Whether the calendar shows the owner free, not busy, in this kind's items.
-CALENDAR_FREE = False
-
 #: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
 DUE_BY_LAST_DAY = True
-
-#: Whether events set off this kind's duties (the calendar's follow-ups).
-FOLLOWS_EVENTS = False
-
-#: Whether the agenda lists this kind as a duty to do.
-AGENDA_DUTY = True
-
-
-def when_suffix(obligation: Obligation, rule: Target) -> str:
-    """What the calendar adds to a series' "When:" line."""
-    return ""
 
 
 def detail_lines(rule: Target) -> list[str]:
@@ -224,31 +217,68 @@ def detail_lines(rule: Target) -> list[str]:
     return [f"Target: {rule.attr} at least {rule.value:g} by {rule.by.isoformat()}"]
 
 
-def evidence_line(force: Force, obligation: Obligation, rule: Target) -> str | None:
-    """The calendar's "Evidence:" line, when this kind says it its own way (None: the
-    requirements, listed)."""
-    return None
+def doc_lines(force: Force, obligation: Obligation, rule: Target) -> list[str]:
+    """The force documentation's line of the figure and its date."""
+    how = {
+        "latest": "the latest reading",
+        "sum": "the sum of the readings",
+        "max": "the highest reading",
+    }.get(rule.combine, rule.combine)
+    if rule.group:
+        how += f" of each `{rule.group}`, added together"
+    text = f"`{rule.attr}` reaches {amount(rule.value)} by the end of {rule.by}, as {how}"
+    if rule.start:
+        text += f", counting readings from {rule.start}"
+    if rule.baseline is not None:
+        text += f" (baseline {amount(rule.baseline)})"
+    return [f"- **Target:** {text}"]
 
 
-def note_lines(rule: Target) -> list[str]:
-    """The calendar's lines about this kind after the validity."""
-    return []
+def json_fields(rule: Target) -> dict[str, Any]:
+    """The obligation JSON's `target`."""
+    return {
+        "target": {
+            "attr": rule.attr,
+            "value": _number(rule.value),
+            "by": rule.by.isoformat(),
+            "combine": rule.combine,
+            "group": rule.group,
+            "baseline": None if rule.baseline is None else _number(rule.baseline),
+        }
+    }
 
 
-def within_words(rule: Target) -> str:
-    """What the calendar adds after a follow-up's "Due by:" time."""
-    return ""
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
 
 
-def agenda_span(obligation: Obligation, rule: Target, day: date, zone: tzinfo) -> Window | None:
-    """The range the agenda evaluates on `day`, when this kind fixes one (None: the range
-    of the windows open now or opening soon)."""
-    return None
+# ---------------------------------------------------------------- how the simulator acts it
 
 
-def agenda_deadline(
-    obligation: Obligation, rule: Target, result: Result, index: EventIndex, now: datetime
-) -> tuple[Result, datetime] | None:
-    """The result as the agenda shows it and when it falls due, when this kind decides
-    (None: at the end of its window)."""
-    return None
+def act(obligation: Obligation, rule: Target, actor: Actor) -> Iterator[dict[str, Any]]:
+    """Six readings climbing from the baseline towards the target through each period,
+    one series per account when the figure is grouped; a force that complies less falls
+    further short."""
+    groups = [f"account-{n}" for n in (1, 2, 3)] if rule.group else [None]
+    baseline = rule.baseline if rule.baseline is not None else rule.value * 0.8
+    reach = rule.value * (0.9 + 0.2 * actor.compliance)
+    for due in dues(obligation, actor.span):
+        steps = 6
+        for step in range(1, steps + 1):
+            level = baseline + (reach - baseline) * step / steps
+            at = due.window.start + (due.window.end - due.window.start) * step / (steps + 1)
+            if not actor.span.contains(at):
+                continue
+            for group in groups:
+                share = level / len(groups)
+                extra: dict[str, Any] = {rule.attr: round(share)}
+                if rule.group and group:
+                    extra[rule.group] = group
+                yield actor.record(
+                    obligation,
+                    obligation.evidence[0],
+                    Window(at, at + timedelta(hours=1)),
+                    due.scope,
+                    None,
+                    extra,
+                )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from engagerules.engine.index import EventIndex
+from engagerules.engine.schedule import unit_slots
 from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import Outcome, qualified, steps_verdict
 from engagerules.model.checks import instance, one_of, optional, strings, tuple_of, tuples
@@ -25,18 +26,17 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.results import Result
-from engagerules.outputs.words import duration_words
+from engagerules.outputs.words import duration_words, markdown_codes
 from engagerules.sources.events import Event
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from engagerules.engine.kinds import Actor
+
 
 #: How the force documentation names this kind.
 MEANING = "a follow-up owed after an event, by a deadline"
-
-#: What the force documentation calls this kind's evidence.
-EVIDENCE_LABEL = "Evidence"
-
-#: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
-#: for kinds judged on every such event, by its types alone.
-COUNTS_EVIDENCE = True
 
 #: How follow-ups are tied to their trigger: by `refs` only, or also by unit and time.
 MATCHES = ("refs", "refs_or_scope")
@@ -323,41 +323,11 @@ def _trigger_units(
 
 # ---------------------------------------------------------------- how the outputs say it
 
-#: The calendar's category and title prefix for this kind ("" for none).
-CALENDAR_LABEL = ""
-
 #: Whether the calendar shows the owner free, not busy, in this kind's items.
 CALENDAR_FREE = True
 
-#: Whether a calendar item of this kind is due by its window's last day, whatever its cycle.
-DUE_BY_LAST_DAY = False
-
 #: Whether events set off this kind's duties (the calendar's follow-ups).
 FOLLOWS_EVENTS = True
-
-#: Whether the agenda lists this kind as a duty to do.
-AGENDA_DUTY = True
-
-
-def when_suffix(obligation: Obligation, rule: Triggered) -> str:
-    """What the calendar adds to a series' "When:" line."""
-    return ""
-
-
-def detail_lines(rule: Triggered) -> list[str]:
-    """The calendar's lines about this kind's own terms, after the "When:" line."""
-    return []
-
-
-def evidence_line(force: Force, obligation: Obligation, rule: Triggered) -> str | None:
-    """The calendar's "Evidence:" line, when this kind says it its own way (None: the
-    requirements, listed)."""
-    return None
-
-
-def note_lines(rule: Triggered) -> list[str]:
-    """The calendar's lines about this kind after the validity."""
-    return []
 
 
 def within_words(rule: Triggered) -> str:
@@ -378,9 +348,79 @@ def _lookback(within: Duration) -> int:
     return days + math.ceil((within.hours * 60 + within.minutes) / 1440) + 1
 
 
-def agenda_deadline(
-    obligation: Obligation, rule: Triggered, result: Result, index: EventIndex, now: datetime
-) -> tuple[Result, datetime] | None:
-    """The result as the agenda shows it and when it falls due, when this kind decides
-    (None: at the end of its window)."""
-    return None
+def doc_lines(force: Force, obligation: Obligation, rule: Triggered) -> list[str]:
+    """The force documentation's line of the trigger."""
+    trigger = rule.trigger
+    where = ""
+    if trigger.where:
+        where = " where " + " and ".join(c.describe(markdown=True) for c in trigger.where)
+    if trigger.match == "refs":
+        match = "follow-ups count only if they refer to the trigger (`refs`)"
+    else:
+        match = (
+            "follow-ups count if they refer to the trigger (`refs`) or, referring to nothing, "
+            "are logged in the trigger's unit"
+        )
+    within = f"{duration_words(trigger.within)} ({trigger.within})"
+    types = markdown_codes(trigger.types, " or ")
+    return [f"- **Trigger:** each {types}{where}; due within {within}; {match}"]
+
+
+def judged_notes(obligation: Obligation, rule: Triggered) -> list[str]:
+    """How the verdict mechanisms read this duty, in words."""
+    notes = []
+    if rule.trigger.match != "refs":
+        notes.append("a result met by follow-ups matched on unit and time says it is not linked")
+    if rule.trigger.each_unit:
+        notes.append("a trigger above the units is owed by each unit within it, on its own work")
+    return notes
+
+
+def json_fields(rule: Triggered) -> dict[str, Any]:
+    """The contract's `trigger` object."""
+    fired = rule.trigger
+    trigger: dict[str, Any] = {"types": list(fired.types), "within": str(fired.within)}
+    if fired.where:
+        trigger["where"] = [c.to_json() for c in fired.where]
+    trigger["match"] = fired.match
+    if fired.deadline_attr:
+        trigger["deadline_attr"] = fired.deadline_attr
+    if fired.each_unit:
+        trigger["each_unit"] = True
+    return {"trigger": trigger}
+
+
+def trigger_types(rule: Triggered) -> tuple[str, ...]:
+    """The event types that set this duty off."""
+    return rule.trigger.types
+
+
+# ---------------------------------------------------------------- how the simulator acts it
+
+
+def act(obligation: Obligation, rule: Triggered, actor: Actor) -> Iterator[dict[str, Any]]:
+    """Two triggers a month, each followed up (every step, or all but one when the force
+    does not comply) within its deadline, the steps referring to it."""
+    trigger = rule.trigger
+    units = list(unit_slots(obligation))
+    months = max(1, round((actor.span.end - actor.span.start).days / 30))
+    for _ in range(months * 2):
+        key = actor.key(obligation)
+        unit = actor.rng.choice(units)
+        at = actor.moment(actor.span)
+        fired = actor.base(trigger.types[0], at, unit, obligation.owner)
+        fired.setdefault("attrs", {}).update(actor.satisfying(trigger.where, trigger.types[0]))
+        if not fired["attrs"]:
+            del fired["attrs"]
+        fired["_key"] = key
+        yield fired
+        window = Window(at, trigger.within.after(at))
+        skip = None
+        if actor.rng.random() >= actor.compliance:
+            skip = actor.rng.randrange(len(obligation.evidence))
+        for index, req in enumerate(obligation.evidence):
+            if index == skip:
+                continue
+            step = actor.record(obligation, req, window, unit, None, {})
+            step["_refs"] = [key]
+            yield step
