@@ -173,7 +173,7 @@ def _read_json(file: Path) -> Any:
         where = f"{file}:{exc.lineno}:{exc.colno}"
         raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
     except strictjson.LimitError as exc:
-        raise ConfigError([Problem(str(file), str(exc))]) from None
+        raise ConfigError([Problem.at(str(exc), file=str(file), line=exc.line)]) from None
 
 
 #: Schema errors that say a value has the wrong type altogether: the semantic pass must
