@@ -25,8 +25,6 @@ import copy
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +34,7 @@ from jsonschema import Draft202012Validator
 from engagerules.errors import ConfigError, Problem, did_you_mean
 from engagerules.model.readings import Change, LocalReadings, Part, Reading, Readings
 from engagerules.sources import strictjson
+from engagerules.sources.shipped import shipped_schema
 from engagerules.sources.unitsfile import read_units
 
 __all__ = [
@@ -84,16 +83,9 @@ def located(where: str, message: str) -> Problem:
     return Problem.at(message, file=match["file"], line=line, path=match["path"])
 
 
-@cache
 def overrides_schema() -> dict[str, Any]:
     """The JSON Schema of an overrides file, as shipped in the package."""
-    text = (
-        resources.files("engagerules.sources")
-        .joinpath("schema/overrides.schema.json")
-        .read_text("utf-8")
-    )
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
+    return shipped_schema("overrides")
 
 
 @attrs.frozen
