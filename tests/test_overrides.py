@@ -207,19 +207,18 @@ def test_refinement_directory_opens_as_a_force(tmp_path: Path) -> None:
 
 
 def test_refinement_plugin_is_listed_with_its_base(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    plugin_site: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A plugin shipping overrides.json is listed by `forces` as refining its base."""
-    package = tmp_path / "gwent_board"
+    package = plugin_site / "gwent_board"
     package.mkdir()
     (package / "__init__.py").write_text('"""Gwent board readings."""\n')
     shutil.copy(FORTNIGHTLY, package / "overrides.json")
-    info = tmp_path / "gwent_board-1.0.dist-info"
+    info = plugin_site / "gwent_board-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: gwent-board\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text("[engagerules.forces]\ngwent-board = gwent_board\n")
     (info / "RECORD").write_text("")
-    monkeypatch.syspath_prepend(str(tmp_path))
     assert [s.name for s in open_force("gwent-board").overrides] == ["gwent-fortnightly"]
     assert main(["forces", "--format", "json"]) == 0
     rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
