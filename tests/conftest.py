@@ -1,9 +1,12 @@
-"""Shared fixtures: the mini test force (tests/fixtures/mini) and an event-log builder."""
+"""Shared fixtures: the mini test force (tests/fixtures/mini), an event-log builder, and a
+site directory for plugins installed in-process."""
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -72,3 +75,33 @@ def check(
         )
 
     return run
+
+
+def forget_modules_under(site: Path) -> list[str]:
+    """Take every module imported from `site` out of `sys.modules`; their names."""
+    inside = str(site) + os.sep
+    gone = []
+    for name, module in list(sys.modules.items()):
+        where = getattr(module, "__file__", None) or ""
+        paths = [str(p) for p in getattr(module, "__path__", None) or []]
+        if where.startswith(inside) or any(p.startswith(inside) for p in paths):
+            del sys.modules[name]
+            gone.append(name)
+    importlib.invalidate_caches()
+    return gone
+
+
+@pytest.fixture
+def plugin_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A directory on `sys.path` to install force plugins into, in-process.
+
+    Taking it off `sys.path` again (monkeypatch does) is not enough: a plugin the registry
+    loaded stays in `sys.modules`, pointing into this test's temporary directory, and a
+    later test's plugin of the same package name would be given this one's directory. So
+    every module imported from here is forgotten when the test ends.
+    """
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    yield site
+    forget_modules_under(site)

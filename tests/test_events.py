@@ -107,3 +107,42 @@ def test_index_finds_events_in_window_by_unit_and_ancestor(mini: Force) -> None:
     assert [e.id for e in index.between(["tweet"], None, october)] == ["t1", "t2"]
     assert [e.id for e in index.between(["tweet"], "north", october)] == ["t2"]
     assert index.between(["tweet"], "south", october) == []
+
+
+def test_json_array_lines_of_records_written_across_several_lines(
+    mini: Force, tmp_path: Path
+) -> None:
+    """Each record is located at the line it starts on, however many lines those before took."""
+    path = tmp_path / "e.json"
+    path.write_text(
+        "[\n"
+        '  {"id": "a", "type": "tweet",\n'
+        '   "at": "2022-10-03T09:00:00+01:00",\n'
+        '   "scope": "north"},\n'
+        '  {"id": "b", "type": "tweet", "at": "2022-10-03T09:00:00+01:00", "scope": "north"},'
+        '  {"id": "c",\n\n\n'
+        '   "type": "tweet", "at": "2022-10-04T09:00:00+01:00", "scope": "north"},\n'
+        '\n  {"id": "d", "type": "tweet",\n   "at": "2022-10-04T09:00:00", "scope": "north"},\n'
+        '  {"id": "e", "type": "tweet", "at": "2022-10-05T09:00:00Z", "scope": "north"}\n'
+        "]\n"
+    )
+    log = read_events([path], mini)
+    assert [(e.id, e.line) for e in log.events] == [("a", 2), ("b", 5), ("c", 5), ("e", 12)]
+    assert [(r.line, r.reason) for r in log.rejections] == [
+        (10, "at: '2022-10-04T09:00:00' has no offset: add one (+01:00) or Z")
+    ]
+
+
+def test_json_array_structural_errors_name_their_line(mini: Force, tmp_path: Path) -> None:
+    """A missing comma or text after the array stops the read at the line it is on."""
+    path = tmp_path / "e.json"
+
+    def record(ident: str) -> str:
+        return '{"id": "' + ident + '", "type": "tweet", "at": "2022-10-03T09:00:00Z"}'
+
+    path.write_text(f"[\n{record('a')},\n{record('b')}\n{record('c')}\n]")
+    with pytest.raises(EventError, match=r"e\.json:4: expected ',' or ']' in the array"):
+        read_events([path], mini)
+    path.write_text(f"[\n{record('a')}\n]\n\n\nx")
+    with pytest.raises(EventError, match=r"e\.json:6: text after the array"):
+        read_events([path], mini)

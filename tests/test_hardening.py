@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from conftest import FIXTURES
+from engagerules import UsageError, evaluate, load_force, schedule
 from engagerules.cli import main
 from engagerules.outputs.calendar import escape_text
 
@@ -721,3 +723,39 @@ def test_the_text_report_shows_control_characters_as_escapes(
     assert code in (0, 1), err
     assert "\x1b" not in out and "\x00" not in out
     assert "e\\x1b[2J\\x00" in out
+
+
+# ---------------------------------------------------------------------------- range length
+
+
+@pytest.mark.parametrize("command", ["check", "schedule", "calendar", "simulate"])
+def test_a_range_longer_than_ten_years_is_exit_2_naming_the_limit(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A century of windows is refused in one line: the limit, and the first part to judge."""
+    events = tmp_path / "e.jsonl"
+    events.write_text(json.dumps(GOOD) + "\n")
+    argv = [command, str(MINI), *([str(events)] if command == "check" else [])]
+    if command == "simulate":
+        argv += ["--events", "10"]
+    line = usage_error(capsys, *argv, "--from", "2000-01-01", "--to", "2099-12-31")
+    assert line.endswith(
+        "--from 2000-01-01 --to 2099-12-31 is 36,525 days, more than the 3,660 days (10 years)"
+        " one run judges: narrow the range, or judge it in parts"
+        " (--from 2000-01-01 --to 2009-12-31 first)"
+    )
+
+
+def test_ten_years_are_judged_and_one_day_more_is_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """3,660 days (10 years, leap days and to spare) run; 3,661 do not, from the CLI or API."""
+    code, out, _ = cli(capsys, "schedule", str(MINI), "--from", "2012-01-01", "--to", "2022-01-07")
+    assert code == 0 and "Fri 7 Jan 2022 13:00" in out
+    usage_error(capsys, "schedule", str(MINI), "--from", "2012-01-01", "--to", "2022-01-08")
+    force = load_force(MINI)
+    assert schedule(force, date(2012, 1, 1), date(2022, 1, 7))
+    with pytest.raises(UsageError, match=r"^2012-01-01 to 2022-01-08 is 3,661 days"):
+        schedule(force, date(2012, 1, 1), date(2022, 1, 8))
+    with pytest.raises(UsageError, match=r"judge it in parts \(2012-01-01 to 2021-12-31 first\)"):
+        evaluate(force, [], date(2012, 1, 1), date(2022, 1, 8), datetime(2023, 1, 1, tzinfo=UTC))

@@ -10,6 +10,7 @@ missing browser is a failure, and `tools/setup-browser.sh` installs one.
 from __future__ import annotations
 
 import colorsys
+import html
 import os
 import shutil
 import subprocess
@@ -22,7 +23,16 @@ from typing import Any
 
 import pytest
 
-from engagerules import Report, Status, Waiver, apply_waivers, evaluate, render_html, report_json
+from engagerules import (
+    UNMATCHED_REASONS,
+    Report,
+    Status,
+    Waiver,
+    apply_waivers,
+    evaluate,
+    render_html,
+    report_json,
+)
 from engagerules.model.plan import Force
 from engagerules.outputs.html import headline as headline_of
 from quarter import AS_OF, END, START, gwent_quarter
@@ -147,7 +157,32 @@ def test_headline_force_name_and_local_as_of() -> None:
     assert f'<p class="headline" id="headline">{expected}, {counts[Status.MISSED]} missed' in text
     assert "<h1>Gwent Police: engagement duties, Sat 1 Oct 2022 to Sat 31 Dec 2022</h1>" in text
     assert "as of Mon 9 Jan 2023 09:00 GMT" in text
-    assert f"{report.events.unmatched} counted for none (their type is not one" in text
+    assert f"{report.events.unmatched} counted for none (why, just below)" in text
+
+
+def test_unmatched_broken_down_by_reason_in_words() -> None:
+    """Under the headline, each reason records counted for none, in words, with its count."""
+    quarter = gwent_quarter()
+    ev = quarter.report.events
+    text = render_html(quarter.report, force=quarter.force)
+    page = Page(text)
+    shown = [a["data-reason"] for t, a in page.elements if t == "li" and "data-reason" in a]
+    assert shown == sorted(ev.by_reason, key=lambda r: (-ev.by_reason[r], r))
+    assert len(shown) >= 3  # the quarter has several reasons to tell apart
+    for reason, count in ev.by_reason.items():
+        words = html.escape(UNMATCHED_REASONS[reason], quote=True)
+        assert f'<li data-reason="{reason}"><b>{count}</b> {words}</li>' in text
+    assert f"Why {ev.unmatched} records counted for none:" in text
+    assert text.index('id="headline"') < text.index('id="unmatched"') < text.index('id="trend"')
+
+
+def test_without_a_breakdown_the_page_says_why_in_general(mini: Force) -> None:
+    """A report with no reasons (nothing unmatched) keeps the general sentence, no list."""
+    report = evaluate(mini, [], date(2022, 10, 3), date(2022, 10, 9), AS_OF)
+    assert report.events.by_reason == {}
+    text = render_html(report)
+    assert 'id="unmatched"' not in text
+    assert "0 counted for none (their type is not one a duty uses" in text
 
 
 def test_owners_in_words_and_empty_status_columns_hidden() -> None:
@@ -451,6 +486,13 @@ def test_fits_1400_px_for_a_quarter_and_scrolls_a_year_in_chromium(browser: Any)
     )
     assert headline[0] == headline_of(quarter.report) and "% of duties met" in headline[0]
     assert 0 <= headline[1] < 200 and headline[2] <= 1400
+    reasons = browser.execute_script(
+        "var u = document.getElementById('unmatched'); var r = u.getBoundingClientRect();"
+        "return [u.textContent, r.top, r.right, u.querySelectorAll('li').length];"
+    )
+    assert reasons[0].startswith("Why ") and "a type no duty uses" in reasons[0]
+    assert 0 <= reasons[1] < 400 and reasons[2] <= 1400  # on screen, under the headline
+    assert reasons[3] == len(quarter.report.events.by_reason)
     shot = ARTIFACTS / "gwent-quarter-1400.png"
     assert browser.save_screenshot(str(shot))
     year = evaluate(quarter.force, quarter.log, date(2022, 1, 1), date(2022, 12, 31), AS_OF)

@@ -10,7 +10,15 @@ from datetime import date
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from engagerules import Report, Status, Waiver, apply_waivers, render_markdown, report_json
+from engagerules import (
+    UNMATCHED_REASONS,
+    Report,
+    Status,
+    Waiver,
+    apply_waivers,
+    render_markdown,
+    report_json,
+)
 from engagerules.model.plan import Force
 from quarter import END, START, gwent_quarter
 
@@ -150,3 +158,16 @@ def test_one_h1_title_naming_the_force_and_sections_below_it() -> None:
     assert title == f"engagerules check: Gwent Police {START}..{END}"
     assert "as of Mon 9 Jan 2023 09:00 GMT" in text
     assert re.search(r"\*\*\d+% of the duties judged were met\*\*", text)
+
+
+def test_unmatched_broken_down_by_reason_like_the_html() -> None:
+    """After the events line, each reason records counted for none, in words, most first."""
+    quarter = gwent_quarter()
+    ev = quarter.report.events
+    text = render_markdown(quarter.report, force=quarter.force)
+    tokens = _PARSER.parse(text)
+    items = [_text(tokens[i + 2]) for i, t in enumerate(tokens) if t.type == "list_item_open"]
+    order = sorted(ev.by_reason, key=lambda r: (-ev.by_reason[r], r))
+    assert items[: len(order)] == [f"{ev.by_reason[r]} {UNMATCHED_REASONS[r]}" for r in order]
+    assert f"Why {ev.unmatched} records counted for none:" in text
+    assert text.index("Events: ") < text.index("Why ") < text.index("## By owner role")

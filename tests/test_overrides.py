@@ -28,7 +28,12 @@ from engagerules import (
 )
 from engagerules.cli import main
 from engagerules.model.readings import Part
-from engagerules.sources.overrides import changed_parts, merge_patch, read_overrides
+from engagerules.sources.overrides import (
+    changed_parts,
+    is_overrides_file,
+    merge_patch,
+    read_overrides,
+)
 
 FORTNIGHTLY = FIXTURES / "overrides" / "gwent-fortnightly.json"
 BAD = FIXTURES / "overrides" / "bad.json"
@@ -202,19 +207,18 @@ def test_refinement_directory_opens_as_a_force(tmp_path: Path) -> None:
 
 
 def test_refinement_plugin_is_listed_with_its_base(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    plugin_site: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A plugin shipping overrides.json is listed by `forces` as refining its base."""
-    package = tmp_path / "gwent_board"
+    package = plugin_site / "gwent_board"
     package.mkdir()
     (package / "__init__.py").write_text('"""Gwent board readings."""\n')
     shutil.copy(FORTNIGHTLY, package / "overrides.json")
-    info = tmp_path / "gwent_board-1.0.dist-info"
+    info = plugin_site / "gwent_board-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: gwent-board\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text("[engagerules.forces]\ngwent-board = gwent_board\n")
     (info / "RECORD").write_text("")
-    monkeypatch.syspath_prepend(str(tmp_path))
     assert [s.name for s in open_force("gwent-board").overrides] == ["gwent-fortnightly"]
     assert main(["forces", "--format", "json"]) == 0
     rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
@@ -321,3 +325,53 @@ def test_problems_keep_file_and_json_path_apart() -> None:
     assert owner.line is None
     assert "$.overrides[0].obligation" in by_path
     assert all(p.file == str(BAD) for p in caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("NaN", "NaN is not a number JSON can carry: use a finite decimal"),
+        ("-Infinity", "-Infinity is not a number JSON can carry: use a finite decimal"),
+        ("1e400", "1e400 is not a number JSON can carry: use a finite decimal"),
+        ("1" * 400, "a number of 400 digits (at most 300)"),
+    ],
+)
+def test_overrides_numbers_json_cannot_mean_are_located(
+    tmp_path: Path, value: str, said: str
+) -> None:
+    """NaN, infinities, overflowing and huge numbers are refused at their JSON path."""
+    path = tmp_path / "o.json"
+    path.write_text(
+        '{"force": "gwent", "overrides": [{"obligation": "' + TWEET + '",\n'
+        ' "set": {"require": {"value": ' + value + '}}, "why": "w"}]}'
+    )
+    with pytest.raises(ConfigError) as caught:
+        read_overrides(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}: $.overrides[0].set.require.value: {said}"
+    ]
+
+
+def test_overrides_nested_past_the_parser_name_file_and_line(tmp_path: Path) -> None:
+    """Nesting the parser cannot follow is one problem naming the file and line, no traceback."""
+    path = tmp_path / "o.json"
+    path.write_text('{"force": "gwent",\n "why":\n' + "[" * 5000 + "]" * 5000 + "}")
+    with pytest.raises(ConfigError) as caught:
+        read_overrides(path)
+    assert [str(p) for p in caught.value.problems] == [f"{path}:3: nested more than 64 levels deep"]
+    assert caught.value.problems[0].line == 3
+
+
+def test_overrides_lone_surrogate_names_its_line(tmp_path: Path) -> None:
+    """A string that is not text (a lone surrogate escape) is refused at its line."""
+    path = tmp_path / "o.json"
+    path.write_text('{"force": "gwent",\n"title": "\\ud83d\\ude00 ok",\n"name": "x\\ud800"}')
+    with pytest.raises(ConfigError, match=rf"^{path}:3: a string holds a lone surrogate"):
+        read_overrides(path)
+
+
+def test_overrides_sniffing_survives_hostile_json(tmp_path: Path) -> None:
+    """Telling overrides from a force reads deep nesting as 'not overrides', no traceback."""
+    path = tmp_path / "x.json"
+    path.write_text("[" * 5000 + "]" * 5000)
+    assert is_overrides_file(path) is False

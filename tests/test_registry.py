@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, forget_modules_under
 from engagerules import UnknownForceError, available_forces, find_force, open_force
 
 
@@ -38,12 +38,9 @@ def test_bundled_force_found_by_name() -> None:
     assert (source.path / "force.json").is_file()
 
 
-def test_installed_plugin_is_found_by_entry_point(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_installed_plugin_is_found_by_entry_point(plugin_site: Path) -> None:
     """A package declaring `engagerules.forces` is listed and loads, with no core change."""
-    make_plugin(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
+    make_plugin(plugin_site)
     names = {s.name: s.origin for s in available_forces()}
     assert names["westshire"] == "plugin:westshire-rules"
     force = open_force("westshire")
@@ -69,12 +66,9 @@ def test_plugin_works_from_the_command_line(tmp_path: Path) -> None:
     assert {o["id"] for o in json.loads(done.stdout)} >= {"mini.weekly-tweet"}
 
 
-def test_broken_plugin_is_reported_not_raised(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_broken_plugin_is_reported_not_raised(plugin_site: Path) -> None:
     """A plugin whose module cannot be imported is an UnknownForceError naming it."""
-    make_plugin(tmp_path, entry="no_such_module")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    make_plugin(plugin_site, entry="no_such_module")
     with pytest.raises(UnknownForceError, match=r"westshire.*failed to load"):
         open_force("westshire")
 
@@ -91,3 +85,19 @@ def test_unknown_force_lists_what_exists() -> None:
     """The error names the bundled forces a user could have meant."""
     with pytest.raises(UnknownForceError, match="gwent"):
         find_force("gwnet")
+
+
+def test_a_plugin_loaded_in_process_is_forgotten_with_its_site(
+    plugin_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once its site is forgotten, the same plugin package installed elsewhere is found there."""
+    make_plugin(plugin_site)
+    assert find_force("westshire").path == plugin_site / "westshire_rules"
+    assert forget_modules_under(plugin_site) == ["westshire_rules"]
+    again = tmp_path / "again"
+    monkeypatch.syspath_prepend(str(again))
+    make_plugin(again)
+    try:
+        assert find_force("westshire").path == again / "westshire_rules"
+    finally:
+        forget_modules_under(again)

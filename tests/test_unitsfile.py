@@ -161,3 +161,34 @@ def test_json_units_file_rows_are_located_by_json_path(tmp_path: Path) -> None:
     assert [u["id"] for u in units] == ["a"]
     assert places == [f"{path}: $[0]"]
     assert [str(p) for p in problems] == [f"{path}: $[1].kind: is required"]
+
+
+def test_json_units_file_numbers_json_cannot_mean_are_located(tmp_path: Path) -> None:
+    """NaN, overflow and huge integers are refused at their JSON path; good rows are kept."""
+    path = tmp_path / "u.json"
+    path.write_text(
+        '[{"id": "a", "title": "A", "kind": "ward"},\n'
+        ' {"id": "b", "title": NaN, "kind": "ward"},\n'
+        ' {"id": "c", "title": "C", "kind": "ward", "code": 1e400},\n'
+        ' {"id": "d", "title": "D", "kind": ' + "9" * 400 + "}]"
+    )
+    units, _, problems = read_units(path)
+    assert [u["id"] for u in units] == ["a"]
+    assert [str(p) for p in problems] == [
+        f"{path}: $[1].title: NaN is not a number JSON can carry: use a finite decimal",
+        f"{path}: $[2].code: 1e400 is beyond the largest number supported (about 1e308)",
+        f"{path}: $[3].kind: a number of 400 digits (at most 300)",
+    ]
+
+
+def test_json_units_file_hostile_text_names_file_and_line(tmp_path: Path) -> None:
+    """Nesting the parser cannot follow, or a lone surrogate, is one problem at its line."""
+    deep = tmp_path / "deep.json"
+    deep.write_text('[{"id": "a",\n "title":\n' + "[" * 5000 + "]" * 5000 + "}]")
+    assert [str(p) for p in read_units(deep)[2]] == [f"{deep}:3: nested more than 64 levels deep"]
+    odd = tmp_path / "odd.json"
+    odd.write_text('[{"id": "a", "title": "A", "kind": "ward"},\n {"id": "b", "title": "\\udc00"}]')
+    problems = read_units(odd)[2]
+    assert [str(p) for p in problems] == [
+        f"{odd}:2: a string holds a lone surrogate (\\ud800 to \\udfff), which is not text"
+    ]

@@ -73,7 +73,14 @@ if TYPE_CHECKING:
         Unit,
     )
     from engagerules.model.readings import LocalReadings, Part, Reading, Readings
-    from engagerules.model.results import Report, Result, Status, Tally
+    from engagerules.model.results import (
+        UNMATCHED_REASONS,
+        DataQuality,
+        Report,
+        Result,
+        Status,
+        Tally,
+    )
     from engagerules.outputs.calendar import (
         FollowUp,
         build_calendar,
@@ -167,10 +174,12 @@ _EXPORTS: dict[str, str] = {
     "Part": "engagerules.model.readings",
     "Reading": "engagerules.model.readings",
     "Readings": "engagerules.model.readings",
+    "DataQuality": "engagerules.model.results",
     "Report": "engagerules.model.results",
     "Result": "engagerules.model.results",
     "Status": "engagerules.model.results",
     "Tally": "engagerules.model.results",
+    "UNMATCHED_REASONS": "engagerules.model.results",
     "FollowUp": "engagerules.outputs.calendar",
     "build_calendar": "engagerules.outputs.calendar",
     "calendar_stamp": "engagerules.outputs.calendar",
@@ -215,6 +224,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "UNMATCHED_REASONS",
     "Advisory",
     "AgendaItem",
     "AgendaShape",
@@ -224,6 +234,7 @@ __all__ = [
     "Constraint",
     "Coverage",
     "Cycle",
+    "DataQuality",
     "Document",
     "Due",
     "DueShape",

@@ -24,7 +24,7 @@ from engagerules.engine.evaluate import evaluate
 from engagerules.engine.schedule import schedule
 from engagerules.errors import ConfigError, EngageRulesError, Problem, ProblemsError, UsageError
 from engagerules.model.durations import parse_duration
-from engagerules.model.limits import year_problem
+from engagerules.model.limits import range_problem, year_problem
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import FAILING, Report, Status
@@ -196,6 +196,9 @@ def _range(args: argparse.Namespace) -> tuple[date, date]:
     if end < start:
         msg = f"--to {end} is before --from {start}"
         raise UsageError(msg)
+    problem = range_problem(start, end, flags=True)
+    if problem is not None:
+        raise UsageError(problem)
     return start, end
 
 

@@ -20,6 +20,7 @@ from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome
 from engagerules.errors import UsageError, did_you_mean
 from engagerules.model.conditions import failed_condition
+from engagerules.model.limits import range_problem
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.readings import Reading
@@ -63,9 +64,13 @@ def evaluate(
     `trace` (built over the same events and `as_of`) records what became of each event in
     each window, for `explain`; without one nothing is recorded.
     A naive `as_of` raises `NaiveTimeError`; an id in `obligations` the force does not
-    have raises `UsageError` (with the nearest id), rather than quietly judging nothing.
+    have raises `UsageError` (with the nearest id), rather than quietly judging nothing,
+    as does a range longer than `MAX_RANGE_DAYS` (10 years: judge a longer one in parts).
     """
     require_aware(as_of)
+    too_long = range_problem(start, end)
+    if too_long is not None:
+        raise UsageError(too_long)
     if obligations is not None:
         obligations = tuple(obligations)
         ids = force.obligation_ids

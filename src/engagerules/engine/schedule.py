@@ -11,6 +11,8 @@ from datetime import date, timedelta
 
 import attrs
 
+from engagerules.errors import UsageError
+from engagerules.model.limits import range_problem
 from engagerules.model.periods import Window, local_midnight, range_bounds, slot_windows
 from engagerules.model.plan import Force, Obligation
 
@@ -124,7 +126,11 @@ def schedule(
 ) -> list[Due]:
     """Every due window of every scheduled obligation between `start` and `end` inclusive,
     ordered by start, then obligation, then unit. Triggered duties have no fixed windows;
-    per-person duties are listed once, for every person."""
+    per-person duties are listed once, for every person. A range longer than
+    `MAX_RANGE_DAYS` (10 years) raises `UsageError`."""
+    too_long = range_problem(start, end)
+    if too_long is not None:
+        raise UsageError(too_long)
     span = range_bounds(start, end, force.zone)
     found: list[Due] = []
     order = {ob_id: i for i, ob_id in enumerate(force.obligation_ids)}

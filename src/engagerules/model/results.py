@@ -6,6 +6,8 @@ import enum
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from types import MappingProxyType
+from typing import Final
 
 import attrs
 
@@ -101,20 +103,24 @@ class Tally:
             raise UsageError(msg)
 
 
-#: Why a valid record counted for nothing, as `events.unmatched_by_reason` names it.
-UNMATCHED_REASONS = {
-    "not_known_at_as_of": "dated after --as-of, so not yet known",
-    "type_unused": "a type no duty uses",
-    "outside_range": "outside the range judged",
-    "not_in_force": "outside the dates its duties are in force",
-    "no_unit": "no unit where the duty needs one",
-    "outside_units": "in a unit the duties are not owed by",
-    "role_not_allowed": "role not allowed for the duty",
-    "conditions_not_met": "does not meet the duty's conditions",
-    "superseded_reading": "a reading superseded by a later one",
-    "no_trigger": "a follow-up of no trigger being judged",
-    "nothing_owed": "no window or person owed it",
-}
+#: Why a valid record counted for nothing: each reason as `events.unmatched_by_reason`
+#: names it, and in words, in the order they are tried (a record's reason is the first
+#: that applies). Read-only: it is public API.
+UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "not_known_at_as_of": "dated after --as-of, so not yet known",
+        "type_unused": "a type no duty uses",
+        "outside_range": "outside the range judged",
+        "not_in_force": "outside the dates its duties are in force",
+        "no_unit": "no unit where the duty needs one",
+        "outside_units": "in a unit the duties are not owed by",
+        "role_not_allowed": "role not allowed for the duty",
+        "conditions_not_met": "does not meet the duty's conditions",
+        "superseded_reading": "a reading superseded by a later one",
+        "no_trigger": "a follow-up of no trigger being judged",
+        "nothing_owed": "no window or person owed it",
+    }
+)
 
 
 @attrs.frozen

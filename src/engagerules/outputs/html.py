@@ -2,8 +2,9 @@
 
 For the sergeant who wants to see at a glance what is slipping, and for a board that wants
 one figure and a direction: the page opens with a headline in plain words ("82% of duties
-met, 6 rules broken, 254 missed"), the force's name and the local as-of time, then a trend
-of compliance per unit per month drawn as inline SVG, then the heatmaps.
+met, 6 rules broken, 254 missed"), the force's name and the local as-of time, then why
+records counted for no duty (each reason in words with its count), a trend of compliance
+per unit per month drawn as inline SVG, then the heatmaps.
 
 The timeline fits the page for a quarter (day columns share the width left by a fixed
 title column); a longer range keeps a minimum day width and scrolls sideways inside its
@@ -34,7 +35,13 @@ from datetime import date, timedelta
 from engagerules.engine.kinds import kind_module
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
-from engagerules.outputs.summary import JUDGED, compliance, owner_totals, scope_label
+from engagerules.outputs.summary import (
+    JUDGED,
+    compliance,
+    owner_totals,
+    scope_label,
+    unmatched_reasons,
+)
 from engagerules.outputs.words import (
     day_words,
     plural,
@@ -72,6 +79,11 @@ p.gate { color: #555; font-size: .85rem; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; }
 h2 small { font-weight: normal; color: #555; }
 .meta { color: #444; margin: 0 0 .5rem; }
+.reasons { color: #444; margin: 0 0 .5rem; }
+.reasons .why { margin-right: .4rem; }
+.reasons ul { display: inline; list-style: none; margin: 0; padding: 0; }
+.reasons li { display: inline; white-space: nowrap; }
+.reasons li + li::before { content: " · "; }
 .verdict { font-weight: bold; }
 .verdict.failed { color: var(--missed); }
 .verdict.passed { color: var(--met); }
@@ -237,8 +249,14 @@ def render_html(
         f'<p class="headline" id="headline">{_e(headline(report))}</p>',
         f'<p class="meta">as of {_e(when)} · {ev.read} activity records read: '
         f"{ev.matched} counted for a duty, {ev.unmatched} counted for none "
-        "(their type is not one a duty uses, or they fall outside the range, unit or "
-        f"role a duty asks for), {ev.rejected} rejected as malformed</p>",
+        + (
+            "(why, just below)"
+            if ev.by_reason
+            else "(their type is not one a duty uses, or they fall outside the range, "
+            "unit or role a duty asks for)"
+        )
+        + f", {ev.rejected} rejected as malformed</p>",
+        *_unmatched(report),
         '<ul class="totals" id="totals">',
         *(
             f'<li class="s-{s.value}" data-status="{s.value}">{s.value} <b>{counts[s]}</b></li>'
@@ -277,6 +295,24 @@ def render_html(
         ]
     parts += [f"<script>{_SCRIPT}</script>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"
+
+
+def _unmatched(report: Report) -> list[str]:
+    """Why records counted for none, each reason in words with its count, most first."""
+    reasons = unmatched_reasons(report.events)
+    if not reasons:
+        return []
+    head = f"Why {plural(report.events.unmatched, 'record')} counted for none:"
+    return [
+        f'<div class="reasons" id="unmatched"><span class="why">{_e(head)}</span>',
+        "<ul>",
+        *(
+            f'<li data-reason="{_e(reason)}"><b>{count}</b> {_e(words)}</li>'
+            for reason, words, count in reasons
+        ),
+        "</ul>",
+        "</div>",
+    ]
 
 
 def headline(report: Report) -> str:

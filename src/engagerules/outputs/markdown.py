@@ -2,9 +2,10 @@
 
 GitHub renders a job summary from `$GITHUB_STEP_SUMMARY` and GitLab and GitHub render
 comments as GitHub-flavoured Markdown; both cap the size (a comment at 65,536 characters),
-so the summary leads with totals and the per-obligation roll-up, and lists details only up
-to a limit inside a collapsed `<details>` block. Everything that comes from data (reasons,
-ids) is escaped, so a `|` in a reason cannot break a table and `<` cannot inject HTML.
+so the summary leads with totals (and why records counted for no duty, by reason) and the
+per-obligation roll-up, and lists details only up to a limit inside a collapsed `<details>`
+block. Everything that comes from data (reasons, ids) is escaped, so a `|` in a reason
+cannot break a table and `<` cannot inject HTML.
 """
 
 from __future__ import annotations
@@ -14,8 +15,14 @@ from collections.abc import Iterable
 
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
-from engagerules.outputs.summary import compliance, owner_totals, scope_label, slips
-from engagerules.outputs.words import time_words
+from engagerules.outputs.summary import (
+    compliance,
+    owner_totals,
+    scope_label,
+    slips,
+    unmatched_reasons,
+)
+from engagerules.outputs.words import plural, time_words
 
 __all__ = ["render_markdown"]
 
@@ -101,6 +108,10 @@ def render_markdown(
         f"Events: {ev.read} read = {ev.matched} matched + {ev.unmatched} unmatched"
         f" + {ev.rejected} rejected",
     ]
+    reasons = unmatched_reasons(ev)
+    if reasons:
+        lines += ["", f"Why {plural(ev.unmatched, 'record')} counted for none:", ""]
+        lines += [f"- {count} {_cell(words)}" for _, words, count in reasons]
     lines += _overrides(report)
     lines += [
         "",

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from engagerules.model.results import Report, Result, Status
+from engagerules.model.results import UNMATCHED_REASONS, Report, Result, Status, Tally
 
 __all__ = [
     "JUDGED",
@@ -20,6 +20,7 @@ __all__ = [
     "owner_totals",
     "scope_label",
     "slips",
+    "unmatched_reasons",
 ]
 
 #: Statuses that are a final verdict on work due; pending and waived are counted apart.
@@ -35,6 +36,17 @@ def compliance(counts: Counter[Status]) -> float | None:
     """Met as a share of judged results (pending and waived left out), or None if none."""
     judged = sum(counts[s] for s in JUDGED)
     return None if judged == 0 else counts[Status.MET] / judged
+
+
+def unmatched_reasons(events: Tally) -> list[tuple[str, str, int]]:
+    """Why valid records counted for nothing, as (reason, its words, how many), the most
+    common first (ties by reason), reasons with no record left out; empty when the tally
+    has no breakdown. Every report that breaks the unmatched down uses this order."""
+    return [
+        (reason, UNMATCHED_REASONS.get(reason, reason), count)
+        for reason, count in sorted(events.by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
+        if count
+    ]
 
 
 def owner_totals(report: Report) -> list[tuple[str, Counter[Status]]]:

@@ -14,8 +14,8 @@ import re
 from collections import Counter, defaultdict
 
 from engagerules.model.plan import Force
-from engagerules.model.results import UNMATCHED_REASONS, Report, Result, Status
-from engagerules.outputs.summary import Slip, compliance, slips
+from engagerules.model.results import Report, Result, Status
+from engagerules.outputs.summary import Slip, compliance, slips, unmatched_reasons
 from engagerules.outputs.words import day_words, duty_words, time_words, unit_words, window_words
 
 __all__ = ["render_text"]
@@ -96,13 +96,10 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
         f" + {ev.rejected} rejected"
     )
     lines.extend(_overrides(report))
-    if ev.by_reason:
+    reasons = unmatched_reasons(ev)
+    if reasons:
         lines.append(
-            "unmatched, by reason: "
-            + "; ".join(
-                f"{n} {UNMATCHED_REASONS.get(key, key)}"
-                for key, n in sorted(ev.by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
-            )
+            "unmatched, by reason: " + "; ".join(f"{n} {words}" for _, words, n in reasons)
         )
     if report.data_quality:
         cap = min(detail_limit, 10)  # the JSON report lists them all

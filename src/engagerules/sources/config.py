@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -53,6 +52,7 @@ from engagerules.sources.overrides import (
     local_readings,
     relocate,
 )
+from engagerules.sources.shipped import shipped_schema
 from engagerules.sources.unitsfile import read_units
 
 __all__ = ["CONFIG_FILE", "load_force", "schema", "validate_file"]
@@ -66,12 +66,7 @@ def schema() -> dict[str, Any]:
     """The JSON Schema of a force configuration: the shipped `force.schema.json` (what
     every obligation has) composed with each kind's fragment from the kind registry
     (what only that kind has, and what it requires)."""
-    text = (
-        resources.files("engagerules.sources")
-        .joinpath("schema/force.schema.json")
-        .read_text("utf-8")
-    )
-    loaded: dict[str, Any] = json.loads(text)
+    loaded = copy.deepcopy(shipped_schema("force"))
     obligation = loaded["$defs"]["obligation"]
     obligation["properties"]["kind"]["enum"] = [kind.value for kind in KINDS]
     rules: list[dict[str, Any]] = []
@@ -173,7 +168,7 @@ def _read_json(file: Path) -> Any:
         where = f"{file}:{exc.lineno}:{exc.colno}"
         raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
     except strictjson.LimitError as exc:
-        raise ConfigError([Problem(str(file), str(exc))]) from None
+        raise ConfigError([Problem.at(str(exc), file=str(file), line=exc.line)]) from None
 
 
 #: Schema errors that say a value has the wrong type altogether: the semantic pass must

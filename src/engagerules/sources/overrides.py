@@ -25,8 +25,6 @@ import copy
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,8 @@ from jsonschema import Draft202012Validator
 
 from engagerules.errors import ConfigError, Problem, did_you_mean
 from engagerules.model.readings import Change, LocalReadings, Part, Reading, Readings
+from engagerules.sources import strictjson
+from engagerules.sources.shipped import shipped_schema
 from engagerules.sources.unitsfile import read_units
 
 __all__ = [
@@ -83,16 +83,9 @@ def located(where: str, message: str) -> Problem:
     return Problem.at(message, file=match["file"], line=line, path=match["path"])
 
 
-@cache
 def overrides_schema() -> dict[str, Any]:
     """The JSON Schema of an overrides file, as shipped in the package."""
-    text = (
-        resources.files("engagerules.sources")
-        .joinpath("schema/overrides.schema.json")
-        .read_text("utf-8")
-    )
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
+    return shipped_schema("overrides")
 
 
 @attrs.frozen
@@ -128,10 +121,18 @@ def read_overrides(path: Path | str) -> Overrides:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
     try:
-        raw = json.loads(text)
+        raw = strictjson.loads(text, exact=True)
     except json.JSONDecodeError as exc:
         where = f"{file}:{exc.lineno}:{exc.colno}"
         raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
+    except strictjson.LimitError as exc:
+        raise ConfigError([Problem.at(str(exc), file=str(file), line=exc.line)]) from None
+    flawed = [
+        Problem.at(reason, file=str(file), path=strictjson.path_text(path))
+        for path, reason in strictjson.flaws(raw)
+    ]
+    if flawed:  # numbers JSON cannot mean, or nesting no override needs: fix those first
+        raise ConfigError(flawed)
     validator = Draft202012Validator(overrides_schema())
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.path)))
     problems = [
@@ -161,8 +162,8 @@ def is_overrides_file(path: Path) -> bool:
     if path.name == OVERRIDES_FILE:
         return True
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raw = strictjson.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, strictjson.LimitError):
         return False
     return isinstance(raw, dict) and "force" in raw and "obligations" not in raw
 

@@ -20,8 +20,6 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -32,6 +30,7 @@ from jsonschema import Draft202012Validator
 
 from engagerules.errors import ConfigError, Problem, UsageError, did_you_mean
 from engagerules.model.plan import Force
+from engagerules.sources.shipped import shipped_schema
 
 __all__ = [
     "AtSpec",
@@ -56,16 +55,9 @@ SERIAL, ISO = "excel", "iso"
 _TIME_DIRECTIVES = re.compile(r"%[HIMSfpXcT]")
 
 
-@cache
 def profile_schema() -> dict[str, Any]:
     """The JSON Schema of an import profile, as shipped in the package."""
-    text = (
-        resources.files("engagerules.sources")
-        .joinpath("schema/profile.schema.json")
-        .read_text("utf-8")
-    )
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
+    return shipped_schema("profile")
 
 
 # ---------------------------------------------------------------------------- the model

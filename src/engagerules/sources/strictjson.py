@@ -47,11 +47,63 @@ class Unrepresentable:
 
 class LimitError(UsageError):
     """JSON text engagerules will not read: nested too deeply, or holding a string that
-    is not text (a lone surrogate such as `\\ud800`, which no output could encode)."""
+    is not text (a lone surrogate such as `\\ud800`, which no output could encode).
+
+    `line` is the line of the text where it goes wrong (1 for the first), when known.
+    """
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
-def _too_deep() -> LimitError:
-    return LimitError(f"nested more than {MAX_DEPTH} levels deep")
+def _too_deep(text: str) -> LimitError:
+    return LimitError(f"nested more than {MAX_DEPTH} levels deep", line=_deep_line(text))
+
+
+#: A JSON string, or a bracket outside one.
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+#: An escape inside a JSON string; group 1 holds the four digits of a `\\u` escape.
+_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+
+
+def _line(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _deep_line(text: str) -> int | None:
+    """The line on which `text` first nests more than `MAX_DEPTH` deep (error path only)."""
+    depth = 0
+    for match in _STRUCTURE.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return _line(text, match.start())
+        elif token in ("]", "}"):
+            depth -= 1
+    return None
+
+
+def _surrogate_line(text: str) -> int | None:
+    """The line of the first lone surrogate in `text`, escaped or raw (error path only)."""
+    high: int | None = None  # where an unpaired high surrogate's escape starts
+    paired_at = -1  # where its low half must start to pair with it
+    for match in _ESCAPE.finditer(text):
+        code = int(match[1], 16) if match[1] else -1
+        if high is not None:
+            if match.start() == paired_at and 0xDC00 <= code <= 0xDFFF:
+                high = None
+                continue
+            return _line(text, high)
+        if 0xD800 <= code <= 0xDBFF:
+            high, paired_at = match.start(), match.end()
+        elif 0xDC00 <= code <= 0xDFFF:
+            return _line(text, match.start())
+    if high is not None:
+        return _line(text, high)
+    raw = _SURROGATE.search(text)
+    return _line(text, raw.start()) if raw else None
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -111,13 +163,14 @@ def loads(text: str, *, exact: bool = False) -> Any:
     try:
         value = (_EXACT if exact else _DECODER).decode(text)
     except RecursionError:
-        raise _too_deep() from None
+        raise _too_deep(text) from None
     check_text(text, value)
     return value
 
 
 def check_text(text: str, value: Any) -> None:
-    """Raise `LimitError` if `value`, parsed from `text`, holds a lone surrogate.
+    """Raise `LimitError` if `value`, parsed from `text`, holds a lone surrogate (with the
+    line of `text` it is written on).
 
     Only a `\\u` escape can make one, so text without that is not searched further.
     """
@@ -129,7 +182,7 @@ def check_text(text: str, value: Any) -> None:
         if isinstance(item, str):
             if _SURROGATE.search(item):
                 msg = "a string holds a lone surrogate (\\ud800 to \\udfff), which is not text"
-                raise LimitError(msg)
+                raise LimitError(msg, line=_surrogate_line(text))
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from engagerules.errors import Problem
+from engagerules.sources import strictjson
 
 __all__ = ["COLUMNS", "read_units"]
 
@@ -54,9 +55,12 @@ def read_units(file: Path) -> tuple[list[dict[str, Any]], list[str], list[Proble
 
 def _json_rows(text: str, file: Path) -> tuple[list[dict[str, Any]], list[str], list[Problem]]:
     try:
-        loaded = json.loads(text)
+        loaded = strictjson.loads(text)
     except json.JSONDecodeError as exc:
         return [], [], [Problem(f"{file}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}")]
+    except strictjson.LimitError as exc:
+        where = f"{file}:{exc.line}" if exc.line is not None else str(file)
+        return [], [], [Problem(where, str(exc))]
     if not isinstance(loaded, list):
         return [], [], [Problem(f"{file}: $", "a units file holds a JSON array of units")]
     rows: list[tuple[str, Any]] = [(f"{file}: $[{i}]", item) for i, item in enumerate(loaded)]
@@ -106,6 +110,10 @@ def _row_problems(row: Any, where: str, *, json_paths: bool) -> list[Problem]:
     def at(column: str) -> str:
         return f"{where}.{column}" if json_paths else f"{where}: {column}"
 
+    flaw = strictjson.first_flaw(row)
+    if flaw is not None:  # a number JSON cannot mean, or nesting no unit needs
+        path, reason = flaw
+        return [Problem(f"{where}{strictjson.path_text(path, '')}", reason)]
     if not isinstance(row, dict):
         return [Problem(where, "a unit is an object with id, title and kind")]
     problems = [Problem(at(k), "is required") for k in _REQUIRED if k not in row]

@@ -123,7 +123,7 @@ def parse_waivers(text: str, source: str, force: Force) -> tuple[Waiver, ...]:
         message = f"not valid JSON: {exc.msg} (column {exc.colno})"
         raise WaiverError([Problem.at(message, file=source, line=exc.lineno)]) from None
     except strictjson.LimitError as exc:
-        raise WaiverError([Problem.at(str(exc), file=source)]) from None
+        raise WaiverError([Problem.at(str(exc), file=source, line=exc.line)]) from None
     flaw = strictjson.first_flaw(data)
     if flaw is not None:
         where = strictjson.path_text(flaw[0])
