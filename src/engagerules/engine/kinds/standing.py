@@ -120,7 +120,7 @@ def gaps(
         label = " or ".join(requirement_words(force, r) for r in obligation.evidence)
         where, every = in_unit(force, unit), duration_words(cadence)
         if lapses:
-            shown = "; ".join(_lapse_words(a, b, force) for a, b in lapses[:3])
+            shown = "; ".join(_lapse_words(a, b, limit, force) for a, b in lapses[:3])
             status, reason = (
                 Status.MISSED,
                 f"{label}{where} went more than {every} without an update: {shown}",
@@ -171,12 +171,13 @@ def _day(moment: datetime, force: Force) -> str:
     return day_words(moment.astimezone(force.zone).date())
 
 
-def _lapse_words(start: datetime, end: datetime, force: Force) -> str:
-    """A lapse as the local days it spans: from the day an update fell overdue to the day
-    of the next one (or the last day judged, when none came: `end` is exclusive)."""
+def _lapse_words(start: datetime, end: datetime, limit: datetime, force: Force) -> str:
+    """A lapse as local days: from the day an update fell overdue to the day of the next
+    one, or, when none came by `limit`, to the last day judged (`limit` is exclusive, so a
+    range ending at midnight names its own last day, not the day after)."""
     first = start.astimezone(force.zone).date()
-    last = (end - timedelta(microseconds=1)).astimezone(force.zone).date()
-    return days_words(first, max(first, last))
+    last = (end - timedelta(microseconds=1) if end >= limit else end).astimezone(force.zone)
+    return days_words(first, max(first, last.date()))
 
 
 def _lapses(
