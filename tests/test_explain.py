@@ -229,7 +229,10 @@ def test_coverage_missed_names_wrong_role_and_clearance(mini: Force) -> None:
     assert notes(north) == {"cso": "wrong-role", "pcso": "wrong-unit"}
     assert counted(south) == {"left": "cleared", "pcso": "counted"}  # covered 3-20 October
     assert notes(south) == {"cso": "wrong-unit"}
-    assert "on Sat 1 Oct to Mon 3 Oct 2022 and Thu 20 Oct to Mon 31 Oct 2022" in south.result.reason
+    assert (
+        "from Sat 1 Oct to Mon 3 Oct 2022 and from Thu 20 Oct to Mon 31 Oct 2022"
+        in south.result.reason
+    )
     assert "vacated by left" in south.result.reason
 
 

@@ -149,7 +149,7 @@ def test_a_coverage_gap_names_the_ward_and_the_uncovered_days(mini: Force) -> No
     ]  # fmt: skip
     report = check(mini, "mini.ward-poc", records, "2022-10-01", "2022-10-31")
     assert reason_of(report, "s-ward") == (
-        "no Point of contact named for South ward on Sat 1 Oct to Tue 4 Oct 2022"
+        "no Point of contact named for South ward from Sat 1 Oct to Tue 4 Oct 2022"
     )
 
 

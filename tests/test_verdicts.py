@@ -385,7 +385,7 @@ def test_coverage_needs_an_assignment_throughout_the_window(run: Run) -> None:
     )
     by_unit = {r.scope: r for r in report.results}
     assert by_unit["north"].status is Status.MISSED
-    assert "on Sun 1 Jan to Sat 28 Jan 2023" in by_unit["north"].reason
+    assert "from Sun 1 Jan to Sat 28 Jan 2023" in by_unit["north"].reason
     assert by_unit["south"].status is Status.MET
 
 

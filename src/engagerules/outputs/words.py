@@ -38,6 +38,7 @@ __all__ = [
     "every_words",
     "markdown_codes",
     "markdown_text",
+    "on_days_words",
     "plural",
     "requirement_words",
     "role_words",
@@ -217,8 +218,15 @@ def when_words(window: Window) -> str:
     """A due window as a sentence says it: `on Mon 3 Oct 2022` for one day, `from Mon 3 Oct
     to Sun 9 Oct 2022` or `from Mon 3 Oct 2022 08:00 to 09:00 BST` otherwise."""
     days = _whole_days(window)
-    single = days is not None and days[1] <= days[0]
-    return f"{'on' if single else 'from'} {window_words(window)}"
+    if days is not None:
+        return on_days_words(*days)
+    return f"from {window_words(window)}"
+
+
+def on_days_words(first: date, last: date) -> str:
+    """Whole days as a sentence says them: `on Mon 3 Oct 2022`, `from Mon 3 Oct to Sun 9
+    Oct 2022`."""
+    return f"{'on' if last <= first else 'from'} {days_words(first, last)}"
 
 
 def role_words(force: Force, role_id: str | None) -> str:

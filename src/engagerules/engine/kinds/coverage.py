@@ -24,8 +24,8 @@ from engagerules.model.results import Result, Status
 from engagerules.outputs.words import (
     and_list,
     day_words,
-    days_words,
     markdown_codes,
+    on_days_words,
     requirement_words,
     role_words,
     time_words,
@@ -163,8 +163,8 @@ def evaluate(
                 ends = [e for e in cleared if e.at < horizon and e.at in ended][-1:]
                 used.update(e.id for e in ends)
                 days = _days(gaps, force)
-                shown = and_list(days_words(a, b) for a, b in days[:5])
-                reason = f"no {label} for {where} on {shown}"
+                shown = and_list(on_days_words(a, b) for a, b in days[:5])
+                reason = f"no {label} for {where} {shown}"
                 if ends:
                     reason += f" (vacated by {', '.join(e.id for e in ends)})"
                 results.append(
