@@ -35,7 +35,7 @@ def test_weekly_per_section_two_of_three(check: Check) -> None:
     )
     assert statuses(report) == {"north": ["met"], "south": ["met"], "east": ["missed"]}
     (missed,) = [r for r in report.results if r.status is Status.MISSED]
-    assert "east" in missed.reason
+    assert "missing for East" in missed.reason
     assert report.events.matched == 2
 
 
@@ -403,7 +403,7 @@ def test_every_ward_needs_a_named_point_of_contact(check: Check) -> None:
     by_scope = {r.scope: r for r in report.results}
     assert by_scope["n-ward"].status is Status.MET
     assert by_scope["s-ward"].status is Status.MISSED
-    assert "s-ward" in by_scope["s-ward"].reason and "v2" in by_scope["s-ward"].reason
+    assert "South ward" in by_scope["s-ward"].reason and "v2" in by_scope["s-ward"].reason
 
 
 def test_point_of_contact_by_wrong_role_does_not_cover(check: Check) -> None:
@@ -484,7 +484,7 @@ def test_standing_lapse_is_missed_with_its_dates(check: Check) -> None:
     )
     (result,) = report.results
     assert result.status is Status.MISSED
-    assert "2022-11-15" in result.reason
+    assert "without an update: Tue 15 Nov to Fri 30 Dec 2022" in result.reason
 
 
 # -- accounting, advisory, versions ------------------------------------------------

@@ -93,7 +93,8 @@ def test_recurring_missed_names_wrong_unit_wrong_type_and_outside(mini: Force) -
     )
     east = only(found, "east")
     assert east.status is Status.MISSED
-    assert "tweet (0 of 1)" in east.result.reason
+    assert "Tweet (0 of 1)" in east.result.reason  # the type's title, not its code
+    assert "tweet (0 of 1)" not in east.result.reason
     assert counted(east) == {}
     assert notes(east) == {
         "north": "wrong-unit",
@@ -102,8 +103,12 @@ def test_recurring_missed_names_wrong_unit_wrong_type_and_outside(mini: Force) -
         "late": "outside-window",
     }
     reasons = {n.event.id: n.reason for n in east.considered}
-    assert "north" in reasons["north"] and "east" in reasons["north"]
-    assert "after it closed 2022-10-10 00:00" in reasons["late"]
+    assert "logged in North, not East" in reasons["north"]
+    assert (
+        "Mon 10 Oct 2022 00:30 BST is after it closed Mon 10 Oct 2022 00:00 BST"
+        in (reasons["late"])
+    )
+    assert "wrong type: Surgery is not Tweet" in reasons["kind"]
 
 
 def test_recurring_missing_attribute_and_wrong_role(tmp_path: Path) -> None:
@@ -139,7 +144,7 @@ def test_recurring_missing_attribute_and_wrong_role(tmp_path: Path) -> None:
         "sad": "failed-condition",
     }
     reasons = {n.event.id: n.reason for n in week.considered}
-    assert "PS, needs CSO" in reasons["ps"]
+    assert "Sergeant (PS), needs Community Support Officer (CSO)" in reasons["ps"]
     assert "no topic recorded" in reasons["bare"]
     assert "'arrest'" in reasons["sad"]
 
@@ -224,7 +229,10 @@ def test_coverage_missed_names_wrong_role_and_clearance(mini: Force) -> None:
     assert notes(north) == {"cso": "wrong-role", "pcso": "wrong-unit"}
     assert counted(south) == {"left": "cleared", "pcso": "counted"}  # covered 3-20 October
     assert notes(south) == {"cso": "wrong-unit"}
-    assert "on 2022-10-01..2022-10-03, 2022-10-20..2022-10-31" in south.result.reason
+    assert (
+        "from Sat 1 Oct to Mon 3 Oct 2022 and from Thu 20 Oct to Mon 31 Oct 2022"
+        in south.result.reason
+    )
     assert "vacated by left" in south.result.reason
 
 
@@ -244,7 +252,7 @@ def test_standing_missed_names_the_lapse_and_late_updates(mini: Force) -> None:
     )  # fmt: skip
     (window,) = found.windows
     assert window.status is Status.MISSED
-    assert "2022-11-01..2022-11-20" in window.result.reason
+    assert "without an update: Tue 1 Nov to Sun 20 Nov 2022" in window.result.reason
     assert counted(window) == {"u1": "counted", "u2": "counted"}
     assert notes(window) == {"u3": "after-as-of"}
 
@@ -366,8 +374,8 @@ def test_text_and_json_renderings_carry_verdict_and_reasons(mini: Force) -> None
         scope="east",
     )
     text = render_explanation(found, mini)
-    assert "[east] 2022-10-03..2022-10-09: MISSED" in text
-    assert "n1 tweet 2022-10-04 10:00 north: wrong unit" in text
+    assert "[East] Mon 3 Oct to Sun 9 Oct 2022: MISSED" in text
+    assert "n1 Tweet at Tue 4 Oct 2022 10:00 BST, in North: wrong unit" in text
     shape = json.loads(json.dumps(explanation_json(found)))
     (window,) = shape["windows"]
     assert window["status"] == "missed" and window["counted"] == []

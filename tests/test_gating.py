@@ -164,4 +164,4 @@ def test_junit_output_follows_the_gate(tmp_path: Path, capsys: pytest.CaptureFix
     assert isinstance(xml, junitparser.JUnitXml)
     suite = next(s for s in xml if s.name == "mini.monthly-two-surgeries")
     assert suite.failures == 1
-    assert "surgery" in " ".join(surgeries(tmp_path))
+    assert "Surgery or Written report (1 of 2)" in " ".join(surgeries(tmp_path))

@@ -74,7 +74,7 @@ def test_standing_duty_with_no_update_is_missed_not_met(run: Run) -> None:
     report = run("v.notices", [], "2023-06-01", "2023-06-30")
     (result,) = report.results
     assert result.status is Status.MISSED
-    assert "2022-04-01" in result.reason  # a whole P3M after the plan took effect
+    assert "without an update: Fri 1 Apr 2022" in result.reason  # P3M after the plan began
 
 
 def test_standing_duty_updated_within_the_cadence_before_the_range_is_met(run: Run) -> None:
@@ -357,7 +357,7 @@ def test_rolling_gap_catches_what_fixed_thirds_would_pass(run: Run) -> None:
         "2023-12-31",
     )
     (result,) = sparse.results
-    assert result.status is Status.MISSED and "2023-05-03..2023-08-30" in result.reason
+    assert result.status is Status.MISSED and "Wed 3 May to Wed 30 Aug 2023" in result.reason
     steady = run(
         "v.surgery-gap",
         [ev(f"s{m}", "surgery", f"2023-{m:02d}-10") for m in (1, 4, 7, 10)]
@@ -385,7 +385,7 @@ def test_coverage_needs_an_assignment_throughout_the_window(run: Run) -> None:
     )
     by_unit = {r.scope: r for r in report.results}
     assert by_unit["north"].status is Status.MISSED
-    assert "2023-01-01..2023-01-28" in by_unit["north"].reason
+    assert "from Sun 1 Jan to Sat 28 Jan 2023" in by_unit["north"].reason
     assert by_unit["south"].status is Status.MET
 
 
@@ -463,12 +463,13 @@ def test_target_is_pending_before_its_deadline_then_judged_on_the_latest_reading
     (pending,) = early.results
     assert pending.status is Status.PENDING
     assert (
-        "1,200 likes so far" in pending.reason and "target 1,000 by 31 Dec 2022" in pending.reason
+        "1,200 likes so far" in pending.reason
+        and "target 1,000 by Sat 31 Dec 2022" in pending.reason
     )
     late = run("v.likes", readings, "2022-06-01", "2022-12-31", "2023-01-05T00:00:00Z")
     (missed,) = late.results
     assert (missed.status, missed.evidence) == (Status.MISSED, ("l2",))
-    assert "l2 on 2022-12-20" in missed.reason
+    assert "l2 on Tue 20 Dec 2022" in missed.reason
     met = run("v.likes", readings[:1], "2022-06-01", "2022-12-31", "2023-01-05T00:00:00Z")
     assert [r.status for r in met.results] == [Status.MET]
 

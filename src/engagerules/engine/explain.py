@@ -20,7 +20,7 @@ stays readable.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -33,7 +33,16 @@ from engagerules.errors import UsageError, did_you_mean
 from engagerules.model.plan import Force, Obligation, Operator
 from engagerules.model.results import Result, Status
 from engagerules.outputs.shapes import result_json
-from engagerules.outputs.summary import scope_label
+from engagerules.outputs.words import (
+    and_list,
+    citation_words,
+    days_words,
+    role_words,
+    time_words,
+    type_words,
+    unit_words,
+    window_words,
+)
 from engagerules.sources.events import Event, EventLog
 from engagerules.sources.waivers import Waiver, apply_waivers
 
@@ -126,7 +135,7 @@ def explain(
     traced = trace.of(report.results)
     judged = apply_waivers(report, waivers, force).results  # the same results, in order
     windows = tuple(
-        _window(window, result, force.zone, limit)
+        _window(window, result, force, limit)
         for window, result in zip(traced, judged, strict=True)
         if scope is None or concerns_scope(force, result.scope, scope)
     )
@@ -141,10 +150,10 @@ def explain(
     )
 
 
-def _window(traced: WindowTrace, result: Result, zone: tzinfo, limit: int) -> WindowExplanation:
+def _window(traced: WindowTrace, result: Result, force: Force, limit: int) -> WindowExplanation:
     """One window's fates as notes: what counted, in time order; then the near misses,
     nearest to counting first, at most `limit` per reason (those closest to the window)."""
-    words = _Words(traced, zone)
+    words = _Words(traced, force)
     counted = sorted((f for f in traced.fates if f.counted), key=_when)
     kept: list[Fate] = []
     omitted: dict[str, int] = {}
@@ -179,29 +188,40 @@ def _distance(at: datetime, start: datetime, end: datetime) -> timedelta:
 
 
 class _Words:
-    """Each fate in words, for one window: the facts are the trace's, the wording here."""
+    """Each fate in words, for one window: the facts are the trace's, the wording here.
+    Events are named by their type's title and their id (the id is what a reviewer looks
+    up in the log), times in the force's zone as every report says them."""
 
-    def __init__(self, traced: WindowTrace, zone: tzinfo) -> None:
+    def __init__(self, traced: WindowTrace, force: Force) -> None:
         self.traced = traced
-        self.zone = zone
+        self.force = force
         self.window = traced.result.window
 
     def local(self, moment: datetime) -> str:
-        return f"{moment.astimezone(self.zone):%Y-%m-%d %H:%M}"
+        return time_words(moment, self.force.zone)
+
+    def kind(self, event: Event) -> str:
+        return type_words(self.force, event.type)
+
+    def unit(self, scope: str | None) -> str:
+        return unit_words(self.force, scope) if scope else "no unit (force-wide)"
+
+    def roles(self, roles: Iterable[str]) -> str:
+        return and_list((_titled(self.force, r) for r in roles), "or")
 
     def reason(self, fate: Fate) -> str:
         event, obligation = fate.event, self.traced.obligation
         at, other = self.local(event.at), fate.other
         match fate.code:
             case Code.COUNTED if fate.moment is not None:
-                return f"counted: the latest {event.type} before {self.local(fate.moment)}"
+                return f"counted: the latest {self.kind(event)} before {self.local(fate.moment)}"
             case Code.COUNTED if fate.seen is not None:
                 return f"counts towards the figure: {fate.seen[0]} {fate.seen[1]!r}"
             case Code.COUNTED:
-                return f"counted: {event.type} at {at}"
+                return f"counted: {self.kind(event)} at {at}"
             case Code.TRIGGER:
                 return (
-                    f"trigger: {event.type} in {_where(event)} at {at}, "
+                    f"trigger: {self.kind(event)} in {self.unit(event.scope)} at {at}, "
                     f"follow-up due by {self.local(self.window.end)}"
                 )
             case Code.CONFORMS:
@@ -215,8 +235,9 @@ class _Words:
             case Code.CLEARED:
                 return f"cleared the assignment on {at}"
             case Code.WRONG_ROLE:
-                needs = " or ".join(fate.requirement.roles) if fate.requirement else "another"
-                return f"wrong role: {event.role or 'no role recorded'}, needs {needs}"
+                needs = self.roles(fate.requirement.roles) if fate.requirement else "another"
+                role = self.roles([event.role]) if event.role else "no role recorded"
+                return f"wrong role: {role}, needs {needs}"
             case Code.MISSING_ATTRIBUTE if fate.condition is not None:
                 return f"missing attribute: no {fate.condition.attr} recorded"
             case Code.FAILED_CONDITION if fate.condition is not None and fate.seen is not None:
@@ -231,7 +252,10 @@ class _Words:
             case Code.NOT_REFERENCED if other is not None:
                 return f"does not reference the trigger {other.id} in refs"
             case Code.WRONG_UNIT:
-                return f"wrong unit: logged in {_where(event)}, not {self.traced.unit}"
+                return (
+                    f"wrong unit: logged in {self.unit(event.scope)}, "
+                    f"not {self.unit(self.traced.unit)}"
+                )
             case Code.BEFORE_TRIGGER:
                 return f"before the trigger: {at}"
             case Code.AFTER_DEADLINE:
@@ -249,14 +273,15 @@ class _Words:
             case Code.NOT_A_READING if fate.seen is not None:
                 return f"not a reading: {fate.seen[0]} is {fate.seen[1]!r}"
             case Code.SUPERSEDED if other is not None:
-                return f"superseded by the later {other.type} {other.id}"
+                return f"superseded by the later {self.kind(other)} {other.id}"
             case Code.SUPERSEDED:
                 return "superseded: another reading of its series makes the figure"
             case Code.WRONG_TYPE:
                 accepted = " or ".join(
-                    dict.fromkeys(t for r in obligation.evidence for t in r.types)
+                    type_words(self.force, t)
+                    for t in dict.fromkeys(t for r in obligation.evidence for t in r.types)
                 )
-                return f"wrong type: {event.type} is not {accepted}"
+                return f"wrong type: {self.kind(event)} is not {accepted}"
         return "not counted: the trace records no rule for it"
 
     def _broken(self, fate: Fate) -> str:
@@ -272,31 +297,34 @@ class _Words:
         return f"{condition.describe()}: no{was}"
 
 
-def _where(event: Event) -> str:
-    return event.scope or "no unit (force-wide)"
-
-
 # ---------------------------------------------------------------------------- rendering
 
 
-def _event_line(note: Note, force_zone: tzinfo) -> str:
+def _event_line(note: Note, force: Force) -> str:
+    """`t3 Tweet at Wed 5 Oct 2022 09:00 BST, force-wide: counted ...`: the event by its
+    id (to look it up) and its type's title, when and where, then what became of it."""
     event = note.event
-    at = event.at.astimezone(force_zone)
-    where = event.scope or "force-wide"
-    who = f" {event.role}" if event.role else ""
-    return f"{event.id} {event.type} {at:%Y-%m-%d %H:%M} {where}{who}: {note.reason}"
+    at = time_words(event.at, force.zone)
+    where = f"in {unit_words(force, event.scope)}" if event.scope else "force-wide"
+    who = f", by {role_words(force, event.role)}" if event.role else ""
+    return f"{event.id} {type_words(force, event.type)} at {at}, {where}{who}: {note.reason}"
+
+
+def _titled(force: Force, role: str) -> str:
+    title = role_words(force, role)
+    return f"{title} ({role})" if title != role else role
 
 
 def render_explanation(explanation: Explanation, force: Force) -> str:
     """The explanation as text: per window, the verdict, what counted and what did not."""
     ob = explanation.obligation
-    zone = force.zone
+    scope = explanation.scope
     lines = [
-        f"explain {ob.id} ({ob.kind.value}, owner {ob.owner}): {ob.title}",
-        f"{explanation.force} {explanation.start}..{explanation.end}, as of "
-        f"{explanation.as_of.astimezone(zone):%Y-%m-%d %H:%M %Z}"
-        + (f", scope {explanation.scope}" if explanation.scope else ""),
-        f"source: {ob.source.document} / {ob.source.section}",
+        f"explain {ob.id} ({ob.kind.value}, owner {_titled(force, ob.owner)}): {ob.title}",
+        f"{force.name}: {days_words(explanation.start, explanation.end)}, as of "
+        f"{time_words(explanation.as_of, force.zone)}"
+        + (f", scope {unit_words(force, scope)}" if scope else ""),
+        f"source: {citation_words(force, ob.source)}",
     ]
     if not explanation.windows:
         lines.append("")
@@ -305,7 +333,8 @@ def render_explanation(explanation: Explanation, force: Force) -> str:
         result = item.result
         lines.append("")
         lines.append(
-            f"[{scope_label(result.scope)}] {result.window.label}: {result.status.value.upper()}"
+            f"[{unit_words(force, result.scope)}] {window_words(result.window)}: "
+            f"{result.status.value.upper()}"
         )
         lines.append(f"  verdict: {result.reason}")
         if result.waived_from is not None:
@@ -315,12 +344,12 @@ def render_explanation(explanation: Explanation, force: Force) -> str:
             )
         if item.counted:
             lines.append("  counted:")
-            lines.extend(f"    {_event_line(n, zone)}" for n in item.counted)
+            lines.extend(f"    {_event_line(n, force)}" for n in item.counted)
         else:
             lines.append("  counted: nothing")
         if item.considered:
             lines.append("  considered, not counted:")
-            lines.extend(f"    {_event_line(n, zone)}" for n in item.considered)
+            lines.extend(f"    {_event_line(n, force)}" for n in item.considered)
         for code, n in item.omitted:
             lines.append(f"    ... and {n} more: {code}")
     return "\n".join(lines) + "\n"

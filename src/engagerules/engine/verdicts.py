@@ -15,7 +15,7 @@ from engagerules.model.conditions import qualifies
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.results import Result, Status
-from engagerules.outputs.words import deadline_words
+from engagerules.outputs.words import deadline_words, requirement_words, unit_words
 from engagerules.sources.events import Event
 
 
@@ -72,19 +72,15 @@ def qualified(
     return kept
 
 
-def local_day(moment: datetime, force: Force) -> str:
-    """The local calendar date of an instant, as people read it."""
-    return moment.astimezone(force.zone).date().isoformat()
-
-
 def amount_text(value: float) -> str:
     if not math.isfinite(value) or abs(value) >= 1e16:  # int() of 1e308 prints 309 digits
         return f"{value:g}"
     return f"{value:g}" if value != int(value) else f"{int(value)}"
 
 
-def in_unit(scope: str | None) -> str:
-    return f" in {scope}" if scope else ""
+def in_unit(force: Force, scope: str | None) -> str:
+    """` in Ystrad Mynach`: where a result falls, by the unit's name (nothing if force-wide)."""
+    return f" in {unit_words(force, scope)}" if scope else ""
 
 
 def unit_key(obligation: Obligation, slot: str | None) -> str | None:
@@ -132,6 +128,7 @@ def during(spell: Spell, window: Window) -> bool:
 
 
 def steps_verdict(
+    force: Force,
     obligation: Obligation,
     measured: list[tuple[Requirement, float, list[Event]]],
     scope: str | None,
@@ -144,7 +141,8 @@ def steps_verdict(
 
     All requirements met is `met`; otherwise an open window is `pending`; every
     requirement started but one short is `partial`; any requirement with nothing is
-    `missed`, and the reason names what is missing.
+    `missed`, and the reason names what is missing (by the activity's title, in the
+    unit's name: the reason is read by people, not matched by machines).
     """
     evidence = [e for _, _, events in measured for e in events]
     short = [(req, got) for req, got, _ in measured if got < req.min]
@@ -153,9 +151,11 @@ def steps_verdict(
         needed, found = req.min, got
     else:
         needed, found = len(measured), len(measured) - len(short)
-    unit_label = "force-wide" if scope is None else scope
+    where = in_unit(force, scope)
     if not short:
-        detail = "; ".join(f"{amount_text(got)} {req.label}" for req, got, _ in measured)
+        detail = "; ".join(
+            f"{amount_text(got)} {requirement_words(force, req)}" for req, got, _ in measured
+        )
         return make_result(
             obligation,
             scope,
@@ -164,21 +164,23 @@ def steps_verdict(
             needed,
             found,
             evidence,
-            f"{detail}{in_unit(scope)} {context}".strip(),
+            f"{detail}{where} {context}".strip(),
         )
     missing = "; ".join(
-        f"{req.label} ({amount_text(got)} of {amount_text(req.min)})" for req, got in short
+        f"{requirement_words(force, req)} ({amount_text(got)} of {amount_text(req.min)})"
+        for req, got in short
     )
     if window.end > as_of:
         status = Status.PENDING
         until = deadline_words(window.end, window.zone)
-        reason = f"window open until {until}; still needed{in_unit(scope)}: {missing}"
+        reason = f"window open until {until}; still needed{where}: {missing}"
     elif all(got > 0 for _, got in short):
         status = Status.PARTIAL
-        reason = f"not enough{in_unit(scope)} {context}: {missing}".replace("  ", " ")
+        reason = f"not enough{where} {context}: {missing}".replace("  ", " ")
     else:
         status = Status.MISSED
-        reason = f"missing for {unit_label} {context}: {missing}".replace("  ", " ")
+        owed = f"for {unit_words(force, scope)}" if scope else "force-wide"
+        reason = f"missing {owed} {context}: {missing}".replace("  ", " ")
     return make_result(obligation, scope, window, status, needed, found, evidence, reason)
 
 

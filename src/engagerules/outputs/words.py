@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from engagerules.model.durations import Duration
 from engagerules.model.periods import Window
-from engagerules.model.plan import Citation, Force
+from engagerules.model.plan import Citation, Force, Requirement
 
 __all__ = [
     "amount",
@@ -31,17 +31,21 @@ __all__ = [
     "citation_words",
     "clock_words",
     "day_words",
+    "days_words",
     "deadline_words",
     "duration_words",
     "duty_words",
     "every_words",
     "markdown_codes",
     "markdown_text",
+    "on_days_words",
     "plural",
+    "requirement_words",
     "role_words",
     "time_words",
     "type_words",
     "unit_words",
+    "when_words",
     "window_words",
 ]
 
@@ -177,24 +181,52 @@ def deadline_words(moment: datetime, zone: tzinfo) -> str:
     return time_words(local, zone)
 
 
+def days_words(first: date, last: date) -> str:
+    """Whole days, the last included: `Mon 3 Oct 2022` for one, `Mon 3 Oct to Sun 9 Oct
+    2022` within a year (the year said once), `Fri 30 Dec 2022 to Mon 2 Jan 2023` across."""
+    if last <= first:
+        return day_words(first)
+    if first.year == last.year:
+        return f"{first:%a} {first.day} {first:%b} to {day_words(last)}"
+    return f"{day_words(first)} to {day_words(last)}"
+
+
+def _whole_days(window: Window) -> tuple[date, date] | None:
+    """The first and last local day of a window of whole days; None for a timed slot."""
+    start, end = window.local_start, window.local_end
+    if start.time() == time(0) and end.time() == time(0):
+        return start.date(), end.date() - timedelta(days=1)
+    return None
+
+
 def window_words(window: Window) -> str:
     """A due window in words: `Mon 3 Oct 2022` for a day, `Mon 3 Oct to Sun 9 Oct 2022` for
     whole days, `Mon 3 Oct 2022 08:00 to 09:00 BST` for a timed slot (the end is exclusive
     for instants, so a slot ending at 09:00 is said so; whole days name their last day)."""
     zone = window.zone
+    days = _whole_days(window)
+    if days is not None:
+        return days_words(*days)
     start, end = window.local_start, window.local_end
-    if start.time() == time(0) and end.time() == time(0):
-        first = start.date()
-        last = end.date() - timedelta(days=1)
-        if last <= first:
-            return day_words(first)
-        if first.year == last.year:
-            return f"{first:%a} {first.day} {first:%b} to {day_words(last)}"
-        return f"{day_words(first)} to {day_words(last)}"
     plain = not _repeated(start) and start.tzname() == end.tzname()
     if start.date() == end.date() and plain:
         return f"{day_words(start.date())} {start:%H:%M} to {clock_words(end, zone)}"
     return f"{time_words(start, zone)} to {time_words(end, zone)}"
+
+
+def when_words(window: Window) -> str:
+    """A due window as a sentence says it: `on Mon 3 Oct 2022` for one day, `from Mon 3 Oct
+    to Sun 9 Oct 2022` or `from Mon 3 Oct 2022 08:00 to 09:00 BST` otherwise."""
+    days = _whole_days(window)
+    if days is not None:
+        return on_days_words(*days)
+    return f"from {window_words(window)}"
+
+
+def on_days_words(first: date, last: date) -> str:
+    """Whole days as a sentence says them: `on Mon 3 Oct 2022`, `from Mon 3 Oct to Sun 9
+    Oct 2022`."""
+    return f"{'on' if last <= first else 'from'} {days_words(first, last)}"
 
 
 def role_words(force: Force, role_id: str | None) -> str:
@@ -207,6 +239,15 @@ def role_words(force: Force, role_id: str | None) -> str:
 def type_words(force: Force, type_id: str) -> str:
     """An event type's title (`Foot patrol`), or its code when the vocabulary has none."""
     return next((t.title for t in force.event_types if t.id == type_id), type_id)
+
+
+def requirement_words(force: Force, requirement: Requirement) -> str:
+    """What a requirement asks for: its own title (`posters and flyers updated via the
+    Design team`), else the titles of the event types that count (`Foot patrol or Leaflet
+    drop`), since a reason that names `foot_patrol` names a code, not an activity."""
+    if requirement.title:
+        return requirement.title
+    return " or ".join(type_words(force, t) for t in requirement.types)
 
 
 def unit_words(force: Force, scope: str | None) -> str:

@@ -31,6 +31,7 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.results import Result, Status
+from engagerules.outputs.words import when_words
 from engagerules.sources.events import Event
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def evaluate(
                     before = previous[event.id]
                     trace.note(event, code, counted=True, condition=broken, other=before)
             used.update(e.id for e in inside)
-            where = in_unit(unit)
+            where = in_unit(force, unit)
             if offenders:
                 shown = ", ".join(notes[:5]) + (
                     f" and {len(notes) - 5} more" if len(notes) > 5 else ""
@@ -157,7 +158,7 @@ def evaluate(
                 reason = (
                     f"all {len(inside)} events{where} conform ({wording})"
                     if inside
-                    else f"nothing to check: no events{where} in {window.label}"
+                    else f"nothing to check: no events{where} {when_words(window)}"
                 )
                 result = make_result(
                     obligation, unit, window, status, len(inside), 0, inside, reason

@@ -13,7 +13,6 @@ from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import (
     Outcome,
     constraint_windows,
-    local_day,
     make_result,
     subjects_of,
 )
@@ -22,7 +21,16 @@ from engagerules.model.durations import Duration, parse_duration, positive_durat
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
-from engagerules.outputs.words import markdown_codes
+from engagerules.outputs.words import (
+    and_list,
+    day_words,
+    markdown_codes,
+    on_days_words,
+    requirement_words,
+    role_words,
+    time_words,
+    unit_words,
+)
 from engagerules.sources.events import Event
 
 if TYPE_CHECKING:
@@ -120,7 +128,7 @@ def evaluate(
     windows = constraint_windows(obligation, span)
     results: list[Result] = []
     used: set[str] = set()
-    label = " or ".join(r.label for r in obligation.evidence)
+    label = " or ".join(requirement_words(force, r) for r in obligation.evidence)
     for unit in unit_slots(obligation):
         cleared = index.of_type(rule.clears, unit) if rule.clears else []
         spells = _spells(subjects_of(obligation, index, unit), cleared)
@@ -135,7 +143,7 @@ def evaluate(
                         1,
                         0,
                         (),
-                        f"window starts after {as_of:%Y-%m-%d %H:%M}",
+                        f"window starts after {time_words(as_of, force.zone)}",
                     )
                 )
                 if trace is not None:  # nothing of it has passed at `as_of`
@@ -149,14 +157,14 @@ def evaluate(
                 gaps = [] if inside else [(horizon - timedelta(microseconds=1), horizon)]
             evidence = [s[2] for s in inside]
             used.update(e.id for e in evidence)
-            where = unit or "the force"
+            where = unit_words(force, unit) if unit else "the force"
             if gaps:
                 ended = {s[1] for s in spells if s[1] is not None}
                 ends = [e for e in cleared if e.at < horizon and e.at in ended][-1:]
                 used.update(e.id for e in ends)
                 days = _days(gaps, force)
-                shown = ", ".join(f"{a}..{b}" if a != b else a for a, b in days[:5])
-                reason = f"no {label} for {where} on {shown}"
+                shown = and_list(on_days_words(a, b) for a, b in days[:5])
+                reason = f"no {label} for {where} {shown}"
                 if ends:
                     reason += f" (vacated by {', '.join(e.id for e in ends)})"
                 results.append(
@@ -170,10 +178,7 @@ def evaluate(
                     _vacated(trace, spells, evidence, horizon)
                     trace.close(results[-1], obligation, unit=unit, moment=horizon)
                 continue
-            who = ", ".join(
-                f"{e.id} ({e.role or e.person or 'recorded'} {local_day(e.at, force)})"
-                for e in evidence
-            )
+            who = ", ".join(f"{e.id} ({_assigned(force, e)})" for e in evidence)
             if horizon < window.end:
                 status, reason = Status.PENDING, f"{label} for {where} so far: {who}"
             else:
@@ -222,14 +227,20 @@ def _gaps(spells: list[Spell], start: datetime, end: datetime) -> list[tuple[dat
     return [(a, b) for a, b in gaps if a < b]
 
 
-def _days(gaps: list[tuple[datetime, datetime]], force: Force) -> list[tuple[str, str]]:
+def _days(gaps: list[tuple[datetime, datetime]], force: Force) -> list[tuple[date, date]]:
     """Each gap as the local days it touches, first and last."""
     shown = []
     for a, b in gaps:
         first = a.astimezone(force.zone).date()
         last = (b - timedelta(microseconds=1)).astimezone(force.zone).date()
-        shown.append((first.isoformat(), last.isoformat()))
+        shown.append((first, last))
     return shown
+
+
+def _assigned(force: Force, event: Event) -> str:
+    """Who an assignment named (the role's title, else the person) and the day it was made."""
+    who = role_words(force, event.role) if event.role else event.person or "recorded"
+    return f"{who}, {day_words(event.at.astimezone(force.zone).date())}"
 
 
 # ---------------------------------------------------------------- how the outputs say it

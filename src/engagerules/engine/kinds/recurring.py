@@ -27,6 +27,7 @@ from engagerules.model.durations import Duration, parse_duration, positive_durat
 from engagerules.model.periods import Window, localize
 from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result
+from engagerules.outputs.words import when_words
 from engagerules.sources.events import Event
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def evaluate(
     persons = persons_owing(obligation, index, span)
     roster = membership(obligation, index)
     for due in dues(obligation, span, persons):
-        result = _judge_due(obligation, index, due, as_of, trace)
+        result = _judge_due(force, obligation, index, due, as_of, trace)
         spells = roster.get(due.scope or "", [])
         if roster and not result.evidence and not any(during(s, due.window) for s in spells):
             if trace is not None:
@@ -140,7 +141,12 @@ def evaluate(
 
 
 def _judge_due(
-    obligation: Obligation, index: EventIndex, due: Due, as_of: datetime, trace: Trace | None
+    force: Force,
+    obligation: Obligation,
+    index: EventIndex,
+    due: Due,
+    as_of: datetime,
+    trace: Trace | None,
 ) -> Result:
     person = due.scope if obligation.scope.per_person else None
     key = unit_key(obligation, due.scope)
@@ -153,10 +159,10 @@ def _judge_due(
         else:
             events = qualified(req, index.between(req.types, key, due.window), person, trace)
         measured.append((req, measure(req, events), events))
-    context = f"{due.window.label}"
+    context = when_words(due.window)
     if obligation.scope.rota:
         context += " (rota turn)"
-    return steps_verdict(obligation, measured, due.scope, due.window, as_of, context=context)
+    return steps_verdict(force, obligation, measured, due.scope, due.window, as_of, context=context)
 
 
 def _for_period(

@@ -10,12 +10,18 @@ import attrs
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.trace import Code, Trace
-from engagerules.engine.verdicts import Outcome, in_unit, local_day, make_result, subjects_of
+from engagerules.engine.verdicts import Outcome, in_unit, make_result, subjects_of
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window, local_midnight, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
-from engagerules.outputs.words import duration_words
+from engagerules.outputs.words import (
+    day_words,
+    days_words,
+    deadline_words,
+    duration_words,
+    requirement_words,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -111,37 +117,34 @@ def gaps(
         due = cadence.after(inside[-1].at if inside else (start or span.start), force.zone)
         evidence = ([before[-1]] if before else []) + inside
         used.update(e.id for e in evidence)
-        label = " or ".join(r.label for r in obligation.evidence)
+        label = " or ".join(requirement_words(force, r) for r in obligation.evidence)
+        where, every = in_unit(force, unit), duration_words(cadence)
         if lapses:
-            shown = "; ".join(
-                f"{local_day(a, force)}..{local_day(b, force)}" for a, b in lapses[:3]
-            )
+            shown = "; ".join(_lapse_words(a, b, limit, force) for a, b in lapses[:3])
             status, reason = (
                 Status.MISSED,
-                (f"{label}{in_unit(unit)} went more than {cadence} without an update: {shown}"),
+                f"{label}{where} went more than {every} without an update: {shown}",
             )
         elif limit < span.end:
             status = Status.PENDING
-            reason = (
-                f"up to date{in_unit(unit)} so far; next {label} due by {local_day(due, force)}"
-            )
+            due_by = deadline_words(due, force.zone)
+            reason = f"up to date{where} so far; next {label} due by {due_by}"
         elif before or inside:
             status = Status.MET
             since = (
-                f", counting from the last before it on {local_day(before[-1].at, force)}"
+                f", counting from the last before it on {_day(before[-1].at, force)}"
                 if before
                 else ""
             )
             reason = (
-                f"{len(inside)} {label}{in_unit(unit)} in the range{since}: "
-                f"never more than {duration_words(cadence)} apart"
+                f"{len(inside)} {label}{where} in the range{since}: never more than {every} apart"
             )
         else:
             status = Status.MET
             reason = (
-                f"no {label}{in_unit(unit)} recorded, but the range is shorter than "
-                f"{duration_words(cadence)} and no earlier update was given, so no gap that "
-                f"long can be shown (read from {duration_words(cadence)} before the range "
+                f"no {label}{where} recorded, but the range is shorter than "
+                f"{every} and no earlier update was given, so no gap that "
+                f"long can be shown (read from {every} before the range "
                 "to judge it)"
             )
         result = make_result(obligation, unit, span, status, 1, len(inside), evidence, reason)
@@ -162,6 +165,19 @@ def _in_force(obligation: Obligation, force: Force) -> datetime | None:
     if obligation.effective_from is None:
         return None
     return local_midnight(obligation.effective_from, force.zone)
+
+
+def _day(moment: datetime, force: Force) -> str:
+    return day_words(moment.astimezone(force.zone).date())
+
+
+def _lapse_words(start: datetime, end: datetime, limit: datetime, force: Force) -> str:
+    """A lapse as local days: from the day an update fell overdue to the day of the next
+    one, or, when none came by `limit`, to the last day judged (`limit` is exclusive, so a
+    range ending at midnight names its own last day, not the day after)."""
+    first = start.astimezone(force.zone).date()
+    last = (end - timedelta(microseconds=1) if end >= limit else end).astimezone(force.zone)
+    return days_words(first, max(first, last.date()))
 
 
 def _lapses(

@@ -12,13 +12,13 @@ import attrs
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import dues
 from engagerules.engine.trace import Code, Trace
-from engagerules.engine.verdicts import Outcome, local_day, make_result, qualified
+from engagerules.engine.verdicts import Outcome, make_result, qualified
 from engagerules.model.checks import finite, instance, one_of, optional
 from engagerules.model.conditions import number
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
-from engagerules.outputs.words import amount
+from engagerules.outputs.words import amount, day_words
 from engagerules.sources.events import Event
 
 if TYPE_CHECKING:
@@ -144,10 +144,12 @@ def evaluate(
         figure, counted = _combine(target.combine, target.attr, target.group, readings)
         used.update(e.id for e in counted)
         goal = _figure(target.value)
-        by = f"{target.by.day} {target.by:%b %Y}"
+        by = day_words(target.by)
         base = f", baseline {_figure(target.baseline)}" if target.baseline is not None else ""
         got = f"{_figure(figure)} {target.attr}" if readings else f"no {target.attr} readings"
-        cited = ", ".join(f"{e.id} on {local_day(e.at, force)}" for e in counted[:5])
+        cited = ", ".join(
+            f"{e.id} on {day_words(e.at.astimezone(force.zone).date())}" for e in counted[:5]
+        )
         basis = f" ({target.combine} of {cited})" if counted else ""
         if due.window.end > as_of:
             status = Status.PENDING

@@ -26,7 +26,13 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.results import Result
-from engagerules.outputs.words import duration_words, markdown_codes
+from engagerules.outputs.words import (
+    deadline_words,
+    duration_words,
+    markdown_codes,
+    time_words,
+    type_words,
+)
 from engagerules.sources.events import Event
 
 if TYPE_CHECKING:
@@ -178,10 +184,13 @@ def evaluate(
                 circumstantial.update(e.id for e in events if fired.id not in e.refs)
                 measured.append((req, measure(req, events), events))
             context = (
-                f"after {fired.type} {fired.id} at {window.local_start:%Y-%m-%d %H:%M}, "
-                f"due by {window.local_end:%Y-%m-%d %H:%M}"
+                f"after {type_words(force, fired.type)} {fired.id} at "
+                f"{time_words(window.start, window.zone)}, "
+                f"due by {deadline_words(window.end, window.zone)}"
             )
-            verdict = steps_verdict(obligation, measured, unit, window, as_of, context=context)
+            verdict = steps_verdict(
+                force, obligation, measured, unit, window, as_of, context=context
+            )
             linked = not circumstantial
             reason = verdict.reason
             if not linked:
