@@ -84,6 +84,30 @@ def test_not_json_is_one_located_problem(tmp_path: Path) -> None:
     assert problem.message.startswith("not valid JSON")
 
 
+@pytest.mark.parametrize(
+    ("literal", "words"),
+    [("NaN", "NaN"), ("1e400", "1e400"), ("9" * 400, "digits")],
+)
+def test_numbers_json_cannot_carry_are_located_in_a_profile(
+    tmp_path: Path, literal: str, words: str
+) -> None:
+    """A profile read as configurations are: a number JSON cannot carry is one problem at
+    its JSON path, not a value the importer computes with (nor a traceback)."""
+    path = tmp_path / "profile.json"
+    path.write_text('{"profile": "x", "skip_rows": ' + literal + "}", encoding="utf-8")
+    (problem,) = validate_profile(path)
+    assert problem.where == f"{path}: $.skip_rows"
+    assert words in problem.message
+
+
+def test_profile_nested_past_the_limit_names_file_and_line(tmp_path: Path) -> None:
+    """Nesting the parser cannot follow is one problem naming the file and its line."""
+    path = tmp_path / "profile.json"
+    path.write_text('{"profile": "x",\n "maps": ' + "[" * 5000 + "]" * 5000 + "}", encoding="utf-8")
+    (problem,) = validate_profile(path)
+    assert str(path) in problem.where and ":2" in problem.where
+
+
 def test_profile_values_check_themselves() -> None:
     """Built by hand, profile values refuse what the schema would, naming field and value."""
     with pytest.raises(UsageError, match=r"Times\.ambiguous: 'guess' is not one of"):

@@ -9,7 +9,6 @@ path, so `engagerules validate` can list them all at once.
 from __future__ import annotations
 
 import copy
-import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -156,19 +155,7 @@ def _prepared(
 
 
 def _read_json(file: Path) -> Any:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([Problem(str(file), "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
-    try:
-        return strictjson.loads(text, exact=True)
-    except json.JSONDecodeError as exc:
-        where = f"{file}:{exc.lineno}:{exc.colno}"
-        raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
-    except strictjson.LimitError as exc:
-        raise ConfigError([Problem.at(str(exc), file=str(file), line=exc.line)]) from None
+    return strictjson.read_file(file, exact=True)
 
 
 #: Schema errors that say a value has the wrong type altogether: the semantic pass must

@@ -114,19 +114,7 @@ def read_overrides(path: Path | str) -> Overrides:
     file = Path(path)
     if file.is_dir():
         file = file / OVERRIDES_FILE
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([Problem(str(file), "no such overrides file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
-    try:
-        raw = strictjson.loads(text, exact=True)
-    except json.JSONDecodeError as exc:
-        where = f"{file}:{exc.lineno}:{exc.colno}"
-        raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
-    except strictjson.LimitError as exc:
-        raise ConfigError([Problem.at(str(exc), file=str(file), line=exc.line)]) from None
+    raw = strictjson.read_file(file, exact=True, missing="no such overrides file")
     flawed = [
         Problem.at(reason, file=str(file), path=strictjson.path_text(path))
         for path, reason in strictjson.flaws(raw)

@@ -30,6 +30,7 @@ from jsonschema import Draft202012Validator
 
 from engagerules.errors import ConfigError, Problem, UsageError, did_you_mean
 from engagerules.model.plan import Force
+from engagerules.sources import strictjson
 from engagerules.sources.shipped import shipped_schema
 
 __all__ = [
@@ -272,8 +273,8 @@ def is_profile(path: Path) -> bool:
     if not path.is_file() or path.suffix.lower() != ".json":
         return False
     try:
-        raw = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raw = strictjson.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, strictjson.LimitError):
         return False
     return isinstance(raw, dict) and "profile" in raw and "obligations" not in raw
 
@@ -289,20 +290,16 @@ def validate_profile(path: Path | str) -> list[Problem]:
 
 
 def _read_json(file: Path) -> Any:
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError([Problem(str(file), "no such profile")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"{file}:{exc.lineno}:{exc.colno}"
-        raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
+    return strictjson.read_file(file, missing="no such profile", encoding="utf-8-sig")
 
 
 def _problems(raw: Any, file: Path) -> list[Problem]:
+    flawed = [
+        Problem(f"{file}: {strictjson.path_text(path)}", reason)
+        for path, reason in strictjson.flaws(raw)
+    ]
+    if flawed:  # numbers JSON cannot mean, or nesting no profile needs: fix those first
+        return flawed
     validator = Draft202012Validator(profile_schema())
     found = [
         Problem(f"{file}: {error.json_path}", _message(error))

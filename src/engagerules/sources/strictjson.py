@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import pathlib
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -20,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from engagerules.errors import UsageError
+from engagerules.errors import ConfigError, Problem, UsageError
 from engagerules.model.limits import MAX_DEPTH, MAX_DIGITS
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "flaws",
     "loads",
     "path_text",
+    "read_file",
 ]
 
 _LIMIT = 10**MAX_DIGITS
@@ -166,6 +168,31 @@ def loads(text: str, *, exact: bool = False) -> Any:
         raise _too_deep(text) from None
     check_text(text, value)
     return value
+
+
+def read_file(
+    file: pathlib.Path,
+    *,
+    exact: bool = False,
+    missing: str = "no such file",
+    encoding: str = "utf-8",
+) -> Any:
+    """The JSON of a configuration-like file (a force, its overrides, an import profile),
+    read as `loads` reads it; raises `ConfigError` with one located problem when the file
+    is missing (`missing` says what was expected), unreadable, not JSON or past a limit."""
+    try:
+        text = file.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise ConfigError([Problem(str(file), missing)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
+    try:
+        return loads(text, exact=exact)
+    except json.JSONDecodeError as exc:
+        where = f"{file}:{exc.lineno}:{exc.colno}"
+        raise ConfigError([Problem(where, f"not valid JSON: {exc.msg}")]) from None
+    except LimitError as exc:
+        raise ConfigError([Problem.at(str(exc), file=str(file), line=exc.line)]) from None
 
 
 def check_text(text: str, value: Any) -> None:
