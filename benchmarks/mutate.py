@@ -21,6 +21,7 @@ Two questions are asked of every mutant:
     .venv/bin/python benchmarks/mutate.py                   # matrix and union, every mutant
     .venv/bin/python benchmarks/mutate.py --per-force       # the matrix only (no unit tests)
     .venv/bin/python benchmarks/mutate.py --only zone-utc   # one, by name (repeatable)
+    .venv/bin/python benchmarks/mutate.py --force notts     # one force's column (repeatable)
     .venv/bin/python benchmarks/mutate.py --why             # what each mutant reaches, per force
     .venv/bin/python benchmarks/mutate.py --list
 
@@ -728,7 +729,7 @@ class Outcome:
     seconds: float = 0.0
 
 
-def run(mutant: Mutant, scratch: Path, *, union: bool) -> Outcome:
+def run(mutant: Mutant, scratch: Path, names: list[str], *, union: bool) -> Outcome:
     """Apply one mutant in the scratch copy, run every force's scenarios in one pytest
     (and, for the union, the unit tests when no scenario noticed), then restore."""
     started = time.monotonic()
@@ -739,11 +740,12 @@ def run(mutant: Mutant, scratch: Path, *, union: bool) -> Outcome:
     try:
         failures = scratch / "failures.txt"
         failures.unlink(missing_ok=True)
-        code = _pytest(scratch, ["-p", "mutate", "forces"], failures)
+        paths = [f"forces/{name}" for name in names]
+        code = _pytest(scratch, ["-p", "mutate", *paths], failures)
         failed = failures.read_text(encoding="utf-8").split("\n") if failures.exists() else []
         killed = {n.split("/")[1] for n in failed if n.startswith("forces/") and n.count("/") > 1}
         if code not in (0, 1) and not killed:  # pytest itself could not run: all noticed
-            killed = set(force_ids())
+            killed = set(names)
         outcome.killed_in = frozenset(killed)
         if union:
             outcome.union = bool(killed) or _pytest(scratch, ["-x", *UNIT_TESTS]) != 0
@@ -775,6 +777,9 @@ def main() -> int:
         "--per-force", action="store_true", help="each force's scenarios alone; no union run"
     )
     parser.add_argument(
+        "--force", action="append", help="only this force's scenarios (repeatable); no union"
+    )
+    parser.add_argument(
         "--why", action="store_true", help="say what each mutant reaches in each force, and exit"
     )
     args = parser.parse_args()
@@ -786,7 +791,7 @@ def main() -> int:
         for mu in chosen:
             print(f"{mu.name}: {mu.file}")
         return 0
-    names = force_ids()
+    names = [f for f in force_ids() if not args.force or f in args.force]
     reach = reaches(mu.name for mu in chosen)
     if args.why:
         for mu in chosen:
@@ -795,7 +800,7 @@ def main() -> int:
                 found = reach[force_id][mu.name]
                 print(f"  {force_id}: {'' if found.applies else 'n.a., '}{found.describe()}")
         return 0
-    union = not args.per_force
+    union = not args.per_force and not args.force  # the union is every force's
     started = time.monotonic()
     rows: list[tuple[Mutant, Outcome]] = []
     width = max(len(mu.name) for mu in chosen)
@@ -810,7 +815,7 @@ def main() -> int:
         for name in ("pyproject.toml", "conftest.py"):  # conftest collects the scenarios
             shutil.copy(ROOT / name, scratch / name)
         for mu in chosen:
-            outcome = run(mu, scratch, union=union)
+            outcome = run(mu, scratch, names, union=union)
             rows.append((mu, outcome))
             cells = [_cell(outcome, reach[f][mu.name], f) for f in names]
             if union:
