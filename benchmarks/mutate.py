@@ -338,8 +338,11 @@ MUTANTS = [
     ),
     m(
         "nan-accepted",
-        "src/engagerules/sources/config.py",
-        ("    if flawed:  # numbers JSON cannot mean", "    if False:  # numbers JSON cannot mean"),
+        "src/engagerules/sources/strictjson.py",
+        (  # a configuration's NaN and Infinity read as floats, not marked as problems
+            "parse_int=_parse_int, parse_float=_parse_exact_float, parse_constant=_parse_constant",
+            "parse_int=_parse_int, parse_float=_parse_exact_float, parse_constant=float",
+        ),
     ),
     m(
         "ward-not-in-section",
