@@ -58,3 +58,45 @@ def test_quotes_and_sections_are_in_the_documents(force_id: str) -> None:
         elif _plain(quote) not in texts[ob.source.document]:
             problems.append(f"{ob.id}: quote not in {ob.source.document}: {quote!r}")
     assert not problems, "\n".join(problems)
+
+
+#: An editor's note after the plan's words: "(no interval)", "(listed under Daily)".
+_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def _fragments(plan: str) -> list[str]:
+    """The plan's own words in a reading: the text without a trailing editor's note in
+    parentheses, cut where "..." (words left out) or ";" (two places joined) stand."""
+    words = _NOTE.sub("", plan)
+    return [part for part in re.split(r"\.\.\.|…|;", words) if part.strip()]
+
+
+@pytest.mark.parametrize("force_id", _VERIFIED)
+def test_each_reading_quotes_the_plan_in_its_own_words(force_id: str) -> None:
+    """A reading says what the plan says before what we read into it: its `plan` words
+    are the document's, to the letter (an editor's note may follow in parentheses, and
+    "..." marks words left out), so a paraphrase is never shown as the plan's words."""
+    force = open_force(force_id)
+    texts = {}
+    for document in force.documents:
+        path = SEEDS / document.id
+        if not path.is_file():
+            pytest.skip(f"{path} is not here")
+        texts[document.id] = _plain(path.read_text(encoding="utf-8"))
+    problems = [
+        f"{ob.id} ({reading.part.value}): not in {ob.source.document}: {fragment.strip()!r}"
+        for ob in force.obligations
+        for reading in ob.readings.read
+        for fragment in _fragments(reading.plan)
+        if _plain(fragment) not in texts[ob.source.document]
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_fragments_keep_the_words_and_drop_only_the_editors_note() -> None:
+    """The note must be last and in parentheses; words elsewhere are all compared."""
+    assert _fragments("Police Surgery (per meeting)") == ["Police Surgery"]
+    assert _fragments("will carry out ... where it helps") == ["will carry out ", " where it helps"]
+    assert _fragments("(each officer's) your set of 6 shifts") == [
+        "(each officer's) your set of 6 shifts"
+    ]
