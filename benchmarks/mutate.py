@@ -255,7 +255,10 @@ MUTANTS = [
     m(
         "coverage-snapshot",
         f"{ENGINE}/kinds/coverage.py",
-        ('if rule.in_place == "by_end":', "if True:"),
+        (
+            'if rule.in_place == "by_end":  # only the moment the window closes counts',
+            "if True:",
+        ),
     ),
     m(
         "vacancy-ends-all",
