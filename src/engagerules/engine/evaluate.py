@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import KINDS
@@ -139,57 +140,117 @@ def account(
     counted but for a missing unit or role, which a team can fix at source."""
     by_reason: Counter[str] = Counter()
     quality: list[DataQuality] = []
-    readers: dict[str, list[Obligation]] = {}
-    for ob in judged:
-        for kind in ob.event_types:
-            readers.setdefault(kind, []).append(ob)
+    why = _Unmatched(force, judged, span, as_of).why
     for event in events:
         if event.id in used:
             continue
-        reason, problem = _why_unmatched(force, readers.get(event.type, []), event, span, as_of)
+        reason, problem = why(event)
         by_reason[reason] += 1
         if problem is not None:
             quality.append(DataQuality(event.id, event.file, event.line, problem))
     return dict(by_reason), tuple(quality)
 
 
-def _why_unmatched(
-    force: Force, readers: list[Obligation], event: Event, span: Window, as_of: datetime
-) -> tuple[str, str | None]:
-    if event.at > as_of:
-        return "not_known_at_as_of", None
-    if not readers:
-        return "type_unused", None
-    day = event.at.astimezone(force.zone).date()
-    live = [ob for ob in readers if ob.in_force_on(day)]
-    if not live:
-        return "not_in_force", None
-    if not span.contains(event.at) and not any(ob.kind is Kind.TRIGGERED for ob in live):
-        return "outside_range", None
-    per_unit = [ob.scope.per is not None and not ob.scope.per_person for ob in live]
-    if all(per_unit):
-        if event.scope is None:
-            return "no_unit", "no unit recorded"
-        ancestry = force.ancestry(event.scope)
-        if not any(
-            set(ancestry) & set(ob.scope.units) or event.scope in _enclosing(force, ob)
-            for ob in live
-        ):
-            return "outside_units", None
-    reqs = [r for ob in live for r in ob.evidence if event.type in r.types]
-    if reqs and all(r.roles and event.role not in r.roles for r in reqs):
-        if event.role is None:
-            return "role_not_allowed", "no role recorded"
-        return "role_not_allowed", None
-    if reqs and all(failed_condition(r.where, event) is not None for r in reqs):
-        return "conditions_not_met", None
-    if any(ob.kind is Kind.TARGET for ob in live):
-        return "superseded_reading", None
-    if event.refs and any(ob.kind is Kind.TRIGGERED for ob in live):
-        return "no_trigger", None
-    if not span.contains(event.at):
-        return "outside_range", None
-    return "nothing_owed", None
+class _Unmatched:
+    """Why one unmatched event counted for nothing: the first reason that applies.
+
+    Most of a large log is unmatched, so this runs once per record. What a reason depends
+    on besides the record's own attributes is its type and local day (which duties are in
+    force), its unit and its role; those facts are worked out once per distinct value and
+    remembered, so a record costs a few dictionary lookups."""
+
+    def __init__(self, force: Force, judged: Sequence[Obligation], span: Window, as_of: datetime):
+        self.force = force
+        self.span = span
+        self.as_of = as_of
+        self.readers: dict[str, list[Obligation]] = {}
+        for ob in judged:
+            for kind in ob.event_types:
+                self.readers.setdefault(kind, []).append(ob)
+        #: type -> local day -> the duties of that type in force that day (None: none).
+        self.days: dict[str, dict[date, _Live | None]] = {kind: {} for kind in self.readers}
+        self.lives: dict[tuple[str, tuple[int, ...]], _Live] = {}
+
+    def why(self, event: Event) -> tuple[str, str | None]:
+        at = event.at
+        if at > self.as_of:
+            return "not_known_at_as_of", None
+        days = self.days.get(event.type)
+        if days is None:
+            return "type_unused", None
+        day = at.astimezone(self.force.zone).date()
+        live = days.get(day, _UNSEEN)
+        if live is _UNSEEN:
+            live = days[day] = self._live(event.type, day)
+        if live is None:
+            return "not_in_force", None
+        inside = self.span.start <= at < self.span.end
+        if not inside and not live.triggered:
+            return "outside_range", None
+        if live.per_unit:
+            if event.scope is None:
+                return "no_unit", "no unit recorded"
+            covered = live.covers.get(event.scope)
+            if covered is None:
+                covered = live.covers[event.scope] = live.covering(self.force, event.scope)
+            if not covered:
+                return "outside_units", None
+        if live.reqs:
+            allowed = live.roles.get(event.role)
+            if allowed is None:
+                allowed = live.roles[event.role] = not all(
+                    r.roles and event.role not in r.roles for r in live.reqs
+                )
+            if not allowed:
+                if event.role is None:
+                    return "role_not_allowed", "no role recorded"
+                return "role_not_allowed", None
+            if live.conditional and all(
+                failed_condition(r.where, event) is not None for r in live.reqs
+            ):
+                return "conditions_not_met", None
+        if live.target:
+            return "superseded_reading", None
+        if event.refs and live.triggered:
+            return "no_trigger", None
+        if not inside:
+            return "outside_range", None
+        return "nothing_owed", None
+
+    def _live(self, kind: str, day: date) -> _Live | None:
+        readers = self.readers[kind]
+        chosen = tuple(i for i, ob in enumerate(readers) if ob.in_force_on(day))
+        if not chosen:
+            return None
+        found = self.lives.get((kind, chosen))
+        if found is None:
+            found = self.lives[(kind, chosen)] = _Live(kind, [readers[i] for i in chosen])
+        return found
+
+
+class _Live:
+    """The duties reading one event type on some day, and what follows from them alone."""
+
+    def __init__(self, kind: str, live: list[Obligation]) -> None:
+        self.live = live
+        self.triggered = any(ob.kind is Kind.TRIGGERED for ob in live)
+        self.target = any(ob.kind is Kind.TARGET for ob in live)
+        self.per_unit = all(ob.scope.per is not None and not ob.scope.per_person for ob in live)
+        self.reqs = [r for ob in live for r in ob.evidence if kind in r.types]
+        #: Whether every requirement has a condition (else conditions never exclude).
+        self.conditional = all(r.where for r in self.reqs)
+        self.covers: dict[str, bool] = {}
+        self.roles: dict[str | None, bool] = {}
+
+    def covering(self, force: Force, scope: str) -> bool:
+        """Whether an event in `scope` falls in the units of some duty."""
+        ancestry = set(force.ancestry(scope))
+        return any(
+            ancestry & set(ob.scope.units) or scope in _enclosing(force, ob) for ob in self.live
+        )
+
+
+_UNSEEN: Any = object()
 
 
 def _enclosing(force: Force, ob: Obligation) -> set[str]:
