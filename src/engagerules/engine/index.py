@@ -133,7 +133,5 @@ class _Everything:
 _EVERYTHING = _Everything()
 _ID = attrgetter("id")
 _AT = attrgetter("at")
-
-
-def _when(event: Event) -> tuple[datetime, str]:
-    return (event.at, event.id)
+#: The order of events everywhere: by time, then id (a key made in C, not a Python call).
+_when = attrgetter("at", "id")

@@ -30,16 +30,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import msgspec
 
 from engagerules.sources.events import (
-    Event,
+    EMPTY_ATTRS,
     _jsonl,
     _RecordError,
     _text,
     _timestamp,
+    event_maker,
 )
 
 __all__ = ["fast_jsonl"]
@@ -69,7 +71,7 @@ class _Record(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     role: str | None = None
     person: str | None = None
     attrs: dict[str, Scalar] = {}
-    refs: list[str] = []
+    refs: tuple[str, ...] = ()
 
 
 _DECODE = msgspec.json.Decoder(_Record).decode
@@ -168,6 +170,7 @@ class _Builder:
         self.name = name
         self.zone = zone
         self.types: dict[str, str] = {}
+        self.make = event_maker()
         self.memo: dict[str, dict[str | None, str | None]] = {
             key: {None: None, "": None} for key in ("scope", "role", "person")
         }
@@ -181,6 +184,7 @@ class _Builder:
         scopes, roles, persons = self.memo["scope"], self.memo["role"], self.memo["person"]
         safe, missing = _SAFE_INT, _MISSING
         iso, utc = datetime.fromisoformat, UTC
+        make, frozen, empty = self.make, MappingProxyType, EMPTY_ATTRS
         probe: dict[str, Any] = {}
         out: list[tuple[str, int, Any]] = []
         add = out.append
@@ -207,9 +211,14 @@ class _Builder:
                 else:
                     at, all_day = _timestamp(stamp, zone)
                 values = record.attrs
-                for value in values.values():
-                    if type(value) is int and not -safe <= value <= safe:
-                        raise _Defer
+                if values:
+                    for value in values.values():
+                        if type(value) is int and not -safe <= value <= safe:
+                            raise _Defer
+                    # msgspec's own dict, which nothing else holds: wrapped, not copied
+                    attributes = frozen(values)
+                else:
+                    attributes = empty
                 ident = record.id
                 if len(ident) > _SHORT or ident.strip() != ident:
                     probe["id"] = ident
@@ -231,18 +240,8 @@ class _Builder:
                 if found is not None:
                     add(found)
                 continue
-            event = Event(
-                ident,
-                kind,
-                at,
-                scope,
-                role,
-                person,
-                values,
-                tuple(record.refs),
-                all_day,
-                name,
-                number,
+            event = make(
+                ident, kind, at, scope, role, person, attributes, record.refs, all_day, name, number
             )
             add((name, number, event))
         return out
