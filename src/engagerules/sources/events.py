@@ -85,12 +85,10 @@ def event_maker() -> Callable[..., Event]:
     if names != _EVENT_FIELDS:  # a field added to Event must be added here too
         raise AssertionError(f"Event's fields changed: {names}")
     setters = tuple(Event.__dict__[name].__set__ for name in names)
-    s_id, s_type, s_at, s_scope, s_role, s_person, s_attrs, s_refs, s_day, s_file, s_line = (
-        setters
-    )
+    s_id, s_type, s_at, s_scope, s_role, s_person, s_attrs, s_refs, s_day, s_file, s_line = setters
     new = object.__new__
 
-    def make(  # noqa: PLR0917 - Event's own fields, in Event's order
+    def make(
         ident: str,
         kind: str,
         at: datetime,
@@ -99,7 +97,7 @@ def event_maker() -> Callable[..., Event]:
         person: str | None,
         attributes: Mapping[str, Any],
         refs: tuple[str, ...],
-        all_day: bool,  # noqa: FBT001 - as Event takes it
+        all_day: bool,
         file: str,
         line: int,
     ) -> Event:
