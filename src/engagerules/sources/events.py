@@ -16,7 +16,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, tzinfo
-from itertools import chain, islice
+from itertools import islice
+from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -184,40 +185,41 @@ def read_events(
     never all held as dicts at once, and the cyclic garbage collector is paused meanwhile:
     events hold no cycles, and on a million of them its passes were a third of the time.
     """
-
-    def batches() -> Iterator[list[tuple[str, int, Any]]]:
-        count = 0
+    intake = _Intake(force)
+    count = 0
+    with gc_paused():
         for path in paths:
             name = str(path)
-            for batch in _batches(Path(path) if name != "-" else None, force.zone, fast=fast):
-                yield batch
+            for checked, batch in _batches(Path(path) if name != "-" else None, force, fast=fast):
+                if checked:
+                    intake.checked(batch)
+                else:
+                    intake.records(batch)
                 count += len(batch)
                 if progress is not None:
                     progress(name, count)
             if progress is not None:
                 progress(name, count)
-
-    with gc_paused():
-        return parse_events(chain.from_iterable(batches()), force)
+        return intake.log()
 
 
-def _batches(
-    path: Path | None, zone: tzinfo, *, fast: bool
-) -> Iterator[list[tuple[str, int, Any]]]:
+def _batches(path: Path | None, force: Force, *, fast: bool) -> Iterator[tuple[bool, list[Any]]]:
     """The records of one file in lists of at most `PROGRESS_EVERY`: a progress report
-    between lists, and no Python generator step per record."""
+    between lists, and no Python generator step per record. Each list is marked checked
+    (True) when it holds only events the fast reader has checked against the force, or
+    else holds `(file, line, raw record)` triples."""
     if fast and path is not None and path.suffix.lower() in (".jsonl", ".ndjson"):
         from engagerules.sources.fastread import fast_jsonl
 
-        quick = fast_jsonl(path, zone)
+        quick = fast_jsonl(path, force)
         if quick is not None:
-            for block in quick:
+            for checked, block in quick:
                 for start in range(0, len(block), PROGRESS_EVERY):
-                    yield block[start : start + PROGRESS_EVERY]
+                    yield checked, block[start : start + PROGRESS_EVERY]
             return
     records = _records(path)
     while batch := list(islice(records, PROGRESS_EVERY)):
-        yield batch
+        yield False, batch
 
 
 @contextmanager
@@ -240,43 +242,60 @@ def parse_events(records: Iterable[tuple[str, int, Any]], force: Force) -> Event
     Checks what needs the force (the type is in its vocabulary, the scope is one of its
     units) and that ids are unique across all inputs; the first use of an id wins.
     """
-    types = {t.id for t in force.event_types}
-    units = {u.id for u in force.units}
-    declared = {t.id: t.attributes for t in force.event_types if t.attributes}
-    events: list[Event] = []
-    rejections: list[Rejection] = []
-    seen: dict[str, Event] = {}
-    keep = events.append
-    for file, line, raw in records:
-        if (
-            type(raw) is Event
-            and raw.type in types
-            and (raw.scope is None or raw.scope in units)
-            and not (raw.attrs and raw.type in declared)
-            and raw.id not in seen
-        ):
-            # The common case, a checked event that passes every test below, in one
-            # expression: a million records pass here.
-            seen[raw.id] = raw
-            keep(raw)
-            continue
-        try:
-            # An Event is a record the fast reader has already decoded and checked field
-            # by field with the validators `_event` uses; the rest applies to both.
-            event = raw if type(raw) is Event else _event(raw, file, line, force.zone)
-            _check_vocabulary(event, types, units)
-            if event.type in declared:
-                _check_attributes(event, declared[event.type])
-            if event.id in seen:
-                first = seen[event.id]
-                msg = f"id: {event.id!r} is used twice (first at {first.file}:{first.line})"
-                raise _RecordError(msg)
-        except _RecordError as exc:
-            rejections.append(Rejection(file, line, str(exc)))
-            continue
-        seen[event.id] = event
-        events.append(event)
-    return EventLog(tuple(events), tuple(rejections))
+    intake = _Intake(force)
+    intake.records(records)
+    return intake.log()
+
+
+class _Intake:
+    """The events and rejections of a read so far, and the ids already taken."""
+
+    def __init__(self, force: Force) -> None:
+        self.zone = force.zone
+        self.types = {t.id for t in force.event_types}
+        self.units = {u.id for u in force.units}
+        self.declared = {t.id: t.attributes for t in force.event_types if t.attributes}
+        self.events: list[Event] = []
+        self.rejections: list[Rejection] = []
+        self.seen: dict[str, Event] = {}
+
+    def log(self) -> EventLog:
+        return EventLog(tuple(self.events), tuple(self.rejections))
+
+    def checked(self, batch: list[Event]) -> None:
+        """Events the fast reader has checked against the force, but for their ids: when
+        no id repeats (the rule) they are taken in a few calls made in C, else one by one."""
+        ids = list(map(_ID, batch))
+        if len(set(ids)) == len(ids) and self.seen.keys().isdisjoint(ids):
+            self.seen.update(zip(ids, batch, strict=True))
+            self.events.extend(batch)
+        else:
+            self.records((event.file, event.line, event) for event in batch)
+
+    def records(self, records: Iterable[tuple[str, int, Any]]) -> None:
+        """Raw records (or events the fast reader built, checked again here), in order."""
+        types, units, declared = self.types, self.units, self.declared
+        events, rejections, seen = self.events, self.rejections, self.seen
+        for file, line, raw in records:
+            try:
+                # An Event is a record the fast reader has already decoded and checked
+                # field by field with the validators `_event` uses; the rest applies to both.
+                event = raw if type(raw) is Event else _event(raw, file, line, self.zone)
+                _check_vocabulary(event, types, units)
+                if event.type in declared:
+                    _check_attributes(event, declared[event.type])
+                if event.id in seen:
+                    first = seen[event.id]
+                    msg = f"id: {event.id!r} is used twice (first at {first.file}:{first.line})"
+                    raise _RecordError(msg)
+            except _RecordError as exc:
+                rejections.append(Rejection(file, line, str(exc)))
+                continue
+            seen[event.id] = event
+            events.append(event)
+
+
+_ID = attrgetter("id")
 
 
 class _RecordError(Exception):

@@ -27,16 +27,20 @@ never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, tzinfo
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import msgspec
 
+from engagerules.model.plan import Force
 from engagerules.sources.events import (
     EMPTY_ATTRS,
+    Event,
+    _check_attributes,
     _jsonl,
     _RecordError,
     _text,
@@ -57,6 +61,7 @@ _BOM = b"\xef\xbb\xbf"
 _ODD_ASCII = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e")
 _ODD_UTF8 = (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
 _MISSING: Any = object()
+_UNKNOWN: Any = object()
 
 Scalar = str | int | float | bool | None
 
@@ -82,14 +87,16 @@ class _Defer(Exception):
     """This record is for the careful reader."""
 
 
-def fast_jsonl(path: Path, zone: tzinfo) -> Iterator[list[tuple[str, int, Any]]] | None:
-    """`(file, line, record)` triples for a JSON Lines file, a list per block of lines, or
-    None if it must be read the careful way. A record is an `Event` already built, or what
-    the careful reader made of the line (a dict or its parse error), for `parse_events` to
-    finish either way."""
+def fast_jsonl(path: Path, force: Force) -> Iterator[tuple[bool, list[Any]]] | None:
+    """The records of a JSON Lines file, a list per block of lines, or None if it must be
+    read the careful way. A list marked True holds only `Event`s, each already checked
+    against `force` (its type in the vocabulary, its scope a unit, its attributes as
+    declared): only their ids are left to check. A list marked False holds `(file, line,
+    record)` triples, a record being such an `Event` or what the careful reader made of
+    the line (a dict or its parse error), for `parse_events` to finish either way."""
     if not _plain(path):
         return None
-    return _read(path, str(path), zone)
+    return _read(path, str(path), force)
 
 
 def _blocks(path: Path) -> Iterator[bytes]:
@@ -125,9 +132,9 @@ def _plain(path: Path) -> bool:
     return True
 
 
-def _read(path: Path, name: str, zone: tzinfo) -> Iterator[list[tuple[str, int, Any]]]:
+def _read(path: Path, name: str, force: Force) -> Iterator[tuple[bool, list[Any]]]:
     """Each block's lines, decoded and built into Events or handed to the careful reader."""
-    build = _Builder(name, zone)
+    build = _Builder(name, force)
     number = 0
     for block in _blocks(path):
         lines = block.split(b"\n")
@@ -164,11 +171,16 @@ def _decoded(block: bytes, lines: list[bytes]) -> list[_Record] | list[None]:
 
 
 class _Builder:
-    """Events from decoded records, with per-value memos of the fields that repeat."""
+    """Events from decoded records, with per-value memos of the fields that repeat; a
+    value the force does not know (a type outside its vocabulary, a scope that is not one
+    of its units) is remembered as `_UNKNOWN`, and its records go the careful way."""
 
-    def __init__(self, name: str, zone: tzinfo) -> None:
+    def __init__(self, name: str, force: Force) -> None:
         self.name = name
-        self.zone = zone
+        self.zone = force.zone
+        self.vocabulary = {t.id for t in force.event_types}
+        self.units = {u.id for u in force.units}
+        self.declared = {t.id: t.attributes for t in force.event_types if t.attributes}
         self.types: dict[str, str] = {}
         self.make = event_maker()
         self.memo: dict[str, dict[str | None, str | None]] = {
@@ -177,17 +189,20 @@ class _Builder:
 
     def block(  # noqa: PLR0915 - one loop per record, on purpose
         self, lines: list[bytes], decoded: list[_Record] | list[None], number: int
-    ) -> list[tuple[str, int, Any]]:
+    ) -> tuple[bool, list[Any]]:
         """One long loop on purpose: it runs once per record, and local names are the
         cheapest lookups Python has."""
         name, zone, decode, types = self.name, self.zone, _DECODE, self.types
+        vocabulary, units, declared = self.vocabulary, self.units, self.declared
         scopes, roles, persons = self.memo["scope"], self.memo["role"], self.memo["person"]
-        safe, missing = _SAFE_INT, _MISSING
+        safe, missing, unknown = _SAFE_INT, _MISSING, _UNKNOWN
         iso, utc = datetime.fromisoformat, UTC
         make, frozen, empty = self.make, MappingProxyType, EMPTY_ATTRS
         probe: dict[str, Any] = {}
-        out: list[tuple[str, int, Any]] = []
-        add = out.append
+        attributes: Mapping[str, Any]
+        events: list[Event] = []
+        add = events.append
+        careful: list[tuple[str, int, Any]] = []
         for line, ready in zip(lines, decoded, strict=True):
             number += 1
             try:
@@ -199,6 +214,18 @@ class _Builder:
                     record = decode(line)
                 if record.id == "" or record.type == "" or record.at == "":
                     raise _Defer  # "required": the careful reader says so
+                kind = types.get(record.type)
+                if kind is None:
+                    kind = _text({"type": record.type}, "type")
+                    types[record.type] = kind if kind in vocabulary else unknown
+                elif kind is unknown:
+                    raise _Defer
+                scope = scopes.get(record.scope, missing)
+                if scope is missing:
+                    scope = _text({"scope": record.scope}, "scope")
+                    scopes[record.scope] = scope if scope in units else unknown
+                if scope is unknown:
+                    raise _Defer
                 stamp = record.at
                 if len(stamp) == 25 and stamp[10] == "T" and stamp[19] in "+-":
                     # The common shape, 2022-10-03T10:15:00+01:00: the parse `_timestamp`
@@ -223,28 +250,38 @@ class _Builder:
                 if len(ident) > _SHORT or ident.strip() != ident:
                     probe["id"] = ident
                     ident = _text(probe, "id")
-                kind = types.get(record.type)
-                if kind is None:
-                    kind = types[record.type] = _text({"type": record.type}, "type")
-                scope = scopes.get(record.scope, missing)
-                if scope is missing:
-                    scope = scopes[record.scope] = _text({"scope": record.scope}, "scope")
                 role = roles.get(record.role, missing)
                 if role is missing:
                     role = roles[record.role] = _text({"role": record.role}, "role")
                 person = persons.get(record.person, missing)
                 if person is missing:
                     person = persons[record.person] = _text({"person": record.person}, "person")
+                event = make(
+                    ident,
+                    kind,
+                    at,
+                    scope,
+                    role,
+                    person,
+                    attributes,
+                    record.refs,
+                    all_day,
+                    name,
+                    number,
+                )
+                if values and kind in declared:
+                    _check_attributes(event, declared[kind])
             except (msgspec.MsgspecError, _Defer, _RecordError, ValueError):
                 found = _careful(name, line, number)
                 if found is not None:
-                    add(found)
+                    careful.append(found)
                 continue
-            event = make(
-                ident, kind, at, scope, role, person, attributes, record.refs, all_day, name, number
-            )
-            add((name, number, event))
-        return out
+            add(event)
+        if not careful:
+            return True, events
+        merged = [(name, event.line, event) for event in events] + careful
+        merged.sort(key=itemgetter(1))
+        return False, merged
 
 
 def _careful(name: str, line: bytes, number: int) -> tuple[str, int, Any] | None:
