@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from itertools import compress
+from operator import attrgetter, itemgetter, not_
 from typing import Any
 
 from engagerules.engine.index import EventIndex
@@ -80,7 +82,7 @@ def evaluate(
     if not isinstance(log, EventLog):
         log = EventLog(tuple(log), ())
     span = range_bounds(start, end, force.zone)
-    known = [e for e in log.events if e.at <= as_of]  # judged as known at `as_of`
+    known = _known(log.events, as_of)
     index = EventIndex(known, force)
     wanted = None if obligations is None else set(obligations)
     results: list[Result] = []
@@ -93,7 +95,7 @@ def evaluate(
         )
         results.extend(outcome.results)
         used.update(outcome.used)
-    matched = sum(1 for e in log.events if e.id in used)
+    matched = sum(map(used.__contains__, map(_ID, log.events)))  # in C: no loop per event
     judged = [ob for ob in force.obligations if ob.scored and (wanted is None or ob.id in wanted)]
     by_reason, quality = account(force, judged, log.events, used, span, as_of)
     tally = Tally(
@@ -138,16 +140,15 @@ def account(
     """Why each valid record that counted for nothing did not count (the first reason
     that applies, in the order of `UNMATCHED_REASONS`), and the records that would have
     counted but for a missing unit or role, which a team can fix at source."""
-    by_reason: Counter[str] = Counter()
-    quality: list[DataQuality] = []
-    why = _Unmatched(force, judged, span, as_of).why
-    for event in events:
-        if event.id in used:
-            continue
-        reason, problem = why(event)
-        by_reason[reason] += 1
-        if problem is not None:
-            quality.append(DataQuality(event.id, event.file, event.line, problem))
+    # The unmatched records picked out and counted by calls made in C, not a loop per event.
+    unmatched = list(compress(events, map(not_, map(used.__contains__, map(_ID, events)))))
+    found = list(map(_Unmatched(force, judged, span, as_of).why, unmatched))
+    by_reason = Counter(map(itemgetter(0), found))
+    quality = [
+        DataQuality(event.id, event.file, event.line, problem)
+        for event, (_, problem) in zip(unmatched, found, strict=True)
+        if problem is not None
+    ]
     return dict(by_reason), tuple(quality)
 
 
@@ -251,6 +252,18 @@ class _Live:
 
 
 _UNSEEN: Any = object()
+
+
+def _known(events: Sequence[Event], as_of: datetime) -> Sequence[Event]:
+    """The events judged as known at `as_of`: those at or before it (all of them, without
+    a copy, when the latest is)."""
+    if not events or max(map(_AT, events)) <= as_of:
+        return events
+    return [e for e in events if e.at <= as_of]
+
+
+_ID = attrgetter("id")
+_AT = attrgetter("at")
 
 
 def _enclosing(force: Force, ob: Obligation) -> set[str]:
