@@ -45,7 +45,6 @@ from engagerules.sources.events import (
     _RecordError,
     _text,
     _timestamp,
-    event_maker,
 )
 
 __all__ = ["fast_jsonl"]
@@ -182,7 +181,6 @@ class _Builder:
         self.units = {u.id for u in force.units}
         self.declared = {t.id: t.attributes for t in force.event_types if t.attributes}
         self.types: dict[str, str] = {}
-        self.make = event_maker()
         self.memo: dict[str, dict[str | None, str | None]] = {
             key: {None: None, "": None} for key in ("scope", "role", "person")
         }
@@ -197,7 +195,7 @@ class _Builder:
         scopes, roles, persons = self.memo["scope"], self.memo["role"], self.memo["person"]
         safe, missing, unknown = _SAFE_INT, _MISSING, _UNKNOWN
         iso, utc = datetime.fromisoformat, UTC
-        make, frozen, empty = self.make, MappingProxyType, EMPTY_ATTRS
+        make, frozen, empty = Event, MappingProxyType, EMPTY_ATTRS
         probe: dict[str, Any] = {}
         attributes: Mapping[str, Any]
         events: list[Event] = []
@@ -217,13 +215,13 @@ class _Builder:
                 kind = types.get(record.type)
                 if kind is None:
                     kind = _text({"type": record.type}, "type")
-                    types[record.type] = kind if kind in vocabulary else unknown
-                elif kind is unknown:
+                    kind = types[record.type] = kind if kind in vocabulary else unknown
+                if kind is unknown:
                     raise _Defer
                 scope = scopes.get(record.scope, missing)
                 if scope is missing:
                     scope = _text({"scope": record.scope}, "scope")
-                    scopes[record.scope] = scope if scope in units else unknown
+                    scope = scopes[record.scope] = scope if scope in units else unknown
                 if scope is unknown:
                     raise _Defer
                 stamp = record.at
