@@ -228,7 +228,10 @@ def parse_events(records: Iterable[tuple[str, int, Any]], force: Force) -> Event
 
 
 class _Intake:
-    """The events and rejections of a read so far, and the ids already taken."""
+    """The events and rejections of a read so far, and the ids already taken.
+
+    The ids are a set, grown a block at a time by one call made in C; the event that took
+    each id first, which a rejection names, is looked up only once some id repeats."""
 
     def __init__(self, force: Force) -> None:
         self.zone = force.zone
@@ -237,25 +240,29 @@ class _Intake:
         self.declared = {t.id: t.attributes for t in force.event_types if t.attributes}
         self.events: list[Event] = []
         self.rejections: list[Rejection] = []
-        self.seen: dict[str, Event] = {}
+        self.ids: set[str] = set()
+        self.first: dict[str, Event] | None = None  # id -> event, once an id repeats
 
     def log(self) -> EventLog:
         return EventLog(tuple(self.events), tuple(self.rejections))
 
     def checked(self, batch: list[Event]) -> None:
         """Events the fast reader has checked against the force, but for their ids: when
-        no id repeats (the rule) they are taken in a few calls made in C, else one by one."""
-        ids = list(map(_ID, batch))
-        if len(set(ids)) == len(ids) and self.seen.keys().isdisjoint(ids):
-            self.seen.update(zip(ids, batch, strict=True))
-            self.events.extend(batch)
-        else:
-            self.records((event.file, event.line, event) for event in batch)
+        none repeats (the rule) they are taken whole, else one by one."""
+        if self.first is None:
+            ids = self.ids
+            before = len(ids)
+            ids.update(map(_ID, batch))
+            if len(ids) == before + len(batch):
+                self.events.extend(batch)
+                return
+            self.ids = set(map(_ID, self.events))  # the ids as they were before the batch
+        self.records((event.file, event.line, event) for event in batch)
 
     def records(self, records: Iterable[tuple[str, int, Any]]) -> None:
         """Raw records (or events the fast reader built, checked again here), in order."""
         types, units, declared = self.types, self.units, self.declared
-        events, rejections, seen = self.events, self.rejections, self.seen
+        events, rejections, ids = self.events, self.rejections, self.ids
         for file, line, raw in records:
             try:
                 # An Event is a record the fast reader has already decoded and checked
@@ -264,15 +271,25 @@ class _Intake:
                 _check_vocabulary(event, types, units)
                 if event.type in declared:
                     _check_attributes(event, declared[event.type])
-                if event.id in seen:
-                    first = seen[event.id]
+                if event.id in ids:
+                    first = self._first()[event.id]
                     msg = f"id: {event.id!r} is used twice (first at {first.file}:{first.line})"
                     raise _RecordError(msg)
             except _RecordError as exc:
                 rejections.append(Rejection(file, line, str(exc)))
                 continue
-            seen[event.id] = event
+            ids.add(event.id)
+            if self.first is not None:
+                self.first.setdefault(event.id, event)
             events.append(event)
+
+    def _first(self) -> dict[str, Event]:
+        """The event that took each id (the first, as events are kept in order)."""
+        if self.first is None:
+            self.first = {}
+            for event in self.events:
+                self.first.setdefault(event.id, event)
+        return self.first
 
 
 _ID = attrgetter("id")
