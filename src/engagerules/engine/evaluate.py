@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import compress
 from operator import attrgetter, itemgetter, not_
 from typing import Any
@@ -158,7 +158,10 @@ class _Unmatched:
     Most of a large log is unmatched, so this runs once per record. What a reason depends
     on besides the record's own attributes is its type and local day (which duties are in
     force), its unit and its role; those facts are worked out once per distinct value and
-    remembered, so a record costs a few dictionary lookups."""
+    remembered, so a record costs a few dictionary lookups. Even the local day is seldom
+    needed: it is the UTC day or one either side, and for a UTC day whose neighbours have
+    the same duties in force (all but the days next to a duty's first or last) the UTC
+    day answers."""
 
     def __init__(self, force: Force, judged: Sequence[Obligation], span: Window, as_of: datetime):
         self.force = force
@@ -168,6 +171,9 @@ class _Unmatched:
         for ob in judged:
             for kind in ob.event_types:
                 self.readers.setdefault(kind, []).append(ob)
+        #: type -> UTC day -> the duties of that type in force on any local day an instant
+        #: of it falls on (None: none), or `_UNSURE` when those days differ.
+        self.rough: dict[str, dict[date, Any]] = {kind: {} for kind in self.readers}
         #: type -> local day -> the duties of that type in force that day (None: none).
         self.days: dict[str, dict[date, _Live | None]] = {kind: {} for kind in self.readers}
         self.lives: dict[tuple[str, tuple[int, ...]], _Live] = {}
@@ -176,13 +182,16 @@ class _Unmatched:
         at = event.at
         if at > self.as_of:
             return "not_known_at_as_of", None
-        days = self.days.get(event.type)
-        if days is None:
+        rough = self.rough.get(event.type)
+        if rough is None:
             return "type_unused", None
-        day = at.astimezone(self.force.zone).date()
-        live = days.get(day, _UNSEEN)
-        if live is _UNSEEN:
-            live = days[day] = self._live(event.type, day)
+        live = _UNSURE
+        if at.tzinfo is UTC:
+            live = rough.get(at.date(), _UNSEEN)
+            if live is _UNSEEN:
+                live = rough[at.date()] = self._around(event.type, at.date())
+        if live is _UNSURE:
+            live = self._live(event.type, at.astimezone(self.force.zone).date())
         if live is None:
             return "not_in_force", None
         inside = self.span.start <= at < self.span.end
@@ -218,14 +227,27 @@ class _Unmatched:
             return "outside_range", None
         return "nothing_owed", None
 
+    def _around(self, kind: str, day: date) -> Any:
+        """The duties in force on every local day an instant of UTC `day` may fall on (no
+        offset reaches a whole day), or `_UNSURE` if they differ."""
+        try:
+            found = {id(self._live(kind, day + timedelta(days=shift))) for shift in (-1, 0, 1)}
+        except OverflowError:  # the first or last day a date can be
+            return _UNSURE
+        return self._live(kind, day) if len(found) == 1 else _UNSURE
+
     def _live(self, kind: str, day: date) -> _Live | None:
+        days = self.days[kind]
+        if day in days:
+            return days[day]
         readers = self.readers[kind]
         chosen = tuple(i for i, ob in enumerate(readers) if ob.in_force_on(day))
-        if not chosen:
-            return None
-        found = self.lives.get((kind, chosen))
-        if found is None:
-            found = self.lives[(kind, chosen)] = _Live(kind, [readers[i] for i in chosen])
+        found = None
+        if chosen:
+            found = self.lives.get((kind, chosen))
+            if found is None:
+                found = self.lives[(kind, chosen)] = _Live(kind, [readers[i] for i in chosen])
+        days[day] = found
         return found
 
 
@@ -252,6 +274,7 @@ class _Live:
 
 
 _UNSEEN: Any = object()
+_UNSURE: Any = object()
 
 
 def _known(events: Sequence[Event], as_of: datetime) -> Sequence[Event]:
