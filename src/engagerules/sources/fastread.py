@@ -27,12 +27,12 @@ never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -80,6 +80,34 @@ class _Record(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 _DECODE = msgspec.json.Decoder(_Record).decode
 _DECODE_MANY = msgspec.json.Decoder(list[_Record]).decode
+_LITERAL: Any = Literal  # built from the force's own ids at run time
+
+
+def _known_record(force: Force) -> type[msgspec.Struct] | None:
+    """The common shape with `type` one of the force's event types and `scope` one of its
+    units or null, as msgspec literals: decoded in C to the force's own strings, shared by
+    every record, with nothing to look up per record. A block with any other value is
+    decoded as `_Record` and its values go through the per-value memos. None when the force
+    has no such ids to list."""
+    kinds = tuple(sorted(t.id for t in force.event_types if t.id and t.id == t.id.strip()))
+    units = tuple(sorted(u.id for u in force.units if u.id and u.id == u.id.strip()))
+    if not kinds or not units:
+        return None
+    return msgspec.defstruct(
+        "_KnownRecord",
+        [
+            ("id", str),
+            ("type", _LITERAL[kinds]),
+            ("at", str),
+            ("scope", _LITERAL[units] | None, None),
+            ("role", str | None, None),
+            ("person", str | None, None),
+            ("attrs", dict[str, Scalar], {}),
+            ("refs", tuple[str, ...], ()),
+        ],
+        forbid_unknown_fields=True,
+        gc=False,
+    )
 
 
 class _Defer(Exception):
@@ -134,18 +162,25 @@ def _plain(path: Path) -> bool:
 def _read(path: Path, name: str, force: Force) -> Iterator[tuple[bool, list[Any]]]:
     """Each block's lines, decoded and built into Events or handed to the careful reader."""
     build = _Builder(name, force)
+    known = _known_record(force)
+    decoders: list[Callable[[bytes], list[Any]]] = [_DECODE_MANY]
+    if known is not None:
+        decoders.insert(0, msgspec.json.Decoder(list[known]).decode)  # type: ignore[valid-type]
     number = 0
     for block in _blocks(path):
         lines = block.split(b"\n")
         if block.endswith(b"\n"):
             lines.pop()  # the empty piece after the final line feed
-        yield build.block(lines, _decoded(block, lines), number)
+        yield build.block(lines, _decoded(block, lines, decoders), number, known)
         number += len(lines)
 
 
-def _decoded(block: bytes, lines: list[bytes]) -> list[_Record] | list[None]:
-    """Every line of the block decoded in one call, when each holds one record of the
-    common shape; otherwise nothing, and each line is decoded alone.
+def _decoded(
+    block: bytes, lines: list[bytes], decoders: list[Callable[[bytes], list[Any]]]
+) -> list[Any]:
+    """Every line of the block decoded in one call by the first of `decoders` that takes
+    them all, when each holds one record of the common shape; otherwise a None per line,
+    and each line is decoded alone.
 
     One call is safe only if no record can span lines or share one: each line must start
     with `{` and end with `}` (counted on the block: raw line feeds cannot occur inside JSON
@@ -159,13 +194,15 @@ def _decoded(block: bytes, lines: list[bytes]) -> list[_Record] | list[None]:
         and max(map(len, lines)) <= _LONGEST
     )
     if whole:
-        try:
-            records = _DECODE_MANY(b"[" + b",".join(lines) + b"]")
-        except msgspec.MsgspecError:
-            pass
-        else:
+        text = b"[" + b",".join(lines) + b"]"
+        for decode in decoders:
+            try:
+                records = decode(text)
+            except msgspec.MsgspecError:
+                continue
             if len(records) == count:
                 return records
+            break
     return [None] * count
 
 
@@ -185,15 +222,32 @@ class _Builder:
             key: {None: None, "": None} for key in ("scope", "role", "person")
         }
 
+    def checked(self, record: _Record) -> tuple[str, str | None]:
+        """The record's type and scope, trimmed and shared per value; `_Defer` when the
+        force does not know either (the careful reader words the rejection)."""
+        kind = self.types.get(record.type)
+        if kind is None:
+            kind = _text({"type": record.type}, "type")
+            kind = self.types[record.type] = kind if kind in self.vocabulary else _UNKNOWN
+        if kind is _UNKNOWN:
+            raise _Defer
+        scopes = self.memo["scope"]
+        scope = scopes.get(record.scope, _MISSING)
+        if scope is _MISSING:
+            scope = _text({"scope": record.scope}, "scope")
+            scope = scopes[record.scope] = scope if scope in self.units else _UNKNOWN
+        if scope is _UNKNOWN:
+            raise _Defer
+        return kind, scope
+
     def block(  # noqa: PLR0915 - one loop per record, on purpose
-        self, lines: list[bytes], decoded: list[_Record] | list[None], number: int
+        self, lines: list[bytes], decoded: list[Any], number: int, known: Any = None
     ) -> tuple[bool, list[Any]]:
         """One long loop on purpose: it runs once per record, and local names are the
         cheapest lookups Python has."""
-        name, zone, decode, types = self.name, self.zone, _DECODE, self.types
-        vocabulary, units, declared = self.vocabulary, self.units, self.declared
-        scopes, roles, persons = self.memo["scope"], self.memo["role"], self.memo["person"]
-        safe, missing, unknown = _SAFE_INT, _MISSING, _UNKNOWN
+        name, zone, decode, declared = self.name, self.zone, _DECODE, self.declared
+        roles, persons = self.memo["role"], self.memo["person"]
+        safe, missing, checked = _SAFE_INT, _MISSING, self.checked
         iso, utc = datetime.fromisoformat, UTC
         make, frozen, empty = Event, MappingProxyType, EMPTY_ATTRS
         probe: dict[str, Any] = {}
@@ -201,6 +255,7 @@ class _Builder:
         events: list[Event] = []
         add = events.append
         careful: list[tuple[str, int, Any]] = []
+        record: Any
         for line, ready in zip(lines, decoded, strict=True):
             number += 1
             try:
@@ -212,18 +267,10 @@ class _Builder:
                     record = decode(line)
                 if record.id == "" or record.type == "" or record.at == "":
                     raise _Defer  # "required": the careful reader says so
-                kind = types.get(record.type)
-                if kind is None:
-                    kind = _text({"type": record.type}, "type")
-                    kind = types[record.type] = kind if kind in vocabulary else unknown
-                if kind is unknown:
-                    raise _Defer
-                scope = scopes.get(record.scope, missing)
-                if scope is missing:
-                    scope = _text({"scope": record.scope}, "scope")
-                    scope = scopes[record.scope] = scope if scope in units else unknown
-                if scope is unknown:
-                    raise _Defer
+                if type(record) is known:  # type and scope are the force's own already
+                    kind, scope = record.type, record.scope
+                else:
+                    kind, scope = checked(record)
                 stamp = record.at
                 if len(stamp) == 25 and stamp[10] == "T" and stamp[19] in "+-":
                     # The common shape, 2022-10-03T10:15:00+01:00: the parse `_timestamp`
