@@ -6,8 +6,12 @@ lines of a block (8 MiB) are decoded by msgspec in one call into typed records o
 common shape (the contract's fields, scalar attributes, refs as a list of strings), and
 each Event is built from one:
 
-- fields that repeat (type, scope, role, person) go through the careful reader's own
-  validator `_text` once per distinct value, and share one string per value;
+- type and scope are first decoded as literals of the force's own ids (`_known_record`),
+  which arrive as the force's strings, known to it; a block holding any other value is
+  decoded with plain strings instead, and then, like role and person, each distinct value
+  goes through the careful reader's own validator `_text` once and shares one string;
+- a type or scope the force does not know, or an attribute breaking its type's
+  declaration, sends the record to the careful reader, as any other doubt does;
 - `at` in the common shape (`2022-10-03T10:15:00+01:00`, a year from 1970 to 2100) is
   parsed as `_timestamp` parses it; any other shape goes through `_timestamp` itself;
 - an id up to 64 characters with nothing to trim is kept; any other goes through `_text`.
@@ -15,7 +19,9 @@ each Event is built from one:
 Anything else (a line msgspec cannot decode into the common shape, a required field left
 empty, a validator's objection, a line over 2 KiB, an integer beyond 2**53) goes to the
 careful reader for that line, which then decides, accepting or rejecting with its reason:
-this module never writes a rejection of its own. A check added to the careful reader's
+this module never writes a rejection of its own. A block whose records all took the short
+way is handed over as events checked against the force, with only their ids left to check
+(`events._Intake.checked`). A check added to the careful reader's
 validators applies here too wherever a value takes the long way, and the differential
 test (`tests/test_fastread.py`) compares both readers record for record, so a check the
 short way misses fails there.
