@@ -16,6 +16,9 @@ process's own:
 - `peer`: one DuckDB query computing the two duties the issue names (daily foot patrol and
   weekly positive tweet, per section), whose verdicts are checked against check's.
 
+A log simulated before the simulator changed is reused as it is: delete `--data` (or name
+another) to simulate afresh.
+
 Figures are printed (median of `--repeat` runs, peak RSS of the slowest), never asserted.
 Sizes above a million are simulated a million at a time with different seeds and their ids
 prefixed, so a 10M-event log never has to be held in memory to be written.
@@ -47,13 +50,16 @@ with open(sys.argv[1], encoding="utf-8") as f:
 
 # The analyst's peer: both duties as one query over the events file. A section's day (or
 # week, Monday to Monday in local time) is met when it holds at least one foot patrol
-# (positive tweet: a tweet whose topic is neither warrant nor arrest). The duties came into
-# force on 1 September 2022: days from then, weeks from the first whole one (5 September).
+# (positive tweet: a tweet tagged topic 'positive'; an untagged one does not count since
+# issue 15). The duties came into force on 1 September 2022: days from then, weeks from the
+# first whole one (5 September).
 PEER = """
 import json, sys
+from datetime import datetime
 import duckdb
 
 path, out = sys.argv[1], sys.argv[2]
+as_of = datetime.fromisoformat(sys.argv[3])  # check's --as-of: a window not over is pending
 con = duckdb.connect()
 con.execute("SET TimeZone = 'Europe/London'")
 rows = con.execute(
@@ -81,18 +87,19 @@ rows = con.execute(
         FROM days, (VALUES ('rhymney'), ('bargoed'), ('ystrad-mynach')) s(scope)
     ),
     hits AS (
-        SELECT g.duty, g.scope, g.start, count(ev.type) AS n
+        SELECT g.duty, g.scope, g.start, g."end", count(ev.type) AS n
         FROM grid g LEFT JOIN ev
-          ON ev.scope = g.scope AND ev.at >= g.start AND ev.at < g."end"
+          ON ev.scope = g.scope AND ev.at >= g.start AND ev.at < g."end" AND ev.at <= ?
          AND ((g.duty = 'gwent.cn.daily-foot-patrol' AND ev.type = 'foot_patrol')
            OR (g.duty = 'gwent.cn.weekly-positive-tweet' AND ev.type = 'tweet'
-               AND (ev.topic IS NULL OR ev.topic NOT IN ('warrant', 'arrest'))))
+               AND ev.topic = 'positive'))
         GROUP BY ALL
     )
-    SELECT duty, scope, strftime(start, '%Y-%m-%d'), CASE WHEN n > 0 THEN 'met' ELSE 'missed' END
+    SELECT duty, scope, strftime(start, '%Y-%m-%d'),
+           CASE WHEN n > 0 THEN 'met' WHEN "end" > ? THEN 'pending' ELSE 'missed' END
     FROM hits ORDER BY ALL
     ''',
-    [path],
+    [path, as_of, as_of],
 ).fetchall()
 with open(out, "w", encoding="utf-8") as f:
     json.dump([list(r) for r in rows], f)
@@ -177,14 +184,16 @@ def main() -> None:
         report = data / f"report-{size}.json"
         check = [python, "-m", "engagerules", "check", FORCE, str(log)]
         check += ["--from", f"{YEAR}-01-01", "--to", f"{YEAR}-12-31"]
-        check += ["--as-of", f"{YEAR + 1}-01-01T00:00:00Z", "--format", "json", "-o", str(report)]
+        as_of = f"{YEAR + 1}-01-01T00:00:00+00:00"
+        check += ["--as-of", as_of, "--format", "json", "-o", str(report)]
         _, check_s, check_mib = measure("check", check, args.repeat)
         _, loads_s, _ = measure("loads", [python, "-c", LOADS, str(log)], args.repeat)
         peer_s = peer_mib = float("nan")
         agree = "-"
         if not args.no_peer:
             verdicts = data / f"peer-{size}.json"
-            _, peer_s, peer_mib = measure("peer", [python, "-c", PEER, str(log), str(verdicts)], 1)
+            peer = [python, "-c", PEER, str(log), str(verdicts), as_of]
+            _, peer_s, peer_mib = measure("peer", peer, 1)
             ours = check_verdicts(report)
             theirs = sorted(json.loads(verdicts.read_text(encoding="utf-8")))
             agree = f"{len(ours)} same" if ours == theirs else "DIFFERENT"

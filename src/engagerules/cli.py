@@ -214,7 +214,10 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    """`json.dumps(value, indent=2, ensure_ascii=False)`, written faster (`jsontext`)."""
+    from engagerules.outputs.jsontext import dumps
+
+    return dumps(value) + "\n"
 
 
 # ---------------------------------------------------------------------------- commands

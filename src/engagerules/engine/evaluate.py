@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from itertools import compress
+from operator import attrgetter, itemgetter, not_
+from typing import Any
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import KINDS
@@ -84,7 +87,7 @@ def evaluate(
     if not isinstance(log, EventLog):
         log = EventLog(tuple(log), ())
     span = range_bounds(start, end, force.zone)
-    known = [e for e in log.events if e.at <= as_of]  # judged as known at `as_of`
+    known = _known(log.events, as_of)
     index = EventIndex(known, force)
     wanted = None if obligations is None else set(obligations)
     results: list[Result] = []
@@ -97,7 +100,7 @@ def evaluate(
         )
         results.extend(outcome.results)
         used.update(outcome.used)
-    matched = sum(1 for e in log.events if e.id in used)
+    matched = sum(map(used.__contains__, map(_ID, log.events)))  # in C: no loop per event
     judged = [ob for ob in force.obligations if ob.scored and (wanted is None or ob.id in wanted)]
     by_reason, quality = account(force, judged, log.events, used, span, as_of)
     tally = Tally(
@@ -142,59 +145,153 @@ def account(
     """Why each valid record that counted for nothing did not count (the first reason
     that applies, in the order of `UNMATCHED_REASONS`), and the records that would have
     counted but for a missing unit or role, which a team can fix at source."""
-    by_reason: Counter[str] = Counter()
-    quality: list[DataQuality] = []
-    readers: dict[str, list[Obligation]] = {}
-    for ob in judged:
-        for kind in ob.event_types:
-            readers.setdefault(kind, []).append(ob)
-    for event in events:
-        if event.id in used:
-            continue
-        reason, problem = _why_unmatched(force, readers.get(event.type, []), event, span, as_of)
-        by_reason[reason] += 1
-        if problem is not None:
-            quality.append(DataQuality(event.id, event.file, event.line, problem))
+    # The unmatched records picked out and counted by calls made in C, not a loop per event.
+    unmatched = list(compress(events, map(not_, map(used.__contains__, map(_ID, events)))))
+    found = list(map(_Unmatched(force, judged, span, as_of).why, unmatched))
+    by_reason = Counter(map(itemgetter(0), found))
+    quality = [
+        DataQuality(event.id, event.file, event.line, problem)
+        for event, (_, problem) in zip(unmatched, found, strict=True)
+        if problem is not None
+    ]
     return dict(by_reason), tuple(quality)
 
 
-def _why_unmatched(
-    force: Force, readers: list[Obligation], event: Event, span: Window, as_of: datetime
-) -> tuple[str, str | None]:
-    if event.at > as_of:
-        return "not_known_at_as_of", None
-    if not readers:
-        return "type_unused", None
-    day = event.at.astimezone(force.zone).date()
-    live = [ob for ob in readers if ob.in_force_on(day)]
-    if not live:
-        return "not_in_force", None
-    if not span.contains(event.at) and not any(KINDS[ob.kind].FOLLOWS_EVENTS for ob in live):
-        return "outside_range", None
-    per_unit = [ob.scope.per is not None and not ob.scope.per_person for ob in live]
-    if all(per_unit):
-        if event.scope is None:
-            return "no_unit", "no unit recorded"
-        ancestry = force.ancestry(event.scope)
-        if not any(
-            set(ancestry) & set(ob.scope.units) or event.scope in _enclosing(force, ob)
-            for ob in live
-        ):
-            return "outside_units", None
-    reqs = [r for ob in live for r in ob.evidence if event.type in r.types]
-    if reqs and all(r.roles and event.role not in r.roles for r in reqs):
-        if event.role is None:
-            return "role_not_allowed", "no role recorded"
-        return "role_not_allowed", None
-    if reqs and all(failed_condition(r.where, event) is not None for r in reqs):
-        return "conditions_not_met", None
-    if any(KINDS[ob.kind].READINGS for ob in live):
-        return "superseded_reading", None
-    if event.refs and any(KINDS[ob.kind].FOLLOWS_EVENTS for ob in live):
-        return "no_trigger", None
-    if not span.contains(event.at):
-        return "outside_range", None
-    return "nothing_owed", None
+class _Unmatched:
+    """Why one unmatched event counted for nothing: the first reason that applies.
+
+    Most of a large log is unmatched, so this runs once per record. What a reason depends
+    on besides the record's own attributes is its type and local day (which duties are in
+    force), its unit and its role; those facts are worked out once per distinct value and
+    remembered, so a record costs a few dictionary lookups. Even the local day is seldom
+    needed: it is the UTC day or one either side, and for a UTC day whose neighbours have
+    the same duties in force (all but the days next to a duty's first or last) the UTC
+    day answers."""
+
+    def __init__(self, force: Force, judged: Sequence[Obligation], span: Window, as_of: datetime):
+        self.force = force
+        self.span = span
+        self.as_of = as_of
+        self.readers: dict[str, list[Obligation]] = {}
+        for ob in judged:
+            for kind in ob.event_types:
+                self.readers.setdefault(kind, []).append(ob)
+        #: type -> UTC day -> the duties of that type in force on any local day an instant
+        #: of it falls on (None: none), or `_UNSURE` when those days differ.
+        self.rough: dict[str, dict[date, Any]] = {kind: {} for kind in self.readers}
+        #: type -> local day -> the duties of that type in force that day (None: none).
+        self.days: dict[str, dict[date, _Live | None]] = {kind: {} for kind in self.readers}
+        self.lives: dict[tuple[str, tuple[int, ...]], _Live] = {}
+
+    def why(self, event: Event) -> tuple[str, str | None]:
+        at = event.at
+        if at > self.as_of:
+            return "not_known_at_as_of", None
+        rough = self.rough.get(event.type)
+        if rough is None:
+            return "type_unused", None
+        live = _UNSURE
+        if at.tzinfo is UTC:
+            live = rough.get(at.date(), _UNSEEN)
+            if live is _UNSEEN:
+                live = rough[at.date()] = self._around(event.type, at.date())
+        if live is _UNSURE:
+            live = self._live(event.type, at.astimezone(self.force.zone).date())
+        if live is None:
+            return "not_in_force", None
+        inside = self.span.start <= at < self.span.end
+        if not inside and not live.triggered:
+            return "outside_range", None
+        if live.per_unit:
+            if event.scope is None:
+                return "no_unit", "no unit recorded"
+            covered = live.covers.get(event.scope)
+            if covered is None:
+                covered = live.covers[event.scope] = live.covering(self.force, event.scope)
+            if not covered:
+                return "outside_units", None
+        if live.reqs:
+            allowed = live.roles.get(event.role)
+            if allowed is None:
+                allowed = live.roles[event.role] = not all(
+                    r.roles and event.role not in r.roles for r in live.reqs
+                )
+            if not allowed:
+                if event.role is None:
+                    return "role_not_allowed", "no role recorded"
+                return "role_not_allowed", None
+            if live.conditional and all(
+                failed_condition(r.where, event) is not None for r in live.reqs
+            ):
+                return "conditions_not_met", None
+        if live.target:
+            return "superseded_reading", None
+        if event.refs and live.triggered:
+            return "no_trigger", None
+        if not inside:
+            return "outside_range", None
+        return "nothing_owed", None
+
+    def _around(self, kind: str, day: date) -> Any:
+        """The duties in force on every local day an instant of UTC `day` may fall on (no
+        offset reaches a whole day), or `_UNSURE` if they differ."""
+        try:
+            found = {id(self._live(kind, day + timedelta(days=shift))) for shift in (-1, 0, 1)}
+        except OverflowError:  # the first or last day a date can be
+            return _UNSURE
+        return self._live(kind, day) if len(found) == 1 else _UNSURE
+
+    def _live(self, kind: str, day: date) -> _Live | None:
+        days = self.days[kind]
+        if day in days:
+            return days[day]
+        readers = self.readers[kind]
+        chosen = tuple(i for i, ob in enumerate(readers) if ob.in_force_on(day))
+        found = None
+        if chosen:
+            found = self.lives.get((kind, chosen))
+            if found is None:
+                found = self.lives[(kind, chosen)] = _Live(kind, [readers[i] for i in chosen])
+        days[day] = found
+        return found
+
+
+class _Live:
+    """The duties reading one event type on some day, and what follows from them alone."""
+
+    def __init__(self, kind: str, live: list[Obligation]) -> None:
+        self.live = live
+        self.triggered = any(KINDS[ob.kind].FOLLOWS_EVENTS for ob in live)
+        self.target = any(KINDS[ob.kind].READINGS for ob in live)
+        self.per_unit = all(ob.scope.per is not None and not ob.scope.per_person for ob in live)
+        self.reqs = [r for ob in live for r in ob.evidence if kind in r.types]
+        #: Whether every requirement has a condition (else conditions never exclude).
+        self.conditional = all(r.where for r in self.reqs)
+        self.covers: dict[str, bool] = {}
+        self.roles: dict[str | None, bool] = {}
+
+    def covering(self, force: Force, scope: str) -> bool:
+        """Whether an event in `scope` falls in the units of some duty."""
+        ancestry = set(force.ancestry(scope))
+        return any(
+            ancestry & set(ob.scope.units) or scope in _enclosing(force, ob) for ob in self.live
+        )
+
+
+_UNSEEN: Any = object()
+_UNSURE: Any = object()
+
+
+def _known(events: Sequence[Event], as_of: datetime) -> Sequence[Event]:
+    """The events judged as known at `as_of`: those at or before it (all of them, without
+    a copy, when the latest is)."""
+    if not events or max(map(_AT, events)) <= as_of:
+        return events
+    return [e for e in events if e.at <= as_of]
+
+
+_ID = attrgetter("id")
+_AT = attrgetter("at")
 
 
 def _enclosing(force: Force, ob: Obligation) -> set[str]:

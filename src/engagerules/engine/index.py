@@ -24,9 +24,11 @@ class EventIndex:
 
     Built for a million events: one sort of all of them (by time, then id: two stable
     passes with plain keys, nearly free on a log already in time order), then each event
-    filed once, under its type and own unit. The list for a type and an enclosing unit
-    (or the whole force) is merged from its units' lists the first time a duty asks for
-    it, so types no duty reads, the bulk of a real log, are never merged at all.
+    filed in that order, so every list is in order without a sort of its own: under its
+    type and own unit, and, when some duty of the force reads its type, under each unit
+    enclosing it and force-wide too. The list for another type and an enclosing unit is
+    merged from its units' lists the first time it is asked for, so types no duty reads,
+    the bulk of a real log, are never merged at all.
     """
 
     def __init__(self, events: Sequence[Event], force: Force) -> None:
@@ -34,20 +36,46 @@ class EventIndex:
         self._force = force
         ordered = sorted(events, key=_ID)
         ordered.sort(key=_AT)
+        read = {kind for ob in force.obligations for kind in ob.event_types}
         leaves: dict[str, dict[str | None, list[Event]]] = {}
+        filed: dict[tuple[str, str | None], list[Event]] = {}
+        # type -> scope -> the lists an event of that type and scope goes in
+        routes: dict[str, dict[str | None, tuple[list[Event], ...]]] = {}
         for event in ordered:
-            by_scope = leaves.get(event.type)
+            by_scope = routes.get(event.type)
             if by_scope is None:
-                by_scope = leaves[event.type] = {}
-            found = by_scope.get(event.scope)
-            if found is None:
-                by_scope[event.scope] = [event]
-            else:
+                by_scope = routes[event.type] = {}
+                leaves[event.type] = {}
+            targets = by_scope.get(event.scope)
+            if targets is None:
+                targets = by_scope[event.scope] = self._routes(
+                    event.type, event.scope, leaves[event.type], filed, read
+                )
+            for found in targets:
                 found.append(event)
         self._leaves = leaves
-        self._events: dict[tuple[str, str | None], list[Event]] = {}
+        self._events = filed
         self._times: dict[tuple[str, str | None], list[datetime]] = {}
         self._inside: dict[str | None, frozenset[str | None]] = {}
+
+    def _routes(
+        self,
+        kind: str,
+        scope: str | None,
+        leaves: dict[str | None, list[Event]],
+        filed: dict[tuple[str, str | None], list[Event]],
+        read: set[str],
+    ) -> tuple[list[Event], ...]:
+        """Where an event of `kind` in `scope` is filed: its own unit's list and, for a
+        type some duty reads, the list of each unit it counts in (`Force.ancestry`, so a
+        cycle or an unknown unit behaves as in `_units_inside`) and the force-wide one."""
+        targets = [leaves.setdefault(scope, [])]
+        if kind in read:
+            units: list[str | None] = [None]
+            if scope is not None:
+                units.extend(self._force.ancestry(scope))
+            targets.extend(filed.setdefault((kind, unit), []) for unit in units)
+        return tuple(targets)
 
     @cached_property
     def by_id(self) -> dict[str, Event]:
@@ -105,6 +133,7 @@ class EventIndex:
                 found = [e for run in runs for e in run]
                 found.sort(key=_when)
             self._events[key] = found
+        if key not in self._times:
             self._times[key] = list(map(_AT, found))
         return found
 
@@ -133,7 +162,5 @@ class _Everything:
 _EVERYTHING = _Everything()
 _ID = attrgetter("id")
 _AT = attrgetter("at")
-
-
-def _when(event: Event) -> tuple[datetime, str]:
-    return (event.at, event.id)
+#: The order of events everywhere: by time, then id (a key made in C, not a Python call).
+_when = attrgetter("at", "id")

@@ -11,7 +11,7 @@ import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.trace import Code, Trace
-from engagerules.model.conditions import qualifies
+from engagerules.model.conditions import failed_condition
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.results import Result, Status
@@ -61,11 +61,16 @@ def qualified(
     """The events that may count towards `req` (and are `person`'s, for a per-person duty);
     with a trace, each one left out is noted with the test it failed."""
     kept = []
+    types, roles, where = req.types, req.roles, req.where
     for event in events:
         if person is not None and event.person != person:
             if trace is not None:
                 trace.note(event, Code.WRONG_PERSON)
-        elif qualifies(req, event):
+        elif (  # `qualifies`, written out: this runs once per event a duty reads
+            event.type in types
+            and (not roles or event.role in roles)
+            and (not where or failed_condition(where, event) is None)
+        ):
             kept.append(event)
         elif trace is not None:
             trace.rejected(req, event)

@@ -129,6 +129,8 @@ def failed_condition(
     conditions: Iterable[Condition], event: Event, previous: Event | None = None
 ) -> Condition | None:
     """The first condition `event` fails, or None if it meets them all."""
+    if not conditions:  # most requirements have none: no generator to start and stop
+        return None
     return next((c for c in conditions if not holds(c, event, previous)), None)
 
 

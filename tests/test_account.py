@@ -1,0 +1,114 @@
+"""Why unmatched records did not count: the remembering account against a plain reference.
+
+`evaluate.account` works out what depends on a record's type, day, unit and role once per
+distinct value, and answers a record's day from its UTC day when the days either side agree.
+Here it is compared, record for record, with the plain per-record reasoning it replaced, on
+a simulated year of every bundled force with records added just before and after local
+midnight at each duty's first and last day (where UTC and local days differ), an as-of
+inside the year and a range that leaves part of it out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import pytest
+
+from engagerules import available_forces, open_force, parse_events, simulate
+from engagerules.engine.evaluate import account
+from engagerules.model.conditions import failed_condition
+from engagerules.model.periods import Window, localize, range_bounds
+from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.sources.events import Event
+
+
+def reference(
+    force: Force, readers: list[Obligation], event: Event, span: Window, as_of: datetime
+) -> tuple[str, str | None]:
+    """The first reason that applies, worked out afresh for each record."""
+    if event.at > as_of:
+        return "not_known_at_as_of", None
+    if not readers:
+        return "type_unused", None
+    day = event.at.astimezone(force.zone).date()
+    live = [ob for ob in readers if ob.in_force_on(day)]
+    if not live:
+        return "not_in_force", None
+    if not span.contains(event.at) and not any(ob.kind is Kind.TRIGGERED for ob in live):
+        return "outside_range", None
+    if all(ob.scope.per is not None and not ob.scope.per_person for ob in live):
+        if event.scope is None:
+            return "no_unit", "no unit recorded"
+        ancestry = set(force.ancestry(event.scope))
+        enclosing = [{a for u in ob.scope.units for a in force.ancestry(u)} for ob in live]
+        if not any(
+            ancestry & set(ob.scope.units) or event.scope in around
+            for ob, around in zip(live, enclosing, strict=True)
+        ):
+            return "outside_units", None
+    reqs = [r for ob in live for r in ob.evidence if event.type in r.types]
+    if reqs and all(r.roles and event.role not in r.roles for r in reqs):
+        return "role_not_allowed", "no role recorded" if event.role is None else None
+    if reqs and all(failed_condition(r.where, event) is not None for r in reqs):
+        return "conditions_not_met", None
+    if any(ob.kind is Kind.TARGET for ob in live):
+        return "superseded_reading", None
+    if event.refs and any(ob.kind is Kind.TRIGGERED for ob in live):
+        return "no_trigger", None
+    if not span.contains(event.at):
+        return "outside_range", None
+    return "nothing_owed", None
+
+
+def _edges(force: Force) -> list[dict[str, Any]]:
+    """Records of each duty's types just either side of local midnight on its first day
+    and after its last, with and without a unit."""
+    records: list[dict[str, Any]] = []
+    unit = force.units[-1].id if force.units else None
+    for ob in force.obligations:
+        days = [d for d in (ob.effective_from, ob.effective_until) if d is not None]
+        if ob.effective_until is not None:
+            days.append(ob.effective_until + timedelta(days=1))
+        for day in days:
+            if not date(2022, 1, 2) <= day <= date(2022, 12, 30):
+                continue
+            midnight = localize(datetime.combine(day, time(0)), force.zone)
+            for shift in (-90, -30, -1, 0, 1, 30, 90):
+                at = (midnight + timedelta(minutes=shift)).astimezone(UTC).isoformat()
+                for kind in sorted(ob.event_types):
+                    for scope in (None, unit):
+                        n = len(records)
+                        records.append({"id": f"edge{n}", "type": kind, "at": at, "scope": scope})
+    return records
+
+
+@pytest.mark.parametrize("source", available_forces(), ids=lambda s: s.name)
+def test_account_gives_the_reasons_the_plain_reasoning_gives(source: Any) -> None:
+    force = open_force(source.name)
+    records = simulate(force, date(2022, 1, 1), date(2022, 12, 31), events=3000, seed=7)
+    records += _edges(force)
+    log = parse_events([("sim", i + 1, r) for i, r in enumerate(records)], force)
+    span = range_bounds(date(2022, 2, 1), date(2022, 11, 30), force.zone)
+    as_of = datetime(2022, 12, 15, 12, tzinfo=UTC)
+    judged = [ob for ob in force.obligations if ob.scored]
+    used = {e.id for i, e in enumerate(log.events) if i % 3 == 0}
+    by_reason, quality = account(force, judged, log.events, used, span, as_of)
+
+    readers: dict[str, list[Obligation]] = {}
+    for ob in judged:
+        for kind in ob.event_types:
+            readers.setdefault(kind, []).append(ob)
+    expected: Counter[str] = Counter()
+    problems = []
+    for event in log.events:
+        if event.id in used:
+            continue
+        reason, problem = reference(force, readers.get(event.type, []), event, span, as_of)
+        expected[reason] += 1
+        if problem is not None:
+            problems.append((event.id, event.file, event.line, problem))
+    assert by_reason == dict(expected)
+    assert [(q.id, q.file, q.line, q.problem) for q in quality] == problems
+    assert len(expected) >= 4  # the log does reach several reasons
