@@ -88,7 +88,7 @@ MUTANTS = [
     m(
         "as-of-ignored",
         f"{ENGINE}/evaluate.py",
-        ("known = [e for e in log.events if e.at <= as_of]", "known = list(log.events)"),
+        ("known = _known(log.events, as_of)", "known = list(log.events)"),
     ),
     m(
         "inclusive-window-end",
@@ -350,10 +350,8 @@ MUTANTS = [
     m(
         "ward-not-in-section",
         f"{ENGINE}/index.py",
-        (
-            "s for s in scopes if s is not None and unit in self._force.ancestry(s)",
-            "s for s in scopes if s == unit",
-        ),
+        # filed under its own unit only, not under the units enclosing it
+        ("units.extend(self._force.ancestry(scope))", "units.append(scope)"),
     ),
 ]
 
