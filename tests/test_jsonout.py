@@ -1,0 +1,73 @@
+"""The JSON a command writes: msgspec's, read back as the value it was given, laid out
+as the standard library lays it out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engagerules.cli import _json, main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(),  # control characters, quotes, U+2028, astral planes
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES)
+def test_what_is_written_reads_back_as_the_value(value: Any) -> None:
+    """Every report value (finite numbers, any text) survives the round trip exactly."""
+    text = _json(value)
+    assert text.endswith("\n")
+    assert json.loads(text) == value
+
+
+def _exponent(value: Any) -> bool:
+    """Whether Python writes some number in `value` with an exponent (`1e-05`)."""
+    if isinstance(value, float):
+        return "e" in repr(value)
+    if isinstance(value, list):
+        return any(map(_exponent, value))
+    if isinstance(value, dict):
+        return any(map(_exponent, value.values()))
+    return False
+
+
+@settings(max_examples=200, deadline=None)
+@given(_VALUES.filter(lambda v: not _exponent(v)))
+def test_laid_out_as_json_dumps_with_indent_two(value: Any) -> None:
+    """Without numbers in exponent form, the text is `json.dumps(indent=2)`'s, byte for byte
+    (exponents are written `1e-5` where Python writes `1e-05`)."""
+    assert _json(value) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_a_real_report_is_the_standard_librarys_text(tmp_path: Path, capsys: Any) -> None:
+    """The demo quarter's JSON report is the text `json.dumps(indent=2)` gives for it."""
+    sample = ROOT / "forces" / "gwent" / "sample" / "activity-2022q4.jsonl"
+    code = main(
+        [
+            "check", "gwent", str(sample), "--from", "2022-10-01", "--to", "2022-12-31",
+            "--as-of", "2023-01-09T09:00:00+00:00", "--format", "json",
+        ]
+    )  # fmt: skip
+    assert code in (0, 1)
+    text = capsys.readouterr().out
+    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
