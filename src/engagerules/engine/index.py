@@ -109,14 +109,14 @@ class EventIndex:
                 found.extend(events[lo:hi])
                 merged += 1
         if merged > 1:  # one type's events are in order already
-            found.sort(key=_when)
+            _in_order(found)
         return found
 
     def of_type(self, types: Iterable[str], unit: str | None = None) -> list[Event]:
         runs = [events for kind in types if (events := self._bucket(kind, unit))]
         found = [e for run in runs for e in run]
         if len(runs) > 1:
-            found.sort(key=_when)
+            _in_order(found)
         return found
 
     def _bucket(self, kind: str, unit: str | None) -> list[Event]:
@@ -131,7 +131,7 @@ class EventIndex:
                 found = runs[0]
             else:  # each run is in order: sorting their concatenation merges them
                 found = [e for run in runs for e in run]
-                found.sort(key=_when)
+                _in_order(found)
             self._events[key] = found
         if key not in self._times:
             self._times[key] = list(map(_AT, found))
@@ -163,4 +163,8 @@ _EVERYTHING = _Everything()
 _ID = attrgetter("id")
 _AT = attrgetter("at")
 #: The order of events everywhere: by time, then id (a key made in C, not a Python call).
-_when = attrgetter("at", "id")
+def _in_order(events: list[Event]) -> None:
+    """Sort by time, then id: two stable passes with plain keys, as the index's own sort,
+    about half the cost of one pass comparing (time, id) tuples."""
+    events.sort(key=_ID)
+    events.sort(key=_AT)

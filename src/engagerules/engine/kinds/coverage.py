@@ -178,7 +178,9 @@ def evaluate(
                     _vacated(trace, spells, evidence, horizon)
                     trace.close(results[-1], obligation, unit=unit, moment=horizon)
                 continue
-            who = ", ".join(f"{e.id} ({_assigned(force, e)})" for e in evidence)
+            who = ", ".join(f"{e.id} ({_assigned(force, e)})" for e in evidence[:_NAMED])
+            if len(evidence) > _NAMED:  # the evidence lists them all
+                who += f" and {len(evidence) - _NAMED} more"
             if horizon < window.end:
                 status, reason = Status.PENDING, f"{label} for {where} so far: {who}"
             else:
@@ -235,6 +237,10 @@ def _days(gaps: list[tuple[datetime, datetime]], force: Force) -> list[tuple[dat
         last = (b - timedelta(microseconds=1)).astimezone(force.zone).date()
         shown.append((first, last))
     return shown
+
+
+#: How many assignments a reason names; the result's evidence lists every one.
+_NAMED = 5
 
 
 def _assigned(force: Force, event: Event) -> str:
