@@ -162,6 +162,8 @@ class _Everything:
 _EVERYTHING = _Everything()
 _ID = attrgetter("id")
 _AT = attrgetter("at")
+
+
 #: The order of events everywhere: by time, then id (a key made in C, not a Python call).
 def _in_order(events: list[Event]) -> None:
     """Sort by time, then id: two stable passes with plain keys, as the index's own sort,
