@@ -14,7 +14,7 @@ import re
 import pytest
 
 from conftest import SEEDS
-from engagerules import open_force
+from engagerules import Force, open_force
 
 #: Forces whose citations are held to the letter of their documents.
 _VERIFIED = ("gwent", "dorset", "surrey", "notts")
@@ -35,16 +35,22 @@ def _heading(section: str) -> str:
     return _plain(re.sub(r"^\d+(?:\.\d+)*\.?\s+", "", section)).rstrip(".")
 
 
-@pytest.mark.parametrize("force_id", _VERIFIED)
-def test_quotes_and_sections_are_in_the_documents(force_id: str) -> None:
-    """Each quote occurs in the cited document; each listed section heading occurs there."""
-    force = open_force(force_id)
+def _texts(force: Force) -> dict[str, str]:
+    """Each of the force's documents as a reader sees it, by id (skipped when absent)."""
     texts = {}
     for document in force.documents:
         path = SEEDS / document.id
         if not path.is_file():
             pytest.skip(f"{path} is not here")
         texts[document.id] = _plain(path.read_text(encoding="utf-8"))
+    return texts
+
+
+@pytest.mark.parametrize("force_id", _VERIFIED)
+def test_quotes_and_sections_are_in_the_documents(force_id: str) -> None:
+    """Each quote occurs in the cited document; each listed section heading occurs there."""
+    force = open_force(force_id)
+    texts = _texts(force)
     problems = [
         f"{document.id}: no heading {section!r}"
         for document in force.documents
@@ -77,12 +83,7 @@ def test_each_reading_quotes_the_plan_in_its_own_words(force_id: str) -> None:
     are the document's, to the letter (an editor's note may follow in parentheses, and
     "..." marks words left out), so a paraphrase is never shown as the plan's words."""
     force = open_force(force_id)
-    texts = {}
-    for document in force.documents:
-        path = SEEDS / document.id
-        if not path.is_file():
-            pytest.skip(f"{path} is not here")
-        texts[document.id] = _plain(path.read_text(encoding="utf-8"))
+    texts = _texts(force)
     problems = [
         f"{ob.id} ({reading.part.value}): not in {ob.source.document}: {fragment.strip()!r}"
         for ob in force.obligations
