@@ -95,3 +95,13 @@ def test_list_attributes_are_tested_element_by_element() -> None:
     assert holds(Condition("partners", Operator.EQUALS, "avon"), joint)
     assert not holds(Condition("partners", Operator.NOT_IN, ["avon"]), joint)
     assert holds(Condition("partners", Operator.NOT_EQUALS, "kent"), joint)
+
+
+def test_a_condition_in_words_lists_its_values_as_a_person_would() -> None:
+    """Reasons read "station one of 'east' or 'west'", not a Python list; a reviewer's
+    page keeps the values as code, in brackets."""
+    two = Condition("station", Operator.IN, ["east", "west"])
+    assert two.describe() == "station one of 'east' or 'west'"
+    assert two.describe(markdown=True) == "`station` one of [`east`, `west`]"
+    three = Condition("topic", Operator.NOT_IN, ["a", "b", "c"])
+    assert three.describe() == "topic none of 'a', 'b' or 'c'"

@@ -197,8 +197,11 @@ class Condition:
         `markdown`, names and text values are set as code."""
 
         def show(value: object) -> str:
-            if isinstance(value, list | tuple):
+            if isinstance(value, list | tuple) and markdown:
                 return "[" + ", ".join(show(v) for v in value) + "]"
+            if isinstance(value, list | tuple):  # in words: 'east' or 'west'
+                items = [show(v) for v in value]
+                return " or ".join([", ".join(items[:-1]), items[-1]] if len(items) > 2 else items)
             if isinstance(value, bool):
                 return "true" if value else "false"
             if isinstance(value, int | float):
