@@ -117,9 +117,6 @@ class _Actor:
     ) -> dict[str, Any]:
         return self._base(type_id, at, scope, role, None, {})
 
-    def moment(self, window: Window) -> datetime:
-        return self._moment(window)
-
     # -- records -------------------------------------------------------------------
 
     def background(self) -> dict[str, Any]:
@@ -132,7 +129,7 @@ class _Actor:
         if kind in self.rules and self.rng.random() < self.compliance:
             for _, conditions in self.rules[kind]:
                 extra.update(_satisfying(conditions, self.rng, self.specs.get(kind)))
-        at = self._moment(self.span)
+        at = self.moment(self.span)
         return self._base(kind, at, unit.id if unit else None, role, None, extra)
 
     def record(
@@ -156,7 +153,7 @@ class _Actor:
         attrs_.update(_satisfying(req.where, self.rng, specs))
         attrs_.update(extra)
         attrs_.setdefault("location", self._location(scope))
-        record = self._base(kind, self._moment(window), scope, role, person, attrs_)
+        record = self._base(kind, self.moment(window), scope, role, person, attrs_)
         if not comply and any(c.op is Operator.DIFFERS_FROM_PREVIOUS for c in _require(ob)):
             record["_repeat"] = True  # settled by _vary once the log is in time order
         return record
@@ -208,7 +205,7 @@ class _Actor:
             record["attrs"] = dict(extra)
         return record
 
-    def _moment(self, window: Window) -> datetime:
+    def moment(self, window: Window) -> datetime:
         lo, hi = max(window.start, self.span.start), min(window.end, self.span.end)
         if hi <= lo:
             lo, hi = window.start, window.end
