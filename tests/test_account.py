@@ -19,9 +19,9 @@ import pytest
 from engagerules import available_forces, open_force, parse_events, simulate
 from engagerules.engine.evaluate import account
 from engagerules.model.conditions import failed_condition
+from engagerules.model.event import Event
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
-from engagerules.sources.events import Event
 
 
 def reference(

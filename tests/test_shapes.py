@@ -21,8 +21,7 @@ from engagerules import (
     report_json,
     schedule,
 )
-from engagerules.engine.agenda import AgendaShape
-from engagerules.outputs.shapes import force_json
+from engagerules.outputs.shapes import AgendaShape, force_json
 from quarter import gwent_quarter
 
 

@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy
 
 from engagerules import EventError, open_force
-from engagerules.sources.events import Event
+from engagerules.model.event import Event
 from engagerules.sources.importer import ImportLog, import_events, open_profile
 from engagerules.sources.profiles import Source
 from engagerules.sources.rows import read_rows, source_name

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from engagerules import Force, open_force
 from engagerules.model.durations import Duration, parse_duration
 from engagerules.model.periods import Window, range_bounds
-from engagerules.outputs.words import (
+from engagerules.model.words import (
     cadence_words,
     citation_words,
     deadline_words,

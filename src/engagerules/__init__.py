@@ -20,9 +20,7 @@ if TYPE_CHECKING:
     from engagerules.authoring.simulate import simulate
     from engagerules.engine.agenda import (
         AgendaItem,
-        AgendaShape,
         agenda,
-        agenda_json,
         render_agenda,
     )
     from engagerules.engine.evaluate import NaiveTimeError, evaluate
@@ -31,7 +29,6 @@ if TYPE_CHECKING:
         Note,
         WindowExplanation,
         explain,
-        explanation_json,
         render_explanation,
     )
     from engagerules.engine.index import EventIndex
@@ -56,6 +53,7 @@ if TYPE_CHECKING:
         WaiverError,
     )
     from engagerules.model.durations import Duration, parse_duration
+    from engagerules.model.event import Event, EventLog, Rejection
     from engagerules.model.periods import Cycle, Window, range_bounds
     from engagerules.model.plan import (
         Citation,
@@ -92,19 +90,22 @@ if TYPE_CHECKING:
     from engagerules.outputs.junit import render_junit
     from engagerules.outputs.markdown import render_markdown
     from engagerules.outputs.shapes import (
+        AgendaShape,
         DueShape,
         ForceShape,
         ObligationShape,
         ReportShape,
         ResultShape,
+        agenda_json,
         due_json,
+        explanation_json,
         obligation_json,
         report_json,
         result_json,
     )
     from engagerules.outputs.text import render_text
     from engagerules.sources.config import load_force, validate_file
-    from engagerules.sources.events import Event, EventLog, Rejection, parse_events, read_events
+    from engagerules.sources.events import parse_events, read_events
     from engagerules.sources.importer import ImportLog, explain_row, import_events, open_profile
     from engagerules.sources.overrides import read_overrides
     from engagerules.sources.profiles import Profile, load_profile, validate_profile
@@ -120,8 +121,8 @@ _EXPORTS: dict[str, str] = {
     "simulate": "engagerules.authoring.simulate",
     "AgendaItem": "engagerules.engine.agenda",
     "agenda": "engagerules.engine.agenda",
-    "agenda_json": "engagerules.engine.agenda",
-    "AgendaShape": "engagerules.engine.agenda",
+    "agenda_json": "engagerules.outputs.shapes",
+    "AgendaShape": "engagerules.outputs.shapes",
     "render_agenda": "engagerules.engine.agenda",
     "evaluate": "engagerules.engine.evaluate",
     "NaiveTimeError": "engagerules.engine.evaluate",
@@ -129,7 +130,7 @@ _EXPORTS: dict[str, str] = {
     "Note": "engagerules.engine.explain",
     "WindowExplanation": "engagerules.engine.explain",
     "explain": "engagerules.engine.explain",
-    "explanation_json": "engagerules.engine.explain",
+    "explanation_json": "engagerules.outputs.shapes",
     "render_explanation": "engagerules.engine.explain",
     "EventIndex": "engagerules.engine.index",
     "Advisory": "engagerules.engine.kinds.advisory",
@@ -200,9 +201,9 @@ _EXPORTS: dict[str, str] = {
     "render_text": "engagerules.outputs.text",
     "load_force": "engagerules.sources.config",
     "validate_file": "engagerules.sources.config",
-    "Event": "engagerules.sources.events",
-    "EventLog": "engagerules.sources.events",
-    "Rejection": "engagerules.sources.events",
+    "Event": "engagerules.model.event",
+    "EventLog": "engagerules.model.event",
+    "Rejection": "engagerules.model.event",
     "parse_events": "engagerules.sources.events",
     "read_events": "engagerules.sources.events",
     "ImportLog": "engagerules.sources.importer",

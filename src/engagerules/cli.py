@@ -24,17 +24,12 @@ from engagerules.engine.evaluate import evaluate
 from engagerules.engine.schedule import schedule
 from engagerules.errors import ConfigError, EngageRulesError, Problem, ProblemsError, UsageError
 from engagerules.model.durations import parse_duration
+from engagerules.model.event import EventLog
 from engagerules.model.limits import range_problem, year_problem
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import FAILING, Report, Status
-from engagerules.outputs.html import render_html
-from engagerules.outputs.junit import render_junit
-from engagerules.outputs.markdown import render_markdown
-from engagerules.outputs.shapes import due_json, force_json, obligations_json, report_json
-from engagerules.outputs.summary import slips
-from engagerules.outputs.text import render_text
-from engagerules.outputs.words import (
+from engagerules.model.words import (
     and_list,
     cadence_words,
     citation_words,
@@ -44,8 +39,14 @@ from engagerules.outputs.words import (
     unit_words,
     window_words,
 )
+from engagerules.outputs.html import render_html
+from engagerules.outputs.junit import render_junit
+from engagerules.outputs.markdown import render_markdown
+from engagerules.outputs.shapes import due_json, force_json, obligations_json, report_json
+from engagerules.outputs.summary import slips
+from engagerules.outputs.text import render_text
 from engagerules.sources.config import validate_file
-from engagerules.sources.events import EventLog, read_events
+from engagerules.sources.events import read_events
 from engagerules.sources.importer import (
     ImportLog,
     event_record,
@@ -466,7 +467,8 @@ def _note_written(name: str, output: str | None) -> None:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from engagerules.engine.explain import explain, explanation_json, render_explanation
+    from engagerules.engine.explain import explain, render_explanation
+    from engagerules.outputs.shapes import explanation_json
 
     force = _open(args)
     start, end = _range(args)
@@ -494,7 +496,8 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_agenda(args: argparse.Namespace) -> int:
-    from engagerules.engine.agenda import agenda, agenda_json, render_agenda
+    from engagerules.engine.agenda import agenda, render_agenda
+    from engagerules.outputs.shapes import agenda_json
 
     force = _open(args)
     _check_filters(force, args)

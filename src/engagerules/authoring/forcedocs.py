@@ -29,7 +29,7 @@ from engagerules.model.plan import (
     Obligation,
     Requirement,
 )
-from engagerules.outputs.words import (
+from engagerules.model.words import (
     amount,
     and_list,
     duration_words,

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
-from typing import cast
 
 import attrs
 
@@ -36,11 +35,11 @@ from engagerules.engine.kinds import kind_module
 from engagerules.engine.schedule import concerns_scope, dues, owned_by
 from engagerules.errors import UsageError
 from engagerules.model.durations import Duration
+from engagerules.model.event import Event, EventLog
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import Result, Status
-from engagerules.outputs.shapes import ResultShape, result_json
-from engagerules.outputs.words import (
+from engagerules.model.words import (
     and_list,
     deadline_words,
     plural,
@@ -49,10 +48,9 @@ from engagerules.outputs.words import (
     unit_words,
     window_words,
 )
-from engagerules.sources.events import Event, EventLog
 from engagerules.sources.waivers import Waiver, waive
 
-__all__ = ["AgendaItem", "AgendaShape", "agenda", "agenda_json", "render_agenda"]
+__all__ = ["AgendaItem", "agenda", "render_agenda"]
 
 
 @attrs.frozen
@@ -186,29 +184,6 @@ def _deadline(
 
 
 # ---------------------------------------------------------------------------- rendering
-
-
-class AgendaShape(ResultShape):
-    """`agenda --format json`: a result, with when it falls due and whether it is late."""
-
-    deadline: str
-    overdue: bool
-    steps: list[str]
-    upcoming: bool
-
-
-def agenda_json(items: Iterable[AgendaItem], force: Force) -> list[AgendaShape]:
-    """Agenda items as JSON: the result shape of `check`, plus deadline, overdue, steps
-    and upcoming (the window opens after `as_of`: listed by `days`)."""
-    shapes: list[AgendaShape] = []
-    for item in items:
-        shape = cast("AgendaShape", result_json(item.result))
-        shape["deadline"] = item.deadline.astimezone(force.zone).isoformat()
-        shape["overdue"] = item.overdue
-        shape["steps"] = list(item.steps)
-        shape["upcoming"] = item.upcoming
-        shapes.append(shape)
-    return shapes
 
 
 def render_agenda(

@@ -23,12 +23,12 @@ from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome
 from engagerules.errors import UsageError, did_you_mean
 from engagerules.model.conditions import failed_condition
+from engagerules.model.event import Event, EventLog, gc_paused
 from engagerules.model.limits import range_problem
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.readings import Reading
 from engagerules.model.results import DataQuality, Report, Result, Tally
-from engagerules.sources.events import Event, EventLog, gc_paused
 
 __all__ = ["NaiveTimeError", "account", "evaluate", "evaluate_obligation", "require_aware"]
 

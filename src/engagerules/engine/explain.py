@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import attrs
 
@@ -30,10 +29,10 @@ from engagerules.engine.kinds import KINDS
 from engagerules.engine.schedule import concerns_scope
 from engagerules.engine.trace import Code, Fate, Trace, WindowTrace
 from engagerules.errors import UsageError, did_you_mean
+from engagerules.model.event import Event, EventLog
 from engagerules.model.plan import Force, Obligation, Operator
 from engagerules.model.results import Result, Status
-from engagerules.outputs.shapes import result_json
-from engagerules.outputs.words import (
+from engagerules.model.words import (
     and_list,
     citation_words,
     days_words,
@@ -43,7 +42,6 @@ from engagerules.outputs.words import (
     unit_words,
     window_words,
 )
-from engagerules.sources.events import Event, EventLog
 from engagerules.sources.waivers import Waiver, apply_waivers
 
 __all__ = [
@@ -51,7 +49,6 @@ __all__ = [
     "Note",
     "WindowExplanation",
     "explain",
-    "explanation_json",
     "render_explanation",
 ]
 
@@ -353,36 +350,3 @@ def render_explanation(explanation: Explanation, force: Force) -> str:
         for code, n in item.omitted:
             lines.append(f"    ... and {n} more: {code}")
     return "\n".join(lines) + "\n"
-
-
-def _note_json(note: Note) -> dict[str, Any]:
-    return {
-        "id": note.event.id,
-        "type": note.event.type,
-        "at": note.event.at.isoformat(),
-        "scope": note.event.scope,
-        "role": note.event.role,
-        "code": note.code,
-        "reason": note.reason,
-    }
-
-
-def explanation_json(explanation: Explanation) -> dict[str, Any]:
-    """The explanation as JSON: the result shape of `check`, plus counted and considered."""
-    return {
-        "force": explanation.force,
-        "obligation": explanation.obligation.id,
-        "from": explanation.start.isoformat(),
-        "to": explanation.end.isoformat(),
-        "as_of": explanation.as_of.isoformat(),
-        "scope": explanation.scope,
-        "windows": [
-            {
-                **result_json(item.result),
-                "counted": [_note_json(n) for n in item.counted],
-                "considered": [_note_json(n) for n in item.considered],
-                "omitted": dict(item.omitted),
-            }
-            for item in explanation.windows
-        ],
-    }

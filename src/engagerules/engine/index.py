@@ -8,9 +8,9 @@ from datetime import datetime
 from functools import cached_property
 from operator import attrgetter
 
+from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force
-from engagerules.sources.events import Event
 
 __all__ = ["EventIndex"]
 

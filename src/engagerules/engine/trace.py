@@ -27,10 +27,10 @@ import attrs
 from engagerules.engine.index import EventIndex
 from engagerules.errors import UsageError
 from engagerules.model.conditions import unmet
+from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Condition, Force, Obligation, Operator, Requirement
 from engagerules.model.results import Result, Status
-from engagerules.sources.events import Event
 
 __all__ = ["Code", "Fate", "Trace", "WindowTrace"]
 

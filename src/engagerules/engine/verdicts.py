@@ -12,11 +12,11 @@ import attrs
 from engagerules.engine.index import EventIndex
 from engagerules.engine.trace import Code, Trace
 from engagerules.model.conditions import failed_condition
+from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.results import Result, Status
-from engagerules.outputs.words import deadline_words, requirement_words, unit_words
-from engagerules.sources.events import Event
+from engagerules.model.words import deadline_words, requirement_words, unit_words
 
 
 @attrs.frozen

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+from engagerules.model.event import Event
 from engagerules.model.plan import Condition, Operator, Requirement
-from engagerules.sources.events import Event
 
 __all__ = ["failed_condition", "measure", "missing_attr", "number", "recorded", "truthy", "unmet"]
 

@@ -12,10 +12,10 @@ from typing import Final
 import attrs
 
 from engagerules.errors import UsageError
+from engagerules.model.event import Rejection
 from engagerules.model.periods import Window
 from engagerules.model.plan import Kind
 from engagerules.model.readings import LocalReadings, Reading
-from engagerules.sources.events import Rejection
 
 __all__ = [
     "FAILING",

@@ -41,11 +41,11 @@ from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import kind_module
 from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedule
 from engagerules.errors import ConfigError, Problem, UsageError
+from engagerules.model.event import Event, EventLog
 from engagerules.model.limits import LAST_YEAR, YEARS
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Obligation, Requirement
-from engagerules.outputs.words import day_words, duration_words, role_words, time_words
-from engagerules.sources.events import Event, EventLog
+from engagerules.model.words import day_words, duration_words, role_words, time_words
 
 __all__ = [
     "EVERY_PERSON",

@@ -33,16 +33,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from engagerules.engine.kinds import kind_module
+from engagerules.model.event import Event, EventLog
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
-from engagerules.outputs.summary import (
-    JUDGED,
-    compliance,
-    owner_totals,
-    scope_label,
-    unmatched_reasons,
-)
-from engagerules.outputs.words import (
+from engagerules.model.words import (
     day_words,
     plural,
     role_words,
@@ -50,7 +44,13 @@ from engagerules.outputs.words import (
     unit_words,
     window_words,
 )
-from engagerules.sources.events import Event, EventLog
+from engagerules.outputs.summary import (
+    JUDGED,
+    compliance,
+    owner_totals,
+    scope_label,
+    unmatched_reasons,
+)
 
 __all__ = ["render_html"]
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
+from engagerules.model.words import plural, time_words
 from engagerules.outputs.summary import (
     compliance,
     owner_totals,
@@ -22,7 +23,6 @@ from engagerules.outputs.summary import (
     slips,
     unmatched_reasons,
 )
-from engagerules.outputs.words import plural, time_words
 
 __all__ = ["render_markdown"]
 

@@ -11,7 +11,7 @@ keys `from` and `to` are not identifiers, hence the functional TypedDict syntax.
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, NotRequired, TypedDict, cast
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
 from engagerules.engine.kinds import kind_module
 from engagerules.engine.schedule import Due
@@ -20,7 +20,12 @@ from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.readings import LocalReadings, Reading, Readings
 from engagerules.model.results import Report, Result
 
+if TYPE_CHECKING:  # `check` loads neither agenda nor explain (start-up time)
+    from engagerules.engine.agenda import AgendaItem
+    from engagerules.engine.explain import Explanation, Note
+
 __all__ = [
+    "AgendaShape",
     "DueShape",
     "EventsShape",
     "ForceShape",
@@ -28,7 +33,9 @@ __all__ = [
     "RejectionShape",
     "ReportShape",
     "ResultShape",
+    "agenda_json",
     "due_json",
+    "explanation_json",
     "force_json",
     "obligation_json",
     "overrides_json",
@@ -370,3 +377,62 @@ def report_json(report: Report) -> ReportShape:
 
 def obligations_json(obligations: Iterable[Obligation]) -> list[ObligationShape]:
     return [obligation_json(ob) for ob in obligations]
+
+
+# ---------------------------------------------------------------------------- agenda and explain
+
+
+class AgendaShape(ResultShape):
+    """`agenda --format json`: a result, with when it falls due and whether it is late."""
+
+    deadline: str
+    overdue: bool
+    steps: list[str]
+    upcoming: bool
+
+
+def agenda_json(items: "Iterable[AgendaItem]", force: Force) -> list[AgendaShape]:
+    """Agenda items as JSON: the result shape of `check`, plus deadline, overdue, steps
+    and upcoming (the window opens after `as_of`: listed by `days`)."""
+    shapes: list[AgendaShape] = []
+    for item in items:
+        shape = cast("AgendaShape", result_json(item.result))
+        shape["deadline"] = item.deadline.astimezone(force.zone).isoformat()
+        shape["overdue"] = item.overdue
+        shape["steps"] = list(item.steps)
+        shape["upcoming"] = item.upcoming
+        shapes.append(shape)
+    return shapes
+
+
+def _note_json(note: "Note") -> dict[str, Any]:
+    return {
+        "id": note.event.id,
+        "type": note.event.type,
+        "at": note.event.at.isoformat(),
+        "scope": note.event.scope,
+        "role": note.event.role,
+        "code": note.code,
+        "reason": note.reason,
+    }
+
+
+def explanation_json(explanation: "Explanation") -> dict[str, Any]:
+    """The explanation as JSON: the result shape of `check`, plus counted and considered."""
+    return {
+        "force": explanation.force,
+        "obligation": explanation.obligation.id,
+        "from": explanation.start.isoformat(),
+        "to": explanation.end.isoformat(),
+        "as_of": explanation.as_of.isoformat(),
+        "scope": explanation.scope,
+        "windows": [
+            {
+                **result_json(item.result),
+                "counted": [_note_json(n) for n in item.counted],
+                "considered": [_note_json(n) for n in item.considered],
+                "omitted": dict(item.omitted),
+            }
+            for item in explanation.windows
+        ],
+    }

@@ -15,8 +15,8 @@ from collections import Counter, defaultdict
 
 from engagerules.model.plan import Force
 from engagerules.model.results import Report, Result, Status
+from engagerules.model.words import day_words, duty_words, time_words, unit_words, window_words
 from engagerules.outputs.summary import Slip, compliance, slips, unmatched_reasons
-from engagerules.outputs.words import day_words, duty_words, time_words, unit_words, window_words
 
 __all__ = ["render_text"]
 

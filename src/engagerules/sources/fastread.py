@@ -42,16 +42,9 @@ from typing import Any, Literal
 
 import msgspec
 
+from engagerules.model.event import EMPTY_ATTRS, Event
 from engagerules.model.plan import Force
-from engagerules.sources.events import (
-    EMPTY_ATTRS,
-    Event,
-    _check_attributes,
-    _jsonl,
-    _RecordError,
-    _text,
-    _timestamp,
-)
+from engagerules.sources.events import _check_attributes, _jsonl, _RecordError, _text, _timestamp
 
 __all__ = ["fast_jsonl"]
 

@@ -27,8 +27,9 @@ from typing import Any
 import attrs
 
 from engagerules.errors import ConfigError, UsageError, did_you_mean
+from engagerules.model.event import Event, EventLog, Rejection
 from engagerules.model.plan import Force
-from engagerules.sources.events import Event, EventLog, Rejection, parse_events
+from engagerules.sources.events import parse_events
 from engagerules.sources.profiles import (
     ISO,
     SERIAL,

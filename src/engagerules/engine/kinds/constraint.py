@@ -20,6 +20,7 @@ from engagerules.engine.verdicts import (
 from engagerules.model.checks import optional, tuple_of, tuples
 from engagerules.model.conditions import failed_condition, missing_attr
 from engagerules.model.durations import Duration, parse_duration, positive_duration
+from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import (
     Condition,
@@ -31,8 +32,7 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.results import Result, Status
-from engagerules.outputs.words import when_words
-from engagerules.sources.events import Event
+from engagerules.model.words import when_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

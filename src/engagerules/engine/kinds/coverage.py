@@ -18,10 +18,11 @@ from engagerules.engine.verdicts import (
 )
 from engagerules.model.checks import one_of, optional, strings, tuples
 from engagerules.model.durations import Duration, parse_duration, positive_duration
+from engagerules.model.event import Event
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
-from engagerules.outputs.words import (
+from engagerules.model.words import (
     and_list,
     day_words,
     markdown_codes,
@@ -31,7 +32,6 @@ from engagerules.outputs.words import (
     time_words,
     unit_words,
 )
-from engagerules.sources.events import Event
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -24,11 +24,11 @@ from engagerules.model.checks import instance, optional, tuples
 from engagerules.model.checks import times as time_list
 from engagerules.model.conditions import measure, recorded
 from engagerules.model.durations import Duration, parse_duration, positive_duration
+from engagerules.model.event import Event
 from engagerules.model.periods import Window, localize
 from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result
-from engagerules.outputs.words import when_words
-from engagerules.sources.events import Event
+from engagerules.model.words import when_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

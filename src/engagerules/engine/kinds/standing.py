@@ -15,7 +15,7 @@ from engagerules.model.durations import Duration, parse_duration, positive_durat
 from engagerules.model.periods import Window, local_midnight, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
-from engagerules.outputs.words import (
+from engagerules.model.words import (
     day_words,
     days_words,
     deadline_words,

@@ -15,11 +15,11 @@ from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import Outcome, make_result, qualified
 from engagerules.model.checks import finite, instance, one_of, optional
 from engagerules.model.conditions import number
+from engagerules.model.event import Event
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Rule
 from engagerules.model.results import Result, Status
-from engagerules.outputs.words import amount, day_words
-from engagerules.sources.events import Event
+from engagerules.model.words import amount, day_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

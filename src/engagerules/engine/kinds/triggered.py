@@ -15,6 +15,7 @@ from engagerules.engine.verdicts import Outcome, qualified, steps_verdict
 from engagerules.model.checks import instance, one_of, optional, strings, tuple_of, tuples
 from engagerules.model.conditions import failed_condition, measure
 from engagerules.model.durations import Duration, parse_duration, positive_duration
+from engagerules.model.event import Event
 from engagerules.model.limits import year_problem
 from engagerules.model.periods import Window, local_midnight, range_bounds
 from engagerules.model.plan import (
@@ -26,14 +27,13 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.results import Result
-from engagerules.outputs.words import (
+from engagerules.model.words import (
     deadline_words,
     duration_words,
     markdown_codes,
     time_words,
     type_words,
 )
-from engagerules.sources.events import Event
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
