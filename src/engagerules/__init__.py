@@ -106,6 +106,7 @@ if TYPE_CHECKING:
     from engagerules.outputs.text import render_text
     from engagerules.sources.config import load_force, validate_file
     from engagerules.sources.events import parse_events, read_events
+    from engagerules.sources.parquet import write_parquet
     from engagerules.sources.importer import ImportLog, explain_row, import_events, open_profile
     from engagerules.sources.overrides import read_overrides
     from engagerules.sources.profiles import Profile, load_profile, validate_profile
@@ -206,6 +207,7 @@ _EXPORTS: dict[str, str] = {
     "Rejection": "engagerules.model.event",
     "parse_events": "engagerules.sources.events",
     "read_events": "engagerules.sources.events",
+    "write_parquet": "engagerules.sources.parquet",
     "ImportLog": "engagerules.sources.importer",
     "explain_row": "engagerules.sources.importer",
     "import_events": "engagerules.sources.importer",
@@ -330,6 +332,7 @@ __all__ = [
     "simulate",
     "validate_file",
     "validate_profile",
+    "write_parquet",
 ]
 
 __version__ = "0.1.0"
