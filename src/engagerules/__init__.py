@@ -106,9 +106,9 @@ if TYPE_CHECKING:
     from engagerules.outputs.text import render_text
     from engagerules.sources.config import load_force, validate_file
     from engagerules.sources.events import parse_events, read_events
-    from engagerules.sources.parquet import write_parquet
     from engagerules.sources.importer import ImportLog, explain_row, import_events, open_profile
     from engagerules.sources.overrides import read_overrides
+    from engagerules.sources.parquet import write_parquet
     from engagerules.sources.profiles import Profile, load_profile, validate_profile
     from engagerules.sources.pseudonyms import pseudonym
     from engagerules.sources.registry import ForceSource, available_forces, find_force, open_force
