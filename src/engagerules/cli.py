@@ -590,6 +590,37 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    """Print a JSON Schema: a whole force.json by default (what `validate` checks)."""
+    from engagerules.authoring import schemas
+
+    if args.kind is not None:
+        found = schemas.kind_schema(args.kind)
+    elif args.output_shape is not None:
+        found = schemas.output_schema(args.output_shape)
+    elif args.profile:
+        found = schemas.shipped_input_schema("profile")
+    elif args.overrides_file:
+        found = schemas.shipped_input_schema("overrides")
+    else:
+        found = schemas.force_schema()
+    _write(json.dumps(found, indent=2, ensure_ascii=False) + "\n", args.out)
+    return EXIT_OK
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    """Scaffold a force (or a plugin package) that validates and passes its scenario."""
+    from engagerules.authoring.scaffold import new_force
+
+    document = Path(args.document) if args.document else None
+    home = new_force(args.force_id, Path(args.dir), document=document, plugin=args.plugin)
+    sys.stderr.write(
+        f"wrote {home}: force.json, force.schema.json (for your editor), tests/example.json\n"
+        f"next: engagerules validate {home} && engagerules test {home}\n"
+    )
+    return EXIT_OK
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
@@ -817,6 +848,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_authoring_commands(sub)
     _add_import(sub)
     _add_ingest(sub)
+    _add_schema(sub)
+    _add_new(sub)
     return parser
 
 
@@ -863,6 +896,46 @@ def _add_ingest(sub: Any) -> None:
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="the .parquet file")
     _profile_option(p)
     p.set_defaults(run=_cmd_ingest)
+
+
+def _add_new(sub: Any) -> None:
+    """`new`: a force to start from."""
+    p = sub.add_parser(
+        "new",
+        help="scaffold a force directory (or plugin package) that validates and passes a test",
+        description="Write a new force: force.json with one example duty citing an example "
+        "plan, the composed JSON Schema for your editor, one scenario, and your own plan "
+        "copied beside it (--document) so its quotes can be verified.",
+    )
+    p.add_argument("force_id", metavar="FORCE", help="the new force's id, e.g. northshire")
+    p.add_argument("--document", metavar="FILE", help="your plan as text, copied beside it")
+    p.add_argument("--plugin", choices=("setuptools", "hatchling"), help="as a plugin package")
+    p.add_argument("--dir", default=".", metavar="DIR", help="where to write it (default: .)")
+    p.set_defaults(run=_cmd_new)
+
+
+def _add_schema(sub: Any) -> None:
+    """`schema`: the JSON Schemas for editors and for other languages' programs."""
+    p = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of a force.json, a kind, a profile, overrides or an output",
+        description="Print a JSON Schema (2020-12). With no option: the whole force.json, as "
+        "`validate` checks it (kinds' keys included), for an editor (docs/writing-a-force.md).",
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--kind", metavar="K", help="one obligation of kind K")
+    which.add_argument("--profile", action="store_true", help="an import profile")
+    which.add_argument(
+        "--overrides", dest="overrides_file", action="store_true", help="an overrides file"
+    )
+    which.add_argument(
+        "--output",
+        dest="output_shape",
+        metavar="SHAPE",
+        help="a command's --format json output: check, obligations, schedule, forces, agenda",
+    )
+    p.add_argument("-o", dest="out", metavar="FILE", help="write it here (default: stdout)")
+    p.set_defaults(run=_cmd_schema)
 
 
 def _profile_option(p: argparse.ArgumentParser) -> None:
