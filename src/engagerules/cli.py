@@ -239,7 +239,10 @@ def _cmd_forces(args: argparse.Namespace) -> int:
         if source.origin != "bundled" and find_force(source.name).refinement:
             row["id"] = source.name
             row["refines"] = force.id
+        elif source.name != force.id:
+            row["select"] = source.name
         rows.append(row)
+    _same_ids(rows)
     if args.format == "json":
         _write(_json(rows), None)
         return EXIT_OK
@@ -250,13 +253,30 @@ def _cmd_forces(args: argparse.Namespace) -> int:
         else:
             parts = row["parts"]
             refines = f", refines {row['refines']}" if row.get("refines") else ""
+            select = f"; select it as {row['select']!r}" if row.get("select") else ""
             _write(
                 f"{row['id']:<{width}}  {row['name']} - {row['obligations']} obligations, "
-                f"{len(row['units'])} units ({row['origin']}{refines}); parts: "
+                f"{len(row['units'])} units ({row['origin']}{refines}{select}); parts: "
                 f"{parts['stated']} stated by the plan, {parts['read']} read\n",
                 None,
             )
     return EXIT_OK
+
+
+def _same_ids(rows: list[Any]) -> None:
+    """Two sources whose force.json declare one force id are both errors naming both: a
+    report's force id must say which plan it judged."""
+    by_id: dict[str, list[Any]] = {}
+    for row in rows:
+        if "error" not in row and "refines" not in row:
+            by_id.setdefault(row["id"], []).append(row)
+    for force_id, same in by_id.items():
+        if len(same) > 1:
+            origins = " and ".join(f"{r.get('select', force_id)} ({r['origin']})" for r in same)
+            for row in same:
+                name = row.get("select", force_id)
+                error = f"force id {force_id!r} is declared by {origins}: uninstall one"
+                rows[rows.index(row)] = {"id": name, "origin": row["origin"], "error": error}
 
 
 def _cmd_obligations(args: argparse.Namespace) -> int:
@@ -341,7 +361,20 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
 
 def _open(args: argparse.Namespace) -> Force:
     """The force named by FORCE, with every `--overrides` file laid over it in order."""
+    _note_shadowed(args.force)
     return open_force(args.force, getattr(args, "overrides", None) or ())
+
+
+def _note_shadowed(name: str) -> None:
+    """Say so when FORCE names a bundled force or plugin and a directory of that name is
+    here too: the name wins, and `./NAME` would have chosen the directory."""
+    from engagerules.sources.registry import shadowed_directory
+
+    if shadowed_directory(name) is not None:
+        sys.stderr.write(
+            f"engagerules: note: {name!r} is the installed force; the directory ./{name} "
+            f"is not used (give ./{name} to use it)\n"
+        )
 
 
 def _check_filters(force: Force, args: argparse.Namespace) -> None:

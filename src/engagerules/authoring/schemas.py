@@ -28,12 +28,12 @@ _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 #: Each command's `--format json` output, by the name `schema --output` takes: the shape
 #: it is a list of, or the shape itself.
-OUTPUTS: dict[str, tuple[type[Any], bool]] = {
-    "check": (shapes.ReportShape, False),
-    "obligations": (shapes.ObligationShape, True),
-    "schedule": (shapes.DueShape, True),
-    "forces": (shapes.ForceShape, True),
-    "agenda": (shapes.AgendaShape, True),
+OUTPUTS: dict[str, tuple[tuple[type[Any], ...], bool]] = {
+    "check": ((shapes.ReportShape,), False),
+    "obligations": ((shapes.ObligationShape,), True),
+    "schedule": ((shapes.DueShape,), True),
+    "forces": ((shapes.ForceShape, shapes.ForceErrorShape), True),
+    "agenda": ((shapes.AgendaShape,), True),
 }
 
 
@@ -74,14 +74,13 @@ def output_schema(name: str) -> dict[str, Any]:
             f"--output {name!r} is not an output shape ({', '.join(OUTPUTS)})"
             + did_you_mean(name, OUTPUTS)
         )
-    shape, many = OUTPUTS[name]
-    generated: dict[str, Any] = msgspec.json.schema(list[shape] if many else shape)  # type: ignore[valid-type]
+    variants, many = OUTPUTS[name]
+    refs, defs = msgspec.json.schema_components(variants)
+    one: dict[str, Any] = refs[0] if len(refs) == 1 else {"anyOf": list(refs)}
+    generated: dict[str, Any] = {"type": "array", "items": one} if many else dict(one)
+    generated["$defs"] = defs
     _closed(generated)
-    return {
-        "$schema": _DRAFT,
-        "title": f"engagerules {name} --format json",
-        **generated,
-    }
+    return {"$schema": _DRAFT, "title": f"engagerules {name} --format json", **generated}
 
 
 def kind_schema(kind: str) -> dict[str, Any]:
