@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from engagerules.engine.evaluate import evaluate
+from engagerules.engine.filters import check_filters
 from engagerules.engine.schedule import schedule
 from engagerules.errors import ConfigError, EngageRulesError, Problem, ProblemsError, UsageError
 from engagerules.model.durations import parse_duration
@@ -379,14 +380,7 @@ def _note_shadowed(name: str) -> None:
 
 def _check_filters(force: Force, args: argparse.Namespace) -> None:
     role, scope = getattr(args, "role", None), getattr(args, "scope", None)
-    if role is not None and role not in {r.id for r in force.roles}:
-        roles = ", ".join(r.id for r in force.roles)
-        msg = f"--role {role!r} is not a role of {force.id} ({roles})"
-        raise UsageError(msg)
-    if scope is not None and force.unit(scope) is None:
-        units = ", ".join(u.id for u in force.units)
-        msg = f"--scope {scope!r} is not a unit of {force.id} ({units})"
-        raise UsageError(msg)
+    check_filters(force, role=role, scope=scope, option="--")
 
 
 def run_check(
