@@ -657,6 +657,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             msg = f"{args.path}: no such file, directory or force"
             raise UsageError(msg) from None
     problems = _profile_problems(path) if is_profile(path) else _validate(path)
+    if not problems and not is_profile(path) and not is_overrides_file(path):
+        problems = _authoring_problems(path)
     for problem in problems:
         sys.stderr.write(f"{problem}\n")
     if problems:
@@ -664,6 +666,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     _write(f"{path}: valid\n", None)
     return EXIT_OK
+
+
+def _authoring_problems(path: Path) -> list[Problem]:
+    """A valid force's quotes against its documents (those at hand; the rest are noted)
+    and its scenario files."""
+    from engagerules.authoring.verify import document_problems, scenario_problems
+    from engagerules.sources.config import load_force
+
+    file = path / "force.json" if path.is_dir() else path
+    force = load_force(file)
+    problems, notes = document_problems(file, force)
+    for note in notes:
+        sys.stderr.write(f"engagerules: note: {_one_line(note)}\n")
+    return problems + scenario_problems(force)
 
 
 def _validate(path: Path) -> list[Problem]:
