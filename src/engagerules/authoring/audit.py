@@ -1,0 +1,905 @@
+"""An adversary for a force's encoding that needs no hand-written scenario.
+
+From each obligation's structure alone (its kind's simulated compliant records, its units,
+roles, evidence conditions, trigger, periods and dates) the audit builds small activity
+logs and judges them with the public `evaluate`: a *positive control* (a compliant log,
+which must be met, so an encoding cannot pass by failing everything) and *adversaries*, logs
+a reader of the plan would call not done, which must not be met. A verdict the other way
+is a finding, with the log and the command that reproduces it.
+
+The adversary classes are a small registry (`ADVERSARIES`): one function per class, its
+docstring saying which reading of a plan it defends. Nothing here branches on a duty's
+kind: the kind's own module makes the compliant records (`act`, as the simulator does) and
+says which types set duties off and which rules every record must keep; the rest is read
+from the obligation (requirements, scope, dates) and from the control's own verdicts
+(windows, triggers, evidence). The audit is pure: it reads no file and no clock.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Final
+
+import attrs
+
+from engagerules.authoring.simulate import _Actor
+from engagerules.engine.evaluate import evaluate
+from engagerules.engine.kinds import kind_module
+from engagerules.model.durations import Duration
+from engagerules.model.periods import Window, local_midnight, range_bounds
+from engagerules.model.plan import (
+    AttrType,
+    Condition,
+    Force,
+    Obligation,
+    Operator,
+    Requirement,
+)
+from engagerules.model.results import Result, Status
+from engagerules.sources.events import parse_events
+
+__all__ = [
+    "ADVERSARIES",
+    "Adversary",
+    "Audit",
+    "DutyAudit",
+    "Finding",
+    "Probe",
+    "audit",
+]
+
+#: The expectations a probe can carry: every result named is met; none is; each is a
+#: breach; not all of them are met (one record for two triggers).
+MET, NOT_MET, BREACH, NOT_ALL_MET = "met", "not met", "breach", "not all met"
+
+#: A result's identity across logs: a triggered result by its trigger, any other by its
+#: unit (or person) and window.
+Key = tuple[Any, ...]
+
+#: The log file name a finding's command reads, and the date the audit falls back to for a
+#: force and duty with no effective date.
+LOG_NAME: Final = "audit.jsonl"
+FALLBACK_START: Final = date(2024, 1, 1)
+
+
+@attrs.frozen
+class Probe:
+    """One log to judge and what must come of it."""
+
+    adversary: str
+    #: What this log is, in words ("every update by a Special Constable").
+    words: str
+    records: tuple[Mapping[str, Any], ...]
+    start: date
+    end: date
+    expect: str
+    #: The results the expectation is about (empty: every result of the duty).
+    keys: tuple[Key, ...] = ()
+    #: The unit (or person) the expectation is about, for `explain --scope`.
+    scope: str | None = None
+
+
+@attrs.frozen
+class Finding:
+    """A probe whose verdict went the wrong way: a comforting met (an adversary) or a
+    false missed (a control), with what reproduces it."""
+
+    obligation: str
+    title: str
+    adversary: str
+    words: str
+    expected: str
+    #: The statuses judged for the results the probe is about, with their reasons.
+    got: tuple[tuple[str, str, str], ...]
+    records: tuple[Mapping[str, Any], ...]
+    start: date
+    end: date
+    as_of: datetime
+    scope: str | None
+
+    def command(self, force: str, overrides: Sequence[str] = ()) -> str:
+        """The command that shows the verdict, window by window, on the finding's log."""
+        extra = "".join(f" --overrides {path}" for path in overrides)
+        scope = f" --scope {self.scope}" if self.scope and not self.scope.startswith("p") else ""
+        return (
+            f"engagerules explain {force}{extra} {self.obligation} {LOG_NAME} "
+            f"--from {self.start} --to {self.end} --as-of {self.as_of.isoformat()}{scope}"
+        )
+
+
+@attrs.frozen
+class DutyAudit:
+    """What the audit made of one version of one duty."""
+
+    obligation: str
+    title: str
+    kind: str
+    #: How many logs were judged.
+    probes: int
+    findings: tuple[Finding, ...]
+    #: Why the duty could not be audited (no control could be built), or None.
+    not_auditable: str | None = None
+    #: Adversary classes that do not apply to this duty, each with why.
+    not_applicable: tuple[tuple[str, str], ...] = ()
+
+
+@attrs.frozen
+class Audit:
+    """Every duty of a force, audited."""
+
+    force: str
+    duties: tuple[DutyAudit, ...]
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for duty in self.duties for f in duty.findings)
+
+
+# ---------------------------------------------------------------- the probing context
+
+
+class _Maker(_Actor):
+    """The simulator's actor at full compliance, marking which records are evidence (and
+    of which requirement), so an adversary can take them away or change them."""
+
+    def __init__(self, force: Force, span: Window, judged: Window, seed: str) -> None:
+        super().__init__(force, span, random.Random(seed), 1.0)
+        self.judged = judged
+
+    def moment(self, window: Window) -> datetime:
+        """Early in each window (an hour in, or half way through a shorter one), so the
+        records of consecutive windows are never more than a cadence apart; where the
+        kind asks for any moment of the whole range (a trigger, a record a rule judges),
+        a seeded one inside the range judged."""
+        if window == self.span:
+            return super().moment(self.judged)
+        lo, hi = max(window.start, self.span.start), min(window.end, self.span.end)
+        if hi <= lo:
+            lo, hi = window.start, window.end
+        step = min(timedelta(hours=1), (hi - lo) / 2)
+        return (lo + step).replace(microsecond=0).astimezone(lo.tzinfo)
+
+    def record(
+        self,
+        ob: Obligation,
+        req: Requirement,
+        window: Window,
+        scope: str | None,
+        person: str | None,
+        extra: dict[str, Any],
+        *,
+        comply: bool = True,
+    ) -> dict[str, Any]:
+        made = super().record(ob, req, window, scope, person, extra, comply=comply)
+        made["_req"] = ob.evidence.index(req)
+        return made
+
+
+@attrs.frozen
+class Context:
+    """A compliant log of one duty over a small range, as judged: what adversaries change."""
+
+    force: Force
+    obligation: Obligation
+    label: str
+    start: date
+    end: date
+    as_of: datetime
+    records: tuple[Mapping[str, Any], ...]
+    #: Record id -> the index of the requirement it is evidence for.
+    evidence: Mapping[str, int]
+    results: tuple[Result, ...]
+
+    @property
+    def by_id(self) -> dict[str, Mapping[str, Any]]:
+        return {r["id"]: r for r in self.records}
+
+    @property
+    def targets(self) -> tuple[Result, ...]:
+        """The control's met results that rest on evidence: what adversaries attack."""
+        return tuple(
+            r for r in self.results if r.status is Status.MET and self.evidence_of(r)
+        )
+
+    def evidence_of(self, result: Result) -> list[str]:
+        return [e for e in result.evidence if e in self.evidence]
+
+    def first_target(self) -> Result | None:
+        found = self.targets
+        return found[0] if found else None
+
+    def changed(self, changes: Mapping[str, Mapping[str, Any]], drop: Sequence[str] = ()) -> tuple[
+        dict[str, Any], ...
+    ]:
+        """The control's records with some changed (id -> fields replaced; a field set to
+        None is removed) and some dropped."""
+        out = []
+        for record in self.records:
+            if record["id"] in drop:
+                continue
+            new = _copy(record)
+            for field, value in changes.get(record["id"], {}).items():
+                if value is None:
+                    new.pop(field, None)
+                else:
+                    new[field] = value
+            out.append(new)
+        return tuple(out)
+
+
+def _copy(record: Mapping[str, Any]) -> dict[str, Any]:
+    new = dict(record)
+    if "attrs" in new:
+        new["attrs"] = dict(new["attrs"])
+    if "refs" in new:
+        new["refs"] = list(new["refs"])
+    return new
+
+
+def key_of(result: Result) -> Key:
+    if result.trigger is not None:
+        return ("trigger", result.trigger, result.scope)
+    return ("window", result.scope, result.window.start)
+
+
+def _as_of(force: Force, end: date) -> datetime:
+    """Late enough that every window and deadline of the range has closed."""
+    return local_midnight(end + timedelta(days=400), force.zone)
+
+
+def _judge(
+    force: Force, ob: Obligation, records: Sequence[Mapping[str, Any]], start: date, end: date
+) -> tuple[Result, ...]:
+    log = parse_events(((LOG_NAME, n, dict(r)) for n, r in enumerate(records, 1)), force)
+    report = evaluate(force, log, start, end, _as_of(force, end), obligations=[ob.id])
+    return tuple(r for r in report.results if r.obligation == ob.id)
+
+
+def context(force: Force, ob: Obligation, start: date, end: date, label: str) -> Context:
+    """The kind's compliant records for `ob` over `start`..`end` (made from a week before,
+    so something that must be in place throughout is in place from the start), judged."""
+    span = range_bounds(start - timedelta(days=7), end, force.zone)
+    judged = range_bounds(start, end, force.zone)
+    maker = _Maker(force, span, judged, f"{force.id}|{ob.id}|{start}|{label}")
+    made = [dict(r) for r in maker.act(ob)]
+    made.sort(key=lambda r: (datetime.fromisoformat(r["at"]).timestamp(), r["type"]))
+    maker.vary(made)
+    evidence: dict[str, int] = {}
+    keys: dict[str, str] = {}
+    for number, record in enumerate(made, 1):
+        record["id"] = f"a{number:04d}"
+        if "_key" in record:
+            keys[record.pop("_key")] = record["id"]
+        if "_req" in record:
+            evidence[record["id"]] = record.pop("_req")
+    for record in made:
+        refs = [keys[k] for k in record.pop("_refs", ()) if k in keys]
+        if refs:
+            record["refs"] = refs
+    records = tuple(made)
+    return Context(
+        force,
+        ob,
+        label,
+        start,
+        end,
+        _as_of(force, end),
+        records,
+        evidence,
+        _judge(force, ob, records, start, end),
+    )
+
+
+# ------------------------------------------------------------------ the adversary classes
+
+
+@attrs.frozen
+class Adversary:
+    """One class of adversary: a name, what a finding of it means, and its probes."""
+
+    name: str
+    meaning: str
+    probes: Callable[[Context], Iterator[Probe] | str]
+
+    @property
+    def defends(self) -> str:
+        """The plan-reading the class defends: its function's docstring."""
+        return " ".join((self.probes.__doc__ or "").split())
+
+
+def _control(ctx: Context) -> Iterator[Probe]:
+    """A compliant log is met: the least the kind's own module makes at full compliance
+    (the minimum count in every window, each follow-up inside its deadline, updates within
+    the cadence), so an encoding that fails everything cannot pass the adversaries."""
+    keys = tuple(
+        key_of(r) for r in ctx.results if r.status not in (Status.UNCHECKED, Status.WAIVED)
+    )
+    yield Probe("control", "the compliant log", ctx.records, ctx.start, ctx.end, MET, keys)
+
+
+def _empty(ctx: Context) -> Iterator[Probe]:
+    """No record, no met: with every evidence record taken away (triggers and people's
+    joining kept), nothing is met, over the range starting on the first day in force and
+    over that day alone (a range shorter than any cadence)."""
+    drop = list(ctx.evidence)
+    records = ctx.changed({}, drop)
+    yield Probe("empty", "no evidence at all", records, ctx.start, ctx.end, NOT_MET)
+    yield Probe(
+        "empty", "no evidence, judged on the first day alone", records, ctx.start, ctx.start, NOT_MET
+    )
+
+
+def _wrong_role(ctx: Context) -> Iterator[Probe] | str:
+    """Who did it matters: evidence by a role the duty does not accept (outside its listed
+    roles, or, where it lists none, outside the owner and the roles that are members of the
+    owner's team), or by no recorded role, does not meet the duty."""
+    force, ob = ctx.force, ctx.obligation
+    outsiders: dict[int, str] = {}
+    for n, req in enumerate(ob.evidence):
+        accepted = set(accepted_roles(force, ob, req))
+        other = next((r.id for r in force.roles if r.id not in accepted), None)
+        if other is not None:
+            outsiders[n] = other
+    if not outsiders:
+        return "every role of the force is accepted for every requirement"
+    changes = {rid: {"role": outsiders[n]} for rid, n in ctx.evidence.items() if n in outsiders}
+    named = ", ".join(sorted(set(outsiders.values())))
+    yield Probe("wrong_role", f"every evidence record by {named}", ctx.changed(changes), ctx.start, ctx.end, NOT_MET)
+    nobody = {rid: {"role": None} for rid in ctx.evidence}
+    yield Probe("wrong_role", "every evidence record with no role", ctx.changed(nobody), ctx.start, ctx.end, NOT_MET)
+
+
+def accepted_roles(force: Force, ob: Obligation, req: Requirement) -> tuple[str, ...]:
+    """The roles whose records a requirement accepts: those it lists, or else the owner and
+    the roles that are members of the owner (a team), as issue 19's principle reads it."""
+    if req.roles:
+        return req.roles
+    owner = req.owner or ob.owner
+    return tuple(r.id for r in force.roles if owner in force.teams_of(r.id)) or (owner,)
+
+
+def _wrong_unit(ctx: Context) -> Iterator[Probe] | str:
+    """Where it was done matters: a unit's evidence recorded in a sibling unit, in the unit
+    enclosing it, or with no unit, does not meet that unit's duty."""
+    force, ob = ctx.force, ctx.obligation
+    if ob.scope.per is None or ob.scope.per_person:
+        return "owed force-wide or per person, not per unit"
+    target = next((r for r in ctx.targets if r.scope is not None), None)
+    if target is None:
+        return "the control met no unit's window"
+    unit = target.scope
+    assert unit is not None
+    mine = [rid for rid in ctx.evidence if ctx.by_id[rid].get("scope") == unit]
+    keys = tuple(key_of(r) for r in ctx.targets if r.scope == unit)
+    here = force.unit(unit)
+    kin = [u for u in force.units if u.id != unit and here is not None and u.kind == here.kind]
+    kin.sort(key=lambda u: u.within != (here.within if here else None))
+    places: list[tuple[str, str | None]] = []
+    if kin:
+        places.append((f"in the sibling unit {kin[0].id}", kin[0].id))
+    if here is not None and here.within is not None:
+        places.append((f"in the enclosing unit {here.within}", here.within))
+    places.append(("with no unit", None))
+    for words, place in places:
+        changes = {rid: {"scope": place} for rid in mine}
+        yield Probe(
+            "wrong_unit",
+            f"{unit}'s evidence recorded {words}",
+            ctx.changed(changes),
+            ctx.start,
+            ctx.end,
+            NOT_MET,
+            keys,
+            unit,
+        )
+
+
+def _late(ctx: Context) -> Iterator[Probe] | str:
+    """On time matters: a window's evidence made one second after its last second (at its
+    exclusive end: the next period, or the deadline itself) does not meet it."""
+    target = ctx.first_target()
+    if target is None:
+        return "the control met no window with evidence"
+    moved = _iso(target.window.end, ctx.force)
+    changes = {rid: {"at": moved} for rid in ctx.evidence_of(target)}
+    yield Probe(
+        "late",
+        f"the evidence of the window {_window(target, ctx.force)} made at {moved}",
+        ctx.changed(changes),
+        ctx.start,
+        ctx.end,
+        NOT_MET,
+        (key_of(target),),
+        target.scope,
+    )
+
+
+def _before_trigger(ctx: Context) -> Iterator[Probe] | str:
+    """A follow-up follows: a step made one second before the event that set the duty off
+    does not answer it."""
+    target = next((r for r in ctx.targets if r.trigger is not None), None)
+    if target is None:
+        return "no duty set off by an event"
+    fired = ctx.by_id[target.trigger or ""]
+    at = datetime.fromisoformat(fired["at"]) - timedelta(seconds=1)
+    changes = {rid: {"at": _iso(at, ctx.force)} for rid in ctx.evidence_of(target)}
+    yield Probe(
+        "before_trigger",
+        f"every step of {fired['id']} made one second before it",
+        ctx.changed(changes),
+        ctx.start,
+        ctx.end,
+        NOT_MET,
+        (key_of(target),),
+        target.scope,
+    )
+
+
+def _shared_record(ctx: Context) -> Iterator[Probe] | str:
+    """One record, one obligation instance: two events that each set the duty off, with
+    one unlinked record per step after both, are not both answered."""
+    target = next((r for r in ctx.targets if r.trigger is not None), None)
+    if target is None:
+        return "no duty set off by an event"
+    fired = ctx.by_id[target.trigger or ""]
+    twin = _copy(fired)
+    twin["id"] = f"{fired['id']}-twin"
+    at = datetime.fromisoformat(fired["at"]) + timedelta(seconds=1)
+    twin["at"] = _iso(at, ctx.force)
+    steps = ctx.evidence_of(target)
+    changes: dict[str, dict[str, Any]] = {}
+    for rid in steps:
+        when = datetime.fromisoformat(ctx.by_id[rid]["at"])
+        changes[rid] = {"refs": None, "at": _iso(max(when, at + timedelta(seconds=1)), ctx.force)}
+    records = (*ctx.changed(changes), twin)
+    keys = (key_of(target), ("trigger", twin["id"], target.scope))
+    yield Probe(
+        "shared_record",
+        f"{fired['id']} and a second {fired['type']} a second later, one unlinked record per step",
+        tuple(sorted(records, key=_when)),
+        ctx.start,
+        ctx.end,
+        NOT_ALL_MET,
+        keys,
+        target.scope,
+    )
+
+
+def _next_period(ctx: Context) -> Iterator[Probe] | str:
+    """A record names its period: evidence naming the next period counts for it, not for
+    the window it was made in, and (made before that period starts) not for that one either."""
+    ob = ctx.obligation
+    named = [(n, req) for n, req in enumerate(ob.evidence) if req.for_period is not None]
+    if not named:
+        return "no evidence names its period (for_period)"
+    target = ctx.first_target()
+    if target is None:
+        return "the control met no window with evidence"
+    following = next(
+        (
+            r
+            for r in ctx.targets
+            if r.scope == target.scope and r.window.start == target.window.end
+        ),
+        None,
+    )
+    label = _period_label(ob.cadence, target.window.end.astimezone(ctx.force.zone).date())
+    late = _iso(target.window.end - timedelta(hours=1), ctx.force)  # the window's last hour
+    changes: dict[str, dict[str, Any]] = {}
+    for rid in ctx.evidence_of(target):
+        req = ob.evidence[ctx.evidence[rid]]
+        if req.for_period is not None:
+            values = {**ctx.by_id[rid].get("attrs", {}), req.for_period: label}
+            changes[rid] = {"attrs": values, "at": late}
+    drop = ctx.evidence_of(following) if following is not None else []
+    keys = (key_of(target),) + ((key_of(following),) if following is not None else ())
+    yield Probe(
+        "next_period",
+        f"the evidence of {_window(target, ctx.force)} naming the next period, {label}"
+        + (" (the next period's own evidence taken away)" if drop else ""),
+        ctx.changed(changes, drop),
+        ctx.start,
+        ctx.end,
+        NOT_MET,
+        keys,
+        target.scope,
+    )
+
+
+def _attributes(ctx: Context) -> Iterator[Probe] | str:
+    """Conditions are kept: evidence with a code-listed attribute outside its list, or with
+    an attribute a condition needs left out, does not meet the duty; where the condition is
+    a rule every record must keep (a constraint's), the window is a breach, so
+    `check --fail-on breach` fails, never `unchecked`."""
+    force, ob = ctx.force, ctx.obligation
+    target = ctx.first_target()
+    if target is None:
+        return "the control met no window with evidence"
+    rule = kind_module(ob.kind).record_rule(ob.rule)
+    ruled = {c.attr for c in rule}
+    specs = {t.id: {a.name: a for a in t.attributes} for t in force.event_types}
+    mine = ctx.evidence_of(target)
+    plans: dict[tuple[str, str], tuple[str, Any, list[str]]] = {}
+    for rid in mine:
+        record = ctx.by_id[rid]
+        req = ob.evidence[ctx.evidence[rid]]
+        conds: list[Condition] = [*req.where, *rule]
+        needed = {c.attr for c in conds if c.op not in _NEEDS_NOTHING}
+        needed.update(a for a in (req.sum, req.distinct) if a)
+        for attr in sorted(needed):
+            plans.setdefault(("missing", attr), (f"{attr} left out", None, []))[2].append(rid)
+        declared = specs.get(record["type"], {})
+        listed = {c.attr for c in conds if c.op in (Operator.IN, Operator.EQUALS)}
+        listed.update(a for a, s in declared.items() if s.type is AttrType.CODE and a in record.get("attrs", {}))
+        for attr in sorted(listed):
+            plans.setdefault(("outside", attr), (f"{attr} = 'not-a-listed-code'", "not-a-listed-code", []))[2].append(rid)
+            allowed = _allowed(conds, attr)
+            spec = declared.get(attr)
+            other = next(
+                (c for c in (spec.code_ids if spec else ()) if allowed is not None and c not in allowed),
+                None,
+            )
+            if other is not None:
+                plans.setdefault(("declared", attr), (f"{attr} = {other!r} (declared, not allowed)", other, []))[2].append(rid)
+    if not plans:
+        return "no attribute is listed or needed"
+    for (how, attr), (words, value, rids) in plans.items():
+        changes = {}
+        for rid in rids:
+            values = dict(ctx.by_id[rid].get("attrs", {}))
+            if how == "missing":
+                values.pop(attr, None)
+            else:
+                values[attr] = value
+            changes[rid] = {"attrs": values or None}
+        yield Probe(
+            "attributes",
+            f"the evidence of {_window(target, force)} with {words}",
+            ctx.changed(changes),
+            ctx.start,
+            ctx.end,
+            BREACH if attr in ruled else NOT_MET,
+            (key_of(target),),
+            target.scope,
+        )
+
+
+#: Operators a record without the attribute keeps.
+_NEEDS_NOTHING = frozenset({Operator.ABSENT, Operator.DIFFERS_FROM_PREVIOUS})
+
+
+def _allowed(conds: Sequence[Condition], attr: str) -> set[Any] | None:
+    """The values the `in`/`equals` conditions on `attr` allow (None: not restricted)."""
+    allowed: set[Any] | None = None
+    for c in conds:
+        if c.attr != attr or c.op not in (Operator.IN, Operator.EQUALS):
+            continue
+        values = set(c.value) if isinstance(c.value, tuple) else {c.value}
+        allowed = values if allowed is None else allowed & values
+    return allowed
+
+
+def _month_end(ctx: Context) -> Iterator[Probe] | str:
+    """Calendar arithmetic: one month after the last day of a month is the last day of the
+    next, so a record at noon on the last day of every month (31 January, 28 or 29
+    February, 31 March, 30 April ...) meets every window holding one, for any cadence of
+    whole months."""
+    ob, force = ctx.obligation, ctx.force
+    cadence = ob.cadence
+    if cadence is None or not (cadence.months or cadence.years):
+        return "no cadence of whole months or years"
+    year = _full_year(ctx, month=1)
+    if year is None:
+        return "not in force from December to June of any year probed"
+    chained = context(force, ob, date(year, 1, 1), date(year, 6, 30), "month-end")
+    bundles = _bundles(chained)
+    if not bundles:
+        return "the control met no window with evidence"
+    ends = [date(year - 1, 12, 31)] + [
+        date(year, m + 1, 1) - timedelta(days=1) for m in range(1, 6)
+    ] + [date(year, 6, 30)]
+    instants = [local_midnight(d, force.zone) + timedelta(hours=12) for d in ends]
+    drop = list(chained.evidence)
+    records = list(chained.changed({}, drop))
+    for n, moment in enumerate(instants):
+        for bundle in bundles:
+            for m, source in enumerate(bundle):
+                copy = _copy(source)
+                copy["id"] = f"m{n:02d}{m:02d}-{source['id']}"
+                copy["at"] = _iso(moment, force)
+                copy.pop("refs", None)
+                records.append(copy)
+    keys = tuple(
+        key_of(r)
+        for r in chained.targets
+        if any(r.window.start <= i < r.window.end for i in instants)
+    )
+    if not keys:
+        return "no window holds the last day of a month"
+    yield Probe(
+        "month_end",
+        "the control's evidence made at noon on the last day of each month, Dec to Jun",
+        tuple(sorted(records, key=_when)),
+        chained.start,
+        chained.end,
+        MET,
+        keys,
+    )
+
+
+def _bundles(ctx: Context) -> list[list[Mapping[str, Any]]]:
+    """One window's evidence per unit (or person): what a month's worth of work looks like."""
+    seen: dict[Any, list[Mapping[str, Any]]] = {}
+    for result in ctx.targets:
+        if result.scope not in seen and result.trigger is None:
+            seen[result.scope] = [ctx.by_id[e] for e in ctx.evidence_of(result)]
+    return list(seen.values())
+
+
+def _clock_change(ctx: Context) -> Iterator[Probe] | str:
+    """Time survives clock changes: a record made at 01:30 local on the nights the clocks
+    change (the last Sundays of March and October in Europe/London: in March the hour
+    before and after the jump, in October both 01:30s) counts for the window holding that
+    instant, as it would any other hour."""
+    ob, force = ctx.obligation, ctx.force
+    year = _full_year(ctx, month=3)
+    if year is None:
+        return "not in force through any spring and autumn probed"
+    found = False
+    for day in _changes(force, year):
+        instants = sorted(
+            {
+                datetime.combine(day, time(1, 30), tzinfo=force.zone).replace(fold=f).astimezone(UTC)
+                for f in (0, 1)
+            }
+        )
+        around = context(
+            force, ob, day - timedelta(days=31), day + timedelta(days=31), f"clock {day}"
+        )
+        for instant in instants:
+            changes: dict[str, dict[str, Any]] = {}
+            keys = []
+            for result in around.targets:
+                if not result.window.start <= instant < result.window.end:
+                    continue
+                inside = [
+                    rid
+                    for rid in around.evidence_of(result)
+                    if rid not in changes
+                    and result.window.start
+                    <= datetime.fromisoformat(around.by_id[rid]["at"])
+                    < result.window.end
+                ]
+                if result.trigger is not None:
+                    fired = datetime.fromisoformat(around.by_id[result.trigger]["at"])
+                    if instant < fired:
+                        continue
+                if not inside:
+                    continue
+                nearest = min(
+                    inside,
+                    key=lambda rid: abs(datetime.fromisoformat(around.by_id[rid]["at"]) - instant),
+                )
+                changes[nearest] = {"at": _iso(instant, force)}
+                keys.append(key_of(result))
+            if not keys:
+                continue
+            found = True
+            yield Probe(
+                "clock_change",
+                f"a record moved to {_iso(instant, force)} (01:30 local, {day})",
+                around.changed(changes),
+                around.start,
+                around.end,
+                MET,
+                tuple(keys),
+            )
+    if not found:
+        return "no window met by a record holds 01:30 on a clock-change night"
+
+
+def _changes(force: Force, year: int) -> list[date]:
+    """The local days of `year` on which the zone's offset changes."""
+    days = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        noon_before = datetime.combine(day, time(0), tzinfo=force.zone).utcoffset()
+        after = datetime.combine(day, time(23, 59), tzinfo=force.zone).utcoffset()
+        if noon_before != after:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _edges(ctx: Context) -> Iterator[Probe] | str:
+    """The dates in force are whole: the last windows before a duty's `effective` end are
+    judged like any other (a compliant log met, an empty one not), as the first windows are
+    (the control and the empty log judge the range starting on the first day in force)."""
+    ob, force = ctx.obligation, ctx.force
+    if ob.effective_until is None:
+        return "in force with no end date (the first windows are the control's)"
+    length = ctx.end - ctx.start
+    start = max(ob.effective_until - length, _first_day(force, ob))
+    last = context(force, ob, start, ob.effective_until, "last windows")
+    keys = tuple(
+        key_of(r) for r in last.results if r.status not in (Status.UNCHECKED, Status.WAIVED)
+    )
+    if not keys:
+        return "no window judged before the end date"
+    yield Probe("edges", "the compliant log in the last windows in force", last.records, start, ob.effective_until, MET, keys)
+    empty = last.changed({}, list(last.evidence))
+    yield Probe("edges", "no evidence in the last windows in force", empty, start, ob.effective_until, NOT_MET)
+
+
+#: The adversary classes, in the order reports list them.
+ADVERSARIES: Final[tuple[Adversary, ...]] = (
+    Adversary("control", "a compliant log was not met (a false missed)", _control),
+    Adversary("empty", "met with no evidence at all", _empty),
+    Adversary("wrong_role", "met by records of a role the duty does not accept", _wrong_role),
+    Adversary("wrong_unit", "met by records of another unit, the enclosing one, or none", _wrong_unit),
+    Adversary("late", "met by records made after the window or deadline", _late),
+    Adversary("before_trigger", "met by a follow-up made before its trigger", _before_trigger),
+    Adversary("shared_record", "one unlinked record answered two triggers", _shared_record),
+    Adversary("next_period", "met by a record naming another period", _next_period),
+    Adversary("attributes", "met (or not a breach) with a value outside its list or missing", _attributes),
+    Adversary("month_end", "records on the last day of every month were not met", _month_end),
+    Adversary("clock_change", "a record at 01:30 on a clock-change night was not counted", _clock_change),
+    Adversary("edges", "the last windows in force judged wrongly", _edges),
+)
+
+
+# ------------------------------------------------------------------------ the audit
+
+
+def audit(force: Force, obligations: Sequence[str] | None = None) -> Audit:
+    """Audit every judged duty of `force` (or those named), each version on its own."""
+    duties = []
+    for ob in force.obligations:
+        if obligations is not None and ob.id not in obligations:
+            continue
+        duties.append(audit_duty(force, ob))
+    return Audit(force.id, tuple(duties))
+
+
+def audit_duty(force: Force, ob: Obligation) -> DutyAudit:
+    """The control and every adversary class of one duty version, judged."""
+    module = kind_module(ob.kind)
+    if not ob.scored:
+        why = module.unchecked_reason(ob.rule) or "never judged"
+        return DutyAudit(ob.id, ob.title, ob.kind.value, 0, (), f"never judged: {why}")
+    start = _first_day(force, ob)
+    ctx = _first_context(force, ob, start)
+    if ctx is None:
+        return DutyAudit(
+            ob.id, ob.title, ob.kind.value, 1, (), "no window is judged in the first three years in force"
+        )
+    findings: list[Finding] = []
+    skipped: list[tuple[str, str]] = []
+    count = 0
+    for adversary in ADVERSARIES:
+        made = adversary.probes(ctx)
+        if isinstance(made, str):
+            skipped.append((adversary.name, made))
+            continue
+        before = count
+        for probe in made:
+            count += 1
+            finding = judge(force, ob, probe)
+            if finding is not None:
+                findings.append(finding)
+        if count == before:
+            skipped.append((adversary.name, "no probe could be built"))
+    not_auditable = None
+    if not ctx.targets:
+        statuses = ", ".join(sorted({r.status.value for r in ctx.results})) or "no window"
+        not_auditable = f"the compliant log met no window with evidence ({statuses})"
+    return DutyAudit(
+        ob.id, ob.title, ob.kind.value, count, tuple(findings), not_auditable, tuple(skipped)
+    )
+
+
+def _first_context(force: Force, ob: Obligation, start: date) -> Context | None:
+    """The control over the first windows in force: two cadences (a month or two where the
+    duty does not recur), and if no window is judged there (a target due later), the
+    first three years."""
+    cadence = ob.cadence or Duration(months=1)
+    first = local_midnight(start, force.zone)
+    end = cadence.after(cadence.after(first, force.zone), force.zone).astimezone(force.zone).date()
+    end = max(end - timedelta(days=1), start + timedelta(days=30))
+    for last in (end, start + timedelta(days=3 * 366)):
+        if ob.effective_until is not None:
+            last = min(last, ob.effective_until)
+        ctx = context(force, ob, start, last, "first windows")
+        if ctx.results:
+            return ctx
+    return None
+
+
+def _first_day(force: Force, ob: Obligation) -> date:
+    days = [d for d in (ob.effective_from, force.effective_from) if d is not None]
+    return max(days) if days else FALLBACK_START
+
+
+def _full_year(ctx: Context, *, month: int) -> int | None:
+    """The first year after the first day in force whose Dec (before) to Jun, or Feb to Nov,
+    the duty is in force throughout."""
+    ob = ctx.obligation
+    for year in range(ctx.start.year + 1, ctx.start.year + 4):
+        first, last = (date(year - 1, 12, 1), date(year, 7, 31)) if month == 1 else (
+            date(year, 2, 1),
+            date(year, 11, 30),
+        )
+        if ob.in_force_on(first) and ob.in_force_on(last) and first >= _first_day(ctx.force, ob):
+            return year
+    return None
+
+
+def judge(force: Force, ob: Obligation, probe: Probe) -> Finding | None:
+    """The probe's log judged; a finding when its expectation is not kept."""
+    results = _judge(force, ob, probe.records, probe.start, probe.end)
+    by_key = {key_of(r): r for r in results}
+    about = [by_key[k] for k in probe.keys if k in by_key] if probe.keys else list(results)
+    statuses = [r.status for r in about]
+    wrong: list[Result]
+    if probe.expect == MET:
+        wrong = [r for r in about if r.status is not Status.MET]
+        if probe.keys and len(about) < len(probe.keys):
+            wrong = wrong or list(results)[:1]
+    elif probe.expect == NOT_MET:
+        wrong = [r for r in about if r.status is Status.MET]
+    elif probe.expect == BREACH:
+        wrong = [r for r in about if r.status is not Status.BREACH]
+    else:  # NOT_ALL_MET
+        wrong = about if statuses and len(about) == len(probe.keys) and all(
+            s is Status.MET for s in statuses
+        ) else []
+    if not wrong:
+        return None
+    return Finding(
+        ob.id,
+        ob.title,
+        probe.adversary,
+        probe.words,
+        probe.expect,
+        tuple((_where(r, force), r.status.value, r.reason) for r in wrong),
+        probe.records,
+        probe.start,
+        probe.end,
+        _as_of(force, probe.end),
+        probe.scope,
+    )
+
+
+# ------------------------------------------------------------------------ small helpers
+
+
+def _iso(moment: datetime, force: Force) -> str:
+    return moment.astimezone(force.zone).isoformat()
+
+
+def _when(record: Mapping[str, Any]) -> float:
+    return datetime.fromisoformat(record["at"]).timestamp()
+
+
+def _window(result: Result, force: Force) -> str:
+    start = result.window.start.astimezone(force.zone)
+    end = result.window.end.astimezone(force.zone)
+    return f"{start.isoformat()}..{end.isoformat()}"
+
+
+def _where(result: Result, force: Force) -> str:
+    what = f"after {result.trigger}" if result.trigger else _window(result, force)
+    return f"{result.scope or 'force-wide'} {what}"
+
+
+def _period_label(cadence: Duration | None, day: date) -> str:
+    """The period holding `day` as a record would name it: YYYY-MM, YYYY-Qn, YYYY or the day."""
+    if cadence is not None and cadence.months == 1 and not cadence.years:
+        return f"{day.year}-{day.month:02d}"
+    if cadence is not None and cadence.months == 3 and not cadence.years:
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if cadence is not None and cadence.years == 1 and not cadence.months:
+        return str(day.year)
+    return day.isoformat()
