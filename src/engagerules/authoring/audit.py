@@ -18,7 +18,7 @@ from the obligation (requirements, scope, dates) and from the control's own verd
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
@@ -27,6 +27,7 @@ import attrs
 from engagerules.authoring.simulate import _Actor
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.kinds import kind_module
+from engagerules.model.conditions import failed_condition
 from engagerules.model.durations import Duration
 from engagerules.model.periods import Window, local_midnight, range_bounds
 from engagerules.model.plan import (
@@ -79,6 +80,10 @@ class Probe:
     keys: tuple[Key, ...] = ()
     #: The unit (or person) the expectation is about, for `explain --scope`.
     scope: str | None = None
+
+
+#: What an adversary class yields: its probes, then (returned) why it did not apply, if so.
+Probes = Generator[Probe, None, str | None]
 
 
 @attrs.frozen
@@ -301,7 +306,7 @@ class Adversary:
 
     name: str
     meaning: str
-    probes: Callable[[Context], Iterator[Probe] | str]
+    probes: Callable[[Context], Probes]
 
     @property
     def defends(self) -> str:
@@ -309,7 +314,7 @@ class Adversary:
         return " ".join((self.probes.__doc__ or "").split())
 
 
-def _control(ctx: Context) -> Iterator[Probe]:
+def _control(ctx: Context) -> Probes:
     """A compliant log is met: the least the kind's own module makes at full compliance
     (the minimum count in every window, each follow-up inside its deadline, updates within
     the cadence), so an encoding that fails everything cannot pass the adversaries."""
@@ -319,7 +324,7 @@ def _control(ctx: Context) -> Iterator[Probe]:
     yield Probe("control", "the compliant log", ctx.records, ctx.start, ctx.end, MET, keys)
 
 
-def _empty(ctx: Context) -> Iterator[Probe]:
+def _empty(ctx: Context) -> Probes:
     """No record, no met: with every evidence record taken away (triggers and people's
     joining kept), nothing is met, over the range starting on the first day in force and
     over that day alone (a range shorter than any cadence)."""
@@ -331,7 +336,7 @@ def _empty(ctx: Context) -> Iterator[Probe]:
     )
 
 
-def _wrong_role(ctx: Context) -> Iterator[Probe] | str:
+def _wrong_role(ctx: Context) -> Probes:
     """Who did it matters: evidence by a role the duty does not accept (outside its listed
     roles, or, where it lists none, outside the owner and the roles that are members of the
     owner's team), or by no recorded role, does not meet the duty."""
@@ -360,7 +365,7 @@ def accepted_roles(force: Force, ob: Obligation, req: Requirement) -> tuple[str,
     return tuple(r.id for r in force.roles if owner in force.teams_of(r.id)) or (owner,)
 
 
-def _wrong_unit(ctx: Context) -> Iterator[Probe] | str:
+def _wrong_unit(ctx: Context) -> Probes:
     """Where it was done matters: a unit's evidence recorded in a sibling unit, in the unit
     enclosing it, or with no unit, does not meet that unit's duty."""
     force, ob = ctx.force, ctx.obligation
@@ -396,7 +401,7 @@ def _wrong_unit(ctx: Context) -> Iterator[Probe] | str:
         )
 
 
-def _late(ctx: Context) -> Iterator[Probe] | str:
+def _late(ctx: Context) -> Probes:
     """On time matters: a window's evidence made one second after its last second (at its
     exclusive end: the next period, or the deadline itself) does not meet it."""
     target = ctx.first_target()
@@ -416,7 +421,7 @@ def _late(ctx: Context) -> Iterator[Probe] | str:
     )
 
 
-def _before_trigger(ctx: Context) -> Iterator[Probe] | str:
+def _before_trigger(ctx: Context) -> Probes:
     """A follow-up follows: a step made one second before the event that set the duty off
     does not answer it."""
     target = next((r for r in ctx.targets if r.trigger is not None), None)
@@ -437,7 +442,7 @@ def _before_trigger(ctx: Context) -> Iterator[Probe] | str:
     )
 
 
-def _shared_record(ctx: Context) -> Iterator[Probe] | str:
+def _shared_record(ctx: Context) -> Probes:
     """One record, one obligation instance: two events that each set the duty off, with
     one unlinked record per step after both, are not both answered."""
     target = next((r for r in ctx.targets if r.trigger is not None), None)
@@ -467,7 +472,7 @@ def _shared_record(ctx: Context) -> Iterator[Probe] | str:
     )
 
 
-def _next_period(ctx: Context) -> Iterator[Probe] | str:
+def _next_period(ctx: Context) -> Probes:
     """A record names its period: evidence naming the next period counts for it, not for
     the window it was made in, and (made before that period starts) not for that one either."""
     ob = ctx.obligation
@@ -508,7 +513,7 @@ def _next_period(ctx: Context) -> Iterator[Probe] | str:
     )
 
 
-def _attributes(ctx: Context) -> Iterator[Probe] | str:
+def _attributes(ctx: Context) -> Probes:
     """Conditions are kept: evidence with a code-listed attribute outside its list, or with
     an attribute a condition needs left out, does not meet the duty; where the condition is
     a rule every record must keep (a constraint's), the window is a breach, so
@@ -581,7 +586,7 @@ def _allowed(conds: Sequence[Condition], attr: str) -> set[Any] | None:
     return allowed
 
 
-def _month_end(ctx: Context) -> Iterator[Probe] | str:
+def _month_end(ctx: Context) -> Probes:
     """Calendar arithmetic: one month after the last day of a month is the last day of the
     next, so a record at noon on the last day of every month (31 January, 28 or 29
     February, 31 March, 30 April ...) meets every window holding one, for any cadence of
@@ -638,7 +643,7 @@ def _bundles(ctx: Context) -> list[list[Mapping[str, Any]]]:
     return list(seen.values())
 
 
-def _clock_change(ctx: Context) -> Iterator[Probe] | str:
+def _clock_change(ctx: Context) -> Probes:
     """Time survives clock changes: a record made at 01:30 local on the nights the clocks
     change (the last Sundays of March and October in Europe/London: in March the hour
     before and after the jump, in October both 01:30s) counts for the window holding that
@@ -713,7 +718,7 @@ def _changes(force: Force, year: int) -> list[date]:
     return days
 
 
-def _edges(ctx: Context) -> Iterator[Probe] | str:
+def _edges(ctx: Context) -> Probes:
     """The dates in force are whole: the last windows before a duty's `effective` end are
     judged like any other (a compliant log met, an empty one not), as the first windows are
     (the control and the empty log judge the range starting on the first day in force)."""
@@ -772,25 +777,30 @@ def audit_duty(force: Force, ob: Obligation) -> DutyAudit:
     start = _first_day(force, ob)
     ctx = _first_context(force, ob, start)
     if ctx is None:
-        return DutyAudit(
-            ob.id, ob.title, ob.kind.value, 1, (), "no window is judged in the first three years in force"
-        )
+        why = "no window is judged in the first three years in force"
+        return DutyAudit(ob.id, ob.title, ob.kind.value, 1, (), why)
+    unkept = _unkept(ctx)
+    if unkept is not None:
+        why = f"the compliant records its kind makes do not keep its own condition ({unkept})"
+        return DutyAudit(ob.id, ob.title, ob.kind.value, 1, (), why)
     findings: list[Finding] = []
     skipped: list[tuple[str, str]] = []
     count = 0
     for adversary in ADVERSARIES:
         made = adversary.probes(ctx)
-        if isinstance(made, str):
-            skipped.append((adversary.name, made))
-            continue
         before = count
-        for probe in made:
+        while True:
+            try:
+                probe = next(made)
+            except StopIteration as stop:
+                why = stop.value
+                break
             count += 1
             finding = judge(force, ob, probe)
             if finding is not None:
                 findings.append(finding)
         if count == before:
-            skipped.append((adversary.name, "no probe could be built"))
+            skipped.append((adversary.name, why or "no probe could be built"))
     not_auditable = None
     if not ctx.targets:
         statuses = ", ".join(sorted({r.status.value for r in ctx.results})) or "no window"
@@ -798,6 +808,20 @@ def audit_duty(force: Force, ob: Obligation) -> DutyAudit:
     return DutyAudit(
         ob.id, ob.title, ob.kind.value, count, tuple(findings), not_auditable, tuple(skipped)
     )
+
+
+def _unkept(ctx: Context) -> str | None:
+    """The first of a requirement's conditions an evidence record of the control breaks (a
+    simulator that cannot make the duty's evidence gives no control to judge), or None."""
+    log = parse_events(((LOG_NAME, n, dict(r)) for n, r in enumerate(ctx.records, 1)), ctx.force)
+    for event in log.events:
+        n = ctx.evidence.get(event.id)
+        if n is None:
+            continue
+        failed = failed_condition(ctx.obligation.evidence[n].where, event)
+        if failed is not None:
+            return failed.describe()
+    return None
 
 
 def _first_context(force: Force, ob: Obligation, start: date) -> Context | None:
@@ -895,11 +919,14 @@ def _where(result: Result, force: Force) -> str:
 
 
 def _period_label(cadence: Duration | None, day: date) -> str:
-    """The period holding `day` as a record would name it: YYYY-MM, YYYY-Qn, YYYY or the day."""
-    if cadence is not None and cadence.months == 1 and not cadence.years:
+    """The period starting on `day` as a record would name it: YYYY-MM, YYYY-Qn or YYYY
+    where the period is that calendar month, quarter or year, else the day itself (a
+    contract year starting in August is named by its first day)."""
+    months = None if cadence is None else (cadence.years * 12 + cadence.months, cadence.weeks, cadence.days)
+    if day.day == 1 and months == (1, 0, 0):
         return f"{day.year}-{day.month:02d}"
-    if cadence is not None and cadence.months == 3 and not cadence.years:
+    if day.day == 1 and months == (3, 0, 0) and day.month in (1, 4, 7, 10):
         return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    if cadence is not None and cadence.years == 1 and not cadence.months:
+    if (day.month, day.day) == (1, 1) and months == (12, 0, 0):
         return str(day.year)
     return day.isoformat()
