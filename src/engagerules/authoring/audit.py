@@ -150,7 +150,7 @@ class _Maker(_Actor):
     of which requirement), so an adversary can take them away or change them."""
 
     def __init__(self, force: Force, span: Window, judged: Window, seed: str) -> None:
-        super().__init__(force, span, random.Random(seed), 1.0)
+        super().__init__(force, span, random.Random(seed), 1.0)  # noqa: S311 (a seed, not a secret)
         self.judged = judged
 
     def moment(self, window: Window) -> datetime:
@@ -204,9 +204,7 @@ class Context:
     @property
     def targets(self) -> tuple[Result, ...]:
         """The control's met results that rest on evidence: what adversaries attack."""
-        return tuple(
-            r for r in self.results if r.status is Status.MET and self.evidence_of(r)
-        )
+        return tuple(r for r in self.results if r.status is Status.MET and self.evidence_of(r))
 
     def evidence_of(self, result: Result) -> list[str]:
         return [e for e in result.evidence if e in self.evidence]
@@ -215,9 +213,9 @@ class Context:
         found = self.targets
         return found[0] if found else None
 
-    def changed(self, changes: Mapping[str, Mapping[str, Any]], drop: Sequence[str] = ()) -> tuple[
-        dict[str, Any], ...
-    ]:
+    def changed(
+        self, changes: Mapping[str, Mapping[str, Any]], drop: Sequence[str] = ()
+    ) -> tuple[dict[str, Any], ...]:
         """The control's records with some changed (id -> fields replaced; a field set to
         None is removed) and some dropped."""
         out = []
@@ -322,6 +320,7 @@ def _control(ctx: Context) -> Probes:
         key_of(r) for r in ctx.results if r.status not in (Status.UNCHECKED, Status.WAIVED)
     )
     yield Probe("control", "the compliant log", ctx.records, ctx.start, ctx.end, MET, keys)
+    return None
 
 
 def _empty(ctx: Context) -> Probes:
@@ -332,8 +331,14 @@ def _empty(ctx: Context) -> Probes:
     records = ctx.changed({}, drop)
     yield Probe("empty", "no evidence at all", records, ctx.start, ctx.end, NOT_MET)
     yield Probe(
-        "empty", "no evidence, judged on the first day alone", records, ctx.start, ctx.start, NOT_MET
+        "empty",
+        "no evidence, judged on the first day alone",
+        records,
+        ctx.start,
+        ctx.start,
+        NOT_MET,
     )
+    return None
 
 
 def _wrong_role(ctx: Context) -> Probes:
@@ -351,9 +356,24 @@ def _wrong_role(ctx: Context) -> Probes:
         return "every role of the force is accepted for every requirement"
     changes = {rid: {"role": outsiders[n]} for rid, n in ctx.evidence.items() if n in outsiders}
     named = ", ".join(sorted(set(outsiders.values())))
-    yield Probe("wrong_role", f"every evidence record by {named}", ctx.changed(changes), ctx.start, ctx.end, NOT_MET)
+    yield Probe(
+        "wrong_role",
+        f"every evidence record by {named}",
+        ctx.changed(changes),
+        ctx.start,
+        ctx.end,
+        NOT_MET,
+    )
     nobody = {rid: {"role": None} for rid in ctx.evidence}
-    yield Probe("wrong_role", "every evidence record with no role", ctx.changed(nobody), ctx.start, ctx.end, NOT_MET)
+    yield Probe(
+        "wrong_role",
+        "every evidence record with no role",
+        ctx.changed(nobody),
+        ctx.start,
+        ctx.end,
+        NOT_MET,
+    )
+    return None
 
 
 def accepted_roles(force: Force, ob: Obligation, req: Requirement) -> tuple[str, ...]:
@@ -374,8 +394,7 @@ def _wrong_unit(ctx: Context) -> Probes:
     target = next((r for r in ctx.targets if r.scope is not None), None)
     if target is None:
         return "the control met no unit's window"
-    unit = target.scope
-    assert unit is not None
+    unit = str(target.scope)
     mine = [rid for rid in ctx.evidence if ctx.by_id[rid].get("scope") == unit]
     keys = tuple(key_of(r) for r in ctx.targets if r.scope == unit)
     here = force.unit(unit)
@@ -399,6 +418,7 @@ def _wrong_unit(ctx: Context) -> Probes:
             keys,
             unit,
         )
+    return None
 
 
 def _late(ctx: Context) -> Probes:
@@ -419,6 +439,7 @@ def _late(ctx: Context) -> Probes:
         (key_of(target),),
         target.scope,
     )
+    return None
 
 
 def _before_trigger(ctx: Context) -> Probes:
@@ -440,6 +461,7 @@ def _before_trigger(ctx: Context) -> Probes:
         (key_of(target),),
         target.scope,
     )
+    return None
 
 
 def _shared_record(ctx: Context) -> Probes:
@@ -470,6 +492,7 @@ def _shared_record(ctx: Context) -> Probes:
         keys,
         target.scope,
     )
+    return None
 
 
 def _next_period(ctx: Context) -> Probes:
@@ -483,11 +506,7 @@ def _next_period(ctx: Context) -> Probes:
     if target is None:
         return "the control met no window with evidence"
     following = next(
-        (
-            r
-            for r in ctx.targets
-            if r.scope == target.scope and r.window.start == target.window.end
-        ),
+        (r for r in ctx.targets if r.scope == target.scope and r.window.start == target.window.end),
         None,
     )
     label = _period_label(ob.cadence, target.window.end.astimezone(ctx.force.zone).date())
@@ -511,6 +530,7 @@ def _next_period(ctx: Context) -> Probes:
         keys,
         target.scope,
     )
+    return None
 
 
 def _attributes(ctx: Context) -> Probes:
@@ -537,17 +557,29 @@ def _attributes(ctx: Context) -> Probes:
             plans.setdefault(("missing", attr), (f"{attr} left out", None, []))[2].append(rid)
         declared = specs.get(record["type"], {})
         listed = {c.attr for c in conds if c.op in (Operator.IN, Operator.EQUALS)}
-        listed.update(a for a, s in declared.items() if s.type is AttrType.CODE and a in record.get("attrs", {}))
+        listed.update(
+            a
+            for a, s in declared.items()
+            if s.type is AttrType.CODE and a in record.get("attrs", {})
+        )
         for attr in sorted(listed):
-            plans.setdefault(("outside", attr), (f"{attr} = 'not-a-listed-code'", "not-a-listed-code", []))[2].append(rid)
+            plans.setdefault(
+                ("outside", attr), (f"{attr} = 'not-a-listed-code'", "not-a-listed-code", [])
+            )[2].append(rid)
             allowed = _allowed(conds, attr)
             spec = declared.get(attr)
             other = next(
-                (c for c in (spec.code_ids if spec else ()) if allowed is not None and c not in allowed),
+                (
+                    c
+                    for c in (spec.code_ids if spec else ())
+                    if allowed is not None and c not in allowed
+                ),
                 None,
             )
             if other is not None:
-                plans.setdefault(("declared", attr), (f"{attr} = {other!r} (declared, not allowed)", other, []))[2].append(rid)
+                plans.setdefault(
+                    ("declared", attr), (f"{attr} = {other!r} (declared, not allowed)", other, [])
+                )[2].append(rid)
     if not plans:
         return "no attribute is listed or needed"
     for (how, attr), (words, value, rids) in plans.items():
@@ -569,6 +601,7 @@ def _attributes(ctx: Context) -> Probes:
             (key_of(target),),
             target.scope,
         )
+    return None
 
 
 #: Operators a record without the attribute keeps.
@@ -602,9 +635,11 @@ def _month_end(ctx: Context) -> Probes:
     bundles = _bundles(chained)
     if not bundles:
         return "the control met no window with evidence"
-    ends = [date(year - 1, 12, 31)] + [
-        date(year, m + 1, 1) - timedelta(days=1) for m in range(1, 6)
-    ] + [date(year, 6, 30)]
+    ends = (
+        [date(year - 1, 12, 31)]
+        + [date(year, m + 1, 1) - timedelta(days=1) for m in range(1, 6)]
+        + [date(year, 6, 30)]
+    )
     instants = [local_midnight(d, force.zone) + timedelta(hours=12) for d in ends]
     drop = list(chained.evidence)
     records = list(chained.changed({}, drop))
@@ -632,6 +667,7 @@ def _month_end(ctx: Context) -> Probes:
         MET,
         keys,
     )
+    return None
 
 
 def _bundles(ctx: Context) -> list[list[Mapping[str, Any]]]:
@@ -656,7 +692,9 @@ def _clock_change(ctx: Context) -> Probes:
     for day in _changes(force, year):
         instants = sorted(
             {
-                datetime.combine(day, time(1, 30), tzinfo=force.zone).replace(fold=f).astimezone(UTC)
+                datetime.combine(day, time(1, 30), tzinfo=force.zone)
+                .replace(fold=f)
+                .astimezone(UTC)
                 for f in (0, 1)
             }
         )
@@ -701,8 +739,7 @@ def _clock_change(ctx: Context) -> Probes:
                 MET,
                 tuple(keys),
             )
-    if not found:
-        return "no window met by a record holds 01:30 on a clock-change night"
+    return None if found else "no window met by a record holds 01:30 on a clock-change night"
 
 
 def _changes(force: Force, year: int) -> list[date]:
@@ -710,9 +747,9 @@ def _changes(force: Force, year: int) -> list[date]:
     days = []
     day = date(year, 1, 1)
     while day.year == year:
-        noon_before = datetime.combine(day, time(0), tzinfo=force.zone).utcoffset()
+        before = datetime.combine(day, time(0), tzinfo=force.zone).utcoffset()
         after = datetime.combine(day, time(23, 59), tzinfo=force.zone).utcoffset()
-        if noon_before != after:
+        if before != after:
             days.append(day)
         day += timedelta(days=1)
     return days
@@ -733,9 +770,25 @@ def _edges(ctx: Context) -> Probes:
     )
     if not keys:
         return "no window judged before the end date"
-    yield Probe("edges", "the compliant log in the last windows in force", last.records, start, ob.effective_until, MET, keys)
+    yield Probe(
+        "edges",
+        "the compliant log in the last windows in force",
+        last.records,
+        start,
+        ob.effective_until,
+        MET,
+        keys,
+    )
     empty = last.changed({}, list(last.evidence))
-    yield Probe("edges", "no evidence in the last windows in force", empty, start, ob.effective_until, NOT_MET)
+    yield Probe(
+        "edges",
+        "no evidence in the last windows in force",
+        empty,
+        start,
+        ob.effective_until,
+        NOT_MET,
+    )
+    return None
 
 
 #: The adversary classes, in the order reports list them.
@@ -743,14 +796,20 @@ ADVERSARIES: Final[tuple[Adversary, ...]] = (
     Adversary("control", "a compliant log was not met (a false missed)", _control),
     Adversary("empty", "met with no evidence at all", _empty),
     Adversary("wrong_role", "met by records of a role the duty does not accept", _wrong_role),
-    Adversary("wrong_unit", "met by records of another unit, the enclosing one, or none", _wrong_unit),
+    Adversary(
+        "wrong_unit", "met by records of another unit, the enclosing one, or none", _wrong_unit
+    ),
     Adversary("late", "met by records made after the window or deadline", _late),
     Adversary("before_trigger", "met by a follow-up made before its trigger", _before_trigger),
     Adversary("shared_record", "one unlinked record answered two triggers", _shared_record),
     Adversary("next_period", "met by a record naming another period", _next_period),
-    Adversary("attributes", "met (or not a breach) with a value outside its list or missing", _attributes),
+    Adversary(
+        "attributes", "met (or not a breach) with a value outside its list or missing", _attributes
+    ),
     Adversary("month_end", "records on the last day of every month were not met", _month_end),
-    Adversary("clock_change", "a record at 01:30 on a clock-change night was not counted", _clock_change),
+    Adversary(
+        "clock_change", "a record at 01:30 on a clock-change night was not counted", _clock_change
+    ),
     Adversary("edges", "the last windows in force judged wrongly", _edges),
 )
 
@@ -832,9 +891,8 @@ def _first_context(force: Force, ob: Obligation, start: date) -> Context | None:
     first = local_midnight(start, force.zone)
     end = cadence.after(cadence.after(first, force.zone), force.zone).astimezone(force.zone).date()
     end = max(end - timedelta(days=1), start + timedelta(days=30))
-    for last in (end, start + timedelta(days=3 * 366)):
-        if ob.effective_until is not None:
-            last = min(last, ob.effective_until)
+    for tried in (end, start + timedelta(days=3 * 366)):
+        last = tried if ob.effective_until is None else min(tried, ob.effective_until)
         ctx = context(force, ob, start, last, "first windows")
         if ctx.results:
             return ctx
@@ -851,9 +909,13 @@ def _full_year(ctx: Context, *, month: int) -> int | None:
     the duty is in force throughout."""
     ob = ctx.obligation
     for year in range(ctx.start.year + 1, ctx.start.year + 4):
-        first, last = (date(year - 1, 12, 1), date(year, 7, 31)) if month == 1 else (
-            date(year, 2, 1),
-            date(year, 11, 30),
+        first, last = (
+            (date(year - 1, 12, 1), date(year, 7, 31))
+            if month == 1
+            else (
+                date(year, 2, 1),
+                date(year, 11, 30),
+            )
         )
         if ob.in_force_on(first) and ob.in_force_on(last) and first >= _first_day(ctx.force, ob):
             return year
@@ -876,9 +938,11 @@ def judge(force: Force, ob: Obligation, probe: Probe) -> Finding | None:
     elif probe.expect == BREACH:
         wrong = [r for r in about if r.status is not Status.BREACH]
     else:  # NOT_ALL_MET
-        wrong = about if statuses and len(about) == len(probe.keys) and all(
-            s is Status.MET for s in statuses
-        ) else []
+        wrong = (
+            about
+            if statuses and len(about) == len(probe.keys) and all(s is Status.MET for s in statuses)
+            else []
+        )
     if not wrong:
         return None
     return Finding(
@@ -922,7 +986,11 @@ def _period_label(cadence: Duration | None, day: date) -> str:
     """The period starting on `day` as a record would name it: YYYY-MM, YYYY-Qn or YYYY
     where the period is that calendar month, quarter or year, else the day itself (a
     contract year starting in August is named by its first day)."""
-    months = None if cadence is None else (cadence.years * 12 + cadence.months, cadence.weeks, cadence.days)
+    months = (
+        None
+        if cadence is None
+        else (cadence.years * 12 + cadence.months, cadence.weeks, cadence.days)
+    )
     if day.day == 1 and months == (1, 0, 0):
         return f"{day.year}-{day.month:02d}"
     if day.day == 1 and months == (3, 0, 0) and day.month in (1, 4, 7, 10):
