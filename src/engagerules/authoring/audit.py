@@ -17,6 +17,7 @@ from the obligation (requirements, scope, dates) and from the control's own verd
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Generator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -78,7 +79,7 @@ class Probe:
     expect: str
     #: The results the expectation is about (empty: every result of the duty).
     keys: tuple[Key, ...] = ()
-    #: The unit (or person) the expectation is about, for `explain --scope`.
+    #: The unit the expectation is about, for `explain --scope` (None: force-wide or a person).
     scope: str | None = None
 
 
@@ -107,7 +108,7 @@ class Finding:
     def command(self, force: str, overrides: Sequence[str] = ()) -> str:
         """The command that shows the verdict, window by window, on the finding's log."""
         extra = "".join(f" --overrides {path}" for path in overrides)
-        scope = f" --scope {self.scope}" if self.scope and not self.scope.startswith("p") else ""
+        scope = f" --scope {self.scope}" if self.scope else ""
         return (
             f"engagerules explain {force}{extra} {self.obligation} {LOG_NAME} "
             f"--from {self.start} --to {self.end} --as-of {self.as_of.isoformat()}{scope}"
@@ -231,6 +232,36 @@ class Context:
             out.append(new)
         return tuple(out)
 
+    def probe(
+        self,
+        adversary: str,
+        words: str,
+        changes: Mapping[str, Mapping[str, Any]],
+        expect: str,
+        keys: tuple[Key, ...],
+        scope: str | None,
+        *,
+        drop: Sequence[str] = (),
+        extra: Sequence[Mapping[str, Any]] = (),
+    ) -> Probe:
+        """A probe about the results `keys` of one unit or person (`scope`): the control
+        changed, in time order, keeping only the records that could bear on that scope
+        (its own, those of units enclosing it or within it, those with none, and those the
+        probe changed), so the log a finding shows is short."""
+        records = [*self.changed(changes, drop), *extra]
+        touched = {*changes, *(r["id"] for r in extra)}
+        ob = self.obligation
+        unit = None
+        if scope is not None and ob.scope.per_person:
+            records = [r for r in records if r.get("person") in (None, scope) or r["id"] in touched]
+        elif scope is not None and ob.scope.per is not None:
+            unit = scope
+            near = set(self.force.ancestry(scope))
+            near.update(u.id for u in self.force.units if scope in self.force.ancestry(u.id))
+            records = [r for r in records if r.get("scope") in (None, *near) or r["id"] in touched]
+        records.sort(key=_when)
+        return Probe(adversary, words, tuple(records), self.start, self.end, expect, keys, unit)
+
 
 def _copy(record: Mapping[str, Any]) -> dict[str, Any]:
     new = dict(record)
@@ -260,10 +291,19 @@ def _judge(
     return tuple(r for r in report.results if r.obligation == ob.id)
 
 
-def context(force: Force, ob: Obligation, start: date, end: date, label: str) -> Context:
-    """The kind's compliant records for `ob` over `start`..`end` (made from a week before,
-    so something that must be in place throughout is in place from the start), judged."""
-    span = range_bounds(start - timedelta(days=7), end, force.zone)
+def context(
+    force: Force, ob: Obligation, start: date, end: date, label: str, *, lead: bool = True
+) -> Context:
+    """The kind's compliant records for `ob` over `start`..`end`, judged. They are made from
+    a week before (so something that must be in place throughout is in place from the
+    start) and, with `lead`, from a cadence before (so a duty kept up to date has its last
+    update before the range, as a real log in mid-life would)."""
+    before = timedelta(days=7)
+    cadence = ob.cadence
+    if lead and cadence is not None:
+        first = local_midnight(start, force.zone)
+        before = max(before, cadence.after(first, force.zone) - first)
+    span = range_bounds(start - before, end, force.zone)
     judged = range_bounds(start, end, force.zone)
     maker = _Maker(force, span, judged, f"{force.id}|{ob.id}|{start}|{label}")
     made = [dict(r) for r in maker.act(ob)]
@@ -406,18 +446,10 @@ def _wrong_unit(ctx: Context) -> Probes:
     if here is not None and here.within is not None:
         places.append((f"in the enclosing unit {here.within}", here.within))
     places.append(("with no unit", None))
-    for words, place in places:
+    for where, place in places:
         changes = {rid: {"scope": place} for rid in mine}
-        yield Probe(
-            "wrong_unit",
-            f"{unit}'s evidence recorded {words}",
-            ctx.changed(changes),
-            ctx.start,
-            ctx.end,
-            NOT_MET,
-            keys,
-            unit,
-        )
+        words = f"{unit}'s evidence recorded {where}"
+        yield ctx.probe("wrong_unit", words, changes, NOT_MET, keys, unit)
     return None
 
 
@@ -429,16 +461,8 @@ def _late(ctx: Context) -> Probes:
         return "the control met no window with evidence"
     moved = _iso(target.window.end, ctx.force)
     changes = {rid: {"at": moved} for rid in ctx.evidence_of(target)}
-    yield Probe(
-        "late",
-        f"the evidence of the window {_window(target, ctx.force)} made at {moved}",
-        ctx.changed(changes),
-        ctx.start,
-        ctx.end,
-        NOT_MET,
-        (key_of(target),),
-        target.scope,
-    )
+    words = f"the evidence of the window {_window(target, ctx.force)} made at {moved}"
+    yield ctx.probe("late", words, changes, NOT_MET, (key_of(target),), target.scope)
     return None
 
 
@@ -451,16 +475,8 @@ def _before_trigger(ctx: Context) -> Probes:
     fired = ctx.by_id[target.trigger or ""]
     at = datetime.fromisoformat(fired["at"]) - timedelta(seconds=1)
     changes = {rid: {"at": _iso(at, ctx.force)} for rid in ctx.evidence_of(target)}
-    yield Probe(
-        "before_trigger",
-        f"every step of {fired['id']} made one second before it",
-        ctx.changed(changes),
-        ctx.start,
-        ctx.end,
-        NOT_MET,
-        (key_of(target),),
-        target.scope,
-    )
+    words = f"every step of {fired['id']} made one second before it"
+    yield ctx.probe("before_trigger", words, changes, NOT_MET, (key_of(target),), target.scope)
     return None
 
 
@@ -480,18 +496,11 @@ def _shared_record(ctx: Context) -> Probes:
     for rid in steps:
         when = datetime.fromisoformat(ctx.by_id[rid]["at"])
         changes[rid] = {"refs": None, "at": _iso(max(when, at + timedelta(seconds=1)), ctx.force)}
-    records = (*ctx.changed(changes), twin)
     keys = (key_of(target), ("trigger", twin["id"], target.scope))
-    yield Probe(
-        "shared_record",
-        f"{fired['id']} and a second {fired['type']} a second later, one unlinked record per step",
-        tuple(sorted(records, key=_when)),
-        ctx.start,
-        ctx.end,
-        NOT_ALL_MET,
-        keys,
-        target.scope,
+    words = (
+        f"{fired['id']} and a second {fired['type']} a second later, one unlinked record per step"
     )
+    yield ctx.probe("shared_record", words, changes, NOT_ALL_MET, keys, target.scope, extra=[twin])
     return None
 
 
@@ -519,17 +528,10 @@ def _next_period(ctx: Context) -> Probes:
             changes[rid] = {"attrs": values, "at": late}
     drop = ctx.evidence_of(following) if following is not None else []
     keys = (key_of(target),) + ((key_of(following),) if following is not None else ())
-    yield Probe(
-        "next_period",
-        f"the evidence of {_window(target, ctx.force)} naming the next period, {label}"
-        + (" (the next period's own evidence taken away)" if drop else ""),
-        ctx.changed(changes, drop),
-        ctx.start,
-        ctx.end,
-        NOT_MET,
-        keys,
-        target.scope,
-    )
+    words = f"the evidence of {_window(target, ctx.force)} naming the next period, {label}"
+    if drop:
+        words += ", made in its last hour (the next period's own evidence taken away)"
+    yield ctx.probe("next_period", words, changes, NOT_MET, keys, target.scope, drop=drop)
     return None
 
 
@@ -582,7 +584,7 @@ def _attributes(ctx: Context) -> Probes:
                 )[2].append(rid)
     if not plans:
         return "no attribute is listed or needed"
-    for (how, attr), (words, value, rids) in plans.items():
+    for (how, attr), (what, value, rids) in plans.items():
         changes = {}
         for rid in rids:
             values = dict(ctx.by_id[rid].get("attrs", {}))
@@ -591,16 +593,9 @@ def _attributes(ctx: Context) -> Probes:
             else:
                 values[attr] = value
             changes[rid] = {"attrs": values or None}
-        yield Probe(
-            "attributes",
-            f"the evidence of {_window(target, force)} with {words}",
-            ctx.changed(changes),
-            ctx.start,
-            ctx.end,
-            BREACH if attr in ruled else NOT_MET,
-            (key_of(target),),
-            target.scope,
-        )
+        expect = BREACH if attr in ruled else NOT_MET
+        words = f"the evidence of {_window(target, force)} with {what}"
+        yield ctx.probe("attributes", words, changes, expect, (key_of(target),), target.scope)
     return None
 
 
@@ -621,125 +616,109 @@ def _allowed(conds: Sequence[Condition], attr: str) -> set[Any] | None:
 
 def _month_end(ctx: Context) -> Probes:
     """Calendar arithmetic: one month after the last day of a month is the last day of the
-    next, so a record at noon on the last day of every month (31 January, 28 or 29
-    February, 31 March, 30 April ...) meets every window holding one, for any cadence of
-    whole months."""
+    next, so a window's worth of evidence at noon on the last day of every month (31
+    December, 31 January, 28 or 29 February, 31 March, 30 April ...) meets every window
+    holding one, for any cadence of whole months."""
     ob, force = ctx.obligation, ctx.force
     cadence = ob.cadence
     if cadence is None or not (cadence.months or cadence.years):
         return "no cadence of whole months or years"
     year = _full_year(ctx, month=1)
     if year is None:
-        return "not in force from December to June of any year probed"
+        return "not in force from December to July of any year probed"
     chained = context(force, ob, date(year, 1, 1), date(year, 6, 30), "month-end")
-    bundles = _bundles(chained)
-    if not bundles:
+    target = next((r for r in chained.targets if r.trigger is None), None)
+    if target is None:
         return "the control met no window with evidence"
-    ends = (
-        [date(year - 1, 12, 31)]
-        + [date(year, m + 1, 1) - timedelta(days=1) for m in range(1, 6)]
-        + [date(year, 6, 30)]
-    )
+    bundle = _bundle(chained, target)
+    ends = [date(year, m, 1) - timedelta(days=1) for m in range(1, 7)] + [date(year, 6, 30)]
     instants = [local_midnight(d, force.zone) + timedelta(hours=12) for d in ends]
-    drop = list(chained.evidence)
-    records = list(chained.changed({}, drop))
+    made = []
     for n, moment in enumerate(instants):
-        for bundle in bundles:
-            for m, source in enumerate(bundle):
-                copy = _copy(source)
-                copy["id"] = f"m{n:02d}{m:02d}-{source['id']}"
-                copy["at"] = _iso(moment, force)
-                copy.pop("refs", None)
-                records.append(copy)
+        for source in bundle:
+            copy = _copy(source)
+            copy.pop("refs", None)
+            copy.update(id=f"{source['id']}-m{n}", at=_iso(moment, force))
+            made.append(copy)
     keys = tuple(
         key_of(r)
         for r in chained.targets
-        if any(r.window.start <= i < r.window.end for i in instants)
+        if r.scope == target.scope and any(r.window.start <= i < r.window.end for i in instants)
     )
     if not keys:
         return "no window holds the last day of a month"
-    yield Probe(
-        "month_end",
-        "the control's evidence made at noon on the last day of each month, Dec to Jun",
-        tuple(sorted(records, key=_when)),
-        chained.start,
-        chained.end,
-        MET,
-        keys,
-    )
+    words = "a window's evidence made at noon on the last day of each month, December to June"
+    drop = list(chained.evidence)
+    yield chained.probe("month_end", words, {}, MET, keys, target.scope, drop=drop, extra=made)
     return None
 
 
-def _bundles(ctx: Context) -> list[list[Mapping[str, Any]]]:
-    """One window's evidence per unit (or person): what a month's worth of work looks like."""
-    seen: dict[Any, list[Mapping[str, Any]]] = {}
-    for result in ctx.targets:
-        if result.scope not in seen and result.trigger is None:
-            seen[result.scope] = [ctx.by_id[e] for e in ctx.evidence_of(result)]
-    return list(seen.values())
+def _bundle(ctx: Context, result: Result) -> list[Mapping[str, Any]]:
+    """The least of a result's evidence that meets each requirement: the minimum count of
+    records, or records until their sum reaches the minimum."""
+    taken: list[Mapping[str, Any]] = []
+    for n, req in enumerate(ctx.obligation.evidence):
+        mine = [ctx.by_id[e] for e in ctx.evidence_of(result) if ctx.evidence[e] == n]
+        total = 0.0
+        for count, record in enumerate(mine):
+            if req.sum is None and count >= max(1, math.ceil(req.min)):
+                break
+            if req.sum is not None and total >= req.min:
+                break
+            taken.append(record)
+            value = record.get("attrs", {}).get(req.sum or "", 0)
+            total += value if isinstance(value, int | float) else 0
+    return taken
 
 
 def _clock_change(ctx: Context) -> Probes:
-    """Time survives clock changes: a record made at 01:30 local on the nights the clocks
-    change (the last Sundays of March and October in Europe/London: in March the hour
-    before and after the jump, in October both 01:30s) counts for the window holding that
-    instant, as it would any other hour."""
+    """Time survives clock changes: a record made at 01:30 local on a night the clocks
+    change (the last Sundays of March and October in Europe/London: in March 01:30 read
+    with the offset before and after the jump, in October both 01:30s) counts for the
+    window holding that instant, as any other hour would."""
     ob, force = ctx.obligation, ctx.force
     year = _full_year(ctx, month=3)
     if year is None:
         return "not in force through any spring and autumn probed"
     found = False
     for day in _changes(force, year):
-        instants = sorted(
-            {
-                datetime.combine(day, time(1, 30), tzinfo=force.zone)
-                .replace(fold=f)
-                .astimezone(UTC)
-                for f in (0, 1)
-            }
-        )
         around = context(
             force, ob, day - timedelta(days=31), day + timedelta(days=31), f"clock {day}"
         )
-        for instant in instants:
-            changes: dict[str, dict[str, Any]] = {}
-            keys = []
-            for result in around.targets:
-                if not result.window.start <= instant < result.window.end:
-                    continue
-                inside = [
-                    rid
-                    for rid in around.evidence_of(result)
-                    if rid not in changes
-                    and result.window.start
-                    <= datetime.fromisoformat(around.by_id[rid]["at"])
-                    < result.window.end
-                ]
-                if result.trigger is not None:
-                    fired = datetime.fromisoformat(around.by_id[result.trigger]["at"])
-                    if instant < fired:
-                        continue
-                if not inside:
-                    continue
-                nearest = min(
-                    inside,
-                    key=lambda rid: abs(datetime.fromisoformat(around.by_id[rid]["at"]) - instant),
-                )
-                changes[nearest] = {"at": _iso(instant, force)}
-                keys.append(key_of(result))
-            if not keys:
-                continue
-            found = True
-            yield Probe(
-                "clock_change",
-                f"a record moved to {_iso(instant, force)} (01:30 local, {day})",
-                around.changed(changes),
-                around.start,
-                around.end,
-                MET,
-                tuple(keys),
-            )
+        for fold in (0, 1):
+            instant = datetime.combine(day, time(1, 30), tzinfo=force.zone).replace(fold=fold)
+            probe = _moved_to(around, instant.astimezone(UTC), day)
+            if probe is not None:
+                found = True
+                yield probe
     return None if found else "no window met by a record holds 01:30 on a clock-change night"
+
+
+def _moved_to(ctx: Context, instant: datetime, day: date) -> Probe | None:
+    """The first met result whose window holds `instant` (after its trigger, if any), with
+    its evidence record nearest that instant moved to it; None when no window holds it."""
+    for result in ctx.targets:
+        if not result.window.start <= instant < result.window.end:
+            continue
+        if result.trigger is not None and instant < _at(ctx.by_id[result.trigger]):
+            continue
+        inside = [
+            e
+            for e in ctx.evidence_of(result)
+            if result.window.start <= _at(ctx.by_id[e]) < result.window.end
+        ]
+        if not inside:
+            continue
+        nearest = min(inside, key=lambda e: abs(_at(ctx.by_id[e]) - instant))
+        at = _iso(instant, ctx.force)
+        words = f"a record moved to {at}, 01:30 on the clock-change night of {day}"
+        changes = {nearest: {"at": at}}
+        return ctx.probe("clock_change", words, changes, MET, (key_of(result),), result.scope)
+    return None
+
+
+def _at(record: Mapping[str, Any]) -> datetime:
+    return datetime.fromisoformat(record["at"])
 
 
 def _changes(force: Force, year: int) -> list[date]:
@@ -893,7 +872,7 @@ def _first_context(force: Force, ob: Obligation, start: date) -> Context | None:
     end = max(end - timedelta(days=1), start + timedelta(days=30))
     for tried in (end, start + timedelta(days=3 * 366)):
         last = tried if ob.effective_until is None else min(tried, ob.effective_until)
-        ctx = context(force, ob, start, last, "first windows")
+        ctx = context(force, ob, start, last, "first windows", lead=False)
         if ctx.results:
             return ctx
     return None
