@@ -394,25 +394,22 @@ def _wrong_role(ctx: Context) -> Probes:
             outsiders[n] = other
     if not outsiders:
         return "every role of the force is accepted for every requirement"
-    changes = {rid: {"role": outsiders[n]} for rid, n in ctx.evidence.items() if n in outsiders}
-    named = ", ".join(sorted(set(outsiders.values())))
-    yield Probe(
-        "wrong_role",
-        f"every evidence record by {named}",
-        ctx.changed(changes),
-        ctx.start,
-        ctx.end,
-        NOT_MET,
-    )
-    nobody = {rid: {"role": None} for rid in ctx.evidence}
-    yield Probe(
-        "wrong_role",
-        "every evidence record with no role",
-        ctx.changed(nobody),
-        ctx.start,
-        ctx.end,
-        NOT_MET,
-    )
+    target = ctx.first_target()
+    if target is None:
+        return "the control met no window with evidence"
+    scope = target.scope
+    mine = {e for r in ctx.results if r.scope == scope for e in ctx.evidence_of(r)}
+    keys = tuple(key_of(r) for r in ctx.targets if r.scope == scope)
+    changes = {
+        e: {"role": outsiders[ctx.evidence[e]]} for e in mine if ctx.evidence[e] in outsiders
+    }
+    named = " or ".join(sorted(set(outsiders.values())))
+    whose = f"{scope}'s" if scope else "every"
+    words = f"{whose} evidence by {named}"
+    yield ctx.probe("wrong_role", words, changes, NOT_MET, keys, scope)
+    nobody = {e: {"role": None} for e in mine}
+    words = f"{whose} evidence with no role recorded"
+    yield ctx.probe("wrong_role", words, nobody, NOT_MET, keys, scope)
     return None
 
 
@@ -683,7 +680,7 @@ def _clock_change(ctx: Context) -> Probes:
     found = False
     for day in _changes(force, year):
         around = context(
-            force, ob, day - timedelta(days=31), day + timedelta(days=31), f"clock {day}"
+            force, ob, day - timedelta(days=7), day + timedelta(days=7), f"clock {day}"
         )
         for fold in (0, 1):
             instant = datetime.combine(day, time(1, 30), tzinfo=force.zone).replace(fold=fold)
@@ -863,13 +860,13 @@ def _unkept(ctx: Context) -> str | None:
 
 
 def _first_context(force: Force, ob: Obligation, start: date) -> Context | None:
-    """The control over the first windows in force: two cadences (a month or two where the
+    """The control over the first windows in force: two cadences (two months where the
     duty does not recur), and if no window is judged there (a target due later), the
     first three years."""
     cadence = ob.cadence or Duration(months=1)
     first = local_midnight(start, force.zone)
     end = cadence.after(cadence.after(first, force.zone), force.zone).astimezone(force.zone).date()
-    end = max(end - timedelta(days=1), start + timedelta(days=30))
+    end = max(end - timedelta(days=1), start)
     for tried in (end, start + timedelta(days=3 * 366)):
         last = tried if ob.effective_until is None else min(tried, ob.effective_until)
         ctx = context(force, ob, start, last, "first windows", lead=False)
