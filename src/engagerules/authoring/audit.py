@@ -55,6 +55,8 @@ __all__ = [
 #: The expectations a probe can carry: every result named is met; none is; each is a
 #: breach; not all of them are met (one record for two triggers).
 MET, NOT_MET, BREACH, NOT_ALL_MET = "met", "not met", "breach", "not all met"
+#: Some result of the duty is a breach (a breaking record the duty cannot place in a unit).
+ANY_BREACH = "a breach somewhere"
 
 #: A result's identity across logs: a triggered result by its trigger, any other by its
 #: unit (or person) and window.
@@ -424,7 +426,9 @@ def accepted_roles(force: Force, ob: Obligation, req: Requirement) -> tuple[str,
 
 def _wrong_unit(ctx: Context) -> Probes:
     """Where it was done matters: a unit's evidence recorded in a sibling unit, in the unit
-    enclosing it, or with no unit, does not meet that unit's duty."""
+    enclosing it, or with no unit, does not meet that unit's duty (a follow-up is moved
+    without the refs naming its trigger: one that names it is that trigger's wherever it
+    was logged)."""
     force, ob = ctx.force, ctx.obligation
     if ob.scope.per is None or ob.scope.per_person:
         return "owed force-wide or per person, not per unit"
@@ -444,7 +448,9 @@ def _wrong_unit(ctx: Context) -> Probes:
         places.append((f"in the enclosing unit {here.within}", here.within))
     places.append(("with no unit", None))
     for where, place in places:
-        changes = {rid: {"scope": place} for rid in mine}
+        # A follow-up naming its trigger in refs is that trigger's wherever it was logged;
+        # the adversary is one resting on unit and time alone, so its refs go.
+        changes = {rid: {"scope": place, "refs": None} for rid in mine}
         words = f"{unit}'s evidence recorded {where}"
         yield ctx.probe("wrong_unit", words, changes, NOT_MET, keys, unit)
     return None
@@ -593,6 +599,10 @@ def _attributes(ctx: Context) -> Probes:
         expect = BREACH if attr in ruled else NOT_MET
         words = f"the evidence of {_window(target, force)} with {what}"
         yield ctx.probe("attributes", words, changes, expect, (key_of(target),), target.scope)
+        if attr in ruled and how == "missing" and target.scope is not None:
+            placed = {rid: {**change, "scope": None} for rid, change in changes.items()}
+            words += " and no unit"
+            yield ctx.probe("attributes", words, placed, ANY_BREACH, (), None)
     return None
 
 
@@ -898,36 +908,43 @@ def _full_year(ctx: Context, *, month: int) -> int | None:
     return None
 
 
+#: The most results a finding lists (the log reproduces the rest).
+_SHOWN = 5
+
+
 def judge(force: Force, ob: Obligation, probe: Probe) -> Finding | None:
     """The probe's log judged; a finding when its expectation is not kept."""
     results = _judge(force, ob, probe.records, probe.start, probe.end)
     by_key = {key_of(r): r for r in results}
     about = [by_key[k] for k in probe.keys if k in by_key] if probe.keys else list(results)
-    statuses = [r.status for r in about]
+    unjudged = len(probe.keys) - len(about) if probe.keys else 0
     wrong: list[Result]
     if probe.expect == MET:
         wrong = [r for r in about if r.status is not Status.MET]
-        if probe.keys and len(about) < len(probe.keys):
-            wrong = wrong or list(results)[:1]
     elif probe.expect == NOT_MET:
-        wrong = [r for r in about if r.status is Status.MET]
+        wrong, unjudged = [r for r in about if r.status is Status.MET], 0
     elif probe.expect == BREACH:
         wrong = [r for r in about if r.status is not Status.BREACH]
-    else:  # NOT_ALL_MET
-        wrong = (
-            about
-            if statuses and len(about) == len(probe.keys) and all(s is Status.MET for s in statuses)
-            else []
-        )
-    if not wrong:
+    elif probe.expect == ANY_BREACH:
+        wrong = [] if any(r.status is Status.BREACH for r in about) else about
+        unjudged = 0 if wrong or about else 1
+    else:  # NOT_ALL_MET: one of them may be met, not every one
+        met = unjudged == 0 and all(r.status is Status.MET for r in about)
+        wrong, unjudged = (about if met else []), 0
+    if not wrong and not unjudged:
         return None
+    got = [(_where(r, force), r.status.value, r.reason) for r in wrong[:_SHOWN]]
+    if len(wrong) > _SHOWN:
+        got.append((f"and {len(wrong) - _SHOWN} more", "", ""))
+    if unjudged:
+        got.append(("the window the probe is about", "not judged", "no result for it"))
     return Finding(
         ob.id,
         ob.title,
         probe.adversary,
         probe.words,
         probe.expect,
-        tuple((_where(r, force), r.status.value, r.reason) for r in wrong),
+        tuple(got),
         probe.records,
         probe.start,
         probe.end,

@@ -161,7 +161,10 @@ def render_audit(result: Audit, overrides: Sequence[str] = (), *, verbose: bool 
             lines.append(f"  {f.adversary}: {_MEANING[f.adversary]}")
             lines.append(f"    log: {f.words}")
             lines.append(f"    expected {f.expected}; judged:")
-            lines += [f"      {where}: {status}: {reason}" for where, status, reason in f.got]
+            lines += [
+                f"      {where}: {status}: {reason}" if status else f"      {where}"
+                for where, status, reason in f.got
+            ]
             lines.append(f"    reproduce: save the log below as {LOG_NAME}, then")
             lines.append(f"      {f.command(result.force, overrides)}")
             lines += [f"      {json.dumps(dict(r), ensure_ascii=False)}" for r in f.records]
