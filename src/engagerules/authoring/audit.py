@@ -354,14 +354,20 @@ class Adversary:
         return " ".join((self.probes.__doc__ or "").split())
 
 
+def _met_as_made(ctx: Context, adversary: str, words: str) -> Probe:
+    """A context's compliant log, which must be met in every window it judges (bar those
+    with nothing to check)."""
+    keys = tuple(
+        key_of(r) for r in ctx.results if r.status not in (Status.UNCHECKED, Status.WAIVED)
+    )
+    return Probe(adversary, words, ctx.records, ctx.start, ctx.end, MET, keys)
+
+
 def _control(ctx: Context) -> Probes:
     """A compliant log is met: the least the kind's own module makes at full compliance
     (the minimum count in every window, each follow-up inside its deadline, updates within
     the cadence), so an encoding that fails everything cannot pass the adversaries."""
-    keys = tuple(
-        key_of(r) for r in ctx.results if r.status not in (Status.UNCHECKED, Status.WAIVED)
-    )
-    yield Probe("control", "the compliant log", ctx.records, ctx.start, ctx.end, MET, keys)
+    yield _met_as_made(ctx, "control", "the compliant log")
     return None
 
 
@@ -458,11 +464,13 @@ def _wrong_unit(ctx: Context) -> Probes:
 
 def _late(ctx: Context) -> Probes:
     """On time matters: a window's evidence made one second after its last second (at its
-    exclusive end: the next period, or the deadline itself) does not meet it."""
+    exclusive end, the next period's first second), or a follow-up made one second after
+    its deadline, does not meet it."""
     target = ctx.first_target()
     if target is None:
         return "the control met no window with evidence"
-    moved = _iso(target.window.end, ctx.force)
+    after = timedelta(seconds=1 if target.trigger is not None else 0)
+    moved = _iso(target.window.end + after, ctx.force)
     changes = {rid: {"at": moved} for rid in ctx.evidence_of(target)}
     words = f"the evidence of the window {_window(target, ctx.force)} made at {moved}"
     yield ctx.probe("late", words, changes, NOT_MET, (key_of(target),), target.scope)
@@ -539,8 +547,9 @@ def _next_period(ctx: Context) -> Probes:
 
 
 def _attributes(ctx: Context) -> Probes:
-    """Conditions are kept: evidence with a code-listed attribute outside its list, or with
-    an attribute a condition needs left out, does not meet the duty; where the condition is
+    """Conditions are kept: evidence with a code-listed attribute outside its list, with a
+    value a condition forbids or beyond its bound, or with an attribute a condition needs
+    left out, does not meet the duty; where the condition is
     a rule every record must keep (a constraint's), the window is a breach, so
     `check --fail-on breach` fails, never `unchecked`."""
     force, ob = ctx.force, ctx.obligation
@@ -585,6 +594,11 @@ def _attributes(ctx: Context) -> Probes:
                 plans.setdefault(
                     ("declared", attr), (f"{attr} = {other!r} (declared, not allowed)", other, [])
                 )[2].append(rid)
+        for cond in conds:
+            broken = _breaking_value(cond)
+            if broken is not None:
+                what = f"{cond.attr} = {broken!r}, against '{cond.describe()}'"
+                plans.setdefault(("broken", cond.attr), (what, broken, []))[2].append(rid)
     if not plans:
         return "no attribute is listed or needed"
     for (how, attr), (what, value, rids) in plans.items():
@@ -608,6 +622,23 @@ def _attributes(ctx: Context) -> Probes:
 
 #: Operators a record without the attribute keeps.
 _NEEDS_NOTHING = frozenset({Operator.ABSENT, Operator.DIFFERS_FROM_PREVIOUS})
+
+
+def _breaking_value(cond: Condition) -> Any:
+    """A value that breaks a condition naming what is forbidden or a bound (one of the
+    values `not_in` lists, the value `not_equals` names, one below a minimum or above a
+    maximum); None for the other operators, which `outside` and `missing` break."""
+    match cond.op:
+        case Operator.NOT_IN:
+            return cond.value[0] if isinstance(cond.value, tuple) and cond.value else None
+        case Operator.NOT_EQUALS:
+            return cond.value
+        case Operator.MIN if isinstance(cond.value, int | float):
+            return cond.value - 1
+        case Operator.MAX if isinstance(cond.value, int | float):
+            return cond.value + 1
+        case _:
+            return None
 
 
 def _allowed(conds: Sequence[Condition], attr: str) -> set[Any] | None:
@@ -634,6 +665,7 @@ def _month_end(ctx: Context) -> Probes:
     if year is None:
         return "not in force from December to July of any year probed"
     chained = context(force, ob, date(year, 1, 1), date(year, 6, 30), "month-end")
+    yield _met_as_made(chained, "month_end", f"the compliant log, January to June {year}")
     target = next((r for r in chained.targets if r.trigger is None), None)
     if target is None:
         return "the control met no window with evidence"
@@ -691,6 +723,9 @@ def _clock_change(ctx: Context) -> Probes:
     for day in _changes(force, year):
         around = context(
             force, ob, day - timedelta(days=7), day + timedelta(days=7), f"clock {day}"
+        )
+        yield _met_as_made(
+            around, "clock_change", f"the compliant log the week either side of {day}"
         )
         for fold in (0, 1):
             instant = datetime.combine(day, time(1, 30), tzinfo=force.zone).replace(fold=fold)
@@ -751,29 +786,12 @@ def _edges(ctx: Context) -> Probes:
     length = ctx.end - ctx.start
     start = max(ob.effective_until - length, _first_day(force, ob))
     last = context(force, ob, start, ob.effective_until, "last windows")
-    keys = tuple(
-        key_of(r) for r in last.results if r.status not in (Status.UNCHECKED, Status.WAIVED)
-    )
-    if not keys:
+    if not last.results:
         return "no window judged before the end date"
-    yield Probe(
-        "edges",
-        "the compliant log in the last windows in force",
-        last.records,
-        start,
-        ob.effective_until,
-        MET,
-        keys,
-    )
+    yield _met_as_made(last, "edges", "the compliant log in the last windows in force")
     empty = last.changed({}, list(last.evidence))
-    yield Probe(
-        "edges",
-        "no evidence in the last windows in force",
-        empty,
-        start,
-        ob.effective_until,
-        NOT_MET,
-    )
+    words = "no evidence in the last windows in force"
+    yield Probe("edges", words, empty, start, ob.effective_until, NOT_MET)
     return None
 
 
