@@ -87,6 +87,7 @@ def test_the_registry_names_each_class_once_and_says_what_it_defends() -> None:
         "shared_record",
         "next_period",
         "attributes",
+        "spellings",
         "month_end",
         "clock_change",
         "edges",

@@ -155,6 +155,7 @@ class _Maker(_Actor):
     def __init__(self, force: Force, span: Window, judged: Window, seed: str) -> None:
         super().__init__(force, span, random.Random(seed), 1.0)  # noqa: S311 (a seed, not a secret)
         self.judged = judged
+        self.named: dict[tuple[str, str], Any] = {}
 
     def moment(self, window: Window) -> datetime:
         """Early in each window (an hour in, or half way through a shorter one), so the
@@ -182,6 +183,22 @@ class _Maker(_Actor):
     ) -> dict[str, Any]:
         made = super().record(ob, req, window, scope, person, extra, comply=comply)
         made["_req"] = ob.evidence.index(req)
+        # The simulator names venues, groups and accounts freely; where the requirement
+        # lists the values it accepts, or the type declares codes, a compliant record uses
+        # them: each made-up name mapped to one of them in turn, so names that differ still do.
+        specs = self.specs.get(made["type"], {})
+        values = made.get("attrs", {})
+        for name, value in values.items():
+            allowed = _allowed(req.where, name)
+            spec = specs.get(name)
+            if allowed is None and spec is not None and spec.type is AttrType.CODE:
+                allowed = set(spec.code_ids)
+            if allowed and value not in allowed:
+                choices = sorted(allowed, key=str)
+                key = (name, str(value))
+                if key not in self.named:
+                    self.named[key] = choices[len(self.named) % len(choices)]
+                values[name] = self.named[key]
         return made
 
 
@@ -208,6 +225,24 @@ class Context:
     def targets(self) -> tuple[Result, ...]:
         """The control's met results that rest on evidence: what adversaries attack."""
         return tuple(r for r in self.results if r.status is Status.MET and self.evidence_of(r))
+
+    def of_scope(self, scope: str | None) -> list[str]:
+        """The evidence records made for one unit or person (every one, force-wide)."""
+        if scope is None or self.obligation.scope.per is None:
+            return list(self.evidence)
+        field = "person" if self.obligation.scope.per_person else "scope"
+        return [e for e in self.evidence if self.by_id[e].get(field) == scope]
+
+    def evidence_in(self, result: Result) -> list[str]:
+        """The result's evidence and every other evidence record of its unit or person dated
+        in its window: all that could stand for it (a target's earlier readings too)."""
+        listed = self.evidence_of(result)
+        inside = [
+            e
+            for e in self.of_scope(result.scope)
+            if e not in listed and result.window.start <= _at(self.by_id[e]) < result.window.end
+        ]
+        return listed + inside
 
     def evidence_of(self, result: Result) -> list[str]:
         return [e for e in result.evidence if e in self.evidence]
@@ -406,7 +441,7 @@ def _wrong_role(ctx: Context) -> Probes:
     if target is None:
         return "the control met no window with evidence"
     scope = target.scope
-    mine = {e for r in ctx.results if r.scope == scope for e in ctx.evidence_of(r)}
+    mine = ctx.of_scope(scope)
     keys = tuple(key_of(r) for r in ctx.targets if r.scope == scope)
     changes = {
         e: {"role": outsiders[ctx.evidence[e]]} for e in mine if ctx.evidence[e] in outsiders
@@ -471,7 +506,7 @@ def _late(ctx: Context) -> Probes:
         return "the control met no window with evidence"
     after = timedelta(seconds=1 if target.trigger is not None else 0)
     moved = _iso(target.window.end + after, ctx.force)
-    changes = {rid: {"at": moved} for rid in ctx.evidence_of(target)}
+    changes = {rid: {"at": moved} for rid in ctx.evidence_in(target)}
     words = f"the evidence of the window {_window(target, ctx.force)} made at {moved}"
     yield ctx.probe("late", words, changes, NOT_MET, (key_of(target),), target.scope)
     return None
@@ -532,12 +567,12 @@ def _next_period(ctx: Context) -> Probes:
     label = _period_label(ob.cadence, target.window.end.astimezone(ctx.force.zone).date())
     late = _iso(target.window.end - timedelta(hours=1), ctx.force)  # the window's last hour
     changes: dict[str, dict[str, Any]] = {}
-    for rid in ctx.evidence_of(target):
+    for rid in ctx.evidence_in(target):
         req = ob.evidence[ctx.evidence[rid]]
         if req.for_period is not None:
             values = {**ctx.by_id[rid].get("attrs", {}), req.for_period: label}
             changes[rid] = {"attrs": values, "at": late}
-    drop = ctx.evidence_of(following) if following is not None else []
+    drop = ctx.evidence_in(following) if following is not None else []
     keys = (key_of(target),) + ((key_of(following),) if following is not None else ())
     words = f"the evidence of {_window(target, ctx.force)} naming the next period, {label}"
     if drop:
@@ -559,7 +594,7 @@ def _attributes(ctx: Context) -> Probes:
     rule = kind_module(ob.kind).record_rule(ob.rule)
     ruled = {c.attr for c in rule}
     specs = {t.id: {a.name: a for a in t.attributes} for t in force.event_types}
-    mine = ctx.evidence_of(target)
+    mine = ctx.evidence_in(target)
     plans: dict[tuple[str, str], tuple[str, Any, list[str]]] = {}
     for rid in mine:
         record = ctx.by_id[rid]
@@ -650,6 +685,57 @@ def _allowed(conds: Sequence[Condition], attr: str) -> set[Any] | None:
         values = set(c.value) if isinstance(c.value, tuple) else {c.value}
         allowed = values if allowed is None else allowed & values
     return allowed
+
+
+def _spellings(ctx: Context) -> Probes:
+    """'Different' means different things: one value written several ways (in capitals,
+    with spaces round it) is one value, so a count of different ones (`distinct`) falls
+    short, and a repeat where a rule asks each record to differ from the previous is a
+    breach."""
+    ob = ctx.obligation
+    target = ctx.first_target()
+    if target is None:
+        return "the control met no window with evidence"
+    found = False
+    mine = ctx.evidence_of(target)
+    for n, req in enumerate(ob.evidence):
+        records = [ctx.by_id[e] for e in mine if ctx.evidence[e] == n]
+        if req.distinct is None or req.min < 2 or len(records) < 2:
+            continue
+        first = records[0].get("attrs", {}).get(req.distinct)
+        if not isinstance(first, str):
+            continue
+        changes = {
+            r["id"]: {"attrs": {**r.get("attrs", {}), req.distinct: _spelling(first, i)}}
+            for i, r in enumerate(records)
+        }
+        found = True
+        window = _window(target, ctx.force)
+        words = f"{req.distinct} of {window}'s evidence: {first!r} spelt {len(records)} ways"
+        yield ctx.probe("spellings", words, changes, NOT_MET, (key_of(target),), target.scope)
+    rule = kind_module(ob.kind).record_rule(ob.rule)
+    for cond in rule:
+        if cond.op is not Operator.DIFFERS_FROM_PREVIOUS or not mine:
+            continue
+        source = ctx.by_id[mine[0]]
+        value = source.get("attrs", {}).get(cond.attr)
+        if not isinstance(value, str):
+            continue
+        at = min(_at(source) + timedelta(minutes=1), target.window.end - timedelta(seconds=1))
+        repeat = _copy(source)
+        repeat.update(id=f"{source['id']}-again", at=_iso(at, ctx.force))
+        repeat["attrs"] = {**repeat.get("attrs", {}), cond.attr: _spelling(value, 1)}
+        found = True
+        words = f"{source['id']} repeated a minute later with {cond.attr} {_spelling(value, 1)!r}"
+        keys = (key_of(target),)
+        yield ctx.probe("spellings", words, {}, BREACH, keys, target.scope, extra=[repeat])
+    return None if found else "no attribute must differ (distinct, differs_from_previous)"
+
+
+def _spelling(value: str, n: int) -> str:
+    """The `n`th way of writing `value`: as given, in capitals, capitalised with spaces."""
+    ways = (value, value.upper(), f" {value.capitalize()} ", f"{value.lower()}  ")
+    return ways[n % len(ways)]
 
 
 def _month_end(ctx: Context) -> Probes:
@@ -810,6 +896,7 @@ ADVERSARIES: Final[tuple[Adversary, ...]] = (
     Adversary(
         "attributes", "met (or not a breach) with a value outside its list or missing", _attributes
     ),
+    Adversary("spellings", "one value in several spellings counted as different", _spellings),
     Adversary("month_end", "records on the last day of every month were not met", _month_end),
     Adversary(
         "clock_change", "a record at 01:30 on a clock-change night was not counted", _clock_change
@@ -895,11 +982,20 @@ def _first_context(force: Force, ob: Obligation, start: date) -> Context | None:
     first = local_midnight(start, force.zone)
     end = cadence.after(cadence.after(first, force.zone), force.zone).astimezone(force.zone).date()
     end = max(end - timedelta(days=1), start)
-    for tried in (end, start + timedelta(days=3 * 366)):
-        last = tried if ob.effective_until is None else min(tried, ob.effective_until)
-        ctx = context(force, ob, start, last, "first windows", lead=False)
-        if ctx.results:
-            return ctx
+    limit = start + timedelta(days=3 * 366)
+    if ob.effective_until is not None:
+        limit = min(limit, ob.effective_until)
+    for tried in (min(end, limit), limit):
+        ctx = context(force, ob, start, tried, "first windows", lead=False)
+        if not ctx.results:
+            continue
+        # A window judged whole that runs past the range (a target due months later) is
+        # made whole too, so its compliant records are all there.
+        reach = max(r.window.end for r in ctx.results).astimezone(force.zone)
+        whole = min((reach - timedelta(microseconds=1)).date(), limit)
+        if whole > tried:
+            ctx = context(force, ob, start, whole, "first windows", lead=False)
+        return ctx
     return None
 
 
