@@ -13,12 +13,15 @@ import copy
 import json
 import typing
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES
 from engagerules import Force, Report, Status, load_force, open_force
@@ -29,6 +32,7 @@ from engagerules.authoring.audit import (
     Audit,
     Probe,
     audit,
+    audit_duty,
     judge,
 )
 from engagerules.cli import main
@@ -128,6 +132,28 @@ def test_each_class_catches_verdicts_that_go_the_wrong_way(
     found = [f for f in caught if f is not None]
     assert found  # a probe whose log the engine judges no window of has nothing to flip
     assert {f.adversary for f in found} == {name}
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    first=st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)),
+    length=st.integers(min_value=40, max_value=800),
+)
+def test_a_correct_encoding_stays_clean_whatever_day_it_comes_into_force(
+    force: Force, first: date, length: int
+) -> None:
+    """Moved to any first day in force (and, where it ends, any length), every duty of the
+    fixture is audited: its controls are met and no adversary is (month ends, leap years
+    and clock changes fall wherever the dates put them)."""
+    for ob in force.obligations:
+        until = first + timedelta(days=length) if ob.effective_until is not None else None
+        moved = attrs.evolve(ob, effective_from=first, effective_until=until)
+        alone = attrs.evolve(force, obligations=(moved,), effective_from=first)
+        found = audit_duty(alone, moved)
+        assert found.not_auditable is None, (ob.id, found.not_auditable)
+        assert [(f.adversary, f.words, f.got) for f in found.findings] == []
 
 
 def _permissive_copy(tmp_path: Path) -> Path:

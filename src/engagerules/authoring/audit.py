@@ -342,6 +342,10 @@ def context(
         before = max(before, cadence.after(first, force.zone) - first)
     span = range_bounds(start - before, end, force.zone)
     judged = range_bounds(start, end, force.zone)
+    if ob.cycle is not None:  # moments anywhere in the range: in the windows it judges
+        whole = [w for w in ob.cycle.windows(judged, force.zone) if w.start >= judged.start]
+        if whole and whole[0].start < judged.end:
+            judged = Window(whole[0].start, judged.end, force.zone)
     maker = _Maker(force, span, judged, f"{force.id}|{ob.id}|{start}|{label}")
     made = [dict(r) for r in maker.act(ob)]
     made.sort(key=lambda r: (datetime.fromisoformat(r["at"]).timestamp(), r["type"]))
@@ -389,12 +393,14 @@ class Adversary:
         return " ".join((self.probes.__doc__ or "").split())
 
 
-def _met_as_made(ctx: Context, adversary: str, words: str) -> Probe:
+def _met_as_made(ctx: Context, adversary: str, words: str) -> Probe | None:
     """A context's compliant log, which must be met in every window it judges (bar those
-    with nothing to check)."""
+    with nothing to check); None when it leaves nothing to judge."""
     keys = tuple(
         key_of(r) for r in ctx.results if r.status not in (Status.UNCHECKED, Status.WAIVED)
     )
+    if not keys:
+        return None
     return Probe(adversary, words, ctx.records, ctx.start, ctx.end, MET, keys)
 
 
@@ -402,7 +408,11 @@ def _control(ctx: Context) -> Probes:
     """A compliant log is met: the least the kind's own module makes at full compliance
     (the minimum count in every window, each follow-up inside its deadline, updates within
     the cadence), so an encoding that fails everything cannot pass the adversaries."""
-    yield _met_as_made(ctx, "control", "the compliant log")
+    probe = _met_as_made(ctx, "control", "the compliant log")
+    if probe is None:
+        return "the compliant log left every window with nothing to check"
+    yield probe
+    return None
     return None
 
 
@@ -751,7 +761,9 @@ def _month_end(ctx: Context) -> Probes:
     if year is None:
         return "not in force from December to July of any year probed"
     chained = context(force, ob, date(year, 1, 1), date(year, 6, 30), "month-end")
-    yield _met_as_made(chained, "month_end", f"the compliant log, January to June {year}")
+    made_met = _met_as_made(chained, "month_end", f"the compliant log, January to June {year}")
+    if made_met is not None:
+        yield made_met
     target = next((r for r in chained.targets if r.trigger is None), None)
     if target is None:
         return "the control met no window with evidence"
@@ -810,9 +822,11 @@ def _clock_change(ctx: Context) -> Probes:
         around = context(
             force, ob, day - timedelta(days=7), day + timedelta(days=7), f"clock {day}"
         )
-        yield _met_as_made(
+        made_met = _met_as_made(
             around, "clock_change", f"the compliant log the week either side of {day}"
         )
+        if made_met is not None:
+            yield made_met
         for fold in (0, 1):
             instant = datetime.combine(day, time(1, 30), tzinfo=force.zone).replace(fold=fold)
             probe = _moved_to(around, instant.astimezone(UTC), day)
@@ -874,7 +888,9 @@ def _edges(ctx: Context) -> Probes:
     last = context(force, ob, start, ob.effective_until, "last windows")
     if not last.results:
         return "no window judged before the end date"
-    yield _met_as_made(last, "edges", "the compliant log in the last windows in force")
+    made_met = _met_as_made(last, "edges", "the compliant log in the last windows in force")
+    if made_met is not None:
+        yield made_met
     empty = last.changed({}, list(last.evidence))
     words = "no evidence in the last windows in force"
     yield Probe("edges", words, empty, start, ob.effective_until, NOT_MET)
