@@ -17,6 +17,7 @@ from the obligation (requirements, scope, dates) and from the control's own verd
 
 from __future__ import annotations
 
+import enum
 import math
 import random
 from collections.abc import Callable, Generator, Mapping, Sequence
@@ -46,17 +47,36 @@ __all__ = [
     "ADVERSARIES",
     "Adversary",
     "Audit",
+    "Context",
     "DutyAudit",
+    "Expect",
     "Finding",
     "Probe",
+    "accepted_roles",
     "audit",
+    "audit_duty",
+    "context",
+    "judge",
 ]
 
-#: The expectations a probe can carry: every result named is met; none is; each is a
-#: breach; not all of them are met (one record for two triggers).
-MET, NOT_MET, BREACH, NOT_ALL_MET = "met", "not met", "breach", "not all met"
-#: Some result of the duty is a breach (a breaking record the duty cannot place in a unit).
-ANY_BREACH = "a breach somewhere"
+
+class Expect(enum.StrEnum):
+    """What must come of a probe's log, for the results it is about."""
+
+    #: Every one is met (a compliant log).
+    MET = "met"
+    #: None is met (an adversary).
+    NOT_MET = "not met"
+    #: Each is a breach (a record breaking a constraint's rule).
+    BREACH = "breach"
+    #: Not every one is met (one record for two triggers: one may be, not both).
+    NOT_ALL_MET = "not all met"
+    #: Some result of the duty is a breach (a breaking record it cannot place in a unit).
+    ANY_BREACH = "a breach somewhere"
+
+
+MET, NOT_MET, BREACH = Expect.MET, Expect.NOT_MET, Expect.BREACH
+NOT_ALL_MET, ANY_BREACH = Expect.NOT_ALL_MET, Expect.ANY_BREACH
 
 #: A result's identity across logs: a triggered result by its trigger, any other by its
 #: unit (or person) and window.
@@ -78,7 +98,7 @@ class Probe:
     records: tuple[Mapping[str, Any], ...]
     start: date
     end: date
-    expect: str
+    expect: Expect = attrs.field(converter=Expect)
     #: The results the expectation is about (empty: every result of the duty).
     keys: tuple[Key, ...] = ()
     #: The unit the expectation is about, for `explain --scope` (None: force-wide or a person).
@@ -98,7 +118,7 @@ class Finding:
     title: str
     adversary: str
     words: str
-    expected: str
+    expected: Expect
     #: The statuses judged for the results the probe is about, with their reasons.
     got: tuple[tuple[str, str, str], ...]
     records: tuple[Mapping[str, Any], ...]
@@ -1049,13 +1069,13 @@ def judge(force: Force, ob: Obligation, probe: Probe) -> Finding | None:
     about = [by_key[k] for k in probe.keys if k in by_key] if probe.keys else list(results)
     unjudged = len(probe.keys) - len(about) if probe.keys else 0
     wrong: list[Result]
-    if probe.expect == MET:
+    if probe.expect is MET:
         wrong = [r for r in about if r.status is not Status.MET]
-    elif probe.expect == NOT_MET:
+    elif probe.expect is NOT_MET:
         wrong, unjudged = [r for r in about if r.status is Status.MET], 0
-    elif probe.expect == BREACH:
+    elif probe.expect is BREACH:
         wrong = [r for r in about if r.status is not Status.BREACH]
-    elif probe.expect == ANY_BREACH:
+    elif probe.expect is ANY_BREACH:
         wrong = [] if any(r.status is Status.BREACH for r in about) else about
         unjudged = 0 if wrong or about else 1
     else:  # NOT_ALL_MET: one of them may be met, not every one

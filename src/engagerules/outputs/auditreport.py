@@ -128,7 +128,7 @@ def _finding(force: str, f: Finding, overrides: Sequence[str]) -> AuditFindingSh
         "adversary": f.adversary,
         "meaning": _MEANING[f.adversary],
         "log": f.words,
-        "expected": f.expected,
+        "expected": f.expected.value,
         "got": [{"result": w, "status": s, "reason": r} for w, s, r in f.got],
         "records": [dict(r) for r in f.records],
         "from": f.start.isoformat(),
