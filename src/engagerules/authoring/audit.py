@@ -236,10 +236,11 @@ class Context:
     #: Record id -> the index of the requirement it is evidence for.
     evidence: Mapping[str, int]
     results: tuple[Result, ...]
+    #: The records by id.
+    by_id: Mapping[str, Mapping[str, Any]] = attrs.field(init=False)
 
-    @property
-    def by_id(self) -> dict[str, Mapping[str, Any]]:
-        return {r["id"]: r for r in self.records}
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {r["id"]: r for r in self.records})
 
     @property
     def targets(self) -> tuple[Result, ...]:
