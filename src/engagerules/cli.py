@@ -23,7 +23,14 @@ from typing import Any
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.filters import check_filters
 from engagerules.engine.schedule import schedule
-from engagerules.errors import ConfigError, EngageRulesError, Problem, ProblemsError, UsageError
+from engagerules.errors import (
+    ConfigError,
+    EngageRulesError,
+    Problem,
+    ProblemsError,
+    UsageError,
+    did_you_mean,
+)
 from engagerules.model.durations import parse_duration
 from engagerules.model.event import EventLog
 from engagerules.model.limits import range_problem, year_problem
@@ -769,6 +776,27 @@ def _cmd_test(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed or (gaps and args.strict) else EXIT_OK
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from engagerules.authoring.audit import audit
+    from engagerules.outputs.auditreport import audit_json, render_audit
+
+    force = _open(args)
+    wanted = args.obligation or None
+    if wanted is not None:
+        ids = force.obligation_ids
+        for ob_id in wanted:
+            if ob_id not in ids:
+                msg = f"{force.id} has no obligation {ob_id!r}{did_you_mean(ob_id, ids)}"
+                raise UsageError(msg)
+    found = audit(force, wanted)
+    overrides = args.overrides or ()
+    if args.format == "json":
+        _write(json.dumps(audit_json(found, overrides), indent=2, ensure_ascii=False) + "\n", None)
+    else:
+        _write(render_audit(found, overrides, verbose=args.verbose), None)
+    return EXIT_FAILED if found.findings else EXIT_OK
+
+
 def _cmd_docs(args: argparse.Namespace) -> int:
     from engagerules.authoring.forcedocs import render_force_docs
 
@@ -1074,6 +1102,28 @@ def _add_authoring_commands(sub: Any) -> None:
         help="fail (exit 1) when a checked duty has no met or no missed scenario",
     )
     p.set_defaults(run=_cmd_test)
+
+    p = sub.add_parser(
+        "audit",
+        help="judge adversarial logs built from each duty's structure; exit 1 on a finding",
+        description="For every judged duty, build a compliant log (which must be met) and "
+        "adversarial ones (empty, wrong role, wrong unit, late, before the trigger, one record "
+        "for two triggers, the next period, codes outside their list, month ends, clock "
+        "changes, the last windows in force), which must not be; print what went the wrong "
+        "way with the log and the command to reproduce it. See docs/audit.md.",
+    )
+    _force(p)
+    p.add_argument(
+        "--obligation",
+        action="append",
+        metavar="ID",
+        help="audit only this obligation; repeatable",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="also list the classes that do not apply"
+    )
+    p.set_defaults(run=_cmd_audit)
 
     p = sub.add_parser(
         "docs", help="write a force's encoding as Markdown, duty by duty, in document order"
