@@ -661,11 +661,15 @@ def _store(args: argparse.Namespace) -> Any:
 def _cmd_serve(args: argparse.Namespace) -> int:
     """Run the server until interrupted."""
     store = _store(args)
+    store.stale_after = timedelta(seconds=args.claim_timeout)
     import uvicorn
 
     from engagerules.serve.app import create_app
 
-    app = create_app(store, public_url=args.public_url)
+    directories = [Path(d) for d in args.forces or ()]
+    for directory in directories:
+        open_force(str(directory))  # a broken force is a usage error now, not a 500 later
+    app = create_app(store, public_url=args.public_url, directories=directories)
     sys.stderr.write(
         f"engagerules: serving on http://{args.host}:{args.port} (store: {store.engine.url})\n"
     )
@@ -679,11 +683,13 @@ def _cmd_grants(args: argparse.Namespace) -> int:
     table = args.command
     if args.action == "add":
         if table == "tokens":
-            force, _, rest = (args.feed or "").partition("/")
-            role, _, unit = rest.partition("/")
-            if not (force and role and unit):
+            parts = (args.feed or "").rsplit("/", 2)
+            if len(parts) != 3 or not all(parts):
                 raise UsageError("--feed FORCE/ROLE/UNIT is needed (ROLE or UNIT may be *)")
+            force, role, unit = parts
             loaded = open_force(force)
+            if Path(force).is_dir():  # a directory the server is given with --forces
+                force = Path(force).resolve().name
             check_filters(
                 loaded, role=None if role == "*" else role, scope=None if unit == "*" else unit,
                 option="--feed ",
@@ -1036,6 +1042,14 @@ def _add_serve(sub: Any) -> None:
         "--db", metavar="URL", help="the store: a SQLAlchemy URL (default: ./engagerules.db)"
     )
     p.add_argument("--public-url", metavar="URL", help="the https address people reach it at")
+    p.add_argument(
+        "--forces", action="append", metavar="DIR",
+        help="also serve the force in DIR, by the directory's name (repeatable)",
+    )  # fmt: skip
+    p.add_argument(
+        "--claim-timeout", type=float, default=120.0, metavar="SECONDS",
+        help="after this long a batch left in progress by a dead server may be retried",
+    )  # fmt: skip
     p.set_defaults(run=_cmd_serve)
     for name, what in (("tokens", "feed tokens"), ("keys", "API keys")):
         p = sub.add_parser(name, help=f"add, list or revoke {what}")

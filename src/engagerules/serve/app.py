@@ -16,10 +16,11 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from importlib import metadata as importlib_metadata
+from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import attrs
@@ -82,23 +83,25 @@ VERSION = _version()
 
 
 class _Forces:
-    """Forces by name, loaded once and again only when their force.json changes, so a
-    changed plan or rota changes the feeds without a restart."""
+    """Forces by name (bundled, plugins, and directories the server was given), loaded once
+    and again only when their JSON files change, so a changed plan or rota changes the
+    feeds without a restart."""
 
-    def __init__(self, opener: Callable[[str], Force]) -> None:
+    def __init__(self, opener: Callable[[str], Force], directories: Sequence[Path]) -> None:
         self.opener = opener
+        self.directories = {path.resolve().name: path for path in directories}
         self.loaded: dict[str, tuple[float, Force, str]] = {}
 
     def names(self) -> list[str]:
-        return [s.name for s in available_forces()]
+        return sorted({*(s.name for s in available_forces()), *self.directories})
 
     def get(self, name: str) -> tuple[Force, str]:
         if name not in self.names():
             raise NotFoundException(f"no force {name!r} here")
         cached = self.loaded.get(name)
-        stamp = self._stamp(cached[1] if cached else None)
-        if cached is None or cached[0] != stamp:
-            force = self.opener(name)
+        if cached is None or cached[0] != self._stamp(cached[1]):
+            where = self.directories.get(name)
+            force = self.opener(str(where) if where is not None else name)
             version = hashlib.sha256(repr(force).encode("utf-8")).hexdigest()[:16]
             self.loaded[name] = (self._stamp(force), force, version)
             return force, version
@@ -109,7 +112,7 @@ class _Forces:
         if force is None or force.root is None:
             return -1.0
         try:
-            return max(p.stat().st_mtime for p in force.root.glob("*.json"))
+            return max(p.stat().st_mtime_ns for p in force.root.glob("*.json")) / 1e9
         except (OSError, ValueError):
             return -1.0
 
@@ -218,9 +221,10 @@ class Server:
         today: Callable[[], date],
         clock: Callable[[], datetime],
         public_url: str | None,
+        directories: Sequence[Path] = (),
     ) -> None:
         self.store = store
-        self.forces = _Forces(opener)
+        self.forces = _Forces(opener, directories)
         self.feeds: dict[tuple[str, str, str, str, date], Feed] = {}
         self.today = today
         self.clock = clock
@@ -583,10 +587,12 @@ def create_app(
     today: Callable[[], date] = lambda: datetime.now(UTC).date(),
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     public_url: str | None = None,
+    directories: Sequence[Path] = (),
 ) -> Litestar:
     """The server over `store`; `public_url` is the https address people reach it at
-    behind the force's proxy (default: the request's own host)."""
-    server = Server(store, opener, today, clock, public_url)
+    behind the force's proxy (default: the request's own host); `directories` are force
+    directories served by their directory's name, beside the bundled forces and plugins."""
+    server = Server(store, opener, today, clock, public_url, directories)
     api = [list_forces, one_force, obligations, due, add_events, verdicts, check, explain_route]
     return Litestar(
         route_handlers=[

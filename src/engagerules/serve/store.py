@@ -176,6 +176,7 @@ class Store:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self.stale_after = STALE_AFTER
 
     @contextmanager
     def _begin(self) -> Iterator[sa.Connection]:
@@ -316,7 +317,7 @@ class Store:
             if row.state == "done":
                 return "replay", row.status, row.response
             started = _aware(row.started) or now
-            if now - started < STALE_AFTER:
+            if now - started < self.stale_after:
                 return "busy", None, None
             conn.execute(
                 batches.update()
