@@ -655,6 +655,76 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _store(args: argparse.Namespace) -> Any:
+    """The server's store named by --db (default: engagerules.db in the working directory)."""
+    try:
+        from engagerules.serve.store import default_url, open_store
+    except ImportError:
+        msg = "the server needs its extra: pip install 'engagerules[serve]'"
+        raise UsageError(msg) from None
+    return open_store(args.db or default_url(Path.cwd()))
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """Run the server until interrupted."""
+    store = _store(args)
+    store.stale_after = timedelta(seconds=args.claim_timeout)
+    import uvicorn
+
+    from engagerules.serve.app import create_app
+
+    directories = [Path(d) for d in args.forces or ()]
+    for directory in directories:
+        open_force(str(directory))  # a broken force is a usage error now, not a 500 later
+    app = create_app(store, public_url=args.public_url, directories=directories)
+    sys.stderr.write(
+        f"engagerules: serving on http://{args.host}:{args.port} (store: {store.engine.url})\n"
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return EXIT_OK
+
+
+def _cmd_grants(args: argparse.Namespace) -> int:
+    """`tokens` and `keys`: add (the secret is shown once), list, revoke."""
+    store = _store(args)
+    table = args.command
+    if args.action == "add":
+        if table == "tokens":
+            parts = (args.feed or "").rsplit("/", 2)
+            if len(parts) != 3 or not all(parts):
+                raise UsageError("--feed FORCE/ROLE/UNIT is needed (ROLE or UNIT may be *)")
+            force, role, unit = parts
+            loaded = open_force(force)
+            if Path(force).is_dir():  # a directory the server is given with --forces
+                force = Path(force).resolve().name
+            check_filters(
+                loaded, role=None if role == "*" else role, scope=None if unit == "*" else unit,
+                option="--feed ",
+            )  # fmt: skip
+            ident, secret = store.add_token(force, role, unit)
+        else:
+            if not args.force:
+                raise UsageError("--force FORCE is needed")
+            open_force(args.force)
+            ident, secret = store.add_key(args.force, args.right or ["read"])
+        _write(f"{ident} {secret}\n", None)
+        sys.stderr.write("engagerules: note: the secret is shown once; only its hash is kept\n")
+        return EXIT_OK
+    if args.action == "revoke":
+        if not args.id:
+            raise UsageError(f"{table} revoke ID: give the id `{table} list` shows")
+        if not store.revoke(table, args.id):
+            raise UsageError(f"no live {table[:-1]} {args.id!r}")
+        _write(f"revoked {args.id}\n", None)
+        return EXIT_OK
+    for grant in store.grants(table):
+        state = f"revoked {grant.revoked:%Y-%m-%d}" if grant.revoked else "live"
+        _write(
+            f"{grant.id}  {grant.force}  {grant.what}  {grant.created:%Y-%m-%d}  {state}\n", None
+        )
+    return EXIT_OK
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
@@ -921,6 +991,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ingest(sub)
     _add_schema(sub)
     _add_new(sub)
+    _add_serve(sub)
     return parser
 
 
@@ -983,6 +1054,45 @@ def _add_new(sub: Any) -> None:
     p.add_argument("--plugin", choices=("setuptools", "hatchling"), help="as a plugin package")
     p.add_argument("--dir", default=".", metavar="DIR", help="where to write it (default: .)")
     p.set_defaults(run=_cmd_new)
+
+
+def _add_serve(sub: Any) -> None:
+    """`serve`, `tokens`, `keys`: the server and who may read it."""
+    p = sub.add_parser(
+        "serve",
+        help="serve subscribable duty calendars and the /v1 API (docs/serve.md)",
+        description="Serve feeds Outlook subscribes to and the /v1 API, over a store: "
+        "SQLite beside the data by default, PostgreSQL by --db URL. Needs the serve extra.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument(
+        "--db", metavar="URL", help="the store: a SQLAlchemy URL (default: ./engagerules.db)"
+    )
+    p.add_argument("--public-url", metavar="URL", help="the https address people reach it at")
+    p.add_argument(
+        "--forces", action="append", metavar="DIR",
+        help="also serve the force in DIR, by the directory's name (repeatable)",
+    )  # fmt: skip
+    p.add_argument(
+        "--claim-timeout", type=float, default=120.0, metavar="SECONDS",
+        help="after this long a batch left in progress by a dead server may be retried",
+    )  # fmt: skip
+    p.set_defaults(run=_cmd_serve)
+    for name, what in (("tokens", "feed tokens"), ("keys", "API keys")):
+        p = sub.add_parser(name, help=f"add, list or revoke {what}")
+        p.add_argument("action", choices=("add", "list", "revoke"))
+        p.add_argument("id", nargs="?", metavar="ID", help="the id to revoke")
+        p.add_argument("--db", metavar="URL", help="the store (default: ./engagerules.db)")
+        if name == "tokens":
+            p.add_argument("--feed", metavar="FORCE/ROLE/UNIT", help="what the token may read")
+        else:
+            p.add_argument("--force", metavar="FORCE", help="the force the key is for")
+            p.add_argument(
+                "--right", action="append", choices=("read", "post"),
+                help="what the key may do (repeatable; default read)",
+            )  # fmt: skip
+        p.set_defaults(run=_cmd_grants)
 
 
 def _add_schema(sub: Any) -> None:
