@@ -360,6 +360,13 @@ class Rule:
         """Event types this rule reads beyond the evidence (a trigger, a clearance)."""
         return ()
 
+    @property
+    def keeps(self) -> tuple[Condition, ...]:
+        """The conditions every event of the duty's types must keep (a constraint's rule):
+        a value such a condition names that is outside its attribute's code list is read
+        and judged a breach, not rejected when read."""
+        return ()
+
     def due_once(self, obligation: Obligation, span: Window) -> Window | None:
         """The one window a duty owed once is due in (a target's), for the schedule, the
         agenda and the calendar; None for duties due by cycle, by trigger or never."""
@@ -513,3 +520,17 @@ class Force:
     @property
     def obligation_ids(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(o.id for o in self.obligations))
+
+    def judged_attributes(self) -> dict[str, frozenset[str]]:
+        """Per event type, the attributes a rule holds every such event to (a constraint's
+        `require`). A code outside such an attribute's list is the breach the rule exists
+        to catch, so readers keep the record (the value read as `Unlisted`) for the rule
+        to judge, where any other attribute's bad value is rejected when read."""
+        judged: dict[str, set[str]] = {}
+        for obligation in self.obligations:
+            attrs_ = {c.attr for c in obligation.rule.keeps}
+            if attrs_:
+                for req in obligation.evidence:
+                    for type_id in req.types:
+                        judged.setdefault(type_id, set()).update(attrs_)
+        return {t: frozenset(a) for t, a in judged.items()}

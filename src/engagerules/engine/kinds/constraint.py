@@ -18,7 +18,7 @@ from engagerules.engine.verdicts import (
     subjects_of,
 )
 from engagerules.model.checks import optional, tuple_of, tuples
-from engagerules.model.conditions import failed_condition, missing_attr
+from engagerules.model.conditions import failed_condition, missing_attr, unlisted
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
@@ -62,6 +62,10 @@ class Constraint(Rule):
     )
     cadence: Duration | None = attrs.field(default=None, validator=optional(positive_duration))
     anchor: date | None = None
+
+    @property
+    def keeps(self) -> tuple[Condition, ...]:
+        return self.require
 
 
 #: The rule class the registry dispatches on.
@@ -107,8 +111,10 @@ def evaluate(
     windows = constraint_windows(obligation, span)
     results: list[Result] = []
     used: set[str] = set()
-    for unit in unit_slots(obligation):
-        subjects = subjects_of(obligation, index, unit)
+    slots = unit_slots(obligation)
+    placed = _placed_above(force, obligation, index, slots)
+    for unit in (*slots, *placed):
+        subjects = placed[unit] if unit in placed else subjects_of(obligation, index, unit)
         previous: dict[str, Event | None] = {}
         prior: Event | None = None
         for event in subjects:
@@ -122,11 +128,7 @@ def evaluate(
                 broken = failed_condition(rule.require, event, previous[event.id])
                 if broken is not None:
                     offenders.append(event)
-                    notes.append(
-                        f"{event.id} (no {broken.attr} recorded)"
-                        if missing_attr(broken, event)
-                        else f"{event.id} ({broken.describe()}: no)"
-                    )
+                    notes.append(_breach_words(broken, event))
                 if trace is not None:
                     code = Code.CONFORMS if broken is None else Code.BREAKS_RULE
                     before = previous[event.id]
@@ -169,6 +171,40 @@ def evaluate(
     return Outcome(tuple(results), frozenset(used))
 
 
+def _breach_words(broken: Condition, event: Event) -> str:
+    """How one breaking event is named: its id, and the rule it breaks. A value that is not
+    one of its attribute's codes is named by its attribute and line, never quoted (what a
+    person typed is not repeated in reports)."""
+    if unlisted(broken, event):
+        return (
+            f"{event.id} (line {event.line}: {broken.attr} is not one of the listed codes)"
+            if event.line
+            else f"{event.id} ({broken.attr} is not one of the listed codes)"
+        )
+    if missing_attr(broken, event):
+        return f"{event.id} (no {broken.attr} recorded)"
+    return f"{event.id} ({broken.describe()}: no)"
+
+
+def _placed_above(
+    force: Force, obligation: Obligation, index: EventIndex, slots: tuple[str | None, ...]
+) -> dict[str | None, list[Event]]:
+    """Events the rule covers that no unit of a per-unit constraint holds: recorded with
+    no unit, or at a unit enclosing some of them. Each is judged where it can be placed
+    (its own unit, or the force for none), so a breaking record is never left unjudged."""
+    if obligation.scope.per is None or obligation.scope.per_person:
+        return {}
+    units = {u for u in slots if u is not None}
+    placed: dict[str | None, list[Event]] = {}
+    for event in subjects_of(obligation, index, None):
+        chain = force.ancestry(event.scope) if event.scope is not None else ()
+        if units.intersection(chain):
+            continue  # a unit of the duty holds it
+        if event.scope is None or any(event.scope in force.ancestry(u) for u in units):
+            placed.setdefault(event.scope, []).append(event)
+    return placed
+
+
 # ---------------------------------------------------------------- how the outputs say it
 
 #: Whether the agenda lists this kind as a duty to do.
@@ -199,11 +235,6 @@ def doc_lines(force: Force, obligation: Obligation, rule: Constraint) -> list[st
 def json_fields(rule: Constraint) -> dict[str, Any]:
     """The obligation JSON's `require`."""
     return {"require": [c.to_json() for c in rule.require]} if rule.require else {}
-
-
-def record_rule(rule: Constraint) -> tuple[Condition, ...]:
-    """The conditions every event of the duty's types must keep."""
-    return rule.require
 
 
 # ---------------------------------------------------------------- how the simulator acts it

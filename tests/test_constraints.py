@@ -1,0 +1,183 @@
+"""Constraints never hide a breach (issue 19): a value outside a code list a constraint
+judges is read and judged a breach, and a record with no unit is judged where it can be
+placed, so `check --fail-on breach` fails on either."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES
+from engagerules import Force, Status, evaluate, load_force, open_force, parse_events
+from engagerules.cli import main
+from engagerules.sources.events import read_events
+from engagerules.sources.fastread import fast_jsonl
+
+CODES = ("priority_crime", "chronic_issue")
+
+
+@pytest.fixture(scope="module")
+def force() -> Force:
+    return load_force(FIXTURES / "verdicts")
+
+
+def meeting(ident: str, purpose: object, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": ident,
+        "type": "meeting",
+        "at": "2023-06-05T18:00:00+01:00",
+        "attrs": {"purpose": purpose},
+        **extra,
+    }
+
+
+def judge(force: Force, records: list[dict[str, Any]], obligation: str) -> list[Any]:
+    log = parse_events([("log.jsonl", i + 1, r) for i, r in enumerate(records)], force)
+    assert not log.rejections, log.rejections
+    report = evaluate(
+        force,
+        log,
+        date(2023, 6, 1),
+        date(2023, 6, 30),
+        datetime.fromisoformat("2023-07-02T00:00:00+00:00"),
+        obligations=[obligation],
+    )
+    return list(report.results)
+
+
+def test_a_listed_code_is_met(force: Force) -> None:
+    """A meeting whose purpose is one of the codes keeps the rule: met."""
+    (result,) = judge(force, [meeting("m1", "priority_crime")], "v.purpose")
+    assert result.status is Status.MET and result.evidence == ("m1",)
+
+
+def test_a_value_outside_the_codes_is_read_and_a_breach(force: Force) -> None:
+    """'Priority crime' (a title, not the code) was rejected when read, leaving the rule
+    `unchecked`; it is now read and the constraint's breach, named by attribute and line,
+    never by what was typed."""
+    records = [meeting("m1", "priority_crime"), meeting("m2", "Priority crime")]
+    (result,) = judge(force, records, "v.purpose")
+    assert result.status is Status.BREACH and result.evidence == ("m2",)
+    assert "m2 (line 2: purpose is not one of the listed codes)" in result.reason
+    assert "Priority crime" not in result.reason
+
+
+def test_a_value_outside_the_codes_no_constraint_judges_is_still_rejected(force: Force) -> None:
+    """`format` has codes but no constraint: a bad value is a located rejection as before."""
+    record = meeting("m1", "priority_crime")
+    record["attrs"]["format"] = "opne"
+    log = parse_events([("log.jsonl", 3, record)], force)
+    (rejection,) = log.rejections
+    assert rejection.line == 3 and rejection.reason.startswith("attrs.format:")
+
+
+def test_the_fast_and_careful_readers_agree_on_a_value_outside_the_codes(
+    force: Force, tmp_path: Path
+) -> None:
+    """Both readers keep the record and read the value alike (the fast reader goes through
+    the careful reader's attribute check)."""
+    path = tmp_path / "log.jsonl"
+    records = [meeting("m1", "Priority crime"), meeting("m2", "nope")]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    blocks = fast_jsonl(path, force)
+    assert blocks is not None
+    (ready, fast) = [(ready, items) for ready, items in blocks][0]
+    assert ready  # the fast reader built them itself
+    careful = parse_events([("log.jsonl", i + 1, r) for i, r in enumerate(records)], force)
+    assert [dict(e.attrs) for e in fast] == [dict(e.attrs) for e in careful.events]
+    assert [repr(e.attrs["purpose"]) for e in fast] == ["<not one of the listed codes>"] * 2
+    assert len(read_events([path], force).events) == 2
+
+
+def test_a_breaking_record_with_no_unit_is_judged_force_wide(force: Force) -> None:
+    """A per-section rule judges a surgery with no unit force-wide (it used to be
+    unmatched, and the breach went unreported)."""
+    records = [{"id": "s1", "type": "surgery", "at": "2023-06-05T18:00:00Z"}]
+    results = judge(force, records, "v.surgery-locations")
+    placed = [r for r in results if r.scope is None]
+    assert [(r.status, r.evidence) for r in placed] == [(Status.BREACH, ("s1",))]
+
+
+def test_a_record_at_an_enclosing_unit_is_judged_there(force: Force) -> None:
+    """A surgery recorded for the team above the sections is judged at the team (met when
+    it keeps the rule), never in each section nor dropped."""
+    records = [
+        {
+            "id": "s1",
+            "type": "surgery",
+            "at": "2023-06-05T18:00:00Z",
+            "scope": "town",
+            "attrs": {"location": "Hall"},
+        },
+    ]
+    results = judge(force, records, "v.surgery-locations")
+    assert [(r.scope, r.status) for r in results if r.evidence] == [("town", Status.MET)]
+    assert {r.status for r in results if r.scope in ("north", "south")} == {Status.UNCHECKED}
+
+
+def _check(tmp_path: Path, force: str, records: list[dict[str, Any]], *span: str) -> int:
+    path = tmp_path / "log.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    args = ["check", force, str(path), "--from", span[0], "--to", span[1]]
+    return main([*args, "--as-of", span[2], "--fail-on", "breach", "--format", "json"])
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=st.text(min_size=1, max_size=20).filter(
+        lambda v: v.strip() and v.strip().lower() not in CODES
+    )
+)
+def test_any_value_outside_the_list_fails_check_on_breach(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """Whatever is typed outside a constraint's code list, `check --fail-on breach` exits 1
+    and the report does not repeat it."""
+    records = [meeting("m1", value, scope="north")]
+    code = _check(
+        tmp_path,
+        str(FIXTURES / "verdicts"),
+        records,
+        "2023-06-01",
+        "2023-06-30",
+        "2023-07-02T00:00:00+00:00",
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert out["events"]["rejected"] == 0
+    (breach,) = [r for r in out["results"] if r["status"] == "breach"]
+    assert breach["evidence"] == ["m1"] and json.dumps(value)[1:-1] not in breach["reason"]
+
+
+def test_surrey_meeting_with_a_title_for_a_code_is_a_breach(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Surrey: a meeting whose policing purpose is typed as words breaches the 'policing
+    purpose' rule in its borough, and `check --fail-on breach` exits 1 (it exited 0)."""
+    surrey = open_force("surrey")
+    assert "policing_purpose" in surrey.judged_attributes()["community_meeting_attended"]
+    records = [
+        {
+            "id": "c1",
+            "type": "community_meeting_attended",
+            "at": "2017-10-05T19:00:00+01:00",
+            "scope": "woking",
+            "role": "PCSO",
+            "attrs": {"policing_purpose": "Priority crime", "delivered": "two_way"},
+        },
+    ]
+    code = _check(
+        tmp_path, "surrey", records, "2017-10-01", "2017-10-31", "2017-11-06T09:00:00+00:00"
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    breaches = [r["obligation"] for r in out["results"] if r["status"] == "breach"]
+    assert "surrey.meeting-policing-purpose" in breaches
