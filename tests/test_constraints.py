@@ -87,7 +87,7 @@ def test_the_fast_and_careful_readers_agree_on_a_value_outside_the_codes(
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     blocks = fast_jsonl(path, force)
     assert blocks is not None
-    (ready, fast) = [(ready, items) for ready, items in blocks][0]
+    ready, fast = next(iter(blocks))
     assert ready  # the fast reader built them itself
     careful = parse_events([("log.jsonl", i + 1, r) for i, r in enumerate(records)], force)
     assert [dict(e.attrs) for e in fast] == [dict(e.attrs) for e in careful.events]

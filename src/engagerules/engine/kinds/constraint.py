@@ -167,6 +167,11 @@ def evaluate(
                 )
             results.append(result)
             if trace is not None:
+                if unit in placed:  # the units' own records are judged in their units
+                    types = [t for req in obligation.evidence for t in req.types]
+                    for event in index.between(types, unit, window):
+                        if event.scope != unit:
+                            trace.note(event, Code.WRONG_UNIT)
                 trace.close(result, obligation, unit=unit)
     return Outcome(tuple(results), frozenset(used))
 
