@@ -5,7 +5,8 @@ placed, so `check --fail-on breach` fails on either."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+import shutil
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
-from engagerules import Force, Status, evaluate, load_force, open_force, parse_events
+from engagerules import (
+    Force,
+    Status,
+    evaluate,
+    load_force,
+    open_force,
+    parse_events,
+    validate_file,
+)
 from engagerules.cli import main
 from engagerules.sources.events import read_events
 from engagerules.sources.fastread import fast_jsonl
@@ -181,3 +190,109 @@ def test_surrey_meeting_with_a_title_for_a_code_is_a_breach(
     assert code == 1
     breaches = [r["obligation"] for r in out["results"] if r["status"] == "breach"]
     assert "surrey.meeting-policing-purpose" in breaches
+
+
+# -- coverage is judged as declared ------------------------------------------------------
+
+
+def _force_with(tmp_path: Path, change: dict[str, dict[str, Any]]) -> Path:
+    """A copy of the verdicts force with some obligations' keys changed (None removes)."""
+    config = json.loads((FIXTURES / "verdicts" / "force.json").read_text(encoding="utf-8"))
+    for ob in config["obligations"]:
+        for key, value in change.get(ob["id"], {}).items():
+            if value is None:
+                ob.pop(key, None)
+            else:
+                ob[key] = value
+    folder = tmp_path / "force"
+    shutil.copytree(FIXTURES / "verdicts", folder, dirs_exist_ok=True)
+    (folder / "force.json").write_text(json.dumps(config), encoding="utf-8")
+    return folder
+
+
+def _contact(force: Force, named: str, vacated: str | None = None) -> Any:
+    records = [{"id": "c1", "type": "contact_named", "at": named, "scope": "north", "role": "PCSO"}]
+    if vacated is not None:
+        records.append(
+            {"id": "x1", "type": "contact_vacated", "at": vacated, "scope": "north", "refs": ["c1"]}
+        )
+    log = parse_events([("log", i + 1, r) for i, r in enumerate(records)], force)
+    report = evaluate(
+        force,
+        log,
+        date(2023, 1, 1),
+        date(2023, 1, 31),
+        datetime.fromisoformat("2023-02-02T00:00:00+00:00"),
+        obligations=["v.contact"],
+    )
+    return next(r for r in report.results if r.scope == "north")
+
+
+@pytest.fixture(scope="module")
+def at_end(tmp_path_factory: pytest.TempPathFactory) -> Force:
+    return load_force(
+        _force_with(tmp_path_factory.mktemp("end"), {"v.contact": {"judged": "at_end"}})
+    )
+
+
+def test_coverage_judged_at_end_is_met_by_an_assignment_in_place_when_the_window_closes(
+    at_end: Force,
+) -> None:
+    """Declared `at_end`: a contact named on 29 January covers January, and the reason
+    says it was judged at the window's end, not 'throughout'."""
+    result = _contact(at_end, "2023-01-29")
+    assert result.status is Status.MET
+    assert "at the window's end" in result.reason and "throughout" not in result.reason
+
+
+def test_coverage_judged_at_end_is_missed_when_vacated_before_the_end(at_end: Force) -> None:
+    """Declared `at_end`: a contact named then vacated before the month closes leaves
+    nobody in place at its end: missed, and the reason says when it was judged."""
+    result = _contact(at_end, "2022-12-01", vacated="2023-01-30")
+    assert result.status is Status.MISSED
+    assert "in place for North at" in result.reason
+
+
+def test_coverage_judged_throughout_names_the_gap(force: Force) -> None:
+    """Declared `throughout` (the default): the same 29 January contact leaves 28 days
+    uncovered, missed with its days; one named in December is met 'throughout'."""
+    late = _contact(force, "2023-01-29")
+    assert late.status is Status.MISSED and "Sat 28 Jan 2023" in late.reason
+    early = _contact(force, "2022-12-01")
+    assert early.status is Status.MET and "throughout" in early.reason
+
+
+@settings(max_examples=40, deadline=None)
+@given(named=st.integers(min_value=-40, max_value=40), kept=st.integers(min_value=1, max_value=80))
+def test_coverage_verdict_follows_the_declaration(at_end: Force, named: int, kept: int) -> None:
+    """For any assignment (named `named` days from 1 January, vacated `kept` days later),
+    `at_end` is met exactly when it is in place at 1 February, `throughout` exactly when
+    it also was from 1 January; the reason never says one while judging the other."""
+    base = datetime(2023, 1, 1, 12, tzinfo=UTC)
+    start, end = base + timedelta(days=named), base + timedelta(days=named + kept)
+    result = _contact(at_end, start.isoformat(), vacated=end.isoformat())
+    closes = datetime(2023, 2, 1, tzinfo=UTC)
+    assert (result.status is Status.MET) == (start < closes <= end)
+    assert "throughout" not in result.reason
+
+
+def test_force_docs_and_calendar_say_how_coverage_is_judged(at_end: Force) -> None:
+    """The force documentation's 'Judged' note and the calendar's 'When' line follow the
+    declaration (they said 'end of each month' while the engine judged throughout)."""
+    from engagerules.authoring.forcedocs import render_force_docs
+    from engagerules.engine.kinds import kind_module
+
+    (ob,) = at_end.obligation("v.contact")
+    assert "covered when in place at the end of each window" in render_force_docs(at_end)
+    assert kind_module(ob.kind).when_suffix(ob, ob.rule) == " (judged at the end of each period)"
+
+
+def test_validate_refuses_judged_and_in_place_that_disagree(tmp_path: Path) -> None:
+    """`in_place` is the older spelling (`by_end` is `at_end`); both, disagreeing, are a
+    located problem rather than one silently winning."""
+    folder = _force_with(tmp_path, {"v.contact": {"judged": "throughout", "in_place": "by_end"}})
+    problems = validate_file(folder)
+    assert any("judged" in str(p) and "obligations" in str(p) for p in problems), problems
+    older = _force_with(tmp_path / "b", {"v.contact": {"in_place": "by_end"}})
+    (ob,) = load_force(older).obligation("v.contact")
+    assert ob.rule.judged == "at_end"  # type: ignore[attr-defined]
