@@ -296,3 +296,112 @@ def test_validate_refuses_judged_and_in_place_that_disagree(tmp_path: Path) -> N
     older = _force_with(tmp_path / "b", {"v.contact": {"in_place": "by_end"}})
     (ob,) = load_force(older).obligation("v.contact")
     assert ob.rule.judged == "at_end"  # type: ignore[attr-defined]
+
+
+# -- distinct over codes ---------------------------------------------------------------
+
+
+def test_validate_refuses_distinct_over_free_text(tmp_path: Path) -> None:
+    """`distinct` over a text attribute ("elderly", "Elderly", "older people" would be three
+    groups) is a located problem naming the attribute and the type."""
+    folder = _force_with(
+        tmp_path,
+        {"v.contact": {"evidence": [{"types": ["surgery"], "distinct": "location", "min": 2}]}},
+    )
+    problems = [str(p) for p in validate_file(folder)]
+    assert any(".evidence[0].distinct" in p and "'location'" in p for p in problems), problems
+
+
+def test_validate_accepts_distinct_over_declared_codes(tmp_path: Path) -> None:
+    """`distinct` over a code attribute is valid, and counts codes: two meetings with the
+    same purpose are one purpose."""
+    folder = _force_with(
+        tmp_path,
+        {"v.contact": {"evidence": [{"types": ["meeting"], "distinct": "purpose", "min": 2}]}},
+    )
+    assert not [p for p in validate_file(folder) if "distinct" in str(p)]
+
+
+def test_dorset_groups_are_codes() -> None:
+    """Dorset's hard-to-reach groups are counted by the plan's codes, not typed words."""
+    dorset = open_force("dorset")
+    (spec,) = [
+        a
+        for t in dorset.event_types
+        if t.id == "diverse_group_engagement"
+        for a in t.attributes
+        if a.name == "group"
+    ]
+    assert "elderly" in spec.code_ids and spec.type.value == "code"
+
+
+def _surgeries(force: Force, places: list[tuple[str, str]]) -> Any:
+    records = [
+        {
+            "id": f"s{i}",
+            "type": "surgery",
+            "at": f"2023-06-{i + 1:02d}T18:00:00Z",
+            "scope": scope,
+            "attrs": {"location": place},
+        }
+        for i, (scope, place) in enumerate(places)
+    ]
+    return judge(force, records, "v.surgery-locations")
+
+
+def test_vary_compares_unit_and_venue_pairs(force: Force) -> None:
+    """'Library' then 'library' in North is the same place (breach); in a ward-less force
+    'Library' in the team and then in North are two places (met in each unit)."""
+    results = _surgeries(force, [("north", "Library"), ("north", "library")])
+    (north,) = [r for r in results if r.scope == "north"]
+    assert north.status is Status.BREACH and north.evidence == ("s1",)
+    results = _surgeries(force, [("town", "Library"), ("north", "Library")])
+    assert {r.scope: r.status for r in results if r.evidence} == {
+        "north": Status.MET,
+        "town": Status.MET,
+    }
+
+
+@pytest.fixture(scope="module")
+def across(tmp_path_factory: pytest.TempPathFactory) -> Force:
+    folder = _force_with(
+        tmp_path_factory.mktemp("across"),
+        {
+            "v.surgery-locations": {
+                "scope": {"per": "team"},
+                "require": [{"attr": "location", "differs_from_previous": "section"}],
+            }
+        },
+    )
+    return load_force(folder)
+
+
+def test_vary_across_sections_is_met_when_the_section_changes(across: Force) -> None:
+    """'Vary across the sections': the same venue name in North then South is met."""
+    (result,) = _surgeries(across, [("north", "Library"), ("south", "Library")])
+    assert result.status is Status.MET
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(["Library", "Hall", "Chapel", "Square"]), min_size=2, max_size=6))
+def test_surgeries_all_in_one_section_never_vary_across_sections(
+    across: Force, venues: list[str]
+) -> None:
+    """However many venues, surgeries all in North breach 'vary across the sections'."""
+    (result,) = _surgeries(across, [("north", v) for v in venues])
+    assert result.status is Status.BREACH
+    assert "different section" in result.reason
+
+
+def test_validate_refuses_vary_across_an_unknown_kind_of_unit(tmp_path: Path) -> None:
+    """`differs_from_previous` naming a kind of unit the force lacks is a located problem."""
+    folder = _force_with(
+        tmp_path,
+        {
+            "v.surgery-locations": {
+                "require": [{"attr": "location", "differs_from_previous": "secton"}]
+            }
+        },
+    )
+    problems = [str(p) for p in validate_file(folder)]
+    assert any("require[0].differs_from_previous" in p for p in problems), problems

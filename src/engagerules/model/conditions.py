@@ -90,8 +90,11 @@ def holds(condition: Condition, event: Event, previous: Event | None = None) -> 
             return False  # missing is never a pass: a surgery with no location does not vary
         if previous is None:
             return True
+        # Places are (unit, value) pairs: "Library" in Bargoed is not "Library" in Rhymney.
+        # A value naming a kind of unit ("section") also needs that unit to differ, which
+        # the constraint judges with the force's units (`engine/kinds/constraint.py`).
         before = previous.attrs.get(condition.attr)
-        return not recorded(before) or not _same(value, before)
+        return not recorded(before) or previous.scope != event.scope or not _same(value, before)
     return _test(condition, value)
 
 

@@ -212,7 +212,11 @@ class Condition:
         phrases = {
             Operator.PRESENT: f"{attr} recorded",
             Operator.ABSENT: f"no {attr}",
-            Operator.DIFFERS_FROM_PREVIOUS: f"{attr} different from the previous event's",
+            Operator.DIFFERS_FROM_PREVIOUS: (
+                f"{attr} in a different {self.value} from the previous event's"
+                if isinstance(self.value, str)
+                else f"{attr} different from the previous event's (in the same unit)"
+            ),
             Operator.MIN: f"{attr} at least {show(self.value)}",
             Operator.MAX: f"{attr} at most {show(self.value)}",
             Operator.EQUALS: f"{attr} = {show(self.value)}",

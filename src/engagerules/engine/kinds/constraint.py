@@ -125,7 +125,7 @@ def evaluate(
             offenders = []
             notes = []
             for event in inside:
-                broken = failed_condition(rule.require, event, previous[event.id])
+                broken = _broken(force, rule, event, previous[event.id])
                 if broken is not None:
                     offenders.append(event)
                     notes.append(_breach_words(broken, event))
@@ -174,6 +174,32 @@ def evaluate(
                             trace.note(event, Code.WRONG_UNIT)
                 trace.close(result, obligation, unit=unit)
     return Outcome(tuple(results), frozenset(used))
+
+
+def _broken(force: Force, rule: Constraint, event: Event, before: Event | None) -> Condition | None:
+    """The first condition `event` fails; a `differs_from_previous` naming a kind of unit
+    ("vary across the sections") also fails when the event before it was in the same unit
+    of that kind (or neither can be placed in one)."""
+    broken = failed_condition(rule.require, event, before)
+    if broken is not None or before is None:
+        return broken
+    for condition in rule.require:
+        if condition.op is Operator.DIFFERS_FROM_PREVIOUS and isinstance(condition.value, str):
+            kind = condition.value
+            if _unit_of_kind(force, event, kind) == _unit_of_kind(force, before, kind):
+                return condition
+    return None
+
+
+def _unit_of_kind(force: Force, event: Event, kind: str) -> str | None:
+    """The unit of `kind` holding `event` (its own or an enclosing one), or None."""
+    if event.scope is None:
+        return None
+    for unit_id in force.ancestry(event.scope):
+        unit = force.unit(unit_id)
+        if unit is not None and unit.kind == kind:
+            return unit_id
+    return None
 
 
 def _breach_words(broken: Condition, event: Event) -> str:
