@@ -46,17 +46,17 @@ def meeting(ident: str, purpose: object, **extra: Any) -> dict[str, Any]:
     }
 
 
-def judge(force: Force, records: list[dict[str, Any]], obligation: str) -> list[Any]:
+def judge(
+    force: Force, records: list[dict[str, Any]], obligation: str, month: int = 6
+) -> list[Any]:
+    """The results of `obligation` over one month of 2023 (June unless said), judged two
+    days after it."""
     log = parse_events([("log.jsonl", i + 1, r) for i, r in enumerate(records)], force)
     assert not log.rejections, log.rejections
-    report = evaluate(
-        force,
-        log,
-        date(2023, 6, 1),
-        date(2023, 6, 30),
-        datetime.fromisoformat("2023-07-02T00:00:00+00:00"),
-        obligations=[obligation],
-    )
+    start = date(2023, month, 1)
+    after = date(2023, month + 1, 1)
+    as_of = datetime(after.year, after.month, 2, tzinfo=UTC)
+    report = evaluate(force, log, start, after - timedelta(days=1), as_of, obligations=[obligation])
     return list(report.results)
 
 
@@ -216,16 +216,7 @@ def _contact(force: Force, named: str, vacated: str | None = None) -> Any:
         records.append(
             {"id": "x1", "type": "contact_vacated", "at": vacated, "scope": "north", "refs": ["c1"]}
         )
-    log = parse_events([("log", i + 1, r) for i, r in enumerate(records)], force)
-    report = evaluate(
-        force,
-        log,
-        date(2023, 1, 1),
-        date(2023, 1, 31),
-        datetime.fromisoformat("2023-02-02T00:00:00+00:00"),
-        obligations=["v.contact"],
-    )
-    return next(r for r in report.results if r.scope == "north")
+    return next(r for r in judge(force, records, "v.contact", month=1) if r.scope == "north")
 
 
 @pytest.fixture(scope="module")

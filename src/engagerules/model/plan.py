@@ -149,7 +149,8 @@ class AttrType(enum.StrEnum):
 class AttrSpec:
     """What one attribute of an event type must hold: a value of `type`, and for `code`
     one of `codes` (code -> title), so a record saying "Priority crime" where the code is
-    `priority_crime` is rejected when read rather than judged a breach, or nothing."""
+    `priority_crime` is rejected when read rather than quietly counting as nothing; where a
+    constraint judges the attribute, it is read as `Unlisted` and is that rule's breach."""
 
     name: str
     type: AttrType

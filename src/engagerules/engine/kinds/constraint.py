@@ -15,6 +15,7 @@ from engagerules.engine.verdicts import (
     constraint_windows,
     in_unit,
     make_result,
+    qualified,
     subjects_of,
 )
 from engagerules.model.checks import optional, tuple_of, tuples
@@ -222,17 +223,33 @@ def _placed_above(
 ) -> dict[str | None, list[Event]]:
     """Events the rule covers that no unit of a per-unit constraint holds: recorded with
     no unit, or at a unit enclosing some of them. Each is judged where it can be placed
-    (its own unit, or the force for none), so a breaking record is never left unjudged."""
+    (its own unit, or the force for none), so a breaking record is never left unjudged.
+    Whether a scope is such a place is worked out once per scope, not per event."""
     if obligation.scope.per is None or obligation.scope.per_person:
         return {}
     units = {u for u in slots if u is not None}
+    above: dict[str | None, bool] = {}
+
+    def placed_above(scope: str | None) -> bool:
+        found = above.get(scope)
+        if found is None:
+            if scope is None:
+                found = True
+            else:
+                chain = force.ancestry(scope)
+                found = not units.intersection(chain) and any(
+                    scope in force.ancestry(u) for u in units
+                )
+            above[scope] = found
+        return found
+
+    chosen: dict[str, Event] = {}
+    for req in obligation.evidence:
+        events = [e for e in index.of_type(req.types, None) if placed_above(e.scope)]
+        chosen.update((e.id, e) for e in qualified(req, events))
     placed: dict[str | None, list[Event]] = {}
-    for event in subjects_of(obligation, index, None):
-        chain = force.ancestry(event.scope) if event.scope is not None else ()
-        if units.intersection(chain):
-            continue  # a unit of the duty holds it
-        if event.scope is None or any(event.scope in force.ancestry(u) for u in units):
-            placed.setdefault(event.scope, []).append(event)
+    for event in sorted(chosen.values(), key=lambda e: (e.at, e.id)):
+        placed.setdefault(event.scope, []).append(event)
     return placed
 
 
