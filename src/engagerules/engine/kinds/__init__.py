@@ -80,6 +80,10 @@ class Actor(Protocol):
         """Attributes of `type_id` breaking the first condition."""
         ...
 
+    def codes(self, type_id: str, attr: str) -> tuple[str, ...]:
+        """The codes `type_id` declares for `attr` (what a `distinct` requirement counts)."""
+        ...
+
 
 # ---------------------------------------------------------- the defaults a module may omit
 
