@@ -255,10 +255,7 @@ MUTANTS = [
     m(
         "coverage-snapshot",
         f"{ENGINE}/kinds/coverage.py",
-        (
-            'if rule.in_place == "by_end":  # only the moment the window closes counts',
-            "if True:",
-        ),
+        ('at_end = rule.judged == "at_end"', "at_end = True"),
     ),
     m(
         "vacancy-ends-all",
@@ -337,7 +334,7 @@ MUTANTS = [
     m(
         "attributes-unchecked",
         "src/engagerules/sources/events.py",
-        ("                _check_attributes(event, declared[event.type])", "                pass"),
+        ("event = _check_attributes(event, *declared[event.type])", "pass"),
     ),
     m(
         "nan-accepted",
@@ -345,6 +342,36 @@ MUTANTS = [
         (  # a configuration's NaN and Infinity read as floats, not marked as problems
             "parse_int=_parse_int, parse_float=_parse_exact_float, parse_constant=_parse_constant",
             "parse_int=_parse_int, parse_float=_parse_exact_float, parse_constant=float",
+        ),
+    ),
+    m(
+        "unlisted-conforms",
+        "src/engagerules/model/conditions.py",
+        # a code outside its list, read for a constraint to judge, passes every condition
+        ("return False  # not one of the codes", "return True  # not one of the codes"),
+    ),
+    m(
+        "constraint-unit-less-dropped",
+        f"{ENGINE}/kinds/constraint.py",
+        # records with no unit (or above the units) are judged nowhere, as they were
+        (
+            "placed = _placed_above(force, obligation, index, slots)",
+            "placed: dict[str | None, list[Event]] = {}",
+        ),
+    ),
+    m(
+        "vary-ignores-unit",
+        "src/engagerules/model/conditions.py",
+        # places compared by their names alone: "Library" in two sections is one place
+        ("not recorded(before) or previous.scope != event.scope or", "not recorded(before) or"),
+    ),
+    m(
+        "vary-across-ignored",
+        f"{ENGINE}/kinds/constraint.py",
+        # "vary across the sections" read as the venue alone
+        (
+            "if _unit_of_kind(force, event, kind) == _unit_of_kind(force, before, kind):",
+            "if False:",
         ),
     ),
     m(
@@ -448,6 +475,17 @@ def _conditions(ob: Obligation) -> list[Any]:
 
 def _uses(op: str) -> Test:
     return lambda force, ob: any(c.op.value == op for c in _conditions(ob))
+
+
+def _judges_codes(force: Force, ob: Obligation) -> bool:
+    """A constraint whose rule names an attribute some of its types declare as codes."""
+    if not _kind(ob, "constraint"):
+        return False
+    types = {t for req in ob.evidence for t in req.types}
+    codes = {
+        (t.id, a.name) for t in force.event_types for a in t.attributes if a.type.value == "code"
+    }
+    return any((t, c.attr) in codes for t in types for c in ob.rule.keeps)
 
 
 def _partial_possible(force: Force, ob: Obligation) -> bool:
@@ -613,12 +651,12 @@ REACH: dict[str, ReachRule] = {
     "rolling-ignored": duties("rolling recurring duties", lambda f, ob: _rolling(ob)),
     "constraint-empty-is-met": duties("constraint duties", lambda f, ob: _kind(ob, "constraint")),
     "coverage-any-time": duties(
-        "coverage duties held throughout their windows (not in_place by_end)",
-        lambda f, ob: _kind(ob, "coverage") and getattr(ob.rule, "in_place", "") == "throughout",
+        "coverage duties judged throughout their windows (not at_end)",
+        lambda f, ob: _kind(ob, "coverage") and getattr(ob.rule, "judged", "") == "throughout",
     ),
     "coverage-snapshot": duties(
-        "coverage duties held throughout their windows (not in_place by_end)",
-        lambda f, ob: _kind(ob, "coverage") and getattr(ob.rule, "in_place", "") == "throughout",
+        "coverage duties judged throughout their windows (not at_end)",
+        lambda f, ob: _kind(ob, "coverage") and getattr(ob.rule, "judged", "") == "throughout",
     ),
     "vacancy-ends-all": duties(
         "coverage duties that vacancies end (clears)",
@@ -638,6 +676,21 @@ REACH: dict[str, ReachRule] = {
     "present-accepts-empty": duties("duties testing a condition `present`", _uses("present")),
     "missing-varies": duties(
         "duties testing `differs_from_previous`", _uses("differs_from_previous")
+    ),
+    "unlisted-conforms": duties("constraints judging a code attribute", _judges_codes),
+    "constraint-unit-less-dropped": duties(
+        "per-unit constraints", lambda f, ob: _kind(ob, "constraint") and _per_unit(ob)
+    ),
+    "vary-ignores-unit": duties(
+        "constraints comparing places with `differs_from_previous`",
+        lambda f, ob: _kind(ob, "constraint") and _uses("differs_from_previous")(f, ob),
+    ),
+    "vary-across-ignored": duties(
+        "constraints varying across a kind of unit",
+        lambda f, ob: any(
+            c.op.value == "differs_from_previous" and isinstance(c.value, str)
+            for c in _conditions(ob)
+        ),
     ),
     "not-in-accepts-missing": duties("duties testing a condition `not_in`", _uses("not_in")),
     "min-becomes-more-than": duties("duties testing a condition `min`", _uses("min")),

@@ -207,8 +207,8 @@ def test_condition_on_a_missing_attribute_fails_and_says_so(run: Run) -> None:
 @pytest.mark.parametrize(
     ("attrs", "message"),
     [
-        ({"purpose": "Priority crime"}, "did you mean 'priority_crime'?"),
-        ({"purpose": "prority_crime"}, "is not one of priority_crime, chronic_issue"),
+        ({"format": "Open to the public"}, "did you mean 'open'?"),
+        ({"format": "opne"}, "is not one of open, closed"),
         ({"on": "20/10/2022"}, "is not a date (YYYY-MM-DD)"),
         ({"at_time": "2022-10-20T18:00:00"}, "is not an ISO 8601 timestamp with offset"),
         ({"size": 2.5}, "is not a whole number"),
@@ -219,7 +219,8 @@ def test_condition_on_a_missing_attribute_fails_and_says_so(run: Run) -> None:
 def test_record_breaking_its_attribute_declaration_is_rejected(
     force: Force, attrs: dict[str, Any], message: str
 ) -> None:
-    """A value its type's declaration forbids is rejected when read, with line and reason."""
+    """A value its type's declaration forbids is rejected when read, with line and reason,
+    where no constraint judges the attribute (`purpose` is judged: tests/test_constraints.py)."""
     log = parse_events([("log.jsonl", 7, ev("m1", "meeting", "2022-10-20", attrs=attrs))], force)
     (rejection,) = log.rejections
     assert (rejection.file, rejection.line) == ("log.jsonl", 7)
@@ -599,9 +600,11 @@ def test_schedule_and_calendar_start_where_the_plan_does(
     assert starts[0] == "20190801"
 
 
-def test_record_with_no_unit_for_a_per_unit_rule_is_a_data_quality_problem(run: Run) -> None:
-    """A surgery with no unit escapes no rule silently: it is unmatched for want of a unit
-    and listed by id as something the team can fix."""
+def test_record_with_no_unit_for_a_per_unit_rule_is_judged_force_wide(run: Run) -> None:
+    """A surgery with no unit escapes no rule: a per-section constraint judges it where it
+    can be placed, force-wide, so its breach is reported (it was unmatched, `no_unit`)."""
     report = run("v.surgery-locations", [ev("s1", "surgery", "2023-06-05T18:00:00Z")], *JUNE)
-    assert report.events.by_reason == {"no_unit": 1}
-    assert [(d.id, d.problem) for d in report.data_quality] == [("s1", "no unit recorded")]
+    assert report.events.by_reason == {}
+    (placed,) = [r for r in report.results if r.scope is None]
+    assert placed.status is Status.BREACH and placed.evidence == ("s1",)
+    assert "s1 (no location recorded)" in placed.reason

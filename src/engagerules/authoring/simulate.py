@@ -112,6 +112,10 @@ class _Actor:
     def breaking(self, conditions: tuple[Condition, ...], type_id: str) -> dict[str, Any]:
         return _breaking(conditions, self.rng, self.specs.get(type_id))
 
+    def codes(self, type_id: str, attr: str) -> tuple[str, ...]:
+        spec = self.specs.get(type_id, {}).get(attr)
+        return spec.code_ids if spec is not None and spec.type is AttrType.CODE else ()
+
     def base(
         self, type_id: str, at: datetime, scope: str | None, role: str | None
     ) -> dict[str, Any]:

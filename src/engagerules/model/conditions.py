@@ -11,10 +11,19 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from engagerules.model.event import Event
+from engagerules.model.event import Event, Unlisted
 from engagerules.model.plan import Condition, Operator, Requirement
 
-__all__ = ["failed_condition", "measure", "missing_attr", "number", "recorded", "truthy", "unmet"]
+__all__ = [
+    "failed_condition",
+    "measure",
+    "missing_attr",
+    "number",
+    "recorded",
+    "truthy",
+    "unlisted",
+    "unmet",
+]
 
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "n", "none", "null"})
 _LARGEST = sys.float_info.max
@@ -70,6 +79,8 @@ def holds(condition: Condition, event: Event, previous: Event | None = None) -> 
     none does.
     """
     value = event.attrs.get(condition.attr)
+    if type(value) is Unlisted:
+        return False  # not one of the codes: no test on it holds (a constraint's breach)
     if isinstance(value, list) and condition.op in _ELEMENTWISE:
         matches = [_test(condition, item) for item in value]
         positive = condition.op in (Operator.EQUALS, Operator.IN)
@@ -79,8 +90,11 @@ def holds(condition: Condition, event: Event, previous: Event | None = None) -> 
             return False  # missing is never a pass: a surgery with no location does not vary
         if previous is None:
             return True
+        # Places are (unit, value) pairs: "Library" in Bargoed is not "Library" in Rhymney.
+        # A value naming a kind of unit ("section") also needs that unit to differ, which
+        # the constraint judges with the force's units (`engine/kinds/constraint.py`).
         before = previous.attrs.get(condition.attr)
-        return not recorded(before) or not _same(value, before)
+        return not recorded(before) or previous.scope != event.scope or not _same(value, before)
     return _test(condition, value)
 
 
@@ -89,6 +103,12 @@ def recorded(value: object) -> bool:
     if value is None:
         return False
     return not (isinstance(value, str) and not value.strip())
+
+
+def unlisted(condition: Condition, event: Event) -> bool:
+    """Whether `event` fails `condition` because its value is not one of the attribute's
+    codes (read for a constraint to judge), so a reason says that without quoting it."""
+    return type(event.attrs.get(condition.attr)) is Unlisted
 
 
 def missing_attr(condition: Condition, event: Event) -> bool:
@@ -167,7 +187,7 @@ def measure(requirement: Requirement, events: Sequence[Event]) -> float:
             {
                 str(v).strip().lower()
                 for e in events
-                if (v := e.attrs.get(key)) is not None and str(v).strip()
+                if recorded(v := e.attrs.get(key)) and type(v) is not Unlisted
             }
         )
     return len(events)

@@ -17,11 +17,26 @@ from typing import Any
 import attrs
 import msgspec
 
-__all__ = ["EMPTY_ATTRS", "Event", "EventLog", "Rejection", "gc_paused"]
+__all__ = ["EMPTY_ATTRS", "Event", "EventLog", "Rejection", "Unlisted", "gc_paused"]
 
 
 #: The attributes of every event that has none: one shared empty mapping, not one each.
 EMPTY_ATTRS: Mapping[str, Any] = MappingProxyType({})
+
+
+@attrs.frozen(repr=False)
+class Unlisted:
+    """A code attribute's value that is not one of its type's codes, read (not rejected)
+    because a constraint judges that attribute: every condition on it fails, so the rule
+    gives the breach it exists to catch. What was typed is kept for equality but never
+    shown: reports name the attribute and that its value is not one of the listed codes."""
+
+    text: str
+
+    def __repr__(self) -> str:
+        return "<not one of the listed codes>"
+
+    __str__ = __repr__
 
 
 def _frozen_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -149,7 +149,8 @@ class AttrType(enum.StrEnum):
 class AttrSpec:
     """What one attribute of an event type must hold: a value of `type`, and for `code`
     one of `codes` (code -> title), so a record saying "Priority crime" where the code is
-    `priority_crime` is rejected when read rather than judged a breach, or nothing."""
+    `priority_crime` is rejected when read rather than quietly counting as nothing; where a
+    constraint judges the attribute, it is read as `Unlisted` and is that rule's breach."""
 
     name: str
     type: AttrType
@@ -212,7 +213,11 @@ class Condition:
         phrases = {
             Operator.PRESENT: f"{attr} recorded",
             Operator.ABSENT: f"no {attr}",
-            Operator.DIFFERS_FROM_PREVIOUS: f"{attr} different from the previous event's",
+            Operator.DIFFERS_FROM_PREVIOUS: (
+                f"{attr} in a different {self.value} from the previous event's"
+                if isinstance(self.value, str)
+                else f"{attr} different from the previous event's (in the same unit)"
+            ),
             Operator.MIN: f"{attr} at least {show(self.value)}",
             Operator.MAX: f"{attr} at most {show(self.value)}",
             Operator.EQUALS: f"{attr} = {show(self.value)}",
@@ -358,6 +363,13 @@ class Rule:
     @property
     def reads(self) -> tuple[str, ...]:
         """Event types this rule reads beyond the evidence (a trigger, a clearance)."""
+        return ()
+
+    @property
+    def keeps(self) -> tuple[Condition, ...]:
+        """The conditions every event of the duty's types must keep (a constraint's rule):
+        a value such a condition names that is outside its attribute's code list is read
+        and judged a breach, not rejected when read."""
         return ()
 
     def due_once(self, obligation: Obligation, span: Window) -> Window | None:
@@ -513,3 +525,17 @@ class Force:
     @property
     def obligation_ids(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(o.id for o in self.obligations))
+
+    def judged_attributes(self) -> dict[str, frozenset[str]]:
+        """Per event type, the attributes a rule holds every such event to (a constraint's
+        `require`). A code outside such an attribute's list is the breach the rule exists
+        to catch, so readers keep the record (the value read as `Unlisted`) for the rule
+        to judge, where any other attribute's bad value is rejected when read."""
+        judged: dict[str, set[str]] = {}
+        for obligation in self.obligations:
+            attrs_ = {c.attr for c in obligation.rule.keeps}
+            if attrs_:
+                for req in obligation.evidence:
+                    for type_id in req.types:
+                        judged.setdefault(type_id, set()).update(attrs_)
+        return {t: frozenset(a) for t, a in judged.items()}

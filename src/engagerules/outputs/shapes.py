@@ -85,6 +85,7 @@ class ObligationShape(TypedDict):
     readings: NotRequired[dict[str, Any]]
     rolling: NotRequired[bool]
     in_place: NotRequired[str]
+    judged: NotRequired[str]
 
 
 class UnitShape(TypedDict):

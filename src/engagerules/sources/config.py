@@ -260,6 +260,9 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
         roles={r["id"] for _, r in roles},
         types={t["id"] for _, t in types},
         documents={d["id"]: d for _, d in documents},
+        attributes={
+            t["id"]: t["attributes"] for _, t in types if isinstance(t.get("attributes"), dict)
+        },
     )
     obligations = _items(raw, "obligations")
     for index, ob in obligations:
@@ -315,12 +318,15 @@ class _Context:
         roles: set[str],
         types: set[str],
         documents: dict[str, Any],
+        attributes: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.units = units
         self.kinds = kinds
         self.roles = roles
         self.types = types
         self.documents = documents
+        #: Each event type's declared attributes (`{"topic": {"type": "code", ...}}`).
+        self.attributes = attributes or {}
 
 
 def _items(raw: Mapping[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
@@ -464,6 +470,14 @@ def _kind_keys(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str
         elif within is not None and within.is_zero:
             yield f"{at}.trigger.within", "a deadline of zero leaves no time for follow-up"
     yield from _types(ob.get("clears"), f"{at}.clears", ctx)
+    for i, cond in enumerate(ob.get("require") or []):
+        across = cond.get("differs_from_previous") if isinstance(cond, dict) else None
+        if isinstance(across, str) and across not in ctx.kinds:
+            known = {k for k in ctx.kinds if isinstance(k, str)}
+            yield (
+                f"{at}.require[{i}].differs_from_previous",
+                f"{across!r} is not a kind of unit of this force{did_you_mean(across, known)}",
+            )
     target = ob.get("target")
     if isinstance(target, dict):
         for key in ("by", "start"):
@@ -592,6 +606,29 @@ def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[
     owner = req.get("owner")
     if isinstance(owner, str) and owner not in ctx.roles:
         yield f"{at}.owner", f"unknown role {owner!r}{did_you_mean(owner, ctx.roles)}"
+    yield from _distinct(req, at, ctx)
+
+
+def _distinct(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
+    """`distinct` counts different codes: over free text, "elderly", "Elderly" and "older
+    people" would be three groups. Every type of the requirement must declare the
+    attribute as a `code`, so what counts as one value is the force's, not the typist's."""
+    name, types = req.get("distinct"), req.get("types")
+    if not isinstance(name, str) or not isinstance(types, list):
+        return
+    for type_id in types:
+        if not isinstance(type_id, str) or type_id not in ctx.types:
+            continue  # an unknown type is its own problem
+        declared = ctx.attributes.get(type_id, {}).get(name)
+        kind = declared.get("type") if isinstance(declared, dict) else None
+        if kind != "code":
+            what = "undeclared" if declared is None else f"declared as {kind}"
+            yield (
+                f"{at}.distinct",
+                f"{name!r} is {what} on event type {type_id!r}: distinct counts different "
+                f"codes, so declare {name!r} a code with its list there, or do not claim "
+                "distinctness over text",
+            )
 
 
 def _types(value: Any, at: str, ctx: _Context) -> Iterator[tuple[str, str]]:

@@ -17,12 +17,15 @@ from datetime import UTC, date, datetime, time, tzinfo
 from itertools import islice
 from operator import attrgetter
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import attrs
+import msgspec
 
 from engagerules.errors import EventError, did_you_mean
-from engagerules.model.event import Event, EventLog, Rejection, gc_paused
+from engagerules.model.conditions import recorded
+from engagerules.model.event import Event, EventLog, Rejection, Unlisted, gc_paused
 from engagerules.model.limits import MAX_DEPTH, year_problem
 from engagerules.model.periods import localize
 from engagerules.model.plan import AttrSpec, AttrType, Force
@@ -147,7 +150,7 @@ class _Intake:
         self.zone = force.zone
         self.types = {t.id for t in force.event_types}
         self.units = {u.id for u in force.units}
-        self.declared = {t.id: t.attributes for t in force.event_types if t.attributes}
+        self.declared = declarations(force)
         self.events: list[Event] = []
         self.rejections: list[Rejection] = []
         self.ids: set[str] = set()
@@ -180,7 +183,7 @@ class _Intake:
                 event = raw if type(raw) is Event else _event(raw, file, line, self.zone)
                 _check_vocabulary(event, types, units)
                 if event.type in declared:
-                    _check_attributes(event, declared[event.type])
+                    event = _check_attributes(event, *declared[event.type])
                 if event.id in ids:
                     first = self._first()[event.id]
                     msg = f"id: {event.id!r} is used twice (first at {first.file}:{first.line})"
@@ -504,20 +507,48 @@ _TRUE = frozenset({"true", "yes", "y", "1"})
 _FALSE = frozenset({"false", "no", "n", "0"})
 
 
-def _check_attributes(event: Event, specs: tuple[AttrSpec, ...]) -> None:
+Declared = tuple[tuple[AttrSpec, ...], frozenset[str]]
+
+
+def declarations(force: Force) -> dict[str, Declared]:
+    """Per event type with declared attributes: the declarations, and the attributes a
+    constraint judges (whose codes outside the list are read as `Unlisted`, not rejected)."""
+    judged = force.judged_attributes()
+    return {
+        t.id: (t.attributes, judged.get(t.id, frozenset()))
+        for t in force.event_types
+        if t.attributes
+    }
+
+
+def _check_attributes(
+    event: Event, specs: tuple[AttrSpec, ...], judged: frozenset[str] = frozenset()
+) -> Event:
     """Reject a record whose attribute breaks its type's declaration, saying what would be
     valid: an unreadable value is never quietly read as nothing ("3h" hours, "20/10/2022"
     as a date, "Priority crime" for the code `priority_crime`). Absent attributes pass
-    here; a duty that needs one says so when judged."""
+    here; a duty that needs one says so when judged.
+
+    The exception is a code outside the list of an attribute a constraint judges: that is
+    the breach the rule exists to catch, so the record is kept, its value read as
+    `Unlisted` (every condition on it fails), and the constraint names it a breach."""
+    unlisted: dict[str, Unlisted] = {}
     for spec in specs:
         value = event.attrs.get(spec.name)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if not recorded(value) or type(value) is Unlisted:
             continue
         items = value if isinstance(value, list) and spec.type is AttrType.CODE else [value]
         for item in items:
             problem = _attr_problem(spec, item)
-            if problem is not None:
-                raise _RecordError(f"attrs.{spec.name}: {json.dumps(item)} {problem}")
+            if problem is None:
+                continue
+            if spec.type is AttrType.CODE and spec.name in judged:
+                unlisted[spec.name] = Unlisted(json.dumps(value))
+                break
+            raise _RecordError(f"attrs.{spec.name}: {json.dumps(item)} {problem}")
+    if not unlisted:
+        return event
+    return msgspec.structs.replace(event, attrs=MappingProxyType({**event.attrs, **unlisted}))
 
 
 def _attr_problem(spec: AttrSpec, value: Any) -> str | None:

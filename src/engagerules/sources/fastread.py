@@ -44,7 +44,14 @@ import msgspec
 
 from engagerules.model.event import EMPTY_ATTRS, Event
 from engagerules.model.plan import Force
-from engagerules.sources.events import _check_attributes, _jsonl, _RecordError, _text, _timestamp
+from engagerules.sources.events import (
+    _check_attributes,
+    _jsonl,
+    _RecordError,
+    _text,
+    _timestamp,
+    declarations,
+)
 
 __all__ = ["fast_jsonl"]
 
@@ -215,7 +222,7 @@ class _Builder:
         self.zone = force.zone
         self.vocabulary = {t.id for t in force.event_types}
         self.units = {u.id for u in force.units}
-        self.declared = {t.id: t.attributes for t in force.event_types if t.attributes}
+        self.declared = declarations(force)
         self.types: dict[str, str] = {}
         self.memo: dict[str, dict[str | None, str | None]] = {
             key: {None: None, "": None} for key in ("scope", "role", "person")
@@ -314,7 +321,7 @@ class _Builder:
                     number,
                 )
                 if values and kind in declared:
-                    _check_attributes(event, declared[kind])
+                    event = _check_attributes(event, *declared[kind])
             except (msgspec.MsgspecError, _Defer, _RecordError, ValueError):
                 found = _careful(name, line, number)
                 if found is not None:

@@ -80,6 +80,10 @@ class Actor(Protocol):
         """Attributes of `type_id` breaking the first condition."""
         ...
 
+    def codes(self, type_id: str, attr: str) -> tuple[str, ...]:
+        """The codes `type_id` declares for `attr` (what a `distinct` requirement counts)."""
+        ...
+
 
 # ---------------------------------------------------------- the defaults a module may omit
 
@@ -122,8 +126,8 @@ def _no_fields(rule: Any) -> dict[str, Any]:
     return {}
 
 
-def _no_conditions(rule: Any) -> tuple[Condition, ...]:
-    return ()
+def _kept(rule: Rule) -> tuple[Condition, ...]:
+    return rule.keeps
 
 
 def _no_types(rule: Any) -> tuple[str, ...]:
@@ -208,7 +212,7 @@ class KindModule:
     #: The obligation JSON's keys only this kind writes (the contract's `trigger`, ...).
     json_fields: Callable[[Any], dict[str, Any]] = _no_fields
     #: The conditions every event of the duty's types must keep (a constraint's rule).
-    record_rule: Callable[[Any], tuple[Condition, ...]] = _no_conditions
+    record_rule: Callable[[Any], tuple[Condition, ...]] = _kept
     #: The event types that set this kind's duties off.
     trigger_types: Callable[[Any], tuple[str, ...]] = _no_types
     #: Why the duty is never checked, when it is not.

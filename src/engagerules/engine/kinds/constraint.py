@@ -15,10 +15,11 @@ from engagerules.engine.verdicts import (
     constraint_windows,
     in_unit,
     make_result,
+    qualified,
     subjects_of,
 )
 from engagerules.model.checks import optional, tuple_of, tuples
-from engagerules.model.conditions import failed_condition, missing_attr
+from engagerules.model.conditions import failed_condition, missing_attr, unlisted
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
@@ -62,6 +63,10 @@ class Constraint(Rule):
     )
     cadence: Duration | None = attrs.field(default=None, validator=optional(positive_duration))
     anchor: date | None = None
+
+    @property
+    def keeps(self) -> tuple[Condition, ...]:
+        return self.require
 
 
 #: The rule class the registry dispatches on.
@@ -107,8 +112,10 @@ def evaluate(
     windows = constraint_windows(obligation, span)
     results: list[Result] = []
     used: set[str] = set()
-    for unit in unit_slots(obligation):
-        subjects = subjects_of(obligation, index, unit)
+    slots = unit_slots(obligation)
+    placed = _placed_above(force, obligation, index, slots)
+    for unit in (*slots, *placed):
+        subjects = placed[unit] if unit in placed else subjects_of(obligation, index, unit)
         previous: dict[str, Event | None] = {}
         prior: Event | None = None
         for event in subjects:
@@ -119,14 +126,10 @@ def evaluate(
             offenders = []
             notes = []
             for event in inside:
-                broken = failed_condition(rule.require, event, previous[event.id])
+                broken = _broken(force, rule, event, previous[event.id])
                 if broken is not None:
                     offenders.append(event)
-                    notes.append(
-                        f"{event.id} (no {broken.attr} recorded)"
-                        if missing_attr(broken, event)
-                        else f"{event.id} ({broken.describe()}: no)"
-                    )
+                    notes.append(_breach_words(broken, event))
                 if trace is not None:
                     code = Code.CONFORMS if broken is None else Code.BREAKS_RULE
                     before = previous[event.id]
@@ -165,8 +168,89 @@ def evaluate(
                 )
             results.append(result)
             if trace is not None:
+                if unit in placed:  # the units' own records are judged in their units
+                    types = [t for req in obligation.evidence for t in req.types]
+                    for event in index.between(types, unit, window):
+                        if event.scope != unit:
+                            trace.note(event, Code.WRONG_UNIT)
                 trace.close(result, obligation, unit=unit)
     return Outcome(tuple(results), frozenset(used))
+
+
+def _broken(force: Force, rule: Constraint, event: Event, before: Event | None) -> Condition | None:
+    """The first condition `event` fails; a `differs_from_previous` naming a kind of unit
+    ("vary across the sections") also fails when the event before it was in the same unit
+    of that kind (or neither can be placed in one)."""
+    broken = failed_condition(rule.require, event, before)
+    if broken is not None or before is None:
+        return broken
+    for condition in rule.require:
+        if condition.op is Operator.DIFFERS_FROM_PREVIOUS and isinstance(condition.value, str):
+            kind = condition.value
+            if _unit_of_kind(force, event, kind) == _unit_of_kind(force, before, kind):
+                return condition
+    return None
+
+
+def _unit_of_kind(force: Force, event: Event, kind: str) -> str | None:
+    """The unit of `kind` holding `event` (its own or an enclosing one), or None."""
+    if event.scope is None:
+        return None
+    for unit_id in force.ancestry(event.scope):
+        unit = force.unit(unit_id)
+        if unit is not None and unit.kind == kind:
+            return unit_id
+    return None
+
+
+def _breach_words(broken: Condition, event: Event) -> str:
+    """How one breaking event is named: its id, and the rule it breaks. A value that is not
+    one of its attribute's codes is named by its attribute and line, never quoted (what a
+    person typed is not repeated in reports)."""
+    if unlisted(broken, event):
+        return (
+            f"{event.id} (line {event.line}: {broken.attr} is not one of the listed codes)"
+            if event.line
+            else f"{event.id} ({broken.attr} is not one of the listed codes)"
+        )
+    if missing_attr(broken, event):
+        return f"{event.id} (no {broken.attr} recorded)"
+    return f"{event.id} ({broken.describe()}: no)"
+
+
+def _placed_above(
+    force: Force, obligation: Obligation, index: EventIndex, slots: tuple[str | None, ...]
+) -> dict[str | None, list[Event]]:
+    """Events the rule covers that no unit of a per-unit constraint holds: recorded with
+    no unit, or at a unit enclosing some of them. Each is judged where it can be placed
+    (its own unit, or the force for none), so a breaking record is never left unjudged.
+    Whether a scope is such a place is worked out once per scope, not per event."""
+    if obligation.scope.per is None or obligation.scope.per_person:
+        return {}
+    units = {u for u in slots if u is not None}
+    above: dict[str | None, bool] = {}
+
+    def placed_above(scope: str | None) -> bool:
+        found = above.get(scope)
+        if found is None:
+            if scope is None:
+                found = True
+            else:
+                chain = force.ancestry(scope)
+                found = not units.intersection(chain) and any(
+                    scope in force.ancestry(u) for u in units
+                )
+            above[scope] = found
+        return found
+
+    chosen: dict[str, Event] = {}
+    for req in obligation.evidence:
+        events = [e for e in index.of_type(req.types, None) if placed_above(e.scope)]
+        chosen.update((e.id, e) for e in qualified(req, events))
+    placed: dict[str | None, list[Event]] = {}
+    for event in sorted(chosen.values(), key=lambda e: (e.at, e.id)):
+        placed.setdefault(event.scope, []).append(event)
+    return placed
 
 
 # ---------------------------------------------------------------- how the outputs say it
@@ -199,11 +283,6 @@ def doc_lines(force: Force, obligation: Obligation, rule: Constraint) -> list[st
 def json_fields(rule: Constraint) -> dict[str, Any]:
     """The obligation JSON's `require`."""
     return {"require": [c.to_json() for c in rule.require]} if rule.require else {}
-
-
-def record_rule(rule: Constraint) -> tuple[Condition, ...]:
-    """The conditions every event of the duty's types must keep."""
-    return rule.require
 
 
 # ---------------------------------------------------------------- how the simulator acts it

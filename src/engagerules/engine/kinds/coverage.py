@@ -16,6 +16,7 @@ from engagerules.engine.verdicts import (
     make_result,
     subjects_of,
 )
+from engagerules.errors import ModelError
 from engagerules.model.checks import one_of, optional, strings, tuples
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.event import Event
@@ -52,22 +53,26 @@ EVIDENCE_LABEL = "In place when recorded"
 COUNTS_EVIDENCE = False
 
 
-#: How long a unit must be covered in each window.
-IN_PLACE = ("throughout", "by_end")
+#: When a window is judged: covered `throughout` it, or only `at_end` (when it closes).
+JUDGED = ("throughout", "at_end")
+
+#: The older spelling, `in_place`, of the same declaration (still read, and written to the
+#: obligations JSON, which the contract lists it in).
+_IN_PLACE = {"throughout": "throughout", "by_end": "at_end"}
 
 
 @attrs.frozen
 class Coverage(Rule):
-    """Something in place for every unit throughout each window (or only by its end, with
-    `in_place` `by_end`), until a `clears` event naming it."""
+    """Something in place for every unit throughout each window (or only at its end, with
+    `judged` `at_end`), until a `clears` event naming it."""
 
     kind: ClassVar[Kind] = Kind.COVERAGE
 
     clears: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
     cadence: Duration | None = attrs.field(default=None, validator=optional(positive_duration))
     anchor: date | None = None
-    #: Covered `throughout` each window (default) or only `by_end` of it.
-    in_place: str = attrs.field(default="throughout", validator=one_of(IN_PLACE))
+    #: Judged `throughout` each window (default) or only `at_end` of it.
+    judged: str = attrs.field(default="throughout", validator=one_of(JUDGED))
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -88,9 +93,14 @@ SCHEMA: dict[str, Any] = {
             "$ref": "#/$defs/date",
             "description": "A date a period starts on; cycles run forwards and backwards from it.",
         },
+        "judged": {
+            "enum": list(JUDGED),
+            "description": "Judged covered throughout each window (the default) or only at "
+            "its end: declare it, as a reading where the plan does not say.",
+        },
         "in_place": {
-            "enum": list(IN_PLACE),
-            "description": "Covered throughout each window (the default) or only by its end.",
+            "enum": list(_IN_PLACE),
+            "description": "The older spelling of `judged` (`by_end` is `at_end`).",
         },
     },
     "then": {"required": ["evidence"], "properties": {"evidence": {"minItems": 1}}},
@@ -103,8 +113,18 @@ def build(raw: dict[str, Any]) -> Coverage:
         clears=tuple(raw.get("clears", ())),
         cadence=parse_duration(raw["cadence"]) if "cadence" in raw else None,
         anchor=date.fromisoformat(raw["anchor"]) if "anchor" in raw else None,
-        in_place=raw.get("in_place", "throughout"),
+        judged=_judged(raw),
     )
+
+
+def _judged(raw: dict[str, Any]) -> str:
+    """`judged`, or the older `in_place` read as it; both only when they say the same."""
+    older = _IN_PLACE[raw["in_place"]] if "in_place" in raw else None
+    judged = raw.get("judged", older or "throughout")
+    if older is not None and older != judged:
+        msg = f"Coverage.judged: {judged!r} and in_place {raw['in_place']!r} disagree"
+        raise ModelError(msg)
+    return str(judged)
 
 
 def evaluate(
@@ -122,9 +142,9 @@ def evaluate(
     qualify (a role the duty accepts) cover; one made after the window covers nothing in
     it. A gap is `missed` with the uncovered days, even while the window is still open.
 
-    With `in_place` `by_end` (for things that need only exist by the end of each window,
+    With `judged` `at_end` (for things that need only exist by the end of each window,
     such as a profile to be written), an assignment in force when the window closes (or
-    at `as_of`) is enough."""
+    at `as_of`) is enough, and the reasons say so."""
     windows = constraint_windows(obligation, span)
     results: list[Result] = []
     used: set[str] = set()
@@ -152,7 +172,8 @@ def evaluate(
             horizon = min(window.end, as_of)
             inside = [s for s in spells if s[0] < horizon and (s[1] is None or s[1] > window.start)]
             gaps = _gaps(inside, window.start, horizon)
-            if rule.in_place == "by_end":  # only the moment the window closes counts
+            at_end = rule.judged == "at_end"
+            if at_end:  # only the moment the window closes counts
                 inside = [s for s in inside if s[1] is None or s[1] >= horizon]
                 gaps = [] if inside else [(horizon - timedelta(microseconds=1), horizon)]
             evidence = [s[2] for s in inside]
@@ -164,7 +185,11 @@ def evaluate(
                 used.update(e.id for e in ends)
                 days = _days(gaps, force)
                 shown = and_list(on_days_words(a, b) for a, b in days[:5])
-                reason = f"no {label} for {where} {shown}"
+                reason = (
+                    f"no {label} in place for {where} at {time_words(horizon, force.zone)}"
+                    if at_end
+                    else f"no {label} for {where} {shown}"
+                )
                 if ends:
                     reason += f" (vacated by {', '.join(e.id for e in ends)})"
                 results.append(
@@ -183,6 +208,8 @@ def evaluate(
                 who += f" and {len(evidence) - _NAMED} more"
             if horizon < window.end:
                 status, reason = Status.PENDING, f"{label} for {where} so far: {who}"
+            elif at_end:
+                status, reason = Status.MET, f"{label} for {where} at the window's end: {who}"
             else:
                 status, reason = Status.MET, f"{label} for {where} throughout: {who}"
             results.append(make_result(obligation, unit, window, status, 1, 1, evidence, reason))
@@ -194,7 +221,7 @@ def evaluate(
 
 def _vacated(trace: Trace, spells: list[Spell], evidence: list[Event], horizon: datetime) -> None:
     """Note the assignments made before `horizon` that a vacancy ended by then, and which
-    so cover nothing that counts here (with `in_place` `by_end`, the window's close)."""
+    so cover nothing that counts here (judged `at_end`, at the window's close)."""
     counted = {e.id for e in evidence}
     for start, end, event in spells:
         if start < horizon and end is not None and end <= horizon and event.id not in counted:
@@ -276,17 +303,31 @@ def doc_lines(force: Force, obligation: Obligation, rule: Coverage) -> list[str]
     return [f"- **Cleared by:** {cleared} (after which it must be put in place again)"]
 
 
+def _judged_words(obligation: Obligation, rule: Coverage) -> str:
+    """When the duty is judged, as its declaration says (every note and reason follows it)."""
+    each = "each window" if obligation.cadence is not None else "the range (or as of the check)"
+    if rule.judged == "at_end":
+        return f"covered when in place at the end of {each}"
+    return f"covered only when in place throughout {each}; gaps give the days"
+
+
 def judged_notes(obligation: Obligation, rule: Coverage) -> list[str]:
     """How the verdict mechanisms read this duty, in words."""
-    if rule.in_place == "by_end":
-        return ["covered only when in place by the end of each window"]
-    return ["covered only when in place throughout each window; gaps give the days"]
+    return [_judged_words(obligation, rule)]
+
+
+def when_suffix(obligation: Obligation, rule: Coverage) -> str:
+    """The calendar's "When:" line says when the duty is judged, as declared."""
+    if rule.judged == "at_end":
+        return " (judged at the end of each period)"
+    return " (judged throughout each period)"
 
 
 def json_fields(rule: Coverage) -> dict[str, Any]:
-    """The obligation JSON's `clears` and `in_place`."""
+    """The obligation JSON's `clears`, `judged` and its older spelling `in_place`."""
     fields: dict[str, Any] = {"clears": list(rule.clears)} if rule.clears else {}
-    fields["in_place"] = rule.in_place
+    fields["judged"] = rule.judged
+    fields["in_place"] = "by_end" if rule.judged == "at_end" else "throughout"
     return fields
 
 

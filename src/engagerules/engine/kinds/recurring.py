@@ -272,6 +272,8 @@ def _satisfy(
     count = int(req.min) if not partial else max(0, int(req.min) - 1)
     if partial and count == 0 and len(obligation.evidence) == 1:
         return
+    # `distinct` counts different codes (validate holds it to a code attribute)
+    codes = actor.codes(req.types[0], req.distinct) if req.distinct else ()
     for n in range(count):
-        extra = {req.distinct: f"venue-{n + 1}"} if req.distinct else {}
+        extra = {req.distinct: codes[n % len(codes)]} if req.distinct and codes else {}
         yield actor.record(obligation, req, due.window, scope, person, extra)
