@@ -119,8 +119,10 @@ def gaps(
         used.update(e.id for e in evidence)
         label = " or ".join(requirement_words(force, r) for r in obligation.evidence)
         where, every = in_unit(force, unit), duration_words(cadence)
-        if lapses:
-            shown = "; ".join(_lapse_words(a, b, limit, force) for a, b in lapses[:3])
+        shown = "; ".join(_lapse_words(a, b, limit, force) for a, b in lapses[:3])
+        if not evidence:  # never met: pending until a lapse is possible, then missed
+            status, reason = _unrecorded(force, cadence, start, shown, f"{label}{where}", every)
+        elif lapses:
             status, reason = (
                 Status.MISSED,
                 f"{label}{where} went more than {every} without an update: {shown}",
@@ -129,7 +131,7 @@ def gaps(
             status = Status.PENDING
             due_by = deadline_words(due, force.zone)
             reason = f"up to date{where} so far; next {label} due by {due_by}"
-        elif before or inside:
+        else:
             status = Status.MET
             since = (
                 f", counting from the last before it on {_day(before[-1].at, force)}"
@@ -138,14 +140,6 @@ def gaps(
             )
             reason = (
                 f"{len(inside)} {label}{where} in the range{since}: never more than {every} apart"
-            )
-        else:
-            status = Status.MET
-            reason = (
-                f"no {label}{where} recorded, but the range is shorter than "
-                f"{every} and no earlier update was given, so no gap that "
-                f"long can be shown (read from {every} before the range "
-                "to judge it)"
             )
         result = make_result(obligation, unit, span, status, 1, len(inside), evidence, reason)
         results.append(result)
@@ -157,6 +151,38 @@ def gaps(
                     trace.note(earlier, Code.SUPERSEDED, other=before[-1])
             trace.close(result, obligation, unit=unit, moment=limit)
     return Outcome(tuple(results), frozenset(used))
+
+
+def _unrecorded(
+    force: Force,
+    cadence: Duration,
+    start: datetime | None,
+    shown: str,
+    what: str,
+    every: str,
+) -> tuple[Status, str]:
+    """The verdict with no record at all: `pending` until the first moment a lapse is
+    possible (a cadence after the duty came into force), `missed` from then on. Never
+    `met`: no record shows the duty was ever kept."""
+    if start is None:
+        return (
+            Status.MISSED if shown else Status.PENDING,
+            f"no {what} recorded, and the duty gives no date it came into force, "
+            "so one is owed from the start of the range",
+        )
+    since = _day(start, force)
+    first = deadline_words(cadence.after(start, force.zone), force.zone)
+    if shown:
+        return (
+            Status.MISSED,
+            f"no {what} recorded since the duty came into force on {since}, so it went "
+            f"more than {every} without an update: {shown} (the first was owed by {first})",
+        )
+    return (
+        Status.PENDING,
+        f"no {what} recorded yet: the first is owed by {first}, {every} after the duty "
+        f"came into force on {since}; not met until one is recorded",
+    )
 
 
 def _in_force(obligation: Obligation, force: Force) -> datetime | None:
@@ -205,7 +231,7 @@ def _lapses(
             lapses.append((due, moment))
         reference = moment
     due = cadence.after(reference, force.zone)
-    if due <= limit:  # a whole cadence with no update is a lapse
+    if due < limit:  # as between two updates: exactly one cadence is still in time
         lapses.append((due, limit))
     return lapses
 
