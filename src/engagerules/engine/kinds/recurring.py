@@ -25,7 +25,7 @@ from engagerules.model.checks import times as time_list
 from engagerules.model.conditions import measure, recorded
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.event import Event
-from engagerules.model.periods import Window, localize
+from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result
 from engagerules.model.words import when_words
@@ -223,6 +223,20 @@ def period_start(value: object) -> date | None:
 
 
 # ---------------------------------------------------------------- how the outputs say it
+
+
+def agenda_span(obligation: Obligation, rule: Recurring, day: date, zone: tzinfo) -> Window | None:
+    """A rolling duty is judged by gaps, as a standing one: the agenda judges today, from
+    its last update (None otherwise: the periods open now or opening soon)."""
+    return range_bounds(day, day, zone) if rule.rolling else None
+
+
+def agenda_deadline(
+    obligation: Obligation, rule: Recurring, result: Result, index: EventIndex, now: datetime
+) -> tuple[Result, datetime] | None:
+    """A rolling duty falls due a cadence after its last update (or after it came into
+    force), as a standing one; never at the end of the agenda's own range."""
+    return standing.gap_deadline(obligation, result, index) if rule.rolling else None
 
 
 def judged_notes(obligation: Obligation, rule: Recurring) -> list[str]:

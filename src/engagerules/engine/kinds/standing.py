@@ -258,13 +258,29 @@ def agenda_deadline(
 ) -> tuple[Result, datetime] | None:
     """The result as the agenda shows it and when it falls due, when this kind decides
     (None: at the end of its window)."""
-    if obligation.cadence is None:
+    return gap_deadline(obligation, result, index)
+
+
+def gap_deadline(
+    obligation: Obligation, result: Result, index: EventIndex
+) -> tuple[Result, datetime] | None:
+    """When a duty judged by gaps (standing, or recurring with `rolling`) falls due: a
+    cadence after its last update, or after it came into force when it has none. That is
+    the duty's own deadline, never the agenda's range: a lapsed duty is overdue from the
+    day it lapsed. The window shown is that cadence, from the last update to the next."""
+    cadence, zone = obligation.cadence, result.window.zone
+    if cadence is None:
         return None
     updates = [index.by_id[e].at for e in result.evidence if e in index.by_id]
-    reference = max(updates) if updates else result.window.start
-    due = obligation.cadence.after(reference, now.tzinfo)
+    if updates:
+        reference = max(updates)
+    elif obligation.effective_from is not None:
+        reference = local_midnight(obligation.effective_from, zone)
+    else:  # no record and no date in force: owed from the start of the range
+        return result, result.window.start
+    due = cadence.after(reference, zone)
     if due > reference:
-        result = attrs.evolve(result, window=Window(reference, due, result.window.zone))
+        result = attrs.evolve(result, window=Window(reference, due, zone))
     return result, due
 
 
