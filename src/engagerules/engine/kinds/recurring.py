@@ -118,7 +118,7 @@ def evaluate(
     trace: Trace | None = None,
 ) -> Outcome:
     if rule.rolling:  # "at least once every N": a maximum gap, as standing duties
-        return standing.gaps(force, obligation, rule.cadence, index, span, as_of, trace)
+        return standing.gaps(force, obligation, rule.cadence, index, span, as_of, trace, each=True)
     results: list[Result] = []
     used: set[str] = set()
     persons = persons_owing(obligation, index, span)

@@ -13,7 +13,7 @@ from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import Outcome, in_unit, make_result, subjects_of
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window, local_midnight, range_bounds
-from engagerules.model.plan import Force, Kind, Obligation, Rule
+from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result, Status
 from engagerules.model.words import (
     day_words,
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from engagerules.engine.kinds import Actor
+    from engagerules.model.event import Event
 
 
 #: How the force documentation names this kind.
@@ -97,10 +98,15 @@ def gaps(
     span: Window,
     as_of: datetime,
     trace: Trace | None = None,
+    *,
+    each: bool = False,
 ) -> Outcome:
     """One result per unit over the span: from the last record before the range, no gap
     between records may exceed `cadence`; each lapse is reported with its dates. Standing
-    duties and rolling recurring ones ("at least once every N") are judged this way.
+    duties and rolling recurring ones ("at least once every N") are judged this way. A
+    standing duty's requirements are alternatives (any update keeps it up to date); with
+    `each` (a rolling recurring duty) every requirement keeps its own line of records, and
+    a gap in any is a lapse.
 
     Nothing is assumed: with no record before the range, the clock starts when the duty
     came into force (its `effective` date, or the plan's), and with no such date a record
@@ -108,49 +114,79 @@ def gaps(
     results: list[Result] = []
     used: set[str] = set()
     limit = min(span.end, as_of)
+    lines = [(req,) for req in obligation.evidence] if each else [obligation.evidence]
     for unit in unit_slots(obligation):
-        updates = subjects_of(obligation, index, unit)
-        before = [e for e in updates if e.at <= span.start]
-        inside = [e for e in updates if span.start < e.at < limit]
-        start = before[-1].at if before else _in_force(obligation, force)
-        lapses = _lapses(cadence, start, [e.at for e in inside], span, limit, force)
-        due = cadence.after(inside[-1].at if inside else (start or span.start), force.zone)
-        evidence = ([before[-1]] if before else []) + inside
-        used.update(e.id for e in evidence)
-        label = " or ".join(requirement_words(force, r) for r in obligation.evidence)
-        where, every = in_unit(force, unit), duration_words(cadence)
-        shown = "; ".join(_lapse_words(a, b, limit, force) for a, b in lapses[:3])
-        if not evidence:  # never met: pending until a lapse is possible, then missed
-            status, reason = _unrecorded(force, cadence, start, shown, f"{label}{where}", every)
-        elif lapses:
-            status, reason = (
-                Status.MISSED,
-                f"{label}{where} went more than {every} without an update: {shown}",
-            )
-        elif limit < span.end:
-            status = Status.PENDING
-            due_by = deadline_words(due, force.zone)
-            reason = f"up to date{where} so far; next {label} due by {due_by}"
-        else:
-            status = Status.MET
-            since = (
-                f", counting from the last before it on {_day(before[-1].at, force)}"
-                if before
-                else ""
-            )
-            reason = (
-                f"{len(inside)} {label}{where} in the range{since}: never more than {every} apart"
-            )
-        result = make_result(obligation, unit, span, status, 1, len(inside), evidence, reason)
+        judged = [
+            _line(force, obligation, reqs, cadence, index, unit, span, limit) for reqs in lines
+        ]
+        evidence = [e for line in judged for e in line.evidence]
+        statuses = {line.status for line in judged}
+        status = next(s for s in (Status.MISSED, Status.PENDING, Status.MET) if s in statuses)
+        reason = "; ".join(line.reason for line in judged if line.status is status)
+        inside = len({e.id for line in judged for e in line.evidence if e.at > span.start})
+        result = make_result(obligation, unit, span, status, 1, inside, evidence, reason)
         results.append(result)
+        used.update(e.id for e in evidence)
         if trace is not None:
-            if before:
-                trace.note(before[-1], Code.COUNTED, counted=True, moment=span.start)
-            for earlier in before[:-1]:
-                if span.contains(earlier.at):  # at the range's first instant, as the last
-                    trace.note(earlier, Code.SUPERSEDED, other=before[-1])
+            for line in judged:
+                if line.before:
+                    trace.note(line.before[-1], Code.COUNTED, counted=True, moment=span.start)
+                for earlier in line.before[:-1]:
+                    if span.contains(earlier.at):  # at the range's first instant, as the last
+                        trace.note(earlier, Code.SUPERSEDED, other=line.before[-1])
             trace.close(result, obligation, unit=unit, moment=limit)
     return Outcome(tuple(results), frozenset(used))
+
+
+@attrs.frozen
+class _Line:
+    """The verdict on one line of updates: the records before the range, the evidence
+    counted (the last before it and those inside) and what they show."""
+
+    before: list[Event]
+    evidence: list[Event]
+    status: Status
+    reason: str
+
+
+def _line(
+    force: Force,
+    obligation: Obligation,
+    requirements: tuple[Requirement, ...],
+    cadence: Duration,
+    index: EventIndex,
+    unit: str | None,
+    span: Window,
+    limit: datetime,
+) -> _Line:
+    """One line of updates judged by its gaps: `met` only on records, `pending` while no
+    lapse has yet been possible, `missed` with the dates of each lapse."""
+    updates = subjects_of(obligation, index, unit, requirements)
+    before = [e for e in updates if e.at <= span.start]
+    inside = [e for e in updates if span.start < e.at < limit]
+    start = before[-1].at if before else _in_force(obligation, force)
+    lapses = _lapses(cadence, start, [e.at for e in inside], span, limit, force)
+    due = cadence.after(inside[-1].at if inside else (start or span.start), force.zone)
+    evidence = ([before[-1]] if before else []) + inside
+    label = " or ".join(requirement_words(force, r) for r in requirements)
+    where, every = in_unit(force, unit), duration_words(cadence)
+    shown = "; ".join(_lapse_words(a, b, limit, force) for a, b in lapses[:3])
+    if not evidence:  # never met: pending until a lapse is possible, then missed
+        status, reason = _unrecorded(force, cadence, start, shown, f"{label}{where}", every)
+    elif lapses:
+        status = Status.MISSED
+        reason = f"{label}{where} went more than {every} without an update: {shown}"
+    elif limit < span.end:
+        status = Status.PENDING
+        due_by = deadline_words(due, force.zone)
+        reason = f"up to date{where} so far; next {label} due by {due_by}"
+    else:
+        status = Status.MET
+        since = ""
+        if before:
+            since = f", counting from the last before it on {_day(before[-1].at, force)}"
+        reason = f"{len(inside)} {label}{where} in the range{since}: never more than {every} apart"
+    return _Line(before, evidence, status, reason)
 
 
 def _unrecorded(
