@@ -259,7 +259,10 @@ def json_fields(rule: Recurring) -> dict[str, Any]:
 
 def act(obligation: Obligation, rule: Recurring, actor: Actor) -> Iterator[dict[str, Any]]:
     """Each due window honoured with the force's compliance; of the rest, half are missed
-    outright and half fall one short."""
+    outright and half fall one short. A rolling duty is acted out by its gaps instead."""
+    if rule.rolling:
+        yield from standing.act_gaps(obligation, rule.cadence, obligation.evidence, actor)
+        return
     people = actor.people[:6] if obligation.scope.per_person else []
     for due in dues(obligation, actor.span, people):
         roll = actor.rng.random()

@@ -24,7 +24,7 @@ from engagerules.model.words import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from engagerules.engine.kinds import Actor
     from engagerules.model.event import Event
@@ -326,11 +326,21 @@ def gap_deadline(
 def act(obligation: Obligation, rule: Standing, actor: Actor) -> Iterator[dict[str, Any]]:
     """Updates half a cadence apart in each unit while the force complies, and a gap of
     one and a half cadences (a lapse) when it does not."""
+    return act_gaps(obligation, rule.cadence, obligation.evidence[:1], actor)
+
+
+def act_gaps(
+    obligation: Obligation, cadence: Duration, requirements: Iterable[Requirement], actor: Actor
+) -> Iterator[dict[str, Any]]:
+    """A duty judged by gaps, acted out: for each unit and each requirement's line of
+    records, updates half a cadence apart while the force complies, and a gap of one and a
+    half cadences (a lapse) when it does not."""
     for unit in list(unit_slots(obligation)):
-        moment = actor.span.start
-        while moment < actor.span.end:
-            gap = (rule.cadence.after(moment) - moment) / 2
-            moment += gap if actor.rng.random() < actor.compliance else gap * 3
-            if moment < actor.span.end:
-                window = Window(moment, moment + timedelta(hours=8))
-                yield actor.record(obligation, obligation.evidence[0], window, unit, None, {})
+        for req in requirements:
+            moment = actor.span.start
+            while moment < actor.span.end:
+                gap = (cadence.after(moment) - moment) / 2
+                moment += gap if actor.rng.random() < actor.compliance else gap * 3
+                if moment < actor.span.end:
+                    window = Window(moment, moment + timedelta(hours=8))
+                    yield actor.record(obligation, req, window, unit, None, {})
