@@ -253,7 +253,10 @@ MUTANTS = [
     m(
         "rolling-ignored",
         f"{ENGINE}/kinds/recurring.py",
-        ("    if rule.rolling:", "    if False:"),
+        (
+            '    if rule.rolling:  # "at least once every N": a maximum gap, as standing duties',
+            '    if False:  # "at least once every N": a maximum gap, as standing duties',
+        ),
     ),
     m(
         "constraint-empty-is-met",
