@@ -309,3 +309,31 @@ def test_agenda_deadlines_are_the_duties_own(name: str, days: int) -> None:
                 start = datetime.combine(ob.effective_from, datetime.min.time(), LONDON)
                 assert item.deadline == ob.cadence.after(start, LONDON)
                 assert item.deadline.astimezone(LONDON).date() != horizon.date()
+
+
+def test_a_rolling_duty_of_two_requirements_is_due_by_the_one_done_longest_ago() -> None:
+    """Dorset's neighbouring forces, each within 6 weeks: Avon & Somerset met on 1 October,
+    Devon & Cornwall last on 3 September, so the duty is due on 15 October (Devon &
+    Cornwall's 6 weeks), not on 12 November."""
+    force = bundled("dorset")
+    records = [
+        {"id": "dc", "type": "cross_border_meeting", "at": "2019-09-03T10:00:00+01:00",
+         "role": "INSP", "attrs": {"partner_force": "devon-and-cornwall"}},
+        {"id": "as", "type": "cross_border_meeting", "at": "2019-10-01T10:00:00+01:00",
+         "role": "INSP", "attrs": {"partner_force": "avon-and-somerset"}},
+    ]  # fmt: skip
+    log = parse_events([("log", i + 1, r) for i, r in enumerate(records)], force)
+    now = datetime(2019, 10, 10, 9, tzinfo=UTC)
+    (item,) = [
+        i for i in agenda(force, log, now) if i.result.obligation.endswith("neighbouring-forces")
+    ]
+    assert item.deadline == datetime(2019, 10, 15, 10, tzinfo=LONDON)
+    assert not item.overdue
+    (late,) = [
+        i
+        for i in agenda(force, log, datetime(2019, 10, 16, 9, tzinfo=UTC))
+        if i.result.obligation.endswith("neighbouring-forces")
+    ]
+    assert late.overdue
+    assert late.result.status is Status.MISSED
+    assert "Devon & Cornwall" in late.result.reason

@@ -234,9 +234,10 @@ def agenda_span(obligation: Obligation, rule: Recurring, day: date, zone: tzinfo
 def agenda_deadline(
     obligation: Obligation, rule: Recurring, result: Result, index: EventIndex, now: datetime
 ) -> tuple[Result, datetime] | None:
-    """A rolling duty falls due a cadence after its last update (or after it came into
-    force), as a standing one; never at the end of the agenda's own range."""
-    return standing.gap_deadline(obligation, result, index) if rule.rolling else None
+    """A rolling duty falls due a cadence after the last update of the requirement done
+    longest ago (or after it came into force), as a standing one; never at the end of the
+    agenda's own range."""
+    return standing.gap_deadline(obligation, result, index, each=True) if rule.rolling else None
 
 
 def judged_notes(obligation: Obligation, rule: Recurring) -> list[str]:

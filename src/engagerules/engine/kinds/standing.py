@@ -10,7 +10,7 @@ import attrs
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.trace import Code, Trace
-from engagerules.engine.verdicts import Outcome, in_unit, make_result, subjects_of
+from engagerules.engine.verdicts import Outcome, in_unit, make_result, qualified, subjects_of
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window, local_midnight, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
@@ -298,25 +298,31 @@ def agenda_deadline(
 
 
 def gap_deadline(
-    obligation: Obligation, result: Result, index: EventIndex
+    obligation: Obligation, result: Result, index: EventIndex, *, each: bool = False
 ) -> tuple[Result, datetime] | None:
     """When a duty judged by gaps (standing, or recurring with `rolling`) falls due: a
-    cadence after its last update, or after it came into force when it has none. That is
-    the duty's own deadline, never the agenda's range: a lapsed duty is overdue from the
-    day it lapsed. The window shown is that cadence, from the last update to the next."""
+    cadence after its last update, or after it came into force when it has none; with
+    `each`, the soonest of every requirement's line. That is the duty's own deadline,
+    never the agenda's range: a lapsed duty is overdue from the day it lapsed. The window
+    shown is that cadence, from the update it counts from to the next one due."""
     cadence, zone = obligation.cadence, result.window.zone
     if cadence is None:
         return None
-    updates = [index.by_id[e].at for e in result.evidence if e in index.by_id]
-    if updates:
-        reference = max(updates)
-    elif obligation.effective_from is not None:
-        reference = local_midnight(obligation.effective_from, zone)
-    else:  # no record and no date in force: owed from the start of the range
-        return result, result.window.start
-    due = cadence.after(reference, zone)
-    if due > reference:
-        result = attrs.evolve(result, window=Window(reference, due, zone))
+    done = [index.by_id[e] for e in result.evidence if e in index.by_id]
+    since = local_midnight(obligation.effective_from, zone) if obligation.effective_from else None
+    lines = [(req,) for req in obligation.evidence] if each else [obligation.evidence]
+    soonest: datetime | None = None
+    for requirements in lines:
+        mine = [e.at for req in requirements for e in qualified(req, done)]
+        reference = max(mine) if mine else since
+        if reference is None:  # no record and no date in force: owed from the range's start
+            return result, result.window.start
+        soonest = reference if soonest is None else min(soonest, reference)
+    if soonest is None:
+        return None
+    due = cadence.after(soonest, zone)
+    if due > soonest:
+        result = attrs.evolve(result, window=Window(soonest, due, zone))
     return result, due
 
 
