@@ -233,14 +233,30 @@ MUTANTS = [
         "standing-no-final-lapse",
         f"{ENGINE}/kinds/standing.py",
         (
-            "    if due <= limit:  # a whole cadence with no update is a lapse",
-            "    if False:  # a whole cadence with no update is a lapse",
+            "    if due < limit:  # as between two updates: exactly one cadence is still in time",
+            "    if False:  # as between two updates: exactly one cadence is still in time",
         ),
+    ),
+    m(
+        "final-lapse-at-exact-cadence",
+        f"{ENGINE}/kinds/standing.py",
+        (
+            "    if due < limit:  # as between two updates: exactly one cadence is still in time",
+            "    if due <= limit:  # as between two updates: exactly one cadence is still in time",
+        ),
+    ),
+    m(
+        "month-end-day-kept",
+        "src/engagerules/model/durations.py",
+        ("            day=31 if month_end else None,", "            day=None,"),
     ),
     m(
         "rolling-ignored",
         f"{ENGINE}/kinds/recurring.py",
-        ("    if rule.rolling:", "    if False:"),
+        (
+            '    if rule.rolling:  # "at least once every N": a maximum gap, as standing duties',
+            '    if False:  # "at least once every N": a maximum gap, as standing duties',
+        ),
     ),
     m(
         "constraint-empty-is-met",
@@ -648,6 +664,13 @@ REACH: dict[str, ReachRule] = {
     ),
     "standing-assumes-update": duties(GAPS, lambda f, ob: _gapped(ob)),
     "standing-no-final-lapse": duties(GAPS, lambda f, ob: _gapped(ob)),
+    "final-lapse-at-exact-cadence": duties(GAPS, lambda f, ob: _gapped(ob)),
+    "month-end-day-kept": duties(
+        "standing or rolling duties with a cadence in months or years",
+        lambda f, ob: (
+            _gapped(ob) and ob.cadence is not None and bool(ob.cadence.months or ob.cadence.years)
+        ),
+    ),
     "rolling-ignored": duties("rolling recurring duties", lambda f, ob: _rolling(ob)),
     "constraint-empty-is-met": duties("constraint duties", lambda f, ob: _kind(ob, "constraint")),
     "coverage-any-time": duties(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import calendar
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -64,3 +65,82 @@ def test_days_are_wall_clock_and_hours_are_elapsed() -> None:
     later = parse_duration("PT48H").after(start)
     assert later - start == timedelta(hours=48)
     assert later.astimezone(LONDON).hour == 9
+
+
+def _month_end(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+@given(
+    st.integers(1996, 2040),
+    st.integers(1, 12),
+    st.integers(1, 24),
+    st.times(),
+)
+def test_a_month_after_a_month_end_is_the_next_month_end(
+    year: int, month: int, months: int, at: time
+) -> None:
+    """From the last day of a month, N months later is the last day of that month, at the
+    same wall-clock time: 28 February 2023 + P1M is 31 March, 29 February 2024 + P1Y is 28
+    February 2025, so updates on the last day of every month never lapse."""
+    start = datetime.combine(date(year, month, _month_end(year, month)), at, LONDON)
+    due = Duration(months=months).after(start, LONDON).astimezone(LONDON)
+    total = year * 12 + month - 1 + months
+    target = (total // 12, total % 12 + 1)
+    assert (due.year, due.month, due.day) == (*target, _month_end(*target))
+    if not _clocks_change(start.date()) and not _clocks_change(due.date()):
+        assert due.time() == at
+
+
+def _clocks_change(day: date) -> bool:
+    """Whether the clocks go forward or back on `day` in London (some times of day then
+    do not exist, or come twice)."""
+    first, last = datetime.combine(day, time(0), LONDON), datetime.combine(day, time(23), LONDON)
+    return first.utcoffset() != last.utcoffset()
+
+
+@given(st.dates(date(1996, 1, 1), date(2040, 12, 31)), st.integers(1, 24))
+def test_other_days_keep_their_day_or_take_the_month_end(day: date, months: int) -> None:
+    """From any other day the day of the month is kept, or the month's last if it has
+    fewer: 30 January + P1M is 28 February (29 in a leap year)."""
+    if day.day == _month_end(day.year, day.month):
+        return
+    noon = datetime.combine(day, time(12), LONDON)
+    due = Duration(months=months).after(noon, LONDON).astimezone(LONDON)
+    assert due.day == min(day.day, _month_end(due.year, due.month))
+    assert (due.year * 12 + due.month) - (day.year * 12 + day.month) == months
+
+
+@given(
+    st.dates(date(1996, 1, 1), date(2040, 12, 31)),
+    st.integers(0, 400),
+    st.sampled_from(["P1M", "P3M", "P4M", "P6M", "P1Y", "P6W", "P1D"]),
+)
+def test_a_later_update_never_falls_due_earlier(first: date, apart: int, text: str) -> None:
+    """Counting from a later day never gives an earlier due date, month ends included
+    (31 January and 1 February both fall due after 28 February's due date is passed)."""
+    cadence = parse_duration(text)
+    a = datetime.combine(first, time(12), LONDON)
+    b = datetime.combine(first + timedelta(days=apart), time(12), LONDON)
+    assert cadence.after(a, LONDON) <= cadence.after(b, LONDON)
+
+
+@pytest.mark.parametrize(
+    ("start", "text", "expected"),
+    [
+        ("2023-02-28T10:00", "P1M", "2023-03-31T10:00"),
+        ("2024-02-29T10:00", "P1M", "2024-03-31T10:00"),
+        ("2023-01-31T10:00", "P1M", "2023-02-28T10:00"),
+        ("2023-01-30T10:00", "P1M", "2023-02-28T10:00"),
+        ("2023-02-27T10:00", "P1M", "2023-03-27T10:00"),
+        ("2024-02-29T00:00", "P1Y", "2025-02-28T00:00"),
+        ("2023-02-28T00:00", "P1Y", "2024-02-29T00:00"),
+        ("2022-11-30T09:00", "P3M", "2023-02-28T09:00"),
+        ("2023-02-28T09:00", "P6W", "2023-04-11T09:00"),
+    ],
+)
+def test_month_ends_by_example(start: str, text: str, expected: str) -> None:
+    """The month-end rule applies to months and years only; weeks and days count days."""
+    moment = datetime.fromisoformat(start).replace(tzinfo=LONDON)
+    due = parse_duration(text).after(moment, LONDON).astimezone(LONDON)
+    assert due.replace(tzinfo=None) == datetime.fromisoformat(expected)

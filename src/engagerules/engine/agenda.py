@@ -10,8 +10,10 @@ What counts as the deadline, per kind:
 
 - recurring, triggered, target: the end of the window;
 - coverage: now, when nobody is in place (it is owed continuously);
-- standing: a cadence after the last update (before now when it has lapsed); its window
-  is shown as that cadence, from the last update to the next one due.
+- standing, and recurring with `rolling`: a cadence after the last update, or after the
+  duty came into force when there is none (before now when it has lapsed, so a lapse is
+  overdue from the day it lapsed); its window is shown as that cadence, from the last
+  update to the next one due. Never the end of the agenda's own range.
 
 With `days`, the agenda also looks ahead: windows that open within that many days of
 `as_of` are listed too (not yet met, since nothing after `as_of` is known), so a sergeant

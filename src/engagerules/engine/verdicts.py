@@ -198,10 +198,16 @@ def constraint_windows(obligation: Obligation, span: Window) -> list[Window]:
     ]
 
 
-def subjects_of(obligation: Obligation, index: EventIndex, unit: str | None) -> list[Event]:
+def subjects_of(
+    obligation: Obligation,
+    index: EventIndex,
+    unit: str | None,
+    requirements: Iterable[Requirement] | None = None,
+) -> list[Event]:
+    """The records in `unit` any of `requirements` (default: all the duty's) accepts, by time."""
     found = {
         e.id: e
-        for req in obligation.evidence
+        for req in (obligation.evidence if requirements is None else requirements)
         for e in qualified(req, index.of_type(req.types, unit))
     }
     return sorted(found.values(), key=lambda e: (e.at, e.id))

@@ -79,17 +79,26 @@ class Duration:
         Calendar parts move the wall clock of `zone` (default: `moment`'s own): a day
         after 10:00 is 10:00 the next day, even across a clock change. Hours and minutes
         are elapsed time, as a deadline of PT48H means to the people who set it.
+
+        Months (and years) count from the end of a month to the end of a month: a month
+        after 28 February is 31 March, not 28 March, so a duty done on the last day of
+        every month never lapses; from any other day the day is kept, or the month's last
+        if it has fewer (31 January to 28 February).
         """
         wall_zone = zone or moment.tzinfo
         if wall_zone is None:
             msg = f"{moment.isoformat()} must be time-zone aware"
             raise UsageError(msg)
+        local = moment.astimezone(wall_zone).replace(tzinfo=None)
+        month_end = bool(self.years or self.months) and (local + timedelta(days=1)).day == 1
         calendar = relativedelta(
-            years=self.years, months=self.months, weeks=self.weeks, days=self.days
+            years=self.years,
+            months=self.months,
+            weeks=self.weeks,
+            days=self.days,
+            day=31 if month_end else None,
         )
-        wall = (moment.astimezone(wall_zone).replace(tzinfo=None) + calendar).replace(
-            tzinfo=wall_zone
-        )
+        wall = (local + calendar).replace(tzinfo=wall_zone)
         elapsed = timedelta(hours=self.hours, minutes=self.minutes)
         return wall.astimezone(UTC) + elapsed
 

@@ -11,7 +11,7 @@ from typing import Final
 
 import attrs
 
-from engagerules.errors import UsageError
+from engagerules.errors import ModelError, UsageError
 from engagerules.model.event import Rejection
 from engagerules.model.periods import Window
 from engagerules.model.plan import Kind
@@ -80,6 +80,19 @@ class Result:
     #: The id of the event that started a triggered duty's window (also listed first in
     #: `evidence`, as reports show it); None for every other kind.
     trigger: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        """No `met` without evidence: the principle every kind's verdict rests on is held
+        here, where results are built, so no kind, plugin or configuration can produce a
+        comforting answer from an empty log. A triggered duty's trigger is what was owed,
+        not what was done, so it does not count as evidence of doing it."""
+        if self.status is Status.MET and not any(e != self.trigger for e in self.evidence):
+            day = self.window.local_start.date()
+            msg = (
+                f"Result.evidence: {self.obligation!r} from {day} is met with no evidence; "
+                "a window is met only on records that show the duty was done"
+            )
+            raise ModelError(msg)
 
 
 @attrs.frozen

@@ -432,7 +432,7 @@ def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
 
 def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
     """The verdict options (issue 15) belong to one kind each, and rolling gaps count
-    single records (one requirement, counted, not summed)."""
+    single records (each requirement counted, not summed)."""
     kind = ob.get("kind")
     for i, req in enumerate(ob.get("evidence") or []):
         if isinstance(req, dict) and "for_period" in req and kind != "recurring":
@@ -446,11 +446,11 @@ def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
         evidence: list[Any] = raw_evidence if isinstance(raw_evidence, list) else []
         if scope.get("rota") or scope.get("per") == "person" or ob.get("times"):
             yield f"{at}.rolling", "a rolling gap is judged per unit: no rota, person or times"
-        elif len(evidence) != 1 or any(
+        elif any(
             isinstance(r, dict) and (r.get("sum") or r.get("distinct") or r.get("min", 1) != 1)
             for r in evidence
-        ):
-            yield f"{at}.rolling", "a rolling gap needs one requirement counting single records"
+        ):  # each requirement keeps its own line of records (both forces met every 6 weeks)
+            yield f"{at}.rolling", "a rolling gap counts single records: no sum, distinct or min"
 
 
 def _kind_keys(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:

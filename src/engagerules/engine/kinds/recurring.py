@@ -25,7 +25,7 @@ from engagerules.model.checks import times as time_list
 from engagerules.model.conditions import measure, recorded
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.event import Event
-from engagerules.model.periods import Window, localize
+from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result
 from engagerules.model.words import when_words
@@ -118,7 +118,7 @@ def evaluate(
     trace: Trace | None = None,
 ) -> Outcome:
     if rule.rolling:  # "at least once every N": a maximum gap, as standing duties
-        return standing.gaps(force, obligation, rule.cadence, index, span, as_of, trace)
+        return standing.gaps(force, obligation, rule.cadence, index, span, as_of, trace, each=True)
     results: list[Result] = []
     used: set[str] = set()
     persons = persons_owing(obligation, index, span)
@@ -225,6 +225,21 @@ def period_start(value: object) -> date | None:
 # ---------------------------------------------------------------- how the outputs say it
 
 
+def agenda_span(obligation: Obligation, rule: Recurring, day: date, zone: tzinfo) -> Window | None:
+    """A rolling duty is judged by gaps, as a standing one: the agenda judges today, from
+    its last update (None otherwise: the periods open now or opening soon)."""
+    return range_bounds(day, day, zone) if rule.rolling else None
+
+
+def agenda_deadline(
+    obligation: Obligation, rule: Recurring, result: Result, index: EventIndex, now: datetime
+) -> tuple[Result, datetime] | None:
+    """A rolling duty falls due a cadence after the last update of the requirement done
+    longest ago (or after it came into force), as a standing one; never at the end of the
+    agenda's own range."""
+    return standing.gap_deadline(obligation, result, index, each=True) if rule.rolling else None
+
+
 def judged_notes(obligation: Obligation, rule: Recurring) -> list[str]:
     """How the verdict mechanisms read this duty, in words."""
     if not rule.rolling:
@@ -245,7 +260,10 @@ def json_fields(rule: Recurring) -> dict[str, Any]:
 
 def act(obligation: Obligation, rule: Recurring, actor: Actor) -> Iterator[dict[str, Any]]:
     """Each due window honoured with the force's compliance; of the rest, half are missed
-    outright and half fall one short."""
+    outright and half fall one short. A rolling duty is acted out by its gaps instead."""
+    if rule.rolling:
+        yield from standing.act_gaps(obligation, rule.cadence, obligation.evidence, actor)
+        return
     people = actor.people[:6] if obligation.scope.per_person else []
     for due in dues(obligation, actor.span, people):
         roll = actor.rng.random()

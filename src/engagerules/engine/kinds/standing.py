@@ -10,10 +10,10 @@ import attrs
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.trace import Code, Trace
-from engagerules.engine.verdicts import Outcome, in_unit, make_result, subjects_of
+from engagerules.engine.verdicts import Outcome, in_unit, make_result, qualified, subjects_of
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.periods import Window, local_midnight, range_bounds
-from engagerules.model.plan import Force, Kind, Obligation, Rule
+from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result, Status
 from engagerules.model.words import (
     day_words,
@@ -24,9 +24,10 @@ from engagerules.model.words import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from engagerules.engine.kinds import Actor
+    from engagerules.model.event import Event
 
 
 #: How the force documentation names this kind.
@@ -97,10 +98,15 @@ def gaps(
     span: Window,
     as_of: datetime,
     trace: Trace | None = None,
+    *,
+    each: bool = False,
 ) -> Outcome:
     """One result per unit over the span: from the last record before the range, no gap
     between records may exceed `cadence`; each lapse is reported with its dates. Standing
-    duties and rolling recurring ones ("at least once every N") are judged this way.
+    duties and rolling recurring ones ("at least once every N") are judged this way. A
+    standing duty's requirements are alternatives (any update keeps it up to date); with
+    `each` (a rolling recurring duty) every requirement keeps its own line of records, and
+    a gap in any is a lapse.
 
     Nothing is assumed: with no record before the range, the clock starts when the duty
     came into force (its `effective` date, or the plan's), and with no such date a record
@@ -108,55 +114,111 @@ def gaps(
     results: list[Result] = []
     used: set[str] = set()
     limit = min(span.end, as_of)
+    lines = [(req,) for req in obligation.evidence] if each else [obligation.evidence]
     for unit in unit_slots(obligation):
-        updates = subjects_of(obligation, index, unit)
-        before = [e for e in updates if e.at <= span.start]
-        inside = [e for e in updates if span.start < e.at < limit]
-        start = before[-1].at if before else _in_force(obligation, force)
-        lapses = _lapses(cadence, start, [e.at for e in inside], span, limit, force)
-        due = cadence.after(inside[-1].at if inside else (start or span.start), force.zone)
-        evidence = ([before[-1]] if before else []) + inside
-        used.update(e.id for e in evidence)
-        label = " or ".join(requirement_words(force, r) for r in obligation.evidence)
-        where, every = in_unit(force, unit), duration_words(cadence)
-        if lapses:
-            shown = "; ".join(_lapse_words(a, b, limit, force) for a, b in lapses[:3])
-            status, reason = (
-                Status.MISSED,
-                f"{label}{where} went more than {every} without an update: {shown}",
-            )
-        elif limit < span.end:
-            status = Status.PENDING
-            due_by = deadline_words(due, force.zone)
-            reason = f"up to date{where} so far; next {label} due by {due_by}"
-        elif before or inside:
-            status = Status.MET
-            since = (
-                f", counting from the last before it on {_day(before[-1].at, force)}"
-                if before
-                else ""
-            )
-            reason = (
-                f"{len(inside)} {label}{where} in the range{since}: never more than {every} apart"
-            )
-        else:
-            status = Status.MET
-            reason = (
-                f"no {label}{where} recorded, but the range is shorter than "
-                f"{every} and no earlier update was given, so no gap that "
-                f"long can be shown (read from {every} before the range "
-                "to judge it)"
-            )
-        result = make_result(obligation, unit, span, status, 1, len(inside), evidence, reason)
+        judged = [
+            _line(force, obligation, reqs, cadence, index, unit, span, limit) for reqs in lines
+        ]
+        evidence = [e for line in judged for e in line.evidence]
+        statuses = {line.status for line in judged}
+        status = next(s for s in (Status.MISSED, Status.PENDING, Status.MET) if s in statuses)
+        reason = "; ".join(line.reason for line in judged if line.status is status)
+        inside = len({e.id for line in judged for e in line.evidence if e.at > span.start})
+        result = make_result(obligation, unit, span, status, 1, inside, evidence, reason)
         results.append(result)
+        used.update(e.id for e in evidence)
         if trace is not None:
-            if before:
-                trace.note(before[-1], Code.COUNTED, counted=True, moment=span.start)
-            for earlier in before[:-1]:
-                if span.contains(earlier.at):  # at the range's first instant, as the last
-                    trace.note(earlier, Code.SUPERSEDED, other=before[-1])
+            for line in judged:
+                if line.before:
+                    trace.note(line.before[-1], Code.COUNTED, counted=True, moment=span.start)
+                for earlier in line.before[:-1]:
+                    if span.contains(earlier.at):  # at the range's first instant, as the last
+                        trace.note(earlier, Code.SUPERSEDED, other=line.before[-1])
             trace.close(result, obligation, unit=unit, moment=limit)
     return Outcome(tuple(results), frozenset(used))
+
+
+@attrs.frozen
+class _Line:
+    """The verdict on one line of updates: the records before the range, the evidence
+    counted (the last before it and those inside) and what they show."""
+
+    before: list[Event]
+    evidence: list[Event]
+    status: Status
+    reason: str
+
+
+def _line(
+    force: Force,
+    obligation: Obligation,
+    requirements: tuple[Requirement, ...],
+    cadence: Duration,
+    index: EventIndex,
+    unit: str | None,
+    span: Window,
+    limit: datetime,
+) -> _Line:
+    """One line of updates judged by its gaps: `met` only on records, `pending` while no
+    lapse has yet been possible, `missed` with the dates of each lapse."""
+    updates = subjects_of(obligation, index, unit, requirements)
+    before = [e for e in updates if e.at <= span.start]
+    inside = [e for e in updates if span.start < e.at < limit]
+    start = before[-1].at if before else _in_force(obligation, force)
+    lapses = _lapses(cadence, start, [e.at for e in inside], span, limit, force)
+    due = cadence.after(inside[-1].at if inside else (start or span.start), force.zone)
+    evidence = ([before[-1]] if before else []) + inside
+    label = " or ".join(requirement_words(force, r) for r in requirements)
+    where, every = in_unit(force, unit), duration_words(cadence)
+    shown = "; ".join(_lapse_words(a, b, limit, force) for a, b in lapses[:3])
+    if not evidence:  # never met: pending until a lapse is possible, then missed
+        status, reason = _unrecorded(force, cadence, start, shown, f"{label}{where}", every)
+    elif lapses:
+        status = Status.MISSED
+        reason = f"{label}{where} went more than {every} without an update: {shown}"
+    elif limit < span.end:
+        status = Status.PENDING
+        due_by = deadline_words(due, force.zone)
+        reason = f"up to date{where} so far; next {label} due by {due_by}"
+    else:
+        status = Status.MET
+        since = ""
+        if before:
+            since = f", counting from the last before it on {_day(before[-1].at, force)}"
+        reason = f"{len(inside)} {label}{where} in the range{since}: never more than {every} apart"
+    return _Line(before, evidence, status, reason)
+
+
+def _unrecorded(
+    force: Force,
+    cadence: Duration,
+    start: datetime | None,
+    shown: str,
+    what: str,
+    every: str,
+) -> tuple[Status, str]:
+    """The verdict with no record at all: `pending` until the first moment a lapse is
+    possible (a cadence after the duty came into force), `missed` from then on. Never
+    `met`: no record shows the duty was ever kept."""
+    if start is None:
+        return (
+            Status.MISSED if shown else Status.PENDING,
+            f"no {what} recorded, and the duty gives no date it came into force, "
+            "so one is owed from the start of the range",
+        )
+    since = _day(start, force)
+    first = deadline_words(cadence.after(start, force.zone), force.zone)
+    if shown:
+        return (
+            Status.MISSED,
+            f"no {what} recorded since the duty came into force on {since}, so it went "
+            f"more than {every} without an update: {shown} (the first was owed by {first})",
+        )
+    return (
+        Status.PENDING,
+        f"no {what} recorded yet: the first is owed by {first}, {every} after the duty "
+        f"came into force on {since}; not met until one is recorded",
+    )
 
 
 def _in_force(obligation: Obligation, force: Force) -> datetime | None:
@@ -205,7 +267,7 @@ def _lapses(
             lapses.append((due, moment))
         reference = moment
     due = cadence.after(reference, force.zone)
-    if due <= limit:  # a whole cadence with no update is a lapse
+    if due < limit:  # as between two updates: exactly one cadence is still in time
         lapses.append((due, limit))
     return lapses
 
@@ -232,13 +294,35 @@ def agenda_deadline(
 ) -> tuple[Result, datetime] | None:
     """The result as the agenda shows it and when it falls due, when this kind decides
     (None: at the end of its window)."""
-    if obligation.cadence is None:
+    return gap_deadline(obligation, result, index)
+
+
+def gap_deadline(
+    obligation: Obligation, result: Result, index: EventIndex, *, each: bool = False
+) -> tuple[Result, datetime] | None:
+    """When a duty judged by gaps (standing, or recurring with `rolling`) falls due: a
+    cadence after its last update, or after it came into force when it has none; with
+    `each`, the soonest of every requirement's line. That is the duty's own deadline,
+    never the agenda's range: a lapsed duty is overdue from the day it lapsed. The window
+    shown is that cadence, from the update it counts from to the next one due."""
+    cadence, zone = obligation.cadence, result.window.zone
+    if cadence is None:
         return None
-    updates = [index.by_id[e].at for e in result.evidence if e in index.by_id]
-    reference = max(updates) if updates else result.window.start
-    due = obligation.cadence.after(reference, now.tzinfo)
-    if due > reference:
-        result = attrs.evolve(result, window=Window(reference, due, result.window.zone))
+    done = [index.by_id[e] for e in result.evidence if e in index.by_id]
+    since = local_midnight(obligation.effective_from, zone) if obligation.effective_from else None
+    lines = [(req,) for req in obligation.evidence] if each else [obligation.evidence]
+    soonest: datetime | None = None
+    for requirements in lines:
+        mine = [e.at for req in requirements for e in qualified(req, done)]
+        reference = max(mine) if mine else since
+        if reference is None:  # no record and no date in force: owed from the range's start
+            return result, result.window.start
+        soonest = reference if soonest is None else min(soonest, reference)
+    if soonest is None:
+        return None
+    due = cadence.after(soonest, zone)
+    if due > soonest:
+        result = attrs.evolve(result, window=Window(soonest, due, zone))
     return result, due
 
 
@@ -248,11 +332,21 @@ def agenda_deadline(
 def act(obligation: Obligation, rule: Standing, actor: Actor) -> Iterator[dict[str, Any]]:
     """Updates half a cadence apart in each unit while the force complies, and a gap of
     one and a half cadences (a lapse) when it does not."""
+    return act_gaps(obligation, rule.cadence, obligation.evidence[:1], actor)
+
+
+def act_gaps(
+    obligation: Obligation, cadence: Duration, requirements: Iterable[Requirement], actor: Actor
+) -> Iterator[dict[str, Any]]:
+    """A duty judged by gaps, acted out: for each unit and each requirement's line of
+    records, updates half a cadence apart while the force complies, and a gap of one and a
+    half cadences (a lapse) when it does not."""
     for unit in list(unit_slots(obligation)):
-        moment = actor.span.start
-        while moment < actor.span.end:
-            gap = (rule.cadence.after(moment) - moment) / 2
-            moment += gap if actor.rng.random() < actor.compliance else gap * 3
-            if moment < actor.span.end:
-                window = Window(moment, moment + timedelta(hours=8))
-                yield actor.record(obligation, obligation.evidence[0], window, unit, None, {})
+        for req in requirements:
+            moment = actor.span.start
+            while moment < actor.span.end:
+                gap = (cadence.after(moment) - moment) / 2
+                moment += gap if actor.rng.random() < actor.compliance else gap * 3
+                if moment < actor.span.end:
+                    window = Window(moment, moment + timedelta(hours=8))
+                    yield actor.record(obligation, req, window, unit, None, {})
