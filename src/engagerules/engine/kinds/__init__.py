@@ -37,6 +37,7 @@ class Actor(Protocol):
     source, the range, how often the simulated force complies, and the makers of records
     in the contract's event format (`authoring/simulate.py` implements it)."""
 
+    force: Force
     rng: random.Random
     span: Window
     compliance: float
