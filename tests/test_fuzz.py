@@ -184,8 +184,11 @@ def test_hostile_events_are_read_accounted_for_and_escaped(
 
 
 def _problem_lines(err: str, file: Path) -> None:
-    """`validate` lists problems one per line, each naming the file, then a count."""
+    """`validate` lists problems one per line, each naming the file, then a count; notes
+    (documents not at hand, so quotes not verified) are lines of their own."""
     for line in err.splitlines():
+        if line.startswith("engagerules: note: "):
+            continue
         assert line.startswith(str(file)) or re.fullmatch(r"\d+ problems? found", line), err
 
 
