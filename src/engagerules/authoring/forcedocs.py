@@ -302,7 +302,9 @@ def _requirement(force: Force, ob: Obligation, req: Requirement) -> str:
         text = f"at least {least} {types}"
     if req.title:
         text = f"{markdown_text(req.title)}: {text}"
-    if req.roles:
+    if req.any_role:
+        text += ", done by any role (a reading)"
+    elif req.roles:
         text += f", done by {markdown_codes(req.roles, ' or ')}"
     if req.where:
         text += ", where " + " and ".join(_condition(c) for c in req.where)

@@ -47,7 +47,9 @@ __all__ = [
     "Rule",
     "Scope",
     "Unit",
+    "accepted_roles",
     "conditions_from_json",
+    "members_of",
 ]
 
 
@@ -131,6 +133,31 @@ class Role:
     id: str
     title: str
     member_of: tuple[str, ...] = ()
+
+
+def members_of(roles: Iterable[Role], role_id: str) -> tuple[str, ...]:
+    """`role_id` and every role that is a member of it, directly or through a team that
+    is itself a member: the people a team's duty is done by (the NPT's duty is done by
+    its PCSOs, PCs and Sergeants), the role itself first."""
+    listed = tuple(roles)
+    found: list[str] = [role_id]
+    for current in found:
+        found.extend(r.id for r in listed if current in r.member_of and r.id not in found)
+    return tuple(found)
+
+
+def accepted_roles(roles: Iterable[Role], owners: Iterable[str]) -> tuple[str, ...]:
+    """The roles whose records may count for a step done by `owners` (the roles it lists,
+    or its owner when it lists none): each of them and every member of its team, in order.
+
+    Nobody else's record does: a Safer Schools officer's engagement does not meet the
+    NPT's duty, nor an Inspector's meeting the CSOs'. A step done by others says so by
+    listing them (`roles`), and where the plan does not name them, as a reading."""
+    listed = tuple(roles)
+    found: dict[str, None] = {}
+    for owner in owners:
+        found.update(dict.fromkeys(members_of(listed, owner)))
+    return tuple(found)
 
 
 class AttrType(enum.StrEnum):
@@ -249,6 +276,12 @@ class Requirement:
 
     By default `min` counts events; with `sum` it totals a numeric attribute (cadet hours),
     with `distinct` it counts different values of an attribute (surgery locations).
+
+    `roles` are the roles whose records count. A force's configuration always fills them
+    (`accepted_roles`: the roles it lists, or the owner, each with its team's members);
+    `any_role` is the stated, shown reading that anyone's record counts, and the only
+    way a configuration gets an empty `roles`. A requirement built by hand with neither
+    accepts every role.
     """
 
     types: tuple[str, ...] = attrs.field(converter=tuples, validator=strings)
@@ -256,6 +289,7 @@ class Requirement:
     sum: str | None = attrs.field(default=None, validator=optional(instance(str, "a name")))
     distinct: str | None = attrs.field(default=None, validator=optional(instance(str, "a name")))
     roles: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
+    any_role: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
     where: tuple[Condition, ...] = attrs.field(
         default=(), converter=tuples, validator=tuple_of(Condition, "a condition")
     )
@@ -273,6 +307,9 @@ class Requirement:
             raise ModelError(msg)
         if self.sum is not None and self.distinct is not None:
             msg = f"Requirement: sum {self.sum!r} and distinct {self.distinct!r} are exclusive"
+            raise ModelError(msg)
+        if self.any_role and self.roles:
+            msg = f"Requirement.any_role: accepts every role, yet roles {self.roles!r} are listed"
             raise ModelError(msg)
 
     @property
@@ -505,6 +542,10 @@ class Force:
             role = next((r for r in self.roles if r.id == current), None)
             chain.extend(t for t in (role.member_of if role else ()) if t not in chain)
         return tuple(chain)
+
+    def members_of(self, role_id: str) -> tuple[str, ...]:
+        """`role_id` and every role that is a member of its team (`members_of`)."""
+        return members_of(self.roles, role_id)
 
     def obligation(self, obligation_id: str) -> tuple[Obligation, ...]:
         """Every version of the obligation with this id, in the order declared."""

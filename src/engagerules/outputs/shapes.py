@@ -189,7 +189,7 @@ def _requirement(req: Requirement) -> dict[str, Any]:
     optional = {
         "sum": req.sum,
         "distinct": req.distinct,
-        "roles": list(req.roles) or None,
+        "roles": "any" if req.any_role else (list(req.roles) or None),
         "where": [c.to_json() for c in req.where] or None,
         "title": req.title,
         "owner": req.owner,
