@@ -170,6 +170,8 @@ class AttrType(enum.StrEnum):
     TEXT = "text"
     BOOLEAN = "boolean"
     CODE = "code"
+    #: A period label (2022-12, 2022-Q4, 2022-H2, 2022, 2022-12-05, 2019-20).
+    PERIOD = "period"
 
 
 @attrs.frozen
@@ -296,10 +298,14 @@ class Requirement:
     title: str | None = None
     owner: str | None = None
     #: Evidence that names its period: a record whose `for_period` attribute names a day,
-    #: month (YYYY-MM), quarter (YYYY-Qn) or year counts for the window holding it, if
-    #: dated within `grace` of that window; records without it count by their own date.
+    #: month (YYYY-MM), quarter (YYYY-Qn), half (YYYY-Hn) or year counts for the window
+    #: holding that period, if made on or after its first day and within `grace` after its
+    #: end; records without it count by their own date.
     for_period: str | None = None
     grace: Duration | None = None
+    #: Whether a split-year label (2019-20) names the duty's own year that starts in its
+    #: first year (a contract year from August), as the event type documents.
+    split_years: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
 
     def __attrs_post_init__(self) -> None:
         if not self.types:

@@ -434,6 +434,13 @@ def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
                 f"{at}.evidence[{i}].for_period",
                 f"'for_period' applies to recurring obligations, not {kind}",
             )
+        period = req.get("for_period") if isinstance(req, dict) else None
+        if isinstance(period, dict) and period.get("split_years") and ob.get("cadence") != "P1Y":
+            yield (
+                f"{at}.evidence[{i}].for_period.split_years",
+                "split years (2019-20) name a yearly duty's own years: set cadence P1Y "
+                "and the anchor they start on",
+            )
     if ob.get("rolling") and kind == "recurring":  # other kinds: see _kind_only_keys
         raw_scope, raw_evidence = ob.get("scope"), ob.get("evidence")
         scope: dict[str, Any] = raw_scope if isinstance(raw_scope, dict) else {}
@@ -876,4 +883,5 @@ def _build_requirement(req: dict[str, Any], owner: str, roles: Sequence[Role]) -
         owner=req.get("owner"),
         for_period=req["for_period"]["attr"] if "for_period" in req else None,
         grace=parse_duration(req["for_period"]["grace"]) if "for_period" in req else None,
+        split_years=bool(req.get("for_period", {}).get("split_years", False)),
     )
