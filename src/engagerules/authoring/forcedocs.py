@@ -212,7 +212,8 @@ def _verdict_notes(ob: Obligation) -> Iterator[str]:
         if req.for_period is not None:
             notes.append(
                 f"{req.label}: a record naming its period in `{req.for_period}` counts for "
-                f"that period if dated within {req.grace} of it"
+                f"the window holding that period if made from its first day to {req.grace} "
+                "after its end"
             )
     for note in notes:
         yield f"- **Judged:** {note}"
