@@ -195,7 +195,11 @@ def _requirement(req: Requirement) -> dict[str, Any]:
         "owner": req.owner,
         "for_period": None
         if req.for_period is None
-        else {"attr": req.for_period, "grace": str(req.grace)},
+        else {
+            "attr": req.for_period,
+            "grace": str(req.grace),
+            **({"split_years": True} if req.split_years else {}),
+        },
     }
     shape.update({k: v for k, v in optional.items() if v is not None})
     return shape
