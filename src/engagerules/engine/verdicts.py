@@ -132,6 +132,20 @@ def during(spell: Spell, window: Window) -> bool:
     return joined < window.end and (left is None or left > window.start)
 
 
+def throughout(spell: Spell, window: Window) -> bool:
+    """Whether the spell covers the whole window: in post from its start to its end."""
+    joined, left = spell
+    return joined <= window.start and (left is None or left >= window.end)
+
+
+def owes(obligation: Obligation, spells: list[Spell], window: Window) -> bool:
+    """Whether someone with these spells on the duty's roster owes `window`: in post
+    throughout it, or, where the duty says part windows are owed, at any time in it."""
+    roster = obligation.scope.roster
+    part = roster is not None and roster.owes_part_windows
+    return any((during if part else throughout)(s, window) for s in spells)
+
+
 def steps_verdict(
     force: Force,
     obligation: Obligation,

@@ -19,6 +19,7 @@ from engagerules.errors import ModelError
 from engagerules.model.checks import (
     frozen_value,
     instance,
+    one_of,
     optional,
     positive,
     strings,
@@ -327,10 +328,19 @@ class Requirement:
 class Roster:
     """Who a per-person duty is owed by: people join with a `types` event (a cadet's
     enrolment) and leave with a `clears` event, so someone who does nothing is still
-    owed the duty and reported, not left out."""
+    owed the duty and reported, not left out.
+
+    `part_windows` says whether someone in post for only part of a window owes it: by
+    default (`not_owed`) only windows they were in post throughout are owed, so a cadet
+    who joined at 16:00 on the last day of a month does not owe that month's hours."""
 
     types: tuple[str, ...] = attrs.field(converter=tuples, validator=strings)
     clears: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
+    part_windows: str = attrs.field(default="not_owed", validator=one_of(("not_owed", "owed")))
+
+    @property
+    def owes_part_windows(self) -> bool:
+        return self.part_windows == "owed"
 
 
 @attrs.frozen

@@ -44,6 +44,7 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.readings import Part, Reading, Readings
+from engagerules.model.words import part_windows_words
 from engagerules.sources import strictjson
 from engagerules.sources.overrides import (
     Applied,
@@ -809,6 +810,7 @@ def _build_obligation(
             else Roster(
                 types=tuple(scope_raw["roster"]["types"]),
                 clears=tuple(scope_raw["roster"].get("clears", ())),
+                part_windows=scope_raw["roster"].get("part_windows", "not_owed"),
             ),
         ),
         evidence=tuple(_build_requirement(r, ob["owner"], roles) for r in ob.get("evidence", ())),
@@ -850,6 +852,19 @@ def build_readings(ob: Mapping[str, Any]) -> Readings:
         Part.EVIDENCE: scored,
     }
     stated = tuple(p for p in Part if applies[p] and p.value not in listed)
+    roster = (ob.get("scope") or {}).get("roster")
+    if isinstance(roster, dict) and Part.UNITS.value not in listed:
+        # Whether part of a period in post owes it is never the plan's word unless said.
+        owed = roster.get("part_windows") == "owed"
+        unstated = Reading(
+            part=Part.UNITS,
+            plan="(the plan does not say whether someone in post for part of a period owes it)",
+            reading=part_windows_words(owed),
+            why="The roster's rule for part periods (scope.roster.part_windows).",
+        )
+        order = list(Part)
+        read = tuple(sorted((*read, unstated), key=lambda r: order.index(r.part)))
+        stated = tuple(p for p in stated if p is not Part.UNITS)
     return Readings(stated=stated, read=read)
 
 

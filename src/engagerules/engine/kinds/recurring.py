@@ -13,8 +13,8 @@ from engagerules.engine.schedule import Due, dues
 from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import (
     Outcome,
-    during,
     membership,
+    owes,
     persons_owing,
     qualified,
     steps_verdict,
@@ -33,7 +33,7 @@ from engagerules.model.periods import (
 )
 from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result
-from engagerules.model.words import when_words
+from engagerules.model.words import part_windows_words, when_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -131,10 +131,10 @@ def evaluate(
     for due in dues(obligation, span, persons):
         result = _judge_due(force, obligation, index, due, as_of, trace)
         spells = roster.get(due.scope or "", [])
-        if roster and not result.evidence and not any(during(s, due.window) for s in spells):
+        if roster and (spells or not result.evidence) and not owes(obligation, spells, due.window):
             if trace is not None:
                 trace.drop()
-            continue  # not on the roster in this window, and nothing done: not owed
+            continue  # not in post for the window (as the duty reads part windows): not owed
         results.append(result)
         used.update(result.evidence)
         if trace is not None:
@@ -209,12 +209,16 @@ def _for_period(
 
 def judged_notes(obligation: Obligation, rule: Recurring) -> list[str]:
     """How the verdict mechanisms read this duty, in words."""
-    if not rule.rolling:
-        return []
-    return [
-        f"as a rolling gap: never more than {obligation.cadence} between records, counted "
-        "from the last one before the range (not fixed calendar periods)"
-    ]
+    notes = []
+    if rule.rolling:
+        notes.append(
+            f"as a rolling gap: never more than {obligation.cadence} between records, counted "
+            "from the last one before the range (not fixed calendar periods)"
+        )
+    roster = obligation.scope.roster
+    if roster is not None:
+        notes.append(part_windows_words(roster.owes_part_windows))
+    return notes
 
 
 def json_fields(rule: Recurring) -> dict[str, Any]:
