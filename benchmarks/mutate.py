@@ -274,7 +274,10 @@ MUTANTS = [
     m(
         "for-period-ignored",
         f"{ENGINE}/kinds/recurring.py",
-        ("        elif first <= named <= last:", "        elif True:"),
+        (
+            "        if period_fate(named_period(value, years), event.at, window, grace) is None:",
+            "        if True:",
+        ),
     ),
     m(
         "target-highest-reading",

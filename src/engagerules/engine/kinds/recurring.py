@@ -209,12 +209,11 @@ def _for_period(
 
 def judged_notes(obligation: Obligation, rule: Recurring) -> list[str]:
     """How the verdict mechanisms read this duty, in words."""
-    notes = []
-    if rule.rolling:
-        notes.append(
-            f"as a rolling gap: never more than {obligation.cadence} between records, counted "
-            "from the last one before the range (not fixed calendar periods)"
-        )
+    rolling = (
+        f"as a rolling gap: never more than {obligation.cadence} between records, counted "
+        "from the last one before the range (not fixed calendar periods)"
+    )
+    notes = [rolling] if rule.rolling else []
     roster = obligation.scope.roster
     if roster is not None:
         notes.append(part_windows_words(roster.owes_part_windows))
