@@ -61,6 +61,9 @@ UNIT_TESTS = [
     "tests/test_periods.py",
     "tests/test_events.py",
     "tests/test_gating.py",
+    "tests/test_roles.py",
+    "tests/test_named_periods.py",
+    "tests/test_part_windows.py",
 ]
 
 #: Where the plugin appends the node id of each failed test (set for the subprocess only).
