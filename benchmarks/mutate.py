@@ -61,6 +61,9 @@ UNIT_TESTS = [
     "tests/test_periods.py",
     "tests/test_events.py",
     "tests/test_gating.py",
+    "tests/test_roles.py",
+    "tests/test_named_periods.py",
+    "tests/test_part_windows.py",
 ]
 
 #: Where the plugin appends the node id of each failed test (set for the subprocess only).
@@ -283,11 +286,30 @@ MUTANTS = [
         f"{ENGINE}/kinds/coverage.py",
         ("horizon = min(window.end, as_of)", "horizon = window.end"),
     ),
+    # -- who did it, periods named, part windows (issue 19)
+    m(
+        "roles-open-by-default",
+        "src/engagerules/sources/config.py",
+        ("roles=() if anyone else accepted_roles(roles, owners),", "roles=(),"),
+    ),
+    m(
+        "period-early-accepted",
+        "src/engagerules/model/periods.py",
+        ('    if at < local_midnight(period.first, zone):\n        return "period_early"\n', ""),
+    ),
+    m(
+        "part-windows-owed",
+        f"{ENGINE}/verdicts.py",
+        ("part = roster is not None and roster.owes_part_windows", "part = True"),
+    ),
     # -- evidence for a period, targets, times
     m(
         "for-period-ignored",
         f"{ENGINE}/kinds/recurring.py",
-        ("        elif first <= named <= last:", "        elif True:"),
+        (
+            "        if period_fate(named_period(value, years), event.at, window, grace) is None:",
+            "        if True:",
+        ),
     ),
     m(
         "target-highest-reading",
@@ -687,6 +709,15 @@ REACH: dict[str, ReachRule] = {
     ),
     "coverage-ignores-as-of": duties("coverage duties", lambda f, ob: _kind(ob, "coverage")),
     "for-period-ignored": duties("duties with evidence naming its period", _for_period),
+    "roles-open-by-default": duties(
+        "duties with a step that accepts only some roles",
+        lambda f, ob: any(r.roles and not r.any_role for r in ob.evidence),
+    ),
+    "period-early-accepted": duties("duties with evidence naming its period", _for_period),
+    "part-windows-owed": duties(
+        "per-person duties with a roster owing only whole windows",
+        lambda f, ob: ob.scope.roster is not None and not ob.scope.roster.owes_part_windows,
+    ),
     "target-highest-reading": duties(
         "targets judged on the latest reading",
         lambda f, ob: _kind(ob, "target") and getattr(ob.rule, "combine", "") == "latest",

@@ -67,7 +67,7 @@ def test_obligations_json_carries_stated_and_read_parts(
     assert main(["obligations", "gwent", "--format", "json"]) == 0
     shapes = {o["id"]: o for o in json.loads(capsys.readouterr().out)}
     councils = shapes[COUNCILS]["readings"]
-    assert councils["stated"] == ["units", "threshold", "owner", "evidence"]
+    assert councils["stated"] == ["units", "threshold", "owner", "roles", "evidence"]
     (read,) = [r for r in councils["read"] if r["part"] == "cadence"]
     assert read["plan"] == "regular attendance at local council meetings as agreed"
     assert read["reading"] == "at least once a calendar quarter"

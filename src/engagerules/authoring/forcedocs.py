@@ -212,7 +212,8 @@ def _verdict_notes(ob: Obligation) -> Iterator[str]:
         if req.for_period is not None:
             notes.append(
                 f"{req.label}: a record naming its period in `{req.for_period}` counts for "
-                f"that period if dated within {req.grace} of it"
+                f"the window holding that period if made from its first day to {req.grace} "
+                "after its end"
             )
     for note in notes:
         yield f"- **Judged:** {note}"
@@ -302,7 +303,9 @@ def _requirement(force: Force, ob: Obligation, req: Requirement) -> str:
         text = f"at least {least} {types}"
     if req.title:
         text = f"{markdown_text(req.title)}: {text}"
-    if req.roles:
+    if req.any_role:
+        text += ", done by any role (a reading)"
+    elif req.roles:
         text += f", done by {markdown_codes(req.roles, ' or ')}"
     if req.where:
         text += ", where " + " and ".join(_condition(c) for c in req.where)

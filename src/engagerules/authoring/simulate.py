@@ -324,6 +324,8 @@ def _present(spec: AttrSpec | None) -> Any:
             return "2000-01-01"
         case AttrType.TIMESTAMP:
             return "2000-01-01T00:00:00+00:00"
+        case AttrType.PERIOD:
+            return "2000"
         case _:
             return "recorded"
 

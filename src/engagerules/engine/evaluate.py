@@ -20,7 +20,7 @@ from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import KINDS
 from engagerules.engine.schedule import effective_span
 from engagerules.engine.trace import Trace
-from engagerules.engine.verdicts import Outcome
+from engagerules.engine.verdicts import Outcome, period_reason
 from engagerules.errors import UsageError, did_you_mean
 from engagerules.model.conditions import failed_condition
 from engagerules.model.event import Event, EventLog, gc_paused
@@ -224,6 +224,10 @@ class _Unmatched:
                 failed_condition(r.where, event) is not None for r in live.reqs
             ):
                 return "conditions_not_met", None
+            if live.periodic:
+                reasons = [period_reason(ob, event, self.force.zone) for ob in live.live]
+                if all(reasons) and reasons:
+                    return str(reasons[0]), None
         if live.target:
             return "superseded_reading", None
         if event.refs and live.triggered:
@@ -267,6 +271,9 @@ class _Live:
         self.reqs = [r for ob in live for r in ob.evidence if kind in r.types]
         #: Whether every requirement has a condition (else conditions never exclude).
         self.conditional = all(r.where for r in self.reqs)
+        #: Whether every requirement reads the period a record names (else it may count
+        #: by its date).
+        self.periodic = bool(self.reqs) and all(r.for_period is not None for r in self.reqs)
         self.covers: dict[str, bool] = {}
         self.roles: dict[str | None, bool] = {}
 

@@ -2,7 +2,7 @@
 
 A plan says "regular", "as appropriate", "kept up to date"; a computer needs "monthly". Each
 obligation therefore says, part by part (cadence, deadline, units, threshold, owner,
-evidence), whether the part is the plan's own word (stated) or a reading the configuration
+roles, evidence), whether the part is the plan's own word (stated) or a reading the configuration
 chose, with the plan's words beside it, so a report can tell a sergeant "checked monthly:
 our reading; the plan says 'regular'" rather than present a reading as the plan.
 
@@ -28,6 +28,7 @@ class Part(enum.StrEnum):
     UNITS = "units"  # who it is owed by: the units, and which of them
     THRESHOLD = "threshold"  # how much is enough: counts, totals, a constraint's rule
     OWNER = "owner"  # the role that owns it
+    ROLES = "roles"  # who may do it, where a step lists roles beyond the owner's team
     EVIDENCE = "evidence"  # what records show it was done, and how it is judged
 
 

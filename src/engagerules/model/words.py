@@ -39,6 +39,7 @@ __all__ = [
     "markdown_codes",
     "markdown_text",
     "on_days_words",
+    "part_windows_words",
     "plural",
     "requirement_words",
     "role_words",
@@ -290,3 +291,13 @@ def markdown_text(value: str) -> str:
 def markdown_codes(values: Sequence[str], joiner: str = ", ") -> str:
     """Codes (ids a reviewer looks up) each set as code."""
     return joiner.join(f"`{v}`" for v in values)
+
+
+def part_windows_words(owed: bool) -> str:
+    """Whether part windows in post are owed, in words (notes and readings)."""
+    if owed:
+        return "owed for every period someone is on the roster at any time, even part of it"
+    return (
+        "owed only for whole periods in post: someone who joins or leaves during a period "
+        "does not owe it"
+    )

@@ -937,7 +937,9 @@ def _requirement_text(force: Force, req: Requirement) -> str:
         text = f"{label}: at least {_number(req.min)} different {req.distinct}"
     else:
         text = f"{label}: at least {_number(req.min)}"
-    if req.roles:
+    if req.any_role:
+        text += ", by any role"
+    elif req.roles:
         text += f", by {' or '.join(role_words(force, r) for r in req.roles)}"
     if req.where:
         text += ", where " + " and ".join(c.describe() for c in req.where)

@@ -201,13 +201,17 @@ def _requirement(req: Requirement) -> dict[str, Any]:
     optional = {
         "sum": req.sum,
         "distinct": req.distinct,
-        "roles": list(req.roles) or None,
+        "roles": "any" if req.any_role else (list(req.roles) or None),
         "where": [c.to_json() for c in req.where] or None,
         "title": req.title,
         "owner": req.owner,
         "for_period": None
         if req.for_period is None
-        else {"attr": req.for_period, "grace": str(req.grace)},
+        else {
+            "attr": req.for_period,
+            "grace": str(req.grace),
+            **({"split_years": True} if req.split_years else {}),
+        },
     }
     shape.update({k: v for k, v in optional.items() if v is not None})
     return shape

@@ -40,9 +40,11 @@ from engagerules.model.plan import (
     Roster,
     Scope,
     Unit,
+    accepted_roles,
     conditions_from_json,
 )
 from engagerules.model.readings import Part, Reading, Readings
+from engagerules.model.words import part_windows_words
 from engagerules.sources import strictjson
 from engagerules.sources.attrreads import attribute_reads
 from engagerules.sources.overrides import (
@@ -408,6 +410,7 @@ def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[st
         for i, req in enumerate(evidence):
             if isinstance(req, dict):
                 yield from _requirement(req, f"{at}.evidence[{i}]", ctx)
+                yield from _any_role(ob, req, f"{at}.evidence[{i}].roles")
     yield from _kind_keys(ob, at, ctx)
     yield from _effective(ob, at)
     yield from _source(ob, at, ctx)
@@ -439,6 +442,13 @@ def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
             yield (
                 f"{at}.evidence[{i}].for_period",
                 f"'for_period' applies to recurring obligations, not {kind}",
+            )
+        period = req.get("for_period") if isinstance(req, dict) else None
+        if isinstance(period, dict) and period.get("split_years") and ob.get("cadence") != "P1Y":
+            yield (
+                f"{at}.evidence[{i}].for_period.split_years",
+                "split years (2019-20) name a yearly duty's own years: set cadence P1Y "
+                "and the anchor they start on",
             )
     if ob.get("rolling") and kind == "recurring":  # other kinds: see _kind_only_keys
         raw_scope, raw_evidence = ob.get("scope"), ob.get("evidence")
@@ -600,7 +610,8 @@ def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[
         grace = _duration_at(period, "grace")
         if isinstance(grace, str):
             yield f"{at}.for_period.grace", grace
-    for i, role in enumerate(req.get("roles") or []):
+    listed = req.get("roles")
+    for i, role in enumerate(listed if isinstance(listed, list) else []):
         if isinstance(role, str) and role not in ctx.roles:
             yield f"{at}.roles[{i}]", f"unknown role {role!r}{did_you_mean(role, ctx.roles)}"
     owner = req.get("owner")
@@ -629,6 +640,17 @@ def _distinct(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str
                 f"codes, so declare {name!r} a code with its list there, or do not claim "
                 "distinctness over text",
             )
+
+
+def _any_role(ob: dict[str, Any], req: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
+    """Evidence that accepts every role says so, and why, as a reading: never silently."""
+    readings = ob.get("readings")
+    if req.get("roles") == "any" and not (isinstance(readings, dict) and "roles" in readings):
+        yield (
+            at,
+            "'any' accepts every role's record: state it as a reading in readings.roles "
+            "(the plan's words and why anyone's record counts), or list the roles",
+        )
 
 
 def _types(value: Any, at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
@@ -716,6 +738,10 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
         )
         for u in raw["units"]
     )
+    roles = tuple(
+        Role(id=r["id"], title=r["title"], member_of=tuple(r.get("member_of", ())))
+        for r in raw["roles"]
+    )
     demo = raw.get("demo")
     published = raw.get("published")
     plan_from = date.fromisoformat(raw["effective"]["from"]) if "effective" in raw else None
@@ -725,10 +751,7 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
         description=raw.get("description", ""),
         zone=ZoneInfo(raw["timezone"]),
         units=units,
-        roles=tuple(
-            Role(id=r["id"], title=r["title"], member_of=tuple(r.get("member_of", ())))
-            for r in raw["roles"]
-        ),
+        roles=roles,
         event_types=tuple(
             EventType(
                 id=t["id"],
@@ -748,7 +771,8 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
             for d in raw["documents"]
         ),
         obligations=tuple(
-            _in_plan(ob, plan_from) for ob in _build_obligations(raw["obligations"], units, file)
+            _in_plan(ob, plan_from)
+            for ob in _build_obligations(raw["obligations"], units, roles, file)
         ),
         effective_from=plan_from,
         root=file.parent,
@@ -784,7 +808,7 @@ def _must_datetime(value: str) -> datetime:
 
 
 def _build_obligations(
-    raw: list[dict[str, Any]], units: Sequence[Unit], file: Path
+    raw: list[dict[str, Any]], units: Sequence[Unit], roles: Sequence[Role], file: Path
 ) -> tuple[Obligation, ...]:
     """Each obligation's values check themselves as they are built (`ModelError`); what
     they refuse is reported at the obligation's JSON path, every one of them."""
@@ -792,7 +816,7 @@ def _build_obligations(
     problems: list[Problem] = []
     for index, ob in enumerate(raw):
         try:
-            built.append(_build_obligation(ob, units))
+            built.append(_build_obligation(ob, units, roles))
         except ModelError as exc:
             problems.append(Problem(f"{file}: $.obligations[{index}]", str(exc)))
     if problems:
@@ -800,7 +824,9 @@ def _build_obligations(
     return tuple(built)
 
 
-def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
+def _build_obligation(
+    ob: dict[str, Any], units: Sequence[Unit], roles: Sequence[Role]
+) -> Obligation:
     scope_raw = ob.get("scope", {})
     per = scope_raw.get("per")
     listed = tuple(scope_raw.get("units", ()))
@@ -823,9 +849,10 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
             else Roster(
                 types=tuple(scope_raw["roster"]["types"]),
                 clears=tuple(scope_raw["roster"].get("clears", ())),
+                part_windows=scope_raw["roster"].get("part_windows", "not_owed"),
             ),
         ),
-        evidence=tuple(_build_requirement(r) for r in ob.get("evidence", ())),
+        evidence=tuple(_build_requirement(r, ob["owner"], roles) for r in ob.get("evidence", ())),
         effective_from=date.fromisoformat(effective["from"]) if "from" in effective else None,
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
         tags=tuple(ob.get("tags", ())),
@@ -839,7 +866,7 @@ def build_readings(ob: Mapping[str, Any]) -> Readings:
     Read parts are those the obligation's `readings` lists; every other part that applies
     to the duty is the plan's word: cadence where it recurs, deadline where it is a
     follow-up or target, units where it is owed per unit, threshold and evidence where it
-    is checked, owner always.
+    is checked, owner always, and roles where a step lists who may do it.
     """
     listed = ob.get("readings") or {}
     read = tuple(
@@ -853,15 +880,30 @@ def build_readings(ob: Mapping[str, Any]) -> Readings:
         if part.value in listed
     )
     scored = ob.get("kind") != "advisory"
+    evidence = ob.get("evidence") or []
     applies = {
         Part.CADENCE: "cadence" in ob,
         Part.DEADLINE: "trigger" in ob or "target" in ob,
         Part.UNITS: (ob.get("scope") or {}).get("per") is not None,
         Part.THRESHOLD: scored,
         Part.OWNER: True,
+        Part.ROLES: any(isinstance(r, dict) and "roles" in r for r in evidence),
         Part.EVIDENCE: scored,
     }
     stated = tuple(p for p in Part if applies[p] and p.value not in listed)
+    roster = (ob.get("scope") or {}).get("roster")
+    if isinstance(roster, dict) and Part.UNITS.value not in listed:
+        # Whether part of a period in post owes it is never the plan's word unless said.
+        owed = roster.get("part_windows") == "owed"
+        unstated = Reading(
+            part=Part.UNITS,
+            plan="(the plan does not say whether someone in post for part of a period owes it)",
+            reading=part_windows_words(owed),
+            why="The roster's rule for part periods (scope.roster.part_windows).",
+        )
+        order = list(Part)
+        read = tuple(sorted((*read, unstated), key=lambda r: order.index(r.part)))
+        stated = tuple(p for p in stated if p is not Part.UNITS)
     return Readings(stated=stated, read=read)
 
 
@@ -876,16 +918,24 @@ def _build_attributes(raw: Mapping[str, Any]) -> tuple[AttrSpec, ...]:
     )
 
 
-def _build_requirement(req: dict[str, Any]) -> Requirement:
+def _build_requirement(req: dict[str, Any], owner: str, roles: Sequence[Role]) -> Requirement:
+    """The step as a value, with the roles whose records count filled in: those it lists,
+    or its owner (the step's, else the duty's), each with its team's members; none only
+    where it states that any role counts."""
+    listed = req.get("roles")
+    anyone = listed == "any"
+    owners = listed if isinstance(listed, list) else [req.get("owner") or owner]
     return Requirement(
         types=tuple(req["types"]),
         min=req.get("min", 1),
         sum=req.get("sum"),
         distinct=req.get("distinct"),
-        roles=tuple(req.get("roles", ())),
+        roles=() if anyone else accepted_roles(roles, owners),
+        any_role=anyone,
         where=conditions_from_json(req.get("where", ())),
         title=req.get("title"),
         owner=req.get("owner"),
         for_period=req["for_period"]["attr"] if "for_period" in req else None,
         grace=parse_duration(req["for_period"]["grace"]) if "for_period" in req else None,
+        split_years=bool(req.get("for_period", {}).get("split_years", False)),
     )

@@ -27,7 +27,7 @@ from engagerules.errors import EventError, did_you_mean
 from engagerules.model.conditions import recorded
 from engagerules.model.event import Event, EventLog, Rejection, Unlisted, gc_paused
 from engagerules.model.limits import MAX_DEPTH, year_problem
-from engagerules.model.periods import localize
+from engagerules.model.periods import PERIOD_FORMS, is_period_label, localize
 from engagerules.model.plan import AttrSpec, AttrType, Force
 from engagerules.sources import strictjson
 
@@ -573,6 +573,9 @@ def _attr_problem(spec: AttrSpec, value: Any) -> str | None:
         case AttrType.TEXT:
             if not isinstance(value, str):
                 return "is not text"
+        case AttrType.PERIOD:
+            if not is_period_label(value):
+                return f"is not a period ({PERIOD_FORMS})"
         case AttrType.CODE:
             codes = spec.code_ids
             if text not in codes:

@@ -14,7 +14,7 @@ whole, and each problem it has inside a changed key is reported at the overrides
 JSON path (`$.overrides[0].set.cadence`), so every problem is located where it can be fixed.
 
 Which parts of the duty each entry changes (cadence, deadline, units, threshold, owner,
-evidence) is worked out from the keys it sets. Changing a part the configuration already
+roles, evidence) is worked out from the keys it sets. Changing a part the configuration already
 reads is a local reading; changing a part the plan states is a departure from the plan,
 allowed, and marked in every report.
 """
@@ -349,16 +349,18 @@ def _sub_parts(before: Any, after: Any, deadline_keys: set[str]) -> set[Part]:
 
 
 def _evidence_part(before: Any, after: Any) -> Part:
-    """Threshold when only the amounts of the same requirements change, else evidence."""
+    """Threshold when only the amounts of the same requirements change, roles when only
+    who may do them changes, else evidence."""
     if not (isinstance(before, list) and isinstance(after, list) and len(before) == len(after)):
         return Part.EVIDENCE
+    changed: set[str] = set()
     for old, new in zip(before, after, strict=True):
         if not (isinstance(old, dict) and isinstance(new, dict)):
             return Part.EVIDENCE
-        keys = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if keys - _AMOUNT_KEYS:
-            return Part.EVIDENCE
-    return Part.THRESHOLD
+        changed.update(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    if changed and changed <= {"roles"}:
+        return Part.ROLES
+    return Part.THRESHOLD if changed <= _AMOUNT_KEYS else Part.EVIDENCE
 
 
 def _described(patch: Mapping[str, Any], part: Part) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -13,8 +13,8 @@ from engagerules.engine.schedule import Due, dues
 from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import (
     Outcome,
-    during,
     membership,
+    owes,
     persons_owing,
     qualified,
     steps_verdict,
@@ -25,10 +25,16 @@ from engagerules.model.checks import times as time_list
 from engagerules.model.conditions import measure, recorded
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.event import Event
-from engagerules.model.periods import Window, localize, range_bounds
+from engagerules.model.periods import (
+    Cycle,
+    Window,
+    named_period,
+    period_fate,
+    range_bounds,
+)
 from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result
-from engagerules.model.words import when_words
+from engagerules.model.words import part_windows_words, when_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -126,10 +132,10 @@ def evaluate(
     for due in dues(obligation, span, persons):
         result = _judge_due(force, obligation, index, due, as_of, trace)
         spells = roster.get(due.scope or "", [])
-        if roster and not result.evidence and not any(during(s, due.window) for s in spells):
+        if roster and (spells or not result.evidence) and not owes(obligation, spells, due.window):
             if trace is not None:
                 trace.drop()
-            continue  # not on the roster in this window, and nothing done: not owed
+            continue  # not in post for the window (as the duty reads part windows): not owed
         results.append(result)
         used.update(result.evidence)
         if trace is not None:
@@ -153,8 +159,9 @@ def _judge_due(
     measured = []
     for req in obligation.evidence:
         if req.for_period is not None and req.grace is not None:
+            years = obligation.cycle if req.split_years else None
             events = _for_period(
-                req, req.for_period, req.grace, index, key, due.window, person, trace
+                req, req.for_period, req.grace, index, key, due.window, person, trace, years
             )
         else:
             events = qualified(req, index.between(req.types, key, due.window), person, trace)
@@ -174,52 +181,28 @@ def _for_period(
     window: Window,
     person: str | None,
     trace: Trace | None = None,
+    years: Cycle | None = None,
 ) -> list[Event]:
-    """Records for `window`: those naming a day inside it in `attr`, dated within `grace`
-    of it (before or after), and those naming no period dated inside it. A record naming
-    another period never counts here, so one report is credited to one period, once."""
+    """Records for `window`: those naming a period inside it in `attr`, made on or after
+    that period's first day and within `grace` after its end, and those naming no period
+    dated inside it. A record naming another period never counts here, nor one naming a
+    period it was made before, so one report is credited to the period it names, once."""
     zone = window.zone
-    wide = Window(_back(window.start, grace, zone), grace.after(window.end, zone), zone)
-    first = window.local_start.date()
-    last = (window.local_end - timedelta(microseconds=1)).date()
+    wide = Window(window.start, grace.after(window.end, zone), zone)
     chosen = []
     for event in qualified(req, index.between(req.types, key, wide), person, trace):
-        named = period_start(event.attrs.get(attr))
-        if named is None:
-            if recorded(event.attrs.get(attr)) or not window.contains(event.at):
-                if trace is not None:  # an unreadable period is never taken as this one
-                    trace.note(event, Code.OUTSIDE_WINDOW)
-                continue
+        value = event.attrs.get(attr)
+        if not recorded(value):
+            if window.contains(event.at):
+                chosen.append(event)
+            elif trace is not None:
+                trace.note(event, Code.OUTSIDE_WINDOW)
+            continue
+        if period_fate(named_period(value, years), event.at, window, grace) is None:
             chosen.append(event)
-        elif first <= named <= last:
-            chosen.append(event)
-        elif trace is not None:  # it reports on another period
+        elif trace is not None:  # another period, unreadable, or made outside its own
             trace.note(event, Code.OUTSIDE_WINDOW)
     return chosen
-
-
-def _back(moment: datetime, length: Duration, zone: tzinfo) -> datetime:
-    wall = moment.astimezone(zone).replace(tzinfo=None) - length.delta
-    return localize(wall, zone)
-
-
-def period_start(value: object) -> date | None:
-    """The first day of the period a value names: 2022-12-01, 2022-12, 2022-Q4 or 2022."""
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        return None
-    text = str(value).strip()
-    try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        if len(text) == 7 and text[4] == "-" and text[5:].isdigit():
-            return date(int(text[:4]), int(text[5:]), 1)
-        if len(text) == 7 and text[4:6].upper() == "-Q" and text[6] in "1234":
-            return date(int(text[:4]), 3 * int(text[6]) - 2, 1)
-        if len(text) == 4 and text.isdigit():
-            return date(int(text), 1, 1)
-    except ValueError:
-        return None
-    return None
 
 
 # ---------------------------------------------------------------- how the outputs say it
@@ -242,12 +225,15 @@ def agenda_deadline(
 
 def judged_notes(obligation: Obligation, rule: Recurring) -> list[str]:
     """How the verdict mechanisms read this duty, in words."""
-    if not rule.rolling:
-        return []
-    return [
+    rolling = (
         f"as a rolling gap: never more than {obligation.cadence} between records, counted "
         "from the last one before the range (not fixed calendar periods)"
-    ]
+    )
+    notes = [rolling] if rule.rolling else []
+    roster = obligation.scope.roster
+    if roster is not None:
+        notes.append(part_windows_words(roster.owes_part_windows))
+    return notes
 
 
 def json_fields(rule: Recurring) -> dict[str, Any]:
