@@ -19,7 +19,7 @@ from engagerules.errors import did_you_mean
 __all__ = ["attribute_reads"]
 
 _NUMBERS = frozenset({"number", "integer"})
-_PERIOD_TYPES = frozenset({"text", "code"})
+_PERIOD_TYPES = frozenset({"text", "code", "period"})
 _DATES = frozenset({"date", "timestamp"})
 _THRESHOLDS = frozenset({"min", "max"})
 _LISTED = frozenset({"in", "not_in", "equals", "not_equals"})
