@@ -94,6 +94,28 @@ def test_each_reading_quotes_the_plan_in_its_own_words(force_id: str) -> None:
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("force_id", _VERIFIED)
+def test_each_stated_part_gives_the_plans_words(force_id: str) -> None:
+    """A part marked stated carries the plan's words for it, and they are the document's,
+    to the letter: "stated by the plan" is a claim anyone can check, never a default."""
+    force = open_force(force_id)
+    texts = _texts(force)
+    problems = [
+        f"{ob.id} ({part.value}): not in {ob.source.document}: {fragment.strip()!r}"
+        for ob in force.obligations
+        for part, words in ob.readings.words
+        for fragment in _fragments(words)
+        if _plain(fragment) not in texts[ob.source.document]
+    ]
+    unworded = [
+        f"{ob.id} ({part.value}): no words of the plan"
+        for ob in force.obligations
+        for part in ob.readings.stated
+        if not _fragments(ob.readings.words_of(part) or "")
+    ]
+    assert not problems + unworded, "\n".join(problems + unworded)
+
+
 def test_fragments_keep_the_words_and_drop_only_the_editors_note() -> None:
     """The note must be last and in parentheses; words elsewhere are all compared."""
     assert _fragments("Police Surgery (per meeting)") == ["Police Surgery"]

@@ -43,6 +43,7 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.readings import Part, Reading, Readings
+from engagerules.model.words import amount, and_list, duration_words, every_words, plural
 from engagerules.sources import strictjson
 from engagerules.sources.overrides import (
     Applied,
@@ -403,6 +404,22 @@ def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[st
     yield from _kind_keys(ob, at, ctx)
     yield from _effective(ob, at)
     yield from _source(ob, at, ctx)
+    yield from _stated(ob, at)
+
+
+def _stated(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
+    """A part cannot be both the plan's words and a reading, nor stated where it does not
+    apply (words for a cadence the duty does not have would be shown nowhere)."""
+    worded = ob.get("stated")
+    listed = ob.get("readings")
+    if not isinstance(worded, dict):
+        return
+    applying = _applying(ob)
+    for key in worded:
+        if isinstance(listed, dict) and key in listed:
+            yield f"{at}.stated.{key}", "is also a reading: a part is the plan's words or read"
+        elif key in {p.value for p in Part} and Part(key) not in applying:
+            yield f"{at}.stated.{key}", "the duty has no such part to state"
 
 
 def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
@@ -790,40 +807,137 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
         effective_from=date.fromisoformat(effective["from"]) if "from" in effective else None,
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
         tags=tuple(ob.get("tags", ())),
-        readings=build_readings(ob),
+        readings=build_readings(ob, units),
     )
 
 
-def build_readings(ob: Mapping[str, Any]) -> Readings:
+def build_readings(ob: Mapping[str, Any], units: Sequence[Unit] = ()) -> Readings:
     """Part by part, the plan's words or the configuration's reading.
 
-    Read parts are those the obligation's `readings` lists; every other part that applies
-    to the duty is the plan's word: cadence where it recurs, deadline where it is a
+    A part applies where the duty has it: cadence where it recurs, deadline where it is a
     follow-up or target, units where it is owed per unit, threshold and evidence where it
-    is checked, owner always.
+    is checked, owner always, effective date where the duty gives one. A part the
+    obligation's `readings` lists is read; a part its `stated` gives the plan's words for is
+    the plan's; any other part is read too, described from the configuration as loaded, since
+    nobody has shown the plan's words for it. `{units}` in a reading's text is replaced by
+    the units as loaded, so a reading follows a units file or local readings.
     """
     listed = ob.get("readings") or {}
-    read = tuple(
-        Reading(
-            part=part,
-            plan=listed[part.value]["plan"],
-            reading=listed[part.value]["reading"],
-            why=listed[part.value].get("why", ""),
-        )
-        for part in Part
-        if part.value in listed
+    worded = ob.get("stated") or {}
+    applies = _applying(ob)
+    quote = (ob.get("source") or {}).get("quote") or str(ob.get("title", ""))
+    read: list[Reading] = []
+    for part in Part:
+        if part.value in listed:
+            given = listed[part.value]
+            text = str(given["reading"])
+            if "{units}" in text:
+                text = text.replace("{units}", _units_described(ob, units))
+            read.append(
+                Reading(part=part, plan=given["plan"], reading=text, why=given.get("why", ""))
+            )
+        elif part in applies and part.value not in worded:
+            read.append(
+                Reading(
+                    part=part,
+                    plan=quote,
+                    reading=_part_described(ob, part, units),
+                    why=_UNWORDED,
+                )
+            )
+    stated = tuple(p for p in Part if p in applies and p.value in worded and p.value not in listed)
+    return Readings(
+        stated=stated, read=tuple(read), words=tuple((p, str(worded[p.value])) for p in stated)
     )
+
+
+def _applying(ob: Mapping[str, Any]) -> set[Part]:
+    """The parts a duty has (see `build_readings`)."""
     scored = ob.get("kind") != "advisory"
+    effective = ob.get("effective")
+    dated = isinstance(effective, dict) and ("from" in effective or "until" in effective)
+    scope = ob.get("scope")
     applies = {
         Part.CADENCE: "cadence" in ob,
         Part.DEADLINE: "trigger" in ob or "target" in ob,
-        Part.UNITS: (ob.get("scope") or {}).get("per") is not None,
+        Part.UNITS: isinstance(scope, dict) and scope.get("per") is not None,
         Part.THRESHOLD: scored,
         Part.OWNER: True,
         Part.EVIDENCE: scored,
+        Part.EFFECTIVE: dated,
     }
-    stated = tuple(p for p in Part if applies[p] and p.value not in listed)
-    return Readings(stated=stated, read=read)
+    return {p for p, yes in applies.items() if yes}
+
+
+#: Why a part with neither words nor a reading is shown as read.
+_UNWORDED = (
+    "The configuration quotes none of the plan's words for this part, so it is ours, "
+    "not the plan's."
+)
+
+
+def _part_described(ob: Mapping[str, Any], part: Part, units: Sequence[Unit]) -> str:
+    """What the configuration as loaded checks for `part`, in plain words."""
+    evidence = [r for r in ob.get("evidence") or () if isinstance(r, dict)]
+    if part is Part.CADENCE:
+        return f"checked {every_words(parse_duration(ob['cadence']))}"
+    if part is Part.DEADLINE:
+        within = (ob.get("trigger") or {}).get("within")
+        if within:
+            return f"within {duration_words(parse_duration(within))} of the trigger"
+        return "by the target's date"
+    if part is Part.UNITS:
+        return f"owed {_units_described(ob, units)}"
+    if part is Part.THRESHOLD:
+        return (
+            and_list(
+                f"{r['sum']} adding up to at least {amount(r.get('min', 1))}"
+                if r.get("sum")
+                else f"at least {amount(r.get('min', 1))} {' or '.join(r['types'])}"
+                for r in evidence
+            )
+            or "as the rule sets"
+        )
+    if part is Part.OWNER:
+        return f"owned by {ob['owner']}"
+    if part is Part.EVIDENCE:
+        return "records of " + (
+            and_list(" or ".join(r["types"]) for r in evidence) or "the rule's types"
+        )
+    effective = ob.get("effective") or {}
+    dates = [f"from {effective['from']}"] if "from" in effective else []
+    dates += [f"until {effective['until']}"] if "until" in effective else []
+    return "in force " + " ".join(dates)
+
+
+def _units_described(ob: Mapping[str, Any], units: Sequence[Unit]) -> str:
+    """The units a duty is owed by, as loaded: `per ward: 8 wards (8 illustrative) in
+    Waverley, Guildford and Woking, 3 of the 11 boroughs`."""
+    scope = ob.get("scope") or {}
+    per = scope.get("per")
+    if per is None:
+        return "force-wide"
+    if per == "person":
+        return "per person"
+    listed = set(scope.get("units") or ()) or {u.id for u in units if u.kind == per}
+    owed = [u for u in units if u.id in listed]
+    if not owed:
+        return f"per {per}: no units loaded"
+    made_up = sum(1 for u in owed if u.illustrative)
+    text = f"per {per}: {plural(len(owed), per)}"
+    if made_up:
+        text += f" ({made_up} illustrative)"
+    by_id = {u.id: u for u in units}
+    parents = [by_id[p] for p in dict.fromkeys(u.within for u in owed if u.within) if p in by_id]
+    if parents and len(parents) < len(owed):
+        kind = parents[0].kind
+        of_kind = sum(1 for u in units if u.kind == kind)
+        text += f" in {and_list(p.name for p in parents)}"
+        if all(p.kind == kind for p in parents) and len(parents) < of_kind:
+            text += f", {len(parents)} of the {of_kind} {kind}s"
+    elif len(owed) <= 6:
+        text += f": {and_list(u.name for u in owed)}"
+    return text
 
 
 def _build_attributes(raw: Mapping[str, Any]) -> tuple[AttrSpec, ...]:
