@@ -260,6 +260,7 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
         roles={r["id"] for _, r in roles},
         types={t["id"] for _, t in types},
         documents={d["id"]: d for _, d in documents},
+        plan=raw["effective"] if isinstance(raw.get("effective"), dict) else None,
     )
     obligations = _items(raw, "obligations")
     for index, ob in obligations:
@@ -314,7 +315,9 @@ class _Context:
         roles: set[str],
         types: set[str],
         documents: dict[str, Any],
+        plan: dict[str, Any] | None = None,
     ) -> None:
+        self.plan = plan
         self.units = units
         self.kinds = kinds
         self.roles = roles
@@ -404,17 +407,17 @@ def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[st
     yield from _kind_keys(ob, at, ctx)
     yield from _effective(ob, at)
     yield from _source(ob, at, ctx)
-    yield from _stated(ob, at)
+    yield from _stated(ob, at, ctx)
 
 
-def _stated(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
+def _stated(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     """A part cannot be both the plan's words and a reading, nor stated where it does not
     apply (words for a cadence the duty does not have would be shown nowhere)."""
     worded = ob.get("stated")
     listed = ob.get("readings")
     if not isinstance(worded, dict):
         return
-    applying = _applying(ob)
+    applying = _applying(ob, ctx.plan)
     for key in worded:
         if isinstance(listed, dict) and key in listed:
             yield f"{at}.stated.{key}", "is also a reading: a part is the plan's words or read"
@@ -726,7 +729,8 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
             for d in raw["documents"]
         ),
         obligations=tuple(
-            _in_plan(ob, plan_from) for ob in _build_obligations(raw["obligations"], units, file)
+            _in_plan(ob, plan_from)
+            for ob in _build_obligations(raw["obligations"], units, file, raw.get("effective"))
         ),
         effective_from=plan_from,
         root=file.parent,
@@ -762,7 +766,10 @@ def _must_datetime(value: str) -> datetime:
 
 
 def _build_obligations(
-    raw: list[dict[str, Any]], units: Sequence[Unit], file: Path
+    raw: list[dict[str, Any]],
+    units: Sequence[Unit],
+    file: Path,
+    plan: Mapping[str, Any] | None = None,
 ) -> tuple[Obligation, ...]:
     """Each obligation's values check themselves as they are built (`ModelError`); what
     they refuse is reported at the obligation's JSON path, every one of them."""
@@ -770,7 +777,7 @@ def _build_obligations(
     problems: list[Problem] = []
     for index, ob in enumerate(raw):
         try:
-            built.append(_build_obligation(ob, units))
+            built.append(_build_obligation(ob, units, plan))
         except ModelError as exc:
             problems.append(Problem(f"{file}: $.obligations[{index}]", str(exc)))
     if problems:
@@ -778,7 +785,9 @@ def _build_obligations(
     return tuple(built)
 
 
-def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
+def _build_obligation(
+    ob: dict[str, Any], units: Sequence[Unit], plan: Mapping[str, Any] | None = None
+) -> Obligation:
     scope_raw = ob.get("scope", {})
     per = scope_raw.get("per")
     listed = tuple(scope_raw.get("units", ()))
@@ -807,11 +816,13 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
         effective_from=date.fromisoformat(effective["from"]) if "from" in effective else None,
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
         tags=tuple(ob.get("tags", ())),
-        readings=build_readings(ob, units),
+        readings=build_readings(ob, units, plan),
     )
 
 
-def build_readings(ob: Mapping[str, Any], units: Sequence[Unit] = ()) -> Readings:
+def build_readings(
+    ob: Mapping[str, Any], units: Sequence[Unit] = (), plan: Mapping[str, Any] | None = None
+) -> Readings:
     """Part by part, the plan's words or the configuration's reading.
 
     A part applies where the duty has it: cadence where it recurs, deadline where it is a
@@ -821,11 +832,16 @@ def build_readings(ob: Mapping[str, Any], units: Sequence[Unit] = ()) -> Reading
     the plan's; any other part is read too, described from the configuration as loaded, since
     nobody has shown the plan's words for it. `{units}` in a reading's text is replaced by
     the units as loaded, so a reading follows a units file or local readings.
+
+    `plan` is the force's own `effective`: a duty with no dates of its own is in force from
+    the plan's date, which is always a reading (a document's date line says when it was
+    written, not when each duty is first owed), its why the force's `source`.
     """
     listed = ob.get("readings") or {}
     worded = ob.get("stated") or {}
-    applies = _applying(ob)
+    applies = _applying(ob, plan)
     quote = (ob.get("source") or {}).get("quote") or str(ob.get("title", ""))
+    own = isinstance(ob.get("effective"), dict) and bool(ob["effective"])
     read: list[Reading] = []
     for part in Part:
         if part.value in listed:
@@ -837,12 +853,13 @@ def build_readings(ob: Mapping[str, Any], units: Sequence[Unit] = ()) -> Reading
                 Reading(part=part, plan=given["plan"], reading=text, why=given.get("why", ""))
             )
         elif part in applies and part.value not in worded:
+            dated = part is Part.EFFECTIVE and plan is not None
             read.append(
                 Reading(
                     part=part,
-                    plan=quote,
-                    reading=_part_described(ob, part, units),
-                    why=_UNWORDED,
+                    plan=str(plan.get("plan") or quote) if dated and not own and plan else quote,
+                    reading=_part_described(ob, part, units, None if own else plan),
+                    why=str(plan.get("source") or _UNWORDED) if dated and plan else _UNWORDED,
                 )
             )
     stated = tuple(p for p in Part if p in applies and p.value in worded and p.value not in listed)
@@ -851,11 +868,12 @@ def build_readings(ob: Mapping[str, Any], units: Sequence[Unit] = ()) -> Reading
     )
 
 
-def _applying(ob: Mapping[str, Any]) -> set[Part]:
+def _applying(ob: Mapping[str, Any], plan: Mapping[str, Any] | None = None) -> set[Part]:
     """The parts a duty has (see `build_readings`)."""
     scored = ob.get("kind") != "advisory"
     effective = ob.get("effective")
     dated = isinstance(effective, dict) and ("from" in effective or "until" in effective)
+    dated = dated or (isinstance(plan, dict) and "from" in plan)
     scope = ob.get("scope")
     applies = {
         Part.CADENCE: "cadence" in ob,
@@ -876,7 +894,12 @@ _UNWORDED = (
 )
 
 
-def _part_described(ob: Mapping[str, Any], part: Part, units: Sequence[Unit]) -> str:
+def _part_described(
+    ob: Mapping[str, Any],
+    part: Part,
+    units: Sequence[Unit],
+    plan: Mapping[str, Any] | None = None,
+) -> str:
     """What the configuration as loaded checks for `part`, in plain words."""
     evidence = [r for r in ob.get("evidence") or () if isinstance(r, dict)]
     if part is Part.CADENCE:
@@ -904,7 +927,7 @@ def _part_described(ob: Mapping[str, Any], part: Part, units: Sequence[Unit]) ->
         return "records of " + (
             and_list(" or ".join(r["types"]) for r in evidence) or "the rule's types"
         )
-    effective = ob.get("effective") or {}
+    effective = ob.get("effective") or plan or {}
     dates = [f"from {effective['from']}"] if "from" in effective else []
     dates += [f"until {effective['until']}"] if "until" in effective else []
     return "in force " + " ".join(dates)
