@@ -143,6 +143,12 @@ def _prepared(
         problems.extend(Problem(p.where, p.message) for p in found)
         inline = raw.get("units")
         if isinstance(inline, list):
+            kinds = {row.get("kind") for row in rows}
+            kept = [i for i, u in enumerate(inline) if not _placeholder(u, kinds)]
+            if len(kept) < len(inline):
+                for new_index, old_index in enumerate(kept):
+                    places[f"$.units[{new_index}]"] = f"{file}: $.units[{old_index}]"
+            inline = [inline[i] for i in kept]
             for offset, place in enumerate(row_places):
                 places[f"$.units[{len(inline) + offset}]"] = place
             raw["units"] = [*inline, *rows]
@@ -153,6 +159,13 @@ def _prepared(
     problems.extend(applied.problems)
     problems.extend(relocate(_problems(applied.raw, file), file, applied.places))
     return applied, problems
+
+
+def _placeholder(unit: Any, kinds: set[Any]) -> bool:
+    """An illustrative unit of a kind a units file lists: the real list replaces the made-up
+    one (so the same ward in both is not a duplicate id), and the duties' readings, which
+    describe the units as loaded, say which units remain."""
+    return isinstance(unit, dict) and bool(unit.get("illustrative")) and unit.get("kind") in kinds
 
 
 def _read_json(file: Path) -> Any:
