@@ -97,11 +97,11 @@ def test_a_duty_in_force_from_the_plans_date_reads_it_with_the_forces_why() -> N
 
 def test_words_must_match_the_stated_parts() -> None:
     """A stated part with no words, or words for a part not stated, cannot be built."""
-    with pytest.raises(ValueError, match="Readings.words"):
+    with pytest.raises(ValueError, match=r"Readings\.words"):
         Readings(stated=(Part.OWNER,))
-    with pytest.raises(ValueError, match="Readings.words"):
+    with pytest.raises(ValueError, match=r"Readings\.words"):
         Readings(words=((Part.OWNER, "the Sergeant"),))
-    with pytest.raises(ValueError, match="Readings.words"):
+    with pytest.raises(ValueError, match=r"Readings\.words"):
         Readings(stated=(Part.OWNER,), words=((Part.OWNER, "  "),))
 
 
