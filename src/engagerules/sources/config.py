@@ -872,7 +872,9 @@ def build_readings(
                     part=part,
                     plan=str(plan.get("plan") or quote) if dated and not own and plan else quote,
                     reading=_part_described(ob, part, units, None if own else plan),
-                    why=str(plan.get("source") or _UNWORDED) if dated and plan else _UNWORDED,
+                    why=str(plan.get("source") or _unworded(part))
+                    if dated and plan
+                    else _unworded(part),
                 )
             )
     stated = tuple(p for p in Part if p in applies and p.value in worded and p.value not in listed)
@@ -900,11 +902,24 @@ def _applying(ob: Mapping[str, Any], plan: Mapping[str, Any] | None = None) -> s
     return {p for p, yes in applies.items() if yes}
 
 
-#: Why a part with neither words nor a reading is shown as read.
-_UNWORDED = (
-    "The configuration quotes none of the plan's words for this part, so it is ours, "
-    "not the plan's."
-)
+#: What each part is called in the why of a part given no words.
+_PART_NAMES = {
+    Part.CADENCE: "when it is due",
+    Part.DEADLINE: "its deadline",
+    Part.UNITS: "which units owe it",
+    Part.THRESHOLD: "how much is enough",
+    Part.OWNER: "who owns it",
+    Part.EVIDENCE: "what record shows it done",
+    Part.EFFECTIVE: "when it is in force from",
+}
+
+
+def _unworded(part: Part) -> str:
+    """Why a part with neither words of the plan nor a reading is shown as read."""
+    return (
+        f"No words of the plan are given for {_PART_NAMES[part]}, so this is the "
+        "configuration's reading, not the plan's."
+    )
 
 
 def _part_described(
@@ -924,6 +939,12 @@ def _part_described(
         return "by the target's date"
     if part is Part.UNITS:
         return f"owed {_units_described(ob, units)}"
+    if part is Part.THRESHOLD and ob.get("require"):
+        rules = conditions_from_json(ob["require"])
+        return "each record it judges has " + and_list(c.describe() for c in rules)
+    if part is Part.THRESHOLD and isinstance(ob.get("target"), dict):
+        target = ob["target"]
+        return f"{target.get('attr')} reaching {amount(float(target.get('value', 0)))}"
     if part is Part.THRESHOLD:
         return (
             and_list(
