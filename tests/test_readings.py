@@ -222,3 +222,24 @@ def test_obligations_text_lists_each_reading(capsys: pytest.CaptureFixture[str])
     text = capsys.readouterr().out
     block = text.split(f"{COUNCILS}\n", 1)[1].split("\ngwent.", 1)[0]
     assert "  cadence: at least once a calendar quarter: our reading; the plan says" in block
+
+
+def test_validate_finds_the_stated_words_in_the_document(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new force states its parts in its plan's words, which validate finds beside
+    force.json; words the plan does not hold are a located problem, exit 1."""
+    assert main(["new", "northshire", "--dir", str(tmp_path)]) == 0
+    home = tmp_path / "northshire"
+    capsys.readouterr()
+    assert main(["validate", str(home)]) == 0
+    raw = json.loads((home / "force.json").read_text(encoding="utf-8"))
+    assert raw["obligations"][0]["stated"]["owner"] == "by the neighbourhood team"
+    raw["obligations"][0]["stated"]["owner"] = "by the Inspector"
+    (home / "force.json").write_text(json.dumps(raw), encoding="utf-8")
+    assert main(["validate", str(home)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "$.obligations[0].stated.owner: the plan's words for owner are not in "
+        "example-plan.txt: 'by the Inspector'" in err
+    )
