@@ -43,7 +43,14 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.readings import Part, Reading, Readings
-from engagerules.model.words import amount, and_list, duration_words, every_words, plural
+from engagerules.model.words import (
+    amount,
+    and_list,
+    day_words,
+    duration_words,
+    every_words,
+    plural,
+)
 from engagerules.sources import strictjson
 from engagerules.sources.attrreads import attribute_reads
 from engagerules.sources.overrides import (
@@ -964,9 +971,16 @@ def _part_described(
             and_list(" or ".join(r["types"]) for r in evidence) or "the rule's types"
         )
     effective = ob.get("effective") or plan or {}
-    dates = [f"from {effective['from']}"] if "from" in effective else []
-    dates += [f"until {effective['until']}"] if "until" in effective else []
+    dates = [f"{key} {_day(effective[key])}" for key in ("from", "until") if key in effective]
     return "in force " + " ".join(dates)
+
+
+def _day(value: object) -> str:
+    """`1 Aug 2019` for an ISO date, the text itself otherwise (validate has located it)."""
+    try:
+        return day_words(date.fromisoformat(str(value)), weekday=False)
+    except ValueError:
+        return str(value)
 
 
 def _units_described(ob: Mapping[str, Any], units: Sequence[Unit]) -> str:
