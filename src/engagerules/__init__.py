@@ -16,6 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from engagerules.authoring.audit import ADVERSARIES, Audit, Finding, audit
     from engagerules.authoring.forcedocs import render_force_docs
     from engagerules.authoring.simulate import simulate
     from engagerules.engine.agenda import (
@@ -79,6 +80,7 @@ if TYPE_CHECKING:
         Status,
         Tally,
     )
+    from engagerules.outputs.auditreport import AuditShape, audit_json, render_audit
     from engagerules.outputs.calendar import (
         FollowUp,
         build_calendar,
@@ -118,6 +120,13 @@ if TYPE_CHECKING:
 #: command loads only what it needs: `check` never imports icalendar, the HTML report
 #: or the simulator.
 _EXPORTS: dict[str, str] = {
+    "ADVERSARIES": "engagerules.authoring.audit",
+    "Audit": "engagerules.authoring.audit",
+    "Finding": "engagerules.authoring.audit",
+    "audit": "engagerules.authoring.audit",
+    "AuditShape": "engagerules.outputs.auditreport",
+    "audit_json": "engagerules.outputs.auditreport",
+    "render_audit": "engagerules.outputs.auditreport",
     "render_force_docs": "engagerules.authoring.forcedocs",
     "simulate": "engagerules.authoring.simulate",
     "AgendaItem": "engagerules.engine.agenda",
@@ -227,10 +236,13 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "ADVERSARIES",
     "UNMATCHED_REASONS",
     "Advisory",
     "AgendaItem",
     "AgendaShape",
+    "Audit",
+    "AuditShape",
     "Citation",
     "Condition",
     "ConfigError",
@@ -249,6 +261,7 @@ __all__ = [
     "EventLog",
     "EventType",
     "Explanation",
+    "Finding",
     "FollowUp",
     "Force",
     "ForceShape",
@@ -295,6 +308,8 @@ __all__ = [
     "agenda",
     "agenda_json",
     "apply_waivers",
+    "audit",
+    "audit_json",
     "available_forces",
     "build_calendar",
     "calendar_stamp",
@@ -320,6 +335,7 @@ __all__ = [
     "read_events",
     "read_overrides",
     "render_agenda",
+    "render_audit",
     "render_explanation",
     "render_force_docs",
     "render_html",

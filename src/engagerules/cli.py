@@ -23,7 +23,14 @@ from typing import Any
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.filters import check_filters
 from engagerules.engine.schedule import schedule
-from engagerules.errors import ConfigError, EngageRulesError, Problem, ProblemsError, UsageError
+from engagerules.errors import (
+    ConfigError,
+    EngageRulesError,
+    Problem,
+    ProblemsError,
+    UsageError,
+    did_you_mean,
+)
 from engagerules.model.durations import parse_duration
 from engagerules.model.event import EventLog
 from engagerules.model.limits import range_problem, year_problem
@@ -648,6 +655,76 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _store(args: argparse.Namespace) -> Any:
+    """The server's store named by --db (default: engagerules.db in the working directory)."""
+    try:
+        from engagerules.serve.store import default_url, open_store
+    except ImportError:
+        msg = "the server needs its extra: pip install 'engagerules[serve]'"
+        raise UsageError(msg) from None
+    return open_store(args.db or default_url(Path.cwd()))
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """Run the server until interrupted."""
+    store = _store(args)
+    store.stale_after = timedelta(seconds=args.claim_timeout)
+    import uvicorn
+
+    from engagerules.serve.app import create_app
+
+    directories = [Path(d) for d in args.forces or ()]
+    for directory in directories:
+        open_force(str(directory))  # a broken force is a usage error now, not a 500 later
+    app = create_app(store, public_url=args.public_url, directories=directories)
+    sys.stderr.write(
+        f"engagerules: serving on http://{args.host}:{args.port} (store: {store.engine.url})\n"
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return EXIT_OK
+
+
+def _cmd_grants(args: argparse.Namespace) -> int:
+    """`tokens` and `keys`: add (the secret is shown once), list, revoke."""
+    store = _store(args)
+    table = args.command
+    if args.action == "add":
+        if table == "tokens":
+            parts = (args.feed or "").rsplit("/", 2)
+            if len(parts) != 3 or not all(parts):
+                raise UsageError("--feed FORCE/ROLE/UNIT is needed (ROLE or UNIT may be *)")
+            force, role, unit = parts
+            loaded = open_force(force)
+            if Path(force).is_dir():  # a directory the server is given with --forces
+                force = Path(force).resolve().name
+            check_filters(
+                loaded, role=None if role == "*" else role, scope=None if unit == "*" else unit,
+                option="--feed ",
+            )  # fmt: skip
+            ident, secret = store.add_token(force, role, unit)
+        else:
+            if not args.force:
+                raise UsageError("--force FORCE is needed")
+            open_force(args.force)
+            ident, secret = store.add_key(args.force, args.right or ["read"])
+        _write(f"{ident} {secret}\n", None)
+        sys.stderr.write("engagerules: note: the secret is shown once; only its hash is kept\n")
+        return EXIT_OK
+    if args.action == "revoke":
+        if not args.id:
+            raise UsageError(f"{table} revoke ID: give the id `{table} list` shows")
+        if not store.revoke(table, args.id):
+            raise UsageError(f"no live {table[:-1]} {args.id!r}")
+        _write(f"revoked {args.id}\n", None)
+        return EXIT_OK
+    for grant in store.grants(table):
+        state = f"revoked {grant.revoked:%Y-%m-%d}" if grant.revoked else "live"
+        _write(
+            f"{grant.id}  {grant.force}  {grant.what}  {grant.created:%Y-%m-%d}  {state}\n", None
+        )
+    return EXIT_OK
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
@@ -767,6 +844,27 @@ def _cmd_test(args: argparse.Namespace) -> int:
         summary += f"; {plural(len(gaps), 'checked duty', 'checked duties')} not shown both ways"
     _write(summary + "\n", None)
     return EXIT_FAILED if failed or (gaps and args.strict) else EXIT_OK
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from engagerules.authoring.audit import audit
+    from engagerules.outputs.auditreport import audit_json, render_audit
+
+    force = _open(args)
+    wanted = args.obligation or None
+    if wanted is not None:
+        ids = force.obligation_ids
+        for ob_id in wanted:
+            if ob_id not in ids:
+                msg = f"{force.id} has no obligation {ob_id!r}{did_you_mean(ob_id, ids)}"
+                raise UsageError(msg)
+    found = audit(force, wanted)
+    overrides = args.overrides or ()
+    if args.format == "json":
+        _write(json.dumps(audit_json(found, overrides), indent=2, ensure_ascii=False) + "\n", None)
+    else:
+        _write(render_audit(found, overrides, verbose=args.verbose), None)
+    return EXIT_FAILED if found.findings else EXIT_OK
 
 
 def _cmd_docs(args: argparse.Namespace) -> int:
@@ -893,6 +991,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ingest(sub)
     _add_schema(sub)
     _add_new(sub)
+    _add_serve(sub)
     return parser
 
 
@@ -955,6 +1054,45 @@ def _add_new(sub: Any) -> None:
     p.add_argument("--plugin", choices=("setuptools", "hatchling"), help="as a plugin package")
     p.add_argument("--dir", default=".", metavar="DIR", help="where to write it (default: .)")
     p.set_defaults(run=_cmd_new)
+
+
+def _add_serve(sub: Any) -> None:
+    """`serve`, `tokens`, `keys`: the server and who may read it."""
+    p = sub.add_parser(
+        "serve",
+        help="serve subscribable duty calendars and the /v1 API (docs/serve.md)",
+        description="Serve feeds Outlook subscribes to and the /v1 API, over a store: "
+        "SQLite beside the data by default, PostgreSQL by --db URL. Needs the serve extra.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument(
+        "--db", metavar="URL", help="the store: a SQLAlchemy URL (default: ./engagerules.db)"
+    )
+    p.add_argument("--public-url", metavar="URL", help="the https address people reach it at")
+    p.add_argument(
+        "--forces", action="append", metavar="DIR",
+        help="also serve the force in DIR, by the directory's name (repeatable)",
+    )  # fmt: skip
+    p.add_argument(
+        "--claim-timeout", type=float, default=120.0, metavar="SECONDS",
+        help="after this long a batch left in progress by a dead server may be retried",
+    )  # fmt: skip
+    p.set_defaults(run=_cmd_serve)
+    for name, what in (("tokens", "feed tokens"), ("keys", "API keys")):
+        p = sub.add_parser(name, help=f"add, list or revoke {what}")
+        p.add_argument("action", choices=("add", "list", "revoke"))
+        p.add_argument("id", nargs="?", metavar="ID", help="the id to revoke")
+        p.add_argument("--db", metavar="URL", help="the store (default: ./engagerules.db)")
+        if name == "tokens":
+            p.add_argument("--feed", metavar="FORCE/ROLE/UNIT", help="what the token may read")
+        else:
+            p.add_argument("--force", metavar="FORCE", help="the force the key is for")
+            p.add_argument(
+                "--right", action="append", choices=("read", "post"),
+                help="what the key may do (repeatable; default read)",
+            )  # fmt: skip
+        p.set_defaults(run=_cmd_grants)
 
 
 def _add_schema(sub: Any) -> None:
@@ -1074,6 +1212,28 @@ def _add_authoring_commands(sub: Any) -> None:
         help="fail (exit 1) when a checked duty has no met or no missed scenario",
     )
     p.set_defaults(run=_cmd_test)
+
+    p = sub.add_parser(
+        "audit",
+        help="judge adversarial logs built from each duty's structure; exit 1 on a finding",
+        description="For every judged duty, build a compliant log (which must be met) and "
+        "adversarial ones (empty, wrong role, wrong unit, late, before the trigger, one record "
+        "for two triggers, the next period, codes outside their list, month ends, clock "
+        "changes, the last windows in force), which must not be; print what went the wrong "
+        "way with the log and the command to reproduce it. See docs/audit.md.",
+    )
+    _force(p)
+    p.add_argument(
+        "--obligation",
+        action="append",
+        metavar="ID",
+        help="audit only this obligation; repeatable",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="also list the classes that do not apply"
+    )
+    p.set_defaults(run=_cmd_audit)
 
     p = sub.add_parser(
         "docs", help="write a force's encoding as Markdown, duty by duty, in document order"
