@@ -333,9 +333,9 @@ def _parts_summary(force: Force) -> Iterator[str]:
     stated = sum(len(ob.readings.stated) for ob in force.obligations)
     read = sum(len(ob.readings.read) for ob in force.obligations)
     yield (
-        f"- Parts of duties (cadence, deadline, units, threshold, owner, evidence): {stated} "
-        f"stated by the plan, {read} read by this configuration (marked _read_ below, with "
-        "the plan's own words)"
+        f"- Parts of duties (cadence, deadline, units, threshold, owner, evidence, effective "
+        f"date): {stated} stated by the plan, each with the plan's words for it, {read} read by "
+        "this configuration (marked _read_ below, with the plan's own words)"
     )
     illustrative = [u for u in force.units if u.illustrative]
     if illustrative:
@@ -368,6 +368,8 @@ def _readings(ob: Obligation) -> Iterator[str]:
     stated = ", ".join(p.value for p in readings.stated) or "none"
     read = ", ".join(r.part.value for r in readings.read) or "none"
     yield f"- **Parts:** stated by the plan: {stated}; _read_: {read}"
+    for part, words in readings.words:
+        yield f"  - {part.value}, in the plan's words: '{markdown_text(words)}'"
     for reading in readings.read:
         mark = " **(departs from the plan)**" if reading.departure else ""
         why = f" {markdown_text(reading.why)}" if reading.why else ""

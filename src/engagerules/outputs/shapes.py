@@ -266,9 +266,11 @@ def reading_json(reading: Reading) -> dict[str, Any]:
 
 
 def readings_json(readings: Readings) -> dict[str, Any]:
-    """`{"stated": [parts], "read": [readings]}`: every part of a duty, and whose words."""
+    """`{"stated": [parts], "words": {part: the plan's words}, "read": [readings]}`: every
+    part of a duty, whose words it rests on, and for a stated part the words themselves."""
     return {
         "stated": [p.value for p in readings.stated],
+        "words": {p.value: w for p, w in readings.words},
         "read": [reading_json(r) for r in readings.read],
     }
 

@@ -44,7 +44,15 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.readings import Part, Reading, Readings
-from engagerules.model.words import part_windows_words
+from engagerules.model.words import (
+    amount,
+    and_list,
+    day_words,
+    duration_words,
+    every_words,
+    part_windows_words,
+    plural,
+)
 from engagerules.sources import strictjson
 from engagerules.sources.attrreads import attribute_reads
 from engagerules.sources.overrides import (
@@ -145,6 +153,12 @@ def _prepared(
         problems.extend(Problem(p.where, p.message) for p in found)
         inline = raw.get("units")
         if isinstance(inline, list):
+            kinds = {row.get("kind") for row in rows}
+            kept = [i for i, u in enumerate(inline) if not _placeholder(u, kinds)]
+            if len(kept) < len(inline):
+                for new_index, old_index in enumerate(kept):
+                    places[f"$.units[{new_index}]"] = f"{file}: $.units[{old_index}]"
+            inline = [inline[i] for i in kept]
             for offset, place in enumerate(row_places):
                 places[f"$.units[{len(inline) + offset}]"] = place
             raw["units"] = [*inline, *rows]
@@ -155,6 +169,13 @@ def _prepared(
     problems.extend(applied.problems)
     problems.extend(relocate(_problems(applied.raw, file), file, applied.places))
     return applied, problems
+
+
+def _placeholder(unit: Any, kinds: set[Any]) -> bool:
+    """An illustrative unit of a kind a units file lists: the real list replaces the made-up
+    one (so the same ward in both is not a duplicate id), and the duties' readings, which
+    describe the units as loaded, say which units remain."""
+    return isinstance(unit, dict) and bool(unit.get("illustrative")) and unit.get("kind") in kinds
 
 
 def _read_json(file: Path) -> Any:
@@ -265,6 +286,7 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
         attributes={
             t["id"]: t["attributes"] for _, t in types if isinstance(t.get("attributes"), dict)
         },
+        plan=raw["effective"] if isinstance(raw.get("effective"), dict) else None,
     )
     obligations = _items(raw, "obligations")
     for index, ob in obligations:
@@ -321,7 +343,9 @@ class _Context:
         types: set[str],
         documents: dict[str, Any],
         attributes: dict[str, dict[str, Any]] | None = None,
+        plan: dict[str, Any] | None = None,
     ) -> None:
+        self.plan = plan
         self.units = units
         self.kinds = kinds
         self.roles = roles
@@ -414,6 +438,22 @@ def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[st
     yield from _kind_keys(ob, at, ctx)
     yield from _effective(ob, at)
     yield from _source(ob, at, ctx)
+    yield from _stated(ob, at, ctx)
+
+
+def _stated(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
+    """A part cannot be both the plan's words and a reading, nor stated where it does not
+    apply (words for a cadence the duty does not have would be shown nowhere)."""
+    worded = ob.get("stated")
+    listed = ob.get("readings")
+    if not isinstance(worded, dict):
+        return
+    applying = _applying(ob, ctx.plan)
+    for key in worded:
+        if isinstance(listed, dict) and key in listed:
+            yield f"{at}.stated.{key}", "is also a reading: a part is the plan's words or read"
+        elif key in {p.value for p in Part} and Part(key) not in applying:
+            yield f"{at}.stated.{key}", "the duty has no such part to state"
 
 
 def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
@@ -772,7 +812,9 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
         ),
         obligations=tuple(
             _in_plan(ob, plan_from)
-            for ob in _build_obligations(raw["obligations"], units, roles, file)
+            for ob in _build_obligations(
+                raw["obligations"], units, roles, file, raw.get("effective")
+            )
         ),
         effective_from=plan_from,
         root=file.parent,
@@ -808,7 +850,11 @@ def _must_datetime(value: str) -> datetime:
 
 
 def _build_obligations(
-    raw: list[dict[str, Any]], units: Sequence[Unit], roles: Sequence[Role], file: Path
+    raw: list[dict[str, Any]],
+    units: Sequence[Unit],
+    roles: Sequence[Role],
+    file: Path,
+    plan: Mapping[str, Any] | None = None,
 ) -> tuple[Obligation, ...]:
     """Each obligation's values check themselves as they are built (`ModelError`); what
     they refuse is reported at the obligation's JSON path, every one of them."""
@@ -816,7 +862,7 @@ def _build_obligations(
     problems: list[Problem] = []
     for index, ob in enumerate(raw):
         try:
-            built.append(_build_obligation(ob, units, roles))
+            built.append(_build_obligation(ob, units, roles, plan))
         except ModelError as exc:
             problems.append(Problem(f"{file}: $.obligations[{index}]", str(exc)))
     if problems:
@@ -825,7 +871,10 @@ def _build_obligations(
 
 
 def _build_obligation(
-    ob: dict[str, Any], units: Sequence[Unit], roles: Sequence[Role]
+    ob: dict[str, Any],
+    units: Sequence[Unit],
+    roles: Sequence[Role],
+    plan: Mapping[str, Any] | None = None,
 ) -> Obligation:
     scope_raw = ob.get("scope", {})
     per = scope_raw.get("per")
@@ -856,41 +905,56 @@ def _build_obligation(
         effective_from=date.fromisoformat(effective["from"]) if "from" in effective else None,
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
         tags=tuple(ob.get("tags", ())),
-        readings=build_readings(ob),
+        readings=build_readings(ob, units, plan),
     )
 
 
-def build_readings(ob: Mapping[str, Any]) -> Readings:
+def build_readings(
+    ob: Mapping[str, Any], units: Sequence[Unit] = (), plan: Mapping[str, Any] | None = None
+) -> Readings:
     """Part by part, the plan's words or the configuration's reading.
 
-    Read parts are those the obligation's `readings` lists; every other part that applies
-    to the duty is the plan's word: cadence where it recurs, deadline where it is a
+    A part applies where the duty has it: cadence where it recurs, deadline where it is a
     follow-up or target, units where it is owed per unit, threshold and evidence where it
-    is checked, owner always, and roles where a step lists who may do it.
+    is checked, owner always, roles where a step lists who may do it, effective date
+    where the duty gives one. A part the
+    obligation's `readings` lists is read; a part its `stated` gives the plan's words for is
+    the plan's; any other part is read too, described from the configuration as loaded, since
+    nobody has shown the plan's words for it. `{units}` in a reading's text is replaced by
+    the units as loaded, so a reading follows a units file or local readings.
+
+    `plan` is the force's own `effective`: a duty with no dates of its own is in force from
+    the plan's date, which is always a reading (a document's date line says when it was
+    written, not when each duty is first owed), its why the force's `source`.
     """
     listed = ob.get("readings") or {}
-    read = tuple(
-        Reading(
-            part=part,
-            plan=listed[part.value]["plan"],
-            reading=listed[part.value]["reading"],
-            why=listed[part.value].get("why", ""),
-        )
-        for part in Part
-        if part.value in listed
-    )
-    scored = ob.get("kind") != "advisory"
-    evidence = ob.get("evidence") or []
-    applies = {
-        Part.CADENCE: "cadence" in ob,
-        Part.DEADLINE: "trigger" in ob or "target" in ob,
-        Part.UNITS: (ob.get("scope") or {}).get("per") is not None,
-        Part.THRESHOLD: scored,
-        Part.OWNER: True,
-        Part.ROLES: any(isinstance(r, dict) and "roles" in r for r in evidence),
-        Part.EVIDENCE: scored,
-    }
-    stated = tuple(p for p in Part if applies[p] and p.value not in listed)
+    worded = ob.get("stated") or {}
+    applies = _applying(ob, plan)
+    quote = (ob.get("source") or {}).get("quote") or str(ob.get("title", ""))
+    own = isinstance(ob.get("effective"), dict) and bool(ob["effective"])
+    read: list[Reading] = []
+    for part in Part:
+        if part.value in listed:
+            given = listed[part.value]
+            text = str(given["reading"])
+            if "{units}" in text:
+                text = text.replace("{units}", _units_described(ob, units))
+            read.append(
+                Reading(part=part, plan=given["plan"], reading=text, why=given.get("why", ""))
+            )
+        elif part in applies and part.value not in worded:
+            dated = part is Part.EFFECTIVE and plan is not None
+            read.append(
+                Reading(
+                    part=part,
+                    plan=str(plan.get("plan") or quote) if dated and not own and plan else quote,
+                    reading=_part_described(ob, part, units, None if own else plan),
+                    why=str(plan.get("source") or _unworded(part))
+                    if dated and plan
+                    else _unworded(part),
+                )
+            )
+    stated = tuple(p for p in Part if p in applies and p.value in worded and p.value not in listed)
     roster = (ob.get("scope") or {}).get("roster")
     if isinstance(roster, dict) and Part.UNITS.value not in listed:
         # Whether part of a period in post owes it is never the plan's word unless said.
@@ -902,9 +966,143 @@ def build_readings(ob: Mapping[str, Any]) -> Readings:
             why="The roster's rule for part periods (scope.roster.part_windows).",
         )
         order = list(Part)
-        read = tuple(sorted((*read, unstated), key=lambda r: order.index(r.part)))
+        kept = [r for r in read if r.part is not Part.UNITS]
+        read = sorted((*kept, unstated), key=lambda r: order.index(r.part))
         stated = tuple(p for p in stated if p is not Part.UNITS)
-    return Readings(stated=stated, read=read)
+    return Readings(
+        stated=stated, read=tuple(read), words=tuple((p, str(worded[p.value])) for p in stated)
+    )
+
+
+def _applying(ob: Mapping[str, Any], plan: Mapping[str, Any] | None = None) -> set[Part]:
+    """The parts a duty has (see `build_readings`)."""
+    scored = ob.get("kind") != "advisory"
+    evidence = ob.get("evidence") or []
+    effective = ob.get("effective")
+    dated = isinstance(effective, dict) and ("from" in effective or "until" in effective)
+    dated = dated or (isinstance(plan, dict) and "from" in plan)
+    scope = ob.get("scope")
+    applies = {
+        Part.CADENCE: "cadence" in ob,
+        Part.DEADLINE: "trigger" in ob or "target" in ob,
+        Part.UNITS: isinstance(scope, dict) and scope.get("per") is not None,
+        Part.THRESHOLD: scored,
+        Part.OWNER: True,
+        Part.ROLES: any(isinstance(r, dict) and "roles" in r for r in evidence),
+        Part.EVIDENCE: scored,
+        Part.EFFECTIVE: dated,
+    }
+    return {p for p, yes in applies.items() if yes}
+
+
+#: What each part is called in the why of a part given no words.
+_PART_NAMES = {
+    Part.CADENCE: "when it is due",
+    Part.DEADLINE: "its deadline",
+    Part.UNITS: "which units owe it",
+    Part.THRESHOLD: "how much is enough",
+    Part.OWNER: "who owns it",
+    Part.ROLES: "who may do it",
+    Part.EVIDENCE: "what record shows it done",
+    Part.EFFECTIVE: "when it is in force from",
+}
+
+
+def _unworded(part: Part) -> str:
+    """Why a part with neither words of the plan nor a reading is shown as read."""
+    return (
+        f"No words of the plan are given for {_PART_NAMES[part]}, so this is the "
+        "configuration's reading, not the plan's."
+    )
+
+
+def _part_described(
+    ob: Mapping[str, Any],
+    part: Part,
+    units: Sequence[Unit],
+    plan: Mapping[str, Any] | None = None,
+) -> str:
+    """What the configuration as loaded checks for `part`, in plain words."""
+    evidence = [r for r in ob.get("evidence") or () if isinstance(r, dict)]
+    if part is Part.CADENCE:
+        return f"checked {every_words(parse_duration(ob['cadence']))}"
+    if part is Part.DEADLINE:
+        within = (ob.get("trigger") or {}).get("within")
+        if within:
+            return f"within {duration_words(parse_duration(within))} of the trigger"
+        return "by the target's date"
+    if part is Part.UNITS:
+        return f"owed {_units_described(ob, units)}"
+    if part is Part.THRESHOLD and ob.get("require"):
+        rules = conditions_from_json(ob["require"])
+        return "each record it judges has " + and_list(c.describe() for c in rules)
+    if part is Part.THRESHOLD and isinstance(ob.get("target"), dict):
+        target = ob["target"]
+        return f"{target.get('attr')} reaching {amount(float(target.get('value', 0)))}"
+    if part is Part.THRESHOLD:
+        return (
+            and_list(
+                f"{r['sum']} adding up to at least {amount(r.get('min', 1))}"
+                if r.get("sum")
+                else f"at least {amount(r.get('min', 1))} {' or '.join(r['types'])}"
+                for r in evidence
+            )
+            or "as the rule sets"
+        )
+    if part is Part.OWNER:
+        return f"owned by {ob['owner']}"
+    if part is Part.ROLES:
+        listed_roles = [
+            r["roles"] if isinstance(r.get("roles"), str) else " or ".join(r["roles"])
+            for r in evidence
+            if r.get("roles")
+        ]
+        return "done by " + (and_list(listed_roles) or "the owner's team")
+    if part is Part.EVIDENCE:
+        return "records of " + (
+            and_list(" or ".join(r["types"]) for r in evidence) or "the rule's types"
+        )
+    effective = ob.get("effective") or plan or {}
+    dates = [f"{key} {_day(effective[key])}" for key in ("from", "until") if key in effective]
+    return "in force " + " ".join(dates)
+
+
+def _day(value: object) -> str:
+    """`1 Aug 2019` for an ISO date, the text itself otherwise (validate has located it)."""
+    try:
+        return day_words(date.fromisoformat(str(value)), weekday=False)
+    except ValueError:
+        return str(value)
+
+
+def _units_described(ob: Mapping[str, Any], units: Sequence[Unit]) -> str:
+    """The units a duty is owed by, as loaded: `per ward: 8 wards (8 illustrative) in
+    Waverley, Guildford and Woking, 3 of the 11 boroughs`."""
+    scope = ob.get("scope") or {}
+    per = scope.get("per")
+    if per is None:
+        return "force-wide"
+    if per == "person":
+        return "per person"
+    listed = set(scope.get("units") or ()) or {u.id for u in units if u.kind == per}
+    owed = [u for u in units if u.id in listed]
+    if not owed:
+        return f"per {per}: no units loaded"
+    made_up = sum(1 for u in owed if u.illustrative)
+    text = f"per {per}: {plural(len(owed), per)}"
+    if made_up:
+        text += f" ({made_up} illustrative)"
+    by_id = {u.id: u for u in units}
+    parents = [by_id[p] for p in dict.fromkeys(u.within for u in owed if u.within) if p in by_id]
+    if parents and len(parents) < len(owed):
+        kind = parents[0].kind
+        of_kind = sum(1 for u in units if u.kind == kind)
+        text += f" in {and_list(p.name for p in parents)}"
+        if all(p.kind == kind for p in parents) and len(parents) < of_kind:
+            text += f", {len(parents)} of the {of_kind} {kind}s"
+    elif len(owed) <= 6:
+        text += f": {and_list(u.name for u in owed)}"
+    return text
 
 
 def _build_attributes(raw: Mapping[str, Any]) -> tuple[AttrSpec, ...]:

@@ -58,7 +58,7 @@ _PART_OF_KEY = {
     "anchor": Part.CADENCE,
     "times": Part.CADENCE,
     "slot": Part.CADENCE,
-    "effective": Part.CADENCE,
+    "effective": Part.EFFECTIVE,
     "owner": Part.OWNER,
     "scope": Part.UNITS,
     "require": Part.THRESHOLD,
@@ -274,15 +274,17 @@ def _change(
     after = merge_patch(before, entry["set"])
     obligations[index] = after
     base_read = before.get("readings") if isinstance(before.get("readings"), dict) else {}
+    worded = before.get("stated") if isinstance(before.get("stated"), dict) else {}
     parts = changed_parts(before, after, entry["set"])
     quote = (before.get("source") or {}).get("quote") if isinstance(before, dict) else None
     made: list[Reading] = []
     for part in parts:
-        base = base_read.get(part.value) if isinstance(base_read, dict) else None
+        base = base_read.get(part.value)
+        words = worded.get(part.value)
         plan = (
             base.get("plan")
             if isinstance(base, dict)
-            else entry.get("plan") or quote or "the plan's own words"
+            else words or entry.get("plan") or quote or "the plan's own words"
         )
         made.append(
             Reading(
@@ -291,7 +293,7 @@ def _change(
                 reading=str(entry.get("reading") or _described(entry["set"], part)),
                 why=str(entry["why"]),
                 by=doc.name,
-                departure=not isinstance(base, dict),
+                departure=isinstance(words, str),
             )
         )
     local.setdefault(index, []).extend(made)

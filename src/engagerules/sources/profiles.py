@@ -573,4 +573,45 @@ def force_problems(profile: Profile, force: Force) -> list[Problem]:
                     f"{did_you_mean(_text(value), names)}",
                 )
             )
+    found.extend(_code_problems(profile, force))
     return found
+
+
+def _code_problems(profile: Profile, force: Force) -> Iterator[Problem]:
+    """Attribute values the profile writes that are not codes of that attribute of the
+    types it produces: every row using such a spelling would be rejected, so the map is
+    wrong, once, where it is written."""
+    spec = profile.fields.get("type")
+    if spec is None:
+        return
+    if spec.map is not None:
+        produced = {spec.map.lookup[spec.map.rule(w)] for w in spec.map.spellings}
+    else:
+        produced = {spec.constant}
+    types = [t for t in force.event_types if t.id in {_text(v) for v in produced if v}]
+    seen: set[str] = set()
+    for name, attr in profile.attrs.items():
+        for kind in types:
+            declared = next((a for a in kind.attributes if a.name == name and a.codes), None)
+            if declared is None:
+                continue
+            codes = set(declared.code_ids)
+            for where, value in _written(attr):
+                if value is None or _text(value) in codes or where in seen:
+                    continue
+                seen.add(where)
+                yield Problem(
+                    f"{profile.path}: {where}",
+                    f"{_text(value)!r} is not a code of {kind.id}.{name} in {force.id} (codes: "
+                    f"{', '.join(declared.code_ids)}){did_you_mean(_text(value), codes)}",
+                )
+
+
+def _written(spec: ValueSpec) -> Iterator[tuple[str, Any]]:
+    """Each value an attribute's spec can give, with the JSON path it is written at."""
+    if not spec.columns and spec.constant is not None:
+        yield f"{spec.where}.value", spec.constant
+    if spec.map is not None:
+        for written in spec.map.spellings:
+            value = spec.map.lookup[spec.map.rule(written)]
+            yield f"$.maps.{spec.map.name}.values[{json.dumps(written)}]", value

@@ -371,8 +371,15 @@ def doc_lines(force: Force, obligation: Obligation, rule: Triggered) -> list[str
             "are logged in the trigger's unit"
         )
     within = f"{duration_words(trigger.within)} ({trigger.within})"
+    due = f"due within {within}"
+    if trigger.deadline_attr is not None:
+        due = (
+            f"due by the end of the local day its `{trigger.deadline_attr}` names (or the "
+            f"moment, for a timestamp), else within {within} where it names none or a time "
+            "not after the trigger"
+        )
     types = markdown_codes(trigger.types, " or ")
-    return [f"- **Trigger:** each {types}{where}; due within {within}; {match}"]
+    return [f"- **Trigger:** each {types}{where}; {due}; {match}"]
 
 
 def judged_notes(obligation: Obligation, rule: Triggered) -> list[str]:
