@@ -326,4 +326,10 @@ def evaluate_obligation(
     effective = effective_span(obligation, span)
     if effective is None:
         return Outcome((), frozenset())
+    if obligation.not_claimed_by:  # another duty's follow-ups are that duty's work
+        hidden: set[str] = set()
+        for other in force.obligations:
+            if other.id in obligation.not_claimed_by:
+                hidden |= KINDS[other.kind].claimed(force, other, index)
+        index = index.without(frozenset(hidden))
     return module.evaluate(force, obligation, obligation.rule, index, effective, as_of, trace)

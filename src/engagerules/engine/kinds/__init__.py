@@ -134,6 +134,10 @@ def _no_reason(rule: Any) -> str | None:
     return None
 
 
+def _no_claims(force: Force, obligation: Obligation, index: EventIndex) -> frozenset[str]:
+    return frozenset()
+
+
 def _no_acts(obligation: Obligation, rule: Any, actor: Actor) -> Iterable[dict[str, Any]]:
     return ()
 
@@ -213,6 +217,9 @@ class KindModule:
     trigger_types: Callable[[Any], tuple[str, ...]] = _no_types
     #: Why the duty is never checked, when it is not.
     unchecked_reason: Callable[[Any], str | None] = _no_reason
+    #: The ids of the records the duty counts as its own, for a duty that must not count
+    #: them (`not_claimed_by`): `(force, obligation, index)`.
+    claimed: Callable[[Force, Obligation, EventIndex], frozenset[str]] = _no_claims
     #: The records a simulated force makes for the duty: `(obligation, rule, actor)`.
     act: Callable[[Obligation, Any, Actor], Iterable[dict[str, Any]]] = _no_acts
 

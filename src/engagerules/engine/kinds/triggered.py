@@ -665,6 +665,11 @@ def _trigger_units(
     return [fired.scope]
 
 
+def claimed(force: Force, obligation: Obligation, index: EventIndex) -> frozenset[str]:
+    """The ids of the records counted as follow-ups of `obligation`'s triggers."""
+    return claims(force, obligation, index).of_duty(obligation.id)
+
+
 # ---------------------------------------------------------------- how the outputs say it
 
 #: Whether the calendar shows the owner free, not busy, in this kind's items.
@@ -717,6 +722,17 @@ def judged_notes(obligation: Obligation, rule: Triggered) -> list[str]:
         notes.append("a result met by follow-ups matched on unit and time says it is not linked")
     if rule.trigger.each_unit:
         notes.append("a trigger above the units is owed by each unit within it, on its own work")
+    if rule.trigger.match != "refs":
+        shared = rule.trigger.shared_with
+        also = f", or also for {', '.join(shared)}" if shared else ""
+        notes.append(
+            "a follow-up matched on unit and time counts for one trigger only, the one due "
+            f"first{also}"
+        )
+    key = rule.trigger.key
+    if key is not None:
+        on = "done on the day it names" if key.on_step == "day" else f"naming the same {key.attr}"
+        notes.append(f"an unlinked follow-up counts only when {on}")
     return notes
 
 
@@ -731,6 +747,10 @@ def json_fields(rule: Triggered) -> dict[str, Any]:
         trigger["deadline_attr"] = fired.deadline_attr
     if fired.each_unit:
         trigger["each_unit"] = True
+    if fired.shared_with:
+        trigger["shared_with"] = list(fired.shared_with)
+    if fired.key is not None:
+        trigger["key"] = {"attr": fired.key.attr, "on_step": fired.key.on_step}
     return {"trigger": trigger}
 
 
