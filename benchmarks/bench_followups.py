@@ -22,7 +22,9 @@ def main(n: int) -> None:
         at = (start + timedelta(seconds=i)).isoformat()
         records.append({"id": f"a{i}", "type": "asb_incident_closed", "at": at, "scope": "bargoed"})
         later = (start + timedelta(hours=1, seconds=i)).isoformat()
-        records.append({"id": f"f{i}", "type": "asb_caller_followup", "at": later, "scope": "bargoed"})
+        records.append(
+            {"id": f"f{i}", "type": "asb_caller_followup", "at": later, "scope": "bargoed"}
+        )
     log = parse_events([("bench", i + 1, r) for i, r in enumerate(records)], force)
     cpu = time.process_time()
     report = evaluate(

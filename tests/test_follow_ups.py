@@ -1,0 +1,255 @@
+"""One record, one obligation instance: which follow-up counts for which trigger.
+
+Within a duty a record counts for at most one trigger (linked records for the trigger they
+name, unlinked ones one to one, earliest deadline first); across duties an unlinked record
+counts once unless the configuration says `shared_with`; a duty may leave out what another
+claims (`not_claimed_by`); and the work is near-linear in triggers plus records.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES
+from engagerules import evaluate, load_force, open_force, parse_events, validate_file
+from engagerules.engine.kinds import triggered
+from engagerules.model.plan import Force, Kind
+from strategies import RANGE_START, event_records, force_configs
+
+
+def _mini_raw() -> dict[str, Any]:
+    raw: dict[str, Any] = json.loads((FIXTURES / "mini" / "force.json").read_text())
+    return raw
+
+
+def _write(tmp_path: Path, raw: dict[str, Any]) -> Path:
+    path = tmp_path / "force.json"
+    path.write_text(json.dumps(raw, indent=2))
+    return path
+
+
+def _log(force: Force, records: list[dict[str, Any]]) -> Any:
+    return parse_events([("t", i + 1, r) for i, r in enumerate(records)], force)
+
+
+# ------------------------------------------------------------------ one record, one trigger
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(config=force_configs(), records=event_records())
+def test_no_record_is_evidence_of_two_triggers_of_one_duty(
+    tmp_path_factory: pytest.TempPathFactory, config: dict[str, Any], records: Any
+) -> None:
+    """Whatever the duty and the log, a follow-up is cited by one trigger of a duty at most."""
+    path = tmp_path_factory.mktemp("force") / "force.json"
+    path.write_text(json.dumps(config))
+    force = load_force(path)
+    log = _log(force, records)
+    end = RANGE_START + timedelta(days=34)
+    report = evaluate(force, log, RANGE_START, end, datetime(2022, 12, 1, tzinfo=UTC))
+    for ob in force.obligations:
+        if ob.kind is not Kind.TRIGGERED:
+            continue
+        cited = Counter(e for r in report.results if r.obligation == ob.id for e in r.evidence[1:])
+        assert [e for e, n in cited.items() if n > 1] == [], ob.id
+
+
+def _maximum_matching(candidates: list[list[str]]) -> int:
+    """The most triggers that can each have a follow-up of their own (augmenting paths)."""
+    owner: dict[str, int] = {}
+
+    def place(trigger: int, seen: set[str]) -> bool:
+        for record in candidates[trigger]:
+            if record in seen:
+                continue
+            seen.add(record)
+            if record not in owner or place(owner[record], seen):
+                owner[record] = trigger
+                return True
+        return False
+
+    return sum(place(t, set()) for t in range(len(candidates)))
+
+
+_MOMENTS = st.integers(min_value=0, max_value=4 * 24 * 60)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    fired=st.lists(st.tuples(_MOMENTS, st.sampled_from(["north", "south"])), max_size=8),
+    calls=st.lists(st.tuples(_MOMENTS, st.sampled_from(["north", "south"])), max_size=8),
+)
+def test_earliest_deadline_first_meets_as_many_triggers_as_any_assignment(
+    fired: list[tuple[int, str]], calls: list[tuple[int, str]]
+) -> None:
+    """Unlinked follow-ups meet as many triggers as the best one-to-one assignment would."""
+    force = load_force(FIXTURES / "mini" / "force.json")
+    start = datetime(2022, 10, 3, tzinfo=UTC)
+    records = [
+        {"id": f"w{i}", "type": "warrant_executed", "at": _at(start, m), "scope": s}
+        for i, (m, s) in enumerate(fired)
+    ] + [
+        {"id": f"t{i}", "type": "tweet", "at": _at(start, m), "scope": s}
+        for i, (m, s) in enumerate(calls)
+    ]
+    report = evaluate(
+        force,
+        _log(force, records),
+        date(2022, 10, 3),
+        date(2022, 10, 9),
+        datetime(2022, 11, 1, tzinfo=UTC),
+        obligations=["mini.warrant-followup"],
+    )
+    tweets = [(f"t{i}", m, s) for i, (m, s) in enumerate(calls)]
+    # the tweet step of each warrant: a tweet in its section from it to two days after
+    candidates = [
+        [t for t, tm, ts in tweets if ts == s and m <= tm < m + 2 * 24 * 60] for m, s in fired
+    ]
+    with_tweet = [r for r in report.results if len(set(r.evidence) & {t for t, _, _ in tweets})]
+    assert len(with_tweet) == _maximum_matching(candidates)
+
+
+def _at(start: datetime, minutes: int) -> str:
+    return (start + timedelta(minutes=minutes)).isoformat()
+
+
+def test_work_is_linear_in_triggers_and_follow_ups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """6,000 ASB incidents and 6,000 unlinked calls in one section on one day: each call
+    counts once, and the tests made grow with the records, not with their product."""
+    force = open_force("gwent")
+    n = 6000
+    start = datetime(2022, 10, 3, 8, tzinfo=UTC)
+    records = []
+    for i in range(n):
+        at = (start + timedelta(seconds=i)).isoformat()
+        later = (start + timedelta(hours=1, seconds=i)).isoformat()
+        records.append({"id": f"a{i}", "type": "asb_incident_closed", "at": at, "scope": "bargoed"})
+        records.append(
+            {
+                "id": f"f{i}",
+                "type": "asb_caller_followup",
+                "at": later,
+                "scope": "rhymney" if i % 2 else "bargoed",
+            }
+        )
+    tests = Counter[str]()
+    qualifies = triggered.qualifies
+
+    def counted(req: Any, event: Any) -> bool:
+        tests["qualifies"] += 1
+        return qualifies(req, event)
+
+    monkeypatch.setattr(triggered, "qualifies", counted)
+    report = evaluate(
+        force,
+        _log(force, records),
+        date(2022, 10, 3),
+        date(2022, 10, 3),
+        datetime(2022, 10, 10, tzinfo=UTC),
+        obligations=["gwent.cn.asb-caller-followup"],
+    )
+    results = [r for r in report.results if r.scope == "bargoed"]
+    assert len(results) == n
+    assert max(len(r.evidence) for r in results) == 2  # the trigger and one call at most
+    assert sum(len(r.evidence) - 1 for r in results) == n // 2  # bargoed's calls, once each
+    assert sum(r.status.value == "met" for r in results) == n // 2
+    assert tests["qualifies"] <= 4 * 2 * n  # a few tests per record, never one per pair
+
+
+# ------------------------------------------------------------------ across duties
+
+
+def _two_duties(shared: bool) -> dict[str, Any]:
+    """The mini force with a second duty after warrants whose step is also a tweet."""
+    raw = _mini_raw()
+    warrant = next(o for o in raw["obligations"] if o["id"] == "mini.warrant-followup")
+    second = copy.deepcopy(warrant)
+    second["id"] = "mini.warrant-tweet"
+    second["evidence"] = [{"types": ["tweet"], "title": "tweet"}]
+    warrant["evidence"] = [{"types": ["tweet"], "title": "tweet"}]
+    if shared:
+        second["trigger"]["shared_with"] = ["mini.warrant-followup"]
+    raw["obligations"].append(second)
+    return raw
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_an_unlinked_record_counts_for_two_duties_only_when_shared(
+    tmp_path: Path, shared: bool
+) -> None:
+    """One tweet near a warrant meets one of two duties owed after it, or both if shared."""
+    force = load_force(_write(tmp_path, _two_duties(shared)))
+    records = [
+        {"id": "w1", "type": "warrant_executed", "at": "2022-10-04T10:00:00Z", "scope": "north"},
+        {"id": "t1", "type": "tweet", "at": "2022-10-04T12:00:00Z", "scope": "north"},
+    ]
+    report = evaluate(
+        force,
+        _log(force, records),
+        date(2022, 10, 3),
+        date(2022, 10, 9),
+        datetime(2022, 11, 1, tzinfo=UTC),
+        obligations=["mini.warrant-followup", "mini.warrant-tweet"],
+    )
+    met = sorted(r.obligation for r in report.results if r.status.value == "met")
+    assert met == (["mini.warrant-followup", "mini.warrant-tweet"] if shared else met[:1])
+    assert len(met) == (2 if shared else 1)
+
+
+def test_not_claimed_by_leaves_out_another_duty_s_follow_ups(tmp_path: Path) -> None:
+    """The weekly tweet does not count a tweet that follows up a warrant, but counts others."""
+    raw = _mini_raw()
+    weekly = next(o for o in raw["obligations"] if o["id"] == "mini.weekly-tweet")
+    weekly["not_claimed_by"] = ["mini.warrant-followup"]
+    force = load_force(_write(tmp_path, raw))
+    records = [
+        {"id": "w1", "type": "warrant_executed", "at": "2022-10-04T10:00:00Z", "scope": "north"},
+        {"id": "t1", "type": "tweet", "at": "2022-10-04T12:00:00Z", "scope": "north"},
+        {"id": "t2", "type": "tweet", "at": "2022-10-04T12:00:00Z", "scope": "south"},
+    ]
+    report = evaluate(
+        force,
+        _log(force, records),
+        date(2022, 10, 3),
+        date(2022, 10, 9),
+        datetime(2022, 11, 1, tzinfo=UTC),
+        obligations=["mini.weekly-tweet"],
+    )
+    weekly_results = {r.scope: r for r in report.results}
+    assert "t1" not in weekly_results["north"].evidence
+    assert weekly_results["south"].evidence == ("t2",)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("not_claimed_by", "mini.warant-followup", "unknown obligation 'mini.warant-followup'"),
+        ("not_claimed_by", "mini.briefings", "'mini.briefings' is recurring, not triggered"),
+        ("trigger.shared_with", "mini.nothing", "unknown obligation 'mini.nothing'"),
+        ("trigger.shared_with", "mini.warrant-followup", "is this duty itself"),
+    ],
+)
+def test_claims_name_triggered_duties_of_the_force(
+    tmp_path: Path, key: str, value: str, message: str
+) -> None:
+    """`not_claimed_by` and `shared_with` naming no triggered duty: a located problem."""
+    raw = _mini_raw()
+    index = next(i for i, o in enumerate(raw["obligations"]) if o["kind"] == "triggered")
+    ob = raw["obligations"][index]
+    if key == "not_claimed_by":
+        ob["not_claimed_by"] = [value]
+    else:
+        ob["trigger"]["shared_with"] = [value]
+    problems = [str(p) for p in validate_file(_write(tmp_path, raw))]
+    assert len(problems) == 1, problems
+    assert f"$.obligations[{index}].{key}[0]: " in problems[0]
+    assert message in problems[0]
