@@ -253,3 +253,41 @@ def test_claims_name_triggered_duties_of_the_force(
     assert len(problems) == 1, problems
     assert f"$.obligations[{index}].{key}[0]: " in problems[0]
     assert message in problems[0]
+
+
+# ------------------------------------------------------------------ reasons exact
+
+
+def test_unmatched_follow_ups_say_late_before_outside_units_or_range(tmp_path: Path) -> None:
+    """A follow-up naming a judged trigger that did not count says why: late, before it,
+    in a unit not owing it; naming a trigger outside the range, or nothing judged, says so."""
+    raw = _mini_raw()
+    refresh = next(o for o in raw["obligations"] if o["id"] == "mini.profile-refresh")
+    refresh["scope"]["units"] = ["north", "south"]
+    force = load_force(_write(tmp_path, raw))
+    north = {"scope": "north", "role": "PS"}
+    records = [
+        {"id": "w1", "type": "warrant_executed", "at": "2022-10-04T10:00:00Z", **north},
+        {"id": "t-late", "type": "tweet", "at": "2022-10-07T10:00:00Z", "refs": ["w1"], **north},
+        {"id": "t-early", "type": "tweet", "at": "2022-10-04T09:00:00Z", "refs": ["w1"], **north},
+        {"id": "w0", "type": "warrant_executed", "at": "2022-09-01T10:00:00Z", **north},
+        {"id": "t-range", "type": "tweet", "at": "2022-10-04T11:00:00Z", "refs": ["w0"], **north},
+        {"id": "c1", "type": "census_released", "at": "2022-10-04T10:00:00Z"},
+        {"id": "p-unit", "type": "profile_review", "at": "2022-10-05T10:00:00Z", "refs": ["c1"]}
+        | {"scope": "east", "role": "PS"},
+        {"id": "t-none", "type": "tweet", "at": "2022-10-04T12:00:00Z", "refs": ["x"], **north},
+    ]
+    report = evaluate(
+        force,
+        _log(force, records),
+        date(2022, 10, 3),
+        date(2022, 10, 9),
+        datetime(2022, 12, 1, tzinfo=UTC),
+        obligations=["mini.warrant-followup", "mini.profile-refresh"],
+    )
+    by_reason = dict(report.events.by_reason)
+    assert by_reason.get("late") == 1
+    assert by_reason.get("before_trigger") == 1
+    assert by_reason.get("outside_range") == 2  # t-range, and w0 itself
+    assert by_reason.get("outside_units") == 1
+    assert by_reason.get("no_trigger") == 1

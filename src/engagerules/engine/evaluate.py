@@ -147,7 +147,7 @@ def account(
     counted but for a missing unit or role, which a team can fix at source."""
     # The unmatched records picked out and counted by calls made in C, not a loop per event.
     unmatched = list(compress(events, map(not_, map(used.__contains__, map(_ID, events)))))
-    found = list(map(_Unmatched(force, judged, span, as_of).why, unmatched))
+    found = list(map(_Unmatched(force, judged, span, as_of, events).why, unmatched))
     by_reason = Counter(map(itemgetter(0), found))
     quality = [
         DataQuality(event.id, event.file, event.line, problem)
@@ -168,8 +168,17 @@ class _Unmatched:
     the same duties in force (all but the days next to a duty's first or last) the UTC
     day answers."""
 
-    def __init__(self, force: Force, judged: Sequence[Obligation], span: Window, as_of: datetime):
+    def __init__(
+        self,
+        force: Force,
+        judged: Sequence[Obligation],
+        span: Window,
+        as_of: datetime,
+        events: Sequence[Event] = (),
+    ):
         self.force = force
+        self.events = events
+        self._by_id: dict[str, Event] | None = None
         self.span = span
         self.as_of = as_of
         self.readers: dict[str, list[Obligation]] = {}
@@ -227,10 +236,28 @@ class _Unmatched:
         if live.target:
             return "superseded_reading", None
         if event.refs and live.triggered:
-            return "no_trigger", None
+            return self._follow_up(event, live), None
         if not inside:
             return "outside_range", None
         return "nothing_owed", None
+
+    def _follow_up(self, event: Event, live: _Live) -> str:
+        """Why a record naming earlier records in `refs` did not count: the reason nearest
+        to counting any duty's trigger it names gives (late, before it, in another unit,
+        the trigger outside the range), or `no_trigger` when it names none being judged."""
+        if self._by_id is None:
+            self._by_id = {e.id: e for e in self.events}
+        found = set()
+        for ref in event.refs:
+            named = self._by_id.get(ref)
+            if named is None or named.at > self.as_of:
+                continue
+            for ob in live.live:
+                module = KINDS[ob.kind]
+                reason = module.follow_up_reason(self.force, ob, ob.rule, event, named, self.span)
+                if reason is not None:
+                    found.add(reason)
+        return next((r for r in _FOLLOW_UP_ORDER if r in found), "no_trigger")
 
     def _around(self, kind: str, day: date) -> Any:
         """The duties in force on every local day an instant of UTC `day` may fall on (no
@@ -277,6 +304,9 @@ class _Live:
             ancestry & set(ob.scope.units) or scope in _enclosing(force, ob) for ob in self.live
         )
 
+
+#: The reasons a follow-up may have, nearest to counting first.
+_FOLLOW_UP_ORDER = ("outside_units", "late", "before_trigger", "outside_range")
 
 _UNSEEN: Any = object()
 _UNSURE: Any = object()

@@ -117,6 +117,8 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "role_not_allowed": "role not allowed for the duty",
         "conditions_not_met": "does not meet the duty's conditions",
         "superseded_reading": "a reading superseded by a later one",
+        "before_trigger": "a follow-up made before the trigger it names",
+        "late": "a follow-up made after its trigger's deadline",
         "no_trigger": "a follow-up of no trigger being judged",
         "nothing_owed": "no window or person owed it",
     }

@@ -364,9 +364,7 @@ def _assign(force: Force, duties: list[Obligation], index: EventIndex) -> Claims
             window = Window(fired.at, _deadline(force, trigger, fired), zone)
             for unit in _trigger_units(force, ob, trigger, fired):
                 inst = _Instance(n, ob, fired, unit, window)
-                inst.strict = unit is not None and (
-                    fired.scope is None or unit not in force.ancestry(fired.scope)
-                )
+                inst.strict = _strict(force, fired, unit)
                 inst.item = None if trigger.key is None else trigger.key.of_trigger(fired)
                 instances.append(inst)
     placed: dict[tuple[str, str], InstanceKey] = {}
@@ -543,7 +541,7 @@ def _trace(
     trigger = _trigger_of(obligation)
     by_scope = trigger.match == "refs_or_scope"
     window = verdict.window
-    strict = unit is not None and (fired.scope is None or unit not in force.ancestry(fired.scope))
+    strict = _strict(force, fired, unit)
     counted = set(verdict.evidence)
     trace.note(fired, Code.TRIGGER, counted=True)
     candidates: list[Event] = []
@@ -668,6 +666,41 @@ def _trigger_units(
 def claimed(force: Force, obligation: Obligation, index: EventIndex) -> frozenset[str]:
     """The ids of the records counted as follow-ups of `obligation`'s triggers."""
     return claims(force, obligation, index).of_duty(obligation.id)
+
+
+def follow_up_reason(
+    force: Force, obligation: Obligation, rule: Triggered, event: Event, named: Event, span: Window
+) -> str | None:
+    """Why `event`, naming `named` in `refs`, did not count as its follow-up: its trigger
+    is not judged in `span` (`outside_range`), or it was made before it (`before_trigger`),
+    after its deadline (`late`) or outside the unit owing it (`outside_units`). None when
+    `named` is no trigger of this duty, or the record could have counted."""
+    trigger = rule.trigger
+    if named.type not in trigger.types or failed_condition(trigger.where, named) is not None:
+        return None
+    if not any(event.type in req.types for req in obligation.evidence):
+        return None
+    if not obligation.in_force_on(named.at.astimezone(force.zone).date()):
+        return None
+    deadline = _deadline(force, trigger, named)
+    if named.at >= span.end or (named.at < span.start and deadline <= span.start):
+        return "outside_range"
+    window = Window(named.at, deadline, force.zone)
+    kept_out = {
+        _kept_out(force, event, unit, window, _strict(force, named, unit))
+        for unit in _trigger_units(force, obligation, trigger, named)
+    }
+    if None in kept_out:
+        return None
+    if Code.WRONG_UNIT in kept_out:
+        return "outside_units"
+    return "before_trigger" if Code.BEFORE_TRIGGER in kept_out else "late"
+
+
+def _strict(force: Force, fired: Event, unit: str | None) -> bool:
+    """Whether `unit` owes a trigger recorded above it (`each_unit`): then follow-ups must
+    be recorded in `unit` itself."""
+    return unit is not None and (fired.scope is None or unit not in force.ancestry(fired.scope))
 
 
 # ---------------------------------------------------------------- how the outputs say it
