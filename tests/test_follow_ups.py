@@ -291,3 +291,79 @@ def test_unmatched_follow_ups_say_late_before_outside_units_or_range(tmp_path: P
     assert by_reason.get("outside_range") == 2  # t-range, and w0 itself
     assert by_reason.get("outside_units") == 1
     assert by_reason.get("no_trigger") == 1
+
+
+# ------------------------------------------------------------------ parts of one item
+
+
+def _parts_force(tmp_path: Path, one_item: dict[str, Any] | None) -> Force:
+    """The mini force with a monthly duty of two steps: a meeting attended, a report sent."""
+    raw = _mini_raw()
+    duty: dict[str, Any] = {
+        "id": "mini.meeting-and-report",
+        "title": "A meeting attended and its report sent, every month",
+        "kind": "recurring",
+        "cadence": "P1M",
+        "owner": "PS",
+        "evidence": [
+            {"types": ["meeting_attended"], "title": "meeting attended"},
+            {"types": ["report_sent"], "title": "report sent"},
+        ],
+        "source": {"document": "plan.txt", "section": "Rules"},
+    }
+    if one_item is not None:
+        duty["one_item"] = one_item
+    raw["obligations"].append(duty)
+    return load_force(_write(tmp_path, raw))
+
+
+@pytest.mark.parametrize(
+    ("one_item", "report_attrs", "report_refs", "status"),
+    [
+        (None, {"meeting": "m2"}, [], "met"),  # undeclared: any two steps pair
+        ({"key": "meeting"}, {"meeting": "m2"}, [], "missed"),  # another meeting's report
+        ({"key": "meeting"}, {"meeting": "m1"}, [], "met"),
+        ({}, {}, ["m0"], "missed"),  # the report of a meeting in another month
+        ({}, {}, ["a1"], "met"),
+        ({}, {}, [], "met"),  # the same month's two steps, naming nothing
+    ],
+)
+def test_steps_of_one_item_pair_only_when_tied(
+    tmp_path: Path,
+    one_item: dict[str, Any] | None,
+    report_attrs: dict[str, Any],
+    report_refs: list[str],
+    status: str,
+) -> None:
+    """With `one_item`, a step pairs with another only when tied: by refs, the same key
+    value, or counting for the same period; never with another item's step."""
+    force = _parts_force(tmp_path, one_item)
+    report: dict[str, Any] = {"id": "r1", "type": "report_sent", "at": "2022-10-20T10:00:00Z"}
+    report |= {"attrs": report_attrs} if report_attrs else {}
+    report |= {"refs": report_refs} if report_refs else {}
+    records = [
+        {"id": "m0", "type": "meeting_attended", "at": "2022-09-12T19:00:00Z"},
+        {"id": "a1", "type": "meeting_attended", "at": "2022-10-10T19:00:00Z"}
+        | {"attrs": {"meeting": "m1"}},
+        report,
+    ]
+    result = evaluate(
+        force,
+        _log(force, records),
+        date(2022, 10, 1),
+        date(2022, 10, 31),
+        datetime(2022, 12, 1, tzinfo=UTC),
+        obligations=["mini.meeting-and-report"],
+    ).results[0]
+    assert result.status.value == status
+    assert ("a1" in result.evidence and "r1" in result.evidence) == (status == "met")
+
+
+def test_one_item_needs_two_counted_steps(tmp_path: Path) -> None:
+    """`one_item` on a duty of one step, or of summed steps, is a located problem."""
+    raw = _mini_raw()
+    index = next(i for i, o in enumerate(raw["obligations"]) if o["id"] == "mini.weekly-tweet")
+    raw["obligations"][index]["one_item"] = {}
+    problems = [str(p) for p in validate_file(_write(tmp_path, raw))]
+    assert len(problems) == 1
+    assert f"$.obligations[{index}].one_item: parts of one item need two steps" in problems[0]

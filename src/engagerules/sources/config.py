@@ -433,6 +433,12 @@ def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
                 f"{at}.evidence[{i}].for_period",
                 f"'for_period' applies to recurring obligations, not {kind}",
             )
+    if "one_item" in ob and kind == "recurring":  # other kinds: see _kind_only_keys
+        steps = ob.get("evidence") if isinstance(ob.get("evidence"), list) else []
+        if ob.get("rolling") or len(steps) < 2:
+            yield f"{at}.one_item", "parts of one item need two steps or more, and no rolling gap"
+        elif any(isinstance(r, dict) and (r.get("sum") or r.get("distinct")) for r in steps):
+            yield f"{at}.one_item", "parts of one item are counted records, not sums or distinct"
     if ob.get("rolling") and kind == "recurring":  # other kinds: see _kind_only_keys
         raw_scope, raw_evidence = ob.get("scope"), ob.get("evidence")
         scope: dict[str, Any] = raw_scope if isinstance(raw_scope, dict) else {}

@@ -43,6 +43,16 @@ MEANING = "due in every period"
 
 
 @attrs.frozen
+class OneItem:
+    """How a window's steps are tied into one item: a step naming another in `refs` is
+    tied to it (and to no other item); steps sharing the `key` attribute's value are one
+    item, differing values two; otherwise steps counted for the same window are the same
+    period's item (each named its period, or is dated in it)."""
+
+    key: str | None = attrs.field(default=None, validator=optional(instance(str, "a name")))
+
+
+@attrs.frozen
 class Recurring(Rule):
     """Owed every period of `cadence` (phased by `anchor`), or at each of `times` in it."""
 
@@ -60,6 +70,11 @@ class Recurring(Rule):
     #: "At least once every <cadence>": judged as a maximum gap between records, counted
     #: from the last one before the range, instead of fixed calendar periods.
     rolling: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
+    #: The steps are parts of one item (a newsletter produced and circulated): a window's
+    #: records of different steps count together only when tied to one item.
+    one_item: OneItem | None = attrs.field(
+        default=None, validator=optional(instance(OneItem, "a one_item value"))
+    )
 
 
 #: The rule class the registry dispatches on.
@@ -84,6 +99,17 @@ SCHEMA: dict[str, Any] = {
             "$ref": "#/$defs/duration",
             "description": "How long after each time evidence still counts (default PT1H).",
         },
+        "one_item": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"key": {"type": "string", "minLength": 1}},
+            "description": (
+                "The steps are parts of one item (a newsletter produced, then circulated): "
+                "records of different steps count together only when tied by refs, by a "
+                "shared 'key' attribute, or by counting for the same period; a step naming "
+                "another item's record in refs never pairs with this one."
+            ),
+        },
         "rolling": {
             "type": "boolean",
             "description": (
@@ -105,6 +131,7 @@ def build(raw: dict[str, Any]) -> Recurring:
         times=times,
         slot=parse_duration(raw["slot"]) if "slot" in raw else (DEFAULT_SLOT if times else None),
         rolling=bool(raw.get("rolling", False)),
+        one_item=OneItem(raw["one_item"].get("key")) if "one_item" in raw else None,
     )
 
 
@@ -124,7 +151,7 @@ def evaluate(
     persons = persons_owing(obligation, index, span)
     roster = membership(obligation, index)
     for due in dues(obligation, span, persons):
-        result = _judge_due(force, obligation, index, due, as_of, trace)
+        result = _judge_due(force, obligation, rule, index, due, as_of, trace)
         spells = roster.get(due.scope or "", [])
         if roster and not result.evidence and not any(during(s, due.window) for s in spells):
             if trace is not None:
@@ -143,6 +170,7 @@ def evaluate(
 def _judge_due(
     force: Force,
     obligation: Obligation,
+    rule: Recurring,
     index: EventIndex,
     due: Due,
     as_of: datetime,
@@ -150,7 +178,7 @@ def _judge_due(
 ) -> Result:
     person = due.scope if obligation.scope.per_person else None
     key = unit_key(obligation, due.scope)
-    measured = []
+    steps = []
     for req in obligation.evidence:
         if req.for_period is not None and req.grace is not None:
             events = _for_period(
@@ -158,11 +186,72 @@ def _judge_due(
             )
         else:
             events = qualified(req, index.between(req.types, key, due.window), person, trace)
-        measured.append((req, measure(req, events), events))
+        steps.append(events)
+    if rule.one_item is not None:
+        steps = one_item(obligation, rule.one_item, steps, index, trace)
+    measured = [
+        (req, measure(req, events), events)
+        for req, events in zip(obligation.evidence, steps, strict=True)
+    ]
     context = when_words(due.window)
     if obligation.scope.rota:
         context += " (rota turn)"
     return steps_verdict(force, obligation, measured, due.scope, due.window, as_of, context=context)
+
+
+def one_item(
+    obligation: Obligation,
+    tie: OneItem,
+    steps: list[list[Event]],
+    index: EventIndex,
+    trace: Trace | None = None,
+) -> list[list[Event]]:
+    """The records of one item: the first step's record with the most other steps tied to
+    it (the earliest, between equals), and the records of the other steps tied to it.
+
+    Without a record of the first step there is no item to tie to, and each step keeps
+    what it found (so the reason names what was done). With a trace, a record left out
+    is noted as another item's, with the record it was compared with.
+    """
+    first, others = steps[0], steps[1:]
+    if not first:
+        return steps
+    types = {t for req in obligation.evidence for t in req.types}
+    best: list[list[Event]] = []
+    for anchor in first:
+        tied = [[e for e in step if _tied(anchor, e, tie, types, index)] for step in others]
+        if not best or sum(map(bool, tied)) > sum(map(bool, best[1:])):
+            best = [[anchor], *tied]
+    if trace is not None:
+        kept = {e.id for step in best for e in step}
+        for step in steps:
+            for event in step:
+                if event.id not in kept:
+                    trace.note(event, Code.OTHER_ITEM, other=best[0][0])
+    return best
+
+
+def _tied(a: Event, b: Event, tie: OneItem, types: set[str], index: EventIndex) -> bool:
+    """Whether two steps' records are parts of one item: one names the other in `refs`;
+    else neither names another record of the duty's steps and, with a `key`, they do not
+    carry different values of it."""
+    if b.id in a.refs or a.id in b.refs:
+        return True
+    if _names_a_step(a, types, index) or _names_a_step(b, types, index):
+        return False
+    if tie.key is not None:
+        ka, kb = a.attrs.get(tie.key), b.attrs.get(tie.key)
+        if recorded(ka) and recorded(kb):
+            return str(ka).strip() == str(kb).strip()
+    return True
+
+
+def _names_a_step(event: Event, types: set[str], index: EventIndex) -> bool:
+    """Whether `event` names in `refs` a record of one of the duty's steps (its own item)."""
+    if not event.refs:
+        return False
+    found = index.by_id
+    return any(ref in found and found[ref].type in types for ref in event.refs)
 
 
 def _for_period(
@@ -227,17 +316,27 @@ def period_start(value: object) -> date | None:
 
 def judged_notes(obligation: Obligation, rule: Recurring) -> list[str]:
     """How the verdict mechanisms read this duty, in words."""
-    if not rule.rolling:
-        return []
-    return [
-        f"as a rolling gap: never more than {obligation.cadence} between records, counted "
-        "from the last one before the range (not fixed calendar periods)"
-    ]
+    notes = []
+    if rule.rolling:
+        notes.append(
+            f"as a rolling gap: never more than {obligation.cadence} between records, counted "
+            "from the last one before the range (not fixed calendar periods)"
+        )
+    if rule.one_item is not None:
+        by = f", by the same {rule.one_item.key}" if rule.one_item.key else ""
+        notes.append(
+            f"the steps count only as parts of one item: tied by refs{by} or by counting "
+            "for the same period, never another item's step"
+        )
+    return notes
 
 
 def json_fields(rule: Recurring) -> dict[str, Any]:
     """The obligation JSON's keys only this kind writes."""
-    return {"rolling": True} if rule.rolling else {}
+    fields: dict[str, Any] = {"rolling": True} if rule.rolling else {}
+    if rule.one_item is not None:
+        fields["one_item"] = {"key": rule.one_item.key} if rule.one_item.key else {}
+    return fields
 
 
 # ---------------------------------------------------------------- how the simulator acts it
