@@ -434,7 +434,8 @@ def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
                 f"'for_period' applies to recurring obligations, not {kind}",
             )
     if "one_item" in ob and kind == "recurring":  # other kinds: see _kind_only_keys
-        steps = ob.get("evidence") if isinstance(ob.get("evidence"), list) else []
+        raw_steps = ob.get("evidence")
+        steps: list[Any] = raw_steps if isinstance(raw_steps, list) else []
         if ob.get("rolling") or len(steps) < 2:
             yield f"{at}.one_item", "parts of one item need two steps or more, and no rolling gap"
         elif any(isinstance(r, dict) and (r.get("sum") or r.get("distinct")) for r in steps):

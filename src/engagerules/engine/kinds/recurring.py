@@ -217,9 +217,10 @@ def one_item(
     if not first:
         return steps
     types = {t for req in obligation.evidence for t in req.types}
+    item = _items(steps)
     best: list[list[Event]] = []
     for anchor in first:
-        tied = [[e for e in step if _tied(anchor, e, tie, types, index)] for step in others]
+        tied = [[e for e in step if _tied(anchor, e, tie, types, index, item)] for step in others]
         if not best or sum(map(bool, tied)) > sum(map(bool, best[1:])):
             best = [[anchor], *tied]
     if trace is not None:
@@ -231,11 +232,32 @@ def one_item(
     return best
 
 
-def _tied(a: Event, b: Event, tie: OneItem, types: set[str], index: EventIndex) -> bool:
-    """Whether two steps' records are parts of one item: one names the other in `refs`;
+def _items(steps: list[list[Event]]) -> dict[str, str]:
+    """Each record's item among the window's records: records joined by `refs`, directly
+    or through others (a plan naming the priorities naming the survey), are one item."""
+    parent = {e.id: e.id for step in steps for e in step}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for step in steps:
+        for event in step:
+            for ref in event.refs:
+                if ref in parent:
+                    parent[root(event.id)] = root(ref)
+    return {x: root(x) for x in parent}
+
+
+def _tied(
+    a: Event, b: Event, tie: OneItem, types: set[str], index: EventIndex, item: dict[str, str]
+) -> bool:
+    """Whether two steps' records are parts of one item: joined by `refs` (`_items`);
     else neither names another record of the duty's steps and, with a `key`, they do not
     carry different values of it."""
-    if b.id in a.refs or a.id in b.refs:
+    if item[a.id] == item[b.id]:
         return True
     if _names_a_step(a, types, index) or _names_a_step(b, types, index):
         return False
