@@ -214,6 +214,11 @@ def _verdict_notes(ob: Obligation) -> Iterator[str]:
                 f"{req.label}: a record naming its period in `{req.for_period}` counts for "
                 f"that period if dated within {req.grace} of it"
             )
+    if ob.not_claimed_by:
+        notes.append(
+            f"a record counted as a follow-up of {markdown_codes(ob.not_claimed_by, ' or ')} "
+            "is that duty's work and does not count here"
+        )
     for note in notes:
         yield f"- **Judged:** {note}"
 

@@ -764,7 +764,11 @@ def judged_notes(obligation: Obligation, rule: Triggered) -> list[str]:
         )
     key = rule.trigger.key
     if key is not None:
-        on = "done on the day it names" if key.on_step == "day" else f"naming the same {key.attr}"
+        on = (
+            f"done on the day the trigger names in {key.attr}"
+            if key.on_step == "day"
+            else f"naming the same {key.attr} as the trigger"
+        )
         notes.append(f"an unlinked follow-up counts only when {on}")
     return notes
 
