@@ -422,7 +422,7 @@ def _sweep(
     # (duty, requirement, unit, item) -> heap of (order, instance) still short of it
     heaps: dict[tuple[int, int, str | None, object], list[tuple[Any, int, _Instance]]] = {}
     opened = 0
-    for record in index.of_type(sorted(routes)):
+    for record in _inside_windows(index, sorted(routes), pending):
         if record.refs:
             continue
         while opened < len(pending) and pending[opened].fired.at <= record.at:
@@ -464,6 +464,26 @@ def _sweep(
             placed[(duty_id, record.id)] = inst.key
             shared = sharing.get(duty_id, frozenset())
             allowed = shared if allowed is None else allowed & shared
+
+
+def _inside_windows(
+    index: EventIndex, types: list[str], instances: list[_Instance]
+) -> Iterator[Event]:
+    """The records of `types` inside some instance's window, in time order: the windows
+    merged where they overlap, each stretch read from the index once, so records far from
+    any trigger (most of a year's tweets) are never looked at."""
+    stretch: Window | None = None
+    for inst in instances:  # in order of the trigger's time
+        window = inst.window
+        if stretch is not None and window.start <= stretch.end:
+            if window.end > stretch.end:
+                stretch = Window(stretch.start, window.end, stretch.zone)
+            continue
+        if stretch is not None:
+            yield from index.between(types, None, stretch)
+        stretch = window
+    if stretch is not None:
+        yield from index.between(types, None, stretch)
 
 
 def _top(
