@@ -253,6 +253,8 @@ class _Words:
                     f"another item: not the one {other.id} names in "
                     f"{fate.seen[0]} ({fate.seen[1] or 'none recorded'})"
                 )
+            case Code.OTHER_ITEM if other is not None:
+                return f"another item: not tied to {other.id} by refs, key or period"
             case Code.NOT_NEEDED if other is not None:
                 return f"not needed: {other.id} had its follow-up already"
             case Code.OTHER_TRIGGER if other is not None:
