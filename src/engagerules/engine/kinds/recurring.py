@@ -338,12 +338,11 @@ def period_start(value: object) -> date | None:
 
 def judged_notes(obligation: Obligation, rule: Recurring) -> list[str]:
     """How the verdict mechanisms read this duty, in words."""
-    notes = []
-    if rule.rolling:
-        notes.append(
-            f"as a rolling gap: never more than {obligation.cadence} between records, counted "
-            "from the last one before the range (not fixed calendar periods)"
-        )
+    rolling = (
+        f"as a rolling gap: never more than {obligation.cadence} between records, counted "
+        "from the last one before the range (not fixed calendar periods)"
+    )
+    notes = [rolling] if rule.rolling else []
     if rule.one_item is not None:
         by = f", by the same {rule.one_item.key}" if rule.one_item.key else ""
         notes.append(
