@@ -181,8 +181,8 @@ MUTANTS = [
         "one-item-ignored",
         f"{ENGINE}/kinds/recurring.py",
         (
-            "    if rule.one_item is not None:\n        steps = one_item(",
-            "    if False:\n        steps = one_item(",
+            "    if rule.one_item is not None:\n        steps = _one_item(",
+            "    if False:\n        steps = _one_item(",
         ),
     ),
     m(

@@ -188,7 +188,7 @@ def _judge_due(
             events = qualified(req, index.between(req.types, key, due.window), person, trace)
         steps.append(events)
     if rule.one_item is not None:
-        steps = one_item(obligation, rule.one_item, steps, index, trace)
+        steps = _one_item(obligation, rule.one_item, steps, index, trace)
     measured = [
         (req, measure(req, events), events)
         for req, events in zip(obligation.evidence, steps, strict=True)
@@ -199,7 +199,7 @@ def _judge_due(
     return steps_verdict(force, obligation, measured, due.scope, due.window, as_of, context=context)
 
 
-def one_item(
+def _one_item(
     obligation: Obligation,
     tie: OneItem,
     steps: list[list[Event]],

@@ -229,14 +229,14 @@ def evaluate(
     """Judge every trigger whose follow-up is owed in `span`: those fired inside it, and
     those fired before it (while the duty was in force) whose deadline falls inside it.
 
-    Which record counts for which trigger is decided once for the whole log (`claims`):
+    Which record counts for which trigger is decided once for the whole log (`_claims`):
     a record counts for at most one trigger of a duty, linked records (`refs`) for the
     trigger they name, unlinked ones (`refs_or_scope`) one to one, earliest deadline
     first; every result resting on an unlinked record says so (`linked` false), so a
     reviewer can see which follow-ups rest on coincidence.
     """
     trigger = rule.trigger
-    claimed = claims(force, obligation, index)
+    claimed = _claims(force, obligation, index)
     results: list[Result] = []
     used: set[str] = set()
     for fired, window in _owed(force, obligation, trigger, index, span):
@@ -321,7 +321,7 @@ class _Instance:
         self.item: object = None
 
 
-def claims(force: Force, obligation: Obligation, index: EventIndex) -> Claims:
+def _claims(force: Force, obligation: Obligation, index: EventIndex) -> Claims:
     """The follow-up assignment of every triggered duty of `force` (and `obligation`, if
     it is not one of them), made once per index."""
     duties = [ob for ob in force.obligations if isinstance(ob.rule, Triggered)]
@@ -685,7 +685,7 @@ def _trigger_units(
 
 def claimed(force: Force, obligation: Obligation, index: EventIndex) -> frozenset[str]:
     """The ids of the records counted as follow-ups of `obligation`'s triggers."""
-    return claims(force, obligation, index).of_duty(obligation.id)
+    return _claims(force, obligation, index).of_duty(obligation.id)
 
 
 def follow_up_reason(
