@@ -102,7 +102,7 @@ def evaluate(
         used.update(outcome.used)
     matched = sum(map(used.__contains__, map(_ID, log.events)))  # in C: no loop per event
     judged = [ob for ob in force.obligations if ob.scored and (wanted is None or ob.id in wanted)]
-    by_reason, quality = account(force, judged, log.events, used, span, as_of)
+    by_reason, quality = account(force, judged, log.events, used, span, as_of, index)
     tally = Tally(
         read=log.read,
         matched=matched,
@@ -141,13 +141,15 @@ def account(
     used: set[str],
     span: Window,
     as_of: datetime,
+    index: EventIndex | None = None,
 ) -> tuple[dict[str, int], tuple[DataQuality, ...]]:
     """Why each valid record that counted for nothing did not count (the first reason
     that applies, in the order of `UNMATCHED_REASONS`), and the records that would have
-    counted but for a missing unit or role, which a team can fix at source."""
+    counted but for a missing unit or role, which a team can fix at source. `index`, the
+    evaluation's, finds the triggers a follow-up names (without it, `events` are searched)."""
     # The unmatched records picked out and counted by calls made in C, not a loop per event.
     unmatched = list(compress(events, map(not_, map(used.__contains__, map(_ID, events)))))
-    found = list(map(_Unmatched(force, judged, span, as_of, events).why, unmatched))
+    found = list(map(_Unmatched(force, judged, span, as_of, events, index).why, unmatched))
     by_reason = Counter(map(itemgetter(0), found))
     quality = [
         DataQuality(event.id, event.file, event.line, problem)
@@ -175,10 +177,13 @@ class _Unmatched:
         span: Window,
         as_of: datetime,
         events: Sequence[Event] = (),
+        index: EventIndex | None = None,
     ):
         self.force = force
+        self.judged = judged
         self.events = events
-        self._by_id: dict[str, Event] | None = None
+        self.index = index
+        self._triggers: dict[str, Event] | None = None
         self.span = span
         self.as_of = as_of
         self.readers: dict[str, list[Obligation]] = {}
@@ -245,11 +250,11 @@ class _Unmatched:
         """Why a record naming earlier records in `refs` did not count: the reason nearest
         to counting any duty's trigger it names gives (late, before it, in another unit,
         the trigger outside the range), or `no_trigger` when it names none being judged."""
-        if self._by_id is None:
-            self._by_id = {e.id: e for e in self.events}
+        if self._triggers is None:  # once, and only if some record names another
+            self._triggers = self._trigger_events()
         found = set()
         for ref in event.refs:
-            named = self._by_id.get(ref)
+            named = self._triggers.get(ref)
             if named is None or named.at > self.as_of:
                 continue
             for ob in live.live:
@@ -258,6 +263,15 @@ class _Unmatched:
                 if reason is not None:
                     found.add(reason)
         return next((r for r in _FOLLOW_UP_ORDER if r in found), "no_trigger")
+
+    def _trigger_events(self) -> dict[str, Event]:
+        """The events of the judged duties' trigger types, by id: from the index (a few
+        among a million), or else from every event, by a dictionary built in C."""
+        kinds = {t for ob in self.judged for t in KINDS[ob.kind].trigger_types(ob.rule)}
+        if self.index is not None:
+            return {e.id: e for e in self.index.of_type(sorted(kinds))}
+        chosen = compress(self.events, map(kinds.__contains__, map(_TYPE, self.events)))
+        return {e.id: e for e in chosen}
 
     def _around(self, kind: str, day: date) -> Any:
         """The duties in force on every local day an instant of UTC `day` may fall on (no
@@ -322,6 +336,7 @@ def _known(events: Sequence[Event], as_of: datetime) -> Sequence[Event]:
 
 _ID = attrgetter("id")
 _AT = attrgetter("at")
+_TYPE = attrgetter("type")
 
 
 def _enclosing(force: Force, ob: Obligation) -> set[str]:

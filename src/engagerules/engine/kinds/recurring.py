@@ -210,17 +210,24 @@ def _one_item(
     it (the earliest, between equals), and the records of the other steps tied to it.
 
     Without a record of the first step there is no item to tie to, and each step keeps
-    what it found (so the reason names what was done). With a trace, a record left out
-    is noted as another item's, with the record it was compared with.
+    what it found (so the reason names what was done). Records whose ties are the same
+    (one item by refs; or unlinked with the same key value, or none) are tried once, so
+    the work grows with the records, not with pairs of them. With a trace, a record left
+    out is noted as another item's, with the record it was compared with.
     """
-    first, others = steps[0], steps[1:]
+    first = steps[0]
     if not first:
         return steps
-    types = {t for req in obligation.evidence for t in req.types}
     item = _items(steps)
+    linked = _linked(obligation, steps, index, item)
     best: list[list[Event]] = []
+    tried: set[object] = set()
     for anchor in first:
-        tied = [[e for e in step if _tied(anchor, e, tie, types, index, item)] for step in others]
+        kind = item[anchor.id] if anchor.id in linked else ("key", _key(anchor, tie))
+        if kind in tried:
+            continue
+        tried.add(kind)
+        tied = [[e for e in step if _tied(anchor, e, tie, linked, item)] for step in steps[1:]]
         if not best or sum(map(bool, tied)) > sum(map(bool, best[1:])):
             best = [[anchor], *tied]
     if trace is not None:
@@ -251,29 +258,48 @@ def _items(steps: list[list[Event]]) -> dict[str, str]:
     return {x: root(x) for x in parent}
 
 
-def _tied(
-    a: Event, b: Event, tie: OneItem, types: set[str], index: EventIndex, item: dict[str, str]
-) -> bool:
+def _linked(
+    obligation: Obligation, steps: list[list[Event]], index: EventIndex, item: dict[str, str]
+) -> set[str]:
+    """The window's records that belong to an item by `refs`: joined to another record of
+    the window, or naming a record of the duty's steps elsewhere (another period's)."""
+    types = tuple(sorted({t for req in obligation.evidence for t in req.types}))
+    members: dict[str, int] = {}
+    for root in item.values():
+        members[root] = members.get(root, 0) + 1
+    found = set()
+    for step in steps:
+        for event in step:
+            if members[item[event.id]] > 1:
+                found.add(event.id)
+            elif event.refs:
+                ids = index.derived(("step ids", types), lambda: _ids(index, types))
+                if any(ref in ids for ref in event.refs):
+                    found.add(event.id)
+    return found
+
+
+def _ids(index: EventIndex, types: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(e.id for e in index.of_type(types))
+
+
+def _key(event: Event, tie: OneItem) -> str | None:
+    if tie.key is None:
+        return None
+    value = event.attrs.get(tie.key)
+    return str(value).strip() if recorded(value) else None
+
+
+def _tied(a: Event, b: Event, tie: OneItem, linked: set[str], item: dict[str, str]) -> bool:
     """Whether two steps' records are parts of one item: joined by `refs` (`_items`);
-    else neither names another record of the duty's steps and, with a `key`, they do not
-    carry different values of it."""
+    else neither belongs to an item by refs and, with a `key`, they do not carry
+    different values of it."""
     if item[a.id] == item[b.id]:
         return True
-    if _names_a_step(a, types, index) or _names_a_step(b, types, index):
+    if a.id in linked or b.id in linked:
         return False
-    if tie.key is not None:
-        ka, kb = a.attrs.get(tie.key), b.attrs.get(tie.key)
-        if recorded(ka) and recorded(kb):
-            return str(ka).strip() == str(kb).strip()
-    return True
-
-
-def _names_a_step(event: Event, types: set[str], index: EventIndex) -> bool:
-    """Whether `event` names in `refs` a record of one of the duty's steps (its own item)."""
-    if not event.refs:
-        return False
-    found = index.by_id
-    return any(ref in found and found[ref].type in types for ref in event.refs)
+    ka, kb = _key(a, tie), _key(b, tie)
+    return ka is None or kb is None or ka == kb
 
 
 def _for_period(

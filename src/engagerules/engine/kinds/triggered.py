@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, tzinfo
-from heapq import heappop, heappush
+from heapq import heappop, heappush, merge
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -421,8 +422,9 @@ def _sweep(
     )
     # (duty, requirement, unit, item) -> heap of (order, instance) still short of it
     heaps: dict[tuple[int, int, str | None, object], list[tuple[Any, int, _Instance]]] = {}
+    units_of: dict[str | None, tuple[str | None, ...]] = {None: (None,)}
     opened = 0
-    for record in _inside_windows(index, sorted(routes), pending):
+    for record in _unlinked_candidates(index, routes, pending):
         if record.refs:
             continue
         while opened < len(pending) and pending[opened].fired.at <= record.at:
@@ -435,9 +437,9 @@ def _sweep(
                 if _short(req, inst.steps[i]):
                     heap = heaps.setdefault((inst.duty, i, inst.unit, inst.item), [])
                     heappush(heap, (inst.order, opened, inst))
-        units: tuple[str | None, ...] = (None,)
-        if record.scope is not None:
-            units = (None, *force.ancestry(record.scope))
+        units = units_of.get(record.scope)
+        if units is None:
+            units = units_of[record.scope] = (None, *force.ancestry(record.scope or ""))
         allowed: frozenset[str] | None = None  # every duty, until the record counts for one
         while True:
             best: tuple[_Instance, int] | None = None
@@ -447,13 +449,14 @@ def _sweep(
                     (duty.id, record.id) in placed
                 ):
                     continue
-                req = duty.evidence[i]
-                if not qualifies(req, record):
-                    continue
                 key = keys[n]
                 item = None if key is None else key.of_step(record, force.zone)
-                for unit in units:
-                    top = _top(heaps.get((n, i, unit, item)), record, req, i)
+                found = [h for unit in units if (h := heaps.get((n, i, unit, item)))]
+                req = duty.evidence[i]
+                if not found or not qualifies(req, record):  # the cheap test first
+                    continue
+                for heap in found:
+                    top = _top(heap, record, req, i)
                     if top is not None and (best is None or top.order < best[0].order):
                         best = (top, i)
             if best is None:
@@ -464,6 +467,24 @@ def _sweep(
             placed[(duty_id, record.id)] = inst.key
             shared = sharing.get(duty_id, frozenset())
             allowed = shared if allowed is None else allowed & shared
+
+
+def _unlinked_candidates(
+    index: EventIndex, routes: dict[str, list[tuple[int, int]]], pending: list[_Instance]
+) -> Iterator[Event]:
+    """The records that may follow up some trigger, in time order: of each type, those
+    inside the window of a trigger whose duty reads that type (a year of tweets is read
+    only around the triggers of duties owed a tweet)."""
+    streams = []
+    for kind, found in sorted(routes.items()):
+        readers = {n for n, _ in found}
+        owed = [inst for inst in pending if inst.duty in readers]
+        streams.append(_inside_windows(index, [kind], owed))
+    return merge(*streams, key=_IN_ORDER)
+
+
+#: The index's order: by time, then id.
+_IN_ORDER = attrgetter("at", "id")
 
 
 def _inside_windows(
