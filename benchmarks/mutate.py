@@ -160,7 +160,7 @@ MUTANTS = [
     m(
         "match-scope-always",
         f"{ENGINE}/kinds/triggered.py",
-        ('if _trigger_of(ob).match == "refs_or_scope":', "if True:"),
+        ('        if _trigger_of(ob).match == "refs_or_scope":', "        if True:"),
     ),
     m(
         "one-record-many-triggers",
@@ -169,7 +169,7 @@ MUTANTS = [
             "            allowed = shared if allowed is None else allowed & shared",
             "            allowed = None",
         ),
-        ("                    (duty.id, record.id) in placed\n", "                    False\n"),
+        ("or ((duty.id, record.id) in placed):", "or False:"),
     ),
     m(
         "item-key-ignored",

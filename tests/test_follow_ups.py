@@ -367,3 +367,29 @@ def test_one_item_needs_two_counted_steps(tmp_path: Path) -> None:
     problems = [str(p) for p in validate_file(_write(tmp_path, raw))]
     assert len(problems) == 1
     assert f"$.obligations[{index}].one_item: parts of one item need two steps" in problems[0]
+
+
+def test_a_follow_up_its_trigger_did_not_need_says_so() -> None:
+    """A second unlinked call for a caller already called back counts for nothing, and its
+    reason says the trigger had its follow-up already."""
+    force = open_force("gwent")
+    records = [
+        {"id": "a1", "type": "asb_incident_closed", "at": "2022-10-04T10:00:00Z"}
+        | {"scope": "bargoed"},
+        {"id": "f1", "type": "asb_caller_followup", "at": "2022-10-04T11:00:00Z"}
+        | {"scope": "bargoed", "role": "CSO"},
+        {"id": "f2", "type": "asb_caller_followup", "at": "2022-10-04T12:00:00Z"}
+        | {"scope": "bargoed", "role": "CSO"},
+        {"id": "f3", "type": "asb_caller_followup", "at": "2022-10-06T12:00:00Z"}
+        | {"scope": "bargoed", "role": "CSO"},
+    ]
+    report = evaluate(
+        force,
+        _log(force, records),
+        date(2022, 10, 3),
+        date(2022, 10, 9),
+        datetime(2022, 11, 1, tzinfo=UTC),
+        obligations=["gwent.cn.asb-caller-followup"],
+    )
+    assert [r.evidence for r in report.results] == [("a1", "f1")]
+    assert dict(report.events.by_reason) == {"not_needed": 1, "nothing_owed": 1}  # f2, f3

@@ -92,6 +92,7 @@ def evaluate(
     wanted = None if obligations is None else set(obligations)
     results: list[Result] = []
     used: set[str] = set()
+    spare: set[str] = set()
     for obligation in force.obligations:
         if not obligation.scored or (wanted is not None and obligation.id not in wanted):
             continue
@@ -100,9 +101,12 @@ def evaluate(
         )
         results.extend(outcome.results)
         used.update(outcome.used)
+        spare.update(outcome.spare)
     matched = sum(map(used.__contains__, map(_ID, log.events)))  # in C: no loop per event
     judged = [ob for ob in force.obligations if ob.scored and (wanted is None or ob.id in wanted)]
-    by_reason, quality = account(force, judged, log.events, used, span, as_of, index)
+    by_reason, quality = account(
+        force, judged, log.events, used, span, as_of, index, spare=spare - used
+    )
     tally = Tally(
         read=log.read,
         matched=matched,
@@ -142,14 +146,18 @@ def account(
     span: Window,
     as_of: datetime,
     index: EventIndex | None = None,
+    *,
+    spare: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[dict[str, int], tuple[DataQuality, ...]]:
     """Why each valid record that counted for nothing did not count (the first reason
     that applies, in the order of `UNMATCHED_REASONS`), and the records that would have
     counted but for a missing unit or role, which a team can fix at source. `index`, the
-    evaluation's, finds the triggers a follow-up names (without it, `events` are searched)."""
+    evaluation's, finds the triggers a follow-up names (without it, `events` are searched);
+    `spare` are the follow-ups a trigger looked at and did not need (it had one)."""
     # The unmatched records picked out and counted by calls made in C, not a loop per event.
     unmatched = list(compress(events, map(not_, map(used.__contains__, map(_ID, events)))))
-    found = list(map(_Unmatched(force, judged, span, as_of, events, index).why, unmatched))
+    reasons = _Unmatched(force, judged, span, as_of, events, index, spare)
+    found = list(map(reasons.why, unmatched))
     by_reason = Counter(map(itemgetter(0), found))
     quality = [
         DataQuality(event.id, event.file, event.line, problem)
@@ -178,8 +186,10 @@ class _Unmatched:
         as_of: datetime,
         events: Sequence[Event] = (),
         index: EventIndex | None = None,
+        spare: set[str] | frozenset[str] = frozenset(),
     ):
         self.force = force
+        self.spare = spare
         self.judged = judged
         self.events = events
         self.index = index
@@ -244,6 +254,8 @@ class _Unmatched:
             return self._follow_up(event, live), None
         if not inside:
             return "outside_range", None
+        if event.id in self.spare:
+            return "not_needed", None
         return "nothing_owed", None
 
     def _follow_up(self, event: Event, live: _Live) -> str:

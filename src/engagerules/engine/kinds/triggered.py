@@ -273,7 +273,7 @@ def evaluate(
             used.update(verdict.evidence)
             if trace is not None:
                 _trace(trace, force, obligation, claimed, verdict, fired, unit, index)
-    return Outcome(tuple(results), frozenset(used))
+    return Outcome(tuple(results), frozenset(used), claimed.spare)
 
 
 # ------------------------------------------------------- which record counts for which trigger
@@ -295,6 +295,9 @@ class Claims:
     taken: Mapping[InstanceKey, tuple[tuple[Event, ...], ...]]
     #: Per duty id and record id, the instance the record counts for.
     placed: Mapping[tuple[str, str], InstanceKey]
+    #: Unlinked records in the window of an open trigger that they could have followed up,
+    #: counted for none: every such trigger had its follow-up already.
+    spare: frozenset[str] = frozenset()
 
     def of_duty(self, duty: str) -> frozenset[str]:
         """The ids of the records counted as follow-ups of `duty`."""
@@ -370,9 +373,9 @@ def _assign(force: Force, duties: list[Obligation], index: EventIndex) -> Claims
                 instances.append(inst)
     placed: dict[tuple[str, str], InstanceKey] = {}
     _link(force, duties, instances, index, placed)
-    _sweep(force, duties, instances, index, placed)
+    spare = _sweep(force, duties, instances, index, placed)
     taken = {inst.key: tuple(tuple(step) for step in inst.steps) for inst in instances}
-    return Claims(taken, placed)
+    return Claims(taken, placed, frozenset(spare))
 
 
 def _link(
@@ -404,16 +407,13 @@ def _sweep(
     instances: list[_Instance],
     index: EventIndex,
     placed: dict[tuple[str, str], InstanceKey],
-) -> None:
-    """Step 3: unlinked records, in time order, each to the open instance due first."""
-    routes: dict[str, list[tuple[int, int]]] = {}
-    for n, ob in enumerate(duties):
-        if _trigger_of(ob).match == "refs_or_scope":
-            for i, req in enumerate(ob.evidence):
-                for kind in req.types:
-                    routes.setdefault(kind, []).append((n, i))
+) -> set[str]:
+    """Step 3: unlinked records, in time order, each to the open instance due first.
+    Returns the records that counted for none though some trigger's window was open to
+    them (each had its follow-up already)."""
+    routes = _routes(duties)
     if not routes:
-        return
+        return set()
     sharing = _sharing(duties)
     keys = [_trigger_of(ob).key for ob in duties]
     swept = {n for found in routes.values() for n, _ in found}
@@ -422,6 +422,9 @@ def _sweep(
     )
     # (duty, requirement, unit, item) -> heap of (order, instance) still short of it
     heaps: dict[tuple[int, int, str | None, object], list[tuple[Any, int, _Instance]]] = {}
+    # the same, of every instance open whether or not it has what it needs: its deadline
+    windows: dict[tuple[int, int, str | None, object], list[datetime]] = {}
+    spare: set[str] = set()
     units_of: dict[str | None, tuple[str | None, ...]] = {None: (None,)}
     opened = 0
     for record in _unlinked_candidates(index, routes, pending):
@@ -430,35 +433,20 @@ def _sweep(
         while opened < len(pending) and pending[opened].fired.at <= record.at:
             inst = pending[opened]
             opened += 1
-            key = keys[inst.duty]
-            if key is not None and inst.item is None:
+            if keys[inst.duty] is not None and inst.item is None:
                 continue  # names no item: only a record naming it by refs can follow it up
             for i, req in enumerate(duties[inst.duty].evidence):
+                where = (inst.duty, i, inst.unit, inst.item)
+                heappush(windows.setdefault(where, []), inst.window.end)
                 if _short(req, inst.steps[i]):
-                    heap = heaps.setdefault((inst.duty, i, inst.unit, inst.item), [])
-                    heappush(heap, (inst.order, opened, inst))
+                    heappush(heaps.setdefault(where, []), (inst.order, opened, inst))
         units = units_of.get(record.scope)
         if units is None:
             units = units_of[record.scope] = (None, *force.ancestry(record.scope or ""))
         allowed: frozenset[str] | None = None  # every duty, until the record counts for one
+        counted = False
         while True:
-            best: tuple[_Instance, int] | None = None
-            for n, i in routes[record.type]:
-                duty = duties[n]
-                if (allowed is not None and duty.id not in allowed) or (
-                    (duty.id, record.id) in placed
-                ):
-                    continue
-                key = keys[n]
-                item = None if key is None else key.of_step(record, force.zone)
-                found = [h for unit in units if (h := heaps.get((n, i, unit, item)))]
-                req = duty.evidence[i]
-                if not found or not qualifies(req, record):  # the cheap test first
-                    continue
-                for heap in found:
-                    top = _top(heap, record, req, i)
-                    if top is not None and (best is None or top.order < best[0].order):
-                        best = (top, i)
+            best = _due_first(force, duties, keys, routes, heaps, record, units, allowed, placed)
             if best is None:
                 break
             inst, i = best
@@ -467,6 +455,75 @@ def _sweep(
             placed[(duty_id, record.id)] = inst.key
             shared = sharing.get(duty_id, frozenset())
             allowed = shared if allowed is None else allowed & shared
+            counted = True
+        if not counted and _awaited(force, duties, keys, routes, windows, record, units):
+            spare.add(record.id)
+    return spare
+
+
+def _due_first(
+    force: Force,
+    duties: list[Obligation],
+    keys: list[ItemKey | None],
+    routes: dict[str, list[tuple[int, int]]],
+    heaps: dict[tuple[int, int, str | None, object], list[tuple[Any, int, _Instance]]],
+    record: Event,
+    units: tuple[str | None, ...],
+    allowed: frozenset[str] | None,
+    placed: dict[tuple[str, str], InstanceKey],
+) -> tuple[_Instance, int] | None:
+    """The open instance due first that `record` may still count for, and the step: of a
+    duty it has not counted for yet (and, once it has counted, one sharing with it)."""
+    best: tuple[_Instance, int] | None = None
+    for n, i in routes[record.type]:
+        duty = duties[n]
+        if (allowed is not None and duty.id not in allowed) or ((duty.id, record.id) in placed):
+            continue
+        key = keys[n]
+        item = None if key is None else key.of_step(record, force.zone)
+        found = [h for unit in units if (h := heaps.get((n, i, unit, item)))]
+        req = duty.evidence[i]
+        if not found or not qualifies(req, record):  # the cheap test first
+            continue
+        for heap in found:
+            top = _top(heap, record, req, i)
+            if top is not None and (best is None or top.order < best[0].order):
+                best = (top, i)
+    return best
+
+
+def _routes(duties: list[Obligation]) -> dict[str, list[tuple[int, int]]]:
+    """Each event type a duty matched by unit and time reads: (duty, requirement) pairs."""
+    routes: dict[str, list[tuple[int, int]]] = {}
+    for n, ob in enumerate(duties):
+        if _trigger_of(ob).match == "refs_or_scope":
+            for i, req in enumerate(ob.evidence):
+                for kind in req.types:
+                    routes.setdefault(kind, []).append((n, i))
+    return routes
+
+
+def _awaited(
+    force: Force,
+    duties: list[Obligation],
+    keys: list[ItemKey | None],
+    routes: dict[str, list[tuple[int, int]]],
+    windows: dict[tuple[int, int, str | None, object], list[datetime]],
+    record: Event,
+    units: tuple[str | None, ...],
+) -> bool:
+    """Whether `record` could have followed up a trigger whose window is open at its time
+    (deadlines passed are dropped from `windows` as the sweep goes)."""
+    for n, i in routes[record.type]:
+        key = keys[n]
+        item = None if key is None else key.of_step(record, force.zone)
+        for unit in units:
+            deadlines = windows.get((n, i, unit, item))
+            while deadlines and deadlines[0] <= record.at:
+                heappop(deadlines)
+            if deadlines and qualifies(duties[n].evidence[i], record):
+                return True
+    return False
 
 
 def _unlinked_candidates(
