@@ -207,7 +207,7 @@ def _one_item(
     trace: Trace | None = None,
 ) -> list[list[Event]]:
     """The records of one item: the first step's record with the most other steps tied to
-    it (the earliest, between equals), and the records of the other steps tied to it.
+    it (the earliest, between equals), and the records of every step tied to it.
 
     Without a record of the first step there is no item to tie to, and each step keeps
     what it found (so the reason names what was done). Records whose ties are the same
@@ -229,7 +229,8 @@ def _one_item(
         tried.add(kind)
         tied = [[e for e in step if _tied(anchor, e, tie, linked, item)] for step in steps[1:]]
         if not best or sum(map(bool, tied)) > sum(map(bool, best[1:])):
-            best = [[anchor], *tied]
+            same = [e for e in first if e is anchor or _tied(anchor, e, tie, linked, item)]
+            best = [same, *tied]
     if trace is not None:
         kept = {e.id for step in best for e in step}
         for step in steps:
