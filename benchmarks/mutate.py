@@ -145,10 +145,15 @@ MUTANTS = [
             "    if event.at < window.start - (window.end - window.start):\n"
             "        return Code.BEFORE_TRIGGER",
         ),
-        (  # and so does a step matched by unit and time
-            "for e in index.between(req.types, unit, window)\n",
-            "for e in index.between(req.types, unit, "
-            "Window(window.start - (window.end - window.start), window.end, force.zone))\n",
+        (  # and so does a step matched by unit and time: its trigger opens a deadline early
+            "and pending[opened].fired.at <= record.at:",
+            "and pending[opened].fired.at - (pending[opened].window.end - "
+            "pending[opened].window.start) <= record.at:",
+        ),
+        (  # (the sweep reading records from that earlier start)
+            "        window = inst.window\n",
+            "        window = Window(inst.window.start - (inst.window.end - inst.window.start), "
+            "inst.window.end, inst.window.zone)\n",
         ),
         (
             "if not e.refs and e.id != fired.id and e.at >= fired.at",
@@ -158,7 +163,30 @@ MUTANTS = [
     m(
         "match-scope-always",
         f"{ENGINE}/kinds/triggered.py",
-        ('if trigger.match == "refs_or_scope":', "if True:"),
+        ('        if _trigger_of(ob).match == "refs_or_scope":', "        if True:"),
+    ),
+    m(
+        "one-record-many-triggers",
+        f"{ENGINE}/kinds/triggered.py",
+        (  # an unlinked record counts for every open trigger of every duty, as before issue 19
+            "            allowed = shared if allowed is None else allowed & shared",
+            "            allowed = None",
+        ),
+        ("or ((duty.id, record.id) in placed):", "or False:"),
+    ),
+    m(
+        "item-key-ignored",
+        f"{ENGINE}/kinds/triggered.py",
+        ("inst.item = None if trigger.key is None else trigger.key.of_trigger(fired)", "pass"),
+        ("    keys = [_trigger_of(ob).key for ob in duties]", "    keys = [None for _ in duties]"),
+    ),
+    m(
+        "one-item-ignored",
+        f"{ENGINE}/kinds/recurring.py",
+        (
+            "    if rule.one_item is not None:\n        steps = _one_item(",
+            "    if False:\n        steps = _one_item(",
+        ),
     ),
     m(
         "linked-always-true",
@@ -168,7 +196,7 @@ MUTANTS = [
     m(
         "each-unit-not-strict",
         f"{ENGINE}/kinds/triggered.py",
-        ("            strict = unit is not None and (", "            strict = False and ("),
+        ("    return unit is not None and (fired.scope", "    return False and (fired.scope"),
     ),
     m(
         "trigger-fanned-always",
@@ -657,6 +685,17 @@ REACH: dict[str, ReachRule] = {
     ),
     "follow-up-before-trigger": duties("triggered duties", lambda f, ob: _kind(ob, "triggered")),
     "match-scope-always": duties("triggered duties matched by refs only", _matched("refs")),
+    "one-record-many-triggers": duties(
+        "triggered duties matched by refs_or_scope", _matched("refs_or_scope")
+    ),
+    "item-key-ignored": duties(
+        "triggered duties with an item key",
+        lambda f, ob: _kind(ob, "triggered") and getattr(_trigger(ob), "key", None) is not None,
+    ),
+    "one-item-ignored": duties(
+        "recurring duties whose steps are parts of one item",
+        lambda f, ob: _kind(ob, "recurring") and getattr(ob.rule, "one_item", None) is not None,
+    ),
     "linked-always-true": duties(
         "triggered duties matched by refs_or_scope", _matched("refs_or_scope")
     ),

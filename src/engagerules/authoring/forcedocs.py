@@ -215,6 +215,11 @@ def _verdict_notes(ob: Obligation) -> Iterator[str]:
                 f"the window holding that period if made from its first day to {req.grace} "
                 "after its end"
             )
+    if ob.not_claimed_by:
+        notes.append(
+            f"a record counted as a follow-up of {markdown_codes(ob.not_claimed_by, ' or ')} "
+            "is that duty's work and does not count here"
+        )
     for note in notes:
         yield f"- **Judged:** {note}"
 

@@ -92,6 +92,7 @@ def evaluate(
     wanted = None if obligations is None else set(obligations)
     results: list[Result] = []
     used: set[str] = set()
+    spare: set[str] = set()
     for obligation in force.obligations:
         if not obligation.scored or (wanted is not None and obligation.id not in wanted):
             continue
@@ -100,9 +101,12 @@ def evaluate(
         )
         results.extend(outcome.results)
         used.update(outcome.used)
+        spare.update(outcome.spare)
     matched = sum(map(used.__contains__, map(_ID, log.events)))  # in C: no loop per event
     judged = [ob for ob in force.obligations if ob.scored and (wanted is None or ob.id in wanted)]
-    by_reason, quality = account(force, judged, log.events, used, span, as_of)
+    by_reason, quality = account(
+        force, judged, log.events, used, span, as_of, index, spare=spare - used
+    )
     tally = Tally(
         read=log.read,
         matched=matched,
@@ -141,13 +145,19 @@ def account(
     used: set[str],
     span: Window,
     as_of: datetime,
+    index: EventIndex | None = None,
+    *,
+    spare: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[dict[str, int], tuple[DataQuality, ...]]:
     """Why each valid record that counted for nothing did not count (the first reason
     that applies, in the order of `UNMATCHED_REASONS`), and the records that would have
-    counted but for a missing unit or role, which a team can fix at source."""
+    counted but for a missing unit or role, which a team can fix at source. `index`, the
+    evaluation's, finds the triggers a follow-up names (without it, `events` are searched);
+    `spare` are the follow-ups a trigger looked at and did not need (it had one)."""
     # The unmatched records picked out and counted by calls made in C, not a loop per event.
     unmatched = list(compress(events, map(not_, map(used.__contains__, map(_ID, events)))))
-    found = list(map(_Unmatched(force, judged, span, as_of).why, unmatched))
+    reasons = _Unmatched(force, judged, span, as_of, events, index, spare)
+    found = list(map(reasons.why, unmatched))
     by_reason = Counter(map(itemgetter(0), found))
     quality = [
         DataQuality(event.id, event.file, event.line, problem)
@@ -168,8 +178,22 @@ class _Unmatched:
     the same duties in force (all but the days next to a duty's first or last) the UTC
     day answers."""
 
-    def __init__(self, force: Force, judged: Sequence[Obligation], span: Window, as_of: datetime):
+    def __init__(
+        self,
+        force: Force,
+        judged: Sequence[Obligation],
+        span: Window,
+        as_of: datetime,
+        events: Sequence[Event] = (),
+        index: EventIndex | None = None,
+        spare: set[str] | frozenset[str] = frozenset(),
+    ):
         self.force = force
+        self.spare = spare
+        self.judged = judged
+        self.events = events
+        self.index = index
+        self._triggers: dict[str, Event] | None = None
         self.span = span
         self.as_of = as_of
         self.readers: dict[str, list[Obligation]] = {}
@@ -231,10 +255,39 @@ class _Unmatched:
         if live.target:
             return "superseded_reading", None
         if event.refs and live.triggered:
-            return "no_trigger", None
+            return self._follow_up(event, live), None
         if not inside:
             return "outside_range", None
+        if event.id in self.spare:
+            return "not_needed", None
         return "nothing_owed", None
+
+    def _follow_up(self, event: Event, live: _Live) -> str:
+        """Why a record naming earlier records in `refs` did not count: the reason nearest
+        to counting any duty's trigger it names gives (late, before it, in another unit,
+        the trigger outside the range), or `no_trigger` when it names none being judged."""
+        if self._triggers is None:  # once, and only if some record names another
+            self._triggers = self._trigger_events()
+        found = set()
+        for ref in event.refs:
+            named = self._triggers.get(ref)
+            if named is None or named.at > self.as_of:
+                continue
+            for ob in live.live:
+                module = KINDS[ob.kind]
+                reason = module.follow_up_reason(self.force, ob, ob.rule, event, named, self.span)
+                if reason is not None:
+                    found.add(reason)
+        return next((r for r in _FOLLOW_UP_ORDER if r in found), "no_trigger")
+
+    def _trigger_events(self) -> dict[str, Event]:
+        """The events of the judged duties' trigger types, by id: from the index (a few
+        among a million), or else from every event, by a dictionary built in C."""
+        kinds = {t for ob in self.judged for t in KINDS[ob.kind].trigger_types(ob.rule)}
+        if self.index is not None:
+            return {e.id: e for e in self.index.of_type(sorted(kinds))}
+        chosen = compress(self.events, map(kinds.__contains__, map(_TYPE, self.events)))
+        return {e.id: e for e in chosen}
 
     def _around(self, kind: str, day: date) -> Any:
         """The duties in force on every local day an instant of UTC `day` may fall on (no
@@ -285,6 +338,9 @@ class _Live:
         )
 
 
+#: The reasons a follow-up may have, nearest to counting first.
+_FOLLOW_UP_ORDER = ("outside_units", "late", "before_trigger", "outside_range")
+
 _UNSEEN: Any = object()
 _UNSURE: Any = object()
 
@@ -299,6 +355,7 @@ def _known(events: Sequence[Event], as_of: datetime) -> Sequence[Event]:
 
 _ID = attrgetter("id")
 _AT = attrgetter("at")
+_TYPE = attrgetter("type")
 
 
 def _enclosing(force: Force, ob: Obligation) -> set[str]:
@@ -333,4 +390,10 @@ def evaluate_obligation(
     effective = effective_span(obligation, span)
     if effective is None:
         return Outcome((), frozenset())
+    if obligation.not_claimed_by:  # another duty's follow-ups are that duty's work
+        hidden: set[str] = set()
+        for other in force.obligations:
+            if other.id in obligation.not_claimed_by:
+                hidden |= KINDS[other.kind].claimed(force, other, index)
+        index = index.without(frozenset(hidden))
     return module.evaluate(force, obligation, obligation.rule, index, effective, as_of, trace)

@@ -21,10 +21,12 @@ from engagerules.model.words import deadline_words, requirement_words, unit_word
 
 @attrs.frozen
 class Outcome:
-    """The results of one obligation and the ids of the events they used (for the tally)."""
+    """The results of one obligation and the ids of the events they used (for the tally),
+    and of those it looked at and did not need (a follow-up whose trigger had one)."""
 
     results: tuple[Result, ...]
     used: frozenset[str]
+    spare: frozenset[str] = frozenset()
 
 
 def make_result(

@@ -452,6 +452,8 @@ class Obligation:
     readings: Readings = attrs.field(
         factory=Readings, validator=instance(Readings, "a Readings value")
     )
+    #: Triggered duties whose follow-ups do not count here (their own duty's work).
+    not_claimed_by: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
 
     def __attrs_post_init__(self) -> None:
         if self.scope.rota and not self.rule.rotates:

@@ -134,7 +134,10 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "period_early": "made before the period it names began",
         "period_late": "made after the period it names, beyond the grace",
         "superseded_reading": "a reading superseded by a later one",
+        "before_trigger": "a follow-up made before the trigger it names",
+        "late": "a follow-up made after its trigger's deadline",
         "no_trigger": "a follow-up of no trigger being judged",
+        "not_needed": "a follow-up its trigger did not need: it had one already",
         "nothing_owed": "no window or person owed it",
     }
 )

@@ -86,6 +86,8 @@ class ObligationShape(TypedDict):
     rolling: NotRequired[bool]
     in_place: NotRequired[str]
     judged: NotRequired[str]
+    one_item: NotRequired[dict[str, str]]
+    not_claimed_by: NotRequired[list[str]]
 
 
 class UnitShape(TypedDict):
@@ -246,6 +248,8 @@ def obligation_json(ob: Obligation) -> ObligationShape:
         shape["source"]["quote"] = ob.source.quote
     if ob.slot is not None:
         shape["slot"] = str(ob.slot)
+    if ob.not_claimed_by:
+        shape["not_claimed_by"] = list(ob.not_claimed_by)
     # the kind's own keys (`require`, `target` ...), which the shape declares
     cast(dict[str, Any], shape).update(own)
     shape["readings"] = readings_json(ob.readings)

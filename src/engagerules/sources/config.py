@@ -293,6 +293,7 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
         yield from _obligation(ob, f"$.obligations[{index}]", ctx)
     yield from _versions(obligations)
     yield from attribute_reads(raw)
+    yield from _claims(obligations)
 
     demo = raw.get("demo")
     if isinstance(demo, dict):
@@ -490,6 +491,13 @@ def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
                 "split years (2019-20) name a yearly duty's own years: set cadence P1Y "
                 "and the anchor they start on",
             )
+    if "one_item" in ob and kind == "recurring":  # other kinds: see _kind_only_keys
+        raw_steps = ob.get("evidence")
+        steps: list[Any] = raw_steps if isinstance(raw_steps, list) else []
+        if ob.get("rolling") or len(steps) < 2:
+            yield f"{at}.one_item", "parts of one item need two steps or more, and no rolling gap"
+        elif any(isinstance(r, dict) and (r.get("sum") or r.get("distinct")) for r in steps):
+            yield f"{at}.one_item", "parts of one item are counted records, not sums or distinct"
     if ob.get("rolling") and kind == "recurring":  # other kinds: see _kind_only_keys
         raw_scope, raw_evidence = ob.get("scope"), ob.get("evidence")
         scope: dict[str, Any] = raw_scope if isinstance(raw_scope, dict) else {}
@@ -722,6 +730,31 @@ def _versions(obligations: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[s
         by_id.setdefault(ob["id"], []).append((index, start, until))
 
 
+def _claims(obligations: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
+    """`shared_with` and `not_claimed_by` name triggered duties of the force: a follow-up
+    is claimed by a trigger, so only a triggered duty claims records."""
+    kinds = {ob["id"]: ob.get("kind") for _, ob in obligations}
+    for index, ob in obligations:
+        trigger = ob.get("trigger")
+        named = [("not_claimed_by", ob.get("not_claimed_by"))]
+        if isinstance(trigger, dict):
+            named.append(("trigger.shared_with", trigger.get("shared_with")))
+        for key, ids in named:
+            if not isinstance(ids, list):
+                continue
+            for i, duty in enumerate(ids):
+                at = f"$.obligations[{index}].{key}[{i}]"
+                if not isinstance(duty, str):
+                    continue
+                if duty == ob["id"]:
+                    yield at, f"{duty!r} is this duty itself"
+                elif duty not in kinds:
+                    yield at, f"unknown obligation {duty!r}{did_you_mean(duty, kinds)}"
+                elif kinds[duty] != "triggered":
+                    kind = kinds[duty]
+                    yield at, f"{duty!r} is {kind}, not triggered: only follow-ups are claimed"
+
+
 def _demo(demo: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     events = demo.get("events")
     if isinstance(events, str) and not (file.parent / events).is_file():
@@ -906,6 +939,7 @@ def _build_obligation(
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
         tags=tuple(ob.get("tags", ())),
         readings=build_readings(ob, units, plan),
+        not_claimed_by=tuple(ob.get("not_claimed_by", ())),
     )
 
 
