@@ -460,8 +460,15 @@ def _wrong_role(ctx: Context) -> Probes:
     roles, or, where it lists none, outside the owner and the roles that are members of the
     owner's team), or by no recorded role, does not meet the duty."""
     force, ob = ctx.force, ctx.obligation
+    module = kind_module(ob.kind)
+    if module.record_rule(ob.rule):
+        return "a rule every record keeps, whoever made it (a breach by anyone is a breach)"
+    if module.READINGS:
+        return "readings of a figure: who read it does not change the figure"
     outsiders: dict[int, str] = {}
     for n, req in enumerate(ob.evidence):
+        if req.any_role:
+            continue
         accepted = set(accepted_roles(force, ob, req))
         other = next((r.id for r in force.roles if r.id not in accepted), None)
         if other is not None:
