@@ -20,6 +20,7 @@ from pathlib import Path
 import attrs
 
 from engagerules.errors import ConfigError, Problem, UnknownForceError
+from engagerules.model.limits import path_problem
 from engagerules.model.plan import Force
 from engagerules.sources.config import CONFIG_FILE, load_force
 from engagerules.sources.overrides import OVERRIDES_FILE, Overrides, read_overrides
@@ -156,6 +157,9 @@ def find_force(name_or_path: str) -> ForceSource:
         _clash(source)
         return attrs.evolve(source, path=_plugin_path(name_or_path))
     path = Path(name_or_path)
+    problem = path_problem(name_or_path)
+    if problem is not None:
+        raise UnknownForceError(f"unknown force {name_or_path!r}: {problem}")
     if path.is_dir() and ((path / CONFIG_FILE).is_file() or (path / OVERRIDES_FILE).is_file()):
         return ForceSource(path.resolve().name, path, "directory")
     if path.is_file() and path.suffix == ".json":
