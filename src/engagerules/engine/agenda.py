@@ -44,6 +44,7 @@ from engagerules.model.words import (
     and_list,
     deadline_words,
     plural,
+    printable_lines,
     role_words,
     time_words,
     unit_words,
@@ -237,7 +238,7 @@ def render_agenda(
         lines.append(f"{heading} ({len(group)})")
         for item in group:
             lines.extend(_item_lines(item, force))
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)
 
 
 def _item_lines(item: AgendaItem, force: Force) -> list[str]:

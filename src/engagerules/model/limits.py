@@ -27,9 +27,9 @@ __all__ = [
     "MAX_DURATION_DAYS",
     "MAX_RANGE_DAYS",
     "NAME_BYTES",
-    "csv_message",
     "RANGE_YEARS",
     "YEARS",
+    "csv_message",
     "path_problem",
     "range_problem",
     "year_problem",
@@ -121,7 +121,7 @@ def path_problem(text: str) -> str | None:
 def csv_message(exc: Exception) -> str:
     """`not valid CSV: ...` for an error of Python's `csv`, stating the field limit when
     that is what was passed (every CSV reader says it the same way)."""
-    import csv  # noqa: PLC0415 - only on this error path
+    import csv
 
     msg = f"not valid CSV: {exc}"
     if "field limit" in str(exc):

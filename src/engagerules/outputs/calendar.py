@@ -239,7 +239,7 @@ def add_reminders(cal: icalendar.Calendar, before: timedelta) -> None:
         all_day = not isinstance(event.decoded("DTSTART"), datetime)
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", str(event["SUMMARY"]))
+        alarm.add("description", _text(str(event["SUMMARY"])))
         alarm.add("trigger", (_WORKING_HOURS if all_day else timedelta(0)) - before)
         event.add_component(alarm)
 

@@ -55,11 +55,10 @@ def read_rows(source: Source, location: str, columns: Collection[str]) -> Iterat
     and are skipped, as a spreadsheet's trailing rows are.
     """
     for name, number, cells in _rows(source, location, columns):
+        problem = None
         if not isinstance(cells, Broken):
             problem = next(filter(None, (_cell_problem(cells.get(c), c) for c in columns)), None)
-            if problem is not None:
-                cells = Broken(problem)
-        yield name, number, cells
+        yield name, number, cells if problem is None else Broken(problem)
 
 
 def _rows(source: Source, location: str, columns: Collection[str]) -> Iterator[Row]:
