@@ -72,6 +72,10 @@ def range_problem(first: date, last: date, *, flags: bool = False) -> str | None
     """Why `first`..`last` (inclusive) is longer than one run judges, with the first part
     of at most `RANGE_YEARS` to judge instead, or None. With `flags`, the dates are
     written as the command line takes them (`--from 2000-01-01 --to 2009-12-31`)."""
+    for day in (first, last):
+        problem = year_problem(day)
+        if problem is not None:
+            return f"{day.isoformat()}: {problem}"
     days = (last - first).days + 1
     if days <= MAX_RANGE_DAYS:
         return None
