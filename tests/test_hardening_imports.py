@@ -432,6 +432,7 @@ def test_15_a_force_or_overrides_name_over_255_bytes_is_exit_2(
     events = data(tmp_path, "e.jsonl", "")
     err = one_error(capsys, "check", "gwent", events, "--overrides", long, *RANGE)
     assert "longer than 255 bytes" in err
+    assert "longer than 255 bytes" in one_error(capsys, "validate", long)
     with pytest.raises(UnknownForceError, match="longer than 255 bytes"):
         open_force(long)
     with pytest.raises(UnknownForceError, match="NUL"):

@@ -33,7 +33,7 @@ from engagerules.errors import (
 )
 from engagerules.model.durations import parse_duration
 from engagerules.model.event import EventLog
-from engagerules.model.limits import range_problem, year_problem
+from engagerules.model.limits import path_problem, range_problem, year_problem
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import FAILING, Report, Status
@@ -737,6 +737,9 @@ def _cmd_grants(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
+    problem = path_problem(args.path)
+    if problem is not None:
+        raise UsageError(f"{args.path!r}: {problem}")
     if not path.exists():
         try:
             path = find_force(args.path).path
