@@ -6,6 +6,7 @@ Python API) give one located line and exit 2 (or a listed problem and exit 1 fro
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import zipfile
 from collections.abc import Callable
@@ -597,3 +598,33 @@ def test_20_the_api_holds_the_limits_the_command_line_does(call: Callable[[], An
     with pytest.raises(UsageError, match=r"outside the years supported|10 years") as caught:
         call()
     assert isinstance(caught.value, EngageRulesError)
+
+
+# ---------------------------------------------------------------------------- one reader
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "engagerules"
+
+
+def test_every_json_the_project_reads_goes_through_the_strict_reader() -> None:
+    """No module but strictjson decodes JSON; fastread's msgspec decoding is the one
+    accelerator, and it hands every line it doubts to the strict reader."""
+    decoding = re.compile(r"(?<!strict)json\.(?:loads?|JSONDecoder|Decoder)\(")
+    readers = {
+        path.relative_to(SOURCE).as_posix()
+        for path in SOURCE.rglob("*.py")
+        if decoding.search(path.read_text("utf-8"))
+    }
+    assert readers == {"sources/strictjson.py", "sources/fastread.py"}
+
+
+def test_a_scenario_file_with_a_5000_digit_number_is_a_located_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Scenario files are read by the strict reader too: exit 2 at the number's path."""
+    force = tmp_path / "mini"
+    force.mkdir()
+    (force / "force.json").write_text((MINI / "force.json").read_text("utf-8"), "utf-8")
+    (force / "tests").mkdir()
+    (force / "tests" / "x.json").write_text('{"scenarios": [{"n": ' + "9" * 5000 + "}]}")
+    err = one_error(capsys, "test", str(force))
+    assert "$.scenarios[0].n: a number of 5000 digits (at most 300)" in err
