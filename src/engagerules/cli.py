@@ -28,6 +28,7 @@ from engagerules.errors import (
     EngageRulesError,
     Problem,
     ProblemsError,
+    UnknownForceError,
     UsageError,
     did_you_mean,
 )
@@ -782,6 +783,8 @@ def _validate(path: Path) -> list[Problem]:
         base, chain = base_of(find_force(doc.force))
     except ConfigError as exc:
         return list(exc.problems)
+    except UnknownForceError as exc:  # the force it refines: a problem of the file
+        return [Problem.at(str(exc), file=str(path), path="$.force")]
     return validate_file(base.path, overrides=[*chain, doc])
 
 
