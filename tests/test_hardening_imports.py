@@ -509,7 +509,8 @@ def test_17_markdown_makes_no_link_of_an_address_as_github_renders_it(
 def test_18_explain_schedule_and_obligations_print_no_control_character(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Item 18: an event id holding ESC and CR, and titles holding ESC, are shown escaped."""
+    """Item 18: an event id holding ESC and CR, and titles holding ESC, are shown escaped
+    by explain, schedule, obligations, agenda and docs."""
     force = str(hostile_force(tmp_path))
     events = data(
         tmp_path,
@@ -529,6 +530,7 @@ def test_18_explain_schedule_and_obligations_print_no_control_character(
         cli(capsys, "schedule", force, "--from", "2022-10-01", "--to", "2022-10-09")[1],
         cli(capsys, "obligations", force)[1],
         cli(capsys, "agenda", force, events, "--as-of", "2022-10-05T09:00:00Z")[1],
+        cli(capsys, "docs", force)[1],
     ]
     for out in outputs:
         assert out

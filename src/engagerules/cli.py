@@ -886,7 +886,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     from engagerules.authoring.forcedocs import render_force_docs
 
     force = _open(args)
-    _write(render_force_docs(force), args.output)
+    _say(*render_force_docs(force).rstrip("\n").split("\n"), output=args.output)
     return EXIT_OK
 
 
