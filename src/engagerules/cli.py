@@ -738,9 +738,9 @@ def _cmd_grants(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
-    problem = path_problem(args.path)
-    if problem is not None:
-        raise UsageError(f"{args.path!r}: {problem}")
+    unusable = path_problem(args.path)
+    if unusable is not None:
+        raise UsageError(f"{args.path!r}: {unusable}")
     if not path.exists():
         try:
             path = find_force(args.path).path

@@ -35,6 +35,7 @@ from typing import Any
 from engagerules.errors import EventError, UsageError
 from engagerules.model.event import Event, EventLog, Rejection
 from engagerules.model.plan import AttrType, Force
+from engagerules.sources import strictjson
 
 __all__ = ["FORMAT_VERSION", "parquet_records", "schema", "write_parquet"]
 
@@ -172,7 +173,7 @@ def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
 
 def _metadata(path: str, raw: dict[bytes, bytes] | None) -> dict[str, Any]:
     try:
-        meta = json.loads((raw or {})[_META_KEY])
+        meta = strictjson.loads((raw or {})[_META_KEY].decode("utf-8"))
     except (KeyError, ValueError):
         msg = f"{path}: not a file written by `engagerules ingest` (no engagerules metadata)"
         raise EventError(msg) from None
@@ -212,7 +213,7 @@ def parquet_records(path: str | Path, force: Force) -> tuple[list[Event], list[R
                         scope=cols["scope"][i],
                         role=cols["role"][i],
                         person=cols["person"][i],
-                        attrs=json.loads(attrs_text),
+                        attrs=strictjson.loads(attrs_text),
                         refs=tuple(cols["refs"][i]),
                         all_day=cols["all_day"][i],
                         file=cols["file"][i],
