@@ -31,6 +31,8 @@ from typing import Any
 import cmarkgfm
 import icalendar
 import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -50,6 +52,7 @@ from strategies import (
     export_profile,
     hostile_text,
     json_array_files,
+    json_values,
     jsonl_files,
     units_files,
     waiver_files,
@@ -591,6 +594,91 @@ def test_hostile_overrides_and_units_files_are_listed_or_run(
         assert code in (0, 1, 2), err
         assert "Traceback" not in err and "internal error" not in err
         control_free_text(out)
+
+
+# ---------------------------------------------------------------------------- Parquet
+
+
+_PARQUET_TYPES = {
+    "string": (pa.string(), hostile_text),
+    "int64": (pa.int64(), st.integers(-(2**63), 2**63 - 1)),
+    "float": (pa.float64(), st.floats()),
+    "bool": (pa.bool_(), st.booleans()),
+    "timestamp": (pa.timestamp("us"), st.datetimes()),
+    "list": (pa.list_(pa.string()), st.lists(hostile_text, max_size=3)),
+    "null": (pa.null(), st.none()),
+}
+
+
+@st.composite
+def parquet_changes(draw: st.DrawFn) -> list[tuple[str, str, Any]]:
+    """One to three changes to an ingested file: a column dropped or retyped, its
+    metadata or an `attrs` cell replaced by hostile JSON text."""
+    columns = ["id", "type", "at", "all_day", "scope", "role", "person", "refs", "file",
+               "line", "attrs"]  # fmt: skip
+    changes = []
+    for _ in range(draw(st.integers(1, 3))):
+        action = draw(st.sampled_from(["drop", "retype", "metadata", "attrs"]))
+        if action in ("drop", "retype"):
+            column = draw(st.sampled_from(columns))
+            kind = draw(st.sampled_from(sorted(_PARQUET_TYPES)))
+            values = draw(st.lists(st.none() | _PARQUET_TYPES[kind][1], min_size=2, max_size=2))
+            changes.append((action, column, (kind, values)))
+        elif action == "metadata":
+            value = draw(
+                st.fixed_dictionaries(
+                    {
+                        "version": st.just(1) | json_values,
+                        "force": st.just("mini") | json_values,
+                        "read": st.integers(-1, 4) | json_values,
+                        "rejections": st.just([]) | json_values,
+                    }
+                )
+                | json_values
+            )
+            changes.append((action, "", dump_json(value, ascii_only=draw(st.booleans()))))
+        else:
+            changes.append((action, "attrs", dump_json(draw(json_values))))
+    return changes
+
+
+@fuzz
+@given(parquet_changes())
+def test_odd_parquet_files_are_read_accounted_for_or_one_line(
+    changes: list[tuple[str, str, Any]],
+) -> None:
+    """An ingested file with odd columns, types, metadata or attributes: `check` reads it
+    with every record accounted for, or stops with one line naming the file."""
+    with workdir() as folder:
+        events = folder / "e.jsonl"
+        events.write_text(GOOD_EVENTS)
+        good = folder / "good.parquet"
+        code, _, err = run("ingest", str(MINI), str(events), "-o", str(good))
+        assert code == 0, err
+        table = pq.read_table(good)
+        for action, column, value in changes:
+            if action == "metadata":
+                table = table.replace_schema_metadata(
+                    {b"engagerules": value.encode("utf-8", "replace")}
+                )
+            elif action == "attrs" and "attrs" in table.column_names:
+                index = table.column_names.index("attrs")
+                field = pa.field("attrs", pa.string(), nullable=False)  # as ingest writes it
+                table = table.set_column(index, field, pa.array([value, value], pa.string()))
+            elif column in table.column_names:
+                index = table.column_names.index(column)
+                table = table.remove_column(index)
+                if action == "retype":
+                    kind, values = value
+                    array = pa.array(values, _PARQUET_TYPES[kind][0])
+                    table = table.add_column(index, column, array)
+        odd = folder / "odd.parquet"
+        pq.write_table(table, odd)
+        code, out, err = run("check", str(MINI), str(odd), *RANGE, *AS_OF, "--format", "json")
+        settled(code, err, str(odd))
+        if code != 2:
+            tally = json.loads(out)["events"]
+            assert tally["read"] == tally["matched"] + tally["unmatched"] + tally["rejected"]
 
 
 # ---------------------------------------------------------------------------- the Python API

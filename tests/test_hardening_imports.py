@@ -17,6 +17,8 @@ from typing import Any
 import cmarkgfm
 import icalendar
 import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import FIXTURES
@@ -630,3 +632,36 @@ def test_a_scenario_file_with_a_5000_digit_number_is_a_located_problem(
     (force / "tests" / "x.json").write_text('{"scenarios": [{"n": ' + "9" * 5000 + "}]}")
     err = one_error(capsys, "test", str(force))
     assert "$.scenarios[0].n: a number of 5000 digits (at most 300)" in err
+
+
+# ---------------------------------------------------------------------------- Parquet
+
+
+@pytest.mark.parametrize(
+    ("column", "array", "said"),
+    [
+        ("attrs", '{"n": ' + "9" * 5000 + "}", "an attrs cell is not a JSON object"),
+        ("attrs", "[1]", "an attrs cell is not a JSON object"),
+        ("type", None, "column 'type' is bool (with nulls), not string"),
+    ],
+)
+def test_an_ingested_file_changed_by_another_tool_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], column: str, array: Any, said: str
+) -> None:
+    """Parquet files join the suite (issue 24): an attrs cell past the limits or of the
+    wrong shape, or a column retyped, is exit 2 naming the file, never exit 3 or an
+    unrepresentable number reaching the engine."""
+    record = {"id": "g1", "type": "tweet", "at": "2022-10-03T10:15:00+01:00", "scope": "north"}
+    events = data(tmp_path, "e.jsonl", json.dumps(record) + "\n")
+    good, odd = tmp_path / "good.parquet", tmp_path / "odd.parquet"
+    assert cli(capsys, "ingest", str(MINI), events, "-o", str(good))[0] == 0
+    table = pq.read_table(good)
+    index = table.column_names.index(column)
+    if column == "attrs":
+        field = pa.field("attrs", pa.string(), nullable=False)
+        table = table.set_column(index, field, pa.array([array], pa.string()))
+    else:
+        table = table.set_column(index, column, pa.array([None], pa.bool_()))
+    pq.write_table(table, odd)
+    err = one_error(capsys, "check", str(MINI), str(odd), *RANGE)
+    assert str(odd) in err and said in err
