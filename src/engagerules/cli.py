@@ -392,9 +392,9 @@ def _note_shadowed(name: str) -> None:
     from engagerules.sources.registry import shadowed_directory
 
     if shadowed_directory(name) is not None:
-        sys.stderr.write(
+        _tell(
             f"engagerules: note: {name!r} is the installed force; the directory ./{name} "
-            f"is not used (give ./{name} to use it)\n"
+            f"is not used (give ./{name} to use it)"
         )
 
 
@@ -449,7 +449,7 @@ def _read_events(files: Sequence[str], force: Force, profile: str | None) -> Eve
         return read_events(files, force)
 
     def progress(name: str, count: int) -> None:
-        sys.stderr.write(f"\rreading {name}: {count:,} records")
+        sys.stderr.write(f"\rreading {printable(name)}: {count:,} records")
         sys.stderr.flush()
 
     try:
@@ -627,10 +627,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     write_parquet(log, force, args.output)
     for rejection in log.rejections:
         sys.stderr.write(f"{_one_line(str(rejection))}\n")
-    sys.stderr.write(
+    _tell(
         f"wrote {len(log.events):,} events to {args.output} "
         f"(read {log.read:,}: {len(log.events):,} events, {len(log.rejections):,} rejected; "
-        "the rejections are kept in the file and reported by every check of it)\n"
+        "the rejections are kept in the file and reported by every check of it)"
     )
     return EXIT_OK
 
@@ -659,10 +659,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
     document = Path(args.document) if args.document else None
     home = new_force(args.force_id, Path(args.dir), document=document, plugin=args.plugin)
-    sys.stderr.write(
-        f"wrote {home}: force.json, force.schema.json (for your editor), tests/example.json\n"
-        f"next: engagerules validate {home} && engagerules test {home}\n"
-    )
+    _tell(f"wrote {home}: force.json, force.schema.json (for your editor), tests/example.json")
+    _tell(f"next: engagerules validate {home} && engagerules test {home}")
     return EXIT_OK
 
 
