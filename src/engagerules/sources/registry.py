@@ -106,8 +106,10 @@ def shadowed_directory(name: str) -> Path | None:
     `name` does not select (names win; `./name` selects the directory), or None."""
     path = Path(name)
     named = name in _bundled() or name in _plugins()
+    if not named:  # nothing shadowed; and a name no system can open is not looked up
+        return None
     holds = path.is_dir() and any((path / f).is_file() for f in (CONFIG_FILE, OVERRIDES_FILE))
-    return path if named and holds else None
+    return path if holds else None
 
 
 def _plugin_path(name: str) -> Path:
