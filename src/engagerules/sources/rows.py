@@ -18,6 +18,7 @@ import csv
 import io
 import re
 import sqlite3
+import warnings
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, time
 from decimal import Decimal
@@ -168,7 +169,9 @@ def _decode(path: Path, encoding: str) -> str:
     except OSError as exc:
         raise EventError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     try:
-        return data.decode(codec)
+        with warnings.catch_warnings():  # unicode_escape warns of an unknown escape (\\Ø)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return data.decode(codec)
     except LookupError:
         raise EventError(f"{path}: unknown encoding {encoding!r} in the profile") from None
     except UnicodeDecodeError as exc:
