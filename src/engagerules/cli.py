@@ -28,12 +28,13 @@ from engagerules.errors import (
     EngageRulesError,
     Problem,
     ProblemsError,
+    UnknownForceError,
     UsageError,
     did_you_mean,
 )
 from engagerules.model.durations import parse_duration
 from engagerules.model.event import EventLog
-from engagerules.model.limits import range_problem, year_problem
+from engagerules.model.limits import path_problem, range_problem, year_problem
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import FAILING, Report, Status
@@ -43,6 +44,8 @@ from engagerules.model.words import (
     citation_words,
     day_words,
     plural,
+    printable,
+    printable_lines,
     role_words,
     unit_words,
     window_words,
@@ -222,6 +225,17 @@ def _write(text: str, output: str | None) -> None:
         raise UsageError(msg) from None
 
 
+def _say(*lines: str, output: str | None = None) -> None:
+    """Lines of text for a person, each escaped as the text report escapes (`printable`):
+    nothing from a plan, a log or an export can restyle the terminal or forge a line."""
+    _write(printable_lines(lines), output)
+
+
+def _tell(line: str) -> None:
+    """One line on stderr (a note, a warning, a problem), escaped as `_say` escapes."""
+    sys.stderr.write(printable(line) + "\n")
+
+
 def _json(value: Any) -> str:
     """The JSON text of a report, two spaces to a level as `json.dumps(indent=2)` lays it
     out (so a diff of two reports reads line by line), written by msgspec in C: eight
@@ -257,16 +271,15 @@ def _cmd_forces(args: argparse.Namespace) -> int:
     width = max((len(row["id"]) for row in rows), default=0)
     for row in rows:
         if "error" in row:
-            _write(f"{row['id']:<{width}}  ({row['origin']}) INVALID: {row['error']}\n", None)
+            _say(f"{row['id']:<{width}}  ({row['origin']}) INVALID: {row['error']}")
         else:
             parts = row["parts"]
             refines = f", refines {row['refines']}" if row.get("refines") else ""
             select = f"; select it as {row['select']!r}" if row.get("select") else ""
-            _write(
+            _say(
                 f"{row['id']:<{width}}  {row['name']} - {row['obligations']} obligations, "
                 f"{len(row['units'])} units ({row['origin']}{refines}{select}); parts: "
-                f"{parts['stated']} stated by the plan, {parts['read']} read\n",
-                None,
+                f"{parts['stated']} stated by the plan, {parts['read']} read"
             )
     return EXIT_OK
 
@@ -300,13 +313,13 @@ def _cmd_obligations(args: argparse.Namespace) -> int:
     ):
         if not group:
             continue
-        _write(f"{heading} ({len(group)})\n\n", None)
+        _say(f"{heading} ({len(group)})", "")
         for ob in group:
-            _write(_obligation_text(force, ob), None)
+            _say(*_obligation_lines(force, ob))
     return EXIT_OK
 
 
-def _obligation_text(force: Force, ob: Obligation) -> str:
+def _obligation_lines(force: Force, ob: Obligation) -> list[str]:
     """One duty in words: title and id, then how often, where, who, and its source."""
     how = ob.kind.value if ob.cycle is None else cadence_words(ob.cadence, ob.anchor)
     if ob.times:
@@ -317,12 +330,14 @@ def _obligation_text(force: Force, ob: Obligation) -> str:
         where = "per person"
     else:
         where = f"per {ob.scope.per}" + (", in turn" if ob.scope.rota else "")
-    readings = "".join(f"  {r.part.value}: {r.sentence()}\n" for r in ob.readings.read)
-    return (
-        f"{ob.title}\n  id: {ob.id}\n"
-        f"  {how}, {where}; owner: {role_words(force, ob.owner)} ({ob.owner})\n"
-        f"  source: {citation_words(force, ob.source)}\n{readings}\n"
-    )
+    return [
+        ob.title,
+        f"  id: {ob.id}",
+        f"  {how}, {where}; owner: {role_words(force, ob.owner)} ({ob.owner})",
+        f"  source: {citation_words(force, ob.source)}",
+        *(f"  {r.part.value}: {r.sentence()}" for r in ob.readings.read),
+        "",
+    ]
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
@@ -344,25 +359,23 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
             inherited += 1
             notes.append("a duty of an enclosing unit")
         where = "per person" if due.scope == "*" else unit_words(force, due.scope)
-        _write(
+        _say(
             f"{window_words(due.window)}: {due.obligation.title}, {where}; "
             f"{role_words(force, due.obligation.owner)}"
-            + (f" ({'; '.join(notes)})" if notes else "")
-            + f"\n  id: {due.obligation.id}\n",
-            None,
+            + (f" ({'; '.join(notes)})" if notes else ""),
+            f"  id: {due.obligation.id}",
         )
     if earlier:
-        _write(
-            f"\n{plural(earlier, 'window')} opened before {day_words(start)} and "
-            "overlap the range, so they are listed.\n",
-            None,
+        _say(
+            "",
+            f"{plural(earlier, 'window')} opened before {day_words(start)} and "
+            "overlap the range, so they are listed.",
         )
     if inherited:
-        _write(
+        _say(
             f"{plural(inherited, 'window')} are duties of units enclosing "
             f"{unit_words(force, args.scope)}: events logged in "
-            f"{unit_words(force, args.scope)} count for them too.\n",
-            None,
+            f"{unit_words(force, args.scope)} count for them too."
         )
     return EXIT_OK
 
@@ -379,9 +392,9 @@ def _note_shadowed(name: str) -> None:
     from engagerules.sources.registry import shadowed_directory
 
     if shadowed_directory(name) is not None:
-        sys.stderr.write(
+        _tell(
             f"engagerules: note: {name!r} is the installed force; the directory ./{name} "
-            f"is not used (give ./{name} to use it)\n"
+            f"is not used (give ./{name} to use it)"
         )
 
 
@@ -430,13 +443,13 @@ def _read(files: Sequence[str], force: Force, profile: str | None = None) -> Eve
 def _read_events(files: Sequence[str], force: Force, profile: str | None) -> EventLog:
     if profile is not None:
         imported = _import(profile, files, force)
-        sys.stderr.write(f"engagerules: note: {profile}: {imported.summary()}\n")
+        _tell(f"engagerules: note: {profile}: {imported.summary()}")
         return imported.log
     if not sys.stderr.isatty():
         return read_events(files, force)
 
     def progress(name: str, count: int) -> None:
-        sys.stderr.write(f"\rreading {name}: {count:,} records")
+        sys.stderr.write(f"\rreading {printable(name)}: {count:,} records")
         sys.stderr.flush()
 
     try:
@@ -463,9 +476,7 @@ def _waivers(path: str | None, force: Force) -> tuple[Waiver, ...]:
 
 def _note_expired(waivers: Sequence[Waiver], as_of: datetime, force: Force) -> None:
     for waiver in expired_waivers(waivers, as_of, force):
-        sys.stderr.write(
-            f"engagerules: note: {waiver.where} expired on {waiver.expiry} and no longer applies\n"
-        )
+        _tell(f"engagerules: note: {waiver.where} expired on {waiver.expiry} and no longer applies")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -497,7 +508,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _note_written(name: str, output: str | None) -> None:
     """Say on stderr where a report file went, so nobody has to guess (stdout stays clean)."""
     if output is not None and output != "-":
-        sys.stderr.write(f"wrote the {name} report to {output}\n")
+        _tell(f"wrote the {name} report to {output}")
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -587,7 +598,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             msg = "--row explains one row of one file: give exactly one FILE"
             raise UsageError(msg)
         steps = explain_row(profile, force, args.files[0], args.row, key=key)
-        _write("".join(f"{step}\n" for step in steps), None)
+        _say(*steps)
         return EXIT_OK
     imported = import_events(profile, force, args.files, key=key)
     records = (event_record(e, force.zone) for e in imported.log.events)
@@ -595,8 +606,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if args.format == "json":
         summary = _json(imported.to_json())
     else:
-        lines = [f"{r}\n" for r in imported.log.rejections]
-        summary = "".join(lines) + f"{profile.id}: {imported.summary()}\n"
+        lines = [*map(str, imported.log.rejections), f"{profile.id}: {imported.summary()}"]
+        summary = printable_lines(lines)
     if args.output in (None, "-"):
         sys.stderr.write(summary)
     else:
@@ -616,10 +627,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     write_parquet(log, force, args.output)
     for rejection in log.rejections:
         sys.stderr.write(f"{_one_line(str(rejection))}\n")
-    sys.stderr.write(
+    _tell(
         f"wrote {len(log.events):,} events to {args.output} "
         f"(read {log.read:,}: {len(log.events):,} events, {len(log.rejections):,} rejected; "
-        "the rejections are kept in the file and reported by every check of it)\n"
+        "the rejections are kept in the file and reported by every check of it)"
     )
     return EXIT_OK
 
@@ -648,10 +659,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
     document = Path(args.document) if args.document else None
     home = new_force(args.force_id, Path(args.dir), document=document, plugin=args.plugin)
-    sys.stderr.write(
-        f"wrote {home}: force.json, force.schema.json (for your editor), tests/example.json\n"
-        f"next: engagerules validate {home} && engagerules test {home}\n"
-    )
+    _tell(f"wrote {home}: force.json, force.schema.json (for your editor), tests/example.json")
+    _tell(f"next: engagerules validate {home} && engagerules test {home}")
     return EXIT_OK
 
 
@@ -727,6 +736,9 @@ def _cmd_grants(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
+    unusable = path_problem(args.path)
+    if unusable is not None:
+        raise UsageError(f"{args.path!r}: {unusable}")
     if not path.exists():
         try:
             path = find_force(args.path).path
@@ -737,11 +749,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if not problems and not is_profile(path) and not is_overrides_file(path):
         problems = _authoring_problems(path)
     for problem in problems:
-        sys.stderr.write(f"{problem}\n")
+        _tell(str(problem))
     if problems:
         sys.stderr.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found\n")
         return EXIT_FAILED
-    _write(f"{path}: valid\n", None)
+    _say(f"{path}: valid")
     return EXIT_OK
 
 
@@ -769,6 +781,8 @@ def _validate(path: Path) -> list[Problem]:
         base, chain = base_of(find_force(doc.force))
     except ConfigError as exc:
         return list(exc.problems)
+    except UnknownForceError as exc:  # the force it refines: a problem of the file
+        return [Problem.at(str(exc), file=str(path), path="$.force")]
     return validate_file(base.path, overrides=[*chain, doc])
 
 
@@ -785,7 +799,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     _write(_serialise_records(records, args.output), args.output)
     if args.output not in (None, "-"):
-        sys.stderr.write(f"wrote {len(records)} events to {args.output}\n")
+        _tell(f"wrote {len(records)} events to {args.output}")
     return EXIT_OK
 
 
@@ -829,16 +843,15 @@ def _cmd_test(args: argparse.Namespace) -> int:
         if outcome.passed:
             passed += 1
             if args.verbose:
-                _write(f"PASS {scenario.file.name}: {scenario.name}\n", None)
+                _say(f"PASS {scenario.file.name}: {scenario.name}")
             continue
         failed += 1
-        _write(f"FAIL {scenario.file.name}: {scenario.name}\n", None)
-        for failure in outcome.failures:
-            _write(f"  {failure}\n", None)
+        _say(f"FAIL {scenario.file.name}: {scenario.name}")
+        _say(*(f"  {failure}" for failure in outcome.failures))
     gaps = scenario_gaps(force, scenarios)
     level = "error" if args.strict else "warning"
     for gap in gaps:
-        sys.stderr.write(f"engagerules: {level}: {gap}\n")
+        _tell(f"engagerules: {level}: {gap}")
     summary = f"{force.id}: {passed} passed, {failed} failed"
     if gaps:
         summary += f"; {plural(len(gaps), 'checked duty', 'checked duties')} not shown both ways"
@@ -871,7 +884,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     from engagerules.authoring.forcedocs import render_force_docs
 
     force = _open(args)
-    _write(render_force_docs(force), args.output)
+    _say(*render_force_docs(force).rstrip("\n").split("\n"), output=args.output)
     return EXIT_OK
 
 
@@ -884,7 +897,7 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     log = read_events(args.events, force) if args.events else None
     if log is not None:
         for rejection in log.rejections:
-            sys.stderr.write(f"engagerules: warning: {rejection}\n")
+            _tell(f"engagerules: warning: {rejection}")
     try:
         stamp = calendar_stamp(force, os.environ.get("SOURCE_DATE_EPOCH"))
     except ValueError as exc:

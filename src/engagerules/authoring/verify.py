@@ -13,7 +13,6 @@ to notice, are reported here with their locations too.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 from engagerules.authoring.scenarios import load_scenarios, scenario_files
 from engagerules.errors import ConfigError, Problem
 from engagerules.model.plan import Force
+from engagerules.sources import strictjson
 
 __all__ = ["DOCUMENTS_ENV", "document_problems", "fragments", "plain", "scenario_problems"]
 
@@ -55,7 +55,7 @@ def _find(name: str, home: Path) -> Path | None:
 def document_problems(file: Path, force: Force) -> tuple[list[Problem], list[str]]:
     """Problems with the quotes of the force.json at `file` (a missing quote; a quote its
     document does not hold), and notes naming each document that was not found."""
-    raw: Any = json.loads(file.read_text(encoding="utf-8-sig"))
+    raw: Any = strictjson.read_file(file, encoding="utf-8-sig")
     home = file.parent
     texts: dict[str, str | None] = {}
     notes: list[str] = []

@@ -24,7 +24,7 @@ from engagerules.engine.verdicts import Outcome, period_reason
 from engagerules.errors import UsageError, did_you_mean
 from engagerules.model.conditions import failed_condition
 from engagerules.model.event import Event, EventLog, gc_paused
-from engagerules.model.limits import range_problem
+from engagerules.model.limits import range_problem, year_problem
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.readings import Reading
@@ -47,6 +47,9 @@ def require_aware(moment: datetime, name: str = "as_of") -> datetime:
             "tzinfo=ZoneInfo('Europe/London')"
         )
         raise NaiveTimeError(msg)
+    problem = year_problem(moment)
+    if problem is not None:  # datetime.max, or an instant a deadline would step past
+        raise UsageError(f"{name} {moment.isoformat()}: {problem}")
     return moment
 
 

@@ -37,6 +37,7 @@ from engagerules.model.words import (
     and_list,
     citation_words,
     days_words,
+    printable_lines,
     role_words,
     time_words,
     type_words,
@@ -364,4 +365,4 @@ def render_explanation(explanation: Explanation, force: Force) -> str:
             lines.extend(f"    {_event_line(n, force)}" for n in item.considered)
         for code, n in item.omitted:
             lines.append(f"    ... and {n} more: {code}")
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)

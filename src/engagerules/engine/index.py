@@ -9,7 +9,9 @@ from functools import cached_property
 from operator import attrgetter
 from typing import Any, TypeVar
 
+from engagerules.errors import UsageError
 from engagerules.model.event import Event
+from engagerules.model.limits import year_problem
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force
 
@@ -39,6 +41,11 @@ class EventIndex:
         self._force = force
         ordered = sorted(events, key=_ID)
         ordered.sort(key=_AT)
+        for edge in ordered[:1] + ordered[-1:]:  # the earliest and the latest: O(1)
+            problem = year_problem(edge.at)
+            if problem is not None:  # an Event built in Python, not read (readers reject it)
+                msg = f"event {edge.id!r}: at {edge.at.isoformat()}: {problem}"
+                raise UsageError(msg)
         read = {kind for ob in force.obligations for kind in ob.event_types}
         leaves: dict[str, dict[str | None, list[Event]]] = {}
         filed: dict[tuple[str, str | None], list[Event]] = {}

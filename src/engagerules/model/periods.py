@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 
 from engagerules.errors import UsageError
 from engagerules.model.durations import Duration
+from engagerules.model.limits import range_problem, year_problem
 
 __all__ = [
     "PERIOD_FORMS",
@@ -24,6 +25,7 @@ __all__ = [
     "NamedPeriod",
     "Window",
     "is_period_label",
+    "judged_bounds",
     "local_midnight",
     "localize",
     "named_period",
@@ -112,7 +114,22 @@ def range_bounds(first: date, last: date, zone: tzinfo) -> Window:
     if last < first:
         msg = f"--to {last.isoformat()} is before --from {first.isoformat()}"
         raise UsageError(msg)
+    for day in (first, last):
+        problem = year_problem(day)
+        if problem is not None:  # date.max + 1 day, or midnight of date.min in +01:00
+            raise UsageError(f"{day.isoformat()}: {problem}")
     return Window(local_midnight(first, zone), local_midnight(last + timedelta(days=1), zone))
+
+
+def judged_bounds(first: date, last: date, zone: tzinfo) -> Window:
+    """`range_bounds`, for a range one run judges: at most `MAX_RANGE_DAYS` long, so a
+    caller of the Python API gets the limit the command line holds (a thousand-year
+    `simulate` is an error, not a minute of work)."""
+    span = range_bounds(first, last, zone)
+    too_long = range_problem(first, last)
+    if too_long is not None:
+        raise UsageError(too_long)
+    return span
 
 
 @attrs.frozen

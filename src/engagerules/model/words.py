@@ -41,6 +41,8 @@ __all__ = [
     "on_days_words",
     "part_windows_words",
     "plural",
+    "printable",
+    "printable_lines",
     "requirement_words",
     "role_words",
     "time_words",
@@ -301,3 +303,22 @@ def part_windows_words(owed: bool) -> str:
         "owed only for whole periods in post: someone who joins or leaves during a period "
         "does not owe it"
     )
+
+
+#: What a terminal would act on rather than show: C0 and C1 control characters, DEL, the
+#: line and paragraph separators, and the bidirectional overrides and isolates that
+#: reorder what is shown (a "Trojan Source" id).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(line: str) -> str:
+    """`line` with every control character shown as an escape (`\\x1b`, `\\n`): an event
+    id holding ESC must not restyle the terminal, nor a CR or LF forge a line. Every line
+    a terminal is given (reports, explain, agenda, schedule, messages) passes through
+    here, one logical line at a time."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], line)
+
+
+def printable_lines(lines: Iterable[str]) -> str:
+    """Lines, each made `printable`, each ending in a line feed."""
+    return "".join(printable(line) + "\n" for line in lines)

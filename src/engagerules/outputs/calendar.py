@@ -44,7 +44,7 @@ from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedul
 from engagerules.errors import ConfigError, Problem, UsageError
 from engagerules.model.event import Event, EventLog
 from engagerules.model.limits import LAST_YEAR, YEARS
-from engagerules.model.periods import Window, localize, range_bounds
+from engagerules.model.periods import Window, judged_bounds, localize
 from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.words import day_words, duration_words, role_words, time_words
 
@@ -133,7 +133,7 @@ def follow_ups(
     """
     check_filters(force, role=role, scope=scope)
     events = log.events if isinstance(log, EventLog) else tuple(log)
-    span = range_bounds(start, end, force.zone)
+    span = judged_bounds(start, end, force.zone)
     index = EventIndex(events, force)
     by_id = {e.id: e for e in events}
     order = _obligation_order(force)
@@ -239,7 +239,7 @@ def add_reminders(cal: icalendar.Calendar, before: timedelta) -> None:
         all_day = not isinstance(event.decoded("DTSTART"), datetime)
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", str(event["SUMMARY"]))
+        alarm.add("description", _text(str(event["SUMMARY"])))
         alarm.add("trigger", (_WORKING_HOURS if all_day else timedelta(0)) - before)
         event.add_component(alarm)
 

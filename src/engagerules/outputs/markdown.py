@@ -33,9 +33,12 @@ _NOT_MET = (Status.BREACH, Status.MISSED, Status.PARTIAL)
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 #: Every character Markdown could read as markup inside a line (`[x](url)`, `![i]`, `*`,
 #: `_`, `~`, a code span, an entity) is written backslash-escaped, and so is the `:` of
-#: `https://`, the `.` of `www.` and any `@`, which GitHub would make autolinks of.
+#: `https://` and the `.` of `www.`, which GitHub would make autolinks of.
 _PUNCTUATION = re.compile("([\\\\`*_\\[\\]()!|~<>&@#]|:(?=/)|(?<=[wW]{3})\\.)")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+#: `&`, `<` and `>` as entities; `@` followed by a WORD JOINER (U+2060, invisible), since
+#: GitHub's cmark-gfm finds e-mail, `mailto:` and `xmpp:` autolinks after escapes and
+#: entities are resolved, so `\\@` and `&#64;` still link: the joiner is no domain letter.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "\\@&#8288;"}
 
 
 def _cell(text: str) -> str:

@@ -10,12 +10,18 @@ carries, which is what a script diffing two reports wants.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 
 from engagerules.model.plan import Force
 from engagerules.model.results import Report, Result, Status
-from engagerules.model.words import day_words, duty_words, time_words, unit_words, window_words
+from engagerules.model.words import (
+    day_words,
+    duty_words,
+    printable_lines,
+    time_words,
+    unit_words,
+    window_words,
+)
 from engagerules.outputs.summary import Slip, compliance, slips, unmatched_reasons
 
 __all__ = ["render_text"]
@@ -139,17 +145,7 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
         if len(report.rejections) > detail_limit:
             lines.append(f"  ... and {len(report.rejections) - detail_limit} more")
     lines.extend(_readings(report, detail_limit))
-    return "\n".join(_printable(line) for line in lines) + "\n"
-
-
-#: Control characters, and line and paragraph separators, that a terminal would act on.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _printable(line: str) -> str:
-    """`line` with every control character shown as an escape (`\x1b`, `\x00`): an event
-    id holding ESC must not restyle the terminal, nor a CR overwrite the line."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], line)
+    return printable_lines(lines)
 
 
 def _overrides(report: Report) -> list[str]:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import attrs
 from dateutil import rrule
@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 from engagerules.engine.kinds import KINDS, kind_module
 from engagerules.errors import ConfigError, ModelError, Problem, did_you_mean
 from engagerules.model.durations import Duration, parse_duration
-from engagerules.model.limits import year_problem
+from engagerules.model.limits import year_problem, zone_names
 from engagerules.model.plan import (
     AttrSpec,
     AttrType,
@@ -313,11 +313,7 @@ def _timestamp_problem(value: str, at: str) -> Iterator[tuple[str, str]]:
         yield at, f"{shown!r}: {problem}"
 
 
-@cache
-def _zones() -> frozenset[str]:
-    """The zone names zoneinfo knows; anything else (a directory such as 'Europe', a path,
-    300 characters) must never be handed to ZoneInfo, which would raise OS errors."""
-    return frozenset(available_timezones())
+_zones = zone_names
 
 
 def _teams(roles: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]:

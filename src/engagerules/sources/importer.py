@@ -592,13 +592,13 @@ def _json_value(value: Any) -> Any:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float | Decimal):
-        result = float(value)
-    else:
-        try:
+    try:  # an integer past a float's range is no number to compute with
+        if isinstance(value, int | float | Decimal):
+            result = float(value)
+        else:
             result = float(_cell_text(value).strip().replace(",", ""))
-        except ValueError:
-            return None
+    except (ValueError, OverflowError):
+        return None
     return result if math.isfinite(result) else None
 
 
@@ -649,10 +649,14 @@ def _read_moment(
 
 
 def _serial(number: float, where: str) -> tuple[date, time | None]:
+    problem = _Problem(f"{where}: {_cell_text(number)} is not an Excel date serial")
     if not (1 <= number < 2958466):  # 1900-01-01 .. 9999-12-31
-        raise _Problem(f"{where}: {_cell_text(number)} is not an Excel date serial")
-    moment = _EXCEL_EPOCH + timedelta(days=number)
-    moment = moment.replace(microsecond=0) + timedelta(seconds=round(moment.microsecond / 1e6))
+        raise problem
+    try:  # the last second of 9999-12-31 rounds up past the last day datetime holds
+        moment = _EXCEL_EPOCH + timedelta(days=number)
+        moment = moment.replace(microsecond=0) + timedelta(seconds=round(moment.microsecond / 1e6))
+    except OverflowError:
+        raise problem from None
     if float(number).is_integer():
         return moment.date(), None
     return moment.date(), moment.time()

@@ -32,6 +32,7 @@ import attrs
 from jsonschema import Draft202012Validator
 
 from engagerules.errors import ConfigError, Problem, did_you_mean
+from engagerules.model.limits import path_problem
 from engagerules.model.readings import Change, LocalReadings, Part, Reading, Readings
 from engagerules.sources import strictjson
 from engagerules.sources.shipped import shipped_schema
@@ -112,6 +113,9 @@ def read_overrides(path: Path | str) -> Overrides:
     """Read an overrides file (or a directory holding `overrides.json`); raises
     `ConfigError` listing every problem of its shape, each with its JSON path."""
     file = Path(path)
+    problem = path_problem(str(path))
+    if problem is not None:
+        raise ConfigError([Problem(repr(str(path)), problem)])
     if file.is_dir():
         file = file / OVERRIDES_FILE
     raw = strictjson.read_file(file, exact=True, missing="no such overrides file")

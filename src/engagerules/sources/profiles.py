@@ -16,6 +16,7 @@ configurations' do. Nothing in a profile is ever run as code.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -23,12 +24,13 @@ from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import attrs
 from jsonschema import Draft202012Validator
 
 from engagerules.errors import ConfigError, Problem, UsageError, did_you_mean
+from engagerules.model.limits import path_problem, zone_names
 from engagerules.model.plan import Force
 from engagerules.sources import strictjson
 from engagerules.sources.shipped import shipped_schema
@@ -329,11 +331,15 @@ def _semantic(raw: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     maps = raw.get("maps", {})
     times = raw.get("times", {})
     zone = times.get("zone")
-    if zone is not None:
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            yield "$.times.zone", f"{zone!r} is not an IANA time zone such as Europe/London"
+    if zone is not None and zone not in zone_names():
+        shown = zone if len(zone) <= 60 else zone[:57] + "..."
+        yield "$.times.zone", f"{shown!r} is not an IANA time zone such as Europe/London"
+    encoding = raw["source"].get("encoding")
+    if encoding is not None:
+        yield from _encoding(encoding)
+    key_file = raw.get("pseudonymise", {}).get("key_file")
+    if key_file is not None and (problem := path_problem(key_file)) is not None:
+        yield "$.pseudonymise.key_file", problem
     fields = raw["fields"]
     at = fields["at"]
     yield from _formats(at["format"], "$.fields.at.format")
@@ -351,6 +357,7 @@ def _semantic(raw: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     for key in ("type", "scope", "role", "person"):
         if key in fields and "split" in fields[key]:
             yield f"$.fields.{key}.split", f"{key} holds one value, so it cannot be split"
+    yield from _person_uses(raw, specs)
     people = [w for w, s in specs if s.get("pseudonymise") or w == "$.fields.person"]
     if people and "pseudonymise" not in raw:
         yield (
@@ -360,6 +367,60 @@ def _semantic(raw: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         )
     for name, spec in maps.items():
         yield from _clashes(name, spec)
+
+
+def _encoding(name: str) -> Iterator[tuple[str, str]]:
+    """A codec Python has that decodes bytes to text (not 'rot13', nor 'undefined',
+    which is a real codec that refuses everything)."""
+    try:
+        codecs.lookup(name)
+        b"a".decode(name)
+    except LookupError:
+        yield "$.source.encoding", f"{name!r} is not a text encoding (utf-8, windows-1252 ...)"
+    except (UnicodeError, ValueError):
+        yield "$.source.encoding", f"{name!r} decodes no text: use utf-8, windows-1252 ..."
+
+
+def _person_uses(
+    raw: Mapping[str, Any], specs: list[tuple[str, Mapping[str, Any]]]
+) -> Iterator[tuple[str, str]]:
+    """A person column read any way but pseudonymised: as the id, the date, a filter, or a
+    field or attribute kept as written would put a name in clear into events and reports.
+    (The id's `hash` columns are pseudonymised before they are hashed.)"""
+    people: dict[str, str] = {}
+    for where, spec in specs:
+        if spec.get("pseudonymise") or where == "$.fields.person":
+            for column in _spec_columns(spec):
+                people.setdefault(column, where)
+    if not people:
+        return
+    fields = raw["fields"]
+    uses = [("$.fields.id.column", fields.get("id", {}).get("column"), "the id")]
+    uses += [
+        ("$.fields.at.column", fields["at"]["column"], "the date"),
+        ("$.fields.at.time_column", fields["at"].get("time_column"), "the time"),
+    ]
+    uses += [
+        (f"$.filters[{i}].column", f["column"], "a filter")
+        for i, f in enumerate(raw.get("filters", []))
+    ]
+    uses += [
+        (where, column, "a value kept as written")
+        for where, spec in specs
+        if not (spec.get("pseudonymise") or where == "$.fields.person")
+        for column in _spec_columns(spec)
+    ]
+    for where, column, what in uses:
+        if column in people:
+            yield (
+                where,
+                f"reads the person column {column!r} ({people[column]}) as {what}: a person's "
+                "cells are only ever replaced by their keyed hash",
+            )
+
+
+def _spec_columns(spec: Mapping[str, Any]) -> list[str]:
+    return [spec["column"]] if "column" in spec else list(spec.get("columns", ()))
 
 
 def _formats(value: str | list[str], where: str) -> Iterator[tuple[str, str]]:
@@ -374,7 +435,7 @@ def _formats(value: str | list[str], where: str) -> Iterator[tuple[str, str]]:
         sample = datetime(2022, 10, 3, 10, 15, 30)  # noqa: DTZ001 - a format test, no instant
         try:
             datetime.strptime(sample.strftime(fmt), fmt)  # noqa: DTZ007 - as above
-        except ValueError as exc:
+        except (ValueError, re.error) as exc:  # re.error: a directive twice (%Y%Y)
             yield at, f"{fmt!r} cannot read back what it writes: {exc}"
 
 
