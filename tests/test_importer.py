@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
