@@ -39,6 +39,7 @@ import attrs
 from engagerules.errors import ConfigError, UsageError, did_you_mean
 from engagerules.model.event import Event, EventLog, Rejection
 from engagerules.model.plan import Force
+from engagerules.model.results import RowAccount
 from engagerules.model.words import and_list, plural
 from engagerules.sources.events import parse_events
 from engagerules.sources.profiles import (
@@ -60,6 +61,7 @@ __all__ = [
     "explain_row",
     "import_events",
     "open_profile",
+    "reason_kind",
 ]
 
 #: Excel's day 0 (serial 1 is 1900-01-01, counting the 1900 leap day Lotus invented).
@@ -102,6 +104,17 @@ class ImportLog:
             f"{filtered}, {self.rejected} rejected"
         )
 
+    def account(self, source: str) -> RowAccount:
+        """The rows as a report carries them, rejections grouped by what was wrong."""
+        reasons = Counter(reason_kind(r.reason) for r in self.log.rejections)
+        return RowAccount(
+            source=source,
+            read=self.read,
+            imported=self.imported,
+            filtered=self.filtered,
+            rejected=tuple(reasons.most_common()),
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "rows": {
@@ -116,6 +129,22 @@ class ImportLog:
                 for r in self.log.rejections
             ],
         }
+
+
+_FINGERPRINTED = re.compile(r": [^:;]*? \[#[0-9a-f]{6}\],? ?")
+_FIRST_AT = re.compile(r" \(first at [^)]*\)")
+_ID_QUOTED = re.compile(r"\bid: '(?:[^'\\]|\\.)*'")
+_HINT = re.compile(r" \(did you mean [^)]*\)$")
+
+
+def reason_kind(reason: str) -> str:
+    """What was wrong with a row, without the row's particulars, so rejections can be
+    counted by reason: its first problem, the withheld value's shape and any quoted id
+    taken out (`column 'Ward': not in map 'wards'`)."""
+    first = reason.split("; ", 1)[0]
+    first = _FINGERPRINTED.sub(": ", first)
+    first = _HINT.sub("", _FIRST_AT.sub("", first))
+    return _ID_QUOTED.sub("id", first).strip()
 
 
 def open_profile(
@@ -227,7 +256,7 @@ def explain_row(
         elif outcome.problems:
             said = outcome.shown if show_values else outcome.problems
             steps.append("outcome: rejected: " + "; ".join(said))
-        else:
+        elif outcome.record is not None:
             shown = outcome.record if show_values else mapper.withheld_record(outcome.record)
             steps.append("record: " + json.dumps(shown, ensure_ascii=False))
             log = parse_events([(file, number, outcome.record)], force)
