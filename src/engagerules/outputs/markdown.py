@@ -11,16 +11,19 @@ cannot break a table and `<` cannot inject HTML.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
-from engagerules.model.words import plural, time_words
+from engagerules.model.words import plural, role_words, time_words, unit_words
 from engagerules.outputs.summary import (
     compliance,
     owner_totals,
+    row_lines,
     scope_label,
+    selection_line,
     slips,
+    status_line,
     unmatched_reasons,
 )
 
@@ -87,9 +90,14 @@ def render_markdown(
     lines = [
         f"# engagerules check: {_cell(name)} {report.start}..{report.end}",
         "",
-        f"**{'FAILED' if failed else 'PASSED'}** (fails on: {gate}) · as of {_cell(when)}",
+        f"**{_cell(status_line(report, failing))}**",
+        "",
+        f"For CI: **{'FAILED' if failed else 'PASSED'}** (fails on: {gate}) · as of {_cell(when)}",
         "",
     ]
+    selected = selection_line(report)
+    if selected is not None:
+        lines += [f"**{_cell(selected)}**", ""]
     lines += _table(
         ["status", "results"],
         [[s.value, str(counts[s])] for s in WORST_FIRST if counts[s]]
@@ -112,6 +120,10 @@ def render_markdown(
     if reasons:
         lines += ["", f"Why {plural(ev.unmatched, 'record')} counted for none:", ""]
         lines += [f"- {count} {_cell(words)}" for _, words, count in reasons]
+    rows = row_lines(report.rows)
+    if rows:
+        lines += ["", _cell(rows[0]), ""]
+        lines += [f"- {_cell(line)}" for line in rows[1:]]
     lines += _overrides(report)
     lines += [
         "",
@@ -122,7 +134,11 @@ def render_markdown(
     lines += _table(
         ["owner", *(s.value for s in columns), "compliance"],
         [
-            [_code(owner), *(str(c[s]) for s in columns), _percent(compliance(c))]
+            [
+                _named(force, owner, role_words),
+                *(str(c[s]) for s in columns),
+                _percent(compliance(c)),
+            ]
             for owner, c in owner_totals(report)
         ],
     )
@@ -133,10 +149,10 @@ def render_markdown(
             ["obligation", "status", "results", "units"],
             [
                 [
-                    f"{_code(s.obligation)} {_cell(s.title)}",
+                    f"{_cell(s.title)} ({_code(s.obligation)})",
                     s.status.value,
                     str(s.count),
-                    _cell(s.units_text),
+                    _cell(_units(force, s.units)),
                 ]
                 for s in slipping
             ],
@@ -173,6 +189,20 @@ def render_markdown(
         lines += _more(len(report.rejections), detail_limit)
     lines += _readings(report, detail_limit)
     return "\n".join(lines) + "\n"
+
+
+def _named(force: Force | None, code: str, words: Callable[[Force, str], str]) -> str:
+    """A role or unit as people read it: its title, its code after it in brackets."""
+    if force is None:
+        return _code(code)
+    return f"{_cell(words(force, code))} ({_code(code)})"
+
+
+def _units(force: Force | None, units: Iterable[tuple[str, int]]) -> str:
+    """`Bargoed 3, force-wide 1`: units by name given the force."""
+    return ", ".join(
+        f"{u if force is None or u == 'force-wide' else unit_words(force, u)} {n}" for u, n in units
+    )
 
 
 def _overrides(report: Report) -> list[str]:

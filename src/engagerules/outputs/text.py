@@ -16,7 +16,14 @@ from collections import Counter, defaultdict
 from engagerules.model.plan import Force
 from engagerules.model.results import Report, Result, Status
 from engagerules.model.words import day_words, duty_words, time_words, unit_words, window_words
-from engagerules.outputs.summary import Slip, compliance, slips, unmatched_reasons
+from engagerules.outputs.summary import (
+    Slip,
+    compliance,
+    row_lines,
+    selection_line,
+    slips,
+    unmatched_reasons,
+)
 
 __all__ = ["render_text"]
 
@@ -73,20 +80,7 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
     With `force`, names and times are in words (see the module's docstring)."""
     say = _Say(force)
     counts = report.counts()
-    if force is None:
-        when = f"{report.as_of:%Y-%m-%d %H:%M %Z}"
-        lines = [f"engagerules check: {report.force} {report.start}..{report.end} (as of {when})"]
-    else:
-        lines = [
-            f"{force.name}: duties from {day_words(report.start)} to {day_words(report.end)}, "
-            f"as of {time_words(report.as_of, force.zone)}"
-        ]
-        share = compliance(counts)
-        if share is not None:
-            lines.append(
-                f"{share:.0%} of the duties judged were met "
-                "(pending and waived windows are not judged yet)"
-            )
+    lines = _header(report, force)
     total = sum(counts.values())
     summary = ", ".join(f"{counts[s]} {s.value}" for s in _ORDER if counts[s])
     lines.append(f"{total} results: {summary or 'nothing due'}")
@@ -95,6 +89,9 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
         f"events: {ev.read} read = {ev.matched} matched + {ev.unmatched} unmatched"
         f" + {ev.rejected} rejected"
     )
+    rows = row_lines(report.rows)
+    lines.extend(rows[:1])
+    lines.extend(f"  {line}" for line in rows[1:])
     lines.extend(_overrides(report))
     reasons = unmatched_reasons(ev)
     if reasons:
@@ -140,6 +137,26 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
             lines.append(f"  ... and {len(report.rejections) - detail_limit} more")
     lines.extend(_readings(report, detail_limit))
     return "\n".join(_printable(line) for line in lines) + "\n"
+
+
+def _header(report: Report, force: Force | None) -> list[str]:
+    """What was judged and when; in words, the share met; what part was selected."""
+    if force is None:
+        when = f"{report.as_of:%Y-%m-%d %H:%M %Z}"
+        lines = [f"engagerules check: {report.force} {report.start}..{report.end} (as of {when})"]
+    else:
+        lines = [
+            f"{force.name}: duties from {day_words(report.start)} to {day_words(report.end)}, "
+            f"as of {time_words(report.as_of, force.zone)}"
+        ]
+        share = compliance(report.counts())
+        if share is not None:
+            lines.append(
+                f"{share:.0%} of the duties judged were met "
+                "(pending and waived windows are not judged yet)"
+            )
+    selected = selection_line(report)
+    return lines if selected is None else [*lines, selected]
 
 
 #: Control characters, and line and paragraph separators, that a terminal would act on.
