@@ -427,8 +427,13 @@ def _check_rejected(read: _Input, limit: float) -> None:
     if not total or not rejected:
         return
     first = read.log.rejections[0]
-    if rejected == total:
-        msg = f"every one of the {plural(total, 'row')} read was rejected (the first: {first})"
+    if not read.log.events:
+        filtered = read.rows.filtered_total if read.rows is not None else 0
+        left = f", the other {filtered} filtered out" if filtered else ""
+        msg = (
+            f"no row was imported: {rejected} of the {plural(total, 'row')} read were "
+            f"rejected{left} (the first: {first})"
+        )
         raise UsageError(msg)
     if rejected / total > limit:
         msg = (
