@@ -777,8 +777,12 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         events=log,
         stamp=stamp,
         reminder=args.remind,
+        timed_reminder=args.remind_timed,
     )
     _write_bytes(cal.to_ical(), args.output)
+    if args.output not in (None, "-"):
+        items = len(cal.walk("VEVENT"))
+        sys.stderr.write(f"wrote {plural(items, 'calendar item')} to {args.output}\n")
     return EXIT_OK
 
 
@@ -1112,8 +1116,15 @@ def _add_calendar(sub: Any) -> None:
         "--remind",
         type=_reminder,
         metavar="DURATION",
-        help="add a reminder this long before each item, e.g. PT30M or P1D (all-day items "
-        "count from 09:00 on their day)",
+        help="add a reminder this long before each all-day item, e.g. PT30M or P1D (counted "
+        "from 09:00 on its day)",
+    )
+    p.add_argument(
+        "--remind-timed",
+        type=_reminder,
+        metavar="DURATION",
+        help="add a reminder this long before each timed item, e.g. PT15M (default: none, "
+        "so a briefing twice a day does not ring twice a day)",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="the .ics file (default: stdout)")
     p.set_defaults(run=_cmd_calendar)
