@@ -13,6 +13,8 @@ import gc
 import io
 import json
 import os
+import shlex
+import shutil
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -25,7 +27,14 @@ import attrs
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.schedule import owned_by, schedule
 from engagerules.engine.selection import Selection, select_report
-from engagerules.errors import ConfigError, EngageRulesError, Problem, ProblemsError, UsageError
+from engagerules.errors import (
+    ConfigError,
+    EngageRulesError,
+    Problem,
+    ProblemsError,
+    UsageError,
+    did_you_mean,
+)
 from engagerules.model.durations import parse_duration
 from engagerules.model.event import EventLog, Rejection
 from engagerules.model.limits import range_problem, year_problem
@@ -351,12 +360,28 @@ def _check_filters(force: Force, args: argparse.Namespace) -> None:
     role, scope = getattr(args, "role", None), getattr(args, "scope", None)
     if role is not None and role not in {r.id for r in force.roles}:
         roles = ", ".join(r.id for r in force.roles)
-        msg = f"--role {role!r} is not a role of {force.id} ({roles})"
+        hint = _suggestion(role, [(r.id, r.title) for r in force.roles])
+        msg = f"--role {_shown(role)!r} is not a role of {force.id}{hint} ({roles})"
         raise UsageError(msg)
     if scope is not None and force.unit(scope) is None:
         units = ", ".join(u.id for u in force.units)
-        msg = f"--scope {scope!r} is not a unit of {force.id} ({units})"
+        hint = _suggestion(scope, [(u.id, u.name) for u in force.units])
+        msg = f"--scope {_shown(scope)!r} is not a unit of {force.id}{hint} ({units})"
         raise UsageError(msg)
+
+
+def _suggestion(given: str, known: Sequence[tuple[str, str]]) -> str:
+    """` (did you mean 'PS'?)` for a code typed in the wrong case (`ps`), a title or a
+    word of one (`Sergeant`, `Bargoed`), or a near miss; else nothing."""
+    word = " ".join(given.split()).casefold()
+    for code, title in known:
+        if word in (code.casefold(), title.casefold()):
+            return f" (did you mean {code!r}, {title}?)"
+    titled = [(c, t) for c, t in known if word and word in t.casefold().split()]
+    if len(titled) == 1:
+        code, title = titled[0]
+        return f" (did you mean {code!r}, {title}?)"
+    return did_you_mean(given, [code for code, _ in known])
 
 
 def run_check(
@@ -817,12 +842,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     report = run_check(force, [str(demo.events)], demo.start, demo.end, demo.as_of)
     intro = (
         f"engagerules demo: {force.name}'s plan checked against a simulated activity log\n"
-        f"(the same as: engagerules check {force.id} {demo.events} --from {demo.start} "
+        f"(the same as: {program()} check {force.id} {demo.events} --from {demo.start} "
         f"--to {demo.end} --as-of {demo.as_of.isoformat()})\n\n"
     )
     _write(intro + render_text(report, detail_limit=args.limit, force=force), None)
     _write(_next_steps(force, report), None)
     return EXIT_OK
+
+
+def program() -> str:
+    """How a command printed for a newcomer runs from here: `engagerules` when that is
+    on PATH, else this Python with `-m engagerules` (a virtual environment not activated)."""
+    if shutil.which("engagerules") is not None:
+        return "engagerules"
+    return f"{shlex.quote(sys.executable)} -m engagerules"
 
 
 def _next_steps(force: Force, report: Report) -> str:
@@ -836,15 +869,16 @@ def _next_steps(force: Force, report: Report) -> str:
     unit = missed[0].units[0][0] if missed else "force-wide"
     where = "" if unit == "force-wide" else f" --scope {unit}"
     dates = f"--from {demo.start} --to {demo.end}"
+    run = program()
     return (
         "\nNext, try:\n"
-        f"  engagerules obligations {force.id}\n"
+        f"  {run} obligations {force.id}\n"
         f"      the duties of the plan, in words\n"
-        f"  engagerules explain {force.id} {first} {demo.events} {dates}"
+        f"  {run} explain {force.id} {first} {demo.events} {dates}"
         f" --as-of {demo.as_of.isoformat()}{where}\n"
         f"      why each window of the duty missed most often was met or missed, "
         "record by record\n"
-        f"  engagerules check {force.id} {demo.events} {dates}"
+        f"  {run} check {force.id} {demo.events} {dates}"
         f" --as-of {demo.as_of.isoformat()} --html report.html\n"
         f"      the same check as a page for a sergeant or a board\n"
     )
@@ -914,7 +948,7 @@ def _profile_option(p: argparse.ArgumentParser) -> None:
         type=_share,
         metavar="SHARE",
         help="stop (exit 2) when more than this share of the rows read is rejected, "
-        f"as a percentage or 0 to 1 (default: {DEFAULT_MAX_REJECTED:.0%}; a run rejecting "
+        f"as a percentage or 0 to 1 (default: {DEFAULT_MAX_REJECTED:.0%}%; a run rejecting "
         "every row always stops)",
     )
     _show_values_option(p)
@@ -979,8 +1013,9 @@ def _add_check(sub: Any) -> None:
         action="extend",
         type=_statuses,
         metavar="STATUS",
-        help="statuses that make the exit status 1 (default: missed,breach); "
-        "comma-separated or repeated",
+        help="statuses that make the exit status 1 (default: "
+        + ",".join(s.value for s in Status if s in FAILING)
+        + "); comma-separated or repeated",
     )
     _check_outputs(p)
     p.set_defaults(run=_cmd_check)

@@ -185,7 +185,7 @@ class Report:
     overrides: tuple[LocalReadings, ...] = ()
     #: Per obligation judged, the parts that are a reading rather than the plan's words.
     readings: tuple[tuple[str, tuple[Reading, ...]], ...] = ()
-    #: Records that would have counted but for a missing unit or role (verdicts issue).
+    #: Records that would have counted but for a missing unit, role or attribute (verdicts issue).
     data_quality: tuple[DataQuality, ...] = ()
     #: The rows of the export, when the events came through an import profile.
     rows: RowAccount | None = None

@@ -27,6 +27,7 @@ from engagerules.model.plan import Citation, Force, Requirement
 __all__ = [
     "amount",
     "and_list",
+    "attr_words",
     "cadence_words",
     "citation_words",
     "clock_words",
@@ -86,6 +87,11 @@ def and_list(items: Iterable[str], conjunction: str = "and") -> str:
     if len(found) < 2:
         return "".join(found)
     return ", ".join(found[:-1]) + f" {conjunction} " + found[-1]
+
+
+def attr_words(attr: str) -> str:
+    """An attribute's code as a reason says it: `booking_ref` -> `booking ref`."""
+    return attr.replace("_", " ").strip()
 
 
 def duration_words(duration: Duration) -> str:
