@@ -38,6 +38,7 @@ from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
 from engagerules.model.words import (
     day_words,
+    plain_words,
     plural,
     role_words,
     time_words,
@@ -293,7 +294,7 @@ def render_html(
     ]
     for scope, results in _by_unit(report.results, force):
         parts += _unit_section(report, scope, results, force, by_id)
-    parts += _readings(report)
+    parts += _readings(report, force)
     if report.rejections:
         parts += [
             '<details class="rejections">',
@@ -462,12 +463,21 @@ def _overrides(report: Report) -> list[str]:
     return ['<ul class="overrides" id="overrides">', *items, "</ul>"]
 
 
-def _readings(report: Report) -> list[str]:
-    """Where verdicts rest on a reading of the plan, not its words, part by part."""
+def _readings(report: Report, force: Force | None) -> list[str]:
+    """Where verdicts rest on a reading of the plan, not its words, part by part; the
+    duty by its title (its id after it), durations in words."""
     marked = ' class="departure"'
+
+    def duty(ob: str) -> str:
+        found = () if force is None else force.obligation(ob)
+        return f"{_e(found[0].title)} <code>{_e(ob)}</code>" if found else _e(ob)
+
+    def plain(text: str) -> str:
+        return text if force is None else plain_words(text)
+
     rows = [
         f'<tr data-obligation="{_e(ob)}"{marked if r.departure else ""}>'
-        f"<td>{_e(ob)}</td><td>{_e(r.part.value)}</td><td>{_e(r.sentence())}</td>"
+        f"<td>{duty(ob)}</td><td>{_e(r.part.value)}</td><td>{_e(plain(r.sentence()))}</td>"
         f"<td>{_e(r.why)}</td></tr>"
         for ob, read in report.readings
         for r in read
@@ -698,7 +708,9 @@ def _cell(result: Result, span: int, marks: str = "", force: Force | None = None
         tooltip = f"{status} · {scope} · {result.window.label}: {result.reason}"
     else:
         where = unit_words(force, result.scope)
-        tooltip = f"{status} · {where} · {window_words(result.window)}: {result.reason}"
+        tooltip = (
+            f"{status} · {where} · {window_words(result.window)}: {plain_words(result.reason)}"
+        )
     data = {
         "status": status,
         "obligation": result.obligation,

@@ -15,7 +15,14 @@ from collections.abc import Callable, Iterable
 
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
-from engagerules.model.words import plural, role_words, time_words, unit_words
+from engagerules.model.words import (
+    plain_words,
+    plural,
+    role_words,
+    time_words,
+    unit_words,
+    window_words,
+)
 from engagerules.outputs.summary import (
     compliance,
     owner_totals,
@@ -159,7 +166,7 @@ def render_markdown(
         )
     problems = [r for s in _NOT_MET for r in report.results if r.status is s]
     if problems:
-        lines += _details(f"{len(problems)} results not met", problems, detail_limit)
+        lines += _details(f"{len(problems)} results not met", problems, detail_limit, force)
     waived = [r for r in report.results if r.status is Status.WAIVED]
     if waived:
         lines += ["", f"## Waived ({len(waived)}, counted apart)", ""]
@@ -179,7 +186,9 @@ def render_markdown(
         lines += _more(len(waived), detail_limit)
     pending = [r for r in report.results if r.status is Status.PENDING]
     if pending:
-        lines += _details(f"{len(pending)} pending (window still open)", pending, detail_limit)
+        lines += _details(
+            f"{len(pending)} pending (window still open)", pending, detail_limit, force
+        )
     if report.rejections:
         lines += ["", f"## Rejected records ({len(report.rejections)})", ""]
         lines += [
@@ -187,8 +196,20 @@ def render_markdown(
             for r in report.rejections[:detail_limit]
         ]
         lines += _more(len(report.rejections), detail_limit)
-    lines += _readings(report, detail_limit)
+    lines += _readings(report, detail_limit, force)
     return "\n".join(lines) + "\n"
+
+
+def _duty(force: Force | None, obligation: str) -> str:
+    """A duty as people read it: its title, its id after it in brackets."""
+    found = () if force is None else force.obligation(obligation)
+    if not found:
+        return _code(obligation)
+    return f"{_cell(found[0].title)} ({_code(obligation)})"
+
+
+def _plain(force: Force | None, text: str) -> str:
+    return text if force is None else plain_words(text)
 
 
 def _named(force: Force | None, code: str, words: Callable[[Force, str], str]) -> str:
@@ -216,7 +237,7 @@ def _overrides(report: Report) -> list[str]:
     return ["", *lines] if lines else []
 
 
-def _readings(report: Report, limit: int) -> list[str]:
+def _readings(report: Report, limit: int, force: Force | None) -> list[str]:
     """Where verdicts rest on a reading of the plan, not its words, part by part."""
     rows = [(ob, r) for ob, read in report.readings for r in read]
     if not rows:
@@ -224,23 +245,28 @@ def _readings(report: Report, limit: int) -> list[str]:
     lines = ["", f"## Readings ({len(rows)} parts judged on a reading, not the plan's words)", ""]
     lines += _table(
         ["obligation", "part", "reading", "why"],
-        [[_code(ob), r.part.value, _cell(r.sentence()), _cell(r.why)] for ob, r in rows[:limit]],
+        [
+            [_duty(force, ob), r.part.value, _cell(_plain(force, r.sentence())), _cell(r.why)]
+            for ob, r in rows[:limit]
+        ],
     )
     lines += _more(len(rows), limit)
     return lines
 
 
-def _details(summary: str, results: list[Result], limit: int) -> list[str]:
+def _details(
+    summary: str, results: list[Result], limit: int, force: Force | None = None
+) -> list[str]:
     lines = ["", "<details>", f"<summary>{_cell(summary)}</summary>", ""]
     lines += _table(
         ["status", "obligation", "unit", "window", "reason"],
         [
             [
                 r.status.value,
-                _code(r.obligation),
-                _cell(scope_label(r.scope)),
-                _cell(r.window.label),
-                _cell(r.reason),
+                _duty(force, r.obligation),
+                _cell(scope_label(r.scope) if force is None else unit_words(force, r.scope)),
+                _cell(r.window.label if force is None else window_words(r.window)),
+                _cell(_plain(force, r.reason)),
             ]
             for r in results[:limit]
         ],

@@ -15,7 +15,14 @@ from collections import Counter, defaultdict
 
 from engagerules.model.plan import Force
 from engagerules.model.results import Report, Result, Status
-from engagerules.model.words import day_words, duty_words, time_words, unit_words, window_words
+from engagerules.model.words import (
+    day_words,
+    duty_words,
+    plain_words,
+    time_words,
+    unit_words,
+    window_words,
+)
 from engagerules.outputs.summary import (
     Slip,
     compliance,
@@ -69,6 +76,10 @@ class _Say:
         return ", ".join(
             f"{self.unit(None if u == 'force-wide' else u)} {n}" for u, n in slip.units
         )
+
+    def plain(self, text: str) -> str:
+        """Durations and dates in words given the force; as written without it."""
+        return text if self.force is None else plain_words(text)
 
     def window(self, result: Result) -> str:
         return result.window.label if self.force is None else window_words(result.window)
@@ -136,7 +147,7 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
         lines.extend(f"  {r}" for r in report.rejections[:detail_limit])
         if len(report.rejections) > detail_limit:
             lines.append(f"  ... and {len(report.rejections) - detail_limit} more")
-    lines.extend(_readings(report, detail_limit))
+    lines.extend(_readings(report, detail_limit, say))
     return "\n".join(_printable(line) for line in lines) + "\n"
 
 
@@ -182,9 +193,14 @@ def _overrides(report: Report) -> list[str]:
     return lines
 
 
-def _readings(report: Report, limit: int) -> list[str]:
-    """Each duty judged whose verdicts rest on a reading, part by part, in plain words."""
-    rows = [f"  {ob} {r.part.value}: {r.sentence()}" for ob, read in report.readings for r in read]
+def _readings(report: Report, limit: int, say: _Say) -> list[str]:
+    """Each duty judged whose verdicts rest on a reading, part by part, in plain words:
+    the duty's title first (its id after it, in brackets), durations in words."""
+    rows = [
+        f"  {say.duty(ob)}, {r.part.value}: {say.plain(r.sentence())}"
+        for ob, read in report.readings
+        for r in read
+    ]
     if not rows:
         return []
     lines = ["", f"READINGS: parts judged on a reading, not the plan's words ({len(rows)})"]
@@ -199,7 +215,8 @@ def _line(result: Result, say: _Say) -> str:
         scope = result.scope or "force-wide"
         line = f"  {result.obligation} [{scope}] {result.window.label}: {result.reason}"
     else:
-        line = f"  {result.title}, {say.unit(result.scope)}, {say.window(result)}: {result.reason}"
+        reason = say.plain(result.reason)
+        line = f"  {result.title}, {say.unit(result.scope)}, {say.window(result)}: {reason}"
     if result.waived_from is not None:
         line += f" (was {result.waived_from.status.value})"
     return line

@@ -32,7 +32,7 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.results import Result, Status
-from engagerules.model.words import when_words
+from engagerules.model.words import attr_words, when_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -123,7 +123,7 @@ def evaluate(
                 if broken is not None:
                     offenders.append(event)
                     notes.append(
-                        f"{event.id} (no {broken.attr} recorded)"
+                        f"{event.id} (no {attr_words(broken.attr)} recorded)"
                         if missing_attr(broken, event)
                         else f"{event.id} ({broken.describe()}: no)"
                     )
