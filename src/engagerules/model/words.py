@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from engagerules.model.durations import Duration, parse_duration
 from engagerules.model.periods import Window
 from engagerules.model.plan import Citation, Force, Requirement
+from engagerules.model.readings import Reading
 
 __all__ = [
     "amount",
@@ -42,6 +43,7 @@ __all__ = [
     "on_days_words",
     "plain_words",
     "plural",
+    "reading_words",
     "requirement_words",
     "role_words",
     "time_words",
@@ -310,6 +312,17 @@ def plain_words(text: str) -> str:
             return match[0]
 
     return _ISO_DATE.sub(day, _ISO_DURATION.sub(duration, text))
+
+
+def reading_words(force: Force, reading: Reading) -> str:
+    """A reading as people read it (`Community Support Officer (CSO): our reading; the
+    plan says 'CSO/Ward & NET'`): a role read as the owner by its title, its code after
+    it; durations and dates in words."""
+    text = reading.sentence()
+    value = reading.reading
+    if any(role.id == value for role in force.roles):
+        text = f"{role_words(force, value)} ({value})" + text[len(value) :]
+    return plain_words(text)
 
 
 # ---------------------------------------------------------------- words set in Markdown

@@ -49,6 +49,7 @@ from engagerules.model.words import (
     day_words,
     duration_words,
     plain_words,
+    reading_words,
     role_words,
     time_words,
 )
@@ -976,7 +977,7 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
         until = f" until {day_words(ob.effective_until)}" if ob.effective_until else ""
         lines.append(f"In force:{since}{until}")
     lines += kind_module(ob.kind).note_lines(ob.rule)
-    lines.extend(f"Reading ({r.part.value}): {r.sentence()}" for r in ob.readings.read)
+    lines.extend(f"Reading ({r.part.value}): {reading_words(force, r)}" for r in ob.readings.read)
     lines.append(_citation(force, ob))
     return lines
 

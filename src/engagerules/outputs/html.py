@@ -40,6 +40,7 @@ from engagerules.model.words import (
     day_words,
     plain_words,
     plural,
+    reading_words,
     role_words,
     time_words,
     unit_words,
@@ -477,8 +478,9 @@ def _readings(report: Report, force: Force | None) -> list[str]:
 
     rows = [
         f'<tr data-obligation="{_e(ob)}"{marked if r.departure else ""}>'
-        f"<td>{duty(ob)}</td><td>{_e(r.part.value)}</td><td>{_e(plain(r.sentence()))}</td>"
-        f"<td>{_e(r.why)}</td></tr>"
+        f"<td>{duty(ob)}</td><td>{_e(r.part.value)}</td>"
+        f"<td>{_e(r.sentence() if force is None else reading_words(force, r))}</td>"
+        f"<td>{_e(plain(r.why))}</td></tr>"
         for ob, read in report.readings
         for r in read
     ]

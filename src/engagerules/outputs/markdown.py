@@ -18,6 +18,7 @@ from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Stat
 from engagerules.model.words import (
     plain_words,
     plural,
+    reading_words,
     role_words,
     time_words,
     unit_words,
@@ -246,7 +247,12 @@ def _readings(report: Report, limit: int, force: Force | None) -> list[str]:
     lines += _table(
         ["obligation", "part", "reading", "why"],
         [
-            [_duty(force, ob), r.part.value, _cell(_plain(force, r.sentence())), _cell(r.why)]
+            [
+                _duty(force, ob),
+                r.part.value,
+                _cell(r.sentence() if force is None else reading_words(force, r)),
+                _cell(_plain(force, r.why)),
+            ]
             for ob, r in rows[:limit]
         ],
     )

@@ -19,6 +19,7 @@ from engagerules.model.words import (
     day_words,
     duty_words,
     plain_words,
+    reading_words,
     time_words,
     unit_words,
     window_words,
@@ -197,7 +198,8 @@ def _readings(report: Report, limit: int, say: _Say) -> list[str]:
     """Each duty judged whose verdicts rest on a reading, part by part, in plain words:
     the duty's title first (its id after it, in brackets), durations in words."""
     rows = [
-        f"  {say.duty(ob)}, {r.part.value}: {say.plain(r.sentence())}"
+        f"  {say.duty(ob)}, {r.part.value}: "
+        + (r.sentence() if say.force is None else reading_words(say.force, r))
         for ob, read in report.readings
         for r in read
     ]
