@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from engagerules.engine.kinds.target import Target
     from engagerules.engine.kinds.triggered import Trigger, Triggered
     from engagerules.engine.schedule import Due, schedule
+    from engagerules.engine.selection import Selection, select_report
     from engagerules.engine.trace import Trace
     from engagerules.errors import (
         ConfigError,
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
         DataQuality,
         Report,
         Result,
+        RowAccount,
         Status,
         Tally,
     )
@@ -178,6 +180,9 @@ _EXPORTS: dict[str, str] = {
     "DataQuality": "engagerules.model.results",
     "Report": "engagerules.model.results",
     "Result": "engagerules.model.results",
+    "RowAccount": "engagerules.model.results",
+    "Selection": "engagerules.engine.selection",
+    "select_report": "engagerules.engine.selection",
     "Status": "engagerules.model.results",
     "Tally": "engagerules.model.results",
     "UNMATCHED_REASONS": "engagerules.model.results",
@@ -274,8 +279,10 @@ __all__ = [
     "Result",
     "ResultShape",
     "Role",
+    "RowAccount",
     "Rule",
     "Scope",
+    "Selection",
     "Standing",
     "Status",
     "Tally",
@@ -327,6 +334,7 @@ __all__ = [
     "report_json",
     "result_json",
     "schedule",
+    "select_report",
     "simulate",
     "validate_file",
     "validate_profile",
