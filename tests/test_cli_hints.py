@@ -152,3 +152,26 @@ def test_html_status_line_is_for_people() -> None:
     page = render_html(report, force=force)
     assert f'id="status">{line}</p>' in page
     assert "For CI: FAILED" in page
+
+
+def test_a_record_lacking_an_attribute_a_condition_needs_is_named_in_check(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A partnership update with no channel counts for no duty; `check` names what it lacks."""
+    log = tmp_path / "updates.jsonl"
+    common = {"type": "partnership_update", "scope": "bargoed", "role": "CSO"}
+    records = [
+        {"id": "u1", "at": "2022-10-04T10:00:00+01:00", **common},
+        {"id": "u2", "at": "2022-10-05T10:00:00+01:00", "attrs": {"channel": "notice_board"}}
+        | common,
+    ]
+    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    week = ["--from", "2022-10-03", "--to", "2022-10-09", "--as-of", "2022-10-10"]
+    code, out, _ = run(capsys, "check", "gwent", str(log), *week, "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["events"]["unmatched_by_reason"] == {"conditions_not_met": 2}
+    quality = {d["id"]: d["problem"] for d in report["data_quality"]}
+    assert quality == {"u1": "no channel recorded"}  # u2 has one, just not one that counts
+    code, out, _ = run(capsys, "check", "gwent", str(log), *week)
+    assert "u1 (no channel recorded)" in out
