@@ -289,11 +289,13 @@ def test_check_scope_shows_only_the_unit_and_its_sections(
 ) -> None:
     """`check --scope caerphilly-north`: only Caerphilly North and its sections, and it says so."""
     data, profile = export
-    path, html = tmp_path / "report.json", tmp_path / "report.html"
+    path, html, junit = (tmp_path / f"report.{ext}" for ext in ("json", "html", "xml"))
     code, out, err = run(
         capsys, "check", "gwent", str(data), "--profile", str(profile), *RANGE,
         "--scope", "caerphilly-north", "--format", "json", "-o", str(path), "--html", str(html),
+        "--junit", str(junit),
     )  # fmt: skip
+    assert 'name="selection" value="Caerphilly North' in junit.read_text(encoding="utf-8")
     report = json.loads(path.read_text(encoding="utf-8"))
     scopes = {r["scope"] for r in report["results"]}
     assert scopes <= {"caerphilly-north", "bargoed", "rhymney", "ystrad-mynach"}
