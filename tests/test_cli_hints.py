@@ -47,10 +47,10 @@ def test_a_windows_1252_event_file_is_located_and_pointed_at_profiles(
 @pytest.mark.parametrize(
     ("option", "given", "suggested"),
     [
-        ("--role", "ps", "'PS', Police Sergeant"),
-        ("--role", "Sergeant", "'PS', Police Sergeant"),
-        ("--role", "Police Sergeant", "'PS', Police Sergeant"),
-        ("--scope", "Bargoed", "'bargoed', Bargoed"),
+        ("--role", "ps", "'PS'"),
+        ("--role", "Sergeant", "'PS'"),
+        ("--role", "Police Sergeant", "'PS'"),
+        ("--scope", "Bargoed", "'bargoed'"),
         ("--scope", "caerphilly north", "'caerphilly-north'"),
     ],
 )

@@ -110,6 +110,7 @@ if TYPE_CHECKING:
     from engagerules.sources.events import parse_events, read_events
     from engagerules.sources.importer import ImportLog, explain_row, import_events, open_profile
     from engagerules.sources.overrides import read_overrides
+    from engagerules.sources.parquet import write_parquet
     from engagerules.sources.profiles import Profile, load_profile, validate_profile
     from engagerules.sources.pseudonyms import pseudonym
     from engagerules.sources.registry import ForceSource, available_forces, find_force, open_force
@@ -211,6 +212,7 @@ _EXPORTS: dict[str, str] = {
     "Rejection": "engagerules.model.event",
     "parse_events": "engagerules.sources.events",
     "read_events": "engagerules.sources.events",
+    "write_parquet": "engagerules.sources.parquet",
     "ImportLog": "engagerules.sources.importer",
     "explain_row": "engagerules.sources.importer",
     "import_events": "engagerules.sources.importer",
@@ -338,6 +340,7 @@ __all__ = [
     "simulate",
     "validate_file",
     "validate_profile",
+    "write_parquet",
 ]
 
 __version__ = "0.1.0"

@@ -25,16 +25,10 @@ from typing import Any, NamedTuple
 import attrs
 
 from engagerules.engine.evaluate import evaluate
+from engagerules.engine.filters import check_filters
 from engagerules.engine.schedule import owned_by, schedule
 from engagerules.engine.selection import Selection, select_report
-from engagerules.errors import (
-    ConfigError,
-    EngageRulesError,
-    Problem,
-    ProblemsError,
-    UsageError,
-    did_you_mean,
-)
+from engagerules.errors import ConfigError, EngageRulesError, Problem, ProblemsError, UsageError
 from engagerules.model.durations import parse_duration
 from engagerules.model.event import EventLog, Rejection
 from engagerules.model.limits import range_problem, year_problem
@@ -251,7 +245,10 @@ def _cmd_forces(args: argparse.Namespace) -> int:
         if source.origin != "bundled" and find_force(source.name).refinement:
             row["id"] = source.name
             row["refines"] = force.id
+        elif source.name != force.id:
+            row["select"] = source.name
         rows.append(row)
+    _same_ids(rows)
     if args.format == "json":
         _write(_json(rows), None)
         return EXIT_OK
@@ -262,13 +259,30 @@ def _cmd_forces(args: argparse.Namespace) -> int:
         else:
             parts = row["parts"]
             refines = f", refines {row['refines']}" if row.get("refines") else ""
+            select = f"; select it as {row['select']!r}" if row.get("select") else ""
             _write(
                 f"{row['id']:<{width}}  {row['name']} - {row['obligations']} obligations, "
-                f"{len(row['units'])} units ({row['origin']}{refines}); parts: "
+                f"{len(row['units'])} units ({row['origin']}{refines}{select}); parts: "
                 f"{parts['stated']} stated by the plan, {parts['read']} read\n",
                 None,
             )
     return EXIT_OK
+
+
+def _same_ids(rows: list[Any]) -> None:
+    """Two sources whose force.json declare one force id are both errors naming both: a
+    report's force id must say which plan it judged."""
+    by_id: dict[str, list[Any]] = {}
+    for row in rows:
+        if "error" not in row and "refines" not in row:
+            by_id.setdefault(row["id"], []).append(row)
+    for force_id, same in by_id.items():
+        if len(same) > 1:
+            origins = " and ".join(f"{r.get('select', force_id)} ({r['origin']})" for r in same)
+            for row in same:
+                name = row.get("select", force_id)
+                error = f"force id {force_id!r} is declared by {origins}: uninstall one"
+                rows[rows.index(row)] = {"id": name, "origin": row["origin"], "error": error}
 
 
 def _cmd_obligations(args: argparse.Namespace) -> int:
@@ -353,35 +367,25 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
 
 def _open(args: argparse.Namespace) -> Force:
     """The force named by FORCE, with every `--overrides` file laid over it in order."""
+    _note_shadowed(args.force)
     return open_force(args.force, getattr(args, "overrides", None) or ())
+
+
+def _note_shadowed(name: str) -> None:
+    """Say so when FORCE names a bundled force or plugin and a directory of that name is
+    here too: the name wins, and `./NAME` would have chosen the directory."""
+    from engagerules.sources.registry import shadowed_directory
+
+    if shadowed_directory(name) is not None:
+        sys.stderr.write(
+            f"engagerules: note: {name!r} is the installed force; the directory ./{name} "
+            f"is not used (give ./{name} to use it)\n"
+        )
 
 
 def _check_filters(force: Force, args: argparse.Namespace) -> None:
     role, scope = getattr(args, "role", None), getattr(args, "scope", None)
-    if role is not None and role not in {r.id for r in force.roles}:
-        roles = ", ".join(r.id for r in force.roles)
-        hint = _suggestion(role, [(r.id, r.title) for r in force.roles])
-        msg = f"--role {_shown(role)!r} is not a role of {force.id}{hint} ({roles})"
-        raise UsageError(msg)
-    if scope is not None and force.unit(scope) is None:
-        units = ", ".join(u.id for u in force.units)
-        hint = _suggestion(scope, [(u.id, u.name) for u in force.units])
-        msg = f"--scope {_shown(scope)!r} is not a unit of {force.id}{hint} ({units})"
-        raise UsageError(msg)
-
-
-def _suggestion(given: str, known: Sequence[tuple[str, str]]) -> str:
-    """` (did you mean 'PS'?)` for a code typed in the wrong case (`ps`), a title or a
-    word of one (`Sergeant`, `Bargoed`), or a near miss; else nothing."""
-    word = " ".join(given.split()).casefold()
-    for code, title in known:
-        if word in (code.casefold(), title.casefold()):
-            return f" (did you mean {code!r}, {title}?)"
-    titled = [(c, t) for c, t in known if word and word in t.casefold().split()]
-    if len(titled) == 1:
-        code, title = titled[0]
-        return f" (did you mean {code!r}, {title}?)"
-    return did_you_mean(given, [code for code, _ in known])
+    check_filters(force, role=role, scope=scope, option="--")
 
 
 def run_check(
@@ -666,6 +670,57 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    """Read events once, with `check`'s own reader, and keep what it gave as Parquet."""
+    from engagerules.sources.parquet import write_parquet
+
+    force = _open(args)
+    if not args.output.lower().endswith(".parquet"):
+        msg = f"-o {args.output!r}: ingest writes Parquet: name the file .parquet"
+        raise UsageError(msg)
+    log = _read_events(args.events, force, args.profile).log
+    write_parquet(log, force, args.output)
+    for rejection in log.rejections:
+        sys.stderr.write(f"{_one_line(str(rejection))}\n")
+    sys.stderr.write(
+        f"wrote {len(log.events):,} events to {args.output} "
+        f"(read {log.read:,}: {len(log.events):,} events, {len(log.rejections):,} rejected; "
+        "the rejections are kept in the file and reported by every check of it)\n"
+    )
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    """Print a JSON Schema: a whole force.json by default (what `validate` checks)."""
+    from engagerules.authoring import schemas
+
+    if args.kind is not None:
+        found = schemas.kind_schema(args.kind)
+    elif args.output_shape is not None:
+        found = schemas.output_schema(args.output_shape)
+    elif args.profile:
+        found = schemas.shipped_input_schema("profile")
+    elif args.overrides_file:
+        found = schemas.shipped_input_schema("overrides")
+    else:
+        found = schemas.force_schema()
+    _write(json.dumps(found, indent=2, ensure_ascii=False) + "\n", args.out)
+    return EXIT_OK
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    """Scaffold a force (or a plugin package) that validates and passes its scenario."""
+    from engagerules.authoring.scaffold import new_force
+
+    document = Path(args.document) if args.document else None
+    home = new_force(args.force_id, Path(args.dir), document=document, plugin=args.plugin)
+    sys.stderr.write(
+        f"wrote {home}: force.json, force.schema.json (for your editor), tests/example.json\n"
+        f"next: engagerules validate {home} && engagerules test {home}\n"
+    )
+    return EXIT_OK
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
@@ -675,6 +730,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             msg = f"{args.path}: no such file, directory or force"
             raise UsageError(msg) from None
     problems = _profile_problems(path) if is_profile(path) else _validate(path)
+    if not problems and not is_profile(path) and not is_overrides_file(path):
+        problems = _authoring_problems(path)
     for problem in problems:
         sys.stderr.write(f"{problem}\n")
     if problems:
@@ -682,6 +739,20 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     _write(f"{path}: valid\n", None)
     return EXIT_OK
+
+
+def _authoring_problems(path: Path) -> list[Problem]:
+    """A valid force's quotes against its documents (those at hand; the rest are noted)
+    and its scenario files."""
+    from engagerules.authoring.verify import document_problems, scenario_problems
+    from engagerules.sources.config import load_force
+
+    file = path / "force.json" if path.is_dir() else path
+    force = load_force(file)
+    problems, notes = document_problems(file, force)
+    for note in notes:
+        sys.stderr.write(f"engagerules: note: {_one_line(note)}\n")
+    return problems + scenario_problems(force)
 
 
 def _validate(path: Path) -> list[Problem]:
@@ -905,6 +976,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_commands(sub)
     _add_authoring_commands(sub)
     _add_import(sub)
+    _add_ingest(sub)
+    _add_schema(sub)
+    _add_new(sub)
     return parser
 
 
@@ -934,6 +1008,64 @@ def _add_import(sub: Any) -> None:
         help="the accounting summary's format",
     )
     p.set_defaults(run=_cmd_import)
+
+
+def _add_ingest(sub: Any) -> None:
+    """`ingest`: events read once, validated, kept as Parquet for repeat checks and queries."""
+    p = sub.add_parser(
+        "ingest",
+        help="read events once, as check does, and write them as Parquet",
+        description="Read events (or exports, with --profile) with the reader `check` uses and "
+        "write the events it accepts as Parquet (UTC instants, declared attributes typed, refs "
+        "as lists), its rejections kept in the file's metadata, so `check FORCE FILE.parquet` "
+        "gives the same report as `check` on the original files. Needs the ibis extra "
+        "(pyarrow).",
+    )
+    _force(p)
+    p.add_argument("events", metavar="EVENTS", nargs="+", help="event files or exports to read")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="the .parquet file")
+    _profile_option(p)
+    p.set_defaults(run=_cmd_ingest)
+
+
+def _add_new(sub: Any) -> None:
+    """`new`: a force to start from."""
+    p = sub.add_parser(
+        "new",
+        help="scaffold a force directory (or plugin package) that validates and passes a test",
+        description="Write a new force: force.json with one example duty citing an example "
+        "plan, the composed JSON Schema for your editor, one scenario, and your own plan "
+        "copied beside it (--document) so its quotes can be verified.",
+    )
+    p.add_argument("force_id", metavar="FORCE", help="the new force's id, e.g. northshire")
+    p.add_argument("--document", metavar="FILE", help="your plan as text, copied beside it")
+    p.add_argument("--plugin", choices=("setuptools", "hatchling"), help="as a plugin package")
+    p.add_argument("--dir", default=".", metavar="DIR", help="where to write it (default: .)")
+    p.set_defaults(run=_cmd_new)
+
+
+def _add_schema(sub: Any) -> None:
+    """`schema`: the JSON Schemas for editors and for other languages' programs."""
+    p = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of a force.json, a kind, a profile, overrides or an output",
+        description="Print a JSON Schema (2020-12). With no option: the whole force.json, as "
+        "`validate` checks it (kinds' keys included), for an editor (docs/writing-a-force.md).",
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--kind", metavar="K", help="one obligation of kind K")
+    which.add_argument("--profile", action="store_true", help="an import profile")
+    which.add_argument(
+        "--overrides", dest="overrides_file", action="store_true", help="an overrides file"
+    )
+    which.add_argument(
+        "--output",
+        dest="output_shape",
+        metavar="SHAPE",
+        help="a command's --format json output: check, obligations, schedule, forces, agenda",
+    )
+    p.add_argument("-o", dest="out", metavar="FILE", help="write it here (default: stdout)")
+    p.set_defaults(run=_cmd_schema)
 
 
 def _profile_option(p: argparse.ArgumentParser) -> None:

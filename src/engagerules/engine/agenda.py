@@ -30,6 +30,7 @@ from datetime import datetime, tzinfo
 import attrs
 
 from engagerules.engine.evaluate import evaluate_obligation, require_aware
+from engagerules.engine.filters import check_filters
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import kind_module
 from engagerules.engine.schedule import concerns_scope, dues, owned_by
@@ -84,6 +85,7 @@ def agenda(
     force-wide; per-person duties are left out).
     """
     require_aware(as_of)
+    check_filters(force, role=role, scope=scope)
     if days < 0:
         msg = f"days must be 0 or more, not {days}"
         raise UsageError(msg)

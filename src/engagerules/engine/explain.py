@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 import attrs
 
 from engagerules.engine.evaluate import evaluate
+from engagerules.engine.filters import check_filters
 from engagerules.engine.kinds import KINDS
 from engagerules.engine.schedule import concerns_scope
 from engagerules.engine.trace import Code, Fate, Trace, WindowTrace
@@ -114,6 +115,7 @@ def explain(
     `scope` keeps the windows that concern that unit (its own, enclosing, enclosed and
     force-wide); `waivers` are applied as `check --waivers` applies them.
     """
+    check_filters(force, scope=scope)
     versions = force.obligation(obligation_id)
     if not versions:
         hint = did_you_mean(obligation_id, force.obligation_ids)

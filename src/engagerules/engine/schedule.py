@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import attrs
 
+from engagerules.engine.filters import check_filters
 from engagerules.errors import UsageError
 from engagerules.model.limits import range_problem
 from engagerules.model.periods import Window, local_midnight, range_bounds, slot_windows
@@ -128,6 +129,7 @@ def schedule(
     ordered by start, then obligation, then unit. Triggered duties have no fixed windows;
     per-person duties are listed once, for every person. A range longer than
     `MAX_RANGE_DAYS` (10 years) raises `UsageError`."""
+    check_filters(force, role=role, scope=scope)
     too_long = range_problem(start, end)
     if too_long is not None:
         raise UsageError(too_long)

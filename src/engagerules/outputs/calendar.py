@@ -37,6 +37,7 @@ import icalendar
 from dateutil import rrule
 
 from engagerules.engine.evaluate import evaluate_obligation
+from engagerules.engine.filters import check_filters
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import kind_module
 from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedule
@@ -137,6 +138,7 @@ def follow_ups(
     The engine decides which events count as triggers and which unit owes the follow-up,
     exactly as `check` does; role and scope filter as `schedule()` does.
     """
+    check_filters(force, role=role, scope=scope)
     events = log.events if isinstance(log, EventLog) else tuple(log)
     span = range_bounds(start, end, force.zone)
     index = EventIndex(events, force)

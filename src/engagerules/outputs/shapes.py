@@ -28,6 +28,7 @@ __all__ = [
     "AgendaShape",
     "DueShape",
     "EventsShape",
+    "ForceErrorShape",
     "ForceShape",
     "ObligationShape",
     "RejectionShape",
@@ -105,6 +106,16 @@ class ForceShape(TypedDict):
     parts: dict[str, int]
     overrides: list[str]
     refines: NotRequired[str]
+    #: The name to type, where it is not `id` (a plugin's entry-point name).
+    select: NotRequired[str]
+
+
+class ForceErrorShape(TypedDict):
+    """`forces --format json`: a force found that cannot be opened, and why."""
+
+    id: str
+    origin: str
+    error: str
 
 
 class DueShape(TypedDict):

@@ -44,6 +44,7 @@ from engagerules.model.plan import (
 )
 from engagerules.model.readings import Part, Reading, Readings
 from engagerules.sources import strictjson
+from engagerules.sources.attrreads import attribute_reads
 from engagerules.sources.overrides import (
     Applied,
     Overrides,
@@ -264,6 +265,7 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
     for index, ob in obligations:
         yield from _obligation(ob, f"$.obligations[{index}]", ctx)
     yield from _versions(obligations)
+    yield from attribute_reads(raw)
 
     demo = raw.get("demo")
     if isinstance(demo, dict):

@@ -78,6 +78,11 @@ def read_events(
     with gc_paused():
         for path in paths:
             name = str(path)
+            if name.lower().endswith(".parquet"):
+                count += _ingested(intake, name, force)
+                if progress is not None:
+                    progress(name, count)
+                continue
             for checked, batch in _batches(Path(path) if name != "-" else None, force, fast=fast):
                 if checked:
                     intake.checked(batch)
@@ -89,6 +94,17 @@ def read_events(
             if progress is not None:
                 progress(name, count)
         return intake.log()
+
+
+def _ingested(intake: _Intake, name: str, force: Force) -> int:
+    """Take a file `ingest` wrote: its rejections as they were, its events checked again
+    against the force as it is now. Returns the records the original exports held."""
+    from engagerules.sources.parquet import parquet_records
+
+    events, rejections, read = parquet_records(name, force)
+    intake.rejections.extend(rejections)
+    intake.records((event.file, event.line, event) for event in events)
+    return read
 
 
 def _batches(path: Path | None, force: Force, *, fast: bool) -> Iterator[tuple[bool, list[Any]]]:
@@ -203,7 +219,10 @@ def _records(path: Path | None) -> Iterator[tuple[str, int, Any]]:
         return
     suffix = path.suffix.lower()
     if suffix not in _FORMATS:
-        msg = f"{path}: unknown events format {suffix or '(none)'!r}: use .jsonl, .json or .csv"
+        msg = (
+            f"{path}: unknown events format {suffix or '(none)'!r}: "
+            "use .jsonl, .json, .csv or .parquet (written by ingest)"
+        )
         raise EventError(msg)
     try:
         # newline="": a CR is data, not a line end (JSON Lines ends lines with LF only).

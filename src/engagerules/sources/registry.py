@@ -31,6 +31,7 @@ __all__ = [
     "base_of",
     "find_force",
     "open_force",
+    "shadowed_directory",
 ]
 
 ENTRY_POINT_GROUP = "engagerules.forces"
@@ -74,11 +75,38 @@ def _bundled() -> dict[str, ForceSource]:
 
 
 def _plugins() -> dict[str, ForceSource]:
+    """Each entry-point name once. A name two distributions declare is kept with an origin
+    naming both (`plugin:a-rules+b-rules`): opening it is then an error naming both,
+    never whichever happened to be installed first."""
     found: dict[str, ForceSource] = {}
     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        origin = f"plugin:{entry.dist.name if entry.dist else entry.value}"
-        found.setdefault(entry.name, ForceSource(entry.name, Path(), origin))
+        dist = entry.dist.name if entry.dist else entry.value
+        if entry.name in found:
+            earlier = found[entry.name].origin.removeprefix("plugin:")
+            if dist not in earlier.split("+"):
+                found[entry.name] = ForceSource(entry.name, Path(), f"plugin:{earlier}+{dist}")
+            continue
+        found[entry.name] = ForceSource(entry.name, Path(), f"plugin:{dist}")
     return found
+
+
+def _clash(source: ForceSource) -> None:
+    if "+" in source.origin:
+        packages = " and ".join(sorted(source.origin.removeprefix("plugin:").split("+")))
+        msg = (
+            f"force {source.name!r} is declared by two installed packages, {packages}: "
+            "uninstall one (pip uninstall ...)"
+        )
+        raise UnknownForceError(msg)
+
+
+def shadowed_directory(name: str) -> Path | None:
+    """A directory in the working directory named like a bundled force or plugin, which
+    `name` does not select (names win; `./name` selects the directory), or None."""
+    path = Path(name)
+    named = name in _bundled() or name in _plugins()
+    holds = path.is_dir() and any((path / f).is_file() for f in (CONFIG_FILE, OVERRIDES_FILE))
+    return path if named and holds else None
 
 
 def _plugin_path(name: str) -> Path:
@@ -115,13 +143,17 @@ def available_forces() -> list[ForceSource]:
 
 
 def find_force(name_or_path: str) -> ForceSource:
-    """Resolve a name (bundled, then plugin) or a path to a force directory or file."""
+    """Resolve a name (bundled, then plugin) or a path to a force directory or file.
+
+    Names come first: a directory `gwent/` in the working directory is selected as
+    `./gwent`, never by `gwent` (the CLI notes the clash, `shadowed_directory`)."""
     bundled = _bundled()
     if name_or_path in bundled:
         return bundled[name_or_path]
     plugins = _plugins()
     if name_or_path in plugins:
         source = plugins[name_or_path]
+        _clash(source)
         return attrs.evolve(source, path=_plugin_path(name_or_path))
     path = Path(name_or_path)
     if path.is_dir() and ((path / CONFIG_FILE).is_file() or (path / OVERRIDES_FILE).is_file()):

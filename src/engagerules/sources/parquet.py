@@ -1,0 +1,229 @@
+"""Events ingested once into Parquet: the reader's work kept, so checks can start from it.
+
+A force that checks the same records again and again (every night, every team, every query
+engine) should not parse and validate its exports each time, and a query engine (DuckDB,
+PostgreSQL, Spark) should judge only records the engine's own reader accepted: an earlier
+experiment showed query peers counting records the reader rejects. So `ingest` reads the
+exports with the reader `check` uses and writes what it gave:
+
+- one row per event, in the reader's order: `id`, `type`, `at` (UTC instant), `all_day`,
+  `scope`, `role`, `person`, `refs` (a list), the record's `file` and `line` (so evidence and
+  rejections still point at the export the record came from), and `attrs`, every attribute
+  as JSON text, the one complete copy;
+- beside it, for query engines, each *declared* attribute of the force's event types as a
+  typed column `attr.<name>` (number, integer, boolean, date, timestamp, text or code), null
+  where the record has no such scalar (a list stays in `attrs` only);
+- the rejections and the count of records read, in the file's metadata, so that a check
+  from Parquet accounts for every record of the original exports exactly as a check from the
+  exports does (read = matched + unmatched + rejected).
+
+Reading it back (`check FORCE FILE.parquet`, or any command that reads events) puts
+every event through the reader's checks again (vocabulary, declared attributes, unique ids)
+against the force as it is now: a Parquet file written under an older configuration can
+give rejections, never an event the current force would refuse.
+pyarrow is an optional extra (`engagerules[ibis]`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from engagerules.errors import EventError, UsageError
+from engagerules.model.event import Event, EventLog, Rejection
+from engagerules.model.plan import AttrType, Force
+
+__all__ = ["FORMAT_VERSION", "parquet_records", "schema", "write_parquet"]
+
+#: The layout's version, in the file's metadata: a reader refuses a layout it does not know.
+FORMAT_VERSION = 1
+_META_KEY = b"engagerules"
+#: Rows per record batch written and read: bounded memory whatever the file's size.
+_BATCH = 65_536
+
+
+def _arrow() -> Any:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet
+    except ImportError:
+        msg = "Parquet needs pyarrow: pip install 'engagerules[ibis]'"
+        raise UsageError(msg) from None
+    return pa
+
+
+def _attr_types(force: Force) -> dict[str, AttrType]:
+    """Each declared attribute name with its one type; a name declared with two types
+    across event types is left to the JSON column (no typed column could hold both)."""
+    found: dict[str, set[AttrType]] = {}
+    for event_type in force.event_types:
+        for spec in event_type.attributes:
+            found.setdefault(spec.name, set()).add(spec.type)
+    return {name: next(iter(types)) for name, types in sorted(found.items()) if len(types) == 1}
+
+
+def _arrow_type(pa: Any, kind: AttrType) -> Any:
+    return {
+        AttrType.NUMBER: pa.float64(),
+        AttrType.INTEGER: pa.int64(),
+        AttrType.BOOLEAN: pa.bool_(),
+        AttrType.DATE: pa.date32(),
+        AttrType.TIMESTAMP: pa.timestamp("us", tz="UTC"),
+        AttrType.TEXT: pa.string(),
+        AttrType.CODE: pa.string(),
+    }[kind]
+
+
+def schema(force: Force) -> Any:
+    """The Parquet schema of a force's ingested events (typed columns follow its declarations)."""
+    pa = _arrow()
+    fields = [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("type", pa.string(), nullable=False),
+        pa.field("at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("all_day", pa.bool_(), nullable=False),
+        pa.field("scope", pa.string()),
+        pa.field("role", pa.string()),
+        pa.field("person", pa.string()),
+        pa.field("refs", pa.list_(pa.string()), nullable=False),
+        pa.field("file", pa.string(), nullable=False),
+        pa.field("line", pa.int64(), nullable=False),
+        pa.field("attrs", pa.string(), nullable=False),
+    ]
+    fields += [
+        pa.field(f"attr.{name}", _arrow_type(pa, kind)) for name, kind in _attr_types(force).items()
+    ]
+    return pa.schema(fields)
+
+
+def _typed(value: Any, kind: AttrType) -> Any:
+    """The value as its typed column holds it, or None where it does not fit one cell."""
+    if value is None or isinstance(value, list | tuple | dict):
+        return None
+    if kind is AttrType.BOOLEAN:
+        return value if isinstance(value, bool) else None
+    if isinstance(value, bool):
+        return None
+    if kind is AttrType.NUMBER:
+        return float(value) if isinstance(value, int | float) else None
+    if kind is AttrType.INTEGER:
+        return value if isinstance(value, int) and abs(value) < 1 << 63 else None
+    if kind is AttrType.DATE:
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+    if kind is AttrType.TIMESTAMP:
+        try:
+            at = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
+        return at.astimezone(UTC) if at is not None and at.tzinfo is not None else None
+    return value if isinstance(value, str) else None
+
+
+def _batches(events: Sequence[Event], force: Force, arrow_schema: Any) -> Iterator[Any]:
+    pa = _arrow()
+    typed = _attr_types(force)
+    for start in range(0, len(events), _BATCH):
+        chunk = events[start : start + _BATCH]
+        columns: dict[str, list[Any]] = {
+            "id": [e.id for e in chunk],
+            "type": [e.type for e in chunk],
+            "at": [e.at for e in chunk],
+            "all_day": [e.all_day for e in chunk],
+            "scope": [e.scope for e in chunk],
+            "role": [e.role for e in chunk],
+            "person": [e.person for e in chunk],
+            "refs": [list(e.refs) for e in chunk],
+            "file": [e.file for e in chunk],
+            "line": [e.line for e in chunk],
+            "attrs": [json.dumps(dict(e.attrs), ensure_ascii=False) for e in chunk],
+        }
+        for name, kind in typed.items():
+            columns[f"attr.{name}"] = [_typed(e.attrs.get(name), kind) for e in chunk]
+        yield pa.record_batch([columns[f.name] for f in arrow_schema], schema=arrow_schema)
+
+
+def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
+    """Write a read log as Parquet: its events as rows, its rejections and count in the
+    metadata. Raises `UsageError` when the file cannot be written."""
+    pa = _arrow()
+    meta = {
+        "version": FORMAT_VERSION,
+        "force": force.id,
+        "read": log.read,
+        "rejections": [[r.file, r.line, r.reason] for r in log.rejections],
+    }
+    arrow_schema = schema(force).with_metadata({_META_KEY: json.dumps(meta).encode()})
+    try:
+        with pa.parquet.ParquetWriter(str(path), arrow_schema, compression="zstd") as writer:
+            for batch in _batches(log.events, force, arrow_schema):
+                writer.write_batch(batch)
+            if not log.events:
+                writer.write_table(arrow_schema.empty_table())
+    except (OSError, ValueError) as exc:
+        msg = f"{path}: cannot write: {exc}"
+        raise UsageError(msg) from None
+
+
+def _metadata(path: str, raw: dict[bytes, bytes] | None) -> dict[str, Any]:
+    try:
+        meta = json.loads((raw or {})[_META_KEY])
+    except (KeyError, ValueError):
+        msg = f"{path}: not a file written by `engagerules ingest` (no engagerules metadata)"
+        raise EventError(msg) from None
+    if not isinstance(meta, dict) or meta.get("version") != FORMAT_VERSION:
+        version = meta.get("version") if isinstance(meta, dict) else None
+        msg = f"{path}: ingest layout version {version!r}; this engagerules reads {FORMAT_VERSION}"
+        raise EventError(msg)
+    return meta
+
+
+def parquet_records(path: str | Path, force: Force) -> tuple[list[Event], list[Rejection], int]:
+    """The events of an ingested file (unchecked: `read_parquet` checks them), the
+    rejections written beside them, and the count of records the exports held."""
+    pa = _arrow()
+    name = str(path)
+    try:
+        parquet = pa.parquet.ParquetFile(name)
+    except FileNotFoundError:
+        raise EventError(f"{name}: no such file") from None
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise EventError(f"{name}: cannot be read as Parquet: {exc}") from None
+    meta = _metadata(name, parquet.schema_arrow.metadata)
+    if meta.get("force") != force.id:
+        msg = f"{name}: ingested for force {meta.get('force')!r}, not {force.id!r}"
+        raise EventError(msg)
+    wanted = ["id", "type", "at", "all_day", "scope", "role", "person", "refs", "file", "line"]
+    events: list[Event] = []
+    try:
+        for batch in parquet.iter_batches(batch_size=_BATCH, columns=[*wanted, "attrs"]):
+            cols = batch.to_pydict()
+            for i, attrs_text in enumerate(cols["attrs"]):
+                events.append(
+                    Event(
+                        id=cols["id"][i],
+                        type=cols["type"][i],
+                        at=cols["at"][i].replace(tzinfo=UTC),
+                        scope=cols["scope"][i],
+                        role=cols["role"][i],
+                        person=cols["person"][i],
+                        attrs=json.loads(attrs_text),
+                        refs=tuple(cols["refs"][i]),
+                        all_day=cols["all_day"][i],
+                        file=cols["file"][i],
+                        line=cols["line"][i],
+                    )
+                )
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+        raise EventError(f"{name}: cannot be read as ingested events: {exc}") from None
+    rejections = [Rejection(str(f), int(n), str(r)) for f, n, r in meta.get("rejections", [])]
+    read = meta.get("read")
+    if not isinstance(read, int) or read != len(events) + len(rejections):
+        msg = f"{name}: says {read!r} records were read but holds {len(events)} events and "
+        raise EventError(msg + f"{len(rejections)} rejections")
+    return events, rejections, read
