@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -175,3 +176,16 @@ def test_a_record_lacking_an_attribute_a_condition_needs_is_named_in_check(
     assert quality == {"u1": "no channel recorded"}  # u2 has one, just not one that counts
     code, out, _ = run(capsys, "check", "gwent", str(log), *week)
     assert "u1 (no channel recorded)" in out
+
+
+def test_the_trend_says_its_direction_in_words() -> None:
+    """Each unit's sparkline has its direction beside it: up, down or steady, with figures."""
+    force = open_force("gwent")
+    as_of = local_midnight(date(2023, 1, 9), force.zone)
+    report = run_check(force, [EVENTS], date(2022, 10, 1), date(2022, 12, 31), as_of)
+    page = render_html(report, force=force)
+    directions = re.findall(r'<td class="direction">([^<]*)</td>', page)
+    assert directions
+    assert all(
+        re.fullmatch(r"(up|down) from \d+% to \d+%|steady at about \d+%", d) for d in directions
+    )
