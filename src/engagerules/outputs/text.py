@@ -198,8 +198,9 @@ def _readings(report: Report, limit: int, say: _Say) -> list[str]:
     """Each duty judged whose verdicts rest on a reading, part by part, in plain words:
     the duty's title first (its id after it, in brackets), durations in words."""
     rows = [
-        f"  {say.duty(ob)}, {r.part.value}: "
-        + (r.sentence() if say.force is None else reading_words(say.force, r))
+        f"  {ob} {r.part.value}: {r.sentence()}"  # codes, for a script diffing reports
+        if say.force is None
+        else f"  {say.duty(ob)}, {r.part.value}: {reading_words(say.force, r)}"
         for ob, read in report.readings
         for r in read
     ]
