@@ -189,3 +189,22 @@ def test_the_trend_says_its_direction_in_words() -> None:
     assert all(
         re.fullmatch(r"(up|down) from \d+% to \d+%|steady at about \d+%", d) for d in directions
     )
+
+
+def test_explain_takes_scope_and_role_as_check_does(capsys: pytest.CaptureFixture[str]) -> None:
+    """`explain --scope caerphilly-north`: its windows and its sections' only; `--role` a
+    role that owns nothing of the duty is refused in one line."""
+    duty = "gwent.cn.weekly-positive-tweet"
+    code, out, err = run(
+        capsys, "explain", "gwent", duty, EVENTS, *RANGE, "--scope", "caerphilly-north",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    scopes = {w["scope"] for w in json.loads(out)["windows"]}
+    assert scopes == {"bargoed", "rhymney", "ystrad-mynach"}
+    bargoed = ["--scope", "bargoed", "--format", "json"]
+    code, out, err = run(capsys, "explain", "gwent", duty, EVENTS, *RANGE, *bargoed)
+    assert code == 0 and {w["scope"] for w in json.loads(out)["windows"]} == {"bargoed"}
+    code, out, err = run(capsys, "explain", "gwent", duty, EVENTS, *RANGE, "--role", "ACC")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "is not a duty of Assistant Chief Constable" in err
