@@ -19,7 +19,7 @@ import pytest
 from engagerules import available_forces, open_force, parse_events, simulate
 from engagerules.engine.evaluate import account
 from engagerules.engine.kinds import triggered
-from engagerules.model.conditions import failed_condition
+from engagerules.model.conditions import failed_condition, missing_attr
 from engagerules.model.event import Event
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
@@ -58,8 +58,13 @@ def reference(
     reqs = [r for ob in live for r in ob.evidence if event.type in r.types]
     if reqs and all(r.roles and event.role not in r.roles for r in reqs):
         return "role_not_allowed", "no role recorded" if event.role is None else None
-    if reqs and all(failed_condition(r.where, event) is not None for r in reqs):
-        return "conditions_not_met", None
+    failed = [failed_condition(r.where, event) for r in reqs]
+    if reqs and all(c is not None for c in failed):
+        absent = [c for c in failed if c is not None and missing_attr(c, event)]
+        return (
+            "conditions_not_met",
+            f"no {absent[0].attr.replace('_', ' ')} recorded" if absent else None,
+        )
     if any(ob.kind is Kind.TARGET for ob in live):
         return "superseded_reading", None
     if event.refs and any(ob.kind is Kind.TRIGGERED for ob in live):

@@ -327,7 +327,8 @@ def test_policing_purpose_constraint_met_and_breached(check: Check) -> None:
     (result,) = bad.results
     assert result.status is Status.BREACH
     assert result.evidence == ("m2", "m3")
-    assert "policing_purpose" in result.reason
+    assert "policing purpose" in result.reason  # the attribute in words, not its code
+    assert "policing_purpose" not in result.reason
 
 
 def test_locations_must_vary_from_the_previous_surgery(check: Check) -> None:

@@ -13,16 +13,21 @@ import gc
 import io
 import json
 import os
+import shlex
+import shutil
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+import attrs
 
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.filters import check_filters
-from engagerules.engine.schedule import schedule
+from engagerules.engine.schedule import owned_by, schedule
+from engagerules.engine.selection import Selection, select_report
 from engagerules.errors import (
     ConfigError,
     EngageRulesError,
@@ -33,11 +38,11 @@ from engagerules.errors import (
     did_you_mean,
 )
 from engagerules.model.durations import parse_duration
-from engagerules.model.event import EventLog
+from engagerules.model.event import EventLog, Rejection
 from engagerules.model.limits import path_problem, range_problem, year_problem
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force, Obligation
-from engagerules.model.results import FAILING, Report, Status
+from engagerules.model.results import FAILING, Report, RowAccount, Status
 from engagerules.model.words import (
     and_list,
     cadence_words,
@@ -411,49 +416,101 @@ def run_check(
     as_of: datetime,
     profile: str | None = None,
 ) -> Report:
-    log = _read(files, force, profile)
-    return evaluate(force, log, start, end, as_of)
+    read = _read(files, force, profile)
+    return attrs.evolve(evaluate(force, read.log, start, end, as_of), rows=read.rows)
 
 
-def _run_check_with_log(
-    force: Force,
+class _Input(NamedTuple):
+    """What a command read: the events, the export's rows when a profile read them, and
+    the rejections quoting their cells (for `--show-values` only)."""
+
+    log: EventLog
+    rows: RowAccount | None = None
+    shown: tuple[Rejection, ...] = ()
+
+
+#: `--max-rejected`'s default: a run rejecting more than this share of its rows stops.
+DEFAULT_MAX_REJECTED = 0.5
+
+
+def _share(text: str) -> float:
+    """`--max-rejected`: a share of the rows read, as a percentage (`10%`) or 0 to 1."""
+    word = text.strip()
+    try:
+        value = float(word[:-1]) / 100 if word.endswith("%") else float(word)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        msg = f"{_shown(text)!r} is not a share of rows (a percentage such as 10%, or 0 to 1)"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _read(
     files: Sequence[str],
-    start: date,
-    end: date,
-    as_of: datetime,
+    force: Force,
     profile: str | None = None,
-) -> tuple[Report, EventLog]:
-    """The check and the log it read (the HTML report marks breaches on their records)."""
-    log = _read(files, force, profile)
-    return evaluate(force, log, start, end, as_of), log
-
-
-def _read(files: Sequence[str], force: Force, profile: str | None = None) -> EventLog:
+    args: argparse.Namespace | None = None,
+) -> _Input:
     """Read events (through an import profile when given), showing progress on stderr
-    when a person is watching it.
+    when a person is watching it; a run that rejects every row, or more than
+    `--max-rejected` of them, stops here with one line (a wrong date format must not
+    read as a month of missed duties).
 
     The events then live as long as the command: `gc.freeze()` takes them (and everything
     else alive) out of the cyclic collector's sight, which would otherwise walk all of
     them, several times, while the report is built."""
-    log = _read_events(files, force, profile)
+    read = _read_events(files, force, profile)
+    limit = getattr(args, "max_rejected", None)
+    _check_rejected(read, DEFAULT_MAX_REJECTED if limit is None else limit)
+    if getattr(args, "show_values", False) and read.shown:
+        sys.stderr.write("engagerules: note: the rejected rows' values (this terminal only):\n")
+        sys.stderr.writelines(f"  {_one_line(str(r))}\n" for r in read.shown)
     gc.freeze()
-    return log
+    return read
 
 
-def _read_events(files: Sequence[str], force: Force, profile: str | None) -> EventLog:
+def _check_rejected(read: _Input, limit: float) -> None:
+    """Stop a run whose import profile rejected every row, or too many of them. Event
+    files in engagerules' own format are not held to it: their rejections are the report's
+    to list, record by record, as the hardening tests expect."""
+    if read.rows is None:
+        return
+    total = read.rows.read
+    rejected = len(read.log.rejections)
+    if not total or not rejected:
+        return
+    first = read.log.rejections[0]
+    if not read.log.events:
+        filtered = read.rows.filtered_total
+        left = f", the other {filtered} filtered out" if filtered else ""
+        msg = (
+            f"no row was imported: {rejected} of the {plural(total, 'row')} read were "
+            f"rejected{left} (the first: {first})"
+        )
+        raise UsageError(msg)
+    if rejected / total > limit:
+        msg = (
+            f"{rejected} of the {plural(total, 'row')} read were rejected ({rejected / total:.0%}, "
+            f"more than --max-rejected {limit:.0%}; the first: {first})"
+        )
+        raise UsageError(msg)
+
+
+def _read_events(files: Sequence[str], force: Force, profile: str | None) -> _Input:
     if profile is not None:
-        imported = _import(profile, files, force)
+        imported, title = _import(profile, files, force)
         _tell(f"engagerules: note: {profile}: {imported.summary()}")
-        return imported.log
+        return _Input(imported.log, imported.account(title), imported.shown)
     if not sys.stderr.isatty():
-        return read_events(files, force)
+        return _Input(read_events(files, force))
 
     def progress(name: str, count: int) -> None:
         sys.stderr.write(f"\rreading {printable(name)}: {count:,} records")
         sys.stderr.flush()
 
     try:
-        return read_events(files, force, progress=progress)
+        return _Input(read_events(files, force, progress=progress))
     finally:
         sys.stderr.write("\r\x1b[K")
         sys.stderr.flush()
@@ -484,8 +541,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     start, end = _range(args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    report, log = _run_check_with_log(force, args.events, start, end, as_of, args.profile)
+    _check_filters(force, args)
+    read = _read(args.events, force, args.profile, args)
+    log = read.log
+    report = attrs.evolve(evaluate(force, log, start, end, as_of), rows=read.rows)
     report = apply_waivers(report, waivers, force)
+    report = select_report(report, force, _selection(args))
     _note_expired(waivers, as_of, force)
     fail_on = FAILING if not args.fail_on else frozenset(args.fail_on)
     renderers: dict[str, Callable[[Report], str]] = {
@@ -511,6 +572,12 @@ def _note_written(name: str, output: str | None) -> None:
         _tell(f"wrote the {name} report to {output}")
 
 
+def _selection(args: argparse.Namespace) -> Selection:
+    return Selection(
+        scope=args.scope, role=args.role, with_enclosing=getattr(args, "with_enclosing", False)
+    )
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     from engagerules.engine.explain import explain, render_explanation
     from engagerules.outputs.shapes import explanation_json
@@ -520,17 +587,23 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     _check_filters(force, args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    log = _read(args.events, force, args.profile)
+    log = _read(args.events, force, args.profile, args).log
     found = explain(
-        force,
-        args.obligation,
-        log,
-        start,
-        end,
-        as_of,
+        force, args.obligation, log, start, end, as_of, waivers=waivers, limit=args.limit
+    )
+    selection = _selection(args)
+    if args.role is not None and not any(
+        owned_by(ob, args.role, force) for ob in force.obligation(args.obligation)
+    ):
+        msg = (
+            f"{args.obligation} is not a duty of {role_words(force, args.role)} ({args.role}) "
+            "or of a team it belongs to"
+        )
+        raise UsageError(msg)
+    found = attrs.evolve(
+        found,
+        windows=tuple(w for w in found.windows if selection.keeps_scope(force, w.result.scope)),
         scope=args.scope,
-        waivers=waivers,
-        limit=args.limit,
     )
     _note_expired(waivers, as_of, force)
     if args.format == "json":
@@ -548,7 +621,7 @@ def _cmd_agenda(args: argparse.Namespace) -> int:
     _check_filters(force, args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    log = _read(args.events, force, args.profile)
+    log = _read(args.events, force, args.profile, args).log
     items = agenda(
         force, log, as_of, role=args.role, scope=args.scope, waivers=waivers, days=args.days
     )
@@ -583,11 +656,11 @@ def _profile_force(path: str, given: Force | None = None) -> Force:
     return force
 
 
-def _import(path: str, files: Sequence[str], force: Force) -> ImportLog:
-    """Read exports through the profile at `path`, for `force`."""
+def _import(path: str, files: Sequence[str], force: Force) -> tuple[ImportLog, str]:
+    """Read exports through the profile at `path`, for `force`; and the profile's title."""
     _profile_force(path, force)
     profile, key = open_profile(path, force, files)
-    return import_events(profile, force, files, key=key)
+    return import_events(profile, force, files, key=key), profile.title
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -597,7 +670,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
         if len(args.files) != 1:
             msg = "--row explains one row of one file: give exactly one FILE"
             raise UsageError(msg)
-        steps = explain_row(profile, force, args.files[0], args.row, key=key)
+        steps = explain_row(
+            profile, force, args.files[0], args.row, key=key, show_values=args.show_values
+        )
         _say(*steps)
         return EXIT_OK
     imported = import_events(profile, force, args.files, key=key)
@@ -608,6 +683,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     else:
         lines = [*map(str, imported.log.rejections), f"{profile.id}: {imported.summary()}"]
         summary = printable_lines(lines)
+    if args.show_values and imported.shown:
+        sys.stderr.write("engagerules: note: the rejected rows' values (this terminal only):\n")
+        sys.stderr.writelines(f"  {_one_line(str(r))}\n" for r in imported.shown)
     if args.output in (None, "-"):
         sys.stderr.write(summary)
     else:
@@ -623,7 +701,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     if not args.output.lower().endswith(".parquet"):
         msg = f"-o {args.output!r}: ingest writes Parquet: name the file .parquet"
         raise UsageError(msg)
-    log = _read_events(args.events, force, args.profile)
+    log = _read_events(args.events, force, args.profile).log
     write_parquet(log, force, args.output)
     for rejection in log.rejections:
         sys.stderr.write(f"{_one_line(str(rejection))}\n")
@@ -911,8 +989,12 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         events=log,
         stamp=stamp,
         reminder=args.remind,
+        timed_reminder=args.remind_timed,
     )
     _write_bytes(cal.to_ical(), args.output)
+    if args.output not in (None, "-"):
+        items = len(cal.walk("VEVENT"))
+        sys.stderr.write(f"wrote {plural(items, 'calendar item')} to {args.output}\n")
     return EXIT_OK
 
 
@@ -947,12 +1029,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     report = run_check(force, [str(demo.events)], demo.start, demo.end, demo.as_of)
     intro = (
         f"engagerules demo: {force.name}'s plan checked against a simulated activity log\n"
-        f"(the same as: engagerules check {force.id} {demo.events} --from {demo.start} "
+        f"(the same as: {program()} check {force.id} {demo.events} --from {demo.start} "
         f"--to {demo.end} --as-of {demo.as_of.isoformat()})\n\n"
     )
     _write(intro + render_text(report, detail_limit=args.limit, force=force), None)
     _write(_next_steps(force, report), None)
     return EXIT_OK
+
+
+def program() -> str:
+    """How a command printed for a newcomer runs from here: `engagerules` when that is
+    on PATH, else this Python with `-m engagerules` (a virtual environment not activated)."""
+    if shutil.which("engagerules") is not None:
+        return "engagerules"
+    return f"{shlex.quote(sys.executable)} -m engagerules"
 
 
 def _next_steps(force: Force, report: Report) -> str:
@@ -966,15 +1056,16 @@ def _next_steps(force: Force, report: Report) -> str:
     unit = missed[0].units[0][0] if missed else "force-wide"
     where = "" if unit == "force-wide" else f" --scope {unit}"
     dates = f"--from {demo.start} --to {demo.end}"
+    run = program()
     return (
         "\nNext, try:\n"
-        f"  engagerules obligations {force.id}\n"
+        f"  {run} obligations {force.id}\n"
         f"      the duties of the plan, in words\n"
-        f"  engagerules explain {force.id} {first} {demo.events} {dates}"
+        f"  {run} explain {force.id} {first} {demo.events} {dates}"
         f" --as-of {demo.as_of.isoformat()}{where}\n"
         f"      why each window of the duty missed most often was met or missed, "
         "record by record\n"
-        f"  engagerules check {force.id} {demo.events} {dates}"
+        f"  {run} check {force.id} {demo.events} {dates}"
         f" --as-of {demo.as_of.isoformat()} --html report.html\n"
         f"      the same check as a page for a sergeant or a board\n"
     )
@@ -1026,6 +1117,7 @@ def _add_import(sub: Any) -> None:
     )
     p.add_argument("-o", "--output", metavar="FILE", help="the events file (default: stdout)")
     p.add_argument("--row", type=int, metavar="N", help="explain how row N is mapped, step by step")
+    _show_values_option(p)
     p.add_argument(
         "--format",
         choices=("text", "json"),
@@ -1133,11 +1225,41 @@ def _add_schema(sub: Any) -> None:
 
 
 def _profile_option(p: argparse.ArgumentParser) -> None:
+    """`--profile`, and what a run reading rows may be told about its rejections."""
     p.add_argument(
         "--profile",
         metavar="PROFILE",
         help="read EVENTS as exports through this import profile (see `import`)",
     )
+    p.add_argument(
+        "--max-rejected",
+        type=_share,
+        metavar="SHARE",
+        help="stop (exit 2) when more than this share of the rows read is rejected, "
+        f"as a percentage or 0 to 1 (default: {DEFAULT_MAX_REJECTED:.0%}%; a run rejecting "
+        "every row always stops)",
+    )
+    _show_values_option(p)
+
+
+def _show_values_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--show-values",
+        action="store_true",
+        help="also print the rejected cells' values on stderr, for your own terminal; "
+        "reports never quote them",
+    )
+
+
+def _selection_options(p: argparse.ArgumentParser, scope_help: str) -> None:
+    """`--scope`, `--with-enclosing` and `--role` of `check` and `explain`."""
+    p.add_argument("--scope", metavar="S", help=scope_help)
+    p.add_argument(
+        "--with-enclosing",
+        action="store_true",
+        help="with --scope, also the duties of the units enclosing it and force-wide ones",
+    )
+    p.add_argument("--role", metavar="R", help=_ROLE_HELP)
 
 
 def _add_plan_commands(sub: Any) -> None:
@@ -1171,13 +1293,17 @@ def _add_check(sub: Any) -> None:
     p.add_argument("--format", choices=_REPORT_FORMATS, default="text", help=_FORMAT_HELP)
     p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
     _profile_option(p)
+    _selection_options(
+        p, "only the results of this unit id and the units inside it (headline included)"
+    )
     p.add_argument(
         "--fail-on",
         action="extend",
         type=_statuses,
         metavar="STATUS",
-        help="statuses that make the exit status 1 (default: missed,breach); "
-        "comma-separated or repeated",
+        help="statuses that make the exit status 1 (default: "
+        + ",".join(s.value for s in Status if s in FAILING)
+        + "); comma-separated or repeated",
     )
     _check_outputs(p)
     p.set_defaults(run=_cmd_check)
@@ -1289,7 +1415,7 @@ def _add_explain_and_agenda(sub: Any) -> None:
     p.add_argument(
         "--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)"
     )
-    p.add_argument("--scope", metavar="S", help="only windows of this unit id")
+    _selection_options(p, "only windows of this unit id and the units inside it")
     p.add_argument("--waivers", metavar="FILE", help=_WAIVERS_HELP)
     p.add_argument("--limit", type=int, default=10, help="near misses shown per reason")
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
@@ -1335,8 +1461,15 @@ def _add_calendar(sub: Any) -> None:
         "--remind",
         type=_reminder,
         metavar="DURATION",
-        help="add a reminder this long before each item, e.g. PT30M or P1D (all-day items "
-        "count from 09:00 on their day)",
+        help="add a reminder this long before each all-day item, e.g. PT30M or P1D (counted "
+        "from 09:00 on its day)",
+    )
+    p.add_argument(
+        "--remind-timed",
+        type=_reminder,
+        metavar="DURATION",
+        help="add a reminder this long before each timed item, e.g. PT15M (default: none, "
+        "so a briefing twice a day does not ring twice a day)",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="the .ics file (default: stdout)")
     p.set_defaults(run=_cmd_calendar)

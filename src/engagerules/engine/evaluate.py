@@ -22,13 +22,14 @@ from engagerules.engine.schedule import effective_span
 from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome, period_reason
 from engagerules.errors import UsageError, did_you_mean
-from engagerules.model.conditions import failed_condition
+from engagerules.model.conditions import failed_condition, missing_attr
 from engagerules.model.event import Event, EventLog, gc_paused
 from engagerules.model.limits import range_problem, year_problem
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.readings import Reading
 from engagerules.model.results import DataQuality, Report, Result, Tally
+from engagerules.model.words import attr_words
 
 __all__ = ["NaiveTimeError", "account", "evaluate", "evaluate_obligation", "require_aware"]
 
@@ -154,9 +155,10 @@ def account(
 ) -> tuple[dict[str, int], tuple[DataQuality, ...]]:
     """Why each valid record that counted for nothing did not count (the first reason
     that applies, in the order of `UNMATCHED_REASONS`), and the records that would have
-    counted but for a missing unit or role, which a team can fix at source. `index`, the
-    evaluation's, finds the triggers a follow-up names (without it, `events` are searched);
-    `spare` are the follow-ups a trigger looked at and did not need (it had one)."""
+    counted but for a missing unit, role or attribute, which a team can fix at source.
+    `index`, the evaluation's, finds the triggers a follow-up names (without it, `events`
+    are searched); `spare` are the follow-ups a trigger looked at and did not need (it had
+    one)."""
     # The unmatched records picked out and counted by calls made in C, not a loop per event.
     unmatched = list(compress(events, map(not_, map(used.__contains__, map(_ID, events)))))
     reasons = _Unmatched(force, judged, span, as_of, events, index, spare)
@@ -247,10 +249,13 @@ class _Unmatched:
                 if event.role is None:
                     return "role_not_allowed", "no role recorded"
                 return "role_not_allowed", None
-            if live.conditional and all(
-                failed_condition(r.where, event) is not None for r in live.reqs
-            ):
-                return "conditions_not_met", None
+            if live.conditional:
+                failed = [failed_condition(r.where, event) for r in live.reqs]
+                if all(c is not None for c in failed):
+                    absent = next((c for c in failed if c and missing_attr(c, event)), None)
+                    if absent is None:
+                        return "conditions_not_met", None
+                    return "conditions_not_met", f"no {attr_words(absent.attr)} recorded"
             if live.periodic:
                 reasons = [period_reason(ob, event, self.force.zone) for ob in live.live]
                 if all(reasons) and reasons:

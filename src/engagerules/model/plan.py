@@ -239,7 +239,7 @@ class Condition:
                 return f"{value:g}"
             return f"`{value}`" if markdown else repr(value)
 
-        attr = f"`{self.attr}`" if markdown else self.attr
+        attr = f"`{self.attr}`" if markdown else self.attr.replace("_", " ")
         phrases = {
             Operator.PRESENT: f"{attr} recorded",
             Operator.ABSENT: f"no {attr}",

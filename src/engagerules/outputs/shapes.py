@@ -18,7 +18,7 @@ from engagerules.engine.schedule import Due
 from engagerules.model.durations import Duration
 from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.readings import LocalReadings, Reading, Readings
-from engagerules.model.results import Report, Result
+from engagerules.model.results import Report, Result, RowAccount
 
 if TYPE_CHECKING:  # `check` loads neither agenda nor explain (start-up time)
     from engagerules.engine.agenda import AgendaItem
@@ -189,6 +189,8 @@ ReportShape = TypedDict(
         "overrides": list[dict[str, Any]],
         "readings": dict[str, list[dict[str, Any]]],
         "data_quality": NotRequired[list[dict[str, Any]]],
+        "rows": NotRequired[dict[str, Any] | None],
+        "selection": NotRequired[str | None],
     },
 )
 ReportShape.__doc__ = "`check --format json`: the whole report."
@@ -394,6 +396,22 @@ def report_json(report: Report) -> ReportShape:
         "summary": {status.value: counts[status] for status in sorted(counts)},
         "overrides": overrides_json(report.overrides),
         "readings": {ob: [reading_json(r) for r in read] for ob, read in report.readings},
+        "rows": None if report.rows is None else rows_json(report.rows),
+        "selection": report.selection,
+    }
+
+
+def rows_json(rows: RowAccount) -> dict[str, Any]:
+    """The export's rows: read = imported + filtered + rejected, by filter and by reason."""
+    return {
+        "source": rows.source,
+        "read": rows.read,
+        "imported": rows.imported,
+        "filtered": rows.filtered_total,
+        "rejected": rows.rejected_total,
+        "rejected_share": round(rows.rejected_total / rows.read, 4) if rows.read else 0.0,
+        "filtered_by": [{"filter": label, "rows": n} for label, n in rows.filtered],
+        "rejected_by": [{"reason": reason, "rows": n} for reason, n in rows.rejected],
     }
 
 

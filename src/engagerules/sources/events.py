@@ -230,7 +230,9 @@ def _records(path: Path | None) -> Iterator[tuple[str, int, Any]]:
             text = stream.read()
     except FileNotFoundError:
         raise EventError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
+    except UnicodeDecodeError:
+        raise EventError(_not_utf8(path)) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
         raise EventError(f"{path}: cannot be read: {exc}") from None
     name = str(path)
     if suffix == ".csv":
@@ -239,6 +241,22 @@ def _records(path: Path | None) -> Iterator[tuple[str, int, Any]]:
         yield from _json_array(name, text)
     else:
         yield from _jsonl(name, text)
+
+
+def _not_utf8(path: Path) -> str:
+    """Where an event file stops being UTF-8, by line, and what to do: an export saved by
+    Excel is often windows-1252, which an import profile reads (`source.encoding`)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return (
+            f"{path}:{line}: byte 0x{data[exc.start]:02x} is not UTF-8 text: event files are "
+            "UTF-8; an export in another encoding (Excel's windows-1252) is read through an "
+            "import profile with source.encoding (--profile; see docs/check-your-own-exports.md)"
+        )
+    return f"{path}: cannot be read as UTF-8 text"  # pragma: no cover - it failed before
 
 
 def _jsonl(name: str, text: str) -> Iterator[tuple[str, int, Any]]:

@@ -201,6 +201,8 @@ class Times:
     nonexistent: str = attrs.field(
         default="reject", validator=_one_of("reject", "shift_forward", "shift_backward")
     )
+    #: A date with no time: an all-day event (as the docs promise), or a rejected row.
+    blank_time: str = attrs.field(default="all_day", validator=_one_of("all_day", "reject"))
 
 
 @attrs.frozen
@@ -499,6 +501,7 @@ def _build(raw: Mapping[str, Any], file: Path) -> Profile:
             zone=ZoneInfo(times["zone"]) if "zone" in times else None,
             ambiguous=times.get("ambiguous", "reject"),
             nonexistent=times.get("nonexistent", "reject"),
+            blank_time=times.get("blank_time", "all_day"),
         ),
         filters=tuple(_filter(f, i) for i, f in enumerate(raw.get("filters", []))),
         id_spec=IdSpec(

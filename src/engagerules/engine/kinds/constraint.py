@@ -33,7 +33,7 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.results import Result, Status
-from engagerules.model.words import when_words
+from engagerules.model.words import attr_words, when_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -209,12 +209,13 @@ def _breach_words(broken: Condition, event: Event) -> str:
     person typed is not repeated in reports)."""
     if unlisted(broken, event):
         return (
-            f"{event.id} (line {event.line}: {broken.attr} is not one of the listed codes)"
+            f"{event.id} (line {event.line}: {attr_words(broken.attr)} is not one of the "
+            "listed codes)"
             if event.line
-            else f"{event.id} ({broken.attr} is not one of the listed codes)"
+            else f"{event.id} ({attr_words(broken.attr)} is not one of the listed codes)"
         )
     if missing_attr(broken, event):
-        return f"{event.id} (no {broken.attr} recorded)"
+        return f"{event.id} (no {attr_words(broken.attr)} recorded)"
     return f"{event.id} ({broken.describe()}: no)"
 
 
