@@ -911,6 +911,7 @@ def _build_obligation(
     if per is not None and per != "person" and not listed:
         listed = tuple(u.id for u in units if u.kind == per)
     effective = ob.get("effective", {})
+    every = kind_module(Kind(ob["kind"])).JUDGES_EVERY_RECORD  # a rule binds anyone's record
     return Obligation(
         id=ob["id"],
         title=ob["title"],
@@ -930,7 +931,9 @@ def _build_obligation(
                 part_windows=scope_raw["roster"].get("part_windows", "not_owed"),
             ),
         ),
-        evidence=tuple(_build_requirement(r, ob["owner"], roles) for r in ob.get("evidence", ())),
+        evidence=tuple(
+            _build_requirement(r, ob["owner"], roles, every=every) for r in ob.get("evidence", ())
+        ),
         effective_from=date.fromisoformat(effective["from"]) if "from" in effective else None,
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
         tags=tuple(ob.get("tags", ())),
@@ -1146,19 +1149,24 @@ def _build_attributes(raw: Mapping[str, Any]) -> tuple[AttrSpec, ...]:
     )
 
 
-def _build_requirement(req: dict[str, Any], owner: str, roles: Sequence[Role]) -> Requirement:
+def _build_requirement(
+    req: dict[str, Any], owner: str, roles: Sequence[Role], *, every: bool = False
+) -> Requirement:
     """The step as a value, with the roles whose records count filled in: those it lists,
-    or its owner (the step's, else the duty's), each with its team's members; none only
-    where it states that any role counts."""
+    or its owner (the step's, else the duty's), each with its team's members; none where
+    it states that any role counts, or where its kind's rule binds every record (`every`:
+    a constraint judges whoever made the record, so a breach is never set aside)."""
     listed = req.get("roles")
     anyone = listed == "any"
     owners = listed if isinstance(listed, list) else [req.get("owner") or owner]
+    if every and listed is None:
+        owners = []
     return Requirement(
         types=tuple(req["types"]),
         min=req.get("min", 1),
         sum=req.get("sum"),
         distinct=req.get("distinct"),
-        roles=() if anyone else accepted_roles(roles, owners),
+        roles=() if anyone or not owners else accepted_roles(roles, owners),
         any_role=anyone,
         where=conditions_from_json(req.get("where", ())),
         title=req.get("title"),

@@ -195,6 +195,9 @@ class KindModule:
     FOLLOWS_EVENTS: bool = False
     #: Whether its evidence are readings of a figure, a later one superseding an earlier.
     READINGS: bool = False
+    #: Whether its rule binds every record of its types, whoever made it (a constraint's:
+    #: a breach by anyone is a breach), so a step that lists no roles judges every role.
+    JUDGES_EVERY_RECORD: bool = False
     #: Whether the agenda lists this kind as a duty to do.
     AGENDA_DUTY: bool = True
 
