@@ -160,7 +160,7 @@ def test_a_record_lacking_an_attribute_a_condition_needs_is_named_in_check(
 ) -> None:
     """A partnership update with no channel counts for no duty; `check` names what it lacks."""
     log = tmp_path / "updates.jsonl"
-    common = {"type": "partnership_update", "scope": "bargoed", "role": "CSO"}
+    common = {"type": "partnership_update", "scope": "bargoed", "role": "CADRO"}
     records = [
         {"id": "u1", "at": "2022-10-04T10:00:00+01:00", **common},
         {"id": "u2", "at": "2022-10-05T10:00:00+01:00", "attrs": {"channel": "notice_board"}}

@@ -400,3 +400,15 @@ def test_validate_refuses_vary_across_an_unknown_kind_of_unit(tmp_path: Path) ->
     )
     problems = [str(p) for p in validate_file(folder)]
     assert any("require[0].differs_from_previous" in p for p in problems), problems
+
+
+def test_a_breach_by_a_role_outside_the_owners_team_is_still_a_breach(force: Force) -> None:
+    """A constraint binds every record of its types, whoever made it: a breaking meeting
+    by a role the owner's team does not include (or by no role) is a breach, not set aside
+    as 'role not allowed' to leave the window with nothing to check."""
+    for role in ("PCSO", None):
+        extra = {} if role is None else {"role": role}
+        (result,) = judge(force, [meeting("m1", None, **extra)], "v.purpose")
+        assert result.status is Status.BREACH, role
+        (kept,) = judge(force, [meeting("m1", "chronic_issue", **extra)], "v.purpose")
+        assert kept.status is Status.MET, role
