@@ -1089,7 +1089,10 @@ def _add_serve(sub: Any) -> None:
     p.set_defaults(run=_cmd_serve)
     for name, what in (("tokens", "feed tokens"), ("keys", "API keys")):
         p = sub.add_parser(name, help=f"add, list or revoke {what}")
-        p.add_argument("action", choices=("add", "list", "revoke"))
+        p.add_argument(
+            "action", choices=("add", "list", "revoke"),
+            help="add one (its secret is shown once), list them, or revoke one by ID",
+        )  # fmt: skip
         p.add_argument("id", nargs="?", metavar="ID", help="the id to revoke")
         p.add_argument("--db", metavar="URL", help="the store (default: ./engagerules.db)")
         if name == "tokens":
