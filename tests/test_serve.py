@@ -640,3 +640,33 @@ def test_serve_without_its_extra_names_the_extra(
         err = capsys.readouterr().err
         assert f"({missing} is not installed)" in err and "engagerules[serve]" in err
         assert err.count("\n") == 1
+
+
+def test_a_bug_is_a_one_line_problem_not_a_traceback(tmp_path: Path) -> None:
+    """An unexpected exception in a handler is a 500 problem+json naming the version and
+    the exception's kind, with no traceback for the caller (in-process: the bug is made by
+    a force opener that fails)."""
+    import warnings
+
+    from litestar.testing import TestClient
+
+    def broken(name: str) -> Any:
+        raise RuntimeError(f"opening {name} went wrong /secret/path")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Litestar's, at route building
+        from engagerules.serve.app import create_app
+
+        with _opened(f"sqlite:///{tmp_path / 'store.db'}") as store:
+            _, secret = store.add_key("gwent", ["read"])
+            app = create_app(store, opener=broken)
+            with TestClient(app, raise_server_exceptions=False) as client:
+                answer = client.get(
+                    "/v1/forces/gwent", headers={"Authorization": f"Bearer {secret}"}
+                )
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["x-engagerules-version"]
+    detail = answer.json()["detail"]
+    assert "RuntimeError" in detail and "bug" in detail
+    assert "/secret/path" not in answer.text and "Traceback" not in answer.text
