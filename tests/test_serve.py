@@ -244,12 +244,21 @@ def test_tokens_read_only_their_feed_and_unknowns_look_alike(server: Running) ->
         f"{base}/{token}/atlantis/CSO/bargoed.ics",
         f"{base}/{token}/gwent/CSO/bargoed.txt",
     ]
-    bodies = {httpx.get(u).text for u in misses}
-    assert {httpx.get(u).status_code for u in misses} == {404} and len(bodies) == 1
+    answers = [httpx.get(u) for u in misses]
+    assert {a.status_code for a in answers} == {404}
+    assert len({a.content for a in answers}) == 1, "the bodies are byte-identical"
+    assert len({_kept(a.headers) for a in answers}) == 1, "and so are the headers"
+    assert all("x-engagerules-config" not in a.headers for a in answers)
+    bodies = {a.text for a in answers}
     ident = server.cli("tokens", "list").split()[0]
     server.cli("tokens", "revoke", ident)
     revoked = httpx.get(f"{base}/{token}/gwent/CSO/bargoed.ics")
     assert revoked.status_code == 404 and revoked.text in bodies
+
+
+def _kept(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
+    """A response's headers less the ones that vary by the moment (`date`)."""
+    return tuple(sorted((k, v) for k, v in headers.items() if k != "date"))
 
 
 # ---------------------------------------------------------------------------- the API
@@ -290,6 +299,82 @@ def test_keys_guard_every_endpoint(server: Running) -> None:
                       params={"from": "2023-01-02", "to": "2023-01-08", "scope": "Bargoed"},
                       headers=reader)  # fmt: skip
     assert wrong.status_code == 400 and "did you mean 'bargoed'" in wrong.json()["detail"]
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_every_response_names_the_versions(server: Running) -> None:
+    """Errors (unknown route, no key, bad date, missing parameter, unknown force) and 304s
+    carry X-Engagerules-Version as problem+json; once a force is loaded, its
+    configuration's version too, the same as a 200 for that force names."""
+    key = _key(server, "read")
+    token = _token(server, "gwent/CSO/bargoed")
+    feed = httpx.get(f"{server.url}/feeds/{token}/gwent/CSO/bargoed.ics")
+    config = feed.headers["x-engagerules-config"]
+    assert config and feed.headers["x-engagerules-version"]
+    not_modified = httpx.get(
+        f"{server.url}/feeds/{token}/gwent/CSO/bargoed.ics",
+        headers={"If-None-Match": feed.headers["etag"]},
+    )
+    assert not_modified.status_code == 304
+    assert not_modified.headers["x-engagerules-config"] == config
+    verdicts = f"{server.url}/v1/forces/gwent/verdicts"
+    errors = {
+        "unknown route": (httpx.get(f"{server.url}/nowhere"), 404, False),
+        "no key": (httpx.get(verdicts, params={"from": "2023-01-01", "to": "2023-01-31"}), 401,
+                   False),
+        "bad date": (httpx.get(verdicts, params={"from": "2023-13-01", "to": "2023-01-31"},
+                               headers=key), 400, True),
+        "no from": (httpx.get(verdicts, params={"to": "2023-01-31"}, headers=key), 400, False),
+        "unknown force": (httpx.get(f"{server.url}/v1/forces/atlantis", headers=key), 403,
+                          False),
+    }  # fmt: skip
+    for what, (answer, status, named) in errors.items():
+        assert answer.status_code == status, what
+        assert answer.headers["content-type"] == "application/problem+json", what
+        assert answer.headers["x-engagerules-version"] == feed.headers["x-engagerules-version"]
+        assert answer.json()["status"] == status and answer.json()["detail"], what
+        assert (answer.headers.get("x-engagerules-config") == config) is named, what
+    assert "from=" in errors["bad date"][0].json()["detail"]
+    assert httpx.get(f"{server.url}/v1/openapi.json").headers["x-engagerules-version"]
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_the_openapi_document_gives_every_shape(server: Running) -> None:
+    """Every route is in OpenAPI 3.1 with its success shape (the TypedDicts the CLI's JSON
+    uses) and its errors as problem+json."""
+    spec = httpx.get(f"{server.url}/v1/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    routes = {
+        ("/feeds/{token}/{force}/{role}/{unit}", "get"): "200",
+        ("/feeds/{token}/{force}/{role}/{unit}", "head"): "200",
+        ("/forces/{force}/subscribe", "get"): "200",
+        ("/health", "get"): "HealthShape",
+        ("/v1/forces", "get"): "ForceShape",
+        ("/v1/forces/{force}", "get"): "ForceShape",
+        ("/v1/forces/{force}/obligations", "get"): "ObligationShape",
+        ("/v1/forces/{force}/schedule", "get"): "DueShape",
+        ("/v1/forces/{force}/events", "post"): "BatchShape",
+        ("/v1/forces/{force}/verdicts", "get"): "ServedReportShape",
+        ("/v1/forces/{force}/check", "post"): "ServedReportShape",
+        ("/v1/forces/{force}/explain", "post"): "ExplanationShape",
+    }
+    listed = {(p, m) for p, ops in spec["paths"].items() for m in ops}
+    assert listed == set(routes)
+    for (path, method), shape in routes.items():
+        responses = spec["paths"][path][method]["responses"]
+        ok = next(code for code in responses if code.startswith("2"))
+        if shape != "200":
+            assert shape in json.dumps(responses[ok]), (path, method)
+        for code, answer in responses.items():
+            if code.startswith(("4", "5")):
+                assert list(answer["content"]) == ["application/problem+json"], (path, code)
+    schemas = spec["components"]["schemas"]
+    assert {"report_id", "results", "events", "from"} <= set(
+        schemas["ServedReportShape"]["properties"]
+    )
+    assert set(schemas["BatchShape"]["required"]) == {"received", "stored", "duplicates",
+                                                      "version"}  # fmt: skip
+    assert "rejections" in schemas["ProblemShape"]["properties"]
 
 
 def _post(server: Running, key: dict[str, str], name: str, records: Any) -> Any:
@@ -499,3 +584,89 @@ def test_the_horizon_is_the_same_all_month() -> None:
         == (date(2027, 2, 1), date(2028, 1, 31))
     )
     assert horizon(date(2028, 1, 15)) == (date(2027, 12, 1), date(2028, 11, 30))
+
+
+# ---------------------------------------------------------------------------- the commands
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["tokens", "revoke", "nope"], "no live token 'nope'"),
+        (["keys", "revoke", "nope"], "no live key 'nope'"),
+        (["keys", "revoke"], "give the id `keys list` shows"),
+        (["serve", "--db", "nonsense"], "not a database URL"),
+        (["serve", "--db", "sqlite:///"], "a store in memory would forget"),
+        (["serve", "--db", "sqlite:////no/such/folder/x.db"], "cannot open the store"),
+        (["serve", "--db", "postgresql+psycopg://someone:secret@127.0.0.1:1/x"],
+         "cannot open the store"),
+    ],
+)  # fmt: skip
+def test_bad_commands_say_one_line_and_exit_2(
+    argv: list[str], says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown id to revoke or a store that cannot be opened: one line, exit 2, no
+    traceback, and never a password. (`serve` runs as a process: importing the server
+    here would turn Litestar's deprecation notices into errors.)"""
+    from engagerules.cli import main
+
+    if argv[0] == "serve":
+        done = subprocess.run([sys.executable, "-m", "engagerules", *argv], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        code, err = done.returncode, done.stderr
+    else:
+        code = main([*argv, "--db", f"sqlite:///{tmp_path / 'store.db'}"])
+        err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and says in err and "Traceback" not in err
+    assert "secret" not in err
+
+
+@pytest.mark.parametrize("missing", ["litestar", "uvicorn", "sqlalchemy"])
+def test_serve_without_its_extra_names_the_extra(
+    missing: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the serve extra, `serve` says which extra to install (exit 2), not a
+    traceback; so do `tokens` and `keys`, which need its store."""
+    from engagerules.cli import main
+
+    monkeypatch.setitem(sys.modules, missing, None)
+    for name in ("engagerules.serve.app", "engagerules.serve.store"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(sys.modules["engagerules.serve"], "app", None, raising=False)
+    commands = [["serve"]] if missing != "sqlalchemy" else [["serve"], ["tokens", "list"]]
+    for argv in commands:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert f"({missing} is not installed)" in err and "engagerules[serve]" in err
+        assert err.count("\n") == 1
+
+
+def test_a_bug_is_a_one_line_problem_not_a_traceback(tmp_path: Path) -> None:
+    """An unexpected exception in a handler is a 500 problem+json naming the version and
+    the exception's kind, with no traceback for the caller (in-process: the bug is made by
+    a force opener that fails)."""
+    import warnings
+
+    from litestar.testing import TestClient
+
+    def broken(name: str) -> Any:
+        raise RuntimeError(f"opening {name} went wrong /secret/path")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Litestar's, at route building
+        from engagerules.serve.app import create_app
+
+        with _opened(f"sqlite:///{tmp_path / 'store.db'}") as store:
+            _, secret = store.add_key("gwent", ["read"])
+            app = create_app(store, opener=broken)
+            with TestClient(app, raise_server_exceptions=False) as client:
+                answer = client.get(
+                    "/v1/forces/gwent", headers={"Authorization": f"Bearer {secret}"}
+                )
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["x-engagerules-version"]
+    detail = answer.json()["detail"]
+    assert "RuntimeError" in detail and "bug" in detail
+    assert "/secret/path" not in answer.text and "Traceback" not in answer.text

@@ -742,24 +742,32 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _serve_extra(exc: ImportError) -> UsageError:
+    """A missing part of the server is a usage error naming the extra that brings it."""
+    missing = exc.name or "a part of it"
+    msg = f"the server needs the serve extra ({missing} is not installed): "
+    return UsageError(msg + "pip install 'engagerules[serve]'")
+
+
 def _store(args: argparse.Namespace) -> Any:
     """The server's store named by --db (default: engagerules.db in the working directory)."""
     try:
         from engagerules.serve.store import default_url, open_store
-    except ImportError:
-        msg = "the server needs its extra: pip install 'engagerules[serve]'"
-        raise UsageError(msg) from None
+    except ImportError as exc:
+        raise _serve_extra(exc) from None
     return open_store(args.db or default_url(Path.cwd()))
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     """Run the server until interrupted."""
+    try:
+        import uvicorn
+
+        from engagerules.serve.app import create_app
+    except ImportError as exc:
+        raise _serve_extra(exc) from None
     store = _store(args)
     store.stale_after = timedelta(seconds=args.claim_timeout)
-    import uvicorn
-
-    from engagerules.serve.app import create_app
-
     directories = [Path(d) for d in args.forces or ()]
     for directory in directories:
         open_force(str(directory))  # a broken force is a usage error now, not a 500 later
@@ -1186,7 +1194,10 @@ def _add_serve(sub: Any) -> None:
     p.set_defaults(run=_cmd_serve)
     for name, what in (("tokens", "feed tokens"), ("keys", "API keys")):
         p = sub.add_parser(name, help=f"add, list or revoke {what}")
-        p.add_argument("action", choices=("add", "list", "revoke"), help="what to do")
+        p.add_argument(
+            "action", choices=("add", "list", "revoke"),
+            help="add one (its secret is shown once), list them, or revoke one by ID",
+        )  # fmt: skip
         p.add_argument("id", nargs="?", metavar="ID", help="the id to revoke")
         p.add_argument("--db", metavar="URL", help="the store (default: ./engagerules.db)")
         if name == "tokens":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -21,17 +22,18 @@ from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, NotRequired, ParamSpec, TypedDict, TypeVar
 
 import attrs
 from litestar import Litestar, MediaType, Request, Response, Router, get, head, post
 from litestar.concurrency import sync_to_thread
-from litestar.datastructures import State
+from litestar.datastructures import MutableScopeHeaders, State
 from litestar.exceptions import HTTPException, NotFoundException
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
+from litestar.types import Message, Scope
 
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.explain import explain
@@ -51,6 +53,8 @@ from engagerules.outputs.shapes import (
     DueShape,
     ForceShape,
     ObligationShape,
+    RejectionShape,
+    ReportShape,
     due_json,
     explanation_json,
     force_json,
@@ -81,6 +85,88 @@ def _version() -> str:
 
 
 VERSION = _version()
+
+
+# ---------------------------------------------------------------------------- shapes
+
+
+class ProblemShape(TypedDict):
+    """An RFC 9457 problem: `detail` is the CLI's one-line message."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    rejections: NotRequired[list[RejectionShape]]
+
+
+class BatchShape(TypedDict):
+    """What a stored batch of events got: `version` is the force's event-set version."""
+
+    received: int
+    stored: int
+    duplicates: int
+    version: int
+
+
+class ServedReportShape(ReportShape):
+    """`check --format json`'s report, with the id its inputs are logged under."""
+
+    report_id: str
+
+
+ExplanationShape = TypedDict(
+    "ExplanationShape",
+    {
+        "force": str,
+        "obligation": str,
+        "from": str,
+        "to": str,
+        "as_of": str,
+        "scope": str | None,
+        "windows": list[dict[str, Any]],
+    },
+)
+ExplanationShape.__doc__ = "`explain --format json`: each window's result, counted and considered."
+
+
+class HealthShape(TypedDict):
+    status: str
+    version: str
+
+
+_MEANINGS = {
+    400: "bad input: the CLI's one-line message",
+    401: "no API key, or an unknown or revoked one",
+    403: "the key is for another force or lacks the right",
+    404: "no such force, feed or page (alike for an unknown token)",
+    409: "a request with this Idempotency-Key is still in progress",
+    422: "rejected events (none stored), or an Idempotency-Key used for another body",
+}
+
+
+def _spec(
+    ok: tuple[int, Any, str], *problems: int, media: str = MediaType.JSON
+) -> dict[int, ResponseSpec]:
+    """The OpenAPI responses of a route: its success shape, and problem+json for errors."""
+    status, shape, description = ok
+    found = {
+        status: ResponseSpec(
+            shape, generate_examples=False, description=description, media_type=media
+        )
+    }
+    for code in problems:
+        found[code] = ResponseSpec(
+            ProblemShape, generate_examples=False, description=_MEANINGS[code], media_type=PROBLEM
+        )
+    return found
+
+
+_NOT_MODIFIED = {
+    304: ResponseSpec(
+        None, generate_examples=False, description="not modified: the validators again, no body"
+    )
+}
 
 
 class _Forces:
@@ -131,6 +217,13 @@ def _on_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     titles = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed"}
     title = titles.get(exc.status_code, "Bad Request" if exc.status_code < 500 else "Error")
     return problem(exc.status_code, title, str(exc.detail))
+
+
+def _on_bug(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A bug, said in one line (the traceback goes to the server's log, not the caller)."""
+    logging.getLogger("engagerules.serve").error("internal error", exc_info=exc)
+    detail = f"internal error (a bug in engagerules {VERSION}): {type(exc).__name__}"
+    return problem(500, "Internal Server Error", detail)
 
 
 def _on_engagerules(_: Request[Any, Any, Any], exc: EngageRulesError) -> Response[Any]:
@@ -234,8 +327,11 @@ class Server:
         self.clock = clock
         self.public_url = public_url
 
-    def load(self, name: str) -> tuple[Force, str]:
-        return self.forces.get(name)
+    def load(self, name: str, request: Request[Any, Any, Any]) -> tuple[Force, str]:
+        """The force and its configuration's version, which the response will name."""
+        force, version = self.forces.get(name)
+        request.scope["state"][CONFIG_STATE] = version
+        return force, version
 
     def authorise(self, request: Request[Any, Any, Any], force: str | None, right: str) -> str:
         """The force a bearer key is for, if it may do `right` there (401 or 403 if not)."""
@@ -267,7 +363,7 @@ class Server:
             or scope[2] not in ("*", unit)
         ):
             raise NotFoundException("no such feed")
-        force, version = self.load(name)
+        force, version = self.load(name, request)
         today = self.today()
         key = (name, version, role, unit, today.replace(day=1))
         found = self.feeds.get(key)
@@ -281,7 +377,6 @@ class Server:
             "ETag": found.etag,
             "Last-Modified": _http_date(modified),
             "Cache-Control": "no-cache",
-            **headers(version),
         }
         if _not_modified(request, found.etag, modified):
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=validators)
@@ -307,12 +402,21 @@ class Server:
         return attrs.evolve(report, results=kept)
 
 
-def headers(version: str | None = None) -> dict[str, str]:
-    """The versions every response names: engagerules', and the force configuration's."""
-    found = {"X-Engagerules-Version": VERSION}
-    if version is not None:
-        found["X-Engagerules-Config"] = version
-    return found
+#: Where a handler leaves the version of the force it loaded, for `_versions` to send.
+CONFIG_STATE = "engagerules_config"
+
+
+async def _versions(message: Message, scope: Scope) -> None:
+    """Every response, errors and 304s included, names the engagerules version and, once a
+    handler has loaded a force, that configuration's version. A 404 for an unknown feed
+    token names none (it must look the same for every force)."""
+    if message["type"] != "http.response.start":
+        return
+    sent = MutableScopeHeaders.from_message(message)
+    sent["X-Engagerules-Version"] = VERSION
+    config = scope.get("state", {}).get(CONFIG_STATE)
+    if config is not None:
+        sent["X-Engagerules-Config"] = config
 
 
 @attrs.frozen
@@ -357,7 +461,13 @@ UnitQuery = Annotated[str | None, Parameter(query="scope", description="a unit i
 # ---------------------------------------------------------------------------- feeds and page
 
 
-@get("/feeds/{token:str}/{force:str}/{role:str}/{unit:str}")
+@get(
+    "/feeds/{token:str}/{force:str}/{role:str}/{unit:str}",
+    responses={
+        **_spec((200, str, "the feed (text/calendar)"), 400, 404, media=ICS),
+        **_NOT_MODIFIED,
+    },
+)
 @threaded
 def feed_get(
     state: State, request: Request[Any, Any, Any], token: str, force: str, role: str, unit: str
@@ -366,7 +476,10 @@ def feed_get(
     return _server(state).feed(request, token, (force, role, unit))
 
 
-@head("/feeds/{token:str}/{force:str}/{role:str}/{unit:str}")
+@head(
+    "/feeds/{token:str}/{force:str}/{role:str}/{unit:str}",
+    responses={**_spec((200, None, "the feed's validators"), 400, 404), **_NOT_MODIFIED},
+)
 @threaded
 def feed_head(
     state: State, request: Request[Any, Any, Any], token: str, force: str, role: str, unit: str
@@ -376,7 +489,11 @@ def feed_head(
     return Response(None, status_code=found.status_code, headers=dict(found.headers))
 
 
-@get("/forces/{force:str}/subscribe", media_type=MediaType.HTML)
+@get(
+    "/forces/{force:str}/subscribe",
+    media_type=MediaType.HTML,
+    responses=_spec((200, str, "the page (HTML)"), 400, 404, media=MediaType.HTML),
+)
 @threaded
 def subscribe(
     state: State, request: Request[Any, Any, Any], force: str, token: str
@@ -388,44 +505,49 @@ def subscribe(
     scope = server.store.token(token)
     if scope is None or scope[0] != force:
         raise NotFoundException("no such page")
-    loaded, version = server.load(force)
+    loaded, _ = server.load(force, request)
     base = server.public_url or f"https://{request.headers.get('host', 'localhost')}"
     pairs = _pairs(loaded, scope[1], scope[2], server.today())
     page = subscription_page(loaded, base, token, pairs)
-    return Response(page, media_type=MediaType.HTML, headers=headers(version))
+    return Response(page, media_type=MediaType.HTML)
 
 
-@get("/health", sync_to_thread=False)
-def health(state: State) -> Response[dict[str, str]]:
+@get("/health", sync_to_thread=False, responses=_spec((200, HealthShape, "up")))
+def health(state: State) -> Response[HealthShape]:
     """Whether the server and its store answer (no key needed)."""
     _server(state).store.version("-")
-    return Response({"status": "ok", "version": VERSION}, headers=headers())
+    return Response(HealthShape(status="ok", version=VERSION))
 
 
 # ---------------------------------------------------------------------------- /v1
 
 
-@get("/forces")
+@get("/forces", responses=_spec((200, list[ForceShape], "the forces"), 401))
 @threaded
 def list_forces(state: State, request: Request[Any, Any, Any]) -> Response[list[ForceShape]]:
     """The forces this key may read."""
     server = _server(state)
     name = server.authorise(request, None, "read")
-    shapes = [force_json(server.load(n)[0], "served") for n in server.forces.names() if n == name]
-    return Response(shapes, headers=headers())
+    shapes = [
+        force_json(server.forces.get(n)[0], "served") for n in server.forces.names() if n == name
+    ]
+    return Response(shapes)
 
 
-@get("/forces/{force:str}")
+@get("/forces/{force:str}", responses=_spec((200, ForceShape, "the force"), 400, 401, 403, 404))
 @threaded
 def one_force(state: State, request: Request[Any, Any, Any], force: str) -> Response[ForceShape]:
     """One force: its units, documents and how many parts are the plan's words."""
     server = _server(state)
     server.authorise(request, force, "read")
-    loaded, version = server.load(force)
-    return Response(force_json(loaded, "served"), headers=headers(version))
+    loaded, _ = server.load(force, request)
+    return Response(force_json(loaded, "served"))
 
 
-@get("/forces/{force:str}/obligations")
+@get(
+    "/forces/{force:str}/obligations",
+    responses=_spec((200, list[ObligationShape], "the obligations"), 400, 401, 403, 404),
+)
 @threaded
 def obligations(
     state: State, request: Request[Any, Any, Any], force: str
@@ -433,12 +555,15 @@ def obligations(
     """The force's obligations, as `engagerules obligations --format json`."""
     server = _server(state)
     server.authorise(request, force, "read")
-    loaded, version = server.load(force)
+    loaded, _ = server.load(force, request)
     shapes = [obligation_json(ob) for ob in loaded.obligations]
-    return Response(shapes, headers=headers(version))
+    return Response(shapes)
 
 
-@get("/forces/{force:str}/schedule")
+@get(
+    "/forces/{force:str}/schedule",
+    responses=_spec((200, list[DueShape], "due windows"), 400, 401, 403, 404),
+)
 @threaded
 def due(
     state: State,
@@ -452,12 +577,16 @@ def due(
     """Due windows between two dates, as `engagerules schedule --format json`."""
     server = _server(state)
     server.authorise(request, force, "read")
-    loaded, version = server.load(force)
+    loaded, _ = server.load(force, request)
     dues = schedule(loaded, _day(from_, "from"), _day(to, "to"), role=role, scope=unit)
-    return Response([due_json(d) for d in dues], headers=headers(version))
+    return Response([due_json(d) for d in dues])
 
 
-@post("/forces/{force:str}/events", status_code=201)
+@post(
+    "/forces/{force:str}/events",
+    status_code=201,
+    responses=_spec((201, BatchShape, "stored (or replayed)"), 400, 401, 403, 404, 409, 422),
+)
 @threaded
 def add_events(
     state: State, request: Request[Any, Any, Any], force: str, body: bytes
@@ -466,7 +595,7 @@ def add_events(
     key and body replays the first answer, another body is 422, a key in progress 409."""
     server = _server(state)
     server.authorise(request, force, "post")
-    loaded, version = server.load(force)
+    loaded, _ = server.load(force, request)
     key = request.headers.get("idempotency-key", "").strip()
     if not key or len(key) > 200:
         detail = "an Idempotency-Key header (1-200 characters) is required"
@@ -474,7 +603,7 @@ def add_events(
     state_, status, stored = server.store.claim(force, key, hashlib.sha256(body).hexdigest())
     if state_ == "replay" and status is not None and stored is not None:
         media = PROBLEM if status >= 400 else MediaType.JSON
-        replayed = {**headers(version), "Idempotent-Replayed": "true"}
+        replayed = {"Idempotent-Replayed": "true"}
         return Response(json.loads(stored), status_code=status, media_type=media, headers=replayed)
     if state_ == "conflict":
         detail = f"Idempotency-Key {key!r} was used for another body"
@@ -489,10 +618,16 @@ def add_events(
         raise
     server.store.finish(force, key, status, json.dumps(answer), records)
     media = PROBLEM if status >= 400 else MediaType.JSON
-    return Response(answer, status_code=status, media_type=media, headers=headers(version))
+    return Response(answer, status_code=status, media_type=media)
 
 
-@get("/forces/{force:str}/verdicts")
+@get(
+    "/forces/{force:str}/verdicts",
+    responses={
+        **_spec((200, ServedReportShape, "the report"), 400, 401, 403, 404),
+        **_NOT_MODIFIED,
+    },
+)
 @threaded
 def verdicts(
     state: State,
@@ -510,7 +645,7 @@ def verdicts(
     `as_of`) and not to be stored."""
     server = _server(state)
     server.authorise(request, force, "read")
-    loaded, version = server.load(force)
+    loaded, version = server.load(force, request)
     now = server.clock()
     query = _query(loaded, from_, to, as_of, now, obligation=obligation, scope=unit, role=role)
     inputs = {
@@ -524,18 +659,20 @@ def verdicts(
         text = json.dumps(inputs, sort_keys=True).encode()
         extra = {"ETag": '"' + hashlib.sha256(text).hexdigest()[:32] + '"'}
         if _not_modified(request, extra["ETag"], datetime.max.replace(tzinfo=UTC)):
-            return Response(
-                b"", status_code=HTTP_304_NOT_MODIFIED, headers={**extra, **headers(version)}
-            )
+            return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=extra)
     log = _log(server.store.records(force), loaded, name="store")
     report = server.judge(loaded, log, query)
     report_id = str(uuid.uuid4())
     server.store.log_report(report_id, force, inputs)
     body: dict[str, Any] = {**report_json(report), "report_id": report_id}
-    return Response(body, headers={**extra, **headers(version), "X-Report-Id": report_id})
+    return Response(body, headers={**extra, "X-Report-Id": report_id})
 
 
-@post("/forces/{force:str}/check", status_code=200)
+@post(
+    "/forces/{force:str}/check",
+    status_code=200,
+    responses=_spec((200, ServedReportShape, "the report"), 400, 401, 403, 404),
+)
 @threaded
 def check(
     state: State,
@@ -552,16 +689,20 @@ def check(
     """Judge the events in the body (nothing is stored): `check --format json`'s report."""
     server = _server(state)
     server.authorise(request, force, "read")
-    loaded, version = server.load(force)
+    loaded, _ = server.load(force, request)
     query = _query(
         loaded, from_, to, as_of, server.clock(), obligation=obligation, scope=unit, role=role
     )
     report = server.judge(loaded, _log(_records(body), loaded), query)
     result: dict[str, Any] = {**report_json(report), "report_id": str(uuid.uuid4())}
-    return Response(result, headers=headers(version))
+    return Response(result)
 
 
-@post("/forces/{force:str}/explain", status_code=200)
+@post(
+    "/forces/{force:str}/explain",
+    status_code=200,
+    responses=_spec((200, ExplanationShape, "the explanation"), 400, 401, 403, 404),
+)
 @threaded
 def explain_route(
     state: State,
@@ -577,11 +718,11 @@ def explain_route(
     """Explain one duty's windows over the events in the body: `explain --format json`."""
     server = _server(state)
     server.authorise(request, force, "read")
-    loaded, version = server.load(force)
+    loaded, _ = server.load(force, request)
     query = _query(loaded, from_, to, as_of, server.clock())
     log = _log(_records(body), loaded)
     found = explain(loaded, obligation, log, query.start, query.end, query.as_of, scope=unit)
-    return Response(explanation_json(found), headers=headers(version))
+    return Response(explanation_json(found))
 
 
 def create_app(
@@ -606,7 +747,11 @@ def create_app(
             health,
             Router(path="/v1", route_handlers=api),
         ],
-        exception_handlers={HTTPException: _on_http, EngageRulesError: _on_engagerules},
+        exception_handlers={
+            HTTPException: _on_http,
+            EngageRulesError: _on_engagerules,
+            Exception: _on_bug,
+        },
         openapi_config=OpenAPIConfig(
             title="engagerules",
             version=VERSION,
@@ -614,6 +759,7 @@ def create_app(
             render_plugins=[JsonRenderPlugin(path="/openapi.json")],
         ),
         state=State({"server": server}),
+        before_send=[_versions],
         debug=bool(os.environ.get("ENGAGERULES_DEBUG")),
     )
 

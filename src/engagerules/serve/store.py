@@ -148,14 +148,18 @@ def open_store(url: str) -> Store:
     except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
         msg = f"--db {url!r}: not a database URL this server can open ({exc})"
         raise UsageError(msg) from None
+    shown = engine.url.render_as_string(hide_password=True)
     if engine.dialect.name == "sqlite":
+        if engine.url.database in (None, "", ":memory:"):
+            msg = f"--db {shown!r}: give a file (sqlite:///PATH): a store in memory would forget"
+            raise UsageError(msg + " every acknowledged event when the server stops")
         sa_event.listen(engine, "connect", _sqlite_pragmas)
     from engagerules.serve.migrate import upgrade
 
     try:
         upgrade(engine)
-    except sa.exc.OperationalError as exc:
-        msg = f"--db: cannot open the store: {str(exc.orig).splitlines()[0]}"
+    except sa.exc.DBAPIError as exc:
+        msg = f"--db {shown!r}: cannot open the store: {str(exc.orig).splitlines()[0]}"
         raise UsageError(msg) from None
     return Store(engine)
 
