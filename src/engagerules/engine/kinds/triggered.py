@@ -436,7 +436,9 @@ def _sweep(
             if keys[inst.duty] is not None and inst.item is None:
                 continue  # names no item: only a record naming it by refs can follow it up
             for i, req in enumerate(duties[inst.duty].evidence):
-                where = (inst.duty, i, inst.unit, inst.item)
+                # a trigger naming a person (a staff member's concern) is that person's:
+                # an unlinked record for someone else never follows it up
+                where = (inst.duty, i, inst.unit, (inst.item, inst.fired.person))
                 heappush(windows.setdefault(where, []), inst.window.end)
                 if _short(req, inst.steps[i]):
                     heappush(heaps.setdefault(where, []), (inst.order, opened, inst))
@@ -481,7 +483,10 @@ def _due_first(
             continue
         key = keys[n]
         item = None if key is None else key.of_step(record, force.zone)
-        found = [h for unit in units if (h := heaps.get((n, i, unit, item)))]
+        whose = dict.fromkeys((None, record.person))
+        found = [
+            h for unit in units for who in whose if (h := heaps.get((n, i, unit, (item, who))))
+        ]
         req = duty.evidence[i]
         if not found or not qualifies(req, record):  # the cheap test first
             continue
@@ -518,11 +523,12 @@ def _awaited(
         key = keys[n]
         item = None if key is None else key.of_step(record, force.zone)
         for unit in units:
-            deadlines = windows.get((n, i, unit, item))
-            while deadlines and deadlines[0] <= record.at:
-                heappop(deadlines)
-            if deadlines and qualifies(duties[n].evidence[i], record):
-                return True
+            for who in dict.fromkeys((None, record.person)):
+                deadlines = windows.get((n, i, unit, (item, who)))
+                while deadlines and deadlines[0] <= record.at:
+                    heappop(deadlines)
+                if deadlines and qualifies(duties[n].evidence[i], record):
+                    return True
     return False
 
 
@@ -740,7 +746,9 @@ def _trigger_units(
     at that unit, and follow-ups there or in units within it count. With `each_unit`, a
     trigger at an enclosing unit or force-wide is owed by every unit of the obligation
     within it, each with its own follow-up (census data released for the whole force means
-    a profile refresh in every area, and a record with no area refreshes none).
+    a profile refresh in every area, and a record with no area refreshes none). A trigger
+    in a unit neither within nor enclosing the duty's units (a Newport warrant for the
+    Caerphilly North team's duty) owes nothing: it is not that team's.
     """
     per = obligation.scope.per
     if per is None or per == "person":
@@ -758,6 +766,10 @@ def _trigger_units(
         ]
         if within:
             return list(within)
+    if fired.scope is not None and not any(
+        fired.scope in force.ancestry(u) for u in obligation.scope.units
+    ):
+        return []  # outside the duty's units (another team's area): it owes nothing
     return [fired.scope]
 
 
