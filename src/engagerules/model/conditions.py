@@ -7,6 +7,7 @@ a closed set of operators; nothing from a configuration is ever executed.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -26,6 +27,11 @@ __all__ = [
 ]
 
 _FALSE_WORDS = frozenset({"", "0", "false", "no", "n", "none", "null"})
+#: What people type for "nothing here" (an export's placeholder is not a value): a field
+#: holding one of these, or starting "not " ("not advertised"), records nothing.
+_PLACEHOLDERS = frozenset(
+    {"n/a", "na", "nil", "-", "--", "\u2013", "\u2014", "?", "unknown", "not known", "tbc", "tba"}
+)
 _LARGEST = sys.float_info.max
 
 
@@ -34,7 +40,8 @@ def truthy(value: object) -> bool:
     if value is None or value is False:
         return False
     if isinstance(value, str):
-        return value.strip().lower() not in _FALSE_WORDS
+        text = " ".join(value.lower().split())
+        return not (text in _FALSE_WORDS or text in _PLACEHOLDERS or text.startswith("not "))
     if isinstance(value, int | float):
         return value != 0 and not (isinstance(value, float) and math.isnan(value))
     return bool(value)
@@ -68,7 +75,16 @@ def _same(a: object, b: object) -> bool:
         return na == nb
     if isinstance(a, bool) or isinstance(b, bool):
         return truthy(a) == truthy(b)
-    return isinstance(a, str) and isinstance(b, str) and a.strip().lower() == b.strip().lower()
+    return isinstance(a, str) and isinstance(b, str) and _folded(a) == _folded(b)
+
+
+def _folded(text: str) -> str:
+    """Text as a reader compares it: case, spaces and punctuation aside ("Rhymney  Library"
+    and "rhymney library", "The Hub, Ystrad" and "The Hub Ystrad" are one place)."""
+    return " ".join(_NON_WORD.sub(" ", text).casefold().split())
+
+
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 def holds(condition: Condition, event: Event, previous: Event | None = None) -> bool:
