@@ -133,15 +133,25 @@ def missing_attr(condition: Condition, event: Event) -> bool:
     return condition.op is not Operator.ABSENT and not recorded(event.attrs.get(condition.attr))
 
 
+def _negated(attr: str, value: object) -> bool:
+    """Whether text says the attribute's own word in the negative: `advertised` recorded as
+    "unadvertised" (or "non-advertised") records that it was not."""
+    if not isinstance(value, str):
+        return False
+    folded = _folded(value).replace(" ", "")
+    word = attr.replace("_", "").casefold()
+    return folded in (f"un{word}", f"non{word}")
+
+
 _ELEMENTWISE = frozenset({Operator.EQUALS, Operator.IN, Operator.NOT_EQUALS, Operator.NOT_IN})
 
 
 def _test(condition: Condition, value: object) -> bool:
     match condition.op:
         case Operator.PRESENT:
-            return truthy(value)
+            return truthy(value) and not _negated(condition.attr, value)
         case Operator.ABSENT:
-            return not truthy(value)
+            return not truthy(value) or _negated(condition.attr, value)
         case Operator.EQUALS:
             return recorded(value) and _same(value, condition.value)
         case Operator.NOT_EQUALS:

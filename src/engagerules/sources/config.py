@@ -1159,8 +1159,8 @@ def _build_requirement(
     listed = req.get("roles")
     anyone = listed == "any"
     owners = listed if isinstance(listed, list) else [req.get("owner") or owner]
-    if every and listed is None:
-        owners = []
+    if every:
+        owners = []  # a rule binds every record of its types: who made one never exempts it
     return Requirement(
         types=tuple(req["types"]),
         min=req.get("min", 1),
