@@ -318,7 +318,7 @@ MUTANTS = [
     m(
         "roles-open-by-default",
         "src/engagerules/sources/config.py",
-        ("roles=() if anyone else accepted_roles(roles, owners),", "roles=(),"),
+        ("roles=() if anyone or not owners else accepted_roles(roles, owners),", "roles=(),"),
     ),
     m(
         "period-early-accepted",

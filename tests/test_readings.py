@@ -192,13 +192,15 @@ def test_reports_show_the_readings_of_duties_judged() -> None:
         force, [], date(2022, 10, 1), date(2022, 12, 31), AS_OF, obligations=[COUNCILS]
     )
     text = render_text(report)
-    assert "READINGS: parts judged on a reading, not the plan's words (2)" in text
+    assert "READINGS: parts judged on a reading, not the plan's words (3)" in text
     assert f"{COUNCILS} effective: in force from 20 July 2016: our reading" in text
+    # The step lists the Inspector, but no words of the plan are given for who may do it.
+    assert f"{COUNCILS} roles: done by INSP: our reading" in text
     assert f"{COUNCILS} cadence: at least once a calendar quarter: our reading" in text
     assert "at least once a calendar quarter: our reading" in render_markdown(report)
     assert 'id="readings"' in render_html(report, force=force)
     shape = report_json(report)
-    assert [r["part"] for r in shape["readings"][COUNCILS]] == ["cadence", "effective"]
+    assert [r["part"] for r in shape["readings"][COUNCILS]] == ["cadence", "roles", "effective"]
     assert "departure" not in shape["results"][0]
 
 

@@ -245,24 +245,31 @@ def test_no_record_is_missed_from_the_first_lapse() -> None:
 
 
 def test_a_record_in_time_is_met() -> None:
-    """An update within the first cadence, and another within a cadence of it: met on them."""
+    """An update within the first cadence, and another within a cadence of it, each by the
+    neighbourhood team that owns the duty: met on them. The same updates with no role
+    recorded are nobody's the step accepts, so they meet nothing."""
     records = [
         {
             "id": "w1",
             "type": "website_update",
             "at": "2022-11-30T12:00:00Z",
             "scope": "caerphilly-north",
+            "role": "NPT",
         },
         {
             "id": "w2",
             "type": "website_update",
             "at": "2022-12-30T12:00:00Z",
             "scope": "caerphilly-north",
+            "role": "NPT",
         },
     ]
-    result = _website(datetime(2023, 2, 1, tzinfo=UTC), records)
+    as_of = datetime(2023, 2, 1, tzinfo=UTC)
+    result = _website(as_of, records)
     assert result.status is Status.MET
     assert result.evidence == ("w1", "w2")
+    unnamed = [{k: v for k, v in r.items() if k != "role"} for r in records]
+    assert _website(as_of, unnamed).status is Status.MISSED
 
 
 # ---------------------------------------------------------------- the agenda

@@ -41,10 +41,11 @@ if TYPE_CHECKING:
     from engagerules.engine.kinds import Actor
 
 
-#: How the force documentation names this kind.
 #: A rule binds every record of its types: a breach by anyone is a breach, so a step that
 #: lists no roles judges every role (issue 19: constraints never hide a breach).
 JUDGES_EVERY_RECORD = True
+
+#: How the force documentation names this kind.
 MEANING = "a rule every matching event must keep; a break is a breach"
 
 #: What the force documentation calls this kind's evidence.
