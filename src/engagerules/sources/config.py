@@ -370,6 +370,18 @@ def _attribute_declarations(
                 yield at, "a 'code' attribute lists its allowed 'codes' (code: title)"
             elif spec.get("type") != "code" and "codes" in spec:
                 yield f"{at}.codes", "only a 'code' attribute has codes"
+            yield from _bounds(spec, at)
+
+
+def _bounds(spec: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
+    """`min` and `max` bound a number, the lower not above the higher."""
+    for key in ("min", "max"):
+        if spec.get(key) is not None and spec.get("type") not in ("number", "integer"):
+            yield f"{at}.{key}", "only a 'number' or 'integer' attribute has bounds"
+            return
+    low, high = spec.get("min"), spec.get("max")
+    if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
+        yield f"{at}.min", f"min {low} is above max {high}"
 
 
 def _unit_nesting(
@@ -719,6 +731,7 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
     demo = raw.get("demo")
     published = raw.get("published")
     plan_from = date.fromisoformat(raw["effective"]["from"]) if "effective" in raw else None
+    summed = _summed(raw["obligations"])
     return Force(
         id=raw["id"],
         name=raw["name"],
@@ -734,7 +747,10 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
                 id=t["id"],
                 title=t["title"],
                 attrs=dict(t.get("attrs", {})),
-                attributes=_build_attributes(t.get("attributes", {})),
+                attributes=_build_attributes(
+                    t.get("attributes", {}), summed.get(t["id"], frozenset())
+                ),
+                repeats=bool(t.get("repeats", False)),
             )
             for t in raw["event_types"]
         ),
@@ -865,15 +881,44 @@ def build_readings(ob: Mapping[str, Any]) -> Readings:
     return Readings(stated=stated, read=read)
 
 
-def _build_attributes(raw: Mapping[str, Any]) -> tuple[AttrSpec, ...]:
-    return tuple(
-        AttrSpec(
-            name=name,
-            type=AttrType(spec["type"]),
-            codes=tuple((str(k), str(v)) for k, v in spec.get("codes", {}).items()),
+def _summed(raw: Any) -> dict[str, frozenset[str]]:
+    """Per event type, the attributes some requirement sums (found wherever a requirement
+    sits in the obligations: evidence, a trigger's response ...)."""
+    found: dict[str, set[str]] = {}
+    stack = [raw]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("sum"), str) and isinstance(item.get("types"), list):
+                for kind in item["types"]:
+                    found.setdefault(str(kind), set()).add(item["sum"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return {kind: frozenset(names) for kind, names in found.items()}
+
+
+def _build_attributes(
+    raw: Mapping[str, Any], summed: frozenset[str] = frozenset()
+) -> tuple[AttrSpec, ...]:
+    """The declarations; a number some duty sums is never negative unless declared so
+    (`hours: -10` would lower a total)."""
+    specs = []
+    for name, spec in raw.items():
+        kind = AttrType(spec["type"])
+        low = spec.get("min")
+        if "min" not in spec and name in summed and kind in (AttrType.NUMBER, AttrType.INTEGER):
+            low = 0
+        specs.append(
+            AttrSpec(
+                name=name,
+                type=kind,
+                codes=tuple((str(k), str(v)) for k, v in spec.get("codes", {}).items()),
+                min=low,
+                max=spec.get("max"),
+            )
         )
-        for name, spec in raw.items()
-    )
+    return tuple(specs)
 
 
 def _build_requirement(req: dict[str, Any]) -> Requirement:
