@@ -685,3 +685,54 @@ def test_validate_refuses_bounds_that_cannot_hold(
     """Bounds belong to numbers, and the least may not be above the most."""
     problems = validate_file(_bounded_force(tmp_path, declaration))
     assert any(where in p.where and words in p.message for p in problems), problems
+
+
+def _sessions(count: int) -> list[dict[str, Any]]:
+    """`count` copies of one session under different ids: one activity exported again."""
+    return [
+        ev(f"s{i}", "session", "2023-06-05T10:00:00+01:00", role="PS", attrs={"hours": 1})
+        for i in range(count)
+    ]
+
+
+def test_records_repeating_another_count_once_and_are_listed(run: Run) -> None:
+    """Three copies of a one-hour session make one hour (partial), not three (met); the two
+    copies are unmatched as `duplicate`, listed in data quality, and read still adds up."""
+    report = run("v.hours", _sessions(3), *JUNE)
+    (result,) = report.results
+    assert (result.status, result.found, result.evidence) == (Status.PARTIAL, 1, ("s0",))
+    assert report.events.by_reason == {"duplicate": 2}
+    assert (report.events.read, report.events.matched, report.events.unmatched) == (3, 1, 2)
+    assert [(d.id, d.problem) for d in report.data_quality] == [
+        (f"s{i}", "repeats s0 (same type, unit, role, person, instant and details): counted once")
+        for i in (1, 2)
+    ]
+    assert "duplicate" in UNMATCHED_REASONS
+
+
+def test_records_at_one_instant_that_say_different_things_both_count(run: Run) -> None:
+    """Two sessions at one instant with different hours are two records: 1 + 2 = 3, met."""
+    records = _sessions(2)
+    records[1]["attrs"] = {"hours": 2}
+    report = run("v.hours", records, *JUNE)
+    assert [(r.status, r.found) for r in report.results] == [(Status.MET, 3)]
+    assert not report.data_quality
+
+
+def test_a_type_that_may_repeat_keeps_every_record(tmp_path: Path) -> None:
+    """`"repeats": true`: three identical sessions are three hours."""
+    folder = _bounded_force(
+        tmp_path, '"repeats": true, "attributes": {"hours": {"type": "number"}}'
+    )
+    force = load_force(folder)
+    log = parse_events([("log", i + 1, r) for i, r in enumerate(_sessions(3))], force)
+    report = evaluate(
+        force,
+        log,
+        date(2023, 6, 1),
+        date(2023, 6, 30),
+        datetime(2030, 1, 1, tzinfo=UTC),
+        obligations=["v.hours"],
+    )
+    assert [(r.status, r.found) for r in report.results] == [(Status.MET, 3)]
+    assert report.events.by_reason == {}

@@ -10,10 +10,11 @@ an argument: nothing here reads the clock.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from itertools import compress
 from operator import attrgetter, itemgetter, not_
+from types import MappingProxyType
 from typing import Any
 
 from engagerules.engine.index import EventIndex
@@ -29,6 +30,7 @@ from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.readings import Reading
 from engagerules.model.results import DataQuality, Report, Result, Tally
+from engagerules.model.words import duplicate_words
 
 __all__ = ["NaiveTimeError", "account", "evaluate", "evaluate_obligation", "require_aware"]
 
@@ -102,7 +104,7 @@ def evaluate(
         used.update(outcome.used)
     matched = sum(map(used.__contains__, map(_ID, log.events)))  # in C: no loop per event
     judged = [ob for ob in force.obligations if ob.scored and (wanted is None or ob.id in wanted)]
-    by_reason, quality = account(force, judged, log.events, used, span, as_of)
+    by_reason, quality = account(force, judged, log.events, used, span, as_of, index.repeated)
     tally = Tally(
         read=log.read,
         matched=matched,
@@ -141,13 +143,15 @@ def account(
     used: set[str],
     span: Window,
     as_of: datetime,
+    repeated: Mapping[str, str] = MappingProxyType({}),
 ) -> tuple[dict[str, int], tuple[DataQuality, ...]]:
     """Why each valid record that counted for nothing did not count (the first reason
     that applies, in the order of `UNMATCHED_REASONS`), and the records that would have
-    counted but for a missing unit or role, which a team can fix at source."""
+    counted but for a missing unit or role or that repeat another (`repeated`: id -> the
+    id of the record it repeats), which a team can fix at source."""
     # The unmatched records picked out and counted by calls made in C, not a loop per event.
     unmatched = list(compress(events, map(not_, map(used.__contains__, map(_ID, events)))))
-    found = list(map(_Unmatched(force, judged, span, as_of).why, unmatched))
+    found = list(map(_Unmatched(force, judged, span, as_of, repeated).why, unmatched))
     by_reason = Counter(map(itemgetter(0), found))
     quality = [
         DataQuality(event.id, event.file, event.line, problem)
@@ -168,8 +172,16 @@ class _Unmatched:
     the same duties in force (all but the days next to a duty's first or last) the UTC
     day answers."""
 
-    def __init__(self, force: Force, judged: Sequence[Obligation], span: Window, as_of: datetime):
+    def __init__(
+        self,
+        force: Force,
+        judged: Sequence[Obligation],
+        span: Window,
+        as_of: datetime,
+        repeated: Mapping[str, str] = MappingProxyType({}),
+    ):
         self.force = force
+        self.repeated = repeated
         self.span = span
         self.as_of = as_of
         self.readers: dict[str, list[Obligation]] = {}
@@ -190,6 +202,8 @@ class _Unmatched:
         rough = self.rough.get(event.type)
         if rough is None:
             return "type_unused", None
+        if self.repeated and event.id in self.repeated:
+            return "duplicate", duplicate_words(self.repeated[event.id])
         live = _UNSURE
         if at.tzinfo is UTC:
             live = rough.get(at.date(), _UNSEEN)

@@ -12,7 +12,44 @@ from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force
 
-__all__ = ["EventIndex"]
+__all__ = ["EventIndex", "once"]
+
+_KEY = attrgetter("type", "scope", "role", "person", "at")
+
+
+def once(events: Sequence[Event], force: Force) -> tuple[Sequence[Event], dict[str, str]]:
+    """The events with each repeat left out, and which record each repeat repeats (id ->
+    id). A record of the same type, unit, role, person and instant as an earlier one, and
+    saying the same (attributes and refs), under another id is one activity exported twice:
+    three patrols at one instant must not meet "3 of 3". Records that say different things
+    (two accounts' readings taken at midnight) are different records. A type declaring that
+    its records may `repeat` keeps them all; the first read is kept.
+
+    Every index is built through here, so `check`, `explain`, the agenda and the calendar
+    count a repeat once alike. With no instant shared (the rule) the check is a set built
+    in C, with no loop per event."""
+    keys = list(map(_KEY, events))
+    if len(set(keys)) == len(keys):
+        return events, {}
+    many = {t.id for t in force.event_types if t.repeats}
+    seen: dict[tuple[object, ...], list[Event]] = {}
+    repeated: dict[str, str] = {}
+    for key, event in zip(keys, events, strict=True):
+        if key[0] in many:
+            continue
+        earlier = seen.setdefault(key, [])
+        same = next((e for e in earlier if _says_the_same(e, event)), None)
+        if same is None:
+            earlier.append(event)
+        elif same.id != event.id:
+            repeated[event.id] = same.id
+    if not repeated:
+        return events, repeated
+    return [e for e in events if e.id not in repeated], repeated
+
+
+def _says_the_same(a: Event, b: Event) -> bool:
+    return a.refs == b.refs and dict(a.attrs) == dict(b.attrs)
 
 
 class EventIndex:
@@ -32,6 +69,7 @@ class EventIndex:
     """
 
     def __init__(self, events: Sequence[Event], force: Force) -> None:
+        events, self.repeated = once(events, force)
         self._all = events
         self._force = force
         ordered = sorted(events, key=_ID)

@@ -181,9 +181,9 @@ class EventType:
     """A kind of activity record in the force's vocabulary, with the attributes it carries:
     `attrs` describes them in words; `attributes` declares the types records must keep.
 
-    Two records of a type that repeat each other's unit, role, person and instant are one
-    activity exported twice and count once, unless the type says such records may truly
-    `repeat` (two leaflet drops by one officer logged to the minute, say)."""
+    Two records of a type that repeat each other's unit, role, person and instant, and
+    say the same (attributes, refs), are one activity exported twice and count once
+    (`engine.index.once`), unless the type says such records may truly `repeat`."""
 
     id: str
     title: str

@@ -123,6 +123,7 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "not_known_at_as_of": "dated after --as-of, so not yet known",
         "type_unused": "a type no duty uses",
+        "duplicate": "repeats another record: same type, unit, role, person, instant and details",
         "outside_range": "outside the range judged",
         "not_in_force": "outside the dates its duties are in force",
         "no_unit": "no unit where the duty needs one",
@@ -138,8 +139,9 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
 
 @attrs.frozen
 class DataQuality:
-    """A record that would have counted but for something missing a team can fix (no unit
-    where the duty is per unit, no role where the duty names roles)."""
+    """A record that would have counted but for something a team can fix at source: no
+    unit where the duty is per unit, no role where the duty names roles, or a repeat of
+    another record (same type, unit, role, person and instant), counted once."""
 
     id: str
     file: str
@@ -162,7 +164,7 @@ class Report:
     overrides: tuple[LocalReadings, ...] = ()
     #: Per obligation judged, the parts that are a reading rather than the plan's words.
     readings: tuple[tuple[str, tuple[Reading, ...]], ...] = ()
-    #: Records that would have counted but for a missing unit or role (verdicts issue).
+    #: Records that would have counted but for a missing unit or role, or a repeat.
     data_quality: tuple[DataQuality, ...] = ()
 
     def readings_of(self, obligation: str) -> tuple[Reading, ...]:

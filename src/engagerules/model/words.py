@@ -290,3 +290,8 @@ def markdown_text(value: str) -> str:
 def markdown_codes(values: Sequence[str], joiner: str = ", ") -> str:
     """Codes (ids a reviewer looks up) each set as code."""
     return joiner.join(f"`{v}`" for v in values)
+
+
+def duplicate_words(first: str) -> str:
+    """Why a record counted once: it repeats another, field for field where it matters."""
+    return f"repeats {first} (same type, unit, role, person, instant and details): counted once"

@@ -107,7 +107,8 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
         more = len(report.data_quality) - cap
         lines.append(
             f"data quality: {len(report.data_quality)} records would have counted but for "
-            f"a missing unit or role: {shown}" + (f" and {more} more" if more > 0 else "")
+            f"a missing unit or role, or repeat another: {shown}"
+            + (f" and {more} more" if more > 0 else "")
         )
     for status in _ORDER:
         group = [r for r in report.results if r.status is status]
