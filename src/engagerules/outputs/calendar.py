@@ -212,16 +212,48 @@ def duty_calendar(
 ) -> icalendar.Calendar:
     """The duties between `start` and `end` inclusive, as `engagerules calendar` exports
     them: the scheduled windows of `schedule()` with the same filters, plus one item per
-    triggered duty when `events` are given; with `reminder`, each item has an alarm."""
+    triggered duty when `events` are given; with `reminder`, each item has an alarm.
+
+    A duty judged by gaps (standing, or recurring with `rolling`) has no fixed periods:
+    without `events` its item runs from the start to when the first update falls due;
+    with them, from the last update to the next one due, as `check` and the agenda judge."""
     dues = schedule(force, start, end, role=role, scope=scope)
     triggered = (
         [] if events is None else follow_ups(force, events, start, end, role=role, scope=scope)
     )
+    if events is not None:
+        dues = _from_last_update(force, dues, events, range_bounds(start, end, force.zone))
     name = _calendar_name(force, role, scope)
     cal = build_calendar(force, dues, triggered, stamp=stamp or calendar_stamp(force), name=name)
     if reminder is not None:
         add_reminders(cal, reminder)
     return cal
+
+
+def _from_last_update(
+    force: Force, dues: list[Due], log: EventLog | Sequence[Event], span: Window
+) -> list[Due]:
+    """Each gap-judged duty's item moved to run from the last update known by the end of
+    the range to the next one due, as the engine computes it (`agenda_deadline`)."""
+    events = log.events if isinstance(log, EventLog) else tuple(log)
+    index = EventIndex(events, force)
+    moved: list[Due] = []
+    judged: dict[Obligation, dict[str | None, Window]] = {}
+    for due in dues:
+        ob = due.obligation
+        module = kind_module(ob.kind)
+        if ob.rule.due_once(ob, span) is None or ob.cadence is None:
+            moved.append(due)
+            continue
+        if ob not in judged:
+            judged[ob] = {}
+            for result in evaluate_obligation(force, ob, index, span, span.end).results:
+                decided = module.agenda_deadline(ob, ob.rule, result, index, span.end)
+                if decided is not None:
+                    judged[ob][result.scope] = decided[0].window
+        window = judged[ob].get(due.scope)
+        moved.append(due if window is None else Due(ob, due.scope, window))
+    return moved
 
 
 #: All-day items start at midnight; their reminders count back from 09:00 that day, so

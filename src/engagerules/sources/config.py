@@ -560,9 +560,11 @@ def _cadence(cadence: Duration, ob: dict[str, Any], at: str) -> Iterator[tuple[s
     anchor = _date(anchor_text) if anchor_text is not None else None
     if anchor_text is not None and anchor is None:
         yield f"{at}.anchor", f"{anchor_text!r} is not a date (YYYY-MM-DD)"
+    gaps = ob.get("kind") == "standing" or ob.get("rolling") is True  # no fixed periods
     if (
         anchor is None
         and anchor_text is None
+        and not gaps
         and interval > 1
         and freq in (rrule.DAILY, rrule.WEEKLY)
     ):

@@ -61,6 +61,10 @@ class Recurring(Rule):
     #: from the last one before the range, instead of fixed calendar periods.
     rolling: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
 
+    def due_once(self, obligation: Obligation, span: Window) -> Window | None:
+        """A rolling duty has no fixed periods either: the update due next, as standing."""
+        return standing.gap_window(obligation, span) if self.rolling else None
+
 
 #: The rule class the registry dispatches on.
 RULE = Recurring
