@@ -447,3 +447,27 @@ def test_a_record_after_as_of_is_explained_as_not_yet_known(tmp_path: Path) -> N
     (window,) = found.windows
     assert window.result.status is Status.PENDING
     assert [(n.event.id, n.code) for n in window.considered] == [("t9", AFTER_AS_OF)]
+
+
+def _cadets() -> tuple[Force, EventLog]:
+    force = open_force("surrey")
+    scenario = json.loads(
+        (Path(__file__).resolve().parents[1] / "forces/surrey/tests/cadets.json").read_text()
+    )["scenarios"][0]
+    records = scenario["events"]
+    return force, parse_events([("t", i + 1, r) for i, r in enumerate(records)], force)
+
+
+def test_explain_selects_one_person_of_a_per_person_duty() -> None:
+    """`person` keeps that person's windows only; a person not judged is refused with the
+    nearest one judged."""
+    force, log = _cadets()
+    start, end = date(2017, 10, 1), date(2017, 10, 31)
+    as_of = datetime.fromisoformat("2017-11-06T09:00:00+00:00")
+    every = explain(force, "surrey.cadet-hours", log, start, end, as_of)
+    people = {w.result.scope for w in every.windows}
+    assert {"cadet-a", "cadet-b"} <= people
+    one = explain(force, "surrey.cadet-hours", log, start, end, as_of, person="cadet-a")
+    assert one.windows and {w.result.scope for w in one.windows} == {"cadet-a"}
+    with pytest.raises(UsageError, match=r"no person 'cadet-z'.*did you mean 'cadet-"):
+        explain(force, "surrey.cadet-hours", log, start, end, as_of, person="cadet-z")

@@ -13,6 +13,7 @@ import gc
 import io
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from typing import Any
 
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.filters import check_filters
+from engagerules.engine.kinds import kind_module
 from engagerules.engine.schedule import schedule
 from engagerules.errors import (
     ConfigError,
@@ -43,6 +45,7 @@ from engagerules.model.words import (
     citation_words,
     day_words,
     plural,
+    requirement_text,
     role_words,
     unit_words,
     window_words,
@@ -318,11 +321,26 @@ def _obligation_text(force: Force, ob: Obligation) -> str:
     else:
         where = f"per {ob.scope.per}" + (", in turn" if ob.scope.rota else "")
     readings = "".join(f"  {r.part.value}: {r.sentence()}\n" for r in ob.readings.read)
+    needs = "".join(f"  needs: {requirement_text(force, r)}\n" for r in ob.evidence)
+    rules = "".join(
+        f"  {_plain(line)}\n" for line in kind_module(ob.kind).doc_lines(force, ob, ob.rule)
+    )
     return (
         f"{ob.title}\n  id: {ob.id}\n"
         f"  {how}, {where}; owner: {role_words(force, ob.owner)} ({ob.owner})\n"
+        f"{needs}{rules}"
         f"  source: {citation_words(force, ob.source)}\n{readings}\n"
     )
+
+
+def _plain(line: str) -> str:
+    """A line of the force documentation (`- **Trigger:** each `tweet` ...`) as plain text
+    (`trigger: each tweet ...`), so `obligations` states thresholds and deadlines too."""
+    text = line.removeprefix("- ")
+    heading = re.match(r"\*\*([^*]+):\*\* ", text)
+    if heading is not None:
+        text = heading.group(1).lower() + ": " + text[heading.end() :]
+    return text.replace("`", "").replace("**", "")
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
@@ -520,6 +538,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         scope=args.scope,
         waivers=waivers,
         limit=args.limit,
+        person=args.person,
     )
     _note_expired(waivers, as_of, force)
     if args.format == "json":
@@ -1277,6 +1296,7 @@ def _add_explain_and_agenda(sub: Any) -> None:
         "--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)"
     )
     p.add_argument("--scope", metavar="S", help="only windows of this unit id")
+    p.add_argument("--person", metavar="P", help="only this person's windows (a per-person duty)")
     p.add_argument("--waivers", metavar="FILE", help=_WAIVERS_HELP)
     p.add_argument("--limit", type=int, default=10, help="near misses shown per reason")
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Literal
 
 import attrs
 
@@ -27,6 +27,10 @@ __all__ = [
     "Status",
     "Tally",
 ]
+
+
+#: What a result's `scope` names.
+ScopeKind = Literal["unit", "person", "force"]
 
 
 class Status(enum.StrEnum):
@@ -57,6 +61,10 @@ WORST_FIRST = (
 )
 
 
+def _default_scope_kind(result: Result) -> ScopeKind:
+    return "force" if result.scope is None else "unit"
+
+
 @attrs.frozen
 class Result:
     """The verdict on one obligation for one unit (or person) in one window."""
@@ -80,6 +88,9 @@ class Result:
     #: The id of the event that started a triggered duty's window (also listed first in
     #: `evidence`, as reports show it); None for every other kind.
     trigger: str | None = None
+    #: What `scope` names: a `unit`, a `person` (a pseudonym, for per-person duties), or
+    #: the whole `force` (scope None), so a consumer never has to guess.
+    scope_kind: ScopeKind = attrs.field(default=attrs.Factory(_default_scope_kind, takes_self=True))
 
     def __attrs_post_init__(self) -> None:
         """No `met` without evidence: the principle every kind's verdict rests on is held

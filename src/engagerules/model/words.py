@@ -295,3 +295,20 @@ def markdown_codes(values: Sequence[str], joiner: str = ", ") -> str:
 def duplicate_words(first: str) -> str:
     """Why a record counted once: it repeats another, field for field where it matters."""
     return f"repeats {first} (same type, unit, role, person, instant and details): counted once"
+
+
+def requirement_text(force: Force, req: Requirement) -> str:
+    """One requirement with its threshold, as a reader says it: "Tweet: at least 1, by
+    Sergeant, where topic is ..." (the calendar's and `obligations`' words)."""
+    label = requirement_words(force, req)
+    if req.sum is not None:
+        text = f"{label}: {req.sum} totalling at least {amount(req.min)}"
+    elif req.distinct is not None:
+        text = f"{label}: at least {amount(req.min)} different {req.distinct}"
+    else:
+        text = f"{label}: at least {amount(req.min)}"
+    if req.roles:
+        text += f", by {' or '.join(role_words(force, r) for r in req.roles)}"
+    if req.where:
+        text += ", where " + " and ".join(c.describe() for c in req.where)
+    return text

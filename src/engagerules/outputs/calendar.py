@@ -46,7 +46,13 @@ from engagerules.model.event import Event, EventLog
 from engagerules.model.limits import LAST_YEAR, YEARS
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Obligation, Requirement
-from engagerules.model.words import day_words, duration_words, role_words, time_words
+from engagerules.model.words import (
+    day_words,
+    duration_words,
+    requirement_text,
+    role_words,
+    time_words,
+)
 
 __all__ = [
     "EVERY_PERSON",
@@ -945,7 +951,7 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
     if evidence is not None:
         lines.append(evidence)
     elif ob.evidence:
-        lines.append("Evidence: " + "; ".join(_requirement_text(force, r) for r in ob.evidence))
+        lines.append("Evidence: " + "; ".join(requirement_text(force, r) for r in ob.evidence))
     else:
         lines.append("Evidence: none that activity records can show")
     if ob.effective_from or ob.effective_until:
@@ -957,23 +963,6 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
     lines.append(_citation(force, ob))
     lines.append(f"Obligation: {ob.id} ({ob.kind.value})")
     return lines
-
-
-def _requirement_text(force: Force, req: Requirement) -> str:
-    """One requirement as a reader says it: "Tweet: at least 1, where topic ..."."""
-    titles = {t.id: t.title for t in force.event_types}
-    label = req.title or " or ".join(titles.get(t, t) for t in req.types)
-    if req.sum is not None:
-        text = f"{label}: {req.sum} totalling at least {_number(req.min)}"
-    elif req.distinct is not None:
-        text = f"{label}: at least {_number(req.min)} different {req.distinct}"
-    else:
-        text = f"{label}: at least {_number(req.min)}"
-    if req.roles:
-        text += f", by {' or '.join(role_words(force, r) for r in req.roles)}"
-    if req.where:
-        text += ", where " + " and ".join(c.describe() for c in req.where)
-    return text
 
 
 def _number(value: float) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator
 
 from engagerules.engine.kinds import KINDS, kind_module
 from engagerules.errors import ConfigError, ModelError, Problem, did_you_mean
-from engagerules.model.durations import Duration, parse_duration
+from engagerules.model.durations import CADENCE_EXAMPLES, Duration, parse_duration
 from engagerules.model.limits import year_problem
 from engagerules.model.plan import (
     AttrSpec,
@@ -307,7 +307,7 @@ def _teams(roles: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]
             if team == role["id"]:
                 yield at, f"role {team!r} cannot be a member of itself"
             elif isinstance(team, str) and team not in known:
-                yield at, f"unknown role {team!r}{did_you_mean(team, known)}"
+                yield at, _unknown_role(team, known)
 
 
 class _Context:
@@ -412,7 +412,7 @@ def _unit_nesting(
 def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     owner = ob.get("owner")
     if isinstance(owner, str) and owner not in ctx.roles:
-        yield f"{at}.owner", f"unknown role {owner!r}{did_you_mean(owner, ctx.roles)}"
+        yield f"{at}.owner", _unknown_role(owner, ctx.roles)
     yield from _timing(ob, at)
     yield from _scope(ob, at, ctx)
     evidence = ob.get("evidence")
@@ -616,10 +616,10 @@ def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[
             yield f"{at}.for_period.grace", grace
     for i, role in enumerate(req.get("roles") or []):
         if isinstance(role, str) and role not in ctx.roles:
-            yield f"{at}.roles[{i}]", f"unknown role {role!r}{did_you_mean(role, ctx.roles)}"
+            yield f"{at}.roles[{i}]", _unknown_role(role, ctx.roles)
     owner = req.get("owner")
     if isinstance(owner, str) and owner not in ctx.roles:
-        yield f"{at}.owner", f"unknown role {owner!r}{did_you_mean(owner, ctx.roles)}"
+        yield f"{at}.owner", _unknown_role(owner, ctx.roles)
     yield from _distinct(req, at, ctx)
 
 
@@ -690,11 +690,18 @@ def _duration_at(obj: Mapping[str, Any], key: str) -> Duration | str | None:
     value = obj.get(key)
     if not isinstance(value, str):
         return None
+    examples = CADENCE_EXAMPLES if key == "cadence" else "PT2H, P2D or P1W"
     try:
-        duration = parse_duration(value)
+        duration = parse_duration(value, examples)
     except ValueError as exc:
         return str(exc)
     return duration
+
+
+def _unknown_role(role: object, known: Iterable[str]) -> str:
+    """The message for a role the force does not define: the nearest, and every role."""
+    roles = sorted(known)
+    return f"unknown role {role!r}{did_you_mean(str(role), roles)} (roles: {', '.join(roles)})"
 
 
 def _date(value: Any) -> date | None:

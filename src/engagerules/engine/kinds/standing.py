@@ -152,7 +152,11 @@ def gaps(
         status = next(s for s in (Status.MISSED, Status.PENDING, Status.MET) if s in statuses)
         reason = "; ".join(line.reason for line in judged if line.status is status)
         inside = len({e.id for line in judged for e in line.evidence if e.at > span.start})
-        result = make_result(obligation, unit, span, status, 1, inside, evidence, reason)
+        # `found` and `needed` count what the status judged: a lapse needed (at least) one
+        # more update, so a missed duty never reads "needed 1, found 2".
+        lapsed = sum(line.lapses for line in judged)
+        needed = max(1, inside + lapsed) if status is Status.MISSED else 1
+        result = make_result(obligation, unit, span, status, needed, inside, evidence, reason)
         results.append(result)
         used.update(e.id for e in evidence)
         if trace is not None:
@@ -175,6 +179,8 @@ class _Line:
     evidence: list[Event]
     status: Status
     reason: str
+    #: How many lapses the line shows (each a gap longer than the cadence).
+    lapses: int = 0
 
 
 def _line(
@@ -214,7 +220,7 @@ def _line(
         if before:
             since = f", counting from the last before it on {_day(before[-1].at, force)}"
         reason = f"{len(inside)} {label}{where} in the range{since}: never more than {every} apart"
-    return _Line(before, evidence, status, reason)
+    return _Line(before, evidence, status, reason, len(lapses))
 
 
 def _unrecorded(
