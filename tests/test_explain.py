@@ -471,3 +471,26 @@ def test_explain_selects_one_person_of_a_per_person_duty() -> None:
     assert one.windows and {w.result.scope for w in one.windows} == {"cadet-a"}
     with pytest.raises(UsageError, match=r"no person 'cadet-z'.*did you mean 'cadet-"):
         explain(force, "surrey.cadet-hours", log, start, end, as_of, person="cadet-z")
+
+
+def test_explain_names_a_repeat_beside_its_original() -> None:
+    """A record exported twice: explain counts the first and names the second a repeat of
+    it, so every record of the duty's types in the window is accounted for."""
+    force = load_force(FIXTURES / "verdicts")
+    records = [
+        {"id": f"s{i}", "type": "session", "at": "2023-06-05T10:00:00+01:00", "attrs": {"hours": 3}}
+        for i in range(2)
+    ]
+    log = parse_events([("t", i + 1, r) for i, r in enumerate(records)], force)
+    found = explain(
+        force,
+        "v.hours",
+        log,
+        date(2023, 6, 1),
+        date(2023, 6, 30),
+        datetime.fromisoformat("2023-07-01T00:00:00+00:00"),
+    )
+    (window,) = found.windows
+    assert [n.event.id for n in window.counted] == ["s0"]
+    assert [(n.event.id, n.code.value) for n in window.considered] == [("s1", "duplicate")]
+    assert "repeats s0" in window.considered[0].reason

@@ -37,6 +37,7 @@ from engagerules.model.words import (
     and_list,
     citation_words,
     days_words,
+    duplicate_words,
     role_words,
     time_words,
     type_words,
@@ -300,6 +301,8 @@ class _Words:
                 return f"superseded by the later {self.kind(other)} {other.id}"
             case Code.SUPERSEDED:
                 return "superseded: another reading of its series makes the figure"
+            case Code.DUPLICATE if other is not None:
+                return duplicate_words(other.id)
             case Code.WRONG_TYPE:
                 accepted = " or ".join(
                     type_words(self.force, t)
