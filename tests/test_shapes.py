@@ -52,13 +52,15 @@ def test_every_helper_returns_its_declared_keys() -> None:
 
 
 def test_mypy_catches_a_mistyped_key(tmp_path: Path) -> None:
-    """A typed caller reading a key the report does not have is told so by mypy."""
+    """A typed caller reading a key the report does not have, or comparing a status with a
+    misspelt one ("mised"), is told so by mypy."""
     caller = tmp_path / "caller.py"
     caller.write_text(
         "import engagerules as er\n"
         "def read(r: er.Report) -> int:\n"
         "    shape = er.report_json(r)\n"
         "    typo: int = shape['events']['red']\n"
+        "    assert shape['results'][0]['status'] != 'mised'\n"
         "    return typo + shape['events']['read']\n",
         encoding="utf-8",
     )
@@ -71,7 +73,10 @@ def test_mypy_catches_a_mistyped_key(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert 'TypedDict "EventsShape" has no key "red"' in done.stdout
-    assert done.stdout.count("error:") == 1
+    assert (
+        "Non-overlapping identity check" in done.stdout or "Non-overlapping equality" in done.stdout
+    )
+    assert done.stdout.count("error:") == 2
 
 
 def test_result_fields_say_what_they_are() -> None:
