@@ -400,7 +400,7 @@ MUTANTS = [
     m(
         "attributes-unchecked",
         "src/engagerules/sources/events.py",
-        ("event = _check_attributes(event, *declared[event.type])", "pass"),
+        ("event = _check_attributes(event, *declared[event.type], cells=cells)", "pass"),
     ),
     m(
         "nan-accepted",

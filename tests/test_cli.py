@@ -150,7 +150,8 @@ def test_check_json_shape_and_accounting(capsys: pytest.CaptureFixture[str]) -> 
         "reason",
     }
     warrant = next(r for r in report["results"] if r["obligation"] == "mini.warrant-followup")
-    assert warrant["status"] == "met" and set(warrant["evidence"]) == {"w1", "t1", "l1", "k1"}
+    assert warrant["status"] == "met" and set(warrant["evidence"]) == {"t1", "l1", "k1"}
+    assert (warrant["trigger"], warrant["scope_kind"]) == ("w1", "unit")
 
 
 def test_check_exit_zero_when_nothing_missed(
@@ -528,3 +529,15 @@ def test_check_imports_only_what_it_uses() -> None:
         "engagerules.authoring.scenarios",
     }
     assert not unused & loaded
+
+
+def test_obligations_text_states_thresholds_and_deadlines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each duty says what it needs (at least N, a sum) and, triggered, its deadline."""
+    assert main(["obligations", "surrey"]) == 0
+    out = capsys.readouterr().out
+    assert "needs: " in out and "totalling at least 3" in out
+    assert main(["obligations", "gwent"]) == 0
+    out = capsys.readouterr().out
+    assert "trigger: each team_change; due within 1 month (P1M)" in out

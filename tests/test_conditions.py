@@ -36,10 +36,10 @@ def test_truthy_reads_csv_text(value: object, expected: bool) -> None:
     assert truthy(value) is expected
 
 
-def test_number_accepts_text_and_refuses_booleans() -> None:
-    """'2.5' is 2.5; True is not a number of hours; NaN is nothing."""
+def test_number_refuses_text_and_booleans() -> None:
+    """Strings are not numbers ("520" is text); True is not a number of hours; NaN is nothing."""
     assert (number("2.5"), number(3), number(value=True), number("x"), number(float("nan"))) == (
-        2.5,
+        None,
         3.0,
         None,
         None,
@@ -77,14 +77,15 @@ def test_differs_from_previous_compares_with_the_event_before() -> None:
 
 
 def test_measure_counts_sums_and_distinct_values() -> None:
-    """Count events, total an attribute, or count different values."""
+    """Count events, total an attribute (numbers only: "1.5" is text), or count values."""
     events = [
         event(hours="1.5", location="A"),
         event(hours=2, location="a"),
         event(hours="x", location="B"),
+        event(hours=0.5, location="b"),
     ]
-    assert measure(Requirement(types=("t",)), events) == 3
-    assert measure(Requirement(types=("t",), sum="hours"), events) == 3.5
+    assert measure(Requirement(types=("t",)), events) == 4
+    assert measure(Requirement(types=("t",), sum="hours"), events) == 2.5
     assert measure(Requirement(types=("t",), distinct="location"), events) == 2
 
 

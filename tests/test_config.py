@@ -184,3 +184,32 @@ def test_teams_of_follows_membership(tmp_path: Path) -> None:
     force = load_force(write(tmp_path, raw))
     assert force.teams_of("CSO") == ("CSO", "PS", "INSP")
     assert force.teams_of("CADET") == ("CADET",)
+
+
+def test_an_unknown_role_lists_the_roles(tmp_path: Path) -> None:
+    """`unknown role 'SGT'` says which roles the force has, so the fix is at hand."""
+    raw = mini_raw()
+    raw["obligations"][2]["owner"] = "SGT"
+    roles = sorted(r["id"] for r in raw["roles"])
+    text = "\n".join(str(p) for p in validate_file(write(tmp_path, raw)))
+    assert "unknown role 'SGT'" in text
+    assert f"(roles: {', '.join(roles)})" in text
+
+
+def test_a_bad_cadence_is_offered_cycles_not_hours(tmp_path: Path) -> None:
+    """A cadence's message offers cycles (P1W, P1M ...), never PT1H or P2D; a deadline's
+    offers short durations."""
+    raw = mini_raw()
+    raw["obligations"][0]["cadence"] = "weekly"
+    text = "\n".join(str(p) for p in validate_file(write(tmp_path, raw)))
+    (line,) = [t for t in text.splitlines() if "$.obligations[0].cadence" in t]
+    assert "P1W" in line and "PT1H" not in line and "P2D" not in line and "PT2H" not in line
+
+
+def test_a_standing_duty_needs_no_anchor(tmp_path: Path) -> None:
+    """A 5-week standing duty is a maximum gap: no anchor is asked for (a recurring one is)."""
+    raw = mini_raw()
+    standing = next(ob for ob in raw["obligations"] if ob["kind"] == "standing")
+    standing["cadence"] = "P5W"
+    standing.pop("anchor", None)
+    assert validate_file(write(tmp_path, raw)) == []

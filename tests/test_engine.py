@@ -164,7 +164,7 @@ def test_per_person_hours_are_summed(check: Check) -> None:
                 "type": "cadet_volunteering",
                 "at": "2022-10-20",
                 "person": "p1",
-                "attrs": {"hours": "1.5"},
+                "attrs": {"hours": 1.5},
             },
             {
                 "id": "h3",

@@ -447,3 +447,50 @@ def test_a_record_after_as_of_is_explained_as_not_yet_known(tmp_path: Path) -> N
     (window,) = found.windows
     assert window.result.status is Status.PENDING
     assert [(n.event.id, n.code) for n in window.considered] == [("t9", AFTER_AS_OF)]
+
+
+def _cadets() -> tuple[Force, EventLog]:
+    force = open_force("surrey")
+    scenario = json.loads(
+        (Path(__file__).resolve().parents[1] / "forces/surrey/tests/cadets.json").read_text()
+    )["scenarios"][0]
+    records = scenario["events"]
+    return force, parse_events([("t", i + 1, r) for i, r in enumerate(records)], force)
+
+
+def test_explain_selects_one_person_of_a_per_person_duty() -> None:
+    """`person` keeps that person's windows only; a person not judged is refused with the
+    nearest one judged."""
+    force, log = _cadets()
+    start, end = date(2017, 10, 1), date(2017, 10, 31)
+    as_of = datetime.fromisoformat("2017-11-06T09:00:00+00:00")
+    every = explain(force, "surrey.cadet-hours", log, start, end, as_of)
+    people = {w.result.scope for w in every.windows}
+    assert {"cadet-a", "cadet-b"} <= people
+    one = explain(force, "surrey.cadet-hours", log, start, end, as_of, person="cadet-a")
+    assert one.windows and {w.result.scope for w in one.windows} == {"cadet-a"}
+    with pytest.raises(UsageError, match=r"no person 'cadet-z'.*did you mean 'cadet-"):
+        explain(force, "surrey.cadet-hours", log, start, end, as_of, person="cadet-z")
+
+
+def test_explain_names_a_repeat_beside_its_original() -> None:
+    """A record exported twice: explain counts the first and names the second a repeat of
+    it, so every record of the duty's types in the window is accounted for."""
+    force = load_force(FIXTURES / "verdicts")
+    records = [
+        {"id": f"s{i}", "type": "session", "at": "2023-06-05T10:00:00+01:00", "attrs": {"hours": 3}}
+        for i in range(2)
+    ]
+    log = parse_events([("t", i + 1, r) for i, r in enumerate(records)], force)
+    found = explain(
+        force,
+        "v.hours",
+        log,
+        date(2023, 6, 1),
+        date(2023, 6, 30),
+        datetime.fromisoformat("2023-07-01T00:00:00+00:00"),
+    )
+    (window,) = found.windows
+    assert [n.event.id for n in window.counted] == ["s0"]
+    assert [(n.event.id, n.code.value) for n in window.considered] == [("s1", "duplicate")]
+    assert "repeats s0" in window.considered[0].reason

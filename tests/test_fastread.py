@@ -279,9 +279,9 @@ def test_index_orders_each_bucket_by_time_then_id(mini: Force) -> None:
     at = datetime(2022, 10, 3, 9, tzinfo=UTC)
     later = datetime(2022, 10, 4, 9, tzinfo=UTC)
     events = [
-        Event(id="b", type="tweet", at=at, scope="n-ward"),
+        Event(id="b", type="tweet", at=at, scope="n-ward", person="p2"),
         Event(id="c", type="tweet", at=later, scope="north"),
-        Event(id="a", type="tweet", at=at, scope="n-ward"),
+        Event(id="a", type="tweet", at=at, scope="n-ward", person="p1"),
         Event(id="d", type="surgery", at=at),
     ]
     index = EventIndex(events, mini)

@@ -251,3 +251,16 @@ def _entry(page: str, obligation_id: str) -> str:
     following = re.search(r"^#{2,4} ", page[body:], flags=re.MULTILINE)
     end = body + following.start() if following else len(page)
     return page[start:end]
+
+
+def test_a_rostered_duty_is_described_by_its_enrolled_people() -> None:
+    """A duty owed by a roster judges enrolled people, active or not: the page says so,
+    not "each person seen doing the activity"."""
+    force = open_force("surrey")
+    page = render_force_docs(force)
+    assert "per person enrolled (each person from a `cadet_enrolled` record" in page
+    rostered = [ob for ob in force.obligations if ob.scope.roster is not None]
+    assert rostered
+    assert page.count("each person seen doing the activity") == sum(
+        1 for ob in force.obligations if ob.scope.per_person and ob.scope.roster is None
+    )

@@ -195,7 +195,7 @@ def test_every_kind_module_function_takes_what_the_registry_passes() -> None:
             assert len(own) == len(expected), (module.__name__, name, own, expected)
 
 
-_SHARED_HELPERS = {"period_start", "gaps", "gap_deadline", "act_gaps"}
+_SHARED_HELPERS = {"period_start", "gaps", "gap_deadline", "gap_window", "act_gaps"}
 
 
 def test_a_kind_module_missing_a_required_name_is_named() -> None:

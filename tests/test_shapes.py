@@ -6,7 +6,7 @@ import subprocess
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, get_args, get_type_hints
 
 from engagerules import (
     DueShape,
@@ -14,14 +14,17 @@ from engagerules import (
     ObligationShape,
     ReportShape,
     ResultShape,
+    Status,
     agenda,
     agenda_json,
     due_json,
+    evaluate,
     obligation_json,
+    parse_events,
     report_json,
     schedule,
 )
-from engagerules.outputs.shapes import AgendaShape, force_json
+from engagerules.outputs.shapes import AgendaShape, StatusName, force_json
 from quarter import gwent_quarter
 
 
@@ -49,13 +52,15 @@ def test_every_helper_returns_its_declared_keys() -> None:
 
 
 def test_mypy_catches_a_mistyped_key(tmp_path: Path) -> None:
-    """A typed caller reading a key the report does not have is told so by mypy."""
+    """A typed caller reading a key the report does not have, or comparing a status with a
+    misspelt one ("mised"), is told so by mypy."""
     caller = tmp_path / "caller.py"
     caller.write_text(
         "import engagerules as er\n"
         "def read(r: er.Report) -> int:\n"
         "    shape = er.report_json(r)\n"
         "    typo: int = shape['events']['red']\n"
+        "    assert shape['results'][0]['status'] != 'mised'\n"
         "    return typo + shape['events']['read']\n",
         encoding="utf-8",
     )
@@ -68,4 +73,55 @@ def test_mypy_catches_a_mistyped_key(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert 'TypedDict "EventsShape" has no key "red"' in done.stdout
-    assert done.stdout.count("error:") == 1
+    assert (
+        "Non-overlapping identity check" in done.stdout or "Non-overlapping equality" in done.stdout
+    )
+    assert done.stdout.count("error:") == 2
+
+
+def test_result_fields_say_what_they_are() -> None:
+    """Every result says what its scope is; a triggered one names its trigger apart from its
+    evidence; a missed or partial one found less than it needed (never "needed 1, found 2,
+    missed"); statuses are exactly the typed ones."""
+    quarter = gwent_quarter()
+    results = report_json(quarter.report)["results"]
+    per_person = {ob.id for ob in quarter.force.obligations if ob.scope.per_person}
+    kinds = set()
+    for r in results:
+        expected = (
+            "force" if r["scope"] is None else "person" if r["obligation"] in per_person else "unit"
+        )
+        assert r["scope_kind"] == expected, r
+        kinds.add(r["scope_kind"])
+        if "trigger" in r:
+            assert r["kind"] == "triggered" and r["trigger"] not in r["evidence"], r
+        if r["status"] in ("missed", "partial"):
+            assert r["found"] < r["needed"], r
+    assert {"unit", "force"} <= kinds
+    assert any("trigger" in r for r in results)
+    assert set(get_args(StatusName)) == {s.value for s in Status}
+
+
+def test_a_standing_duty_that_lapsed_needed_more_than_it_found() -> None:
+    """Two updates with a lapse between them: found 2, needed 3 (one more update would have
+    closed the gap), status missed."""
+    quarter = gwent_quarter()
+    force = quarter.force
+    standing = next(ob for ob in force.obligations if ob.kind.value == "standing")
+    (kind,) = standing.evidence[0].types
+    unit = standing.scope.units[0] if standing.scope.units else None
+    records = [
+        {"id": f"u{i}", "type": kind, "at": f"{day}T10:00:00+00:00", "scope": unit}
+        for i, day in enumerate(["2022-10-03", "2023-09-04"])
+    ]
+    log = parse_events([("log", i + 1, r) for i, r in enumerate(records)], force)
+    report = evaluate(
+        force,
+        log,
+        date(2022, 10, 1),
+        date(2023, 9, 30),
+        datetime.fromisoformat("2023-10-01T00:00:00+00:00"),
+        obligations=[standing.id],
+    )
+    shaped = [r for r in report_json(report)["results"] if r["scope"] == unit]
+    assert [(r["status"], r["found"], r["needed"]) for r in shaped][:1] == [("missed", 2, 3)]

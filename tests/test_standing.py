@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import FIXTURES
 from engagerules import (
     Force,
     Kind,
@@ -24,10 +25,13 @@ from engagerules import (
     Status,
     Window,
     agenda,
+    duty_calendar,
     evaluate,
+    load_force,
     open_force,
     parse_events,
     render_agenda,
+    schedule,
 )
 
 FORCES = ("gwent", "dorset", "notts", "surrey")
@@ -344,3 +348,51 @@ def test_a_rolling_duty_of_two_requirements_is_due_by_the_one_done_longest_ago()
     assert late.overdue
     assert late.result.status is Status.MISSED
     assert "Devon & Cornwall" in late.result.reason
+
+
+def _five_weeks(tmp_path: Path) -> Force:
+    """The verdicts force with its standing duty kept up to date every 5 weeks, no anchor."""
+    text = (FIXTURES / "verdicts" / "force.json").read_text(encoding="utf-8")
+    old = '"kind": "standing", "cadence": "P3M"'
+    assert old in text
+    folder = tmp_path / "five"
+    folder.mkdir()
+    (folder / "force.json").write_text(
+        text.replace(old, '"kind": "standing", "cadence": "P5W"'), encoding="utf-8"
+    )
+    for extra in (FIXTURES / "verdicts").iterdir():
+        if extra.is_file() and extra.name != "force.json":
+            (folder / extra.name).write_bytes(extra.read_bytes())
+    return load_force(folder)
+
+
+def _notice(ident: str, day: str) -> dict[str, Any]:
+    return {"id": ident, "type": "notice", "at": f"{day}T10:00:00+00:00"}
+
+
+def test_schedule_calendar_and_check_agree_on_a_standing_duty(tmp_path: Path) -> None:
+    """A 5-week standing duty needs no anchor. Updates on 2 January and 9 March are 9 weeks
+    apart: `check` misses it, `schedule` shows no fixed 5-week periods an update in each of
+    which would look enough, only the first update due 5 weeks from the start, and the
+    calendar given the records shows the next update due 5 weeks after the last."""
+    force = _five_weeks(tmp_path)
+    log = parse_events(
+        [("log", 1, _notice("n1", "2023-01-02")), ("log", 2, _notice("n2", "2023-03-09"))],
+        force,
+    )
+    start, end = date(2023, 1, 1), date(2023, 3, 31)
+    as_of = datetime(2023, 4, 1, tzinfo=UTC)
+    (result,) = evaluate(force, log, start, end, as_of, obligations=["v.notices"]).results
+    assert result.status is Status.MISSED
+    dues = [d for d in schedule(force, start, end) if d.obligation.id == "v.notices"]
+    assert [(d.window.local_start.date(), d.window.local_end.date()) for d in dues] == [
+        (date(2023, 1, 1), date(2023, 2, 5))
+    ]
+    cal = duty_calendar(force, start, end, events=log)
+    starts = [
+        item.decoded("dtstart")
+        for item in cal.walk("VEVENT")
+        if "notice" in str(item.get("summary", "")).lower()
+    ]
+    assert len(starts) == 1
+    assert starts[0] in (date(2023, 3, 9), datetime(2023, 3, 9, 10, tzinfo=UTC))

@@ -20,6 +20,7 @@ from engagerules import (
     evaluate,
     load_force,
     parse_events,
+    read_events,
     report_json,
     schedule,
     validate_file,
@@ -107,7 +108,7 @@ def test_partial_fails_by_default(run: Run) -> None:
     short = run("v.hours", [ev("h1", "session", "2023-06-05", attrs={"hours": 2.5})], *JUNE)
     assert [r.status for r in short.results] == [Status.PARTIAL]
     assert short.failed()
-    enough = run("v.hours", [ev("h1", "session", "2023-06-05", attrs={"hours": "3"})], *JUNE)
+    enough = run("v.hours", [ev("h1", "session", "2023-06-05", attrs={"hours": 3})], *JUNE)
     assert [r.status for r in enough.results] == [Status.MET]
     assert not enough.failed()
 
@@ -214,7 +215,7 @@ def test_condition_on_a_missing_attribute_fails_and_says_so(run: Run) -> None:
         ({"on": "20/10/2022"}, "is not a date (YYYY-MM-DD)"),
         ({"at_time": "2022-10-20T18:00:00"}, "is not an ISO 8601 timestamp with offset"),
         ({"size": 2.5}, "is not a whole number"),
-        ({"size": "many"}, "is not a integer"),
+        ({"size": "many"}, "is text, not an integer"),
         ({"public": "perhaps"}, "is not true or false"),
     ],
 )
@@ -231,7 +232,8 @@ def test_record_breaking_its_attribute_declaration_is_rejected(
 
 
 def test_hours_that_are_not_a_number_are_rejected_not_counted_as_nothing(force: Force) -> None:
-    """`"hours": "3h"` is a rejection; `"3"` from CSV and 2.5 are numbers and read fine."""
+    """`"hours": "3h"` is a rejection, and so is the JSON string `"3"` (strings are not
+    numbers); 2.5 is a number and reads fine."""
     log = parse_events(
         [
             ("log", 1, ev("h1", "session", "2023-06-05", attrs={"hours": "3h"})),
@@ -240,9 +242,37 @@ def test_hours_that_are_not_a_number_are_rejected_not_counted_as_nothing(force: 
         ],
         force,
     )
-    assert [r.line for r in log.rejections] == [1]
-    assert "is not a number" in log.rejections[0].reason
-    assert [e.id for e in log.events] == ["h2", "h3"]
+    assert [r.line for r in log.rejections] == [1, 2]
+    assert "is text, not a number" in log.rejections[1].reason
+    assert [e.id for e in log.events] == ["h3"]
+
+
+def test_a_csv_cell_of_a_declared_number_is_read_as_that_number(
+    force: Force, tmp_path: Path
+) -> None:
+    """CSV cells are text by nature: `3` in an hours column arrives as the number 3, and
+    `3h` is rejected with its line."""
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "id,type,at,hours\nh1,session,2023-06-05,3\nh2,session,2023-06-06,2.5\n"
+        "h3,session,2023-06-07,3h\n",
+        encoding="utf-8",
+    )
+    log = read_events([path], force)
+    assert [(e.id, e.attrs["hours"]) for e in log.events] == [("h1", 3), ("h2", 2.5)]
+    assert type(log.events[0].attrs["hours"]) is int
+    assert [(r.line, "is not a number" in r.reason) for r in log.rejections] == [(4, True)]
+
+
+@pytest.mark.parametrize("hours", [-10, -0.5])
+def test_a_summed_number_may_not_be_negative_unless_declared(force: Force, hours: float) -> None:
+    """`hours` is summed by v.hours, so it defaults to `min: 0`: -10 hours is rejected
+    rather than lowering the month's total."""
+    log = parse_events(
+        [("log", 1, ev("h1", "session", "2023-06-05", attrs={"hours": hours}))], force
+    )
+    (rejection,) = log.rejections
+    assert "below the least allowed, 0" in rejection.reason
 
 
 def test_records_that_keep_their_declarations_are_read(force: Force) -> None:
@@ -251,7 +281,7 @@ def test_records_that_keep_their_declarations_are_read(force: Force) -> None:
         "purpose": ["priority_crime", "chronic_issue"],
         "on": "2022-10-20",
         "at_time": "2022-10-20T18:00:00+01:00",
-        "size": "12",
+        "size": 12,
         "public": "yes",
     }
     log = parse_events([("log", 1, ev("m1", "meeting", "2022-10-20", attrs=attrs))], force)
@@ -610,3 +640,101 @@ def test_record_with_no_unit_for_a_per_unit_rule_is_judged_force_wide(run: Run) 
     (placed,) = [r for r in report.results if r.scope is None]
     assert placed.status is Status.BREACH and placed.evidence == ("s1",)
     assert "s1 (no location recorded)" in placed.reason
+
+
+def _bounded_force(tmp_path: Path, declaration: str) -> Path:
+    text = (FIXTURES / "verdicts" / "force.json").read_text(encoding="utf-8")
+    old = '"attributes": {"hours": {"type": "number"}}'
+    assert old in text
+    folder = tmp_path / "bounded"
+    folder.mkdir()
+    (folder / "force.json").write_text(text.replace(old, declaration), encoding="utf-8")
+    for extra in (FIXTURES / "verdicts").iterdir():
+        if extra.name != "force.json" and extra.is_file():
+            (folder / extra.name).write_bytes(extra.read_bytes())
+    return folder
+
+
+def test_declared_bounds_reject_a_record_outside_them(tmp_path: Path) -> None:
+    """`max: 24`: 1600 hours in one session is rejected, not a month met; `min: null`
+    lifts the summed number's default so a correction of -1 hour reads."""
+    folder = _bounded_force(
+        tmp_path, '"attributes": {"hours": {"type": "number", "min": null, "max": 24}}'
+    )
+    bounded = load_force(folder)
+    records = [
+        ev("h1", "session", "2023-06-05", attrs={"hours": 1600}),
+        ev("h2", "session", "2023-06-06", attrs={"hours": -1}),
+        ev("h3", "session", "2023-06-07", attrs={"hours": 24}),
+    ]
+    log = parse_events([("log", i + 1, r) for i, r in enumerate(records)], bounded)
+    assert [(r.line, r.reason) for r in log.rejections] == [
+        (1, "attrs.hours: 1600 is above the most allowed, 24")
+    ]
+    assert [e.id for e in log.events] == ["h2", "h3"]
+
+
+@pytest.mark.parametrize(
+    ("declaration", "where", "words"),
+    [
+        ('"attributes": {"hours": {"type": "text", "min": 0}}', "hours.min", "has bounds"),
+        ('"attributes": {"hours": {"type": "number", "min": 5, "max": 1}}', "hours.min", "above"),
+    ],
+)
+def test_validate_refuses_bounds_that_cannot_hold(
+    tmp_path: Path, declaration: str, where: str, words: str
+) -> None:
+    """Bounds belong to numbers, and the least may not be above the most."""
+    problems = validate_file(_bounded_force(tmp_path, declaration))
+    assert any(where in p.where and words in p.message for p in problems), problems
+
+
+def _sessions(count: int) -> list[dict[str, Any]]:
+    """`count` copies of one session under different ids: one activity exported again."""
+    return [
+        ev(f"s{i}", "session", "2023-06-05T10:00:00+01:00", role="PS", attrs={"hours": 1})
+        for i in range(count)
+    ]
+
+
+def test_records_repeating_another_count_once_and_are_listed(run: Run) -> None:
+    """Three copies of a one-hour session make one hour (partial), not three (met); the two
+    copies are unmatched as `duplicate`, listed in data quality, and read still adds up."""
+    report = run("v.hours", _sessions(3), *JUNE)
+    (result,) = report.results
+    assert (result.status, result.found, result.evidence) == (Status.PARTIAL, 1, ("s0",))
+    assert report.events.by_reason == {"duplicate": 2}
+    assert (report.events.read, report.events.matched, report.events.unmatched) == (3, 1, 2)
+    assert [(d.id, d.problem) for d in report.data_quality] == [
+        (f"s{i}", "repeats s0 (same type, unit, role, person, instant and details): counted once")
+        for i in (1, 2)
+    ]
+    assert "duplicate" in UNMATCHED_REASONS
+
+
+def test_records_at_one_instant_that_say_different_things_both_count(run: Run) -> None:
+    """Two sessions at one instant with different hours are two records: 1 + 2 = 3, met."""
+    records = _sessions(2)
+    records[1]["attrs"] = {"hours": 2}
+    report = run("v.hours", records, *JUNE)
+    assert [(r.status, r.found) for r in report.results] == [(Status.MET, 3)]
+    assert not report.data_quality
+
+
+def test_a_type_that_may_repeat_keeps_every_record(tmp_path: Path) -> None:
+    """`"repeats": true`: three identical sessions are three hours."""
+    folder = _bounded_force(
+        tmp_path, '"repeats": true, "attributes": {"hours": {"type": "number"}}'
+    )
+    force = load_force(folder)
+    log = parse_events([("log", i + 1, r) for i, r in enumerate(_sessions(3))], force)
+    report = evaluate(
+        force,
+        log,
+        date(2023, 6, 1),
+        date(2023, 6, 30),
+        datetime(2030, 1, 1, tzinfo=UTC),
+        obligations=["v.hours"],
+    )
+    assert [(r.status, r.found) for r in report.results] == [(Status.MET, 3)]
+    assert report.events.by_reason == {}

@@ -13,6 +13,7 @@ import gc
 import io
 import json
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -26,6 +27,7 @@ import attrs
 
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.filters import check_filters
+from engagerules.engine.kinds import kind_module
 from engagerules.engine.schedule import owned_by, schedule
 from engagerules.engine.selection import Selection, select_report
 from engagerules.errors import (
@@ -51,6 +53,7 @@ from engagerules.model.words import (
     plural,
     printable,
     printable_lines,
+    requirement_text,
     role_words,
     unit_words,
     window_words,
@@ -339,10 +342,22 @@ def _obligation_lines(force: Force, ob: Obligation) -> list[str]:
         ob.title,
         f"  id: {ob.id}",
         f"  {how}, {where}; owner: {role_words(force, ob.owner)} ({ob.owner})",
+        *(f"  needs: {requirement_text(force, r)}" for r in ob.evidence),
+        *(f"  {_plain(line)}" for line in kind_module(ob.kind).doc_lines(force, ob, ob.rule)),
         f"  source: {citation_words(force, ob.source)}",
         *(f"  {r.part.value}: {r.sentence()}" for r in ob.readings.read),
         "",
     ]
+
+
+def _plain(line: str) -> str:
+    """A line of the force documentation (`- **Trigger:** each `tweet` ...`) as plain text
+    (`trigger: each tweet ...`), so `obligations` states thresholds and deadlines too."""
+    text = line.removeprefix("- ")
+    heading = re.match(r"\*\*([^*]+):\*\* ", text)
+    if heading is not None:
+        text = heading.group(1).lower() + ": " + text[heading.end() :]
+    return text.replace("`", "").replace("**", "")
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
@@ -589,7 +604,15 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     waivers = _waivers(args.waivers, force)
     log = _read(args.events, force, args.profile, args).log
     found = explain(
-        force, args.obligation, log, start, end, as_of, waivers=waivers, limit=args.limit
+        force,
+        args.obligation,
+        log,
+        start,
+        end,
+        as_of,
+        waivers=waivers,
+        limit=args.limit,
+        person=args.person,
     )
     selection = _selection(args)
     if args.role is not None and not any(
@@ -1427,6 +1450,7 @@ def _add_explain_and_agenda(sub: Any) -> None:
         "--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)"
     )
     _selection_options(p, "only windows of this unit id and the units inside it")
+    p.add_argument("--person", metavar="P", help="only this person's windows (a per-person duty)")
     p.add_argument("--waivers", metavar="FILE", help=_WAIVERS_HELP)
     p.add_argument("--limit", type=int, default=10, help="near misses shown per reason")
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)

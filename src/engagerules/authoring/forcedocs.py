@@ -263,6 +263,14 @@ def _scope(force: Force, ob: Obligation) -> str:
     scope = ob.scope
     if scope.per is None:
         return "force-wide (one duty for the whole force; any unit's activity counts)"
+    if scope.per_person and scope.roster is not None:
+        joins = " or ".join(f"`{t}`" for t in scope.roster.types)
+        leaves = " or ".join(f"`{t}`" for t in scope.roster.clears)
+        until = f" until a {leaves} record" if leaves else ""
+        return (
+            f"per person enrolled (each person from a {joins} record{until}, "
+            "judged whether or not they did anything)"
+        )
     if scope.per_person:
         return "per person (each person seen doing the activity)"
     named = [_unit(force, unit) for unit in scope.units]

@@ -8,6 +8,7 @@ range, size and seed always give the same log.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -319,7 +320,9 @@ def _present(spec: AttrSpec | None) -> Any:
         case AttrType.BOOLEAN:
             return True
         case AttrType.NUMBER | AttrType.INTEGER:
-            return 1
+            low = -math.inf if spec.min is None else spec.min
+            high = math.inf if spec.max is None else spec.max
+            return min(max(1, math.ceil(low)), math.floor(high))  # 1, within any bounds
         case AttrType.DATE:
             return "2000-01-01"
         case AttrType.TIMESTAMP:

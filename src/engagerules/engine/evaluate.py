@@ -10,7 +10,7 @@ an argument: nothing here reads the clock.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from itertools import compress
 from operator import attrgetter, itemgetter, not_
@@ -29,7 +29,7 @@ from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.readings import Reading
 from engagerules.model.results import DataQuality, Report, Result, Tally
-from engagerules.model.words import attr_words
+from engagerules.model.words import attr_words, duplicate_words
 
 __all__ = ["NaiveTimeError", "account", "evaluate", "evaluate_obligation", "require_aware"]
 
@@ -155,7 +155,8 @@ def account(
 ) -> tuple[dict[str, int], tuple[DataQuality, ...]]:
     """Why each valid record that counted for nothing did not count (the first reason
     that applies, in the order of `UNMATCHED_REASONS`), and the records that would have
-    counted but for a missing unit, role or attribute, which a team can fix at source.
+    counted but for a missing unit, role or attribute, or that repeat another (left out
+    of `index`), which a team can fix at source.
     `index`, the evaluation's, finds the triggers a follow-up names (without it, `events`
     are searched); `spare` are the follow-ups a trigger looked at and did not need (it had
     one)."""
@@ -198,6 +199,8 @@ class _Unmatched:
         self.judged = judged
         self.events = events
         self.index = index
+        #: Each repeat (id -> the id of the record it repeats), left out of the index.
+        self.repeated: Mapping[str, str] = index.repeated if index is not None else {}
         self._triggers: dict[str, Event] | None = None
         self.span = span
         self.as_of = as_of
@@ -219,6 +222,8 @@ class _Unmatched:
         rough = self.rough.get(event.type)
         if rough is None:
             return "type_unused", None
+        if self.repeated and event.id in self.repeated:
+            return "duplicate", duplicate_words(self.repeated[event.id])
         live = _UNSURE
         if at.tzinfo is UTC:
             live = rough.get(at.date(), _UNSEEN)

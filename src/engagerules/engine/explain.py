@@ -37,6 +37,7 @@ from engagerules.model.words import (
     and_list,
     citation_words,
     days_words,
+    duplicate_words,
     printable_lines,
     role_words,
     time_words,
@@ -97,6 +98,7 @@ class Explanation:
     as_of: datetime
     windows: tuple[WindowExplanation, ...]
     scope: str | None = None
+    person: str | None = None
 
 
 def explain(
@@ -110,11 +112,14 @@ def explain(
     scope: str | None = None,
     waivers: Iterable[Waiver] = (),
     limit: int = 10,
+    person: str | None = None,
 ) -> Explanation:
     """Explain each window of `obligation_id` between `start` and `end` (inclusive) at `as_of`.
 
     `scope` keeps the windows that concern that unit (its own, enclosing, enclosed and
-    force-wide); `waivers` are applied as `check --waivers` applies them.
+    force-wide); `person` keeps one person's windows of a per-person duty (a `UsageError`
+    with the nearest person judged, for one who is not); `waivers` are applied as
+    `check --waivers` applies them.
     """
     check_filters(force, scope=scope)
     versions = force.obligation(obligation_id)
@@ -134,10 +139,13 @@ def explain(
     report = evaluate(force, log, start, end, as_of, obligations=[obligation_id], trace=trace)
     traced = trace.of(report.results)
     judged = apply_waivers(report, waivers, force).results  # the same results, in order
+    if person is not None:
+        _check_person(obligation_id, versions[0], person, judged)
     windows = tuple(
         _window(window, result, force, limit)
         for window, result in zip(traced, judged, strict=True)
-        if scope is None or concerns_scope(force, result.scope, scope)
+        if (scope is None or concerns_scope(force, result.scope, scope))
+        and (person is None or result.scope == person)
     )
     return Explanation(
         force=force.id,
@@ -147,7 +155,25 @@ def explain(
         as_of=as_of,
         windows=windows,
         scope=scope,
+        person=person,
     )
+
+
+def _check_person(
+    obligation_id: str, obligation: Obligation, person: str, judged: Sequence[Result]
+) -> None:
+    """A person selects windows only of a per-person duty, and only one it judged."""
+    if not obligation.scope.per_person:
+        msg = f"{obligation_id} is not owed per person, so --person selects nothing; use --scope"
+        raise UsageError(msg)
+    people = sorted({r.scope for r in judged if r.scope is not None})
+    if person not in people:
+        shown = ", ".join(people[:10]) + (" ..." if len(people) > 10 else "")
+        msg = (
+            f"{obligation_id} judges no person {person!r} in this range"
+            f"{did_you_mean(person, people)} (people judged: {shown or 'none'})"
+        )
+        raise UsageError(msg)
 
 
 def _window(traced: WindowTrace, result: Result, force: Force, limit: int) -> WindowExplanation:
@@ -289,6 +315,8 @@ class _Words:
                 return f"superseded by the later {self.kind(other)} {other.id}"
             case Code.SUPERSEDED:
                 return "superseded: another reading of its series makes the figure"
+            case Code.DUPLICATE if other is not None:
+                return duplicate_words(other.id)
             case Code.WRONG_TYPE:
                 accepted = " or ".join(
                     type_words(self.force, t)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
 from functools import cached_property
-from operator import attrgetter
+from itertools import accumulate, compress, islice
+from operator import attrgetter, eq, ne
 from typing import Any, TypeVar
 
 from engagerules.errors import UsageError
@@ -15,7 +17,54 @@ from engagerules.model.limits import year_problem
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force
 
-__all__ = ["EventIndex"]
+__all__ = ["EventIndex", "repeats"]
+
+
+def repeats(ordered: Sequence[Event], events: Sequence[Event], force: Force) -> dict[str, str]:
+    """Which record each repeat repeats (id -> id), given the events in read order and
+    sorted by time (`ordered`). A record of the same type, unit, role, person and instant
+    as an earlier one, and saying the same (attributes and refs), under another id is one
+    activity exported twice: three patrols at one instant must not meet "3 of 3". Records
+    that say different things (two accounts' readings taken at midnight) are different
+    records. A type declaring that its records may `repeat` keeps them all; of the others
+    the first read counts.
+
+    Only events sharing an instant can repeat, and sorted by time they are neighbours:
+    comparisons of neighbours, and then of who did what at each shared instant, are made
+    in C, so a log without repeats costs no Python loop per event."""
+    ats = list(map(_AT, ordered))
+    after = islice(ats, 1, None)
+    if not any(map(eq, after, ats)):
+        return {}
+    # The same instant as a run number per event, so keys hash ints and strings only.
+    runs = accumulate(map(ne, islice(ats, 1, None), ats), initial=0)
+    keys = list(zip(runs, map(_WHO, ordered), strict=True))
+    if len(set(keys)) == len(keys):
+        return {}
+    counts = Counter(keys)
+    shared = compress(ordered, map((1).__lt__, map(counts.__getitem__, keys)))
+    many = {t.id for t in force.event_types if t.repeats}
+    groups: dict[tuple[object, ...], list[Event]] = {}
+    for event in shared:
+        if event.type not in many:
+            groups.setdefault((event.at, *_WHO(event)), []).append(event)
+    read = {id(e): i for i, e in enumerate(events)} if groups else {}
+    repeated: dict[str, str] = {}
+    for members in groups.values():
+        members.sort(key=lambda e: read[id(e)])
+        kept: list[Event] = []
+        for event in members:
+            same = next((k for k in kept if _says_the_same(k, event)), None)
+            if same is None:
+                kept.append(event)
+            elif same.id != event.id:
+                repeated[event.id] = same.id
+    return repeated
+
+
+def _says_the_same(a: Event, b: Event) -> bool:
+    return a.refs == b.refs and dict(a.attrs) == dict(b.attrs)
+
 
 _T = TypeVar("_T")
 
@@ -37,8 +86,6 @@ class EventIndex:
     """
 
     def __init__(self, events: Sequence[Event], force: Force) -> None:
-        self._all = events
-        self._force = force
         ordered = sorted(events, key=_ID)
         ordered.sort(key=_AT)
         for edge in ordered[:1] + ordered[-1:]:  # the earliest and the latest: O(1)
@@ -46,6 +93,15 @@ class EventIndex:
             if problem is not None:  # an Event built in Python, not read (readers reject it)
                 msg = f"event {edge.id!r}: at {edge.at.isoformat()}: {problem}"
                 raise UsageError(msg)
+        #: Each repeat left out (`repeats`), by id -> the id of the record it repeats.
+        #: Every index leaves them out, so `check`, `explain`, the agenda and the calendar
+        #: count a repeat once alike.
+        self.repeated = repeats(ordered, events, force)
+        if self.repeated:
+            ordered = [e for e in ordered if e.id not in self.repeated]
+            events = [e for e in events if e.id not in self.repeated]
+        self._all = events
+        self._force = force
         read = {kind for ob in force.obligations for kind in ob.event_types}
         leaves: dict[str, dict[str | None, list[Event]]] = {}
         filed: dict[tuple[str, str | None], list[Event]] = {}
@@ -216,6 +272,7 @@ class _Everything:
 _EVERYTHING = _Everything()
 _ID = attrgetter("id")
 _AT = attrgetter("at")
+_WHO = attrgetter("type", "scope", "role", "person")
 
 
 #: The order of events everywhere: by time, then id (a key made in C, not a Python call).

@@ -65,6 +65,9 @@ class Code(enum.StrEnum):
     AFTER_AS_OF = "after-as-of"
     NOT_A_READING = "not-a-reading"
     SUPERSEDED = "superseded"
+    #: A repeat of another record (same type, unit, role, person, instant and details),
+    #: counted once: as its original (`engine.index.once`).
+    DUPLICATE = "duplicate"
     CLEARED = "cleared"
     CONFORMS = "conforms"
     WRONG_TYPE = "wrong-type"
@@ -129,6 +132,13 @@ class Trace:
         self.force = force
         self.as_of = as_of
         self.index = EventIndex(events, force)
+        #: original id -> its repeats, noted wherever the original is
+        self.repeats: dict[str, list[Event]] = {}
+        if self.index.repeated:
+            for event in events:
+                original = self.index.repeated.get(event.id)
+                if original is not None:
+                    self.repeats.setdefault(original, []).append(event)
         self.windows: list[WindowTrace] = []
         self._open: dict[str, Fate] = {}
 
@@ -207,6 +217,10 @@ class Trace:
                 continue
             if window.contains(event.at) or self._filed(event, unit):  # beyond it: own unit
                 self._placed(event, obligation, unit, person, trigger, moment)
+        if self.repeats:
+            for fate in list(self._open.values()):
+                for repeat in self.repeats.get(fate.event.id, ()):
+                    self._open.setdefault(repeat.id, Fate(repeat, Code.DUPLICATE, other=fate.event))
         if result.status is not Status.MET:
             if near is not None:
                 self._near(types, result.window, unit, person, trigger, near)

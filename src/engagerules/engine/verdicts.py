@@ -39,6 +39,7 @@ def make_result(
     evidence: Iterable[Event],
     reason: str,
 ) -> Result:
+    per_person = obligation.scope.per_person
     return Result(
         obligation=obligation.id,
         kind=obligation.kind,
@@ -51,6 +52,7 @@ def make_result(
         found=found,
         evidence=tuple(dict.fromkeys(e.id for e in evidence)),
         reason=reason,
+        scope_kind="force" if scope is None else "person" if per_person else "unit",
     )
 
 

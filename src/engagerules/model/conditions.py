@@ -48,29 +48,35 @@ def truthy(value: object) -> bool:
 
 
 def number(value: object) -> float | None:
-    """A finite number from JSON or CSV text, or None if it is not one."""
-    if isinstance(value, bool):
+    """A finite number, or None if `value` is not one. Strings are not numbers: "520"
+    meets no target, threshold or sum (a CSV cell of a declared number is read as the
+    number when the record is read, so it arrives here as one)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if isinstance(value, int | float):
-        try:
-            result = float(value)
-        except OverflowError:  # an integer beyond any float: not a number one can compare
-            return None
-    elif isinstance(value, str):
+    try:
+        result = float(value)
+    except OverflowError:  # an integer beyond any float: not a number one can compare
+        return None
+    return result if math.isfinite(result) else None
+
+
+def _text_number(value: object) -> float | None:
+    """A number, or text that reads as one: for equality only, where a code "1" in an
+    undeclared CSV column is the same as 1."""
+    if isinstance(value, str):
         try:
             result = float(value.strip())
         except ValueError:
             return None
-    else:
-        return None
-    return result if math.isfinite(result) else None
+        return result if math.isfinite(result) else None
+    return number(value)
 
 
 def _same(a: object, b: object) -> bool:
     """Equality that lets CSV text match JSON numbers and booleans."""
     if a == b:
         return True
-    na, nb = number(a), number(b)
+    na, nb = _text_number(a), _text_number(b)
     if na is not None and nb is not None:
         return na == nb
     if isinstance(a, bool) or isinstance(b, bool):
@@ -198,8 +204,9 @@ def unmet(requirement: Requirement, event: Event) -> Literal["type", "role"] | C
 def measure(requirement: Requirement, events: Sequence[Event]) -> float:
     """How much of the requirement `events` (already qualified) provide.
 
-    A count of events by default; the total of the `sum` attribute (text numbers from CSV
-    included, anything else ignored); or the number of distinct `distinct` values.
+    A count of events by default; the total of the `sum` attribute (numbers only: a CSV
+    cell of a declared number was read as one, anything else is ignored); or the number
+    of distinct `distinct` values.
     """
     if requirement.sum is not None:
         key = requirement.sum

@@ -131,12 +131,18 @@ def positive_duration(inst: object, attribute: attrs.Attribute[Any], value: obje
         raise ModelError(msg)
 
 
-def parse_duration(text: str) -> Duration:
-    """Parse an ISO 8601 duration, raising ValueError that quotes the bad text."""
+#: Examples a message offers for a duration of unknown use; a cadence's are cycles.
+DURATION_EXAMPLES = "P1W, P1M or PT2H"
+CADENCE_EXAMPLES = "P1D, P1W, P6W, P1M, P3M or P1Y"
+
+
+def parse_duration(text: str, examples: str = DURATION_EXAMPLES) -> Duration:
+    """Parse an ISO 8601 duration, raising ValueError that quotes the bad text and offers
+    `examples` fit for where it is used (a cadence is never PT1H or P2D)."""
     match = _PATTERN.match(text)
     if match is None:
         shown = text if len(text) <= 40 else text[:37] + "..."
-        msg = f"{shown!r} is not an ISO 8601 duration such as P1W, P6W, P4M or PT1H"
+        msg = f"{shown!r} is not an ISO 8601 duration such as {examples}"
         raise UsageError(msg)
     parts = match.groupdict()
     # Digits are checked before int() so a 5,000-digit count cannot hit Python's limit.

@@ -180,11 +180,26 @@ class AttrSpec:
     """What one attribute of an event type must hold: a value of `type`, and for `code`
     one of `codes` (code -> title), so a record saying "Priority crime" where the code is
     `priority_crime` is rejected when read rather than quietly counting as nothing; where a
-    constraint judges the attribute, it is read as `Unlisted` and is that rule's breach."""
+    constraint judges the attribute, it is read as `Unlisted` and is that rule's breach.
+
+    A number may be bounded (`min`, `max`): `hours: -10` would lower a total and 1600 hours
+    in one session would meet a month, so such a record is rejected when read. A number
+    attribute some duty sums defaults to `min: 0` (hours, counts), unless declared."""
 
     name: str
     type: AttrType
     codes: tuple[tuple[str, str], ...] = ()
+    min: float | None = None
+    max: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        bounded = self.min is not None or self.max is not None
+        if bounded and self.type not in (AttrType.NUMBER, AttrType.INTEGER):
+            msg = f"AttrSpec {self.name!r}: only a number or integer has min/max"
+            raise ModelError(msg)
+        if self.min is not None and self.max is not None and self.min > self.max:
+            msg = f"AttrSpec {self.name!r}: min {self.min} is above max {self.max}"
+            raise ModelError(msg)
 
     @property
     def code_ids(self) -> tuple[str, ...]:
@@ -194,12 +209,17 @@ class AttrSpec:
 @attrs.frozen
 class EventType:
     """A kind of activity record in the force's vocabulary, with the attributes it carries:
-    `attrs` describes them in words; `attributes` declares the types records must keep."""
+    `attrs` describes them in words; `attributes` declares the types records must keep.
+
+    Two records of a type that repeat each other's unit, role, person and instant, and
+    say the same (attributes, refs), are one activity exported twice and count once
+    (`engine.index.once`), unless the type says such records may truly `repeat`."""
 
     id: str
     title: str
     attrs: Mapping[str, str] = attrs.field(factory=dict, eq=False)
     attributes: tuple[AttrSpec, ...] = ()
+    repeats: bool = False
 
 
 def _operator(value: object) -> Operator:

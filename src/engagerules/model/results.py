@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Literal
 
 import attrs
 
@@ -28,6 +28,10 @@ __all__ = [
     "Status",
     "Tally",
 ]
+
+
+#: What a result's `scope` names.
+ScopeKind = Literal["unit", "person", "force"]
 
 
 class Status(enum.StrEnum):
@@ -58,6 +62,10 @@ WORST_FIRST = (
 )
 
 
+def _default_scope_kind(result: Result) -> ScopeKind:
+    return "force" if result.scope is None else "unit"
+
+
 @attrs.frozen
 class Result:
     """The verdict on one obligation for one unit (or person) in one window."""
@@ -81,6 +89,9 @@ class Result:
     #: The id of the event that started a triggered duty's window (also listed first in
     #: `evidence`, as reports show it); None for every other kind.
     trigger: str | None = None
+    #: What `scope` names: a `unit`, a `person` (a pseudonym, for per-person duties), or
+    #: the whole `force` (scope None), so a consumer never has to guess.
+    scope_kind: ScopeKind = attrs.field(default=attrs.Factory(_default_scope_kind, takes_self=True))
 
     def __attrs_post_init__(self) -> None:
         """No `met` without evidence: the principle every kind's verdict rests on is held
@@ -124,6 +135,7 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
     {
         "not_known_at_as_of": "dated after --as-of, so not yet known",
         "type_unused": "a type no duty uses",
+        "duplicate": "repeats another record: same type, unit, role, person, instant and details",
         "outside_range": "outside the range judged",
         "not_in_force": "outside the dates its duties are in force",
         "no_unit": "no unit where the duty needs one",
@@ -146,8 +158,9 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
 
 @attrs.frozen
 class DataQuality:
-    """A record that would have counted but for something missing a team can fix (no unit
-    where the duty is per unit, no role where the duty names roles)."""
+    """A record that would have counted but for something a team can fix at source: no
+    unit where the duty is per unit, no role where the duty names roles, or a repeat of
+    another record (same type, unit, role, person and instant), counted once."""
 
     id: str
     file: str
@@ -205,7 +218,8 @@ class Report:
     overrides: tuple[LocalReadings, ...] = ()
     #: Per obligation judged, the parts that are a reading rather than the plan's words.
     readings: tuple[tuple[str, tuple[Reading, ...]], ...] = ()
-    #: Records that would have counted but for a missing unit, role or attribute (verdicts issue).
+    #: Records that would have counted but for a missing unit, role or attribute, or a
+    #: repeat (verdicts issue).
     data_quality: tuple[DataQuality, ...] = ()
     #: The rows of the export, when the events came through an import profile.
     rows: RowAccount | None = None

@@ -370,3 +370,27 @@ def printable(line: str) -> str:
 def printable_lines(lines: Iterable[str]) -> str:
     """Lines, each made `printable`, each ending in a line feed."""
     return "".join(printable(line) + "\n" for line in lines)
+
+
+def duplicate_words(first: str) -> str:
+    """Why a record counted once: it repeats another, field for field where it matters."""
+    return f"repeats {first} (same type, unit, role, person, instant and details): counted once"
+
+
+def requirement_text(force: Force, req: Requirement) -> str:
+    """One requirement with its threshold, as a reader says it: "Tweet: at least 1, by
+    Sergeant, where topic is ..." (the calendar's and `obligations`' words)."""
+    label = requirement_words(force, req)
+    if req.sum is not None:
+        text = f"{label}: {req.sum} totalling at least {amount(req.min)}"
+    elif req.distinct is not None:
+        text = f"{label}: at least {amount(req.min)} different {req.distinct}"
+    else:
+        text = f"{label}: at least {amount(req.min)}"
+    if req.any_role:
+        text += ", by any role"
+    elif req.roles:
+        text += f", by {' or '.join(role_words(force, r) for r in req.roles)}"
+    if req.where:
+        text += ", where " + " and ".join(c.describe() for c in req.where)
+    return text

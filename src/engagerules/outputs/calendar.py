@@ -44,13 +44,20 @@ from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedul
 from engagerules.errors import ConfigError, Problem, UsageError
 from engagerules.model.event import Event, EventLog
 from engagerules.model.limits import LAST_YEAR, YEARS
-from engagerules.model.periods import Window, judged_bounds, local_midnight, localize
+from engagerules.model.periods import (
+    Window,
+    judged_bounds,
+    local_midnight,
+    localize,
+    range_bounds,
+)
 from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.words import (
     day_words,
     duration_words,
     plain_words,
     reading_words,
+    requirement_text,
     role_words,
     time_words,
 )
@@ -225,12 +232,18 @@ def duty_calendar(
 
     A period already under way on `start` (an export made mid-quarter) has its item on
     `start`, not on the period's first day in the past, so it shows, and its reminder
-    rings, from the day the calendar is made."""
+    rings, from the day the calendar is made.
+
+    A duty judged by gaps (standing, or recurring with `rolling`) has no fixed periods:
+    without `events` its item runs from the start to when the first update falls due;
+    with them, from the last update to the next one due, as `check` and the agenda judge."""
     opened = local_midnight(start, force.zone)
     dues = [_from(opened, due) for due in schedule(force, start, end, role=role, scope=scope)]
     triggered = (
         [] if events is None else follow_ups(force, events, start, end, role=role, scope=scope)
     )
+    if events is not None:
+        dues = _from_last_update(force, dues, events, range_bounds(start, end, force.zone))
     name = _calendar_name(force, role, scope)
     cal = build_calendar(force, dues, triggered, stamp=stamp or calendar_stamp(force), name=name)
     if reminder is not None or timed_reminder is not None:
@@ -253,6 +266,32 @@ def _from(opened: datetime, due: Due) -> Due:
         return due
     clipped = Window(opened, window.end, window.zone)
     return _UnderWay(due.obligation, due.scope, clipped, began=window.start)
+
+
+def _from_last_update(
+    force: Force, dues: list[Due], log: EventLog | Sequence[Event], span: Window
+) -> list[Due]:
+    """Each gap-judged duty's item moved to run from the last update known by the end of
+    the range to the next one due, as the engine computes it (`agenda_deadline`)."""
+    events = log.events if isinstance(log, EventLog) else tuple(log)
+    index = EventIndex(events, force)
+    moved: list[Due] = []
+    judged: dict[Obligation, dict[str | None, Window]] = {}
+    for due in dues:
+        ob = due.obligation
+        module = kind_module(ob.kind)
+        if ob.rule.due_once(ob, span) is None or ob.cadence is None:
+            moved.append(due)
+            continue
+        if ob not in judged:
+            judged[ob] = {}
+            for result in evaluate_obligation(force, ob, index, span, span.end).results:
+                decided = module.agenda_deadline(ob, ob.rule, result, index, span.end)
+                if decided is not None:
+                    judged[ob][result.scope] = decided[0].window
+        window = judged[ob].get(due.scope)
+        moved.append(due if window is None else Due(ob, due.scope, window))
+    return moved
 
 
 #: All-day items start at midnight; their reminders count back from 09:00 that day, so
@@ -971,7 +1010,7 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
     if evidence is not None:
         lines.append(evidence)
     elif ob.evidence:
-        lines.append("Evidence: " + "; ".join(_requirement_text(force, r) for r in ob.evidence))
+        lines.append("Evidence: " + "; ".join(requirement_text(force, r) for r in ob.evidence))
     else:
         lines.append("Evidence: none that activity records can show")
     if ob.effective_from or ob.effective_until:
@@ -982,25 +1021,6 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
     lines.extend(f"Reading ({r.part.value}): {reading_words(force, r)}" for r in ob.readings.read)
     lines.append(_citation(force, ob))
     return lines
-
-
-def _requirement_text(force: Force, req: Requirement) -> str:
-    """One requirement as a reader says it: "Tweet: at least 1, where topic ..."."""
-    titles = {t.id: t.title for t in force.event_types}
-    label = req.title or " or ".join(titles.get(t, t) for t in req.types)
-    if req.sum is not None:
-        text = f"{label}: {req.sum} totalling at least {_number(req.min)}"
-    elif req.distinct is not None:
-        text = f"{label}: at least {_number(req.min)} different {req.distinct}"
-    else:
-        text = f"{label}: at least {_number(req.min)}"
-    if req.any_role:
-        text += ", by any role"
-    elif req.roles:
-        text += f", by {' or '.join(role_words(force, r) for r in req.roles)}"
-    if req.where:
-        text += ", where " + " and ".join(c.describe() for c in req.where)
-    return text
 
 
 def _number(value: float) -> str:

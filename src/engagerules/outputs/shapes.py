@@ -11,7 +11,7 @@ keys `from` and `to` are not identifiers, hence the functional TypedDict syntax.
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast
 
 from engagerules.engine.kinds import kind_module
 from engagerules.engine.schedule import Due
@@ -34,6 +34,7 @@ __all__ = [
     "RejectionShape",
     "ReportShape",
     "ResultShape",
+    "StatusName",
     "agenda_json",
     "due_json",
     "explanation_json",
@@ -134,8 +135,13 @@ class DueShape(TypedDict):
     time: NotRequired[str]
 
 
+#: Every status a result can have, as JSON spells it: a misspelt one ("mised") is a type
+#: error for a typed consumer. Kept equal to `Status` (tests/test_shapes.py).
+StatusName = Literal["met", "partial", "missed", "pending", "breach", "waived", "unchecked"]
+
+
 class WaivedFromShape(TypedDict):
-    status: str
+    status: StatusName
     reason: str
 
 
@@ -146,17 +152,22 @@ class ResultShape(TypedDict):
     scope: str | None
     start: str
     end: str
-    status: str
+    status: StatusName
     needed: float
     found: float
+    #: The records that show the duty done (a triggered duty's trigger is in `trigger`).
     evidence: list[str]
     reason: str
     kind: str
     owner: str
     title: str
+    #: What `scope` names: a unit, a person (pseudonym) or the whole force (scope null).
+    scope_kind: Literal["unit", "person", "force"]
     departure: NotRequired[bool]
     linked: NotRequired[bool]
     waived_from: NotRequired[WaivedFromShape]
+    #: Triggered duties: the id of the event that set the duty off.
+    trigger: NotRequired[str]
 
 
 class EventsShape(TypedDict):
@@ -352,12 +363,15 @@ def result_json(result: Result, departing: frozenset[str] = frozenset()) -> Resu
         "status": result.status.value,
         "needed": _number(result.needed),
         "found": _number(result.found),
-        "evidence": list(result.evidence),
+        "evidence": [e for e in result.evidence if e != result.trigger],
         "reason": result.reason,
         "kind": result.kind.value,
         "owner": result.owner,
         "title": result.title,
+        "scope_kind": result.scope_kind,
     }
+    if result.trigger is not None:
+        shape["trigger"] = result.trigger
     if result.obligation in departing:
         shape["departure"] = True
     if result.linked is not None:

@@ -116,7 +116,7 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
         more = len(report.data_quality) - cap
         lines.append(
             f"data quality: {len(report.data_quality)} records would have counted but for "
-            f"a missing unit, role or attribute: {shown}"
+            f"a missing unit, role or attribute, or repeat another: {shown}"
             + (f" and {more} more" if more > 0 else "")
         )
     for status in _ORDER:

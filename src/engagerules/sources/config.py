@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator
 
 from engagerules.engine.kinds import KINDS, kind_module
 from engagerules.errors import ConfigError, ModelError, Problem, did_you_mean
-from engagerules.model.durations import Duration, parse_duration
+from engagerules.model.durations import CADENCE_EXAMPLES, Duration, parse_duration
 from engagerules.model.limits import year_problem, zone_names
 from engagerules.model.plan import (
     AttrSpec,
@@ -328,7 +328,7 @@ def _teams(roles: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]
             if team == role["id"]:
                 yield at, f"role {team!r} cannot be a member of itself"
             elif isinstance(team, str) and team not in known:
-                yield at, f"unknown role {team!r}{did_you_mean(team, known)}"
+                yield at, _unknown_role(team, known)
 
 
 class _Context:
@@ -393,6 +393,18 @@ def _attribute_declarations(
                 yield at, "a 'code' attribute lists its allowed 'codes' (code: title)"
             elif spec.get("type") != "code" and "codes" in spec:
                 yield f"{at}.codes", "only a 'code' attribute has codes"
+            yield from _bounds(spec, at)
+
+
+def _bounds(spec: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
+    """`min` and `max` bound a number, the lower not above the higher."""
+    for key in ("min", "max"):
+        if spec.get(key) is not None and spec.get("type") not in ("number", "integer"):
+            yield f"{at}.{key}", "only a 'number' or 'integer' attribute has bounds"
+            return
+    low, high = spec.get("min"), spec.get("max")
+    if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
+        yield f"{at}.min", f"min {low} is above max {high}"
 
 
 def _unit_nesting(
@@ -423,7 +435,7 @@ def _unit_nesting(
 def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     owner = ob.get("owner")
     if isinstance(owner, str) and owner not in ctx.roles:
-        yield f"{at}.owner", f"unknown role {owner!r}{did_you_mean(owner, ctx.roles)}"
+        yield f"{at}.owner", _unknown_role(owner, ctx.roles)
     yield from _timing(ob, at)
     yield from _scope(ob, at, ctx)
     evidence = ob.get("evidence")
@@ -602,9 +614,11 @@ def _cadence(cadence: Duration, ob: dict[str, Any], at: str) -> Iterator[tuple[s
     anchor = _date(anchor_text) if anchor_text is not None else None
     if anchor_text is not None and anchor is None:
         yield f"{at}.anchor", f"{anchor_text!r} is not a date (YYYY-MM-DD)"
+    gaps = ob.get("kind") == "standing" or ob.get("rolling") is True  # no fixed periods
     if (
         anchor is None
         and anchor_text is None
+        and not gaps
         and interval > 1
         and freq in (rrule.DAILY, rrule.WEEKLY)
     ):
@@ -657,10 +671,10 @@ def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[
     listed = req.get("roles")
     for i, role in enumerate(listed if isinstance(listed, list) else []):
         if isinstance(role, str) and role not in ctx.roles:
-            yield f"{at}.roles[{i}]", f"unknown role {role!r}{did_you_mean(role, ctx.roles)}"
+            yield f"{at}.roles[{i}]", _unknown_role(role, ctx.roles)
     owner = req.get("owner")
     if isinstance(owner, str) and owner not in ctx.roles:
-        yield f"{at}.owner", f"unknown role {owner!r}{did_you_mean(owner, ctx.roles)}"
+        yield f"{at}.owner", _unknown_role(owner, ctx.roles)
     yield from _distinct(req, at, ctx)
 
 
@@ -767,11 +781,18 @@ def _duration_at(obj: Mapping[str, Any], key: str) -> Duration | str | None:
     value = obj.get(key)
     if not isinstance(value, str):
         return None
+    examples = CADENCE_EXAMPLES if key == "cadence" else "PT2H, P2D or P1W"
     try:
-        duration = parse_duration(value)
+        duration = parse_duration(value, examples)
     except ValueError as exc:
         return str(exc)
     return duration
+
+
+def _unknown_role(role: object, known: Iterable[str]) -> str:
+    """The message for a role the force does not define: the nearest, and every role."""
+    roles = sorted(known)
+    return f"unknown role {role!r}{did_you_mean(str(role), roles)} (roles: {', '.join(roles)})"
 
 
 def _date(value: Any) -> date | None:
@@ -814,6 +835,7 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
     demo = raw.get("demo")
     published = raw.get("published")
     plan_from = date.fromisoformat(raw["effective"]["from"]) if "effective" in raw else None
+    summed = _summed(raw["obligations"])
     return Force(
         id=raw["id"],
         name=raw["name"],
@@ -826,7 +848,10 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
                 id=t["id"],
                 title=t["title"],
                 attrs=dict(t.get("attrs", {})),
-                attributes=_build_attributes(t.get("attributes", {})),
+                attributes=_build_attributes(
+                    t.get("attributes", {}), summed.get(t["id"], frozenset())
+                ),
+                repeats=bool(t.get("repeats", False)),
             )
             for t in raw["event_types"]
         ),
@@ -1138,15 +1163,44 @@ def _units_described(ob: Mapping[str, Any], units: Sequence[Unit]) -> str:
     return text
 
 
-def _build_attributes(raw: Mapping[str, Any]) -> tuple[AttrSpec, ...]:
-    return tuple(
-        AttrSpec(
-            name=name,
-            type=AttrType(spec["type"]),
-            codes=tuple((str(k), str(v)) for k, v in spec.get("codes", {}).items()),
+def _summed(raw: Any) -> dict[str, frozenset[str]]:
+    """Per event type, the attributes some requirement sums (found wherever a requirement
+    sits in the obligations: evidence, a trigger's response ...)."""
+    found: dict[str, set[str]] = {}
+    stack = [raw]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("sum"), str) and isinstance(item.get("types"), list):
+                for kind in item["types"]:
+                    found.setdefault(str(kind), set()).add(item["sum"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return {kind: frozenset(names) for kind, names in found.items()}
+
+
+def _build_attributes(
+    raw: Mapping[str, Any], summed: frozenset[str] = frozenset()
+) -> tuple[AttrSpec, ...]:
+    """The declarations; a number some duty sums is never negative unless declared so
+    (`hours: -10` would lower a total)."""
+    specs = []
+    for name, spec in raw.items():
+        kind = AttrType(spec["type"])
+        low = spec.get("min")
+        if "min" not in spec and name in summed and kind in (AttrType.NUMBER, AttrType.INTEGER):
+            low = 0
+        specs.append(
+            AttrSpec(
+                name=name,
+                type=kind,
+                codes=tuple((str(k), str(v)) for k, v in spec.get("codes", {}).items()),
+                min=low,
+                max=spec.get("max"),
+            )
         )
-        for name, spec in raw.items()
-    )
+    return tuple(specs)
 
 
 def _build_requirement(

@@ -180,7 +180,8 @@ class _Intake:
                 event = raw if type(raw) is Event else _event(raw, file, line, self.zone)
                 _check_vocabulary(event, types, units)
                 if event.type in declared:
-                    event = _check_attributes(event, *declared[event.type])
+                    cells = raw.cells if type(raw) is _CsvRecord else frozenset()
+                    event = _check_attributes(event, *declared[event.type], cells=cells)
                 if event.id in ids:
                     first = self._first()[event.id]
                     msg = f"id: {event.id!r} is used twice (first at {first.file}:{first.line})"
@@ -369,9 +370,18 @@ def _csv_rows(name: str, reader: csv.DictReader[str]) -> Iterator[tuple[str, int
         yield name, line, _from_csv_row(row)
 
 
+class _CsvRecord(dict[str, Any]):
+    """A CSV row as a record. Its `cells` are the attributes given as cells of their own,
+    text by nature: where the type declares such an attribute a number, the cell is read as
+    that number (`_check_attributes`), whereas a JSON string is never a number."""
+
+    cells: frozenset[str] = frozenset()
+
+
 def _from_csv_row(row: Mapping[str, str | None]) -> dict[str, Any]:
-    record: dict[str, Any] = {}
+    record = _CsvRecord()
     extras: dict[str, Any] = {}
+    cells: set[str] = set()
     for key, value in row.items():
         if value is None or value == "":
             continue
@@ -385,12 +395,15 @@ def _from_csv_row(row: Mapping[str, str | None]) -> dict[str, Any]:
             if not isinstance(parsed, dict):
                 return {"\x00error": "attrs: a CSV 'attrs' cell must hold a JSON object"}
             extras.update(parsed)
+            cells.difference_update(parsed)
         elif key in _FIELDS:
             record[key] = value
         else:
             extras[key] = value
+            cells.add(key)
     if extras:
         record["attrs"] = extras
+    record.cells = frozenset(cells)
     return record
 
 
@@ -522,7 +535,11 @@ def declarations(force: Force) -> dict[str, Declared]:
 
 
 def _check_attributes(
-    event: Event, specs: tuple[AttrSpec, ...], judged: frozenset[str] = frozenset()
+    event: Event,
+    specs: tuple[AttrSpec, ...],
+    judged: frozenset[str] = frozenset(),
+    *,
+    cells: frozenset[str] = frozenset(),
 ) -> Event:
     """Reject a record whose attribute breaks its type's declaration, saying what would be
     valid: an unreadable value is never quietly read as nothing ("3h" hours, "20/10/2022"
@@ -531,24 +548,36 @@ def _check_attributes(
 
     The exception is a code outside the list of an attribute a constraint judges: that is
     the breach the rule exists to catch, so the record is kept, its value read as
-    `Unlisted` (every condition on it fails), and the constraint names it a breach."""
-    unlisted: dict[str, Unlisted] = {}
+    `Unlisted` (every condition on it fails), and the constraint names it a breach.
+
+    Strings are not numbers: a declared number given as a JSON string ("520") is rejected.
+    A CSV cell (`cells`) is text by nature, so a declared number's cell is read as the
+    number it holds, and the event carries that number."""
+    replaced: dict[str, Any] = {}
     for spec in specs:
         value = event.attrs.get(spec.name)
         if not recorded(value) or type(value) is Unlisted:
             continue
+        if spec.name in cells and isinstance(value, str) and spec.type in _NUMBERS:
+            number = _finite(value)
+            if number is None:
+                raise _RecordError(f"attrs.{spec.name}: {json.dumps(value)} is not a number")
+            value = replaced[spec.name] = int(number) if number.is_integer() else number
         items = value if isinstance(value, list) and spec.type is AttrType.CODE else [value]
         for item in items:
             problem = _attr_problem(spec, item)
             if problem is None:
                 continue
             if spec.type is AttrType.CODE and spec.name in judged:
-                unlisted[spec.name] = Unlisted(json.dumps(value))
+                replaced[spec.name] = Unlisted(json.dumps(value))
                 break
             raise _RecordError(f"attrs.{spec.name}: {json.dumps(item)} {problem}")
-    if not unlisted:
+    if not replaced:
         return event
-    return msgspec.structs.replace(event, attrs=MappingProxyType({**event.attrs, **unlisted}))
+    return msgspec.structs.replace(event, attrs=MappingProxyType({**event.attrs, **replaced}))
+
+
+_NUMBERS = (AttrType.NUMBER, AttrType.INTEGER)
 
 
 def _attr_problem(spec: AttrSpec, value: Any) -> str | None:
@@ -556,11 +585,18 @@ def _attr_problem(spec: AttrSpec, value: Any) -> str | None:
     text = value.strip() if isinstance(value, str) else None
     match spec.type:
         case AttrType.NUMBER | AttrType.INTEGER:
+            if isinstance(value, str):
+                article = "an" if spec.type is AttrType.INTEGER else "a"
+                return f"is text, not {article} {spec.type.value} (write it without quotes)"
             number = _finite(value)
             if number is None:
                 return f"is not a {spec.type.value}"
             if spec.type is AttrType.INTEGER and not number.is_integer():
                 return "is not a whole number"
+            if spec.min is not None and number < spec.min:
+                return f"is below the least allowed, {_figure(spec.min)}"
+            if spec.max is not None and number > spec.max:
+                return f"is above the most allowed, {_figure(spec.max)}"
         case AttrType.BOOLEAN:
             if not isinstance(value, bool) and (text is None or text.lower() not in _TRUE | _FALSE):
                 return "is not true or false"
@@ -587,6 +623,10 @@ def _attr_problem(spec: AttrSpec, value: Any) -> str | None:
                 )
                 return f"is not one of {', '.join(codes)}{hint}"
     return None
+
+
+def _figure(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _finite(value: Any) -> float | None:

@@ -82,6 +82,10 @@ class Recurring(Rule):
         default=None, validator=optional(instance(OneItem, "a one_item value"))
     )
 
+    def due_once(self, obligation: Obligation, span: Window) -> Window | None:
+        """A rolling duty has no fixed periods either: the update due next, as standing."""
+        return standing.gap_window(obligation, span) if self.rolling else None
+
 
 #: The rule class the registry dispatches on.
 RULE = Recurring

@@ -50,6 +50,31 @@ class Standing(Rule):
     cadence: Duration = attrs.field(validator=positive_duration)
     anchor: date | None = None
 
+    def due_once(self, obligation: Obligation, span: Window) -> Window | None:
+        """A maximum gap has no fixed periods: the schedule shows the one update due next."""
+        return gap_window(obligation, span)
+
+
+def gap_window(obligation: Obligation, span: Window) -> Window | None:
+    """The window a duty judged by gaps shows in `schedule` and the calendar when no
+    record is at hand: from the start (the duty's coming into force, or the range's
+    start when that is later) to one cadence on, when the first update falls due. Fixed
+    periods would be wrong: an update in each of two 5-week periods may still be 9 weeks
+    apart, which `check` judges a lapse. With records (`calendar --events`), the window
+    runs from the last update instead (`gap_deadline`), as the agenda shows it."""
+    cadence = obligation.cadence
+    if cadence is None:
+        return None
+    start = span.start
+    if obligation.effective_from is not None:
+        start = max(start, local_midnight(obligation.effective_from, span.zone))
+    if (
+        obligation.effective_until is not None
+        and start.astimezone(span.zone).date() > obligation.effective_until
+    ):
+        return None
+    return Window(start, cadence.after(start, span.zone), span.zone)
+
 
 #: The rule class the registry dispatches on.
 RULE = Standing
@@ -62,7 +87,10 @@ SCHEMA: dict[str, Any] = {
         "cadence": {"$ref": "#/$defs/duration"},
         "anchor": {
             "$ref": "#/$defs/date",
-            "description": "A date a period starts on; cycles run forwards and backwards from it.",
+            "description": (
+                "Not needed: a standing duty is a maximum gap between updates, counted from "
+                "the last update (or from when it came into force), not fixed periods."
+            ),
         },
     },
     "then": {"required": ["cadence", "evidence"], "properties": {"evidence": {"minItems": 1}}},
@@ -124,7 +152,11 @@ def gaps(
         status = next(s for s in (Status.MISSED, Status.PENDING, Status.MET) if s in statuses)
         reason = "; ".join(line.reason for line in judged if line.status is status)
         inside = len({e.id for line in judged for e in line.evidence if e.at > span.start})
-        result = make_result(obligation, unit, span, status, 1, inside, evidence, reason)
+        # `found` and `needed` count what the status judged: a lapse needed (at least) one
+        # more update, so a missed duty never reads "needed 1, found 2".
+        lapsed = sum(line.lapses for line in judged)
+        needed = max(1, inside + lapsed) if status is Status.MISSED else 1
+        result = make_result(obligation, unit, span, status, needed, inside, evidence, reason)
         results.append(result)
         used.update(e.id for e in evidence)
         if trace is not None:
@@ -147,6 +179,8 @@ class _Line:
     evidence: list[Event]
     status: Status
     reason: str
+    #: How many lapses the line shows (each a gap longer than the cadence).
+    lapses: int = 0
 
 
 def _line(
@@ -186,7 +220,7 @@ def _line(
         if before:
             since = f", counting from the last before it on {_day(before[-1].at, force)}"
         reason = f"{len(inside)} {label}{where} in the range{since}: never more than {every} apart"
-    return _Line(before, evidence, status, reason)
+    return _Line(before, evidence, status, reason, len(lapses))
 
 
 def _unrecorded(
