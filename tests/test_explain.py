@@ -478,7 +478,13 @@ def test_explain_names_a_repeat_beside_its_original() -> None:
     it, so every record of the duty's types in the window is accounted for."""
     force = load_force(FIXTURES / "verdicts")
     records = [
-        {"id": f"s{i}", "type": "session", "at": "2023-06-05T10:00:00+01:00", "attrs": {"hours": 3}}
+        {
+            "id": f"s{i}",
+            "type": "session",
+            "at": "2023-06-05T10:00:00+01:00",
+            "role": "PS",
+            "attrs": {"hours": 3},
+        }
         for i in range(2)
     ]
     log = parse_events([("t", i + 1, r) for i, r in enumerate(records)], force)

@@ -99,10 +99,10 @@ def test_earliest_deadline_first_meets_as_many_triggers_as_any_assignment(
     force = load_force(FIXTURES / "mini" / "force.json")
     start = datetime(2022, 10, 3, tzinfo=UTC)
     records = [
-        {"id": f"w{i}", "type": "warrant_executed", "at": _at(start, m), "scope": s}
+        {"id": f"w{i}", "type": "warrant_executed", "at": _at(start, m, i), "scope": s}
         for i, (m, s) in enumerate(fired)
     ] + [
-        {"id": f"t{i}", "type": "tweet", "at": _at(start, m), "scope": s}
+        {"id": f"t{i}", "type": "tweet", "at": _at(start, m, 30 + i), "scope": s}
         for i, (m, s) in enumerate(calls)
     ]
     report = evaluate(
@@ -122,8 +122,11 @@ def test_earliest_deadline_first_meets_as_many_triggers_as_any_assignment(
     assert len(with_tweet) == _maximum_matching(candidates)
 
 
-def _at(start: datetime, minutes: int) -> str:
-    return (start + timedelta(minutes=minutes)).isoformat()
+def _at(start: datetime, minutes: int, seconds: int = 0) -> str:
+    """`minutes` after `start`, and `seconds` more: each record its own instant (a second
+    warrant or tweet at the very same instant would be a repeat, counted once), the
+    tweets' seconds after the warrants' so the minutes alone decide what is in time."""
+    return (start + timedelta(minutes=minutes, seconds=seconds)).isoformat()
 
 
 def test_work_is_linear_in_triggers_and_follow_ups(monkeypatch: pytest.MonkeyPatch) -> None:

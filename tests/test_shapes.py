@@ -111,7 +111,13 @@ def test_a_standing_duty_that_lapsed_needed_more_than_it_found() -> None:
     (kind,) = standing.evidence[0].types
     unit = standing.scope.units[0] if standing.scope.units else None
     records = [
-        {"id": f"u{i}", "type": kind, "at": f"{day}T10:00:00+00:00", "scope": unit}
+        {
+            "id": f"u{i}",
+            "type": kind,
+            "at": f"{day}T10:00:00+00:00",
+            "scope": unit,
+            "role": standing.owner,
+        }
         for i, day in enumerate(["2022-10-03", "2023-09-04"])
     ]
     log = parse_events([("log", i + 1, r) for i, r in enumerate(records)], force)

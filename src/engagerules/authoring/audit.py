@@ -321,6 +321,28 @@ class Context:
         return Probe(adversary, words, tuple(records), self.start, self.end, expect, keys, unit)
 
 
+def _apart(records: list[dict[str, Any]], force: Force) -> None:
+    """Each record of a type that does not `repeat` a second after any earlier one saying
+    the same (type, unit, role, person, instant, attributes): a compliant log holds
+    separate activities, and two identical records would be one exported twice, which
+    counts once."""
+    many = {t.id for t in force.event_types if t.repeats}
+    seen: set[tuple[Any, ...]] = set()
+    for record in records:
+        if record["type"] in many:
+            continue
+        while (key := _said(record)) in seen:
+            record["at"] = _iso(_at(record) + timedelta(seconds=1), force)
+        seen.add(key)
+
+
+def _said(record: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What a record says, for `_apart`: all but its id (refs are made distinct apart)."""
+    fields = ("type", "scope", "role", "person")
+    attrs_said = tuple(sorted((k, repr(v)) for k, v in record.get("attrs", {}).items()))
+    return (*(record.get(f) for f in fields), _at(record), attrs_said, repr(record.get("_refs")))
+
+
 def _copy(record: Mapping[str, Any]) -> dict[str, Any]:
     new = dict(record)
     if "attrs" in new:
@@ -371,6 +393,7 @@ def context(
     made = [dict(r) for r in maker.act(ob)]
     made.sort(key=lambda r: (datetime.fromisoformat(r["at"]).timestamp(), r["type"]))
     maker.vary(made)
+    _apart(made, force)
     evidence: dict[str, int] = {}
     keys: dict[str, str] = {}
     for number, record in enumerate(made, 1):
@@ -817,10 +840,12 @@ def _month_end(ctx: Context) -> Probes:
     instants = [local_midnight(d, force.zone) + timedelta(hours=12) for d in ends]
     made = []
     for n, moment in enumerate(instants):
-        for source in bundle:
+        for k, source in enumerate(bundle):
             copy = _copy(source)
             copy.pop("refs", None)
-            copy.update(id=f"{source['id']}-m{n}", at=_iso(moment, force))
+            # a second apart: two copies saying the same at one instant would count once
+            at = moment + timedelta(seconds=k)
+            copy.update(id=f"{source['id']}-m{n}", at=_iso(at, force))
             made.append(copy)
     keys = tuple(
         key_of(r)
