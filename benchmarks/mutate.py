@@ -371,7 +371,10 @@ MUTANTS = [
     m(
         "present-accepts-empty",
         "src/engagerules/model/conditions.py",
-        ("return value.strip().lower() not in _FALSE_WORDS", "return True"),
+        (
+            'return not (text in _FALSE_WORDS or text in _PLACEHOLDERS or text.startswith("not "))',
+            "return True",
+        ),
     ),
     m(
         "missing-varies",

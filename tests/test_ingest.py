@@ -185,3 +185,24 @@ def test_ingest_wants_a_parquet_name(capsys: pytest.CaptureFixture[str]) -> None
     sample = Path(__file__).parent.parent / "forces" / "gwent" / "sample" / "activity-2022q4.jsonl"
     assert main(["ingest", "gwent", str(sample), "-o", "out.jsonl"]) == 2
     assert "name the file .parquet" in capsys.readouterr().err
+
+
+def test_a_code_outside_the_list_a_constraint_judges_survives_parquet(tmp_path: Path) -> None:
+    """A code outside its list, kept (read as `Unlisted`) because a constraint judges the
+    attribute, is written as it was typed and read back as `Unlisted` again: the
+    constraint's breach is in the report from Parquet as from the exports."""
+    force = open_force("surrey")
+    spec_type, name = next(
+        (t.id, s.name)
+        for t in force.event_types
+        for s in t.attributes
+        if s.type.value == "code" and s.name in force.judged_attributes().get(t.id, ())
+    )
+    record = {"id": "u1", "type": spec_type, "at": "2023-01-10T10:00:00Z"}
+    source = tmp_path / "u.jsonl"
+    source.write_text(json.dumps({**record, "attrs": {name: "not-a-code"}}) + "\n", "utf-8")
+    log = read_events([source], force)
+    assert type(log.events[0].attrs[name]).__name__ == "Unlisted"
+    again = _round_trip(log, force, tmp_path)
+    assert again.events == log.events and not again.rejections
+    assert dict(again.events[0].attrs) == dict(log.events[0].attrs)

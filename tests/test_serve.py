@@ -215,6 +215,12 @@ def test_a_changed_rota_changes_the_etag(db: str, tmp_path: Path) -> None:
     raw["id"] = "rotashire"
     for ob in raw["obligations"]:
         ob["id"] = ob["id"].replace("gwent.", "rotashire.", 1)
+        for key in ("not_claimed_by", "shared_with"):  # duty ids named across duties
+            if key in ob:
+                ob[key] = [d.replace("gwent.", "rotashire.", 1) for d in ob[key]]
+        if isinstance(ob.get("trigger"), dict) and "shared_with" in ob["trigger"]:
+            shared = ob["trigger"]["shared_with"]
+            ob["trigger"]["shared_with"] = [d.replace("gwent.", "rotashire.", 1) for d in shared]
     rota = next(ob for ob in raw["obligations"] if ob.get("scope", {}).get("rota"))
     (folder / "force.json").write_text(json.dumps(raw), encoding="utf-8")
     running = Running(db, tmp_path, "--forces", str(folder)).start()

@@ -11,8 +11,10 @@ exports with the reader `check` uses and writes what it gave:
   rejections still point at the export the record came from), and `attrs`, every attribute
   as JSON text, the one complete copy;
 - beside it, for query engines, each *declared* attribute of the force's event types as a
-  typed column `attr.<name>` (number, integer, boolean, date, timestamp, text or code), null
-  where the record has no such scalar (a list stays in `attrs` only);
+  typed column `attr.<name>` (number, integer, boolean, date, timestamp, text, code, or
+  period: the label as text), null where the record has no such scalar (a list stays in
+  `attrs` only; a code outside its list, kept as `Unlisted` for the constraint judging it,
+  is written in `attrs` as it was typed and read back as `Unlisted` again);
 - the rejections and the count of records read, in the file's metadata, so that a check
   from Parquet accounts for every record of the original exports exactly as a check from the
   exports does (read = matched + unmatched + rejected).
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from engagerules.errors import EventError, UsageError
-from engagerules.model.event import Event, EventLog, Rejection
+from engagerules.model.event import Event, EventLog, Rejection, Unlisted
 from engagerules.model.plan import AttrType, Force
 from engagerules.sources import strictjson
 
@@ -75,6 +77,7 @@ def _arrow_type(pa: Any, kind: AttrType) -> Any:
         AttrType.TIMESTAMP: pa.timestamp("us", tz="UTC"),
         AttrType.TEXT: pa.string(),
         AttrType.CODE: pa.string(),
+        AttrType.PERIOD: pa.string(),  # the label as written (2022-Q4, 2022-12, 2019-20)
     }[kind]
 
 
@@ -142,11 +145,22 @@ def _batches(events: Sequence[Event], force: Force, arrow_schema: Any) -> Iterat
             "refs": [list(e.refs) for e in chunk],
             "file": [e.file for e in chunk],
             "line": [e.line for e in chunk],
-            "attrs": [json.dumps(dict(e.attrs), ensure_ascii=False) for e in chunk],
+            "attrs": [
+                json.dumps(dict(e.attrs), ensure_ascii=False, default=_as_typed) for e in chunk
+            ],
         }
         for name, kind in typed.items():
             columns[f"attr.{name}"] = [_typed(e.attrs.get(name), kind) for e in chunk]
         yield pa.record_batch([columns[f.name] for f in arrow_schema], schema=arrow_schema)
+
+
+def _as_typed(value: object) -> Any:
+    """A code outside the list (kept, read as `Unlisted`, for a constraint to judge) as it
+    was typed: reading the file back checks it again and reads it as `Unlisted` again."""
+    if type(value) is Unlisted:
+        return strictjson.loads(value.text)
+    msg = f"{type(value).__name__} is not JSON"
+    raise TypeError(msg)
 
 
 def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
