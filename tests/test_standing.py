@@ -367,7 +367,8 @@ def _five_weeks(tmp_path: Path) -> Force:
 
 
 def _notice(ident: str, day: str) -> dict[str, Any]:
-    return {"id": ident, "type": "notice", "at": f"{day}T10:00:00+00:00"}
+    """A notice updated by the duty's owner (PS): evidence with no roles is the owner's."""
+    return {"id": ident, "type": "notice", "at": f"{day}T10:00:00+00:00", "role": "PS"}
 
 
 def test_schedule_calendar_and_check_agree_on_a_standing_duty(tmp_path: Path) -> None:
