@@ -164,6 +164,9 @@ class Report:
     readings: tuple[tuple[str, tuple[Reading, ...]], ...] = ()
     #: Records that would have counted but for a missing unit or role (verdicts issue).
     data_quality: tuple[DataQuality, ...] = ()
+    #: Per obligation judged, which engine judged it (`reference` or `ibis`), when a check
+    #: ran the compiled engine (issue 23); empty for the reference engine alone.
+    engines: tuple[tuple[str, str], ...] = ()
 
     def readings_of(self, obligation: str) -> tuple[Reading, ...]:
         return next((read for ob, read in self.readings if ob == obligation), ())

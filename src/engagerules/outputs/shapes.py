@@ -187,6 +187,7 @@ ReportShape = TypedDict(
         "overrides": list[dict[str, Any]],
         "readings": dict[str, list[dict[str, Any]]],
         "data_quality": NotRequired[list[dict[str, Any]]],
+        "engines": NotRequired[dict[str, str]],
     },
 )
 ReportShape.__doc__ = "`check --format json`: the whole report."
@@ -361,7 +362,7 @@ def result_json(result: Result, departing: frozenset[str] = frozenset()) -> Resu
 def report_json(report: Report) -> ReportShape:
     counts = report.counts()
     departing = frozenset(ob for ob, _ in report.departures)
-    return {
+    shape: ReportShape = {
         "force": report.force,
         "from": report.start.isoformat(),
         "to": report.end.isoformat(),
@@ -385,6 +386,9 @@ def report_json(report: Report) -> ReportShape:
         "overrides": overrides_json(report.overrides),
         "readings": {ob: [reading_json(r) for r in read] for ob, read in report.readings},
     }
+    if report.engines:  # only a compiled check says which engine judged each duty
+        shape["engines"] = dict(report.engines)
+    return shape
 
 
 def obligations_json(obligations: Iterable[Obligation]) -> list[ObligationShape]:

@@ -521,6 +521,20 @@ def declarations(force: Force) -> dict[str, Declared]:
     }
 
 
+def checked_attributes(event: Event, force: Force) -> Event:
+    """`event` as the reader keeps it: its attributes checked against its type's
+    declarations (a judged code outside the list read as `Unlisted`). Raises `EventError`
+    where the reader would reject it. The compiled engine reads each distinct attribute
+    set through this, so a query's records mean what the reference engine's events do."""
+    declared = declarations(force).get(event.type)
+    if declared is None:
+        return event
+    try:
+        return _check_attributes(event, *declared)
+    except _RecordError as exc:
+        raise EventError(str(exc)) from None
+
+
 def _check_attributes(
     event: Event, specs: tuple[AttrSpec, ...], judged: frozenset[str] = frozenset()
 ) -> Event:

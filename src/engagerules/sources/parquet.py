@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from engagerules.errors import EventError, UsageError
-from engagerules.model.event import Event, EventLog, Rejection
+from engagerules.model.event import Event, EventLog, Rejection, Unlisted
 from engagerules.model.plan import AttrType, Force
 
 __all__ = ["FORMAT_VERSION", "parquet_records", "schema", "write_parquet"]
@@ -141,11 +141,22 @@ def _batches(events: Sequence[Event], force: Force, arrow_schema: Any) -> Iterat
             "refs": [list(e.refs) for e in chunk],
             "file": [e.file for e in chunk],
             "line": [e.line for e in chunk],
-            "attrs": [json.dumps(dict(e.attrs), ensure_ascii=False) for e in chunk],
+            "attrs": [
+                json.dumps(dict(e.attrs), ensure_ascii=False, default=_as_typed) for e in chunk
+            ],
         }
         for name, kind in typed.items():
             columns[f"attr.{name}"] = [_typed(e.attrs.get(name), kind) for e in chunk]
         yield pa.record_batch([columns[f.name] for f in arrow_schema], schema=arrow_schema)
+
+
+def _as_typed(value: object) -> Any:
+    """A code outside the list (read, for a constraint to judge) as it was typed: reading
+    the file back reads it as `Unlisted` again."""
+    if isinstance(value, Unlisted):
+        return json.loads(value.text)
+    msg = f"{type(value).__name__} is not JSON"
+    raise TypeError(msg)
 
 
 def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
