@@ -21,21 +21,21 @@ import pytest
 
 pytest.importorskip("ibis")
 
-import pyarrow.parquet as pq  # noqa: E402
+import pyarrow.parquet as pq
 
-from engagerules.authoring.scenarios import load_scenarios, scenario_files  # noqa: E402
-from engagerules.authoring.simulate import simulate  # noqa: E402
-from engagerules.engine.compiled import compilable, evaluate_compiled, records_from  # noqa: E402
-from engagerules.engine.compiled import values as compiled_values  # noqa: E402
-from engagerules.engine.compiled.source import COLUMNS, ibis_module, ibis_url  # noqa: E402
-from engagerules.engine.evaluate import evaluate  # noqa: E402
-from engagerules.engine.schedule import dues  # noqa: E402
-from engagerules.model.event import EventLog  # noqa: E402
-from engagerules.model.periods import range_bounds  # noqa: E402
-from engagerules.model.plan import Force  # noqa: E402
-from engagerules.sources.events import parse_events, read_events  # noqa: E402
-from engagerules.sources.parquet import write_parquet  # noqa: E402
-from engagerules.sources.registry import open_force  # noqa: E402
+from engagerules.authoring.scenarios import load_scenarios, scenario_files
+from engagerules.authoring.simulate import simulate
+from engagerules.engine.compiled import compilable, evaluate_compiled, records_from
+from engagerules.engine.compiled import values as compiled_values
+from engagerules.engine.compiled.source import COLUMNS, ibis_module, ibis_url
+from engagerules.engine.evaluate import evaluate
+from engagerules.engine.schedule import dues
+from engagerules.model.event import EventLog
+from engagerules.model.periods import range_bounds
+from engagerules.model.plan import Force
+from engagerules.sources.events import parse_events, read_events
+from engagerules.sources.parquet import write_parquet
+from engagerules.sources.registry import open_force
 
 FORCES = ("gwent", "dorset", "surrey", "notts")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -140,7 +140,7 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     if url is not None:
         try:
             made = Backend(url)
-        except Exception as exc:  # noqa: BLE001 - whatever the driver raises, say it
+        except Exception as exc:
             problem = f"PostgreSQL at {url} is not answering: {exc}"
         else:
             yield made

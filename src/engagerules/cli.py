@@ -415,6 +415,24 @@ def _run_check_with_log(
     return evaluate(force, log, start, end, as_of), log
 
 
+def _run_compiled_check(
+    force: Force, args: argparse.Namespace, start: date, end: date, as_of: datetime
+) -> tuple[Report, EventLog]:
+    """`check --engine ibis`: the compiled duties judged by a query over the ingested file
+    (DuckDB in process), the others by the reference, in one report (issue 23)."""
+    from engagerules.engine.compiled import evaluate_compiled, records_from
+
+    if args.backend != "duckdb":
+        msg = "--backend: only duckdb (over an ingested .parquet file) is supported yet"
+        raise UsageError(msg)
+    if len(args.events) != 1 or not args.events[0].lower().endswith(".parquet") or args.profile:
+        msg = "--engine ibis reads one file written by `engagerules ingest` (.parquet)"
+        raise UsageError(msg)
+    records = records_from(args.events[0])
+    log = _read(args.events, force)
+    return evaluate_compiled(force, log, records, start, end, as_of), log
+
+
 def _read(files: Sequence[str], force: Force, profile: str | None = None) -> EventLog:
     """Read events (through an import profile when given), showing progress on stderr
     when a person is watching it.
@@ -473,7 +491,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     start, end = _range(args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    report, log = _run_check_with_log(force, args.events, start, end, as_of, args.profile)
+    if getattr(args, "engine", "reference") == "ibis":
+        report, log = _run_compiled_check(force, args, start, end, as_of)
+    else:
+        report, log = _run_check_with_log(force, args.events, start, end, as_of, args.profile)
     report = apply_waivers(report, waivers, force)
     _note_expired(waivers, as_of, force)
     fail_on = FAILING if not args.fail_on else frozenset(args.fail_on)
@@ -1165,6 +1186,19 @@ def _add_check(sub: Any) -> None:
         metavar="STATUS",
         help="statuses that make the exit status 1 (default: missed,breach); "
         "comma-separated or repeated",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("reference", "ibis"),
+        default="reference",
+        help="ibis: judge the compiled duties by a query where the records live (needs the "
+        "ibis extra and a file from `ingest`); the report says which engine judged each duty",
+    )
+    p.add_argument(
+        "--backend",
+        default="duckdb",
+        metavar="duckdb",
+        help="where --engine ibis runs its queries (default: DuckDB in process)",
     )
     _check_outputs(p)
     p.set_defaults(run=_cmd_check)
