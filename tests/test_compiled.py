@@ -26,13 +26,15 @@ import pyarrow.parquet as pq
 from engagerules.authoring.scenarios import load_scenarios, scenario_files
 from engagerules.authoring.simulate import simulate
 from engagerules.engine.compiled import compilable, evaluate_compiled, records_from
+from engagerules.engine.compiled import constraint as compiled_constraint
 from engagerules.engine.compiled import values as compiled_values
 from engagerules.engine.compiled.source import COLUMNS, ibis_module, ibis_url
 from engagerules.engine.evaluate import evaluate
-from engagerules.engine.schedule import dues
+from engagerules.engine.schedule import dues, unit_slots
+from engagerules.engine.verdicts import constraint_windows
 from engagerules.model.event import EventLog
-from engagerules.model.periods import range_bounds
-from engagerules.model.plan import Force
+from engagerules.model.periods import Window, range_bounds
+from engagerules.model.plan import Force, Kind, Obligation
 from engagerules.sources.events import parse_events, read_events
 from engagerules.sources.parquet import write_parquet
 from engagerules.sources.registry import open_force
@@ -173,18 +175,17 @@ def edge_records(force: Force, start: date, end: date) -> list[dict[str, Any]]:
     for ob in force.obligations:
         if not ob.scored or not compilable(ob):
             continue
-        for due in list(dues(ob, span, ("p1", "p2")))[:3]:
-            w = due.window
+        for unit, w in _windows(ob, span):
             moments = [
                 w.start - timedelta(microseconds=1),
                 w.start,
                 w.end - timedelta(microseconds=1),
                 w.end,
             ]
-            scope = None if ob.scope.per_person else due.scope
+            scope = None if ob.scope.per_person else unit
             for req in ob.evidence:
                 variants: list[dict[str, Any]] = [{}]
-                for cond in req.where:
+                for cond in (*req.where, *ob.rule.keeps):
                     value = cond.value
                     if isinstance(value, tuple):
                         value = value[0] if value else None
@@ -221,9 +222,17 @@ def edge_records(force: Force, start: date, end: date) -> list[dict[str, Any]]:
                     if role:
                         record["role"] = role
                     if ob.scope.per_person:
-                        record["person"] = due.scope
+                        record["person"] = unit
                     out.append(record)
     return out
+
+
+def _windows(ob: Obligation, span: Window) -> list[tuple[str | None, Window]]:
+    """The first few windows of a duty, with their unit (or person)."""
+    if ob.kind is Kind.CONSTRAINT:
+        windows = constraint_windows(ob, span)[:3]
+        return [(unit, w) for unit in unit_slots(ob) for w in windows]
+    return [(d.scope, d.window) for d in list(dues(ob, span, ("p1", "p2")))[:3]]
 
 
 def _log(force: Force, records: list[dict[str, Any]]) -> EventLog:
@@ -323,13 +332,16 @@ def _mutants() -> list[tuple[str, Any, str, Any]]:
     def conditions_ignored(self: Any, req: Any, kind: str, text: str) -> bool:
         return self.event(kind, text) is not None
 
-    def end_inclusive(self: Any, types: Any, start: Any, end: Any, as_of: Any) -> Any:
-        t = self.records.table
-        return t.filter(t.type.isin(list(types)), t.at >= start, t.at <= end, t.at <= as_of)
+    def edges_late(moment: datetime) -> datetime:
+        return moment.astimezone(UTC) + timedelta(microseconds=1)
+
+    def rule_ignored(conditions: Any, event: Any, previous: Any = None) -> None:
+        return None
 
     return [
         ("conditions ignored", compiled_values.Values, "accepts", conditions_ignored),
-        ("time filter with its end", compiled_query.Query, "_of", end_inclusive),
+        ("a constraint's rule ignored", compiled_constraint, "failed_condition", rule_ignored),
+        ("window edges a microsecond late", compiled_query, "_utc", edges_late),
     ]
 
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
+
+import msgspec
 
 from engagerules.engine.compiled.source import Records, ibis_module
 from engagerules.engine.compiled.values import Values
+from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Requirement
 
@@ -21,6 +25,9 @@ __all__ = ["Query", "WindowRow"]
 
 #: One window of the engine's: (its number, unit or None, person or None, start, end).
 WindowRow = tuple[int, str | None, str | None, datetime, datetime]
+
+
+_ORDER = attrgetter("at", "id")
 
 
 def _utc(moment: datetime) -> datetime:
@@ -77,14 +84,18 @@ class Query:
         *,
         by_unit: bool,
         by_person: bool,
-    ) -> list[tuple[int, str, datetime, str, str]]:
-        """(window, id, at, type, attrs) of each record `req` accepts inside each window."""
+        scope_is: tuple[str | None] | None = None,
+    ) -> list[tuple[int, str, datetime, str, str, int]]:
+        """(window, id, at, type, attrs, line) of each record `req` accepts inside each
+        window; with `scope_is`, only records whose own unit is that one (None: no unit)."""
         pa = self._pa
         start = min(w[3] for w in windows)
         end = max(w[4] for w in windows)
         t = self._of(req.types, start, end, as_of)
         if req.roles:
             t = t.filter(t.role.isin(list(req.roles)))
+        if scope_is is not None:
+            t = t.filter(t.scope.isnull() if scope_is[0] is None else t.scope == scope_is[0])
         if req.where:
             t = self._accepted(req, t)
             if t is None:
@@ -113,13 +124,47 @@ class Query:
         else:
             on = []
         joined = t.join(ws, [*on, t.at >= ws.w_start, t.at < ws.w_end])
-        rows = self._run(joined.select("w", "id", "at", "type", "attrs"))
+        rows = self._run(joined.select("w", "id", "at", "type", "attrs", "line"))
         return [
-            (w, i, at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC), k, a)
-            for w, i, at, k, a in zip(
-                rows["w"], rows["id"], rows["at"], rows["type"], rows["attrs"], strict=True
+            (w, i, at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC), k, a, n)
+            for w, i, at, k, a, n in zip(
+                rows["w"],
+                rows["id"],
+                rows["at"],
+                rows["type"],
+                rows["attrs"],
+                rows["line"],
+                strict=True,
             )
         ]
+
+    def scopes(self, types: Sequence[str], req: Requirement, as_of: datetime) -> list[str | None]:
+        """The units (None: no unit) of the records of any time up to `as_of` that `req`
+        accepts."""
+        t = self.records.table
+        t = t.filter(t.type.isin(list(types)), t.at <= _utc(as_of))
+        if req.roles:
+            t = t.filter(t.role.isin(list(req.roles)))
+        if req.where:
+            t = self._accepted(req, t)
+            if t is None:
+                return []
+        found: list[str | None] = self._run(t.select("scope").distinct())["scope"]
+        return found
+
+    def grouped(
+        self, rows: Sequence[tuple[int, str, datetime, str, str, int]]
+    ) -> dict[int, list[Event]]:
+        """Rows by window, as stand-in events (the reader's attributes, the record's id,
+        instant and line), each once, in the reference's order: time, then id. A record
+        whose attributes the reader would reject is never evidence."""
+        found: dict[int, dict[str, Event]] = {}
+        for w, event_id, at, kind, text, line in rows:
+            stand_in = self.values.event(kind, text)
+            if stand_in is not None:
+                made = msgspec.structs.replace(stand_in, id=event_id, at=at, line=line)
+                found.setdefault(w, {})[event_id] = made
+        return {w: sorted(got.values(), key=_ORDER) for w, got in found.items()}
 
     def _accepted(self, req: Requirement, t: Any) -> Any:
         """`t` kept to the records whose attributes meet `req`'s conditions, judged once per

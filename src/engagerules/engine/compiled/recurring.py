@@ -12,9 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
-
-import msgspec
 
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.kinds.recurring import Recurring
@@ -97,15 +94,4 @@ def _evidence(
     ]
     by_unit = obligation.scope.per is not None and not per_person
     rows = query.evidence(req, windows, as_of, by_unit=by_unit, by_person=per_person)
-    found: dict[int, list[tuple[datetime, str, Event]]] = {}
-    for w, event_id, at, kind, text in rows:
-        stand_in = query.values.event(kind, text)
-        if stand_in is None:
-            continue  # the reader would reject these attributes: never evidence
-        made = msgspec.structs.replace(stand_in, id=event_id, at=at)
-        found.setdefault(w, []).append((at, event_id, made))
-    return {w: [e for _, _, e in sorted(got, key=_ORDER)] for w, got in found.items()}
-
-
-def _ORDER(item: tuple[datetime, str, Any]) -> tuple[datetime, str]:
-    return item[0], item[1]
+    return query.grouped(rows)

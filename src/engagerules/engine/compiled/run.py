@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
-from engagerules.engine.compiled import recurring
+from engagerules.engine.compiled import constraint, recurring
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.compiled.source import Records
 from engagerules.engine.evaluate import evaluate
@@ -25,6 +25,7 @@ COMPILED: dict[
     tuple[Callable[[Obligation], bool], Callable[[Query, Obligation, Window, datetime], Outcome]],
 ] = {
     Kind.RECURRING: (recurring.compiles, recurring.evaluate),
+    Kind.CONSTRAINT: (constraint.compiles, constraint.evaluate),
 }
 
 

@@ -14,7 +14,7 @@ from engagerules.errors import UsageError
 __all__ = ["COLUMNS", "Records", "ibis_module", "ibis_url", "records_from"]
 
 #: The columns of the ingest layout a query reads.
-COLUMNS = ("id", "type", "at", "scope", "role", "person", "attrs")
+COLUMNS = ("id", "type", "at", "scope", "role", "person", "attrs", "line")
 
 
 def ibis_module() -> Any:
