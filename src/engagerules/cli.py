@@ -422,15 +422,28 @@ def _run_compiled_check(
     (DuckDB in process), the others by the reference, in one report (issue 23)."""
     from engagerules.engine.compiled import evaluate_compiled, records_from
 
-    if args.backend != "duckdb":
-        msg = "--backend: only duckdb (over an ingested .parquet file) is supported yet"
+    if len(args.events) != 1 or args.profile:
+        msg = (
+            "--engine ibis reads one file written by `engagerules ingest` (.parquet), or with "
+            "--backend URL one table it wrote"
+        )
         raise UsageError(msg)
-    if len(args.events) != 1 or not args.events[0].lower().endswith(".parquet") or args.profile:
-        msg = "--engine ibis reads one file written by `engagerules ingest` (.parquet)"
-        raise UsageError(msg)
-    records = records_from(args.events[0])
-    log = _read(args.events, force)
-    return evaluate_compiled(force, log, records, start, end, as_of), log
+    source = args.events[0]
+    if args.backend == "duckdb":
+        if not source.lower().endswith(".parquet"):
+            msg = f"{source}: --engine ibis over DuckDB reads a .parquet file from `ingest`"
+            raise UsageError(msg)
+        records = records_from(source)
+        log = _read(args.events, force)
+    else:
+        from engagerules.sources.events import read_table
+
+        log = read_table(args.backend, source, force)
+        records = records_from(source, backend=args.backend, table=source)
+    try:
+        return evaluate_compiled(force, log, records, start, end, as_of), log
+    finally:
+        records.connection.disconnect()
 
 
 def _read(files: Sequence[str], force: Force, profile: str | None = None) -> EventLog:
@@ -630,15 +643,22 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from engagerules.sources.parquet import write_parquet
 
     force = _open(args)
-    if not args.output.lower().endswith(".parquet"):
-        msg = f"-o {args.output!r}: ingest writes Parquet: name the file .parquet"
+    to_table = "://" in args.output
+    if not to_table and not args.output.lower().endswith(".parquet"):
+        msg = f"-o {args.output!r}: ingest writes Parquet (a .parquet file) or a table (-o URL)"
         raise UsageError(msg)
     log = _read_events(args.events, force, args.profile)
-    write_parquet(log, force, args.output)
+    if to_table:
+        from engagerules.sources.parquet import write_table
+
+        write_table(log, force, args.output, args.table)
+    else:
+        write_parquet(log, force, args.output)
     for rejection in log.rejections:
         sys.stderr.write(f"{_one_line(str(rejection))}\n")
     sys.stderr.write(
-        f"wrote {len(log.events):,} events to {args.output} "
+        f"wrote {len(log.events):,} events to "
+        f"{f'table {args.table}' if to_table else args.output} "
         f"(read {log.read:,}: {len(log.events):,} events, {len(log.rejections):,} rejected; "
         "the rejections are kept in the file and reported by every check of it)\n"
     )
@@ -1056,7 +1076,19 @@ def _add_ingest(sub: Any) -> None:
     )
     _force(p)
     p.add_argument("events", metavar="EVENTS", nargs="+", help="event files or exports to read")
-    p.add_argument("-o", "--output", metavar="FILE", required=True, help="the .parquet file")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE|URL",
+        required=True,
+        help="the .parquet file, or a database by SQLAlchemy URL (with --table)",
+    )
+    p.add_argument(
+        "--table",
+        default="events",
+        metavar="NAME",
+        help="the table -o URL writes (default: events; its rejections go in NAME_meta)",
+    )
     _profile_option(p)
     p.set_defaults(run=_cmd_ingest)
 
@@ -1197,8 +1229,10 @@ def _add_check(sub: Any) -> None:
     p.add_argument(
         "--backend",
         default="duckdb",
-        metavar="duckdb",
-        help="where --engine ibis runs its queries (default: DuckDB in process)",
+        metavar="duckdb|URL",
+        help="where --engine ibis runs its queries: DuckDB in process over the .parquet file "
+        "(default), or a database by SQLAlchemy URL over the table EVENTS names (written by "
+        "`ingest -o URL --table NAME`)",
     )
     _check_outputs(p)
     p.set_defaults(run=_cmd_check)

@@ -99,6 +99,19 @@ def read_events(
         return intake.log()
 
 
+def read_table(url: str, table: str, force: Force) -> EventLog:
+    """The events `ingest -o URL --table NAME` wrote to a database, checked again against
+    the force as it is now, with the rejections kept beside them (as a Parquet file's)."""
+    from engagerules.sources.parquet import table_records
+
+    intake = _Intake(force)
+    with gc_paused():
+        events, rejections, _ = table_records(url, table, force)
+        intake.rejections.extend(rejections)
+        intake.records((event.file, event.line, event) for event in events)
+    return intake.log()
+
+
 def _ingested(intake: _Intake, name: str, force: Force) -> int:
     """Take a file `ingest` wrote: its rejections as they were, its events checked again
     against the force as it is now. Returns the records the original exports held."""

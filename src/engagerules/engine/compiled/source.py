@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from engagerules.errors import UsageError
+from engagerules.sources.parquet import ibis_url
 
 __all__ = ["COLUMNS", "Records", "ibis_module", "ibis_url", "records_from"]
 
@@ -35,15 +36,6 @@ class Records:
     connection: Any
     #: Where they are, for messages: a file or a URL's table.
     where: str
-
-
-def ibis_url(url: str) -> str:
-    """A SQLAlchemy URL (`postgresql+psycopg://...`) as Ibis names the backend (`postgres://`)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    name = scheme.split("+", 1)[0]
-    return f"{'postgres' if name in ('postgresql', 'postgres') else name}://{rest}"
 
 
 def records_from(source: str | Path, *, backend: str = "duckdb", table: str = "events") -> Records:
