@@ -10,6 +10,7 @@ skip, except in CI (CI=true), where a missing server fails them."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ import pyarrow.parquet as pq
 
 from engagerules.authoring.scenarios import load_scenarios, scenario_files
 from engagerules.authoring.simulate import simulate
+from engagerules.cli import main
 from engagerules.engine.compiled import compilable, evaluate_compiled, records_from
 from engagerules.engine.compiled import constraint as compiled_constraint
 from engagerules.engine.compiled import values as compiled_values
@@ -354,3 +356,50 @@ def test_a_mutated_compiled_kind_is_caught(mutant: int, monkeypatch: pytest.Monk
     start, end = date(2022, 10, 1), date(2022, 12, 31)
     log = _log(force, edge_records(force, start, end))
     assert differences(force, log, start, end, _as_ofs(start, end), Backend(None)), label
+
+
+# ------------------------------------------------------------------------------ the command
+
+
+def _json_without_engines(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    report = json.loads(path.read_text(encoding="utf-8"))
+    return report, report.pop("engines", {})
+
+
+def test_check_engine_ibis_matches_check(tmp_path: Path, backend: Backend) -> None:
+    """`ingest` then `check --engine ibis` (DuckDB over the file, or PostgreSQL over the
+    table `ingest -o URL --table` wrote): the JSON report is check's, plus `engines`."""
+    force = open_force("surrey")
+    records = simulate(force, date(2022, 10, 1), date(2022, 12, 31), events=1500, seed=4)
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    common = ["--from", "2022-10-01", "--to", "2022-12-31", "--as-of", "2022-12-01T00:00Z"]
+    common += ["--format", "json"]
+    ref = tmp_path / "ref.json"
+    assert main(["check", "surrey", str(log), *common, "-o", str(ref)]) in (0, 1)
+    if backend.url is None:
+        source, extra = tmp_path / "log.parquet", []
+        assert main(["ingest", "surrey", str(log), "-o", str(source)]) == 0
+    else:
+        source, extra = Path(f"cli_{os.getpid()}"), ["--backend", backend.url]
+        assert main(["ingest", "surrey", str(log), "-o", backend.url, "--table", str(source)]) == 0
+    got = tmp_path / "got.json"
+    code = main(
+        ["check", "surrey", str(source), *common, "-o", str(got), "--engine", "ibis", *extra]
+    )
+    assert code in (0, 1)
+    theirs, engines = _json_without_engines(got)
+    ours, none = _json_without_engines(ref)
+    assert theirs == ours and none == {}
+    assert "ibis" in engines.values()
+    assert {r["obligation"] for r in ours["results"]} <= set(engines)
+
+
+def test_check_engine_ibis_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    """A JSON Lines file, two files or a missing one: one line, exit 2, no traceback."""
+    log = tmp_path / "log.jsonl"
+    log.write_text("", encoding="utf-8")
+    common = ["--from", "2022-10-01", "--to", "2022-10-31", "--engine", "ibis"]
+    assert main(["check", "gwent", str(log), *common]) == 2
+    assert main(["check", "gwent", str(log), str(log), *common]) == 2
+    assert main(["check", "gwent", str(tmp_path / "none.parquet"), *common]) == 2
