@@ -28,8 +28,8 @@ from engagerules.authoring.scenarios import load_scenarios, scenario_files
 from engagerules.authoring.simulate import simulate
 from engagerules.cli import main
 from engagerules.engine.compiled import compilable, evaluate_compiled, records_from
-from engagerules.engine.compiled import constraint as compiled_constraint
 from engagerules.engine.compiled import values as compiled_values
+from engagerules.engine.compiled.kinds import constraint as compiled_constraint
 from engagerules.engine.compiled.source import COLUMNS, ibis_module, ibis_url
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.schedule import dues, unit_slots

@@ -645,7 +645,10 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     force = _open(args)
     to_table = "://" in args.output
     if not to_table and not args.output.lower().endswith(".parquet"):
-        msg = f"-o {args.output!r}: ingest writes Parquet (a .parquet file) or a table (-o URL)"
+        msg = (
+            f"-o {args.output!r}: ingest writes Parquet (name the file .parquet) "
+            "or a table (-o URL)"
+        )
         raise UsageError(msg)
     log = _read_events(args.events, force, args.profile)
     if to_table:

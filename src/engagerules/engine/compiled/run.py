@@ -4,29 +4,20 @@ accounting of records, the order of results and the report are the reference's o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime
 
-from engagerules.engine.compiled import constraint, recurring
+from engagerules.engine.compiled.kinds import COMPILED
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.compiled.source import Records
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.event import EventLog
 from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import Report
 
 __all__ = ["COMPILED", "compilable", "evaluate_compiled"]
-
-#: Per compiled kind: whether it compiles one duty, and how it judges one version.
-COMPILED: dict[
-    Kind,
-    tuple[Callable[[Obligation], bool], Callable[[Query, Obligation, Window, datetime], Outcome]],
-] = {
-    Kind.RECURRING: (recurring.compiles, recurring.evaluate),
-    Kind.CONSTRAINT: (constraint.compiles, constraint.evaluate),
-}
 
 
 def compilable(obligation: Obligation) -> bool:

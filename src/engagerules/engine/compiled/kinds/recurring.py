@@ -19,11 +19,14 @@ from engagerules.engine.schedule import Due, dues
 from engagerules.engine.verdicts import Outcome, steps_verdict
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
-from engagerules.model.plan import Obligation, Operator, Requirement
+from engagerules.model.plan import Kind, Obligation, Operator, Requirement
 from engagerules.model.results import Result
 from engagerules.model.words import when_words
 
-__all__ = ["compiles", "evaluate"]
+__all__ = ["KIND", "compiles", "evaluate"]
+
+#: The kind this module compiles.
+KIND = Kind.RECURRING
 
 
 def compiles(obligation: Obligation) -> bool:
@@ -32,7 +35,7 @@ def compiles(obligation: Obligation) -> bool:
     if not isinstance(rule, Recurring) or rule.rolling or obligation.scope.roster is not None:
         return False
     return all(
-        (req.for_period is None or req.grace is None)
+        req.for_period is None
         and all(c.op is not Operator.DIFFERS_FROM_PREVIOUS for c in req.where)
         for req in obligation.evidence
     )

@@ -19,11 +19,14 @@ from engagerules.engine.verdicts import Outcome, constraint_windows, in_unit, ma
 from engagerules.model.conditions import failed_condition
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
-from engagerules.model.plan import Obligation, Operator
+from engagerules.model.plan import Kind, Obligation, Operator
 from engagerules.model.results import Result, Status
 from engagerules.model.words import when_words
 
-__all__ = ["compiles", "evaluate"]
+__all__ = ["KIND", "compiles", "evaluate"]
+
+#: The kind this module compiles.
+KIND = Kind.CONSTRAINT
 
 
 def compiles(obligation: Obligation) -> bool:
