@@ -61,6 +61,9 @@ UNIT_TESTS = [
     "tests/test_periods.py",
     "tests/test_events.py",
     "tests/test_gating.py",
+    "tests/test_roles.py",
+    "tests/test_named_periods.py",
+    "tests/test_part_windows.py",
 ]
 
 #: Where the plugin appends the node id of each failed test (set for the subprocess only).
@@ -142,10 +145,15 @@ MUTANTS = [
             "    if event.at < window.start - (window.end - window.start):\n"
             "        return Code.BEFORE_TRIGGER",
         ),
-        (  # and so does a step matched by unit and time
-            "for e in index.between(req.types, unit, window)\n",
-            "for e in index.between(req.types, unit, "
-            "Window(window.start - (window.end - window.start), window.end, force.zone))\n",
+        (  # and so does a step matched by unit and time: its trigger opens a deadline early
+            "and pending[opened].fired.at <= record.at:",
+            "and pending[opened].fired.at - (pending[opened].window.end - "
+            "pending[opened].window.start) <= record.at:",
+        ),
+        (  # (the sweep reading records from that earlier start)
+            "        window = inst.window\n",
+            "        window = Window(inst.window.start - (inst.window.end - inst.window.start), "
+            "inst.window.end, inst.window.zone)\n",
         ),
         (
             "if not e.refs and e.id != fired.id and e.at >= fired.at",
@@ -155,7 +163,30 @@ MUTANTS = [
     m(
         "match-scope-always",
         f"{ENGINE}/kinds/triggered.py",
-        ('if trigger.match == "refs_or_scope":', "if True:"),
+        ('        if _trigger_of(ob).match == "refs_or_scope":', "        if True:"),
+    ),
+    m(
+        "one-record-many-triggers",
+        f"{ENGINE}/kinds/triggered.py",
+        (  # an unlinked record counts for every open trigger of every duty, as before issue 19
+            "            allowed = shared if allowed is None else allowed & shared",
+            "            allowed = None",
+        ),
+        ("or ((duty.id, record.id) in placed):", "or False:"),
+    ),
+    m(
+        "item-key-ignored",
+        f"{ENGINE}/kinds/triggered.py",
+        ("inst.item = None if trigger.key is None else trigger.key.of_trigger(fired)", "pass"),
+        ("    keys = [_trigger_of(ob).key for ob in duties]", "    keys = [None for _ in duties]"),
+    ),
+    m(
+        "one-item-ignored",
+        f"{ENGINE}/kinds/recurring.py",
+        (
+            "    if rule.one_item is not None:\n        steps = _one_item(",
+            "    if False:\n        steps = _one_item(",
+        ),
     ),
     m(
         "linked-always-true",
@@ -165,7 +196,7 @@ MUTANTS = [
     m(
         "each-unit-not-strict",
         f"{ENGINE}/kinds/triggered.py",
-        ("            strict = unit is not None and (", "            strict = False and ("),
+        ("    return unit is not None and (fired.scope", "    return False and (fired.scope"),
     ),
     m(
         "trigger-fanned-always",
@@ -283,11 +314,30 @@ MUTANTS = [
         f"{ENGINE}/kinds/coverage.py",
         ("horizon = min(window.end, as_of)", "horizon = window.end"),
     ),
+    # -- who did it, periods named, part windows (issue 19)
+    m(
+        "roles-open-by-default",
+        "src/engagerules/sources/config.py",
+        ("roles=() if anyone else accepted_roles(roles, owners),", "roles=(),"),
+    ),
+    m(
+        "period-early-accepted",
+        "src/engagerules/model/periods.py",
+        ('    if at < local_midnight(period.first, zone):\n        return "period_early"\n', ""),
+    ),
+    m(
+        "part-windows-owed",
+        f"{ENGINE}/verdicts.py",
+        ("part = roster is not None and roster.owes_part_windows", "part = True"),
+    ),
     # -- evidence for a period, targets, times
     m(
         "for-period-ignored",
         f"{ENGINE}/kinds/recurring.py",
-        ("        elif first <= named <= last:", "        elif True:"),
+        (
+            "        if period_fate(named_period(value, years), event.at, window, grace) is None:",
+            "        if True:",
+        ),
     ),
     m(
         "target-highest-reading",
@@ -635,6 +685,17 @@ REACH: dict[str, ReachRule] = {
     ),
     "follow-up-before-trigger": duties("triggered duties", lambda f, ob: _kind(ob, "triggered")),
     "match-scope-always": duties("triggered duties matched by refs only", _matched("refs")),
+    "one-record-many-triggers": duties(
+        "triggered duties matched by refs_or_scope", _matched("refs_or_scope")
+    ),
+    "item-key-ignored": duties(
+        "triggered duties with an item key",
+        lambda f, ob: _kind(ob, "triggered") and getattr(_trigger(ob), "key", None) is not None,
+    ),
+    "one-item-ignored": duties(
+        "recurring duties whose steps are parts of one item",
+        lambda f, ob: _kind(ob, "recurring") and getattr(ob.rule, "one_item", None) is not None,
+    ),
     "linked-always-true": duties(
         "triggered duties matched by refs_or_scope", _matched("refs_or_scope")
     ),
@@ -687,6 +748,15 @@ REACH: dict[str, ReachRule] = {
     ),
     "coverage-ignores-as-of": duties("coverage duties", lambda f, ob: _kind(ob, "coverage")),
     "for-period-ignored": duties("duties with evidence naming its period", _for_period),
+    "roles-open-by-default": duties(
+        "duties with a step that accepts only some roles",
+        lambda f, ob: any(r.roles and not r.any_role for r in ob.evidence),
+    ),
+    "period-early-accepted": duties("duties with evidence naming its period", _for_period),
+    "part-windows-owed": duties(
+        "per-person duties with a roster owing only whole windows",
+        lambda f, ob: ob.scope.roster is not None and not ob.scope.roster.owes_part_windows,
+    ),
     "target-highest-reading": duties(
         "targets judged on the latest reading",
         lambda f, ob: _kind(ob, "target") and getattr(ob.rule, "combine", "") == "latest",

@@ -66,9 +66,18 @@ def cycles(draw: st.DrawFn) -> Cycle:
 # references to the wrong trigger, bare dates, records after the moment judged.
 
 EVENT_TYPES = (
-    "tweet", "surgery", "leaflet", "warrant", "poc_named", "poc_left", "reading", "update",
-    "volunteering", "enrolled", "departed",
-)  # fmt: skip
+    "tweet",
+    "surgery",
+    "leaflet",
+    "warrant",
+    "poc_named",
+    "poc_left",
+    "reading",
+    "update",
+    "volunteering",
+    "enrolled",
+    "departed",
+)
 
 #: What every generated force shares: two sections, a ward within one, and a vocabulary.
 FORCE_BASE: dict[str, Any] = {
@@ -816,3 +825,147 @@ def verdict_logs(draw: st.DrawFn, max_size: int = 25) -> list[dict[str, object]]
             warrants.append(f"e{i}")
         records.append(record)
     return records
+
+
+# ---------------------------------------------------------------------------- exports (issue 24)
+
+#: The columns of the fuzzed export; `Who` is the person column, whose cells are marked
+#: with `PERSON_MARK` so a test can tell that none reached an output.
+EXPORT_COLUMNS = ("Ref", "Kind", "When", "Unit", "Who", "Hours", "Note", "Keep")
+PERSON_MARK = "Person-Zq"
+
+#: A cell as an export could hold it: good values, hostile text, numbers past every limit.
+export_cells = st.one_of(
+    st.sampled_from(
+        [
+            "Tweet",
+            "tweet ",
+            "Other",
+            "North",
+            " south",
+            "03/10/2022 10:15",
+            "2022-10-03T10:15:00+01:00",
+            "2022-10-03",
+            "44837.5",
+            "2958465.9999999",
+            "yes",
+            "no",
+            "1,5",
+            "3",
+        ]
+    ),
+    hostile_text,
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([44837.5, 2958465.9999999, 0, -1, 10**30]),
+)
+
+
+@st.composite
+def export_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Rows of cells, the person column always a marked name."""
+    rows = []
+    for index in range(draw(st.integers(0, 6))):
+        row = {c: draw(export_cells) for c in EXPORT_COLUMNS}
+        row["Who"] = f"{PERSON_MARK}{index} {draw(hostile_text)}"
+        if draw(st.booleans()):
+            row.update(Kind="Tweet", When="03/10/2022 10:15", Unit="North", Keep="yes")
+        rows.append(row)
+    return rows
+
+
+def _text_cell(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+@st.composite
+def export_files(draw: st.DrawFn) -> tuple[str, dict[str, Any], bytes | list[dict[str, Any]]]:
+    """(format, the profile's `source`, the export): CSV in several encodings (some the
+    bytes do not match), JSON Lines with raw numbers and separators, or rows for an xlsx
+    workbook or an SQLite table (built by the test)."""
+    rows = draw(export_rows())
+    fmt = draw(st.sampled_from(["csv", "csv", "jsonl", "xlsx", "sqlite"]))
+    if fmt == "csv":
+        encoding = draw(
+            st.sampled_from(["utf-8", "utf-16", "windows-1252", "latin-1", "unicode_escape"])
+        )
+        written = draw(st.sampled_from([encoding, "utf-8", "utf-16"]))
+        lines = [",".join(EXPORT_COLUMNS)]
+        for row in rows:
+            cells = [_text_cell(row[c]).replace('"', '""') for c in EXPORT_COLUMNS]
+            lines.append(",".join(f'"{c}"' for c in cells))
+        ending = draw(st.sampled_from(["\n", "\r\n"]))
+        text = ending.join(lines) + ending
+        data = text.encode("utf-8" if written == "unicode_escape" else written, "replace")
+        return "csv", {"format": "csv", "encoding": encoding}, data
+    if fmt == "jsonl":
+        lines = []
+        for row in rows:
+            value = dict(row)
+            if draw(st.booleans()):
+                value["Hours"] = draw(raw_numbers() | deep_nesting())
+            lines.append(dump_json(value, ascii_only=draw(st.booleans())))
+        if draw(st.booleans()):
+            lines.append(draw(st.sampled_from(["[1]", "not json", '"\\ud800"', "{", "\u2028"])))
+        return "jsonl", {"format": "jsonl"}, ("\n".join(lines) + "\n").encode("utf-8", "replace")
+    return fmt, {"format": "xlsx" if fmt == "xlsx" else "sql", "query": "select * from t"}, rows
+
+
+def export_profile(source: dict[str, Any]) -> dict[str, Any]:
+    """An import profile for the mini force reading the fuzzed export's columns."""
+    if source["format"] != "sql":
+        source = {k: v for k, v in source.items() if k != "query"}
+    return {
+        "profile": "fuzz.export",
+        "force": "mini",
+        "source": source,
+        "filters": [{"name": "kept", "column": "Keep", "not_in": ["no"]}],
+        "fields": {
+            "id": {"hash": ["Who"], "prefix": "x-"},
+            "type": {"column": "Kind", "map": "kinds"},
+            "at": {"column": "When", "format": ["excel", "iso", "%d/%m/%Y %H:%M"]},
+            "scope": {"column": "Unit", "map": "units"},
+            "person": {"column": "Who"},
+        },
+        "attrs": {"hours": {"column": "Hours", "as": "number"}, "note": {"column": "Note"}},
+        "maps": {
+            "kinds": {"values": {"Tweet": "tweet", "Other": None}},
+            "units": {"values": {"North": "north", "South": "south"}},
+        },
+        "pseudonymise": {"key_env": "ENGAGERULES_FUZZ_KEY"},
+    }
+
+
+# ---------------------------------------------------------------------------- units files
+
+
+@st.composite
+def units_files(draw: st.DrawFn) -> tuple[str, bytes]:
+    """A units file (`.csv` or `.json`) of hostile rows, some fields past the CSV limit."""
+    rows = [
+        {
+            c: draw(st.sampled_from(["n-ward", "north", "ward", "Ward", ""]) | hostile_text)
+            for c in draw(
+                st.lists(
+                    st.sampled_from(["id", "title", "kind", "parent", "code", "other"]),
+                    min_size=1,
+                    max_size=5,
+                )
+            )
+        }
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    if draw(st.booleans()):
+        header = ["id", "title", "kind", "parent"]
+        lines = [",".join(header)]
+        for row in rows:
+            lines.append(
+                ",".join('"' + str(row.get(c, "")).replace('"', '""') + '"' for c in header)
+            )
+        if draw(st.integers(0, 4)) == 0:
+            lines.append('big,"' + "x" * 131_073 + '",ward,')
+        return ".csv", ("\n".join(lines) + "\n").encode("utf-8", "replace")
+    value: Any = rows
+    if draw(st.integers(0, 3)) == 0:
+        value = draw(json_values)
+    return ".json", dump_json(value).encode("utf-8", "replace")

@@ -18,14 +18,21 @@ import pytest
 
 from engagerules import available_forces, open_force, parse_events, simulate
 from engagerules.engine.evaluate import account
-from engagerules.model.conditions import failed_condition
+from engagerules.engine.kinds import triggered
+from engagerules.model.conditions import failed_condition, missing_attr
 from engagerules.model.event import Event
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
 
 
 def reference(
-    force: Force, readers: list[Obligation], event: Event, span: Window, as_of: datetime
+    force: Force,
+    readers: list[Obligation],
+    event: Event,
+    span: Window,
+    as_of: datetime,
+    by_id: dict[str, Event] | None = None,
+    spare: frozenset[str] = frozenset(),
 ) -> tuple[str, str | None]:
     """The first reason that applies, worked out afresh for each record."""
     if event.at > as_of:
@@ -51,15 +58,70 @@ def reference(
     reqs = [r for ob in live for r in ob.evidence if event.type in r.types]
     if reqs and all(r.roles and event.role not in r.roles for r in reqs):
         return "role_not_allowed", "no role recorded" if event.role is None else None
-    if reqs and all(failed_condition(r.where, event) is not None for r in reqs):
-        return "conditions_not_met", None
+    failed = [failed_condition(r.where, event) for r in reqs]
+    if reqs and all(c is not None for c in failed):
+        absent = [c for c in failed if c is not None and missing_attr(c, event)]
+        return (
+            "conditions_not_met",
+            f"no {absent[0].attr.replace('_', ' ')} recorded" if absent else None,
+        )
     if any(ob.kind is Kind.TARGET for ob in live):
         return "superseded_reading", None
     if event.refs and any(ob.kind is Kind.TRIGGERED for ob in live):
-        return "no_trigger", None
+        return _follow_up(force, live, event, span, as_of, by_id or {}), None
     if not span.contains(event.at):
         return "outside_range", None
+    if event.id in spare:
+        return "not_needed", None
     return "nothing_owed", None
+
+
+def _follow_up(
+    force: Force,
+    live: list[Obligation],
+    event: Event,
+    span: Window,
+    as_of: datetime,
+    by_id: dict[str, Event],
+) -> str:
+    """A follow-up naming a trigger: outside the unit owing it, late, before it, or its
+    trigger not judged in the range (nearest to counting first); else no trigger."""
+    found = set()
+    for ref in event.refs:
+        named = by_id.get(ref)
+        if named is None or named.at > as_of:
+            continue
+        for ob in live:
+            rule = ob.rule
+            if not isinstance(rule, triggered.Triggered):
+                continue
+            trigger = rule.trigger
+            if named.type not in trigger.types or failed_condition(trigger.where, named):
+                continue
+            if not any(event.type in r.types for r in ob.evidence):
+                continue
+            if not ob.in_force_on(named.at.astimezone(force.zone).date()):
+                continue
+            deadline = triggered._deadline(force, trigger, named)
+            if not (named.at < span.end and (named.at >= span.start or deadline > span.start)):
+                found.add("outside_range")
+            elif event.at < named.at:
+                found.add("before_trigger")
+            elif event.at >= deadline:
+                found.add("late")
+            else:
+                units = triggered._trigger_units(force, ob, trigger, named)
+                fanned = all(
+                    u is not None and (named.scope is None or u not in force.ancestry(named.scope))
+                    for u in units
+                )
+                inside = any(
+                    event.scope is not None and u in force.ancestry(event.scope) for u in units
+                )
+                if fanned and not inside:
+                    found.add("outside_units")
+    order = ("outside_units", "late", "before_trigger", "outside_range")
+    return next((r for r in order if r in found), "no_trigger")
 
 
 def _edges(force: Force) -> list[dict[str, Any]]:
@@ -94,7 +156,8 @@ def test_account_gives_the_reasons_the_plain_reasoning_gives(source: Any) -> Non
     as_of = datetime(2022, 12, 15, 12, tzinfo=UTC)
     judged = [ob for ob in force.obligations if ob.scored]
     used = {e.id for i, e in enumerate(log.events) if i % 3 == 0}
-    by_reason, quality = account(force, judged, log.events, used, span, as_of)
+    spare = frozenset(e.id for i, e in enumerate(log.events) if i % 7 == 0) - used
+    by_reason, quality = account(force, judged, log.events, used, span, as_of, spare=spare)
 
     readers: dict[str, list[Obligation]] = {}
     for ob in judged:
@@ -102,10 +165,13 @@ def test_account_gives_the_reasons_the_plain_reasoning_gives(source: Any) -> Non
             readers.setdefault(kind, []).append(ob)
     expected: Counter[str] = Counter()
     problems = []
+    by_id = {e.id: e for e in log.events}
     for event in log.events:
         if event.id in used:
             continue
-        reason, problem = reference(force, readers.get(event.type, []), event, span, as_of)
+        reason, problem = reference(
+            force, readers.get(event.type, []), event, span, as_of, by_id, spare
+        )
         expected[reason] += 1
         if problem is not None:
             problems.append((event.id, event.file, event.line, problem))

@@ -3,8 +3,7 @@
 The audit is tested three ways: on a small force encoded so that nothing gets through
 (tests/fixtures/audited: no finding, and every adversary class has something to attack), on
 the same force judged by deliberately wrong verdicts (every class catches them), and on
-the bundled forces (every positive control met; the findings still open are the lead's
-checklist, marked xfail until the engine's principles land).
+the bundled forces (every positive control met, and no finding at all).
 """
 
 from __future__ import annotations
@@ -71,8 +70,14 @@ def _verdicts(status: Status) -> Callable[..., Report]:
 
     def wrong(*args: Any, **kwargs: Any) -> Report:
         report = real(*args, **kwargs)
+        # A `met` needs evidence (Result refuses one without): the wrong engine invents it.
+        invented = ("invented",) if status is Status.MET else ()
         return attrs.evolve(
-            report, results=tuple(attrs.evolve(r, status=status) for r in report.results)
+            report,
+            results=tuple(
+                attrs.evolve(r, status=status, evidence=(*r.evidence, *invented))
+                for r in report.results
+            ),
         )
 
     return wrong
@@ -195,24 +200,11 @@ def test_every_bundled_control_is_met_or_said_not_auditable(name: str) -> None:
             assert duty.not_auditable is not None and duty.not_auditable.startswith("never")
 
 
-#: The findings still open on each bundled force, by adversary class, as this branch
-#: found them: the engine principles of issue 19 land in parallel, and the lead removes
-#: each mark as they merge (strict: a force that passes fails its mark).
-OPEN = {
-    "gwent": "empty, next_period, shared_record, wrong_role",
-    "dorset": "empty, month_end, next_period, shared_record, wrong_role",
-    "surrey": "attributes, empty, month_end, shared_record, wrong_role",
-    "notts": "attributes, empty, month_end, shared_record, wrong_role",
-}
+#: Every bundled force: since issue 19's principles merged, none has a finding.
+BUNDLED = ("gwent", "dorset", "surrey", "notts")
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=f"open findings: {why}"))
-        for name, why in OPEN.items()
-    ],
-)
+@pytest.mark.parametrize("name", BUNDLED)
 def test_a_bundled_force_has_no_finding(name: str) -> None:
     """Zero findings per bundled force: no comforting answer can be configured."""
     found = _bundled(name)

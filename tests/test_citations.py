@@ -14,7 +14,7 @@ import re
 import pytest
 
 from conftest import SEEDS
-from engagerules import Force, open_force
+from engagerules import Force, open_force, render_force_docs
 
 #: Forces whose citations are held to the letter of their documents.
 _VERIFIED = ("gwent", "dorset", "surrey", "notts")
@@ -92,6 +92,48 @@ def test_each_reading_quotes_the_plan_in_its_own_words(force_id: str) -> None:
         if _plain(fragment) not in texts[ob.source.document]
     ]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("force_id", _VERIFIED)
+def test_each_stated_part_gives_the_plans_words(force_id: str) -> None:
+    """A part marked stated carries the plan's words for it, and they are the document's,
+    to the letter: "stated by the plan" is a claim anyone can check, never a default."""
+    force = open_force(force_id)
+    texts = _texts(force)
+    problems = [
+        f"{ob.id} ({part.value}): not in {ob.source.document}: {fragment.strip()!r}"
+        for ob in force.obligations
+        for part, words in ob.readings.words
+        for fragment in _fragments(words)
+        if _plain(fragment) not in texts[ob.source.document]
+    ]
+    unworded = [
+        f"{ob.id} ({part.value}): no words of the plan"
+        for ob in force.obligations
+        for part in ob.readings.stated
+        if not _fragments(ob.readings.words_of(part) or "")
+    ]
+    assert not problems + unworded, "\n".join(problems + unworded)
+
+
+@pytest.mark.parametrize("force_id", _VERIFIED)
+def test_reviewer_page_follows_the_documents_order(force_id: str) -> None:
+    """The reviewer's page says it follows the document's order: each section's duties
+    start later in the document than the previous section's (by where their quotes stand)."""
+    force = open_force(force_id)
+    texts = _texts(force)
+    page = render_force_docs(force)
+    for document in force.documents:
+        text = texts[document.id]
+        starts = {}
+        for ob in force.obligations:
+            if ob.source.document == document.id and ob.source.quote:
+                at = text.find(_plain(ob.source.quote))
+                known = starts.get(ob.source.section, at)
+                starts[ob.source.section] = min(known, at)
+        shown = [h for h in re.findall(r"^### (.+)$", page, flags=re.MULTILINE) if h in starts]
+        places = [starts[h] for h in shown]
+        assert places == sorted(places), f"{document.id}: {shown}"
 
 
 def test_fragments_keep_the_words_and_drop_only_the_editors_note() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -486,7 +487,12 @@ def test_demo_ends_with_three_commands_that_work(
     code, out, _ = run(capsys, "demo")
     assert code == 0
     tail = out[out.index("\nNext, try:\n") :].splitlines()
-    commands = [line.split()[1:] for line in tail if line.startswith("  engagerules ")]
+    program = "engagerules" if shutil.which("engagerules") else f"{sys.executable} -m engagerules"
+    commands = [
+        line.removeprefix(f"  {program} ").split()
+        for line in tail
+        if line.startswith(f"  {program} ")
+    ]
     assert [c[0] for c in commands] == ["obligations", "explain", "check"]
     for argv in commands:
         code, printed, err = run(capsys, *argv)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -163,11 +164,17 @@ def test_every_row_is_imported_filtered_or_rejected(tmp_path: Path) -> None:
     assert accounted(result)
     assert result.filtered == (("Twitter only", 2),)
     reasons = {r.line: r.reason for r in result.log.rejections}
-    assert reasons[4] == (
-        "column 'Account': 'Bargoed Polise' is not in map 'accounts' "
-        "(did you mean 'Bargoed Police'?)"
+    assert re.fullmatch(
+        r"column 'Account': 14 characters \(letters and a space\) \[#[0-9a-f]{6}\], "
+        r"not in map 'accounts' \(did you mean 'Bargoed Police'\?\)",
+        reasons[4],
     )
-    assert reasons[5].startswith("column 'Published': '32/10/2022 10:18' is not a date")
+    assert reasons[5].startswith(
+        "column 'Published': 16 characters like 99/99/9999 99:99 [#"
+    ) and reasons[5].endswith(", not a date in the profile's format (%d/%m/%Y %H:%M)")
+    shown = {r.line: r.reason for r in result.shown}
+    assert shown[4].startswith("column 'Account': 'Bargoed Polise', not in map 'accounts'")
+    assert "Polise" not in " ".join(reasons.values())
     assert reasons[7].startswith("column 'Post ID': id: 'post-1' is used twice")
     assert all(r.file == str(data) for r in result.log.rejections)
     assert "6 rows read: 1 imported, 2 filtered (Twitter only: 2), 3 rejected" in result.summary()
@@ -419,8 +426,11 @@ def test_explain_row_tells_each_step_and_the_suggestion(tmp_path: Path) -> None:
     )
     assert good[-1] == "outcome: imported as event 'post-1'"
     bad = explain_row(loaded, GWENT, str(data), 3, key=key)
-    assert bad[-1].startswith("outcome: rejected: column 'Account': 'Bargoed Polise'")
+    assert bad[-1].startswith("outcome: rejected: column 'Account': 14 characters (letters")
     assert "did you mean 'Bargoed Police'?" in bad[-1]
+    assert not any("Polise" in step for step in bad)
+    shown = explain_row(loaded, GWENT, str(data), 3, key=key, show_values=True)
+    assert shown[-1].startswith("outcome: rejected: column 'Account': 'Bargoed Polise'")
     assert not any("Alex" in step for step in good + bad)
     with pytest.raises(UsageError, match="no row 9"):
         explain_row(loaded, GWENT, str(data), 9, key=key)
@@ -531,6 +541,7 @@ def test_joined_columns_split_refs_typed_attrs_and_a_present_filter(tmp_path: Pa
     assert events["a1"].refs == ("w1", "w2")
     assert dict(events["a1"].attrs) == {"streets": "Library, Bargoed", "hours": 1.5, "signed": True}
     assert dict(events["a2"].attrs) == {"streets": "Hall", "hours": 2, "signed": False}
-    assert [(r.line, r.reason) for r in result.log.rejections] == [
-        (5, "column 'Hours': 'two' is not a number")
+    assert [(r.line, r.reason[:41]) for r in result.log.rejections] == [
+        (5, "column 'Hours': 3 characters (letters) [#")
     ]
+    assert result.log.rejections[0].reason.endswith("], not a number")

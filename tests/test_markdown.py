@@ -92,7 +92,7 @@ def test_what_is_slipping_counts_per_obligation_and_unit() -> None:
     rows = table_with(render_markdown(report), "obligation")[1:]
     missed = Counter(r.obligation for r in report.results if r.status is Status.MISSED)
     for cells in rows:
-        obligation = cells[0].split()[0]
+        obligation = cells[0].rsplit("(", 1)[1].strip("`)")  # title, then (`id`)
         if cells[1] != "missed":
             continue
         assert int(cells[2]) == missed[obligation]

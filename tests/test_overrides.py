@@ -311,6 +311,7 @@ def test_departure_is_judged_entry_by_entry(tmp_path: Path) -> None:
     assert [(r.part, r.departure) for r in ob.readings.read] == [
         (Part.CADENCE, False),
         (Part.OWNER, True),
+        (Part.EFFECTIVE, False),
     ]
     assert ob.readings.of(Part.CADENCE).reading == 'cadence "P1M"'  # type: ignore[union-attr]
 

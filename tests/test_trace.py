@@ -110,7 +110,19 @@ def test_a_condition_failure_keeps_the_condition_and_the_value_seen() -> None:
         )
     )  # fmt: skip
     log = parse_events(
-        [("t", 1, {"id": "t1", "type": "tweet", "at": "2022-10-04", "attrs": {"topic": "x"}})],
+        [
+            (
+                "t",
+                1,
+                {
+                    "id": "t1",
+                    "type": "tweet",
+                    "at": "2022-10-04",
+                    "role": "CSO",
+                    "attrs": {"topic": "x"},
+                },
+            )
+        ],
         force,
     )
     as_of = datetime(2022, 11, 1, tzinfo=force.zone)

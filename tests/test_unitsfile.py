@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES
-from engagerules import ConfigError, Status, evaluate, load_force, open_force, parse_events
+from engagerules import ConfigError, Part, Status, evaluate, load_force, open_force, parse_events
 from engagerules.authoring.forcedocs import render_force_docs
 from engagerules.sources.unitsfile import read_units
 
@@ -192,3 +192,25 @@ def test_json_units_file_hostile_text_names_file_and_line(tmp_path: Path) -> Non
     assert [str(p) for p in problems] == [
         f"{odd}:2: a string holds a lone surrogate (\\ud800 to \\udfff), which is not text"
     ]
+
+
+def test_force_json_units_file_replaces_illustrative_units_and_readings_follow(
+    tmp_path: Path,
+) -> None:
+    """Surrey's real wards in force.json's `units_file` replace its illustrative wards (same
+    ids are not duplicates), and the ward duty's reading describes the wards as loaded."""
+    target = tmp_path / "surrey"
+    shutil.copytree(open_force("surrey").root, target)
+    shutil.copy(WARDS, target / "wards.csv")
+    raw = json.loads((target / "force.json").read_text())
+    raw["units_file"] = "wards.csv"
+    (target / "force.json").write_text(json.dumps(raw))
+    force = load_force(target)
+    assert not any(u.illustrative for u in force.units_of("ward"))
+    (ob,) = force.obligation("surrey.ward-pcso-contact")
+    reading = ob.readings.of(Part.UNITS)
+    assert reading is not None
+    assert f"{len(ob.scope.units)} wards in Waverley and Guildford" in reading.reading
+    assert "illustrative" not in reading.reading
+    bundled = open_force("surrey").obligation("surrey.ward-pcso-contact")[0].readings
+    assert "8 wards (8 illustrative)" in (bundled.of(Part.UNITS) or reading).reading

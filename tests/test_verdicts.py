@@ -62,7 +62,9 @@ def run(force: Force) -> Run:
 
 
 def ev(ident: str, kind: str, at: str, **extra: Any) -> dict[str, Any]:
-    return {"id": ident, "type": kind, "at": at, **extra}
+    """A record by the fixture's owner (PS) unless `role` says otherwise (None: no role)."""
+    record = {"id": ident, "type": kind, "at": at, "role": "PS", **extra}
+    return {key: value for key, value in record.items() if value is not None}
 
 
 # -- 1. no verdict without evidence ---------------------------------------------------
@@ -282,7 +284,7 @@ def test_unmatched_records_are_counted_by_reason_and_data_quality_listed(run: Ru
         ev("u1", "unused", "2023-06-02"),
         ev("r0", "report", "2023-03-02", scope="north", role="PS"),
         ev("r1", "report", "2023-06-02", role="PS"),
-        ev("r2", "report", "2023-06-03", scope="north"),
+        ev("r2", "report", "2023-06-03", scope="north", role=None),
         ev("r3", "report", "2023-06-04", scope="south", role="PCSO"),
         ev("r4", "report", "2023-06-05", scope="south", role="PS"),
         ev("r5", "report", "2023-07-20", scope="south", role="PS"),

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from engagerules.engine.kinds.target import Target
     from engagerules.engine.kinds.triggered import Trigger, Triggered
     from engagerules.engine.schedule import Due, schedule
+    from engagerules.engine.selection import Selection, select_report
     from engagerules.engine.trace import Trace
     from engagerules.errors import (
         ConfigError,
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
         DataQuality,
         Report,
         Result,
+        RowAccount,
         Status,
         Tally,
     )
@@ -188,6 +190,9 @@ _EXPORTS: dict[str, str] = {
     "DataQuality": "engagerules.model.results",
     "Report": "engagerules.model.results",
     "Result": "engagerules.model.results",
+    "RowAccount": "engagerules.model.results",
+    "Selection": "engagerules.engine.selection",
+    "select_report": "engagerules.engine.selection",
     "Status": "engagerules.model.results",
     "Tally": "engagerules.model.results",
     "UNMATCHED_REASONS": "engagerules.model.results",
@@ -289,8 +294,10 @@ __all__ = [
     "Result",
     "ResultShape",
     "Role",
+    "RowAccount",
     "Rule",
     "Scope",
+    "Selection",
     "Standing",
     "Status",
     "Tally",
@@ -345,6 +352,7 @@ __all__ = [
     "report_json",
     "result_json",
     "schedule",
+    "select_report",
     "simulate",
     "validate_file",
     "validate_profile",

@@ -13,36 +13,44 @@ import gc
 import io
 import json
 import os
+import shlex
+import shutil
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+import attrs
 
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.filters import check_filters
-from engagerules.engine.schedule import schedule
+from engagerules.engine.schedule import owned_by, schedule
+from engagerules.engine.selection import Selection, select_report
 from engagerules.errors import (
     ConfigError,
     EngageRulesError,
     Problem,
     ProblemsError,
+    UnknownForceError,
     UsageError,
     did_you_mean,
 )
 from engagerules.model.durations import parse_duration
-from engagerules.model.event import EventLog
-from engagerules.model.limits import range_problem, year_problem
+from engagerules.model.event import EventLog, Rejection
+from engagerules.model.limits import path_problem, range_problem, year_problem
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force, Obligation
-from engagerules.model.results import FAILING, Report, Status
+from engagerules.model.results import FAILING, Report, RowAccount, Status
 from engagerules.model.words import (
     and_list,
     cadence_words,
     citation_words,
     day_words,
     plural,
+    printable,
+    printable_lines,
     role_words,
     unit_words,
     window_words,
@@ -222,6 +230,17 @@ def _write(text: str, output: str | None) -> None:
         raise UsageError(msg) from None
 
 
+def _say(*lines: str, output: str | None = None) -> None:
+    """Lines of text for a person, each escaped as the text report escapes (`printable`):
+    nothing from a plan, a log or an export can restyle the terminal or forge a line."""
+    _write(printable_lines(lines), output)
+
+
+def _tell(line: str) -> None:
+    """One line on stderr (a note, a warning, a problem), escaped as `_say` escapes."""
+    sys.stderr.write(printable(line) + "\n")
+
+
 def _json(value: Any) -> str:
     """The JSON text of a report, two spaces to a level as `json.dumps(indent=2)` lays it
     out (so a diff of two reports reads line by line), written by msgspec in C: eight
@@ -257,16 +276,15 @@ def _cmd_forces(args: argparse.Namespace) -> int:
     width = max((len(row["id"]) for row in rows), default=0)
     for row in rows:
         if "error" in row:
-            _write(f"{row['id']:<{width}}  ({row['origin']}) INVALID: {row['error']}\n", None)
+            _say(f"{row['id']:<{width}}  ({row['origin']}) INVALID: {row['error']}")
         else:
             parts = row["parts"]
             refines = f", refines {row['refines']}" if row.get("refines") else ""
             select = f"; select it as {row['select']!r}" if row.get("select") else ""
-            _write(
+            _say(
                 f"{row['id']:<{width}}  {row['name']} - {row['obligations']} obligations, "
                 f"{len(row['units'])} units ({row['origin']}{refines}{select}); parts: "
-                f"{parts['stated']} stated by the plan, {parts['read']} read\n",
-                None,
+                f"{parts['stated']} stated by the plan, {parts['read']} read"
             )
     return EXIT_OK
 
@@ -300,13 +318,13 @@ def _cmd_obligations(args: argparse.Namespace) -> int:
     ):
         if not group:
             continue
-        _write(f"{heading} ({len(group)})\n\n", None)
+        _say(f"{heading} ({len(group)})", "")
         for ob in group:
-            _write(_obligation_text(force, ob), None)
+            _say(*_obligation_lines(force, ob))
     return EXIT_OK
 
 
-def _obligation_text(force: Force, ob: Obligation) -> str:
+def _obligation_lines(force: Force, ob: Obligation) -> list[str]:
     """One duty in words: title and id, then how often, where, who, and its source."""
     how = ob.kind.value if ob.cycle is None else cadence_words(ob.cadence, ob.anchor)
     if ob.times:
@@ -317,12 +335,14 @@ def _obligation_text(force: Force, ob: Obligation) -> str:
         where = "per person"
     else:
         where = f"per {ob.scope.per}" + (", in turn" if ob.scope.rota else "")
-    readings = "".join(f"  {r.part.value}: {r.sentence()}\n" for r in ob.readings.read)
-    return (
-        f"{ob.title}\n  id: {ob.id}\n"
-        f"  {how}, {where}; owner: {role_words(force, ob.owner)} ({ob.owner})\n"
-        f"  source: {citation_words(force, ob.source)}\n{readings}\n"
-    )
+    return [
+        ob.title,
+        f"  id: {ob.id}",
+        f"  {how}, {where}; owner: {role_words(force, ob.owner)} ({ob.owner})",
+        f"  source: {citation_words(force, ob.source)}",
+        *(f"  {r.part.value}: {r.sentence()}" for r in ob.readings.read),
+        "",
+    ]
 
 
 def _cmd_schedule(args: argparse.Namespace) -> int:
@@ -344,25 +364,23 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
             inherited += 1
             notes.append("a duty of an enclosing unit")
         where = "per person" if due.scope == "*" else unit_words(force, due.scope)
-        _write(
+        _say(
             f"{window_words(due.window)}: {due.obligation.title}, {where}; "
             f"{role_words(force, due.obligation.owner)}"
-            + (f" ({'; '.join(notes)})" if notes else "")
-            + f"\n  id: {due.obligation.id}\n",
-            None,
+            + (f" ({'; '.join(notes)})" if notes else ""),
+            f"  id: {due.obligation.id}",
         )
     if earlier:
-        _write(
-            f"\n{plural(earlier, 'window')} opened before {day_words(start)} and "
-            "overlap the range, so they are listed.\n",
-            None,
+        _say(
+            "",
+            f"{plural(earlier, 'window')} opened before {day_words(start)} and "
+            "overlap the range, so they are listed.",
         )
     if inherited:
-        _write(
+        _say(
             f"{plural(inherited, 'window')} are duties of units enclosing "
             f"{unit_words(force, args.scope)}: events logged in "
-            f"{unit_words(force, args.scope)} count for them too.\n",
-            None,
+            f"{unit_words(force, args.scope)} count for them too."
         )
     return EXIT_OK
 
@@ -379,9 +397,9 @@ def _note_shadowed(name: str) -> None:
     from engagerules.sources.registry import shadowed_directory
 
     if shadowed_directory(name) is not None:
-        sys.stderr.write(
+        _tell(
             f"engagerules: note: {name!r} is the installed force; the directory ./{name} "
-            f"is not used (give ./{name} to use it)\n"
+            f"is not used (give ./{name} to use it)"
         )
 
 
@@ -398,28 +416,42 @@ def run_check(
     as_of: datetime,
     profile: str | None = None,
 ) -> Report:
-    log = _read(files, force, profile)
-    return evaluate(force, log, start, end, as_of)
+    read = _read(files, force, profile)
+    return attrs.evolve(evaluate(force, read.log, start, end, as_of), rows=read.rows)
 
 
-def _run_check_with_log(
-    force: Force,
-    files: Sequence[str],
-    start: date,
-    end: date,
-    as_of: datetime,
-    profile: str | None = None,
-) -> tuple[Report, EventLog]:
-    """The check and the log it read (the HTML report marks breaches on their records)."""
-    log = _read(files, force, profile)
-    return evaluate(force, log, start, end, as_of), log
+class _Input(NamedTuple):
+    """What a command read: the events, the export's rows when a profile read them, and
+    the rejections quoting their cells (for `--show-values` only)."""
+
+    log: EventLog
+    rows: RowAccount | None = None
+    shown: tuple[Rejection, ...] = ()
+
+
+#: `--max-rejected`'s default: a run rejecting more than this share of its rows stops.
+DEFAULT_MAX_REJECTED = 0.5
+
+
+def _share(text: str) -> float:
+    """`--max-rejected`: a share of the rows read, as a percentage (`10%`) or 0 to 1."""
+    word = text.strip()
+    try:
+        value = float(word[:-1]) / 100 if word.endswith("%") else float(word)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        msg = f"{_shown(text)!r} is not a share of rows (a percentage such as 10%, or 0 to 1)"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def _run_compiled_check(
     force: Force, args: argparse.Namespace, start: date, end: date, as_of: datetime
 ) -> tuple[Report, EventLog]:
     """`check --engine ibis`: the compiled duties judged by a query over the ingested file
-    (DuckDB in process), the others by the reference, in one report (issue 23)."""
+    (DuckDB in process) or table (`--backend URL`), the others by the reference, in one
+    report (issue 23)."""
     from engagerules.engine.compiled import evaluate_compiled, records_from
 
     if len(args.events) != 1 or args.profile:
@@ -434,7 +466,7 @@ def _run_compiled_check(
             msg = f"{source}: --engine ibis over DuckDB reads a .parquet file from `ingest`"
             raise UsageError(msg)
         records = records_from(source)
-        log = _read(args.events, force)
+        log = _read(args.events, force, None, args).log
     else:
         from engagerules.sources.events import read_table
 
@@ -446,32 +478,71 @@ def _run_compiled_check(
         records.connection.disconnect()
 
 
-def _read(files: Sequence[str], force: Force, profile: str | None = None) -> EventLog:
+def _read(
+    files: Sequence[str],
+    force: Force,
+    profile: str | None = None,
+    args: argparse.Namespace | None = None,
+) -> _Input:
     """Read events (through an import profile when given), showing progress on stderr
-    when a person is watching it.
+    when a person is watching it; a run that rejects every row, or more than
+    `--max-rejected` of them, stops here with one line (a wrong date format must not
+    read as a month of missed duties).
 
     The events then live as long as the command: `gc.freeze()` takes them (and everything
     else alive) out of the cyclic collector's sight, which would otherwise walk all of
     them, several times, while the report is built."""
-    log = _read_events(files, force, profile)
+    read = _read_events(files, force, profile)
+    limit = getattr(args, "max_rejected", None)
+    _check_rejected(read, DEFAULT_MAX_REJECTED if limit is None else limit)
+    if getattr(args, "show_values", False) and read.shown:
+        sys.stderr.write("engagerules: note: the rejected rows' values (this terminal only):\n")
+        sys.stderr.writelines(f"  {_one_line(str(r))}\n" for r in read.shown)
     gc.freeze()
-    return log
+    return read
 
 
-def _read_events(files: Sequence[str], force: Force, profile: str | None) -> EventLog:
+def _check_rejected(read: _Input, limit: float) -> None:
+    """Stop a run whose import profile rejected every row, or too many of them. Event
+    files in engagerules' own format are not held to it: their rejections are the report's
+    to list, record by record, as the hardening tests expect."""
+    if read.rows is None:
+        return
+    total = read.rows.read
+    rejected = len(read.log.rejections)
+    if not total or not rejected:
+        return
+    first = read.log.rejections[0]
+    if not read.log.events:
+        filtered = read.rows.filtered_total
+        left = f", the other {filtered} filtered out" if filtered else ""
+        msg = (
+            f"no row was imported: {rejected} of the {plural(total, 'row')} read were "
+            f"rejected{left} (the first: {first})"
+        )
+        raise UsageError(msg)
+    if rejected / total > limit:
+        msg = (
+            f"{rejected} of the {plural(total, 'row')} read were rejected ({rejected / total:.0%}, "
+            f"more than --max-rejected {limit:.0%}; the first: {first})"
+        )
+        raise UsageError(msg)
+
+
+def _read_events(files: Sequence[str], force: Force, profile: str | None) -> _Input:
     if profile is not None:
-        imported = _import(profile, files, force)
-        sys.stderr.write(f"engagerules: note: {profile}: {imported.summary()}\n")
-        return imported.log
+        imported, title = _import(profile, files, force)
+        _tell(f"engagerules: note: {profile}: {imported.summary()}")
+        return _Input(imported.log, imported.account(title), imported.shown)
     if not sys.stderr.isatty():
-        return read_events(files, force)
+        return _Input(read_events(files, force))
 
     def progress(name: str, count: int) -> None:
-        sys.stderr.write(f"\rreading {name}: {count:,} records")
+        sys.stderr.write(f"\rreading {printable(name)}: {count:,} records")
         sys.stderr.flush()
 
     try:
-        return read_events(files, force, progress=progress)
+        return _Input(read_events(files, force, progress=progress))
     finally:
         sys.stderr.write("\r\x1b[K")
         sys.stderr.flush()
@@ -494,9 +565,7 @@ def _waivers(path: str | None, force: Force) -> tuple[Waiver, ...]:
 
 def _note_expired(waivers: Sequence[Waiver], as_of: datetime, force: Force) -> None:
     for waiver in expired_waivers(waivers, as_of, force):
-        sys.stderr.write(
-            f"engagerules: note: {waiver.where} expired on {waiver.expiry} and no longer applies\n"
-        )
+        _tell(f"engagerules: note: {waiver.where} expired on {waiver.expiry} and no longer applies")
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -504,11 +573,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
     start, end = _range(args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    if getattr(args, "engine", "reference") == "ibis":
+    _check_filters(force, args)
+    if args.engine == "ibis":
         report, log = _run_compiled_check(force, args, start, end, as_of)
     else:
-        report, log = _run_check_with_log(force, args.events, start, end, as_of, args.profile)
+        read = _read(args.events, force, args.profile, args)
+        log = read.log
+        report = attrs.evolve(evaluate(force, log, start, end, as_of), rows=read.rows)
     report = apply_waivers(report, waivers, force)
+    report = select_report(report, force, _selection(args))
     _note_expired(waivers, as_of, force)
     fail_on = FAILING if not args.fail_on else frozenset(args.fail_on)
     renderers: dict[str, Callable[[Report], str]] = {
@@ -531,7 +604,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _note_written(name: str, output: str | None) -> None:
     """Say on stderr where a report file went, so nobody has to guess (stdout stays clean)."""
     if output is not None and output != "-":
-        sys.stderr.write(f"wrote the {name} report to {output}\n")
+        _tell(f"wrote the {name} report to {output}")
+
+
+def _selection(args: argparse.Namespace) -> Selection:
+    return Selection(
+        scope=args.scope, role=args.role, with_enclosing=getattr(args, "with_enclosing", False)
+    )
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
@@ -543,17 +622,23 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     _check_filters(force, args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    log = _read(args.events, force, args.profile)
+    log = _read(args.events, force, args.profile, args).log
     found = explain(
-        force,
-        args.obligation,
-        log,
-        start,
-        end,
-        as_of,
+        force, args.obligation, log, start, end, as_of, waivers=waivers, limit=args.limit
+    )
+    selection = _selection(args)
+    if args.role is not None and not any(
+        owned_by(ob, args.role, force) for ob in force.obligation(args.obligation)
+    ):
+        msg = (
+            f"{args.obligation} is not a duty of {role_words(force, args.role)} ({args.role}) "
+            "or of a team it belongs to"
+        )
+        raise UsageError(msg)
+    found = attrs.evolve(
+        found,
+        windows=tuple(w for w in found.windows if selection.keeps_scope(force, w.result.scope)),
         scope=args.scope,
-        waivers=waivers,
-        limit=args.limit,
     )
     _note_expired(waivers, as_of, force)
     if args.format == "json":
@@ -571,7 +656,7 @@ def _cmd_agenda(args: argparse.Namespace) -> int:
     _check_filters(force, args)
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
-    log = _read(args.events, force, args.profile)
+    log = _read(args.events, force, args.profile, args).log
     items = agenda(
         force, log, as_of, role=args.role, scope=args.scope, waivers=waivers, days=args.days
     )
@@ -606,11 +691,11 @@ def _profile_force(path: str, given: Force | None = None) -> Force:
     return force
 
 
-def _import(path: str, files: Sequence[str], force: Force) -> ImportLog:
-    """Read exports through the profile at `path`, for `force`."""
+def _import(path: str, files: Sequence[str], force: Force) -> tuple[ImportLog, str]:
+    """Read exports through the profile at `path`, for `force`; and the profile's title."""
     _profile_force(path, force)
     profile, key = open_profile(path, force, files)
-    return import_events(profile, force, files, key=key)
+    return import_events(profile, force, files, key=key), profile.title
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -620,8 +705,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
         if len(args.files) != 1:
             msg = "--row explains one row of one file: give exactly one FILE"
             raise UsageError(msg)
-        steps = explain_row(profile, force, args.files[0], args.row, key=key)
-        _write("".join(f"{step}\n" for step in steps), None)
+        steps = explain_row(
+            profile, force, args.files[0], args.row, key=key, show_values=args.show_values
+        )
+        _say(*steps)
         return EXIT_OK
     imported = import_events(profile, force, args.files, key=key)
     records = (event_record(e, force.zone) for e in imported.log.events)
@@ -629,8 +716,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
     if args.format == "json":
         summary = _json(imported.to_json())
     else:
-        lines = [f"{r}\n" for r in imported.log.rejections]
-        summary = "".join(lines) + f"{profile.id}: {imported.summary()}\n"
+        lines = [*map(str, imported.log.rejections), f"{profile.id}: {imported.summary()}"]
+        summary = printable_lines(lines)
+    if args.show_values and imported.shown:
+        sys.stderr.write("engagerules: note: the rejected rows' values (this terminal only):\n")
+        sys.stderr.writelines(f"  {_one_line(str(r))}\n" for r in imported.shown)
     if args.output in (None, "-"):
         sys.stderr.write(summary)
     else:
@@ -650,7 +740,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             "or a table (-o URL)"
         )
         raise UsageError(msg)
-    log = _read_events(args.events, force, args.profile)
+    log = _read_events(args.events, force, args.profile).log
     if to_table:
         from engagerules.sources.parquet import write_table
 
@@ -659,11 +749,11 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
         write_parquet(log, force, args.output)
     for rejection in log.rejections:
         sys.stderr.write(f"{_one_line(str(rejection))}\n")
-    sys.stderr.write(
+    _tell(
         f"wrote {len(log.events):,} events to "
         f"{f'table {args.table}' if to_table else args.output} "
         f"(read {log.read:,}: {len(log.events):,} events, {len(log.rejections):,} rejected; "
-        "the rejections are kept in the file and reported by every check of it)\n"
+        "the rejections are kept in the file and reported by every check of it)"
     )
     return EXIT_OK
 
@@ -692,10 +782,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
     document = Path(args.document) if args.document else None
     home = new_force(args.force_id, Path(args.dir), document=document, plugin=args.plugin)
-    sys.stderr.write(
-        f"wrote {home}: force.json, force.schema.json (for your editor), tests/example.json\n"
-        f"next: engagerules validate {home} && engagerules test {home}\n"
-    )
+    _tell(f"wrote {home}: force.json, force.schema.json (for your editor), tests/example.json")
+    _tell(f"next: engagerules validate {home} && engagerules test {home}")
     return EXIT_OK
 
 
@@ -771,6 +859,9 @@ def _cmd_grants(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path)
+    unusable = path_problem(args.path)
+    if unusable is not None:
+        raise UsageError(f"{args.path!r}: {unusable}")
     if not path.exists():
         try:
             path = find_force(args.path).path
@@ -781,11 +872,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if not problems and not is_profile(path) and not is_overrides_file(path):
         problems = _authoring_problems(path)
     for problem in problems:
-        sys.stderr.write(f"{problem}\n")
+        _tell(str(problem))
     if problems:
         sys.stderr.write(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found\n")
         return EXIT_FAILED
-    _write(f"{path}: valid\n", None)
+    _say(f"{path}: valid")
     return EXIT_OK
 
 
@@ -813,6 +904,8 @@ def _validate(path: Path) -> list[Problem]:
         base, chain = base_of(find_force(doc.force))
     except ConfigError as exc:
         return list(exc.problems)
+    except UnknownForceError as exc:  # the force it refines: a problem of the file
+        return [Problem.at(str(exc), file=str(path), path="$.force")]
     return validate_file(base.path, overrides=[*chain, doc])
 
 
@@ -829,7 +922,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     _write(_serialise_records(records, args.output), args.output)
     if args.output not in (None, "-"):
-        sys.stderr.write(f"wrote {len(records)} events to {args.output}\n")
+        _tell(f"wrote {len(records)} events to {args.output}")
     return EXIT_OK
 
 
@@ -873,16 +966,15 @@ def _cmd_test(args: argparse.Namespace) -> int:
         if outcome.passed:
             passed += 1
             if args.verbose:
-                _write(f"PASS {scenario.file.name}: {scenario.name}\n", None)
+                _say(f"PASS {scenario.file.name}: {scenario.name}")
             continue
         failed += 1
-        _write(f"FAIL {scenario.file.name}: {scenario.name}\n", None)
-        for failure in outcome.failures:
-            _write(f"  {failure}\n", None)
+        _say(f"FAIL {scenario.file.name}: {scenario.name}")
+        _say(*(f"  {failure}" for failure in outcome.failures))
     gaps = scenario_gaps(force, scenarios)
     level = "error" if args.strict else "warning"
     for gap in gaps:
-        sys.stderr.write(f"engagerules: {level}: {gap}\n")
+        _tell(f"engagerules: {level}: {gap}")
     summary = f"{force.id}: {passed} passed, {failed} failed"
     if gaps:
         summary += f"; {plural(len(gaps), 'checked duty', 'checked duties')} not shown both ways"
@@ -915,7 +1007,7 @@ def _cmd_docs(args: argparse.Namespace) -> int:
     from engagerules.authoring.forcedocs import render_force_docs
 
     force = _open(args)
-    _write(render_force_docs(force), args.output)
+    _say(*render_force_docs(force).rstrip("\n").split("\n"), output=args.output)
     return EXIT_OK
 
 
@@ -928,7 +1020,7 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     log = read_events(args.events, force) if args.events else None
     if log is not None:
         for rejection in log.rejections:
-            sys.stderr.write(f"engagerules: warning: {rejection}\n")
+            _tell(f"engagerules: warning: {rejection}")
     try:
         stamp = calendar_stamp(force, os.environ.get("SOURCE_DATE_EPOCH"))
     except ValueError as exc:
@@ -942,8 +1034,12 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         events=log,
         stamp=stamp,
         reminder=args.remind,
+        timed_reminder=args.remind_timed,
     )
     _write_bytes(cal.to_ical(), args.output)
+    if args.output not in (None, "-"):
+        items = len(cal.walk("VEVENT"))
+        sys.stderr.write(f"wrote {plural(items, 'calendar item')} to {args.output}\n")
     return EXIT_OK
 
 
@@ -978,12 +1074,20 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     report = run_check(force, [str(demo.events)], demo.start, demo.end, demo.as_of)
     intro = (
         f"engagerules demo: {force.name}'s plan checked against a simulated activity log\n"
-        f"(the same as: engagerules check {force.id} {demo.events} --from {demo.start} "
+        f"(the same as: {program()} check {force.id} {demo.events} --from {demo.start} "
         f"--to {demo.end} --as-of {demo.as_of.isoformat()})\n\n"
     )
     _write(intro + render_text(report, detail_limit=args.limit, force=force), None)
     _write(_next_steps(force, report), None)
     return EXIT_OK
+
+
+def program() -> str:
+    """How a command printed for a newcomer runs from here: `engagerules` when that is
+    on PATH, else this Python with `-m engagerules` (a virtual environment not activated)."""
+    if shutil.which("engagerules") is not None:
+        return "engagerules"
+    return f"{shlex.quote(sys.executable)} -m engagerules"
 
 
 def _next_steps(force: Force, report: Report) -> str:
@@ -997,15 +1101,16 @@ def _next_steps(force: Force, report: Report) -> str:
     unit = missed[0].units[0][0] if missed else "force-wide"
     where = "" if unit == "force-wide" else f" --scope {unit}"
     dates = f"--from {demo.start} --to {demo.end}"
+    run = program()
     return (
         "\nNext, try:\n"
-        f"  engagerules obligations {force.id}\n"
+        f"  {run} obligations {force.id}\n"
         f"      the duties of the plan, in words\n"
-        f"  engagerules explain {force.id} {first} {demo.events} {dates}"
+        f"  {run} explain {force.id} {first} {demo.events} {dates}"
         f" --as-of {demo.as_of.isoformat()}{where}\n"
         f"      why each window of the duty missed most often was met or missed, "
         "record by record\n"
-        f"  engagerules check {force.id} {demo.events} {dates}"
+        f"  {run} check {force.id} {demo.events} {dates}"
         f" --as-of {demo.as_of.isoformat()} --html report.html\n"
         f"      the same check as a page for a sergeant or a board\n"
     )
@@ -1057,6 +1162,7 @@ def _add_import(sub: Any) -> None:
     )
     p.add_argument("-o", "--output", metavar="FILE", help="the events file (default: stdout)")
     p.add_argument("--row", type=int, metavar="N", help="explain how row N is mapped, step by step")
+    _show_values_option(p)
     p.add_argument(
         "--format",
         choices=("text", "json"),
@@ -1176,11 +1282,41 @@ def _add_schema(sub: Any) -> None:
 
 
 def _profile_option(p: argparse.ArgumentParser) -> None:
+    """`--profile`, and what a run reading rows may be told about its rejections."""
     p.add_argument(
         "--profile",
         metavar="PROFILE",
         help="read EVENTS as exports through this import profile (see `import`)",
     )
+    p.add_argument(
+        "--max-rejected",
+        type=_share,
+        metavar="SHARE",
+        help="stop (exit 2) when more than this share of the rows read is rejected, "
+        f"as a percentage or 0 to 1 (default: {DEFAULT_MAX_REJECTED:.0%}%; a run rejecting "
+        "every row always stops)",
+    )
+    _show_values_option(p)
+
+
+def _show_values_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--show-values",
+        action="store_true",
+        help="also print the rejected cells' values on stderr, for your own terminal; "
+        "reports never quote them",
+    )
+
+
+def _selection_options(p: argparse.ArgumentParser, scope_help: str) -> None:
+    """`--scope`, `--with-enclosing` and `--role` of `check` and `explain`."""
+    p.add_argument("--scope", metavar="S", help=scope_help)
+    p.add_argument(
+        "--with-enclosing",
+        action="store_true",
+        help="with --scope, also the duties of the units enclosing it and force-wide ones",
+    )
+    p.add_argument("--role", metavar="R", help=_ROLE_HELP)
 
 
 def _add_plan_commands(sub: Any) -> None:
@@ -1214,13 +1350,17 @@ def _add_check(sub: Any) -> None:
     p.add_argument("--format", choices=_REPORT_FORMATS, default="text", help=_FORMAT_HELP)
     p.add_argument("-o", "--output", metavar="FILE", help=_OUTPUT_HELP)
     _profile_option(p)
+    _selection_options(
+        p, "only the results of this unit id and the units inside it (headline included)"
+    )
     p.add_argument(
         "--fail-on",
         action="extend",
         type=_statuses,
         metavar="STATUS",
-        help="statuses that make the exit status 1 (default: missed,breach); "
-        "comma-separated or repeated",
+        help="statuses that make the exit status 1 (default: "
+        + ",".join(s.value for s in Status if s in FAILING)
+        + "); comma-separated or repeated",
     )
     p.add_argument(
         "--engine",
@@ -1347,7 +1487,7 @@ def _add_explain_and_agenda(sub: Any) -> None:
     p.add_argument(
         "--as-of", type=_instant, metavar="T", help="instant of judgement (default: now)"
     )
-    p.add_argument("--scope", metavar="S", help="only windows of this unit id")
+    _selection_options(p, "only windows of this unit id and the units inside it")
     p.add_argument("--waivers", metavar="FILE", help=_WAIVERS_HELP)
     p.add_argument("--limit", type=int, default=10, help="near misses shown per reason")
     p.add_argument("--format", choices=("text", "json"), default="text", help=_FORMAT_HELP)
@@ -1393,8 +1533,15 @@ def _add_calendar(sub: Any) -> None:
         "--remind",
         type=_reminder,
         metavar="DURATION",
-        help="add a reminder this long before each item, e.g. PT30M or P1D (all-day items "
-        "count from 09:00 on their day)",
+        help="add a reminder this long before each all-day item, e.g. PT30M or P1D (counted "
+        "from 09:00 on its day)",
+    )
+    p.add_argument(
+        "--remind-timed",
+        type=_reminder,
+        metavar="DURATION",
+        help="add a reminder this long before each timed item, e.g. PT15M (default: none, "
+        "so a briefing twice a day does not ring twice a day)",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="the .ics file (default: stdout)")
     p.set_defaults(run=_cmd_calendar)

@@ -460,8 +460,15 @@ def _wrong_role(ctx: Context) -> Probes:
     roles, or, where it lists none, outside the owner and the roles that are members of the
     owner's team), or by no recorded role, does not meet the duty."""
     force, ob = ctx.force, ctx.obligation
+    module = kind_module(ob.kind)
+    if module.record_rule(ob.rule):
+        return "a rule every record keeps, whoever made it (a breach by anyone is a breach)"
+    if module.READINGS:
+        return "readings of a figure: who read it does not change the figure"
     outsiders: dict[int, str] = {}
     for n, req in enumerate(ob.evidence):
+        if req.any_role:
+            continue
         accepted = set(accepted_roles(force, ob, req))
         other = next((r.id for r in force.roles if r.id not in accepted), None)
         if other is not None:
@@ -508,7 +515,13 @@ def _wrong_unit(ctx: Context) -> Probes:
     if target is None:
         return "the control met no unit's window"
     unit = str(target.scope)
-    mine = [rid for rid in ctx.evidence if ctx.by_id[rid].get("scope") == unit]
+    mine = [
+        rid
+        for rid in ctx.evidence
+        if unit in force.ancestry(str(ctx.by_id[rid].get("scope")))  # the unit or within it
+    ]
+    if not mine:
+        return "the control's evidence was recorded in no unit"
     keys = tuple(key_of(r) for r in ctx.targets if r.scope == unit)
     here = force.unit(unit)
     kin = [u for u in force.units if u.id != unit and here is not None and u.kind == here.kind]
@@ -624,6 +637,15 @@ def _attributes(ctx: Context) -> Probes:
         return "the control met no window with evidence"
     rule = kind_module(ob.kind).record_rule(ob.rule)
     ruled = {c.attr for c in rule}
+    # A code outside the list of an attribute some constraint judges is read, and is that
+    # constraint's breach (its own probes show it); for a duty that does not judge the
+    # attribute, the record is still the activity it records.
+    judged_elsewhere = {
+        c.attr
+        for other in force.obligations
+        if other.id != ob.id
+        for c in kind_module(other.kind).record_rule(other.rule)
+    } - ruled
     specs = {t.id: {a.name: a for a in t.attributes} for t in force.event_types}
     mine = ctx.evidence_in(target)
     plans: dict[tuple[str, str], tuple[str, Any, list[str]]] = {}
@@ -640,7 +662,9 @@ def _attributes(ctx: Context) -> Probes:
         listed.update(
             a
             for a, s in declared.items()
-            if s.type is AttrType.CODE and a in record.get("attrs", {})
+            if s.type is AttrType.CODE
+            and a in record.get("attrs", {})
+            and a not in judged_elsewhere
         )
         for attr in sorted(listed):
             plans.setdefault(

@@ -212,8 +212,14 @@ def _verdict_notes(ob: Obligation) -> Iterator[str]:
         if req.for_period is not None:
             notes.append(
                 f"{req.label}: a record naming its period in `{req.for_period}` counts for "
-                f"that period if dated within {req.grace} of it"
+                f"the window holding that period if made from its first day to {req.grace} "
+                "after its end"
             )
+    if ob.not_claimed_by:
+        notes.append(
+            f"a record counted as a follow-up of {markdown_codes(ob.not_claimed_by, ' or ')} "
+            "is that duty's work and does not count here"
+        )
     for note in notes:
         yield f"- **Judged:** {note}"
 
@@ -302,7 +308,9 @@ def _requirement(force: Force, ob: Obligation, req: Requirement) -> str:
         text = f"at least {least} {types}"
     if req.title:
         text = f"{markdown_text(req.title)}: {text}"
-    if req.roles:
+    if req.any_role:
+        text += ", done by any role (a reading)"
+    elif req.roles:
         text += f", done by {markdown_codes(req.roles, ' or ')}"
     if req.where:
         text += ", where " + " and ".join(_condition(c) for c in req.where)
@@ -330,9 +338,9 @@ def _parts_summary(force: Force) -> Iterator[str]:
     stated = sum(len(ob.readings.stated) for ob in force.obligations)
     read = sum(len(ob.readings.read) for ob in force.obligations)
     yield (
-        f"- Parts of duties (cadence, deadline, units, threshold, owner, evidence): {stated} "
-        f"stated by the plan, {read} read by this configuration (marked _read_ below, with "
-        "the plan's own words)"
+        f"- Parts of duties (cadence, deadline, units, threshold, owner, evidence, effective "
+        f"date): {stated} stated by the plan, each with the plan's words for it, {read} read by "
+        "this configuration (marked _read_ below, with the plan's own words)"
     )
     illustrative = [u for u in force.units if u.illustrative]
     if illustrative:
@@ -365,6 +373,8 @@ def _readings(ob: Obligation) -> Iterator[str]:
     stated = ", ".join(p.value for p in readings.stated) or "none"
     read = ", ".join(r.part.value for r in readings.read) or "none"
     yield f"- **Parts:** stated by the plan: {stated}; _read_: {read}"
+    for part, words in readings.words:
+        yield f"  - {part.value}, in the plan's words: '{markdown_text(words)}'"
     for reading in readings.read:
         mark = " **(departs from the plan)**" if reading.departure else ""
         why = f" {markdown_text(reading.why)}" if reading.why else ""

@@ -61,6 +61,13 @@ def _force(force_id: str, documents: list[dict[str, Any]]) -> dict[str, Any]:
                 "owner": "NPT",
                 "scope": {"per": "ward"},
                 "evidence": [{"types": ["walkabout"]}],
+                "stated": {
+                    "cadence": "each week",
+                    "units": "in every ward",
+                    "threshold": "A walkabout",
+                    "owner": "by the neighbourhood team",
+                    "evidence": "A walkabout",
+                },
                 "source": {
                     "document": EXAMPLE_DOCUMENT,
                     "section": "Weekly",

@@ -18,7 +18,6 @@ status expected.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +29,7 @@ from engagerules.engine.evaluate import evaluate
 from engagerules.errors import ConfigError, Problem
 from engagerules.model.plan import Force
 from engagerules.model.results import Report, Result, Status
+from engagerules.sources import strictjson
 from engagerules.sources.events import parse_events
 
 __all__ = [
@@ -114,14 +114,13 @@ def scenario_files(force: Force) -> list[Path]:
 
 def load_scenarios(file: Path, force: Force) -> list[Scenario]:
     """Parse a scenario file, raising `ConfigError` with every problem located."""
-    try:
-        raw = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            [Problem(f"{file}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}")]
-        ) from None
-    except OSError as exc:
-        raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
+    raw = strictjson.read_file(file, missing="no such scenario file")
+    flawed = [
+        Problem(f"{file}: {strictjson.path_text(path)}", reason)
+        for path, reason in strictjson.flaws(raw)
+    ]
+    if flawed:
+        raise ConfigError(flawed)
     problems: list[Problem] = []
     items = raw.get("scenarios") if isinstance(raw, dict) else None
     if not isinstance(items, list) or not items:

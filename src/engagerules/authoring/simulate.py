@@ -15,7 +15,7 @@ from typing import Any
 
 from engagerules.engine.kinds import kind_module
 from engagerules.errors import UsageError
-from engagerules.model.periods import Window, range_bounds
+from engagerules.model.periods import Window, judged_bounds
 from engagerules.model.plan import (
     AttrSpec,
     AttrType,
@@ -47,7 +47,7 @@ def simulate(
         msg = f"events {events} must not be negative"
         raise UsageError(msg)
     rng = random.Random(seed)
-    span = range_bounds(start, end, force.zone)
+    span = judged_bounds(start, end, force.zone)
     actor = _Actor(force, span, rng, compliance)
     planned = [record for ob in force.obligations if ob.scored for record in actor.act(ob)]
     if len(planned) > events:
@@ -324,6 +324,8 @@ def _present(spec: AttrSpec | None) -> Any:
             return "2000-01-01"
         case AttrType.TIMESTAMP:
             return "2000-01-01T00:00:00+00:00"
+        case AttrType.PERIOD:
+            return "2000"
         case _:
             return "recorded"
 

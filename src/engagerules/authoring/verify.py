@@ -13,7 +13,6 @@ to notice, are reported here with their locations too.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -22,8 +21,9 @@ from typing import Any
 from engagerules.authoring.scenarios import load_scenarios, scenario_files
 from engagerules.errors import ConfigError, Problem
 from engagerules.model.plan import Force
+from engagerules.sources import strictjson
 
-__all__ = ["DOCUMENTS_ENV", "document_problems", "plain", "scenario_problems"]
+__all__ = ["DOCUMENTS_ENV", "document_problems", "fragments", "plain", "scenario_problems"]
 
 #: Folders (os.pathsep between them) where a force's documents may also be found.
 DOCUMENTS_ENV = "ENGAGERULES_DOCUMENTS"
@@ -55,7 +55,7 @@ def _find(name: str, home: Path) -> Path | None:
 def document_problems(file: Path, force: Force) -> tuple[list[Problem], list[str]]:
     """Problems with the quotes of the force.json at `file` (a missing quote; a quote its
     document does not hold), and notes naming each document that was not found."""
-    raw: Any = json.loads(file.read_text(encoding="utf-8-sig"))
+    raw: Any = strictjson.read_file(file, encoding="utf-8-sig")
     home = file.parent
     texts: dict[str, str | None] = {}
     notes: list[str] = []
@@ -88,7 +88,43 @@ def document_problems(file: Path, force: Force) -> tuple[list[Problem], list[str
             message = f"the quote is not in {cited}: {quote[:80]!r}"
             where = f"{at}.quote"
             problems.append(Problem(f"{file}: {where}", message, file=str(file), path=where))
+        if text is not None:
+            problems.extend(_stated_problems(file, ob, index, cited, text))
     return problems, notes
+
+
+#: An editor's note after the plan's words: "(no interval)", "(listed under Daily)".
+_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def fragments(words: str) -> list[str]:
+    """The plan's own words in a stated part or a reading: the text without a trailing
+    editor's note in parentheses, cut where "..." (words left out) or ";" (two places
+    joined) stand."""
+    kept = _NOTE.sub("", words)
+    return [part for part in re.split(r"\.\.\.|\u2026|;", kept) if part.strip()]
+
+
+def _stated_problems(
+    file: Path, ob: dict[str, Any], index: int, cited: Any, text: str
+) -> list[Problem]:
+    """Each part an obligation says the plan states must carry words its document holds:
+    "stated by the plan" is then a claim validate has checked, not a default."""
+    stated = ob.get("stated")
+    if not isinstance(stated, dict):
+        return []
+    problems = []
+    for part, words in stated.items():
+        if not isinstance(words, str):
+            continue
+        missing = [f for f in fragments(words) if plain(f) not in text] or (
+            [] if fragments(words) else [words]
+        )
+        if missing:
+            where = f"$.obligations[{index}].stated.{part}"
+            message = f"the plan's words for {part} are not in {cited}: {missing[0].strip()[:80]!r}"
+            problems.append(Problem(f"{file}: {where}", message, file=str(file), path=where))
+    return problems
 
 
 def scenario_problems(force: Force) -> list[Problem]:

@@ -39,6 +39,7 @@ from engagerules.engine.schedule import concerns_scope, dues, owned_by
 from engagerules.errors import UsageError
 from engagerules.model.durations import Duration
 from engagerules.model.event import Event, EventLog
+from engagerules.model.limits import MAX_RANGE_DAYS, RANGE_YEARS
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import Result, Status
@@ -46,6 +47,7 @@ from engagerules.model.words import (
     and_list,
     deadline_words,
     plural,
+    printable_lines,
     role_words,
     time_words,
     unit_words,
@@ -88,8 +90,8 @@ def agenda(
     """
     require_aware(as_of)
     check_filters(force, role=role, scope=scope)
-    if days < 0:
-        msg = f"days must be 0 or more, not {days}"
+    if not 0 <= days <= MAX_RANGE_DAYS:  # looking further ahead than a run judges is no agenda
+        msg = f"days must be 0 to {MAX_RANGE_DAYS:,} ({RANGE_YEARS} years), not {days}"
         raise UsageError(msg)
     events = log.events if isinstance(log, EventLog) else tuple(log)
     now = as_of.astimezone(force.zone)
@@ -239,7 +241,7 @@ def render_agenda(
         lines.append(f"{heading} ({len(group)})")
         for item in group:
             lines.extend(_item_lines(item, force))
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)
 
 
 def _item_lines(item: AgendaItem, force: Force) -> list[str]:

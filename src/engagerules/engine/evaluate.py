@@ -20,15 +20,16 @@ from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import KINDS
 from engagerules.engine.schedule import effective_span
 from engagerules.engine.trace import Trace
-from engagerules.engine.verdicts import Outcome
+from engagerules.engine.verdicts import Outcome, period_reason
 from engagerules.errors import UsageError, did_you_mean
-from engagerules.model.conditions import failed_condition
+from engagerules.model.conditions import failed_condition, missing_attr
 from engagerules.model.event import Event, EventLog, gc_paused
-from engagerules.model.limits import range_problem
+from engagerules.model.limits import range_problem, year_problem
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.readings import Reading
 from engagerules.model.results import DataQuality, Report, Result, Tally
+from engagerules.model.words import attr_words
 
 __all__ = ["Judge", "NaiveTimeError", "account", "evaluate", "evaluate_obligation", "require_aware"]
 
@@ -52,6 +53,9 @@ def require_aware(moment: datetime, name: str = "as_of") -> datetime:
             "tzinfo=ZoneInfo('Europe/London')"
         )
         raise NaiveTimeError(msg)
+    problem = year_problem(moment)
+    if problem is not None:  # datetime.max, or an instant a deadline would step past
+        raise UsageError(f"{name} {moment.isoformat()}: {problem}")
     return moment
 
 
@@ -103,6 +107,7 @@ def evaluate(
     used: set[str] = set()
     engines: dict[str, str] = {}
     local = as_of.astimezone(force.zone)
+    spare: set[str] = set()
     for obligation in force.obligations:
         if not obligation.scored or (wanted is not None and obligation.id not in wanted):
             continue
@@ -123,9 +128,12 @@ def evaluate(
             engines.setdefault(obligation.id, "ibis")
         results.extend(outcome.results)
         used.update(outcome.used)
+        spare.update(outcome.spare)
     matched = sum(map(used.__contains__, map(_ID, log.events)))  # in C: no loop per event
     judged = [ob for ob in force.obligations if ob.scored and (wanted is None or ob.id in wanted)]
-    by_reason, quality = account(force, judged, log.events, used, span, as_of)
+    by_reason, quality = account(
+        force, judged, log.events, used, span, as_of, index, spare=spare - used
+    )
     tally = Tally(
         read=log.read,
         matched=matched,
@@ -165,13 +173,20 @@ def account(
     used: set[str],
     span: Window,
     as_of: datetime,
+    index: EventIndex | None = None,
+    *,
+    spare: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[dict[str, int], tuple[DataQuality, ...]]:
     """Why each valid record that counted for nothing did not count (the first reason
     that applies, in the order of `UNMATCHED_REASONS`), and the records that would have
-    counted but for a missing unit or role, which a team can fix at source."""
+    counted but for a missing unit, role or attribute, which a team can fix at source.
+    `index`, the evaluation's, finds the triggers a follow-up names (without it, `events`
+    are searched); `spare` are the follow-ups a trigger looked at and did not need (it had
+    one)."""
     # The unmatched records picked out and counted by calls made in C, not a loop per event.
     unmatched = list(compress(events, map(not_, map(used.__contains__, map(_ID, events)))))
-    found = list(map(_Unmatched(force, judged, span, as_of).why, unmatched))
+    reasons = _Unmatched(force, judged, span, as_of, events, index, spare)
+    found = list(map(reasons.why, unmatched))
     by_reason = Counter(map(itemgetter(0), found))
     quality = [
         DataQuality(event.id, event.file, event.line, problem)
@@ -192,8 +207,22 @@ class _Unmatched:
     the same duties in force (all but the days next to a duty's first or last) the UTC
     day answers."""
 
-    def __init__(self, force: Force, judged: Sequence[Obligation], span: Window, as_of: datetime):
+    def __init__(
+        self,
+        force: Force,
+        judged: Sequence[Obligation],
+        span: Window,
+        as_of: datetime,
+        events: Sequence[Event] = (),
+        index: EventIndex | None = None,
+        spare: set[str] | frozenset[str] = frozenset(),
+    ):
         self.force = force
+        self.spare = spare
+        self.judged = judged
+        self.events = events
+        self.index = index
+        self._triggers: dict[str, Event] | None = None
         self.span = span
         self.as_of = as_of
         self.readers: dict[str, list[Obligation]] = {}
@@ -244,17 +273,53 @@ class _Unmatched:
                 if event.role is None:
                     return "role_not_allowed", "no role recorded"
                 return "role_not_allowed", None
-            if live.conditional and all(
-                failed_condition(r.where, event) is not None for r in live.reqs
-            ):
-                return "conditions_not_met", None
+            if live.conditional:
+                failed = [failed_condition(r.where, event) for r in live.reqs]
+                if all(c is not None for c in failed):
+                    absent = next((c for c in failed if c and missing_attr(c, event)), None)
+                    if absent is None:
+                        return "conditions_not_met", None
+                    return "conditions_not_met", f"no {attr_words(absent.attr)} recorded"
+            if live.periodic:
+                reasons = [period_reason(ob, event, self.force.zone) for ob in live.live]
+                if all(reasons) and reasons:
+                    return str(reasons[0]), None
         if live.target:
             return "superseded_reading", None
         if event.refs and live.triggered:
-            return "no_trigger", None
+            return self._follow_up(event, live), None
         if not inside:
             return "outside_range", None
+        if event.id in self.spare:
+            return "not_needed", None
         return "nothing_owed", None
+
+    def _follow_up(self, event: Event, live: _Live) -> str:
+        """Why a record naming earlier records in `refs` did not count: the reason nearest
+        to counting any duty's trigger it names gives (late, before it, in another unit,
+        the trigger outside the range), or `no_trigger` when it names none being judged."""
+        if self._triggers is None:  # once, and only if some record names another
+            self._triggers = self._trigger_events()
+        found = set()
+        for ref in event.refs:
+            named = self._triggers.get(ref)
+            if named is None or named.at > self.as_of:
+                continue
+            for ob in live.live:
+                module = KINDS[ob.kind]
+                reason = module.follow_up_reason(self.force, ob, ob.rule, event, named, self.span)
+                if reason is not None:
+                    found.add(reason)
+        return next((r for r in _FOLLOW_UP_ORDER if r in found), "no_trigger")
+
+    def _trigger_events(self) -> dict[str, Event]:
+        """The events of the judged duties' trigger types, by id: from the index (a few
+        among a million), or else from every event, by a dictionary built in C."""
+        kinds = {t for ob in self.judged for t in KINDS[ob.kind].trigger_types(ob.rule)}
+        if self.index is not None:
+            return {e.id: e for e in self.index.of_type(sorted(kinds))}
+        chosen = compress(self.events, map(kinds.__contains__, map(_TYPE, self.events)))
+        return {e.id: e for e in chosen}
 
     def _around(self, kind: str, day: date) -> Any:
         """The duties in force on every local day an instant of UTC `day` may fall on (no
@@ -291,6 +356,9 @@ class _Live:
         self.reqs = [r for ob in live for r in ob.evidence if kind in r.types]
         #: Whether every requirement has a condition (else conditions never exclude).
         self.conditional = all(r.where for r in self.reqs)
+        #: Whether every requirement reads the period a record names (else it may count
+        #: by its date).
+        self.periodic = bool(self.reqs) and all(r.for_period is not None for r in self.reqs)
         self.covers: dict[str, bool] = {}
         self.roles: dict[str | None, bool] = {}
 
@@ -301,6 +369,9 @@ class _Live:
             ancestry & set(ob.scope.units) or scope in _enclosing(force, ob) for ob in self.live
         )
 
+
+#: The reasons a follow-up may have, nearest to counting first.
+_FOLLOW_UP_ORDER = ("outside_units", "late", "before_trigger", "outside_range")
 
 _UNSEEN: Any = object()
 _UNSURE: Any = object()
@@ -316,6 +387,7 @@ def _known(events: Sequence[Event], as_of: datetime) -> Sequence[Event]:
 
 _ID = attrgetter("id")
 _AT = attrgetter("at")
+_TYPE = attrgetter("type")
 
 
 def _enclosing(force: Force, ob: Obligation) -> set[str]:
@@ -350,4 +422,10 @@ def evaluate_obligation(
     effective = effective_span(obligation, span)
     if effective is None:
         return Outcome((), frozenset())
+    if obligation.not_claimed_by:  # another duty's follow-ups are that duty's work
+        hidden: set[str] = set()
+        for other in force.obligations:
+            if other.id in obligation.not_claimed_by:
+                hidden |= KINDS[other.kind].claimed(force, other, index)
+        index = index.without(frozenset(hidden))
     return module.evaluate(force, obligation, obligation.rule, index, effective, as_of, trace)

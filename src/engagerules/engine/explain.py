@@ -37,6 +37,7 @@ from engagerules.model.words import (
     and_list,
     citation_words,
     days_words,
+    printable_lines,
     role_words,
     time_words,
     type_words,
@@ -246,6 +247,19 @@ class _Words:
                 )
             case Code.WRONG_PERSON:
                 return f"another person: {event.person or 'nobody recorded'}"
+            case Code.CLAIMED if other is not None:
+                return f"counted for another trigger: {other.id}, due first"
+            case Code.CLAIMED:
+                return "counted for another trigger, due first"
+            case Code.OTHER_ITEM if other is not None and fate.seen is not None:
+                return (
+                    f"another item: not the one {other.id} names in "
+                    f"{fate.seen[0]} ({fate.seen[1] or 'none recorded'})"
+                )
+            case Code.OTHER_ITEM if other is not None:
+                return f"another item: not tied to {other.id} by refs, key or period"
+            case Code.NOT_NEEDED if other is not None:
+                return f"not needed: {other.id} had its follow-up already"
             case Code.OTHER_TRIGGER if other is not None:
                 return f"follows up {', '.join(event.refs)}, not {other.id}"
             case Code.NOT_REFERENCED if other is not None:
@@ -351,4 +365,4 @@ def render_explanation(explanation: Explanation, force: Force) -> str:
             lines.extend(f"    {_event_line(n, force)}" for n in item.considered)
         for code, n in item.omitted:
             lines.append(f"    ... and {n} more: {code}")
-    return "\n".join(lines) + "\n"
+    return printable_lines(lines)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
 from functools import cached_property
 from operator import attrgetter
+from typing import Any, TypeVar
 
+from engagerules.errors import UsageError
 from engagerules.model.event import Event
+from engagerules.model.limits import year_problem
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force
 
 __all__ = ["EventIndex"]
+
+_T = TypeVar("_T")
 
 
 class EventIndex:
@@ -36,6 +41,11 @@ class EventIndex:
         self._force = force
         ordered = sorted(events, key=_ID)
         ordered.sort(key=_AT)
+        for edge in ordered[:1] + ordered[-1:]:  # the earliest and the latest: O(1)
+            problem = year_problem(edge.at)
+            if problem is not None:  # an Event built in Python, not read (readers reject it)
+                msg = f"event {edge.id!r}: at {edge.at.isoformat()}: {problem}"
+                raise UsageError(msg)
         read = {kind for ob in force.obligations for kind in ob.event_types}
         leaves: dict[str, dict[str | None, list[Event]]] = {}
         filed: dict[tuple[str, str | None], list[Event]] = {}
@@ -57,6 +67,21 @@ class EventIndex:
         self._events = filed
         self._times: dict[tuple[str, str | None], list[datetime]] = {}
         self._inside: dict[str | None, frozenset[str | None]] = {}
+        self._derived: dict[Hashable, Any] = {}
+
+    def derived(self, key: Hashable, build: Callable[[], _T]) -> _T:
+        """What `build` makes of the whole index, made once per `key`: a fact several duties
+        read must be one answer (which follow-up counts for which trigger), and it costs
+        one pass over the log, not one per duty or per window."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        found: _T = self._derived[key]
+        return found
+
+    def without(self, hidden: frozenset[str]) -> EventIndex:
+        """The same index with the events of `hidden` ids left out of every lookup (the
+        records another duty claims, for a duty that must not count them)."""
+        return _Without(self, hidden) if hidden else self
 
     def _routes(
         self,
@@ -150,6 +175,35 @@ class EventIndex:
                 s for s in scopes if s is not None and unit in self._force.ancestry(s)
             )
         return found
+
+
+class _Without(EventIndex):
+    """An index with some events left out: each lookup filters its base's answer, so it
+    costs what the lookup returns, never a rebuild."""
+
+    def __init__(self, base: EventIndex, hidden: frozenset[str]) -> None:  # no super(): a view
+        self._base = base
+        self._hidden = hidden
+
+    def _keep(self, events: list[Event]) -> list[Event]:
+        hidden = self._hidden
+        return [e for e in events if e.id not in hidden]
+
+    @cached_property
+    def by_id(self) -> dict[str, Event]:
+        return self._base.by_id
+
+    def derived(self, key: Hashable, build: Callable[[], _T]) -> _T:
+        return self._base.derived(key, build)
+
+    def following(self, event_id: str) -> list[Event]:
+        return self._keep(self._base.following(event_id))
+
+    def between(self, types: Iterable[str], unit: str | None, window: Window) -> list[Event]:
+        return self._keep(self._base.between(types, unit, window))
+
+    def of_type(self, types: Iterable[str], unit: str | None = None) -> list[Event]:
+        return self._keep(self._base.of_type(types, unit))
 
 
 class _Everything:

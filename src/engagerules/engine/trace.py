@@ -50,6 +50,12 @@ class Code(enum.StrEnum):
     MISSING_ATTRIBUTE = "missing-attribute"
     FAILED_CONDITION = "failed-condition"
     WRONG_PERSON = "wrong-person"
+    #: A follow-up counted for another trigger (of this duty, or of another duty).
+    CLAIMED = "counted-for-another"
+    #: An unlinked follow-up naming another item than the trigger's (another meeting).
+    OTHER_ITEM = "another-item"
+    #: An unlinked follow-up the trigger did not need: it had its follow-up already.
+    NOT_NEEDED = "not-needed"
     OTHER_TRIGGER = "follows-another-event"
     NOT_REFERENCED = "not-referenced"
     WRONG_UNIT = "wrong-unit"

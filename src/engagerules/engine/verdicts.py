@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 
 import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.trace import Code, Trace
-from engagerules.model.conditions import failed_condition
+from engagerules.model.conditions import failed_condition, recorded
 from engagerules.model.event import Event
-from engagerules.model.periods import Window
+from engagerules.model.periods import Window, local_midnight, named_period, period_fate
 from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.results import Result, Status
 from engagerules.model.words import deadline_words, requirement_words, unit_words
@@ -21,10 +21,12 @@ from engagerules.model.words import deadline_words, requirement_words, unit_word
 
 @attrs.frozen
 class Outcome:
-    """The results of one obligation and the ids of the events they used (for the tally)."""
+    """The results of one obligation and the ids of the events they used (for the tally),
+    and of those it looked at and did not need (a follow-up whose trigger had one)."""
 
     results: tuple[Result, ...]
     used: frozenset[str]
+    spare: frozenset[str] = frozenset()
 
 
 def make_result(
@@ -132,6 +134,20 @@ def during(spell: Spell, window: Window) -> bool:
     return joined < window.end and (left is None or left > window.start)
 
 
+def throughout(spell: Spell, window: Window) -> bool:
+    """Whether the spell covers the whole window: in post from its start to its end."""
+    joined, left = spell
+    return joined <= window.start and (left is None or left >= window.end)
+
+
+def owes(obligation: Obligation, spells: list[Spell], window: Window) -> bool:
+    """Whether someone with these spells on the duty's roster owes `window`: in post
+    throughout it, or, where the duty says part windows are owed, at any time in it."""
+    roster = obligation.scope.roster
+    part = roster is not None and roster.owes_part_windows
+    return any((during if part else throughout)(s, window) for s in spells)
+
+
 def steps_verdict(
     force: Force,
     obligation: Obligation,
@@ -211,3 +227,29 @@ def subjects_of(
         for e in qualified(req, index.of_type(req.types, unit))
     }
     return sorted(found.values(), key=lambda e: (e.at, e.id))
+
+
+def period_reason(obligation: Obligation, event: Event, zone: tzinfo) -> str | None:
+    """Why `event` counts for no window of `obligation` by the period it names (an
+    unmatched reason), or None when it names none or could count for the window holding
+    the period it names (`zone`: the force's)."""
+    cycle = obligation.cycle
+    reasons = []
+    for req in obligation.evidence:
+        if req.for_period is None or req.grace is None or event.type not in req.types:
+            continue
+        value = event.attrs.get(req.for_period)
+        if not recorded(value) or cycle is None:
+            return None
+        period = named_period(value, cycle if req.split_years else None)
+        if period is None:
+            reasons.append("period_unreadable")
+            continue
+        start = cycle.first_start_on_or_before(period.first)
+        day = Window(local_midnight(start, zone), local_midnight(start + timedelta(days=1), zone))
+        window = next(cycle.windows(day, zone))
+        fate = period_fate(period, event.at, window, req.grace)
+        if fate is None:
+            return None
+        reasons.append(fate)
+    return reasons[0] if reasons else None

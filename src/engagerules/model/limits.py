@@ -13,7 +13,11 @@ not hours of work building windows.
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from zoneinfo import available_timezones
 
 __all__ = [
     "FIRST_YEAR",
@@ -22,10 +26,14 @@ __all__ = [
     "MAX_DIGITS",
     "MAX_DURATION_DAYS",
     "MAX_RANGE_DAYS",
+    "NAME_BYTES",
     "RANGE_YEARS",
     "YEARS",
+    "csv_message",
+    "path_problem",
     "range_problem",
     "year_problem",
+    "zone_names",
 ]
 
 #: The first and last years a date or timestamp given to engagerules may fall in.
@@ -49,6 +57,8 @@ MAX_DIGITS = 300
 #: parts of up to 10 years.
 RANGE_YEARS = 10
 MAX_RANGE_DAYS = 366 * RANGE_YEARS
+#: The longest name of one folder or file in a path, in bytes (ext4's, NTFS's and APFS's).
+NAME_BYTES = 255
 
 
 def year_problem(day: date) -> str | None:
@@ -62,6 +72,10 @@ def range_problem(first: date, last: date, *, flags: bool = False) -> str | None
     """Why `first`..`last` (inclusive) is longer than one run judges, with the first part
     of at most `RANGE_YEARS` to judge instead, or None. With `flags`, the dates are
     written as the command line takes them (`--from 2000-01-01 --to 2009-12-31`)."""
+    for day in (first, last):
+        problem = year_problem(day)
+        if problem is not None:
+            return f"{day.isoformat()}: {problem}"
     days = (last - first).days + 1
     if days <= MAX_RANGE_DAYS:
         return None
@@ -78,3 +92,42 @@ def range_problem(first: date, last: date, *, flags: bool = False) -> str | None
         f"{shown} is {days:,} days, more than the {MAX_RANGE_DAYS:,} days ({RANGE_YEARS} years)"
         f" one run judges: narrow the range, or judge it in parts ({first_part} first)"
     )
+
+
+@cache
+def zone_names() -> frozenset[str]:
+    """The zone names zoneinfo knows; anything else (a directory such as 'Europe', a path,
+    300 characters) must never be handed to ZoneInfo, which would raise OS errors."""
+    return frozenset(available_timezones())
+
+
+def path_problem(text: str) -> str | None:
+    """Why `text`, a path named inside a file a user gave (a units file, a key file), or on
+    the command line, can name no file, or None: a NUL (no system takes one), a folder or
+    file name longer than `NAME_BYTES`, or a `~user` whose home cannot be found."""
+    if "\x00" in text:
+        return "a path cannot hold a NUL character"
+    for part in Path(text).parts:
+        try:
+            size = len(os.fsencode(part))
+        except UnicodeEncodeError:
+            return "the path holds a character no file name can (a lone surrogate)"
+        if size > NAME_BYTES:
+            return f"a folder or file name in the path is longer than {NAME_BYTES} bytes"
+    if text.startswith("~"):
+        try:
+            Path(text).expanduser()
+        except RuntimeError:
+            return f"{text.split('/', 1)[0]!r}: no such user's home folder"
+    return None
+
+
+def csv_message(exc: Exception) -> str:
+    """`not valid CSV: ...` for an error of Python's `csv`, stating the field limit when
+    that is what was passed (every CSV reader says it the same way)."""
+    import csv
+
+    msg = f"not valid CSV: {exc}"
+    if "field limit" in str(exc):
+        msg += f" (a field may hold at most {csv.field_size_limit():,} characters)"
+    return msg

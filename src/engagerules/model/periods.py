@@ -17,12 +17,19 @@ from dateutil.relativedelta import relativedelta
 
 from engagerules.errors import UsageError
 from engagerules.model.durations import Duration
+from engagerules.model.limits import range_problem, year_problem
 
 __all__ = [
+    "PERIOD_FORMS",
     "Cycle",
+    "NamedPeriod",
     "Window",
+    "is_period_label",
+    "judged_bounds",
     "local_midnight",
     "localize",
+    "named_period",
+    "period_fate",
     "range_bounds",
 ]
 
@@ -107,7 +114,22 @@ def range_bounds(first: date, last: date, zone: tzinfo) -> Window:
     if last < first:
         msg = f"--to {last.isoformat()} is before --from {first.isoformat()}"
         raise UsageError(msg)
+    for day in (first, last):
+        problem = year_problem(day)
+        if problem is not None:  # date.max + 1 day, or midnight of date.min in +01:00
+            raise UsageError(f"{day.isoformat()}: {problem}")
     return Window(local_midnight(first, zone), local_midnight(last + timedelta(days=1), zone))
+
+
+def judged_bounds(first: date, last: date, zone: tzinfo) -> Window:
+    """`range_bounds`, for a range one run judges: at most `MAX_RANGE_DAYS` long, so a
+    caller of the Python API gets the limit the command line holds (a thousand-year
+    `simulate` is an error, not a minute of work)."""
+    span = range_bounds(first, last, zone)
+    too_long = range_problem(first, last)
+    if too_long is not None:
+        raise UsageError(too_long)
+    return span
 
 
 @attrs.frozen
@@ -211,3 +233,114 @@ def slot_windows(days: Window, times: tuple[time, ...], length: Duration) -> Ite
                 continue
             yield Window(start, length.after(start, zone), zone)
         day += timedelta(days=1)
+
+
+#: The labels a record may name its period by, in words for errors and docs.
+PERIOD_FORMS = "YYYY, YYYY-MM, YYYY-Qn, YYYY-Hn, YYYY-MM-DD or a split year YYYY-YY"
+
+
+@attrs.frozen
+class NamedPeriod:
+    """The period a record says it reports on (`for_period`), as local days: from `first`
+    up to, not including, `end`."""
+
+    label: str
+    first: date
+    end: date
+
+
+def _label(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return str(value).strip()
+
+
+def _split_year(text: str) -> int | None:
+    """The first year of a split-year label such as 2019-20 (the next year, two digits)."""
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        first = int(text[:4])
+        if int(text[5:]) == (first + 1) % 100:
+            return first
+    return None
+
+
+def _calendar_period(text: str) -> NamedPeriod | None:
+    """A day, month, quarter, half or year by the calendar, or None."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return NamedPeriod(text, day, day + timedelta(days=1))
+        if len(text) == 4 and text.isdigit():
+            return NamedPeriod(text, date(int(text), 1, 1), date(int(text) + 1, 1, 1))
+        if len(text) != 7 or text[4] != "-" or not text[:4].isdigit():
+            return None
+        year, tail = int(text[:4]), text[5:].upper()
+        if tail.isdigit():
+            first = date(year, int(tail), 1)
+            return NamedPeriod(text, first, first + relativedelta(months=1))
+        if tail[0] in "QH" and tail[1:] in (("1", "2", "3", "4") if tail[0] == "Q" else ("1", "2")):
+            months = 3 if tail[0] == "Q" else 6
+            first = date(year, months * (int(tail[1]) - 1) + 1, 1)
+            return NamedPeriod(text, first, first + relativedelta(months=months))
+    except ValueError:  # month 13, 30 February, year 0
+        return None
+    return None
+
+
+def is_period_label(value: object) -> bool:
+    """Whether `value` is written as a period label at all (`PERIOD_FORMS`), so a record
+    whose label cannot be read is rejected where it is read, with its file and line."""
+    text = _label(value)
+    if text is None:
+        return False
+    return _calendar_period(text) is not None or _split_year(text) is not None
+
+
+def named_period(value: object, years: Cycle | None = None) -> NamedPeriod | None:
+    """The period `value` names, or None if it names none this duty can read.
+
+    Calendar labels (day, month, quarter, half, year) are read by the calendar. A split
+    year (2019-20) is the year of `years` (a duty's yearly cycle, such as a contract year
+    from August) that starts in its first year; a duty that declares no such years cannot
+    read it, and says so rather than guess a calendar."""
+    text = _label(value)
+    if text is None:
+        return None
+    calendar = _calendar_period(text)
+    if calendar is not None:
+        return calendar
+    first_year = _split_year(text)
+    if first_year is None or years is None:
+        return None
+    start = years.first_start_on_or_before(date(first_year, 12, 31))
+    if start.year != first_year:
+        return None
+    return NamedPeriod(text, start, start + relativedelta(years=1))
+
+
+def period_fate(
+    period: NamedPeriod | None,
+    at: datetime,
+    window: Window,
+    grace: Duration,
+) -> str | None:
+    """Why a record naming `period`, made at `at`, does not count for `window`, or None
+    when it does: the period must lie inside the window (a month counts for its quarter;
+    a quarter never for one of its months), and the record be made on or after the
+    period's first day and before `grace` after its end. The words are the unmatched
+    reasons' (`period_unreadable`, `period_unfit`, `period_early`, `period_late`);
+    `other_period` when it names a period of another window."""
+    if period is None:
+        return "period_unreadable"
+    zone = window.zone
+    first = window.local_start.date()
+    end = (window.local_end - timedelta(microseconds=1)).date() + timedelta(days=1)
+    if not (first <= period.first < end):
+        return "other_period"
+    if period.end > end:
+        return "period_unfit"
+    if at < local_midnight(period.first, zone):
+        return "period_early"
+    if at >= grace.after(local_midnight(period.end, zone), zone):
+        return "period_late"
+    return None

@@ -19,6 +19,7 @@ from engagerules.errors import ModelError
 from engagerules.model.checks import (
     frozen_value,
     instance,
+    one_of,
     optional,
     positive,
     strings,
@@ -47,7 +48,9 @@ __all__ = [
     "Rule",
     "Scope",
     "Unit",
+    "accepted_roles",
     "conditions_from_json",
+    "members_of",
 ]
 
 
@@ -133,6 +136,31 @@ class Role:
     member_of: tuple[str, ...] = ()
 
 
+def members_of(roles: Iterable[Role], role_id: str) -> tuple[str, ...]:
+    """`role_id` and every role that is a member of it, directly or through a team that
+    is itself a member: the people a team's duty is done by (the NPT's duty is done by
+    its PCSOs, PCs and Sergeants), the role itself first."""
+    listed = tuple(roles)
+    found: list[str] = [role_id]
+    for current in found:
+        found.extend(r.id for r in listed if current in r.member_of and r.id not in found)
+    return tuple(found)
+
+
+def accepted_roles(roles: Iterable[Role], owners: Iterable[str]) -> tuple[str, ...]:
+    """The roles whose records may count for a step done by `owners` (the roles it lists,
+    or its owner when it lists none): each of them and every member of its team, in order.
+
+    Nobody else's record does: a Safer Schools officer's engagement does not meet the
+    NPT's duty, nor an Inspector's meeting the CSOs'. A step done by others says so by
+    listing them (`roles`), and where the plan does not name them, as a reading."""
+    listed = tuple(roles)
+    found: dict[str, None] = {}
+    for owner in owners:
+        found.update(dict.fromkeys(members_of(listed, owner)))
+    return tuple(found)
+
+
 class AttrType(enum.StrEnum):
     """The value types an event attribute can be declared with (`attributes` of a type)."""
 
@@ -143,6 +171,8 @@ class AttrType(enum.StrEnum):
     TEXT = "text"
     BOOLEAN = "boolean"
     CODE = "code"
+    #: A period label (2022-12, 2022-Q4, 2022-H2, 2022, 2022-12-05, 2019-20).
+    PERIOD = "period"
 
 
 @attrs.frozen
@@ -209,7 +239,7 @@ class Condition:
                 return f"{value:g}"
             return f"`{value}`" if markdown else repr(value)
 
-        attr = f"`{self.attr}`" if markdown else self.attr
+        attr = f"`{self.attr}`" if markdown else self.attr.replace("_", " ")
         phrases = {
             Operator.PRESENT: f"{attr} recorded",
             Operator.ABSENT: f"no {attr}",
@@ -254,6 +284,12 @@ class Requirement:
 
     By default `min` counts events; with `sum` it totals a numeric attribute (cadet hours),
     with `distinct` it counts different values of an attribute (surgery locations).
+
+    `roles` are the roles whose records count. A force's configuration always fills them
+    (`accepted_roles`: the roles it lists, or the owner, each with its team's members);
+    `any_role` is the stated, shown reading that anyone's record counts, and the only
+    way a configuration gets an empty `roles`. A requirement built by hand with neither
+    accepts every role.
     """
 
     types: tuple[str, ...] = attrs.field(converter=tuples, validator=strings)
@@ -261,16 +297,21 @@ class Requirement:
     sum: str | None = attrs.field(default=None, validator=optional(instance(str, "a name")))
     distinct: str | None = attrs.field(default=None, validator=optional(instance(str, "a name")))
     roles: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
+    any_role: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
     where: tuple[Condition, ...] = attrs.field(
         default=(), converter=tuples, validator=tuple_of(Condition, "a condition")
     )
     title: str | None = None
     owner: str | None = None
     #: Evidence that names its period: a record whose `for_period` attribute names a day,
-    #: month (YYYY-MM), quarter (YYYY-Qn) or year counts for the window holding it, if
-    #: dated within `grace` of that window; records without it count by their own date.
+    #: month (YYYY-MM), quarter (YYYY-Qn), half (YYYY-Hn) or year counts for the window
+    #: holding that period, if made on or after its first day and within `grace` after its
+    #: end; records without it count by their own date.
     for_period: str | None = None
     grace: Duration | None = None
+    #: Whether a split-year label (2019-20) names the duty's own year that starts in its
+    #: first year (a contract year from August), as the event type documents.
+    split_years: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
 
     def __attrs_post_init__(self) -> None:
         if not self.types:
@@ -278,6 +319,9 @@ class Requirement:
             raise ModelError(msg)
         if self.sum is not None and self.distinct is not None:
             msg = f"Requirement: sum {self.sum!r} and distinct {self.distinct!r} are exclusive"
+            raise ModelError(msg)
+        if self.any_role and self.roles:
+            msg = f"Requirement.any_role: accepts every role, yet roles {self.roles!r} are listed"
             raise ModelError(msg)
 
     @property
@@ -289,10 +333,19 @@ class Requirement:
 class Roster:
     """Who a per-person duty is owed by: people join with a `types` event (a cadet's
     enrolment) and leave with a `clears` event, so someone who does nothing is still
-    owed the duty and reported, not left out."""
+    owed the duty and reported, not left out.
+
+    `part_windows` says whether someone in post for only part of a window owes it: by
+    default (`not_owed`) only windows they were in post throughout are owed, so a cadet
+    who joined at 16:00 on the last day of a month does not owe that month's hours."""
 
     types: tuple[str, ...] = attrs.field(converter=tuples, validator=strings)
     clears: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
+    part_windows: str = attrs.field(default="not_owed", validator=one_of(("not_owed", "owed")))
+
+    @property
+    def owes_part_windows(self) -> bool:
+        return self.part_windows == "owed"
 
 
 @attrs.frozen
@@ -399,6 +452,8 @@ class Obligation:
     readings: Readings = attrs.field(
         factory=Readings, validator=instance(Readings, "a Readings value")
     )
+    #: Triggered duties whose follow-ups do not count here (their own duty's work).
+    not_claimed_by: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
 
     def __attrs_post_init__(self) -> None:
         if self.scope.rota and not self.rule.rotates:
@@ -517,6 +572,10 @@ class Force:
             role = next((r for r in self.roles if r.id == current), None)
             chain.extend(t for t in (role.member_of if role else ()) if t not in chain)
         return tuple(chain)
+
+    def members_of(self, role_id: str) -> tuple[str, ...]:
+        """`role_id` and every role that is a member of its team (`members_of`)."""
+        return members_of(self.roles, role_id)
 
     def obligation(self, obligation_id: str) -> tuple[Obligation, ...]:
         """Every version of the obligation with this id, in the order declared."""

@@ -2,9 +2,11 @@
 
 A plan says "regular", "as appropriate", "kept up to date"; a computer needs "monthly". Each
 obligation therefore says, part by part (cadence, deadline, units, threshold, owner,
-evidence), whether the part is the plan's own word (stated) or a reading the configuration
-chose, with the plan's words beside it, so a report can tell a sergeant "checked monthly:
-our reading; the plan says 'regular'" rather than present a reading as the plan.
+roles, evidence, effective date), whether the part is the plan's own word (stated) or a reading the
+configuration chose, with the plan's words beside it, so a report can tell a sergeant
+"checked monthly: our reading; the plan says 'regular'" rather than present a reading as the
+plan. A stated part carries the plan's words for it (a test finds them in the document), so
+"stated" is a claim anyone can check; a part given no words is a reading.
 
 A force's team may lay its own readings over a bundled force (`engagerules.sources.overrides`);
 each change is recorded here too, and a change to a part the plan states is a departure
@@ -28,7 +30,9 @@ class Part(enum.StrEnum):
     UNITS = "units"  # who it is owed by: the units, and which of them
     THRESHOLD = "threshold"  # how much is enough: counts, totals, a constraint's rule
     OWNER = "owner"  # the role that owns it
+    ROLES = "roles"  # who may do it, where a step lists roles beyond the owner's team
     EVIDENCE = "evidence"  # what records show it was done, and how it is judged
+    EFFECTIVE = "effective"  # the dates it is in force
 
 
 @attrs.frozen
@@ -65,15 +69,33 @@ class Reading:
         return f"{self.reading}: {self.whose}; the plan says '{self.plan}'"
 
 
+def _worded(instance: Readings, _attribute: object, value: tuple[tuple[Part, str], ...]) -> None:
+    """Every stated part has the plan's words, and only stated parts have them."""
+    worded = [part for part, _ in value]
+    if sorted(worded) != sorted(instance.stated) or any(not words.strip() for _, words in value):
+        stated = ", ".join(p.value for p in instance.stated) or "none"
+        msg = (
+            f"Readings.words: the plan's words must be given for each stated part "
+            f"({stated}) and no other, got {', '.join(p.value for p in worded) or 'none'}"
+        )
+        raise ValueError(msg)
+
+
 @attrs.frozen
 class Readings:
-    """Every part of one duty: those the plan states, and those read."""
+    """Every part of one duty: those the plan states, each with the plan's words for it
+    (`words`, in the order of `stated`), and those read."""
 
     stated: tuple[Part, ...] = ()
     read: tuple[Reading, ...] = ()
+    words: tuple[tuple[Part, str], ...] = attrs.field(default=(), validator=_worded)
 
     def of(self, part: Part) -> Reading | None:
         return next((r for r in self.read if r.part is part), None)
+
+    def words_of(self, part: Part) -> str | None:
+        """The plan's words for a stated part (None for a part read or not applying)."""
+        return next((w for p, w in self.words if p is part), None)
 
     @property
     def departures(self) -> tuple[Reading, ...]:
@@ -93,6 +115,7 @@ class Readings:
         return Readings(
             stated=tuple(p for p in self.stated if p is not reading.part),
             read=tuple(sorted(read, key=lambda r: order.index(r.part))),
+            words=tuple((p, w) for p, w in self.words if p is not reading.part),
         )
 
 

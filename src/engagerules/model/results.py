@@ -24,6 +24,7 @@ __all__ = [
     "DataQuality",
     "Report",
     "Result",
+    "RowAccount",
     "Status",
     "Tally",
 ]
@@ -129,8 +130,15 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "outside_units": "in a unit the duties are not owed by",
         "role_not_allowed": "role not allowed for the duty",
         "conditions_not_met": "does not meet the duty's conditions",
+        "period_unreadable": "names a period its duty cannot read",
+        "period_unfit": "names a period no single window of its duty holds",
+        "period_early": "made before the period it names began",
+        "period_late": "made after the period it names, beyond the grace",
         "superseded_reading": "a reading superseded by a later one",
+        "before_trigger": "a follow-up made before the trigger it names",
+        "late": "a follow-up made after its trigger's deadline",
         "no_trigger": "a follow-up of no trigger being judged",
+        "not_needed": "a follow-up its trigger did not need: it had one already",
         "nothing_owed": "no window or person owed it",
     }
 )
@@ -148,6 +156,41 @@ class DataQuality:
 
 
 @attrs.frozen
+class RowAccount:
+    """An export's rows as its import counted them, carried into every report so the
+    report's counts equal the export's: read = imported + filtered + rejected, always."""
+
+    source: str  # the import profile's title
+    read: int
+    imported: int
+    #: (filter, rows it left out), in the profile's order.
+    filtered: tuple[tuple[str, int], ...] = ()
+    #: (what was wrong, rows), most frequent first; cells are never quoted here.
+    rejected: tuple[tuple[str, int], ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        if self.read != self.imported + self.filtered_total + self.rejected_total:
+            msg = f"rows do not add up: {self}"
+            raise UsageError(msg)
+
+    @property
+    def filtered_total(self) -> int:
+        return sum(n for _, n in self.filtered)
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(n for _, n in self.rejected)
+
+    def summary(self) -> str:
+        """`345 rows read: 335 imported, 10 filtered, 0 rejected (0%)`."""
+        share = self.rejected_total / self.read if self.read else 0.0
+        return (
+            f"{self.read} row{'s' if self.read != 1 else ''} read: {self.imported} imported, "
+            f"{self.filtered_total} filtered, {self.rejected_total} rejected ({share:.0%})"
+        )
+
+
+@attrs.frozen
 class Report:
     """A whole check: the range judged, the instant it was judged at, and every result."""
 
@@ -162,11 +205,16 @@ class Report:
     overrides: tuple[LocalReadings, ...] = ()
     #: Per obligation judged, the parts that are a reading rather than the plan's words.
     readings: tuple[tuple[str, tuple[Reading, ...]], ...] = ()
-    #: Records that would have counted but for a missing unit or role (verdicts issue).
+    #: Records that would have counted but for a missing unit, role or attribute (verdicts issue).
     data_quality: tuple[DataQuality, ...] = ()
     #: Per obligation judged, which engine judged it (`reference` or `ibis`), when a check
     #: ran the compiled engine (issue 23); empty for the reference engine alone.
     engines: tuple[tuple[str, str], ...] = ()
+    #: The rows of the export, when the events came through an import profile.
+    rows: RowAccount | None = None
+    #: What part of the check this report covers, in words (`check --scope/--role`);
+    #: None when it covers every result.
+    selection: str | None = None
 
     def readings_of(self, obligation: str) -> tuple[Reading, ...]:
         return next((read for ob, read in self.readings if ob == obligation), ())

@@ -20,13 +20,15 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from engagerules.model.durations import Duration
+from engagerules.model.durations import Duration, parse_duration
 from engagerules.model.periods import Window
 from engagerules.model.plan import Citation, Force, Requirement
+from engagerules.model.readings import Reading
 
 __all__ = [
     "amount",
     "and_list",
+    "attr_words",
     "cadence_words",
     "citation_words",
     "clock_words",
@@ -39,7 +41,12 @@ __all__ = [
     "markdown_codes",
     "markdown_text",
     "on_days_words",
+    "part_windows_words",
+    "plain_words",
     "plural",
+    "printable",
+    "printable_lines",
+    "reading_words",
     "requirement_words",
     "role_words",
     "time_words",
@@ -85,6 +92,11 @@ def and_list(items: Iterable[str], conjunction: str = "and") -> str:
     if len(found) < 2:
         return "".join(found)
     return ", ".join(found[:-1]) + f" {conjunction} " + found[-1]
+
+
+def attr_words(attr: str) -> str:
+    """An attribute's code as a reason says it: `booking_ref` -> `booking ref`."""
+    return attr.replace("_", " ").strip()
 
 
 def duration_words(duration: Duration) -> str:
@@ -277,6 +289,45 @@ def citation_words(force: Force, citation: Citation) -> str:
     return f'"{doc.title}", section "{citation.section}" ({doc.id})'
 
 
+#: An ISO 8601 duration (`P3M`, `PT30M`, `P1DT2H`) standing as a word of its own.
+_ISO_DURATION = re.compile(r"\bP(?:\d+[YMWD])*(?:T(?:\d+[HMS])+)?\b")
+#: An ISO 8601 date (`2026-12-06`), not part of a longer token.
+_ISO_DATE = re.compile(r"(?<![\w-])(\d{4})-(\d{2})-(\d{2})(?![\w:-])")
+
+
+def plain_words(text: str) -> str:
+    """`text` with every ISO 8601 duration and date said in words (`P3M` -> `3 months`,
+    `2026-12-06` -> `Sun 6 Dec 2026`): the one pass every line a person reads can take,
+    so a code written for the engine never leads or fills a sentence."""
+
+    def duration(match: re.Match[str]) -> str:
+        if match[0] in ("P", "PT"):
+            return match[0]
+        try:
+            return duration_words(parse_duration(match[0]))
+        except ValueError:
+            return match[0]
+
+    def day(match: re.Match[str]) -> str:
+        try:
+            return day_words(date(int(match[1]), int(match[2]), int(match[3])))
+        except ValueError:
+            return match[0]
+
+    return _ISO_DATE.sub(day, _ISO_DURATION.sub(duration, text))
+
+
+def reading_words(force: Force, reading: Reading) -> str:
+    """A reading as people read it (`Community Support Officer (CSO): our reading; the
+    plan says 'CSO/Ward & NET'`): a role read as the owner by its title, its code after
+    it; durations and dates in words."""
+    text = reading.sentence()
+    value = reading.reading
+    if any(role.id == value for role in force.roles):
+        text = f"{role_words(force, value)} ({value})" + text[len(value) :]
+    return plain_words(text)
+
+
 # ---------------------------------------------------------------- words set in Markdown
 
 _SPECIAL = re.compile(r"([\\*_<>|`\[\]])")
@@ -290,3 +341,32 @@ def markdown_text(value: str) -> str:
 def markdown_codes(values: Sequence[str], joiner: str = ", ") -> str:
     """Codes (ids a reviewer looks up) each set as code."""
     return joiner.join(f"`{v}`" for v in values)
+
+
+def part_windows_words(owed: bool) -> str:
+    """Whether part windows in post are owed, in words (notes and readings)."""
+    if owed:
+        return "owed for every period someone is on the roster at any time, even part of it"
+    return (
+        "owed only for whole periods in post: someone who joins or leaves during a period "
+        "does not owe it"
+    )
+
+
+#: What a terminal would act on rather than show: C0 and C1 control characters, DEL, the
+#: line and paragraph separators, and the bidirectional overrides and isolates that
+#: reorder what is shown (a "Trojan Source" id).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(line: str) -> str:
+    """`line` with every control character shown as an escape (`\\x1b`, `\\n`): an event
+    id holding ESC must not restyle the terminal, nor a CR or LF forge a line. Every line
+    a terminal is given (reports, explain, agenda, schedule, messages) passes through
+    here, one logical line at a time."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], line)
+
+
+def printable_lines(lines: Iterable[str]) -> str:
+    """Lines, each made `printable`, each ending in a line feed."""
+    return "".join(printable(line) + "\n" for line in lines)

@@ -44,9 +44,16 @@ from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedul
 from engagerules.errors import ConfigError, Problem, UsageError
 from engagerules.model.event import Event, EventLog
 from engagerules.model.limits import LAST_YEAR, YEARS
-from engagerules.model.periods import Window, localize, range_bounds
+from engagerules.model.periods import Window, judged_bounds, local_midnight, localize
 from engagerules.model.plan import Force, Obligation, Requirement
-from engagerules.model.words import day_words, duration_words, role_words, time_words
+from engagerules.model.words import (
+    day_words,
+    duration_words,
+    plain_words,
+    reading_words,
+    role_words,
+    time_words,
+)
 
 __all__ = [
     "EVERY_PERSON",
@@ -133,7 +140,7 @@ def follow_ups(
     """
     check_filters(force, role=role, scope=scope)
     events = log.events if isinstance(log, EventLog) else tuple(log)
-    span = range_bounds(start, end, force.zone)
+    span = judged_bounds(start, end, force.zone)
     index = EventIndex(events, force)
     by_id = {e.id: e for e in events}
     order = _obligation_order(force)
@@ -209,19 +216,43 @@ def duty_calendar(
     events: EventLog | Sequence[Event] | None = None,
     stamp: datetime | None = None,
     reminder: timedelta | None = None,
+    timed_reminder: timedelta | None = None,
 ) -> icalendar.Calendar:
     """The duties between `start` and `end` inclusive, as `engagerules calendar` exports
     them: the scheduled windows of `schedule()` with the same filters, plus one item per
-    triggered duty when `events` are given; with `reminder`, each item has an alarm."""
-    dues = schedule(force, start, end, role=role, scope=scope)
+    triggered duty when `events` are given; with `reminder`, each all-day item has an
+    alarm, and with `timed_reminder` each timed one (a briefing twice a day wants none).
+
+    A period already under way on `start` (an export made mid-quarter) has its item on
+    `start`, not on the period's first day in the past, so it shows, and its reminder
+    rings, from the day the calendar is made."""
+    opened = local_midnight(start, force.zone)
+    dues = [_from(opened, due) for due in schedule(force, start, end, role=role, scope=scope)]
     triggered = (
         [] if events is None else follow_ups(force, events, start, end, role=role, scope=scope)
     )
     name = _calendar_name(force, role, scope)
     cal = build_calendar(force, dues, triggered, stamp=stamp or calendar_stamp(force), name=name)
-    if reminder is not None:
-        add_reminders(cal, reminder)
+    if reminder is not None or timed_reminder is not None:
+        add_reminders(cal, reminder, timed=timed_reminder)
     return cal
+
+
+@attrs.frozen
+class _UnderWay(Due):
+    """A period under way when the calendar is made, shown from that day; `began` is when
+    the period began, so its item keeps one UID whichever day the export is made."""
+
+    began: datetime = attrs.field(kw_only=True)
+
+
+def _from(opened: datetime, due: Due) -> Due:
+    """A whole-day period under way at `opened`, as its item shows it: from `opened` on."""
+    window = due.window
+    if window.start >= opened or not _is_all_day(window):
+        return due
+    clipped = Window(opened, window.end, window.zone)
+    return _UnderWay(due.obligation, due.scope, clipped, began=window.start)
 
 
 #: All-day items start at midnight; their reminders count back from 09:00 that day, so
@@ -229,18 +260,28 @@ def duty_calendar(
 _WORKING_HOURS = timedelta(hours=9)
 
 
-def add_reminders(cal: icalendar.Calendar, before: timedelta) -> None:
-    """A display alarm (VALARM) on every item, `before` its start (an all-day item's
-    start counted as 09:00). Outlook and phones show it as the item's reminder."""
-    if before < timedelta(0):
-        msg = f"a reminder must come before the item, not {-before} after it"
-        raise UsageError(msg)
+def add_reminders(
+    cal: icalendar.Calendar,
+    before: timedelta | None,
+    *,
+    timed: timedelta | None = None,
+) -> None:
+    """A display alarm (VALARM) `before` the start of every all-day item (its start
+    counted as 09:00), and `timed` before every timed item; None: no alarm on those.
+    Outlook and phones show it as the item's reminder."""
+    for given in (before, timed):
+        if given is not None and given < timedelta(0):
+            msg = f"a reminder must come before the item, not {-given} after it"
+            raise UsageError(msg)
     for event in cal.walk("VEVENT"):
         all_day = not isinstance(event.decoded("DTSTART"), datetime)
+        ahead = before if all_day else timed
+        if ahead is None:
+            continue
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", str(event["SUMMARY"]))
-        alarm.add("trigger", (_WORKING_HOURS if all_day else timedelta(0)) - before)
+        alarm.add("description", _text(str(event["SUMMARY"])))
+        alarm.add("trigger", (_WORKING_HOURS if all_day else timedelta(0)) - ahead)
         event.add_component(alarm)
 
 
@@ -545,7 +586,8 @@ def _series_events(force: Force, series: _Series, stamp: datetime) -> Iterator[i
     for due in dues:
         own = uid
         if len(series.dues) > 1:
-            own = _uid(uid, due.window.local_start.strftime("%Y%m%dT%H%M"))
+            began = due.began if isinstance(due, _UnderWay) else due.window.start
+            own = _uid(uid, began.astimezone(force.zone).strftime("%Y%m%dT%H%M"))
         yield _duty_event(force, series, due, own, stamp)
 
 
@@ -559,14 +601,23 @@ def _all_day_plan(series: _Series) -> _Plan | None:
     if _every_day(series.obligation) and len(dues) > 1 and _first_day(dues[0].window).weekday():
         apart = dues[:1]  # a week cut by the start of the range: the series starts on Monday
         dues = dues[1:]
+    plan = _all_day_fit(series.obligation, dues)
+    if plan is None and len(dues) > 2:  # a period under way on the first day: its own item
+        apart, dues = [*apart, dues[0]], dues[1:]
+        plan = _all_day_fit(series.obligation, dues)
+    if plan is None:
+        return None
+    return dues[0], plan, [], apart
+
+
+def _all_day_fit(obligation: Obligation, dues: Sequence[Due]) -> dict[str, Any] | None:
+    """The rule whose occurrences are exactly the dues' first days, or None."""
     days = [_first_day(d.window) for d in dues]
-    parts = _all_day_rule(series.obligation, days)
+    parts = _all_day_rule(obligation, days)
     if parts is None:
         return None
     expected = [datetime.combine(d, time(0)) for d in days]
-    if _expand(parts, expected[0]) != expected:
-        return None
-    return dues[0], parts, [], apart
+    return parts if _expand(parts, expected[0]) == expected else None
 
 
 def _timed_plan(series: _Series, zone: tzinfo) -> _Plan | None:
@@ -669,7 +720,7 @@ def _follow_up_event(force: Force, follow: FollowUp, stamp: datetime) -> icalend
     within = kind_module(ob.kind).within_words(ob.rule)
     due_line = f"Due by: {time_words(end, force.zone)}{within}"
     lines = [ob.title, "", trigger_line, due_line, *_common_lines(force, ob, follow.scope)]
-    event.add("description", _text("\n".join(lines)))
+    event.add("description", _text(_described(force, ob, lines)))
     _tag(event, force, ob, follow.scope, all_day=all_day)
     event.add("x-engagerules-trigger", _xtext(fired.id))
     return event
@@ -846,7 +897,15 @@ def _duty_description(force: Force, series: _Series) -> str:
     lines.append(_when(force, series))
     lines += kind_module(ob.kind).detail_lines(ob.rule)
     lines += _common_lines(force, ob, series.scope)
-    return "\n".join(lines)
+    return _described(force, ob, lines)
+
+
+def _described(force: Force, ob: Obligation, lines: list[str]) -> str:
+    """A description as people read it, durations and dates in words, ending in one
+    `Reference:` line that holds the codes: the duty's id and its source document."""
+    doc = ob.source.document
+    reference = f"Reference: {ob.id} ({ob.kind.value}); source document {doc}"
+    return "\n".join([*(plain_words(line) for line in lines), reference])
 
 
 def _when(force: Force, series: _Series) -> str:
@@ -860,7 +919,7 @@ def _when(force: Force, series: _Series) -> str:
         window = series.dues[0].window
         days = sorted({d.window.local_start.date() for d in series.dues})
         gaps = [(b - a).days for a, b in itertools.pairwise(days)]
-        often = _every(rrule.DAILY, min(gaps)) if gaps else f"once, on {days[0].isoformat()}"
+        often = _every(rrule.DAILY, min(gaps)) if gaps else f"once, on {day_words(days[0])}"
         return (
             f"When: {often}{rota}, at {series.at:%H:%M} local time ({_tzid(force.zone)}) "
             f"for {_length(window.end - window.start)}; the same local time all year, "
@@ -872,7 +931,7 @@ def _when(force: Force, series: _Series) -> str:
     )
     if cycle is None:
         window = series.dues[0].window
-        span = f"{window.local_start.date().isoformat()} to {_last_day(window).isoformat()}"
+        span = f"{day_words(window.local_start.date())} to {day_words(_last_day(window))}"
         return f"When: once, {span}. {placed}."
     if _every_day(ob):
         return (
@@ -896,8 +955,7 @@ def _length(length: timedelta) -> str:
 
 def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
     """Owner, scope, evidence, validity and source: what a reader needs to act and to check."""
-    roles = {r.id: r.title for r in force.roles}
-    owner = f"Owner: {roles.get(ob.owner, ob.owner)} ({ob.owner})"
+    owner = f"Owner: {role_words(force, ob.owner)}"
     steps = [r for r in ob.evidence if r.owner and r.owner != ob.owner]
     if steps:
         owner += "; steps: " + "; ".join(f"{r.label}: {role_words(force, r.owner)}" for r in steps)
@@ -907,7 +965,7 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
         where = "Scope: every person, each on their own (one series for everyone)"
     else:
         unit = force.unit(scope)
-        where = f"Scope: {_unit_name(force, scope)} ({unit.kind if unit else 'unit'} {scope})"
+        where = f"Scope: {_unit_name(force, scope)}" + (f", a {unit.kind}" if unit else "")
     lines = [owner, where]
     evidence = kind_module(ob.kind).evidence_line(force, ob, ob.rule)
     if evidence is not None:
@@ -917,13 +975,12 @@ def _common_lines(force: Force, ob: Obligation, scope: str | None) -> list[str]:
     else:
         lines.append("Evidence: none that activity records can show")
     if ob.effective_from or ob.effective_until:
-        since = f" from {ob.effective_from.isoformat()}" if ob.effective_from else ""
-        until = f" until {ob.effective_until.isoformat()}" if ob.effective_until else ""
+        since = f" from {day_words(ob.effective_from)}" if ob.effective_from else ""
+        until = f" until {day_words(ob.effective_until)}" if ob.effective_until else ""
         lines.append(f"In force:{since}{until}")
     lines += kind_module(ob.kind).note_lines(ob.rule)
-    lines.extend(f"Reading ({r.part.value}): {r.sentence()}" for r in ob.readings.read)
+    lines.extend(f"Reading ({r.part.value}): {reading_words(force, r)}" for r in ob.readings.read)
     lines.append(_citation(force, ob))
-    lines.append(f"Obligation: {ob.id} ({ob.kind.value})")
     return lines
 
 
@@ -937,7 +994,9 @@ def _requirement_text(force: Force, req: Requirement) -> str:
         text = f"{label}: at least {_number(req.min)} different {req.distinct}"
     else:
         text = f"{label}: at least {_number(req.min)}"
-    if req.roles:
+    if req.any_role:
+        text += ", by any role"
+    elif req.roles:
         text += f", by {' or '.join(role_words(force, r) for r in req.roles)}"
     if req.where:
         text += ", where " + " and ".join(c.describe() for c in req.where)
@@ -950,7 +1009,7 @@ def _number(value: float) -> str:
 
 def _citation(force: Force, ob: Obligation) -> str:
     doc = next((d for d in force.documents if d.id == ob.source.document), None)
-    title = f"{doc.title} ({doc.id})" if doc else ob.source.document
+    title = doc.title if doc else "the plan"  # its file is on the Reference line
     text = f'Source: {title}, section "{ob.source.section}"'
     if ob.source.quote:
         text += f': "{ob.source.quote}"'

@@ -38,7 +38,9 @@ from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
 from engagerules.model.words import (
     day_words,
+    plain_words,
     plural,
+    reading_words,
     role_words,
     time_words,
     unit_words,
@@ -48,7 +50,10 @@ from engagerules.outputs.summary import (
     JUDGED,
     compliance,
     owner_totals,
+    row_lines,
     scope_label,
+    selection_line,
+    status_line,
     unmatched_reasons,
 )
 
@@ -85,6 +90,9 @@ h2 small { font-weight: normal; color: #555; }
 .reasons li { display: inline; white-space: nowrap; }
 .reasons li + li::before { content: " · "; }
 .verdict { font-weight: bold; }
+p.status { font-size: 1.1rem; font-weight: bold; margin: .25rem 0; }
+p.selection { background: #fffbe6; border: 1px solid #e6d48a; padding: .3rem .6rem; }
+ul.rows { color: #444; margin: 0 0 .5rem; }
 .verdict.failed { color: var(--missed); }
 .verdict.passed { color: var(--met); }
 ul.totals { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .5rem; }
@@ -97,14 +105,15 @@ ul.totals li { padding: .2rem .6rem; border-radius: .3rem; color: #fff; }
 .s-unchecked { background-color: var(--unchecked); }
 .s-waived { background-color: var(--waived); background-image:
   repeating-linear-gradient(45deg, transparent 0 3px, rgba(255,255,255,.45) 3px 5px); }
-ul.totals li.s-pending, ul.totals li.s-partial, ul.totals li.s-waived { color: var(--ink); }
+ul.totals li.s-pending, ul.totals li.s-partial, ul.totals li.s-waived,
+ul.totals li.s-unchecked { color: var(--ink); }
 table { border-collapse: collapse; }
 table.owners th, table.owners td { border: 1px solid var(--rule); padding: .2rem .5rem;
   text-align: right; }
 table.owners th:first-child, table.owners td:first-child { text-align: left; }
 table.owners thead th { color: #fff; }
 table.owners thead th.s-pending, table.owners thead th.s-partial,
-table.owners thead th.s-waived { color: var(--ink); }
+table.owners thead th.s-waived, table.owners thead th.s-unchecked { color: var(--ink); }
 table.owners thead th.plain { color: var(--ink); background: #f3f3f3; }
 .legend { display: flex; gap: 1rem; flex-wrap: wrap; align-items: center; margin: .5rem 0; }
 .legend span.swatch { display: inline-block; width: 1rem; height: 1rem; vertical-align: middle;
@@ -137,7 +146,7 @@ table.heatmap thead th.day.mon { border-left: 1px solid #999; overflow: visible;
   white-space: nowrap; text-align: left; padding-left: 1px; }
 td.cell { height: 16px; border: 1px solid #fff; cursor: pointer; color: #fff; font-size: 10px;
   text-align: center; overflow: hidden; white-space: nowrap; padding: 0; }
-td.cell.s-pending, td.cell.s-partial, td.cell.s-waived { color: var(--ink); }
+td.cell.s-pending, td.cell.s-partial, td.cell.s-waived, td.cell.s-unchecked { color: var(--ink); }
 td.cell:hover, td.cell:focus { outline: 2px solid var(--ink); outline-offset: -2px; }
 td.cell.selected { outline: 3px solid #1565c0; outline-offset: -3px; }
 td.gap { border: 1px solid #fff; background: #f6f6f6; padding: 0; }
@@ -247,6 +256,9 @@ def render_html(
         "<header>",
         f"<h1>{_e(title)}</h1>",
         f'<p class="headline" id="headline">{_e(headline(report))}</p>',
+        f'<p class="status verdict {"failed" if failed else "passed"}" id="status">'
+        f"{_e(status_line(report, failing))}</p>",
+        *_selection(report),
         f'<p class="meta">as of {_e(when)} · {ev.read} activity records read: '
         f"{ev.matched} counted for a duty, {ev.unmatched} counted for none "
         + (
@@ -257,6 +269,7 @@ def render_html(
         )
         + f", {ev.rejected} rejected as malformed</p>",
         *_unmatched(report),
+        *_rows(report),
         '<ul class="totals" id="totals">',
         *(
             f'<li class="s-{s.value}" data-status="{s.value}">{s.value} <b>{counts[s]}</b></li>'
@@ -264,8 +277,7 @@ def render_html(
             if counts[s]
         ),
         "</ul>",
-        f'<p class="gate verdict {"failed" if failed else "passed"}">For CI: '
-        f"{'FAILED' if failed else 'PASSED'} (fails on: {_e(gate)})</p>",
+        f'<p class="gate">For CI: {"FAILED" if failed else "PASSED"} (fails on: {_e(gate)})</p>',
         *_overrides(report),
         "</header>",
     ]
@@ -283,7 +295,7 @@ def render_html(
     ]
     for scope, results in _by_unit(report.results, force):
         parts += _unit_section(report, scope, results, force, by_id)
-    parts += _readings(report)
+    parts += _readings(report, force)
     if report.rejections:
         parts += [
             '<details class="rejections">',
@@ -376,6 +388,7 @@ def _trend(report: Report, force: Force | None) -> list[str]:
         )
         latest = next((v for v in reversed(shares) if v is not None), None)
         label = _unit_name(force, scope)
+        direction = _direction([v for v in shares if v is not None])
         rows.append(
             f'<tr data-unit="{_e(scope_label(scope))}"><th>{_e(label)}</th><td>'
             f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
@@ -385,6 +398,7 @@ def _trend(report: Report, force: Force | None) -> list[str]:
             f'<polyline points="{path}" fill="none" stroke="#1565c0" stroke-width="2"/>'
             f'<g fill="#1565c0">{dots}</g></svg></td>'
             f'<td class="last">{"-" if latest is None else f"{latest:.0%}"}</td>'
+            f'<td class="direction">{_e(direction)}</td>'
             + (f"<td>{_e(words)}</td>" if len(months) <= 4 else "")  # a year: hover
             + "</tr>"
         )
@@ -399,11 +413,42 @@ def _trend(report: Report, force: Force | None) -> list[str]:
     ]
 
 
+def _direction(shares: Sequence[float]) -> str:
+    """The trend in words, first month judged to last: `up from 40% to 62%`."""
+    if len(shares) < 2:
+        return "one month judged"
+    first, last = shares[0], shares[-1]
+    if abs(last - first) < 0.05:
+        return f"steady at about {last:.0%}"
+    return f"{'up' if last > first else 'down'} from {first:.0%} to {last:.0%}"
+
+
 def _unit_name(force: Force | None, scope: str | None) -> str:
     if force is None:
         return scope_label(scope)
     unit = force.unit(scope) if scope is not None else None
     return f"{unit.name} ({unit.kind})" if unit is not None else unit_words(force, scope)
+
+
+def _selection(report: Report) -> list[str]:
+    """Said under the headline when the check was narrowed to a unit or a role."""
+    line = selection_line(report)
+    return [] if line is None else [f'<p class="selection" id="selection">{_e(line)}</p>']
+
+
+def _rows(report: Report) -> list[str]:
+    """The export's rows (read = imported + filtered + rejected), by filter and reason."""
+    lines = row_lines(report.rows)
+    if not lines:
+        return []
+    return [
+        f'<p class="meta" id="rows">{_e(lines[0])}</p>',
+        *(
+            ['<ul class="rows">', *(f"<li>{_e(x)}</li>" for x in lines[1:]), "</ul>"]
+            if lines[1:]
+            else []
+        ),
+    ]
 
 
 def _overrides(report: Report) -> list[str]:
@@ -419,13 +464,23 @@ def _overrides(report: Report) -> list[str]:
     return ['<ul class="overrides" id="overrides">', *items, "</ul>"]
 
 
-def _readings(report: Report) -> list[str]:
-    """Where verdicts rest on a reading of the plan, not its words, part by part."""
+def _readings(report: Report, force: Force | None) -> list[str]:
+    """Where verdicts rest on a reading of the plan, not its words, part by part; the
+    duty by its title (its id after it), durations in words."""
     marked = ' class="departure"'
+
+    def duty(ob: str) -> str:
+        found = () if force is None else force.obligation(ob)
+        return f"{_e(found[0].title)} <code>{_e(ob)}</code>" if found else _e(ob)
+
+    def plain(text: str) -> str:
+        return text if force is None else plain_words(text)
+
     rows = [
         f'<tr data-obligation="{_e(ob)}"{marked if r.departure else ""}>'
-        f"<td>{_e(ob)}</td><td>{_e(r.part.value)}</td><td>{_e(r.sentence())}</td>"
-        f"<td>{_e(r.why)}</td></tr>"
+        f"<td>{duty(ob)}</td><td>{_e(r.part.value)}</td>"
+        f"<td>{_e(r.sentence() if force is None else reading_words(force, r))}</td>"
+        f"<td>{_e(plain(r.why))}</td></tr>"
         for ob, read in report.readings
         for r in read
     ]
@@ -655,7 +710,9 @@ def _cell(result: Result, span: int, marks: str = "", force: Force | None = None
         tooltip = f"{status} · {scope} · {result.window.label}: {result.reason}"
     else:
         where = unit_words(force, result.scope)
-        tooltip = f"{status} · {where} · {window_words(result.window)}: {result.reason}"
+        tooltip = (
+            f"{status} · {where} · {window_words(result.window)}: {plain_words(result.reason)}"
+        )
     data = {
         "status": status,
         "obligation": result.obligation,

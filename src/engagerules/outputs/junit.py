@@ -75,6 +75,10 @@ def _basis(report: Report, obligation: str) -> list[tuple[str, str]]:
     """Properties naming the local readings in force and this duty's readings, part by part
     (`reading.cadence`), with `departure` where a local change departs from the plan."""
     found = [("overrides", s.summary()) for s in report.overrides]
+    if report.selection is not None:  # `--scope`/`--role`: the suite covers only that part
+        found.append(("selection", report.selection))
+    if report.rows is not None:  # `--profile`: the export's rows, as every report gives them
+        found.append(("rows", report.rows.summary()))
     for reading in report.readings_of(obligation):
         found.append((f"reading.{reading.part.value}", reading.sentence()))
         if reading.departure:

@@ -11,16 +11,27 @@ cannot break a table and `<` cannot inject HTML.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from engagerules.model.plan import Force
 from engagerules.model.results import FAILING, WORST_FIRST, Report, Result, Status
-from engagerules.model.words import plural, time_words
+from engagerules.model.words import (
+    plain_words,
+    plural,
+    reading_words,
+    role_words,
+    time_words,
+    unit_words,
+    window_words,
+)
 from engagerules.outputs.summary import (
     compliance,
     owner_totals,
+    row_lines,
     scope_label,
+    selection_line,
     slips,
+    status_line,
     unmatched_reasons,
 )
 
@@ -33,9 +44,12 @@ _NOT_MET = (Status.BREACH, Status.MISSED, Status.PARTIAL)
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 #: Every character Markdown could read as markup inside a line (`[x](url)`, `![i]`, `*`,
 #: `_`, `~`, a code span, an entity) is written backslash-escaped, and so is the `:` of
-#: `https://`, the `.` of `www.` and any `@`, which GitHub would make autolinks of.
+#: `https://` and the `.` of `www.`, which GitHub would make autolinks of.
 _PUNCTUATION = re.compile("([\\\\`*_\\[\\]()!|~<>&@#]|:(?=/)|(?<=[wW]{3})\\.)")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+#: `&`, `<` and `>` as entities; `@` followed by a WORD JOINER (U+2060, invisible), since
+#: GitHub's cmark-gfm finds e-mail, `mailto:` and `xmpp:` autolinks after escapes and
+#: entities are resolved, so `\\@` and `&#64;` still link: the joiner is no domain letter.
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "\\@&#8288;"}
 
 
 def _cell(text: str) -> str:
@@ -87,9 +101,14 @@ def render_markdown(
     lines = [
         f"# engagerules check: {_cell(name)} {report.start}..{report.end}",
         "",
-        f"**{'FAILED' if failed else 'PASSED'}** (fails on: {gate}) · as of {_cell(when)}",
+        f"**{_cell(status_line(report, failing))}**",
+        "",
+        f"For CI: **{'FAILED' if failed else 'PASSED'}** (fails on: {gate}) · as of {_cell(when)}",
         "",
     ]
+    selected = selection_line(report)
+    if selected is not None:
+        lines += [f"**{_cell(selected)}**", ""]
     lines += _table(
         ["status", "results"],
         [[s.value, str(counts[s])] for s in WORST_FIRST if counts[s]]
@@ -112,6 +131,10 @@ def render_markdown(
     if reasons:
         lines += ["", f"Why {plural(ev.unmatched, 'record')} counted for none:", ""]
         lines += [f"- {count} {_cell(words)}" for _, words, count in reasons]
+    rows = row_lines(report.rows)
+    if rows:
+        lines += ["", _cell(rows[0]), ""]
+        lines += [f"- {_cell(line)}" for line in rows[1:]]
     lines += _overrides(report)
     lines += [
         "",
@@ -122,7 +145,11 @@ def render_markdown(
     lines += _table(
         ["owner", *(s.value for s in columns), "compliance"],
         [
-            [_code(owner), *(str(c[s]) for s in columns), _percent(compliance(c))]
+            [
+                _named(force, owner, role_words),
+                *(str(c[s]) for s in columns),
+                _percent(compliance(c)),
+            ]
             for owner, c in owner_totals(report)
         ],
     )
@@ -133,17 +160,17 @@ def render_markdown(
             ["obligation", "status", "results", "units"],
             [
                 [
-                    f"{_code(s.obligation)} {_cell(s.title)}",
+                    f"{_cell(s.title)} ({_code(s.obligation)})",
                     s.status.value,
                     str(s.count),
-                    _cell(s.units_text),
+                    _cell(_units(force, s.units)),
                 ]
                 for s in slipping
             ],
         )
     problems = [r for s in _NOT_MET for r in report.results if r.status is s]
     if problems:
-        lines += _details(f"{len(problems)} results not met", problems, detail_limit)
+        lines += _details(f"{len(problems)} results not met", problems, detail_limit, force)
     waived = [r for r in report.results if r.status is Status.WAIVED]
     if waived:
         lines += ["", f"## Waived ({len(waived)}, counted apart)", ""]
@@ -163,7 +190,9 @@ def render_markdown(
         lines += _more(len(waived), detail_limit)
     pending = [r for r in report.results if r.status is Status.PENDING]
     if pending:
-        lines += _details(f"{len(pending)} pending (window still open)", pending, detail_limit)
+        lines += _details(
+            f"{len(pending)} pending (window still open)", pending, detail_limit, force
+        )
     if report.rejections:
         lines += ["", f"## Rejected records ({len(report.rejections)})", ""]
         lines += [
@@ -171,8 +200,34 @@ def render_markdown(
             for r in report.rejections[:detail_limit]
         ]
         lines += _more(len(report.rejections), detail_limit)
-    lines += _readings(report, detail_limit)
+    lines += _readings(report, detail_limit, force)
     return "\n".join(lines) + "\n"
+
+
+def _duty(force: Force | None, obligation: str) -> str:
+    """A duty as people read it: its title, its id after it in brackets."""
+    found = () if force is None else force.obligation(obligation)
+    if not found:
+        return _code(obligation)
+    return f"{_cell(found[0].title)} ({_code(obligation)})"
+
+
+def _plain(force: Force | None, text: str) -> str:
+    return text if force is None else plain_words(text)
+
+
+def _named(force: Force | None, code: str, words: Callable[[Force, str], str]) -> str:
+    """A role or unit as people read it: its title, its code after it in brackets."""
+    if force is None:
+        return _code(code)
+    return f"{_cell(words(force, code))} ({_code(code)})"
+
+
+def _units(force: Force | None, units: Iterable[tuple[str, int]]) -> str:
+    """`Bargoed 3, force-wide 1`: units by name given the force."""
+    return ", ".join(
+        f"{u if force is None or u == 'force-wide' else unit_words(force, u)} {n}" for u, n in units
+    )
 
 
 def _overrides(report: Report) -> list[str]:
@@ -186,7 +241,7 @@ def _overrides(report: Report) -> list[str]:
     return ["", *lines] if lines else []
 
 
-def _readings(report: Report, limit: int) -> list[str]:
+def _readings(report: Report, limit: int, force: Force | None) -> list[str]:
     """Where verdicts rest on a reading of the plan, not its words, part by part."""
     rows = [(ob, r) for ob, read in report.readings for r in read]
     if not rows:
@@ -194,23 +249,33 @@ def _readings(report: Report, limit: int) -> list[str]:
     lines = ["", f"## Readings ({len(rows)} parts judged on a reading, not the plan's words)", ""]
     lines += _table(
         ["obligation", "part", "reading", "why"],
-        [[_code(ob), r.part.value, _cell(r.sentence()), _cell(r.why)] for ob, r in rows[:limit]],
+        [
+            [
+                _duty(force, ob),
+                r.part.value,
+                _cell(r.sentence() if force is None else reading_words(force, r)),
+                _cell(_plain(force, r.why)),
+            ]
+            for ob, r in rows[:limit]
+        ],
     )
     lines += _more(len(rows), limit)
     return lines
 
 
-def _details(summary: str, results: list[Result], limit: int) -> list[str]:
+def _details(
+    summary: str, results: list[Result], limit: int, force: Force | None = None
+) -> list[str]:
     lines = ["", "<details>", f"<summary>{_cell(summary)}</summary>", ""]
     lines += _table(
         ["status", "obligation", "unit", "window", "reason"],
         [
             [
                 r.status.value,
-                _code(r.obligation),
-                _cell(scope_label(r.scope)),
-                _cell(r.window.label),
-                _cell(r.reason),
+                _duty(force, r.obligation),
+                _cell(scope_label(r.scope) if force is None else unit_words(force, r.scope)),
+                _cell(r.window.label if force is None else window_words(r.window)),
+                _cell(_plain(force, r.reason)),
             ]
             for r in results[:limit]
         ],

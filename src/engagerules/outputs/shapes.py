@@ -18,7 +18,7 @@ from engagerules.engine.schedule import Due
 from engagerules.model.durations import Duration
 from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.readings import LocalReadings, Reading, Readings
-from engagerules.model.results import Report, Result
+from engagerules.model.results import Report, Result, RowAccount
 
 if TYPE_CHECKING:  # `check` loads neither agenda nor explain (start-up time)
     from engagerules.engine.agenda import AgendaItem
@@ -86,6 +86,8 @@ class ObligationShape(TypedDict):
     rolling: NotRequired[bool]
     in_place: NotRequired[str]
     judged: NotRequired[str]
+    one_item: NotRequired[dict[str, str]]
+    not_claimed_by: NotRequired[list[str]]
 
 
 class UnitShape(TypedDict):
@@ -188,6 +190,8 @@ ReportShape = TypedDict(
         "readings": dict[str, list[dict[str, Any]]],
         "data_quality": NotRequired[list[dict[str, Any]]],
         "engines": NotRequired[dict[str, str]],
+        "rows": NotRequired[dict[str, Any] | None],
+        "selection": NotRequired[str | None],
     },
 )
 ReportShape.__doc__ = "`check --format json`: the whole report."
@@ -202,13 +206,17 @@ def _requirement(req: Requirement) -> dict[str, Any]:
     optional = {
         "sum": req.sum,
         "distinct": req.distinct,
-        "roles": list(req.roles) or None,
+        "roles": "any" if req.any_role else (list(req.roles) or None),
         "where": [c.to_json() for c in req.where] or None,
         "title": req.title,
         "owner": req.owner,
         "for_period": None
         if req.for_period is None
-        else {"attr": req.for_period, "grace": str(req.grace)},
+        else {
+            "attr": req.for_period,
+            "grace": str(req.grace),
+            **({"split_years": True} if req.split_years else {}),
+        },
     }
     shape.update({k: v for k, v in optional.items() if v is not None})
     return shape
@@ -243,6 +251,8 @@ def obligation_json(ob: Obligation) -> ObligationShape:
         shape["source"]["quote"] = ob.source.quote
     if ob.slot is not None:
         shape["slot"] = str(ob.slot)
+    if ob.not_claimed_by:
+        shape["not_claimed_by"] = list(ob.not_claimed_by)
     # the kind's own keys (`require`, `target` ...), which the shape declares
     cast(dict[str, Any], shape).update(own)
     shape["readings"] = readings_json(ob.readings)
@@ -263,9 +273,11 @@ def reading_json(reading: Reading) -> dict[str, Any]:
 
 
 def readings_json(readings: Readings) -> dict[str, Any]:
-    """`{"stated": [parts], "read": [readings]}`: every part of a duty, and whose words."""
+    """`{"stated": [parts], "words": {part: the plan's words}, "read": [readings]}`: every
+    part of a duty, whose words it rests on, and for a stated part the words themselves."""
     return {
         "stated": [p.value for p in readings.stated],
+        "words": {p.value: w for p, w in readings.words},
         "read": [reading_json(r) for r in readings.read],
     }
 
@@ -385,10 +397,26 @@ def report_json(report: Report) -> ReportShape:
         "summary": {status.value: counts[status] for status in sorted(counts)},
         "overrides": overrides_json(report.overrides),
         "readings": {ob: [reading_json(r) for r in read] for ob, read in report.readings},
+        "rows": None if report.rows is None else rows_json(report.rows),
+        "selection": report.selection,
     }
     if report.engines:  # only a compiled check says which engine judged each duty
         shape["engines"] = dict(report.engines)
     return shape
+
+
+def rows_json(rows: RowAccount) -> dict[str, Any]:
+    """The export's rows: read = imported + filtered + rejected, by filter and by reason."""
+    return {
+        "source": rows.source,
+        "read": rows.read,
+        "imported": rows.imported,
+        "filtered": rows.filtered_total,
+        "rejected": rows.rejected_total,
+        "rejected_share": round(rows.rejected_total / rows.read, 4) if rows.read else 0.0,
+        "filtered_by": [{"filter": label, "rows": n} for label, n in rows.filtered],
+        "rejected_by": [{"reason": reason, "rows": n} for reason, n in rows.rejected],
+    }
 
 
 def obligations_json(obligations: Iterable[Obligation]) -> list[ObligationShape]:

@@ -11,15 +11,26 @@ from collections.abc import Iterable
 
 import attrs
 
-from engagerules.model.results import UNMATCHED_REASONS, Report, Result, Status, Tally
+from engagerules.model.results import (
+    UNMATCHED_REASONS,
+    Report,
+    Result,
+    RowAccount,
+    Status,
+    Tally,
+)
+from engagerules.model.words import plural
 
 __all__ = [
     "JUDGED",
     "Slip",
     "compliance",
     "owner_totals",
+    "row_lines",
     "scope_label",
+    "selection_line",
     "slips",
+    "status_line",
     "unmatched_reasons",
 ]
 
@@ -97,3 +108,48 @@ def slips(results: Iterable[Result], status: Status) -> list[Slip]:
         )
     found.sort(key=lambda s: (-s.count, s.obligation))
     return found
+
+
+def selection_line(report: Report) -> str | None:
+    """`This report covers only Caerphilly North and the units inside it.`, when the check
+    was narrowed (`--scope`, `--role`): the headline, heatmap and trend then cover only
+    that part, and every report says so where its headline is."""
+    if report.selection is None:
+        return None
+    return f"This report covers only {report.selection}: its totals count nothing else."
+
+
+def row_lines(rows: RowAccount | None) -> list[str]:
+    """The export's rows, as every report gives them: the total line, then the rows left
+    out by each filter and the rows rejected by each reason (never a cell's value)."""
+    if rows is None:
+        return []
+    lines = [f"Rows of the export ({rows.source}): {rows.summary()}"]
+    lines += [f"filtered by {label!r}: {n}" for label, n in rows.filtered if n]
+    lines += [f"rejected, {reason}: {n}" for reason, n in rows.rejected]
+    return lines
+
+
+def status_line(report: Report, fail_on: Iterable[Status]) -> str:
+    """The verdict for people: `Not all duties were met: 1095 missed, 2 rules broken`."""
+    counts = report.counts()
+    failing = frozenset(fail_on)
+    if not report.failed(failing):
+        judged = sum(counts[s] for s in JUDGED)
+        if not judged:
+            return "No duty has been judged yet."
+        return "Every duty judged was met, or fell short only in ways this check allows."
+    parts = []
+    if counts[Status.MISSED] and Status.MISSED in failing:
+        parts.append(f"{counts[Status.MISSED]} missed")
+    if counts[Status.BREACH] and Status.BREACH in failing:
+        parts.append(plural(counts[Status.BREACH], "rule") + " broken")
+    if counts[Status.PARTIAL] and Status.PARTIAL in failing:
+        parts.append(f"{counts[Status.PARTIAL]} only partly done")
+    if counts[Status.PENDING] and Status.PENDING in failing:
+        parts.append(f"{counts[Status.PENDING]} still open")
+    if counts[Status.UNCHECKED] and Status.UNCHECKED in failing:
+        parts.append(f"{counts[Status.UNCHECKED]} not checked")
+    if counts[Status.WAIVED] and Status.WAIVED in failing:
+        parts.append(f"{counts[Status.WAIVED]} waived")
+    return "Not all duties were met: " + ", ".join(parts) + "."

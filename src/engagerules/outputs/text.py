@@ -10,13 +10,28 @@ carries, which is what a script diffing two reports wants.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 
 from engagerules.model.plan import Force
 from engagerules.model.results import Report, Result, Status
-from engagerules.model.words import day_words, duty_words, time_words, unit_words, window_words
-from engagerules.outputs.summary import Slip, compliance, slips, unmatched_reasons
+from engagerules.model.words import (
+    day_words,
+    duty_words,
+    plain_words,
+    printable_lines,
+    reading_words,
+    time_words,
+    unit_words,
+    window_words,
+)
+from engagerules.outputs.summary import (
+    Slip,
+    compliance,
+    row_lines,
+    selection_line,
+    slips,
+    unmatched_reasons,
+)
 
 __all__ = ["render_text"]
 
@@ -63,6 +78,10 @@ class _Say:
             f"{self.unit(None if u == 'force-wide' else u)} {n}" for u, n in slip.units
         )
 
+    def plain(self, text: str) -> str:
+        """Durations and dates in words given the force; as written without it."""
+        return text if self.force is None else plain_words(text)
+
     def window(self, result: Result) -> str:
         return result.window.label if self.force is None else window_words(result.window)
 
@@ -73,20 +92,7 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
     With `force`, names and times are in words (see the module's docstring)."""
     say = _Say(force)
     counts = report.counts()
-    if force is None:
-        when = f"{report.as_of:%Y-%m-%d %H:%M %Z}"
-        lines = [f"engagerules check: {report.force} {report.start}..{report.end} (as of {when})"]
-    else:
-        lines = [
-            f"{force.name}: duties from {day_words(report.start)} to {day_words(report.end)}, "
-            f"as of {time_words(report.as_of, force.zone)}"
-        ]
-        share = compliance(counts)
-        if share is not None:
-            lines.append(
-                f"{share:.0%} of the duties judged were met "
-                "(pending and waived windows are not judged yet)"
-            )
+    lines = _header(report, force)
     total = sum(counts.values())
     summary = ", ".join(f"{counts[s]} {s.value}" for s in _ORDER if counts[s])
     lines.append(f"{total} results: {summary or 'nothing due'}")
@@ -95,6 +101,9 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
         f"events: {ev.read} read = {ev.matched} matched + {ev.unmatched} unmatched"
         f" + {ev.rejected} rejected"
     )
+    rows = row_lines(report.rows)
+    lines.extend(rows[:1])
+    lines.extend(f"  {line}" for line in rows[1:])
     lines.extend(_overrides(report))
     reasons = unmatched_reasons(ev)
     if reasons:
@@ -107,7 +116,8 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
         more = len(report.data_quality) - cap
         lines.append(
             f"data quality: {len(report.data_quality)} records would have counted but for "
-            f"a missing unit or role: {shown}" + (f" and {more} more" if more > 0 else "")
+            f"a missing unit, role or attribute: {shown}"
+            + (f" and {more} more" if more > 0 else "")
         )
     for status in _ORDER:
         group = [r for r in report.results if r.status is status]
@@ -138,18 +148,28 @@ def render_text(report: Report, *, detail_limit: int = 40, force: Force | None =
         lines.extend(f"  {r}" for r in report.rejections[:detail_limit])
         if len(report.rejections) > detail_limit:
             lines.append(f"  ... and {len(report.rejections) - detail_limit} more")
-    lines.extend(_readings(report, detail_limit))
-    return "\n".join(_printable(line) for line in lines) + "\n"
+    lines.extend(_readings(report, detail_limit, say))
+    return printable_lines(lines)
 
 
-#: Control characters, and line and paragraph separators, that a terminal would act on.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _printable(line: str) -> str:
-    """`line` with every control character shown as an escape (`\x1b`, `\x00`): an event
-    id holding ESC must not restyle the terminal, nor a CR overwrite the line."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], line)
+def _header(report: Report, force: Force | None) -> list[str]:
+    """What was judged and when; in words, the share met; what part was selected."""
+    if force is None:
+        when = f"{report.as_of:%Y-%m-%d %H:%M %Z}"
+        lines = [f"engagerules check: {report.force} {report.start}..{report.end} (as of {when})"]
+    else:
+        lines = [
+            f"{force.name}: duties from {day_words(report.start)} to {day_words(report.end)}, "
+            f"as of {time_words(report.as_of, force.zone)}"
+        ]
+        share = compliance(report.counts())
+        if share is not None:
+            lines.append(
+                f"{share:.0%} of the duties judged were met "
+                "(pending and waived windows are not judged yet)"
+            )
+    selected = selection_line(report)
+    return lines if selected is None else [*lines, selected]
 
 
 def _overrides(report: Report) -> list[str]:
@@ -164,9 +184,16 @@ def _overrides(report: Report) -> list[str]:
     return lines
 
 
-def _readings(report: Report, limit: int) -> list[str]:
-    """Each duty judged whose verdicts rest on a reading, part by part, in plain words."""
-    rows = [f"  {ob} {r.part.value}: {r.sentence()}" for ob, read in report.readings for r in read]
+def _readings(report: Report, limit: int, say: _Say) -> list[str]:
+    """Each duty judged whose verdicts rest on a reading, part by part, in plain words:
+    the duty's title first (its id after it, in brackets), durations in words."""
+    rows = [
+        f"  {ob} {r.part.value}: {r.sentence()}"  # codes, for a script diffing reports
+        if say.force is None
+        else f"  {say.duty(ob)}, {r.part.value}: {reading_words(say.force, r)}"
+        for ob, read in report.readings
+        for r in read
+    ]
     if not rows:
         return []
     lines = ["", f"READINGS: parts judged on a reading, not the plan's words ({len(rows)})"]
@@ -181,7 +208,8 @@ def _line(result: Result, say: _Say) -> str:
         scope = result.scope or "force-wide"
         line = f"  {result.obligation} [{scope}] {result.window.label}: {result.reason}"
     else:
-        line = f"  {result.title}, {say.unit(result.scope)}, {say.window(result)}: {result.reason}"
+        reason = say.plain(result.reason)
+        line = f"  {result.title}, {say.unit(result.scope)}, {say.window(result)}: {reason}"
     if result.waived_from is not None:
         line += f" (was {result.waived_from.status.value})"
     return line

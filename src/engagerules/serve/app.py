@@ -44,6 +44,7 @@ from engagerules.errors import (
     UsageError,
 )
 from engagerules.model.event import EventLog
+from engagerules.model.limits import year_problem
 from engagerules.model.plan import Force
 from engagerules.model.results import Report
 from engagerules.outputs.shapes import (
@@ -157,6 +158,9 @@ def _instant(value: str, force: Force) -> datetime:
         raise UsageError(f"as_of={value!r}: not an ISO 8601 instant") from None
     if at.tzinfo is None:
         raise UsageError(f"as_of={value!r}: give an offset or Z")
+    problem = year_problem(at)
+    if problem is not None:  # 0001-01-01T00:00Z has no instant in a zone behind UTC
+        raise UsageError(f"as_of={value!r}: {problem}")
     return at.astimezone(force.zone)
 
 

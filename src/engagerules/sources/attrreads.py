@@ -5,7 +5,8 @@ misspelt attribute makes every record a breach, a deadline read from a text attr
 never found: each was caught only by a scenario, if one happened to exist. Here `validate`
 (and every load) finds them from the configuration alone. An attribute is *known* to an
 event type when the type declares it (`attributes`, typed) or describes it (`attrs`, in
-words); a type is only held to a value type where it declares one.
+words); a type is only held to a value type where it declares one, and types that say
+nothing of their attributes hold a rule to nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from engagerules.errors import did_you_mean
 __all__ = ["attribute_reads"]
 
 _NUMBERS = frozenset({"number", "integer"})
-_PERIOD_TYPES = frozenset({"text", "code"})
+_PERIOD_TYPES = frozenset({"text", "code", "period"})
 _DATES = frozenset({"date", "timestamp"})
 _THRESHOLDS = frozenset({"min", "max"})
 _LISTED = frozenset({"in", "not_in", "equals", "not_equals"})
@@ -62,6 +63,8 @@ class _Reader:
         if not names:
             return  # unknown types are reported where the types are
         known = {a for t in names for a in (*self.declared[t], *self.described[t])}
+        if not known:
+            return  # types that say nothing of their attributes: nothing to hold a name to
         if name not in known:
             hint = did_you_mean(name, known)
             listed = ", ".join(sorted(known)) or "none"

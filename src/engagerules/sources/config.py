@@ -15,7 +15,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 import attrs
 from dateutil import rrule
@@ -24,7 +24,7 @@ from jsonschema import Draft202012Validator
 from engagerules.engine.kinds import KINDS, kind_module
 from engagerules.errors import ConfigError, ModelError, Problem, did_you_mean
 from engagerules.model.durations import Duration, parse_duration
-from engagerules.model.limits import year_problem
+from engagerules.model.limits import year_problem, zone_names
 from engagerules.model.plan import (
     AttrSpec,
     AttrType,
@@ -40,9 +40,19 @@ from engagerules.model.plan import (
     Roster,
     Scope,
     Unit,
+    accepted_roles,
     conditions_from_json,
 )
 from engagerules.model.readings import Part, Reading, Readings
+from engagerules.model.words import (
+    amount,
+    and_list,
+    day_words,
+    duration_words,
+    every_words,
+    part_windows_words,
+    plural,
+)
 from engagerules.sources import strictjson
 from engagerules.sources.attrreads import attribute_reads
 from engagerules.sources.overrides import (
@@ -143,6 +153,12 @@ def _prepared(
         problems.extend(Problem(p.where, p.message) for p in found)
         inline = raw.get("units")
         if isinstance(inline, list):
+            kinds = {row.get("kind") for row in rows}
+            kept = [i for i, u in enumerate(inline) if not _placeholder(u, kinds)]
+            if len(kept) < len(inline):
+                for new_index, old_index in enumerate(kept):
+                    places[f"$.units[{new_index}]"] = f"{file}: $.units[{old_index}]"
+            inline = [inline[i] for i in kept]
             for offset, place in enumerate(row_places):
                 places[f"$.units[{len(inline) + offset}]"] = place
             raw["units"] = [*inline, *rows]
@@ -153,6 +169,13 @@ def _prepared(
     problems.extend(applied.problems)
     problems.extend(relocate(_problems(applied.raw, file), file, applied.places))
     return applied, problems
+
+
+def _placeholder(unit: Any, kinds: set[Any]) -> bool:
+    """An illustrative unit of a kind a units file lists: the real list replaces the made-up
+    one (so the same ward in both is not a duplicate id), and the duties' readings, which
+    describe the units as loaded, say which units remain."""
+    return isinstance(unit, dict) and bool(unit.get("illustrative")) and unit.get("kind") in kinds
 
 
 def _read_json(file: Path) -> Any:
@@ -263,12 +286,14 @@ def _semantic(raw: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
         attributes={
             t["id"]: t["attributes"] for _, t in types if isinstance(t.get("attributes"), dict)
         },
+        plan=raw["effective"] if isinstance(raw.get("effective"), dict) else None,
     )
     obligations = _items(raw, "obligations")
     for index, ob in obligations:
         yield from _obligation(ob, f"$.obligations[{index}]", ctx)
     yield from _versions(obligations)
     yield from attribute_reads(raw)
+    yield from _claims(obligations)
 
     demo = raw.get("demo")
     if isinstance(demo, dict):
@@ -288,11 +313,7 @@ def _timestamp_problem(value: str, at: str) -> Iterator[tuple[str, str]]:
         yield at, f"{shown!r}: {problem}"
 
 
-@cache
-def _zones() -> frozenset[str]:
-    """The zone names zoneinfo knows; anything else (a directory such as 'Europe', a path,
-    300 characters) must never be handed to ZoneInfo, which would raise OS errors."""
-    return frozenset(available_timezones())
+_zones = zone_names
 
 
 def _teams(roles: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
@@ -319,7 +340,9 @@ class _Context:
         types: set[str],
         documents: dict[str, Any],
         attributes: dict[str, dict[str, Any]] | None = None,
+        plan: dict[str, Any] | None = None,
     ) -> None:
+        self.plan = plan
         self.units = units
         self.kinds = kinds
         self.roles = roles
@@ -408,9 +431,26 @@ def _obligation(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[st
         for i, req in enumerate(evidence):
             if isinstance(req, dict):
                 yield from _requirement(req, f"{at}.evidence[{i}]", ctx)
+                yield from _any_role(ob, req, f"{at}.evidence[{i}].roles")
     yield from _kind_keys(ob, at, ctx)
     yield from _effective(ob, at)
     yield from _source(ob, at, ctx)
+    yield from _stated(ob, at, ctx)
+
+
+def _stated(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
+    """A part cannot be both the plan's words and a reading, nor stated where it does not
+    apply (words for a cadence the duty does not have would be shown nowhere)."""
+    worded = ob.get("stated")
+    listed = ob.get("readings")
+    if not isinstance(worded, dict):
+        return
+    applying = _applying(ob, ctx.plan)
+    for key in worded:
+        if isinstance(listed, dict) and key in listed:
+            yield f"{at}.stated.{key}", "is also a reading: a part is the plan's words or read"
+        elif key in {p.value for p in Part} and Part(key) not in applying:
+            yield f"{at}.stated.{key}", "the duty has no such part to state"
 
 
 def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
@@ -440,6 +480,20 @@ def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
                 f"{at}.evidence[{i}].for_period",
                 f"'for_period' applies to recurring obligations, not {kind}",
             )
+        period = req.get("for_period") if isinstance(req, dict) else None
+        if isinstance(period, dict) and period.get("split_years") and ob.get("cadence") != "P1Y":
+            yield (
+                f"{at}.evidence[{i}].for_period.split_years",
+                "split years (2019-20) name a yearly duty's own years: set cadence P1Y "
+                "and the anchor they start on",
+            )
+    if "one_item" in ob and kind == "recurring":  # other kinds: see _kind_only_keys
+        raw_steps = ob.get("evidence")
+        steps: list[Any] = raw_steps if isinstance(raw_steps, list) else []
+        if ob.get("rolling") or len(steps) < 2:
+            yield f"{at}.one_item", "parts of one item need two steps or more, and no rolling gap"
+        elif any(isinstance(r, dict) and (r.get("sum") or r.get("distinct")) for r in steps):
+            yield f"{at}.one_item", "parts of one item are counted records, not sums or distinct"
     if ob.get("rolling") and kind == "recurring":  # other kinds: see _kind_only_keys
         raw_scope, raw_evidence = ob.get("scope"), ob.get("evidence")
         scope: dict[str, Any] = raw_scope if isinstance(raw_scope, dict) else {}
@@ -600,7 +654,8 @@ def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[
         grace = _duration_at(period, "grace")
         if isinstance(grace, str):
             yield f"{at}.for_period.grace", grace
-    for i, role in enumerate(req.get("roles") or []):
+    listed = req.get("roles")
+    for i, role in enumerate(listed if isinstance(listed, list) else []):
         if isinstance(role, str) and role not in ctx.roles:
             yield f"{at}.roles[{i}]", f"unknown role {role!r}{did_you_mean(role, ctx.roles)}"
     owner = req.get("owner")
@@ -631,6 +686,17 @@ def _distinct(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str
             )
 
 
+def _any_role(ob: dict[str, Any], req: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
+    """Evidence that accepts every role says so, and why, as a reading: never silently."""
+    readings = ob.get("readings")
+    if req.get("roles") == "any" and not (isinstance(readings, dict) and "roles" in readings):
+        yield (
+            at,
+            "'any' accepts every role's record: state it as a reading in readings.roles "
+            "(the plan's words and why anyone's record counts), or list the roles",
+        )
+
+
 def _types(value: Any, at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
     if not isinstance(value, list):
         return
@@ -658,6 +724,31 @@ def _versions(obligations: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[s
                     f"dates, but this one overlaps $.obligations[{other}]",
                 )
         by_id.setdefault(ob["id"], []).append((index, start, until))
+
+
+def _claims(obligations: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
+    """`shared_with` and `not_claimed_by` name triggered duties of the force: a follow-up
+    is claimed by a trigger, so only a triggered duty claims records."""
+    kinds = {ob["id"]: ob.get("kind") for _, ob in obligations}
+    for index, ob in obligations:
+        trigger = ob.get("trigger")
+        named = [("not_claimed_by", ob.get("not_claimed_by"))]
+        if isinstance(trigger, dict):
+            named.append(("trigger.shared_with", trigger.get("shared_with")))
+        for key, ids in named:
+            if not isinstance(ids, list):
+                continue
+            for i, duty in enumerate(ids):
+                at = f"$.obligations[{index}].{key}[{i}]"
+                if not isinstance(duty, str):
+                    continue
+                if duty == ob["id"]:
+                    yield at, f"{duty!r} is this duty itself"
+                elif duty not in kinds:
+                    yield at, f"unknown obligation {duty!r}{did_you_mean(duty, kinds)}"
+                elif kinds[duty] != "triggered":
+                    kind = kinds[duty]
+                    yield at, f"{duty!r} is {kind}, not triggered: only follow-ups are claimed"
 
 
 def _demo(demo: dict[str, Any], file: Path) -> Iterator[tuple[str, str]]:
@@ -716,6 +807,10 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
         )
         for u in raw["units"]
     )
+    roles = tuple(
+        Role(id=r["id"], title=r["title"], member_of=tuple(r.get("member_of", ())))
+        for r in raw["roles"]
+    )
     demo = raw.get("demo")
     published = raw.get("published")
     plan_from = date.fromisoformat(raw["effective"]["from"]) if "effective" in raw else None
@@ -725,10 +820,7 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
         description=raw.get("description", ""),
         zone=ZoneInfo(raw["timezone"]),
         units=units,
-        roles=tuple(
-            Role(id=r["id"], title=r["title"], member_of=tuple(r.get("member_of", ())))
-            for r in raw["roles"]
-        ),
+        roles=roles,
         event_types=tuple(
             EventType(
                 id=t["id"],
@@ -748,7 +840,10 @@ def _build_force(raw: dict[str, Any], file: Path) -> Force:
             for d in raw["documents"]
         ),
         obligations=tuple(
-            _in_plan(ob, plan_from) for ob in _build_obligations(raw["obligations"], units, file)
+            _in_plan(ob, plan_from)
+            for ob in _build_obligations(
+                raw["obligations"], units, roles, file, raw.get("effective")
+            )
         ),
         effective_from=plan_from,
         root=file.parent,
@@ -784,7 +879,11 @@ def _must_datetime(value: str) -> datetime:
 
 
 def _build_obligations(
-    raw: list[dict[str, Any]], units: Sequence[Unit], file: Path
+    raw: list[dict[str, Any]],
+    units: Sequence[Unit],
+    roles: Sequence[Role],
+    file: Path,
+    plan: Mapping[str, Any] | None = None,
 ) -> tuple[Obligation, ...]:
     """Each obligation's values check themselves as they are built (`ModelError`); what
     they refuse is reported at the obligation's JSON path, every one of them."""
@@ -792,7 +891,7 @@ def _build_obligations(
     problems: list[Problem] = []
     for index, ob in enumerate(raw):
         try:
-            built.append(_build_obligation(ob, units))
+            built.append(_build_obligation(ob, units, roles, plan))
         except ModelError as exc:
             problems.append(Problem(f"{file}: $.obligations[{index}]", str(exc)))
     if problems:
@@ -800,7 +899,12 @@ def _build_obligations(
     return tuple(built)
 
 
-def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
+def _build_obligation(
+    ob: dict[str, Any],
+    units: Sequence[Unit],
+    roles: Sequence[Role],
+    plan: Mapping[str, Any] | None = None,
+) -> Obligation:
     scope_raw = ob.get("scope", {})
     per = scope_raw.get("per")
     listed = tuple(scope_raw.get("units", ()))
@@ -823,46 +927,212 @@ def _build_obligation(ob: dict[str, Any], units: Sequence[Unit]) -> Obligation:
             else Roster(
                 types=tuple(scope_raw["roster"]["types"]),
                 clears=tuple(scope_raw["roster"].get("clears", ())),
+                part_windows=scope_raw["roster"].get("part_windows", "not_owed"),
             ),
         ),
-        evidence=tuple(_build_requirement(r) for r in ob.get("evidence", ())),
+        evidence=tuple(_build_requirement(r, ob["owner"], roles) for r in ob.get("evidence", ())),
         effective_from=date.fromisoformat(effective["from"]) if "from" in effective else None,
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
         tags=tuple(ob.get("tags", ())),
-        readings=build_readings(ob),
+        readings=build_readings(ob, units, plan),
+        not_claimed_by=tuple(ob.get("not_claimed_by", ())),
     )
 
 
-def build_readings(ob: Mapping[str, Any]) -> Readings:
+def build_readings(
+    ob: Mapping[str, Any], units: Sequence[Unit] = (), plan: Mapping[str, Any] | None = None
+) -> Readings:
     """Part by part, the plan's words or the configuration's reading.
 
-    Read parts are those the obligation's `readings` lists; every other part that applies
-    to the duty is the plan's word: cadence where it recurs, deadline where it is a
+    A part applies where the duty has it: cadence where it recurs, deadline where it is a
     follow-up or target, units where it is owed per unit, threshold and evidence where it
-    is checked, owner always.
+    is checked, owner always, roles where a step lists who may do it, effective date
+    where the duty gives one. A part the
+    obligation's `readings` lists is read; a part its `stated` gives the plan's words for is
+    the plan's; any other part is read too, described from the configuration as loaded, since
+    nobody has shown the plan's words for it. `{units}` in a reading's text is replaced by
+    the units as loaded, so a reading follows a units file or local readings.
+
+    `plan` is the force's own `effective`: a duty with no dates of its own is in force from
+    the plan's date, which is always a reading (a document's date line says when it was
+    written, not when each duty is first owed), its why the force's `source`.
     """
     listed = ob.get("readings") or {}
-    read = tuple(
-        Reading(
-            part=part,
-            plan=listed[part.value]["plan"],
-            reading=listed[part.value]["reading"],
-            why=listed[part.value].get("why", ""),
+    worded = ob.get("stated") or {}
+    applies = _applying(ob, plan)
+    quote = (ob.get("source") or {}).get("quote") or str(ob.get("title", ""))
+    own = isinstance(ob.get("effective"), dict) and bool(ob["effective"])
+    read: list[Reading] = []
+    for part in Part:
+        if part.value in listed:
+            given = listed[part.value]
+            text = str(given["reading"])
+            if "{units}" in text:
+                text = text.replace("{units}", _units_described(ob, units))
+            read.append(
+                Reading(part=part, plan=given["plan"], reading=text, why=given.get("why", ""))
+            )
+        elif part in applies and part.value not in worded:
+            dated = part is Part.EFFECTIVE and plan is not None
+            read.append(
+                Reading(
+                    part=part,
+                    plan=str(plan.get("plan") or quote) if dated and not own and plan else quote,
+                    reading=_part_described(ob, part, units, None if own else plan),
+                    why=str(plan.get("source") or _unworded(part))
+                    if dated and plan
+                    else _unworded(part),
+                )
+            )
+    stated = tuple(p for p in Part if p in applies and p.value in worded and p.value not in listed)
+    roster = (ob.get("scope") or {}).get("roster")
+    if isinstance(roster, dict) and Part.UNITS.value not in listed:
+        # Whether part of a period in post owes it is never the plan's word unless said.
+        owed = roster.get("part_windows") == "owed"
+        unstated = Reading(
+            part=Part.UNITS,
+            plan="(the plan does not say whether someone in post for part of a period owes it)",
+            reading=part_windows_words(owed),
+            why="The roster's rule for part periods (scope.roster.part_windows).",
         )
-        for part in Part
-        if part.value in listed
+        order = list(Part)
+        kept = [r for r in read if r.part is not Part.UNITS]
+        read = sorted((*kept, unstated), key=lambda r: order.index(r.part))
+        stated = tuple(p for p in stated if p is not Part.UNITS)
+    return Readings(
+        stated=stated, read=tuple(read), words=tuple((p, str(worded[p.value])) for p in stated)
     )
+
+
+def _applying(ob: Mapping[str, Any], plan: Mapping[str, Any] | None = None) -> set[Part]:
+    """The parts a duty has (see `build_readings`)."""
     scored = ob.get("kind") != "advisory"
+    evidence = ob.get("evidence") or []
+    effective = ob.get("effective")
+    dated = isinstance(effective, dict) and ("from" in effective or "until" in effective)
+    dated = dated or (isinstance(plan, dict) and "from" in plan)
+    scope = ob.get("scope")
     applies = {
         Part.CADENCE: "cadence" in ob,
         Part.DEADLINE: "trigger" in ob or "target" in ob,
-        Part.UNITS: (ob.get("scope") or {}).get("per") is not None,
+        Part.UNITS: isinstance(scope, dict) and scope.get("per") is not None,
         Part.THRESHOLD: scored,
         Part.OWNER: True,
+        Part.ROLES: any(isinstance(r, dict) and "roles" in r for r in evidence),
         Part.EVIDENCE: scored,
+        Part.EFFECTIVE: dated,
     }
-    stated = tuple(p for p in Part if applies[p] and p.value not in listed)
-    return Readings(stated=stated, read=read)
+    return {p for p, yes in applies.items() if yes}
+
+
+#: What each part is called in the why of a part given no words.
+_PART_NAMES = {
+    Part.CADENCE: "when it is due",
+    Part.DEADLINE: "its deadline",
+    Part.UNITS: "which units owe it",
+    Part.THRESHOLD: "how much is enough",
+    Part.OWNER: "who owns it",
+    Part.ROLES: "who may do it",
+    Part.EVIDENCE: "what record shows it done",
+    Part.EFFECTIVE: "when it is in force from",
+}
+
+
+def _unworded(part: Part) -> str:
+    """Why a part with neither words of the plan nor a reading is shown as read."""
+    return (
+        f"No words of the plan are given for {_PART_NAMES[part]}, so this is the "
+        "configuration's reading, not the plan's."
+    )
+
+
+def _part_described(
+    ob: Mapping[str, Any],
+    part: Part,
+    units: Sequence[Unit],
+    plan: Mapping[str, Any] | None = None,
+) -> str:
+    """What the configuration as loaded checks for `part`, in plain words."""
+    evidence = [r for r in ob.get("evidence") or () if isinstance(r, dict)]
+    if part is Part.CADENCE:
+        return f"checked {every_words(parse_duration(ob['cadence']))}"
+    if part is Part.DEADLINE:
+        within = (ob.get("trigger") or {}).get("within")
+        if within:
+            return f"within {duration_words(parse_duration(within))} of the trigger"
+        return "by the target's date"
+    if part is Part.UNITS:
+        return f"owed {_units_described(ob, units)}"
+    if part is Part.THRESHOLD and ob.get("require"):
+        rules = conditions_from_json(ob["require"])
+        return "each record it judges has " + and_list(c.describe() for c in rules)
+    if part is Part.THRESHOLD and isinstance(ob.get("target"), dict):
+        target = ob["target"]
+        return f"{target.get('attr')} reaching {amount(float(target.get('value', 0)))}"
+    if part is Part.THRESHOLD:
+        return (
+            and_list(
+                f"{r['sum']} adding up to at least {amount(r.get('min', 1))}"
+                if r.get("sum")
+                else f"at least {amount(r.get('min', 1))} {' or '.join(r['types'])}"
+                for r in evidence
+            )
+            or "as the rule sets"
+        )
+    if part is Part.OWNER:
+        return f"owned by {ob['owner']}"
+    if part is Part.ROLES:
+        listed_roles = [
+            r["roles"] if isinstance(r.get("roles"), str) else " or ".join(r["roles"])
+            for r in evidence
+            if r.get("roles")
+        ]
+        return "done by " + (and_list(listed_roles) or "the owner's team")
+    if part is Part.EVIDENCE:
+        return "records of " + (
+            and_list(" or ".join(r["types"]) for r in evidence) or "the rule's types"
+        )
+    effective = ob.get("effective") or plan or {}
+    dates = [f"{key} {_day(effective[key])}" for key in ("from", "until") if key in effective]
+    return "in force " + " ".join(dates)
+
+
+def _day(value: object) -> str:
+    """`1 Aug 2019` for an ISO date, the text itself otherwise (validate has located it)."""
+    try:
+        return day_words(date.fromisoformat(str(value)), weekday=False)
+    except ValueError:
+        return str(value)
+
+
+def _units_described(ob: Mapping[str, Any], units: Sequence[Unit]) -> str:
+    """The units a duty is owed by, as loaded: `per ward: 8 wards (8 illustrative) in
+    Waverley, Guildford and Woking, 3 of the 11 boroughs`."""
+    scope = ob.get("scope") or {}
+    per = scope.get("per")
+    if per is None:
+        return "force-wide"
+    if per == "person":
+        return "per person"
+    listed = set(scope.get("units") or ()) or {u.id for u in units if u.kind == per}
+    owed = [u for u in units if u.id in listed]
+    if not owed:
+        return f"per {per}: no units loaded"
+    made_up = sum(1 for u in owed if u.illustrative)
+    text = f"per {per}: {plural(len(owed), per)}"
+    if made_up:
+        text += f" ({made_up} illustrative)"
+    by_id = {u.id: u for u in units}
+    parents = [by_id[p] for p in dict.fromkeys(u.within for u in owed if u.within) if p in by_id]
+    if parents and len(parents) < len(owed):
+        kind = parents[0].kind
+        of_kind = sum(1 for u in units if u.kind == kind)
+        text += f" in {and_list(p.name for p in parents)}"
+        if all(p.kind == kind for p in parents) and len(parents) < of_kind:
+            text += f", {len(parents)} of the {of_kind} {kind}s"
+    elif len(owed) <= 6:
+        text += f": {and_list(u.name for u in owed)}"
+    return text
 
 
 def _build_attributes(raw: Mapping[str, Any]) -> tuple[AttrSpec, ...]:
@@ -876,16 +1146,24 @@ def _build_attributes(raw: Mapping[str, Any]) -> tuple[AttrSpec, ...]:
     )
 
 
-def _build_requirement(req: dict[str, Any]) -> Requirement:
+def _build_requirement(req: dict[str, Any], owner: str, roles: Sequence[Role]) -> Requirement:
+    """The step as a value, with the roles whose records count filled in: those it lists,
+    or its owner (the step's, else the duty's), each with its team's members; none only
+    where it states that any role counts."""
+    listed = req.get("roles")
+    anyone = listed == "any"
+    owners = listed if isinstance(listed, list) else [req.get("owner") or owner]
     return Requirement(
         types=tuple(req["types"]),
         min=req.get("min", 1),
         sum=req.get("sum"),
         distinct=req.get("distinct"),
-        roles=tuple(req.get("roles", ())),
+        roles=() if anyone else accepted_roles(roles, owners),
+        any_role=anyone,
         where=conditions_from_json(req.get("where", ())),
         title=req.get("title"),
         owner=req.get("owner"),
         for_period=req["for_period"]["attr"] if "for_period" in req else None,
         grace=parse_duration(req["for_period"]["grace"]) if "for_period" in req else None,
+        split_years=bool(req.get("for_period", {}).get("split_years", False)),
     )

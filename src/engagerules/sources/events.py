@@ -26,8 +26,8 @@ import msgspec
 from engagerules.errors import EventError, did_you_mean
 from engagerules.model.conditions import recorded
 from engagerules.model.event import Event, EventLog, Rejection, Unlisted, gc_paused
-from engagerules.model.limits import MAX_DEPTH, year_problem
-from engagerules.model.periods import localize
+from engagerules.model.limits import MAX_DEPTH, csv_message, year_problem
+from engagerules.model.periods import PERIOD_FORMS, is_period_label, localize
 from engagerules.model.plan import AttrSpec, AttrType, Force
 from engagerules.sources import strictjson
 
@@ -42,9 +42,6 @@ __all__ = [
 _FIELDS = frozenset({"id", "type", "at", "scope", "role", "person", "attrs", "refs"})
 _FORMATS = (".jsonl", ".ndjson", ".json", ".csv")
 _EXTRA = "\x00extra"  # restkey for CSV rows longer than the header
-#: What JSON counts as white space: a line of nothing else holds no record. (Other
-#: space, such as U+00A0, is text, so a line of it is a bad record, not a blank line.)
-_JSON_SPACE = " \t\r"
 #: The most characters of a bad value a rejection quotes.
 _QUOTE = 60
 
@@ -246,7 +243,9 @@ def _records(path: Path | None) -> Iterator[tuple[str, int, Any]]:
             text = stream.read()
     except FileNotFoundError:
         raise EventError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
+    except UnicodeDecodeError:
+        raise EventError(_not_utf8(path)) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
         raise EventError(f"{path}: cannot be read: {exc}") from None
     name = str(path)
     if suffix == ".csv":
@@ -257,21 +256,26 @@ def _records(path: Path | None) -> Iterator[tuple[str, int, Any]]:
         yield from _jsonl(name, text)
 
 
-def _jsonl(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
-    """One record per line, lines split on LF only (a CR before it is dropped).
+def _not_utf8(path: Path) -> str:
+    """Where an event file stops being UTF-8, by line, and what to do: an export saved by
+    Excel is often windows-1252, which an import profile reads (`source.encoding`)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return (
+            f"{path}:{line}: byte 0x{data[exc.start]:02x} is not UTF-8 text: event files are "
+            "UTF-8; an export in another encoding (Excel's windows-1252) is read through an "
+            "import profile with source.encoding (--profile; see docs/check-your-own-exports.md)"
+        )
+    return f"{path}: cannot be read as UTF-8 text"  # pragma: no cover - it failed before
 
-    `str.splitlines` would also split on U+2028, U+0085, form feeds and the like, which
-    JSON allows raw inside a string, and so cut one record in two.
-    """
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip(_JSON_SPACE):
-            continue
-        try:
-            yield name, number, strictjson.loads(line)
-        except json.JSONDecodeError as exc:
-            yield name, number, _Unparsed(f"not valid JSON: {exc.msg} (column {exc.colno})")
-        except strictjson.LimitError as exc:
-            yield name, number, _Unparsed(str(exc))
+
+def _jsonl(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
+    """One record per line, as `strictjson.json_lines` splits and reads them."""
+    for number, value, why in strictjson.json_lines(text):
+        yield name, number, value if why is None else _Unparsed(why)
 
 
 def _json_array(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
@@ -344,11 +348,7 @@ def _csv(name: str, text: str) -> Iterator[tuple[str, int, Any]]:
     try:
         yield from _csv_rows(name, reader)
     except csv.Error as exc:
-        limit = csv.field_size_limit()
-        msg = f"{name}:{reader.reader.line_num}: not valid CSV: {exc}"
-        if "field limit" in str(exc):
-            msg += f" (a field may hold at most {limit:,} characters)"
-        raise EventError(msg) from None
+        raise EventError(f"{name}:{reader.reader.line_num}: {csv_message(exc)}") from None
 
 
 def _csv_rows(name: str, reader: csv.DictReader[str]) -> Iterator[tuple[str, int, Any]]:
@@ -600,6 +600,9 @@ def _attr_problem(spec: AttrSpec, value: Any) -> str | None:
         case AttrType.TEXT:
             if not isinstance(value, str):
                 return "is not text"
+        case AttrType.PERIOD:
+            if not is_period_label(value):
+                return f"is not a period ({PERIOD_FORMS})"
         case AttrType.CODE:
             codes = spec.code_ids
             if text not in codes:

@@ -10,13 +10,23 @@ read = imported + filtered + rejected, always.
 The same mapping explains one row step by step (`engagerules import --row N`), so what the
 explanation says is what the import did. Person cells are replaced by their keyed hash in
 the first step that reads them; no message, explanation or output quotes one.
+
+Nor does any message quote a cell the profile did not map to a declared code: a tool cannot
+know which cell holds a name (an officer typed into the Ward column), so a rejection says
+what was wrong with the value's shape (`24 characters (letters and a space)`, `10
+characters like 99/99/99`) and a short keyed fingerprint (`#3fa9c1`) that groups equal
+values. The values themselves are kept apart (`ImportLog.shown`, `explain_row(...,
+show_values=True)`) for the analyst's own terminal, never for a written report.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
+import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -29,6 +39,8 @@ import attrs
 from engagerules.errors import ConfigError, UsageError, did_you_mean
 from engagerules.model.event import Event, EventLog, Rejection
 from engagerules.model.plan import Force
+from engagerules.model.results import RowAccount
+from engagerules.model.words import and_list, plural
 from engagerules.sources.events import parse_events
 from engagerules.sources.profiles import (
     ISO,
@@ -49,6 +61,7 @@ __all__ = [
     "explain_row",
     "import_events",
     "open_profile",
+    "reason_kind",
 ]
 
 #: Excel's day 0 (serial 1 is 1900-01-01, counting the 1900 leap day Lotus invented).
@@ -66,6 +79,9 @@ class ImportLog:
     log: EventLog
     read: int
     filtered: tuple[tuple[str, int], ...]  # (filter, rows it left out), profile order
+    #: The rejections again, quoting the cells they withhold: for `--show-values` on the
+    #: analyst's own terminal only, never for a report.
+    shown: tuple[Rejection, ...] = ()
 
     @property
     def imported(self) -> int:
@@ -88,6 +104,17 @@ class ImportLog:
             f"{filtered}, {self.rejected} rejected"
         )
 
+    def account(self, source: str) -> RowAccount:
+        """The rows as a report carries them, rejections grouped by what was wrong."""
+        reasons = Counter(reason_kind(r.reason) for r in self.log.rejections)
+        return RowAccount(
+            source=source,
+            read=self.read,
+            imported=self.imported,
+            filtered=self.filtered,
+            rejected=tuple(reasons.most_common()),
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "rows": {
@@ -98,9 +125,26 @@ class ImportLog:
             },
             "filtered": [{"filter": label, "rows": n} for label, n in self.filtered],
             "rejections": [
-                {"file": r.file, "row": r.line, "reason": r.reason} for r in self.log.rejections
+                {"file": r.file, "row": r.line, "line": r.line, "reason": r.reason}
+                for r in self.log.rejections
             ],
         }
+
+
+_FINGERPRINTED = re.compile(r": [^:;]*? \[#[0-9a-f]{6}\],? ?")
+_FIRST_AT = re.compile(r" \(first at [^)]*\)")
+_ID_QUOTED = re.compile(r"\bid: '(?:[^'\\]|\\.)*'")
+_HINT = re.compile(r" \(did you mean [^)]*\)$")
+
+
+def reason_kind(reason: str) -> str:
+    """What was wrong with a row, without the row's particulars, so rejections can be
+    counted by reason: its first problem, the withheld value's shape and any quoted id
+    taken out (`column 'Ward': not in map 'wards'`)."""
+    first = reason.split("; ", 1)[0]
+    first = _FINGERPRINTED.sub(": ", first)
+    first = _HINT.sub("", _FIRST_AT.sub("", first))
+    return _ID_QUOTED.sub("id", first).strip()
 
 
 def open_profile(
@@ -130,17 +174,21 @@ def import_events(
     *,
     key: bytes | None = None,
     progress: Callable[[str, int], None] | None = None,
+    fingerprint_key: bytes | None = None,
 ) -> ImportLog:
     """Read every location through `profile` and check the events against `force`.
 
     Rows stream from the readers through the mapping into `parse_events`; nothing but the
     events and rejections is held, so an SQL source of any size is read in batches.
-    A profile that pseudonymises people needs `key` (see `open_profile`).
+    A profile that pseudonymises people needs `key` (see `open_profile`). Withheld values
+    are fingerprinted with `fingerprint_key`, else the profile's key, else a key made for
+    this run (fingerprints then group values within one run only).
     """
     _need_key(profile, key)
-    mapper = _Mapper(profile, force.zone, key)
+    mapper = _Mapper(profile, force.zone, key, fingerprint_key)
     filtered: Counter[str] = Counter()
     early: list[Rejection] = []
+    early_shown: list[Rejection] = []
     order: dict[str, int] = {}
     read = 0
 
@@ -157,6 +205,7 @@ def import_events(
                     filtered[outcome.filtered] += 1
                 elif outcome.problems:
                     early.append(Rejection(file, number, "; ".join(outcome.problems)))
+                    early_shown.append(Rejection(file, number, "; ".join(outcome.shown)))
                 else:
                     yield file, number, outcome.record
             if progress is not None:
@@ -164,11 +213,18 @@ def import_events(
 
     parsed = parse_events(records(), force)
     late = [attrs.evolve(r, reason=mapper.locate(r.reason)) for r in parsed.rejections]
-    rejections = sorted([*early, *late], key=lambda r: (order.get(r.file, 0), r.line))
+    late_shown = [
+        attrs.evolve(r, reason=mapper.locate(r.reason, show=True)) for r in parsed.rejections
+    ]
+
+    def ordered(found: list[Rejection]) -> tuple[Rejection, ...]:
+        return tuple(sorted(found, key=lambda r: (order.get(r.file, 0), r.line)))
+
     return ImportLog(
-        log=EventLog(parsed.events, tuple(rejections)),
+        log=EventLog(parsed.events, ordered([*early, *late])),
         read=read,
         filtered=tuple((f.label, filtered[f.label]) for f in profile.filters),
+        shown=ordered([*early_shown, *late_shown]),
     )
 
 
@@ -179,14 +235,17 @@ def explain_row(
     row: int,
     *,
     key: bytes | None = None,
+    show_values: bool = False,
 ) -> list[str]:
     """How row `row` of `location` is imported, one line per step, ending in the outcome.
 
     The row is also checked as an event against the force, alone (an id used by another
-    row is not detected here; the import reports it).
+    row is not detected here; the import reports it). Cells the profile does not map to
+    a declared code are shown by their shape and fingerprint, unless `show_values` (the
+    analyst's own terminal) asks for them; people are never shown.
     """
     _need_key(profile, key)
-    mapper = _Mapper(profile, force.zone, key)
+    mapper = _Mapper(profile, force.zone, key, show_values=show_values)
     for file, number, cells in read_rows(profile.source, location, profile.columns()):
         if number != row:
             continue
@@ -195,12 +254,15 @@ def explain_row(
         if outcome.filtered is not None:
             steps.append(f"outcome: filtered out by {outcome.filtered!r}")
         elif outcome.problems:
-            steps.append("outcome: rejected: " + "; ".join(outcome.problems))
-        else:
-            steps.append("record: " + json.dumps(outcome.record, ensure_ascii=False))
+            said = outcome.shown if show_values else outcome.problems
+            steps.append("outcome: rejected: " + "; ".join(said))
+        elif outcome.record is not None:
+            shown = outcome.record if show_values else mapper.withheld_record(outcome.record)
+            steps.append("record: " + json.dumps(shown, ensure_ascii=False))
             log = parse_events([(file, number, outcome.record)], force)
             if log.rejections:
-                steps.append("outcome: rejected: " + mapper.locate(log.rejections[0].reason))
+                reason = log.rejections[0].reason
+                steps.append("outcome: rejected: " + mapper.locate(reason, show=show_values))
             else:
                 steps.append(f"outcome: imported as event {log.events[0].id!r}")
         return steps
@@ -237,27 +299,75 @@ def event_record(event: Event, zone: tzinfo) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- mapping
 
 
-class _Problem(Exception):
-    pass
-
-
 _ABSENT: Any = object()
+
+
+class _Problem(Exception):
+    """What is wrong with a row; `{value}` in the message stands for the cell, filled in
+    by its shape for reports or by the cell itself for the analyst's terminal."""
+
+    def __init__(self, message: str, value: Any = _ABSENT) -> None:
+        super().__init__(message)
+        self.message = message
+        self.value = value
 
 
 @attrs.frozen
 class _Outcome:
     record: dict[str, Any] | None = None
     filtered: str | None = None
-    problems: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # as reports say them: cells withheld
+    shown: tuple[str, ...] = ()  # the same, quoting the cells (for --show-values)
+
+
+#: An event rule's reason quoting the value it rejects (`scope: 'X' is not a unit`),
+#: `_events` quoting it by repr or JSON and cutting a long one short with `...`.
+_QUOTED = re.compile(
+    r"^(?P<field>(?:attrs\.)?[A-Za-z_][\w]*): "
+    r"(?P<value>'(?:[^'\\]|\\.)*(?:'|\.\.\.)|\"(?:[^\"\\]|\\.)*(?:\"|\.\.\.)|-?\d[\d.eE+-]*)"
+    r"(?= )"
+)
+
+
+def _shape(text: str) -> str:
+    """What a withheld value looks like, never what it says: its length, and the kinds of
+    character in it; one with no letter (a date, a number) by its pattern, every digit a 9,
+    which is what a two-digit year or a stray time gives away."""
+    if not text.strip():
+        return "blank"
+    if not any(c.isalpha() for c in text):
+        pattern = "".join("9" if c.isdigit() else c for c in text)
+        if len(pattern) > 24:
+            pattern = pattern[:21] + "..."
+        return f"{plural(len(text), 'character')} like {pattern}"
+    kinds = ["letters"]
+    if any(c.isdigit() for c in text):
+        kinds.append("digits")
+    spaces = sum(c.isspace() for c in text)
+    if spaces:
+        kinds.append(plural(spaces, "space") if spaces > 1 else "a space")
+    if any(not (c.isalnum() or c.isspace()) for c in text):
+        kinds.append("other signs")
+    return f"{plural(len(text), 'character')} ({and_list(kinds)})"
 
 
 class _Mapper:
     """One profile's mapping, applied row by row; `steps`, when given, is told each step."""
 
-    def __init__(self, profile: Profile, force_zone: tzinfo, key: bytes | None) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        force_zone: tzinfo,
+        key: bytes | None,
+        fingerprint_key: bytes | None = None,
+        *,
+        show_values: bool = False,
+    ) -> None:
         self.profile = profile
         self.zone = profile.times.zone or force_zone
         self.key = key
+        self.fingerprint_key = fingerprint_key or key or os.urandom(16)
+        self.show_values = show_values
         self.people = profile.person_columns()
         # a field an event rule rejects, and the columns it came from
         self.sources = {name: spec.label for name, spec in profile.fields.items() if spec.columns}
@@ -268,17 +378,62 @@ class _Mapper:
         if profile.id_spec.column:
             self.sources["id"] = f"column {profile.id_spec.column!r}"
 
-    def locate(self, reason: str) -> str:
-        """An event rule's reason (`type: ... not in the vocabulary`) with its column."""
+    def locate(self, reason: str, *, show: bool = False) -> str:
+        """An event rule's reason (`type: ... not in the vocabulary`) with its column, the
+        value it quotes withheld (but an id, which the profile made) unless `show`."""
         field = reason.split(":", 1)[0]
         source = self.sources.get(field)
+        if not show:
+            reason = _QUOTED.sub(self._withheld_match, reason, count=1)
         return f"{source}: {reason}" if source else reason
+
+    def _withheld_match(self, match: re.Match[str]) -> str:
+        if match["field"] == "id":
+            return match[0]
+        quoted = match["value"]
+        text = quoted.strip("'\"").removesuffix("...") if quoted[0] in "'\"" else quoted
+        return f"{match['field']}: {self.withheld(text)}"
+
+    def withheld(self, value: Any) -> str:
+        """A cell as reports name it: its shape and a short keyed fingerprint, so equal
+        values group together and no value is repeated."""
+        text = _cell_text(value)
+        digest = hmac.new(self.fingerprint_key, text.encode("utf-8", "replace"), hashlib.sha256)
+        return f"{_shape(text)} [#{digest.hexdigest()[:6]}]"
+
+    def said(self, problem: _Problem, *, show: bool) -> str:
+        """The problem's message, its cell shown (`show`) or withheld."""
+        if problem.value is _ABSENT:
+            return problem.message
+        value = _show(problem.value) if show else self.withheld(problem.value)
+        return problem.message.replace("{value}", value)
+
+    def _cell(self, value: Any) -> str:
+        """A cell as `--row` shows it: as it is under `--show-values`, else withheld."""
+        return _show(value) if self.show_values else self.withheld(value)
+
+    def withheld_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The record `--row` shows: values the profile took from a cell without mapping
+        them to a code are withheld (people are already keyed hashes, ids are made)."""
+        shown = dict(record)
+        for name in ("scope", "role", "refs"):
+            spec = self.profile.fields.get(name)
+            if name in shown and spec is not None and spec.columns and spec.map is None:
+                shown[name] = self.withheld(shown[name])
+        attributes = dict(shown.get("attrs", {}))
+        for name, value in attributes.items():
+            spec = self.profile.attrs[name]
+            if spec.columns and spec.map is None and not spec.pseudonymise:
+                attributes[name] = self.withheld(value)
+        if attributes:
+            shown["attrs"] = attributes
+        return shown
 
     def row(self, cells: Mapping[str, Any] | Broken, steps: list[str] | None = None) -> _Outcome:
         if isinstance(cells, Broken):
             if steps is not None:
                 steps.append(f"read: {cells.reason}")
-            return _Outcome(problems=(cells.reason,))
+            return _Outcome(problems=(cells.reason,), shown=(cells.reason,))
         if steps is not None:
             steps.append("read: " + self._shown(cells))
         for rule in self.profile.filters:
@@ -288,13 +443,13 @@ class _Mapper:
             if not kept:
                 return _Outcome(filtered=rule.label)
         record: dict[str, Any] = {}
-        problems: list[str] = []
+        problems: list[_Problem] = []
         for name in _FIELD_ORDER:
             if name == "at":
                 try:
                     record["at"] = self._at(cells, steps)
                 except _Problem as exc:
-                    problems.append(str(exc))
+                    problems.append(exc)
                 continue
             spec = self.profile.fields.get(name)
             if spec is None:
@@ -302,7 +457,7 @@ class _Mapper:
             try:
                 value = self._value(name, spec, cells, steps)
             except _Problem as exc:
-                problems.append(str(exc))
+                problems.append(exc)
                 continue
             if value is not _ABSENT:
                 record[name] = value
@@ -311,19 +466,21 @@ class _Mapper:
             try:
                 value = self._value(f"attrs.{name}", spec, cells, steps)
             except _Problem as exc:
-                problems.append(str(exc))
+                problems.append(exc)
                 continue
             if value is not _ABSENT:
                 attributes[name] = value
         if attributes:
             record["attrs"] = attributes
-        if problems:
-            return _Outcome(problems=tuple(problems))
-        try:
-            ident = self._id(record, cells, steps)
-        except _Problem as exc:
-            return _Outcome(problems=(str(exc),))
-        return _Outcome(record={"id": ident, **record})
+        if not problems:
+            try:
+                return _Outcome(record={"id": self._id(record, cells, steps), **record})
+            except _Problem as exc:
+                problems.append(exc)
+        return _Outcome(
+            problems=tuple(self.said(p, show=False) for p in problems),
+            shown=tuple(self.said(p, show=True) for p in problems),
+        )
 
     def _shown(self, cells: Mapping[str, Any]) -> str:
         """The row's cells as read, people withheld: what the profile uses, then the rest."""
@@ -333,7 +490,7 @@ class _Mapper:
             if column in self.people:
                 parts.append(f"{column}=(a person: not shown)")
             else:
-                parts.append(f"{column}={_show(cells.get(column))}")
+                parts.append(f"{column}={self._cell(cells.get(column))}")
         ignored = [c for c in cells if c not in used]
         if ignored:
             parts.append("not used: " + ", ".join(repr(c) for c in ignored))
@@ -378,14 +535,16 @@ class _Mapper:
             values.append(_convert(value, spec, name))
         if spec.split:
             if steps is not None:
-                steps.append(f"{name}: {values!r}")
+                listed = values if self.show_values or spec.map is not None else "(withheld)"
+                steps.append(f"{name}: {listed!r}")
             return values if values else _ABSENT
         if not values:
             if spec.required:
-                raise _Problem(f"{where}: {_show(raw)} maps to nothing, but {name} is required")
+                raise _Problem(f"{where}: {{value}} maps to nothing, but {name} is required", raw)
             return _ABSENT
         if steps is not None and spec.map is None:
-            steps.append(f"{name}: {where} {_show(raw)} -> {values[0]!r}")
+            shown = _show(values[0]) if self.show_values else self.withheld(values[0])
+            steps.append(f"{name}: {where} {self._cell(raw)} -> {shown}")
         return values[0]
 
     def _raw(self, spec: ValueSpec, cells: Mapping[str, Any]) -> Any:
@@ -402,10 +561,10 @@ class _Mapper:
         found = table.lookup.get(table.rule(written), _ABSENT)
         if found is _ABSENT:
             hint = did_you_mean(written, table.spellings)
-            msg = f"{spec.label}: {written!r} is not in map {table.name!r}{hint}"
+            problem = _Problem(f"{spec.label}: {{value}}, not in map {table.name!r}{hint}", part)
             if steps is not None:
-                steps.append(f"{name}: {msg}")
-            raise _Problem(msg)
+                steps.append(f"{name}: {self.said(problem, show=self.show_values)}")
+            raise problem
         if steps is not None:
             steps.append(
                 f"{name}: {spec.label} {written!r} -> map {table.name!r} "
@@ -452,13 +611,18 @@ class _Mapper:
         where = f"column {spec.column!r}"
         if _blank(raw):
             raise _Problem(f"{where}: blank, but at is required")
-        day, clock = _read_moment(raw, spec.formats, where)
+        all_day = self.profile.times.blank_time == "all_day"
+        day, clock = _read_moment(raw, spec.formats, where, dates_alone=all_day)
         if spec.time_column is not None:
             traw = cells.get(spec.time_column)
             twhere = f"column {spec.time_column!r}"
-            if _blank(traw):
-                raise _Problem(f"{twhere}: blank, but the time of day is required")
-            clock = _read_time(traw, spec.time_formats, twhere)
+            if _blank(traw) and not all_day:
+                msg = (
+                    f"{twhere}: blank, and the profile rejects a date without a time "
+                    "(times.blank_time: 'all_day' would make it an all-day event)"
+                )
+                raise _Problem(msg)
+            clock = None if _blank(traw) else _read_time(traw, spec.time_formats, twhere)
         if isinstance(clock, datetime):  # aware: the export gave its offset
             text = clock.isoformat()
             if steps is not None:
@@ -570,13 +734,13 @@ def _convert(value: Any, spec: ValueSpec, name: str) -> Any:
         word = _cell_text(value).strip().lower()
         if word in _TRUE | _FALSE:
             return word in _TRUE
-        raise _Problem(f"{spec.label}: {_show(value)} is not yes or no (true/false, 1/0)")
+        raise _Problem(f"{spec.label}: {{value}}, not yes or no (true/false, 1/0)", value)
     number = _number(value)
     if number is None:
-        raise _Problem(f"{spec.label}: {_show(value)} is not a number")
+        raise _Problem(f"{spec.label}: {{value}}, not a number", value)
     if kind == "integer":
         if not float(number).is_integer():
-            raise _Problem(f"{spec.label}: {_show(value)} is not a whole number")
+            raise _Problem(f"{spec.label}: {{value}}, not a whole number", value)
         return int(number)
     return int(number) if float(number).is_integer() else number
 
@@ -592,24 +756,25 @@ def _json_value(value: Any) -> Any:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float | Decimal):
-        result = float(value)
-    else:
-        try:
+    try:  # an integer past a float's range is no number to compute with
+        if isinstance(value, int | float | Decimal):
+            result = float(value)
+        else:
             result = float(_cell_text(value).strip().replace(",", ""))
-        except ValueError:
-            return None
+    except (ValueError, OverflowError):
+        return None
     return result if math.isfinite(result) else None
 
 
 def _read_moment(
-    raw: Any, formats: Sequence[str], where: str
+    raw: Any, formats: Sequence[str], where: str, *, dates_alone: bool = False
 ) -> tuple[date, time | datetime | None]:
     """The day and, where the cell has one, the time (an aware datetime if it has an offset).
 
     Typed cells (Excel dates, SQL timestamps) are taken as they are; the formats then say
     only whether the column is a date or a date and time. Text is tried against each
-    format in turn.
+    format in turn; with `dates_alone` (`times.blank_time: all_day`), then against each
+    format's date part, so a date typed without its time is an all-day event.
     """
     if isinstance(raw, datetime):
         if raw.tzinfo is not None:
@@ -644,15 +809,40 @@ def _read_moment(
         if moment.tzinfo is not None:
             return moment.date(), moment
         return moment.date(), moment.time() if has_time(fmt) else None
+    for fmt in formats if dates_alone else ():
+        part = _date_part(fmt)
+        if part is None:
+            continue
+        try:
+            return datetime.strptime(text, part).date(), None  # noqa: DTZ007 - a date
+        except ValueError:
+            continue
     shown = " or ".join(formats)
-    raise _Problem(f"{where}: {text!r} is not a date in the profile's format ({shown})")
+    raise _Problem(f"{where}: {{value}}, not a date in the profile's format ({shown})", text)
+
+
+def _date_part(fmt: str) -> str | None:
+    """`%d/%m/%Y %H:%M` -> `%d/%m/%Y`: the part of a format before its time, if it has
+    both a date and a time (None otherwise)."""
+    found = _FIRST_TIME.search(fmt)
+    if found is None:
+        return None
+    part = fmt[: found.start()].rstrip(" T,")
+    return part if "%" in part else None
+
+
+_FIRST_TIME = re.compile(r"%[HIMSpXT]")
 
 
 def _serial(number: float, where: str) -> tuple[date, time | None]:
+    problem = _Problem(f"{where}: {{value}}, not an Excel date serial", number)
     if not (1 <= number < 2958466):  # 1900-01-01 .. 9999-12-31
-        raise _Problem(f"{where}: {_cell_text(number)} is not an Excel date serial")
-    moment = _EXCEL_EPOCH + timedelta(days=number)
-    moment = moment.replace(microsecond=0) + timedelta(seconds=round(moment.microsecond / 1e6))
+        raise problem
+    try:  # the last second of 9999-12-31 rounds up past the last day datetime holds
+        moment = _EXCEL_EPOCH + timedelta(days=number)
+        moment = moment.replace(microsecond=0) + timedelta(seconds=round(moment.microsecond / 1e6))
+    except OverflowError:
+        raise problem from None
     if float(number).is_integer():
         return moment.date(), None
     return moment.date(), moment.time()
@@ -681,4 +871,4 @@ def _read_time(raw: Any, formats: Sequence[str], where: str) -> time:
         except ValueError:
             continue
     shown = " or ".join(formats)
-    raise _Problem(f"{where}: {text!r} is not a time in the profile's format ({shown})")
+    raise _Problem(f"{where}: {{value}}, not a time in the profile's format ({shown})", text)

@@ -14,7 +14,7 @@ whole, and each problem it has inside a changed key is reported at the overrides
 JSON path (`$.overrides[0].set.cadence`), so every problem is located where it can be fixed.
 
 Which parts of the duty each entry changes (cadence, deadline, units, threshold, owner,
-evidence) is worked out from the keys it sets. Changing a part the configuration already
+roles, evidence) is worked out from the keys it sets. Changing a part the configuration already
 reads is a local reading; changing a part the plan states is a departure from the plan,
 allowed, and marked in every report.
 """
@@ -32,6 +32,7 @@ import attrs
 from jsonschema import Draft202012Validator
 
 from engagerules.errors import ConfigError, Problem, did_you_mean
+from engagerules.model.limits import path_problem
 from engagerules.model.readings import Change, LocalReadings, Part, Reading, Readings
 from engagerules.sources import strictjson
 from engagerules.sources.shipped import shipped_schema
@@ -58,7 +59,7 @@ _PART_OF_KEY = {
     "anchor": Part.CADENCE,
     "times": Part.CADENCE,
     "slot": Part.CADENCE,
-    "effective": Part.CADENCE,
+    "effective": Part.EFFECTIVE,
     "owner": Part.OWNER,
     "scope": Part.UNITS,
     "require": Part.THRESHOLD,
@@ -112,6 +113,9 @@ def read_overrides(path: Path | str) -> Overrides:
     """Read an overrides file (or a directory holding `overrides.json`); raises
     `ConfigError` listing every problem of its shape, each with its JSON path."""
     file = Path(path)
+    problem = path_problem(str(path))
+    if problem is not None:
+        raise ConfigError([Problem(repr(str(path)), problem)])
     if file.is_dir():
         file = file / OVERRIDES_FILE
     raw = strictjson.read_file(file, exact=True, missing="no such overrides file")
@@ -274,15 +278,17 @@ def _change(
     after = merge_patch(before, entry["set"])
     obligations[index] = after
     base_read = before.get("readings") if isinstance(before.get("readings"), dict) else {}
+    worded = before.get("stated") if isinstance(before.get("stated"), dict) else {}
     parts = changed_parts(before, after, entry["set"])
     quote = (before.get("source") or {}).get("quote") if isinstance(before, dict) else None
     made: list[Reading] = []
     for part in parts:
-        base = base_read.get(part.value) if isinstance(base_read, dict) else None
+        base = base_read.get(part.value)
+        words = worded.get(part.value)
         plan = (
             base.get("plan")
             if isinstance(base, dict)
-            else entry.get("plan") or quote or "the plan's own words"
+            else words or entry.get("plan") or quote or "the plan's own words"
         )
         made.append(
             Reading(
@@ -291,7 +297,7 @@ def _change(
                 reading=str(entry.get("reading") or _described(entry["set"], part)),
                 why=str(entry["why"]),
                 by=doc.name,
-                departure=not isinstance(base, dict),
+                departure=isinstance(words, str),
             )
         )
     local.setdefault(index, []).extend(made)
@@ -349,16 +355,18 @@ def _sub_parts(before: Any, after: Any, deadline_keys: set[str]) -> set[Part]:
 
 
 def _evidence_part(before: Any, after: Any) -> Part:
-    """Threshold when only the amounts of the same requirements change, else evidence."""
+    """Threshold when only the amounts of the same requirements change, roles when only
+    who may do them changes, else evidence."""
     if not (isinstance(before, list) and isinstance(after, list) and len(before) == len(after)):
         return Part.EVIDENCE
+    changed: set[str] = set()
     for old, new in zip(before, after, strict=True):
         if not (isinstance(old, dict) and isinstance(new, dict)):
             return Part.EVIDENCE
-        keys = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
-        if keys - _AMOUNT_KEYS:
-            return Part.EVIDENCE
-    return Part.THRESHOLD
+        changed.update(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    if changed and changed <= {"roles"}:
+        return Part.ROLES
+    return Part.THRESHOLD if changed <= _AMOUNT_KEYS else Part.EVIDENCE
 
 
 def _described(patch: Mapping[str, Any], part: Part) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 from engagerules.errors import EventError, UsageError
 from engagerules.model.event import Event, EventLog, Rejection, Unlisted
 from engagerules.model.plan import AttrType, Force
+from engagerules.sources import strictjson
 
 __all__ = [
     "FORMAT_VERSION",
@@ -82,6 +83,7 @@ def _arrow_type(pa: Any, kind: AttrType) -> Any:
         AttrType.TIMESTAMP: pa.timestamp("us", tz="UTC"),
         AttrType.TEXT: pa.string(),
         AttrType.CODE: pa.string(),
+        AttrType.PERIOD: pa.string(),  # as written (2022-Q4, 2022-12): the engine reads it
     }[kind]
 
 
@@ -191,7 +193,7 @@ def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
 
 def _metadata(path: str, raw: dict[bytes, bytes] | None) -> dict[str, Any]:
     try:
-        meta = json.loads((raw or {})[_META_KEY])
+        meta = strictjson.loads((raw or {})[_META_KEY].decode("utf-8"))
     except (KeyError, ValueError):
         msg = f"{path}: not a file written by `engagerules ingest` (no engagerules metadata)"
         raise EventError(msg) from None
@@ -200,6 +202,35 @@ def _metadata(path: str, raw: dict[bytes, bytes] | None) -> dict[str, Any]:
         msg = f"{path}: ingest layout version {version!r}; this engagerules reads {FORMAT_VERSION}"
         raise EventError(msg)
     return meta
+
+
+def _attributes(text: str) -> dict[str, Any]:
+    """A record's `attrs` JSON text as ingest writes it: an object within the limits
+    (`strictjson`); anything else is a ValueError, and the file is refused."""
+    value = strictjson.loads(text)
+    if not isinstance(value, dict) or strictjson.first_flaw(value) is not None:
+        msg = "an attrs cell is not a JSON object of finite numbers as ingest writes"
+        raise ValueError(msg)
+    return value
+
+
+def _check_columns(name: str, found: Any, written: Any, columns: Sequence[str]) -> None:
+    """Each column read as ingest writes it (type, and no nulls where it writes none): a
+    file changed by another tool is refused by name, not read into events of the wrong
+    shape (a `type` of booleans, an `id` of nulls)."""
+    for column in columns:
+        want = written.field(column)
+        index = found.get_field_index(column)
+        if index < 0:
+            raise EventError(f"{name}: no column {column!r}, which ingest writes")
+        got = found.field(index)
+        if got.type != want.type or (got.nullable and not want.nullable):
+            nulls = " (with nulls)" if got.nullable and not want.nullable else ""
+            msg = (
+                f"{name}: column {column!r} is {got.type}{nulls}, not {want.type} as ingest "
+                "writes it"
+            )
+            raise EventError(msg)
 
 
 def parquet_records(path: str | Path, force: Force) -> tuple[list[Event], list[Rejection], int]:
@@ -217,6 +248,7 @@ def parquet_records(path: str | Path, force: Force) -> tuple[list[Event], list[R
     if meta.get("force") != force.id:
         msg = f"{name}: ingested for force {meta.get('force')!r}, not {force.id!r}"
         raise EventError(msg)
+    _check_columns(name, parquet.schema_arrow, schema(force), [*_WANTED, "attrs"])
     try:
         batches = parquet.iter_batches(batch_size=_BATCH, columns=[*_WANTED, "attrs"])
         events = _events(batches)
@@ -242,7 +274,7 @@ def _events(batches: Any) -> list[Event]:
                     scope=cols["scope"][i],
                     role=cols["role"][i],
                     person=cols["person"][i],
-                    attrs=json.loads(attrs_text),
+                    attrs=_attributes(attrs_text),
                     refs=tuple(cols["refs"][i] or ()),
                     all_day=cols["all_day"][i],
                     file=cols["file"][i],
@@ -342,7 +374,11 @@ def table_records(url: str, table: str, force: Force) -> tuple[list[Event], list
 def _accounted(
     name: str, meta: dict[str, Any], events: list[Event]
 ) -> tuple[list[Event], list[Rejection], int]:
-    rejections = [Rejection(str(f), int(n), str(r)) for f, n, r in meta.get("rejections", [])]
+    try:
+        rejections = [Rejection(str(f), int(n), str(r)) for f, n, r in meta.get("rejections", [])]
+    except (TypeError, ValueError):  # not the [file, line, reason] triples ingest writes
+        msg = f"{name}: the rejections in its engagerules metadata are not as ingest writes them"
+        raise EventError(msg) from None
     read = meta.get("read")
     if not isinstance(read, int) or read != len(events) + len(rejections):
         msg = f"{name}: says {read!r} records were read but holds {len(events)} events and "

@@ -16,6 +16,7 @@ configurations' do. Nothing in a profile is ever run as code.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -23,12 +24,13 @@ from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import attrs
 from jsonschema import Draft202012Validator
 
 from engagerules.errors import ConfigError, Problem, UsageError, did_you_mean
+from engagerules.model.limits import path_problem, zone_names
 from engagerules.model.plan import Force
 from engagerules.sources import strictjson
 from engagerules.sources.shipped import shipped_schema
@@ -199,6 +201,8 @@ class Times:
     nonexistent: str = attrs.field(
         default="reject", validator=_one_of("reject", "shift_forward", "shift_backward")
     )
+    #: A date with no time: an all-day event (as the docs promise), or a rejected row.
+    blank_time: str = attrs.field(default="all_day", validator=_one_of("all_day", "reject"))
 
 
 @attrs.frozen
@@ -329,11 +333,15 @@ def _semantic(raw: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     maps = raw.get("maps", {})
     times = raw.get("times", {})
     zone = times.get("zone")
-    if zone is not None:
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            yield "$.times.zone", f"{zone!r} is not an IANA time zone such as Europe/London"
+    if zone is not None and zone not in zone_names():
+        shown = zone if len(zone) <= 60 else zone[:57] + "..."
+        yield "$.times.zone", f"{shown!r} is not an IANA time zone such as Europe/London"
+    encoding = raw["source"].get("encoding")
+    if encoding is not None:
+        yield from _encoding(encoding)
+    key_file = raw.get("pseudonymise", {}).get("key_file")
+    if key_file is not None and (problem := path_problem(key_file)) is not None:
+        yield "$.pseudonymise.key_file", problem
     fields = raw["fields"]
     at = fields["at"]
     yield from _formats(at["format"], "$.fields.at.format")
@@ -351,6 +359,7 @@ def _semantic(raw: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     for key in ("type", "scope", "role", "person"):
         if key in fields and "split" in fields[key]:
             yield f"$.fields.{key}.split", f"{key} holds one value, so it cannot be split"
+    yield from _person_uses(raw, specs)
     people = [w for w, s in specs if s.get("pseudonymise") or w == "$.fields.person"]
     if people and "pseudonymise" not in raw:
         yield (
@@ -360,6 +369,60 @@ def _semantic(raw: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         )
     for name, spec in maps.items():
         yield from _clashes(name, spec)
+
+
+def _encoding(name: str) -> Iterator[tuple[str, str]]:
+    """A codec Python has that decodes bytes to text (not 'rot13', nor 'undefined',
+    which is a real codec that refuses everything)."""
+    try:
+        codecs.lookup(name)
+        b"a".decode(name)
+    except LookupError:
+        yield "$.source.encoding", f"{name!r} is not a text encoding (utf-8, windows-1252 ...)"
+    except (UnicodeError, ValueError):
+        yield "$.source.encoding", f"{name!r} decodes no text: use utf-8, windows-1252 ..."
+
+
+def _person_uses(
+    raw: Mapping[str, Any], specs: list[tuple[str, Mapping[str, Any]]]
+) -> Iterator[tuple[str, str]]:
+    """A person column read any way but pseudonymised: as the id, the date, a filter, or a
+    field or attribute kept as written would put a name in clear into events and reports.
+    (The id's `hash` columns are pseudonymised before they are hashed.)"""
+    people: dict[str, str] = {}
+    for where, spec in specs:
+        if spec.get("pseudonymise") or where == "$.fields.person":
+            for column in _spec_columns(spec):
+                people.setdefault(column, where)
+    if not people:
+        return
+    fields = raw["fields"]
+    uses = [("$.fields.id.column", fields.get("id", {}).get("column"), "the id")]
+    uses += [
+        ("$.fields.at.column", fields["at"]["column"], "the date"),
+        ("$.fields.at.time_column", fields["at"].get("time_column"), "the time"),
+    ]
+    uses += [
+        (f"$.filters[{i}].column", f["column"], "a filter")
+        for i, f in enumerate(raw.get("filters", []))
+    ]
+    uses += [
+        (where, column, "a value kept as written")
+        for where, spec in specs
+        if not (spec.get("pseudonymise") or where == "$.fields.person")
+        for column in _spec_columns(spec)
+    ]
+    for where, column, what in uses:
+        if column in people:
+            yield (
+                where,
+                f"reads the person column {column!r} ({people[column]}) as {what}: a person's "
+                "cells are only ever replaced by their keyed hash",
+            )
+
+
+def _spec_columns(spec: Mapping[str, Any]) -> list[str]:
+    return [spec["column"]] if "column" in spec else list(spec.get("columns", ()))
 
 
 def _formats(value: str | list[str], where: str) -> Iterator[tuple[str, str]]:
@@ -374,7 +437,7 @@ def _formats(value: str | list[str], where: str) -> Iterator[tuple[str, str]]:
         sample = datetime(2022, 10, 3, 10, 15, 30)  # noqa: DTZ001 - a format test, no instant
         try:
             datetime.strptime(sample.strftime(fmt), fmt)  # noqa: DTZ007 - as above
-        except ValueError as exc:
+        except (ValueError, re.error) as exc:  # re.error: a directive twice (%Y%Y)
             yield at, f"{fmt!r} cannot read back what it writes: {exc}"
 
 
@@ -438,6 +501,7 @@ def _build(raw: Mapping[str, Any], file: Path) -> Profile:
             zone=ZoneInfo(times["zone"]) if "zone" in times else None,
             ambiguous=times.get("ambiguous", "reject"),
             nonexistent=times.get("nonexistent", "reject"),
+            blank_time=times.get("blank_time", "all_day"),
         ),
         filters=tuple(_filter(f, i) for i, f in enumerate(raw.get("filters", []))),
         id_spec=IdSpec(
@@ -573,4 +637,45 @@ def force_problems(profile: Profile, force: Force) -> list[Problem]:
                     f"{did_you_mean(_text(value), names)}",
                 )
             )
+    found.extend(_code_problems(profile, force))
     return found
+
+
+def _code_problems(profile: Profile, force: Force) -> Iterator[Problem]:
+    """Attribute values the profile writes that are not codes of that attribute of the
+    types it produces: every row using such a spelling would be rejected, so the map is
+    wrong, once, where it is written."""
+    spec = profile.fields.get("type")
+    if spec is None:
+        return
+    if spec.map is not None:
+        produced = {spec.map.lookup[spec.map.rule(w)] for w in spec.map.spellings}
+    else:
+        produced = {spec.constant}
+    types = [t for t in force.event_types if t.id in {_text(v) for v in produced if v}]
+    seen: set[str] = set()
+    for name, attr in profile.attrs.items():
+        for kind in types:
+            declared = next((a for a in kind.attributes if a.name == name and a.codes), None)
+            if declared is None:
+                continue
+            codes = set(declared.code_ids)
+            for where, value in _written(attr):
+                if value is None or _text(value) in codes or where in seen:
+                    continue
+                seen.add(where)
+                yield Problem(
+                    f"{profile.path}: {where}",
+                    f"{_text(value)!r} is not a code of {kind.id}.{name} in {force.id} (codes: "
+                    f"{', '.join(declared.code_ids)}){did_you_mean(_text(value), codes)}",
+                )
+
+
+def _written(spec: ValueSpec) -> Iterator[tuple[str, Any]]:
+    """Each value an attribute's spec can give, with the JSON path it is written at."""
+    if not spec.columns and spec.constant is not None:
+        yield f"{spec.where}.value", spec.constant
+    if spec.map is not None:
+        for written in spec.map.spellings:
+            value = spec.map.lookup[spec.map.rule(written)]
+            yield f"$.maps.{spec.map.name}.values[{json.dumps(written)}]", value

@@ -20,6 +20,7 @@ from pathlib import Path
 import attrs
 
 from engagerules.errors import ConfigError, Problem, UnknownForceError
+from engagerules.model.limits import path_problem
 from engagerules.model.plan import Force
 from engagerules.sources.config import CONFIG_FILE, load_force
 from engagerules.sources.overrides import OVERRIDES_FILE, Overrides, read_overrides
@@ -105,8 +106,10 @@ def shadowed_directory(name: str) -> Path | None:
     `name` does not select (names win; `./name` selects the directory), or None."""
     path = Path(name)
     named = name in _bundled() or name in _plugins()
+    if not named:  # nothing shadowed; and a name no system can open is not looked up
+        return None
     holds = path.is_dir() and any((path / f).is_file() for f in (CONFIG_FILE, OVERRIDES_FILE))
-    return path if named and holds else None
+    return path if holds else None
 
 
 def _plugin_path(name: str) -> Path:
@@ -156,6 +159,9 @@ def find_force(name_or_path: str) -> ForceSource:
         _clash(source)
         return attrs.evolve(source, path=_plugin_path(name_or_path))
     path = Path(name_or_path)
+    problem = path_problem(name_or_path)
+    if problem is not None:
+        raise UnknownForceError(f"unknown force {name_or_path!r}: {problem}")
     if path.is_dir() and ((path / CONFIG_FILE).is_file() or (path / OVERRIDES_FILE).is_file()):
         return ForceSource(path.resolve().name, path, "directory")
     if path.is_file() and path.suffix == ".json":

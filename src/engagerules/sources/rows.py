@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import re
 import sqlite3
+import warnings
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import date, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,6 +29,8 @@ from urllib.parse import quote
 import attrs
 
 from engagerules.errors import EventError, did_you_mean
+from engagerules.model.limits import MAX_DIGITS, csv_message
+from engagerules.sources import strictjson
 from engagerules.sources.profiles import Source
 
 __all__ = ["Broken", "Row", "read_rows", "source_name"]
@@ -50,18 +55,92 @@ def read_rows(source: Source, location: str, columns: Collection[str]) -> Iterat
     is refused before any row is read. Blank rows (every cell empty) are not rows of data
     and are skipped, as a spreadsheet's trailing rows are.
     """
+    for name, number, cells in _rows(source, location, columns):
+        problem = None
+        if not isinstance(cells, Broken):
+            problem = next(filter(None, (_cell_problem(cells.get(c), c) for c in columns)), None)
+        yield name, number, cells if problem is None else Broken(problem)
+
+
+def _rows(source: Source, location: str, columns: Collection[str]) -> Iterator[Row]:
     if source.format == "sql":
         yield from _sql(source, location, columns)
         return
     path = Path(location)
-    if not path.is_file():
-        raise EventError(f"{location}: no such file")
+    try:
+        found = path.is_file()
+    except (OSError, ValueError):  # a name too long, or holding a NUL
+        found = False
+    if not found:
+        raise EventError(f"{location!r}: no such file")
     if source.format == "csv":
         yield from _csv(source, path, columns)
     elif source.format == "xlsx":
         yield from _xlsx(source, path, columns)
     else:
         yield from _jsonl(path)
+
+
+#: What a cell may hold: JSON's values, and the dates and times Excel and SQL give.
+_CELL_TYPES = (str, int, float, Decimal, date, time, dict, list, type(None))
+_KINDS = {
+    "bytes": "binary data (a BLOB)",
+    "memoryview": "binary data (a BLOB)",
+    "timedelta": "a duration",
+}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _cell_problem(value: Any, column: str) -> str | None:
+    """Why a cell the profile reads cannot become part of an event, or None.
+
+    Every such value is caught here, at the door, so the mapping only ever meets text,
+    finite numbers of at most `MAX_DIGITS` digits, dates and JSON values: a BLOB or an
+    Excel duration cannot be written into an event, a lone surrogate cannot be written
+    at all, and a 400-digit integer is no float. The value itself is never quoted.
+    """
+    where = f"column {column!r}"
+    if isinstance(value, strictjson.Unrepresentable):
+        return f"{where}: {value.reason}"
+    if not isinstance(value, _CELL_TYPES):
+        kind = _KINDS.get(type(value).__name__, f"a value of type {type(value).__name__}")
+        return f"{where}: holds {kind}, not text, a number or a date"
+    if isinstance(value, Decimal):
+        if not value.is_finite() or value.adjusted() >= MAX_DIGITS:
+            return f"{where}: a number beyond the largest supported (about 1e300)"
+        return None
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            return f"{where}: holds a lone surrogate (\\ud800 to \\udfff), which is not text"
+        return None
+    flaw = strictjson.first_flaw(value)
+    if flaw is not None:
+        path, reason = flaw
+        return f"{where}{strictjson.path_text(path, '')}: {reason}"
+    if isinstance(value, dict | list):
+        return next(
+            (
+                f"{where}: holds a lone surrogate (\\ud800 to \\udfff), which is not text"
+                for item in _strings(value)
+                if _SURROGATE.search(item)
+            ),
+            None,
+        )
+    return None
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a JSON value, keys included."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def source_name(source: Source, location: str) -> str:
@@ -90,7 +169,9 @@ def _decode(path: Path, encoding: str) -> str:
     except OSError as exc:
         raise EventError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     try:
-        return data.decode(codec)
+        with warnings.catch_warnings():  # unicode_escape warns of an unknown escape (\\Ø)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return data.decode(codec)
     except LookupError:
         raise EventError(f"{path}: unknown encoding {encoding!r} in the profile") from None
     except UnicodeDecodeError as exc:
@@ -100,6 +181,9 @@ def _decode(path: Path, encoding: str) -> str:
             f"{path}:{line}: byte 0x{data[exc.start]:02x} is not {encoding} text: "
             f"set source.encoding in the profile{hint}"
         )
+        raise EventError(msg) from None
+    except UnicodeError:  # a codec that decodes nothing ('undefined') or breaks midway
+        msg = f"{path}: cannot be read as {encoding!r} text: set source.encoding in the profile"
         raise EventError(msg) from None
 
 
@@ -129,7 +213,7 @@ def _csv(source: Source, path: Path, columns: Collection[str]) -> Iterator[Row]:
                     continue
             yield name, number, dict(zip(header, cells, strict=False))
     except csv.Error as exc:
-        raise EventError(f"{name}:{number + 1}: not readable as CSV: {exc}") from None
+        raise EventError(f"{name}:{number + 1}: {csv_message(exc)}") from None
     if header is None:
         raise EventError(f"{name}: no header row (row {source.header_row} is missing)")
 
@@ -162,6 +246,7 @@ def _xlsx(source: Source, path: Path, columns: Collection[str]) -> Iterator[Row]
     except Exception as exc:  # openpyxl raises many kinds of error for a bad file
         msg = f"{name}: not readable as an Excel workbook: {type(exc).__name__}: {exc}"
         raise EventError(msg) from None
+    number = source.header_row
     try:
         sheet = book.worksheets[0] if source.sheet is None else _sheet(book, source.sheet, name)
         rows = sheet.iter_rows(min_row=source.header_row, values_only=True)
@@ -177,6 +262,15 @@ def _xlsx(source: Source, path: Path, columns: Collection[str]) -> Iterator[Row]
                 yield name, number, Broken(f"has a value beyond the header's {len(header)} cells")
                 continue
             yield name, number, dict(zip(header, values, strict=False))
+    except EventError:
+        raise
+    except Exception as exc:  # openpyxl parses each sheet lazily, as its rows are read
+        # The library's message may quote a cell (a person's name), so only its kind is said.
+        msg = (
+            f"{name}: the sheet is damaged after row {number} ({type(exc).__name__}): "
+            "not readable as an Excel workbook"
+        )
+        raise EventError(msg) from None
     finally:
         book.close()
 
@@ -202,20 +296,16 @@ def _blank(value: Any) -> bool:
 
 
 def _jsonl(path: Path) -> Iterator[Row]:
-    text = _decode(path, "utf-8")
+    """One row per line, read as events are (`strictjson.json_lines`): split on LF only,
+    numbers and nesting held to their limits, a lone surrogate a rejected row."""
     name = str(path)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield name, number, Broken(f"not valid JSON: {exc.msg} (column {exc.colno})")
-            continue
-        if not isinstance(value, dict):
+    for number, value, why in strictjson.json_lines(_decode(path, "utf-8")):
+        if why is not None:
+            yield name, number, Broken(why)
+        elif not isinstance(value, dict):
             yield name, number, Broken(f"a row must be a JSON object, not {type(value).__name__}")
-            continue
-        yield name, number, value
+        else:
+            yield name, number, value
 
 
 # ---------------------------------------------------------------------------- SQL

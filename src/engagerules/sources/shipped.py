@@ -7,10 +7,11 @@ its own from one (as `config.schema` adds each kind's keys) copies it first.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from engagerules.sources import strictjson
 
 __all__ = ["shipped_schema"]
 
@@ -24,5 +25,5 @@ def shipped_schema(name: str) -> dict[str, Any]:
         .joinpath(f"schema/{name}.schema.json")
         .read_text("utf-8")
     )
-    loaded: dict[str, Any] = json.loads(text)
+    loaded: dict[str, Any] = strictjson.loads(text)  # the one reader, even for our own files
     return loaded

@@ -31,6 +31,7 @@ __all__ = [
     "decoder",
     "first_flaw",
     "flaws",
+    "json_lines",
     "loads",
     "path_text",
     "read_file",
@@ -170,6 +171,30 @@ def loads(text: str, *, exact: bool = False) -> Any:
     return value
 
 
+#: JSON's white space: a line of only these is blank (a line of U+00A0 is a record).
+JSON_SPACE = " \t\r"
+
+
+def json_lines(text: str) -> Iterator[tuple[int, Any, str | None]]:
+    """Each record of JSON Lines `text` as `(line, value, None)`, or `(line, None, why)`
+    when the line is not JSON or is past a limit; blank lines are skipped.
+
+    Lines are split on LF only (a CR before it is white space): `str.splitlines` would
+    also split on U+2028, U+0085, form feeds and the like, which JSON allows raw inside
+    a string, and so cut one record in two. Every JSON Lines reader (events, exports)
+    reads through here, so they cannot disagree on what a line is.
+    """
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip(JSON_SPACE):
+            continue
+        try:
+            yield number, loads(line), None
+        except json.JSONDecodeError as exc:
+            yield number, None, f"not valid JSON: {exc.msg} (column {exc.colno})"
+        except LimitError as exc:
+            yield number, None, str(exc)
+
+
 def read_file(
     file: pathlib.Path,
     *,
@@ -186,6 +211,8 @@ def read_file(
         raise ConfigError([Problem(str(file), missing)]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(str(file), f"cannot be read: {exc}")]) from None
+    except ValueError:  # a NUL in the name
+        raise ConfigError([Problem(repr(str(file)), "cannot be read: a NUL in its name")]) from None
     try:
         return loads(text, exact=exact)
     except json.JSONDecodeError as exc:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from engagerules.errors import Problem
+from engagerules.model.limits import csv_message, path_problem
 from engagerules.sources import strictjson
 
 __all__ = ["COLUMNS", "read_units"]
@@ -40,6 +41,9 @@ _TO_CONFIG = {"title": "name", "parent": "within"}
 def read_units(file: Path) -> tuple[list[dict[str, Any]], list[str], list[Problem]]:
     """The units of `file` as raw configuration units, where each came from (a line or a
     JSON path, for messages), and every problem found; rows with problems are left out."""
+    problem = path_problem(str(file))
+    if problem is not None:
+        return [], [], [Problem(repr(str(file)), problem)]
     try:
         text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -68,7 +72,16 @@ def _json_rows(text: str, file: Path) -> tuple[list[dict[str, Any]], list[str], 
 
 
 def _csv_rows(text: str, file: Path) -> tuple[list[dict[str, Any]], list[str], list[Problem]]:
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _csv_read(reader, file)
+    except csv.Error as exc:
+        return [], [], [Problem(f"{file}:{reader.reader.line_num}", csv_message(exc))]
+
+
+def _csv_read(
+    reader: csv.DictReader[str], file: Path
+) -> tuple[list[dict[str, Any]], list[str], list[Problem]]:
     header = reader.fieldnames or []
     problems = [
         Problem(f"{file}:1", f"unknown column {name!r} (columns: {', '.join(COLUMNS)})")

@@ -22,6 +22,8 @@ __all__ = ["COMPILED", "compilable", "evaluate_compiled"]
 
 def compilable(obligation: Obligation) -> bool:
     """Whether the compiled engine judges this duty version (else the reference does)."""
+    if obligation.not_claimed_by:  # another duty's follow-ups are hidden from it first
+        return False
     entry = COMPILED.get(obligation.kind)
     return entry is not None and entry[0](obligation)
 
@@ -41,9 +43,8 @@ def evaluate_compiled(
     query = Query(force, records)
 
     def judge(obligation: Obligation, span: Window, at: datetime) -> Outcome | None:
-        entry = COMPILED.get(obligation.kind)
-        if entry is None or not entry[0](obligation):
+        if not compilable(obligation):
             return None
-        return entry[1](query, obligation, span, at)
+        return COMPILED[obligation.kind][1](query, obligation, span, at)
 
     return evaluate(force, log, start, end, as_of, obligations=obligations, judge=judge)

@@ -25,6 +25,7 @@ import attrs
 from engagerules.engine.index import EventIndex
 from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome
+from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Condition, Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result
@@ -37,6 +38,7 @@ class Actor(Protocol):
     source, the range, how often the simulated force complies, and the makers of records
     in the contract's event format (`authoring/simulate.py` implements it)."""
 
+    force: Force
     rng: random.Random
     span: Window
     compliance: float
@@ -138,6 +140,16 @@ def _no_reason(rule: Any) -> str | None:
     return None
 
 
+def _no_claims(force: Force, obligation: Obligation, index: EventIndex) -> frozenset[str]:
+    return frozenset()
+
+
+def _no_follow_up(
+    force: Force, obligation: Obligation, rule: Any, event: Event, named: Event, span: Window
+) -> str | None:
+    return None
+
+
 def _no_acts(obligation: Obligation, rule: Any, actor: Actor) -> Iterable[dict[str, Any]]:
     return ()
 
@@ -217,6 +229,15 @@ class KindModule:
     trigger_types: Callable[[Any], tuple[str, ...]] = _no_types
     #: Why the duty is never checked, when it is not.
     unchecked_reason: Callable[[Any], str | None] = _no_reason
+    #: The ids of the records the duty counts as its own, for a duty that must not count
+    #: them (`not_claimed_by`): `(force, obligation, index)`.
+    claimed: Callable[[Force, Obligation, EventIndex], frozenset[str]] = _no_claims
+    #: Why `event`, naming `named` in `refs`, did not count as its follow-up (a reason of
+    #: `UNMATCHED_REASONS`), or None when `named` is no trigger of the duty:
+    #: `(force, obligation, rule, event, named, span)`.
+    follow_up_reason: Callable[[Force, Obligation, Any, Event, Event, Window], str | None] = (
+        _no_follow_up
+    )
     #: The records a simulated force makes for the duty: `(obligation, rule, actor)`.
     act: Callable[[Obligation, Any, Actor], Iterable[dict[str, Any]]] = _no_acts
 

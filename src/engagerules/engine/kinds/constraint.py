@@ -33,7 +33,7 @@ from engagerules.model.plan import (
     conditions_from_json,
 )
 from engagerules.model.results import Result, Status
-from engagerules.model.words import when_words
+from engagerules.model.words import attr_words, when_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -209,12 +209,13 @@ def _breach_words(broken: Condition, event: Event) -> str:
     person typed is not repeated in reports)."""
     if unlisted(broken, event):
         return (
-            f"{event.id} (line {event.line}: {broken.attr} is not one of the listed codes)"
+            f"{event.id} (line {event.line}: {attr_words(broken.attr)} is not one of the "
+            "listed codes)"
             if event.line
-            else f"{event.id} ({broken.attr} is not one of the listed codes)"
+            else f"{event.id} ({attr_words(broken.attr)} is not one of the listed codes)"
         )
     if missing_attr(broken, event):
-        return f"{event.id} (no {broken.attr} recorded)"
+        return f"{event.id} (no {attr_words(broken.attr)} recorded)"
     return f"{event.id} ({broken.describe()}: no)"
 
 
@@ -295,9 +296,25 @@ def act(obligation: Obligation, rule: Constraint, actor: Actor) -> Iterator[dict
     units = list(unit_slots(obligation))
     months = max(1, round((actor.span.end - actor.span.start).days / 30))
     req = obligation.evidence[0]
+    # A rule that places must vary "across" a kind of unit is kept by records made in turn
+    # in the units of that kind within the duty's unit (and broken by two in one).
+    across = next(
+        (c.value for c in rule.require if c.op is Operator.DIFFERS_FROM_PREVIOUS
+         and isinstance(c.value, str)),
+        None,
+    )  # fmt: skip
+    turn = 0
     for _ in range(months):
         for unit in units:
             comply = actor.rng.random() < actor.compliance
             made = actor.satisfying if comply else actor.breaking
             attrs_ = made(rule.require, req.types[0])
-            yield actor.record(obligation, req, actor.span, unit, None, attrs_, comply=comply)
+            place = unit
+            if across is not None and unit is not None:
+                inside = [
+                    u.id for u in actor.force.units_of(across) if unit in actor.force.ancestry(u.id)
+                ]
+                if inside:
+                    turn += 1 if comply else 0
+                    place = inside[turn % len(inside)]
+            yield actor.record(obligation, req, actor.span, place, None, attrs_, comply=comply)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -13,8 +13,8 @@ from engagerules.engine.schedule import Due, dues
 from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import (
     Outcome,
-    during,
     membership,
+    owes,
     persons_owing,
     qualified,
     steps_verdict,
@@ -25,10 +25,16 @@ from engagerules.model.checks import times as time_list
 from engagerules.model.conditions import measure, recorded
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.event import Event
-from engagerules.model.periods import Window, localize, range_bounds
+from engagerules.model.periods import (
+    Cycle,
+    Window,
+    named_period,
+    period_fate,
+    range_bounds,
+)
 from engagerules.model.plan import Force, Kind, Obligation, Requirement, Rule
 from engagerules.model.results import Result
-from engagerules.model.words import when_words
+from engagerules.model.words import part_windows_words, when_words
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -40,6 +46,16 @@ DEFAULT_SLOT = Duration(hours=1)
 
 #: How the force documentation names this kind.
 MEANING = "due in every period"
+
+
+@attrs.frozen
+class OneItem:
+    """How a window's steps are tied into one item: a step naming another in `refs` is
+    tied to it (and to no other item); steps sharing the `key` attribute's value are one
+    item, differing values two; otherwise steps counted for the same window are the same
+    period's item (each named its period, or is dated in it)."""
+
+    key: str | None = attrs.field(default=None, validator=optional(instance(str, "a name")))
 
 
 @attrs.frozen
@@ -60,6 +76,11 @@ class Recurring(Rule):
     #: "At least once every <cadence>": judged as a maximum gap between records, counted
     #: from the last one before the range, instead of fixed calendar periods.
     rolling: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
+    #: The steps are parts of one item (a newsletter produced and circulated): a window's
+    #: records of different steps count together only when tied to one item.
+    one_item: OneItem | None = attrs.field(
+        default=None, validator=optional(instance(OneItem, "a one_item value"))
+    )
 
 
 #: The rule class the registry dispatches on.
@@ -84,6 +105,17 @@ SCHEMA: dict[str, Any] = {
             "$ref": "#/$defs/duration",
             "description": "How long after each time evidence still counts (default PT1H).",
         },
+        "one_item": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"key": {"type": "string", "minLength": 1}},
+            "description": (
+                "The steps are parts of one item (a newsletter produced, then circulated): "
+                "records of different steps count together only when tied by refs, by a "
+                "shared 'key' attribute, or by counting for the same period; a step naming "
+                "another item's record in refs never pairs with this one."
+            ),
+        },
         "rolling": {
             "type": "boolean",
             "description": (
@@ -105,6 +137,7 @@ def build(raw: dict[str, Any]) -> Recurring:
         times=times,
         slot=parse_duration(raw["slot"]) if "slot" in raw else (DEFAULT_SLOT if times else None),
         rolling=bool(raw.get("rolling", False)),
+        one_item=OneItem(raw["one_item"].get("key")) if "one_item" in raw else None,
     )
 
 
@@ -124,12 +157,12 @@ def evaluate(
     persons = persons_owing(obligation, index, span)
     roster = membership(obligation, index)
     for due in dues(obligation, span, persons):
-        result = _judge_due(force, obligation, index, due, as_of, trace)
+        result = _judge_due(force, obligation, rule, index, due, as_of, trace)
         spells = roster.get(due.scope or "", [])
-        if roster and not result.evidence and not any(during(s, due.window) for s in spells):
+        if roster and (spells or not result.evidence) and not owes(obligation, spells, due.window):
             if trace is not None:
                 trace.drop()
-            continue  # not on the roster in this window, and nothing done: not owed
+            continue  # not in post for the window (as the duty reads part windows): not owed
         results.append(result)
         used.update(result.evidence)
         if trace is not None:
@@ -143,6 +176,7 @@ def evaluate(
 def _judge_due(
     force: Force,
     obligation: Obligation,
+    rule: Recurring,
     index: EventIndex,
     due: Due,
     as_of: datetime,
@@ -150,19 +184,130 @@ def _judge_due(
 ) -> Result:
     person = due.scope if obligation.scope.per_person else None
     key = unit_key(obligation, due.scope)
-    measured = []
+    steps = []
     for req in obligation.evidence:
         if req.for_period is not None and req.grace is not None:
+            years = obligation.cycle if req.split_years else None
             events = _for_period(
-                req, req.for_period, req.grace, index, key, due.window, person, trace
+                req, req.for_period, req.grace, index, key, due.window, person, trace, years
             )
         else:
             events = qualified(req, index.between(req.types, key, due.window), person, trace)
-        measured.append((req, measure(req, events), events))
+        steps.append(events)
+    if rule.one_item is not None:
+        steps = _one_item(obligation, rule.one_item, steps, index, trace)
+    measured = [
+        (req, measure(req, events), events)
+        for req, events in zip(obligation.evidence, steps, strict=True)
+    ]
     context = when_words(due.window)
     if obligation.scope.rota:
         context += " (rota turn)"
     return steps_verdict(force, obligation, measured, due.scope, due.window, as_of, context=context)
+
+
+def _one_item(
+    obligation: Obligation,
+    tie: OneItem,
+    steps: list[list[Event]],
+    index: EventIndex,
+    trace: Trace | None = None,
+) -> list[list[Event]]:
+    """The records of one item: the first step's record with the most other steps tied to
+    it (the earliest, between equals), and the records of every step tied to it.
+
+    Without a record of the first step there is no item to tie to, and each step keeps
+    what it found (so the reason names what was done). Records whose ties are the same
+    (one item by refs; or unlinked with the same key value, or none) are tried once, so
+    the work grows with the records, not with pairs of them. With a trace, a record left
+    out is noted as another item's, with the record it was compared with.
+    """
+    first = steps[0]
+    if not first:
+        return steps
+    item = _items(steps)
+    linked = _linked(obligation, steps, index, item)
+    best: list[list[Event]] = []
+    tried: set[object] = set()
+    for anchor in first:
+        kind = item[anchor.id] if anchor.id in linked else ("key", _key(anchor, tie))
+        if kind in tried:
+            continue
+        tried.add(kind)
+        tied = [[e for e in step if _tied(anchor, e, tie, linked, item)] for step in steps[1:]]
+        if not best or sum(map(bool, tied)) > sum(map(bool, best[1:])):
+            same = [e for e in first if e is anchor or _tied(anchor, e, tie, linked, item)]
+            best = [same, *tied]
+    if trace is not None:
+        kept = {e.id for step in best for e in step}
+        for step in steps:
+            for event in step:
+                if event.id not in kept:
+                    trace.note(event, Code.OTHER_ITEM, other=best[0][0])
+    return best
+
+
+def _items(steps: list[list[Event]]) -> dict[str, str]:
+    """Each record's item among the window's records: records joined by `refs`, directly
+    or through others (a plan naming the priorities naming the survey), are one item."""
+    parent = {e.id: e.id for step in steps for e in step}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for step in steps:
+        for event in step:
+            for ref in event.refs:
+                if ref in parent:
+                    parent[root(event.id)] = root(ref)
+    return {x: root(x) for x in parent}
+
+
+def _linked(
+    obligation: Obligation, steps: list[list[Event]], index: EventIndex, item: dict[str, str]
+) -> set[str]:
+    """The window's records that belong to an item by `refs`: joined to another record of
+    the window, or naming a record of the duty's steps elsewhere (another period's)."""
+    types = tuple(sorted({t for req in obligation.evidence for t in req.types}))
+    members: dict[str, int] = {}
+    for root in item.values():
+        members[root] = members.get(root, 0) + 1
+    found = set()
+    for step in steps:
+        for event in step:
+            if members[item[event.id]] > 1:
+                found.add(event.id)
+            elif event.refs:
+                ids = index.derived(("step ids", types), lambda: _ids(index, types))
+                if any(ref in ids for ref in event.refs):
+                    found.add(event.id)
+    return found
+
+
+def _ids(index: EventIndex, types: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(e.id for e in index.of_type(types))
+
+
+def _key(event: Event, tie: OneItem) -> str | None:
+    if tie.key is None:
+        return None
+    value = event.attrs.get(tie.key)
+    return str(value).strip() if recorded(value) else None
+
+
+def _tied(a: Event, b: Event, tie: OneItem, linked: set[str], item: dict[str, str]) -> bool:
+    """Whether two steps' records are parts of one item: joined by `refs` (`_items`);
+    else neither belongs to an item by refs and, with a `key`, they do not carry
+    different values of it."""
+    if item[a.id] == item[b.id]:
+        return True
+    if a.id in linked or b.id in linked:
+        return False
+    ka, kb = _key(a, tie), _key(b, tie)
+    return ka is None or kb is None or ka == kb
 
 
 def _for_period(
@@ -174,52 +319,28 @@ def _for_period(
     window: Window,
     person: str | None,
     trace: Trace | None = None,
+    years: Cycle | None = None,
 ) -> list[Event]:
-    """Records for `window`: those naming a day inside it in `attr`, dated within `grace`
-    of it (before or after), and those naming no period dated inside it. A record naming
-    another period never counts here, so one report is credited to one period, once."""
+    """Records for `window`: those naming a period inside it in `attr`, made on or after
+    that period's first day and within `grace` after its end, and those naming no period
+    dated inside it. A record naming another period never counts here, nor one naming a
+    period it was made before, so one report is credited to the period it names, once."""
     zone = window.zone
-    wide = Window(_back(window.start, grace, zone), grace.after(window.end, zone), zone)
-    first = window.local_start.date()
-    last = (window.local_end - timedelta(microseconds=1)).date()
+    wide = Window(window.start, grace.after(window.end, zone), zone)
     chosen = []
     for event in qualified(req, index.between(req.types, key, wide), person, trace):
-        named = period_start(event.attrs.get(attr))
-        if named is None:
-            if recorded(event.attrs.get(attr)) or not window.contains(event.at):
-                if trace is not None:  # an unreadable period is never taken as this one
-                    trace.note(event, Code.OUTSIDE_WINDOW)
-                continue
+        value = event.attrs.get(attr)
+        if not recorded(value):
+            if window.contains(event.at):
+                chosen.append(event)
+            elif trace is not None:
+                trace.note(event, Code.OUTSIDE_WINDOW)
+            continue
+        if period_fate(named_period(value, years), event.at, window, grace) is None:
             chosen.append(event)
-        elif first <= named <= last:
-            chosen.append(event)
-        elif trace is not None:  # it reports on another period
+        elif trace is not None:  # another period, unreadable, or made outside its own
             trace.note(event, Code.OUTSIDE_WINDOW)
     return chosen
-
-
-def _back(moment: datetime, length: Duration, zone: tzinfo) -> datetime:
-    wall = moment.astimezone(zone).replace(tzinfo=None) - length.delta
-    return localize(wall, zone)
-
-
-def period_start(value: object) -> date | None:
-    """The first day of the period a value names: 2022-12-01, 2022-12, 2022-Q4 or 2022."""
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        return None
-    text = str(value).strip()
-    try:
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        if len(text) == 7 and text[4] == "-" and text[5:].isdigit():
-            return date(int(text[:4]), int(text[5:]), 1)
-        if len(text) == 7 and text[4:6].upper() == "-Q" and text[6] in "1234":
-            return date(int(text[:4]), 3 * int(text[6]) - 2, 1)
-        if len(text) == 4 and text.isdigit():
-            return date(int(text), 1, 1)
-    except ValueError:
-        return None
-    return None
 
 
 # ---------------------------------------------------------------- how the outputs say it
@@ -242,17 +363,29 @@ def agenda_deadline(
 
 def judged_notes(obligation: Obligation, rule: Recurring) -> list[str]:
     """How the verdict mechanisms read this duty, in words."""
-    if not rule.rolling:
-        return []
-    return [
+    rolling = (
         f"as a rolling gap: never more than {obligation.cadence} between records, counted "
         "from the last one before the range (not fixed calendar periods)"
-    ]
+    )
+    notes = [rolling] if rule.rolling else []
+    roster = obligation.scope.roster
+    if roster is not None:
+        notes.append(part_windows_words(roster.owes_part_windows))
+    if rule.one_item is not None:
+        by = f", by the same {rule.one_item.key}" if rule.one_item.key else ""
+        notes.append(
+            f"the steps count only as parts of one item: tied by refs{by} or by counting "
+            "for the same period, never another item's step"
+        )
+    return notes
 
 
 def json_fields(rule: Recurring) -> dict[str, Any]:
     """The obligation JSON's keys only this kind writes."""
-    return {"rolling": True} if rule.rolling else {}
+    fields: dict[str, Any] = {"rolling": True} if rule.rolling else {}
+    if rule.one_item is not None:
+        fields["one_item"] = {"key": rule.one_item.key} if rule.one_item.key else {}
+    return fields
 
 
 # ---------------------------------------------------------------- how the simulator acts it

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, tzinfo
+from heapq import heappop, heappush, merge
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -11,9 +14,9 @@ import attrs
 from engagerules.engine.index import EventIndex
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.trace import Code, Trace
-from engagerules.engine.verdicts import Outcome, qualified, steps_verdict
+from engagerules.engine.verdicts import Outcome, steps_verdict
 from engagerules.model.checks import instance, one_of, optional, strings, tuple_of, tuples
-from engagerules.model.conditions import failed_condition, measure
+from engagerules.model.conditions import failed_condition, measure, qualifies, recorded
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.event import Event
 from engagerules.model.limits import year_problem
@@ -23,6 +26,7 @@ from engagerules.model.plan import (
     Force,
     Kind,
     Obligation,
+    Requirement,
     Rule,
     conditions_from_json,
 )
@@ -48,6 +52,44 @@ MEANING = "a follow-up owed after an event, by a deadline"
 MATCHES = ("refs", "refs_or_scope")
 
 
+#: How a follow-up shows the item a key names: its own attribute of that name, or the local
+#: day it was done on (an attendance is on the day of the meeting it attends).
+KEY_STEPS = ("attr", "day")
+
+
+@attrs.frozen
+class ItemKey:
+    """The attribute naming the one item a trigger and its follow-up are parts of (the
+    meeting an invitation is for): an unlinked follow-up counts only for the trigger whose
+    `attr` names the same item, and a trigger that names none is followed up by `refs` only."""
+
+    attr: str = attrs.field(validator=instance(str, "an attribute name"))
+    on_step: str = attrs.field(default="attr", validator=one_of(KEY_STEPS))
+
+    def of_trigger(self, event: Event) -> object:
+        """The item the trigger names (None: it names none). A day is read as a date."""
+        value = event.attrs.get(self.attr)
+        if self.on_step == "day":
+            return _day(value)
+        return value if recorded(value) else None
+
+    def of_step(self, event: Event, zone: tzinfo) -> object:
+        """The item a follow-up is part of (None: it says none)."""
+        if self.on_step == "day":
+            return event.at.astimezone(zone).date()
+        value = event.attrs.get(self.attr)
+        return value if recorded(value) else None
+
+
+def _day(value: object) -> date | None:
+    if not isinstance(value, str) or len(value.strip()) != 10:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
 @attrs.frozen
 class Trigger:
     """The event that starts a deadline for follow-up steps.
@@ -68,6 +110,13 @@ class Trigger:
         default=None, validator=optional(instance(str, "an attribute name"))
     )
     each_unit: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
+    #: The other triggered duties an unlinked follow-up may also count for (by default a
+    #: record matched by unit and time counts for one duty's trigger only).
+    shared_with: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
+    #: What makes an unlinked follow-up the same item as its trigger (None: unit and time).
+    key: ItemKey | None = attrs.field(
+        default=None, validator=optional(instance(ItemKey, "an item key"))
+    )
 
 
 @attrs.frozen
@@ -109,6 +158,32 @@ SCHEMA: dict[str, Any] = {
                         "invitation is for. 'within' applies when the event lacks it."
                     ),
                 },
+                "shared_with": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": {"type": "string", "minLength": 1},
+                    "description": (
+                        "Ids of other triggered duties a follow-up matched by unit and time "
+                        "may count for as well; by default such a record counts for one "
+                        "trigger of one duty (the earliest due)."
+                    ),
+                },
+                "key": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["attr"],
+                    "properties": {
+                        "attr": {"type": "string", "minLength": 1},
+                        "on_step": {"enum": list(KEY_STEPS)},
+                    },
+                    "description": (
+                        "The trigger's attribute naming the one item it and its follow-up "
+                        "are parts of (the meeting an invitation is for). An unlinked "
+                        "follow-up counts only when it names the same item: its own attribute "
+                        "of that name ('attr', the default) or the local day it was done on "
+                        "('day'); a trigger naming none is followed up by refs only."
+                    ),
+                },
                 "each_unit": {
                     "type": "boolean",
                     "description": (
@@ -135,6 +210,10 @@ def build(raw: dict[str, Any]) -> Triggered:
             match=trigger.get("match", "refs"),
             deadline_attr=trigger.get("deadline_attr"),
             each_unit=bool(trigger.get("each_unit", False)),
+            shared_with=tuple(trigger.get("shared_with", ())),
+            key=None
+            if "key" not in trigger
+            else ItemKey(trigger["key"]["attr"], trigger["key"].get("on_step", "attr")),
         )
     )
 
@@ -151,38 +230,24 @@ def evaluate(
     """Judge every trigger whose follow-up is owed in `span`: those fired inside it, and
     those fired before it (while the duty was in force) whose deadline falls inside it.
 
-    Follow-ups count only after their trigger. With `match` `refs` (the default) only
-    records that name the trigger in `refs` count; `refs_or_scope` also accepts records in
-    the trigger's unit before the deadline, and every result resting on such a record
-    says so (`linked` false), so a reviewer can see which follow-ups rest on coincidence.
+    Which record counts for which trigger is decided once for the whole log (`_claims`):
+    a record counts for at most one trigger of a duty, linked records (`refs`) for the
+    trigger they name, unlinked ones (`refs_or_scope`) one to one, earliest deadline
+    first; every result resting on an unlinked record says so (`linked` false), so a
+    reviewer can see which follow-ups rest on coincidence.
     """
     trigger = rule.trigger
+    claimed = _claims(force, obligation, index)
     results: list[Result] = []
     used: set[str] = set()
     for fired, window in _owed(force, obligation, trigger, index, span):
         for unit in _trigger_units(force, obligation, trigger, fired):
-            # Fanned out (`each_unit`) to a unit within the trigger's: follow-ups must be there.
-            strict = unit is not None and (
-                fired.scope is None or unit not in force.ancestry(fired.scope)
-            )
-            measured = []
-            circumstantial: set[str] = set()
-            for req in obligation.evidence:
-                referring = [
-                    e
-                    for e in index.following(fired.id)
-                    if _kept_out(force, e, unit, window, strict) is None
-                ]
-                nearby: list[Event] = []
-                if trigger.match == "refs_or_scope":
-                    nearby = [
-                        e
-                        for e in index.between(req.types, unit, window)
-                        if not e.refs and e.id != fired.id and e.at >= fired.at
-                    ]
-                events = qualified(req, referring + nearby, trace=trace)
-                circumstantial.update(e.id for e in events if fired.id not in e.refs)
-                measured.append((req, measure(req, events), events))
+            taken = claimed.taken.get(_instance_key(obligation, fired, unit))
+            steps = taken or tuple(() for _ in obligation.evidence)
+            measured = [
+                (req, measure(req, list(events)), list(events))
+                for req, events in zip(obligation.evidence, steps, strict=True)
+            ]
             context = (
                 f"after {type_words(force, fired.type)} {fired.id} at "
                 f"{time_words(window.start, window.zone)}, "
@@ -191,6 +256,7 @@ def evaluate(
             verdict = steps_verdict(
                 force, obligation, measured, unit, window, as_of, context=context
             )
+            circumstantial = [e.id for _, _, events in measured for e in events if not e.refs]
             linked = not circumstantial
             reason = verdict.reason
             if not linked:
@@ -206,9 +272,341 @@ def evaluate(
             results.append(verdict)
             used.update(verdict.evidence)
             if trace is not None:
-                by_scope = trigger.match == "refs_or_scope"
-                _trace(trace, force, obligation, verdict, fired, unit, strict, by_scope=by_scope)
-    return Outcome(tuple(results), frozenset(used))
+                _trace(trace, force, obligation, claimed, verdict, fired, unit, index)
+    return Outcome(tuple(results), frozenset(used), claimed.spare)
+
+
+# ------------------------------------------------------- which record counts for which trigger
+
+#: One obligation instance: the duty version (id, first day), the trigger, the unit owing it.
+InstanceKey = tuple[str, date | None, str, str | None]
+
+
+def _instance_key(obligation: Obligation, fired: Event, unit: str | None) -> InstanceKey:
+    return (obligation.id, obligation.effective_from, fired.id, unit)
+
+
+@attrs.frozen
+class Claims:
+    """Which records count for which obligation instance, for every triggered duty of a
+    force over the whole log (so every range, and every duty reading them, agrees)."""
+
+    #: Per instance, the records counted for each requirement (linked first, in log order).
+    taken: Mapping[InstanceKey, tuple[tuple[Event, ...], ...]]
+    #: Per duty id and record id, the instance the record counts for.
+    placed: Mapping[tuple[str, str], InstanceKey]
+    #: Unlinked records in the window of an open trigger that they could have followed up,
+    #: counted for none: every such trigger had its follow-up already.
+    spare: frozenset[str] = frozenset()
+
+    def of_duty(self, duty: str) -> frozenset[str]:
+        """The ids of the records counted as follow-ups of `duty`."""
+        return frozenset(record for owner, record in self.placed if owner == duty)
+
+
+class _Instance:
+    """A trigger owed in one unit, while the follow-ups are assigned to it."""
+
+    __slots__ = ("duty", "fired", "item", "key", "order", "steps", "strict", "unit", "window")
+
+    def __init__(
+        self, duty: int, obligation: Obligation, fired: Event, unit: str | None, window: Window
+    ) -> None:
+        self.duty = duty
+        self.fired = fired
+        self.unit = unit
+        self.window = window
+        self.key = _instance_key(obligation, fired, unit)
+        # Fanned out (`each_unit`) to a unit within the trigger's: follow-ups must be there.
+        self.strict = False
+        self.steps: list[list[Event]] = [[] for _ in obligation.evidence]
+        #: Earliest deadline first; ties by the trigger's time, id, unit and the duty's place.
+        self.order = (window.end, fired.at, fired.id, unit or "", duty)
+        self.item: object = None
+
+
+def _claims(force: Force, obligation: Obligation, index: EventIndex) -> Claims:
+    """The follow-up assignment of every triggered duty of `force` (and `obligation`, if
+    it is not one of them), made once per index."""
+    duties = [ob for ob in force.obligations if isinstance(ob.rule, Triggered)]
+    if obligation not in duties:
+        duties.append(obligation)
+    key = ("follow-ups", id(force), tuple((ob.id, ob.effective_from) for ob in duties))
+    return index.derived(key, lambda: _assign(force, duties, index))
+
+
+def _assign(force: Force, duties: list[Obligation], index: EventIndex) -> Claims:
+    """Assign follow-ups to triggers, each record to at most one trigger of a duty.
+
+    1. **Instances.** Every trigger of each duty fired while the duty was in force, in
+       each unit that owes it (`_trigger_units`), with its window: from the trigger to
+       its deadline.
+    2. **Linked records.** A record naming a trigger in `refs`, inside its window (and in
+       the unit, when fanned out), counts for it, for the first requirement it qualifies
+       for. A record naming several triggers of one duty counts for the one due first.
+    3. **Unlinked records** (`match` `refs_or_scope`, records naming nothing) are swept in
+       time order. Each goes to the instance due first among those open at its time, in
+       its unit or one enclosing it, naming the same item (`key`), and still short of a
+       requirement it qualifies for; then, if a duty lists another in `shared_with`, to
+       that duty's instance due first as well. Earliest deadline first matches as many
+       triggers as any assignment can (the greedy rule for points and intervals).
+
+    The work is one pass over the triggers and one over the records, each instance
+    entering and leaving a heap once: near-linear, never triggers times records. The
+    same steps read as SQL: a join of follow-ups to triggers on `refs`, then a window
+    function ranking open instances by deadline per record.
+    """
+    zone = force.zone
+    instances: list[_Instance] = []
+    for n, ob in enumerate(duties):
+        trigger = _trigger_of(ob)
+        for fired in index.of_type(trigger.types):
+            if failed_condition(trigger.where, fired) is not None:
+                continue
+            if not ob.in_force_on(fired.at.astimezone(zone).date()):
+                continue
+            window = Window(fired.at, _deadline(force, trigger, fired), zone)
+            for unit in _trigger_units(force, ob, trigger, fired):
+                inst = _Instance(n, ob, fired, unit, window)
+                inst.strict = _strict(force, fired, unit)
+                inst.item = None if trigger.key is None else trigger.key.of_trigger(fired)
+                instances.append(inst)
+    placed: dict[tuple[str, str], InstanceKey] = {}
+    _link(force, duties, instances, index, placed)
+    spare = _sweep(force, duties, instances, index, placed)
+    taken = {inst.key: tuple(tuple(step) for step in inst.steps) for inst in instances}
+    return Claims(taken, placed, frozenset(spare))
+
+
+def _link(
+    force: Force,
+    duties: list[Obligation],
+    instances: list[_Instance],
+    index: EventIndex,
+    placed: dict[tuple[str, str], InstanceKey],
+) -> None:
+    """Step 2: each record naming triggers counts for the one of each duty due first."""
+    naming: dict[tuple[int, str], list[tuple[_Instance, int, Event]]] = {}
+    for inst in instances:
+        evidence = duties[inst.duty].evidence
+        for event in index.following(inst.fired.id):
+            if _kept_out(force, event, inst.unit, inst.window, inst.strict) is not None:
+                continue
+            step = next((i for i, req in enumerate(evidence) if qualifies(req, event)), None)
+            if step is not None:
+                naming.setdefault((inst.duty, event.id), []).append((inst, step, event))
+    for (n, event_id), options in naming.items():
+        inst, step, event = min(options, key=lambda option: option[0].order)
+        inst.steps[step].append(event)
+        placed[(duties[n].id, event_id)] = inst.key
+
+
+def _sweep(
+    force: Force,
+    duties: list[Obligation],
+    instances: list[_Instance],
+    index: EventIndex,
+    placed: dict[tuple[str, str], InstanceKey],
+) -> set[str]:
+    """Step 3: unlinked records, in time order, each to the open instance due first.
+    Returns the records that counted for none though some trigger's window was open to
+    them (each had its follow-up already)."""
+    routes = _routes(duties)
+    if not routes:
+        return set()
+    sharing = _sharing(duties)
+    keys = [_trigger_of(ob).key for ob in duties]
+    swept = {n for found in routes.values() for n, _ in found}
+    pending = sorted(
+        (i for i in instances if i.duty in swept), key=lambda i: (i.fired.at, i.fired.id)
+    )
+    # (duty, requirement, unit, item) -> heap of (order, instance) still short of it
+    heaps: dict[tuple[int, int, str | None, object], list[tuple[Any, int, _Instance]]] = {}
+    # the same, of every instance open whether or not it has what it needs: its deadline
+    windows: dict[tuple[int, int, str | None, object], list[datetime]] = {}
+    spare: set[str] = set()
+    units_of: dict[str | None, tuple[str | None, ...]] = {None: (None,)}
+    opened = 0
+    for record in _unlinked_candidates(index, routes, pending):
+        if record.refs:
+            continue
+        while opened < len(pending) and pending[opened].fired.at <= record.at:
+            inst = pending[opened]
+            opened += 1
+            if keys[inst.duty] is not None and inst.item is None:
+                continue  # names no item: only a record naming it by refs can follow it up
+            for i, req in enumerate(duties[inst.duty].evidence):
+                where = (inst.duty, i, inst.unit, inst.item)
+                heappush(windows.setdefault(where, []), inst.window.end)
+                if _short(req, inst.steps[i]):
+                    heappush(heaps.setdefault(where, []), (inst.order, opened, inst))
+        units = units_of.get(record.scope)
+        if units is None:
+            units = units_of[record.scope] = (None, *force.ancestry(record.scope or ""))
+        allowed: frozenset[str] | None = None  # every duty, until the record counts for one
+        counted = False
+        while True:
+            best = _due_first(force, duties, keys, routes, heaps, record, units, allowed, placed)
+            if best is None:
+                break
+            inst, i = best
+            inst.steps[i].append(record)
+            duty_id = duties[inst.duty].id
+            placed[(duty_id, record.id)] = inst.key
+            shared = sharing.get(duty_id, frozenset())
+            allowed = shared if allowed is None else allowed & shared
+            counted = True
+        if not counted and _awaited(force, duties, keys, routes, windows, record, units):
+            spare.add(record.id)
+    return spare
+
+
+def _due_first(
+    force: Force,
+    duties: list[Obligation],
+    keys: list[ItemKey | None],
+    routes: dict[str, list[tuple[int, int]]],
+    heaps: dict[tuple[int, int, str | None, object], list[tuple[Any, int, _Instance]]],
+    record: Event,
+    units: tuple[str | None, ...],
+    allowed: frozenset[str] | None,
+    placed: dict[tuple[str, str], InstanceKey],
+) -> tuple[_Instance, int] | None:
+    """The open instance due first that `record` may still count for, and the step: of a
+    duty it has not counted for yet (and, once it has counted, one sharing with it)."""
+    best: tuple[_Instance, int] | None = None
+    for n, i in routes[record.type]:
+        duty = duties[n]
+        if (allowed is not None and duty.id not in allowed) or ((duty.id, record.id) in placed):
+            continue
+        key = keys[n]
+        item = None if key is None else key.of_step(record, force.zone)
+        found = [h for unit in units if (h := heaps.get((n, i, unit, item)))]
+        req = duty.evidence[i]
+        if not found or not qualifies(req, record):  # the cheap test first
+            continue
+        for heap in found:
+            top = _top(heap, record, req, i)
+            if top is not None and (best is None or top.order < best[0].order):
+                best = (top, i)
+    return best
+
+
+def _routes(duties: list[Obligation]) -> dict[str, list[tuple[int, int]]]:
+    """Each event type a duty matched by unit and time reads: (duty, requirement) pairs."""
+    routes: dict[str, list[tuple[int, int]]] = {}
+    for n, ob in enumerate(duties):
+        if _trigger_of(ob).match == "refs_or_scope":
+            for i, req in enumerate(ob.evidence):
+                for kind in req.types:
+                    routes.setdefault(kind, []).append((n, i))
+    return routes
+
+
+def _awaited(
+    force: Force,
+    duties: list[Obligation],
+    keys: list[ItemKey | None],
+    routes: dict[str, list[tuple[int, int]]],
+    windows: dict[tuple[int, int, str | None, object], list[datetime]],
+    record: Event,
+    units: tuple[str | None, ...],
+) -> bool:
+    """Whether `record` could have followed up a trigger whose window is open at its time
+    (deadlines passed are dropped from `windows` as the sweep goes)."""
+    for n, i in routes[record.type]:
+        key = keys[n]
+        item = None if key is None else key.of_step(record, force.zone)
+        for unit in units:
+            deadlines = windows.get((n, i, unit, item))
+            while deadlines and deadlines[0] <= record.at:
+                heappop(deadlines)
+            if deadlines and qualifies(duties[n].evidence[i], record):
+                return True
+    return False
+
+
+def _unlinked_candidates(
+    index: EventIndex, routes: dict[str, list[tuple[int, int]]], pending: list[_Instance]
+) -> Iterator[Event]:
+    """The records that may follow up some trigger, in time order: of each type, those
+    inside the window of a trigger whose duty reads that type (a year of tweets is read
+    only around the triggers of duties owed a tweet)."""
+    streams = []
+    for kind, found in sorted(routes.items()):
+        readers = {n for n, _ in found}
+        owed = [inst for inst in pending if inst.duty in readers]
+        streams.append(_inside_windows(index, [kind], owed))
+    return merge(*streams, key=_IN_ORDER)
+
+
+#: The index's order: by time, then id.
+_IN_ORDER = attrgetter("at", "id")
+
+
+def _inside_windows(
+    index: EventIndex, types: list[str], instances: list[_Instance]
+) -> Iterator[Event]:
+    """The records of `types` inside some instance's window, in time order: the windows
+    merged where they overlap, each stretch read from the index once, so records far from
+    any trigger (most of a year's tweets) are never looked at."""
+    stretch: Window | None = None
+    for inst in instances:  # in order of the trigger's time
+        window = inst.window
+        if stretch is not None and window.start <= stretch.end:
+            if window.end > stretch.end:
+                stretch = Window(stretch.start, window.end, stretch.zone)
+            continue
+        if stretch is not None:
+            yield from index.between(types, None, stretch)
+        stretch = window
+    if stretch is not None:
+        yield from index.between(types, None, stretch)
+
+
+def _top(
+    heap: list[tuple[Any, int, _Instance]] | None, record: Event, req: Requirement, step: int
+) -> _Instance | None:
+    """The instance due first in `heap` that `record` may still count for, dropping those
+    whose deadline has passed or that have enough (they never need a later record)."""
+    if not heap:
+        return None
+    while heap:
+        inst = heap[0][2]
+        if inst.window.end <= record.at or not _short(req, inst.steps[step]):
+            heappop(heap)
+            continue
+        if inst.fired.id != record.id:
+            return inst
+        # the record is this trigger itself: look past it, then put it back
+        held = heappop(heap)
+        found = _top(heap, record, req, step)
+        heappush(heap, held)
+        return found
+    return None
+
+
+def _short(req: Requirement, events: list[Event]) -> bool:
+    return measure(req, events) < req.min
+
+
+def _trigger_of(ob: Obligation) -> Trigger:
+    """The trigger of a triggered duty (the registry hands this module no other)."""
+    rule = ob.rule
+    if not isinstance(rule, Triggered):
+        msg = f"{ob.id} is {ob.kind.value}, not triggered"
+        raise TypeError(msg)
+    return rule.trigger
+
+
+def _sharing(duties: list[Obligation]) -> dict[str, frozenset[str]]:
+    """Each duty's partners in `shared_with`, either way round."""
+    pairs: dict[str, set[str]] = {}
+    for ob in duties:
+        for other in _trigger_of(ob).shared_with:
+            pairs.setdefault(ob.id, set()).add(other)
+            pairs.setdefault(other, set()).add(ob.id)
+    return {duty: frozenset(others) for duty, others in pairs.items()}
 
 
 def _kept_out(
@@ -230,20 +628,53 @@ def _trace(
     trace: Trace,
     force: Force,
     obligation: Obligation,
+    claimed: Claims,
     verdict: Result,
     fired: Event,
     unit: str | None,
-    strict: bool,
-    *,
-    by_scope: bool,
+    index: EventIndex,
 ) -> None:
-    """Note the trigger and every follow-up kept out, then seal the window. `by_scope`:
-    follow-ups may also be matched by unit and time, not only by reference."""
+    """Note the trigger, every follow-up kept out and every candidate counted elsewhere
+    (for another trigger, of this duty or another), then seal the window."""
+    trigger = _trigger_of(obligation)
+    by_scope = trigger.match == "refs_or_scope"
+    window = verdict.window
+    strict = _strict(force, fired, unit)
+    counted = set(verdict.evidence)
     trace.note(fired, Code.TRIGGER, counted=True)
+    candidates: list[Event] = []
     for event in trace.index.following(fired.id):
-        code = _kept_out(force, event, unit, verdict.window, strict)
+        code = _kept_out(force, event, unit, window, strict)
         if code is not None:
             trace.note(event, code, other=fired)
+        else:
+            candidates.append(event)
+    if by_scope:
+        types = sorted({t for req in obligation.evidence for t in req.types})
+        candidates += [
+            e
+            for e in index.between(types, unit, window)
+            if not e.refs and e.id != fired.id and e.at >= fired.at
+        ]
+    item = None if trigger.key is None else trigger.key.of_trigger(fired)
+    for event in candidates:
+        if event.id in counted:
+            continue
+        if not any(qualifies(req, event) for req in obligation.evidence):
+            for req in obligation.evidence:
+                trace.rejected(req, event)
+            continue
+        elsewhere = [key for (_, record), key in claimed.placed.items() if record == event.id]
+        if elsewhere:
+            trace.note(event, Code.CLAIMED, other=index.by_id.get(elsewhere[0][2]))
+        elif (
+            not event.refs
+            and trigger.key is not None
+            and (item is None or trigger.key.of_step(event, force.zone) != item)
+        ):
+            trace.note(event, Code.OTHER_ITEM, other=fired, seen=(trigger.key.attr, item))
+        else:
+            trace.note(event, Code.NOT_NEEDED, other=fired)
     trace.close(
         verdict,
         obligation,
@@ -330,6 +761,46 @@ def _trigger_units(
     return [fired.scope]
 
 
+def claimed(force: Force, obligation: Obligation, index: EventIndex) -> frozenset[str]:
+    """The ids of the records counted as follow-ups of `obligation`'s triggers."""
+    return _claims(force, obligation, index).of_duty(obligation.id)
+
+
+def follow_up_reason(
+    force: Force, obligation: Obligation, rule: Triggered, event: Event, named: Event, span: Window
+) -> str | None:
+    """Why `event`, naming `named` in `refs`, did not count as its follow-up: its trigger
+    is not judged in `span` (`outside_range`), or it was made before it (`before_trigger`),
+    after its deadline (`late`) or outside the unit owing it (`outside_units`). None when
+    `named` is no trigger of this duty, or the record could have counted."""
+    trigger = rule.trigger
+    if named.type not in trigger.types or failed_condition(trigger.where, named) is not None:
+        return None
+    if not any(event.type in req.types for req in obligation.evidence):
+        return None
+    if not obligation.in_force_on(named.at.astimezone(force.zone).date()):
+        return None
+    deadline = _deadline(force, trigger, named)
+    if named.at >= span.end or (named.at < span.start and deadline <= span.start):
+        return "outside_range"
+    window = Window(named.at, deadline, force.zone)
+    kept_out = {
+        _kept_out(force, event, unit, window, _strict(force, named, unit))
+        for unit in _trigger_units(force, obligation, trigger, named)
+    }
+    if None in kept_out:
+        return None
+    if Code.WRONG_UNIT in kept_out:
+        return "outside_units"
+    return "before_trigger" if Code.BEFORE_TRIGGER in kept_out else "late"
+
+
+def _strict(force: Force, fired: Event, unit: str | None) -> bool:
+    """Whether `unit` owes a trigger recorded above it (`each_unit`): then follow-ups must
+    be recorded in `unit` itself."""
+    return unit is not None and (fired.scope is None or unit not in force.ancestry(fired.scope))
+
+
 # ---------------------------------------------------------------- how the outputs say it
 
 #: Whether the calendar shows the owner free, not busy, in this kind's items.
@@ -371,8 +842,15 @@ def doc_lines(force: Force, obligation: Obligation, rule: Triggered) -> list[str
             "are logged in the trigger's unit"
         )
     within = f"{duration_words(trigger.within)} ({trigger.within})"
+    due = f"due within {within}"
+    if trigger.deadline_attr is not None:
+        due = (
+            f"due by the end of the local day its `{trigger.deadline_attr}` names (or the "
+            f"moment, for a timestamp), else within {within} where it names none or a time "
+            "not after the trigger"
+        )
     types = markdown_codes(trigger.types, " or ")
-    return [f"- **Trigger:** each {types}{where}; due within {within}; {match}"]
+    return [f"- **Trigger:** each {types}{where}; {due}; {match}"]
 
 
 def judged_notes(obligation: Obligation, rule: Triggered) -> list[str]:
@@ -382,6 +860,21 @@ def judged_notes(obligation: Obligation, rule: Triggered) -> list[str]:
         notes.append("a result met by follow-ups matched on unit and time says it is not linked")
     if rule.trigger.each_unit:
         notes.append("a trigger above the units is owed by each unit within it, on its own work")
+    if rule.trigger.match != "refs":
+        shared = rule.trigger.shared_with
+        also = f", or also for {', '.join(shared)}" if shared else ""
+        notes.append(
+            "a follow-up matched on unit and time counts for one trigger only, the one due "
+            f"first{also}"
+        )
+    key = rule.trigger.key
+    if key is not None:
+        on = (
+            f"done on the day the trigger names in {key.attr}"
+            if key.on_step == "day"
+            else f"naming the same {key.attr} as the trigger"
+        )
+        notes.append(f"an unlinked follow-up counts only when {on}")
     return notes
 
 
@@ -396,6 +889,10 @@ def json_fields(rule: Triggered) -> dict[str, Any]:
         trigger["deadline_attr"] = fired.deadline_attr
     if fired.each_unit:
         trigger["each_unit"] = True
+    if fired.shared_with:
+        trigger["shared_with"] = list(fired.shared_with)
+    if fired.key is not None:
+        trigger["key"] = {"attr": fired.key.attr, "on_step": fired.key.on_step}
     return {"trigger": trigger}
 
 

@@ -5,7 +5,8 @@ reference's `measure` over the evidence found, and the verdict its `steps_verdic
 Compiled: fixed periods (cadence, anchor, times and slots, rotas), per unit (a record counts
 in its unit and every unit enclosing it), force-wide and per person (without a roster),
 types, roles, conditions (`values.py`), counts, sums and distinct codes. Left to the
-reference: rolling duties (judged as gaps), rosters, and evidence that names its period.
+reference: rolling duties (judged as gaps), rosters, evidence that names its period, and
+steps that are parts of one item (`one_item`, paired by refs).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def compiles(obligation: Obligation) -> bool:
     """Whether every feature of this recurring duty is compiled (else the reference judges)."""
     rule = obligation.rule
     if not isinstance(rule, Recurring) or rule.rolling or obligation.scope.roster is not None:
+        return False
+    if rule.one_item is not None:  # steps tied into one item by refs: the reference pairs them
         return False
     return all(
         req.for_period is None
