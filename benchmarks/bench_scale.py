@@ -36,6 +36,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 FORCE = "gwent"
 YEAR = 2022
@@ -178,6 +179,9 @@ def main() -> None:
     parser.add_argument("--data", default=str(Path(tempfile.gettempdir()) / "engagerules-bench"))
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement")
     parser.add_argument("--no-peer", action="store_true", help="skip the DuckDB peer")
+    parser.add_argument(
+        "--no-ibis", action="store_true", help="skip ingest and the compiled engine"
+    )
     args = parser.parse_args()
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
@@ -185,6 +189,7 @@ def main() -> None:
     run([sys.executable, "-c", "import engagerules.cli, engagerules.engine.evaluate"])  # compile
     python = sys.executable
     rows = []
+    compiled: list[tuple[Any, ...]] = []
     for size in (int(s) for s in args.sizes.split(",")):
         log = data / f"{FORCE}-{YEAR}-{size}.jsonl"
         if not log.exists():
@@ -215,6 +220,8 @@ def main() -> None:
                 diff = [v for v in ours if v not in theirs][:5]
                 print(f"  verdicts differ, e.g. check has {diff}", flush=True)
         rows.append((size, check_s, check_mib, loads_s, peer_s, peer_mib, agree))
+        if not args.no_ibis:
+            compiled.append((size, *_compiled(python, log, report, check, args.repeat)))
     print()
     print("CPU seconds (user + system), each in its own process:")
     print(
@@ -227,6 +234,48 @@ def main() -> None:
             f"| {size:,} | {check_s:.2f} s | {check_mib:,.0f} MiB | {loads_s:.2f} s "
             f"| {check_s / loads_s:.2f}x | {peer_s:.2f} s | {peer_mib:,.0f} MiB | {agree} |"
         )
+    _print_compiled(compiled)
+
+
+def _print_compiled(compiled: list[tuple[Any, ...]]) -> None:
+    if not compiled:
+        return
+    print()
+    print("The compiled engine (issue 23), CPU seconds and peak RSS, each in its own process:")
+    print(
+        "| events | ingest | check over Parquet | its peak RSS | check --engine ibis "
+        "| its peak RSS | reports |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---|")
+    for size, ingest_s, pq_s, pq_mib, ibis_s, ibis_mib, same in compiled:
+        print(
+            f"| {size:,} | {ingest_s:.2f} s | {pq_s:.2f} s | {pq_mib:,.0f} MiB "
+            f"| {ibis_s:.2f} s | {ibis_mib:,.0f} MiB | {same} |"
+        )
+
+
+def _compiled(
+    python: str, log: Path, report: Path, check: list[str], repeat: int
+) -> tuple[float, float, float, float, float, str]:
+    """Ingest once, then the reference and the compiled engine over the Parquet file;
+    the compiled report must equal check's but for the added `engines`."""
+    parquet = log.with_suffix(".parquet")
+    parquet.unlink(missing_ok=True)
+    ingest = [python, "-m", "engagerules", "ingest", FORCE, str(log), "-o", str(parquet)]
+    _, ingest_s, _ = measure("ingest", ingest, 1)
+    on_parquet = [str(parquet) if a == str(log) else a for a in check]
+    pq_report = report.with_name(report.stem + "-parquet.json")
+    ibis_report = report.with_name(report.stem + "-ibis.json")
+    pq = [pq_report.as_posix() if a == str(report) else a for a in on_parquet]
+    _, pq_s, pq_mib = measure("check.pq", pq, repeat, ok=(0, 1))
+    compiled = [ibis_report.as_posix() if a == str(report) else a for a in on_parquet]
+    _, ibis_s, ibis_mib = measure("ibis", [*compiled, "--engine", "ibis"], repeat, ok=(0, 1))
+    theirs = json.loads(ibis_report.read_text(encoding="utf-8"))
+    engines = theirs.pop("engines")
+    ours = json.loads(report.read_text(encoding="utf-8"))
+    same = "same" if ours == theirs else "DIFFERENT"
+    judged = sum(1 for v in engines.values() if v == "ibis")
+    return ingest_s, pq_s, pq_mib, ibis_s, ibis_mib, f"{same} ({judged} duties compiled)"
 
 
 if __name__ == "__main__":

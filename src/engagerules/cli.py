@@ -461,6 +461,38 @@ def _share(text: str) -> float:
     return value
 
 
+def _run_compiled_check(
+    force: Force, args: argparse.Namespace, start: date, end: date, as_of: datetime
+) -> tuple[Report, EventLog]:
+    """`check --engine ibis`: the compiled duties judged by a query over the ingested file
+    (DuckDB in process) or table (`--backend URL`), the others by the reference, in one
+    report (issue 23)."""
+    from engagerules.engine.compiled import evaluate_compiled, records_from
+
+    if len(args.events) != 1 or args.profile:
+        msg = (
+            "--engine ibis reads one file written by `engagerules ingest` (.parquet), or with "
+            "--backend URL one table it wrote"
+        )
+        raise UsageError(msg)
+    source = args.events[0]
+    if args.backend == "duckdb":
+        if not source.lower().endswith(".parquet"):
+            msg = f"{source}: --engine ibis over DuckDB reads a .parquet file from `ingest`"
+            raise UsageError(msg)
+        records = records_from(source)
+        log = _read(args.events, force, None, args).log
+    else:
+        from engagerules.sources.events import read_table
+
+        log = read_table(args.backend, source, force)
+        records = records_from(source, backend=args.backend, table=source)
+    try:
+        return evaluate_compiled(force, log, records, start, end, as_of), log
+    finally:
+        records.connection.disconnect()
+
+
 def _read(
     files: Sequence[str],
     force: Force,
@@ -557,9 +589,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
     as_of = resolve_as_of(args.as_of, force)
     waivers = _waivers(args.waivers, force)
     _check_filters(force, args)
-    read = _read(args.events, force, args.profile, args)
-    log = read.log
-    report = attrs.evolve(evaluate(force, log, start, end, as_of), rows=read.rows)
+    if args.engine == "ibis":
+        report, log = _run_compiled_check(force, args, start, end, as_of)
+    else:
+        read = _read(args.events, force, args.profile, args)
+        log = read.log
+        report = attrs.evolve(evaluate(force, log, start, end, as_of), rows=read.rows)
     report = apply_waivers(report, waivers, force)
     report = select_report(report, force, _selection(args))
     _note_expired(waivers, as_of, force)
@@ -721,15 +756,25 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     from engagerules.sources.parquet import write_parquet
 
     force = _open(args)
-    if not args.output.lower().endswith(".parquet"):
-        msg = f"-o {args.output!r}: ingest writes Parquet: name the file .parquet"
+    to_table = "://" in args.output
+    if not to_table and not args.output.lower().endswith(".parquet"):
+        msg = (
+            f"-o {args.output!r}: ingest writes Parquet (name the file .parquet) "
+            "or a table (-o URL)"
+        )
         raise UsageError(msg)
     log = _read_events(args.events, force, args.profile).log
-    write_parquet(log, force, args.output)
+    if to_table:
+        from engagerules.sources.parquet import write_table
+
+        write_table(log, force, args.output, args.table)
+    else:
+        write_parquet(log, force, args.output)
     for rejection in log.rejections:
         sys.stderr.write(f"{_one_line(str(rejection))}\n")
     _tell(
-        f"wrote {len(log.events):,} events to {args.output} "
+        f"wrote {len(log.events):,} events to "
+        f"{f'table {args.table}' if to_table else args.output} "
         f"(read {log.read:,}: {len(log.events):,} events, {len(log.rejections):,} rejected; "
         "the rejections are kept in the file and reported by every check of it)"
     )
@@ -1171,7 +1216,19 @@ def _add_ingest(sub: Any) -> None:
     )
     _force(p)
     p.add_argument("events", metavar="EVENTS", nargs="+", help="event files or exports to read")
-    p.add_argument("-o", "--output", metavar="FILE", required=True, help="the .parquet file")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE|URL",
+        required=True,
+        help="the .parquet file, or a database by SQLAlchemy URL (with --table)",
+    )
+    p.add_argument(
+        "--table",
+        default="events",
+        metavar="NAME",
+        help="the table -o URL writes (default: events; its rejections go in NAME_meta)",
+    )
     _profile_option(p)
     p.set_defaults(run=_cmd_ingest)
 
@@ -1338,6 +1395,21 @@ def _add_check(sub: Any) -> None:
         help="statuses that make the exit status 1 (default: "
         + ",".join(s.value for s in Status if s in FAILING)
         + "); comma-separated or repeated",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("reference", "ibis"),
+        default="reference",
+        help="ibis: judge the compiled duties by a query where the records live (needs the "
+        "ibis extra and a file from `ingest`); the report says which engine judged each duty",
+    )
+    p.add_argument(
+        "--backend",
+        default="duckdb",
+        metavar="duckdb|URL",
+        help="where --engine ibis runs its queries: DuckDB in process over the .parquet file "
+        "(default), or a database by SQLAlchemy URL over the table EVENTS names (written by "
+        "`ingest -o URL --table NAME`)",
     )
     _check_outputs(p)
     p.set_defaults(run=_cmd_check)

@@ -10,7 +10,7 @@ an argument: nothing here reads the clock.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from itertools import compress
 from operator import attrgetter, itemgetter, not_
@@ -31,7 +31,12 @@ from engagerules.model.readings import Reading
 from engagerules.model.results import DataQuality, Report, Result, Tally
 from engagerules.model.words import attr_words, duplicate_words
 
-__all__ = ["NaiveTimeError", "account", "evaluate", "evaluate_obligation", "require_aware"]
+__all__ = ["Judge", "NaiveTimeError", "account", "evaluate", "evaluate_obligation", "require_aware"]
+
+
+#: What the compiled engine offers `evaluate`: the outcome of one obligation version over
+#: its effective span at `as_of` (in the force's zone), or None to leave it to the reference.
+Judge = Callable[[Obligation, Window, datetime], Outcome | None]
 
 
 class NaiveTimeError(UsageError):
@@ -64,12 +69,16 @@ def evaluate(
     *,
     obligations: Iterable[str] | None = None,
     trace: Trace | None = None,
+    judge: Judge | None = None,
 ) -> Report:
     """Judge every scored obligation (or those named) over `start`..`end` inclusive at `as_of`.
 
     `log` is what `read_events` returned, or plain events when there were no files. A
     `trace` (built over the same events and `as_of`) records what became of each event in
     each window, for `explain`; without one nothing is recorded.
+    A `judge` (the compiled engine, `engine/compiled`) is offered each obligation version
+    first, with its effective span; what it declines (None) the reference judges, and the
+    report then says which engine judged each duty.
     A naive `as_of` raises `NaiveTimeError`; an id in `obligations` the force does not
     have raises `UsageError` (with the nearest id), rather than quietly judging nothing,
     as does a range longer than `MAX_RANGE_DAYS` (10 years: judge a longer one in parts).
@@ -92,17 +101,31 @@ def evaluate(
         log = EventLog(tuple(log), ())
     span = range_bounds(start, end, force.zone)
     known = _known(log.events, as_of)
-    index = EventIndex(known, force)
+    index: EventIndex | None = None  # built only when the reference judges something
     wanted = None if obligations is None else set(obligations)
     results: list[Result] = []
     used: set[str] = set()
+    engines: dict[str, str] = {}
+    local = as_of.astimezone(force.zone)
     spare: set[str] = set()
     for obligation in force.obligations:
         if not obligation.scored or (wanted is not None and obligation.id not in wanted):
             continue
-        outcome = evaluate_obligation(
-            force, obligation, index, span, as_of.astimezone(force.zone), trace
-        )
+        outcome = None
+        if judge is not None:
+            effective = effective_span(obligation, span)
+            outcome = (
+                Outcome((), frozenset())
+                if effective is None
+                else judge(obligation, effective, local)
+            )
+        if outcome is None:
+            if index is None:
+                index = EventIndex(known, force)
+            outcome = evaluate_obligation(force, obligation, index, span, local, trace)
+            engines[obligation.id] = "reference"
+        else:
+            engines.setdefault(obligation.id, "ibis")
         results.extend(outcome.results)
         used.update(outcome.used)
         spare.update(outcome.spare)
@@ -129,6 +152,7 @@ def evaluate(
         overrides=force.overrides,
         readings=_readings(force, results),
         data_quality=quality,
+        engines=tuple(engines.items()) if judge is not None else (),
     )
 
 

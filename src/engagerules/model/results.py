@@ -221,6 +221,9 @@ class Report:
     #: Records that would have counted but for a missing unit, role or attribute, or a
     #: repeat (verdicts issue).
     data_quality: tuple[DataQuality, ...] = ()
+    #: Per obligation judged, which engine judged it (`reference` or `ibis`), when a check
+    #: ran the compiled engine (issue 23); empty for the reference engine alone.
+    engines: tuple[tuple[str, str], ...] = ()
     #: The rows of the export, when the events came through an import profile.
     rows: RowAccount | None = None
     #: What part of the check this report covers, in words (`check --scope/--role`);

@@ -200,6 +200,7 @@ ReportShape = TypedDict(
         "overrides": list[dict[str, Any]],
         "readings": dict[str, list[dict[str, Any]]],
         "data_quality": NotRequired[list[dict[str, Any]]],
+        "engines": NotRequired[dict[str, str]],
         "rows": NotRequired[dict[str, Any] | None],
         "selection": NotRequired[str | None],
     },
@@ -387,7 +388,7 @@ def result_json(result: Result, departing: frozenset[str] = frozenset()) -> Resu
 def report_json(report: Report) -> ReportShape:
     counts = report.counts()
     departing = frozenset(ob for ob, _ in report.departures)
-    return {
+    shape: ReportShape = {
         "force": report.force,
         "from": report.start.isoformat(),
         "to": report.end.isoformat(),
@@ -413,6 +414,9 @@ def report_json(report: Report) -> ReportShape:
         "rows": None if report.rows is None else rows_json(report.rows),
         "selection": report.selection,
     }
+    if report.engines:  # only a compiled check says which engine judged each duty
+        shape["engines"] = dict(report.engines)
+    return shape
 
 
 def rows_json(rows: RowAccount) -> dict[str, Any]:

@@ -96,6 +96,19 @@ def read_events(
         return intake.log()
 
 
+def read_table(url: str, table: str, force: Force) -> EventLog:
+    """The events `ingest -o URL --table NAME` wrote to a database, checked again against
+    the force as it is now, with the rejections kept beside them (as a Parquet file's)."""
+    from engagerules.sources.parquet import table_records
+
+    intake = _Intake(force)
+    with gc_paused():
+        events, rejections, _ = table_records(url, table, force)
+        intake.rejections.extend(rejections)
+        intake.records((event.file, event.line, event) for event in events)
+    return intake.log()
+
+
 def _ingested(intake: _Intake, name: str, force: Force) -> int:
     """Take a file `ingest` wrote: its rejections as they were, its events checked again
     against the force as it is now. Returns the records the original exports held."""
@@ -532,6 +545,20 @@ def declarations(force: Force) -> dict[str, Declared]:
         for t in force.event_types
         if t.attributes
     }
+
+
+def checked_attributes(event: Event, force: Force) -> Event:
+    """`event` as the reader keeps it: its attributes checked against its type's
+    declarations (a judged code outside the list read as `Unlisted`). Raises `EventError`
+    where the reader would reject it. The compiled engine reads each distinct attribute
+    set through this, so a query's records mean what the reference engine's events do."""
+    declared = declarations(force).get(event.type)
+    if declared is None:
+        return event
+    try:
+        return _check_attributes(event, *declared)
+    except _RecordError as exc:
+        raise EventError(str(exc)) from None
 
 
 def _check_attributes(

@@ -39,7 +39,15 @@ from engagerules.model.event import Event, EventLog, Rejection, Unlisted
 from engagerules.model.plan import AttrType, Force
 from engagerules.sources import strictjson
 
-__all__ = ["FORMAT_VERSION", "parquet_records", "schema", "write_parquet"]
+__all__ = [
+    "FORMAT_VERSION",
+    "ibis_url",
+    "parquet_records",
+    "schema",
+    "table_records",
+    "write_parquet",
+    "write_table",
+]
 
 #: The layout's version, in the file's metadata: a reader refuses a layout it does not know.
 FORMAT_VERSION = 1
@@ -242,30 +250,132 @@ def parquet_records(path: str | Path, force: Force) -> tuple[list[Event], list[R
     if meta.get("force") != force.id:
         msg = f"{name}: ingested for force {meta.get('force')!r}, not {force.id!r}"
         raise EventError(msg)
-    wanted = ["id", "type", "at", "all_day", "scope", "role", "person", "refs", "file", "line"]
-    _check_columns(name, parquet.schema_arrow, schema(force), [*wanted, "attrs"])
-    events: list[Event] = []
+    _check_columns(name, parquet.schema_arrow, schema(force), [*_WANTED, "attrs"])
     try:
-        for batch in parquet.iter_batches(batch_size=_BATCH, columns=[*wanted, "attrs"]):
-            cols = batch.to_pydict()
-            for i, attrs_text in enumerate(cols["attrs"]):
-                events.append(
-                    Event(
-                        id=cols["id"][i],
-                        type=cols["type"][i],
-                        at=cols["at"][i].replace(tzinfo=UTC),
-                        scope=cols["scope"][i],
-                        role=cols["role"][i],
-                        person=cols["person"][i],
-                        attrs=_attributes(attrs_text),
-                        refs=tuple(cols["refs"][i]),
-                        all_day=cols["all_day"][i],
-                        file=cols["file"][i],
-                        line=cols["line"][i],
-                    )
-                )
+        batches = parquet.iter_batches(batch_size=_BATCH, columns=[*_WANTED, "attrs"])
+        events = _events(batches)
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
         raise EventError(f"{name}: cannot be read as ingested events: {exc}") from None
+    return _accounted(name, meta, events)
+
+
+_WANTED = ["id", "type", "at", "all_day", "scope", "role", "person", "refs", "file", "line"]
+
+
+def _events(batches: Any) -> list[Event]:
+    """The events of record batches in the ingest layout."""
+    events: list[Event] = []
+    for batch in batches:
+        cols = batch.to_pydict()
+        for i, attrs_text in enumerate(cols["attrs"]):
+            events.append(
+                Event(
+                    id=cols["id"][i],
+                    type=cols["type"][i],
+                    at=_utc(cols["at"][i]),
+                    scope=cols["scope"][i],
+                    role=cols["role"][i],
+                    person=cols["person"][i],
+                    attrs=_attributes(attrs_text),
+                    refs=tuple(cols["refs"][i] or ()),
+                    all_day=cols["all_day"][i],
+                    file=cols["file"][i],
+                    line=cols["line"][i],
+                )
+            )
+    return events
+
+
+def _utc(moment: datetime) -> datetime:
+    """An instant as UTC (a database may give it naive in UTC, or in its session's zone)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def ibis_url(url: str) -> str:
+    """A SQLAlchemy URL (`postgresql+psycopg://...`) as Ibis names the backend (`postgres://`)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    name = scheme.split("+", 1)[0]
+    return f"{'postgres' if name in ('postgresql', 'postgres') else name}://{rest}"
+
+
+def _connect(url: str) -> Any:
+    """An Ibis connection to the database at `url`, or a located `UsageError`."""
+    try:
+        import ibis
+    except ImportError:
+        msg = "a database table needs Ibis: pip install 'engagerules[ibis]'"
+        raise UsageError(msg) from None
+    try:
+        return ibis.connect(ibis_url(url))
+    except Exception as exc:  # every driver raises its own kinds: one line for all
+        first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        raise UsageError(f"{_hidden(url)}: cannot connect: {first}") from None
+
+
+def _hidden(url: str) -> str:
+    """`url` with any password replaced, for messages."""
+    scheme, sep, rest = url.partition("://")
+    who, at, where = rest.rpartition("@")
+    if not at or ":" not in who:
+        return url
+    return f"{scheme}{sep}{who.split(':', 1)[0]}:***@{where}"
+
+
+def write_table(log: EventLog, force: Force, url: str, table: str) -> None:
+    """Write a read log to `table` in the database at `url` (the Parquet layout's columns),
+    its rejections and count in `<table>_meta`; both replaced if they exist."""
+    pa = _arrow()
+    meta = {
+        "version": FORMAT_VERSION,
+        "force": force.id,
+        "read": log.read,
+        "rejections": [[r.file, r.line, r.reason] for r in log.rejections],
+    }
+    arrow_schema = schema(force)
+    connection = _connect(url)
+    try:
+        batches = list(_batches(log.events, force, arrow_schema))
+        whole = pa.Table.from_batches(batches, schema=arrow_schema)
+        # the reader's order, which a table does not keep by itself
+        whole = whole.append_column("seq", pa.array(range(len(log.events)), pa.int64()))
+        for name in (table, f"{table}_meta"):  # replaced (Ibis's own overwrite fails here)
+            quoted = name.replace('"', '""')
+            connection.raw_sql(f'DROP TABLE IF EXISTS "{quoted}"').close()
+        connection.create_table(table, whole)
+        connection.create_table(f"{table}_meta", pa.table({"meta": [json.dumps(meta)]}))
+    except Exception as exc:  # every driver raises its own kinds: one line for all
+        first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        raise UsageError(f"{_hidden(url)}: cannot write table {table}: {first}") from None
+    finally:
+        connection.disconnect()
+
+
+def table_records(url: str, table: str, force: Force) -> tuple[list[Event], list[Rejection], int]:
+    """The events of a table `ingest -o URL --table NAME` wrote, as `parquet_records`."""
+    connection = _connect(url)
+    name = f"{_hidden(url)} table {table}"
+    try:
+        try:
+            raw = connection.to_pyarrow(connection.table(f"{table}_meta")).to_pydict()["meta"]
+            found = connection.table(table).order_by("seq").select(*_WANTED, "attrs")
+            events = _events(connection.to_pyarrow_batches(found))
+        except Exception as exc:  # every driver raises its own kinds: one line for all
+            first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            raise EventError(f"{name}: cannot be read as ingested events: {first}") from None
+    finally:
+        connection.disconnect()
+    meta = _metadata(name, {_META_KEY: raw[0].encode()} if raw else None)
+    if meta.get("force") != force.id:
+        msg = f"{name}: ingested for force {meta.get('force')!r}, not {force.id!r}"
+        raise EventError(msg)
+    return _accounted(name, meta, events)
+
+
+def _accounted(
+    name: str, meta: dict[str, Any], events: list[Event]
+) -> tuple[list[Event], list[Rejection], int]:
     try:
         rejections = [Rejection(str(f), int(n), str(r)) for f, n, r in meta.get("rejections", [])]
     except (TypeError, ValueError):  # not the [file, line, reason] triples ingest writes

@@ -1,0 +1,21 @@
+"""One compiled module per kind, beside the reference's `engine/kinds/`: each names its
+`KIND`, says which duties of it it `compiles`, and `evaluate`s one duty version by query."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from engagerules.engine.compiled.kinds import constraint, recurring
+from engagerules.engine.compiled.query import Query
+from engagerules.engine.verdicts import Outcome
+from engagerules.model.periods import Window
+from engagerules.model.plan import Kind, Obligation
+
+__all__ = ["COMPILED"]
+
+#: Per compiled kind: whether it compiles one duty, and how it judges one version.
+COMPILED: Mapping[
+    Kind,
+    tuple[Callable[[Obligation], bool], Callable[[Query, Obligation, Window, datetime], Outcome]],
+] = {module.KIND: (module.compiles, module.evaluate) for module in (recurring, constraint)}

@@ -1,0 +1,164 @@
+"""Constraints compiled: every record a duty's requirements accept, in each of its windows
+and units, tested against the rule by the reference's own condition functions (once per
+distinct set of attributes); a breach names its records in the reference's words.
+
+Compiled: rules of value conditions, per unit (records placed above the units, or with no
+unit, judged where they are, as the reference does), force-wide, with or without a cycle.
+Left to the reference: sequence rules (`differs_from_previous`), which compare each record
+with the one before it in its unit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engagerules.engine.compiled.query import Query, WindowRow
+from engagerules.engine.kinds.constraint import Constraint, _breach_words
+from engagerules.engine.schedule import unit_slots
+from engagerules.engine.verdicts import Outcome, constraint_windows, in_unit, make_result
+from engagerules.model.conditions import failed_condition
+from engagerules.model.event import Event
+from engagerules.model.periods import Window
+from engagerules.model.plan import Kind, Obligation, Operator
+from engagerules.model.results import Result, Status
+from engagerules.model.words import when_words
+
+__all__ = ["KIND", "compiles", "evaluate"]
+
+#: The kind this module compiles.
+KIND = Kind.CONSTRAINT
+
+
+def compiles(obligation: Obligation) -> bool:
+    """Whether this constraint is compiled: a rule of value tests, not of sequence."""
+    rule = obligation.rule
+    return (
+        isinstance(rule, Constraint)
+        and not obligation.scope.per_person
+        and all(c.op is not Operator.DIFFERS_FROM_PREVIOUS for c in rule.require)
+        and all(
+            c.op is not Operator.DIFFERS_FROM_PREVIOUS
+            for req in obligation.evidence
+            for c in req.where
+        )
+    )
+
+
+def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> Outcome:
+    """Every window and unit of one constraint version over `span`, judged at `as_of`."""
+    rule = obligation.rule
+    assert isinstance(rule, Constraint)  # noqa: S101 - `compiles` chose it
+    windows = constraint_windows(obligation, span)
+    slots = unit_slots(obligation)
+    placed = _placed_above(query, obligation, slots, as_of)
+    results: list[Result] = []
+    used: set[str] = set()
+    if not windows:
+        return Outcome((), frozenset())
+    by_unit = obligation.scope.per is not None
+    rows: list[WindowRow] = [
+        (n, u, None, w.start, w.end) for n, (u, w) in enumerate(_pairs(slots, windows))
+    ]
+    inside = _records(query, obligation, rows, as_of, by_unit=by_unit)
+    for scope in placed:
+        first = len(rows)
+        extra: list[WindowRow] = [
+            (first + n, scope, None, w.start, w.end) for n, w in enumerate(windows)
+        ]
+        rows += extra
+        inside.update(_records(query, obligation, extra, as_of, by_unit=False, scope_is=(scope,)))
+    for n, unit, _, _, _ in rows:
+        window = windows[n % len(windows)]
+        result = _verdict(query, obligation, rule, unit, window, inside.get(n, []), as_of)
+        results.append(result)
+        used.update(e.id for e in inside.get(n, []))
+    return Outcome(tuple(results), frozenset(used))
+
+
+def _pairs(slots: tuple[str | None, ...], windows: list[Window]) -> list[tuple[str | None, Window]]:
+    return [(unit, window) for unit in slots for window in windows]
+
+
+def _records(
+    query: Query,
+    obligation: Obligation,
+    rows: list[WindowRow],
+    as_of: datetime,
+    *,
+    by_unit: bool,
+    scope_is: tuple[str | None] | None = None,
+) -> dict[int, list[Event]]:
+    """The records any requirement accepts in each window row, each once, in order."""
+    found = []
+    for req in obligation.evidence:
+        found += query.evidence(
+            req, rows, as_of, by_unit=by_unit, by_person=False, scope_is=scope_is
+        )
+    return query.grouped(found)
+
+
+def _placed_above(
+    query: Query, obligation: Obligation, slots: tuple[str | None, ...], as_of: datetime
+) -> list[str | None]:
+    """The places, in the reference's order, of records no unit of a per-unit constraint
+    holds: with no unit, or at a unit enclosing some of the duty's units."""
+    if obligation.scope.per is None:
+        return []
+    force = query.force
+    units = {u for u in slots if u is not None}
+    scopes: set[str | None] = set()
+    for req in obligation.evidence:
+        scopes.update(query.scopes(req.types, req, as_of))
+    # Results are put in order by unit afterwards: the order of places here is free.
+    return sorted(
+        (
+            s
+            for s in scopes
+            if s is None
+            or (
+                not units.intersection(force.ancestry(s))
+                and any(s in force.ancestry(u) for u in units)
+            )
+        ),
+        key=lambda s: (s is not None, s or ""),
+    )
+
+
+def _verdict(
+    query: Query,
+    obligation: Obligation,
+    rule: Constraint,
+    unit: str | None,
+    window: Window,
+    inside: list[Event],
+    as_of: datetime,
+) -> Result:
+    force = query.force
+    offenders = []
+    notes = []
+    for event in inside:
+        broken = failed_condition(rule.require, event)
+        if broken is not None:
+            offenders.append(event)
+            notes.append(_breach_words(broken, event))
+    where = in_unit(force, unit)
+    if offenders:
+        shown = ", ".join(notes[:5]) + (f" and {len(notes) - 5} more" if len(notes) > 5 else "")
+        return make_result(
+            obligation,
+            unit,
+            window,
+            Status.BREACH,
+            len(inside),
+            len(offenders),
+            offenders,
+            f"{len(offenders)} of {len(inside)} events{where} break the rule: {shown}",
+        )
+    status = Status.PENDING if window.end > as_of else Status.MET if inside else Status.UNCHECKED
+    wording = " and ".join(c.describe() for c in rule.require)
+    reason = (
+        f"all {len(inside)} events{where} conform ({wording})"
+        if inside
+        else f"nothing to check: no events{where} {when_words(window)}"
+    )
+    return make_result(obligation, unit, window, status, len(inside), 0, inside, reason)

@@ -1,0 +1,103 @@
+"""Recurring duties compiled: the reference's due windows (`schedule.dues`) joined to the
+records in one query per requirement; counts, sums and distinct codes measured by the
+reference's `measure` over the evidence found, and the verdict its `steps_verdict`.
+
+Compiled: fixed periods (cadence, anchor, times and slots, rotas), per unit (a record counts
+in its unit and every unit enclosing it), force-wide and per person (without a roster),
+types, roles, conditions (`values.py`), counts, sums and distinct codes. Left to the
+reference: rolling duties (judged as gaps), rosters, evidence that names its period, and
+steps that are parts of one item (`one_item`, paired by refs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from engagerules.engine.compiled.query import Query
+from engagerules.engine.kinds.recurring import Recurring
+from engagerules.engine.schedule import Due, dues
+from engagerules.engine.verdicts import Outcome, steps_verdict
+from engagerules.model.event import Event
+from engagerules.model.periods import Window
+from engagerules.model.plan import Kind, Obligation, Operator, Requirement
+from engagerules.model.results import Result
+from engagerules.model.words import when_words
+
+__all__ = ["KIND", "compiles", "evaluate"]
+
+#: The kind this module compiles.
+KIND = Kind.RECURRING
+
+
+def compiles(obligation: Obligation) -> bool:
+    """Whether every feature of this recurring duty is compiled (else the reference judges)."""
+    rule = obligation.rule
+    if not isinstance(rule, Recurring) or rule.rolling or obligation.scope.roster is not None:
+        return False
+    if rule.one_item is not None:  # steps tied into one item by refs: the reference pairs them
+        return False
+    return all(
+        req.for_period is None
+        and all(c.op is not Operator.DIFFERS_FROM_PREVIOUS for c in req.where)
+        for req in obligation.evidence
+    )
+
+
+def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> Outcome:
+    """Every due window of one recurring duty version over `span`, judged at `as_of`."""
+    persons: Sequence[str] = ()
+    if obligation.scope.per_person:
+        types = sorted({t for req in obligation.evidence for t in req.types})
+        persons = query.persons(types, span, as_of)
+    due = list(dues(obligation, span, persons))
+    found = [_evidence(query, obligation, req, due, as_of) for req in obligation.evidence]
+    results: list[Result] = []
+    used: set[str] = set()
+    for w, one in enumerate(due):
+        measured = []
+        for req, by_window in zip(obligation.evidence, found, strict=True):
+            events = by_window.get(w, [])
+            measured.append((req, query.values.amount(req, events), events))
+        result = _verdict(query, obligation, one, measured, as_of)
+        results.append(result)
+        used.update(result.evidence)
+    return Outcome(tuple(results), frozenset(used))
+
+
+def _verdict(
+    query: Query,
+    obligation: Obligation,
+    due: Due,
+    measured: list[tuple[Requirement, float, list[Event]]],
+    as_of: datetime,
+) -> Result:
+    context = when_words(due.window)
+    if obligation.scope.rota:
+        context += " (rota turn)"
+    return steps_verdict(
+        query.force, obligation, measured, due.scope, due.window, as_of, context=context
+    )
+
+
+def _evidence(
+    query: Query, obligation: Obligation, req: Requirement, due: list[Due], as_of: datetime
+) -> dict[int, list[Event]]:
+    """The records counting towards `req` in each due window (by its place in `due`), in
+    the reference's order (time, then id), as stand-in events carrying their attributes."""
+    if not due:
+        return {}
+    per_person = obligation.scope.per_person
+    windows = [
+        (
+            w,
+            None if per_person else d.scope,
+            d.scope if per_person else None,
+            d.window.start,
+            d.window.end,
+        )
+        for w, d in enumerate(due)
+    ]
+    by_unit = obligation.scope.per is not None and not per_person
+    rows = query.evidence(req, windows, as_of, by_unit=by_unit, by_person=per_person)
+    return query.grouped(rows)

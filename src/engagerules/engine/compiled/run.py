@@ -1,0 +1,50 @@
+"""A check with the compiled engine: each duty whose kind and features are compiled is
+judged by a query, every other by the reference engine, in one `evaluate` (so the
+accounting of records, the order of results and the report are the reference's own)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from engagerules.engine.compiled.kinds import COMPILED
+from engagerules.engine.compiled.query import Query
+from engagerules.engine.compiled.source import Records
+from engagerules.engine.evaluate import evaluate
+from engagerules.engine.verdicts import Outcome
+from engagerules.model.event import EventLog
+from engagerules.model.periods import Window
+from engagerules.model.plan import Force, Obligation
+from engagerules.model.results import Report
+
+__all__ = ["COMPILED", "compilable", "evaluate_compiled"]
+
+
+def compilable(obligation: Obligation) -> bool:
+    """Whether the compiled engine judges this duty version (else the reference does)."""
+    if obligation.not_claimed_by:  # another duty's follow-ups are hidden from it first
+        return False
+    entry = COMPILED.get(obligation.kind)
+    return entry is not None and entry[0](obligation)
+
+
+def evaluate_compiled(
+    force: Force,
+    log: EventLog,
+    records: Records,
+    start: date,
+    end: date,
+    as_of: datetime,
+    *,
+    obligations: Iterable[str] | None = None,
+) -> Report:
+    """`evaluate`, with the compiled duties judged over `records` (the same records as
+    `log`: an ingested file or table and the events read back from it)."""
+    query = Query(force, records)
+
+    def judge(obligation: Obligation, span: Window, at: datetime) -> Outcome | None:
+        if not compilable(obligation):
+            return None
+        return COMPILED[obligation.kind][1](query, obligation, span, at)
+
+    return evaluate(force, log, start, end, as_of, obligations=obligations, judge=judge)

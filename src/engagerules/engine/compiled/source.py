@@ -1,0 +1,62 @@
+"""Where the compiled engine's records live: an ingested Parquet file read by DuckDB in
+process, or a table in a database Ibis reaches by URL (PostgreSQL: what `ingest -o URL
+--table NAME` writes). Either way the engine sees one Ibis table of the ingest layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from engagerules.errors import UsageError
+from engagerules.sources.parquet import ibis_url
+
+__all__ = ["COLUMNS", "Records", "ibis_module", "ibis_url", "records_from"]
+
+#: The columns of the ingest layout a query reads.
+COLUMNS = ("id", "type", "at", "scope", "role", "person", "attrs", "line")
+
+
+def ibis_module() -> Any:
+    """Ibis, or a `UsageError` saying which extra brings it."""
+    try:
+        import ibis
+    except ImportError:
+        msg = "--engine ibis needs Ibis: pip install 'engagerules[ibis]'"
+        raise UsageError(msg) from None
+    return ibis
+
+
+@attrs.frozen
+class Records:
+    """The records as one Ibis table (the ingest layout's columns), on its connection."""
+
+    table: Any
+    connection: Any
+    #: Where they are, for messages: a file or a URL's table.
+    where: str
+
+
+def records_from(source: str | Path, *, backend: str = "duckdb", table: str = "events") -> Records:
+    """The records of an ingested Parquet file (`backend` "duckdb"), or of `table` at the
+    database `backend` names by URL. Raises `UsageError` when they cannot be reached."""
+    ibis = ibis_module()
+    try:
+        if backend == "duckdb":
+            connection = ibis.duckdb.connect()
+            found = connection.read_parquet(str(source))
+            where = str(source)
+        else:
+            connection = ibis.connect(ibis_url(backend))
+            found = connection.table(table)
+            where = f"table {table}"
+    except Exception as exc:  # every backend raises its own kinds: one line for all
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        msg = f"{source if backend == 'duckdb' else table}: cannot be read by Ibis: {first}"
+        raise UsageError(msg) from None
+    missing = [c for c in COLUMNS if c not in found.columns]
+    if missing:
+        msg = f"{where}: not in the ingest layout (no column {', '.join(missing)})"
+        raise UsageError(msg)
+    return Records(found.select(*COLUMNS), connection, where)
