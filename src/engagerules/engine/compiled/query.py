@@ -37,9 +37,14 @@ def _utc(moment: datetime) -> datetime:
 class Query:
     """The records of one check and what the compiled kinds ask of them."""
 
-    def __init__(self, force: Force, records: Records) -> None:
+    def __init__(
+        self, force: Force, records: Records, *, left_out: frozenset[str] = frozenset()
+    ) -> None:
         self.force = force
         self.records = records
+        #: The ids of repeats, which count once (the first read): never evidence. A repeat
+        #: has its original's unit and person, so the units and people found stay the same.
+        self.left_out = left_out
         self.values = Values(force)
         self.ibis = ibis_module()
         import pyarrow as pa
@@ -136,6 +141,7 @@ class Query:
                 rows["line"],
                 strict=True,
             )
+            if i not in self.left_out
         ]
 
     def scopes(self, types: Sequence[str], req: Requirement, as_of: datetime) -> list[str | None]:

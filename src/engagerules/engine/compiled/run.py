@@ -11,6 +11,7 @@ from engagerules.engine.compiled.kinds import COMPILED
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.compiled.source import Records
 from engagerules.engine.evaluate import evaluate
+from engagerules.engine.index import repeats
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.event import EventLog
 from engagerules.model.periods import Window
@@ -40,7 +41,11 @@ def evaluate_compiled(
 ) -> Report:
     """`evaluate`, with the compiled duties judged over `records` (the same records as
     `log`: an ingested file or table and the events read back from it)."""
-    query = Query(force, records)
+    # A repeat (the same type, unit, role, person, instant and details as an earlier
+    # record) counts once: the reference's index leaves it out, and so does every query.
+    ordered = sorted(log.events, key=lambda e: e.id)
+    ordered.sort(key=lambda e: e.at)
+    query = Query(force, records, left_out=frozenset(repeats(ordered, log.events, force)))
 
     def judge(obligation: Obligation, span: Window, at: datetime) -> Outcome | None:
         if not compilable(obligation):
