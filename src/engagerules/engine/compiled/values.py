@@ -5,7 +5,6 @@ experiment saw every query peer count records the reader rejects."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +12,7 @@ from engagerules.errors import EventError
 from engagerules.model.conditions import failed_condition, measure
 from engagerules.model.event import Event
 from engagerules.model.plan import Force, Requirement
+from engagerules.sources import strictjson
 from engagerules.sources.events import checked_attributes
 
 __all__ = ["Values"]
@@ -33,12 +33,12 @@ class Values:
         key = (kind, text)
         if key not in self._events:
             try:
-                raw: Any = json.loads(text)
+                raw: Any = strictjson.loads(text)  # within the reader's limits
                 made = Event(
                     id="", type=kind, at=_EPOCH, attrs=raw if isinstance(raw, dict) else {}
                 )
                 self._events[key] = checked_attributes(made, self.force)
-            except (ValueError, TypeError, EventError):
+            except (ValueError, TypeError, EventError, strictjson.LimitError):
                 self._events[key] = None
         return self._events[key]
 
