@@ -292,7 +292,10 @@ MUTANTS = [
     m(
         "constraint-empty-is-met",
         f"{ENGINE}/kinds/constraint.py",
-        ("status = Status.MET if inside else Status.UNCHECKED", "status = Status.MET"),
+        (
+            "else Status.MET if inside else Status.UNCHECKED",
+            "else Status.MET",
+        ),
     ),
     m(
         "coverage-any-time",

@@ -36,7 +36,7 @@ from engagerules.model.results import Result, Status
 from engagerules.model.words import attr_words, when_words
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from engagerules.engine.kinds import Actor
 
@@ -139,37 +139,7 @@ def evaluate(
                     before = previous[event.id]
                     trace.note(event, code, counted=True, condition=broken, other=before)
             used.update(e.id for e in inside)
-            where = in_unit(force, unit)
-            if offenders:
-                shown = ", ".join(notes[:5]) + (
-                    f" and {len(notes) - 5} more" if len(notes) > 5 else ""
-                )
-                result = make_result(
-                    obligation,
-                    unit,
-                    window,
-                    Status.BREACH,
-                    len(inside),
-                    len(offenders),
-                    offenders,
-                    f"{len(offenders)} of {len(inside)} events{where} break the rule: {shown}",
-                )
-            else:
-                # A window with nothing under the rule is not evidence that it was kept:
-                # it is `unchecked` once closed, never `met`.
-                if window.end > as_of:
-                    status = Status.PENDING
-                else:
-                    status = Status.MET if inside else Status.UNCHECKED
-                wording = " and ".join(c.describe() for c in rule.require)
-                reason = (
-                    f"all {len(inside)} events{where} conform ({wording})"
-                    if inside
-                    else f"nothing to check: no events{where} {when_words(window)}"
-                )
-                result = make_result(
-                    obligation, unit, window, status, len(inside), 0, inside, reason
-                )
+            result = verdict(force, obligation, rule, unit, window, as_of, inside, offenders, notes)
             results.append(result)
             if trace is not None:
                 if unit in placed:  # the units' own records are judged in their units
@@ -179,6 +149,44 @@ def evaluate(
                             trace.note(event, Code.WRONG_UNIT)
                 trace.close(result, obligation, unit=unit)
     return Outcome(tuple(results), frozenset(used))
+
+
+def verdict(
+    force: Force,
+    obligation: Obligation,
+    rule: Constraint,
+    unit: str | None,
+    window: Window,
+    as_of: datetime,
+    inside: Sequence[Event],
+    offenders: Sequence[Event],
+    notes: Sequence[str],
+) -> Result:
+    """One window's result from the events the rule covered and those that broke it (the
+    reference and the compiled engine both judge with it, so they word alike)."""
+    where = in_unit(force, unit)
+    if offenders:
+        shown = ", ".join(notes[:5]) + (f" and {len(notes) - 5} more" if len(notes) > 5 else "")
+        return make_result(
+            obligation,
+            unit,
+            window,
+            Status.BREACH,
+            len(inside),
+            len(offenders),
+            offenders,
+            f"{len(offenders)} of {len(inside)} events{where} break the rule: {shown}",
+        )
+    # A window with nothing under the rule is not evidence that it was kept: it is
+    # `unchecked` once closed, never `met`.
+    status = Status.PENDING if window.end > as_of else Status.MET if inside else Status.UNCHECKED
+    wording = " and ".join(c.describe() for c in rule.require)
+    reason = (
+        f"all {len(inside)} events{where} conform ({wording})"
+        if inside
+        else f"nothing to check: no events{where} {when_words(window)}"
+    )
+    return make_result(obligation, unit, window, status, len(inside), 0, inside, reason)
 
 
 def _broken(force: Force, rule: Constraint, event: Event, before: Event | None) -> Condition | None:

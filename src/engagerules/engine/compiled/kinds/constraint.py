@@ -13,15 +13,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from engagerules.engine.compiled.query import Query, WindowRow
-from engagerules.engine.kinds.constraint import Constraint, _breach_words
+from engagerules.engine.kinds.constraint import Constraint, _breach_words, verdict
 from engagerules.engine.schedule import unit_slots
-from engagerules.engine.verdicts import Outcome, constraint_windows, in_unit, make_result
+from engagerules.engine.verdicts import Outcome, constraint_windows
 from engagerules.model.conditions import failed_condition
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Kind, Obligation, Operator
-from engagerules.model.results import Result, Status
-from engagerules.model.words import when_words
+from engagerules.model.results import Result
 
 __all__ = ["KIND", "compiles", "evaluate"]
 
@@ -141,24 +140,4 @@ def _verdict(
         if broken is not None:
             offenders.append(event)
             notes.append(_breach_words(broken, event))
-    where = in_unit(force, unit)
-    if offenders:
-        shown = ", ".join(notes[:5]) + (f" and {len(notes) - 5} more" if len(notes) > 5 else "")
-        return make_result(
-            obligation,
-            unit,
-            window,
-            Status.BREACH,
-            len(inside),
-            len(offenders),
-            offenders,
-            f"{len(offenders)} of {len(inside)} events{where} break the rule: {shown}",
-        )
-    status = Status.PENDING if window.end > as_of else Status.MET if inside else Status.UNCHECKED
-    wording = " and ".join(c.describe() for c in rule.require)
-    reason = (
-        f"all {len(inside)} events{where} conform ({wording})"
-        if inside
-        else f"nothing to check: no events{where} {when_words(window)}"
-    )
-    return make_result(obligation, unit, window, status, len(inside), 0, inside, reason)
+    return verdict(force, obligation, rule, unit, window, as_of, inside, offenders, notes)
