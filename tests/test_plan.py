@@ -195,7 +195,10 @@ def test_every_kind_module_function_takes_what_the_registry_passes() -> None:
             assert len(own) == len(expected), (module.__name__, name, own, expected)
 
 
-_SHARED_HELPERS = {"period_start", "gaps", "gap_deadline", "gap_window", "act_gaps"}
+#: Public functions a kind module shares beyond the hooks: the standing gap helpers
+#: (recurring rolling duties use them) and the constraint's window verdict (the compiled
+#: engine words its windows with it).
+_SHARED_HELPERS = {"period_start", "gaps", "gap_deadline", "gap_window", "act_gaps", "verdict"}
 
 
 def test_a_kind_module_missing_a_required_name_is_named() -> None:
