@@ -560,6 +560,10 @@ def test_the_subscription_page_in_chromium(server: Running) -> None:
         buttons = driver.find_elements("css selector", "button[data-copy]")
         assert len(buttons) == len(https) + len(webcal)
         buttons[0].click()
+        # The clipboard write is a promise: the label changes when it settles, not on click.
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(driver, 10).until(lambda _: buttons[0].text == "Copied")
         assert buttons[0].text == "Copied"
         assert "Subscribe from web" in driver.find_element("tag name", "body").text
     finally:
