@@ -72,6 +72,7 @@ events = sa.Table(
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("record", sa.Text, nullable=False),
     sa.Column("batch", sa.String(64), nullable=False),
+    sa.Index("events_by_seq", "force", "seq"),
 )
 
 batches = sa.Table(
