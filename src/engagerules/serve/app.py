@@ -31,7 +31,7 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 from litestar.types import Message, Scope
 
@@ -452,10 +452,10 @@ def _server(state: State) -> Server:
     return server
 
 
-FromDay = Annotated[str, Parameter(query="from", description="first day, YYYY-MM-DD")]
-ToDay = Annotated[str, Parameter(description="last day, YYYY-MM-DD, inclusive")]
+FromDay = Annotated[str, QueryParameter(name="from", description="first day, YYYY-MM-DD")]
+ToDay = Annotated[str, QueryParameter(description="last day, YYYY-MM-DD, inclusive")]
 #: `scope` is the ASGI scope to Litestar, so the query parameter is read by that name here.
-UnitQuery = Annotated[str | None, Parameter(query="scope", description="a unit id")]
+UnitQuery = Annotated[str | None, QueryParameter(name="scope", description="a unit id")]
 
 
 # ---------------------------------------------------------------------------- feeds and page
