@@ -257,7 +257,11 @@ class _RecordError(Exception):
         if self.value is _NO_VALUE:
             return Rejection(file, line, self.where)
         value = self.value
-        quoted = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+        quoted = (
+            repr(value)
+            if isinstance(value, str)
+            else json.dumps(value, ensure_ascii=False, default=str)
+        )
         reason = self.said(withheld(value_text(value), key))
         return Rejection(file, line, reason, quoting=self.said(_quote(quoted)))
 
