@@ -130,13 +130,10 @@ def test_check_json_shape_and_accounting(capsys: pytest.CaptureFixture[str]) -> 
     assert set(report) >= {"force", "from", "to", "as_of", "results", "events", "rejections"}
     ev = report["events"]
     assert ev["read"] == ev["matched"] + ev["unmatched"] + ev["rejected"] == 7
-    assert report["rejections"] == [
-        {
-            "file": str(EVENTS / "sample.csv"),
-            "line": 7,
-            "reason": "at: '2022-13-45T99:00' is not an ISO 8601 timestamp",
-        }
-    ]
+    (rejection,) = report["rejections"]
+    assert (rejection["file"], rejection["line"]) == (str(EVENTS / "sample.csv"), 7)
+    assert rejection["reason"].startswith("at: 16 characters (letters, digits and other signs) [#")
+    assert rejection["reason"].endswith("] is not an ISO 8601 timestamp"), "the value is withheld"
     result = report["results"][0]
     assert set(result) >= {
         "obligation",

@@ -497,9 +497,10 @@ def test_17_markdown_makes_no_link_of_an_address_as_github_renders_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Item 17: cmark-gfm (GitHub's renderer) makes no mailto, xmpp or web link of a
-    rejection's id or reason."""
+    rejection's id or reason (a reason quotes an id only, used twice: any other value the
+    record gave is withheld)."""
     records = [
-        {"id": ident, "type": ident, "at": "2022-10-03"}
+        {"id": ident, "type": "tweet", "at": "2022-10-03"}
         for ident in (
             "evil@evil.example",
             "mailto:a@b.example",
@@ -507,6 +508,7 @@ def test_17_markdown_makes_no_link_of_an_address_as_github_renders_it(
             "https://evil.example",
             "www.evil.example",
         )
+        for _ in range(2)
     ]
     events = data(tmp_path, "e.jsonl", "".join(json.dumps(r) + "\n" for r in records))
     code, out, _ = cli(capsys, "check", str(MINI), events, *RANGE, "--format", "markdown")

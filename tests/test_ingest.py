@@ -150,7 +150,9 @@ def test_events_the_force_no_longer_accepts_are_rejected_again(tmp_path: Path) -
     assert again.read == log.read
     (rejection,) = again.rejections
     assert (rejection.file, rejection.line) == (log.events[victim].file, log.events[victim].line)
-    assert "atlantis" in rejection.reason
+    assert "atlantis" not in rejection.reason, "the value is withheld"
+    assert rejection.reason.startswith("scope: 8 characters (letters) [#")
+    assert "atlantis" in rejection.revealed().reason
 
 
 @pytest.mark.parametrize(

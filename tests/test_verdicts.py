@@ -668,9 +668,10 @@ def test_declared_bounds_reject_a_record_outside_them(tmp_path: Path) -> None:
         ev("h3", "session", "2023-06-07", attrs={"hours": 24}),
     ]
     log = parse_events([("log", i + 1, r) for i, r in enumerate(records)], bounded)
-    assert [(r.line, r.reason) for r in log.rejections] == [
+    assert [(r.line, r.revealed().reason) for r in log.rejections] == [
         (1, "attrs.hours: 1600 is above the most allowed, 24")
     ]
+    assert log.rejections[0].reason.startswith("attrs.hours: 4 characters like 9999 [#")
     assert [e.id for e in log.events] == ["h2", "h3"]
 
 

@@ -40,7 +40,7 @@ from engagerules.errors import (
     did_you_mean,
 )
 from engagerules.model.durations import parse_duration
-from engagerules.model.event import EventLog, Rejection
+from engagerules.model.event import EventLog
 from engagerules.model.limits import path_problem, range_problem, year_problem
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force, Obligation
@@ -436,12 +436,10 @@ def run_check(
 
 
 class _Input(NamedTuple):
-    """What a command read: the events, the export's rows when a profile read them, and
-    the rejections quoting their cells (for `--show-values` only)."""
+    """What a command read: the events, and the export's rows when a profile read them."""
 
     log: EventLog
     rows: RowAccount | None = None
-    shown: tuple[Rejection, ...] = ()
 
 
 #: `--max-rejected`'s default: a run rejecting more than this share of its rows stops.
@@ -510,9 +508,10 @@ def _read(
     read = _read_events(files, force, profile)
     limit = getattr(args, "max_rejected", None)
     _check_rejected(read, DEFAULT_MAX_REJECTED if limit is None else limit)
-    if getattr(args, "show_values", False) and read.shown:
-        sys.stderr.write("engagerules: note: the rejected rows' values (this terminal only):\n")
-        sys.stderr.writelines(f"  {_one_line(str(r))}\n" for r in read.shown)
+    if getattr(args, "show_values", False) and read.log.rejections:
+        # every reader withholds values from reasons; each rejection keeps them quoted
+        sys.stderr.write("engagerules: note: the rejected records' values (this terminal only):\n")
+        sys.stderr.writelines(f"  {_one_line(str(r.revealed()))}\n" for r in read.log.rejections)
     gc.freeze()
     return read
 
@@ -548,7 +547,7 @@ def _read_events(files: Sequence[str], force: Force, profile: str | None) -> _In
     if profile is not None:
         imported, title = _import(profile, files, force)
         _tell(f"engagerules: note: {profile}: {imported.summary()}")
-        return _Input(imported.log, imported.account(title), imported.shown)
+        return _Input(imported.log, imported.account(title))
     if not sys.stderr.isatty():
         return _Input(read_events(files, force))
 

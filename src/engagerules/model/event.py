@@ -102,11 +102,21 @@ class Event(msgspec.Struct, frozen=True, gc=False):
 
 @attrs.frozen
 class Rejection:
-    """A record that broke the event rules, located by file and line."""
+    """A record that broke the event rules, located by file and line.
+
+    `reason` never quotes a value the record gave (`sources.withheld`): it is what every
+    report carries. `quoting` says the same with the values in, for `--show-values` on the
+    analyst's own terminal only, so it takes no part in equality or repr.
+    """
 
     file: str
     line: int
     reason: str
+    quoting: str | None = attrs.field(default=None, eq=False, repr=False)
+
+    def revealed(self) -> Rejection:
+        """This rejection as `--show-values` prints it: the values it withholds quoted."""
+        return Rejection(self.file, self.line, self.quoting or self.reason)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"

@@ -3,6 +3,12 @@
 Every record read ends up somewhere: as an `Event`, or as a `Rejection` naming its file,
 line and reason. `EventLog.read` is the count of records seen, so a report can show
 read = matched + unmatched + rejected and nothing is silently dropped.
+
+A reason never quotes what the record gave (a name typed into `scope`, `role` or a code
+attribute): it names the field, what was wrong, and the value's shape and fingerprint
+(`sources.withheld`); the rejection keeps the quoting version for `--show-values`. Only
+names the force declares (its event types, units, codes) and the ids reports cite as
+evidence are quoted.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from engagerules.model.limits import MAX_DEPTH, csv_message, year_problem
 from engagerules.model.periods import PERIOD_FORMS, is_period_label, localize
 from engagerules.model.plan import AttrSpec, AttrType, Force
 from engagerules.sources import strictjson
+from engagerules.sources.withheld import value_text, withheld
 
 __all__ = [
     "Event",
@@ -42,7 +49,7 @@ __all__ = [
 _FIELDS = frozenset({"id", "type", "at", "scope", "role", "person", "attrs", "refs"})
 _FORMATS = (".jsonl", ".ndjson", ".json", ".csv")
 _EXTRA = "\x00extra"  # restkey for CSV rows longer than the header
-#: The most characters of a bad value a rejection quotes.
+#: The most characters of a bad value `--show-values` quotes.
 _QUOTE = 60
 
 
@@ -59,6 +66,7 @@ def read_events(
     *,
     progress: Callable[[str, int], None] | None = None,
     fast: bool = True,
+    fingerprint_key: bytes | None = None,
 ) -> EventLog:
     """Read every file (by extension: .jsonl, .json or .csv; `-` is JSON Lines on stdin).
 
@@ -72,8 +80,11 @@ def read_events(
     differential test compares the two). Records are turned into events as they are read,
     never all held as dicts at once, and the cyclic garbage collector is paused meanwhile:
     events hold no cycles, and on a million of them its passes were a third of the time.
+
+    Values a rejection withholds are fingerprinted with `fingerprint_key`, else a key
+    made for this run (`withheld.RUN_KEY`).
     """
-    intake = _Intake(force)
+    intake = _Intake(force, fingerprint_key)
     count = 0
     with gc_paused():
         for path in paths:
@@ -139,13 +150,16 @@ def _batches(path: Path | None, force: Force, *, fast: bool) -> Iterator[tuple[b
         yield False, batch
 
 
-def parse_events(records: Iterable[tuple[str, int, Any]], force: Force) -> EventLog:
+def parse_events(
+    records: Iterable[tuple[str, int, Any]], force: Force, *, fingerprint_key: bytes | None = None
+) -> EventLog:
     """Turn `(file, line, raw record)` triples into events and rejections.
 
     Checks what needs the force (the type is in its vocabulary, the scope is one of its
-    units) and that ids are unique across all inputs; the first use of an id wins.
+    units) and that ids are unique across all inputs; the first use of an id wins. Values
+    a rejection withholds are fingerprinted with `fingerprint_key` (see `read_events`).
     """
-    intake = _Intake(force)
+    intake = _Intake(force, fingerprint_key)
     intake.records(records)
     return intake.log()
 
@@ -156,8 +170,9 @@ class _Intake:
     The ids are a set, grown a block at a time by one call made in C; the event that took
     each id first, which a rejection names, is looked up only once some id repeats."""
 
-    def __init__(self, force: Force) -> None:
+    def __init__(self, force: Force, fingerprint_key: bytes | None = None) -> None:
         self.zone = force.zone
+        self.key = fingerprint_key
         self.types = {t.id for t in force.event_types}
         self.units = {u.id for u in force.units}
         self.declared = declarations(force)
@@ -200,7 +215,7 @@ class _Intake:
                     msg = f"id: {event.id!r} is used twice (first at {first.file}:{first.line})"
                     raise _RecordError(msg)
             except _RecordError as exc:
-                rejections.append(Rejection(file, line, str(exc)))
+                rejections.append(exc.rejection(file, line, self.key))
                 continue
             ids.add(event.id)
             if self.first is not None:
@@ -219,8 +234,40 @@ class _Intake:
 _ID = attrgetter("id")
 
 
+_NO_VALUE: Any = object()
+
+
 class _RecordError(Exception):
-    pass
+    """What is wrong with a record: `where` (a field or JSON path) and, when the record
+    gave a value there, the `value` and what is wrong with it (`problem`). The value is
+    never put in the message itself: reports get its shape and fingerprint, and only the
+    rejection's `quoting` (for `--show-values`) quotes it."""
+
+    def __init__(self, where: str, value: Any = _NO_VALUE, problem: str = "") -> None:
+        super().__init__(where)
+        self.where, self.value, self.problem = where, value, problem
+
+    def said(self, value: str) -> str:
+        if self.value is _NO_VALUE:
+            return self.where
+        gap = "" if self.problem.startswith(":") else " "
+        return f"{self.where}: {value}{gap}{self.problem}"
+
+    def rejection(self, file: str, line: int, key: bytes | None) -> Rejection:
+        if self.value is _NO_VALUE:
+            return Rejection(file, line, self.where)
+        value = self.value
+        quoted = (
+            repr(value)
+            if isinstance(value, str)
+            else json.dumps(value, ensure_ascii=False, default=str)
+        )
+        reason = self.said(withheld(value_text(value), key))
+        return Rejection(file, line, reason, quoting=self.said(_quote(quoted)))
+
+    def __str__(self) -> str:
+        """The reason as reports give it, the value withheld under this run's key."""
+        return self.rejection("", 0, None).reason
 
 
 def _records(path: Path | None) -> Iterator[tuple[str, int, Any]]:
@@ -472,9 +519,24 @@ def _event(raw: Any, file: str, line: int, zone: tzinfo) -> Event:
 
 def _text(raw: Mapping[str, Any], key: str) -> str:
     value = raw[key]
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise _RecordError(f"{key}: must be a string, not {_quote(json.dumps(value))}")
+    if isinstance(value, bool) or value is None:  # nothing typed to withhold
+        raise _RecordError(f"{key}: is {_json_kind(value)}, not a string")
+    if not isinstance(value, str | int):
+        raise _RecordError(key, value, f"is {_json_kind(value)}, not a string")
     return str(value).strip()
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, in words: `a list`, `an object`, `true or false` ..."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, int | float):
+        return "a number"
+    return "null" if value is None else type(value).__name__
 
 
 def _optional_text(raw: Mapping[str, Any], key: str) -> str | None:
@@ -486,45 +548,44 @@ def _optional_text(raw: Mapping[str, Any], key: str) -> str | None:
 def _timestamp(value: Any, zone: tzinfo) -> tuple[datetime, bool]:
     """An aware instant in `zone`; a bare date is the start of that local day, all day."""
     if not isinstance(value, str):
-        raise _RecordError(f"at: {_quote(json.dumps(value))} is not an ISO 8601 timestamp")
+        raise _RecordError("at", value, "is not an ISO 8601 timestamp")
     text = value.strip()
-    shown = _quote(repr(value))
     if len(text) == 10:
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            raise _RecordError(f"at: {shown} is not an ISO 8601 date") from None
-        _check_year(day, shown)
+            raise _RecordError("at", value, "is not an ISO 8601 date") from None
+        _check_year(day, value)
         return localize(datetime.combine(day, time(0)), zone).astimezone(UTC), True
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
-        raise _RecordError(f"at: {shown} is not an ISO 8601 timestamp") from None
+        raise _RecordError("at", value, "is not an ISO 8601 timestamp") from None
     if moment.tzinfo is None:
-        raise _RecordError(f"at: {shown} has no offset: add one (+01:00) or Z")
-    _check_year(moment, shown)
+        raise _RecordError("at", value, "has no offset: add one (+01:00) or Z")
+    _check_year(moment, value)
     return moment.astimezone(UTC), False
 
 
-def _check_year(day: date, shown: str) -> None:
+def _check_year(day: date, value: str) -> None:
     """Years a datetime cannot leave while the engine adds deadlines and periods to it."""
     problem = year_problem(day)
     if problem is not None:
-        raise _RecordError(f"at: {shown}: {problem}")
+        raise _RecordError("at", value, f": {problem}")
 
 
 def _quote(text: str) -> str:
-    """A bad value as a rejection quotes it: cut short, so one line stays readable."""
+    """A bad value as `--show-values` quotes it: cut short, so one line stays readable."""
     return text if len(text) <= _QUOTE else text[: _QUOTE - 3] + "..."
 
 
 def _check_vocabulary(event: Event, types: set[str], units: set[str]) -> None:
     if event.type not in types:
         hint = did_you_mean(event.type, types)
-        raise _RecordError(f"type: {event.type!r} is not in the force's vocabulary{hint}")
+        raise _RecordError("type", event.type, f"is not in the force's vocabulary{hint}")
     if event.scope is not None and event.scope not in units:
         hint = did_you_mean(event.scope, units)
-        raise _RecordError(f"scope: {event.scope!r} is not a unit of this force{hint}")
+        raise _RecordError("scope", event.scope, f"is not a unit of this force{hint}")
 
 
 # ---------------------------------------------------------------------------- attributes
@@ -588,7 +649,7 @@ def _check_attributes(
         if spec.name in cells and isinstance(value, str) and spec.type in _NUMBERS:
             number = _finite(value)
             if number is None:
-                raise _RecordError(f"attrs.{spec.name}: {json.dumps(value)} is not a number")
+                raise _RecordError(f"attrs.{spec.name}", value, "is not a number")
             value = replaced[spec.name] = int(number) if number.is_integer() else number
         items = value if isinstance(value, list) and spec.type is AttrType.CODE else [value]
         for item in items:
@@ -598,7 +659,7 @@ def _check_attributes(
             if spec.type is AttrType.CODE and spec.name in judged:
                 replaced[spec.name] = Unlisted(json.dumps(value))
                 break
-            raise _RecordError(f"attrs.{spec.name}: {json.dumps(item)} {problem}")
+            raise _RecordError(f"attrs.{spec.name}", item, problem)
     if not replaced:
         return event
     return msgspec.structs.replace(event, attrs=MappingProxyType({**event.attrs, **replaced}))

@@ -15,17 +15,16 @@ Nor does any message quote a cell the profile did not map to a declared code: a 
 know which cell holds a name (an officer typed into the Ward column), so a rejection says
 what was wrong with the value's shape (`24 characters (letters and a space)`, `10
 characters like 99/99/99`) and a short keyed fingerprint (`#3fa9c1`) that groups equal
-values. The values themselves are kept apart (`ImportLog.shown`, `explain_row(...,
-show_values=True)`) for the analyst's own terminal, never for a written report.
+values, as every reader does (`sources.withheld`). The values themselves are kept apart
+(`Rejection.quoting`, `ImportLog.shown`, `explain_row(..., show_values=True)`) for the
+analyst's own terminal, never for a written report.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import math
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -40,7 +39,6 @@ from engagerules.errors import ConfigError, UsageError, did_you_mean
 from engagerules.model.event import Event, EventLog, Rejection
 from engagerules.model.plan import Force
 from engagerules.model.results import RowAccount
-from engagerules.model.words import and_list, plural
 from engagerules.sources.events import parse_events
 from engagerules.sources.profiles import (
     ISO,
@@ -54,6 +52,7 @@ from engagerules.sources.profiles import (
 )
 from engagerules.sources.pseudonyms import load_key, pseudonym
 from engagerules.sources.rows import Broken, read_rows
+from engagerules.sources.withheld import RUN_KEY, withheld
 
 __all__ = [
     "ImportLog",
@@ -79,9 +78,12 @@ class ImportLog:
     log: EventLog
     read: int
     filtered: tuple[tuple[str, int], ...]  # (filter, rows it left out), profile order
-    #: The rejections again, quoting the cells they withhold: for `--show-values` on the
-    #: analyst's own terminal only, never for a report.
-    shown: tuple[Rejection, ...] = ()
+
+    @property
+    def shown(self) -> tuple[Rejection, ...]:
+        """The rejections again, quoting the cells they withhold: for `--show-values` on
+        the analyst's own terminal only, never for a report."""
+        return tuple(r.revealed() for r in self.log.rejections)
 
     @property
     def imported(self) -> int:
@@ -188,7 +190,6 @@ def import_events(
     mapper = _Mapper(profile, force.zone, key, fingerprint_key)
     filtered: Counter[str] = Counter()
     early: list[Rejection] = []
-    early_shown: list[Rejection] = []
     order: dict[str, int] = {}
     read = 0
 
@@ -204,17 +205,17 @@ def import_events(
                 if outcome.filtered is not None:
                     filtered[outcome.filtered] += 1
                 elif outcome.problems:
-                    early.append(Rejection(file, number, "; ".join(outcome.problems)))
-                    early_shown.append(Rejection(file, number, "; ".join(outcome.shown)))
+                    said, shown = "; ".join(outcome.problems), "; ".join(outcome.shown)
+                    early.append(Rejection(file, number, said, quoting=shown))
                 else:
                     yield file, number, outcome.record
             if progress is not None:
                 progress(str(location), read)
 
-    parsed = parse_events(records(), force)
-    late = [attrs.evolve(r, reason=mapper.locate(r.reason)) for r in parsed.rejections]
-    late_shown = [
-        attrs.evolve(r, reason=mapper.locate(r.reason, show=True)) for r in parsed.rejections
+    parsed = parse_events(records(), force, fingerprint_key=mapper.fingerprint_key)
+    late = [
+        attrs.evolve(r, reason=mapper.locate(r.reason), quoting=mapper.locate(r.revealed().reason))
+        for r in parsed.rejections
     ]
 
     def ordered(found: list[Rejection]) -> tuple[Rejection, ...]:
@@ -224,7 +225,6 @@ def import_events(
         log=EventLog(parsed.events, ordered([*early, *late])),
         read=read,
         filtered=tuple((f.label, filtered[f.label]) for f in profile.filters),
-        shown=ordered([*early_shown, *late_shown]),
     )
 
 
@@ -259,10 +259,13 @@ def explain_row(
         elif outcome.record is not None:
             shown = outcome.record if show_values else mapper.withheld_record(outcome.record)
             steps.append("record: " + json.dumps(shown, ensure_ascii=False))
-            log = parse_events([(file, number, outcome.record)], force)
+            log = parse_events(
+                [(file, number, outcome.record)], force, fingerprint_key=mapper.fingerprint_key
+            )
             if log.rejections:
-                reason = log.rejections[0].reason
-                steps.append("outcome: rejected: " + mapper.locate(reason, show=show_values))
+                found = log.rejections[0]
+                reason = found.revealed().reason if show_values else found.reason
+                steps.append("outcome: rejected: " + mapper.locate(reason))
             else:
                 steps.append(f"outcome: imported as event {log.events[0].id!r}")
         return steps
@@ -320,37 +323,6 @@ class _Outcome:
     shown: tuple[str, ...] = ()  # the same, quoting the cells (for --show-values)
 
 
-#: An event rule's reason quoting the value it rejects (`scope: 'X' is not a unit`),
-#: `_events` quoting it by repr or JSON and cutting a long one short with `...`.
-_QUOTED = re.compile(
-    r"^(?P<field>(?:attrs\.)?[A-Za-z_][\w]*): "
-    r"(?P<value>'(?:[^'\\]|\\.)*(?:'|\.\.\.)|\"(?:[^\"\\]|\\.)*(?:\"|\.\.\.)|-?\d[\d.eE+-]*)"
-    r"(?= )"
-)
-
-
-def _shape(text: str) -> str:
-    """What a withheld value looks like, never what it says: its length, and the kinds of
-    character in it; one with no letter (a date, a number) by its pattern, every digit a 9,
-    which is what a two-digit year or a stray time gives away."""
-    if not text.strip():
-        return "blank"
-    if not any(c.isalpha() for c in text):
-        pattern = "".join("9" if c.isdigit() else c for c in text)
-        if len(pattern) > 24:
-            pattern = pattern[:21] + "..."
-        return f"{plural(len(text), 'character')} like {pattern}"
-    kinds = ["letters"]
-    if any(c.isdigit() for c in text):
-        kinds.append("digits")
-    spaces = sum(c.isspace() for c in text)
-    if spaces:
-        kinds.append(plural(spaces, "space") if spaces > 1 else "a space")
-    if any(not (c.isalnum() or c.isspace()) for c in text):
-        kinds.append("other signs")
-    return f"{plural(len(text), 'character')} ({and_list(kinds)})"
-
-
 class _Mapper:
     """One profile's mapping, applied row by row; `steps`, when given, is told each step."""
 
@@ -366,7 +338,7 @@ class _Mapper:
         self.profile = profile
         self.zone = profile.times.zone or force_zone
         self.key = key
-        self.fingerprint_key = fingerprint_key or key or os.urandom(16)
+        self.fingerprint_key = fingerprint_key or key or RUN_KEY
         self.show_values = show_values
         self.people = profile.person_columns()
         # a field an event rule rejects, and the columns it came from
@@ -378,28 +350,16 @@ class _Mapper:
         if profile.id_spec.column:
             self.sources["id"] = f"column {profile.id_spec.column!r}"
 
-    def locate(self, reason: str, *, show: bool = False) -> str:
-        """An event rule's reason (`type: ... not in the vocabulary`) with its column, the
-        value it quotes withheld (but an id, which the profile made) unless `show`."""
+    def locate(self, reason: str) -> str:
+        """An event rule's reason (`type: ... not in the vocabulary`) with its column."""
         field = reason.split(":", 1)[0]
         source = self.sources.get(field)
-        if not show:
-            reason = _QUOTED.sub(self._withheld_match, reason, count=1)
         return f"{source}: {reason}" if source else reason
-
-    def _withheld_match(self, match: re.Match[str]) -> str:
-        if match["field"] == "id":
-            return match[0]
-        quoted = match["value"]
-        text = quoted.strip("'\"").removesuffix("...") if quoted[0] in "'\"" else quoted
-        return f"{match['field']}: {self.withheld(text)}"
 
     def withheld(self, value: Any) -> str:
         """A cell as reports name it: its shape and a short keyed fingerprint, so equal
         values group together and no value is repeated."""
-        text = _cell_text(value)
-        digest = hmac.new(self.fingerprint_key, text.encode("utf-8", "replace"), hashlib.sha256)
-        return f"{_shape(text)} [#{digest.hexdigest()[:6]}]"
+        return withheld(_cell_text(value), self.fingerprint_key)
 
     def said(self, problem: _Problem, *, show: bool) -> str:
         """The problem's message, its cell shown (`show`) or withheld."""

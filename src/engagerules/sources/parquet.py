@@ -17,7 +17,11 @@ exports with the reader `check` uses and writes what it gave:
   is written in `attrs` as it was typed and read back as `Unlisted` again);
 - the rejections and the count of records read, in the file's metadata, so that a check
   from Parquet accounts for every record of the original exports exactly as a check from the
-  exports does (read = matched + unmatched + rejected).
+  exports does (read = matched + unmatched + rejected). Each rejection is `[file, line,
+  reason, quoting]`, the reason withholding the values the record gave as every reader
+  does (`sources.withheld`), `quoting` the same with them quoted, or null when it withholds
+  none (for `--show-values`; the file holds the records' values anyway). A rejection of a
+  file written before values were withheld, `[file, line, reason]`, is withheld as read.
 
 Reading it back (`check FORCE FILE.parquet`, or any command that reads events) puts
 every event through the reader's checks again (vocabulary, declared attributes, unique ids)
@@ -38,6 +42,7 @@ from engagerules.errors import EventError, UsageError
 from engagerules.model.event import Event, EventLog, Rejection, Unlisted
 from engagerules.model.plan import AttrType, Force
 from engagerules.sources import strictjson
+from engagerules.sources.withheld import legacy_withheld
 
 __all__ = [
     "FORMAT_VERSION",
@@ -179,7 +184,7 @@ def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
         "version": FORMAT_VERSION,
         "force": force.id,
         "read": log.read,
-        "rejections": [[r.file, r.line, r.reason] for r in log.rejections],
+        "rejections": _rejections(log),
     }
     arrow_schema = schema(force).with_metadata({_META_KEY: json.dumps(meta).encode()})
     try:
@@ -191,6 +196,23 @@ def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
     except (OSError, ValueError) as exc:
         msg = f"{path}: cannot write: {exc}"
         raise UsageError(msg) from None
+
+
+def _rejections(log: EventLog) -> list[list[Any]]:
+    """The rejections as the metadata keeps them: `[file, line, reason, quoting]`."""
+    return [[r.file, r.line, r.reason, r.quoting] for r in log.rejections]
+
+
+def _rejection(item: Any) -> Rejection:
+    """One rejection of the metadata; a ValueError unless it is as ingest writes them."""
+    if not isinstance(item, list) or len(item) not in (3, 4):
+        raise ValueError(item)
+    file, line, reason = str(item[0]), int(item[1]), str(item[2])
+    if len(item) == 4:
+        quoting = item[3]
+        return Rejection(file, line, reason, quoting=None if quoting is None else str(quoting))
+    withheld = legacy_withheld(reason)  # written before values were withheld
+    return Rejection(file, line, withheld, quoting=reason if withheld != reason else None)
 
 
 def _metadata(path: str, raw: dict[bytes, bytes] | None) -> dict[str, Any]:
@@ -331,7 +353,7 @@ def write_table(log: EventLog, force: Force, url: str, table: str) -> None:
         "version": FORMAT_VERSION,
         "force": force.id,
         "read": log.read,
-        "rejections": [[r.file, r.line, r.reason] for r in log.rejections],
+        "rejections": _rejections(log),
     }
     arrow_schema = schema(force)
     connection = _connect(url)
@@ -377,7 +399,7 @@ def _accounted(
     name: str, meta: dict[str, Any], events: list[Event]
 ) -> tuple[list[Event], list[Rejection], int]:
     try:
-        rejections = [Rejection(str(f), int(n), str(r)) for f, n, r in meta.get("rejections", [])]
+        rejections = [_rejection(item) for item in meta.get("rejections", [])]
     except (TypeError, ValueError):  # not the [file, line, reason] triples ingest writes
         msg = f"{name}: the rejections in its engagerules metadata are not as ingest writes them"
         raise EventError(msg) from None
