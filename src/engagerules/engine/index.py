@@ -79,7 +79,20 @@ def _named_once(repeated: Mapping[str, str], events: list[Event]) -> list[Event]
 
 
 def _says_the_same(a: Event, b: Event) -> bool:
-    return a.refs == b.refs and dict(a.attrs) == dict(b.attrs)
+    return a.refs == b.refs and _detail(a.attrs) == _detail(b.attrs)
+
+
+def _detail(value: object) -> object:
+    """A value as a record says it: Python holds `true` equal to 1 (and a dict holding
+    one equal to a dict holding the other), but a threshold or a sum reads 1 and not
+    `true`, so a record giving one is no repeat of a record giving the other."""
+    if isinstance(value, bool):
+        return (bool, value)
+    if isinstance(value, list | tuple):
+        return [_detail(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _detail(item) for key, item in value.items()}
+    return value
 
 
 _T = TypeVar("_T")

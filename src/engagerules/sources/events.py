@@ -24,7 +24,7 @@ import attrs
 import msgspec
 
 from engagerules.errors import EventError, did_you_mean
-from engagerules.model.conditions import recorded
+from engagerules.model.conditions import number_text, recorded
 from engagerules.model.event import Event, EventLog, Rejection, Unlisted, gc_paused
 from engagerules.model.limits import MAX_DEPTH, csv_message, year_problem
 from engagerules.model.periods import PERIOD_FORMS, is_period_label, localize
@@ -677,10 +677,7 @@ def _finite(value: Any) -> float | None:
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
+        return number_text(value)
     else:
         return None
     return number if math.isfinite(number) else None
