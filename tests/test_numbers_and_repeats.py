@@ -203,3 +203,33 @@ def test_one_cadet_session_of_more_than_a_day_meets_no_month(hours: int) -> None
     )
     assert all(r.status is not Status.MET for r in report.results)
     assert (report.events.read, report.events.rejected) == (1, 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    likes=st.lists(st.integers(0, 2000), min_size=1, max_size=5),
+    ids=st.permutations(range(5)),
+)
+def test_readings_at_one_instant_that_disagree_count_as_the_lowest(
+    force: Force, likes: list[int], ids: list[int]
+) -> None:
+    """Readings of one series at its latest instant that disagree are no evidence of the
+    higher: the figure is the lowest whatever the ids or the order read (the later id's
+    9,000 likes met Dorset's target where another reading said 1,500)."""
+    at = "2022-12-30T09:00:00Z"
+    records = [
+        {"id": f"r{ids[i]}", "type": "reading", "at": at, "role": "PS", "attrs": {"likes": n}}
+        for i, n in enumerate(likes)
+    ]
+    log = parse_events([("log", i + 1, r) for i, r in enumerate(records)], force)
+    report = evaluate(
+        force,
+        log,
+        date(2022, 12, 1),
+        date(2022, 12, 31),
+        datetime(2023, 1, 5, tzinfo=UTC),
+        obligations=["v.likes"],
+    )
+    (result,) = report.results
+    assert result.found == min(likes)
+    assert result.status is (Status.MET if min(likes) >= 1000 else Status.MISSED)
