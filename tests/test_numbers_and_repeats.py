@@ -233,3 +233,21 @@ def test_readings_at_one_instant_that_disagree_count_as_the_lowest(
     (result,) = report.results
     assert result.found == min(likes)
     assert result.status is (Status.MET if min(likes) >= 1000 else Status.MISSED)
+
+
+def test_a_record_of_the_day_is_no_copy_of_one_timed_at_midnight(force: Force) -> None:
+    """Both say 5 June, but one says "that day" and the other "at 00:00": two records."""
+    records = [
+        {"id": "s1", "type": "session", "at": "2023-06-05", "role": "PS", "attrs": {"hours": 2}},
+        {
+            "id": "s2",
+            "type": "session",
+            "at": "2023-06-05T00:00:00+01:00",
+            "role": "PS",
+            "attrs": {"hours": 2},
+        },
+    ]
+    report = _judge(force, records)
+    (hours,) = [r for r in report.results if r.obligation == "v.hours"]
+    assert (hours.status, hours.found) == (Status.MET, 4)
+    assert "duplicate" not in report.events.by_reason

@@ -79,7 +79,9 @@ def _named_once(repeated: Mapping[str, str], events: list[Event]) -> list[Event]
 
 
 def _says_the_same(a: Event, b: Event) -> bool:
-    return a.refs == b.refs and _detail(a.attrs) == _detail(b.attrs)
+    """Whether two records at one instant say the same: the same refs and details, and
+    both dated to the day or both timed (a day's record is no copy of one at midnight)."""
+    return a.refs == b.refs and a.all_day == b.all_day and _detail(a.attrs) == _detail(b.attrs)
 
 
 def _detail(value: object) -> object:
