@@ -251,3 +251,26 @@ def test_a_record_of_the_day_is_no_copy_of_one_timed_at_midnight(force: Force) -
     (hours,) = [r for r in report.results if r.obligation == "v.hours"]
     assert (hours.status, hours.found) == (Status.MET, 4)
     assert "duplicate" not in report.events.by_reason
+
+
+def test_a_late_follow_up_naming_a_repeat_is_late_not_of_no_trigger(force: Force) -> None:
+    """A follow-up naming a warrant's copy names the warrant: made after its deadline, it is
+    `late`, as it would be naming the original (it was `no_trigger`)."""
+    warrant = {"type": "warrant", "at": "2023-06-05T09:00:00Z", "scope": "north", "role": "PS"}
+    records = [
+        {"id": "w1", **warrant},
+        {"id": "w2", **warrant},
+        {
+            "id": "t1",
+            "type": "tweet",
+            "at": "2023-06-20T09:00:00Z",
+            "scope": "north",
+            "role": "PS",
+            "refs": ["w2"],
+        },
+    ]
+    log = parse_events([("log", i + 1, r) for i, r in enumerate(records)], force)
+    report = evaluate(
+        force, log, *JUNE, datetime(2023, 8, 1, tzinfo=UTC), obligations=["v.warrant-linked"]
+    )
+    assert report.events.by_reason == {"duplicate": 1, "late": 1}
