@@ -346,9 +346,8 @@ MUTANTS = [
         "target-highest-reading",
         f"{ENGINE}/kinds/target.py",
         (
-            "            total += values[-1][0]\n            counted.append(values[-1][1])",
-            "            best = max(values, key=lambda pair: pair[0])\n"
-            "            total += best[0]\n            counted.append(best[1])",
+            "value, event = min(((v, e) for v, e in values if e.at == last), key=_FIRST)",
+            "value, event = max(values, key=_FIRST)",
         ),
     ),
     m(

@@ -306,8 +306,8 @@ class _Unmatched:
         if self._triggers is None:  # once, and only if some record names another
             self._triggers = self._trigger_events()
         found = set()
-        for ref in event.refs:
-            named = self._triggers.get(ref)
+        for ref in event.refs:  # a ref to a repeat names the record it repeats
+            named = self._triggers.get(self.repeated.get(ref, ref))
             if named is None or named.at > self.as_of:
                 continue
             for ob in live.live:

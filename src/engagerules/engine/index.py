@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from itertools import accumulate, compress, islice
 from operator import attrgetter, eq, ne
 from typing import Any, TypeVar
+
+import msgspec
 
 from engagerules.errors import UsageError
 from engagerules.model.event import Event
@@ -62,8 +64,37 @@ def repeats(ordered: Sequence[Event], events: Sequence[Event], force: Force) -> 
     return repeated
 
 
+def _named_once(repeated: Mapping[str, str], events: list[Event]) -> list[Event]:
+    """`events` with each ref to a repeat naming the record it repeats: the repeat is the
+    same activity, so a follow-up naming the copy follows up the original (it was a
+    follow-up of nothing, and the trigger missed)."""
+    return [
+        msgspec.structs.replace(
+            event, refs=tuple(dict.fromkeys(repeated.get(ref, ref) for ref in event.refs))
+        )
+        if event.refs and not repeated.keys().isdisjoint(event.refs)
+        else event
+        for event in events
+    ]
+
+
 def _says_the_same(a: Event, b: Event) -> bool:
-    return a.refs == b.refs and dict(a.attrs) == dict(b.attrs)
+    """Whether two records at one instant say the same: the same refs and details, and
+    both dated to the day or both timed (a day's record is no copy of one at midnight)."""
+    return a.refs == b.refs and a.all_day == b.all_day and _detail(a.attrs) == _detail(b.attrs)
+
+
+def _detail(value: object) -> object:
+    """A value as a record says it: Python holds `true` equal to 1 (and a dict holding
+    one equal to a dict holding the other), but a threshold or a sum reads 1 and not
+    `true`, so a record giving one is no repeat of a record giving the other."""
+    if isinstance(value, bool):
+        return (bool, value)
+    if isinstance(value, list | tuple):
+        return [_detail(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _detail(item) for key, item in value.items()}
+    return value
 
 
 _T = TypeVar("_T")
@@ -98,8 +129,8 @@ class EventIndex:
         #: count a repeat once alike.
         self.repeated = repeats(ordered, events, force)
         if self.repeated:
-            ordered = [e for e in ordered if e.id not in self.repeated]
-            events = [e for e in events if e.id not in self.repeated]
+            ordered = _named_once(self.repeated, [e for e in ordered if e.id not in self.repeated])
+            events = _named_once(self.repeated, [e for e in events if e.id not in self.repeated])
         self._all = events
         self._force = force
         read = {kind for ob in force.obligations for kind in ob.event_types}

@@ -20,6 +20,7 @@ __all__ = [
     "measure",
     "missing_attr",
     "number",
+    "number_text",
     "recorded",
     "truthy",
     "unlisted",
@@ -60,15 +61,32 @@ def number(value: object) -> float | None:
     return result if math.isfinite(result) else None
 
 
+#: A number written as JSON and spreadsheets write one: ASCII digits, a sign, a point, an
+#: exponent. Python's float() reads more ("1_000", "٣", " nan") that no export means.
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+#: The same with commas between groups of three digits (1,600): a spreadsheet's figure.
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", re.ASCII)
+
+
+def number_text(text: str, *, grouped: bool = False) -> float | None:
+    """The finite number a cell of text writes, or None. Only what a person or a
+    spreadsheet writes as a number reads as one; with `grouped`, commas may separate
+    thousands (1,600), but never stand for a decimal point: "1,5" is no number (read as
+    15 it met a month of 3 hours), nor are "1_000", "٣", "NaN" or "3h"."""
+    body = text.strip()
+    if _DECIMAL.fullmatch(body) is None:
+        if not grouped or _GROUPED.fullmatch(body) is None:
+            return None
+        body = body.replace(",", "")
+    result = float(body)
+    return result if math.isfinite(result) else None
+
+
 def _text_number(value: object) -> float | None:
     """A number, or text that reads as one: for equality only, where a code "1" in an
     undeclared CSV column is the same as 1."""
     if isinstance(value, str):
-        try:
-            result = float(value.strip())
-        except ValueError:
-            return None
-        return result if math.isfinite(result) else None
+        return number_text(value)
     return number(value)
 
 

@@ -26,15 +26,18 @@ EMPTY_ATTRS: Mapping[str, Any] = MappingProxyType({})
 
 @attrs.frozen(repr=False)
 class Unlisted:
-    """A code attribute's value that is not one of its type's codes, read (not rejected)
-    because a constraint judges that attribute: every condition on it fails, so the rule
-    gives the breach it exists to catch. What was typed is kept for equality but never
-    shown: reports name the attribute and that its value is not one of the listed codes."""
+    """A value that breaks its attribute's declaration (a code not in the list, a number
+    written as text or out of its bounds), read (not rejected) because a constraint judges
+    that attribute: every condition on it fails, so the rule gives the breach it exists to
+    catch, where a rejected record would leave the rule met. What was typed is kept for
+    equality but never shown: reports name the attribute and `problem`, which quotes
+    nothing typed."""
 
     text: str
+    problem: str = attrs.field(default="is not one of the listed codes", eq=False)
 
     def __repr__(self) -> str:
-        return "<not one of the listed codes>"
+        return f"<{self.problem.removeprefix('is ')}>"
 
     __str__ = __repr__
 

@@ -30,7 +30,7 @@ import attrs
 import msgspec
 
 from engagerules.errors import EventError, did_you_mean
-from engagerules.model.conditions import recorded
+from engagerules.model.conditions import number_text, recorded
 from engagerules.model.event import Event, EventLog, Rejection, Unlisted, gc_paused
 from engagerules.model.limits import MAX_DEPTH, csv_message, year_problem
 from engagerules.model.periods import PERIOD_FORMS, is_period_label, localize
@@ -599,7 +599,7 @@ Declared = tuple[tuple[AttrSpec, ...], frozenset[str]]
 
 def declarations(force: Force) -> dict[str, Declared]:
     """Per event type with declared attributes: the declarations, and the attributes a
-    constraint judges (whose codes outside the list are read as `Unlisted`, not rejected)."""
+    constraint judges (whose bad values are read as `Unlisted`, not rejected)."""
     judged = force.judged_attributes()
     return {
         t.id: (t.attributes, judged.get(t.id, frozenset()))
@@ -610,7 +610,7 @@ def declarations(force: Force) -> dict[str, Declared]:
 
 def checked_attributes(event: Event, force: Force) -> Event:
     """`event` as the reader keeps it: its attributes checked against its type's
-    declarations (a judged code outside the list read as `Unlisted`). Raises `EventError`
+    declarations (a judged attribute's bad value read as `Unlisted`). Raises `EventError`
     where the reader would reject it. The compiled engine reads each distinct attribute
     set through this, so a query's records mean what the reference engine's events do."""
     declared = declarations(force).get(event.type)
@@ -634,9 +634,11 @@ def _check_attributes(
     as a date, "Priority crime" for the code `priority_crime`). Absent attributes pass
     here; a duty that needs one says so when judged.
 
-    The exception is a code outside the list of an attribute a constraint judges: that is
-    the breach the rule exists to catch, so the record is kept, its value read as
-    `Unlisted` (every condition on it fails), and the constraint names it a breach.
+    The exception is a bad value of an attribute a constraint judges (a code outside the
+    list, a number written as text or out of bounds): that is the breach the rule exists
+    to catch, and a rejected record would leave the rule met, so the record is kept, its
+    value read as `Unlisted` (every condition on it fails), and the constraint names it a
+    breach.
 
     Strings are not numbers: a declared number given as a JSON string ("520") is rejected.
     A CSV cell (`cells`) is text by nature, so a declared number's cell is read as the
@@ -646,26 +648,39 @@ def _check_attributes(
         value = event.attrs.get(spec.name)
         if not recorded(value) or type(value) is Unlisted:
             continue
-        if spec.name in cells and isinstance(value, str) and spec.type in _NUMBERS:
-            number = _finite(value)
-            if number is None:
-                raise _RecordError(f"attrs.{spec.name}", value, "is not a number")
-            value = replaced[spec.name] = int(number) if number.is_integer() else number
-        items = value if isinstance(value, list) and spec.type is AttrType.CODE else [value]
-        for item in items:
-            problem = _attr_problem(spec, item)
-            if problem is None:
-                continue
-            if spec.type is AttrType.CODE and spec.name in judged:
-                replaced[spec.name] = Unlisted(json.dumps(value))
-                break
-            raise _RecordError(f"attrs.{spec.name}", item, problem)
+        item, problem = _problem(spec, value, cells)
+        if problem is not None:
+            if spec.name not in judged:
+                raise _RecordError(f"attrs.{spec.name}", item, problem)
+            # The constraint judging it names the breach, with words that quote nothing
+            # typed (a code's did-you-mean would).
+            typed = json.dumps(value)
+            bad = Unlisted(typed) if spec.type is AttrType.CODE else Unlisted(typed, problem)
+            replaced[spec.name] = bad
+        elif item is not value:
+            replaced[spec.name] = item
     if not replaced:
         return event
     return msgspec.structs.replace(event, attrs=MappingProxyType({**event.attrs, **replaced}))
 
 
 _NUMBERS = (AttrType.NUMBER, AttrType.INTEGER)
+
+
+def _problem(spec: AttrSpec, value: Any, cells: frozenset[str]) -> tuple[Any, str | None]:
+    """(`value` as the record keeps it, None): a CSV cell of a declared number read as
+    that number; or (the item, what is wrong with it) where it breaks the declaration."""
+    if spec.name in cells and isinstance(value, str) and spec.type in _NUMBERS:
+        number = _finite(value)
+        if number is None:
+            return value, "is not a number"
+        value = int(number) if number.is_integer() else number
+    items = value if isinstance(value, list) and spec.type is AttrType.CODE else [value]
+    for item in items:
+        problem = _attr_problem(spec, item)
+        if problem is not None:
+            return item, problem
+    return value, None
 
 
 def _attr_problem(spec: AttrSpec, value: Any) -> str | None:
@@ -723,10 +738,7 @@ def _finite(value: Any) -> float | None:
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            return None
+        return number_text(value)
     else:
         return None
     return number if math.isfinite(number) else None

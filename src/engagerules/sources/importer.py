@@ -36,6 +36,7 @@ from typing import Any
 import attrs
 
 from engagerules.errors import ConfigError, UsageError, did_you_mean
+from engagerules.model.conditions import number_text
 from engagerules.model.event import Event, EventLog, Rejection
 from engagerules.model.plan import Force
 from engagerules.model.results import RowAccount
@@ -716,11 +717,10 @@ def _json_value(value: Any) -> Any:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
+    if not isinstance(value, int | float | Decimal):
+        return number_text(_cell_text(value), grouped=True)  # 1,600 yes; 1,5 no
     try:  # an integer past a float's range is no number to compute with
-        if isinstance(value, int | float | Decimal):
-            result = float(value)
-        else:
-            result = float(_cell_text(value).strip().replace(",", ""))
+        result = float(value)
     except (ValueError, OverflowError):
         return None
     return result if math.isfinite(result) else None

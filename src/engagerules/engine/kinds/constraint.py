@@ -220,12 +220,9 @@ def _breach_words(broken: Condition, event: Event) -> str:
     one of its attribute's codes is named by its attribute and line, never quoted (what a
     person typed is not repeated in reports)."""
     if unlisted(broken, event):
-        return (
-            f"{event.id} (line {event.line}: {attr_words(broken.attr)} is not one of the "
-            "listed codes)"
-            if event.line
-            else f"{event.id} ({attr_words(broken.attr)} is not one of the listed codes)"
-        )
+        problem = event.attrs[broken.attr].problem
+        where = f"line {event.line}: " if event.line else ""
+        return f"{event.id} ({where}{attr_words(broken.attr)} {problem})"
     if missing_attr(broken, event):
         return f"{event.id} (no {attr_words(broken.attr)} recorded)"
     return f"{event.id} ({broken.describe()}: no)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -179,7 +180,9 @@ def evaluate(
 def _combine(
     how: str, attr: str, group: str | None, readings: list[Event]
 ) -> tuple[float, list[Event]]:
-    """The figure the readings make, and the readings it rests on."""
+    """The figure the readings make, and the readings it rests on. Readings of one series
+    at its latest instant that disagree (two exports of one page's count) are no evidence
+    of the higher: the latest is the lowest of them, never the one with the later id."""
     series: dict[object, list[Event]] = {}
     for event in readings:
         key = event.attrs.get(group) if group else None
@@ -195,12 +198,17 @@ def _combine(
             best = max(values, key=lambda pair: pair[0])
             total += best[0]
             counted.append(best[1])
-        else:
-            total += values[-1][0]
-            counted.append(values[-1][1])
+        else:  # readings at the latest instant that disagree: no evidence of the higher
+            last = events[-1].at
+            value, event = min(((v, e) for v, e in values if e.at == last), key=_FIRST)
+            total += value
+            counted.append(event)
     if not math.isfinite(total):  # finite readings that add up past the largest float
         total = math.copysign(sys.float_info.max, total)
     return total, counted
+
+
+_FIRST = itemgetter(0)
 
 
 def _figure(value: float) -> str:
