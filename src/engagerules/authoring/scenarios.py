@@ -253,7 +253,8 @@ def run_scenario(force: Force, scenario: Scenario) -> ScenarioOutcome:
     """Evaluate the scenario's events and compare every expectation with the results."""
     records = [(f"{scenario.where}.events", i, r) for i, r in enumerate(scenario.events)]
     log = parse_events(records, force)
-    failures = [f"event {r.line}: rejected: {r.reason}" for r in log.rejections]
+    # The scenario is the author's own writing: its rejections are shown with the values in.
+    failures = [f"event {r.line}: rejected: {r.revealed().reason}" for r in log.rejections]
     report = evaluate(
         force, log, scenario.start, scenario.end, scenario.as_of, obligations=scenario.obligations
     )
