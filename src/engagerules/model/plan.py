@@ -297,6 +297,10 @@ def conditions_from_json(raw: Iterable[Mapping[str, Any]]) -> tuple[Condition, .
     return tuple(built)
 
 
+#: Where a requirement's records count (`Requirement.reaches`).
+REACHES = ("enclosing", "within")
+
+
 @attrs.frozen
 class Requirement:
     """One requirement of the evidence: all requirements must be met (all of), and any of
@@ -332,6 +336,10 @@ class Requirement:
     #: Whether a split-year label (2019-20) names the duty's own year that starts in its
     #: first year (a contract year from August), as the event type documents.
     split_years: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
+    #: Where a record counts: in its unit and every unit enclosing it (`enclosing`, the
+    #: default), or also in every unit within its unit (`within`: a message sent to a
+    #: section reaches each town in it). A record with no unit reaches no unit below.
+    reaches: str = attrs.field(default="enclosing", validator=one_of(REACHES))
 
     def __attrs_post_init__(self) -> None:
         if not self.types:
@@ -347,6 +355,11 @@ class Requirement:
     @property
     def label(self) -> str:
         return self.title or " or ".join(self.types)
+
+    @property
+    def reaches_within(self) -> bool:
+        """Whether a record at a unit counts for the units within it too."""
+        return self.reaches == "within"
 
 
 @attrs.frozen

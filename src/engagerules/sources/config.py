@@ -482,6 +482,11 @@ def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
         yield f"{at}.slot", "a slot of no length leaves no time to do the duty in"
 
 
+#: The kinds whose evidence may reach units within a record's unit (`reaches: within`):
+#: those that count records towards a unit's window or gap.
+_REACHING_KINDS = ("recurring", "standing", "triggered")
+
+
 def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
     """The verdict options (issue 15) belong to one kind each, and rolling gaps count
     single records (each requirement counted, not summed)."""
@@ -491,6 +496,12 @@ def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
             yield (
                 f"{at}.evidence[{i}].for_period",
                 f"'for_period' applies to recurring obligations, not {kind}",
+            )
+        reaching = isinstance(req, dict) and req.get("reaches", "enclosing") != "enclosing"
+        if reaching and kind not in _REACHING_KINDS:
+            yield (
+                f"{at}.evidence[{i}].reaches",
+                f"'reaches' applies to {', '.join(_REACHING_KINDS)} obligations, not {kind}",
             )
         period = req.get("for_period") if isinstance(req, dict) else None
         if isinstance(period, dict) and period.get("split_years") and ob.get("cadence") != "P1Y":
@@ -1228,4 +1239,5 @@ def _build_requirement(
         for_period=req["for_period"]["attr"] if "for_period" in req else None,
         grace=parse_duration(req["for_period"]["grace"]) if "for_period" in req else None,
         split_years=bool(req.get("for_period", {}).get("split_years", False)),
+        reaches=req.get("reaches", "enclosing"),
     )

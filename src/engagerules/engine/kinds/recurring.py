@@ -13,6 +13,7 @@ from engagerules.engine.schedule import Due, dues
 from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import (
     Outcome,
+    in_reach,
     membership,
     owes,
     persons_owing,
@@ -196,7 +197,7 @@ def _judge_due(
                 req, req.for_period, req.grace, index, key, due.window, person, trace, years
             )
         else:
-            events = qualified(req, index.between(req.types, key, due.window), person, trace)
+            events = qualified(req, in_reach(index, req, key, due.window), person, trace)
         steps.append(events)
     if rule.one_item is not None:
         steps = _one_item(obligation, rule.one_item, steps, index, trace)
@@ -332,7 +333,7 @@ def _for_period(
     zone = window.zone
     wide = Window(window.start, grace.after(window.end, zone), zone)
     chosen = []
-    for event in qualified(req, index.between(req.types, key, wide), person, trace):
+    for event in qualified(req, in_reach(index, req, key, wide), person, trace):
         value = event.attrs.get(attr)
         if not recorded(value):
             if window.contains(event.at):
