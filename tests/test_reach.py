@@ -81,7 +81,7 @@ def _counts_in(force: Force, record: str | None, unit: str, reaches: str) -> boo
     `within` in those inside it; a record with no unit counts in none of them."""
     if record is None:
         return False
-    return record in force.ancestry(unit) and (reaches == "within" or record == unit) or (
+    return (record in force.ancestry(unit) and (reaches == "within" or record == unit)) or (
         unit in force.ancestry(record)
     )
 
