@@ -338,7 +338,7 @@ MUTANTS = [
         "for-period-ignored",
         f"{ENGINE}/kinds/recurring.py",
         (
-            "        if period_fate(named_period(value, years), event.at, window, grace) is None:",
+            "        if period_fate(named_period(value, years), event.at, whole, grace) is None:",
             "        if True:",
         ),
     ),

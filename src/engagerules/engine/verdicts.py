@@ -228,9 +228,8 @@ def constraint_windows(obligation: Obligation, span: Window) -> list[Window]:
     cycle = obligation.cycle
     if cycle is None:
         return [span]
-    return [
-        w for w in cycle.windows(span, span.zone) if obligation.in_force_on(w.local_start.date())
-    ]
+    judged = (obligation.judged_window(w) for w in cycle.windows(span, span.zone))
+    return [w for w in judged if w is not None]
 
 
 def subjects_of(
