@@ -666,7 +666,7 @@ def _kept_out(
     before the trigger (unless the duty counts such records made `early`,
     `Trigger.linked_before`), after the deadline, or (when the trigger is owed by `unit`
     within the trigger's own, `strict`) not recorded in that unit."""
-    if early:  # made ahead of its trigger and naming it: the deadline alone bounds it
+    if early:  # made ahead, naming its trigger: only the deadline bounds it
         window = Window(min(window.start, event.at), window.end, window.zone)
     if event.at < window.start:
         return Code.BEFORE_TRIGGER
