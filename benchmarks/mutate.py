@@ -338,7 +338,7 @@ MUTANTS = [
         "for-period-ignored",
         f"{ENGINE}/kinds/recurring.py",
         (
-            "        if period_fate(named_period(value, years), event.at, window, grace) is None:",
+            "        if period_fate(named_period(value, years), event.at, whole, grace) is None:",
             "        if True:",
         ),
     ),
@@ -450,6 +450,31 @@ MUTANTS = [
         f"{ENGINE}/index.py",
         # filed under its own unit only, not under the units enclosing it
         ("units.extend(self._force.ancestry(scope))", "units.append(scope)"),
+    ),
+    # -- declared readings of time and place (issue 20)
+    m(
+        "linked-before-ignored",
+        f"{ENGINE}/kinds/triggered.py",
+        # an entry naming its event but made ahead of it never counts, as before issue 20
+        (
+            "    if early:  # made ahead, naming its trigger: only the deadline bounds it",
+            "    if False:  # made ahead, naming its trigger: only the deadline bounds it",
+        ),
+    ),
+    m(
+        "reaches-within-ignored",
+        "src/engagerules/model/plan.py",
+        # a message to the section reaches none of the towns in it
+        ('        return self.reaches == "within"', "        return False"),
+    ),
+    m(
+        "first-part-ignored",
+        "src/engagerules/model/plan.py",
+        # the period under way on the plan's first day is never judged
+        (
+            "if not self.owes_first_part or start is None or first > start or self.times:",
+            "if True:",
+        ),
     ),
 ]
 
@@ -791,6 +816,23 @@ REACH: dict[str, ReachRule] = {
         ),
     ),
     "not-in-accepts-missing": duties("duties testing a condition `not_in`", _uses("not_in")),
+    "linked-before-ignored": duties(
+        "triggered duties counting linked follow-ups made ahead (linked_before)",
+        lambda f, ob: _trigger(ob) is not None and _trigger(ob).linked_before,
+    ),
+    "reaches-within-ignored": duties(
+        "duties with a step reaching the units within a record's own",
+        lambda f, ob: any(req.reaches_within for req in ob.evidence),
+    ),
+    "first-part-ignored": duties(
+        "period duties owing the period under way on the plan's first day",
+        lambda f, ob: (
+            ob.owes_first_part
+            and not ob.times
+            and ((_kind(ob, "recurring") and not _rolling(ob)) or _kind(ob, "constraint"))
+            and ob.cadence is not None
+        ),
+    ),
     "min-becomes-more-than": duties("duties testing a condition `min`", _uses("min")),
     "attributes-unchecked": no_verdict(
         "it lets through a record breaking its type's declaration, and every record of a "

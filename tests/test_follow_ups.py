@@ -401,3 +401,50 @@ def test_a_follow_up_its_trigger_did_not_need_says_so() -> None:
     )
     assert [r.evidence for r in report.results] == [("a1", "f1")]
     assert dict(report.events.by_reason) == {"not_needed": 1, "nothing_owed": 1}  # f2, f3
+
+
+# ------------------------------------------------------------------ entered ahead of the trigger
+
+
+@pytest.mark.parametrize("ahead", [False, True])
+def test_a_step_naming_its_trigger_counts_before_it_only_where_the_duty_says(
+    tmp_path: Path, ahead: bool
+) -> None:
+    """`linked_before`: a step naming the trigger in refs, made before it, counts (and the
+    deadline still bounds it); a step naming nothing made before it never does; without the
+    declaration neither counts and the linked one is unmatched as `before_trigger`."""
+    raw = _mini_raw()
+    duty = next(o for o in raw["obligations"] if o["id"] == "mini.warrant-followup")
+    duty["evidence"] = duty["evidence"][:1]
+    duty["trigger"]["linked_before"] = ahead
+    force = load_force(_write(tmp_path, raw))
+    rule = force.obligation("mini.warrant-followup")[0].rule
+    assert isinstance(rule, triggered.Triggered)
+    assert rule.trigger.linked_before is ahead
+    rows = [
+        ("t1", "tweet", "2022-10-03T09:00:00", "north", ["w1"]),
+        ("w1", "warrant_executed", "2022-10-04T09:00:00", "north", []),
+        ("t2", "tweet", "2022-10-05T09:00:00", "south", []),
+        ("w2", "warrant_executed", "2022-10-05T09:00:01", "south", []),
+        ("t3", "tweet", "2022-10-09T09:00:00", "south", ["w2"]),
+    ]
+    records = [
+        {"id": i, "type": t, "at": f"{at}+01:00", "scope": s, **({"refs": r} if r else {})}
+        for i, t, at, s, r in rows
+    ]
+    report = evaluate(
+        force,
+        _log(force, records),
+        date(2022, 10, 3),
+        date(2022, 10, 9),
+        datetime(2022, 11, 1, tzinfo=UTC),
+        obligations=["mini.warrant-followup"],
+    )
+    by_trigger = {r.trigger: r for r in report.results}
+    assert by_trigger["w1"].status.value == ("met" if ahead else "missed")
+    assert ("t1" in by_trigger["w1"].evidence) is ahead
+    assert by_trigger["w2"].status.value == "missed"  # t2 names nothing; t3 is late
+    assert report.events.by_reason.get("before_trigger", 0) == (0 if ahead else 1)
+    lines = triggered.doc_lines(force, force.obligation("mini.warrant-followup")[0], rule)
+    assert ("even if recorded before it" in lines[0]) is ahead
+    assert ("linked_before" in triggered.json_fields(rule)["trigger"]) is ahead

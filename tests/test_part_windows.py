@@ -7,6 +7,7 @@ import json
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +111,79 @@ def test_only_whole_months_in_post_are_owed(joined: datetime, stay: int | None) 
         if joined <= r.window.start and (left is None or left >= r.window.end)
     }
     assert owed == expected
+
+
+# ---------------------------------------------------------------- the plan's first day
+
+
+def _plan_force(
+    folder: Path, cadence: str, first: date, part: str | None, own: dict[str, Any] | None = None
+) -> Force:
+    effective: dict[str, Any] = {"from": first.isoformat()}
+    if part is not None:
+        effective["part_windows"] = part
+    duty: dict[str, Any] = {
+        "id": "t.tweets",
+        "title": "A tweet each period",
+        "kind": "recurring",
+        "cadence": cadence,
+        "owner": "CSO",
+        "evidence": [{"types": ["tweet"], "for_period": {"attr": "for_period", "grace": "P7D"}}],
+        "source": {"document": "plan.txt", "section": "Rules"},
+    }
+    if own is not None:
+        duty["effective"] = own
+    path = folder / "force.json"
+    path.write_text(json.dumps({**FORCE_BASE, "effective": effective, "obligations": [duty]}))
+    return load_force(path)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cadence=st.sampled_from(["P1W", "P1M", "P3M", "P1Y"]),
+    first=st.dates(min_value=date(2019, 1, 1), max_value=date(2024, 12, 31)),
+    part=st.sampled_from([None, "not_owed", "owed"]),
+)
+def test_the_period_under_way_on_the_plans_first_day_is_owed_from_it_only_where_declared(
+    cadence: str, first: date, part: str | None
+) -> None:
+    """With `part_windows: owed` the windows tile from the plan's first day (the first one
+    from that midnight to its period's end); otherwise the first judged starts on or after
+    it, a period start. Nothing is owed before the plan either way."""
+    with tempfile.TemporaryDirectory() as folder:
+        force = _plan_force(Path(folder), cadence, first, part)
+    report = evaluate(force, [], first - timedelta(days=400), first + timedelta(days=400), _NOW_FAR)
+    windows = sorted(r.window for r in report.results)
+    local = [w.local_start for w in windows]
+    assert all(s.date() >= first for s in local)
+    assert all(a.end == b.start for a, b in pairwise(windows))
+    (ob,) = force.obligations
+    cycle = ob.cycle
+    assert cycle is not None
+    on_start = cycle.first_start_on_or_before(first) == first
+    assert (local[0].date() == first) is (part == "owed" or on_start)
+    assert local[0].hour == 0
+
+
+def test_a_record_naming_the_whole_period_counts_in_its_part_and_nothing_before_the_plan() -> None:
+    """A month begun before the plan: a record made in its part naming the month counts,
+    one made before the plan's day does not; a duty with its own date keeps whole periods."""
+    first = date(2019, 8, 2)
+    with tempfile.TemporaryDirectory() as folder:
+        force = _plan_force(Path(folder), "P1M", first, "owed")
+        own = _plan_force(Path(folder), "P1M", first, "owed", {"part_windows": "not_owed"})
+    early = {"id": "e0", "type": "tweet", "at": "2019-08-01T10:00:00+01:00", "role": "CSO"}
+    named = {**early, "id": "e1", "at": "2019-09-03T10:00:00+01:00"}
+    named["attrs"] = {"for_period": "2019-08"}
+    for log, status in (([early], Status.MISSED), ([early, named], Status.MET)):
+        events = parse_events([("t", i + 1, r) for i, r in enumerate(log)], force)
+        report = evaluate(force, events, date(2019, 8, 1), date(2019, 8, 31), _NOW_FAR)
+        (august,) = report.results
+        assert august.window.local_start.date() == first
+        assert august.status is status
+    kept = evaluate(own, [], date(2019, 8, 1), date(2019, 9, 30), _NOW_FAR).results
+    assert [r.window.local_start.date() for r in kept] == [date(2019, 9, 1)]
+    assert own.obligations[0].readings.of(Part.EFFECTIVE) is not None
+
+
+_NOW_FAR = datetime(2030, 1, 1, tzinfo=UTC)

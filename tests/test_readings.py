@@ -91,7 +91,9 @@ def test_a_duty_in_force_from_the_plans_date_reads_it_with_the_forces_why() -> N
     reading = ob.readings.of(Part.EFFECTIVE)
     assert reading is not None
     assert reading.plan == "Date of completion 02/08/2019"
-    assert reading.reading == "in force from 1 Aug 2019"
+    assert reading.reading == (
+        "in force from 2 Aug 2019 (the period under way that day owed from it, as a part window)"
+    )
     assert reading.why.startswith("The plan gives no start date")
 
 

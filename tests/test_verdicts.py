@@ -610,8 +610,9 @@ def test_every_record_read_is_accounted_for_with_a_reason(
 def test_schedule_and_calendar_start_where_the_plan_does(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Dorset's contract took effect in August 2019: nothing is scheduled or exported for
-    January to July, and the first calendar item starts on 1 August."""
+    """Dorset's contract took effect on 2 August 2019: nothing is scheduled or exported for
+    January to July (not even the part of a period under way on 2 August), and the first
+    calendar item starts on 2 August, the periods under way that day owed from it."""
     assert (
         main(
             ["schedule", "dorset", "--from", "2019-01-01", "--to", "2019-07-31", "--format", "json"]
@@ -629,7 +630,7 @@ def test_schedule_and_calendar_start_where_the_plan_does(
         for line in out.read_text(encoding="utf-8").splitlines()
         if line.startswith("DTSTART;VALUE=DATE:")
     )
-    assert starts[0] == "20190801"
+    assert starts[0] == "20190802"
 
 
 def test_record_with_no_unit_for_a_per_unit_rule_is_judged_force_wide(run: Run) -> None:

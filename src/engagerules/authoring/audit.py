@@ -581,14 +581,22 @@ def _late(ctx: Context) -> Probes:
 
 def _before_trigger(ctx: Context) -> Probes:
     """A follow-up follows: a step made one second before the event that set the duty off
-    does not answer it."""
+    does not answer it (where the duty counts a step naming its trigger though entered
+    ahead of it, `linked_before`, one naming nothing)."""
     target = next((r for r in ctx.targets if r.trigger is not None), None)
     if target is None:
         return "no duty set off by an event"
     fired = ctx.by_id[target.trigger or ""]
     at = datetime.fromisoformat(fired["at"]) - timedelta(seconds=1)
-    changes = {rid: {"at": _iso(at, ctx.force)} for rid in ctx.evidence_of(target)}
+    change: dict[str, Any] = {"at": _iso(at, ctx.force)}
     words = f"every step of {fired['id']} made one second before it"
+    ob = ctx.obligation
+    if kind_module(ob.kind).json_fields(ob.rule).get("trigger", {}).get("linked_before"):
+        # the duty reads a step naming its trigger as entered ahead of it: only one that
+        # names nothing must not count
+        change["refs"] = None
+        words += ", naming nothing"
+    changes = {rid: dict(change) for rid in ctx.evidence_of(target)}
     yield ctx.probe("before_trigger", words, changes, NOT_MET, (key_of(target),), target.scope)
     return None
 

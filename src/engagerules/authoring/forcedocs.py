@@ -215,6 +215,11 @@ def _verdict_notes(ob: Obligation) -> Iterator[str]:
                 f"the window holding that period if made from its first day to {req.grace} "
                 "after its end"
             )
+        if req.reaches_within:
+            notes.append(
+                f"{req.label}: a record at a unit counts for it and for every unit within it "
+                "(never for a unit beside it; a record with no unit for none below)"
+            )
     if ob.not_claimed_by:
         notes.append(
             f"a record counted as a follow-up of {markdown_codes(ob.not_claimed_by, ' or ')} "

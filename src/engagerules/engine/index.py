@@ -153,6 +153,7 @@ class EventIndex:
         self._leaves = leaves
         self._events = filed
         self._times: dict[tuple[str, str | None], list[datetime]] = {}
+        self._leaf_times: dict[tuple[str, str], list[datetime]] = {}
         self._inside: dict[str | None, frozenset[str | None]] = {}
         self._derived: dict[Hashable, Any] = {}
 
@@ -224,6 +225,32 @@ class EventIndex:
             _in_order(found)
         return found
 
+    def above(
+        self, types: Iterable[str], unit: str | None, window: Window | None = None
+    ) -> list[Event]:
+        """Events of any of `types` recorded at a unit enclosing `unit` (not at `unit`, nor
+        beside it, nor with no unit), inside `window` (None: at any time), in time order:
+        what reaches `unit` from above, for evidence that `reaches` the units within its
+        own (a message sent to a section reaches each town in it)."""
+        if unit is None:
+            return []
+        found: list[Event] = []
+        for scope in self._force.ancestry(unit)[1:]:
+            for kind in types:
+                events = self._leaves.get(kind, {}).get(scope)
+                if not events:
+                    continue
+                if window is None:
+                    found.extend(events)
+                    continue
+                times = self._leaf_times.get((kind, scope))
+                if times is None:
+                    times = self._leaf_times[(kind, scope)] = list(map(_AT, events))
+                lo = bisect_left(times, window.start)
+                found.extend(events[lo : bisect_left(times, window.end, lo)])
+        _in_order(found)
+        return found
+
     def of_type(self, types: Iterable[str], unit: str | None = None) -> list[Event]:
         runs = [events for kind in types if (events := self._bucket(kind, unit))]
         found = [e for run in runs for e in run]
@@ -291,6 +318,11 @@ class _Without(EventIndex):
 
     def of_type(self, types: Iterable[str], unit: str | None = None) -> list[Event]:
         return self._keep(self._base.of_type(types, unit))
+
+    def above(
+        self, types: Iterable[str], unit: str | None, window: Window | None = None
+    ) -> list[Event]:
+        return self._keep(self._base.above(types, unit, window))
 
 
 class _Everything:

@@ -35,6 +35,9 @@ class Due:
     obligation: Obligation
     scope: str | None
     window: Window
+    #: The whole period, where `window` is only the part of it the duty owes (the period
+    #: under way when it came into force): a record naming its period is read against it.
+    period: Window | None = None
 
     @property
     def timed(self) -> bool:
@@ -68,7 +71,9 @@ def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> I
     from the anchor); times of day give a slot per time on each day of a daily cycle, or
     on the first day of each longer period; a target is due once,
     from its start to the end of its deadline day. A version only owns the periods that
-    start while it is in force, so a plan revised mid-year is judged period by period.
+    start while it is in force, so a plan revised mid-year is judged period by period;
+    where the plan owes the period under way on its first day, that one is judged from
+    that day (`Obligation.judged_window`).
     """
     zone = span.zone
     units = unit_slots(obligation, persons)
@@ -80,19 +85,21 @@ def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> I
         return
     if cycle is None:
         return
-    for period in cycle.windows(span, zone):
-        if not obligation.in_force_on(period.local_start.date()):
+    for whole in cycle.windows(span, zone):
+        period = obligation.judged_window(whole)
+        if period is None or not period.overlaps(span):  # (a part may end before the span)
             continue
+        part = None if period == whole else whole
         chosen: Iterable[str | None] = units
         if obligation.scope.rota and units:
-            turn = cycle.period_index(period.local_start.date()) % len(units)
+            turn = cycle.period_index(whole.local_start.date()) % len(units)
             chosen = (units[turn],)
         if obligation.times and obligation.slot is not None:
             slots = list(slot_windows(_first_day(period), obligation.times, obligation.slot))
             for unit in chosen:
                 yield from (Due(obligation, unit, s) for s in slots if s.overlaps(span))
         else:
-            yield from (Due(obligation, unit, period) for unit in chosen)
+            yield from (Due(obligation, unit, period, part) for unit in chosen)
 
 
 def _first_day(period: Window) -> Window:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
+from operator import attrgetter
 
 import attrs
 
@@ -79,6 +80,22 @@ def qualified(
         elif trace is not None:
             trace.rejected(req, event)
     return kept
+
+
+def in_reach(index: EventIndex, req: Requirement, unit: str | None, window: Window) -> list[Event]:
+    """The records of `req`'s types that count in `unit` (None: force-wide) inside
+    `window`, in time order: those recorded there or in a unit within it, and, where the
+    requirement `reaches` within, those recorded at a unit enclosing it (never beside it)."""
+    found = index.between(req.types, unit, window)
+    if req.reaches_within and unit is not None:
+        above = index.above(req.types, unit, window)
+        if above:
+            found = sorted([*found, *above], key=_IN_ORDER)
+    return found
+
+
+#: The engine's order of records: by time, then id.
+_IN_ORDER = attrgetter("at", "id")
 
 
 def amount_text(value: float) -> str:
@@ -211,9 +228,8 @@ def constraint_windows(obligation: Obligation, span: Window) -> list[Window]:
     cycle = obligation.cycle
     if cycle is None:
         return [span]
-    return [
-        w for w in cycle.windows(span, span.zone) if obligation.in_force_on(w.local_start.date())
-    ]
+    judged = (obligation.judged_window(w) for w in cycle.windows(span, span.zone))
+    return [w for w in judged if w is not None]
 
 
 def subjects_of(
@@ -226,7 +242,12 @@ def subjects_of(
     found = {
         e.id: e
         for req in (obligation.evidence if requirements is None else requirements)
-        for e in qualified(req, index.of_type(req.types, unit))
+        for e in qualified(
+            req,
+            [*index.of_type(req.types, unit), *index.above(req.types, unit)]
+            if req.reaches_within
+            else index.of_type(req.types, unit),
+        )
     }
     return sorted(found.values(), key=lambda e: (e.at, e.id))
 

@@ -27,7 +27,7 @@ from engagerules.model.checks import (
     tuples,
 )
 from engagerules.model.durations import Duration
-from engagerules.model.periods import Cycle, Window
+from engagerules.model.periods import Cycle, Window, local_midnight
 from engagerules.model.readings import LocalReadings, Readings
 
 __all__ = [
@@ -297,6 +297,10 @@ def conditions_from_json(raw: Iterable[Mapping[str, Any]]) -> tuple[Condition, .
     return tuple(built)
 
 
+#: Where a requirement's records count (`Requirement.reaches`).
+REACHES = ("enclosing", "within")
+
+
 @attrs.frozen
 class Requirement:
     """One requirement of the evidence: all requirements must be met (all of), and any of
@@ -332,6 +336,10 @@ class Requirement:
     #: Whether a split-year label (2019-20) names the duty's own year that starts in its
     #: first year (a contract year from August), as the event type documents.
     split_years: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
+    #: Where a record counts: in its unit and every unit enclosing it (`enclosing`, the
+    #: default), or also in every unit within its unit (`within`: a message sent to a
+    #: section reaches each town in it). A record with no unit reaches no unit below.
+    reaches: str = attrs.field(default="enclosing", validator=one_of(REACHES))
 
     def __attrs_post_init__(self) -> None:
         if not self.types:
@@ -347,6 +355,11 @@ class Requirement:
     @property
     def label(self) -> str:
         return self.title or " or ".join(self.types)
+
+    @property
+    def reaches_within(self) -> bool:
+        """Whether a record at a unit counts for the units within it too."""
+        return self.reaches == "within"
 
 
 @attrs.frozen
@@ -474,6 +487,10 @@ class Obligation:
     )
     #: Triggered duties whose follow-ups do not count here (their own duty's work).
     not_claimed_by: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
+    #: Whether the period under way on the day this version came into force is owed from
+    #: that day, as a part window (the plan's `effective.part_windows`), rather than left
+    #: unjudged until the first period that starts in force.
+    owes_first_part: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
 
     def __attrs_post_init__(self) -> None:
         if self.scope.rota and not self.rule.rotates:
@@ -526,6 +543,23 @@ class Obligation:
         if self.effective_from is not None and day < self.effective_from:
             return False
         return self.effective_until is None or day <= self.effective_until
+
+    def judged_window(self, period: Window) -> Window | None:
+        """The window this version judges of one `period` of its cycle: the whole period
+        when it starts while the version is in force (a version owns the periods that start
+        in its time); the part from the day it came into force, for the period under way
+        then, where it `owes_first_part`; else None. Timed duties (slots on a period's
+        first day) are owed whole periods only."""
+        first = period.local_start.date()
+        if self.in_force_on(first):
+            return period
+        start = self.effective_from
+        if not self.owes_first_part or start is None or first > start or self.times:
+            return None
+        begin = local_midnight(start, period.zone)
+        if begin >= period.end or not self.in_force_on(start):
+            return None
+        return Window(begin, period.end, period.zone)
 
     @property
     def event_types(self) -> frozenset[str]:

@@ -228,6 +228,7 @@ def _requirement(req: Requirement) -> dict[str, Any]:
             "grace": str(req.grace),
             **({"split_years": True} if req.split_years else {}),
         },
+        "reaches": "within" if req.reaches_within else None,
     }
     shape.update({k: v for k, v in optional.items() if v is not None})
     return shape

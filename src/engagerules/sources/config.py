@@ -482,6 +482,11 @@ def _timing(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
         yield f"{at}.slot", "a slot of no length leaves no time to do the duty in"
 
 
+#: The kinds whose evidence may reach units within a record's unit (`reaches: within`):
+#: those that count records towards a unit's window or gap.
+_REACHING_KINDS = ("recurring", "standing", "triggered")
+
+
 def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
     """The verdict options (issue 15) belong to one kind each, and rolling gaps count
     single records (each requirement counted, not summed)."""
@@ -491,6 +496,12 @@ def _verdict_keys(ob: dict[str, Any], at: str) -> Iterator[tuple[str, str]]:
             yield (
                 f"{at}.evidence[{i}].for_period",
                 f"'for_period' applies to recurring obligations, not {kind}",
+            )
+        reaching = isinstance(req, dict) and req.get("reaches", "enclosing") != "enclosing"
+        if reaching and kind not in _REACHING_KINDS:
+            yield (
+                f"{at}.evidence[{i}].reaches",
+                f"'reaches' applies to {', '.join(_REACHING_KINDS)} obligations, not {kind}",
             )
         period = req.get("for_period") if isinstance(req, dict) else None
         if isinstance(period, dict) and period.get("split_years") and ob.get("cadence") != "P1Y":
@@ -895,6 +906,18 @@ def _in_plan(obligation: Obligation, plan_from: date | None) -> Obligation:
     )
 
 
+def _owes_first_part(ob: Mapping[str, Any], plan: Mapping[str, Any] | None) -> bool:
+    """Whether a duty owes the period under way on the plan's first day, from that day:
+    only a duty in force from the plan's own date (one with its own `from` keeps whole
+    periods, as a revised version owns the periods that start in its time), as its own
+    `effective.part_windows` says, else as the plan's does."""
+    own = ob.get("effective")
+    own = own if isinstance(own, dict) else {}
+    if "from" in own or not isinstance(plan, Mapping) or "from" not in plan:
+        return False
+    return own.get("part_windows", plan.get("part_windows")) == "owed"
+
+
 def _must_datetime(value: str) -> datetime:
     parsed = _datetime(value)
     if parsed is None:  # pragma: no cover - rejected by validation first
@@ -963,6 +986,7 @@ def _build_obligation(
         effective_until=date.fromisoformat(effective["until"]) if "until" in effective else None,
         tags=tuple(ob.get("tags", ())),
         readings=build_readings(ob, units, plan),
+        owes_first_part=_owes_first_part(ob, plan),
         not_claimed_by=tuple(ob.get("not_claimed_by", ())),
     )
 
@@ -989,7 +1013,7 @@ def build_readings(
     worded = ob.get("stated") or {}
     applies = _applying(ob, plan)
     quote = (ob.get("source") or {}).get("quote") or str(ob.get("title", ""))
-    own = isinstance(ob.get("effective"), dict) and bool(ob["effective"])
+    own = _dated(ob)
     read: list[Reading] = []
     for part in Part:
         if part.value in listed:
@@ -1120,9 +1144,26 @@ def _part_described(
         return "records of " + (
             and_list(" or ".join(r["types"]) for r in evidence) or "the rule's types"
         )
-    effective = ob.get("effective") or plan or {}
+    own = _dated(ob)
+    effective: Mapping[str, Any] = (ob.get("effective") if own else plan) or {}
     dates = [f"{key} {_day(effective[key])}" for key in ("from", "until") if key in effective]
+    periods = ob.get("kind") in ("recurring", "constraint") and "cadence" in ob
+    declared = "part_windows" in (plan or {}) or "part_windows" in (ob.get("effective") or {})
+    if declared and periods and not ob.get("rolling") and not ob.get("times"):
+        first = _owes_first_part(ob, plan)
+        if first or not own:
+            dates.append(
+                "(the period under way that day owed from it, as a part window)"
+                if first
+                else "(the first period judged is the first that starts on or after it)"
+            )
     return "in force " + " ".join(dates)
+
+
+def _dated(ob: Mapping[str, Any]) -> bool:
+    """Whether a duty gives dates of its own (`effective.from` or `until`)."""
+    effective = ob.get("effective")
+    return isinstance(effective, dict) and ("from" in effective or "until" in effective)
 
 
 def _day(value: object) -> str:
@@ -1228,4 +1269,5 @@ def _build_requirement(
         for_period=req["for_period"]["attr"] if "for_period" in req else None,
         grace=parse_duration(req["for_period"]["grace"]) if "for_period" in req else None,
         split_years=bool(req.get("for_period", {}).get("split_years", False)),
+        reaches=req.get("reaches", "enclosing"),
     )

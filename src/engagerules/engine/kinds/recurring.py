@@ -13,6 +13,7 @@ from engagerules.engine.schedule import Due, dues
 from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import (
     Outcome,
+    in_reach,
     membership,
     owes,
     persons_owing,
@@ -193,10 +194,10 @@ def _judge_due(
         if req.for_period is not None and req.grace is not None:
             years = obligation.cycle if req.split_years else None
             events = _for_period(
-                req, req.for_period, req.grace, index, key, due.window, person, trace, years
+                req, req.for_period, req.grace, index, key, due, person, trace, years
             )
         else:
-            events = qualified(req, index.between(req.types, key, due.window), person, trace)
+            events = qualified(req, in_reach(index, req, key, due.window), person, trace)
         steps.append(events)
     if rule.one_item is not None:
         steps = _one_item(obligation, rule.one_item, steps, index, trace)
@@ -320,19 +321,23 @@ def _for_period(
     grace: Duration,
     index: EventIndex,
     key: str | None,
-    window: Window,
+    due: Due,
     person: str | None,
     trace: Trace | None = None,
     years: Cycle | None = None,
 ) -> list[Event]:
-    """Records for `window`: those naming a period inside it in `attr`, made on or after
-    that period's first day and within `grace` after its end, and those naming no period
-    dated inside it. A record naming another period never counts here, nor one naming a
-    period it was made before, so one report is credited to the period it names, once."""
+    """Records for the due window: those naming a period inside it in `attr`, made on or
+    after that period's first day and within `grace` after its end, and those naming no
+    period dated inside it. A record naming another period never counts here, nor one
+    naming a period it was made before, so one report is credited to the period it names,
+    once. Where the window is the part of a period owed from the day the duty came into
+    force, a record names the whole period (`2019-08`), and counts if made in the part."""
+    window = due.window
+    whole = due.period or window
     zone = window.zone
     wide = Window(window.start, grace.after(window.end, zone), zone)
     chosen = []
-    for event in qualified(req, index.between(req.types, key, wide), person, trace):
+    for event in qualified(req, in_reach(index, req, key, wide), person, trace):
         value = event.attrs.get(attr)
         if not recorded(value):
             if window.contains(event.at):
@@ -340,7 +345,7 @@ def _for_period(
             elif trace is not None:
                 trace.note(event, Code.OUTSIDE_WINDOW)
             continue
-        if period_fate(named_period(value, years), event.at, window, grace) is None:
+        if period_fate(named_period(value, years), event.at, whole, grace) is None:
             chosen.append(event)
         elif trace is not None:  # another period, unreadable, or made outside its own
             trace.note(event, Code.OUTSIDE_WINDOW)

@@ -117,6 +117,9 @@ class Trigger:
     key: ItemKey | None = attrs.field(
         default=None, validator=optional(instance(ItemKey, "an item key"))
     )
+    #: Whether a follow-up naming the trigger in `refs` counts though made before it (a
+    #: record entered ahead of its event); unlinked records count only after the trigger.
+    linked_before: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
 
 
 @attrs.frozen
@@ -184,6 +187,14 @@ SCHEMA: dict[str, Any] = {
                         "('day'); a trigger naming none is followed up by refs only."
                     ),
                 },
+                "linked_before": {
+                    "type": "boolean",
+                    "description": (
+                        "A follow-up naming the trigger in refs counts even if recorded "
+                        "before it (an entry made ahead of its event), up to the deadline; "
+                        "one naming nothing counts only after the trigger, as always."
+                    ),
+                },
                 "each_unit": {
                     "type": "boolean",
                     "description": (
@@ -214,6 +225,7 @@ def build(raw: dict[str, Any]) -> Triggered:
             key=None
             if "key" not in trigger
             else ItemKey(trigger["key"]["attr"], trigger["key"].get("on_step", "attr")),
+            linked_before=bool(trigger.get("linked_before", False)),
         )
     )
 
@@ -389,8 +401,9 @@ def _link(
     naming: dict[tuple[int, str], list[tuple[_Instance, int, Event]]] = {}
     for inst in instances:
         evidence = duties[inst.duty].evidence
+        early = _trigger_of(duties[inst.duty]).linked_before
         for event in index.following(inst.fired.id):
-            if _kept_out(force, event, inst.unit, inst.window, inst.strict) is not None:
+            if _kept_out(force, event, inst.unit, inst.window, inst.strict, early) is not None:
                 continue
             step = next((i for i, req in enumerate(evidence) if qualifies(req, event)), None)
             if step is not None:
@@ -426,6 +439,7 @@ def _sweep(
     windows: dict[tuple[int, int, str | None, object], list[datetime]] = {}
     spare: set[str] = set()
     units_of: dict[str | None, tuple[str | None, ...]] = {None: (None,)}
+    below_of: dict[str | None, tuple[str | None, ...]] = {None: ()}
     opened = 0
     for record in _unlinked_candidates(index, routes, pending):
         if record.refs:
@@ -445,10 +459,15 @@ def _sweep(
         units = units_of.get(record.scope)
         if units is None:
             units = units_of[record.scope] = (None, *force.ancestry(record.scope or ""))
+        below = below_of.get(record.scope)
+        if below is None:
+            below = below_of[record.scope] = _within(force, record.scope)
         allowed: frozenset[str] | None = None  # every duty, until the record counts for one
         counted = False
         while True:
-            best = _due_first(force, duties, keys, routes, heaps, record, units, allowed, placed)
+            best = _due_first(
+                force, duties, keys, routes, heaps, record, (units, below), allowed, placed
+            )
             if best is None:
                 break
             inst, i = best
@@ -458,7 +477,7 @@ def _sweep(
             shared = sharing.get(duty_id, frozenset())
             allowed = shared if allowed is None else allowed & shared
             counted = True
-        if not counted and _awaited(force, duties, keys, routes, windows, record, units):
+        if not counted and _awaited(force, duties, keys, routes, windows, record, (units, below)):
             spare.add(record.id)
     return spare
 
@@ -470,12 +489,14 @@ def _due_first(
     routes: dict[str, list[tuple[int, int]]],
     heaps: dict[tuple[int, int, str | None, object], list[tuple[Any, int, _Instance]]],
     record: Event,
-    units: tuple[str | None, ...],
+    reach: tuple[tuple[str | None, ...], tuple[str | None, ...]],
     allowed: frozenset[str] | None,
     placed: dict[tuple[str, str], InstanceKey],
 ) -> tuple[_Instance, int] | None:
     """The open instance due first that `record` may still count for, and the step: of a
-    duty it has not counted for yet (and, once it has counted, one sharing with it)."""
+    duty it has not counted for yet (and, once it has counted, one sharing with it).
+    `reach` is the record's unit with those enclosing it, and the units within it (where
+    a step `reaches` them)."""
     best: tuple[_Instance, int] | None = None
     for n, i in routes[record.type]:
         duty = duties[n]
@@ -484,10 +505,11 @@ def _due_first(
         key = keys[n]
         item = None if key is None else key.of_step(record, force.zone)
         whose = dict.fromkeys((None, record.person))
+        req = duty.evidence[i]
+        units = _reached(req, reach)
         found = [
             h for unit in units for who in whose if (h := heaps.get((n, i, unit, (item, who))))
         ]
-        req = duty.evidence[i]
         if not found or not qualifies(req, record):  # the cheap test first
             continue
         for heap in found:
@@ -515,14 +537,14 @@ def _awaited(
     routes: dict[str, list[tuple[int, int]]],
     windows: dict[tuple[int, int, str | None, object], list[datetime]],
     record: Event,
-    units: tuple[str | None, ...],
+    reach: tuple[tuple[str | None, ...], tuple[str | None, ...]],
 ) -> bool:
     """Whether `record` could have followed up a trigger whose window is open at its time
     (deadlines passed are dropped from `windows` as the sweep goes)."""
     for n, i in routes[record.type]:
         key = keys[n]
         item = None if key is None else key.of_step(record, force.zone)
-        for unit in units:
+        for unit in _reached(duties[n].evidence[i], reach):
             for who in dict.fromkeys((None, record.person)):
                 deadlines = windows.get((n, i, unit, (item, who)))
                 while deadlines and deadlines[0] <= record.at:
@@ -530,6 +552,23 @@ def _awaited(
                 if deadlines and qualifies(duties[n].evidence[i], record):
                     return True
     return False
+
+
+def _within(force: Force, scope: str | None) -> tuple[str | None, ...]:
+    """The units inside `scope` (not itself): where a record there reaches, for a step
+    that `reaches` within. A record with no unit reaches none."""
+    if scope is None:
+        return ()
+    return tuple(u.id for u in force.units if u.id != scope and scope in force.ancestry(u.id))
+
+
+def _reached(
+    req: Requirement, reach: tuple[tuple[str | None, ...], tuple[str | None, ...]]
+) -> tuple[str | None, ...]:
+    """The units a record counts in for `req`: its own and those enclosing it, and those
+    within it where the step `reaches` them."""
+    units, below = reach
+    return (*units, *below) if req.reaches_within and below else units
 
 
 def _unlinked_candidates(
@@ -616,11 +655,19 @@ def _sharing(duties: list[Obligation]) -> dict[str, frozenset[str]]:
 
 
 def _kept_out(
-    force: Force, event: Event, unit: str | None, window: Window, strict: bool
+    force: Force,
+    event: Event,
+    unit: str | None,
+    window: Window,
+    strict: bool,
+    early: bool = False,
 ) -> Code | None:
-    """Why a follow-up of the trigger does not count for `unit`, or None if it may: before
-    the trigger, after the deadline, or (when the trigger is owed by `unit` within the
-    trigger's own, `strict`) not recorded in that unit."""
+    """Why a follow-up naming the trigger does not count for `unit`, or None if it may:
+    before the trigger (unless the duty counts such records made `early`,
+    `Trigger.linked_before`), after the deadline, or (when the trigger is owed by `unit`
+    within the trigger's own, `strict`) not recorded in that unit."""
+    if early:  # made ahead, naming its trigger: only the deadline bounds it
+        window = Window(min(window.start, event.at), window.end, window.zone)
     if event.at < window.start:
         return Code.BEFORE_TRIGGER
     if event.at >= window.end:
@@ -650,16 +697,19 @@ def _trace(
     trace.note(fired, Code.TRIGGER, counted=True)
     candidates: list[Event] = []
     for event in trace.index.following(fired.id):
-        code = _kept_out(force, event, unit, window, strict)
+        code = _kept_out(force, event, unit, window, strict, trigger.linked_before)
         if code is not None:
             trace.note(event, code, other=fired)
         else:
             candidates.append(event)
     if by_scope:
         types = sorted({t for req in obligation.evidence for t in req.types})
+        reaching = sorted(
+            {t for req in obligation.evidence if req.reaches_within for t in req.types}
+        )
         candidates += [
             e
-            for e in index.between(types, unit, window)
+            for e in [*index.between(types, unit, window), *index.above(reaching, unit, window)]
             if not e.refs and e.id != fired.id and e.at >= fired.at
         ]
     item = None if trigger.key is None else trigger.key.of_trigger(fired)
@@ -797,7 +847,7 @@ def follow_up_reason(
         return "outside_range"
     window = Window(named.at, deadline, force.zone)
     kept_out = {
-        _kept_out(force, event, unit, window, _strict(force, named, unit))
+        _kept_out(force, event, unit, window, _strict(force, named, unit), trigger.linked_before)
         for unit in _trigger_units(force, obligation, trigger, named)
     }
     if None in kept_out:
@@ -861,6 +911,8 @@ def doc_lines(force: Force, obligation: Obligation, rule: Triggered) -> list[str
             f"moment, for a timestamp), else within {within} where it names none or a time "
             "not after the trigger"
         )
+    if trigger.linked_before:
+        match += "; one referring to it counts even if recorded before it"
     types = markdown_codes(trigger.types, " or ")
     return [f"- **Trigger:** each {types}{where}; {due}; {match}"]
 
@@ -905,6 +957,8 @@ def json_fields(rule: Triggered) -> dict[str, Any]:
         trigger["shared_with"] = list(fired.shared_with)
     if fired.key is not None:
         trigger["key"] = {"attr": fired.key.attr, "on_step": fired.key.on_step}
+    if fired.linked_before:
+        trigger["linked_before"] = True
     return {"trigger": trigger}
 
 
