@@ -253,7 +253,7 @@ def run_scenario(force: Force, scenario: Scenario) -> ScenarioOutcome:
     """Evaluate the scenario's events and compare every expectation with the results."""
     records = [(f"{scenario.where}.events", i, r) for i, r in enumerate(scenario.events)]
     log = parse_events(records, force)
-    # The scenario is the author's own writing: its rejections are shown with the values in.
+    # A scenario's events are the rule author's own fixtures, not an export: quoted.
     failures = [f"event {r.line}: rejected: {r.revealed().reason}" for r in log.rejections]
     report = evaluate(
         force, log, scenario.start, scenario.end, scenario.as_of, obligations=scenario.obligations
