@@ -48,8 +48,7 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     """Every due window of one recurring duty version over `span`, judged at `as_of`."""
     persons: Sequence[str] = ()
     if obligation.scope.per_person:
-        types = sorted({t for req in obligation.evidence for t in req.types})
-        persons = query.persons(types, span, as_of)
+        persons = query.persons(obligation.evidence, span, as_of)
     due = list(dues(obligation, span, persons))
     found = [_evidence(query, obligation, req, due, as_of) for req in obligation.evidence]
     results: list[Result] = []
