@@ -29,6 +29,7 @@ from engagerules.model.plan import (
     Obligation,
     Requirement,
 )
+from engagerules.model.readings import Part
 from engagerules.model.words import (
     amount,
     and_list,
@@ -332,14 +333,19 @@ def _condition(cond: Condition) -> str:
 
 
 def _effective(ob: Obligation) -> str:
+    """The dates, labelled a reading where the plan gives no words for them (a document's
+    date line says when it was written, not when each duty is first owed)."""
     start, until = ob.effective_from, ob.effective_until
     if start and until:
-        return f"from {start} until {until}"
-    if start:
-        return f"from {start}"
-    if until:
-        return f"until {until}"
-    return "always (no dates given)"
+        dates = f"from {start} until {until}"
+    elif start:
+        dates = f"from {start}"
+    elif until:
+        dates = f"until {until}"
+    else:
+        return "always (no dates given)"
+    read = ob.readings.of(Part.EFFECTIVE) is not None
+    return f"{dates} (_read_: our reading, see _effective_ below)" if read else dates
 
 
 def _parts_summary(force: Force) -> Iterator[str]:

@@ -738,6 +738,26 @@ def _versions(obligations: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[s
                     f"dates, but this one overlaps $.obligations[{other}]",
                 )
         by_id.setdefault(ob["id"], []).append((index, start, until))
+    yield from _earlier_triggers(obligations, by_id)
+
+
+def _earlier_triggers(
+    obligations: list[tuple[int, dict[str, Any]]], by_id: dict[str, list[tuple[int, date, date]]]
+) -> Iterator[tuple[str, str]]:
+    """Only a duty's first version may owe triggers fired before it came into force: a
+    later one would owe again what its predecessor owed for the same trigger."""
+    for index, ob in obligations:
+        trigger = ob.get("trigger")
+        if not isinstance(trigger, dict) or trigger.get("fired_before_effective") != "owed":
+            continue
+        versions = by_id.get(ob["id"], [])
+        first = min(versions, key=lambda v: v[1], default=(index, date.min, date.max))
+        if first[0] != index:
+            yield (
+                f"$.obligations[{index}].trigger.fired_before_effective",
+                f"'owed' is for a duty's first version only: $.obligations[{first[0]}] "
+                "owes the triggers fired before this version came into force",
+            )
 
 
 def _claims(obligations: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
