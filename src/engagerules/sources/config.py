@@ -659,6 +659,17 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
             yield f"{at}.scope.rota", "a rota moves through units: set 'per' to a unit kind"
         if ob.get("kind") != "recurring":
             yield f"{at}.scope.rota", "only recurring obligations can rotate"
+    if scope.get("order", "listed") != "listed":
+        if not scope.get("rota"):
+            yield f"{at}.scope.order", "orders a rota's turns: set 'rota' to true, or drop it"
+        elif ob.get("times") or any(
+            isinstance(r, dict) and r.get("for_period") for r in ob.get("evidence") or []
+        ):
+            yield (
+                f"{at}.scope.order",
+                "a rota in any order is judged over whole rounds: no times of day, and no "
+                "evidence naming its period",
+            )
 
 
 def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
@@ -968,6 +979,7 @@ def _build_obligation(
             per=per,
             units=listed,
             rota=bool(scope_raw.get("rota", False)),
+            order=scope_raw.get("order", "listed"),
             roster=None
             if "roster" not in scope_raw
             else Roster(

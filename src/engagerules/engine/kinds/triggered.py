@@ -381,7 +381,7 @@ def _assign(force: Force, duties: list[Obligation], index: EventIndex) -> Claims
             if failed_condition(trigger.where, fired) is not None:
                 continue
             window = Window(fired.at, _deadline(force, trigger, fired), zone)
-            if not owes_trigger(ob, trigger, fired, window.end, zone):
+            if not _owes_trigger(ob, trigger, fired, window.end, zone):
                 continue
             for unit in _trigger_units(force, ob, trigger, fired):
                 inst = _Instance(n, ob, fired, unit, window)
@@ -719,14 +719,15 @@ def _owed(
             continue
         deadline = _deadline(force, trigger, fired)
         if fired.at < span.start and not (
-            deadline > span.start and owes_trigger(obligation, trigger, fired, deadline, force.zone)
+            deadline > span.start
+            and _owes_trigger(obligation, trigger, fired, deadline, force.zone)
         ):
             continue
         owed.append((fired, Window(fired.at, deadline, force.zone)))
     return owed
 
 
-def owes_trigger(
+def _owes_trigger(
     obligation: Obligation, trigger: Trigger, fired: Event, deadline: datetime, zone: tzinfo
 ) -> bool:
     """Whether this version of the duty owes a follow-up to `fired`: fired while it was in
@@ -826,7 +827,7 @@ def follow_up_reason(
     if not any(event.type in req.types for req in obligation.evidence):
         return None
     deadline = _deadline(force, trigger, named)
-    if not owes_trigger(obligation, trigger, named, deadline, force.zone):
+    if not _owes_trigger(obligation, trigger, named, deadline, force.zone):
         return None
     if named.at >= span.end or (named.at < span.start and deadline <= span.start):
         return "outside_range"

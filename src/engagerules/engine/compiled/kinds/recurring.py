@@ -16,7 +16,7 @@ from datetime import datetime
 
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.kinds.recurring import Recurring
-from engagerules.engine.schedule import Due, dues
+from engagerules.engine.schedule import Due, dues, rota_words
 from engagerules.engine.verdicts import Outcome, steps_verdict
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
@@ -71,9 +71,7 @@ def _verdict(
     measured: list[tuple[Requirement, float, list[Event]]],
     as_of: datetime,
 ) -> Result:
-    context = when_words(due.window)
-    if obligation.scope.rota:
-        context += " (rota turn)"
+    context = when_words(due.window) + rota_words(obligation)
     return steps_verdict(
         query.force, obligation, measured, due.scope, due.window, as_of, context=context
     )
