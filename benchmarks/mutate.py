@@ -206,7 +206,10 @@ MUTANTS = [
     m(
         "no-trigger-look-back",
         f"{ENGINE}/kinds/triggered.py",
-        ("deadline > span.start and obligation.in_force_on", "False and obligation.in_force_on"),
+        (
+            "deadline > span.start\n            and _owes_trigger",
+            "False\n            and _owes_trigger",
+        ),
     ),
     m(
         "deadline-attr-ignored",
@@ -332,6 +335,25 @@ MUTANTS = [
         "part-windows-owed",
         f"{ENGINE}/verdicts.py",
         ("part = roster is not None and roster.owes_part_windows", "part = True"),
+    ),
+    m(
+        "persons-any-role",
+        f"{ENGINE}/verdicts.py",
+        ("if e.person and (not req.roles or e.role in req.roles)", "if e.person"),
+    ),
+    m(
+        "rota-order-listed",
+        f"{ENGINE}/schedule.py",
+        ("if cycle is None or not scope.any_order:", "if True:"),
+        (
+            "if obligation.scope.rota and not obligation.scope.any_order and units:",
+            "if obligation.scope.rota and units:",
+        ),
+    ),
+    m(
+        "earlier-trigger-ignored",
+        f"{ENGINE}/kinds/triggered.py",
+        ('        trigger.fired_before_effective == "owed"\n', "        False\n"),
     ),
     # -- evidence for a period, targets, times
     m(
@@ -778,6 +800,19 @@ REACH: dict[str, ReachRule] = {
     ),
     "coverage-ignores-as-of": duties("coverage duties", lambda f, ob: _kind(ob, "coverage")),
     "for-period-ignored": duties("duties with evidence naming its period", _for_period),
+    "persons-any-role": duties(
+        "per-person duties without a roster whose steps accept only some roles",
+        lambda f, ob: (
+            ob.scope.per_person
+            and ob.scope.roster is None
+            and any(r.roles and not r.any_role for r in ob.evidence)
+        ),
+    ),
+    "rota-order-listed": duties("rotas in any order", lambda f, ob: ob.scope.any_order),
+    "earlier-trigger-ignored": duties(
+        "triggered duties owing triggers fired before they came into force",
+        lambda f, ob: _trigger(ob) is not None and _trigger(ob).fired_before_effective == "owed",
+    ),
     "roles-open-by-default": duties(
         "duties with a step that accepts only some roles",
         lambda f, ob: any(r.roles and not r.any_role for r in ob.evidence),

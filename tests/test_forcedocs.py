@@ -12,6 +12,7 @@ import pytest
 
 from engagerules import Force, load_force, open_force, render_force_docs
 from engagerules.cli import main
+from engagerules.model.readings import Part
 from engagerules.sources.registry import available_forces
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -264,3 +265,16 @@ def test_a_rostered_duty_is_described_by_its_enrolled_people() -> None:
     assert page.count("each person seen doing the activity") == sum(
         1 for ob in force.obligations if ob.scope.per_person and ob.scope.roster is None
     )
+
+
+def test_a_read_effective_date_is_labelled_a_reading_where_it_is_printed() -> None:
+    """The In force line of a duty whose effective date is a reading says so, so a date we
+    chose (Notts' 1 October 2022, for an undated summary) is never printed as the plan's."""
+    for force_id in ("notts", "gwent"):
+        force = open_force(force_id)
+        page = render_force_docs(force)
+        for ob in force.obligations:
+            entry = page[page.index(f"#### `{ob.id}`") :]
+            line = entry[entry.index("- **In force:**") :].split("\n", 1)[0]
+            read = ob.readings.of(Part.EFFECTIVE) is not None
+            assert ("_read_" in line) == read, (ob.id, line)

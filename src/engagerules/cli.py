@@ -337,7 +337,8 @@ def _obligation_lines(force: Force, ob: Obligation) -> list[str]:
     elif ob.scope.per_person:
         where = "per person"
     else:
-        where = f"per {ob.scope.per}" + (", in turn" if ob.scope.rota else "")
+        turns = ", in turn, any order" if ob.scope.any_order else ", in turn"
+        where = f"per {ob.scope.per}" + (turns if ob.scope.rota else "")
     return [
         ob.title,
         f"  id: {ob.id}",

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dateutil import rrule
 
 from engagerules.engine.kinds import KINDS
+from engagerules.engine.schedule import judged_cycle
 from engagerules.model.periods import Cycle
 from engagerules.model.plan import (
     Condition,
@@ -29,6 +30,7 @@ from engagerules.model.plan import (
     Obligation,
     Requirement,
 )
+from engagerules.model.readings import Part
 from engagerules.model.words import (
     amount,
     and_list,
@@ -195,7 +197,11 @@ def _duty(force: Force, ob: Obligation, *, several: bool) -> Iterator[str]:
     yield from module.doc_lines(force, ob, ob.rule)
     yield from _evidence(force, ob)
     yield from _verdict_notes(ob)
-    yield f"- **In force:** {_effective(ob)}"
+    # A date the plan gives no words for is ours: never printed as if it were the plan's.
+    dated = bool(ob.effective_from or ob.effective_until)
+    read = dated and ob.readings.of(Part.EFFECTIVE) is not None
+    label = " (_read_: our reading, see _effective_ below)" if read else ""
+    yield f"- **In force:** {_effective(ob)}{label}"
     yield from _readings(ob)
     if ob.description:
         yield f"- **Notes:** {markdown_text(ob.description)}"
@@ -277,8 +283,16 @@ def _scope(force: Force, ob: Obligation) -> str:
             "judged whether or not they did anything)"
         )
     if scope.per_person:
-        return "per person (each person seen doing the activity)"
+        return "per person (each person seen doing the activity in a role it accepts)"
     named = [_unit(force, unit) for unit in scope.units]
+    if scope.any_order:
+        rounds = judged_cycle(ob)
+        first = f", the first from {rounds.phase.isoformat()}" if rounds is not None else ""
+        return (
+            f"per {scope.per}, on a rota in any order: each of {and_list(named)} owes one "
+            f"in every round of {len(named)} periods{first}, in whichever period of it; one "
+            "unit's second in a round does not stand for another's turn"
+        )
     if scope.rota:
         cycle = ob.cycle
         start = ""

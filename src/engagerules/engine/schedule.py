@@ -14,7 +14,7 @@ import attrs
 from engagerules.engine.filters import check_filters
 from engagerules.errors import UsageError
 from engagerules.model.limits import range_problem
-from engagerules.model.periods import Window, local_midnight, range_bounds, slot_windows
+from engagerules.model.periods import Cycle, Window, local_midnight, range_bounds, slot_windows
 from engagerules.model.plan import Force, Obligation
 
 __all__ = [
@@ -23,7 +23,9 @@ __all__ = [
     "concerns_scope",
     "dues",
     "effective_span",
+    "judged_cycle",
     "owned_by",
+    "rota_words",
     "schedule",
 ]
 
@@ -64,11 +66,30 @@ def unit_slots(obligation: Obligation, persons: Sequence[str] = ()) -> tuple[str
     return obligation.scope.units
 
 
+def judged_cycle(obligation: Obligation) -> Cycle | None:
+    """The periods each unit's window spans: the duty's cycle, or for a rota in any order
+    a whole round of it (a monthly rota of three units: each unit's three months, from the
+    anchor), since which period of the round is a unit's turn is not fixed."""
+    cycle = obligation.cycle
+    scope = obligation.scope
+    if cycle is None or not scope.any_order:
+        return cycle
+    return Cycle(cycle.every.times(len(scope.units)), obligation.anchor)
+
+
+def rota_words(obligation: Obligation) -> str:
+    """What a rota's window is, for a verdict's context ("" when the duty does not rotate)."""
+    if not obligation.scope.rota:
+        return ""
+    return " (rota round: any order)" if obligation.scope.any_order else " (rota turn)"
+
+
 def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> Iterator[Due]:
     """The due windows of one obligation version overlapping `span`, in time order.
 
     Cycles give whole periods (a rota gives each period to one unit in turn, counted
-    from the anchor); times of day give a slot per time on each day of a daily cycle, or
+    from the anchor; a rota in any order gives every unit each round of as many periods
+    as units, `judged_cycle`); times of day give a slot per time on each day of a daily cycle, or
     on the first day of each longer period; a target is due once,
     from its start to the end of its deadline day. A version only owns the periods that
     start while it is in force, so a plan revised mid-year is judged period by period;
@@ -77,7 +98,7 @@ def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> I
     """
     zone = span.zone
     units = unit_slots(obligation, persons)
-    cycle = obligation.cycle
+    cycle = judged_cycle(obligation)
     window = obligation.rule.due_once(obligation, span)
     if window is not None:
         if window.overlaps(span):
@@ -91,7 +112,7 @@ def dues(obligation: Obligation, span: Window, persons: Sequence[str] = ()) -> I
             continue
         part = None if period == whole else whole
         chosen: Iterable[str | None] = units
-        if obligation.scope.rota and units:
+        if obligation.scope.rota and not obligation.scope.any_order and units:
             turn = cycle.period_index(whole.local_start.date()) % len(units)
             chosen = (units[turn],)
         if obligation.times and obligation.slot is not None:

@@ -116,11 +116,17 @@ def unit_key(obligation: Obligation, slot: str | None) -> str | None:
 
 def persons_owing(obligation: Obligation, index: EventIndex, span: Window) -> tuple[str, ...]:
     """People owing a per-person duty in the range: those on its roster at any time in the
-    range, and anyone seen doing the duty's activity (so nobody's evidence goes unjudged)."""
+    range, and anyone seen doing the duty's activity in a role it accepts (so nobody's
+    evidence goes unjudged, and a Detective Inspector's blog does not make them owe the
+    uniform Inspectors' monthly one)."""
     if not obligation.scope.per_person:
         return ()
-    types = {t for req in obligation.evidence for t in req.types}
-    seen = {e.person for e in index.between(types, None, span) if e.person}
+    seen = {
+        e.person
+        for req in obligation.evidence
+        for e in index.between(req.types, None, span)
+        if e.person and (not req.roles or e.role in req.roles)
+    }
     roster = membership(obligation, index)
     seen.update(p for p, spells in roster.items() if any(during(s, span) for s in spells))
     return tuple(sorted(seen))

@@ -102,6 +102,10 @@ class Duration:
         elapsed = timedelta(hours=self.hours, minutes=self.minutes)
         return wall.astimezone(UTC) + elapsed
 
+    def times(self, n: int) -> Duration:
+        """This duration `n` times over (`P1M` three times is `P3M`): a round of a rota."""
+        return Duration(*(n * part for part in attrs.astuple(self)))
+
     def __str__(self) -> str:
         date_part = "".join(
             f"{n}{unit}"

@@ -31,6 +31,7 @@ from engagerules.model.periods import Cycle, Window, local_midnight
 from engagerules.model.readings import LocalReadings, Readings
 
 __all__ = [
+    "ROTA_ORDERS",
     "AttrSpec",
     "AttrType",
     "Citation",
@@ -381,9 +382,18 @@ class Roster:
         return self.part_windows == "owed"
 
 
+#: How a rota's units take their turns: one a period in the `listed` order, counted from the
+#: anchor; or in `any` order, each unit once in every round of as many periods as units.
+ROTA_ORDERS = ("listed", "any")
+
+
 @attrs.frozen
 class Scope:
-    """Who a duty is owed to: force-wide (`per` None), per unit of a kind, or per person."""
+    """Who a duty is owed to: force-wide (`per` None), per unit of a kind, or per person.
+
+    A rota (`rota`) shares one duty out among `units` a period at a time: in the `listed`
+    order, or, where the plan names the units but fixes no order, in `any` order, each unit
+    owing one in every round of as many periods as there are units."""
 
     per: str | None = attrs.field(default=None, validator=optional(instance(str, "a unit kind")))
     units: tuple[str, ...] = attrs.field(default=(), converter=tuples, validator=strings)
@@ -391,8 +401,17 @@ class Scope:
     roster: Roster | None = attrs.field(
         default=None, validator=optional(instance(Roster, "a roster"))
     )
+    order: str = attrs.field(default="listed", validator=one_of(ROTA_ORDERS))
+
+    @property
+    def any_order(self) -> bool:
+        """A rota whose units take their turns in any order, once a round."""
+        return self.rota and self.order == "any"
 
     def __attrs_post_init__(self) -> None:
+        if self.order != "listed" and not self.rota:
+            msg = f"Scope.order: {self.order!r} orders a rota's turns, but there is no rota"
+            raise ModelError(msg)
         if self.rota and (self.per is None or self.per_person or not self.units):
             msg = (
                 f"Scope.rota: a rota moves through a list of units, not per {self.per!r} "

@@ -40,7 +40,7 @@ from engagerules.engine.evaluate import evaluate_obligation
 from engagerules.engine.filters import check_filters
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import kind_module
-from engagerules.engine.schedule import Due, applies_to_scope, owned_by, schedule
+from engagerules.engine.schedule import Due, applies_to_scope, judged_cycle, owned_by, schedule
 from engagerules.errors import ConfigError, Problem, UsageError
 from engagerules.model.event import Event, EventLog
 from engagerules.model.limits import LAST_YEAR, YEARS
@@ -892,8 +892,9 @@ def _summary(force: Force, ob: Obligation, scope: str | None) -> str:
 
 def _due_phrase(ob: Obligation, window: Window) -> str:
     """When an all-day item (on the first day of its window) is due, said so that it holds
-    for every occurrence of its series: `due today`, `due by Sunday`, `due within 3 months`."""
-    cycle = ob.cycle
+    for every occurrence of its series: `due today`, `due by Sunday`, `due within 3 months`
+    (a rota in any order: within its round)."""
+    cycle = judged_cycle(ob)
     if cycle is None or kind_module(ob.kind).DUE_BY_LAST_DAY:
         return f"due by {day_words(_last_day(window))}"
     if _every_day(ob):
@@ -905,7 +906,7 @@ def _due_phrase(ob: Obligation, window: Window) -> str:
         return f"due by {last:%A}"
     if cycle.freq == rrule.MONTHLY and cycle.interval == 1 and window.local_start.day == 1:
         return "due by the end of the month"
-    return f"due within {duration_words(ob.cadence)}" if ob.cadence else "due"
+    return f"due within {duration_words(cycle.every)}"
 
 
 def _unit_name(force: Force, scope: str | None) -> str:
@@ -954,6 +955,12 @@ def _when(force: Force, series: _Series) -> str:
     if ob.scope.rota and ob.scope.units:
         turns = ", ".join(_unit_name(force, u) for u in ob.scope.units)
         rota = f", on a rota ({turns}): this series is {_unit_name(force, series.scope)}'s turns"
+        if ob.scope.any_order:
+            rota = (
+                f", on a rota in any order ({turns}): this series is "
+                f"{_unit_name(force, series.scope)}'s rounds, each owing one, in whichever "
+                "period of the round"
+            )
     if series.at is not None:
         window = series.dues[0].window
         days = sorted({d.window.local_start.date() for d in series.dues})
@@ -978,7 +985,9 @@ def _when(force: Force, series: _Series) -> str:
             "calendar, this item sits on the Monday of each week and stands for its seven days."
         )
     when = f"When: {_every(cycle.freq, cycle.interval)}"
-    if rota:
+    if rota and ob.scope.any_order:
+        when = f"When: {_every(cycle.freq, cycle.interval * len(ob.scope.units))}{rota}"
+    elif rota:
         when += f"{rota}, {_every(cycle.freq, cycle.interval * len(ob.scope.units))}"
     when += kind_module(ob.kind).when_suffix(ob, ob.rule)
     return f"{when}. {placed}."

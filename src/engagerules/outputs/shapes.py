@@ -51,6 +51,7 @@ class ScopeShape(TypedDict):
     per: str | None
     units: list[str]
     rota: bool
+    order: NotRequired[str]
 
 
 class SourceShape(TypedDict):
@@ -234,6 +235,14 @@ def _requirement(req: Requirement) -> dict[str, Any]:
     return shape
 
 
+def _scope(ob: Obligation) -> ScopeShape:
+    """The scope; a rota also says the order its units take their turns in."""
+    shape: ScopeShape = {"per": ob.scope.per, "units": list(ob.scope.units), "rota": ob.scope.rota}
+    if ob.scope.rota:
+        shape["order"] = ob.scope.order
+    return shape
+
+
 def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
@@ -250,7 +259,7 @@ def obligation_json(ob: Obligation) -> ObligationShape:
         "anchor": ob.anchor.isoformat() if ob.anchor else None,
         "times": [t.strftime("%H:%M") for t in ob.times],
         "owner": ob.owner,
-        "scope": {"per": ob.scope.per, "units": list(ob.scope.units), "rota": ob.scope.rota},
+        "scope": _scope(ob),
         "evidence": [_requirement(r) for r in ob.evidence],
         "trigger": own.pop("trigger", None),
         "source": {"document": ob.source.document, "section": ob.source.section},

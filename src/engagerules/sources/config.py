@@ -670,6 +670,17 @@ def _scope(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, st
             yield f"{at}.scope.rota", "a rota moves through units: set 'per' to a unit kind"
         if ob.get("kind") != "recurring":
             yield f"{at}.scope.rota", "only recurring obligations can rotate"
+    if scope.get("order", "listed") != "listed":
+        if not scope.get("rota"):
+            yield f"{at}.scope.order", "orders a rota's turns: set 'rota' to true, or drop it"
+        elif ob.get("times") or any(
+            isinstance(r, dict) and r.get("for_period") for r in ob.get("evidence") or []
+        ):
+            yield (
+                f"{at}.scope.order",
+                "a rota in any order is judged over whole rounds: no times of day, and no "
+                "evidence naming its period",
+            )
 
 
 def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str, str]]:
@@ -749,6 +760,26 @@ def _versions(obligations: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[s
                     f"dates, but this one overlaps $.obligations[{other}]",
                 )
         by_id.setdefault(ob["id"], []).append((index, start, until))
+    yield from _earlier_triggers(obligations, by_id)
+
+
+def _earlier_triggers(
+    obligations: list[tuple[int, dict[str, Any]]], by_id: dict[str, list[tuple[int, date, date]]]
+) -> Iterator[tuple[str, str]]:
+    """Only a duty's first version may owe triggers fired before it came into force: a
+    later one would owe again what its predecessor owed for the same trigger."""
+    for index, ob in obligations:
+        trigger = ob.get("trigger")
+        if not isinstance(trigger, dict) or trigger.get("fired_before_effective") != "owed":
+            continue
+        versions = by_id.get(ob["id"], [])
+        first = min(versions, key=lambda v: v[1], default=(index, date.min, date.max))
+        if first[0] != index:
+            yield (
+                f"$.obligations[{index}].trigger.fired_before_effective",
+                f"'owed' is for a duty's first version only: $.obligations[{first[0]}] "
+                "owes the triggers fired before this version came into force",
+            )
 
 
 def _claims(obligations: list[tuple[int, dict[str, Any]]]) -> Iterator[tuple[str, str]]:
@@ -971,6 +1002,7 @@ def _build_obligation(
             per=per,
             units=listed,
             rota=bool(scope_raw.get("rota", False)),
+            order=scope_raw.get("order", "listed"),
             roster=None
             if "roster" not in scope_raw
             else Roster(

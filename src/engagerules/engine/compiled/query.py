@@ -73,12 +73,18 @@ class Query:
             t.type.isin(list(types)), t.at >= _utc(start), t.at < _utc(end), t.at <= _utc(as_of)
         )
 
-    def persons(self, types: Sequence[str], span: Window, as_of: datetime) -> tuple[str, ...]:
-        """People seen doing any of `types` in `span` (known at `as_of`), as the reference's
-        `persons_owing` finds them without a roster."""
-        t = self._of(types, span.start, span.end, as_of)
-        t = t.filter(t.person.notnull(), t.person != "")
-        found = self._run(t.select("person").distinct())["person"]
+    def persons(
+        self, requirements: Sequence[Requirement], span: Window, as_of: datetime
+    ) -> tuple[str, ...]:
+        """People seen doing any requirement's types in a role it accepts in `span` (known
+        at `as_of`), as the reference's `persons_owing` finds them without a roster."""
+        found: set[str] = set()
+        for req in requirements:
+            t = self._of(req.types, span.start, span.end, as_of)
+            t = t.filter(t.person.notnull(), t.person != "")
+            if req.roles:
+                t = t.filter(t.role.isin(list(req.roles)))
+            found.update(self._run(t.select("person").distinct())["person"])
         return tuple(sorted(found))
 
     def evidence(

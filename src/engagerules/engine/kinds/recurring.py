@@ -9,7 +9,7 @@ import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import standing
-from engagerules.engine.schedule import Due, dues
+from engagerules.engine.schedule import Due, dues, rota_words
 from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import (
     Outcome,
@@ -205,9 +205,7 @@ def _judge_due(
         (req, measure(req, events), events)
         for req, events in zip(obligation.evidence, steps, strict=True)
     ]
-    context = when_words(due.window)
-    if obligation.scope.rota:
-        context += " (rota turn)"
+    context = when_words(due.window) + rota_words(obligation)
     return steps_verdict(force, obligation, measured, due.scope, due.window, as_of, context=context)
 
 

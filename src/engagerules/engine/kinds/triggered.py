@@ -52,6 +52,9 @@ MEANING = "a follow-up owed after an event, by a deadline"
 MATCHES = ("refs", "refs_or_scope")
 
 
+#: Whether a trigger fired before the duty came into force, with its deadline after, is owed.
+EARLIER = ("not_owed", "owed")
+
 #: How a follow-up shows the item a key names: its own attribute of that name, or the local
 #: day it was done on (an attendance is on the day of the meeting it attends).
 KEY_STEPS = ("attr", "day")
@@ -120,6 +123,10 @@ class Trigger:
     #: Whether a follow-up naming the trigger in `refs` counts though made before it (a
     #: record entered ahead of its event); unlinked records count only after the trigger.
     linked_before: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
+    #: Whether a trigger fired before the duty came into force whose deadline falls after
+    #: it is owed (`owed`), or not (`not_owed`, the default): a census release the plan
+    #: awaits may be dated just before the day a configuration reads the plan as starting.
+    fired_before_effective: str = attrs.field(default="not_owed", validator=one_of(EARLIER))
 
 
 @attrs.frozen
@@ -193,6 +200,13 @@ SCHEMA: dict[str, Any] = {
                         "A follow-up naming the trigger in refs counts even if recorded "
                         "before it (an entry made ahead of its event), up to the deadline; "
                         "one naming nothing counts only after the trigger, as always."
+                "fired_before_effective": {
+                    "enum": list(EARLIER),
+                    "description": (
+                        "Whether a trigger fired before the duty came into force, whose "
+                        "deadline falls after it, is owed ('owed') or not ('not_owed', the "
+                        "default). Declare it as a reading where the effective date is one: "
+                        "only a duty's first version may say 'owed'."
                     ),
                 },
                 "each_unit": {
@@ -226,6 +240,7 @@ def build(raw: dict[str, Any]) -> Triggered:
             if "key" not in trigger
             else ItemKey(trigger["key"]["attr"], trigger["key"].get("on_step", "attr")),
             linked_before=bool(trigger.get("linked_before", False)),
+            fired_before_effective=trigger.get("fired_before_effective", "not_owed"),
         )
     )
 
@@ -375,9 +390,9 @@ def _assign(force: Force, duties: list[Obligation], index: EventIndex) -> Claims
         for fired in index.of_type(trigger.types):
             if failed_condition(trigger.where, fired) is not None:
                 continue
-            if not ob.in_force_on(fired.at.astimezone(zone).date()):
-                continue
             window = Window(fired.at, _deadline(force, trigger, fired), zone)
+            if not _owes_trigger(ob, trigger, fired, window.end, zone):
+                continue
             for unit in _trigger_units(force, ob, trigger, fired):
                 inst = _Instance(n, ob, fired, unit, window)
                 inst.strict = _strict(force, fired, unit)
@@ -752,11 +767,30 @@ def _owed(
             continue
         deadline = _deadline(force, trigger, fired)
         if fired.at < span.start and not (
-            deadline > span.start and obligation.in_force_on(fired.at.astimezone(force.zone).date())
+            deadline > span.start
+            and _owes_trigger(obligation, trigger, fired, deadline, force.zone)
         ):
             continue
         owed.append((fired, Window(fired.at, deadline, force.zone)))
     return owed
+
+
+def _owes_trigger(
+    obligation: Obligation, trigger: Trigger, fired: Event, deadline: datetime, zone: tzinfo
+) -> bool:
+    """Whether this version of the duty owes a follow-up to `fired`: fired while it was in
+    force, or, with `fired_before_effective` `owed`, fired before it came into force and
+    due after (its deadline after the start of its first day in force)."""
+    day = fired.at.astimezone(zone).date()
+    if obligation.in_force_on(day):
+        return True
+    start = obligation.effective_from
+    return (
+        trigger.fired_before_effective == "owed"
+        and start is not None
+        and day < start
+        and deadline > local_midnight(start, zone)
+    )
 
 
 def _deadline(force: Force, trigger: Trigger, fired: Event) -> datetime:
@@ -840,9 +874,9 @@ def follow_up_reason(
         return None
     if not any(event.type in req.types for req in obligation.evidence):
         return None
-    if not obligation.in_force_on(named.at.astimezone(force.zone).date()):
-        return None
     deadline = _deadline(force, trigger, named)
+    if not _owes_trigger(obligation, trigger, named, deadline, force.zone):
+        return None
     if named.at >= span.end or (named.at < span.start and deadline <= span.start):
         return "outside_range"
     window = Window(named.at, deadline, force.zone)
@@ -924,6 +958,11 @@ def judged_notes(obligation: Obligation, rule: Triggered) -> list[str]:
         notes.append("a result met by follow-ups matched on unit and time says it is not linked")
     if rule.trigger.each_unit:
         notes.append("a trigger above the units is owed by each unit within it, on its own work")
+    if rule.trigger.fired_before_effective == "owed":
+        notes.append(
+            "a trigger fired before the duty came into force is owed when its deadline falls "
+            "after that day"
+        )
     if rule.trigger.match != "refs":
         shared = rule.trigger.shared_with
         also = f", or also for {', '.join(shared)}" if shared else ""
@@ -953,6 +992,8 @@ def json_fields(rule: Triggered) -> dict[str, Any]:
         trigger["deadline_attr"] = fired.deadline_attr
     if fired.each_unit:
         trigger["each_unit"] = True
+    if fired.fired_before_effective != "not_owed":
+        trigger["fired_before_effective"] = fired.fired_before_effective
     if fired.shared_with:
         trigger["shared_with"] = list(fired.shared_with)
     if fired.key is not None:

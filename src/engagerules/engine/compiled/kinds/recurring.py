@@ -16,7 +16,7 @@ from datetime import datetime
 
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.kinds.recurring import Recurring
-from engagerules.engine.schedule import Due, dues
+from engagerules.engine.schedule import Due, dues, rota_words
 from engagerules.engine.verdicts import Outcome, steps_verdict
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
@@ -49,8 +49,7 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     """Every due window of one recurring duty version over `span`, judged at `as_of`."""
     persons: Sequence[str] = ()
     if obligation.scope.per_person:
-        types = sorted({t for req in obligation.evidence for t in req.types})
-        persons = query.persons(types, span, as_of)
+        persons = query.persons(obligation.evidence, span, as_of)
     due = list(dues(obligation, span, persons))
     found = [_evidence(query, obligation, req, due, as_of) for req in obligation.evidence]
     results: list[Result] = []
@@ -73,9 +72,7 @@ def _verdict(
     measured: list[tuple[Requirement, float, list[Event]]],
     as_of: datetime,
 ) -> Result:
-    context = when_words(due.window)
-    if obligation.scope.rota:
-        context += " (rota turn)"
+    context = when_words(due.window) + rota_words(obligation)
     return steps_verdict(
         query.force, obligation, measured, due.scope, due.window, as_of, context=context
     )
