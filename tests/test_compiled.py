@@ -9,6 +9,7 @@ skip, except in CI (CI=true), where a missing server fails them."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import os
@@ -20,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("ibis")
 
 import pyarrow.parquet as pq
 
+from engagerules import load_force
 from engagerules.authoring.scenarios import load_scenarios, scenario_files
 from engagerules.authoring.simulate import _satisfying, simulate
 from engagerules.cli import main
@@ -43,6 +47,7 @@ from engagerules.model.plan import Force, Kind, Obligation
 from engagerules.sources.events import parse_events, read_events
 from engagerules.sources.parquet import write_parquet
 from engagerules.sources.registry import open_force
+from strategies import RANGE_START, event_records, force_configs
 
 FORCES = ("gwent", "dorset", "surrey", "notts")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -394,6 +399,50 @@ def test_edge_cases_are_judged_alike(name: str, backend: Backend) -> None:
     log = _log(force, edge_records(force, start, end))
     assert log.events and log.rejections  # the log has both kinds of awkward record
     assert differences(force, log, start, end, _as_ofs(start, end), backend) == []
+
+
+@st.composite
+def _triggered_configs(draw: st.DrawFn) -> dict[str, Any]:
+    """A force from `force_configs` whose triggered duty may also owe a trigger above its
+    units in each (`each_unit`), name its item (`key`), and have a twin duty after the same
+    triggers reading the same records, sharing them (`shared_with`) or not."""
+    config = draw(force_configs())
+    duty = next(ob for ob in config["obligations"] if ob["kind"] == "triggered")
+    trigger = duty["trigger"]
+    if "scope" in duty and draw(st.booleans()):
+        trigger["each_unit"] = True
+    key = draw(st.sampled_from([None, {"attr": "topic"}, {"attr": "deadline", "on_step": "day"}]))
+    if key is not None:
+        trigger["key"] = key
+    if draw(st.booleans()):
+        twin = copy.deepcopy(duty)
+        twin["id"] = "gen.twin"
+        twin["trigger"].pop("key", None)
+        if draw(st.booleans()):
+            twin["trigger"]["shared_with"] = [duty["id"]]
+        config["obligations"].append(twin)
+    return config
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(config=_triggered_configs(), records=event_records())
+def test_generated_forces_and_logs_are_judged_alike(
+    config: dict[str, Any], records: list[dict[str, Any]]
+) -> None:
+    """Whatever the force (every kind, triggered duties with their features) and the log,
+    the compiled check's results and tally are the reference's (DuckDB)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "force.json"
+        path.write_text(json.dumps(config), encoding="utf-8")
+        force = load_force(path)
+    start, end = RANGE_START, RANGE_START + timedelta(days=34)
+    as_ofs = [datetime(2023, 1, 1, tzinfo=UTC), datetime(2022, 10, 30, 1, tzinfo=UTC)]
+    log = _log(force, records)
+    assert differences(force, log, start, end, as_ofs, Backend(None)) == []
 
 
 @pytest.mark.parametrize(

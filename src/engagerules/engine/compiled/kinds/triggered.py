@@ -107,9 +107,10 @@ def _windows(force: Force, duties: list[Obligation], triggers: list[Event]) -> I
     for n, ob in enumerate(duties):
         trigger = _trigger_of(ob)
         for fired in triggers:
-            if fired.type not in trigger.types or failed_condition(trigger.where, fired):
+            day = fired.at.astimezone(force.zone).date()
+            if fired.type not in trigger.types or not ob.in_force_on(day):
                 continue
-            if not ob.in_force_on(fired.at.astimezone(force.zone).date()):
+            if failed_condition(trigger.where, fired) is not None:
                 continue
             window = Window(fired.at, _deadline(force, trigger, fired), force.zone)
             for unit in _trigger_units(force, ob, trigger, fired):
@@ -158,7 +159,7 @@ def _linked(
     }
     if not rows:
         return []
-    w = _table(query, ("w_trigger", "w_type", "w_start", "w_end"), sorted(rows))
+    w = _table(query, ("w_trigger", "w_type", "w_start", "w_end"), list(rows))
     t = query.records.table
     t = t.filter(t.type.isin(sorted({r[1] for r in rows})), t.at <= _utc(as_of))
     t = t.mutate(named=t.refs.unnest())
@@ -198,7 +199,7 @@ def _unlinked(
     )
     found: list[Event] = []
     for scoped in (False, True):
-        chosen = sorted((r for r in rows if (r[1] is not None) == scoped), key=_sortable)
+        chosen = [r for r in rows if (r[1] is not None) == scoped]
         if not chosen:
             continue
         w = _table(query, cols, chosen)
@@ -210,32 +211,20 @@ def _unlinked(
     return found
 
 
-def _sortable(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple((v is not None, v or "") if not isinstance(v, datetime) else v for v in row)
-
-
-_TYPES = {
-    "w_trigger": "string",
-    "w_type": "string",
-    "w_scope": "string",
-    "w_person": "string",
-    "a_type": "string",
-    "a_attrs": "string",
-    "w_start": "instant",
-    "w_end": "instant",
-}
+#: The columns of the engine's tables holding instants (the others hold text).
+_INSTANTS = frozenset({"w_start", "w_end"})
 
 
 def _table(query: Query, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> Any:
     """A table of the engine's rows (instants as UTC) for a query to join to."""
     import pyarrow as pa
 
-    kinds = {"string": pa.string(), "instant": pa.timestamp("us", tz="UTC")}
     columns = {
-        name: [_utc(r[i]) if _TYPES[name] == "instant" else r[i] for r in rows]
+        name: [_utc(r[i]) if name in _INSTANTS else r[i] for r in rows]
         for i, name in enumerate(names)
     }
-    return query._table(columns, {n: kinds[_TYPES[n]] for n in names})
+    instant, text = pa.timestamp("us", tz="UTC"), pa.string()
+    return query._table(columns, {n: instant if n in _INSTANTS else text for n in names})
 
 
 def _events(query: Query, expr: Any) -> list[Event]:
