@@ -267,7 +267,7 @@ def trigger_records(force: Force, span: Window) -> list[dict[str, Any]]:
         for at, place, person in dict.fromkeys(chosen):
             fired = []
             for lag in (timedelta(0), timedelta(hours=1)):
-                record = _record(force, f"t{next(n)}", trigger.types[0], at + lag, trigger.where)
+                record = _record(force, f"t{next(n)}", trigger.types[0], at + lag, [trigger.where])
                 if trigger.deadline_attr is not None:
                     local = (at + lag).astimezone(force.zone).date() + timedelta(days=2)
                     record["attrs"][trigger.deadline_attr] = local.isoformat()
@@ -284,14 +284,23 @@ def trigger_records(force: Force, span: Window) -> list[dict[str, Any]]:
 
 
 def _record(
-    force: Force, record_id: str, kind: str, at: datetime, where: Any, role: str | None = None
+    force: Force,
+    record_id: str,
+    kind: str,
+    at: datetime,
+    wheres: list[Any],
+    role: str | None = None,
 ) -> dict[str, Any]:
+    """A record of `kind` at `at` meeting each of `wheres` (the last one's values kept)."""
     specs = {t.id: {a.name: a for a in t.attributes} for t in force.event_types}.get(kind)
+    attrs: dict[str, Any] = {}
+    for where in wheres:
+        attrs.update(_satisfying(where, random.Random(0), specs))  # noqa: S311 - no secret
     record: dict[str, Any] = {
         "id": record_id,
         "type": kind,
         "at": at.astimezone(UTC).isoformat(),
-        "attrs": _satisfying(where, random.Random(0), specs),  # noqa: S311 - no secret
+        "attrs": attrs,
     }
     if role is not None:
         record["role"] = role
@@ -322,6 +331,14 @@ def _follow_ups(
             moments += [start, deadline - timedelta(microseconds=1)]
         for req in ob.evidence:
             role = req.roles[0] if req.roles else None
+            # what a duty leaving out this one's follow-ups (`not_claimed_by`) would count
+            theirs = [
+                r.where
+                for other in force.obligations
+                if ob.id in other.not_claimed_by
+                for r in other.evidence
+                if req.types[-1] in r.types
+            ]
             persons = [one.get("person")] + (["p2"] if one.get("person") else [])
             linked = []
             if one is fired[0]:  # linked to it, and one record naming both triggers
@@ -336,7 +353,8 @@ def _follow_ups(
                 for item in (("item-1", "item-2") if trigger.key is not None else (None,))
             ]
             for at, refs, scope, person, item in variants:
-                record = _record(force, f"f{next(n)}", req.types[-1], at, req.where, role)
+                wheres = [*theirs, req.where]
+                record = _record(force, f"f{next(n)}", req.types[-1], at, wheres, role)
                 if refs:
                     record["refs"] = refs
                 if scope is not None:
@@ -513,8 +531,12 @@ def _mutants() -> list[tuple[str, Any, str, Any]]:
     def units_within_left_out(force: Any, ob: Any, trigger: Any, fired: Any) -> list[str | None]:
         return [u for u in _trigger_units(force, ob, trigger, fired) if u is None]
 
+    def nothing_claimed(query: Any, duties: Any, as_of: datetime) -> frozenset[str]:
+        return frozenset()
+
     return [
         ("conditions ignored", compiled_values.Values, "accepts", conditions_ignored),
+        ("another duty's follow-ups not left out", compiled_triggered, "claimed", nothing_claimed),
         (
             "follow-ups selected up to a microsecond early",
             compiled_triggered,

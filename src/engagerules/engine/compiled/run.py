@@ -4,10 +4,11 @@ accounting of records, the order of results and the report are the reference's o
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from engagerules.engine.compiled.kinds import COMPILED
+from engagerules.engine.compiled.kinds import COMPILED, triggered
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.compiled.source import Records
 from engagerules.engine.evaluate import evaluate
@@ -15,7 +16,7 @@ from engagerules.engine.index import repeats
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.event import EventLog
 from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Obligation
+from engagerules.model.plan import Force, Kind, Obligation
 from engagerules.model.results import Report
 
 __all__ = ["COMPILED", "compilable", "evaluate_compiled"]
@@ -23,10 +24,18 @@ __all__ = ["COMPILED", "compilable", "evaluate_compiled"]
 
 def compilable(obligation: Obligation) -> bool:
     """Whether the compiled engine judges this duty version (else the reference does)."""
-    if obligation.not_claimed_by:  # another duty's follow-ups are hidden from it first
+    if obligation.not_claimed_by and not _hides_claimed(obligation):
         return False
     entry = COMPILED.get(obligation.kind)
     return entry is not None and entry[0](obligation)
+
+
+def _hides_claimed(obligation: Obligation) -> bool:
+    """Whether the compiled kind can leave out the follow-ups other duties claim (the
+    reference hides them from the whole index first) by leaving out their ids: a recurring
+    duty's evidence, found per window, can; the people owing a per-person duty, and the
+    places a constraint's records are found in, are not filtered by id."""
+    return obligation.kind is Kind.RECURRING and not obligation.scope.per_person
 
 
 def evaluate_compiled(
@@ -50,6 +59,11 @@ def evaluate_compiled(
     def judge(obligation: Obligation, span: Window, at: datetime) -> Outcome | None:
         if not compilable(obligation):
             return None
-        return COMPILED[obligation.kind][1](query, obligation, span, at)
+        asked = query
+        if obligation.not_claimed_by:  # another duty's follow-ups are that duty's work
+            asked = copy.copy(query)
+            hidden = triggered.claimed(query, obligation.not_claimed_by, at)
+            asked.left_out = query.left_out | hidden
+        return COMPILED[obligation.kind][1](asked, obligation, span, at)
 
     return evaluate(force, log, start, end, as_of, obligations=obligations, judge=judge)

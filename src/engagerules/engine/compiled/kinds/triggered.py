@@ -24,8 +24,8 @@ reference's assignment and verdicts look at, so the reference's `evaluate`, run 
 index of those rows only, gives its own results, word for word. The assignment is made
 once per check and shared by every triggered duty, as the reference's is.
 
-Compiled: every triggered duty. Left to the reference: duties whose evidence excludes
-another duty's follow-ups (`not_claimed_by`, declined in `run.compilable`).
+Compiled: every triggered duty. The records a duty claims (`claimed`) are also what a
+compiled recurring duty leaves out when it is `not_claimed_by` it (`run.py`).
 """
 
 from __future__ import annotations
@@ -76,6 +76,19 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     rule = obligation.rule
     assert isinstance(rule, Triggered)  # noqa: S101 - `compiles` chose it
     return reference.evaluate(query.force, obligation, rule, _found(query, as_of), span, as_of)
+
+
+def claimed(query: Query, duties: Iterable[str], as_of: datetime) -> frozenset[str]:
+    """The ids of the records counted as follow-ups of the triggered duties named, as the
+    reference's `claimed` finds them (the one assignment of the check)."""
+    index = _found(query, as_of)
+    force = query.force
+    return frozenset(
+        record
+        for ob in force.obligations
+        if ob.id in duties and isinstance(ob.rule, Triggered)
+        for record in reference.claimed(force, ob, index)
+    )
 
 
 def _found(query: Query, as_of: datetime) -> EventIndex:
