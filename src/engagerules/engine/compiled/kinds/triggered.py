@@ -9,7 +9,9 @@ on the steps before it, which no SQL window function states as exactly as the re
 does. So the query does what a query is good at, and nothing else:
 
 1. **triggers**: the records of every triggered duty's trigger types known at `as_of`
-   whose attributes some duty's trigger conditions accept (`values.py`), in any unit;
+   whose attributes some duty's trigger conditions accept (`values.py`), in any unit and
+   at any time, not only in the range: which record counts for which trigger is a fact of
+   the whole log (the reference's too), so no range can change a follow-up's trigger;
 2. **linked follow-ups**: records of an evidence type naming a trigger in `refs`, with
    `trigger.at <= at < deadline` (a join on the unnested `refs`);
 3. **unlinked follow-ups** (`refs_or_scope`): records naming nothing, of a type the duty
@@ -30,7 +32,7 @@ compiled recurring duty leaves out when it is `not_claimed_by` it (`run.py`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -53,7 +55,7 @@ from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Kind, Obligation
 
-__all__ = ["KIND", "compiles", "evaluate"]
+__all__ = ["KIND", "claimed", "compiles", "evaluate"]
 
 #: The kind this module compiles.
 KIND = Kind.TRIGGERED
@@ -78,7 +80,7 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     return reference.evaluate(query.force, obligation, rule, _found(query, as_of), span, as_of)
 
 
-def claimed(query: Query, duties: Iterable[str], as_of: datetime) -> frozenset[str]:
+def claimed(query: Query, duties: Collection[str], as_of: datetime) -> frozenset[str]:
     """The ids of the records counted as follow-ups of the triggered duties named, as the
     reference's `claimed` finds them (the one assignment of the check)."""
     index = _found(query, as_of)
