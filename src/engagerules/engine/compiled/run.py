@@ -16,7 +16,7 @@ from engagerules.engine.index import repeats
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.event import EventLog
 from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import Report
 
 __all__ = ["COMPILED", "compilable", "evaluate_compiled"]
@@ -24,18 +24,10 @@ __all__ = ["COMPILED", "compilable", "evaluate_compiled"]
 
 def compilable(obligation: Obligation) -> bool:
     """Whether the compiled engine judges this duty version (else the reference does)."""
-    if obligation.not_claimed_by and not _hides_claimed(obligation):
+    if obligation.not_claimed_by and not triggered.claims_left_out(obligation):
         return False
     entry = COMPILED.get(obligation.kind)
     return entry is not None and entry[0](obligation)
-
-
-def _hides_claimed(obligation: Obligation) -> bool:
-    """Whether the compiled kind can leave out the follow-ups other duties claim (the
-    reference hides them from the whole index first) by leaving out their ids: a recurring
-    duty's evidence, found per window, can; the people owing a per-person duty, and the
-    places a constraint's records are found in, are not filtered by id."""
-    return obligation.kind is Kind.RECURRING and not obligation.scope.per_person
 
 
 def evaluate_compiled(

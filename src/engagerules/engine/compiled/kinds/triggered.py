@@ -42,6 +42,7 @@ import msgspec
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import triggered as reference
+from engagerules.engine.kinds.recurring import Recurring
 from engagerules.engine.kinds.triggered import (
     Triggered,
     _deadline,
@@ -55,7 +56,7 @@ from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Kind, Obligation
 
-__all__ = ["KIND", "claimed", "compiles", "evaluate"]
+__all__ = ["KIND", "claimed", "claims_left_out", "compiles", "evaluate"]
 
 #: The kind this module compiles.
 KIND = Kind.TRIGGERED
@@ -91,6 +92,14 @@ def claimed(query: Query, duties: Collection[str], as_of: datetime) -> frozenset
         if ob.id in duties and isinstance(ob.rule, Triggered)
         for record in reference.claimed(force, ob, index)
     )
+
+
+def claims_left_out(obligation: Obligation) -> bool:
+    """Whether the compiled engine can leave what triggered duties claim out of this duty
+    (`not_claimed_by`; the reference hides it from the whole index) by leaving out ids: a
+    recurring duty's evidence, found per window and filtered by id, can; the people owing a
+    per-person duty and the places a constraint's records are found in are not filtered."""
+    return isinstance(obligation.rule, Recurring) and not obligation.scope.per_person
 
 
 def _found(query: Query, as_of: datetime) -> EventIndex:
