@@ -9,9 +9,11 @@ skip, except in CI (CI=true), where a missing server fails them."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import os
+import random
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -19,27 +21,33 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("ibis")
 
 import pyarrow.parquet as pq
 
+from engagerules import load_force
 from engagerules.authoring.scenarios import load_scenarios, scenario_files
-from engagerules.authoring.simulate import simulate
+from engagerules.authoring.simulate import _satisfying, simulate
 from engagerules.cli import main
 from engagerules.engine.compiled import compilable, evaluate_compiled, records_from
 from engagerules.engine.compiled import values as compiled_values
 from engagerules.engine.compiled.kinds import constraint as compiled_constraint
+from engagerules.engine.compiled.kinds import triggered as compiled_triggered
 from engagerules.engine.compiled.source import COLUMNS, ibis_module, ibis_url
 from engagerules.engine.evaluate import evaluate
+from engagerules.engine.kinds.triggered import Triggered, _deadline, _trigger_units
 from engagerules.engine.schedule import dues, unit_slots
 from engagerules.engine.verdicts import constraint_windows
-from engagerules.model.event import EventLog
+from engagerules.model.event import Event, EventLog
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
 from engagerules.sources.events import parse_events, read_events
 from engagerules.sources.parquet import write_parquet
 from engagerules.sources.registry import open_force
+from strategies import RANGE_START, event_records, force_configs
 
 FORCES = ("gwent", "dorset", "surrey", "notts")
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -226,6 +234,139 @@ def edge_records(force: Force, start: date, end: date) -> list[dict[str, Any]]:
                     if ob.scope.per_person:
                         record["person"] = unit
                     out.append(record)
+    return out + trigger_records(force, span)
+
+
+def trigger_records(force: Force, span: Window) -> list[dict[str, Any]]:
+    """Triggers of each compiled triggered duty, in pairs an hour apart (one record can
+    follow up both), before the range with the deadline inside it, across the October
+    clock change and at the range's end; in the duty's unit (naming a person or not),
+    above it, force-wide, and in a unit outside the duty's; each with follow-ups linked
+    (`refs`) and unlinked a microsecond before it, at it, a microsecond before the
+    deadline and at it, in its unit, one within it and none, by its person and another,
+    of the item a `key` names and another, and one record naming both triggers."""
+    out: list[dict[str, Any]] = []
+    n = itertools.count()
+    below = {u.within: u.id for u in force.units if u.within}
+    moments = [
+        span.start - timedelta(hours=6),
+        datetime(2022, 10, 29, 22, 30, tzinfo=UTC),
+        span.end - timedelta(hours=1),
+    ]
+    for ob in force.obligations:
+        if not (ob.scored and compilable(ob) and isinstance(ob.rule, Triggered)):
+            continue
+        trigger = ob.rule.trigger
+        first = unit_slots(ob)[0]
+        related = {a for u in ob.scope.units for a in force.ancestry(u)}
+        related |= {u.id for u in force.units if related & set(force.ancestry(u.id))}
+        outside = next((u.id for u in force.units if u.id not in related), None)
+        above = next((a for a in force.ancestry(first or "")[1:]), None)
+        places = [(first, None), (first, "p1"), (above, None), (None, None), (outside, None)]
+        chosen = [(m, first, None) for m in moments] + [(moments[1], *p) for p in places[1:]]
+        for at, place, person in dict.fromkeys(chosen):
+            fired = []
+            for lag in (timedelta(0), timedelta(hours=1)):
+                record = _record(force, f"t{next(n)}", trigger.types[0], at + lag, [trigger.where])
+                if trigger.deadline_attr is not None:
+                    local = (at + lag).astimezone(force.zone).date() + timedelta(days=2)
+                    record["attrs"][trigger.deadline_attr] = local.isoformat()
+                if trigger.key is not None and trigger.key.on_step == "attr":
+                    record["attrs"][trigger.key.attr] = "item-1"
+                if place is not None:
+                    record["scope"] = place
+                if person is not None:
+                    record["person"] = person
+                fired.append(record)
+            out += fired
+            out += _follow_ups(force, ob, fired, below, n, in_time=at != moments[0])
+    return out
+
+
+def _record(
+    force: Force,
+    record_id: str,
+    kind: str,
+    at: datetime,
+    wheres: list[Any],
+    role: str | None = None,
+) -> dict[str, Any]:
+    """A record of `kind` at `at` meeting each of `wheres` (the last one's values kept)."""
+    specs = {t.id: {a.name: a for a in t.attributes} for t in force.event_types}.get(kind)
+    attrs: dict[str, Any] = {}
+    for where in wheres:
+        attrs.update(_satisfying(where, random.Random(0), specs))  # noqa: S311 - no secret
+    record: dict[str, Any] = {
+        "id": record_id,
+        "type": kind,
+        "at": at.astimezone(UTC).isoformat(),
+        "attrs": attrs,
+    }
+    if role is not None:
+        record["role"] = role
+    return record
+
+
+def _follow_ups(
+    force: Force,
+    ob: Obligation,
+    fired: list[dict[str, Any]],
+    below: dict[str | None, str],
+    n: Iterator[int],
+    *,
+    in_time: bool,
+) -> list[dict[str, Any]]:
+    """Follow-ups of the triggers `fired` (see `trigger_records`): of the first linked
+    and not, of the second not linked (but for one naming both); without `in_time`, only
+    those before the trigger or at the deadline, which never count."""
+    assert isinstance(ob.rule, Triggered)
+    trigger = ob.rule.trigger
+    out = []
+    for one in fired:
+        made = Event(one["id"], one["type"], datetime.fromisoformat(one["at"]), attrs=one["attrs"])
+        start, deadline = made.at, _deadline(force, trigger, made)
+        place = one.get("scope")
+        moments = [start - timedelta(microseconds=1), deadline]
+        if in_time:
+            moments += [start, deadline - timedelta(microseconds=1)]
+        for req in ob.evidence:
+            role = req.roles[0] if req.roles else None
+            # what a duty leaving out this one's follow-ups (`not_claimed_by`) would count
+            theirs = [
+                r.where
+                for other in force.obligations
+                if ob.id in other.not_claimed_by
+                for r in other.evidence
+                if req.types[-1] in r.types
+            ]
+            persons = [one.get("person")] + (["p2"] if one.get("person") else [])
+            linked = []
+            if one is fired[0]:  # linked to it, and one record naming both triggers
+                linked = [([one["id"]], place, one.get("person"))]
+                linked.append(([one["id"], fired[-1]["id"]], place, one.get("person")))
+            scopes = dict.fromkeys([place, below.get(place), None])
+            unlinked = [([], scope, who) for scope in scopes for who in persons]
+            variants = [
+                (at, *how, item)
+                for at in moments
+                for how in linked + unlinked
+                for item in (("item-1", "item-2") if trigger.key is not None else (None,))
+            ]
+            for at, refs, scope, person, item in variants:
+                wheres = [*theirs, req.where]
+                record = _record(force, f"f{next(n)}", req.types[-1], at, wheres, role)
+                if refs:
+                    record["refs"] = refs
+                if scope is not None:
+                    record["scope"] = scope
+                if person is not None:
+                    record["person"] = person
+                if item is not None and trigger.key is not None:
+                    if trigger.key.on_step == "attr":
+                        record["attrs"][trigger.key.attr] = item
+                    elif item == "item-2":  # another day than the one the trigger names
+                        record["at"] = (at + timedelta(days=1)).astimezone(UTC).isoformat()
+                out.append(record)
     return out
 
 
@@ -276,6 +417,50 @@ def test_edge_cases_are_judged_alike(name: str, backend: Backend) -> None:
     log = _log(force, edge_records(force, start, end))
     assert log.events and log.rejections  # the log has both kinds of awkward record
     assert differences(force, log, start, end, _as_ofs(start, end), backend) == []
+
+
+@st.composite
+def _triggered_configs(draw: st.DrawFn) -> dict[str, Any]:
+    """A force from `force_configs` whose triggered duty may also owe a trigger above its
+    units in each (`each_unit`), name its item (`key`), and have a twin duty after the same
+    triggers reading the same records, sharing them (`shared_with`) or not."""
+    config = draw(force_configs())
+    duty = next(ob for ob in config["obligations"] if ob["kind"] == "triggered")
+    trigger = duty["trigger"]
+    if "scope" in duty and draw(st.booleans()):
+        trigger["each_unit"] = True
+    key = draw(st.sampled_from([None, {"attr": "topic"}, {"attr": "deadline", "on_step": "day"}]))
+    if key is not None:
+        trigger["key"] = key
+    if draw(st.booleans()):
+        twin = copy.deepcopy(duty)
+        twin["id"] = "gen.twin"
+        twin["trigger"].pop("key", None)
+        if draw(st.booleans()):
+            twin["trigger"]["shared_with"] = [duty["id"]]
+        config["obligations"].append(twin)
+    return config
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(config=_triggered_configs(), records=event_records())
+def test_generated_forces_and_logs_are_judged_alike(
+    config: dict[str, Any], records: list[dict[str, Any]]
+) -> None:
+    """Whatever the force (every kind, triggered duties with their features) and the log,
+    the compiled check's results and tally are the reference's (DuckDB)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "force.json"
+        path.write_text(json.dumps(config), encoding="utf-8")
+        force = load_force(path)
+    start, end = RANGE_START, RANGE_START + timedelta(days=34)
+    as_ofs = [datetime(2023, 1, 1, tzinfo=UTC), datetime(2022, 10, 30, 1, tzinfo=UTC)]
+    log = _log(force, records)
+    assert differences(force, log, start, end, as_ofs, Backend(None)) == []
 
 
 @pytest.mark.parametrize(
@@ -342,8 +527,30 @@ def _mutants() -> list[tuple[str, Any, str, Any]]:
     def rule_ignored(conditions: Any, event: Any, previous: Any = None) -> None:
         return None
 
+    def deadline_early(force: Any, trigger: Any, fired: Any) -> datetime:
+        return _deadline(force, trigger, fired) - timedelta(microseconds=1)
+
+    def units_within_left_out(force: Any, ob: Any, trigger: Any, fired: Any) -> list[str | None]:
+        return [u for u in _trigger_units(force, ob, trigger, fired) if u is None]
+
+    def nothing_claimed(query: Any, duties: Any, as_of: datetime) -> frozenset[str]:
+        return frozenset()
+
     return [
         ("conditions ignored", compiled_values.Values, "accepts", conditions_ignored),
+        ("another duty's follow-ups not left out", compiled_triggered, "claimed", nothing_claimed),
+        (
+            "follow-ups selected up to a microsecond early",
+            compiled_triggered,
+            "_deadline",
+            deadline_early,
+        ),
+        (
+            "triggers owed in a unit left out",
+            compiled_triggered,
+            "_trigger_units",
+            units_within_left_out,
+        ),
         ("a constraint's rule ignored", compiled_constraint, "failed_condition", rule_ignored),
         ("window edges a microsecond late", compiled_query, "_utc", edges_late),
     ]

@@ -4,10 +4,11 @@ accounting of records, the order of results and the report are the reference's o
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from engagerules.engine.compiled.kinds import COMPILED
+from engagerules.engine.compiled.kinds import COMPILED, triggered
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.compiled.source import Records
 from engagerules.engine.evaluate import evaluate
@@ -23,7 +24,7 @@ __all__ = ["COMPILED", "compilable", "evaluate_compiled"]
 
 def compilable(obligation: Obligation) -> bool:
     """Whether the compiled engine judges this duty version (else the reference does)."""
-    if obligation.not_claimed_by:  # another duty's follow-ups are hidden from it first
+    if obligation.not_claimed_by and not triggered.claims_left_out(obligation):
         return False
     entry = COMPILED.get(obligation.kind)
     return entry is not None and entry[0](obligation)
@@ -50,6 +51,11 @@ def evaluate_compiled(
     def judge(obligation: Obligation, span: Window, at: datetime) -> Outcome | None:
         if not compilable(obligation):
             return None
-        return COMPILED[obligation.kind][1](query, obligation, span, at)
+        asked = query
+        if obligation.not_claimed_by:  # another duty's follow-ups are that duty's work
+            asked = copy.copy(query)
+            hidden = triggered.claimed(query, obligation.not_claimed_by, at)
+            asked.left_out = query.left_out | hidden
+        return COMPILED[obligation.kind][1](asked, obligation, span, at)
 
     return evaluate(force, log, start, end, as_of, obligations=obligations, judge=judge)

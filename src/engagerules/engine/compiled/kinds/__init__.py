@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from engagerules.engine.compiled.kinds import constraint, recurring
+from engagerules.engine.compiled.kinds import constraint, recurring, triggered
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.periods import Window
@@ -18,4 +18,11 @@ __all__ = ["COMPILED"]
 COMPILED: Mapping[
     Kind,
     tuple[Callable[[Obligation], bool], Callable[[Query, Obligation, Window, datetime], Outcome]],
-] = {module.KIND: (module.compiles, module.evaluate) for module in (recurring, constraint)}
+] = {
+    module.KIND: (module.compiles, module.evaluate)
+    for module in (
+        recurring,
+        constraint,
+        triggered,
+    )
+}

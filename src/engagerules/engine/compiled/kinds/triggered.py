@@ -1,0 +1,282 @@
+"""Triggered duties compiled: the query selects the triggers and, per trigger, the records
+that may follow it up; which record counts for which trigger is then decided by the
+reference's own assignment (`kinds/triggered._assign`), over those rows alone.
+
+A follow-up counts for one trigger only (one record, one trigger; `shared_with`; the item a
+`key` names; a trigger naming a person followed up by that person), earliest deadline
+first, over the whole log: that is a greedy sweep in time order whose every step depends
+on the steps before it, which no SQL window function states as exactly as the reference
+does. So the query does what a query is good at, and nothing else:
+
+1. **triggers**: the records of every triggered duty's trigger types known at `as_of`
+   whose attributes some duty's trigger conditions accept (`values.py`), in any unit and
+   at any time, not only in the range: which record counts for which trigger is a fact of
+   the whole log (the reference's too), so no range can change a follow-up's trigger;
+2. **linked follow-ups**: records of an evidence type naming a trigger in `refs`, with
+   `trigger.at <= at < deadline` (a join on the unnested `refs`);
+3. **unlinked follow-ups** (`refs_or_scope`): records naming nothing, of a type the duty
+   reads, in the trigger's unit or one within it, by the trigger's person when it names
+   one, with `trigger.at <= at < deadline` (a range join).
+
+Deadlines are the engine's (`_deadline`: `within` after the trigger in the force's zone, or
+the day the trigger names), sent as UTC instants; no backend's time functions are used.
+Each query may select more than the reference counts (the tests of `_assign` and of the
+verdict are applied to every row it returns), never less: the rows are every record the
+reference's assignment and verdicts look at, so the reference's `evaluate`, run over an
+index of those rows only, gives its own results, word for word. The assignment is made
+once per check and shared by every triggered duty, as the reference's is.
+
+Compiled: every triggered duty. The records a duty claims (`claimed`) are also what a
+compiled recurring duty leaves out when it is `not_claimed_by` it (`run.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import UTC, datetime
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import msgspec
+
+from engagerules.engine.compiled.query import Query
+from engagerules.engine.index import EventIndex
+from engagerules.engine.kinds import triggered as reference
+from engagerules.engine.kinds.recurring import Recurring
+from engagerules.engine.kinds.triggered import (
+    Triggered,
+    _deadline,
+    _routes,
+    _trigger_of,
+    _trigger_units,
+)
+from engagerules.engine.verdicts import Outcome
+from engagerules.model.conditions import failed_condition
+from engagerules.model.event import Event
+from engagerules.model.periods import Window
+from engagerules.model.plan import Force, Kind, Obligation
+
+__all__ = ["KIND", "claimed", "claims_left_out", "compiles", "evaluate"]
+
+#: The kind this module compiles.
+KIND = Kind.TRIGGERED
+
+#: The columns of a record a trigger or follow-up is rebuilt from.
+_COLUMNS = ("id", "type", "at", "scope", "role", "person", "refs", "attrs", "line")
+
+#: Per query (one check), the instant judged and the index of the rows found for it.
+_FOUND: WeakKeyDictionary[Query, tuple[datetime, EventIndex]] = WeakKeyDictionary()
+
+
+def compiles(obligation: Obligation) -> bool:
+    """Whether this triggered duty is compiled: every one is (the assignment and the
+    verdict are the reference's own, over the rows the query selects)."""
+    return isinstance(obligation.rule, Triggered)
+
+
+def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> Outcome:
+    """Every trigger of one triggered duty version owed in `span`, judged at `as_of`."""
+    rule = obligation.rule
+    assert isinstance(rule, Triggered)  # noqa: S101 - `compiles` chose it
+    return reference.evaluate(query.force, obligation, rule, _found(query, as_of), span, as_of)
+
+
+def claimed(query: Query, duties: Collection[str], as_of: datetime) -> frozenset[str]:
+    """The ids of the records counted as follow-ups of the triggered duties named, as the
+    reference's `claimed` finds them (the one assignment of the check)."""
+    index = _found(query, as_of)
+    force = query.force
+    return frozenset(
+        record
+        for ob in force.obligations
+        if ob.id in duties and isinstance(ob.rule, Triggered)
+        for record in reference.claimed(force, ob, index)
+    )
+
+
+def claims_left_out(obligation: Obligation) -> bool:
+    """Whether the compiled engine can leave what triggered duties claim out of this duty
+    (`not_claimed_by`; the reference hides it from the whole index) by leaving out ids: a
+    recurring duty's evidence, found per window and filtered by id, can; the people owing a
+    per-person duty and the places a constraint's records are found in are not filtered."""
+    return isinstance(obligation.rule, Recurring) and not obligation.scope.per_person
+
+
+def _found(query: Query, as_of: datetime) -> EventIndex:
+    """The triggers and candidate follow-ups of every triggered duty known at `as_of`, as
+    an index: made once per check, so every duty reads one assignment."""
+    cached = _FOUND.get(query)
+    if cached is not None and cached[0] == as_of:
+        return cached[1]
+    force = query.force
+    duties = [ob for ob in force.obligations if isinstance(ob.rule, Triggered)]
+    triggers = _triggers(query, duties, as_of)
+    windows = list(_windows(force, duties, triggers))
+    found = {e.id: e for e in triggers}
+    linked = _linked(query, duties, windows, as_of)
+    for event in (*linked, *_unlinked(query, duties, windows, as_of)):
+        found.setdefault(event.id, event)
+    index = EventIndex(list(found.values()), force)
+    _FOUND[query] = (as_of, index)
+    return index
+
+
+#: One owed trigger's follow-up window: (duty number, trigger, unit owing it, window).
+_Owed = tuple[int, Event, str | None, Window]
+
+
+def _windows(force: Force, duties: list[Obligation], triggers: list[Event]) -> Iterable[_Owed]:
+    """Every trigger of each duty, with its window and the units owing it, as `_assign`
+    makes its instances (deadlines by the engine, in the force's zone)."""
+    for n, ob in enumerate(duties):
+        trigger = _trigger_of(ob)
+        for fired in triggers:
+            day = fired.at.astimezone(force.zone).date()
+            if fired.type not in trigger.types or not ob.in_force_on(day):
+                continue
+            if failed_condition(trigger.where, fired) is not None:
+                continue
+            window = Window(fired.at, _deadline(force, trigger, fired), force.zone)
+            for unit in _trigger_units(force, ob, trigger, fired):
+                yield n, fired, unit, window
+
+
+def _triggers(query: Query, duties: list[Obligation], as_of: datetime) -> list[Event]:
+    """The records of the duties' trigger types known at `as_of` that some duty's trigger
+    conditions accept."""
+    wanted: dict[str, list[Obligation]] = {}
+    for ob in duties:
+        for kind in _trigger_of(ob).types:
+            wanted.setdefault(kind, []).append(ob)
+    if not wanted:
+        return []
+    t = query.records.table
+    t = t.filter(t.type.isin(sorted(wanted)), t.at <= _utc(as_of))
+    plain = sorted(k for k, obs in wanted.items() if not all(_trigger_of(ob).where for ob in obs))
+    found = _events(query, t.filter(t.type.isin(plain))) if plain else []
+    t = t.filter(t.type.notin(plain)) if plain else t
+    if len(plain) < len(wanted):  # the types every reader of which has conditions
+        pairs = query._run(t.select("type", "attrs").distinct())
+        kept = [
+            (kind, text)
+            for kind, text in zip(pairs["type"], pairs["attrs"], strict=True)
+            if (made := query.values.event(kind, text)) is not None
+            and any(failed_condition(_trigger_of(ob).where, made) is None for ob in wanted[kind])
+        ]
+        if kept:
+            accepted = _table(query, ("a_type", "a_attrs"), kept)
+            on = [t.type == accepted.a_type, t.attrs == accepted.a_attrs]
+            found += _events(query, t.semi_join(accepted, on))
+    return found
+
+
+def _linked(
+    query: Query, duties: list[Obligation], windows: list[_Owed], as_of: datetime
+) -> list[Event]:
+    """Records of a type some duty's evidence reads that name one of its triggers in
+    `refs`, inside that trigger's window."""
+    rows = {
+        (fired.id, kind, window.start, window.end)
+        for n, fired, _, window in windows
+        for req in duties[n].evidence
+        for kind in req.types
+    }
+    if not rows:
+        return []
+    w = _table(query, ("w_trigger", "w_type", "w_start", "w_end"), list(rows))
+    t = query.records.table
+    t = t.filter(t.type.isin(sorted({r[1] for r in rows})), t.at <= _utc(as_of))
+    t = t.mutate(named=t.refs.unnest())
+    t = t.semi_join(
+        w, [t.named == w.w_trigger, t.type == w.w_type, t.at >= w.w_start, t.at < w.w_end]
+    )
+    return _events(query, t.drop("named"))
+
+
+def _unlinked(
+    query: Query, duties: list[Obligation], windows: list[_Owed], as_of: datetime
+) -> list[Event]:
+    """Records naming nothing, of a type a `refs_or_scope` duty reads, inside the window
+    of one of its triggers: in the unit owing it or one within it (anywhere, for a
+    trigger owed force-wide), and by the trigger's person when it names one."""
+    force = query.force
+    reads: dict[int, set[str]] = {}
+    for kind, pairs in _routes(duties).items():
+        for n, _ in pairs:
+            reads.setdefault(n, set()).add(kind)
+    inside: dict[str, list[str]] = {}
+    for u in force.units:
+        for a in force.ancestry(u.id):
+            inside.setdefault(a, []).append(u.id)
+    rows = {
+        (kind, scope, fired.person, window.start, window.end)
+        for n, fired, unit, window in windows
+        for kind in reads.get(n, ())
+        for scope in ([None] if unit is None else inside.get(unit, [unit]))
+    }
+    if not rows:
+        return []
+    cols = ("w_type", "w_scope", "w_person", "w_start", "w_end")
+    t = query.records.table
+    t = t.filter(
+        t.type.isin(sorted({r[0] for r in rows})), t.at <= _utc(as_of), t.refs.length() == 0
+    )
+    found: list[Event] = []
+    for scoped in (False, True):
+        chosen = [r for r in rows if (r[1] is not None) == scoped]
+        if not chosen:
+            continue
+        w = _table(query, cols, chosen)
+        on = [t.type == w.w_type, t.at >= w.w_start, t.at < w.w_end]
+        on.append(w.w_person.isnull() | (t.person == w.w_person))
+        if scoped:
+            on.append(t.scope == w.w_scope)
+        found += _events(query, t.semi_join(w, on))
+    return found
+
+
+#: The columns of the engine's tables holding instants (the others hold text).
+_INSTANTS = frozenset({"w_start", "w_end"})
+
+
+def _table(query: Query, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> Any:
+    """A table of the engine's rows (instants as UTC) for a query to join to."""
+    import pyarrow as pa
+
+    columns = {
+        name: [_utc(r[i]) if name in _INSTANTS else r[i] for r in rows]
+        for i, name in enumerate(names)
+    }
+    instant, text = pa.timestamp("us", tz="UTC"), pa.string()
+    return query._table(columns, {n: instant if n in _INSTANTS else text for n in names})
+
+
+def _events(query: Query, expr: Any) -> list[Event]:
+    """The rows of `expr` as events (attributes as the reader keeps them), repeats and
+    records whose attributes the reader would reject left out."""
+    rows = query._run(expr.select(*_COLUMNS))
+    found = []
+    for i, kind, at, scope, role, person, refs, text, line in zip(
+        *(rows[c] for c in _COLUMNS), strict=True
+    ):
+        stand_in = query.values.event(kind, text)
+        if stand_in is None or i in query.left_out:
+            continue
+        found.append(
+            msgspec.structs.replace(
+                stand_in,
+                id=i,
+                at=_utc(at),
+                scope=scope,
+                role=role,
+                person=person,
+                refs=tuple(refs or ()),
+                line=line,
+            )
+        )
+    return found
+
+
+def _utc(moment: datetime) -> datetime:
+    """An instant as UTC (a database may give it naive in UTC, or in another zone)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
