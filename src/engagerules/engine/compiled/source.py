@@ -15,7 +15,7 @@ from engagerules.sources.parquet import ibis_url
 __all__ = ["COLUMNS", "Records", "ibis_module", "ibis_url", "records_from"]
 
 #: The columns of the ingest layout a query reads.
-COLUMNS = ("id", "type", "at", "scope", "role", "person", "attrs", "line")
+COLUMNS = ("id", "type", "at", "scope", "role", "person", "attrs", "line", "refs")
 
 
 def ibis_module() -> Any:

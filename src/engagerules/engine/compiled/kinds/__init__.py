@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from engagerules.engine.compiled.kinds import constraint, recurring
+from engagerules.engine.compiled.kinds import constraint, coverage, recurring, standing, target
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.periods import Window
@@ -19,3 +19,9 @@ COMPILED: Mapping[
     Kind,
     tuple[Callable[[Obligation], bool], Callable[[Query, Obligation, Window, datetime], Outcome]],
 ] = {module.KIND: (module.compiles, module.evaluate) for module in (recurring, constraint)}
+
+#: The gap, figure and in-place kinds (issue 23), beside those above.
+COMPILED = {
+    **COMPILED,
+    **{module.KIND: (module.compiles, module.evaluate) for module in (standing, target, coverage)},
+}
