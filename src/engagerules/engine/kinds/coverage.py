@@ -165,12 +165,12 @@ def evaluate(
             if window.start >= as_of:  # nothing of it has passed at `as_of`
                 trace.close(result, obligation, unit=unit, moment=as_of)
                 continue
-            horizon = min(window.end, as_of)
+            moment = min(window.end, as_of)  # the window's horizon
             for end in ends:
                 trace.note(end, Code.CLEARED, counted=True)
             evidence = [s[2] for s in spells if s[2].id in result.evidence]
-            _vacated(trace, spells, evidence, horizon)
-            trace.close(result, obligation, unit=unit, moment=horizon)
+            _vacated(trace, spells, evidence, moment)
+            trace.close(result, obligation, unit=unit, moment=moment)
     return Outcome(tuple(results), frozenset(used))
 
 

@@ -206,10 +206,10 @@ def _line(
     updates = subjects_of(obligation, index, unit, requirements)
     before = [e for e in updates if e.at <= span.start]
     inside = [e for e in updates if span.start < e.at < limit]
-    start = before[-1].at if before else in_force(obligation, force)
+    start = before[-1].at if before else _in_force(obligation, force)
     lapses = _lapses(cadence, start, [e.at for e in inside], span, limit, force)
     return line_verdict(
-        force, obligation, requirements, cadence, unit, span, limit, before, inside, lapses
+        force, obligation, requirements, cadence, unit, span, limit, start, before, inside, lapses
     )
 
 
@@ -221,13 +221,15 @@ def line_verdict(
     unit: str | None,
     span: Window,
     limit: datetime,
+    start: datetime | None,
     before: list[Event],
     inside: list[Event],
     lapses: list[tuple[datetime, datetime]],
 ) -> Line:
     """A line's verdict from its records (those at or before the range's start, and those
-    inside it up to `limit`) and its lapses, for the reference and the compiled engine."""
-    start = before[-1].at if before else in_force(obligation, force)
+    inside it up to `limit`), where its clock starts (`start`: the last update before the
+    range, or the duty's coming into force) and its lapses, for the reference and the
+    compiled engine."""
     due = cadence.after(inside[-1].at if inside else (start or span.start), force.zone)
     evidence = ([before[-1]] if before else []) + inside
     label = " or ".join(requirement_words(force, r) for r in requirements)
@@ -283,7 +285,7 @@ def _unrecorded(
     )
 
 
-def in_force(obligation: Obligation, force: Force) -> datetime | None:
+def _in_force(obligation: Obligation, force: Force) -> datetime | None:
     """When the duty came into force, the start of the look-back when no update precedes
     the range; None when neither the obligation nor the plan gives a date."""
     if obligation.effective_from is None:

@@ -19,7 +19,13 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from engagerules.engine.compiled.query import LineRow, Query
-from engagerules.engine.kinds.standing import Line, Standing, in_force, line_verdict, unit_result
+from engagerules.engine.kinds.standing import (
+    Line,
+    Standing,
+    _in_force,
+    line_verdict,
+    unit_result,
+)
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.durations import Duration
@@ -110,12 +116,12 @@ def _line(
     events.sort(key=lambda e: (e.at, e.id))
     before = [e for e in events if e.at <= span.start][-1:]
     inside = [e for e in events if span.start < e.at < limit]
-    start = before[-1].at if before else in_force(obligation, force)
+    start = before[-1].at if before else _in_force(obligation, force)
     # A repeat sits at its original's instant: its gap is nil, so it moves no lapse.
     pairs = [(prev, at) for _, at, prev, _, _, _ in rows if span.start < at < limit]
     lapses = _lapses(cadence, start, pairs, span, limit, force.zone)
     return line_verdict(
-        force, obligation, requirements, cadence, unit, span, limit, before, inside, lapses
+        force, obligation, requirements, cadence, unit, span, limit, start, before, inside, lapses
     )
 
 
