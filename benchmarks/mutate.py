@@ -376,9 +376,9 @@ MUTANTS = [
         "target-met-early",
         f"{ENGINE}/kinds/target.py",
         (
-            "        if due.window.end > as_of:\n            status = Status.PENDING",
-            "        if due.window.end > as_of and figure < target.value:\n"
-            "            status = Status.PENDING",
+            "    if due.window.end > as_of:\n        status = Status.PENDING",
+            "    if due.window.end > as_of and figure < target.value:\n"
+            "        status = Status.PENDING",
         ),
     ),
     m(

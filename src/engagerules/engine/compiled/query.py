@@ -8,7 +8,7 @@ reference's order (time, then id) in Python, so no backend's collation decides i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -21,17 +21,31 @@ from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Requirement
 
-__all__ = ["Query", "WindowRow"]
+__all__ = ["LineRow", "Query", "SpellRow", "WindowRow"]
 
 #: One window of the engine's: (its number, unit or None, person or None, start, end).
 WindowRow = tuple[int, str | None, str | None, datetime, datetime]
 
+#: One record of a line of updates: (id, at, the instant of the one before it or None,
+#: type, attrs, line).
+LineRow = tuple[str, datetime, datetime | None, str, str, int]
+
+#: One spell of assignment (or one clearing record): (id, at, when it ended or None, type,
+#: attrs, line, (role, person)).
+SpellRow = tuple[str, datetime, datetime | None, str, str, int, tuple[str | None, str | None]]
+
+_SPELL = ("key", "id", "at", "type", "attrs", "line", "role", "person")
 
 _ORDER = attrgetter("at", "id")
 
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """An instant a backend returned, as an aware UTC datetime (some drop the zone)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Query:
@@ -137,7 +151,7 @@ class Query:
         joined = t.join(ws, [*on, t.at >= ws.w_start, t.at < ws.w_end])
         rows = self._run(joined.select("w", "id", "at", "type", "attrs", "line"))
         return [
-            (w, i, at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC), k, a, n)
+            (w, i, _aware(at), k, a, n)
             for w, i, at, k, a, n in zip(
                 rows["w"],
                 rows["id"],
@@ -172,21 +186,175 @@ class Query:
         whose attributes the reader would reject is never evidence."""
         found: dict[int, dict[str, Event]] = {}
         for w, event_id, at, kind, text, line in rows:
-            stand_in = self.values.event(kind, text)
-            if stand_in is not None:
-                made = msgspec.structs.replace(stand_in, id=event_id, at=at, line=line)
+            made = self.stand_in(event_id, at, kind, text, line)
+            if made is not None:
                 found.setdefault(w, {})[event_id] = made
         return {w: sorted(got.values(), key=_ORDER) for w, got in found.items()}
+
+    def stand_in(
+        self,
+        event_id: str,
+        at: datetime,
+        kind: str,
+        text: str,
+        line: int,
+        who: tuple[str | None, str | None] = (None, None),
+    ) -> Event | None:
+        """A record as a stand-in event, with its role and person when `who` gives them
+        (None where the reader rejects its attributes)."""
+        stand_in = self.values.event(kind, text)
+        if stand_in is None:
+            return None
+        role, person = who
+        return msgspec.structs.replace(
+            stand_in, id=event_id, at=at, line=line, role=role, person=person
+        )
+
+    def lines(
+        self,
+        reqs: Sequence[Requirement],
+        units: Sequence[str | None],
+        start: datetime,
+        limit: datetime,
+        as_of: datetime,
+    ) -> dict[str | None, list[LineRow]]:
+        """Per unit (None: force-wide), the records any of `reqs` accepts, known at `as_of`:
+        the last at or before `start` (with any at its instant) and those before `limit`,
+        each with the instant of the record before it in its unit (`LAG(at)`, None for the
+        first). A gap's length is the engine's to judge (calendar months, clock changes):
+        the query only pairs each record with the one before it."""
+        ibis = self.ibis
+        parts = []
+        for req in reqs:
+            t = self.records.table
+            t = t.filter(
+                t.type.isin(list(req.types)),
+                t.at <= _utc(as_of),
+                (t.at <= _utc(start)) | (t.at < _utc(limit)),
+            )
+            if req.roles:
+                t = t.filter(t.role.isin(list(req.roles)))
+            t = self._accepted(req, t)  # also leaves out what the reader rejects
+            if t is None:
+                continue
+            parts.append(self._keyed(t, units).select("key", "id", "at", "type", "attrs", "line"))
+        if not parts:
+            return {}
+        u = self._from_last(
+            parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=True), start
+        )
+        u = u.mutate(prev=u.at.lag().over(group_by=u.key, order_by=u.at))
+        rows = self._run(u.select("key", "id", "at", "prev", "type", "attrs", "line"))
+        by_unit = any(unit is not None for unit in units)
+        found: dict[str | None, list[LineRow]] = {}
+        for key, i, at, prev, k, a, n in zip(
+            rows["key"],
+            rows["id"],
+            rows["at"],
+            rows["prev"],
+            rows["type"],
+            rows["attrs"],
+            rows["line"],
+            strict=True,
+        ):
+            row = (i, _aware(at), None if prev is None else _aware(prev), k, a, n)
+            found.setdefault(key if by_unit else None, []).append(row)
+        return found
+
+    def spells(
+        self,
+        reqs: Sequence[Requirement],
+        clears: Sequence[str],
+        units: Sequence[str | None],
+        start: datetime,
+        horizon: datetime,
+        as_of: datetime,
+    ) -> tuple[dict[str | None, list[SpellRow]], dict[str | None, list[SpellRow]]]:
+        """Per unit, the spells of assignment that reach past `start`: each record any of
+        `reqs` accepts before `horizon`, with when it ended (the first later record of a
+        `clears` type naming it in its refs, or naming none: an as-of join), None when
+        not before `horizon`; and the clearing records that ended some spell, from the
+        last at or before `start`. Known at `as_of`; never a repeat."""
+        ibis = self.ibis
+        parts = []
+        for req in reqs:
+            t = self.records.table
+            t = t.filter(t.type.isin(list(req.types)), t.at < _utc(horizon), t.at <= _utc(as_of))
+            if req.roles:
+                t = t.filter(t.role.isin(list(req.roles)))
+            t = self._accepted(req, self._without_repeats(t))
+            if t is not None:
+                parts.append(self._keyed(t, units).select(*_SPELL))
+        if not parts:
+            return {}, {}
+        a = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=True)
+        c = None
+        if clears:
+            t = self.records.table
+            t = t.filter(t.type.isin(list(clears)), t.at < _utc(horizon), t.at <= _utc(as_of))
+            t = self._kept(
+                self._without_repeats(t), lambda k, x: self.values.event(k, x) is not None
+            )
+            if t is not None:
+                c = self._keyed(t, units).select(*_SPELL, "refs")
+        if c is None:
+            ends = a.mutate(end=ibis.null("timestamp"))
+        else:
+            d = c.select(c_key=c.key, c_at=c.at, c_refs=c.refs)
+            named = (d.c_refs.length().fill_null(0) == 0) | d.c_refs.contains(a.id)
+            joined = a.left_join(d, [a.key == d.c_key, d.c_at > a.at, named])
+            ends = joined.group_by(*_SPELL).aggregate(end=joined.c_at.min())
+        kept = ends.filter(ends.end.isnull() | (ends.end > _utc(start)))
+        found = self._spell_rows(self._run(kept.select(*_SPELL, "end")))
+        if c is None:
+            return found, {}
+        over = ends.filter(ends.end.notnull()).select(e_key=ends.key, e_at=ends.end).distinct()
+        ending = c.semi_join(over, [c.key == over.e_key, c.at == over.e_at]).select(*_SPELL)
+        last = self._from_last(ending, start)
+        return found, self._spell_rows(self._run(last.mutate(end=ibis.null("timestamp"))))
+
+    def _spell_rows(self, rows: dict[str, list[Any]]) -> dict[str | None, list[SpellRow]]:
+        found: dict[str | None, list[SpellRow]] = {}
+        columns = (rows[c] for c in (*_SPELL, "end"))
+        for key, i, at, k, a, n, role, person, end in zip(*columns, strict=True):
+            row = (i, _aware(at), None if end is None else _aware(end), k, a, n, (role, person))
+            found.setdefault(key or None, []).append(row)
+        return found
+
+    def _without_repeats(self, t: Any) -> Any:
+        """`t` without the repeats (each counts once, as its first read)."""
+        if not self.left_out:
+            return t
+        ids = self._table({"r_id": sorted(self.left_out)}, {"r_id": self._pa.string()})
+        return t.anti_join(ids, t.id == ids.r_id)
+
+    def _keyed(self, t: Any, units: Sequence[str | None]) -> Any:
+        """`t` with the unit each record counts in as `key` (a record counts in its unit and
+        every unit enclosing it), kept to `units`; force-wide (`(None,)`), every record once."""
+        if any(u is not None for u in units):
+            m = self._units
+            t = t.join(m, t.scope == m.m_scope).filter(m.m_unit.isin(list(units)))
+            return t.mutate(key=t.m_unit)
+        return t.mutate(key=self.ibis.literal("", type="string"))
+
+    def _from_last(self, t: Any, start: datetime) -> Any:
+        """`t` (keyed) from its last instant at or before `start` in each unit: the records
+        at that instant and those after it (an as-of look-back, by a window maximum)."""
+        ibis = self.ibis
+        last = ibis.ifelse(t.at <= _utc(start), t.at, ibis.null("timestamp"))
+        t = t.mutate(last=last.max().over(group_by=t.key))
+        return t.filter((t.at > _utc(start)) | (t.at == t.last)).drop("last")
 
     def _accepted(self, req: Requirement, t: Any) -> Any:
         """`t` kept to the records whose attributes meet `req`'s conditions, judged once per
         distinct set by the reference (`values.py`); None when no set does."""
+        return self._kept(t, lambda k, a: self.values.accepts(req, k, a))
+
+    def _kept(self, t: Any, test: Callable[[str, str], bool]) -> Any:
+        """`t` kept to the records whose `(type, attrs)` pass `test`, asked once per
+        distinct pair; None when none does."""
         pairs = self._run(t.select("type", "attrs").distinct())
-        ok = [
-            (k, a)
-            for k, a in zip(pairs["type"], pairs["attrs"], strict=True)
-            if self.values.accepts(req, k, a)
-        ]
+        ok = [(k, a) for k, a in zip(pairs["type"], pairs["attrs"], strict=True) if test(k, a)]
         if not ok:
             return None
         pa = self._pa

@@ -152,71 +152,78 @@ def evaluate(
     for unit in unit_slots(obligation):
         cleared = index.of_type(rule.clears, unit) if rule.clears else []
         spells = _spells(subjects_of(obligation, index, unit), cleared)
+        ended = {s[1] for s in spells if s[1] is not None}
+        ending = [e for e in cleared if e.at in ended]
         for window in windows:
-            if window.start >= as_of:
-                results.append(
-                    make_result(
-                        obligation,
-                        unit,
-                        window,
-                        Status.PENDING,
-                        1,
-                        0,
-                        (),
-                        f"window starts after {time_words(as_of, force.zone)}",
-                    )
-                )
-                if trace is not None:  # nothing of it has passed at `as_of`
-                    trace.close(results[-1], obligation, unit=unit, moment=as_of)
+            result, ends = window_result(
+                force, obligation, rule, label, unit, window, spells, ending, as_of
+            )
+            results.append(result)
+            used.update(result.evidence)
+            if trace is None:
                 continue
-            horizon = min(window.end, as_of)
-            inside = [s for s in spells if s[0] < horizon and (s[1] is None or s[1] > window.start)]
-            gaps = _gaps(inside, window.start, horizon)
-            at_end = rule.judged == "at_end"
-            if at_end:  # only the moment the window closes counts
-                inside = [s for s in inside if s[1] is None or s[1] >= horizon]
-                gaps = [] if inside else [(horizon - timedelta(microseconds=1), horizon)]
-            evidence = [s[2] for s in inside]
-            used.update(e.id for e in evidence)
-            where = unit_words(force, unit) if unit else "the force"
-            if gaps:
-                ended = {s[1] for s in spells if s[1] is not None}
-                ends = [e for e in cleared if e.at < horizon and e.at in ended][-1:]
-                used.update(e.id for e in ends)
-                days = _days(gaps, force)
-                shown = and_list(on_days_words(a, b) for a, b in days[:5])
-                reason = (
-                    f"no {label} in place for {where} at {time_words(horizon, force.zone)}"
-                    if at_end
-                    else f"no {label} for {where} {shown}"
-                )
-                if ends:
-                    reason += f" (vacated by {', '.join(e.id for e in ends)})"
-                results.append(
-                    make_result(
-                        obligation, unit, window, Status.MISSED, 1, 0, [*evidence, *ends], reason
-                    )
-                )
-                if trace is not None:
-                    for end in ends:
-                        trace.note(end, Code.CLEARED, counted=True)
-                    _vacated(trace, spells, evidence, horizon)
-                    trace.close(results[-1], obligation, unit=unit, moment=horizon)
+            if window.start >= as_of:  # nothing of it has passed at `as_of`
+                trace.close(result, obligation, unit=unit, moment=as_of)
                 continue
-            who = ", ".join(f"{e.id} ({_assigned(force, e)})" for e in evidence[:_NAMED])
-            if len(evidence) > _NAMED:  # the evidence lists them all
-                who += f" and {len(evidence) - _NAMED} more"
-            if horizon < window.end:
-                status, reason = Status.PENDING, f"{label} for {where} so far: {who}"
-            elif at_end:
-                status, reason = Status.MET, f"{label} for {where} at the window's end: {who}"
-            else:
-                status, reason = Status.MET, f"{label} for {where} throughout: {who}"
-            results.append(make_result(obligation, unit, window, status, 1, 1, evidence, reason))
-            if trace is not None:
-                _vacated(trace, spells, evidence, horizon)
-                trace.close(results[-1], obligation, unit=unit, moment=horizon)
+            moment = min(window.end, as_of)  # the window's horizon
+            for end in ends:
+                trace.note(end, Code.CLEARED, counted=True)
+            evidence = [s[2] for s in spells if s[2].id in result.evidence]
+            _vacated(trace, spells, evidence, moment)
+            trace.close(result, obligation, unit=unit, moment=moment)
     return Outcome(tuple(results), frozenset(used))
+
+
+def window_result(
+    force: Force,
+    obligation: Obligation,
+    rule: Coverage,
+    label: str,
+    unit: str | None,
+    window: Window,
+    spells: list[Spell],
+    ending: list[Event],
+    as_of: datetime,
+) -> tuple[Result, list[Event]]:
+    """One unit's window judged from its spells (at least those that reach into it) and
+    the vacancies that ended some spell (`ending`, in time order; at least the last before
+    it and those in it), with the vacancy a gap names: the reference's and the compiled
+    engine's alike."""
+    if window.start >= as_of:
+        reason = f"window starts after {time_words(as_of, force.zone)}"
+        return make_result(obligation, unit, window, Status.PENDING, 1, 0, (), reason), []
+    horizon = min(window.end, as_of)
+    inside = [s for s in spells if s[0] < horizon and (s[1] is None or s[1] > window.start)]
+    gaps = _gaps(inside, window.start, horizon)
+    at_end = rule.judged == "at_end"
+    if at_end:  # only the moment the window closes counts
+        inside = [s for s in inside if s[1] is None or s[1] >= horizon]
+        gaps = [] if inside else [(horizon - timedelta(microseconds=1), horizon)]
+    evidence = [s[2] for s in inside]
+    where = unit_words(force, unit) if unit else "the force"
+    if gaps:
+        ends = [e for e in ending if e.at < horizon][-1:]
+        days = _days(gaps, force)
+        shown = and_list(on_days_words(a, b) for a, b in days[:5])
+        reason = (
+            f"no {label} in place for {where} at {time_words(horizon, force.zone)}"
+            if at_end
+            else f"no {label} for {where} {shown}"
+        )
+        if ends:
+            reason += f" (vacated by {', '.join(e.id for e in ends)})"
+        missed = [*evidence, *ends]
+        return make_result(obligation, unit, window, Status.MISSED, 1, 0, missed, reason), ends
+    who = ", ".join(f"{e.id} ({_assigned(force, e)})" for e in evidence[:_NAMED])
+    if len(evidence) > _NAMED:  # the evidence lists them all
+        who += f" and {len(evidence) - _NAMED} more"
+    if horizon < window.end:
+        status, reason = Status.PENDING, f"{label} for {where} so far: {who}"
+    elif at_end:
+        status, reason = Status.MET, f"{label} for {where} at the window's end: {who}"
+    else:
+        status, reason = Status.MET, f"{label} for {where} throughout: {who}"
+    return make_result(obligation, unit, window, status, 1, 1, evidence, reason), []
 
 
 def _vacated(trace: Trace, spells: list[Spell], evidence: list[Event], horizon: datetime) -> None:

@@ -147,18 +147,9 @@ def gaps(
         judged = [
             _line(force, obligation, reqs, cadence, index, unit, span, limit) for reqs in lines
         ]
-        evidence = [e for line in judged for e in line.evidence]
-        statuses = {line.status for line in judged}
-        status = next(s for s in (Status.MISSED, Status.PENDING, Status.MET) if s in statuses)
-        reason = "; ".join(line.reason for line in judged if line.status is status)
-        inside = len({e.id for line in judged for e in line.evidence if e.at > span.start})
-        # `found` and `needed` count what the status judged: a lapse needed (at least) one
-        # more update, so a missed duty never reads "needed 1, found 2".
-        lapsed = sum(line.lapses for line in judged)
-        needed = max(1, inside + lapsed) if status is Status.MISSED else 1
-        result = make_result(obligation, unit, span, status, needed, inside, evidence, reason)
+        result = unit_result(obligation, unit, span, judged)
         results.append(result)
-        used.update(e.id for e in evidence)
+        used.update(result.evidence)
         if trace is not None:
             for line in judged:
                 if line.before:
@@ -170,8 +161,25 @@ def gaps(
     return Outcome(tuple(results), frozenset(used))
 
 
+def unit_result(
+    obligation: Obligation, unit: str | None, span: Window, judged: list[Line]
+) -> Result:
+    """One unit's result from its lines of updates (the reference's and the compiled
+    engine's alike): the worst line's status and reasons, every line's evidence."""
+    evidence = [e for line in judged for e in line.evidence]
+    statuses = {line.status for line in judged}
+    status = next(s for s in (Status.MISSED, Status.PENDING, Status.MET) if s in statuses)
+    reason = "; ".join(line.reason for line in judged if line.status is status)
+    inside = len({e.id for line in judged for e in line.evidence if e.at > span.start})
+    # `found` and `needed` count what the status judged: a lapse needed (at least) one
+    # more update, so a missed duty never reads "needed 1, found 2".
+    lapsed = sum(line.lapses for line in judged)
+    needed = max(1, inside + lapsed) if status is Status.MISSED else 1
+    return make_result(obligation, unit, span, status, needed, inside, evidence, reason)
+
+
 @attrs.frozen
-class _Line:
+class Line:
     """The verdict on one line of updates: the records before the range, the evidence
     counted (the last before it and those inside) and what they show."""
 
@@ -192,7 +200,7 @@ def _line(
     unit: str | None,
     span: Window,
     limit: datetime,
-) -> _Line:
+) -> Line:
     """One line of updates judged by its gaps: `met` only on records, `pending` while no
     lapse has yet been possible, `missed` with the dates of each lapse."""
     updates = subjects_of(obligation, index, unit, requirements)
@@ -200,6 +208,28 @@ def _line(
     inside = [e for e in updates if span.start < e.at < limit]
     start = before[-1].at if before else _in_force(obligation, force)
     lapses = _lapses(cadence, start, [e.at for e in inside], span, limit, force)
+    return line_verdict(
+        force, obligation, requirements, cadence, unit, span, limit, start, before, inside, lapses
+    )
+
+
+def line_verdict(
+    force: Force,
+    obligation: Obligation,
+    requirements: tuple[Requirement, ...],
+    cadence: Duration,
+    unit: str | None,
+    span: Window,
+    limit: datetime,
+    start: datetime | None,
+    before: list[Event],
+    inside: list[Event],
+    lapses: list[tuple[datetime, datetime]],
+) -> Line:
+    """A line's verdict from its records (those at or before the range's start, and those
+    inside it up to `limit`), where its clock starts (`start`: the last update before the
+    range, or the duty's coming into force) and its lapses, for the reference and the
+    compiled engine."""
     due = cadence.after(inside[-1].at if inside else (start or span.start), force.zone)
     evidence = ([before[-1]] if before else []) + inside
     label = " or ".join(requirement_words(force, r) for r in requirements)
@@ -220,7 +250,7 @@ def _line(
         if before:
             since = f", counting from the last before it on {_day(before[-1].at, force)}"
         reason = f"{len(inside)} {label}{where} in the range{since}: never more than {every} apart"
-    return _Line(before, evidence, status, reason, len(lapses))
+    return Line(before, evidence, status, reason, len(lapses))
 
 
 def _unrecorded(

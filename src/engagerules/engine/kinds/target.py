@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from engagerules.engine.index import EventIndex
-from engagerules.engine.schedule import dues
+from engagerules.engine.schedule import Due, dues
 from engagerules.engine.trace import Code, Trace
 from engagerules.engine.verdicts import Outcome, make_result, qualified
 from engagerules.model.checks import finite, instance, one_of, optional
@@ -142,28 +142,8 @@ def evaluate(
                 elif trace is not None:
                     trace.note(e, Code.NOT_A_READING, seen=(target.attr, e.attrs.get(target.attr)))
         readings.sort(key=lambda e: (e.at, e.id))
-        figure, counted = _combine(target.combine, target.attr, target.group, readings)
+        result, counted = reading_result(force, obligation, target, due, as_of, readings)
         used.update(e.id for e in counted)
-        goal = _figure(target.value)
-        by = day_words(target.by)
-        base = f", baseline {_figure(target.baseline)}" if target.baseline is not None else ""
-        got = f"{_figure(figure)} {target.attr}" if readings else f"no {target.attr} readings"
-        cited = ", ".join(
-            f"{e.id} on {day_words(e.at.astimezone(force.zone).date())}" for e in counted[:5]
-        )
-        basis = f" ({target.combine} of {cited})" if counted else ""
-        if due.window.end > as_of:
-            status = Status.PENDING
-            reason = f"{got} so far{basis}, target {goal} by {by}{base}"
-        elif readings and figure >= target.value:
-            status = Status.MET
-            reason = f"{got} at the deadline{basis}, target {goal} by {by}{base}"
-        else:
-            status = Status.MISSED
-            reason = f"{got} at the deadline{basis}, short of the target {goal} by {by}{base}"
-        result = make_result(
-            obligation, due.scope, due.window, status, target.value, figure, counted, reason
-        )
         results.append(result)
         if trace is not None:
             for e in readings:
@@ -175,6 +155,41 @@ def evaluate(
             near = Code.AFTER_DEADLINE
             trace.close(result, obligation, unit=due.scope, moment=moment, near=near)
     return Outcome(tuple(results), frozenset(used))
+
+
+def reading_result(
+    force: Force,
+    obligation: Obligation,
+    target: Target,
+    due: Due,
+    as_of: datetime,
+    readings: list[Event],
+) -> tuple[Result, list[Event]]:
+    """The verdict on one due window from its readings (before the moment judged, in time
+    order), and the readings the figure rests on: the reference's and the compiled
+    engine's alike."""
+    figure, counted = _combine(target.combine, target.attr, target.group, readings)
+    goal = _figure(target.value)
+    by = day_words(target.by)
+    base = f", baseline {_figure(target.baseline)}" if target.baseline is not None else ""
+    got = f"{_figure(figure)} {target.attr}" if readings else f"no {target.attr} readings"
+    cited = ", ".join(
+        f"{e.id} on {day_words(e.at.astimezone(force.zone).date())}" for e in counted[:5]
+    )
+    basis = f" ({target.combine} of {cited})" if counted else ""
+    if due.window.end > as_of:
+        status = Status.PENDING
+        reason = f"{got} so far{basis}, target {goal} by {by}{base}"
+    elif readings and figure >= target.value:
+        status = Status.MET
+        reason = f"{got} at the deadline{basis}, target {goal} by {by}{base}"
+    else:
+        status = Status.MISSED
+        reason = f"{got} at the deadline{basis}, short of the target {goal} by {by}{base}"
+    result = make_result(
+        obligation, due.scope, due.window, status, target.value, figure, counted, reason
+    )
+    return result, counted
 
 
 def _combine(

@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from engagerules.engine.compiled.kinds import constraint, recurring, triggered
+from engagerules.engine.compiled.kinds import (
+    constraint,
+    coverage,
+    recurring,
+    standing,
+    target,
+    triggered,
+)
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.periods import Window
@@ -20,9 +27,5 @@ COMPILED: Mapping[
     tuple[Callable[[Obligation], bool], Callable[[Query, Obligation, Window, datetime], Outcome]],
 ] = {
     module.KIND: (module.compiles, module.evaluate)
-    for module in (
-        recurring,
-        constraint,
-        triggered,
-    )
+    for module in (recurring, constraint, triggered, standing, target, coverage)
 }

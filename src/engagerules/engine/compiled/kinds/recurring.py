@@ -4,8 +4,9 @@ reference's `measure` over the evidence found, and the verdict its `steps_verdic
 
 Compiled: fixed periods (cadence, anchor, times and slots, rotas), per unit (a record counts
 in its unit and every unit enclosing it), force-wide and per person (without a roster),
-types, roles, conditions (`values.py`), counts, sums and distinct codes. Left to the
-reference: rolling duties (judged as gaps), rosters, evidence that names its period, and
+types, roles, conditions (`values.py`), counts, sums and distinct codes; rolling duties
+("at least once every N") as gaps, each requirement its own line (`standing.gaps`). Left to the
+reference: rosters, evidence that names its period, and
 steps that are parts of one item (`one_item`, paired by refs).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from engagerules.engine.compiled.kinds import standing
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.kinds.recurring import Recurring
 from engagerules.engine.schedule import Due, dues, rota_words
@@ -33,7 +35,9 @@ KIND = Kind.RECURRING
 def compiles(obligation: Obligation) -> bool:
     """Whether every feature of this recurring duty is compiled (else the reference judges)."""
     rule = obligation.rule
-    if not isinstance(rule, Recurring) or rule.rolling or obligation.scope.roster is not None:
+    if isinstance(rule, Recurring) and rule.rolling:  # judged as gaps, as a standing duty
+        return standing.gaps_compile(obligation)
+    if not isinstance(rule, Recurring) or obligation.scope.roster is not None:
         return False
     if rule.one_item is not None:  # steps tied into one item by refs: the reference pairs them
         return False
@@ -47,6 +51,9 @@ def compiles(obligation: Obligation) -> bool:
 
 def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> Outcome:
     """Every due window of one recurring duty version over `span`, judged at `as_of`."""
+    rule = obligation.rule
+    if isinstance(rule, Recurring) and rule.rolling:
+        return standing.gaps(query, obligation, rule.cadence, span, as_of, each=True)
     persons: Sequence[str] = ()
     if obligation.scope.per_person:
         persons = query.persons(obligation.evidence, span, as_of)
