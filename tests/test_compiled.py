@@ -179,14 +179,14 @@ def scenario_cases(force: Force) -> Iterator[tuple[str, EventLog, date, date, da
 def spark_cases(
     force: Force, cases: Iterator[tuple[str, EventLog, date, date, datetime, Any]]
 ) -> Iterator[tuple[str, EventLog, date, date, datetime, Any]]:
-    """Spark's share of a force's scenarios: for each compiled kind, the first two that
-    name a compiled duty of it (so every compiled kind of the force is judged on Spark)."""
+    """Spark's share of a force's scenarios: for each compiled kind, the first that names
+    a compiled duty of it (so every compiled kind of the force is judged on Spark)."""
     kinds = {ob.id: ob.kind for ob in force.obligations if ob.scored and compilable(ob)}
-    seen: dict[Kind, int] = {}
+    seen: set[Kind] = set()
     for case in cases:
         named = {kinds[o] for o in case[5] or () if o in kinds}
-        if any(seen.get(k, 0) < 2 for k in named):
-            seen.update({k: seen.get(k, 0) + 1 for k in named})
+        if named - seen:
+            seen |= named
             yield case
 
 

@@ -48,9 +48,15 @@ _NEEDS = (
 
 
 def _java_options() -> str:
-    """The driver JVM's options: its log4j set to errors only and its clock in UTC."""
+    """The driver JVM's options (in local mode it is the executor too): a quiet log4j, its
+    clock in UTC, and a JVM for many small queries rather than one long job: the quick
+    compiler alone and one garbage collector thread (measured on the harness's gwent part:
+    half the CPU time and less than half the wall time of the JVM's defaults)."""
     config = resources.files("engagerules.engine.compiled") / "spark-log4j2.properties"
-    return f"-Dlog4j2.configurationFile=file:{config} -Duser.timezone=UTC"
+    return (
+        f"-Dlog4j2.configurationFile=file:{config} -Duser.timezone=UTC"
+        " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+    )
 
 
 @functools.cache
