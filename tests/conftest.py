@@ -105,3 +105,22 @@ def plugin_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.syspath_prepend(str(site))
     yield site
     forget_modules_under(site)
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """The local Spark session of the compiled engine (engine/compiled/spark.py) as an Ibis
+    connection, one per test session: starting it takes seconds. Without PySpark or a Java
+    runtime the test skips, except in CI (CI=true), where it fails."""
+    from engagerules.errors import UsageError
+
+    try:
+        from engagerules.engine.compiled.spark import spark_connection
+
+        connection, _ = spark_connection()
+    except UsageError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{exc} (required in CI)")
+        pytest.skip(str(exc))
+    yield connection
+    connection.disconnect()

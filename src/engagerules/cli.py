@@ -464,9 +464,10 @@ def _run_compiled_check(
     force: Force, args: argparse.Namespace, start: date, end: date, as_of: datetime
 ) -> tuple[Report, EventLog]:
     """`check --engine ibis`: the compiled duties judged by a query over the ingested file
-    (DuckDB in process) or table (`--backend URL`), the others by the reference, in one
-    report (issue 23)."""
+    (DuckDB in process, or `--backend spark`: Spark in local mode) or table (`--backend
+    URL`), the others by the reference, in one report (issue 23)."""
     from engagerules.engine.compiled import evaluate_compiled, records_from
+    from engagerules.engine.compiled.source import FILE_BACKENDS
 
     if len(args.events) != 1 or args.profile:
         msg = (
@@ -475,11 +476,11 @@ def _run_compiled_check(
         )
         raise UsageError(msg)
     source = args.events[0]
-    if args.backend == "duckdb":
+    if args.backend in FILE_BACKENDS:
         if not source.lower().endswith(".parquet"):
-            msg = f"{source}: --engine ibis over DuckDB reads a .parquet file from `ingest`"
+            msg = f"{source}: --engine ibis over {args.backend} reads a .parquet file from `ingest`"
             raise UsageError(msg)
-        records = records_from(source)
+        records = records_from(source, backend=args.backend)
         log = _read(args.events, force, None, args).log
     else:
         from engagerules.sources.events import read_table
@@ -489,7 +490,7 @@ def _run_compiled_check(
     try:
         return evaluate_compiled(force, log, records, start, end, as_of), log
     finally:
-        records.connection.disconnect()
+        records.close()
 
 
 def _read(
@@ -1406,9 +1407,10 @@ def _add_check(sub: Any) -> None:
     p.add_argument(
         "--backend",
         default="duckdb",
-        metavar="duckdb|URL",
+        metavar="duckdb|spark|URL",
         help="where --engine ibis runs its queries: DuckDB in process over the .parquet file "
-        "(default), or a database by SQLAlchemy URL over the table EVENTS names (written by "
+        "(default), Spark in local mode over it (spark: the spark extra and Java 17), or a "
+        "database by SQLAlchemy URL over the table EVENTS names (written by "
         "`ingest -o URL --table NAME`)",
     )
     _check_outputs(p)

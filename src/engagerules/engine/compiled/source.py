@@ -1,6 +1,7 @@
 """Where the compiled engine's records live: an ingested Parquet file read by DuckDB in
-process, or a table in a database Ibis reaches by URL (PostgreSQL: what `ingest -o URL
---table NAME` writes). Either way the engine sees one Ibis table of the ingest layout."""
+process or by Spark in local mode (`spark.py`), or a table in a database Ibis reaches by URL
+(PostgreSQL: what `ingest -o URL --table NAME` writes). Either way the engine sees one Ibis
+table of the ingest layout."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ import attrs
 from engagerules.errors import UsageError
 from engagerules.sources.parquet import ibis_url
 
-__all__ = ["COLUMNS", "Records", "ibis_module", "ibis_url", "records_from"]
+__all__ = ["COLUMNS", "FILE_BACKENDS", "Records", "ibis_module", "ibis_url", "records_from"]
+
+#: The backends that read the ingested Parquet file itself (any other is a database URL).
+FILE_BACKENDS = ("duckdb", "spark")
 
 #: The columns of the ingest layout a query reads (`refs`: the records a follow-up names).
 COLUMNS = ("id", "type", "at", "scope", "role", "person", "attrs", "line", "refs")
@@ -36,14 +40,29 @@ class Records:
     connection: Any
     #: Where they are, for messages: a file or a URL's table.
     where: str
+    #: Whether the connection is to a session that was running before (Spark's, of this
+    #: process), which `close` leaves running for whoever started it.
+    shared: bool = False
+
+    def close(self) -> None:
+        """Let go of the connection (a shared session is left running)."""
+        if not self.shared:
+            self.connection.disconnect()
 
 
 def records_from(source: str | Path, *, backend: str = "duckdb", table: str = "events") -> Records:
-    """The records of an ingested Parquet file (`backend` "duckdb"), or of `table` at the
-    database `backend` names by URL. Raises `UsageError` when they cannot be reached."""
+    """The records of an ingested Parquet file (`backend` "duckdb" or "spark"), or of `table`
+    at the database `backend` names by URL. Raises `UsageError` when they cannot be reached."""
     ibis = ibis_module()
+    shared = False
     try:
-        if backend == "duckdb":
+        if backend == "spark":
+            from engagerules.engine.compiled.spark import spark_connection
+
+            connection, shared = spark_connection()
+            found = connection.read_parquet(str(Path(source).resolve()))
+            where = str(source)
+        elif backend == "duckdb":
             connection = ibis.duckdb.connect()
             found = connection.read_parquet(str(source))
             where = str(source)
@@ -51,12 +70,14 @@ def records_from(source: str | Path, *, backend: str = "duckdb", table: str = "e
             connection = ibis.connect(ibis_url(backend))
             found = connection.table(table)
             where = f"table {table}"
+    except UsageError:
+        raise
     except Exception as exc:  # every backend raises its own kinds: one line for all
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        msg = f"{source if backend == 'duckdb' else table}: cannot be read by Ibis: {first}"
+        msg = f"{source if backend in FILE_BACKENDS else table}: cannot be read by Ibis: {first}"
         raise UsageError(msg) from None
     missing = [c for c in COLUMNS if c not in found.columns]
     if missing:
         msg = f"{where}: not in the ingest layout (no column {', '.join(missing)})"
         raise UsageError(msg)
-    return Records(found.select(*COLUMNS), connection, where)
+    return Records(found.select(*COLUMNS), connection, where, shared)
