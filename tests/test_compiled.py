@@ -40,8 +40,8 @@ from engagerules.engine.compiled.kinds import constraint as compiled_constraint
 from engagerules.engine.compiled.kinds import triggered as compiled_triggered
 from engagerules.engine.compiled.source import COLUMNS, ibis_module, ibis_url
 from engagerules.engine.evaluate import evaluate
-from engagerules.engine.kinds.triggered import Triggered, _deadline, _trigger_units
 from engagerules.engine.kinds.target import Target
+from engagerules.engine.kinds.triggered import Triggered, _deadline, _trigger_units
 from engagerules.engine.schedule import dues, unit_slots
 from engagerules.engine.verdicts import constraint_windows
 from engagerules.model.event import Event, EventLog
@@ -627,9 +627,9 @@ def test_edge_cases_are_judged_alike(name: str, backend: Backend) -> None:
     below, roles present and missing, as-of instants inside windows and at a clock change."""
     force = open_force(name)
     found = []
-    for n, (log, start, end, as_ofs) in enumerate(edge_cases(force)):
+    for n, (log, start, end, instants) in enumerate(edge_cases(force)):
         assert log.events and (n or log.rejections)  # the first has both kinds of record
-        as_ofs = as_ofs[: 1 if backend.subset else None]  # Spark: the first only
+        as_ofs = instants[: 1 if backend.subset else None]  # Spark: the first only
         found += differences(force, log, start, end, as_ofs, backend)
     assert found == []
 

@@ -200,6 +200,8 @@ SCHEMA: dict[str, Any] = {
                         "A follow-up naming the trigger in refs counts even if recorded "
                         "before it (an entry made ahead of its event), up to the deadline; "
                         "one naming nothing counts only after the trigger, as always."
+                    ),
+                },
                 "fired_before_effective": {
                     "enum": list(EARLIER),
                     "description": (
