@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from engagerules import available_forces, open_force, parse_events, simulate
+from engagerules import available_forces, evaluate, open_force, parse_events, simulate
 from engagerules.engine.evaluate import account
 from engagerules.engine.kinds import triggered
 from engagerules.model.conditions import failed_condition, missing_attr
@@ -65,6 +65,8 @@ def reference(
             "conditions_not_met",
             f"no {absent[0].attr.replace('_', ' ')} recorded" if absent else None,
         )
+    if all(ob.scope.per_person for ob in live) and event.person is None:
+        return "no_person", "no person recorded"
     if any(ob.kind is Kind.TARGET for ob in live):
         return "superseded_reading", None
     if event.refs and any(ob.kind is Kind.TRIGGERED for ob in live):
@@ -178,3 +180,30 @@ def test_account_gives_the_reasons_the_plain_reasoning_gives(source: Any) -> Non
     assert by_reason == dict(expected)
     assert [(q.id, q.file, q.line, q.problem) for q in quality] == problems
     assert len(expected) >= 4  # the log does reach several reasons
+
+
+@pytest.mark.parametrize("person", [None, "ca"])
+def test_a_record_naming_no_one_for_a_per_person_duty_is_data_quality(person: str | None) -> None:
+    """Surrey's cadet hours are owed per cadet: a session naming no cadet counts for no one,
+    and says so where a team can fix it (data quality, `no_person`), never `nothing_owed`."""
+    surrey = open_force("surrey")
+    record: dict[str, Any] = {
+        "id": "c1",
+        "type": "cadet_volunteering",
+        "at": "2017-10-07T10:00:00+01:00",
+        "scope": "waverley",
+        "role": "CADET",
+        "attrs": {"hours": 3},
+    }
+    if person is not None:
+        record["person"] = person
+    log = parse_events([("log", 1, record)], surrey)
+    report = evaluate(
+        surrey, log, date(2017, 10, 1), date(2017, 10, 31), datetime(2017, 11, 5, tzinfo=UTC)
+    )
+    if person is None:
+        assert report.events.by_reason == {"no_person": 1}
+        assert [(q.id, q.problem) for q in report.data_quality] == [("c1", "no person recorded")]
+    else:
+        assert report.events.matched == 1
+        assert report.data_quality == ()

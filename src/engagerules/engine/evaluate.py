@@ -289,6 +289,8 @@ class _Unmatched:
                 reasons = [period_reason(ob, event, self.force.zone) for ob in live.live]
                 if all(reasons) and reasons:
                     return str(reasons[0]), None
+        if live.per_person and event.person is None:
+            return "no_person", "no person recorded"
         if live.target:
             return "superseded_reading", None
         if event.refs and live.triggered:
@@ -358,6 +360,8 @@ class _Live:
         self.triggered = any(KINDS[ob.kind].FOLLOWS_EVENTS for ob in live)
         self.target = any(KINDS[ob.kind].READINGS for ob in live)
         self.per_unit = all(ob.scope.per is not None and not ob.scope.per_person for ob in live)
+        #: Whether every duty is owed per person, so a record naming no one counts for none.
+        self.per_person = all(ob.scope.per_person for ob in live)
         self.reqs = [r for ob in live for r in ob.evidence if kind in r.types]
         #: Whether every requirement has a condition (else conditions never exclude).
         self.conditional = all(r.where for r in self.reqs)

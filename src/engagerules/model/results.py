@@ -146,6 +146,7 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "period_unfit": "names a period no single window of its duty holds",
         "period_early": "made before the period it names began",
         "period_late": "made after the period it names, beyond the grace",
+        "no_person": "no person where the duty is owed per person",
         "superseded_reading": "a reading superseded by a later one",
         "before_trigger": "a follow-up made before the trigger it names",
         "late": "a follow-up made after its trigger's deadline",
@@ -159,7 +160,8 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
 @attrs.frozen
 class DataQuality:
     """A record that would have counted but for something a team can fix at source: no
-    unit where the duty is per unit, no role where the duty names roles, or a repeat of
+    unit where the duty is per unit, no person where it is per person, no role where the
+    duty names roles, or a repeat of
     another record (same type, unit, role, person and instant), counted once."""
 
     id: str
