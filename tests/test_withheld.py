@@ -233,3 +233,22 @@ def test_a_rejection_quotes_its_values_only_when_revealed() -> None:
     assert quoting.revealed().reason == "scope: 'Jone' is not a unit"
     assert said.revealed() == said
     assert legacy_withheld(quoting.quoting or "", b"k" * 16).startswith("scope: 4 characters")
+
+
+def test_explain_never_repeats_a_role_the_force_does_not_declare(tmp_path: Path) -> None:
+    """The reader keeps a record with an undeclared role (it counts for no duty needing a
+    role): `explain`, in text and JSON, says so without repeating what was typed there."""
+    from engagerules.cli import main
+
+    path = tmp_path / "log.jsonl"
+    record = {"id": "p1", "type": "foot_patrol", "at": "2022-10-03T10:00:00+01:00"}
+    record |= {"scope": "bargoed", "role": "Jo Bloggs"}
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    for form in ("text", "json"):
+        out = tmp_path / f"explained.{form}"
+        args = ["explain", "gwent", "gwent.cn.daily-foot-patrol", str(path), "--from"]
+        args += ["2022-10-03", "--to", "2022-10-03", "--as-of", "2022-10-05T00:00:00Z"]
+        main([*args, "--format", form, "-o", str(out)])
+        written = out.read_text(encoding="utf-8")
+        assert "p1" in written and "wrong role" in written
+        assert "Jo Bloggs" not in written

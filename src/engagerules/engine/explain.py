@@ -99,6 +99,9 @@ class Explanation:
     windows: tuple[WindowExplanation, ...]
     scope: str | None = None
     person: str | None = None
+    #: The roles the force declares: a record's role outside them was typed by someone (a
+    #: name in the role column) and is withheld wherever the explanation is written.
+    roles: frozenset[str] = frozenset()
 
 
 def explain(
@@ -156,6 +159,7 @@ def explain(
         windows=windows,
         scope=scope,
         person=person,
+        roles=frozenset(r.id for r in force.roles),
     )
 
 
@@ -352,6 +356,8 @@ def _event_line(note: Note, force: Force) -> str:
 
 
 def _titled(force: Force, role: str) -> str:
+    if all(r.id != role for r in force.roles):  # typed into a record: never repeated back
+        return role_words(force, role)
     title = role_words(force, role)
     return f"{title} ({role})" if title != role else role
 

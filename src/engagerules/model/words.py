@@ -242,10 +242,15 @@ def on_days_words(first: date, last: date) -> str:
 
 
 def role_words(force: Force, role_id: str | None) -> str:
-    """A role's title as the force's configuration gives it (the code if it has none)."""
+    """A role's title as the force's configuration gives it (the code if it has none).
+    A role the force does not declare came from a record, where a person may have typed
+    anything (a name in the role column): it is never repeated back."""
     if role_id is None:
         return "anyone"
-    return next((r.title for r in force.roles if r.id == role_id), role_id)
+    return next(
+        (r.title or r.id for r in force.roles if r.id == role_id),
+        "a role this force does not declare",
+    )
 
 
 def type_words(force: Force, type_id: str) -> str:

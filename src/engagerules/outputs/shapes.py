@@ -19,6 +19,7 @@ from engagerules.model.durations import Duration
 from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.readings import LocalReadings, Reading, Readings
 from engagerules.model.results import Report, Result, RowAccount
+from engagerules.sources.withheld import withheld
 
 if TYPE_CHECKING:  # `check` loads neither agenda nor explain (start-up time)
     from engagerules.engine.agenda import AgendaItem
@@ -473,13 +474,14 @@ def agenda_json(items: "Iterable[AgendaItem]", force: Force) -> list[AgendaShape
     return shapes
 
 
-def _note_json(note: "Note") -> dict[str, Any]:
+def _note_json(note: "Note", declared: frozenset[str]) -> dict[str, Any]:
+    role = note.event.role
     return {
         "id": note.event.id,
         "type": note.event.type,
         "at": note.event.at.isoformat(),
         "scope": note.event.scope,
-        "role": note.event.role,
+        "role": role if role is None or role in declared else withheld(role),
         "code": note.code,
         "reason": note.reason,
     }
@@ -497,8 +499,8 @@ def explanation_json(explanation: "Explanation") -> dict[str, Any]:
         "windows": [
             {
                 **result_json(item.result),
-                "counted": [_note_json(n) for n in item.counted],
-                "considered": [_note_json(n) for n in item.considered],
+                "counted": [_note_json(n, explanation.roles) for n in item.counted],
+                "considered": [_note_json(n, explanation.roles) for n in item.considered],
                 "omitted": dict(item.omitted),
             }
             for item in explanation.windows
