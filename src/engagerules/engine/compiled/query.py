@@ -8,7 +8,7 @@ reference's order (time, then id) in Python, so no backend's collation decides i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -52,10 +52,17 @@ class Query:
     """The records of one check and what the compiled kinds ask of them."""
 
     def __init__(
-        self, force: Force, records: Records, *, left_out: frozenset[str] = frozenset()
+        self, force: Force, records: Records, *, repeated: Mapping[str, str] | None = None
     ) -> None:
         self.force = force
         self.records = records
+        #: Each repeat's id -> the id of the record it repeats (`engine.index.repeats`): a
+        #: follow-up naming the copy follows up the original, as the reference's index has it.
+        self.repeated: Mapping[str, str] = repeated or {}
+        #: Each record's place in the log as read (its id -> position): where the reference
+        #: takes records in log order (a trigger's follow-ups), rows are put back in it.
+        self.position: Mapping[str, int] = {}
+        left_out = frozenset(self.repeated)
         #: The ids of repeats, which count once (the first read): never evidence. A repeat
         #: has its original's unit and person, so the units and people found stay the same.
         self.left_out = left_out

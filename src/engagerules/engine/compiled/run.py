@@ -46,7 +46,8 @@ def evaluate_compiled(
     # record) counts once: the reference's index leaves it out, and so does every query.
     ordered = sorted(log.events, key=lambda e: e.id)
     ordered.sort(key=lambda e: e.at)
-    query = Query(force, records, left_out=frozenset(repeats(ordered, log.events, force)))
+    query = Query(force, records, repeated=repeats(ordered, log.events, force))
+    query.position = {e.id: n for n, e in enumerate(log.events)}
 
     def judge(obligation: Obligation, span: Window, at: datetime) -> Outcome | None:
         if not compilable(obligation):

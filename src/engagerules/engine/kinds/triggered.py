@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from heapq import heappop, heappush, merge
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -418,7 +418,7 @@ def _link(
     naming: dict[tuple[int, str], list[tuple[_Instance, int, Event]]] = {}
     for inst in instances:
         evidence = duties[inst.duty].evidence
-        early = _trigger_of(duties[inst.duty]).linked_before
+        early = _early(force, duties[inst.duty])
         for event in index.following(inst.fired.id):
             if _kept_out(force, event, inst.unit, inst.window, inst.strict, early) is not None:
                 continue
@@ -671,19 +671,33 @@ def _sharing(duties: list[Obligation]) -> dict[str, frozenset[str]]:
     return {duty: frozenset(others) for duty, others in pairs.items()}
 
 
+def _early(force: Force, obligation: Obligation) -> datetime | None:
+    """From when a follow-up naming its trigger may be made ahead of it (`linked_before`):
+    the day the duty came into force, for a record made before the plan existed is no
+    work done under it; None where the duty counts only records after the trigger."""
+    if not _trigger_of(obligation).linked_before:
+        return None
+    first = obligation.effective_from
+    return local_midnight(first, force.zone) if first is not None else _DAWN
+
+
+#: The lower bound of a follow-up made ahead of a trigger of a duty in force from always.
+_DAWN = datetime(1, 1, 2, tzinfo=UTC)
+
+
 def _kept_out(
     force: Force,
     event: Event,
     unit: str | None,
     window: Window,
     strict: bool,
-    early: bool = False,
+    early: datetime | None = None,
 ) -> Code | None:
     """Why a follow-up naming the trigger does not count for `unit`, or None if it may:
-    before the trigger (unless the duty counts such records made `early`,
-    `Trigger.linked_before`), after the deadline, or (when the trigger is owed by `unit`
-    within the trigger's own, `strict`) not recorded in that unit."""
-    if early:  # made ahead, naming its trigger: only the deadline bounds it
+    before the trigger (unless the duty counts such records made from `early`, the day it
+    came into force: `Trigger.linked_before`), after the deadline, or (when the trigger is
+    owed by `unit` within the trigger's own, `strict`) not recorded in that unit."""
+    if early is not None and event.at >= early:  # made ahead, naming its trigger, in force
         window = Window(min(window.start, event.at), window.end, window.zone)
     if event.at < window.start:
         return Code.BEFORE_TRIGGER
@@ -714,7 +728,7 @@ def _trace(
     trace.note(fired, Code.TRIGGER, counted=True)
     candidates: list[Event] = []
     for event in trace.index.following(fired.id):
-        code = _kept_out(force, event, unit, window, strict, trigger.linked_before)
+        code = _kept_out(force, event, unit, window, strict, _early(force, obligation))
         if code is not None:
             trace.note(event, code, other=fired)
         else:
@@ -882,8 +896,9 @@ def follow_up_reason(
     if named.at >= span.end or (named.at < span.start and deadline <= span.start):
         return "outside_range"
     window = Window(named.at, deadline, force.zone)
+    early = _early(force, obligation)
     kept_out = {
-        _kept_out(force, event, unit, window, _strict(force, named, unit), trigger.linked_before)
+        _kept_out(force, event, unit, window, _strict(force, named, unit), early)
         for unit in _trigger_units(force, obligation, trigger, named)
     }
     if None in kept_out:

@@ -46,6 +46,8 @@ from engagerules.engine.kinds.recurring import Recurring
 from engagerules.engine.kinds.triggered import (
     Triggered,
     _deadline,
+    _early,
+    _owes_trigger,
     _routes,
     _trigger_of,
     _trigger_units,
@@ -71,7 +73,10 @@ _FOUND: WeakKeyDictionary[Query, tuple[datetime, EventIndex]] = WeakKeyDictionar
 def compiles(obligation: Obligation) -> bool:
     """Whether this triggered duty is compiled: every one is (the assignment and the
     verdict are the reference's own, over the rows the query selects)."""
-    return isinstance(obligation.rule, Triggered)
+    # (`reaches: within` finds follow-ups in units above the trigger's: the reference does)
+    return isinstance(obligation.rule, Triggered) and not any(
+        req.reaches_within for req in obligation.evidence
+    )
 
 
 def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> Outcome:
@@ -116,7 +121,9 @@ def _found(query: Query, as_of: datetime) -> EventIndex:
     linked = _linked(query, duties, windows, as_of)
     for event in (*linked, *_unlinked(query, duties, windows, as_of)):
         found.setdefault(event.id, event)
-    index = EventIndex(list(found.values()), force)
+    # in log order, as the reference's index holds them (a trigger's follow-ups in it)
+    place = query.position
+    index = EventIndex(sorted(found.values(), key=lambda e: place.get(e.id, -1)), force)
     _FOUND[query] = (as_of, index)
     return index
 
@@ -131,12 +138,14 @@ def _windows(force: Force, duties: list[Obligation], triggers: list[Event]) -> I
     for n, ob in enumerate(duties):
         trigger = _trigger_of(ob)
         for fired in triggers:
-            day = fired.at.astimezone(force.zone).date()
-            if fired.type not in trigger.types or not ob.in_force_on(day):
+            if fired.type not in trigger.types:
                 continue
             if failed_condition(trigger.where, fired) is not None:
                 continue
-            window = Window(fired.at, _deadline(force, trigger, fired), force.zone)
+            deadline = _deadline(force, trigger, fired)
+            if not _owes_trigger(ob, trigger, fired, deadline, force.zone):
+                continue
+            window = Window(fired.at, deadline, force.zone)
             for unit in _trigger_units(force, ob, trigger, fired):
                 yield n, fired, unit, window
 
@@ -175,9 +184,16 @@ def _linked(
 ) -> list[Event]:
     """Records of a type some duty's evidence reads that name one of its triggers in
     `refs`, inside that trigger's window."""
+    copies: dict[str, list[str]] = {}  # a trigger's id -> the ids of its repeats
+    for copy, original in query.repeated.items():
+        copies.setdefault(original, []).append(copy)
+    # a duty counting follow-ups made ahead of the trigger (`linked_before`) reads them from
+    # the day it came into force; its assignment (the reference's) decides which count
+    early = [_early(query.force, ob) for ob in duties]
     rows = {
-        (fired.id, kind, window.start, window.end)
+        (named, kind, window.start if early[n] is None else early[n], window.end)
         for n, fired, _, window in windows
+        for named in (fired.id, *copies.get(fired.id, ()))
         for req in duties[n].evidence
         for kind in req.types
     }
@@ -208,11 +224,17 @@ def _unlinked(
     for u in force.units:
         for a in force.ancestry(u.id):
             inside.setdefault(a, []).append(u.id)
+    # a duty whose steps reach within (`reaches`) also reads records of the units above
+    reaching = [any(req.reaches_within for req in ob.evidence) for ob in duties]
     rows = {
         (kind, scope, fired.person, window.start, window.end)
         for n, fired, unit, window in windows
         for kind in reads.get(n, ())
-        for scope in ([None] if unit is None else inside.get(unit, [unit]))
+        for scope in (
+            [None]
+            if unit is None
+            else [*inside.get(unit, [unit]), *(force.ancestry(unit) if reaching[n] else ())]
+        )
     }
     if not rows:
         return []
@@ -270,7 +292,7 @@ def _events(query: Query, expr: Any) -> list[Event]:
                 scope=scope,
                 role=role,
                 person=person,
-                refs=tuple(refs or ()),
+                refs=tuple(dict.fromkeys(query.repeated.get(r, r) for r in refs or ())),
                 line=line,
             )
         )
