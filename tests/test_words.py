@@ -87,9 +87,11 @@ def test_windows_in_words() -> None:
 
 
 def test_names_from_the_configuration(mini: Force) -> None:
-    """Roles, units and event types by their titles; unknown codes are shown as given."""
+    """Roles, units and event types by their titles; unknown unit and type codes are shown
+    as given, but a role the force does not declare came from a record (where a person may
+    have typed a name) and is never repeated back."""
     assert role_words(mini, "CSO") == "Community Support Officer"
-    assert role_words(mini, "NOBODY") == "NOBODY"
+    assert role_words(mini, "Jo Bloggs") == "a role this force does not declare"
     assert unit_words(mini, "north") == "North"
     assert unit_words(mini, None) == "force-wide"
     titles = {t.id: t.title for t in mini.event_types}
