@@ -1,0 +1,131 @@
+"""A rejected record never lets a rule read kept that it may have broken.
+
+A record the reader rejects (a malformed `duration`, a bad offset, an unknown field) counts
+for nothing. For most duties that can only make the verdict worse (a visit not counted),
+but three kinds are comforted by a missing record: a constraint is kept when no record
+breaks it, a triggered duty owes nothing when no record sets it off. So every window such
+a rejected record may fall into (its type one the duty reads, or unreadable; its instant
+in the window, or unreadable; its unit within the result's, or unknown) is `unchecked`,
+never `met`, naming the rejections by file and line (`Result.unjudged`), and a gate on
+`breach` fails on it. A triggered duty gets an `unchecked` result of its own for each
+rejected record that may have set it off. Pure, and applied after either engine judged,
+so the compiled engine and the reference agree by construction.
+
+Coverage (a clearing or an assignment rejected) and standing duties are judged on
+records that show the duty done; a rejected one leaves them stricter, never comforted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import attrs
+
+from engagerules.engine.kinds import KINDS
+from engagerules.engine.schedule import effective_span
+from engagerules.engine.verdicts import in_unit, make_result
+from engagerules.model.event import Rejection
+from engagerules.model.periods import Window
+from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.model.results import Result, Status
+
+__all__ = ["unjudged"]
+
+#: How many rejections a reason names before `and N more` (all are in `unjudged`).
+_SHOWN = 3
+
+
+def unjudged(
+    force: Force,
+    judged: Sequence[Obligation],
+    results: Sequence[Result],
+    rejections: Sequence[Rejection],
+    span: Window,
+    as_of: datetime,
+) -> list[Result]:
+    """`results` with every constraint window a rejected record may have broken made
+    `unchecked` (never `met`), and an `unchecked` result added per rejected record that may
+    have set off a triggered duty of `judged`."""
+    known = [r for r in rejections if r.at is None or r.at <= as_of]
+    if not known:
+        return list(results)
+    types: dict[str, set[str]] = {}
+    for ob in judged:
+        if ob.kind is Kind.CONSTRAINT:
+            types.setdefault(ob.id, set()).update(ob.event_types)
+    out = [
+        _doubted(force, result, [r for r in known if _may_fall(force, r, result, types)])
+        if result.kind is Kind.CONSTRAINT and result.status in (Status.MET, Status.UNCHECKED)
+        else result
+        for result in results
+    ]
+    for ob in judged:
+        if ob.kind is Kind.TRIGGERED:
+            out.extend(_untriggered(force, ob, known, span))
+    return out
+
+
+def _may_fall(
+    force: Force, rejection: Rejection, result: Result, types: dict[str, set[str]]
+) -> bool:
+    """Whether the rejected record may be one `result`'s constraint judges there and then."""
+    if not rejection.may_be(types.get(result.obligation, ())):
+        return False
+    if rejection.at is not None and not result.window.contains(rejection.at):
+        return False
+    return _same_place(force, rejection.unit, result.scope if result.scope_kind == "unit" else None)
+
+
+def _same_place(force: Force, unit: str | None, scope: str | None) -> bool:
+    """Whether a record of `unit` (None: no unit, or unreadable) may be judged at `scope`
+    (None: the whole force, or a person): within it, or above it (placed there)."""
+    if unit is None or scope is None:
+        return True
+    return scope in force.ancestry(unit) or unit in force.ancestry(scope)
+
+
+def _doubted(force: Force, result: Result, rejections: list[Rejection]) -> Result:
+    if not rejections:
+        return result
+    where = [f"{r.file}:{r.line}" for r in rejections]
+    shown = ", ".join(where[:_SHOWN]) + (
+        f" and {len(where) - _SHOWN} more" if len(where) > _SHOWN else ""
+    )
+    noun = "record" if len(where) == 1 else "records"
+    reason = (
+        f"not checked: {len(where)} rejected {noun} ({shown}) may be events"
+        f"{in_unit(force, result.scope)} the rule covers, unjudged, so a breach may hide "
+        f"there; {result.reason}"
+    )
+    return attrs.evolve(result, status=Status.UNCHECKED, reason=reason, unjudged=tuple(where))
+
+
+def _untriggered(
+    force: Force, ob: Obligation, rejections: Iterable[Rejection], span: Window
+) -> list[Result]:
+    """An `unchecked` result for each rejected record that may have set `ob` off in
+    `span` (in the duty's units, as far as its unit can be read)."""
+    effective = effective_span(ob, span)
+    if effective is None:
+        return []
+    triggers = KINDS[ob.kind].trigger_types(ob.rule)
+    units = set(ob.scope.units)
+    found = []
+    for r in rejections:
+        if not r.may_be(triggers):
+            continue
+        if r.at is not None and not effective.contains(r.at):
+            continue
+        if units and not any(_same_place(force, r.unit, u) for u in units):
+            continue
+        place = f"{r.file}:{r.line}"
+        reason = (
+            f"not checked: the rejected record at {place} may have set this duty off "
+            "(it is of a type that does, or its type could not be read); it was not judged, "
+            "so what it owed is unknown"
+        )
+        unit = None if ob.scope.per_person else r.unit
+        result = make_result(ob, unit, effective, Status.UNCHECKED, 1, 0, (), reason)
+        found.append(attrs.evolve(result, unjudged=(place,)))
+    return found
