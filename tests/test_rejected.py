@@ -173,3 +173,30 @@ def test_a_rejected_record_outside_the_window_or_unit_changes_nothing(tmp_path: 
             obligations=[_RULE],
         )  # fmt: skip
         assert [r.status for r in report.results] == [Status.MET]
+
+
+def test_ingest_keeps_what_was_read_and_the_compiled_engine_agrees(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ingest` keeps a rejection's read type, instant and unit in the Parquet metadata,
+    so `check --engine ibis` over the file reads the hidden breach as `check` does:
+    unchecked, naming the line, and `--fail-on breach` exits 1."""
+    pytest.importorskip("ibis")
+    hidden = _surgeries(tmp_path, {"refs": {"booking": 1}})
+    source = tmp_path / "log.parquet"
+    assert main(["ingest", "gwent", str(hidden), "-o", str(source)]) == 0
+    force = open_force("gwent")
+    from engagerules.sources.parquet import parquet_records
+
+    _, (rejection,), _ = parquet_records(str(source), force)
+    assert (rejection.type, rejection.unit) == ("police_surgery", "rhymney")
+    assert rejection.at == datetime(2022, 11, 17, 10, tzinfo=UTC)
+    capsys.readouterr()
+    gate = ["--fail-on", "breach"]
+    assert main(["check", "gwent", str(hidden), *_CHECK, *gate]) == 1
+    ours = json.loads(capsys.readouterr().out)
+    assert main(["check", "gwent", str(source), *_CHECK, *gate, "--engine", "ibis"]) == 1
+    theirs = json.loads(capsys.readouterr().out)
+    theirs.pop("engines")
+    assert theirs == ours
+    assert [r["status"] for r in ours["results"] if r["obligation"] == _RULE] == ["unchecked"]
