@@ -20,8 +20,11 @@ exports with the reader `check` uses and writes what it gave:
   exports does (read = matched + unmatched + rejected). Each rejection is `[file, line,
   reason, quoting]`, the reason withholding the values the record gave as every reader
   does (`sources.withheld`), `quoting` the same with them quoted, or null when it withholds
-  none (for `--show-values`; the file holds the records' values anyway). A rejection of a
-  file written before values were withheld, `[file, line, reason]`, is withheld as read.
+  none (for `--show-values`; the file holds the records' values anyway), then what could be
+  read of the record, `type, at, unit` (`Rejection.type`), so a check from Parquet, with
+  either engine, never reads a rule the record may have broken as met. A rejection of a
+  file written before values were withheld, `[file, line, reason]`, is withheld as read;
+  one without the read parts may be of any type, instant and unit.
 
 Reading it back (`check FORCE FILE.parquet`, or any command that reads events) puts
 every event through the reader's checks again (vocabulary, declared attributes, unique ids)
