@@ -18,7 +18,7 @@ import io
 import json
 import math
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, tzinfo
 from itertools import islice
 from operator import attrgetter
@@ -231,26 +231,7 @@ class _Intake:
             events.append(event)
 
     def readable(self, rejection: Rejection, raw: Any) -> Rejection:
-        """`rejection` with what could be read of its record: its type, instant and unit
-        (`Rejection.type`), so a rule the record may have broken is not read as kept."""
-        kind: Any
-        if type(raw) is Event:
-            kind, scope, at = raw.type, raw.scope, raw.at
-        elif isinstance(raw, dict):
-            kind, scope = raw.get("type"), raw.get("scope")
-            try:
-                at = _timestamp(raw.get("at"), self.zone)[0]
-            except _RecordError:
-                at = None
-        else:
-            return rejection
-        known = kind.strip() if isinstance(kind, str) else None
-        return attrs.evolve(
-            rejection,
-            type=None if not known else known if known in self.types else UNDECLARED,
-            at=at,
-            unit=scope.strip() if isinstance(scope, str) and scope.strip() in self.units else None,
-        )
+        return readable(rejection, raw, self.zone, self.types, self.units)
 
     def _first(self) -> dict[str, Event]:
         """The event that took each id (the first, as events are kept in order)."""
@@ -262,6 +243,32 @@ class _Intake:
 
 
 _ID = attrgetter("id")
+
+
+def readable(
+    rejection: Rejection, raw: Any, zone: tzinfo, types: Collection[str], units: Collection[str]
+) -> Rejection:
+    """`rejection` with what could be read of its record (`raw`, as read or as far as an
+    import mapped it): its type, instant and unit as the force names them
+    (`Rejection.type`), so a rule the record may have broken is never read as met."""
+    kind: Any
+    if type(raw) is Event:
+        kind, scope, at = raw.type, raw.scope, raw.at
+    elif isinstance(raw, dict):
+        kind, scope = raw.get("type"), raw.get("scope")
+        try:
+            at = _timestamp(raw.get("at"), zone)[0]
+        except _RecordError:
+            at = None
+    else:
+        return rejection
+    known = kind.strip() if isinstance(kind, str) else None
+    return attrs.evolve(
+        rejection,
+        type=None if not known else known if known in types else UNDECLARED,
+        at=at,
+        unit=scope.strip() if isinstance(scope, str) and scope.strip() in units else None,
+    )
 
 
 _NO_VALUE: Any = object()
