@@ -17,6 +17,7 @@ records that show the duty done; a rejected one leaves them stricter, never comf
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -50,31 +51,41 @@ def unjudged(
     known = [r for r in rejections if r.at is None or r.at <= as_of]
     if not known:
         return list(results)
-    types: dict[str, set[str]] = {}
+    by_duty: dict[str, _Found] = {}
     for ob in judged:
-        if ob.kind is Kind.CONSTRAINT:
-            types.setdefault(ob.id, set()).update(ob.event_types)
-    out = [
-        _doubted(force, result, [r for r in known if _may_fall(force, r, result, types)])
-        if result.kind is Kind.CONSTRAINT and result.status in (Status.MET, Status.UNCHECKED)
-        else result
-        for result in results
-    ]
+        if ob.kind is Kind.CONSTRAINT and ob.id not in by_duty:
+            types = {t for o in judged if o.id == ob.id for t in o.event_types}
+            by_duty[ob.id] = _Found([r for r in known if r.may_be(types)])
+    out = []
+    for result in results:
+        found = by_duty.get(result.obligation)
+        if found is not None and result.status in (Status.MET, Status.UNCHECKED):
+            scope = result.scope if result.scope_kind == "unit" else None
+            inside = [r for r in found.within(result.window) if _same_place(force, r.unit, scope)]
+            out.append(_doubted(force, result, inside))
+        else:
+            out.append(result)
     for ob in judged:
         if ob.kind is Kind.TRIGGERED:
             out.extend(_untriggered(force, ob, known, span))
     return out
 
 
-def _may_fall(
-    force: Force, rejection: Rejection, result: Result, types: dict[str, set[str]]
-) -> bool:
-    """Whether the rejected record may be one `result`'s constraint judges there and then."""
-    if not rejection.may_be(types.get(result.obligation, ())):
-        return False
-    if rejection.at is not None and not result.window.contains(rejection.at):
-        return False
-    return _same_place(force, rejection.unit, result.scope if result.scope_kind == "unit" else None)
+class _Found:
+    """The rejections a duty may read, found by window: those of unknown instant, and the
+    rest by instant (a window's by bisection, not a pass over all of them per window)."""
+
+    def __init__(self, rejections: list[Rejection]) -> None:
+        self.anywhen = [r for r in rejections if r.at is None]
+        timed = [(r.at, r) for r in rejections if r.at is not None]
+        timed.sort(key=lambda pair: pair[0])
+        self.instants = [at for at, _ in timed]
+        self.timed = [r for _, r in timed]
+
+    def within(self, window: Window) -> list[Rejection]:
+        low = bisect_left(self.instants, window.start)
+        high = bisect_left(self.instants, window.end)
+        return [*self.anywhen, *self.timed[low:high]]
 
 
 def _same_place(force: Force, unit: str | None, scope: str | None) -> bool:
