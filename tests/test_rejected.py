@@ -200,3 +200,22 @@ def test_ingest_keeps_what_was_read_and_the_compiled_engine_agrees(
     theirs.pop("engines")
     assert theirs == ours
     assert [r["status"] for r in ours["results"] if r["obligation"] == _RULE] == ["unchecked"]
+
+
+def test_explain_says_why_a_window_is_unchecked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`explain` follows the engine: the window a rejected record may fall in is
+    UNCHECKED with the rejection's line, and a rejected trigger's result is explained too."""
+    hidden = _surgeries(tmp_path, {"refs": {"booking": 1}})
+    with hidden.open("a") as stream:
+        trigger = {"id": "pa2", "type": "positive_action", "at": "2022-10-20T02:00:00+01:00",
+                   "scope": "bargoed", "role": "WARD_MANAGER", "refs": 7}  # fmt: skip
+        stream.write(json.dumps(trigger) + "\n")
+    dates = _CHECK[:-2]
+    assert main(["explain", "gwent", _RULE, str(hidden), *dates]) == 0
+    out = capsys.readouterr().out
+    assert "UNCHECKED" in out and f"{hidden}:4" in out
+    assert main(["explain", "gwent", "gwent.cn.positive-action-tweet", str(hidden), *dates]) == 0
+    out = capsys.readouterr().out
+    assert "[Bargoed]" in out and "UNCHECKED" in out and f"{hidden}:5" in out
