@@ -136,7 +136,15 @@ def _untriggered(
             "(it is of a type that does, or its type could not be read); it was not judged, "
             "so what it owed is unknown"
         )
-        unit = None if ob.scope.per_person else r.unit
+        unit = None if ob.scope.per_person else _owing(force, r.unit, units)
         result = make_result(ob, unit, effective, Status.UNCHECKED, 1, 0, (), reason)
         found.append(attrs.evolve(result, unjudged=(place,)))
     return found
+
+
+def _owing(force: Force, unit: str | None, units: set[str]) -> str | None:
+    """The duty's unit that would owe a trigger recorded at `unit` (the one holding it),
+    else `unit` itself (the duty names none, or the record sits above them)."""
+    if unit is None:
+        return None
+    return next((u for u in force.ancestry(unit) if u in units), unit)
