@@ -28,7 +28,7 @@ from engagerules.engine.schedule import effective_span
 from engagerules.engine.verdicts import in_unit, make_result
 from engagerules.model.event import Rejection
 from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import Result, Status
 
 __all__ = ["unjudged"]
@@ -53,7 +53,7 @@ def unjudged(
         return list(results)
     by_duty: dict[str, _Found] = {}
     for ob in judged:
-        if ob.kind is Kind.CONSTRAINT and ob.id not in by_duty:
+        if KINDS[ob.kind].KEPT_BY_ABSENCE and ob.id not in by_duty:
             types = {t for o in judged if o.id == ob.id for t in o.event_types}
             by_duty[ob.id] = _Found([r for r in known if r.may_be(types)])
     out = []
@@ -66,7 +66,7 @@ def unjudged(
         else:
             out.append(result)
     for ob in judged:
-        if ob.kind is Kind.TRIGGERED:
+        if KINDS[ob.kind].FOLLOWS_EVENTS:
             out.extend(_untriggered(force, ob, known, span))
     return out
 
