@@ -41,7 +41,17 @@ __all__ = [
     "scenario_gaps",
 ]
 
-_SCENARIO_KEYS = {"name", "description", "from", "to", "as_of", "events", "expect", "obligations"}
+_SCENARIO_KEYS = {
+    "name",
+    "description",
+    "from",
+    "to",
+    "as_of",
+    "events",
+    "expect",
+    "obligations",
+    "rejected",
+}
 _EXPECT_KEYS = {
     "obligation",
     "scope",
@@ -88,6 +98,9 @@ class Scenario:
     events: tuple[dict[str, Any], ...]
     expect: tuple[Expectation, ...]
     obligations: tuple[str, ...] | None = None
+    #: The indexes of the events the reader must reject (a scenario showing that a
+    #: rejected record never lets a rule read kept); any other rejection is a failure.
+    rejected: tuple[int, ...] = ()
 
     @property
     def where(self) -> str:
@@ -174,6 +187,11 @@ def _scenario(item: Any, file: Path, index: int, known: set[str], force: Force) 
     expect = tuple(
         _expectation(e, f".expect[{i}]", known, force) for i, e in enumerate(item["expect"])
     )
+    rejected = item.get("rejected", [])
+    if not isinstance(rejected, list) or not all(
+        type(i) is int and 0 <= i < len(item["events"]) for i in rejected
+    ):
+        raise _Bad(".rejected", "must be a list of indexes into events (0 for the first)")
     return Scenario(
         name=str(item["name"]),
         file=file,
@@ -184,6 +202,7 @@ def _scenario(item: Any, file: Path, index: int, known: set[str], force: Force) 
         events=tuple(item["events"]),
         expect=expect,
         obligations=tuple(only) if only is not None else None,
+        rejected=tuple(rejected),
     )
 
 
@@ -254,7 +273,13 @@ def run_scenario(force: Force, scenario: Scenario) -> ScenarioOutcome:
     records = [(f"{scenario.where}.events", i, r) for i, r in enumerate(scenario.events)]
     log = parse_events(records, force)
     # A scenario's events are the rule author's own fixtures, not an export: quoted.
-    failures = [f"event {r.line}: rejected: {r.revealed().reason}" for r in log.rejections]
+    failures = [
+        f"event {r.line}: rejected: {r.revealed().reason}"
+        for r in log.rejections
+        if r.line not in scenario.rejected
+    ]
+    kept = set(scenario.rejected) - {r.line for r in log.rejections}
+    failures.extend(f"event {i}: expected to be rejected, but read" for i in sorted(kept))
     report = evaluate(
         force, log, scenario.start, scenario.end, scenario.as_of, obligations=scenario.obligations
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import KINDS
+from engagerules.engine.rejected import unjudged
 from engagerules.engine.schedule import effective_span
 from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome, period_reason
@@ -131,6 +132,10 @@ def evaluate(
         spare.update(outcome.spare)
     matched = sum(map(used.__contains__, map(_ID, log.events)))  # in C: no loop per event
     judged = [ob for ob in force.obligations if ob.scored and (wanted is None or ob.id in wanted)]
+    revised = unjudged(force, judged, results, log.rejections, span, local)
+    if trace is not None:
+        trace.revise(results, revised)
+    results = revised
     by_reason, quality = account(
         force, judged, log.events, used, span, as_of, index, spare=spare - used
     )

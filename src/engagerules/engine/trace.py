@@ -229,6 +229,18 @@ class Trace:
         self.windows.append(WindowTrace(result, obligation, unit, tuple(self._open.values())))
         self._open = {}
 
+    def revise(self, judged: Sequence[Result], revised: Sequence[Result]) -> None:
+        """Follow `engine/rejected.py`: `revised` is `judged` with some results made
+        `unchecked` (same places), then results of its own (no events judged in them)."""
+        changed = {a: b for a, b in zip(judged, revised, strict=False) if a is not b}
+        self.windows = [
+            attrs.evolve(w, result=changed[w.result]) if w.result in changed else w
+            for w in self.windows
+        ]
+        for result in revised[len(judged) :]:
+            obligation = next(o for o in self.force.obligations if o.id == result.obligation)
+            self.windows.append(WindowTrace(result, obligation, result.scope, ()))
+
     # ------------------------------------------------------------------ reading
 
     def of(self, results: Iterable[Result]) -> list[WindowTrace]:

@@ -8,7 +8,7 @@ alone, never on a reader.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from types import MappingProxyType
@@ -17,7 +17,15 @@ from typing import Any
 import attrs
 import msgspec
 
-__all__ = ["EMPTY_ATTRS", "Event", "EventLog", "Rejection", "Unlisted", "gc_paused"]
+__all__ = [
+    "EMPTY_ATTRS",
+    "UNDECLARED",
+    "Event",
+    "EventLog",
+    "Rejection",
+    "Unlisted",
+    "gc_paused",
+]
 
 
 #: The attributes of every event that has none: one shared empty mapping, not one each.
@@ -103,6 +111,11 @@ class Event(msgspec.Struct, frozen=True, gc=False):
         )
 
 
+#: A rejected record's `type` when it named a type the force does not declare (never the
+#: name it gave, which is typed text): of no duty's types.
+UNDECLARED = "\x00undeclared"
+
+
 @attrs.frozen
 class Rejection:
     """A record that broke the event rules, located by file and line.
@@ -116,10 +129,23 @@ class Rejection:
     line: int
     reason: str
     quoting: str | None = attrs.field(default=None, eq=False, repr=False)
+    #: What could be read of the record, so a rule it may have broken is never read as
+    #: kept (`engine/rejected.py`): its `type` when one of the force's, `UNDECLARED` when
+    #: it named a type the force does not have, None when it could not be read (it may be
+    #: any); its instant, None when unreadable (it may fall in any window); its unit when
+    #: one of the force's, else None (it may be in any). Names the force declares and an
+    #: instant only: nothing typed into a free field, so no report can quote one.
+    type: str | None = attrs.field(default=None, eq=False, repr=False)
+    at: datetime | None = attrs.field(default=None, eq=False, repr=False)
+    unit: str | None = attrs.field(default=None, eq=False, repr=False)
 
     def revealed(self) -> Rejection:
         """This rejection as `--show-values` prints it: the values it withholds quoted."""
-        return Rejection(self.file, self.line, self.quoting or self.reason)
+        return attrs.evolve(self, reason=self.quoting or self.reason, quoting=None)
+
+    def may_be(self, types: Collection[str]) -> bool:
+        """Whether the record may have been of one of `types` (unknown if unreadable)."""
+        return self.type is None or self.type in types
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"

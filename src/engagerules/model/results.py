@@ -92,6 +92,15 @@ class Result:
     #: What `scope` names: a `unit`, a `person` (a pseudonym, for per-person duties), or
     #: the whole `force` (scope None), so a consumer never has to guess.
     scope_kind: ScopeKind = attrs.field(default=attrs.Factory(_default_scope_kind, takes_self=True))
+    #: Where the rejected records are (`file:line`) that may have broken this rule or set
+    #: this duty off, unjudged (`engine/rejected.py`): the result is `unchecked`, and a
+    #: gate on `breach` fails on it, since a breach may hide among them.
+    unjudged: tuple[str, ...] = ()
+
+    def fails(self, statuses: frozenset[Status]) -> bool:
+        """Whether this result fails a gate on `statuses`: its status is one, or it may
+        hide a breach (`unjudged`) and the gate is on breaches."""
+        return self.status in statuses or (bool(self.unjudged) and Status.BREACH in statuses)
 
     def __attrs_post_init__(self) -> None:
         """No `met` without evidence: the principle every kind's verdict rests on is held
@@ -246,4 +255,4 @@ class Report:
     def failed(self, fail_on: Iterable[Status] = FAILING) -> bool:
         """Whether any result has a status in `fail_on` (what CI gates on)."""
         statuses = frozenset(fail_on)
-        return any(r.status in statuses for r in self.results)
+        return any(r.fails(statuses) for r in self.results)

@@ -104,7 +104,7 @@ def _testcase(suite: ET.Element, result: Result, failing: frozenset[Status]) -> 
     )
     message = _clean(f"{result.status.value}: {result.reason}")
     detail = _clean(_detail(result))
-    if result.status in failing:
+    if result.fails(failing):
         failure = ET.SubElement(case, "failure", message=message, type=result.status.value)
         failure.text = detail
         return 1, 0

@@ -170,6 +170,9 @@ class ResultShape(TypedDict):
     waived_from: NotRequired[WaivedFromShape]
     #: Triggered duties: the id of the event that set the duty off.
     trigger: NotRequired[str]
+    #: `file:line` of rejected records that may have broken the rule or set the duty off:
+    #: the result is `unchecked`, and `--fail-on breach` fails on it.
+    unjudged: NotRequired[list[str]]
 
 
 class EventsShape(TypedDict):
@@ -388,6 +391,8 @@ def result_json(result: Result, departing: frozenset[str] = frozenset()) -> Resu
         shape["departure"] = True
     if result.linked is not None:
         shape["linked"] = result.linked
+    if result.unjudged:
+        shape["unjudged"] = list(result.unjudged)
     if result.waived_from is not None:
         shape["waived_from"] = {
             "status": result.waived_from.status.value,

@@ -148,6 +148,9 @@ def status_line(report: Report, fail_on: Iterable[Status]) -> str:
         parts.append(f"{counts[Status.PARTIAL]} only partly done")
     if counts[Status.PENDING] and Status.PENDING in failing:
         parts.append(f"{counts[Status.PENDING]} still open")
+    hiding = sum(1 for r in report.results if r.unjudged and r.status not in failing)
+    if hiding and Status.BREACH in failing:
+        parts.append(f"{hiding} may hide a breach in rejected records")
     if counts[Status.UNCHECKED] and Status.UNCHECKED in failing:
         parts.append(f"{counts[Status.UNCHECKED]} not checked")
     if counts[Status.WAIVED] and Status.WAIVED in failing:

@@ -18,7 +18,7 @@ import io
 import json
 import math
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, tzinfo
 from itertools import islice
 from operator import attrgetter
@@ -31,7 +31,14 @@ import msgspec
 
 from engagerules.errors import EventError, did_you_mean
 from engagerules.model.conditions import number_text, recorded
-from engagerules.model.event import Event, EventLog, Rejection, Unlisted, gc_paused
+from engagerules.model.event import (
+    UNDECLARED,
+    Event,
+    EventLog,
+    Rejection,
+    Unlisted,
+    gc_paused,
+)
 from engagerules.model.limits import MAX_DEPTH, csv_message, year_problem
 from engagerules.model.periods import PERIOD_FORMS, is_period_label, localize
 from engagerules.model.plan import AttrSpec, AttrType, Force
@@ -215,12 +222,16 @@ class _Intake:
                     msg = f"id: {event.id!r} is used twice (first at {first.file}:{first.line})"
                     raise _RecordError(msg)
             except _RecordError as exc:
-                rejections.append(exc.rejection(file, line, self.key))
+                rejection = exc.rejection(file, line, self.key)
+                rejections.append(self.readable(rejection, raw))
                 continue
             ids.add(event.id)
             if self.first is not None:
                 self.first.setdefault(event.id, event)
             events.append(event)
+
+    def readable(self, rejection: Rejection, raw: Any) -> Rejection:
+        return readable(rejection, raw, self.zone, self.types, self.units)
 
     def _first(self) -> dict[str, Event]:
         """The event that took each id (the first, as events are kept in order)."""
@@ -232,6 +243,32 @@ class _Intake:
 
 
 _ID = attrgetter("id")
+
+
+def readable(
+    rejection: Rejection, raw: Any, zone: tzinfo, types: Collection[str], units: Collection[str]
+) -> Rejection:
+    """`rejection` with what could be read of its record (`raw`, as read or as far as an
+    import mapped it): its type, instant and unit as the force names them
+    (`Rejection.type`), so a rule the record may have broken is never read as met."""
+    kind: Any
+    if type(raw) is Event:
+        kind, scope, at = raw.type, raw.scope, raw.at
+    elif isinstance(raw, dict):
+        kind, scope = raw.get("type"), raw.get("scope")
+        try:
+            at = _timestamp(raw.get("at"), zone)[0]
+        except _RecordError:
+            at = None
+    else:
+        return rejection
+    known = kind.strip() if isinstance(kind, str) else None
+    return attrs.evolve(
+        rejection,
+        type=None if not known else known if known in types else UNDECLARED,
+        at=at,
+        unit=scope.strip() if isinstance(scope, str) and scope.strip() in units else None,
+    )
 
 
 _NO_VALUE: Any = object()

@@ -40,7 +40,7 @@ from engagerules.model.conditions import number_text
 from engagerules.model.event import Event, EventLog, Rejection
 from engagerules.model.plan import Force
 from engagerules.model.results import RowAccount
-from engagerules.sources.events import parse_events
+from engagerules.sources.events import parse_events, readable
 from engagerules.sources.profiles import (
     ISO,
     SERIAL,
@@ -191,6 +191,7 @@ def import_events(
     mapper = _Mapper(profile, force.zone, key, fingerprint_key)
     filtered: Counter[str] = Counter()
     early: list[Rejection] = []
+    types, units = {t.id for t in force.event_types}, {u.id for u in force.units}
     order: dict[str, int] = {}
     read = 0
 
@@ -207,7 +208,8 @@ def import_events(
                     filtered[outcome.filtered] += 1
                 elif outcome.problems:
                     said, shown = "; ".join(outcome.problems), "; ".join(outcome.shown)
-                    early.append(Rejection(file, number, said, quoting=shown))
+                    rejection = Rejection(file, number, said, quoting=shown)
+                    early.append(readable(rejection, outcome.record, force.zone, types, units))
                 else:
                     yield file, number, outcome.record
             if progress is not None:
@@ -439,6 +441,7 @@ class _Mapper:
             except _Problem as exc:
                 problems.append(exc)
         return _Outcome(
+            record=record,  # what could be mapped, for the rejection's read type and unit
             problems=tuple(self.said(p, show=False) for p in problems),
             shown=tuple(self.said(p, show=True) for p in problems),
         )

@@ -198,6 +198,9 @@ class KindModule:
     #: Whether its rule binds every record of its types, whoever made it (a constraint's:
     #: a breach by anyone is a breach), so a step that lists no roles judges every role.
     JUDGES_EVERY_RECORD: bool = False
+    #: Whether a window is kept when no record breaks it (a constraint's), so a rejected
+    #: record of its types may hide a breach there (`engine/rejected.py`: unchecked).
+    KEPT_BY_ABSENCE: bool = False
     #: Whether the agenda lists this kind as a duty to do.
     AGENDA_DUTY: bool = True
 

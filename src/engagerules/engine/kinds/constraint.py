@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 #: lists no roles judges every role (issue 19: constraints never hide a breach).
 JUDGES_EVERY_RECORD = True
 
+#: A window is kept when nothing breaks the rule, so a rejected record of its types may hide
+#: a breach: `engine/rejected.py` makes such a window unchecked, never met.
+KEPT_BY_ABSENCE = True
+
 #: How the force documentation names this kind.
 MEANING = "a rule every matching event must keep; a break is a breach"
 
