@@ -582,10 +582,14 @@ def _within(force: Force, scope: str | None) -> tuple[str | None, ...]:
 def _reached(
     req: Requirement, reach: tuple[tuple[str | None, ...], tuple[str | None, ...]]
 ) -> tuple[str | None, ...]:
-    """The units a record counts in for `req`: its own and those enclosing it, and those
-    within it where the step `reaches` them."""
+    """The units a record counts in for `req`: its own and those enclosing it; or, where
+    the step `reaches` within (a message sent to an area), its own and those within it,
+    never one enclosing it: a message to one town does not reach the whole section (nor
+    the force), as a patrol there counts for it. A record with no unit counts force-wide."""
     units, below = reach
-    return (*units, *below) if req.reaches_within and below else units
+    if not req.reaches_within:
+        return units
+    return (*(units[1:2] or units[:1]), *below)
 
 
 def _unlinked_candidates(
