@@ -365,8 +365,9 @@ class _Live:
         self.triggered = any(KINDS[ob.kind].FOLLOWS_EVENTS for ob in live)
         self.target = any(KINDS[ob.kind].READINGS for ob in live)
         self.per_unit = all(ob.scope.per is not None and not ob.scope.per_person for ob in live)
-        #: Whether every duty is owed per person, so a record naming no one counts for none.
-        self.per_person = all(ob.scope.per_person for ob in live)
+        #: Whether some duty is owed per person: a record naming no one that got this far
+        #: (its unit, role and conditions fit) would have counted for it but for the person.
+        self.per_person = any(ob.scope.per_person for ob in live)
         self.reqs = [r for ob in live for r in ob.evidence if kind in r.types]
         #: Whether every requirement has a condition (else conditions never exclude).
         self.conditional = all(r.where for r in self.reqs)

@@ -577,9 +577,11 @@ def _json_kind(value: Any) -> str:
 
 
 def _optional_text(raw: Mapping[str, Any], key: str) -> str | None:
+    """The field's text, trimmed, or None where it holds nothing (blank is not a value:
+    a person of "  " is no one, and goes to data quality as one)."""
     if raw.get(key) in (None, ""):
         return None
-    return _text(raw, key)
+    return _text(raw, key) or None
 
 
 def _timestamp(value: Any, zone: tzinfo) -> tuple[datetime, bool]:

@@ -303,10 +303,12 @@ class _Builder:
                     ident = _text(probe, "id")
                 role = roles.get(record.role, missing)
                 if role is missing:
-                    role = roles[record.role] = _text({"role": record.role}, "role")
+                    role = roles[record.role] = _text({"role": record.role}, "role") or None
                 person = persons.get(record.person, missing)
                 if person is missing:
-                    person = persons[record.person] = _text({"person": record.person}, "person")
+                    person = persons[record.person] = (
+                        _text({"person": record.person}, "person") or None
+                    )
                 event = make(
                     ident,
                     kind,
