@@ -252,3 +252,23 @@ def test_explain_never_repeats_a_role_the_force_does_not_declare(tmp_path: Path)
         written = out.read_text(encoding="utf-8")
         assert "p1" in written and "wrong role" in written
         assert "Jo Bloggs" not in written
+
+
+@pytest.mark.parametrize("typed", ["Jane Doe", "jane.doe@example.org", "J\tDoe"])
+def test_a_name_or_address_in_person_is_rejected_not_reported(tmp_path: Path, typed: str) -> None:
+    """`person` holds a pseudonymous id (the contract): a name or an address typed there
+    is rejected on its line, withheld, in both readers, never the scope of a result."""
+    gwent = open_force("gwent")
+    record = {"id": "i1", "type": "inspector_blog", "at": "2023-01-10T10:00:00Z"}
+    record |= {"scope": "newport", "role": "INSP", "person": typed}
+    path = tmp_path / "log.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    log = read_events([path], gwent)
+    assert not log.events
+    [rejection] = log.rejections
+    assert rejection.line == 1 and rejection.reason.startswith("person: ")
+    assert typed not in rejection.reason
+    report = evaluate(
+        gwent, log, date(2023, 1, 1), date(2023, 1, 31), datetime(2023, 2, 5, tzinfo=UTC)
+    )
+    assert typed not in json.dumps(report_json(report))

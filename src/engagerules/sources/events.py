@@ -545,7 +545,7 @@ def _event(raw: Any, file: str, line: int, zone: tzinfo) -> Event:
         at=at,
         scope=_optional_text(raw, "scope"),
         role=_optional_text(raw, "role"),
-        person=_optional_text(raw, "person"),
+        person=_person(raw),
         attrs={**attributes, **unknown},
         refs=tuple(str(r) for r in refs),
         all_day=all_day,
@@ -574,6 +574,23 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, int | float):
         return "a number"
     return "null" if value is None else type(value).__name__
+
+
+def _person(raw: Mapping[str, Any]) -> str | None:
+    """The record's pseudonymous id of a person. One holding a space or an @ is a name or
+    an e-mail address typed where an id belongs: the record is rejected (its value
+    withheld), so no one's name reaches a report as the scope of a per-person duty."""
+    person = _optional_text(raw, "person")
+    if person is not None and not looks_pseudonymous(person):
+        raise _RecordError(
+            "person", raw["person"], "is not a pseudonymous id (a space or @: a name or address?)"
+        )
+    return person
+
+
+def looks_pseudonymous(person: str) -> bool:
+    """Whether a person field can be the pseudonymous id the contract asks for."""
+    return "@" not in person and not any(c.isspace() for c in person)
 
 
 def _optional_text(raw: Mapping[str, Any], key: str) -> str | None:

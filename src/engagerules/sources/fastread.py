@@ -51,6 +51,7 @@ from engagerules.sources.events import (
     _text,
     _timestamp,
     declarations,
+    looks_pseudonymous,
 )
 
 __all__ = ["fast_jsonl"]
@@ -309,6 +310,8 @@ class _Builder:
                     person = persons[record.person] = (
                         _text({"person": record.person}, "person") or None
                     )
+                if person is not None and not looks_pseudonymous(person):
+                    raise _Defer  # the careful reader rejects it, in its words
                 event = make(
                     ident,
                     kind,
