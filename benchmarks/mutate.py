@@ -479,8 +479,8 @@ MUTANTS = [
         f"{ENGINE}/kinds/triggered.py",
         # an entry naming its event but made ahead of it never counts, as before issue 20
         (
-            "    if early:  # made ahead, naming its trigger: only the deadline bounds it",
-            "    if False:  # made ahead, naming its trigger: only the deadline bounds it",
+            "    if early is not None and event.at >= early:  # made ahead, naming its",
+            "    if False:  # made ahead, naming its",
         ),
     ),
     m(
