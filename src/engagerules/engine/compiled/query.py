@@ -19,7 +19,7 @@ from engagerules.engine.compiled.source import Records, ibis_module
 from engagerules.engine.compiled.values import Values
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Requirement
+from engagerules.model.plan import Force, Obligation, Operator, Requirement
 
 __all__ = ["LineRow", "Query", "SpellRow", "WindowRow"]
 
@@ -46,6 +46,21 @@ def _utc(moment: datetime) -> datetime:
 def _aware(moment: datetime) -> datetime:
     """An instant a backend returned, as an aware UTC datetime (some drop the zone)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def per_unit_by_value(obligation: Obligation) -> bool:
+    """Whether a duty's windows are per unit or force-wide (no person, no roster) and its
+    evidence is chosen by value tests alone (no sequence): what the gap, figure and
+    in-place kinds compile; the reference judges the rest."""
+    return (
+        not obligation.scope.per_person
+        and obligation.scope.roster is None
+        and all(
+            c.op is not Operator.DIFFERS_FROM_PREVIOUS
+            for req in obligation.evidence
+            for c in req.where
+        )
+    )
 
 
 class Query:

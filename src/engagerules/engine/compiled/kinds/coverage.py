@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from engagerules.engine.compiled.query import Query, SpellRow
+from engagerules.engine.compiled.query import Query, SpellRow, per_unit_by_value
 from engagerules.engine.kinds.coverage import Coverage, Spell, window_result
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.verdicts import Outcome, constraint_windows
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
-from engagerules.model.plan import Kind, Obligation, Operator
+from engagerules.model.plan import Kind, Obligation
 from engagerules.model.results import Result
 from engagerules.model.words import requirement_words
 
@@ -33,16 +33,7 @@ KIND = Kind.COVERAGE
 
 def compiles(obligation: Obligation) -> bool:
     """Whether this coverage duty is compiled: per unit or force-wide, value conditions."""
-    return (
-        isinstance(obligation.rule, Coverage)
-        and not obligation.scope.per_person
-        and obligation.scope.roster is None
-        and all(
-            c.op is not Operator.DIFFERS_FROM_PREVIOUS
-            for req in obligation.evidence
-            for c in req.where
-        )
-    )
+    return isinstance(obligation.rule, Coverage) and per_unit_by_value(obligation)
 
 
 def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> Outcome:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from engagerules.engine.compiled.query import LineRow, Query
+from engagerules.engine.compiled.query import LineRow, Query, per_unit_by_value
 from engagerules.engine.kinds.standing import (
     Line,
     Standing,
@@ -31,7 +31,7 @@ from engagerules.engine.verdicts import Outcome
 from engagerules.model.durations import Duration
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
-from engagerules.model.plan import Kind, Obligation, Operator, Requirement
+from engagerules.model.plan import Kind, Obligation, Requirement
 from engagerules.model.results import Result
 
 __all__ = ["KIND", "compiles", "evaluate", "gaps", "gaps_compile"]
@@ -42,16 +42,7 @@ KIND = Kind.STANDING
 
 def gaps_compile(obligation: Obligation) -> bool:
     """Whether a duty judged by gaps is compiled: per unit or force-wide, value conditions."""
-    return (
-        obligation.cadence is not None
-        and not obligation.scope.per_person
-        and obligation.scope.roster is None
-        and all(
-            c.op is not Operator.DIFFERS_FROM_PREVIOUS
-            for req in obligation.evidence
-            for c in req.where
-        )
-    )
+    return obligation.cadence is not None and per_unit_by_value(obligation)
 
 
 def compiles(obligation: Obligation) -> bool:

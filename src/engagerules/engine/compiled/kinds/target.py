@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engagerules.engine.compiled.query import Query
+from engagerules.engine.compiled.query import Query, per_unit_by_value
 from engagerules.engine.kinds.target import Target, reading_result
 from engagerules.engine.schedule import dues
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.conditions import number
 from engagerules.model.periods import Window
-from engagerules.model.plan import Kind, Obligation, Operator
+from engagerules.model.plan import Kind, Obligation
 from engagerules.model.results import Result
 
 __all__ = ["KIND", "compiles", "evaluate"]
@@ -30,16 +30,7 @@ KIND = Kind.TARGET
 
 def compiles(obligation: Obligation) -> bool:
     """Whether this target is compiled: per unit or force-wide, value conditions."""
-    return (
-        isinstance(obligation.rule, Target)
-        and not obligation.scope.per_person
-        and obligation.scope.roster is None
-        and all(
-            c.op is not Operator.DIFFERS_FROM_PREVIOUS
-            for req in obligation.evidence
-            for c in req.where
-        )
-    )
+    return isinstance(obligation.rule, Target) and per_unit_by_value(obligation)
 
 
 def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> Outcome:
