@@ -219,3 +219,39 @@ def test_explain_says_why_a_window_is_unchecked(
     assert main(["explain", "gwent", "gwent.cn.positive-action-tweet", str(hidden), *dates]) == 0
     out = capsys.readouterr().out
     assert "[Bargoed]" in out and "UNCHECKED" in out and f"{hidden}:5" in out
+
+
+@pytest.mark.parametrize(
+    ("fired", "owed"),
+    [
+        ("2022-09-30T12:00:00+01:00", True),  # its two days run into the range
+        ("2022-09-29T00:00:00+01:00", False),  # due as the range starts: nothing owed in it
+        ("2022-09-29T00:00:01+01:00", True),  # due a second into the range
+        ("2022-12-31T23:59:59+00:00", True),  # the range's last second
+        ("2023-01-01T00:00:00+00:00", False),  # after the range
+    ],
+)
+def test_a_rejected_trigger_owed_in_the_range_is_unchecked_from_it_to_its_deadline(
+    fired: str, owed: bool
+) -> None:
+    """A read trigger fired before the range with its deadline inside is judged; so a
+    rejected one that may have been such a trigger is unchecked (never silently nothing
+    owed), in the window it would have opened, from the record to its deadline."""
+    force = open_force("gwent")
+    record = {"id": "pa1", "type": "positive_action", "at": fired, "scope": "bargoed",
+              "role": "WARD_MANAGER", "refs": 7}  # fmt: skip
+    log = _read(force, [record])
+    (rejection,) = log.rejections
+    report = evaluate(
+        force, log, datetime(2022, 10, 1).date(), datetime(2022, 12, 31).date(),
+        datetime(2023, 1, 9, 9, tzinfo=UTC), obligations=["gwent.cn.positive-action-tweet"],
+    )  # fmt: skip
+    results = [r for r in report.results if r.unjudged]
+    assert len(results) == int(owed)
+    if owed:
+        (result,) = results
+        assert result.status is Status.UNCHECKED
+        assert result.unjudged == ("log.jsonl:1",)
+        assert result.window.start == rejection.at
+        assert result.window.end == rejection.at + timedelta(days=2)
+        assert result.scope == "bargoed"

@@ -115,19 +115,26 @@ def _doubted(force: Force, result: Result, rejections: list[Rejection]) -> Resul
 def _untriggered(
     force: Force, ob: Obligation, rejections: Iterable[Rejection], span: Window
 ) -> list[Result]:
-    """An `unchecked` result for each rejected record that may have set `ob` off in
-    `span` (in the duty's units, as far as its unit can be read)."""
+    """An `unchecked` result for each rejected record that may have set `ob` off with a
+    follow-up owed in `span`: fired inside it, or fired before it with its deadline inside
+    (as a read trigger is judged), in the duty's units as far as its unit can be read.
+    Its window runs from the record to its deadline where its instant was read."""
     effective = effective_span(ob, span)
     if effective is None:
         return []
-    triggers = KINDS[ob.kind].trigger_types(ob.rule)
+    module = KINDS[ob.kind]
+    triggers = module.trigger_types(ob.rule)
     units = set(ob.scope.units)
     found = []
     for r in rejections:
         if not r.may_be(triggers):
             continue
-        if r.at is not None and not effective.contains(r.at):
-            continue
+        window = effective
+        if r.at is not None:
+            owed = module.rejected_window(force, ob, ob.rule, r.at)
+            if owed is None or r.at >= effective.end or owed.end <= effective.start:
+                continue
+            window = owed
         if units and not any(_same_place(force, r.unit, u) for u in units):
             continue
         place = f"{r.file}:{r.line}"
@@ -137,7 +144,7 @@ def _untriggered(
             "so what it owed is unknown"
         )
         unit = None if ob.scope.per_person else _owing(force, r.unit, units)
-        result = make_result(ob, unit, effective, Status.UNCHECKED, 1, 0, (), reason)
+        result = make_result(ob, unit, window, Status.UNCHECKED, 1, 0, (), reason)
         found.append(attrs.evolve(result, unjudged=(place,)))
     return found
 

@@ -150,6 +150,10 @@ def _no_follow_up(
     return None
 
 
+def _no_window(force: Force, obligation: Obligation, rule: Any, at: datetime) -> Window | None:
+    return None
+
+
 def _no_acts(obligation: Obligation, rule: Any, actor: Actor) -> Iterable[dict[str, Any]]:
     return ()
 
@@ -244,6 +248,9 @@ class KindModule:
     follow_up_reason: Callable[[Force, Obligation, Any, Event, Event, Window], str | None] = (
         _no_follow_up
     )
+    #: The follow-up window a trigger at `at` would open, for a rejected record that may
+    #: have been one (None: it would owe nothing): `(force, obligation, rule, at)`.
+    rejected_window: Callable[[Force, Obligation, Any, datetime], Window | None] = _no_window
     #: The records a simulated force makes for the duty: `(obligation, rule, actor)`.
     act: Callable[[Obligation, Any, Actor], Iterable[dict[str, Any]]] = _no_acts
 

@@ -801,7 +801,13 @@ def _owes_trigger(
     """Whether this version of the duty owes a follow-up to `fired`: fired while it was in
     force, or, with `fired_before_effective` `owed`, fired before it came into force and
     due after (its deadline after the start of its first day in force)."""
-    day = fired.at.astimezone(zone).date()
+    return _owes_at(obligation, trigger, fired.at, deadline, zone)
+
+
+def _owes_at(
+    obligation: Obligation, trigger: Trigger, at: datetime, deadline: datetime, zone: tzinfo
+) -> bool:
+    day = at.astimezone(zone).date()
     if obligation.in_force_on(day):
         return True
     start = obligation.effective_from
@@ -811,6 +817,19 @@ def _owes_trigger(
         and day < start
         and deadline > local_midnight(start, zone)
     )
+
+
+def rejected_window(
+    force: Force, obligation: Obligation, rule: Triggered, at: datetime
+) -> Window | None:
+    """The follow-up window a trigger at `at` whose record was rejected would have opened:
+    `within` after it (a deadline the record names could not be read), or None when this
+    version of the duty would owe it nothing."""
+    trigger = rule.trigger
+    deadline = trigger.within.after(at, force.zone)
+    if not _owes_at(obligation, trigger, at, deadline, force.zone):
+        return None
+    return Window(at, deadline, force.zone)
 
 
 def _deadline(force: Force, trigger: Trigger, fired: Event) -> datetime:
