@@ -657,7 +657,7 @@ def _next_period(ctx: Context) -> Probes:
     keys = (key_of(target),) + ((key_of(following),) if following is not None else ())
     words = f"the evidence of {_window(target, ctx.force)} naming the next period, {label}"
     if drop:
-        hour = "its last hour" if opens == target.window.end else "the hour before it may be"
+        hour = "its last hour" if opens == target.window.end else "the hour before its allowance"
         words += f", made in {hour} (the next period's own evidence taken away)"
     yield ctx.probe("next_period", words, changes, NOT_MET, keys, target.scope, drop=drop)
     return None

@@ -381,7 +381,8 @@ def judged_notes(obligation: Obligation, rule: Recurring) -> list[str]:
     """How the verdict mechanisms read this duty, in words."""
     rolling = (
         f"as a rolling gap: never more than {obligation.cadence} between records, counted "
-        "from the last one before the range (not fixed calendar periods)"
+        "from the last one before the range made since the duty came into force (not fixed "
+        "calendar periods)"
     )
     notes = [rolling] if rule.rolling else []
     roster = obligation.scope.roster
