@@ -259,8 +259,16 @@ MUTANTS = [
         "standing-assumes-update",
         f"{ENGINE}/kinds/standing.py",
         (
-            "start = before[-1].at if before else _in_force(obligation, force)",
-            "start = before[-1].at if before else span.start",
+            "    start = before[-1].at if before else since",
+            "    start = before[-1].at if before else span.start",
+        ),
+    ),
+    m(
+        "look-back-before-effective",
+        f"{ENGINE}/kinds/standing.py",
+        (
+            "if e.at <= span.start and (since is None or e.at >= since)]",
+            "if e.at <= span.start]",
         ),
     ),
     m(
@@ -329,7 +337,11 @@ MUTANTS = [
     m(
         "period-early-accepted",
         "src/engagerules/model/periods.py",
-        ('    if at < local_midnight(period.first, zone):\n        return "period_early"\n', ""),
+        (
+            "    if at < (opens if early is None else early.before(opens, zone)):\n"
+            '        return "period_early"\n',
+            "",
+        ),
     ),
     m(
         "part-windows-owed",
@@ -360,9 +372,27 @@ MUTANTS = [
         "for-period-ignored",
         f"{ENGINE}/kinds/recurring.py",
         (
-            "        if period_fate(named_period(value, years), event.at, whole, grace) is None:",
-            "        if True:",
+            "period_fate(named_period(value, years), event.at, whole, grace, early) is None:",
+            "True:",
         ),
+    ),
+    m(
+        "early-ignored",
+        f"{ENGINE}/kinds/recurring.py",
+        (
+            "attr, grace, early = req.for_period, req.grace, req.early",
+            "attr, grace, early = req.for_period, req.grace, None",
+        ),
+    ),
+    m(
+        "early-before-effective",
+        f"{ENGINE}/kinds/recurring.py",
+        ("opens = max(opens, local_midnight(obligation.effective_from, zone))", "pass"),
+    ),
+    m(
+        "pending-ignores-grace",
+        f"{ENGINE}/verdicts.py",
+        ("    elif closes > as_of:", "    elif False:"),
     ),
     m(
         "target-highest-reading",
@@ -776,6 +806,10 @@ REACH: dict[str, ReachRule] = {
         "it changes which statuses fail `engagerules check`, which no scenario runs"
     ),
     "standing-assumes-update": duties(GAPS, lambda f, ob: _gapped(ob)),
+    "look-back-before-effective": duties(
+        "standing or rolling duties with a date they came into force",
+        lambda f, ob: _gapped(ob) and ob.effective_from is not None,
+    ),
     "standing-no-final-lapse": duties(GAPS, lambda f, ob: _gapped(ob)),
     "final-lapse-at-exact-cadence": duties(GAPS, lambda f, ob: _gapped(ob)),
     "month-end-day-kept": duties(
@@ -818,6 +852,15 @@ REACH: dict[str, ReachRule] = {
         lambda f, ob: any(r.roles and not r.any_role for r in ob.evidence),
     ),
     "period-early-accepted": duties("duties with evidence naming its period", _for_period),
+    "pending-ignores-grace": duties("duties with evidence naming its period", _for_period),
+    "early-ignored": duties(
+        "duties allowing evidence ahead of the period it names",
+        lambda f, ob: any(r.early is not None for r in ob.evidence),
+    ),
+    "early-before-effective": duties(
+        "duties allowing evidence ahead of the period it names, with a date in force",
+        lambda f, ob: ob.effective_from is not None and any(r.early for r in ob.evidence),
+    ),
     "part-windows-owed": duties(
         "per-person duties with a roster owing only whole windows",
         lambda f, ob: ob.scope.roster is not None and not ob.scope.roster.owes_part_windows,
@@ -1042,7 +1085,9 @@ def main() -> int:
         scratch = Path(tmp)
         for part in ("src", "tests", "forces"):
             shutil.copytree(
-                ROOT / part, scratch / part, ignore=shutil.ignore_patterns("__pycache__")
+                ROOT / part,
+                scratch / part,
+                ignore=shutil.ignore_patterns("__pycache__", "node_modules"),
             )
         for name in ("pyproject.toml", "conftest.py"):  # conftest collects the scenarios
             shutil.copy(ROOT / name, scratch / name)

@@ -640,7 +640,13 @@ def _next_period(ctx: Context) -> Probes:
         None,
     )
     label = _period_label(ob.cadence, target.window.end.astimezone(ctx.force.zone).date())
-    late = _iso(target.window.end - timedelta(hours=1), ctx.force)  # the window's last hour
+    # The window's last hour; where a step may be made ahead of the period it names
+    # (`early`), the last hour before that allowance opens, which is still too early.
+    opens = min(
+        (r.early.before(target.window.end, ctx.force.zone) for _, r in named if r.early),
+        default=target.window.end,
+    )
+    late = _iso(opens - timedelta(hours=1), ctx.force)
     changes: dict[str, dict[str, Any]] = {}
     for rid in ctx.evidence_in(target):
         req = ob.evidence[ctx.evidence[rid]]
@@ -651,7 +657,8 @@ def _next_period(ctx: Context) -> Probes:
     keys = (key_of(target),) + ((key_of(following),) if following is not None else ())
     words = f"the evidence of {_window(target, ctx.force)} naming the next period, {label}"
     if drop:
-        words += ", made in its last hour (the next period's own evidence taken away)"
+        hour = "its last hour" if opens == target.window.end else "the hour before its allowance"
+        words += f", made in {hour} (the next period's own evidence taken away)"
     yield ctx.probe("next_period", words, changes, NOT_MET, keys, target.scope, drop=drop)
     return None
 

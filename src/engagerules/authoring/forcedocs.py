@@ -216,10 +216,11 @@ def _verdict_notes(ob: Obligation) -> Iterator[str]:
     notes = KINDS[ob.kind].judged_notes(ob, ob.rule)
     for req in ob.evidence:
         if req.for_period is not None:
+            since = "its first day" if req.early is None else f"{req.early} before its first day"
             notes.append(
                 f"{req.label}: a record naming its period in `{req.for_period}` counts for "
-                f"the window holding that period if made from its first day to {req.grace} "
-                "after its end"
+                f"the window holding that period if made from {since} to {req.grace} "
+                "after its end; until then a window lacking it is pending, not missed"
             )
         if req.reaches_within:
             notes.append(

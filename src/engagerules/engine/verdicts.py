@@ -185,7 +185,9 @@ def steps_verdict(
 ) -> Result:
     """Met / pending / partial / missed from how much of each requirement was found.
 
-    All requirements met is `met`; otherwise an open window is `pending`; every
+    All requirements met is `met`; otherwise an open window is `pending`, and so is a
+    closed one while a record naming its period may still count (within a short
+    requirement's `grace`: missing data not yet due is not yet missed); every
     requirement started but one short is `partial`; any requirement with nothing is
     `missed`, and the reason names what is missing (by the activity's title, in the
     unit's name: the reason is read by people, not matched by machines).
@@ -216,10 +218,18 @@ def steps_verdict(
         f"{requirement_words(force, req)} ({amount_text(got)} of {amount_text(req.min)})"
         for req, got in short
     )
+    closes = max(req.closes(window.end, window.zone) for req, _ in short)
     if window.end > as_of:
         status = Status.PENDING
         until = deadline_words(window.end, window.zone)
         reason = f"window open until {until}; still needed{where}: {missing}"
+    elif closes > as_of:  # a record naming its period may still come, within its grace
+        status = Status.PENDING
+        until = deadline_words(closes, window.zone)
+        reason = (
+            f"window closed; a record naming its period may still be made until {until}; "
+            f"still needed{where}: {missing}"
+        )
     elif all(got > 0 for _, got in short):
         status = Status.PARTIAL
         reason = f"not enough{where} {context}: {missing}".replace("  ", " ")
@@ -277,7 +287,7 @@ def period_reason(obligation: Obligation, event: Event, zone: tzinfo) -> str | N
         start = cycle.first_start_on_or_before(period.first)
         day = Window(local_midnight(start, zone), local_midnight(start + timedelta(days=1), zone))
         window = next(cycle.windows(day, zone))
-        fate = period_fate(period, event.at, window, req.grace)
+        fate = period_fate(period, event.at, window, req.grace, req.early)
         if fate is None:
             return None
         reasons.append(fate)

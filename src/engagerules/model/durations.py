@@ -102,6 +102,24 @@ class Duration:
         elapsed = timedelta(hours=self.hours, minutes=self.minutes)
         return wall.astimezone(UTC) + elapsed
 
+    def before(self, moment: datetime, zone: tzinfo | None = None) -> datetime:
+        """The instant (in UTC) this long before the aware `moment`: calendar parts moved
+        back on the wall clock of `zone` (default: `moment`'s own), hours and minutes as
+        elapsed time. Used where a plan allows a record ahead of the period it is for (a
+        written report sent before its meeting); from the first of a month, months back
+        land on the first of a month."""
+        wall_zone = zone or moment.tzinfo
+        if wall_zone is None:
+            msg = f"{moment.isoformat()} must be time-zone aware"
+            raise UsageError(msg)
+        local = moment.astimezone(wall_zone).replace(tzinfo=None)
+        calendar = relativedelta(
+            years=self.years, months=self.months, weeks=self.weeks, days=self.days
+        )
+        wall = (local - calendar).replace(tzinfo=wall_zone)
+        elapsed = timedelta(hours=self.hours, minutes=self.minutes)
+        return wall.astimezone(UTC) - elapsed
+
     def times(self, n: int) -> Duration:
         """This duration `n` times over (`P1M` three times is `P3M`): a round of a rota."""
         return Duration(*(n * part for part in attrs.astuple(self)))

@@ -323,11 +323,13 @@ def period_fate(
     at: datetime,
     window: Window,
     grace: Duration,
+    early: Duration | None = None,
 ) -> str | None:
     """Why a record naming `period`, made at `at`, does not count for `window`, or None
     when it does: the period must lie inside the window (a month counts for its quarter;
     a quarter never for one of its months), and the record be made on or after the
-    period's first day and before `grace` after its end. The words are the unmatched
+    period's first day (or `early` before it, where the duty allows a record ahead of its
+    period) and before `grace` after its end. The words are the unmatched
     reasons' (`period_unreadable`, `period_unfit`, `period_early`, `period_late`);
     `other_period` when it names a period of another window."""
     if period is None:
@@ -339,7 +341,8 @@ def period_fate(
         return "other_period"
     if period.end > end:
         return "period_unfit"
-    if at < local_midnight(period.first, zone):
+    opens = local_midnight(period.first, zone)
+    if at < (opens if early is None else early.before(opens, zone)):
         return "period_early"
     if at >= grace.after(local_midnight(period.end, zone), zone):
         return "period_late"

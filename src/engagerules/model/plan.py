@@ -330,10 +330,17 @@ class Requirement:
     owner: str | None = None
     #: Evidence that names its period: a record whose `for_period` attribute names a day,
     #: month (YYYY-MM), quarter (YYYY-Qn), half (YYYY-Hn) or year counts for the window
-    #: holding that period, if made on or after its first day and within `grace` after its
-    #: end; records without it count by their own date.
+    #: holding that period, if made on or after its first day (or up to `early` before it)
+    #: and within `grace` after its end; records without it count by their own date.
     for_period: str | None = None
-    grace: Duration | None = None
+    grace: Duration | None = attrs.field(
+        default=None, validator=optional(instance(Duration, "a duration"))
+    )
+    #: How long before the period it names a record may be made (a written report sent
+    #: ahead of the meeting it is for); None: never before the period's first day.
+    early: Duration | None = attrs.field(
+        default=None, validator=optional(instance(Duration, "a duration"))
+    )
     #: Whether a split-year label (2019-20) names the duty's own year that starts in its
     #: first year (a contract year from August), as the event type documents.
     split_years: bool = attrs.field(default=False, validator=instance(bool, "true or false"))
@@ -352,6 +359,20 @@ class Requirement:
         if self.any_role and self.roles:
             msg = f"Requirement.any_role: accepts every role, yet roles {self.roles!r} are listed"
             raise ModelError(msg)
+        if self.early is not None and (self.for_period is None or self.grace is None):
+            msg = (
+                f"Requirement.early: {self.early} allows a record ahead of the period it "
+                "names, yet no for_period (with its grace) names one"
+            )
+            raise ModelError(msg)
+
+    def closes(self, end: datetime, zone: tzinfo) -> datetime:
+        """The last moment a record may still count for a window ending at `end`: its end,
+        or, for evidence naming its period, `grace` after it (a report for the window's
+        last period may arrive until then), so the window is pending, not missed, till then."""
+        if self.for_period is None or self.grace is None:
+            return end
+        return self.grace.after(end, zone)
 
     @property
     def label(self) -> str:

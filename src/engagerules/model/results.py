@@ -153,7 +153,7 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "conditions_not_met": "does not meet the duty's conditions",
         "period_unreadable": "names a period its duty cannot read",
         "period_unfit": "names a period no single window of its duty holds",
-        "period_early": "made before the period it names began",
+        "period_early": "made before the period it names began (earlier than any allowance)",
         "period_late": "made after the period it names, beyond the grace",
         "no_person": "no person where the duty is owed per person",
         "superseded_reading": "a reading superseded by a later one",

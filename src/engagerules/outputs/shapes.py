@@ -231,6 +231,7 @@ def _requirement(req: Requirement) -> dict[str, Any]:
         else {
             "attr": req.for_period,
             "grace": str(req.grace),
+            **({"early": str(req.early)} if req.early is not None else {}),
             **({"split_years": True} if req.split_years else {}),
         },
         "reaches": "within" if req.reaches_within else None,

@@ -687,9 +687,10 @@ def _requirement(req: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[
     yield from _types(req.get("types"), f"{at}.types", ctx)
     period = req.get("for_period")
     if isinstance(period, dict):
-        grace = _duration_at(period, "grace")
-        if isinstance(grace, str):
-            yield f"{at}.for_period.grace", grace
+        for part in ("grace", "early"):
+            value = _duration_at(period, part)
+            if isinstance(value, str):
+                yield f"{at}.for_period.{part}", value
     listed = req.get("roles")
     for i, role in enumerate(listed if isinstance(listed, list) else []):
         if isinstance(role, str) and role not in ctx.roles:
@@ -1300,6 +1301,9 @@ def _build_requirement(
         owner=req.get("owner"),
         for_period=req["for_period"]["attr"] if "for_period" in req else None,
         grace=parse_duration(req["for_period"]["grace"]) if "for_period" in req else None,
+        early=parse_duration(req["for_period"]["early"])
+        if "early" in req.get("for_period", {})
+        else None,
         split_years=bool(req.get("for_period", {}).get("split_years", False)),
         reaches=req.get("reaches", "enclosing"),
     )

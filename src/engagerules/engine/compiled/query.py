@@ -239,8 +239,11 @@ class Query:
         start: datetime,
         limit: datetime,
         as_of: datetime,
+        since: datetime | None = None,
     ) -> dict[str | None, list[LineRow]]:
-        """Per unit (None: force-wide), the records any of `reqs` accepts, known at `as_of`:
+        """Per unit (None: force-wide), the records any of `reqs` accepts, known at `as_of`
+        and made at or after `since` (when the duty came into force: an earlier record
+        counts for nothing, so it is never the one a gap counts from):
         the last at or before `start` (with any at its instant) and those before `limit`,
         each with the instant of the record before it in its unit (`LAG(at)`, None for the
         first). A gap's length is the engine's to judge (calendar months, clock changes):
@@ -254,6 +257,8 @@ class Query:
                 t.at <= _utc(as_of),
                 (t.at <= _utc(start)) | (t.at < _utc(limit)),
             )
+            if since is not None:
+                t = t.filter(t.at >= _utc(since))
             if req.roles:
                 t = t.filter(t.role.isin(list(req.roles)))
             t = self._accepted(req, t)  # also leaves out what the reader rejects

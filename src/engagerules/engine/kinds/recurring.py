@@ -29,6 +29,7 @@ from engagerules.model.event import Event
 from engagerules.model.periods import (
     Cycle,
     Window,
+    local_midnight,
     named_period,
     period_fate,
     range_bounds,
@@ -193,9 +194,7 @@ def _judge_due(
     for req in obligation.evidence:
         if req.for_period is not None and req.grace is not None:
             years = obligation.cycle if req.split_years else None
-            events = _for_period(
-                req, req.for_period, req.grace, index, key, due, person, trace, years
-            )
+            events = _for_period(obligation, req, index, key, due, person, trace, years)
         else:
             events = qualified(req, in_reach(index, req, key, due.window), person, trace)
         steps.append(events)
@@ -314,9 +313,8 @@ def _tied(a: Event, b: Event, tie: OneItem, linked: set[str], item: dict[str, st
 
 
 def _for_period(
+    obligation: Obligation,
     req: Requirement,
-    attr: str,
-    grace: Duration,
     index: EventIndex,
     key: str | None,
     due: Due,
@@ -324,16 +322,27 @@ def _for_period(
     trace: Trace | None = None,
     years: Cycle | None = None,
 ) -> list[Event]:
-    """Records for the due window: those naming a period inside it in `attr`, made on or
-    after that period's first day and within `grace` after its end, and those naming no
-    period dated inside it. A record naming another period never counts here, nor one
-    naming a period it was made before, so one report is credited to the period it names,
-    once. Where the window is the part of a period owed from the day the duty came into
-    force, a record names the whole period (`2019-08`), and counts if made in the part."""
+    """Records for the due window: those naming a period inside it in `req.for_period`,
+    made on or after that period's first day (or `req.early` before it) and within
+    `req.grace` after its end, and those naming no period dated inside it. A record naming
+    another period never counts here, nor one naming a period it was made before beyond
+    the allowance, so one report is credited to the period it names, once. Where the
+    window is the part of a period owed from the day the duty came into force, a record
+    names the whole period (`2019-08`), and counts if made in the part; an allowance
+    ahead never reaches before the day the duty came into force (nothing before it is
+    judged)."""
+    attr, grace, early = req.for_period, req.grace, req.early
+    assert attr is not None and grace is not None  # noqa: S101 - the caller checked
     window = due.window
     whole = due.period or window
     zone = window.zone
-    wide = Window(window.start, grace.after(window.end, zone), zone)
+    opens = window.start
+    if early is not None:
+        opens = early.before(opens, zone)
+        if obligation.effective_from is not None:
+            opens = max(opens, local_midnight(obligation.effective_from, zone))
+        opens = min(opens, window.start)
+    wide = Window(opens, grace.after(window.end, zone), zone)
     chosen = []
     for event in qualified(req, in_reach(index, req, key, wide), person, trace):
         value = event.attrs.get(attr)
@@ -343,7 +352,7 @@ def _for_period(
             elif trace is not None:
                 trace.note(event, Code.OUTSIDE_WINDOW)
             continue
-        if period_fate(named_period(value, years), event.at, whole, grace) is None:
+        if period_fate(named_period(value, years), event.at, whole, grace, early) is None:
             chosen.append(event)
         elif trace is not None:  # another period, unreadable, or made outside its own
             trace.note(event, Code.OUTSIDE_WINDOW)
@@ -372,7 +381,8 @@ def judged_notes(obligation: Obligation, rule: Recurring) -> list[str]:
     """How the verdict mechanisms read this duty, in words."""
     rolling = (
         f"as a rolling gap: never more than {obligation.cadence} between records, counted "
-        "from the last one before the range (not fixed calendar periods)"
+        "from the last one before the range made since the duty came into force (not fixed "
+        "calendar periods)"
     )
     notes = [rolling] if rule.rolling else []
     roster = obligation.scope.roster

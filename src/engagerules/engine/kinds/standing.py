@@ -204,9 +204,12 @@ def _line(
     """One line of updates judged by its gaps: `met` only on records, `pending` while no
     lapse has yet been possible, `missed` with the dates of each lapse."""
     updates = subjects_of(obligation, index, unit, requirements)
-    before = [e for e in updates if e.at <= span.start]
+    since = _in_force(obligation, force)
+    # A record made before the duty came into force counts for nothing: it never anchors
+    # the first gap (the clock then starts on the day the duty came into force).
+    before = [e for e in updates if e.at <= span.start and (since is None or e.at >= since)]
     inside = [e for e in updates if span.start < e.at < limit]
-    start = before[-1].at if before else _in_force(obligation, force)
+    start = before[-1].at if before else since
     lapses = _lapses(cadence, start, [e.at for e in inside], span, limit, force)
     return line_verdict(
         force, obligation, requirements, cadence, unit, span, limit, start, before, inside, lapses

@@ -71,7 +71,9 @@ def gaps(
     limit = min(span.end, as_of)
     lines = [(req,) for req in obligation.evidence] if each else [obligation.evidence]
     units = unit_slots(obligation)
-    found = [query.lines(reqs, units, span.start, limit, as_of) for reqs in lines]
+    # Records before the duty came into force count for nothing, so never anchor a gap.
+    since = _in_force(obligation, query.force)
+    found = [query.lines(reqs, units, span.start, limit, as_of, since) for reqs in lines]
     results: list[Result] = []
     used: set[str] = set()
     for unit in units:
@@ -107,7 +109,7 @@ def _line(
     events.sort(key=lambda e: (e.at, e.id))
     before = [e for e in events if e.at <= span.start][-1:]
     inside = [e for e in events if span.start < e.at < limit]
-    start = before[-1].at if before else _in_force(obligation, force)
+    start = before[-1].at if before else _in_force(obligation, force)  # as `lines` kept
     # A repeat sits at its original's instant: its gap is nil, so it moves no lapse.
     pairs = [(prev, at) for _, at, prev, _, _, _ in rows if span.start < at < limit]
     lapses = _lapses(cadence, start, pairs, span, limit, force.zone)
