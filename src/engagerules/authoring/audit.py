@@ -622,10 +622,12 @@ def _shared_record(ctx: Context) -> Probes:
     if _trigger_json(ctx.obligation).get("answers") == "all_open":
         last = max(datetime.fromisoformat(ctx.by_id[rid]["at"]) for rid in steps)
         twin["at"] = _iso(last + timedelta(seconds=1), ctx.force)
-        words = f"a second {fired['type']} a second after the follow-ups of {fired['id']}"
-        changes = {rid: {"refs": None} for rid in steps}
-        keys = (("trigger", twin["id"], target.scope),)
-        yield ctx.probe("shared_record", words, changes, NOT_MET, keys, target.scope, extra=[twin])
+        after = f"a second {fired['type']} a second after the follow-ups of {fired['id']}"
+        unlinked: dict[str, dict[str, Any]] = {rid: {"refs": None} for rid in steps}
+        later: tuple[Key, ...] = (("trigger", twin["id"], target.scope),)
+        yield ctx.probe(
+            "shared_record", after, unlinked, NOT_MET, later, target.scope, extra=[twin]
+        )
         return None
     at = datetime.fromisoformat(fired["at"]) + timedelta(seconds=1)
     twin["at"] = _iso(at, ctx.force)
