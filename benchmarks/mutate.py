@@ -514,6 +514,16 @@ MUTANTS = [
         ),
     ),
     m(
+        "answers-all-open-ignored",
+        f"{ENGINE}/kinds/triggered.py",
+        # one record, one trigger even where the duty reads one review as answering every
+        # release still open (`answers: all_open`): the first release missed everywhere
+        (
+            'if _trigger_of(duties[inst.duty]).answers == "all_open":',
+            "if False:",
+        ),
+    ),
+    m(
         "reaches-within-ignored",
         "src/engagerules/model/plan.py",
         # a message to the section reaches none of the towns in it
@@ -897,6 +907,10 @@ REACH: dict[str, ReachRule] = {
     "linked-before-ignored": duties(
         "triggered duties counting linked follow-ups made ahead (linked_before)",
         lambda f, ob: _trigger(ob) is not None and _trigger(ob).linked_before,
+    ),
+    "answers-all-open-ignored": duties(
+        "triggered duties whose follow-up answers every open trigger (answers: all_open)",
+        lambda f, ob: _trigger(ob) is not None and _trigger(ob).answers == "all_open",
     ),
     "reaches-within-ignored": duties(
         "duties with a step reaching the units within a record's own",

@@ -637,7 +637,8 @@ def test_edge_cases_are_judged_alike(name: str, backend: Backend) -> None:
 @st.composite
 def _triggered_configs(draw: st.DrawFn) -> dict[str, Any]:
     """A force from `force_configs` whose triggered duty may also owe a trigger above its
-    units in each (`each_unit`), name its item (`key`), and have a twin duty after the same
+    units in each (`each_unit`), name its item (`key`), answer every open trigger with one
+    follow-up (`answers: all_open`), and have a twin duty after the same
     triggers reading the same records, sharing them (`shared_with`) or not."""
     config = draw(force_configs())
     duty = next(ob for ob in config["obligations"] if ob["kind"] == "triggered")
@@ -647,6 +648,13 @@ def _triggered_configs(draw: st.DrawFn) -> dict[str, Any]:
     key = draw(st.sampled_from([None, {"attr": "topic"}, {"attr": "deadline", "on_step": "day"}]))
     if key is not None:
         trigger["key"] = key
+    if draw(st.booleans()):  # a follow-up answers every open trigger (a reading)
+        trigger["answers"] = "all_open"
+        duty.setdefault("readings", {})["evidence"] = {
+            "plan": "(generated)",
+            "reading": "a follow-up answers every open trigger",
+            "why": "generated",
+        }
     if draw(st.booleans()):
         twin = copy.deepcopy(duty)
         twin["id"] = "gen.twin"

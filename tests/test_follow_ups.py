@@ -448,3 +448,114 @@ def test_a_step_naming_its_trigger_counts_before_it_only_where_the_duty_says(
     lines = triggered.doc_lines(force, force.obligation("mini.warrant-followup")[0], rule)
     assert ("even if recorded before it" in lines[0]) is ahead
     assert ("linked_before" in triggered.json_fields(rule)["trigger"]) is ahead
+
+
+# ------------------------------------------------------------- answering every open trigger
+
+_DAYS = st.integers(min_value=0, max_value=200)
+
+
+def _census_force(tmp_path: Path, all_open: bool) -> Force:
+    """The mini force's census duty (force-wide releases owed in each section, P3M, one
+    review step), answering every open release where `all_open`."""
+    raw = _mini_raw()
+    duty = next(o for o in raw["obligations"] if o["id"] == "mini.profile-refresh")
+    if all_open:
+        duty["trigger"]["answers"] = "all_open"
+        duty["readings"]["evidence"] = {
+            "plan": "(a test fixture)",
+            "reading": "one review answers every release still awaiting one",
+            "why": "The data comes out in several releases.",
+        }
+    return load_force(_write(tmp_path, raw))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    releases=st.lists(_DAYS, min_size=1, max_size=5),
+    reviews=st.lists(_DAYS, max_size=5),
+    all_open=st.booleans(),
+)
+def test_a_follow_up_answers_every_open_trigger_only_where_the_duty_says(
+    tmp_path_factory: pytest.TempPathFactory,
+    releases: list[int],
+    reviews: list[int],
+    all_open: bool,
+) -> None:
+    """Without `answers`, n releases need n reviews (as many met as the best one-to-one
+    assignment, each review cited once); with `all_open`, a release is met exactly when a
+    review falls between it and its deadline, citing the first such review. Either way a
+    review never answers a release after it."""
+    force = _census_force(tmp_path_factory.mktemp("force"), all_open)
+    start = datetime(2022, 10, 3, tzinfo=UTC)
+    records = [
+        {"id": f"c{i}", "type": "census_released", "at": _at(start, d * 1440, i)}
+        for i, d in enumerate(releases)
+    ] + [
+        {
+            "id": f"r{i}",
+            "type": "profile_review",
+            "at": _at(start, d * 1440 + 60, i),
+            "scope": "north",
+        }
+        for i, d in enumerate(reviews)
+    ]
+    report = evaluate(
+        force,
+        _log(force, records),
+        date(2022, 10, 3),
+        date(2023, 4, 30),
+        datetime(2024, 1, 1, tzinfo=UTC),
+        obligations=["mini.profile-refresh"],
+    )
+    at = {r["id"]: datetime.fromisoformat(r["at"]) for r in records}
+    north = [r for r in report.results if r.scope == "north"]
+    assert len(north) == len(releases)
+    in_time = {
+        r.trigger: sorted(
+            (e for e in at if e.startswith("r") and r.window.start <= at[e] < r.window.end),
+            key=at.__getitem__,
+        )
+        for r in north
+    }
+    for result in north:
+        assert result.window.start == at[result.trigger or ""]
+        cited = result.evidence[1:]
+        assert all(at[e] >= at[result.trigger or ""] for e in cited)  # never one after it
+        if all_open:
+            assert result.status.value == ("met" if in_time[result.trigger] else "missed")
+            assert list(cited) == in_time[result.trigger][:1]
+    if not all_open:
+        cited = Counter(e for r in north for e in r.evidence[1:])
+        assert all(n == 1 for n in cited.values())
+        met = sum(r.status.value == "met" for r in north)
+        assert met <= len(reviews)
+        assert met == _maximum_matching([in_time[r.trigger] for r in north])
+
+
+def test_answers_is_validated_by_schema_model_and_readings(tmp_path: Path) -> None:
+    """`answers` takes `one` or `all_open` (the schema and the rule refuse anything else,
+    located), `all_open` only with an evidence reading; the rule, the contract's JSON and
+    the documentation's notes say it."""
+    raw = _mini_raw()
+    duty = next(o for o in raw["obligations"] if o["id"] == "mini.profile-refresh")
+    at = f"$.obligations[{raw['obligations'].index(duty)}].trigger.answers"
+    duty["trigger"]["answers"] = "every"
+    assert any(p.where.endswith(at) for p in validate_file(_write(tmp_path, raw)))
+    duty["trigger"]["answers"] = "all_open"
+    refused = [p for p in validate_file(_write(tmp_path, raw)) if p.where.endswith(at)]
+    assert refused and "readings.evidence" in refused[0].message
+    with pytest.raises(ValueError, match="answers"):
+        triggered.Trigger(types=("x",), within=triggered.parse_duration("P1D"), answers="every")
+    force = _census_force(tmp_path, all_open=True)
+    ob = force.obligation("mini.profile-refresh")[0]
+    assert isinstance(ob.rule, triggered.Triggered)
+    assert ob.rule.trigger.answers == "all_open"
+    assert triggered.json_fields(ob.rule)["trigger"]["answers"] == "all_open"
+    assert any("never one fired after it" in n for n in triggered.judged_notes(ob, ob.rule))
+    plain = _census_force(tmp_path, all_open=False).obligation("mini.profile-refresh")[0]
+    assert isinstance(plain.rule, triggered.Triggered)
+    assert "answers" not in triggered.json_fields(plain.rule)["trigger"]
+    assert not any(
+        "never one fired after it" in n for n in triggered.judged_notes(plain, plain.rule)
+    )

@@ -591,7 +591,7 @@ def _before_trigger(ctx: Context) -> Probes:
     change: dict[str, Any] = {"at": _iso(at, ctx.force)}
     words = f"every step of {fired['id']} made one second before it"
     ob = ctx.obligation
-    if kind_module(ob.kind).json_fields(ob.rule).get("trigger", {}).get("linked_before"):
+    if _trigger_json(ob).get("linked_before"):
         # the duty reads a step naming its trigger as entered ahead of it: only one that
         # names nothing must not count
         change["refs"] = None
@@ -601,18 +601,36 @@ def _before_trigger(ctx: Context) -> Probes:
     return None
 
 
+def _trigger_json(ob: Obligation) -> dict[str, Any]:
+    """The duty's `trigger` object as the contract writes it (empty for other kinds)."""
+    trigger: dict[str, Any] = kind_module(ob.kind).json_fields(ob.rule).get("trigger", {})
+    return trigger
+
+
 def _shared_record(ctx: Context) -> Probes:
     """One record, one obligation instance: two events that each set the duty off, with
-    one unlinked record per step after both, are not both answered."""
+    one unlinked record per step after both, are not both answered. A duty whose follow-up
+    answers every open trigger (`answers: all_open`, a reading) is held to what it still
+    refuses: a second event a second after the steps is not answered by them."""
     target = next((r for r in ctx.targets if r.trigger is not None), None)
     if target is None:
         return "no duty set off by an event"
     fired = ctx.by_id[target.trigger or ""]
     twin = _copy(fired)
     twin["id"] = f"{fired['id']}-twin"
+    steps = ctx.evidence_of(target)
+    if _trigger_json(ctx.obligation).get("answers") == "all_open":
+        last = max(datetime.fromisoformat(ctx.by_id[rid]["at"]) for rid in steps)
+        twin["at"] = _iso(last + timedelta(seconds=1), ctx.force)
+        after = f"a second {fired['type']} a second after the follow-ups of {fired['id']}"
+        unlinked: dict[str, dict[str, Any]] = {rid: {"refs": None} for rid in steps}
+        later: tuple[Key, ...] = (("trigger", twin["id"], target.scope),)
+        yield ctx.probe(
+            "shared_record", after, unlinked, NOT_MET, later, target.scope, extra=[twin]
+        )
+        return None
     at = datetime.fromisoformat(fired["at"]) + timedelta(seconds=1)
     twin["at"] = _iso(at, ctx.force)
-    steps = ctx.evidence_of(target)
     changes: dict[str, dict[str, Any]] = {}
     for rid in steps:
         when = datetime.fromisoformat(ctx.by_id[rid]["at"])
@@ -992,7 +1010,11 @@ ADVERSARIES: Final[tuple[Adversary, ...]] = (
     ),
     Adversary("late", "met by records made after the window or deadline", _late),
     Adversary("before_trigger", "met by a follow-up made before its trigger", _before_trigger),
-    Adversary("shared_record", "one unlinked record answered two triggers", _shared_record),
+    Adversary(
+        "shared_record",
+        "one unlinked record answered two triggers (under answers: all_open, one fired after it)",
+        _shared_record,
+    ),
     Adversary("next_period", "met by a record naming another period", _next_period),
     Adversary(
         "attributes", "met (or not a breach) with a value outside its list or missing", _attributes

@@ -546,6 +546,14 @@ def _kind_keys(ob: dict[str, Any], at: str, ctx: _Context) -> Iterator[tuple[str
             yield f"{at}.trigger.within", within
         elif within is not None and within.is_zero:
             yield f"{at}.trigger.within", "a deadline of zero leaves no time for follow-up"
+        readings = ob.get("readings")
+        said = isinstance(readings, dict) and "evidence" in readings
+        if trigger.get("answers") == "all_open" and not said:
+            yield (
+                f"{at}.trigger.answers",
+                "'all_open' lets one follow-up answer several triggers: state it as a reading "
+                "in readings.evidence (the plan's words and why one record answers them all)",
+            )
     yield from _types(ob.get("clears"), f"{at}.clears", ctx)
     for i, cond in enumerate(ob.get("require") or []):
         across = cond.get("differs_from_previous") if isinstance(cond, dict) else None

@@ -55,6 +55,10 @@ MATCHES = ("refs", "refs_or_scope")
 #: Whether a trigger fired before the duty came into force, with its deadline after, is owed.
 EARLIER = ("not_owed", "owed")
 
+#: Which triggers one follow-up answers: one (the default: the one due first), or every
+#: trigger of the duty in its unit still open at its time and fired no later than it.
+ANSWERS = ("one", "all_open")
+
 #: How a follow-up shows the item a key names: its own attribute of that name, or the local
 #: day it was done on (an attendance is on the day of the meeting it attends).
 KEY_STEPS = ("attr", "day")
@@ -127,6 +131,12 @@ class Trigger:
     #: it is owed (`owed`), or not (`not_owed`, the default): a census release the plan
     #: awaits may be dated just before the day a configuration reads the plan as starting.
     fired_before_effective: str = attrs.field(default="not_owed", validator=one_of(EARLIER))
+    #: Which triggers of this duty one follow-up answers: `one` (the default, one record,
+    #: one trigger: a record standing for three warrants was a false "met"), or `all_open`,
+    #: every trigger still open and short of that step in the follow-up's unit, fired no
+    #: later than it (one full review once the census data is out answers each release
+    #: still awaiting one). A follow-up never answers a trigger fired after it.
+    answers: str = attrs.field(default="one", validator=one_of(ANSWERS))
 
 
 @attrs.frozen
@@ -211,6 +221,16 @@ SCHEMA: dict[str, Any] = {
                         "only a duty's first version may say 'owed'."
                     ),
                 },
+                "answers": {
+                    "enum": list(ANSWERS),
+                    "description": (
+                        "Which triggers of this duty one follow-up answers: 'one' (the "
+                        "default: one record, one trigger, the one due first) or 'all_open' "
+                        "(every trigger of the duty still open and short of that step in its "
+                        "unit, fired no later than the record; never one fired after it). "
+                        "A reading: state it in readings.evidence."
+                    ),
+                },
                 "each_unit": {
                     "type": "boolean",
                     "description": (
@@ -243,6 +263,7 @@ def build(raw: dict[str, Any]) -> Triggered:
             else ItemKey(trigger["key"]["attr"], trigger["key"].get("on_step", "attr")),
             linked_before=bool(trigger.get("linked_before", False)),
             fired_before_effective=trigger.get("fired_before_effective", "not_owed"),
+            answers=trigger.get("answers", "one"),
         )
     )
 
@@ -372,13 +393,19 @@ def _assign(force: Force, duties: list[Obligation], index: EventIndex) -> Claims
        its deadline.
     2. **Linked records.** A record naming a trigger in `refs`, inside its window (and in
        the unit, when fanned out), counts for it, for the first requirement it qualifies
-       for. A record naming several triggers of one duty counts for the one due first.
+       for. A record naming several triggers of one duty counts for the one due first
+       (for each, under `all_open`: step 4).
     3. **Unlinked records** (`match` `refs_or_scope`, records naming nothing) are swept in
        time order. Each goes to the instance due first among those open at its time, in
        its unit or one enclosing it, naming the same item (`key`), and still short of a
        requirement it qualifies for; then, if a duty lists another in `shared_with`, to
        that duty's instance due first as well. Earliest deadline first matches as many
        triggers as any assignment can (the greedy rule for points and intervals).
+    4. **Answering every open trigger.** A duty whose trigger `answers` `all_open` (a
+       reading) gives a record to each of its instances open at its time, not only the
+       first: in step 2 every trigger it names, in step 3 every one in its reach still
+       short of a step it fills. An instance opens only at its trigger, so a record
+       never answers a trigger fired after it.
 
     The work is one pass over the triggers and one over the records, each instance
     entering and leaving a heap once: near-linear, never triggers times records. The
@@ -426,9 +453,12 @@ def _link(
             if step is not None:
                 naming.setdefault((inst.duty, event.id), []).append((inst, step, event))
     for (n, event_id), options in naming.items():
-        inst, step, event = min(options, key=lambda option: option[0].order)
-        inst.steps[step].append(event)
-        placed[(duties[n].id, event_id)] = inst.key
+        options.sort(key=lambda option: option[0].order)
+        if _trigger_of(duties[n]).answers == "one":
+            del options[1:]  # naming several, it counts for the one due first
+        for inst, step, event in options:
+            inst.steps[step].append(event)
+        placed[(duties[n].id, event_id)] = options[0][0].key
 
 
 def _sweep(
@@ -481,20 +511,21 @@ def _sweep(
             below = below_of[record.scope] = _within(force, record.scope)
         allowed: frozenset[str] | None = None  # every duty, until the record counts for one
         counted = False
+        reach = (units, below)
         while True:
-            best = _due_first(
-                force, duties, keys, routes, heaps, record, (units, below), allowed, placed
-            )
+            best = _due_first(force, duties, keys, routes, heaps, record, reach, allowed, placed)
             if best is None:
                 break
             inst, i = best
             inst.steps[i].append(record)
             duty_id = duties[inst.duty].id
             placed[(duty_id, record.id)] = inst.key
+            if _trigger_of(duties[inst.duty]).answers == "all_open":
+                _answer_open(force, duties[inst.duty], keys, routes, heaps, record, reach, inst)
             shared = sharing.get(duty_id, frozenset())
             allowed = shared if allowed is None else allowed & shared
             counted = True
-        if not counted and _awaited(force, duties, keys, routes, windows, record, (units, below)):
+        if not counted and _awaited(force, duties, keys, routes, windows, record, reach):
             spare.add(record.id)
     return spare
 
@@ -534,6 +565,42 @@ def _due_first(
             if top is not None and (best is None or top.order < best[0].order):
                 best = (top, i)
     return best
+
+
+def _answer_open(
+    force: Force,
+    duty: Obligation,
+    keys: list[ItemKey | None],
+    routes: dict[str, list[tuple[int, int]]],
+    heaps: dict[tuple[int, int, str | None, object], list[tuple[Any, int, _Instance]]],
+    record: Event,
+    reach: tuple[tuple[str | None, ...], tuple[str | None, ...]],
+    first: _Instance,
+) -> None:
+    """`answers: all_open`: `record`, counted for `first`, also answers every other
+    instance of the same duty open at its time (fired no later than it: only those are in
+    the heaps), in its reach, naming its item, and still short of a step it qualifies
+    for; one step of each instance, the first in the duty's order."""
+    n = first.duty
+    key = keys[n]
+    item = None if key is None else key.of_step(record, force.zone)
+    answered = {first}
+    for m, i in routes[record.type]:
+        req = duty.evidence[i]
+        if m != n or not qualifies(req, record):
+            continue
+        for unit in _reached(req, reach):
+            for who in dict.fromkeys((None, record.person)):
+                for _, _, inst in heaps.get((n, i, unit, (item, who)), ()):
+                    if (
+                        inst in answered
+                        or inst.window.end <= record.at
+                        or inst.fired.id == record.id
+                        or not _short(req, inst.steps[i])
+                    ):
+                        continue
+                    inst.steps[i].append(record)
+                    answered.add(inst)
 
 
 def _routes(duties: list[Obligation]) -> dict[str, list[tuple[int, int]]]:
@@ -1003,12 +1070,17 @@ def judged_notes(obligation: Obligation, rule: Triggered) -> list[str]:
             "a trigger fired before the duty came into force is owed when its deadline falls "
             "after that day"
         )
-    if rule.trigger.match != "refs":
-        shared = rule.trigger.shared_with
-        also = f", or also for {', '.join(shared)}" if shared else ""
+    shared = rule.trigger.shared_with
+    also = f", and also for {', '.join(shared)}" if shared else ""
+    if rule.trigger.answers == "all_open":
+        notes.append(
+            "a follow-up answers every trigger of this duty it may follow up that is still "
+            f"open and awaiting it, fired no later than it, never one fired after it{also}"
+        )
+    elif rule.trigger.match != "refs":
         notes.append(
             "a follow-up matched on unit and time counts for one trigger only, the one due "
-            f"first{also}"
+            f"first{also.replace(', and also', ', or also')}"
         )
     key = rule.trigger.key
     if key is not None:
@@ -1040,6 +1112,8 @@ def json_fields(rule: Triggered) -> dict[str, Any]:
         trigger["key"] = {"attr": fired.key.attr, "on_step": fired.key.on_step}
     if fired.linked_before:
         trigger["linked_before"] = True
+    if fired.answers != "one":
+        trigger["answers"] = fired.answers
     return {"trigger": trigger}
 
 

@@ -26,6 +26,10 @@ reference's assignment and verdicts look at, so the reference's `evaluate`, run 
 index of those rows only, gives its own results, word for word. The assignment is made
 once per check and shared by every triggered duty, as the reference's is.
 
+A duty whose follow-up answers every open trigger (`answers: all_open`) needs no other
+rows: it reads the same records, inside some trigger's window, only giving each to more
+of them, which the reference's assignment does.
+
 Compiled: every triggered duty. The records a duty claims (`claimed`) are also what a
 compiled recurring duty leaves out when it is `not_claimed_by` it (`run.py`).
 """
