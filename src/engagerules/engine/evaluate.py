@@ -23,14 +23,14 @@ from engagerules.engine.schedule import effective_span
 from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome, period_reason
 from engagerules.errors import UsageError, did_you_mean
-from engagerules.model.conditions import failed_condition, missing_attr
+from engagerules.model.conditions import denied, failed_condition, missing_attr
 from engagerules.model.event import Event, EventLog, gc_paused
 from engagerules.model.limits import range_problem, year_problem
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.readings import Reading
 from engagerules.model.results import DataQuality, Report, Result, Tally
-from engagerules.model.words import attr_words, duplicate_words
+from engagerules.model.words import attr_words, denial_words, duplicate_words
 
 __all__ = ["Judge", "NaiveTimeError", "account", "evaluate", "evaluate_obligation", "require_aware"]
 
@@ -287,9 +287,12 @@ class _Unmatched:
                 failed = [failed_condition(r.where, event) for r in live.reqs]
                 if all(c is not None for c in failed):
                     absent = next((c for c in failed if c and missing_attr(c, event)), None)
-                    if absent is None:
-                        return "conditions_not_met", None
-                    return "conditions_not_met", f"no {attr_words(absent.attr)} recorded"
+                    if absent is not None:
+                        return "conditions_not_met", f"no {attr_words(absent.attr)} recorded"
+                    denial = next((c for c in failed if c and denied(c, event)), None)
+                    if denial is not None:
+                        return "conditions_not_met", denial_words(denial.attr)
+                    return "conditions_not_met", None
             if live.periodic:
                 reasons = [period_reason(ob, event, self.force.zone) for ob in live.live]
                 if all(reasons) and reasons:

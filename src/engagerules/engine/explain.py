@@ -30,6 +30,7 @@ from engagerules.engine.kinds import KINDS
 from engagerules.engine.schedule import concerns_scope
 from engagerules.engine.trace import Code, Fate, Trace, WindowTrace
 from engagerules.errors import UsageError, did_you_mean
+from engagerules.model.conditions import denied
 from engagerules.model.event import Event, EventLog
 from engagerules.model.plan import Force, Obligation, Operator
 from engagerules.model.results import Result, Status
@@ -37,6 +38,7 @@ from engagerules.model.words import (
     and_list,
     citation_words,
     days_words,
+    denial_words,
     duplicate_words,
     printable_lines,
     role_words,
@@ -270,6 +272,14 @@ class _Words:
                 return f"wrong role: {role}, needs {needs}"
             case Code.MISSING_ATTRIBUTE if fate.condition is not None:
                 return f"missing attribute: no {fate.condition.attr} recorded"
+            case Code.FAILED_CONDITION if fate.condition is not None and denied(
+                fate.condition, event
+            ):
+                return (
+                    f"fails the condition {fate.condition.describe()}: "
+                    f"{denial_words(fate.condition.attr)} (a record that says it did not "
+                    "happen is not evidence that it did)"
+                )
             case Code.FAILED_CONDITION if fate.condition is not None and fate.seen is not None:
                 return (
                     f"fails the condition {fate.condition.describe()} "
