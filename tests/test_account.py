@@ -19,7 +19,7 @@ import pytest
 from engagerules import available_forces, evaluate, open_force, parse_events, simulate
 from engagerules.engine.evaluate import account
 from engagerules.engine.kinds import triggered
-from engagerules.model.conditions import failed_condition, missing_attr
+from engagerules.model.conditions import denied, failed_condition, missing_attr
 from engagerules.model.event import Event
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
@@ -40,16 +40,32 @@ def reference(
     if not readers:
         return "type_unused", None
     day = event.at.astimezone(force.zone).date()
-    live = [ob for ob in readers if ob.in_force_on(day)]
+    lasting = (Kind.COVERAGE, Kind.STANDING)  # an assignment or update made earlier counts
+    live = [
+        ob
+        for ob in readers
+        if ob.in_force_on(day)
+        or (ob.kind in lasting and (ob.effective_until is None or day <= ob.effective_until))
+    ]
     if not live:
         return "not_in_force", None
-    if not span.contains(event.at) and not any(ob.kind is Kind.TRIGGERED for ob in live):
+    earlier = event.at < span.start and any(ob.kind in lasting for ob in live)
+    if (
+        not span.contains(event.at)
+        and not any(ob.kind is Kind.TRIGGERED for ob in live)
+        and not earlier
+    ):
         return "outside_range", None
     if all(ob.scope.per is not None and not ob.scope.per_person for ob in live):
         if event.scope is None:
             return "no_unit", "no unit recorded"
         ancestry = set(force.ancestry(event.scope))
-        enclosing = [{a for u in ob.scope.units for a in force.ancestry(u)} for ob in live]
+        enclosing = [
+            {a for u in ob.scope.units for a in force.ancestry(u)}
+            if ob.kind is Kind.TRIGGERED or any(r.reaches == "within" for r in ob.evidence)
+            else set()
+            for ob in live
+        ]
         if not any(
             ancestry & set(ob.scope.units) or event.scope in around
             for ob, around in zip(live, enclosing, strict=True)
@@ -61,10 +77,12 @@ def reference(
     failed = [failed_condition(r.where, event) for r in reqs]
     if reqs and all(c is not None for c in failed):
         absent = [c for c in failed if c is not None and missing_attr(c, event)]
-        return (
-            "conditions_not_met",
-            f"no {absent[0].attr.replace('_', ' ')} recorded" if absent else None,
-        )
+        denial = [c for c in failed if c is not None and denied(c, event)]
+        if absent:
+            return "conditions_not_met", f"no {absent[0].attr.replace('_', ' ')} recorded"
+        if denial:
+            return "conditions_not_met", f"{denial[0].attr.replace('_', ' ')} recorded as none"
+        return "conditions_not_met", None
     if any(ob.scope.per_person for ob in live) and event.person is None:
         return "no_person", "no person recorded"
     if any(ob.kind is Kind.TARGET for ob in live):

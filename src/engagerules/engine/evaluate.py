@@ -263,7 +263,7 @@ class _Unmatched:
         if live is None:
             return "not_in_force", None
         inside = self.span.start <= at < self.span.end
-        if not inside and not live.triggered:
+        if not inside and not live.triggered and not (live.lasts and at < self.span.start):
             return "outside_range", None
         if live.per_unit:
             if event.scope is None:
@@ -350,7 +350,7 @@ class _Unmatched:
         if day in days:
             return days[day]
         readers = self.readers[kind]
-        chosen = tuple(i for i, ob in enumerate(readers) if ob.in_force_on(day))
+        chosen = tuple(i for i, ob in enumerate(readers) if _may_count(ob, day))
         found = None
         if chosen:
             found = self.lives.get((kind, chosen))
@@ -367,6 +367,8 @@ class _Live:
         self.live = live
         self.triggered = any(KINDS[ob.kind].FOLLOWS_EVENTS for ob in live)
         self.target = any(KINDS[ob.kind].READINGS for ob in live)
+        #: Whether a record of the type may count after it is made (an assignment in place).
+        self.lasts = any(KINDS[ob.kind].LASTS for ob in live)
         self.per_unit = all(ob.scope.per is not None and not ob.scope.per_person for ob in live)
         #: Whether some duty is owed per person: a record naming no one that got this far
         #: (its unit, role and conditions fit) would have counted for it but for the person.
@@ -381,11 +383,30 @@ class _Live:
         self.roles: dict[str | None, bool] = {}
 
     def covering(self, force: Force, scope: str) -> bool:
-        """Whether an event in `scope` falls in the units of some duty."""
+        """Whether an event in `scope` falls in the units of some duty: in one of them or
+        within one, or above one where a record there may still count for it (a message
+        that reaches the units within, a follow-up); a SPOC named for the whole team is in
+        no section a per-section duty is owed by."""
         ancestry = set(force.ancestry(scope))
         return any(
-            ancestry & set(ob.scope.units) or scope in _enclosing(force, ob) for ob in self.live
+            ancestry & set(ob.scope.units) or (_reaches_down(ob) and scope in _enclosing(force, ob))
+            for ob in self.live
         )
+
+
+def _reaches_down(ob: Obligation) -> bool:
+    """Whether a record at a unit enclosing the duty's may count for it."""
+    return KINDS[ob.kind].FOLLOWS_EVENTS or any(r.reaches_within for r in ob.evidence)
+
+
+def _may_count(ob: Obligation, day: date) -> bool:
+    """Whether a record made on local `day` may count for `ob`: on a day it is in force,
+    or, for a duty whose records last (an assignment in place), any day before it ends,
+    so a SPOC named in September by the wrong role is refused for the role, not "not in
+    force" when the duty starts in October (a right one named then counts)."""
+    if ob.in_force_on(day):
+        return True
+    return KINDS[ob.kind].LASTS and (ob.effective_until is None or day <= ob.effective_until)
 
 
 #: The reasons a follow-up may have, nearest to counting first.

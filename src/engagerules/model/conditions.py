@@ -38,10 +38,10 @@ _PLACEHOLDERS = frozenset(
 _LARGEST = sys.float_info.max
 #: A value that opens with one of these words denies the thing it stands for: "No partners
 #: attended", "nobody came", "none present", "nil - cancelled", "0 partners", "without
-#: partners", "not held". Whole words only ("Northwood" and "0.5" deny nothing).
+#: partners", "not held". Whole words only ("Northwood", "0.5" and "0,5" deny nothing).
 _DENIAL = re.compile(
     r"[\W_]*(?:(?:no|none|nobody|noone|nil|nothing|never|neither|not|without|zero|n/a)"
-    r"(?![^\W_])|0(?![\w.,]))"
+    r"(?![^\W_])|0(?!\w|[.,]\d))"
 )
 
 
