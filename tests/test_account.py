@@ -18,6 +18,7 @@ import pytest
 
 from engagerules import available_forces, evaluate, open_force, parse_events, simulate
 from engagerules.engine.evaluate import account
+from engagerules.engine.explain import explain, render_explanation
 from engagerules.engine.kinds import triggered
 from engagerules.model.conditions import denied, failed_condition, missing_attr
 from engagerules.model.event import Event
@@ -225,3 +226,38 @@ def test_a_record_naming_no_one_for_a_per_person_duty_is_data_quality(person: st
     else:
         assert report.events.matched == 1
         assert report.data_quality == ()
+
+
+def test_a_spoc_named_before_the_duty_is_refused_for_what_is_wrong_with_it() -> None:
+    """Gwent's council SPOC is owed from 1 October 2022, and one named in September counts
+    from then: a September record by the wrong role is `role_not_allowed`, one for the
+    whole team `outside_units`, one with no unit `no_unit`, never `not_in_force`; explain
+    shows the refusal and says when the duty starts."""
+    force = open_force("gwent")
+    named = {"type": "council_spoc_named", "at": "2022-09-15T10:00:00+01:00", "role": "CSO"}
+    records = [
+        {**named, "id": "ok", "scope": "rhymney"},
+        {**named, "id": "role", "scope": "bargoed", "role": "ORLO_SPOC"},
+        {**named, "id": "team", "scope": "caerphilly-north"},
+        {**named, "id": "none"},
+    ]
+    log = parse_events([("spoc.jsonl", n, r) for n, r in enumerate(records, 1)], force)
+    as_of = datetime(2023, 1, 9, tzinfo=UTC)
+    for first in (date(2022, 9, 1), date(2022, 10, 1)):
+        report = evaluate(
+            force, log, first, date(2022, 12, 31), as_of, obligations=["gwent.cn.council-spoc"]
+        )
+        assert report.events.matched == 1
+        assert dict(report.events.by_reason) == {
+            "role_not_allowed": 1,
+            "outside_units": 1,
+            "no_unit": 1,
+        }
+    shown = render_explanation(
+        explain(force, "gwent.cn.council-spoc", log, date(2022, 9, 1), date(2022, 12, 31), as_of),
+        force,
+    )
+    assert "in force from Sat 1 Oct 2022: a SPOC owed in place from 1 October 2022" in shown
+    refused = next(line for line in shown.splitlines() if line.strip().startswith("role "))
+    assert "in Bargoed" in refused
+    assert refused.endswith("needs Community Support Officer (CSO)")
