@@ -170,9 +170,9 @@ def evaluate(
                 continue
             moment = min(window.end, as_of)  # the window's horizon
             # An assignment made before the window (even before the duty) covers it, so
-            # everything before the horizon is looked at: a SPOC named by the wrong role in
-            # September is shown refused for its role in October's window.
-            looked = Window(_DAWN, moment, window.zone)
+            # everything up to the window's end is looked at: a SPOC named by the wrong role
+            # in September is shown refused for its role in October's window.
+            looked = Window(_DAWN, window.end, window.zone)
             for end in ends:
                 trace.note(end, Code.CLEARED, counted=True)
             evidence = [s[2] for s in spells if s[2].id in result.evidence]
