@@ -161,7 +161,7 @@ def denies(value: object) -> bool:
 
 def denied(condition: Condition, event: Event) -> bool:
     """Whether `event` fails `condition` because its value denies the thing the condition
-    asks is there, so a reason can say "the record says no partners" without quoting it."""
+    asks is there, so a reason can say "partners recorded as none" without quoting it."""
     return (
         condition.op is Operator.PRESENT
         and condition.asks == "there"
