@@ -431,6 +431,14 @@ MUTANTS = [
         ),
     ),
     m(
+        "denial-present",
+        "src/engagerules/model/conditions.py",
+        (
+            'return condition.asks == "recorded" or not denies(value)',
+            "return True",
+        ),
+    ),
+    m(
         "missing-varies",
         "src/engagerules/model/conditions.py",
         (
@@ -885,6 +893,10 @@ REACH: dict[str, ReachRule] = {
         "duties at times of day on a cycle longer than a day", _timed_beyond_a_day
     ),
     "present-accepts-empty": duties("duties testing a condition `present`", _uses("present")),
+    "denial-present": duties(
+        "duties whose evidence or trigger asks that an attribute be there (`present`)",
+        lambda f, ob: any(c.op.value == "present" and c.asks == "there" for c in _conditions(ob)),
+    ),
     "missing-varies": duties(
         "duties testing `differs_from_previous`", _uses("differs_from_previous")
     ),

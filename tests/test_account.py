@@ -18,8 +18,9 @@ import pytest
 
 from engagerules import available_forces, evaluate, open_force, parse_events, simulate
 from engagerules.engine.evaluate import account
+from engagerules.engine.explain import explain, render_explanation
 from engagerules.engine.kinds import triggered
-from engagerules.model.conditions import failed_condition, missing_attr
+from engagerules.model.conditions import denied, failed_condition, missing_attr
 from engagerules.model.event import Event
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
@@ -40,16 +41,32 @@ def reference(
     if not readers:
         return "type_unused", None
     day = event.at.astimezone(force.zone).date()
-    live = [ob for ob in readers if ob.in_force_on(day)]
+    lasting = (Kind.COVERAGE, Kind.STANDING)  # an assignment or update made earlier counts
+    live = [
+        ob
+        for ob in readers
+        if ob.in_force_on(day)
+        or (ob.kind in lasting and (ob.effective_until is None or day <= ob.effective_until))
+    ]
     if not live:
         return "not_in_force", None
-    if not span.contains(event.at) and not any(ob.kind is Kind.TRIGGERED for ob in live):
+    earlier = event.at < span.start and any(ob.kind in lasting for ob in live)
+    if (
+        not span.contains(event.at)
+        and not any(ob.kind is Kind.TRIGGERED for ob in live)
+        and not earlier
+    ):
         return "outside_range", None
     if all(ob.scope.per is not None and not ob.scope.per_person for ob in live):
         if event.scope is None:
             return "no_unit", "no unit recorded"
         ancestry = set(force.ancestry(event.scope))
-        enclosing = [{a for u in ob.scope.units for a in force.ancestry(u)} for ob in live]
+        enclosing = [
+            {a for u in ob.scope.units for a in force.ancestry(u)}
+            if ob.kind is Kind.TRIGGERED or any(r.reaches == "within" for r in ob.evidence)
+            else set()
+            for ob in live
+        ]
         if not any(
             ancestry & set(ob.scope.units) or event.scope in around
             for ob, around in zip(live, enclosing, strict=True)
@@ -61,10 +78,12 @@ def reference(
     failed = [failed_condition(r.where, event) for r in reqs]
     if reqs and all(c is not None for c in failed):
         absent = [c for c in failed if c is not None and missing_attr(c, event)]
-        return (
-            "conditions_not_met",
-            f"no {absent[0].attr.replace('_', ' ')} recorded" if absent else None,
-        )
+        denial = [c for c in failed if c is not None and denied(c, event)]
+        if absent:
+            return "conditions_not_met", f"no {absent[0].attr.replace('_', ' ')} recorded"
+        if denial:
+            return "conditions_not_met", f"{denial[0].attr.replace('_', ' ')} recorded as none"
+        return "conditions_not_met", None
     if any(ob.scope.per_person for ob in live) and event.person is None:
         return "no_person", "no person recorded"
     if any(ob.kind is Kind.TARGET for ob in live):
@@ -207,3 +226,38 @@ def test_a_record_naming_no_one_for_a_per_person_duty_is_data_quality(person: st
     else:
         assert report.events.matched == 1
         assert report.data_quality == ()
+
+
+def test_a_spoc_named_before_the_duty_is_refused_for_what_is_wrong_with_it() -> None:
+    """Gwent's council SPOC is owed from 1 October 2022, and one named in September counts
+    from then: a September record by the wrong role is `role_not_allowed`, one for the
+    whole team `outside_units`, one with no unit `no_unit`, never `not_in_force`; explain
+    shows the refusal and says when the duty starts."""
+    force = open_force("gwent")
+    named = {"type": "council_spoc_named", "at": "2022-09-15T10:00:00+01:00", "role": "CSO"}
+    records = [
+        {**named, "id": "ok", "scope": "rhymney"},
+        {**named, "id": "role", "scope": "bargoed", "role": "ORLO_SPOC"},
+        {**named, "id": "team", "scope": "caerphilly-north"},
+        {**named, "id": "none"},
+    ]
+    log = parse_events([("spoc.jsonl", n, r) for n, r in enumerate(records, 1)], force)
+    as_of = datetime(2023, 1, 9, tzinfo=UTC)
+    for first in (date(2022, 9, 1), date(2022, 10, 1)):
+        report = evaluate(
+            force, log, first, date(2022, 12, 31), as_of, obligations=["gwent.cn.council-spoc"]
+        )
+        assert report.events.matched == 1
+        assert dict(report.events.by_reason) == {
+            "role_not_allowed": 1,
+            "outside_units": 1,
+            "no_unit": 1,
+        }
+    shown = render_explanation(
+        explain(force, "gwent.cn.council-spoc", log, date(2022, 9, 1), date(2022, 12, 31), as_of),
+        force,
+    )
+    assert "in force from Sat 1 Oct 2022: a SPOC owed in place from 1 October 2022" in shown
+    refused = next(line for line in shown.splitlines() if line.strip().startswith("role "))
+    assert "in Bargoed" in refused
+    assert refused.endswith("needs Community Support Officer (CSO)")

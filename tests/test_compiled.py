@@ -203,7 +203,8 @@ def edge_records(force: Force, start: date, end: date) -> list[dict[str, Any]]:
     """Records on every boundary of the first windows of each compiled duty (a microsecond
     before the start, at it, a microsecond before the end, at the end), in a child unit and
     in none, with a role and without, with condition values as written, in another case
-    padded with blanks, inside a list, as text numbers, and values the reader rejects."""
+    padded with blanks, inside a list, as text numbers, denying the thing ("No partners
+    attended"), and values the reader rejects."""
     span = range_bounds(start, end, force.zone)
     out: list[dict[str, Any]] = []
     children = {u.within: u.id for u in force.units if u.within}
@@ -237,6 +238,8 @@ def edge_records(force: Force, start: date, end: date) -> list[dict[str, Any]]:
                         variants += [{cond.attr: value}, {cond.attr: str(value)}, {cond.attr: "x"}]
                     else:
                         variants += [{cond.attr: True}, {cond.attr: "no"}, {cond.attr: "yes"}]
+                        # A denial: no evidence that it was there, yet a rule's honest record.
+                        variants += [{cond.attr: "No partners attended"}, {cond.attr: "nil - n/a"}]
                 if req.sum:
                     variants += [{req.sum: 2}, {req.sum: "1.5"}, {req.sum: "lots"}]
                 if req.distinct:

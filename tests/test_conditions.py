@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from engagerules import Condition, Event, Operator, Requirement
-from engagerules.model.conditions import holds, measure, number, truthy
+from engagerules import Condition, Event, Operator, Requirement, open_force
+from engagerules.engine.kinds.constraint import Constraint
+from engagerules.model.conditions import denies, failed_condition, holds, measure, number, truthy
 
 
 def event(**attrs: Any) -> Event:
@@ -106,3 +109,64 @@ def test_a_condition_in_words_lists_its_values_as_a_person_would() -> None:
     assert two.describe(markdown=True) == "`station` one of [`east`, `west`]"
     three = Condition("topic", Operator.NOT_IN, ["a", "b", "c"])
     assert three.describe() == "topic none of 'a', 'b' or 'c'"
+
+
+#: Words that deny the thing a value stands for, in the cases people type them.
+_DENIALS = ("no", "None", "NOBODY", "no-one", "nil", "Nothing", "never", "without", "zero", "0")
+#: What may follow a denial word: a separator, then any text.
+_SEPARATORS = (" ", " - ", ": ", ", ", ". ", "! ", "\t")
+
+
+@given(
+    word=st.sampled_from((*_DENIALS, "not", "n/a")),
+    separator=st.sampled_from(_SEPARATORS),
+    rest=st.text(),
+)
+def test_a_denial_never_meets_an_evidence_condition(word: str, separator: str, rest: str) -> None:
+    """Evidence asks whether the thing is there: "No partners attended", "nil - cancelled",
+    "0 partners" say it was not, so no record saying so meets `present` (nor a list of them)."""
+    value = f"{word}{separator}{rest}"
+    evidence = Requirement(types=("t",), where=(Condition("partners", Operator.PRESENT),))
+    assert failed_condition(evidence.where, event(partners=value)) is not None
+    assert failed_condition(evidence.where, event(partners=[value, "n/a"])) is not None
+    assert holds(Condition("partners", Operator.ABSENT), event(partners=value))
+
+
+@given(
+    word=st.sampled_from(_DENIALS),
+    separator=st.sampled_from(_SEPARATORS),
+    rest=st.from_regex(r"[a-z][a-z0-9 :,.'-]{0,30}", fullmatch=True),
+)
+def test_a_denial_is_a_record_for_a_constraint(word: str, separator: str, rest: str) -> None:
+    """A constraint's rule asks whether the field was filled in honestly: "no visitors: wet
+    weather" records the interest gathered, where it meets no evidence condition. ("not ..."
+    stays a placeholder in both, as "not known" and "not recorded" are.)"""
+    value = f"{word}{separator}{rest}"
+    rule = Constraint(require=[Condition("interest", Operator.PRESENT)])
+    assert rule.require[0].asks == "recorded"
+    assert failed_condition(rule.require, event(interest=value)) is None
+    assert failed_condition(rule.require, event(interest="n/a")) is not None
+    assert not holds(Condition("interest", Operator.PRESENT), event(interest=value))
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Safer Caerphilly", "Northwood Youth Club", "Notable partners", "0.5 FTE outreach", "nonsuch"],
+)
+def test_a_value_opening_like_a_denial_is_still_there(value: str) -> None:
+    """Only a whole denial word denies: "Northwood" and "0.5" are there."""
+    assert not denies(value)
+    assert holds(Condition("partners", Operator.PRESENT), event(partners=value))
+
+
+def test_where_a_condition_stands_decides_what_present_asks() -> None:
+    """Loaded forces: Gwent's action day evidence asks whether partners were there; Dorset's
+    footfall rule asks whether interest was recorded, and accepts an honest "no visitors"."""
+    gwent, dorset = open_force("gwent"), open_force("dorset")
+    (action_day,) = gwent.obligation("gwent.cn.respect-action-day")
+    assert [c.asks for c in action_day.evidence[0].where] == ["there"]
+    (footfall,) = dorset.obligation("dorset.wd.engagement-calendar-footfall")
+    assert {c.asks for c in footfall.rule.keeps} == {"recorded"}
+    honest = event(footfall=0, interest="no visitors: wet weather")
+    assert failed_condition(footfall.rule.keeps, honest) is None
+    assert failed_condition(action_day.evidence[0].where, event(partners="none present"))

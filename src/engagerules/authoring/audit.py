@@ -41,6 +41,7 @@ from engagerules.model.plan import (
     Requirement,
 )
 from engagerules.model.results import Result, Status
+from engagerules.model.words import attr_words
 from engagerules.sources.events import parse_events
 
 __all__ = [
@@ -742,6 +743,11 @@ def _attributes(ctx: Context) -> Probes:
                 )[2].append(rid)
         for cond in conds:
             broken = _breaking_value(cond)
+            typed = declared.get(cond.attr)
+            text = typed is None or typed.type is AttrType.TEXT
+            if _asks_there(cond) and cond.attr not in ruled and text:
+                # A record that says the thing did not happen: evidence of nothing.
+                broken = f"No {attr_words(cond.attr)} - cancelled"
             if broken is not None:
                 what = f"{cond.attr} = {broken!r}, against '{cond.describe()}'"
                 plans.setdefault(("broken", cond.attr), (what, broken, []))[2].append(rid)
@@ -785,6 +791,12 @@ def _breaking_value(cond: Condition) -> Any:
             return cond.value + 1
         case _:
             return None
+
+
+def _asks_there(cond: Condition) -> bool:
+    """Whether a condition asks that the thing be there (evidence's `present`), which a
+    value denying it ("No partners - cancelled") does not meet."""
+    return cond.op is Operator.PRESENT and cond.asks == "there"
 
 
 def _allowed(conds: Sequence[Condition], attr: str) -> set[Any] | None:

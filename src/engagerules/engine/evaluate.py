@@ -23,14 +23,14 @@ from engagerules.engine.schedule import effective_span
 from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome, period_reason
 from engagerules.errors import UsageError, did_you_mean
-from engagerules.model.conditions import failed_condition, missing_attr
+from engagerules.model.conditions import denied, failed_condition, missing_attr
 from engagerules.model.event import Event, EventLog, gc_paused
 from engagerules.model.limits import range_problem, year_problem
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.readings import Reading
 from engagerules.model.results import DataQuality, Report, Result, Tally
-from engagerules.model.words import attr_words, duplicate_words
+from engagerules.model.words import attr_words, denial_words, duplicate_words
 
 __all__ = ["Judge", "NaiveTimeError", "account", "evaluate", "evaluate_obligation", "require_aware"]
 
@@ -263,7 +263,7 @@ class _Unmatched:
         if live is None:
             return "not_in_force", None
         inside = self.span.start <= at < self.span.end
-        if not inside and not live.triggered:
+        if not inside and not live.triggered and not (live.lasts and at < self.span.start):
             return "outside_range", None
         if live.per_unit:
             if event.scope is None:
@@ -287,9 +287,12 @@ class _Unmatched:
                 failed = [failed_condition(r.where, event) for r in live.reqs]
                 if all(c is not None for c in failed):
                     absent = next((c for c in failed if c and missing_attr(c, event)), None)
-                    if absent is None:
-                        return "conditions_not_met", None
-                    return "conditions_not_met", f"no {attr_words(absent.attr)} recorded"
+                    if absent is not None:
+                        return "conditions_not_met", f"no {attr_words(absent.attr)} recorded"
+                    denial = next((c for c in failed if c and denied(c, event)), None)
+                    if denial is not None:
+                        return "conditions_not_met", denial_words(denial.attr)
+                    return "conditions_not_met", None
             if live.periodic:
                 reasons = [period_reason(ob, event, self.force.zone) for ob in live.live]
                 if all(reasons) and reasons:
@@ -347,7 +350,7 @@ class _Unmatched:
         if day in days:
             return days[day]
         readers = self.readers[kind]
-        chosen = tuple(i for i, ob in enumerate(readers) if ob.in_force_on(day))
+        chosen = tuple(i for i, ob in enumerate(readers) if _may_count(ob, day))
         found = None
         if chosen:
             found = self.lives.get((kind, chosen))
@@ -364,6 +367,8 @@ class _Live:
         self.live = live
         self.triggered = any(KINDS[ob.kind].FOLLOWS_EVENTS for ob in live)
         self.target = any(KINDS[ob.kind].READINGS for ob in live)
+        #: Whether a record of the type may count after it is made (an assignment in place).
+        self.lasts = any(KINDS[ob.kind].LASTS for ob in live)
         self.per_unit = all(ob.scope.per is not None and not ob.scope.per_person for ob in live)
         #: Whether some duty is owed per person: a record naming no one that got this far
         #: (its unit, role and conditions fit) would have counted for it but for the person.
@@ -378,11 +383,30 @@ class _Live:
         self.roles: dict[str | None, bool] = {}
 
     def covering(self, force: Force, scope: str) -> bool:
-        """Whether an event in `scope` falls in the units of some duty."""
+        """Whether an event in `scope` falls in the units of some duty: in one of them or
+        within one, or above one where a record there may still count for it (a message
+        that reaches the units within, a follow-up); a SPOC named for the whole team is in
+        no section a per-section duty is owed by."""
         ancestry = set(force.ancestry(scope))
         return any(
-            ancestry & set(ob.scope.units) or scope in _enclosing(force, ob) for ob in self.live
+            ancestry & set(ob.scope.units) or (_reaches_down(ob) and scope in _enclosing(force, ob))
+            for ob in self.live
         )
+
+
+def _reaches_down(ob: Obligation) -> bool:
+    """Whether a record at a unit enclosing the duty's may count for it."""
+    return KINDS[ob.kind].FOLLOWS_EVENTS or any(r.reaches_within for r in ob.evidence)
+
+
+def _may_count(ob: Obligation, day: date) -> bool:
+    """Whether a record made on local `day` may count for `ob`: on a day it is in force,
+    or, for a duty whose records last (an assignment in place), any day before it ends,
+    so a SPOC named in September by the wrong role is refused for the role, not "not in
+    force" when the duty starts in October (a right one named then counts)."""
+    if ob.in_force_on(day):
+        return True
+    return KINDS[ob.kind].LASTS and (ob.effective_until is None or day <= ob.effective_until)
 
 
 #: The reasons a follow-up may have, nearest to counting first.

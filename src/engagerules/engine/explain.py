@@ -30,13 +30,17 @@ from engagerules.engine.kinds import KINDS
 from engagerules.engine.schedule import concerns_scope
 from engagerules.engine.trace import Code, Fate, Trace, WindowTrace
 from engagerules.errors import UsageError, did_you_mean
+from engagerules.model.conditions import denied
 from engagerules.model.event import Event, EventLog
 from engagerules.model.plan import Force, Obligation, Operator
+from engagerules.model.readings import Part
 from engagerules.model.results import Result, Status
 from engagerules.model.words import (
     and_list,
     citation_words,
+    day_words,
     days_words,
+    denial_words,
     duplicate_words,
     printable_lines,
     role_words,
@@ -270,6 +274,14 @@ class _Words:
                 return f"wrong role: {role}, needs {needs}"
             case Code.MISSING_ATTRIBUTE if fate.condition is not None:
                 return f"missing attribute: no {fate.condition.attr} recorded"
+            case Code.FAILED_CONDITION if fate.condition is not None and denied(
+                fate.condition, event
+            ):
+                return (
+                    f"fails the condition {fate.condition.describe()}: "
+                    f"{denial_words(fate.condition.attr)} (a record that says it did not "
+                    "happen is not evidence that it did)"
+                )
             case Code.FAILED_CONDITION if fate.condition is not None and fate.seen is not None:
                 return (
                     f"fails the condition {fate.condition.describe()} "
@@ -362,6 +374,32 @@ def _titled(force: Force, role: str) -> str:
     return f"{title} ({role})" if title != role else role
 
 
+def _in_force_lines(ob: Obligation, start: date, end: date) -> list[str]:
+    """Where the range starts before the duty or runs past it, the dates it is in force,
+    with the plan's words for them or the reading they are: why the first window opens
+    later than the range (a council SPOC is owed from 1 October 2022)."""
+    first, last = ob.effective_from, ob.effective_until
+    if not (first is not None and start < first) and not (last is not None and end > last):
+        return []
+    span = " ".join(
+        part
+        for part in (
+            f"from {day_words(first)}" if first is not None else "",
+            f"until {day_words(last)}" if last is not None else "",
+        )
+        if part
+    )
+    reading = ob.readings.of(Part.EFFECTIVE)
+    words = ob.readings.words_of(Part.EFFECTIVE)
+    if reading is not None:
+        said = reading.sentence()
+    elif words is not None:
+        said = f"the plan's words: '{words}'"
+    else:
+        said = "the configuration's dates"
+    return [f"in force {span}: {said}"]
+
+
 def render_explanation(explanation: Explanation, force: Force) -> str:
     """The explanation as text: per window, the verdict, what counted and what did not."""
     ob = explanation.obligation
@@ -373,6 +411,7 @@ def render_explanation(explanation: Explanation, force: Force) -> str:
         + (f", scope {unit_words(force, scope)}" if scope else ""),
         f"source: {citation_words(force, ob.source)}",
     ]
+    lines.extend(_in_force_lines(ob, explanation.start, explanation.end))
     if not explanation.windows:
         lines.append("")
         lines.append("no windows of this obligation in the range")

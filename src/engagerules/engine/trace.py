@@ -26,7 +26,7 @@ import attrs
 
 from engagerules.engine.index import EventIndex
 from engagerules.errors import UsageError
-from engagerules.model.conditions import unmet
+from engagerules.model.conditions import denied, unmet
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Condition, Force, Obligation, Operator, Requirement
@@ -334,6 +334,8 @@ def _seen(condition: Condition, event: Event) -> tuple[str, object]:
 def _condition_code(condition: Condition, event: Event) -> Code:
     """A missing attribute is nearer to counting than a wrong value."""
     value = event.attrs.get(condition.attr)
+    if denied(condition, event):  # it was recorded, and says the thing was not there
+        return Code.FAILED_CONDITION
     if condition.op is Operator.PRESENT or (
         value is None and condition.op in (Operator.EQUALS, Operator.IN, Operator.MIN, Operator.MAX)
     ):

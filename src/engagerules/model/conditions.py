@@ -16,6 +16,8 @@ from engagerules.model.event import Event, Unlisted
 from engagerules.model.plan import Condition, Operator, Requirement
 
 __all__ = [
+    "denied",
+    "denies",
     "failed_condition",
     "measure",
     "missing_attr",
@@ -34,6 +36,13 @@ _PLACEHOLDERS = frozenset(
     {"n/a", "na", "nil", "-", "--", "\u2013", "\u2014", "?", "unknown", "not known", "tbc", "tba"}
 )
 _LARGEST = sys.float_info.max
+#: A value that opens with one of these words denies the thing it stands for: "No partners
+#: attended", "nobody came", "none present", "nil - cancelled", "0 partners", "without
+#: partners", "not held". Whole words only ("Northwood", "0.5" and "0,5" deny nothing).
+_DENIAL = re.compile(
+    r"[\W_]*(?:(?:no|none|nobody|noone|nil|nothing|never|neither|not|without|zero|n/a)"
+    r"(?![^\W_])|0(?!\w|[.,]\d))"
+)
 
 
 def truthy(value: object) -> bool:
@@ -138,6 +147,29 @@ def holds(condition: Condition, event: Event, previous: Event | None = None) -> 
     return _test(condition, value)
 
 
+def denies(value: object) -> bool:
+    """Whether a value says the thing was not there: text opening with a denial word
+    ("No partners attended", "nil - cancelled", "0 partners"), or a list of nothing else.
+    An evidence condition's `present` reads it as absence; a constraint's rule, asking
+    only that the field be recorded, accepts it as an honest record."""
+    if isinstance(value, str):
+        return _DENIAL.match(value.casefold()) is not None
+    if isinstance(value, list):
+        return bool(value) and all(denies(item) or not truthy(item) for item in value)
+    return False
+
+
+def denied(condition: Condition, event: Event) -> bool:
+    """Whether `event` fails `condition` because its value denies the thing the condition
+    asks is there, so a reason can say "partners recorded as none" without quoting it."""
+    return (
+        condition.op is Operator.PRESENT
+        and condition.asks == "there"
+        and truthy(value := event.attrs.get(condition.attr))
+        and denies(value)
+    )
+
+
 def recorded(value: object) -> bool:
     """Whether an attribute holds anything at all (None, "" and blank text do not)."""
     if value is None:
@@ -167,15 +199,24 @@ def _negated(attr: str, value: object) -> bool:
     return folded in (f"un{word}", f"non{word}")
 
 
+def _there(condition: Condition, value: object) -> bool:
+    """What `present` asks (`Condition.asks`): whether the field was recorded (not blank,
+    a placeholder or the attribute's own word negated), and, where it asks whether the
+    thing is there, that the value does not deny it."""
+    if not truthy(value) or _negated(condition.attr, value):
+        return False
+    return condition.asks == "recorded" or not denies(value)
+
+
 _ELEMENTWISE = frozenset({Operator.EQUALS, Operator.IN, Operator.NOT_EQUALS, Operator.NOT_IN})
 
 
 def _test(condition: Condition, value: object) -> bool:
     match condition.op:
         case Operator.PRESENT:
-            return truthy(value) and not _negated(condition.attr, value)
+            return _there(condition, value)
         case Operator.ABSENT:
-            return not truthy(value) or _negated(condition.attr, value)
+            return not _there(condition, value)
         case Operator.EQUALS:
             return recorded(value) and _same(value, condition.value)
         case Operator.NOT_EQUALS:

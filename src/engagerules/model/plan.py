@@ -31,6 +31,7 @@ from engagerules.model.periods import Cycle, Window, local_midnight
 from engagerules.model.readings import LocalReadings, Readings
 
 __all__ = [
+    "ASKS",
     "ROTA_ORDERS",
     "AttrSpec",
     "AttrType",
@@ -235,14 +236,33 @@ def _operator(value: object) -> Operator:
         raise ModelError(msg) from None
 
 
+#: What `present` and `absent` ask of a value (`Condition.asks`): whether the thing is
+#: `there`, or whether the field was `recorded` honestly.
+ASKS = ("there", "recorded")
+
+
 @attrs.frozen
 class Condition:
-    """A declarative test of one event attribute, e.g. `policing_purpose` is present."""
+    """A declarative test of one event attribute, e.g. `policing_purpose` is present.
+
+    `asks` says which question `present` (and `absent`) puts, and is set by where the
+    condition stands, never written in the configuration: evidence and triggers ask
+    whether the thing is `there`, so a value that denies it ("No partners attended",
+    "nil - cancelled") is its absence and no record that says it did not happen meets a
+    duty; a constraint's rule asks whether the field was `recorded` (`Constraint`
+    resolves its conditions so), so an honest "no visitors: wet weather" fills it. Both
+    refuse blanks and placeholders ("n/a", "tbc", "-").
+    """
 
     attr: str = attrs.field(validator=instance(str, "an attribute name"))
     op: Operator = attrs.field(converter=_operator)
     #: JSON lists arrive as tuples, so a condition (and the force holding it) is hashable.
     value: object = attrs.field(default=None, converter=frozen_value)
+    asks: str = attrs.field(default="there", validator=one_of(ASKS))
+
+    def recording(self) -> Condition:
+        """This condition as a constraint's rule asks it: whether the field was recorded."""
+        return self if self.asks == "recorded" else attrs.evolve(self, asks="recorded")
 
     def describe(self, *, markdown: bool = False) -> str:
         """The condition in words, for reasons, reports and reviewers' pages; with

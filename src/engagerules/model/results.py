@@ -170,8 +170,10 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
 class DataQuality:
     """A record that would have counted but for something a team can fix at source: no
     unit where the duty is per unit, no person where it is per person, no role where the
-    duty names roles, or a repeat of
-    another record (same type, unit, role, person and instant), counted once."""
+    duty names roles, no attribute a condition needs, or a repeat of
+    another record (same type, unit, role, person and instant), counted once. A record
+    whose attribute denies what the evidence asks be there ("partners recorded as none")
+    is listed too: it is either true, and no evidence, or a slip to correct at source."""
 
     id: str
     file: str

@@ -35,6 +35,7 @@ __all__ = [
     "day_words",
     "days_words",
     "deadline_words",
+    "denial_words",
     "duration_words",
     "duty_words",
     "every_words",
@@ -97,6 +98,12 @@ def and_list(items: Iterable[str], conjunction: str = "and") -> str:
 def attr_words(attr: str) -> str:
     """An attribute's code as a reason says it: `booking_ref` -> `booking ref`."""
     return attr.replace("_", " ").strip()
+
+
+def denial_words(attr: str) -> str:
+    """How a reason says a record denies what a condition asks is there ("No partners
+    attended"), without repeating what was typed: `partners recorded as none`."""
+    return f"{attr_words(attr)} recorded as none"
 
 
 def duration_words(duration: Duration) -> str:

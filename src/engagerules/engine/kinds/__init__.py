@@ -199,6 +199,10 @@ class KindModule:
     FOLLOWS_EVENTS: bool = False
     #: Whether its evidence are readings of a figure, a later one superseding an earlier.
     READINGS: bool = False
+    #: Whether a record goes on counting after it is made (an assignment in place, the
+    #: latest update), so one made before the duty came into force, or before the range,
+    #: may count: neither is the reason such a record did not.
+    LASTS: bool = False
     #: Whether its rule binds every record of its types, whoever made it (a constraint's:
     #: a breach by anyone is a breach), so a step that lists no roles judges every role.
     JUDGES_EVERY_RECORD: bool = False

@@ -60,14 +60,26 @@ EVIDENCE_LABEL = "Events checked"
 COUNTS_EVIDENCE = False
 
 
+def _recording(conditions: object) -> object:
+    """A rule's conditions as a rule asks them: whether the field was filled in honestly
+    (an evidence condition asks whether the thing is there); anything not a condition is
+    left for the validator to name."""
+    conditions = tuples(conditions)
+    if not isinstance(conditions, tuple):
+        return conditions
+    return tuple(c.recording() if isinstance(c, Condition) else c for c in conditions)
+
+
 @attrs.frozen
 class Constraint(Rule):
     """Every event of the evidence's types must meet `require`; judged per cycle if any."""
 
     kind: ClassVar[Kind] = Kind.CONSTRAINT
 
+    #: Resolved as a rule asks them: whether each field was recorded (`Condition.asks`).
     require: tuple[Condition, ...] = attrs.field(
-        converter=tuples, validator=tuple_of(Condition, "a condition")
+        converter=_recording,
+        validator=tuple_of(Condition, "a condition"),
     )
     cadence: Duration | None = attrs.field(default=None, validator=optional(positive_duration))
     anchor: date | None = None

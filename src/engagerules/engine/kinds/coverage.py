@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -51,6 +51,9 @@ EVIDENCE_LABEL = "In place when recorded"
 #: Whether the documentation states the evidence as a count ("at least 1 `tweet`") or,
 #: for kinds judged on every such event, by its types alone.
 COUNTS_EVIDENCE = False
+
+#: An assignment covers from when it is recorded, even before the duty came into force.
+LASTS = True
 
 
 #: When a window is judged: covered `throughout` it, or only `at_end` (when it closes).
@@ -166,11 +169,15 @@ def evaluate(
                 trace.close(result, obligation, unit=unit, moment=as_of)
                 continue
             moment = min(window.end, as_of)  # the window's horizon
+            # An assignment made before the window (even before the duty) covers it, so
+            # everything up to the window's end is looked at: a SPOC named by the wrong role
+            # in September is shown refused for its role in October's window.
+            looked = Window(_DAWN, window.end, window.zone)
             for end in ends:
                 trace.note(end, Code.CLEARED, counted=True)
             evidence = [s[2] for s in spells if s[2].id in result.evidence]
             _vacated(trace, spells, evidence, moment)
-            trace.close(result, obligation, unit=unit, moment=moment)
+            trace.close(result, obligation, unit=unit, moment=moment, looked=looked)
     return Outcome(tuple(results), frozenset(used))
 
 
@@ -272,6 +279,9 @@ def _days(gaps: list[tuple[datetime, datetime]], force: Force) -> list[tuple[dat
         shown.append((first, last))
     return shown
 
+
+#: Before any record: where a trace looks back from (a window may be a day after it).
+_DAWN = datetime(1, 1, 2, tzinfo=UTC)
 
 #: How many assignments a reason names; the result's evidence lists every one.
 _NAMED = 5

@@ -40,6 +40,9 @@ EVIDENCE_LABEL = "Updates"
 #: for kinds judged on every such event, by its types alone.
 COUNTS_EVIDENCE = False
 
+#: The last update before the range starts the clock, even one before the duty came into force.
+LASTS = True
+
 
 @attrs.frozen
 class Standing(Rule):
