@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engagerules import Condition, Event, Operator, Requirement, open_force
+from engagerules import Condition, Event, Operator, Requirement, open_force, validate_file
 from engagerules.engine.kinds.constraint import Constraint
 from engagerules.model.conditions import denies, failed_condition, holds, measure, number, truthy
 
@@ -170,3 +172,51 @@ def test_where_a_condition_stands_decides_what_present_asks() -> None:
     honest = event(footfall=0, interest="no visitors: wet weather")
     assert failed_condition(footfall.rule.keeps, honest) is None
     assert failed_condition(action_day.evidence[0].where, event(partners="none present"))
+
+
+_KINDS = ("engagement_event", "street_corner_meeting")
+
+
+@given(
+    op=st.sampled_from([("min", 1), ("present", True), ("equals", "x"), ("absent", True)]),
+    attrs_=st.dictionaries(
+        st.sampled_from(["footfall", "other"]),
+        st.one_of(st.none(), st.integers(-2, 3), st.sampled_from(["x", "", "no one", "X "])),
+    ),
+    kind=st.sampled_from(_KINDS),
+    tested=st.lists(st.sampled_from(_KINDS), min_size=1, max_size=2, unique=True),
+)
+def test_a_condition_naming_its_types_tests_those_and_passes_the_rest(
+    op: tuple[str, Any], attrs_: dict[str, Any], kind: str, tested: list[str]
+) -> None:
+    """A condition with `types` is the plain condition for records of those types and no
+    test at all for the step's other types (a street-corner meeting has no foot-fall)."""
+    name, value = op
+    plain = Condition(attr="footfall", op=Operator(name), value=None if value is True else value)
+    scoped = Condition(
+        attr="footfall", op=Operator(name), value=None if value is True else value, types=tested
+    )
+    event = Event(id="e", type=kind, at=datetime(2019, 9, 10, tzinfo=UTC), attrs=attrs_)
+    if kind in tested:
+        assert holds(scoped, event) == holds(plain, event)
+    else:
+        assert holds(scoped, event)
+    assert scoped.to_json()["types"] == tested
+
+
+def test_condition_types_must_be_the_steps_own(tmp_path: Path) -> None:
+    """A condition naming a type its step does not take, or naming types and no operator,
+    is refused at its JSON path."""
+    raw = json.loads((Path(__file__).parents[1] / "forces/dorset/force.json").read_text())
+    wanted = "dorset.wd.daily-face-to-face"
+    index, ob = next((i, o) for i, o in enumerate(raw["obligations"]) if o["id"] == wanted)
+    ob["evidence"][0]["where"] = [
+        {"attr": "footfall", "min": 1, "types": ["tweet"]},
+        {"attr": "footfall", "types": ["engagement_event"]},
+    ]
+    path = tmp_path / "force.json"
+    path.write_text(json.dumps(raw))
+    text = "\n".join(str(p) for p in validate_file(path))
+    at = f"$.obligations[{index}].evidence[0].where"
+    assert f"{at}[0].types: tweet is not a type of this step" in text
+    assert f"{at}[1]" in text

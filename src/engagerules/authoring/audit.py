@@ -709,7 +709,7 @@ def _attributes(ctx: Context) -> Probes:
     for rid in mine:
         record = ctx.by_id[rid]
         req = ob.evidence[ctx.evidence[rid]]
-        conds: list[Condition] = [*req.where, *rule]
+        conds = [c for c in (*req.where, *rule) if c.applies_to(record["type"])]
         needed = {c.attr for c in conds if c.op not in _NEEDS_NOTHING}
         needed.update(a for a in (req.sum, req.distinct) if a)
         for attr in sorted(needed):

@@ -108,10 +108,12 @@ class _Actor:
         return f"trigger-{ob.id}-{self.serial}"
 
     def satisfying(self, conditions: tuple[Condition, ...], type_id: str) -> dict[str, Any]:
-        return _satisfying(conditions, self.rng, self.specs.get(type_id))
+        mine = tuple(c for c in conditions if c.applies_to(type_id))
+        return _satisfying(mine, self.rng, self.specs.get(type_id))
 
     def breaking(self, conditions: tuple[Condition, ...], type_id: str) -> dict[str, Any]:
-        return _breaking(conditions, self.rng, self.specs.get(type_id))
+        mine = tuple(c for c in conditions if c.applies_to(type_id))
+        return _breaking(mine, self.rng, self.specs.get(type_id))
 
     def codes(self, type_id: str, attr: str) -> tuple[str, ...]:
         spec = self.specs.get(type_id, {}).get(attr)

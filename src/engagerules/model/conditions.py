@@ -127,6 +127,8 @@ def holds(condition: Condition, event: Event, previous: Event | None = None) -> 
     element: `equals` and `in` hold if any element matches, `not_equals` and `not_in` if
     none does.
     """
+    if condition.types and event.type not in condition.types:
+        return True  # a test of other types' records
     value = event.attrs.get(condition.attr)
     if type(value) is Unlisted:
         return False  # not one of the codes: no test on it holds (a constraint's breach)

@@ -259,6 +259,15 @@ class Condition:
     #: JSON lists arrive as tuples, so a condition (and the force holding it) is hashable.
     value: object = attrs.field(default=None, converter=frozen_value)
     asks: str = attrs.field(default="there", validator=one_of(ASKS))
+    #: The event types the condition tests (empty: every type of its step). A step that
+    #: takes several types may ask of one of them what the others do not record: an
+    #: engagement event nobody attended (`footfall` 0) is no face-to-face engagement, while
+    #: a street-corner meeting has no foot-fall to count.
+    types: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    def applies_to(self, event_type: str) -> bool:
+        """Whether records of `event_type` are tested by this condition (others pass it)."""
+        return not self.types or event_type in self.types
 
     def recording(self) -> Condition:
         """This condition as a constraint's rule asks it: whether the field was recorded."""
@@ -296,12 +305,19 @@ class Condition:
             Operator.IN: f"{attr} one of {show(self.value)}",
             Operator.NOT_IN: f"{attr} none of {show(self.value)}",
         }
+        if self.types:
+            shown = ", ".join(f"`{t}`" if markdown else t.replace("_", " ") for t in self.types)
+            return f"{phrases[self.op]} (on {shown} records)"
         return phrases[self.op]
 
     def to_json(self) -> dict[str, Any]:
-        """The condition as the configuration writes it: `attr` and one operator."""
+        """The condition as the configuration writes it: `attr`, one operator, and the
+        types it tests where it names them."""
         value = True if self.value is None else _plain(self.value)
-        return {"attr": self.attr, self.op.value: value}
+        found: dict[str, Any] = {"attr": self.attr, self.op.value: value}
+        if self.types:
+            found["types"] = list(self.types)
+        return found
 
 
 def _plain(value: object) -> object:
@@ -310,11 +326,15 @@ def _plain(value: object) -> object:
 
 
 def conditions_from_json(raw: Iterable[Mapping[str, Any]]) -> tuple[Condition, ...]:
-    """Conditions from their validated JSON: `attr` and exactly one operator."""
+    """Conditions from their validated JSON: `attr`, exactly one operator, and `types`."""
     built = []
     for cond in raw:
-        (op_name, value), *_ = ((k, v) for k, v in cond.items() if k != "attr")
-        built.append(Condition(attr=cond["attr"], op=Operator(op_name), value=value))
+        (op_name, value), *_ = ((k, v) for k, v in cond.items() if k not in ("attr", "types"))
+        built.append(
+            Condition(
+                attr=cond["attr"], op=Operator(op_name), value=value, types=cond.get("types", ())
+            )
+        )
     return tuple(built)
 
 

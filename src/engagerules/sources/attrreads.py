@@ -109,12 +109,20 @@ def _conditions(reader: _Reader, conditions: Any, types: Any, at: str) -> Iterat
         if not isinstance(condition, dict):
             continue
         name, where = condition.get("attr"), f"{at}[{i}].attr"
-        ops = [key for key in condition if key != "attr"]
+        ops = [key for key in condition if key not in ("attr", "types")]
         op = ops[0] if len(ops) == 1 else None  # the schema reports any other shape
+        tested, mine = condition.get("types"), types
+        if isinstance(tested, list) and isinstance(types, list):
+            stray = [str(t) for t in tested if t not in types]
+            if stray:
+                step = ", ".join(map(str, types))
+                problem = f"{', '.join(stray)} is not a type of this step ({step})"
+                yield (f"{at}[{i}].types", problem)
+            mine = [t for t in tested if t in types]
         wanted = _NUMBERS if op in _THRESHOLDS else None
-        yield from reader.check(name, types, where, wanted, f"a {op!r} condition")
-        if op in _LISTED and isinstance(name, str) and isinstance(types, list):
-            codes = reader.codes(name, [t for t in types if t in reader.declared])
+        yield from reader.check(name, mine, where, wanted, f"a {op!r} condition")
+        if op in _LISTED and isinstance(name, str) and isinstance(mine, list):
+            codes = reader.codes(name, [t for t in mine if t in reader.declared])
             value = condition[op]
             for item in value if isinstance(value, list) else [value]:
                 if codes and isinstance(item, str) and item not in codes:
