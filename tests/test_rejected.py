@@ -255,3 +255,33 @@ def test_a_rejected_trigger_owed_in_the_range_is_unchecked_from_it_to_its_deadli
         assert result.window.start == rejection.at
         assert result.window.end == rejection.at + timedelta(days=2)
         assert result.scope == "bargoed"
+
+
+def test_a_rejected_record_just_before_the_range_may_be_the_previous_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'Vary across the sections' compares each surgery with the one before it, across the
+    range's start: a Rhymney surgery on 29 September read makes the next Rhymney one a
+    breach. Rejected, it leaves no previous, so the quarter is unchecked, naming its line,
+    never met; a read surgery between them in another section lifts the doubt."""
+    first = {"id": "ps0", "type": "police_surgery", "at": "2022-09-29T10:00:00+01:00",
+             "scope": "rhymney", "role": "CSO", "attrs": {"location": "Rhymney leisure centre"}}
+    later = [
+        {"id": "ps1", "type": "police_surgery", "at": "2022-10-06T10:00:00+01:00",
+         "scope": "rhymney", "role": "CSO", "attrs": {"location": "Rhymney library"}},
+        {"id": "ps2", "type": "police_surgery", "at": "2022-11-03T10:00:00+00:00",
+         "scope": "bargoed", "role": "CSO", "attrs": {"location": "Bargoed library"}},
+    ]  # fmt: skip
+    between = {"id": "psb", "type": "police_surgery", "at": "2022-09-30T10:00:00+01:00",
+               "scope": "bargoed", "role": "CSO", "attrs": {"location": "Bargoed hall"}}  # fmt: skip
+
+    def statuses(records: list[dict[str, Any]]) -> list[str]:
+        path = tmp_path / "log.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records))
+        main(["check", "gwent", str(path), *_CHECK])
+        out = json.loads(capsys.readouterr().out)["results"]
+        return [r["status"] for r in out if r["obligation"] == _RULE]
+
+    assert statuses([first, *later]) == ["breach"]
+    assert statuses([{**first, "refs": {"booking": 1}}, *later]) == ["unchecked"]
+    assert statuses([{**first, "refs": {"booking": 1}}, between, *later]) == ["met"]

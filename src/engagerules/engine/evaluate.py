@@ -132,7 +132,7 @@ def evaluate(
         spare.update(outcome.spare)
     matched = sum(map(used.__contains__, map(_ID, log.events)))  # in C: no loop per event
     judged = [ob for ob in force.obligations if ob.scored and (wanted is None or ob.id in wanted)]
-    revised = unjudged(force, judged, results, log.rejections, span, local)
+    revised = unjudged(force, judged, results, log.rejections, span, local, known)
     if trace is not None:
         trace.revise(results, revised)
     results = revised

@@ -17,7 +17,7 @@ records that show the duty done; a rejected one leaves them stricter, never comf
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -26,9 +26,9 @@ import attrs
 from engagerules.engine.kinds import KINDS
 from engagerules.engine.schedule import effective_span
 from engagerules.engine.verdicts import in_unit, make_result
-from engagerules.model.event import Rejection
+from engagerules.model.event import Event, Rejection
 from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Obligation
+from engagerules.model.plan import Force, Obligation, Operator
 from engagerules.model.results import Result, Status
 
 __all__ = ["unjudged"]
@@ -44,24 +44,36 @@ def unjudged(
     rejections: Sequence[Rejection],
     span: Window,
     as_of: datetime,
+    events: Sequence[Event] = (),
 ) -> list[Result]:
     """`results` with every constraint window a rejected record may have broken made
     `unchecked` (never `met`), and an `unchecked` result added per rejected record that may
-    have set off a triggered duty of `judged`."""
+    have set off a triggered duty of `judged`. `events` are the records read (known at
+    `as_of`): a rule comparing each record with the one before it (`differs_from_previous`)
+    may also be broken by a rejected record just before a window, which would have been
+    the previous of the window's first record."""
     known = [r for r in rejections if r.at is None or r.at <= as_of]
     if not known:
         return list(results)
     by_duty: dict[str, _Found] = {}
     for ob in judged:
         if KINDS[ob.kind].KEPT_BY_ABSENCE and ob.id not in by_duty:
-            types = {t for o in judged if o.id == ob.id for t in o.event_types}
-            by_duty[ob.id] = _Found([r for r in known if r.may_be(types)])
+            versions = [o for o in judged if o.id == ob.id]
+            types = {t for o in versions for t in o.event_types}
+            sequential = any(
+                c.op is Operator.DIFFERS_FROM_PREVIOUS
+                for o in versions
+                for c in KINDS[o.kind].record_rule(o.rule)
+            )
+            reads = [e for e in events if e.type in types] if sequential else []
+            by_duty[ob.id] = _Found([r for r in known if r.may_be(types)], reads)
     out = []
     for result in results:
         found = by_duty.get(result.obligation)
         if found is not None and result.status in (Status.MET, Status.UNCHECKED):
             scope = result.scope if result.scope_kind == "unit" else None
             inside = [r for r in found.within(result.window) if _same_place(force, r.unit, scope)]
+            inside.extend(found.previous(force, result.window, scope))
             out.append(_doubted(force, result, inside))
         else:
             out.append(result)
@@ -73,14 +85,39 @@ def unjudged(
 
 class _Found:
     """The rejections a duty may read, found by window: those of unknown instant, and the
-    rest by instant (a window's by bisection, not a pass over all of them per window)."""
+    rest by instant (a window's by bisection, not a pass over all of them per window).
+    `reads` are the records of its types that were read, for a rule comparing each record
+    with the one before it (empty otherwise)."""
 
-    def __init__(self, rejections: list[Rejection]) -> None:
+    def __init__(self, rejections: list[Rejection], reads: Sequence[Event] = ()) -> None:
         self.anywhen = [r for r in rejections if r.at is None]
         timed = [(r.at, r) for r in rejections if r.at is not None]
         timed.sort(key=lambda pair: pair[0])
         self.instants = [at for at, _ in timed]
         self.timed = [r for _, r in timed]
+        self.reads = sorted(reads, key=lambda e: e.at)
+        self.read_instants = [e.at for e in self.reads]
+
+    def previous(self, force: Force, window: Window, scope: str | None) -> list[Rejection]:
+        """The rejections before `window` that may have been the record just before its
+        first read record in `scope` (none read between them): that record's `previous`."""
+        if not self.reads:
+            return []
+
+        def there(unit: str | None) -> bool:  # a read record judged in `scope`
+            return scope is None or (unit is not None and scope in force.ancestry(unit))
+
+        start = bisect_left(self.read_instants, window.start)
+        end = bisect_left(self.read_instants, window.end)
+        if not any(there(e.scope) for e in self.reads[start:end]):
+            return []  # no record in the window to compare with anything
+        last = next(
+            (self.reads[i].at for i in range(start - 1, -1, -1) if there(self.reads[i].scope)),
+            None,
+        )
+        low = 0 if last is None else bisect_right(self.instants, last)
+        high = bisect_left(self.instants, window.start)
+        return [r for r in self.timed[low:high] if _same_place(force, r.unit, scope)]
 
     def within(self, window: Window) -> list[Rejection]:
         low = bisect_left(self.instants, window.start)
