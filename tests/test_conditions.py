@@ -113,21 +113,27 @@ def test_a_condition_in_words_lists_its_values_as_a_person_would() -> None:
     assert three.describe() == "topic none of 'a', 'b' or 'c'"
 
 
-#: Words that deny the thing a value stands for, in the cases people type them.
-_DENIALS = ("no", "None", "NOBODY", "no-one", "nil", "Nothing", "never", "without", "zero", "0")
+#: Words that deny the thing a value stands for, whatever follows, in the cases people type.
+_DENIALS = ("None", "NOBODY", "no-one", "nil", "Nothing", "zero", "0", "not", "n/a", "N.A.")
+#: Words that deny the thing when the attribute's own word follows ("No partners ...").
+_BEFORE_ITS_WORD = ("no", "No", "NEVER", "without")
 #: What may follow a denial word: a separator, then any text.
 _SEPARATORS = (" ", " - ", ": ", ", ", ". ", "! ", "\t")
 
 
 @given(
-    word=st.sampled_from((*_DENIALS, "not", "n/a")),
+    word=st.sampled_from(_DENIALS),
     separator=st.sampled_from(_SEPARATORS),
     rest=st.text(),
+    label=st.sampled_from(("", "Partners: ", "partners attending:  ")),
 )
-def test_a_denial_never_meets_an_evidence_condition(word: str, separator: str, rest: str) -> None:
-    """Evidence asks whether the thing is there: "No partners attended", "nil - cancelled",
-    "0 partners" say it was not, so no record saying so meets `present` (nor a list of them)."""
-    value = f"{word}{separator}{rest}"
+def test_a_denial_never_meets_an_evidence_condition(
+    word: str, separator: str, rest: str, label: str
+) -> None:
+    """Evidence asks whether the thing is there: "none present", "nil - cancelled", "0
+    partners", "Partners: none" say it was not, so no record saying so meets `present`
+    (nor a list of them)."""
+    value = f"{label}{word}{separator}{rest}"
     evidence = Requirement(types=("t",), where=(Condition("partners", Operator.PRESENT),))
     assert failed_condition(evidence.where, event(partners=value)) is not None
     assert failed_condition(evidence.where, event(partners=[value, "n/a"])) is not None
@@ -135,7 +141,55 @@ def test_a_denial_never_meets_an_evidence_condition(word: str, separator: str, r
 
 
 @given(
-    word=st.sampled_from(_DENIALS),
+    word=st.sampled_from(_BEFORE_ITS_WORD),
+    own=st.sampled_from(("partners", "Partner", "partner-agencies")),
+    rest=st.text(),
+)
+def test_no_followed_by_the_things_own_word_denies_it(word: str, own: str, rest: str) -> None:
+    """ "No partners attended", "without partner agencies": the thing's own word after
+    "no", "never" or "without" denies it, whatever follows."""
+    assert denies(f"{word} {own}{rest}", "partners")
+    assert not holds(Condition("partners", Operator.PRESENT), event(partners=f"{word} {own}{rest}"))
+
+
+@pytest.mark.parametrize(
+    ("attr", "value", "denied"),
+    [
+        ("partners", "Cancelled - weather", True),
+        ("partners", "Postponed", True),
+        ("partners", "Did not attend", True),
+        ("partners", "attendees: 0", True),
+        ("partners", "Apologies received - none able to attend", True),
+        ("partners", "Dim partneriaid yn bresennol", True),
+        ("partners", "No attendance", True),
+        ("feedback", "Feedback: none obtained", True),
+        ("feedback", "Clerk unavailable - meeting cancelled", True),
+        ("action_taken", "Action taken: none", True),
+        (
+            "feedback",
+            "No concerns raised - clerk pleased with PCSO visibility at the market",
+            False,
+        ),
+        ("feedback", "Never had a complaint; asks for more speed checks", False),
+        ("advertised", "No. 10 Club newsletter and Facebook", False),
+        ("action_taken", "No further action needed - ASB resolved after patrols", False),
+        ("advertised", "Facebook: 3 posts", False),
+    ],
+)
+def test_how_people_write_that_it_did_not_happen(attr: str, value: str, denied: bool) -> None:
+    """An independent audit's values: ways of writing "nobody came" that met the duty, and
+    positive records ("No concerns raised") that a first denial rule refused."""
+    assert denies(value, attr) is denied
+    assert holds(Condition(attr, Operator.PRESENT), event(**{attr: value})) is not denied
+
+
+#: Denial words that a constraint's rule still reads as a record ("not ..." and "n/a" are
+#: placeholders there too).
+_HONEST = ("no", "None", "NOBODY", "no-one", "nil", "Nothing", "never", "without", "zero", "0")
+
+
+@given(
+    word=st.sampled_from(_HONEST),
     separator=st.sampled_from(_SEPARATORS),
     rest=st.from_regex(r"[a-z][a-z0-9 :,.'-]{0,30}", fullmatch=True),
 )
@@ -148,7 +202,8 @@ def test_a_denial_is_a_record_for_a_constraint(word: str, separator: str, rest: 
     assert rule.require[0].asks == "recorded"
     assert failed_condition(rule.require, event(interest=value)) is None
     assert failed_condition(rule.require, event(interest="n/a")) is not None
-    assert not holds(Condition("interest", Operator.PRESENT), event(interest=value))
+    if word.casefold() not in ("no", "never", "without"):  # "no visitors": not interest
+        assert not holds(Condition("interest", Operator.PRESENT), event(interest=value))
 
 
 @pytest.mark.parametrize(

@@ -264,8 +264,14 @@ def test_a_rejected_record_just_before_the_range_may_be_the_previous_one(
     range's start: a Rhymney surgery on 29 September read makes the next Rhymney one a
     breach. Rejected, it leaves no previous, so the quarter is unchecked, naming its line,
     never met; a read surgery between them in another section lifts the doubt."""
-    first = {"id": "ps0", "type": "police_surgery", "at": "2022-09-29T10:00:00+01:00",
-             "scope": "rhymney", "role": "CSO", "attrs": {"location": "Rhymney leisure centre"}}
+    first = {
+        "id": "ps0",
+        "type": "police_surgery",
+        "at": "2022-09-29T10:00:00+01:00",
+        "scope": "rhymney",
+        "role": "CSO",
+        "attrs": {"location": "Rhymney leisure centre"},
+    }
     later = [
         {"id": "ps1", "type": "police_surgery", "at": "2022-10-06T10:00:00+01:00",
          "scope": "rhymney", "role": "CSO", "attrs": {"location": "Rhymney library"}},

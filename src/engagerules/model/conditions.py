@@ -36,13 +36,31 @@ _PLACEHOLDERS = frozenset(
     {"n/a", "na", "nil", "-", "--", "\u2013", "\u2014", "?", "unknown", "not known", "tbc", "tba"}
 )
 _LARGEST = sys.float_info.max
-#: A value that opens with one of these words denies the thing it stands for: "No partners
-#: attended", "nobody came", "none present", "nil - cancelled", "0 partners", "without
-#: partners", "not held". Whole words only ("Northwood", "0.5" and "0,5" deny nothing).
-_DENIAL = re.compile(
-    r"[\W_]*(?:(?:no|none|nobody|noone|nil|nothing|never|neither|not|without|zero|n/a)"
-    r"(?![^\W_])|0(?!\w|[.,]\d))"
+#: Free text that says the thing was not there. Read after a leading label ("Partners:
+#: none" reads "none") and case-folded, a value denies when it
+#: - opens with a word that denies whatever follows: "none present", "nobody came",
+#:   "nil - cancelled", "0 partners", "n.a.", "not held", the Welsh "dim" ("dim partneriaid");
+_DENIES_ALL = re.compile(
+    r"(?:none|nobody|no[- ]?one|nil|nothing|neither|zero|not|dim|n/a|n\.a\.?)(?![^\W_])"
+    r"|0(?![^\W_]|[.,]\d)"
 )
+#: - opens with "no", "never" or "without" and then the attribute's own word ("No partners
+#:   attended", "never advertised") or a word for nobody coming ("no attendance", "no
+#:   show"), but not another thing ("No concerns raised", "No. 10 Club", "Never had a
+#:   complaint" are there);
+_DENIES_NEXT = re.compile(r"(?:no|never|without)[\s-]+([^\W_]+)")
+_NOBODY = re.compile(r"attend\w*|turn-?out|show|one|body|participa\w*|takers|uptake|response")
+#: - or says in its first clause that it did not happen: "Cancelled - weather",
+#:   "Postponed", "Did not attend", "Clerk unavailable - meeting cancelled", "Apologies".
+_DID_NOT_HAPPEN = re.compile(
+    r"\b(?:cancell?ed|postponed|called off|abandoned|unavailable|apologies|dna|no-?show"
+    r"|did not (?:attend|happen|take place|go ahead)|didn'?t (?:attend|happen|go ahead)"
+    r"|not (?:held|attended))\b"
+)
+_LABEL = re.compile(r"[^\W\d_][\w /'-]{0,30}:\s*(?=\S)")
+_CLAUSE = re.compile(r"\s[-\u2013\u2014]\s|[;,.!?()]")
+#: No list of words reads every way people type "it did not happen"; these err towards
+#: absence (a false "missed" a reviewer can see) rather than a comforting "met".
 
 
 def truthy(value: object) -> bool:
@@ -149,16 +167,30 @@ def holds(condition: Condition, event: Event, previous: Event | None = None) -> 
     return _test(condition, value)
 
 
-def denies(value: object) -> bool:
-    """Whether a value says the thing was not there: text opening with a denial word
-    ("No partners attended", "nil - cancelled", "0 partners"), or a list of nothing else.
-    An evidence condition's `present` reads it as absence; a constraint's rule, asking
-    only that the field be recorded, accepts it as an honest record."""
+def denies(value: object, attr: str = "") -> bool:
+    """Whether a value says the thing was not there (see `_DENIES_ALL` and the patterns
+    after it), or is a list of nothing else. `attr`, the attribute's name, lets "No
+    partners attended" deny `partners` while "No concerns raised" is `feedback` given.
+    An evidence condition's `present` reads a denial as absence; a constraint's rule,
+    asking only that the field be recorded, accepts it as an honest record."""
     if isinstance(value, str):
-        return _DENIAL.match(value.casefold()) is not None
+        text = value.casefold().strip(" \t\"'`*")
+        unlabelled = _LABEL.sub("", text, count=1)  # "partners: none" reads "none" too
+        return _denial(text, attr) or (unlabelled != text and _denial(unlabelled, attr))
     if isinstance(value, list):
-        return bool(value) and all(denies(item) or not truthy(item) for item in value)
+        return bool(value) and all(denies(item, attr) or not truthy(item) for item in value)
     return False
+
+
+def _denial(text: str, attr: str) -> bool:
+    if _DENIES_ALL.match(text):
+        return True
+    following = _DENIES_NEXT.match(text)
+    if following is not None:
+        word, own = following.group(1), attr.split("_", maxsplit=1)[0].casefold()[:6]
+        if (own and word.startswith(own)) or _NOBODY.fullmatch(word):
+            return True
+    return _DID_NOT_HAPPEN.search(_CLAUSE.split(text, maxsplit=1)[0]) is not None
 
 
 def denied(condition: Condition, event: Event) -> bool:
@@ -168,7 +200,7 @@ def denied(condition: Condition, event: Event) -> bool:
         condition.op is Operator.PRESENT
         and condition.asks == "there"
         and truthy(value := event.attrs.get(condition.attr))
-        and denies(value)
+        and denies(value, condition.attr)
     )
 
 
@@ -207,7 +239,7 @@ def _there(condition: Condition, value: object) -> bool:
     thing is there, that the value does not deny it."""
     if not truthy(value) or _negated(condition.attr, value):
         return False
-    return condition.asks == "recorded" or not denies(value)
+    return condition.asks == "recorded" or not denies(value, condition.attr)
 
 
 _ELEMENTWISE = frozenset({Operator.EQUALS, Operator.IN, Operator.NOT_EQUALS, Operator.NOT_IN})
