@@ -165,10 +165,9 @@ def _triggers(query: Query, duties: list[Obligation], as_of: datetime) -> list[E
     found = _events(query, t.filter(t.type.isin(plain))) if plain else []
     t = t.filter(t.type.notin(plain)) if plain else t
     if len(plain) < len(wanted):  # the types every reader of which has conditions
-        pairs = query._run(t.select("type", "attrs").distinct())
         kept = [
             (kind, text)
-            for kind, text in zip(pairs["type"], pairs["attrs"], strict=True)
+            for kind, text in query.pairs([k for k in sorted(wanted) if k not in plain])
             if (made := query.values.event(kind, text)) is not None
             and any(failed_condition(_trigger_of(ob).where, made) is None for ob in wanted[kind])
         ]
