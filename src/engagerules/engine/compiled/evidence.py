@@ -12,7 +12,7 @@ person, anywhere, or at one place): at most four, however many duties there are.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -58,6 +58,13 @@ def _utc(moment: datetime) -> datetime:
     return query._utc(moment)
 
 
+def _aware(moment: datetime) -> datetime:
+    """The query module's reading of an instant a backend returned."""
+    from engagerules.engine.compiled import query
+
+    return query._aware(moment)
+
+
 def answer(query: Query, asks: Sequence[Ask], as_of: datetime) -> list[list[EvidenceRow]]:
     """The rows each ask finds (repeats included: the caller leaves out what it must),
     unordered, from one query."""
@@ -95,11 +102,6 @@ def answer(query: Query, asks: Sequence[Ask], as_of: datetime) -> list[list[Evid
 
 #: The record's columns each row carries.
 _ROW = ("id", "at", "type", "attrs", "line")
-
-
-def _aware(moment: datetime) -> datetime:
-    """An instant a backend returned, as an aware UTC datetime (some drop the zone)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _expression(

@@ -275,7 +275,10 @@ def _table(query: Query, names: tuple[str, ...], rows: list[tuple[Any, ...]]) ->
 def _events(query: Query, expr: Any) -> list[Event]:
     """The rows of `expr` as events (attributes as the reader keeps them), repeats and
     records whose attributes the reader would reject left out."""
-    rows = query._run(expr.select(*_COLUMNS))
+    ordered = query.records.ordered  # each record's place in the log comes with it
+    rows = query._run(expr.select(*_COLUMNS, *(("seq",) if ordered else ())))
+    if ordered:
+        query.position.update(zip(rows["id"], rows["seq"], strict=True))
     found = []
     for i, kind, at, scope, role, person, refs, text, line in zip(
         *(rows[c] for c in _COLUMNS), strict=True
