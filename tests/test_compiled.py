@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("ibis")
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from engagerules import load_force
@@ -38,7 +39,7 @@ from engagerules.engine.compiled import compilable, evaluate_compiled, records_f
 from engagerules.engine.compiled import values as compiled_values
 from engagerules.engine.compiled.kinds import constraint as compiled_constraint
 from engagerules.engine.compiled.kinds import triggered as compiled_triggered
-from engagerules.engine.compiled.source import COLUMNS, ibis_module, ibis_url
+from engagerules.engine.compiled.source import COLUMNS, MORE, ibis_module, ibis_url
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.kinds.target import Target
 from engagerules.engine.kinds.triggered import Triggered, _deadline, _trigger_units
@@ -76,7 +77,11 @@ class Backend:
         if self.url is None or self.url == SPARK:
             return records_from(path, backend=self.url or "duckdb")
         name = f"compiled_harness_{os.getpid()}_{next(self.tables)}"
-        self.connection.create_table(name, pq.read_table(path, columns=list(COLUMNS)))
+        rows = pq.read_table(path, columns=[*COLUMNS, *MORE])
+        # the reader's order, as `ingest -o URL --table` keeps it: the check reads back
+        # only the records it needs, and asks the accounting of the table
+        rows = rows.append_column("seq", pa.array(range(rows.num_rows), pa.int64()))
+        self.connection.create_table(name, rows)
         return records_from(path, backend=self.url, table=name)
 
     def release(self, records: Any) -> None:
@@ -883,3 +888,31 @@ def test_check_engine_ibis_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     assert main(["check", "gwent", str(log), *common]) == 2
     assert main(["check", "gwent", str(log), str(log), *common]) == 2
     assert main(["check", "gwent", str(tmp_path / "none.parquet"), *common]) == 2
+
+
+def test_a_file_the_force_now_refuses_in_part_is_read_whole(tmp_path: Path) -> None:
+    """A record the reader would now reject (a unit the force has lost) is a rejection of
+    `check --engine ibis` too: the compiled check sees that the file is not as the reader
+    would keep it, reads every record in Python, and its report is check's."""
+    force = open_force("gwent")
+    start, end = date(2022, 10, 1), date(2022, 12, 31)
+    log = _log(force, simulate(force, start, end, events=400, seed=3))
+    path = tmp_path / "e.parquet"
+    write_parquet(log, force, path)
+    table = pq.read_table(path)
+    scopes = table.column("scope").to_pylist()
+    scopes[next(i for i, s in enumerate(scopes) if s)] = "atlantis"
+    table = table.set_column(table.schema.get_field_index("scope"), "scope", pa.array(scopes))
+    pq.write_table(table, path)
+    common = ["--from", "2022-10-01", "--to", "2022-12-31", "--as-of", "2023-01-01T00:00Z"]
+    common += ["--format", "json"]
+    ref, got = tmp_path / "ref.json", tmp_path / "got.json"
+    assert main(["check", "gwent", str(path), *common, "-o", str(ref)]) in (0, 1)
+    assert main(["check", "gwent", str(path), *common, "-o", str(got), "--engine", "ibis"]) in (
+        0,
+        1,
+    )
+    theirs, engines = _json_without_engines(got)
+    ours, _ = _json_without_engines(ref)
+    assert len(ours["rejections"]) == 1
+    assert theirs == ours and "ibis" in engines.values()

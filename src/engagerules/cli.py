@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import gc
 import io
 import json
@@ -21,7 +22,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
@@ -40,7 +41,7 @@ from engagerules.errors import (
     did_you_mean,
 )
 from engagerules.model.durations import parse_duration
-from engagerules.model.event import EventLog
+from engagerules.model.event import EventLog, Rejection
 from engagerules.model.limits import path_problem, range_problem, year_problem
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force, Obligation
@@ -66,6 +67,10 @@ from engagerules.outputs.summary import slips
 from engagerules.outputs.text import render_text
 from engagerules.sources.config import validate_file
 from engagerules.sources.events import read_events
+
+if TYPE_CHECKING:  # the compiled engine's extra is imported only when it is asked for
+    from engagerules.engine.compiled.run import Ingested
+    from engagerules.engine.compiled.source import Records
 from engagerules.sources.importer import (
     ImportLog,
     event_record,
@@ -462,11 +467,12 @@ def _share(text: str) -> float:
 
 def _run_compiled_check(
     force: Force, args: argparse.Namespace, start: date, end: date, as_of: datetime
-) -> tuple[Report, EventLog]:
+) -> tuple[Report, Callable[[], EventLog]]:
     """`check --engine ibis`: the compiled duties judged by a query over the ingested file
     (DuckDB in process, or `--backend spark`: Spark in local mode) or table (`--backend
     URL`), the others by the reference, in one report (issue 23)."""
     from engagerules.engine.compiled import evaluate_compiled, records_from
+    from engagerules.engine.compiled.run import Ingested
     from engagerules.engine.compiled.source import FILE_BACKENDS
 
     if len(args.events) != 1 or args.profile:
@@ -481,16 +487,37 @@ def _run_compiled_check(
             msg = f"{source}: --engine ibis over {args.backend} reads a .parquet file from `ingest`"
             raise UsageError(msg)
         records = records_from(source, backend=args.backend)
-        log = _read(args.events, force, None, args).log
+        try:
+            log = _kept_beside(records, source, force, args)
+        except BaseException:
+            records.close()
+            raise
     else:
         from engagerules.sources.events import read_table
 
-        log = read_table(args.backend, source, force)
+        whole = read_table(args.backend, source, force)
+        log = Ingested(whole.rejections, whole.read, lambda: whole)
         records = records_from(source, backend=args.backend, table=source)
     try:
-        return evaluate_compiled(force, log, records, start, end, as_of), log
+        return evaluate_compiled(force, log, records, start, end, as_of), log.events
     finally:
         records.close()
+
+
+def _kept_beside(records: Records, source: str, force: Force, args: argparse.Namespace) -> Ingested:
+    """What ingest kept beside the records of a file (their rejections and count), and how
+    to read every record in Python should the check need to: from the metadata alone when
+    the file is read in order (its rows stay where they are), else by reading them all."""
+    from engagerules.engine.compiled.run import Ingested
+    from engagerules.sources.parquet import parquet_meta
+
+    if records.ordered:
+        rejections, read = parquet_meta(source, force)
+        _show_values(args, rejections)
+        whole = functools.cache(lambda: _read_events([source], force, None).log)
+        return Ingested(tuple(rejections), read, whole)
+    log = _read(args.events, force, None, args).log
+    return Ingested(log.rejections, log.read, lambda: log)
 
 
 def _read(
@@ -510,12 +537,18 @@ def _read(
     read = _read_events(files, force, profile)
     limit = getattr(args, "max_rejected", None)
     _check_rejected(read, DEFAULT_MAX_REJECTED if limit is None else limit)
-    if getattr(args, "show_values", False) and read.log.rejections:
-        # every reader withholds values from reasons; each rejection keeps them quoted
-        sys.stderr.write("engagerules: note: the rejected records' values (this terminal only):\n")
-        sys.stderr.writelines(f"  {_one_line(str(r.revealed()))}\n" for r in read.log.rejections)
+    if args is not None:
+        _show_values(args, read.log.rejections)
     gc.freeze()
     return read
+
+
+def _show_values(args: argparse.Namespace, rejections: Sequence[Rejection]) -> None:
+    """With `--show-values`, the rejected records' values, on this terminal only (every
+    reader withholds values from reasons; each rejection keeps them quoted)."""
+    if getattr(args, "show_values", False) and rejections:
+        sys.stderr.write("engagerules: note: the rejected records' values (this terminal only):\n")
+        sys.stderr.writelines(f"  {_one_line(str(r.revealed()))}\n" for r in rejections)
 
 
 def _check_rejected(read: _Input, limit: float) -> None:
@@ -591,11 +624,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     waivers = _waivers(args.waivers, force)
     _check_filters(force, args)
     if args.engine == "ibis":
-        report, log = _run_compiled_check(force, args, start, end, as_of)
+        report, events = _run_compiled_check(force, args, start, end, as_of)
     else:
         read = _read(args.events, force, args.profile, args)
-        log = read.log
-        report = attrs.evolve(evaluate(force, log, start, end, as_of), rows=read.rows)
+        report = attrs.evolve(evaluate(force, read.log, start, end, as_of), rows=read.rows)
+        events = lambda: read.log  # noqa: E731 - the same shape as the compiled check's
     report = apply_waivers(report, waivers, force)
     report = select_report(report, force, _selection(args))
     _note_expired(waivers, as_of, force)
@@ -605,7 +638,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         "text": lambda r: render_text(r, force=force),
         "junit": lambda r: render_junit(r, fail_on=fail_on),
         "markdown": lambda r: render_markdown(r, fail_on=fail_on, force=force),
-        "html": lambda r: render_html(r, force=force, fail_on=fail_on, events=log),
+        "html": lambda r: render_html(r, force=force, fail_on=fail_on, events=events()),
     }
     _write(renderers[args.format](report), args.output)
     _note_written(args.format, args.output)

@@ -9,6 +9,7 @@ an argument: nothing here reads the clock.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -32,12 +33,29 @@ from engagerules.model.readings import Reading
 from engagerules.model.results import DataQuality, Report, Result, Tally
 from engagerules.model.words import attr_words, denial_words, duplicate_words
 
-__all__ = ["Judge", "NaiveTimeError", "account", "evaluate", "evaluate_obligation", "require_aware"]
+__all__ = [
+    "Accounting",
+    "Judge",
+    "NaiveTimeError",
+    "account",
+    "evaluate",
+    "evaluate_obligation",
+    "require_aware",
+]
 
 
 #: What the compiled engine offers `evaluate`: the outcome of one obligation version over
 #: its effective span at `as_of` (in the force's zone), or None to leave it to the reference.
 Judge = Callable[[Obligation, Window, datetime], Outcome | None]
+
+#: What the compiled engine offers `evaluate` instead of accounting for `log.events` (the
+#: records it holds where they live): given the duties judged, the ids used, the range,
+#: the instant judged, the reference's index (None if it judged nothing) and the spare
+#: follow-ups, the records matched, the unmatched by reason and the data-quality entries.
+Accounting = Callable[
+    [Sequence[Obligation], set[str], Window, datetime, EventIndex | None, set[str]],
+    tuple[int, dict[str, int], tuple[DataQuality, ...]],
+]
 
 
 class NaiveTimeError(UsageError):
@@ -71,6 +89,7 @@ def evaluate(
     obligations: Iterable[str] | None = None,
     trace: Trace | None = None,
     judge: Judge | None = None,
+    accounting: Accounting | None = None,
 ) -> Report:
     """Judge every scored obligation (or those named) over `start`..`end` inclusive at `as_of`.
 
@@ -79,7 +98,8 @@ def evaluate(
     each window, for `explain`; without one nothing is recorded.
     A `judge` (the compiled engine, `engine/compiled`) is offered each obligation version
     first, with its effective span; what it declines (None) the reference judges, and the
-    report then says which engine judged each duty.
+    report then says which engine judged each duty. An `accounting` (the compiled
+    engine's, over records `log` does not hold) says what became of the records.
     A naive `as_of` raises `NaiveTimeError`; an id in `obligations` the force does not
     have raises `UsageError` (with the nearest id), rather than quietly judging nothing,
     as does a range longer than `MAX_RANGE_DAYS` (10 years: judge a longer one in parts).
@@ -130,19 +150,19 @@ def evaluate(
         results.extend(outcome.results)
         used.update(outcome.used)
         spare.update(outcome.spare)
-    matched = sum(map(used.__contains__, map(_ID, log.events)))  # in C: no loop per event
     judged = [ob for ob in force.obligations if ob.scored and (wanted is None or ob.id in wanted)]
     revised = unjudged(force, judged, results, log.rejections, span, local, known)
     if trace is not None:
         trace.revise(results, revised)
     results = revised
-    by_reason, quality = account(
-        force, judged, log.events, used, span, as_of, index, spare=spare - used
-    )
+    if accounting is None:
+        accounting = functools.partial(_accounted, force, log.events)
+    matched, by_reason, quality = accounting(judged, used, span, as_of, index, spare - used)
+    unmatched = sum(by_reason.values())
     tally = Tally(
-        read=log.read,
+        read=matched + unmatched + len(log.rejections),
         matched=matched,
-        unmatched=len(log.events) - matched,
+        unmatched=unmatched,
         rejected=len(log.rejections),
         by_reason=by_reason,
     )
@@ -159,6 +179,22 @@ def evaluate(
         data_quality=quality,
         engines=tuple(engines.items()) if judge is not None else (),
     )
+
+
+def _accounted(
+    force: Force,
+    events: Sequence[Event],
+    judged: Sequence[Obligation],
+    used: set[str],
+    span: Window,
+    as_of: datetime,
+    index: EventIndex | None,
+    spare: set[str],
+) -> tuple[int, dict[str, int], tuple[DataQuality, ...]]:
+    """The reference's `Accounting`, of the events read: matched, by reason, quality."""
+    matched = sum(map(used.__contains__, map(_ID, events)))  # in C: no loop per event
+    by_reason, quality = account(force, judged, events, used, span, as_of, index, spare=spare)
+    return matched, by_reason, quality
 
 
 def _readings(force: Force, results: list[Result]) -> tuple[tuple[str, tuple[Reading, ...]], ...]:
@@ -222,14 +258,23 @@ class _Unmatched:
         events: Sequence[Event] = (),
         index: EventIndex | None = None,
         spare: set[str] | frozenset[str] = frozenset(),
+        *,
+        repeated: Mapping[str, str] | None = None,
+        triggers: Callable[[], dict[str, Event]] | None = None,
     ):
         self.force = force
         self.spare = spare
         self.judged = judged
         self.events = events
         self.index = index
-        #: Each repeat (id -> the id of the record it repeats), left out of the index.
-        self.repeated: Mapping[str, str] = index.repeated if index is not None else {}
+        #: Each repeat (id -> the id of the record it repeats), left out of the index (or
+        #: as given: the compiled engine finds them where the records live).
+        if repeated is None:
+            repeated = index.repeated if index is not None else {}
+        self.repeated: Mapping[str, str] = repeated
+        #: The triggers of the judged duties by id, when a follow-up first asks (`triggers`
+        #: gives them; else the index or `events`).
+        self._find_triggers = triggers or self._trigger_events
         self._triggers: dict[str, Event] | None = None
         self.span = span
         self.as_of = as_of
@@ -314,7 +359,7 @@ class _Unmatched:
         to counting any duty's trigger it names gives (late, before it, in another unit,
         the trigger outside the range), or `no_trigger` when it names none being judged."""
         if self._triggers is None:  # once, and only if some record names another
-            self._triggers = self._trigger_events()
+            self._triggers = self._find_triggers()
         found = set()
         for ref in event.refs:  # a ref to a repeat names the record it repeats
             named = self._triggers.get(self.repeated.get(ref, ref))

@@ -50,6 +50,7 @@ from engagerules.sources.withheld import legacy_withheld
 __all__ = [
     "FORMAT_VERSION",
     "ibis_url",
+    "parquet_meta",
     "parquet_records",
     "schema",
     "table_records",
@@ -299,6 +300,31 @@ def parquet_records(path: str | Path, force: Force) -> tuple[list[Event], list[R
     return _accounted(name, meta, events)
 
 
+def parquet_meta(path: str | Path, force: Force) -> tuple[list[Rejection], int]:
+    """What ingest kept beside the events of a file: its rejections and the count of
+    records the exports held, read from the metadata alone (the compiled engine reads
+    the rows where they are)."""
+    pa = _arrow()
+    name = str(path)
+    try:
+        arrow_schema = pa.parquet.read_schema(name)
+    except FileNotFoundError:
+        raise EventError(f"{name}: no such file") from None
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise EventError(f"{name}: cannot be read as Parquet: {exc}") from None
+    meta = _metadata(name, arrow_schema.metadata)
+    if meta.get("force") != force.id:
+        msg = f"{name}: ingested for force {meta.get('force')!r}, not {force.id!r}"
+        raise EventError(msg)
+    _check_columns(name, arrow_schema, schema(force), [*_WANTED, "attrs"])
+    rejections = _kept_rejections(name, meta)
+    read = meta.get("read")
+    if not isinstance(read, int) or read < len(rejections):
+        msg = f"{name}: says {read!r} records were read, fewer than its rejections"
+        raise EventError(msg)
+    return rejections, read
+
+
 _WANTED = ["id", "type", "at", "all_day", "scope", "role", "person", "refs", "file", "line"]
 
 
@@ -416,13 +442,18 @@ def table_records(url: str, table: str, force: Force) -> tuple[list[Event], list
 def _accounted(
     name: str, meta: dict[str, Any], events: list[Event]
 ) -> tuple[list[Event], list[Rejection], int]:
-    try:
-        rejections = [_rejection(item) for item in meta.get("rejections", [])]
-    except (TypeError, ValueError):  # not the [file, line, reason] triples ingest writes
-        msg = f"{name}: the rejections in its engagerules metadata are not as ingest writes them"
-        raise EventError(msg) from None
+    rejections = _kept_rejections(name, meta)
     read = meta.get("read")
     if not isinstance(read, int) or read != len(events) + len(rejections):
         msg = f"{name}: says {read!r} records were read but holds {len(events)} events and "
         raise EventError(msg + f"{len(rejections)} rejections")
     return events, rejections, read
+
+
+def _kept_rejections(name: str, meta: dict[str, Any]) -> list[Rejection]:
+    """The rejections of a file's metadata, or an `EventError` naming the file."""
+    try:
+        return [_rejection(item) for item in meta.get("rejections", [])]
+    except (TypeError, ValueError):  # not the [file, line, reason] triples ingest writes
+        msg = f"{name}: the rejections in its engagerules metadata are not as ingest writes them"
+        raise EventError(msg) from None

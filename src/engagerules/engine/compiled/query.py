@@ -15,16 +15,14 @@ from typing import Any
 
 import msgspec
 
+from engagerules.engine.compiled.evidence import Ask, EvidenceRow, WindowRow, answer
 from engagerules.engine.compiled.source import Records, ibis_module
 from engagerules.engine.compiled.values import Values
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Operator, Requirement
 
-__all__ = ["LineRow", "Query", "SpellRow", "WindowRow"]
-
-#: One window of the engine's: (its number, unit or None, person or None, start, end).
-WindowRow = tuple[int, str | None, str | None, datetime, datetime]
+__all__ = ["Ask", "LineRow", "Query", "SpellRow", "WindowRow"]
 
 #: One record of a line of updates: (id, at, the instant of the one before it or None,
 #: type, attrs, line).
@@ -45,7 +43,28 @@ def _utc(moment: datetime) -> datetime:
 
 def _aware(moment: datetime) -> datetime:
     """An instant a backend returned, as an aware UTC datetime (some drop the zone)."""
+    if moment.tzinfo is UTC:
+        return moment
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _listed(column: Any) -> list[Any]:
+    """A result column as Python values; instants (without nulls) as UTC datetimes made
+    in bulk (pandas), a tenth of the time Arrow takes to give each its `ZoneInfo`. A
+    backend's naive instants are UTC (the sessions are pinned to it). pandas comes with
+    Ibis's backends."""
+    import pyarrow as pa
+
+    kind = column.type
+    if not pa.types.is_timestamp(kind) or column.null_count or not len(column):
+        found: list[Any] = column.to_pylist()
+        return found
+    import pandas as pd
+
+    naive = column.cast(pa.timestamp(kind.unit)) if kind.tz is not None else column
+    instants = pd.DatetimeIndex(naive.to_numpy()).tz_localize(UTC).to_pydatetime()
+    listed: list[Any] = instants.tolist()
+    return listed
 
 
 def per_unit_by_value(obligation: Obligation) -> bool:
@@ -76,12 +95,15 @@ class Query:
         self.repeated: Mapping[str, str] = repeated or {}
         #: Each record's place in the log as read (its id -> position): where the reference
         #: takes records in log order (a trigger's follow-ups), rows are put back in it.
-        self.position: Mapping[str, int] = {}
+        self.position: dict[str, int] = {}
         left_out = frozenset(self.repeated)
         #: The ids of repeats, which count once (the first read): never evidence. A repeat
         #: has its original's unit and person, so the units and people found stay the same.
         self.left_out = left_out
         self.values = Values(force)
+        self._pairs: dict[str, list[tuple[str, str]]] | None = None
+        #: Each evidence lookup answered (with the instant judged): its rows, repeats in.
+        self._answers: dict[tuple[Ask, datetime], list[EvidenceRow]] = {}
         self.ibis = ibis_module()
         import pyarrow as pa
 
@@ -100,8 +122,7 @@ class Query:
 
     def _run(self, expr: Any) -> dict[str, list[Any]]:
         table = self.records.connection.to_pyarrow(expr)
-        result: dict[str, list[Any]] = table.to_pydict()
-        return result
+        return {name: _listed(table.column(name)) for name in table.column_names}
 
     def _of(self, types: Sequence[str], start: datetime, end: datetime, as_of: datetime) -> Any:
         t = self.records.table
@@ -123,6 +144,26 @@ class Query:
             found.update(self._run(t.select("person").distinct())["person"])
         return tuple(sorted(found))
 
+    def pairs(self, types: Sequence[str] | None = None) -> list[tuple[str, str]]:
+        """The distinct `(type, attrs)` of the records (of `types`), found by one query per
+        check: what a condition, a sum or the reader makes of a record is decided once per
+        pair (`values.py`), never by a backend."""
+        if self._pairs is None:
+            rows = self._run(self.records.table.select("type", "attrs").distinct())
+            found: dict[str, list[tuple[str, str]]] = {}
+            for kind, text in zip(rows["type"], rows["attrs"], strict=True):
+                found.setdefault(kind, []).append((kind, text))
+            self._pairs = found
+        if types is None:
+            return [pair for pairs in self._pairs.values() for pair in pairs]
+        return [pair for kind in dict.fromkeys(types) for pair in self._pairs.get(kind, ())]
+
+    def prefetch(self, asks: Sequence[Ask], as_of: datetime) -> None:
+        """Answer many evidence lookups by one query, for `evidence` to hand back."""
+        wanted = [ask for ask in dict.fromkeys(asks) if (ask, as_of) not in self._answers]
+        for ask, rows in zip(wanted, answer(self, wanted, as_of), strict=True):
+            self._answers[(ask, as_of)] = rows
+
     def evidence(
         self,
         req: Requirement,
@@ -132,59 +173,19 @@ class Query:
         by_unit: bool,
         by_person: bool,
         scope_is: tuple[str | None] | None = None,
-    ) -> list[tuple[int, str, datetime, str, str, int]]:
+    ) -> list[EvidenceRow]:
         """(window, id, at, type, attrs, line) of each record `req` accepts inside each
-        window; with `scope_is`, only records whose own unit is that one (None: no unit)."""
-        pa = self._pa
-        start = min(w[3] for w in windows)
-        end = max(w[4] for w in windows)
-        t = self._of(req.types, start, end, as_of)
-        if req.roles:
-            t = t.filter(t.role.isin(list(req.roles)))
-        if scope_is is not None:
-            t = t.filter(t.scope.isnull() if scope_is[0] is None else t.scope == scope_is[0])
-        if req.where:
-            t = self._accepted(req, t)
-            if t is None:
-                return []
-        ws = self._table(
-            {
-                "w": [w[0] for w in windows],
-                "w_unit": [w[1] for w in windows],
-                "w_person": [w[2] for w in windows],
-                "w_start": [_utc(w[3]) for w in windows],
-                "w_end": [_utc(w[4]) for w in windows],
-            },
-            {
-                "w": pa.int64(),
-                "w_unit": pa.string(),
-                "w_person": pa.string(),
-                "w_start": pa.timestamp("us", tz="UTC"),
-                "w_end": pa.timestamp("us", tz="UTC"),
-            },
-        )
-        if by_unit:
-            t = t.join(self._units, t.scope == self._units.m_scope)
-            on = [t.m_unit == ws.w_unit]
-        elif by_person:
-            on = [t.person == ws.w_person]
-        else:
-            on = []
-        joined = t.join(ws, [*on, t.at >= ws.w_start, t.at < ws.w_end])
-        rows = self._run(joined.select("w", "id", "at", "type", "attrs", "line"))
-        return [
-            (w, i, _aware(at), k, a, n)
-            for w, i, at, k, a, n in zip(
-                rows["w"],
-                rows["id"],
-                rows["at"],
-                rows["type"],
-                rows["attrs"],
-                rows["line"],
-                strict=True,
-            )
-            if i not in self.left_out
-        ]
+        window; with `scope_is`, only records whose own unit is that one (None: no unit).
+        Answered by `prefetch` when it was asked there, else by a query of its own."""
+        ask = Ask(req, tuple(windows), by_unit=by_unit, by_person=by_person, scope_is=scope_is)
+        return self.evidence_of(ask, as_of)
+
+    def evidence_of(self, ask: Ask, as_of: datetime) -> list[EvidenceRow]:
+        """The rows `ask` finds at `as_of` (`evidence`), repeats and what this query
+        leaves out left out."""
+        self.prefetch([ask], as_of)
+        left_out = self.left_out
+        return [row for row in self._answers[(ask, as_of)] if row[1] not in left_out]
 
     def scopes(self, types: Sequence[str], req: Requirement, as_of: datetime) -> list[str | None]:
         """The units (None: no unit) of the records of any time up to `as_of` that `req`
@@ -320,7 +321,9 @@ class Query:
             t = self.records.table
             t = t.filter(t.type.isin(list(clears)), t.at < _utc(horizon), t.at <= _utc(as_of))
             t = self._kept(
-                self._without_repeats(t), lambda k, x: self.values.event(k, x) is not None
+                self._without_repeats(t),
+                lambda k, x: self.values.event(k, x) is not None,
+                clears,
             )
             if t is not None:
                 c = self._keyed(t, units).select(*_SPELL, "refs")
@@ -375,13 +378,12 @@ class Query:
     def _accepted(self, req: Requirement, t: Any) -> Any:
         """`t` kept to the records whose attributes meet `req`'s conditions, judged once per
         distinct set by the reference (`values.py`); None when no set does."""
-        return self._kept(t, lambda k, a: self.values.accepts(req, k, a))
+        return self._kept(t, lambda k, a: self.values.accepts(req, k, a), req.types)
 
-    def _kept(self, t: Any, test: Callable[[str, str], bool]) -> Any:
-        """`t` kept to the records whose `(type, attrs)` pass `test`, asked once per
-        distinct pair; None when none does."""
-        pairs = self._run(t.select("type", "attrs").distinct())
-        ok = [(k, a) for k, a in zip(pairs["type"], pairs["attrs"], strict=True) if test(k, a)]
+    def _kept(self, t: Any, test: Callable[[str, str], bool], types: Sequence[str]) -> Any:
+        """`t` (records of `types`) kept to those whose `(type, attrs)` pass `test`, asked
+        once per distinct pair; None when none does."""
+        ok = [(k, a) for k, a in self.pairs(types) if test(k, a)]
         if not ok:
             return None
         pa = self._pa

@@ -13,13 +13,15 @@ import attrs
 from engagerules.errors import UsageError
 from engagerules.sources.parquet import ibis_url
 
-__all__ = ["COLUMNS", "FILE_BACKENDS", "Records", "ibis_module", "ibis_url", "records_from"]
+__all__ = ["COLUMNS", "FILE_BACKENDS", "MORE", "Records", "ibis_module", "ibis_url", "records_from"]
 
 #: The backends that read the ingested Parquet file itself (any other is a database URL).
 FILE_BACKENDS = ("duckdb", "spark")
 
 #: The columns of the ingest layout a query reads (`refs`: the records a follow-up names).
 COLUMNS = ("id", "type", "at", "scope", "role", "person", "attrs", "line", "refs")
+#: The columns a record read back as an event also needs (`readback.py`).
+MORE = ("all_day", "file")
 
 
 def ibis_module() -> Any:
@@ -43,6 +45,10 @@ class Records:
     #: Whether the connection is to a session that was running before (Spark's, of this
     #: process), which `close` leaves running for whoever started it.
     shared: bool = False
+    #: Whether `table` has `seq` (each record's place in the log as read) and the columns
+    #: to read a record back as an event (`MORE`): then the compiled check reads back only
+    #: the records it needs (`readback.py`); else every record, in Python.
+    ordered: bool = False
 
     def close(self) -> None:
         """Let go of the connection (a shared session is left running)."""
@@ -64,7 +70,9 @@ def records_from(source: str | Path, *, backend: str = "duckdb", table: str = "e
             where = str(source)
         elif backend == "duckdb":
             connection = ibis.duckdb.connect()
-            found = connection.read_parquet(str(source))
+            # each row's place in the file, which is the log's order as ingest read it
+            found = connection.read_parquet(str(source), file_row_number=True)
+            found = found.rename(seq="file_row_number")
             where = str(source)
         else:
             connection = ibis.connect(ibis_url(backend))
@@ -80,4 +88,6 @@ def records_from(source: str | Path, *, backend: str = "duckdb", table: str = "e
     if missing:
         msg = f"{where}: not in the ingest layout (no column {', '.join(missing)})"
         raise UsageError(msg)
-    return Records(found.select(*COLUMNS), connection, where, shared)
+    ordered = all(c in found.columns for c in ("seq", *MORE))
+    chosen = (*COLUMNS, *MORE, "seq") if ordered else COLUMNS
+    return Records(found.select(*chosen), connection, where, shared, ordered)

@@ -14,12 +14,12 @@ from engagerules.engine.compiled.kinds import (
     target,
     triggered,
 )
-from engagerules.engine.compiled.query import Query
+from engagerules.engine.compiled.query import Ask, Query
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.periods import Window
 from engagerules.model.plan import Kind, Obligation
 
-__all__ = ["COMPILED"]
+__all__ = ["ASKS", "COMPILED"]
 
 #: Per compiled kind: whether it compiles one duty, and how it judges one version.
 COMPILED: Mapping[
@@ -28,4 +28,10 @@ COMPILED: Mapping[
 ] = {
     module.KIND: (module.compiles, module.evaluate)
     for module in (recurring, constraint, triggered, standing, target, coverage)
+}
+
+#: Per kind whose evidence is looked up window by window: the lookups one version makes,
+#: which a check answers by one query for all its duties before judging them.
+ASKS: Mapping[Kind, Callable[[Query, Obligation, Window, datetime], list[Ask]]] = {
+    module.KIND: module.asks for module in (recurring, constraint, target)
 }

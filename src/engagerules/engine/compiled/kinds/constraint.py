@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engagerules.engine.compiled.query import Query, WindowRow
+from engagerules.engine.compiled.query import Ask, Query, WindowRow
 from engagerules.engine.kinds.constraint import Constraint, _breach_words, verdict
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.verdicts import Outcome, constraint_windows
@@ -22,7 +22,7 @@ from engagerules.model.periods import Window
 from engagerules.model.plan import Kind, Obligation, Operator
 from engagerules.model.results import Result
 
-__all__ = ["KIND", "compiles", "evaluate"]
+__all__ = ["KIND", "asks", "compiles", "evaluate"]
 
 #: The kind this module compiles.
 KIND = Kind.CONSTRAINT
@@ -43,29 +43,23 @@ def compiles(obligation: Obligation) -> bool:
     )
 
 
+def asks(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> list[Ask]:
+    """The evidence lookups `evaluate` makes, for the check to answer them by one query."""
+    return [ask for part in _plan(query, obligation, span, as_of)[2] for ask in part]
+
+
 def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> Outcome:
     """Every window and unit of one constraint version over `span`, judged at `as_of`."""
     rule = obligation.rule
     assert isinstance(rule, Constraint)  # noqa: S101 - `compiles` chose it
-    windows = constraint_windows(obligation, span)
-    slots = unit_slots(obligation)
-    placed = _placed_above(query, obligation, slots, as_of)
-    results: list[Result] = []
-    used: set[str] = set()
+    windows, rows, parts = _plan(query, obligation, span, as_of)
     if not windows:
         return Outcome((), frozenset())
-    by_unit = obligation.scope.per is not None
-    rows: list[WindowRow] = [
-        (n, u, None, w.start, w.end) for n, (u, w) in enumerate(_pairs(slots, windows))
-    ]
-    inside = _records(query, obligation, rows, as_of, by_unit=by_unit)
-    for scope in placed:
-        first = len(rows)
-        extra: list[WindowRow] = [
-            (first + n, scope, None, w.start, w.end) for n, w in enumerate(windows)
-        ]
-        rows += extra
-        inside.update(_records(query, obligation, extra, as_of, by_unit=False, scope_is=(scope,)))
+    inside: dict[int, list[Event]] = {}
+    for part in parts:  # each part its own rows: the records any requirement accepts, once
+        inside.update(query.grouped([r for ask in part for r in query.evidence_of(ask, as_of)]))
+    results: list[Result] = []
+    used: set[str] = set()
     for n, unit, _, _, _ in rows:
         window = windows[n % len(windows)]
         result = _verdict(query, obligation, rule, unit, window, inside.get(n, []), as_of)
@@ -74,26 +68,32 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     return Outcome(tuple(results), frozenset(used))
 
 
+def _plan(
+    query: Query, obligation: Obligation, span: Window, as_of: datetime
+) -> tuple[list[Window], list[WindowRow], list[list[Ask]]]:
+    """The windows, a row per window and unit (then per window and place above the
+    units), and the lookups of each part: the duty's units, then each place above them."""
+    windows = constraint_windows(obligation, span)
+    if not windows:
+        return windows, [], []
+    slots = unit_slots(obligation)
+    by_unit = obligation.scope.per is not None
+    rows: list[WindowRow] = [
+        (n, u, None, w.start, w.end) for n, (u, w) in enumerate(_pairs(slots, windows))
+    ]
+    parts = [[Ask(req, tuple(rows), by_unit=by_unit) for req in obligation.evidence]]
+    for scope in _placed_above(query, obligation, slots, as_of):
+        first = len(rows)
+        extra: list[WindowRow] = [
+            (first + n, scope, None, w.start, w.end) for n, w in enumerate(windows)
+        ]
+        rows += extra
+        parts.append([Ask(req, tuple(extra), scope_is=(scope,)) for req in obligation.evidence])
+    return windows, rows, parts
+
+
 def _pairs(slots: tuple[str | None, ...], windows: list[Window]) -> list[tuple[str | None, Window]]:
     return [(unit, window) for unit in slots for window in windows]
-
-
-def _records(
-    query: Query,
-    obligation: Obligation,
-    rows: list[WindowRow],
-    as_of: datetime,
-    *,
-    by_unit: bool,
-    scope_is: tuple[str | None] | None = None,
-) -> dict[int, list[Event]]:
-    """The records any requirement accepts in each window row, each once, in order."""
-    found = []
-    for req in obligation.evidence:
-        found += query.evidence(
-            req, rows, as_of, by_unit=by_unit, by_person=False, scope_is=scope_is
-        )
-    return query.grouped(found)
 
 
 def _placed_above(

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from engagerules.engine.compiled.kinds import standing
-from engagerules.engine.compiled.query import Query
+from engagerules.engine.compiled.query import Ask, Query
 from engagerules.engine.kinds.recurring import Recurring
 from engagerules.engine.schedule import Due, dues, rota_words
 from engagerules.engine.verdicts import Outcome, steps_verdict
@@ -26,7 +26,7 @@ from engagerules.model.plan import Kind, Obligation, Operator, Requirement
 from engagerules.model.results import Result
 from engagerules.model.words import when_words
 
-__all__ = ["KIND", "compiles", "evaluate"]
+__all__ = ["KIND", "asks", "compiles", "evaluate"]
 
 #: The kind this module compiles.
 KIND = Kind.RECURRING
@@ -49,16 +49,21 @@ def compiles(obligation: Obligation) -> bool:
     )
 
 
+def asks(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> list[Ask]:
+    """The evidence lookups `evaluate` makes, for the check to answer them by one query."""
+    rule = obligation.rule
+    if isinstance(rule, Recurring) and rule.rolling:
+        return []
+    return _plan(query, obligation, span, as_of)[1]
+
+
 def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> Outcome:
     """Every due window of one recurring duty version over `span`, judged at `as_of`."""
     rule = obligation.rule
     if isinstance(rule, Recurring) and rule.rolling:
         return standing.gaps(query, obligation, rule.cadence, span, as_of, each=True)
-    persons: Sequence[str] = ()
-    if obligation.scope.per_person:
-        persons = query.persons(obligation.evidence, span, as_of)
-    due = list(dues(obligation, span, persons))
-    found = [_evidence(query, obligation, req, due, as_of) for req in obligation.evidence]
+    due, wanted = _plan(query, obligation, span, as_of)
+    found = [query.grouped(query.evidence_of(ask, as_of)) for ask in wanted]
     results: list[Result] = []
     used: set[str] = set()
     for w, one in enumerate(due):
@@ -85,15 +90,17 @@ def _verdict(
     )
 
 
-def _evidence(
-    query: Query, obligation: Obligation, req: Requirement, due: list[Due], as_of: datetime
-) -> dict[int, list[Event]]:
-    """The records counting towards `req` in each due window (by its place in `due`), in
-    the reference's order (time, then id), as stand-in events carrying their attributes."""
-    if not due:
-        return {}
+def _plan(
+    query: Query, obligation: Obligation, span: Window, as_of: datetime
+) -> tuple[list[Due], list[Ask]]:
+    """The due windows, and per requirement the lookup of the records counting towards it
+    in each (by its place in the due windows)."""
+    persons: Sequence[str] = ()
     per_person = obligation.scope.per_person
-    windows = [
+    if per_person:
+        persons = query.persons(obligation.evidence, span, as_of)
+    due = list(dues(obligation, span, persons))
+    windows = tuple(
         (
             w,
             None if per_person else d.scope,
@@ -102,7 +109,8 @@ def _evidence(
             d.window.end,
         )
         for w, d in enumerate(due)
-    ]
+    )
     by_unit = obligation.scope.per is not None and not per_person
-    rows = query.evidence(req, windows, as_of, by_unit=by_unit, by_person=per_person)
-    return query.grouped(rows)
+    return due, [
+        Ask(req, windows, by_unit=by_unit, by_person=per_person) for req in obligation.evidence
+    ]

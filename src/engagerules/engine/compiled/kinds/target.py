@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engagerules.engine.compiled.query import Query, per_unit_by_value
+from engagerules.engine.compiled.query import Ask, Query, per_unit_by_value
 from engagerules.engine.kinds.target import Target, reading_result
-from engagerules.engine.schedule import dues
+from engagerules.engine.schedule import Due, dues
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.conditions import number
 from engagerules.model.periods import Window
 from engagerules.model.plan import Kind, Obligation
 from engagerules.model.results import Result
 
-__all__ = ["KIND", "compiles", "evaluate"]
+__all__ = ["KIND", "asks", "compiles", "evaluate"]
 
 #: The kind this module compiles.
 KIND = Kind.TARGET
@@ -33,21 +33,21 @@ def compiles(obligation: Obligation) -> bool:
     return isinstance(obligation.rule, Target) and per_unit_by_value(obligation)
 
 
+def asks(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> list[Ask]:
+    """The evidence lookups `evaluate` makes, for the check to answer them by one query."""
+    return _plan(obligation, span)[1]
+
+
 def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> Outcome:
     """Every due window of one target version over `span`, judged at `as_of`."""
     rule = obligation.rule
     assert isinstance(rule, Target)  # noqa: S101 - `compiles` chose it
-    due = list(dues(obligation, span))
+    due, wanted = _plan(obligation, span)
     if not due:
         return Outcome((), frozenset())
-    windows = [(w, d.scope, None, d.window.start, d.window.end) for w, d in enumerate(due)]
-    by_unit = obligation.scope.per is not None
     # Per requirement, as the reference reads them: a record two requirements accept is
     # two readings there, and so here.
-    found = [
-        query.grouped(query.evidence(req, windows, as_of, by_unit=by_unit, by_person=False))
-        for req in obligation.evidence
-    ]
+    found = [query.grouped(query.evidence_of(ask, as_of)) for ask in wanted]
     results: list[Result] = []
     used: set[str] = set()
     for w, one in enumerate(due):
@@ -63,3 +63,11 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
         results.append(result)
         used.update(e.id for e in counted)
     return Outcome(tuple(results), frozenset(used))
+
+
+def _plan(obligation: Obligation, span: Window) -> tuple[list[Due], list[Ask]]:
+    """The due windows, and per requirement the lookup of its readings in each."""
+    due = list(dues(obligation, span))
+    windows = tuple((w, d.scope, None, d.window.start, d.window.end) for w, d in enumerate(due))
+    by_unit = obligation.scope.per is not None
+    return due, [Ask(req, windows, by_unit=by_unit) for req in obligation.evidence]

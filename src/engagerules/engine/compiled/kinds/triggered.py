@@ -169,10 +169,9 @@ def _triggers(query: Query, duties: list[Obligation], as_of: datetime) -> list[E
     found = _events(query, t.filter(t.type.isin(plain))) if plain else []
     t = t.filter(t.type.notin(plain)) if plain else t
     if len(plain) < len(wanted):  # the types every reader of which has conditions
-        pairs = query._run(t.select("type", "attrs").distinct())
         kept = [
             (kind, text)
-            for kind, text in zip(pairs["type"], pairs["attrs"], strict=True)
+            for kind, text in query.pairs([k for k in sorted(wanted) if k not in plain])
             if (made := query.values.event(kind, text)) is not None
             and any(failed_condition(_trigger_of(ob).where, made) is None for ob in wanted[kind])
         ]
@@ -280,7 +279,10 @@ def _table(query: Query, names: tuple[str, ...], rows: list[tuple[Any, ...]]) ->
 def _events(query: Query, expr: Any) -> list[Event]:
     """The rows of `expr` as events (attributes as the reader keeps them), repeats and
     records whose attributes the reader would reject left out."""
-    rows = query._run(expr.select(*_COLUMNS))
+    ordered = query.records.ordered  # each record's place in the log comes with it
+    rows = query._run(expr.select(*_COLUMNS, *(("seq",) if ordered else ())))
+    if ordered:
+        query.position.update(zip(rows["id"], rows["seq"], strict=True))
     found = []
     for i, kind, at, scope, role, person, refs, text, line in zip(
         *(rows[c] for c in _COLUMNS), strict=True

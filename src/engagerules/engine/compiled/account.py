@@ -1,0 +1,316 @@
+"""The accounting of a compiled check asked where the records live: how many counted, and
+why each other one counted for nothing, in the reference's reasons and words
+(`evaluate._Unmatched`), without a Python event per record.
+
+Why a record counted for nothing depends, nearly always, on a few facts only: its type,
+which duties of that type were in force on its local day, whether it is known at the
+instant judged and inside the range, its unit, its role, whether it names a person and
+other records, whether a trigger looked at it (`spare`), and, for a type some requirement
+reads by condition, its attributes. So the query groups the unmatched records by those
+facts (the local day as the span of days over which the same duties of a type are in
+force, sent as UTC instants: no backend's time zones), and the reference's own `why` is
+asked once per group, of a stand-in with the group's facts. It is asked of the records
+themselves, read back as events, where their own values decide: a follow-up naming
+triggers, a record naming its period, a repeat, and the records of the duties the
+reference judges (already read for it). A group whose reason is a data-quality problem has
+its records listed (id, file, line), in log order, as the reference lists them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from typing import Any
+
+from engagerules.engine.compiled import readback
+from engagerules.engine.compiled.query import Query, _aware
+from engagerules.engine.compiled.values import Values
+from engagerules.engine.evaluate import _Unmatched
+from engagerules.engine.index import EventIndex
+from engagerules.engine.kinds import KINDS
+from engagerules.model.event import Event
+from engagerules.model.periods import Window, local_midnight
+from engagerules.model.plan import Obligation
+from engagerules.model.results import DataQuality
+
+__all__ = ["QueryAccount"]
+
+#: The facts a group of unmatched records shares (beside its type).
+_KEY = (
+    "type",
+    "g_regime",
+    "g_known",
+    "g_inside",
+    "scope",
+    "role",
+    "g_nobody",
+    "g_refs",
+    "g_spare",
+    "g_attrs",
+)
+#: Stand-ins for the ids and values `why` asks about: a spare follow-up, a person, a ref.
+_SPARE, _PLAIN, _SOMEONE, _REF = "\0spare", "\0", "\0someone", "\0ref"
+#: Where the key's null values are compared (a join cannot compare nulls; PostgreSQL text
+#: holds no NUL), never a unit, role or JSON object.
+_NONE = "\x01none"
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+class _PerRow(Exception):
+    """The group's reason depends on what its records name: ask of each record."""
+
+
+def _per_row() -> dict[str, Event]:
+    raise _PerRow
+
+
+class QueryAccount:
+    """`evaluate`'s accounting for a compiled check (its `Accounting`): `read` are the
+    records already read back as events (all those of `read_types`), `repeats` the events
+    that repeat another (`readback.repeated`), `count` all the records."""
+
+    def __init__(
+        self,
+        query: Query,
+        read: Sequence[Event],
+        read_types: frozenset[str],
+        repeats: Sequence[Event],
+        count: int,
+    ) -> None:
+        self.query = query
+        self.read = read
+        self.read_types = read_types
+        self.repeats = [e for e in repeats if e.type not in read_types]
+        self.count = count
+
+    def __call__(
+        self,
+        judged: Sequence[Obligation],
+        used: set[str],
+        span: Window,
+        as_of: datetime,
+        index: EventIndex | None,
+        spare: set[str],
+    ) -> tuple[int, dict[str, int], tuple[DataQuality, ...]]:
+        """The records matched, the unmatched by reason, and the data-quality entries."""
+        query = self.query
+        force = query.force
+        grouped = _Unmatched(
+            force, judged, span, as_of, spare=frozenset({_SPARE}), repeated={}, triggers=_per_row
+        )
+        t = self._unmatched(used, spare, grouped, span, as_of)
+        rows = query._run(t.group_by(list(_KEY)).aggregate(g_n=t.count(), g_at=t.at.min()))
+        by_reason: Counter[str] = Counter()
+        problems: dict[int, str] = {}
+        per_row: list[int] = []
+        columns = zip(*(rows[k] for k in _KEY), strict=True)
+        keys = [dict(zip(_KEY, values, strict=True)) for values in columns]
+        for n, (key, count, first) in enumerate(zip(keys, rows["g_n"], rows["g_at"], strict=True)):
+            found = _decide(grouped, query.values, key, _aware(first))
+            if found is None:
+                per_row.append(n)
+                continue
+            reason, problem = found
+            by_reason[reason] += count
+            if problem is not None:
+                problems[n] = problem
+        quality = self._listed(t, keys, problems)
+        singles = [e for e in self.read if e.id not in used]
+        singles += self.repeats
+        if per_row:
+            chosen = _chosen(query, t, keys, per_row)
+            singles += readback.events(query, chosen)
+        unmatched = len(singles) + sum(by_reason.values())
+        by_reason.update(self._one_by_one(singles, judged, span, as_of, spare, quality))
+        quality.sort(key=lambda pair: pair[0])
+        return self.count - unmatched, dict(by_reason), tuple(q for _, q in quality)
+
+    def _unmatched(
+        self, used: set[str], spare: set[str], grouped: _Unmatched, span: Window, as_of: datetime
+    ) -> Any:
+        """The unmatched records not read back, with the facts of their group."""
+        query = self.query
+        ibis, pa = query.ibis, query._pa
+        t = query.records.table
+        if self.read_types:
+            t = t.filter(t.type.notin(sorted(self.read_types)))
+        left_out = set(used) | {e.id for e in self.repeats}
+        if left_out:
+            ids = query._table({"u_id": sorted(left_out)}, {"u_id": pa.string()})
+            t = t.anti_join(ids, t.id == ids.u_id)
+        regimes = _regimes(grouped, query)
+        r = query._table(
+            {
+                "r_type": [g[0] for g in regimes],
+                "r_from": [g[1] for g in regimes],
+                "r_to": [g[2] for g in regimes],
+                "r_n": list(range(len(regimes))),
+            },
+            {
+                "r_type": pa.string(),
+                "r_from": pa.timestamp("us", tz="UTC"),
+                "r_to": pa.timestamp("us", tz="UTC"),
+                "r_n": pa.int64(),
+            },
+        )
+        t = t.left_join(r, [t.type == r.r_type, t.at >= r.r_from, t.at < r.r_to])
+        spared = query._table({"s_id": sorted(spare)}, {"s_id": pa.string()})
+        t = t.left_join(spared, t.id == spared.s_id)
+        conditional = sorted(_read_by_value(grouped.judged))
+        attrs = t.attrs if conditional else ibis.null("string")
+        if conditional:
+            attrs = ibis.ifelse(t.type.isin(conditional), t.attrs, ibis.null("string"))
+        return t.mutate(
+            g_regime=t.r_n.fill_null(-1),
+            g_known=t.at <= as_of.astimezone(UTC),
+            g_inside=(t.at >= span.start.astimezone(UTC)) & (t.at < span.end.astimezone(UTC)),
+            g_nobody=t.person.isnull(),
+            g_refs=ibis.coalesce(t.refs.length(), 0) > 0,
+            g_spare=t.s_id.notnull(),
+            g_attrs=attrs,
+        ).select(*query.records.table.columns, *_KEY[1:4], *_KEY[6:])
+
+    def _listed(
+        self, t: Any, keys: list[dict[str, Any]], problems: Mapping[int, str]
+    ) -> list[tuple[int, DataQuality]]:
+        """The records of the groups with a data-quality problem, with their places."""
+        if not problems:
+            return []
+        query = self.query
+        chosen = _chosen(query, t, keys, sorted(problems))
+        rows = query._run(chosen.select("seq", "id", "file", "line", "k_n"))
+        return [
+            (seq, DataQuality(i, file, line, problems[n]))
+            for seq, i, file, line, n in zip(
+                rows["seq"], rows["id"], rows["file"], rows["line"], rows["k_n"], strict=True
+            )
+        ]
+
+    def _one_by_one(
+        self,
+        singles: list[Event],
+        judged: Sequence[Obligation],
+        span: Window,
+        as_of: datetime,
+        spare: set[str],
+        quality: list[tuple[int, DataQuality]],
+    ) -> Counter[str]:
+        """The reference's reasons for records read back, asked of each (the triggers
+        their refs name read back too, once)."""
+        query = self.query
+        repeated = query.repeated
+
+        def triggers() -> dict[str, Event]:
+            kinds = sorted({k for ob in judged for k in KINDS[ob.kind].trigger_types(ob.rule)})
+            named = sorted({repeated.get(r, r) for e in singles for r in e.refs})
+            if not kinds or not named:
+                return {}
+            ids = query._table({"n_id": named}, {"n_id": query._pa.string()})
+            t = query.records.table
+            t = t.filter(t.type.isin(kinds)).semi_join(ids, t.id == ids.n_id)
+            return {e.id: e for e in readback.events(query, t)}
+
+        reasons = _Unmatched(
+            query.force, judged, span, as_of, spare=spare, repeated=repeated, triggers=triggers
+        )
+        found: Counter[str] = Counter()
+        position = query.position
+        for event in singles:
+            reason, problem = reasons.why(event)
+            found[reason] += 1
+            if problem is not None:
+                quality.append(
+                    (position[event.id], DataQuality(event.id, event.file, event.line, problem))
+                )
+        return found
+
+
+def _decide(
+    grouped: _Unmatched, values: Values, key: Mapping[str, Any], first: datetime
+) -> tuple[str, str | None] | None:
+    """The reason (and data-quality problem) of a group, from a stand-in with its facts; None
+    where it is the records' own to give (the period they name, the triggers they name)."""
+    kind = key["type"]
+    if kind in grouped.readers and key["g_known"]:
+        live = grouped._live(kind, first.astimezone(grouped.force.zone).date())
+        if live is not None and live.periodic:
+            return None
+    attrs: Mapping[str, Any] = {}
+    if key["g_attrs"] is not None:
+        made = values.event(kind, key["g_attrs"])
+        if made is None:
+            return None
+        attrs = made.attrs
+    stand_in = Event(
+        id=_SPARE if key["g_spare"] else _PLAIN,
+        type=kind,
+        at=first,
+        scope=key["scope"],
+        role=key["role"],
+        person=None if key["g_nobody"] else _SOMEONE,
+        attrs=attrs,
+        refs=(_REF,) if key["g_refs"] else (),
+    )
+    try:
+        return grouped.why(stand_in)
+    except _PerRow:
+        return None
+
+
+def _chosen(query: Query, t: Any, keys: list[dict[str, Any]], chosen: Sequence[int]) -> Any:
+    """The records of `t` in the groups numbered `chosen`, with their group as `k_n`."""
+    pa = query._pa
+    columns: dict[str, list[Any]] = {"k_n": list(chosen)}
+    types: dict[str, Any] = {"k_n": pa.int64()}
+    for name in _KEY:
+        values = [keys[n][name] for n in chosen]
+        if name in ("g_known", "g_inside", "g_nobody", "g_refs", "g_spare"):
+            columns[f"k_{name}"], types[f"k_{name}"] = values, pa.bool_()
+        elif name == "g_regime":
+            columns[f"k_{name}"], types[f"k_{name}"] = values, pa.int64()
+        else:
+            columns[f"k_{name}"] = [_NONE if v is None else v for v in values]
+            types[f"k_{name}"] = pa.string()
+    k = query._table(columns, types)
+    ibis = query.ibis
+    on = []
+    for name in _KEY:
+        column = t[name]
+        if types[f"k_{name}"] == pa.string():
+            column = ibis.coalesce(column, ibis.literal(_NONE))
+        on.append(column == k[f"k_{name}"])
+    joined = t.join(k, on)
+    return joined.select(*query.records.table.columns, "k_n")
+
+
+def _read_by_value(judged: Sequence[Obligation]) -> set[str]:
+    """The types some judged requirement reads by condition or by the period it names:
+    their records are grouped by attributes too."""
+    return {
+        kind
+        for ob in judged
+        for req in ob.evidence
+        if req.where or req.for_period is not None
+        for kind in req.types
+    }
+
+
+def _regimes(grouped: _Unmatched, query: Query) -> list[tuple[str, datetime, datetime]]:
+    """Per type some judged duty reads, the spans of local days over which the same of its
+    duties are in force, as UTC instants (the earliest and latest instants at the ends)."""
+    zone = query.force.zone
+    found = []
+    for kind, readers in grouped.readers.items():
+        days: set[date] = set()
+        for ob in readers:
+            if ob.effective_from is not None:
+                days.add(ob.effective_from)
+            if ob.effective_until is not None and ob.effective_until < date.max:
+                days.add(ob.effective_until + timedelta(days=1))
+        edges = [_EARLIEST, *(local_midnight(d, zone).astimezone(UTC) for d in sorted(days))]
+        edges.append(_LATEST)
+        found += [(kind, a, b) for a, b in pairwise(edges) if a < b]
+    return found
