@@ -171,7 +171,9 @@ class DataQuality:
     """A record that would have counted but for something a team can fix at source: no
     unit where the duty is per unit, no person where it is per person, no role where the
     duty names roles, or a repeat of
-    another record (same type, unit, role, person and instant), counted once."""
+    another record (same type, unit, role, person and instant), counted once; or a record
+    that did count but added nothing to a sum for want of the attribute summed (a session
+    with no hours)."""
 
     id: str
     file: str
