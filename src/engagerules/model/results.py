@@ -157,7 +157,9 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "period_late": "made after the period it names, beyond the grace",
         "no_person": "no person where the duty is owed per person",
         "superseded_reading": "a reading superseded by a later one",
-        "before_trigger": "a follow-up made before the trigger it names",
+        "before_trigger": (
+            "a follow-up made before the trigger it names (naming none: before its unit's next)"
+        ),
         "late": "a follow-up made after its trigger's deadline",
         "no_trigger": "a follow-up of no trigger being judged",
         "not_needed": "a follow-up its trigger did not need: it had one already",
