@@ -387,8 +387,8 @@ class _Unmatched:
                     line = self._later.get((kind, scope), [])
                     first = bisect_right(line, event.at, key=_AT)
                     for named in line[first : first + _NEAREST]:
-                        if named.at > self.as_of:
-                            break
+                        if named.at > self.as_of or named.at >= self.span.end:
+                            break  # not known yet, or not judged: nor is any after it
                         reason = module.follow_up_reason(
                             self.force, ob, ob.rule, event, named, self.span
                         )
