@@ -20,7 +20,7 @@ from engagerules import available_forces, evaluate, open_force, parse_events, si
 from engagerules.engine.evaluate import account
 from engagerules.engine.explain import explain, render_explanation
 from engagerules.engine.kinds import triggered
-from engagerules.model.conditions import denied, failed_condition, missing_attr
+from engagerules.model.conditions import denied, failed_condition, missing_attr, number
 from engagerules.model.event import Event
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
@@ -50,12 +50,11 @@ def reference(
     ]
     if not live:
         return "not_in_force", None
-    earlier = event.at < span.start and any(ob.kind in lasting for ob in live)
-    if (
-        not span.contains(event.at)
-        and not any(ob.kind is Kind.TRIGGERED for ob in live)
-        and not earlier
-    ):
+    early = event.at < span.start and any(
+        ob.kind in lasting or _looks_back(ob, event.type) for ob in live
+    )
+    follows = any(ob.kind is Kind.TRIGGERED for ob in live)
+    if not span.contains(event.at) and not early and not follows:
         return "outside_range", None
     if all(ob.scope.per is not None and not ob.scope.per_person for ob in live):
         if event.scope is None:
@@ -90,11 +89,59 @@ def reference(
         return "superseded_reading", None
     if event.refs and any(ob.kind is Kind.TRIGGERED for ob in live):
         return _follow_up(force, live, event, span, as_of, by_id or {}), None
+    if not event.refs and _before_a_trigger(force, live, event, span, as_of, by_id or {}):
+        return "before_trigger", None
     if not span.contains(event.at):
         return "outside_range", None
     if event.id in spare:
         return "not_needed", None
     return "nothing_owed", None
+
+
+def _looks_back(ob: Obligation, kind: str) -> bool:
+    """Whether a record of `kind` before the range can decide a verdict of `ob` in it."""
+    roster = ob.scope.roster
+    rolling = getattr(ob.rule, "rolling", False)
+    return (
+        ob.kind in (Kind.COVERAGE, Kind.STANDING)
+        or (ob.kind is Kind.RECURRING and rolling)
+        or (roster is not None and kind in (*roster.types, *roster.clears))
+    )
+
+
+def _before_a_trigger(
+    force: Force,
+    live: list[Obligation],
+    event: Event,
+    span: Window,
+    as_of: datetime,
+    by_id: dict[str, Event],
+) -> bool:
+    """A record naming no trigger, made before a trigger judged in the range, in its unit,
+    of a duty matching follow-ups by unit and time."""
+    if event.scope is None:
+        return False
+    for named in by_id.values():
+        if not event.at < named.at <= as_of:
+            continue
+        for ob in live:
+            rule = ob.rule
+            if not isinstance(rule, triggered.Triggered) or rule.trigger.match != "refs_or_scope":
+                continue
+            trigger = rule.trigger
+            if named.type not in trigger.types or failed_condition(trigger.where, named):
+                continue
+            if not any(event.type in r.types for r in ob.evidence):
+                continue
+            if not ob.in_force_on(named.at.astimezone(force.zone).date()):
+                continue
+            deadline = triggered._deadline(force, trigger, named)
+            if not (named.at < span.end and (named.at >= span.start or deadline > span.start)):
+                continue
+            units = triggered._trigger_units(force, ob, trigger, named)
+            if any(u is None or u in force.ancestry(event.scope) for u in units):
+                return True
+    return False
 
 
 def _follow_up(
@@ -187,8 +234,18 @@ def test_account_gives_the_reasons_the_plain_reasoning_gives(source: Any) -> Non
     expected: Counter[str] = Counter()
     problems = []
     by_id = {e.id: e for e in log.events}
+    sums = {
+        kind: (r.sum, r.roles)
+        for ob in judged
+        for r in ob.evidence
+        if r.sum is not None
+        for kind in r.types
+    }
     for event in log.events:
         if event.id in used:
+            key, roles = sums.get(event.type, (None, ()))
+            if key and (not roles or event.role in roles) and number(event.attrs.get(key)) is None:
+                problems.append((event.id, event.file, event.line, f"no {key} recorded"))
             continue
         reason, problem = reference(
             force, readers.get(event.type, []), event, span, as_of, by_id, spare
@@ -261,3 +318,89 @@ def test_a_spoc_named_before_the_duty_is_refused_for_what_is_wrong_with_it() -> 
     refused = next(line for line in shown.splitlines() if line.strip().startswith("role "))
     assert "in Bargoed" in refused
     assert refused.endswith("needs Community Support Officer (CSO)")
+
+
+def _surrey_q1(records: list[dict[str, Any]]) -> Any:
+    """Surrey judged over the first quarter of 2018, as the audit (auds) judged it."""
+    surrey = open_force("surrey")
+    log = parse_events([("log", i + 1, r) for i, r in enumerate(records)], surrey)
+    return evaluate(
+        surrey, log, date(2018, 1, 1), date(2018, 3, 31), datetime(2018, 6, 1, tzinfo=UTC)
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "scope", "reason", "problem"),
+    [
+        (None, "farnham-castle", "role_not_allowed", "no role recorded"),
+        ("PS", "farnham-castle", "role_not_allowed", None),
+        ("PCSO", None, "no_unit", "no unit recorded"),
+    ],
+)
+def test_a_record_before_the_range_that_could_decide_it_says_what_kept_it_out(
+    role: str | None, scope: str | None, reason: str, problem: str | None
+) -> None:
+    """A ward's contact named before the range covers the range's months, so one named by
+    the wrong role, no role or in no unit is unmatched for that (with a data-quality line
+    where the team can fix it), as it is inside the range, never as `outside_range`."""
+    record: dict[str, Any] = {
+        "id": "c3",
+        "type": "ward_contact_named",
+        "at": "2017-12-15T10:00:00Z",
+        "attrs": {"contact": "p-1"},
+        **({"role": role} if role else {}),
+        **({"scope": scope} if scope else {}),
+    }
+    report = _surrey_q1([record])
+    assert report.events.by_reason == {reason: 1}
+    assert [q.problem for q in report.data_quality] == ([problem] if problem else [])
+
+
+def test_an_enrolment_before_the_range_is_matched_and_a_session_without_hours_is_flagged() -> None:
+    """The enrolment that makes a cadet owe February and March decides those verdicts, so it
+    is matched wherever it falls; a session with no hours is cited (it happened) but adds
+    nothing, and the report says so as data quality rather than letting it pass silently."""
+    records = [
+        {"id": "e1", "type": "cadet_enrolled", "at": "2017-12-01", "scope": "waverley",
+         "role": "CADET", "person": "p-cad1"},
+        {"id": "e2", "type": "cadet_enrolled", "at": "2018-01-10", "scope": "waverley",
+         "role": "CADET", "person": "p-cad2"},
+        {"id": "e3", "type": "cadet_enrolled", "at": "2017-10-10", "scope": "waverley",
+         "role": "CADET", "person": "p-cad3"},
+        {"id": "x3", "type": "cadet_left", "at": "2017-11-10", "scope": "waverley",
+         "role": "CADET", "person": "p-cad3"},
+        {"id": "s1", "type": "cadet_volunteering", "at": "2018-02-10T10:00:00Z",
+         "scope": "waverley", "role": "CADET", "person": "p-cad1", "attrs": {"hours": 3}},
+        {"id": "s2", "type": "cadet_volunteering", "at": "2018-03-10T10:00:00Z",
+         "scope": "waverley", "role": "CADET", "person": "p-cad1"},
+    ]  # fmt: skip
+    report = _surrey_q1(records)
+    hours = {
+        (r.scope, r.window.local_start.month): (r.status.value, r.evidence)
+        for r in report.results
+        if r.obligation == "surrey.cadet-hours"
+    }
+    assert hours[("p-cad2", 2)] == ("missed", ())
+    assert ("p-cad2", 1) not in hours  # enrolled part-way through January
+    assert hours[("p-cad1", 3)] == ("missed", ("s2",))
+    assert report.events.matched == 4  # e1, e2, s1, s2
+    assert report.events.by_reason == {"outside_range": 2}  # p-cad3's spell ended in 2017
+    assert [(q.id, q.problem) for q in report.data_quality] == [("s2", "no hours recorded")]
+
+
+def test_an_assessment_before_a_trigger_it_does_not_name_is_before_trigger() -> None:
+    """Surrey matches a public event's assessment by borough and time: one made the day
+    before the event was notified answers nothing, and is unmatched as `before_trigger`,
+    not `nothing_owed`; one after it, in another borough, is still `nothing_owed`."""
+    records = [
+        {"id": "n1", "type": "public_event_notified", "at": "2018-02-01T09:00:00Z",
+         "scope": "waverley", "role": "PS", "attrs": {"event_date": "2018-03-10"}},
+        {"id": "a1", "type": "public_event_assessed", "at": "2018-01-31T09:00:00Z",
+         "scope": "waverley", "role": "INSP", "attrs": {"attendance_needed": True}},
+        {"id": "a2", "type": "public_event_assessed", "at": "2018-02-03T09:00:00Z",
+         "scope": "guildford", "role": "INSP", "attrs": {"attendance_needed": True}},
+    ]  # fmt: skip
+    report = _surrey_q1(records)
+    assessed = [r for r in report.results if r.obligation == "surrey.public-event-assessment"]
+    assert [(r.scope, r.status.value) for r in assessed] == [("waverley", "missed")]
+    assert report.events.by_reason == {"before_trigger": 1, "nothing_owed": 1}

@@ -34,6 +34,7 @@ def _named(scope: str, event_id: str, role: str = "PCSO") -> dict[str, Any]:
         "scope": scope,
         "role": role,
         "person": f"p-{event_id}",
+        "attrs": {"contact": f"p-{event_id}"},
     }
 
 

@@ -10,6 +10,7 @@ an argument: nothing here reads the clock.
 from __future__ import annotations
 
 import functools
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -24,7 +25,7 @@ from engagerules.engine.schedule import effective_span
 from engagerules.engine.trace import Trace
 from engagerules.engine.verdicts import Outcome, period_reason
 from engagerules.errors import UsageError, did_you_mean
-from engagerules.model.conditions import denied, failed_condition, missing_attr
+from engagerules.model.conditions import denied, failed_condition, missing_attr, number
 from engagerules.model.event import Event, EventLog, gc_paused
 from engagerules.model.limits import range_problem, year_problem
 from engagerules.model.periods import Window, range_bounds
@@ -235,7 +236,45 @@ def account(
         for event, (_, problem) in zip(unmatched, found, strict=True)
         if problem is not None
     ]
+    counted = _added_nothing(judged, events, used)
+    if counted:  # in the log's order, with the unmatched records' lines
+        order = {event.id: i for i, event in enumerate(events)}
+        quality = sorted([*quality, *counted], key=lambda d: order.get(d.id, -1))
     return dict(by_reason), tuple(quality)
+
+
+def _added_nothing(
+    judged: Sequence[Obligation], events: Sequence[Event], used: set[str]
+) -> list[DataQuality]:
+    """Matched records that added nothing to a sum for want of the attribute summed (a
+    cadet's session with no hours): the session is cited, since it happened, but its
+    window is judged as if it gave 0, which the team can put right at source, so the
+    report says so rather than letting the record pass as evidence of a shortfall."""
+    sums: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for ob in judged:
+        for req in ob.evidence:
+            if req.sum is not None:
+                for kind in req.types:
+                    sums.setdefault(kind, []).append((req.sum, req.roles))
+    if not sums:
+        return []
+    found = []
+    for event in compress(events, map(sums.__contains__, map(_TYPE, events))):
+        if event.id not in used:
+            continue
+        lacking = next(
+            (
+                key
+                for key, roles in sums[event.type]
+                if (not roles or event.role in roles) and number(event.attrs.get(key)) is None
+            ),
+            None,
+        )
+        if lacking is not None:
+            found.append(
+                DataQuality(event.id, event.file, event.line, f"no {attr_words(lacking)} recorded")
+            )
+    return found
 
 
 class _Unmatched:
@@ -276,6 +315,8 @@ class _Unmatched:
         #: gives them; else the index or `events`).
         self._find_triggers = triggers or self._trigger_events
         self._triggers: dict[str, Event] | None = None
+        #: The judged duties' triggers by unit, in time order (built when first needed).
+        self._later: dict[tuple[str, str | None], list[Event]] | None = None
         self.span = span
         self.as_of = as_of
         self.readers: dict[str, list[Obligation]] = {}
@@ -308,7 +349,11 @@ class _Unmatched:
         if live is None:
             return "not_in_force", None
         inside = self.span.start <= at < self.span.end
-        if not inside and not live.triggered and not (live.lasts and at < self.span.start):
+        if (
+            not inside
+            and not live.triggered
+            and not ((live.lasts or live.looks_back) and at < self.span.start)
+        ):
             return "outside_range", None
         if live.per_unit:
             if event.scope is None:
@@ -348,6 +393,8 @@ class _Unmatched:
             return "superseded_reading", None
         if event.refs and live.triggered:
             return self._follow_up(event, live), None
+        if live.triggered and self._before_trigger(event, live):
+            return "before_trigger", None
         if not inside:
             return "outside_range", None
         if event.id in self.spare:
@@ -371,6 +418,35 @@ class _Unmatched:
                 if reason is not None:
                     found.add(reason)
         return next((r for r in _FOLLOW_UP_ORDER if r in found), "no_trigger")
+
+    def _before_trigger(self, event: Event, live: _Live) -> bool:
+        """Whether a record naming no trigger was made before a trigger in its unit (or one
+        enclosing it) that a duty matching follow-ups by unit and time would have had it
+        answer. Of each trigger type in each such unit, the triggers after it are asked,
+        nearest first, up to `_NEAREST` (a bound on the work a record costs, far above the
+        few a trigger's conditions or dates rule out in practice)."""
+        if self._later is None:  # once, and only if such a record is unmatched
+            if self._triggers is None:
+                self._triggers = self._trigger_events()
+            self._later = {}
+            for trigger in sorted(self._triggers.values(), key=_AT):
+                self._later.setdefault((trigger.type, trigger.scope), []).append(trigger)
+        scopes = (*self.force.ancestry(event.scope), None) if event.scope else (None,)
+        for ob in live.live:
+            module = KINDS[ob.kind]
+            for kind in module.trigger_types(ob.rule):
+                for scope in scopes:
+                    line = self._later.get((kind, scope), [])
+                    first = bisect_right(line, event.at, key=_AT)
+                    for named in line[first : first + _NEAREST]:
+                        if named.at > self.as_of or named.at >= self.span.end:
+                            break  # not known yet, or not judged: nor is any after it
+                        reason = module.follow_up_reason(
+                            self.force, ob, ob.rule, event, named, self.span
+                        )
+                        if reason == "before_trigger":
+                            return True
+        return False
 
     def _trigger_events(self) -> dict[str, Event]:
         """The events of the judged duties' trigger types, by id: from the index (a few
@@ -411,6 +487,10 @@ class _Live:
     def __init__(self, kind: str, live: list[Obligation]) -> None:
         self.live = live
         self.triggered = any(KINDS[ob.kind].FOLLOWS_EVENTS for ob in live)
+        #: Whether a record made before the range may still decide a verdict in it (a
+        #: coverage assignment, a standing duty's last update, a roster's enrolment): then
+        #: what keeps it out is its unit, role or conditions, not the range.
+        self.looks_back = any(KINDS[ob.kind].looks_back(ob, ob.rule, kind) for ob in live)
         self.target = any(KINDS[ob.kind].READINGS for ob in live)
         #: Whether a record of the type may count after it is made (an assignment in place).
         self.lasts = any(KINDS[ob.kind].LASTS for ob in live)
@@ -453,6 +533,9 @@ def _may_count(ob: Obligation, day: date) -> bool:
         return True
     return KINDS[ob.kind].LASTS and (ob.effective_until is None or day <= ob.effective_until)
 
+
+#: How many triggers after a record naming none are asked whether it came before them.
+_NEAREST = 64
 
 #: The reasons a follow-up may have, nearest to counting first.
 _FOLLOW_UP_ORDER = ("outside_units", "late", "before_trigger", "outside_range")

@@ -137,21 +137,45 @@ Spell = tuple[datetime, datetime | None]
 
 def membership(obligation: Obligation, index: EventIndex) -> dict[str, list[Spell]]:
     """Each rostered person's spells of membership, from joining events to clearing ones."""
+    return {person: [spell for spell, _ in spells] for person, spells in _spells(obligation, index)}
+
+
+def roster_records(obligation: Obligation, index: EventIndex, span: Window) -> set[str]:
+    """The ids of the joining and clearing records of every spell that reaches into
+    `span`: they decide who owes its windows (a cadet enrolled part-way through January
+    owes February on that record), so they are matched, as a coverage duty's vacancies
+    are, wherever they fall, and never reported as outside the range. A leaving after the
+    range decides nothing in it."""
+    found: set[str] = set()
+    for _, spells in _spells(obligation, index):
+        for spell, records in spells:
+            if during(spell, span):  # the leaving, if any, only when it falls before the end
+                left = spell[1]
+                found.update(records if left is not None and left < span.end else records[:1])
+    return found
+
+
+def _spells(
+    obligation: Obligation, index: EventIndex
+) -> list[tuple[str, list[tuple[Spell, tuple[str, ...]]]]]:
+    """Each rostered person's spells, each with the ids of the records that open and
+    close it."""
     roster = obligation.scope.roster
     if roster is None:
-        return {}
-    spells: dict[str, list[Spell]] = {}
+        return []
+    spells: dict[str, list[tuple[Spell, tuple[str, ...]]]] = {}
     joins = set(roster.types)
     for event in index.of_type((*roster.types, *roster.clears)):
         if not event.person:
             continue
         mine = spells.setdefault(event.person, [])
-        open_spell = bool(mine) and mine[-1][1] is None
+        open_spell = bool(mine) and mine[-1][0][1] is None
         if event.type in joins and not open_spell:
-            mine.append((event.at, None))
+            mine.append(((event.at, None), (event.id,)))
         elif event.type not in joins and open_spell:
-            mine[-1] = (mine[-1][0], event.at)
-    return spells
+            (joined, _), records = mine[-1]
+            mine[-1] = ((joined, event.at), (*records, event.id))
+    return list(spells.items())
 
 
 def during(spell: Spell, window: Window) -> bool:

@@ -157,7 +157,9 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
         "period_late": "made after the period it names, beyond the grace",
         "no_person": "no person where the duty is owed per person",
         "superseded_reading": "a reading superseded by a later one",
-        "before_trigger": "a follow-up made before the trigger it names",
+        "before_trigger": (
+            "a follow-up made before the trigger it names (naming none: before its unit's next)"
+        ),
         "late": "a follow-up made after its trigger's deadline",
         "no_trigger": "a follow-up of no trigger being judged",
         "not_needed": "a follow-up its trigger did not need: it had one already",
@@ -171,9 +173,11 @@ class DataQuality:
     """A record that would have counted but for something a team can fix at source: no
     unit where the duty is per unit, no person where it is per person, no role where the
     duty names roles, no attribute a condition needs, or a repeat of
-    another record (same type, unit, role, person and instant), counted once. A record
-    whose attribute denies what the evidence asks be there ("partners recorded as none")
-    is listed too: it is either true, and no evidence, or a slip to correct at source."""
+    another record (same type, unit, role, person and instant), counted once; or a record
+    that did count but added nothing to a sum for want of the attribute summed (a session
+    with no hours). A record whose attribute denies what the evidence asks be there
+    ("partners recorded as none") is listed too: it is either true, and no evidence, or a
+    slip to correct at source."""
 
     id: str
     file: str

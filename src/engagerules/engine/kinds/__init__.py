@@ -158,6 +158,10 @@ def _no_acts(obligation: Obligation, rule: Any, actor: Actor) -> Iterable[dict[s
     return ()
 
 
+def _within_range(obligation: Obligation, rule: Any, kind: str) -> bool:
+    return False
+
+
 @attrs.frozen
 class KindModule:
     """What every kind module provides, the registry's defaults filling what it leaves out.
@@ -255,6 +259,11 @@ class KindModule:
     #: The follow-up window a trigger at `at` would open, for a rejected record that may
     #: have been one (None: it would owe nothing): `(force, obligation, rule, at)`.
     rejected_window: Callable[[Force, Obligation, Any, datetime], Window | None] = _no_window
+    #: Whether a record of event type `kind` made before a report's range can still decide
+    #: a verdict in it (a standing duty's last update, a coverage assignment, a roster's
+    #: enrolment): then such a record is accounted for by what it lacks (unit, role,
+    #: conditions), not as outside the range: `(obligation, rule, kind)`.
+    looks_back: Callable[[Obligation, Any, str], bool] = _within_range
     #: The records a simulated force makes for the duty: `(obligation, rule, actor)`.
     act: Callable[[Obligation, Any, Actor], Iterable[dict[str, Any]]] = _no_acts
 

@@ -85,6 +85,12 @@ class Coverage(Rule):
 #: The rule class the registry dispatches on.
 RULE = Coverage
 
+
+def looks_back(obligation: Obligation, rule: Coverage, kind: str) -> bool:
+    """An assignment (or its vacancy) made before the range covers the range's windows."""
+    return True
+
+
 #: This kind's part of the obligation schema (JSON Schema 2020-12; `#/$defs/...` refer to
 #: the force schema's definitions). `properties` are the keys only this kind has; `then`
 #: applies when an obligation's `kind` is "coverage".

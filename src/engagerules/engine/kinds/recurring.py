@@ -18,6 +18,7 @@ from engagerules.engine.verdicts import (
     owes,
     persons_owing,
     qualified,
+    roster_records,
     steps_verdict,
     unit_key,
 )
@@ -92,6 +93,14 @@ class Recurring(Rule):
 #: The rule class the registry dispatches on.
 RULE = Recurring
 
+
+def looks_back(obligation: Obligation, rule: Recurring, kind: str) -> bool:
+    """A rolling duty's last update before the range starts its first gap, and a roster's
+    enrolment or leaving before it decides who owes the range's windows."""
+    roster = obligation.scope.roster
+    return rule.rolling or (roster is not None and kind in (*roster.types, *roster.clears))
+
+
 #: This kind's part of the obligation schema (JSON Schema 2020-12; `#/$defs/...` refer to
 #: the force schema's definitions). `properties` are the keys only this kind has; `then`
 #: applies when an obligation's `kind` is "recurring".
@@ -162,6 +171,7 @@ def evaluate(
     used: set[str] = set()
     persons = persons_owing(obligation, index, span)
     roster = membership(obligation, index)
+    used.update(roster_records(obligation, index, span))
     for due in dues(obligation, span, persons):
         result = _judge_due(force, obligation, rule, index, due, as_of, trace)
         spells = roster.get(due.scope or "", [])

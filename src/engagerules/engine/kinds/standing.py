@@ -82,6 +82,12 @@ def gap_window(obligation: Obligation, span: Window) -> Window | None:
 #: The rule class the registry dispatches on.
 RULE = Standing
 
+
+def looks_back(obligation: Obligation, rule: Standing, kind: str) -> bool:
+    """The last update before the range starts the range's first gap."""
+    return True
+
+
 #: This kind's part of the obligation schema (JSON Schema 2020-12; `#/$defs/...` refer to
 #: the force schema's definitions). `properties` are the keys only this kind has; `then`
 #: applies when an obligation's `kind` is "standing".

@@ -974,16 +974,29 @@ def follow_up_reason(
     """Why `event`, naming `named` in `refs`, did not count as its follow-up: its trigger
     is not judged in `span` (`outside_range`), or it was made before it (`before_trigger`),
     after its deadline (`late`) or outside the unit owing it (`outside_units`). None when
-    `named` is no trigger of this duty, or the record could have counted."""
+    `named` is no trigger of this duty, or the record could have counted.
+
+    An `event` naming nothing (`refs` empty) is asked about a later trigger in its unit:
+    where the duty matches follow-ups by unit and time, it was made before that trigger
+    (`before_trigger`), which is why it answers none; else None."""
     trigger = rule.trigger
     if named.type not in trigger.types or failed_condition(trigger.where, named) is not None:
         return None
     if not any(event.type in req.types for req in obligation.evidence):
         return None
+    if not event.refs and trigger.match != "refs_or_scope":
+        return None  # it could answer no trigger it does not name
     deadline = _deadline(force, trigger, named)
     if not _owes_trigger(obligation, trigger, named, deadline, force.zone):
         return None
-    if named.at >= span.end or (named.at < span.start and deadline <= span.start):
+    judged = not (named.at >= span.end or (named.at < span.start and deadline <= span.start))
+    if not event.refs:
+        inside = event.scope is not None and any(
+            unit is None or unit in force.ancestry(event.scope)
+            for unit in _trigger_units(force, obligation, trigger, named)
+        )
+        return "before_trigger" if judged and inside and event.at < named.at else None
+    if not judged:
         return "outside_range"
     window = Window(named.at, deadline, force.zone)
     early = _early(force, obligation)
