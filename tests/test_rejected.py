@@ -323,3 +323,30 @@ def test_a_misspelt_type_never_leaves_met_a_window_its_record_may_break(
         unit = result.scope if result.scope_kind == "unit" else None
         assert unit is not None and scope is not None, result.reason
         assert unit not in force.ancestry(scope) and scope not in force.ancestry(unit)
+
+
+def test_ingest_keeps_the_types_a_misspelt_type_resembles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A surgery typed "Police_Surgery" is kept in the Parquet metadata as possibly a
+    surgery (declared names, never the typed one; here a few alike), so `check --engine
+    ibis` over the file reads the quarter unchecked as `check` does, and the gate fails."""
+    pytest.importorskip("ibis")
+    hidden = _surgeries(tmp_path, {"type": "Police_Surgery"})
+    source = tmp_path / "log.parquet"
+    assert main(["ingest", "gwent", str(hidden), "-o", str(source)]) == 0
+    from engagerules.sources.parquet import parquet_records
+
+    _, (rejection,), _ = parquet_records(str(source), open_force("gwent"))
+    assert rejection.type == UNDECLARED
+    assert "police_surgery" in rejection.alike
+    assert set(rejection.alike) <= {t.id for t in open_force("gwent").event_types}
+    capsys.readouterr()
+    gate = ["--fail-on", "breach"]
+    assert main(["check", "gwent", str(hidden), *_CHECK, *gate]) == 1
+    ours = json.loads(capsys.readouterr().out)
+    assert main(["check", "gwent", str(source), *_CHECK, *gate, "--engine", "ibis"]) == 1
+    theirs = json.loads(capsys.readouterr().out)
+    theirs.pop("engines")
+    assert theirs == ours
+    assert [r["status"] for r in ours["results"] if r["obligation"] == _RULE] == ["unchecked"]
