@@ -546,6 +546,22 @@ MUTANTS = [
             "if True:",
         ),
     ),
+    # -- engine defaults behind two false "met" (independent audit of Surrey)
+    m(
+        "repeat-text-exact",
+        f"{ENGINE}/index.py",
+        # a record typed again with its text recased ("Fraud ") is a second record
+        ("        return (str, folded(value))", "        return (str, value)"),
+    ),
+    m(
+        "misspelt-type-of-no-duty",
+        "src/engagerules/model/event.py",
+        # a rejected record naming a declared type misspelt may be of no duty
+        (
+            "return self.type is None or self.type in types or any(t in types for t in self.alike)",
+            "return self.type is None or self.type in types",
+        ),
+    ),
 ]
 
 
@@ -946,6 +962,13 @@ REACH: dict[str, ReachRule] = {
         "it lets a force.json holding NaN load, and a force's own configuration holds none"
     ),
     "ward-not-in-section": duties("per-unit duties of units that enclose others", _encloses),
+    "repeat-text-exact": duties(
+        "scored duties (any may read a record typed twice)", lambda f, ob: True
+    ),
+    "misspelt-type-of-no-duty": duties(
+        "constraints and triggered duties (kept by a missing record)",
+        lambda f, ob: _kind(ob, "constraint", "triggered"),
+    ),
 }
 
 

@@ -465,8 +465,11 @@ def gap_records(force: Force, start: date, end: date) -> list[dict[str, Any]]:
                     moments.append(due + tiny if late else due)
                 for k, at in enumerate(moments):
                     out.append(_made(n, kind, at, unit, good, role))
-                    if k == 0:  # a repeat, and the same instant in a child unit
-                        out.append(_made(n, kind, at, unit, good, role))
+                    if k == 0:  # a repeat (its text typed otherwise), and the same
+                        # instant in a child unit
+                        out[-1]["attrs"] = {**good, "note": "Checked, all quiet"}
+                        typed = {**good, "note": " checked all  QUIET "}
+                        out.append(_made(n, kind, at, unit, typed, role))
                         if unit in children:
                             out.append(_made(n, kind, at + tiny, children[unit], good, role))
                     if k:  # at the deadline itself, records that must not count

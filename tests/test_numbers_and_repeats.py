@@ -5,8 +5,9 @@ that rules it out."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES
-from engagerules import Force, Report, Status, evaluate, load_force, parse_events, read_events
+from engagerules import (
+    Force,
+    Report,
+    Status,
+    evaluate,
+    load_force,
+    parse_events,
+    read_events,
+    simulate,
+)
 from engagerules.model.conditions import number_text
+from engagerules.model.plan import AttrType
 from strategies import verdict_logs
 
 JUNE = (date(2023, 6, 1), date(2023, 6, 30))
@@ -279,3 +290,99 @@ def test_a_late_follow_up_naming_a_repeat_is_late_not_of_no_trigger(force: Force
         force, log, *JUNE, datetime(2023, 8, 1, tzinfo=UTC), obligations=["v.warrant-linked"]
     )
     assert report.events.by_reason == {"duplicate": 1, "late": 1}
+
+
+# -- a record typed twice, its text typed otherwise ---------------------------------------
+
+FORCES = Path(__file__).resolve().parents[1] / "forces"
+BUNDLED = sorted(p.parent.name for p in FORCES.glob("*/force.json"))
+QUARTER = (date(2022, 10, 1), date(2022, 12, 31))
+
+#: Ways to type the same text again that no condition tells apart (`conditions.folded`).
+_RETYPED = st.sampled_from(
+    [str.upper, str.lower, str.swapcase, lambda t: f" {t}  ", lambda t: t.replace(" ", "  ")]
+)
+
+
+@cache
+def _bundled(name: str) -> Force:
+    """A bundled force by name, loaded once (a hypothesis test takes its name, not the
+    force, so a failure's report does not print the whole force)."""
+    return load_force(FORCES / name)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**16),
+    pick=st.integers(0, 10**6),
+    retyped=st.lists(_RETYPED, min_size=6, max_size=6),
+)
+def test_a_record_typed_again_with_its_text_recased_changes_no_verdict(
+    name: str, seed: int, pick: int, retyped: list[Callable[[str], str]]
+) -> None:
+    """In every force, a record typed again under another id at the same instant, its text
+    differing only in case and spaces (one session's project as "fraud" and "Fraud "),
+    is the same activity: every result is as it was, the copy is never evidence and is
+    accounted for as a `duplicate` (a cadet's month was met "3 of 3" on one 1.5 h session)."""
+    force = _bundled(name)
+    records = simulate(force, *QUARTER, events=60, compliance=0.7, seed=seed)
+    # Free text (declared text, or undeclared): a code or a date is read exactly.
+    fixed = {
+        (t.id, a.name)
+        for t in force.event_types
+        for a in t.attributes
+        if a.type is not AttrType.TEXT
+    }
+
+    def free(record: dict[str, Any]) -> list[str]:
+        return [
+            k
+            for k, v in record.get("attrs", {}).items()
+            if isinstance(v, str) and (record["type"], k) not in fixed
+        ]
+
+    texted = [r for r in records if free(r)]
+    original = (texted or records)[pick % len(texted or records)]
+    attrs = dict(original.get("attrs", {}))
+    for i, key in enumerate(free(original)):
+        attrs[key] = retyped[i % len(retyped)](attrs[key])
+    again = [*records, {**original, "id": "typed-again", "attrs": attrs}]
+    as_of = datetime(2023, 2, 1, tzinfo=UTC)
+
+    def judged(log: list[dict[str, Any]]) -> Report:
+        events = parse_events([("log", i + 1, r) for i, r in enumerate(log)], force)
+        assert not events.rejections
+        return evaluate(force, events, *QUARTER, as_of)
+
+    before, after = judged(records), judged(again)
+    assert _results(after) == _results(before)
+    assert after.events.matched == before.events.matched
+    assert (
+        after.events.by_reason.get("duplicate", 0)
+        == before.events.by_reason.get("duplicate", 0) + 1
+    )
+
+
+def test_one_cadet_at_one_instant_saying_other_hours_is_two_records() -> None:
+    """The repeat rule takes text as the rules read it, never more: the same cadet at the
+    same instant with 1.5 and 2 hours says two different things (two projects begun
+    together, or a correction), and dropping either would be a guess at which; both are
+    read, and the month's sum is theirs."""
+    surrey = load_force(SURREY)
+    base = {"type": "cadet_volunteering", "at": "2018-01-10T10:00:00Z", "scope": "waverley"}
+    records = [
+        {"id": "k1", **base, "role": "CADET", "person": "p-cad1", "attrs": {"hours": 1.5}},
+        {"id": "k2", **base, "role": "CADET", "person": "p-cad1", "attrs": {"hours": 2}},
+    ]
+    report = evaluate(
+        surrey,
+        parse_events([("log", i + 1, r) for i, r in enumerate(records)], surrey),
+        date(2018, 1, 1),
+        date(2018, 1, 31),
+        datetime(2018, 2, 6, tzinfo=UTC),
+        obligations=["surrey.cadet-hours"],
+    )
+    (result,) = report.results
+    assert (result.found, sorted(result.evidence)) == (3.5, ["k1", "k2"])
+    assert "duplicate" not in report.events.by_reason

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from engagerules.errors import UsageError
+from engagerules.model.conditions import folded
 from engagerules.model.event import Event
 from engagerules.model.limits import year_problem
 from engagerules.model.periods import Window
@@ -25,7 +26,8 @@ __all__ = ["EventIndex", "repeats"]
 def repeats(ordered: Sequence[Event], events: Sequence[Event], force: Force) -> dict[str, str]:
     """Which record each repeat repeats (id -> id), given the events in read order and
     sorted by time (`ordered`). A record of the same type, unit, role, person and instant
-    as an earlier one, and saying the same (attributes and refs), under another id is one
+    as an earlier one, and saying the same (attributes and refs; text as the conditions
+    read it, `_detail`), under another id is one
     activity exported twice: three patrols at one instant must not meet "3 of 3". Records
     that say different things (two accounts' readings taken at midnight) are different
     records. A type declaring that its records may `repeat` keeps them all; of the others
@@ -87,9 +89,15 @@ def _says_the_same(a: Event, b: Event) -> bool:
 def _detail(value: object) -> object:
     """A value as a record says it: Python holds `true` equal to 1 (and a dict holding
     one equal to a dict holding the other), but a threshold or a sum reads 1 and not
-    `true`, so a record giving one is no repeat of a record giving the other."""
+    `true`, so a record giving one is no repeat of a record giving the other. Text is
+    said as every condition reads it (`conditions.folded`: case, spaces and punctuation
+    aside): "fraud" and "Fraud " are one session's project typed twice, and no rule can
+    tell them apart, so counting both would count one session twice. Text stays text
+    ("1" is no repeat of 1: a sum reads the number, not the text)."""
     if isinstance(value, bool):
         return (bool, value)
+    if isinstance(value, str):
+        return (str, folded(value))
     if isinstance(value, list | tuple):
         return [_detail(item) for item in value]
     if isinstance(value, Mapping):

@@ -4,7 +4,8 @@ A record the reader rejects (a malformed `duration`, a bad offset, an unknown fi
 for nothing. For most duties that can only make the verdict worse (a visit not counted),
 but three kinds are comforted by a missing record: a constraint is kept when no record
 breaks it, a triggered duty owes nothing when no record sets it off. So every window such
-a rejected record may fall into (its type one the duty reads, or unreadable; its instant
+a rejected record may fall into (its type one the duty reads, an undeclared type like one
+the duty reads, or unreadable; its instant
 in the window, or unreadable; its unit within the result's, or unknown) is `unchecked`,
 never `met`, naming the rejections by file and line (`Result.unjudged`), and a gate on
 `breach` fails on it. A triggered duty gets an `unchecked` result of its own for each
@@ -177,7 +178,8 @@ def _untriggered(
         place = f"{r.file}:{r.line}"
         reason = (
             f"not checked: the rejected record at {place} may have set this duty off "
-            "(it is of a type that does, or its type could not be read); it was not judged, "
+            "(it is of a type that does, names a type like one that does, or its type "
+            "could not be read); it was not judged, "
             "so what it owed is unknown"
         )
         unit = None if ob.scope.per_person else _owing(force, r.unit, units)

@@ -19,6 +19,7 @@ __all__ = [
     "denied",
     "denies",
     "failed_condition",
+    "folded",
     "measure",
     "missing_attr",
     "number",
@@ -126,10 +127,10 @@ def _same(a: object, b: object) -> bool:
         return na == nb
     if isinstance(a, bool) or isinstance(b, bool):
         return truthy(a) == truthy(b)
-    return isinstance(a, str) and isinstance(b, str) and _folded(a) == _folded(b)
+    return isinstance(a, str) and isinstance(b, str) and folded(a) == folded(b)
 
 
-def _folded(text: str) -> str:
+def folded(text: str) -> str:
     """Text as a reader compares it: case, spaces and punctuation aside ("Rhymney  Library"
     and "rhymney library", "The Hub, Ystrad" and "The Hub Ystrad" are one place)."""
     return " ".join(_NON_WORD.sub(" ", text).casefold().split())
@@ -228,9 +229,9 @@ def _negated(attr: str, value: object) -> bool:
     "unadvertised" (or "non-advertised") records that it was not."""
     if not isinstance(value, str):
         return False
-    folded = _folded(value).replace(" ", "")
+    folded_value = folded(value).replace(" ", "")
     word = attr.replace("_", "").casefold()
-    return folded in (f"un{word}", f"non{word}")
+    return folded_value in (f"un{word}", f"non{word}")
 
 
 def _there(condition: Condition, value: object) -> bool:

@@ -138,14 +138,20 @@ class Rejection:
     type: str | None = attrs.field(default=None, eq=False, repr=False)
     at: datetime | None = attrs.field(default=None, eq=False, repr=False)
     unit: str | None = attrs.field(default=None, eq=False, repr=False)
+    #: When `type` is `UNDECLARED`: the declared types the typed name resembles (the same
+    #: but for case and separators, or as close a spelling as a did-you-mean offers), any
+    #: of which the record may be ("Community_Meeting_Attended" is a meeting, not nothing).
+    #: Declared names only: the name as typed is never kept.
+    alike: tuple[str, ...] = attrs.field(default=(), eq=False, repr=False)
 
     def revealed(self) -> Rejection:
         """This rejection as `--show-values` prints it: the values it withholds quoted."""
         return attrs.evolve(self, reason=self.quoting or self.reason, quoting=None)
 
     def may_be(self, types: Collection[str]) -> bool:
-        """Whether the record may have been of one of `types` (unknown if unreadable)."""
-        return self.type is None or self.type in types
+        """Whether the record may have been of one of `types`: unknown if unreadable, and
+        any it resembles if it named an undeclared type (a misspelling hides no breach)."""
+        return self.type is None or self.type in types or any(t in types for t in self.alike)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"

@@ -14,12 +14,14 @@ evidence are quoted.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import math
 import sys
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, tzinfo
+from functools import lru_cache
 from itertools import islice
 from operator import attrgetter
 from pathlib import Path
@@ -30,7 +32,7 @@ import attrs
 import msgspec
 
 from engagerules.errors import EventError, did_you_mean
-from engagerules.model.conditions import number_text, recorded
+from engagerules.model.conditions import folded, number_text, recorded
 from engagerules.model.event import (
     UNDECLARED,
     Event,
@@ -263,12 +265,29 @@ def readable(
     else:
         return rejection
     known = kind.strip() if isinstance(kind, str) else None
+    undeclared = bool(known) and known not in types
     return attrs.evolve(
         rejection,
-        type=None if not known else known if known in types else UNDECLARED,
+        type=None if not known else UNDECLARED if undeclared else known,
+        alike=_resembled(known, frozenset(types)) if known and undeclared else (),
         at=at,
         unit=scope.strip() if isinstance(scope, str) and scope.strip() in units else None,
     )
+
+
+@lru_cache(maxsize=256)
+def _resembled(name: str, types: frozenset[str]) -> tuple[str, ...]:
+    """The declared `types` an undeclared type `name` may be a misspelling of: the same
+    once case and separators are set aside, or as close a spelling as a did-you-mean
+    offers (difflib's default closeness), all of them, not only the closest. A record
+    rejected for one may be of any, so no window it may fall in reads met; a name like
+    none stays of no type. Cached: a log may repeat one wrong name many times."""
+    squeezed = {t: folded(t).replace(" ", "") for t in types}
+    mine = folded(name).replace(" ", "")
+    if not mine or not squeezed:
+        return ()
+    close = set(difflib.get_close_matches(mine, set(squeezed.values()), n=len(squeezed)))
+    return tuple(sorted(t for t, key in squeezed.items() if key == mine or key in close))
 
 
 _NO_VALUE: Any = object()

@@ -21,7 +21,8 @@ exports with the reader `check` uses and writes what it gave:
   reason, quoting]`, the reason withholding the values the record gave as every reader
   does (`sources.withheld`), `quoting` the same with them quoted, or null when it withholds
   none (for `--show-values`; the file holds the records' values anyway), then what could be
-  read of the record, `type, at, unit` (`Rejection.type`), so a check from Parquet, with
+  read of the record, `type, at, unit` (`Rejection.type`), and, for an undeclared type
+  like declared ones, a list of those (`Rejection.alike`), so a check from Parquet, with
   either engine, never reads a rule the record may have broken as met. A rejection of a
   file written before values were withheld, `[file, line, reason]`, is withheld as read;
   one without the read parts may be of any type, instant and unit.
@@ -204,10 +205,12 @@ def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
 
 def _rejections(log: EventLog) -> list[list[Any]]:
     """The rejections as the metadata keeps them: `[file, line, reason, quoting, type, at,
-    unit]`, the last three what could be read of the record (`Rejection.type`), so the
-    compiled engine's check never reads a rule the record may have broken as kept."""
+    unit]`, the last three what could be read of the record (`Rejection.type`), then the
+    declared types an undeclared one resembles where there are any (`Rejection.alike`),
+    so the compiled engine's check never reads a rule the record may have broken as kept."""
     return [
         [r.file, r.line, r.reason, r.quoting, r.type, r.at and r.at.isoformat(), r.unit]
+        + ([list(r.alike)] if r.alike else [])
         for r in log.rejections
     ]
 
@@ -215,21 +218,26 @@ def _rejections(log: EventLog) -> list[list[Any]]:
 def _rejection(item: Any) -> Rejection:
     """One rejection of the metadata; a ValueError unless it is as ingest writes them.
     One written before the read type, instant and unit were kept may be of any."""
-    if not isinstance(item, list) or len(item) not in (3, 4, 7):
+    if not isinstance(item, list) or len(item) not in (3, 4, 7, 8):
         raise ValueError(item)
     file, line, reason = str(item[0]), int(item[1]), str(item[2])
     if len(item) >= 4:
         quoting = None if item[3] is None else str(item[3])
         if len(item) == 4:
             return Rejection(file, line, reason, quoting=quoting)
-        kind, at, unit = item[4:]
+        kind, at, unit = item[4:7]
+        alike = item[7] if len(item) == 8 else []
         if not all(v is None or isinstance(v, str) for v in (kind, at, unit)):
+            raise ValueError(item)
+        if not isinstance(alike, list) or not all(isinstance(t, str) for t in alike):
             raise ValueError(item)
         moment = None if at is None else datetime.fromisoformat(at)
         if moment is not None and moment.tzinfo is None:
             raise ValueError(item)
         moment = moment and moment.astimezone(UTC)
-        return Rejection(file, line, reason, quoting=quoting, type=kind, at=moment, unit=unit)
+        return Rejection(
+            file, line, reason, quoting=quoting, type=kind, at=moment, unit=unit, alike=tuple(alike)
+        )
     withheld = legacy_withheld(reason)  # written before values were withheld
     return Rejection(file, line, withheld, quoting=reason if withheld != reason else None)
 
