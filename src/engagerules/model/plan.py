@@ -291,7 +291,9 @@ class Condition:
 
         attr = f"`{self.attr}`" if markdown else self.attr.replace("_", " ")
         phrases = {
-            Operator.PRESENT: f"{attr} recorded",
+            # Evidence asks that the thing be there: a record denying it is absence.
+            Operator.PRESENT: f"{attr} recorded"
+            + ("" if self.asks == "recorded" else ", not denied"),
             Operator.ABSENT: f"no {attr}",
             Operator.DIFFERS_FROM_PREVIOUS: (
                 f"{attr} in a different {self.value} from the previous event's"
