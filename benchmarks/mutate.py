@@ -240,6 +240,9 @@ MUTANTS = [
             "    if window.end > as_of:\n        status = Status.PENDING",
             "    if False:\n        status = Status.PENDING",
         ),
+        # A window still open is pending by the grace branch too (its close is never
+        # before its end), so ignoring the instant judged takes both away.
+        ("    elif closes > as_of:", "    elif False:"),
     ),
     m(
         "partial-is-missed",
@@ -434,7 +437,7 @@ MUTANTS = [
         "denial-present",
         "src/engagerules/model/conditions.py",
         (
-            'return condition.asks == "recorded" or not denies(value)',
+            'return condition.asks == "recorded" or not denies(value, condition.attr)',
             "return True",
         ),
     ),
