@@ -105,13 +105,13 @@ def _rule_attributes(force: Force) -> set[tuple[str, str]]:
     for ob in force.obligations:
         rule = ob.rule
         for req in ob.evidence:
-            names = [c.attr for c in req.where]
-            names += [n for n in (req.sum, req.distinct, req.for_period) if n]
-            if isinstance(rule, Constraint):
-                names += [c.attr for c in rule.require]
+            conditions = [*req.where, *(rule.require if isinstance(rule, Constraint) else ())]
+            names = [n for n in (req.sum, req.distinct, req.for_period) if n]
             if isinstance(rule, Target):
                 names += [n for n in (rule.attr, rule.group) if n]
             used.update((kind, n) for kind in req.types for n in names)
+            # A condition naming its types reads only their records' attribute.
+            used.update((k, c.attr) for k in req.types for c in conditions if c.applies_to(k))
         if isinstance(rule, Triggered):
             names = [c.attr for c in rule.trigger.where]
             if rule.trigger.deadline_attr:
