@@ -289,17 +289,8 @@ def parquet_records(path: str | Path, force: Force) -> tuple[list[Event], list[R
     rejections written beside them, and the count of records the exports held."""
     pa = _arrow()
     name = str(path)
-    try:
-        parquet = pa.parquet.ParquetFile(name)
-    except FileNotFoundError:
-        raise EventError(f"{name}: no such file") from None
-    except (OSError, ValueError, pa.ArrowException) as exc:
-        raise EventError(f"{name}: cannot be read as Parquet: {exc}") from None
-    meta = _metadata(name, parquet.schema_arrow.metadata)
-    if meta.get("force") != force.id:
-        msg = f"{name}: ingested for force {meta.get('force')!r}, not {force.id!r}"
-        raise EventError(msg)
-    _check_columns(name, parquet.schema_arrow, schema(force), [*_WANTED, "attrs"])
+    parquet = _opened(name, pa.parquet.ParquetFile)
+    meta = _ingested(name, parquet.schema_arrow, force)
     try:
         batches = parquet.iter_batches(batch_size=_BATCH, columns=[*_WANTED, "attrs"])
         events = _events(batches)
@@ -312,19 +303,8 @@ def parquet_meta(path: str | Path, force: Force) -> tuple[list[Rejection], int]:
     """What ingest kept beside the events of a file: its rejections and the count of
     records the exports held, read from the metadata alone (the compiled engine reads
     the rows where they are)."""
-    pa = _arrow()
     name = str(path)
-    try:
-        arrow_schema = pa.parquet.read_schema(name)
-    except FileNotFoundError:
-        raise EventError(f"{name}: no such file") from None
-    except (OSError, ValueError, pa.ArrowException) as exc:
-        raise EventError(f"{name}: cannot be read as Parquet: {exc}") from None
-    meta = _metadata(name, arrow_schema.metadata)
-    if meta.get("force") != force.id:
-        msg = f"{name}: ingested for force {meta.get('force')!r}, not {force.id!r}"
-        raise EventError(msg)
-    _check_columns(name, arrow_schema, schema(force), [*_WANTED, "attrs"])
+    meta = _ingested(name, _opened(name, _arrow().parquet.read_schema), force)
     rejections = _kept_rejections(name, meta)
     read = meta.get("read")
     if not isinstance(read, int) or read < len(rejections):
@@ -334,6 +314,28 @@ def parquet_meta(path: str | Path, force: Force) -> tuple[list[Rejection], int]:
 
 
 _WANTED = ["id", "type", "at", "all_day", "scope", "role", "person", "refs", "file", "line"]
+
+
+def _opened(name: str, open_file: Any) -> Any:
+    """`open_file(name)` (a Parquet file or its schema), or an `EventError` naming it."""
+    pa = _arrow()
+    try:
+        return open_file(name)
+    except FileNotFoundError:
+        raise EventError(f"{name}: no such file") from None
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise EventError(f"{name}: cannot be read as Parquet: {exc}") from None
+
+
+def _ingested(name: str, arrow_schema: Any, force: Force) -> dict[str, Any]:
+    """The metadata of a file ingested for `force` in the ingest layout, or an
+    `EventError` saying why it is not one."""
+    meta = _metadata(name, arrow_schema.metadata)
+    if meta.get("force") != force.id:
+        msg = f"{name}: ingested for force {meta.get('force')!r}, not {force.id!r}"
+        raise EventError(msg)
+    _check_columns(name, arrow_schema, schema(force), [*_WANTED, "attrs"])
+    return meta
 
 
 def _events(batches: Any) -> list[Event]:
