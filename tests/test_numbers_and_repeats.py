@@ -26,7 +26,9 @@ from engagerules import (
     read_events,
     simulate,
 )
+from engagerules.engine.index import _says_the_same, repeats
 from engagerules.model.conditions import number_text
+from engagerules.model.event import Event
 from engagerules.model.plan import AttrType
 from strategies import verdict_logs
 
@@ -386,3 +388,59 @@ def test_one_cadet_at_one_instant_saying_other_hours_is_two_records() -> None:
     (result,) = report.results
     assert (result.found, sorted(result.evidence)) == (3.5, ["k1", "k2"])
     assert "duplicate" not in report.events.by_reason
+
+
+def _plainly_repeated(events: Sequence[Event], force: Force) -> dict[str, str]:
+    """The rule of `repeats` read plainly: each record, in read order, against every
+    earlier one of its instant, type, unit, role and person that is kept."""
+    many = {t.id for t in force.event_types if t.repeats}
+    kept: list[Event] = []
+    found: dict[str, str] = {}
+    for event in events:
+        if event.type in many:
+            continue
+        who = (event.at, event.type, event.scope, event.role, event.person)
+        same = next(
+            (
+                k
+                for k in kept
+                if (k.at, k.type, k.scope, k.role, k.person) == who and _says_the_same(k, event)
+            ),
+            None,
+        )
+        if same is None:
+            kept.append(event)
+        elif same.id != event.id:
+            found[event.id] = same.id
+    return found
+
+
+_NOON = datetime(2023, 6, 1, 12, tzinfo=UTC)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 3),  # minutes after noon: few instants, so many are shared
+            st.sampled_from(["session", "meeting", "tweet"]),
+            st.sampled_from([None, "north", "south"]),
+            st.sampled_from([None, "PCSO"]),
+            st.sampled_from([None, "p1"]),
+            st.sampled_from([{}, {"place": "Hall"}, {"place": "hall "}, {"place": "Park"}]),
+            st.integers(0, 5),  # id: repeated ids stand for a record read twice
+        ),
+        max_size=40,
+    )
+)
+def test_repeats_are_found_as_the_plain_rule_finds_them(
+    rows: list[tuple[int, str, str | None, str | None, str | None, dict[str, str], int]],
+) -> None:
+    force = load_force(FIXTURES / "verdicts")
+    events = [
+        Event(f"e{n}", kind, _NOON + timedelta(minutes=m), scope, role, person, attrs)
+        for m, kind, scope, role, person, attrs, n in rows
+    ]
+    ordered = sorted(events, key=lambda e: e.id)
+    ordered.sort(key=lambda e: e.at)
+    assert repeats(ordered, events, force) == _plainly_repeated(events, force)
