@@ -229,7 +229,7 @@ def account(
     # The unmatched records picked out and counted by calls made in C, not a loop per event.
     unmatched = list(compress(events, map(not_, map(used.__contains__, map(_ID, events)))))
     reasons = _Unmatched(force, judged, span, as_of, events, index, spare)
-    found = list(map(reasons.why, unmatched))
+    found = reasons.each(unmatched)
     by_reason = Counter(map(itemgetter(0), found))
     quality = [
         DataQuality(event.id, event.file, event.line, problem)
@@ -330,49 +330,82 @@ class _Unmatched:
         self.days: dict[str, dict[date, _Live | None]] = {kind: {} for kind in self.readers}
         self.lives: dict[tuple[str, tuple[int, ...]], _Live] = {}
 
-    def why(self, event: Event) -> tuple[str, str | None]:
-        at = event.at
-        if at > self.as_of:
-            return "not_known_at_as_of", None
-        rough = self.rough.get(event.type)
-        if rough is None:
-            return "type_unused", None
-        if self.repeated and event.id in self.repeated:
-            return "duplicate", duplicate_words(self.repeated[event.id])
-        live = _UNSURE
-        if at.tzinfo is UTC:
-            live = rough.get(at.date(), _UNSEEN)
+    def each(self, events: Iterable[Event]) -> list[tuple[str, str | None]]:
+        """`why` of each event. Most records of a large log stop at a reason given by
+        their type, day, unit and role (not in force that day, no unit, outside the units,
+        a role no duty accepts), so those steps run here in one loop with what they read
+        held in locals, a third less work per record than a call each; the rest go on
+        in `_rest`."""
+        as_of, roughs, repeated, around = self.as_of, self.rough, self.repeated, self._around
+        start, end, zone, force, rest = (
+            self.span.start,
+            self.span.end,
+            self.force.zone,
+            self.force,
+            self._rest,
+        )
+        found: list[tuple[str, str | None]] = []
+        add = found.append
+        for event in events:
+            at = event.at
+            if at > as_of:
+                add(_NOT_KNOWN)
+                continue
+            rough = roughs.get(event.type)
+            if rough is None:
+                add(_UNUSED)
+                continue
+            if repeated and event.id in repeated:
+                add(("duplicate", duplicate_words(repeated[event.id])))
+                continue
+            live = rough.get(at.date(), _UNSEEN) if at.tzinfo is UTC else _UNSURE
             if live is _UNSEEN:
-                live = rough[at.date()] = self._around(event.type, at.date())
-        if live is _UNSURE:
-            live = self._live(event.type, at.astimezone(self.force.zone).date())
-        if live is None:
-            return "not_in_force", None
-        inside = self.span.start <= at < self.span.end
-        if (
-            not inside
-            and not live.triggered
-            and not ((live.lasts or live.looks_back) and at < self.span.start)
-        ):
-            return "outside_range", None
-        if live.per_unit:
-            if event.scope is None:
-                return "no_unit", "no unit recorded"
-            covered = live.covers.get(event.scope)
-            if covered is None:
-                covered = live.covers[event.scope] = live.covering(self.force, event.scope)
-            if not covered:
-                return "outside_units", None
+                live = rough[at.date()] = around(event.type, at.date())
+            if live is _UNSURE:
+                live = self._live(event.type, at.astimezone(zone).date())
+            if live is None:
+                add(_NOT_IN_FORCE)
+                continue
+            inside = start <= at < end
+            if (
+                not inside
+                and not live.triggered
+                and not ((live.lasts or live.looks_back) and at < start)
+            ):
+                add(_OUTSIDE_RANGE)
+                continue
+            if live.per_unit:
+                scope = event.scope
+                if scope is None:
+                    add(_NO_UNIT)
+                    continue
+                covered = live.covers.get(scope)
+                if covered is None:
+                    covered = live.covers[scope] = live.covering(force, scope)
+                if not covered:
+                    add(_OUTSIDE_UNITS)
+                    continue
+            if live.reqs:
+                role = event.role
+                allowed = live.roles.get(role)
+                if allowed is None:
+                    allowed = live.roles[role] = not all(
+                        r.roles and role not in r.roles for r in live.reqs
+                    )
+                if not allowed:
+                    add(_NO_ROLE if role is None else _ROLE_NOT_ALLOWED)
+                    continue
+            add(rest(event, live, inside))
+        return found
+
+    def why(self, event: Event) -> tuple[str, str | None]:
+        """Why one record counted for nothing: the first reason that applies."""
+        return self.each((event,))[0]
+
+    def _rest(self, event: Event, live: _Live, inside: bool) -> tuple[str, str | None]:
+        """`why`, from a record's attributes on, for one in a unit and a role some duty in
+        force that day accepts."""
         if live.reqs:
-            allowed = live.roles.get(event.role)
-            if allowed is None:
-                allowed = live.roles[event.role] = not all(
-                    r.roles and event.role not in r.roles for r in live.reqs
-                )
-            if not allowed:
-                if event.role is None:
-                    return "role_not_allowed", "no role recorded"
-                return "role_not_allowed", None
             if live.conditional:
                 failed = [failed_condition(r.where, event) for r in live.reqs]
                 if all(c is not None for c in failed):
@@ -555,6 +588,14 @@ def _known(events: Sequence[Event], as_of: datetime) -> Sequence[Event]:
 _ID = attrgetter("id")
 _AT = attrgetter("at")
 _TYPE = attrgetter("type")
+_NOT_KNOWN = ("not_known_at_as_of", None)
+_UNUSED = ("type_unused", None)
+_NOT_IN_FORCE = ("not_in_force", None)
+_OUTSIDE_RANGE = ("outside_range", None)
+_NO_UNIT = ("no_unit", "no unit recorded")
+_OUTSIDE_UNITS = ("outside_units", None)
+_NO_ROLE = ("role_not_allowed", "no role recorded")
+_ROLE_NOT_ALLOWED = ("role_not_allowed", None)
 
 
 def _enclosing(force: Force, ob: Obligation) -> set[str]:
