@@ -47,6 +47,7 @@ from engagerules.engine.kinds.target import Target
 from engagerules.engine.kinds.triggered import Triggered, _deadline, _trigger_units
 from engagerules.engine.schedule import dues, unit_slots
 from engagerules.engine.verdicts import constraint_windows
+from engagerules.model.durations import parse_duration
 from engagerules.model.event import Event, EventLog
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Requirement
@@ -838,6 +839,106 @@ def test_generated_forces_and_logs_are_judged_alike(
     as_ofs = [datetime(2023, 1, 1, tzinfo=UTC), datetime(2022, 10, 30, 1, tzinfo=UTC)]
     log = _log(force, records)
     assert differences(force, log, start, end, as_ofs, Backend(None)) == []
+
+
+#: What a generated record names as its period (the test force's attribute is text, so
+#: the reader keeps them all): June 2023's neighbours, a quarter, a half, a year, a split
+#: year, days, padding, a month 13, words, blank and none.
+_PERIOD_LABELS = (
+    "2023-05",
+    "2023-06",
+    "2023-07",
+    " 2023-06 ",
+    "2023-q2",
+    "2023-H1",
+    "2023",
+    2023,
+    "2022-23",
+    "2023-06-30",
+    "2023-07-01",
+    "2023-13",
+    "n/a",
+    "",
+    None,
+)
+#: Instants around June 2023 (London): its edges and a week after, each a microsecond
+#: either side, and the edges of May's and July's allowance ahead.
+_PERIOD_EDGES = tuple(
+    edge + timedelta(microseconds=d)
+    for edge in (
+        datetime(2023, 5, 21, 23, tzinfo=UTC),
+        datetime(2023, 5, 31, 23, tzinfo=UTC),
+        datetime(2023, 6, 7, 23, tzinfo=UTC),
+        datetime(2023, 6, 20, 23, tzinfo=UTC),
+        datetime(2023, 6, 30, 23, tzinfo=UTC),
+        datetime(2023, 7, 7, 23, tzinfo=UTC),
+    )
+    for d in (-1, 0)
+)
+
+
+@st.composite
+def _period_logs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Monthly reports of the verdicts test force, naming periods, at edges or anywhere
+    from late May to late July 2023, in a section, the team above or none."""
+    records: list[dict[str, Any]] = []
+    for i in range(draw(st.integers(1, 25))):
+        moment = draw(
+            st.sampled_from(_PERIOD_EDGES)
+            | st.integers(0, 60 * 24 * 60).map(
+                lambda m: datetime(2023, 5, 25, tzinfo=UTC) + timedelta(minutes=m)
+            )
+        )
+        record: dict[str, Any] = {"id": f"e{i}", "type": "report", "at": moment.isoformat()}
+        label = draw(st.sampled_from(_PERIOD_LABELS))
+        if label is not None:
+            record["attrs"] = {"for_period": label}
+        scope = draw(st.sampled_from([None, "north", "south", "town"]))
+        if scope is not None:
+            record["scope"] = scope
+        role = draw(st.sampled_from([None, "PS", "PCSO"]))
+        if role is not None:
+            record["role"] = role
+        records.append(record)
+    return records
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    records=_period_logs(),
+    early=st.sampled_from([None, "P10D"]),
+    split_years=st.booleans(),
+    as_of_day=st.integers(0, 45),
+)
+def test_generated_logs_naming_their_period_are_judged_alike(
+    records: list[dict[str, Any]], early: str | None, split_years: bool, as_of_day: int
+) -> None:
+    """Whatever periods the records name and whenever they were made, a duty reading the
+    period named (with an allowance ahead or not, split years read or not) is judged by
+    the compiled check as by the reference, at any instant from June to its grace's end
+    (DuckDB)."""
+    force = load_force(FIXTURES / "verdicts")
+    duty = "v.report"
+    ahead = None if early is None else parse_duration(early)
+    force = evolve(
+        force,
+        obligations=tuple(
+            evolve(
+                ob,
+                evidence=tuple(
+                    evolve(r, early=ahead, split_years=split_years) for r in ob.evidence
+                ),
+            )
+            if ob.id == duty
+            else ob
+            for ob in force.obligations
+        ),
+    )
+    assert compilable(next(ob for ob in force.obligations if ob.id == duty))
+    as_of = datetime(2023, 6, 20, 12, tzinfo=UTC) + timedelta(days=as_of_day)
+    log = _log(force, records)
+    start, end = date(2023, 6, 1), date(2023, 6, 30)
+    assert differences(force, log, start, end, [as_of], Backend(None), (duty,)) == []
 
 
 @pytest.mark.parametrize(
