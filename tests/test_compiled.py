@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from attrs import evolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -41,10 +42,12 @@ from engagerules.engine.compiled.kinds import constraint as compiled_constraint
 from engagerules.engine.compiled.kinds import triggered as compiled_triggered
 from engagerules.engine.compiled.source import COLUMNS, MORE, ibis_module, ibis_url
 from engagerules.engine.evaluate import evaluate
+from engagerules.engine.kinds.recurring import names_period, period_reach
 from engagerules.engine.kinds.target import Target
 from engagerules.engine.kinds.triggered import Triggered, _deadline, _trigger_units
 from engagerules.engine.schedule import dues, unit_slots
 from engagerules.engine.verdicts import constraint_windows
+from engagerules.model.durations import parse_duration
 from engagerules.model.event import Event, EventLog
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Requirement
@@ -597,6 +600,7 @@ def edge_cases(force: Force) -> Iterator[tuple[EventLog, date, date, list[dateti
     records += gap_records(force, start, end) + coverage_clears(force, start, end, records)
     yield _log(force, records), start, end, _as_ofs(start, end)
     yield from target_cases(force)
+    yield from period_cases(force)
 
 
 def _log(force: Force, records: list[dict[str, Any]]) -> EventLog:
@@ -610,6 +614,119 @@ def _as_ofs(start: date, end: date) -> list[datetime]:
         datetime(end.year + 1, 1, 1, tzinfo=UTC),
         datetime(middle.year, middle.month, middle.day, 12, tzinfo=UTC),
         datetime(2022, 10, 30, 1, 0, tzinfo=UTC),
+    ]
+
+
+def period_cases(force: Force) -> Iterator[tuple[EventLog, date, date, list[datetime]]]:
+    """Logs of records naming their period (`period_records`), for the duties reading it:
+    over the October clock change and a year's end, and over a leap February and the
+    March clock change (31 March 2024, the last day of a month), each judged after the
+    range (within the last window's grace), after every grace, within the first window's
+    grace and at the clock change. Every other window has records only outside it and
+    within its grace (the first in one log, the second in the other), so it is pending
+    within the grace, met or missed after it."""
+    for start, end, change, sparse in (
+        (date(2022, 10, 1), date(2022, 12, 31), datetime(2022, 10, 30, 1, tzinfo=UTC), 1),
+        (date(2024, 2, 1), date(2024, 3, 31), datetime(2024, 3, 31, 1, tzinfo=UTC), 0),
+    ):
+        records, reaches = period_records(force, start, end, sparse)
+        if not records:
+            return
+        first = min(reaches, key=lambda r: r[0].end)[0]
+        after = max(reach.end for _, reach in reaches)
+        as_ofs = [
+            range_bounds(start, end, force.zone).end + timedelta(days=3),
+            after + timedelta(days=1),
+            first.end + timedelta(days=3, hours=12),
+            change,
+        ]
+        yield _log(force, records), start, end, as_ofs
+
+
+def period_records(
+    force: Force, start: date, end: date, sparse: int
+) -> tuple[list[dict[str, Any]], list[tuple[Window, Window]]]:
+    """For each compiled duty whose evidence names its period, in every due window of the
+    first unit owing it over `start`..`end`: records naming the window's period, the one
+    before and after it, a month at either end, a quarter, a half, a year, a split year
+    (read only where the duty declares its years), a day, the label padded, blank, none
+    and unreadable (the reader rejects them), each made a microsecond either side of
+    where a record may lie for the window (`period_reach`: from `early` before it, never
+    before the duty came into force, to `grace` after it) and of the window's own edges,
+    and in its middle (in the windows numbered `sparse` modulo 2, only outside the window
+    and a microsecond either side of the reach's end); in the unit, one within it and
+    none, with a role and without. With each window (a due window, the reach of its
+    records)."""
+    span = range_bounds(start, end, force.zone)
+    children = {u.within: u.id for u in force.units if u.within}
+    tiny = timedelta(microseconds=1)
+    pick = random.Random(23)  # noqa: S311 - no secret: which unit and role each record has
+    out: list[dict[str, Any]] = []
+    reaches: list[tuple[Window, Window]] = []
+    for ob in force.obligations:
+        named = [r for r in ob.evidence if names_period(r)]
+        if not ob.scored or not compilable(ob) or not named:
+            continue
+        due = list(dues(ob, span, ("p1", "p2")))
+        for k, one in enumerate(d for d in due if d.scope == due[0].scope):
+            w = one.window
+            for req in named:
+                reach = period_reach(ob, req, w)
+                reaches.append((w, reach))
+                moments = [reach.start - tiny, w.start - tiny, reach.end - tiny, reach.end]
+                if k % 2 != sparse:
+                    moments += [reach.start, w.start, w.start + timedelta(days=3)]
+                    moments += [w.end - tiny, w.end]
+                scope = None if ob.scope.per_person else one.scope
+                combos = list(
+                    itertools.product(
+                        (scope, children.get(scope or ""), None),
+                        (req.roles[0] if req.roles else "CSO", None),
+                    )
+                )
+                whole = one.period or w
+                first = whole.local_start.date()
+                last = (whole.local_end - tiny).date()
+                for label, at in itertools.product(_period_labels(first, last), moments):
+                    where, role = pick.choice(combos)
+                    record: dict[str, Any] = {
+                        "id": f"p{len(out)}",
+                        "type": pick.choice(req.types),
+                        "at": at.astimezone(UTC).isoformat(),
+                        "attrs": {} if label is None else {req.for_period: label},
+                    }
+                    if where:
+                        record["scope"] = where
+                    if role:
+                        record["role"] = role
+                    if ob.scope.per_person:
+                        record["person"] = one.scope
+                    out.append(record)
+    return out, reaches
+
+
+def _period_labels(first: date, last: date) -> list[object]:
+    """What a record may name as its period, around a window from local day `first` to
+    `last`: the reader keeps all but the last two."""
+    before, after = first - timedelta(days=1), last + timedelta(days=1)
+    year = first.year
+    return [
+        f"{first:%Y-%m}",
+        f"{last:%Y-%m}",
+        f"{before:%Y-%m}",
+        f"{after:%Y-%m}",
+        f"{year}-q{(first.month - 1) // 3 + 1}",
+        f"{year}-H{(first.month - 1) // 6 + 1}",
+        year,
+        f"{year}-{(year + 1) % 100:02d}",
+        f"{year - 1}-{year % 100:02d}",
+        first.isoformat(),
+        last.isoformat(),
+        f" {first:%Y-%m} ",
+        "",
+        None,
+        f"{year}-13",
+        "n/a",
     ]
 
 
@@ -642,6 +759,33 @@ def test_edge_cases_are_judged_alike(name: str, backend: Backend) -> None:
         assert log.events and (n or log.rejections)  # the first has both kinds of record
         as_ofs = instants[: 1 if backend.subset else None]  # Spark: the first only
         found += differences(force, log, start, end, as_ofs, backend)
+    assert found == []
+
+
+@pytest.mark.parametrize("name", ["gwent", "dorset"])
+def test_part_windows_naming_their_period_are_judged_alike(name: str, backend: Backend) -> None:
+    """A duty whose evidence names its period, in force from the middle of a month and
+    owing the part of it: a record names the whole period and counts if made in the
+    part; an allowance ahead never reaches before the day the duty came into force."""
+    force = open_force(name)
+    day = date(2022, 10, 15)
+    force = evolve(
+        force,
+        obligations=tuple(
+            evolve(ob, effective_from=day, owes_first_part=True)
+            if any(names_period(r) for r in ob.evidence)
+            else ob
+            for ob in force.obligations
+        ),
+    )
+    span = range_bounds(day, date(2022, 12, 31), force.zone)
+    parts = [d for ob in force.obligations for d in dues(ob, span, ()) if d.period is not None]
+    assert parts and all(d.period != d.window for d in parts)
+    found = []
+    for log, start, end, as_ofs in period_cases(force):
+        found += differences(
+            force, log, start, end, as_ofs[: 1 if backend.subset else None], backend
+        )
     assert found == []
 
 
@@ -695,6 +839,106 @@ def test_generated_forces_and_logs_are_judged_alike(
     as_ofs = [datetime(2023, 1, 1, tzinfo=UTC), datetime(2022, 10, 30, 1, tzinfo=UTC)]
     log = _log(force, records)
     assert differences(force, log, start, end, as_ofs, Backend(None)) == []
+
+
+#: What a generated record names as its period (the test force's attribute is text, so
+#: the reader keeps them all): June 2023's neighbours, a quarter, a half, a year, a split
+#: year, days, padding, a month 13, words, blank and none.
+_PERIOD_LABELS = (
+    "2023-05",
+    "2023-06",
+    "2023-07",
+    " 2023-06 ",
+    "2023-q2",
+    "2023-H1",
+    "2023",
+    2023,
+    "2022-23",
+    "2023-06-30",
+    "2023-07-01",
+    "2023-13",
+    "n/a",
+    "",
+    None,
+)
+#: Instants around June 2023 (London): its edges and a week after, each a microsecond
+#: either side, and the edges of May's and July's allowance ahead.
+_PERIOD_EDGES = tuple(
+    edge + timedelta(microseconds=d)
+    for edge in (
+        datetime(2023, 5, 21, 23, tzinfo=UTC),
+        datetime(2023, 5, 31, 23, tzinfo=UTC),
+        datetime(2023, 6, 7, 23, tzinfo=UTC),
+        datetime(2023, 6, 20, 23, tzinfo=UTC),
+        datetime(2023, 6, 30, 23, tzinfo=UTC),
+        datetime(2023, 7, 7, 23, tzinfo=UTC),
+    )
+    for d in (-1, 0)
+)
+
+
+@st.composite
+def _period_logs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Monthly reports of the verdicts test force, naming periods, at edges or anywhere
+    from late May to late July 2023, in a section, the team above or none."""
+    records: list[dict[str, Any]] = []
+    for i in range(draw(st.integers(1, 25))):
+        moment = draw(
+            st.sampled_from(_PERIOD_EDGES)
+            | st.integers(0, 60 * 24 * 60).map(
+                lambda m: datetime(2023, 5, 25, tzinfo=UTC) + timedelta(minutes=m)
+            )
+        )
+        record: dict[str, Any] = {"id": f"e{i}", "type": "report", "at": moment.isoformat()}
+        label = draw(st.sampled_from(_PERIOD_LABELS))
+        if label is not None:
+            record["attrs"] = {"for_period": label}
+        scope = draw(st.sampled_from([None, "north", "south", "town"]))
+        if scope is not None:
+            record["scope"] = scope
+        role = draw(st.sampled_from([None, "PS", "PCSO"]))
+        if role is not None:
+            record["role"] = role
+        records.append(record)
+    return records
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    records=_period_logs(),
+    early=st.sampled_from([None, "P10D"]),
+    split_years=st.booleans(),
+    as_of_day=st.integers(0, 45),
+)
+def test_generated_logs_naming_their_period_are_judged_alike(
+    records: list[dict[str, Any]], early: str | None, split_years: bool, as_of_day: int
+) -> None:
+    """Whatever periods the records name and whenever they were made, a duty reading the
+    period named (with an allowance ahead or not, split years read or not) is judged by
+    the compiled check as by the reference, at any instant from June to its grace's end
+    (DuckDB)."""
+    force = load_force(FIXTURES / "verdicts")
+    duty = "v.report"
+    ahead = None if early is None else parse_duration(early)
+    force = evolve(
+        force,
+        obligations=tuple(
+            evolve(
+                ob,
+                evidence=tuple(
+                    evolve(r, early=ahead, split_years=split_years) for r in ob.evidence
+                ),
+            )
+            if ob.id == duty
+            else ob
+            for ob in force.obligations
+        ),
+    )
+    assert compilable(next(ob for ob in force.obligations if ob.id == duty))
+    as_of = datetime(2023, 6, 20, 12, tzinfo=UTC) + timedelta(days=as_of_day)
+    log = _log(force, records)
+    start, end = date(2023, 6, 1), date(2023, 6, 30)
+    assert differences(force, log, start, end, [as_of], Backend(None), (duty,)) == []
 
 
 @pytest.mark.parametrize(
@@ -790,6 +1034,7 @@ def _mutants() -> list[tuple[str, Any, str, Any]]:
         ("a constraint's rule ignored", compiled_constraint, "failed_condition", rule_ignored),
         ("window edges a microsecond late", compiled_query, "_utc", edges_late),
         *_gap_figure_and_coverage_mutants(),
+        *_period_mutants(),
     ]
 
 
@@ -828,6 +1073,24 @@ def _gap_figure_and_coverage_mutants() -> list[tuple[str, Any, str, Any]]:
         ("a rolling duty's requirements one line", compiled_standing, "gaps", lines_merged),
         ("a target's readings in id order", compiled_target, "reading_result", in_id_order),
         ("coverage spells never cleared", compiled_query.Query, "spells", never_ended),
+    ]
+
+
+def _period_mutants() -> list[tuple[str, Any, str, Any]]:
+    """Evidence naming its period, broken two ways: the period named ignored (a record
+    counted by its date), and the reach of a window's records its own edges (no grace
+    after it, no allowance ahead)."""
+    from engagerules.engine.compiled.kinds import periods as compiled_periods
+
+    def by_date(ob: Any, req: Any, due: Any, events: list[Event], trace: Any = None) -> Any:
+        return [e for e in events if due.window.contains(e.at)]
+
+    def within_window(ob: Any, req: Any, window: Window) -> Window:
+        return window
+
+    return [
+        ("a record's named period ignored", compiled_periods, "period_records", by_date),
+        ("a period's grace and allowance ignored", compiled_periods, "period_reach", within_window),
     ]
 
 

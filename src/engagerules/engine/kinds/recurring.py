@@ -28,7 +28,6 @@ from engagerules.model.conditions import measure, recorded
 from engagerules.model.durations import Duration, parse_duration, positive_duration
 from engagerules.model.event import Event
 from engagerules.model.periods import (
-    Cycle,
     Window,
     local_midnight,
     named_period,
@@ -202,9 +201,10 @@ def _judge_due(
     key = unit_key(obligation, due.scope)
     steps = []
     for req in obligation.evidence:
-        if req.for_period is not None and req.grace is not None:
-            years = obligation.cycle if req.split_years else None
-            events = _for_period(obligation, req, index, key, due, person, trace, years)
+        if names_period(req):
+            wide = period_reach(obligation, req, due.window)
+            found = qualified(req, in_reach(index, req, key, wide), person, trace)
+            events = period_records(obligation, req, due, found, trace)
         else:
             events = qualified(req, in_reach(index, req, key, due.window), person, trace)
         steps.append(events)
@@ -322,29 +322,18 @@ def _tied(a: Event, b: Event, tie: OneItem, linked: set[str], item: dict[str, st
     return ka is None or kb is None or ka == kb
 
 
-def _for_period(
-    obligation: Obligation,
-    req: Requirement,
-    index: EventIndex,
-    key: str | None,
-    due: Due,
-    person: str | None,
-    trace: Trace | None = None,
-    years: Cycle | None = None,
-) -> list[Event]:
-    """Records for the due window: those naming a period inside it in `req.for_period`,
-    made on or after that period's first day (or `req.early` before it) and within
-    `req.grace` after its end, and those naming no period dated inside it. A record naming
-    another period never counts here, nor one naming a period it was made before beyond
-    the allowance, so one report is credited to the period it names, once. Where the
-    window is the part of a period owed from the day the duty came into force, a record
-    names the whole period (`2019-08`), and counts if made in the part; an allowance
-    ahead never reaches before the day the duty came into force (nothing before it is
-    judged)."""
-    attr, grace, early = req.for_period, req.grace, req.early
-    assert attr is not None and grace is not None  # noqa: S101 - the caller checked
-    window = due.window
-    whole = due.period or window
+def names_period(req: Requirement) -> bool:
+    """Whether `req` reads the period a record names (`for_period`, with its grace)."""
+    return req.for_period is not None and req.grace is not None
+
+
+def period_reach(obligation: Obligation, req: Requirement, window: Window) -> Window:
+    """Where a record naming its period may lie to count for `window`: from the window's
+    start (or `req.early` before it, never before the day the duty came into force:
+    nothing before it is judged) to `req.grace` after its end. Every engine looks for the
+    records of a window naming its period here, and only here."""
+    grace, early = req.grace, req.early
+    assert grace is not None  # noqa: S101 - `names_period` said so
     zone = window.zone
     opens = window.start
     if early is not None:
@@ -352,9 +341,31 @@ def _for_period(
         if obligation.effective_from is not None:
             opens = max(opens, local_midnight(obligation.effective_from, zone))
         opens = min(opens, window.start)
-    wide = Window(opens, grace.after(window.end, zone), zone)
+    return Window(opens, grace.after(window.end, zone), zone)
+
+
+def period_records(
+    obligation: Obligation,
+    req: Requirement,
+    due: Due,
+    events: list[Event],
+    trace: Trace | None = None,
+) -> list[Event]:
+    """Of `events` (those `req` accepts in `period_reach`, in time order), the records for
+    the due window: those naming a period inside it in `req.for_period`, made on or after
+    that period's first day (or `req.early` before it) and within `req.grace` after its
+    end, and those naming no period dated inside it. A record naming another period never
+    counts here, nor one naming a period it was made before beyond the allowance, so one
+    report is credited to the period it names, once. Where the window is the part of a
+    period owed from the day the duty came into force, a record names the whole period
+    (`2019-08`), and counts if made in the part."""
+    attr, grace, early = req.for_period, req.grace, req.early
+    assert attr is not None and grace is not None  # noqa: S101 - `names_period` said so
+    years = obligation.cycle if req.split_years else None
+    window = due.window
+    whole = due.period or window
     chosen = []
-    for event in qualified(req, in_reach(index, req, key, wide), person, trace):
+    for event in events:
         value = event.attrs.get(attr)
         if not recorded(value):
             if window.contains(event.at):

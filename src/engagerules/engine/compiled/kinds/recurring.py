@@ -4,10 +4,10 @@ reference's `measure` over the evidence found, and the verdict its `steps_verdic
 
 Compiled: fixed periods (cadence, anchor, times and slots, rotas), per unit (a record counts
 in its unit and every unit enclosing it), force-wide and per person (without a roster),
-types, roles, conditions (`values.py`), counts, sums and distinct codes; rolling duties
-("at least once every N") as gaps, each requirement its own line (`standing.gaps`). Left to the
-reference: rosters, evidence that names its period, and
-steps that are parts of one item (`one_item`, paired by refs).
+types, roles, conditions (`values.py`), counts, sums and distinct codes, evidence naming
+its period (`periods.py`); rolling duties ("at least once every N") as gaps, each
+requirement its own line (`standing.gaps`). Left to the reference: rosters, and steps that
+are parts of one item (`one_item`, paired by refs).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from engagerules.engine.compiled.kinds import standing
+from engagerules.engine.compiled.kinds import periods, standing
 from engagerules.engine.compiled.query import Ask, Query
 from engagerules.engine.kinds.recurring import Recurring
 from engagerules.engine.schedule import Due, dues, rota_words
@@ -42,8 +42,7 @@ def compiles(obligation: Obligation) -> bool:
     if rule.one_item is not None:  # steps tied into one item by refs: the reference pairs them
         return False
     return all(
-        req.for_period is None
-        and not req.reaches_within  # records from the units above: the reference finds them
+        not req.reaches_within  # records from the units above: the reference finds them
         and all(c.op is not Operator.DIFFERS_FROM_PREVIOUS for c in req.where)
         for req in obligation.evidence
     )
@@ -69,7 +68,7 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     for w, one in enumerate(due):
         measured = []
         for req, by_window in zip(obligation.evidence, found, strict=True):
-            events = by_window.get(w, [])
+            events = periods.counted(obligation, req, one, by_window.get(w, []))
             measured.append((req, query.values.amount(req, events), events))
         result = _verdict(query, obligation, one, measured, as_of)
         results.append(result)
@@ -112,5 +111,11 @@ def _plan(
     )
     by_unit = obligation.scope.per is not None and not per_person
     return due, [
-        Ask(req, windows, by_unit=by_unit, by_person=per_person) for req in obligation.evidence
+        Ask(
+            req,
+            periods.reached(obligation, req, due, windows),
+            by_unit=by_unit,
+            by_person=per_person,
+        )
+        for req in obligation.evidence
     ]
