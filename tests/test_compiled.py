@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("ibis")
 
+import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -43,7 +44,7 @@ from engagerules.engine.compiled.source import COLUMNS, MORE, ibis_module, ibis_
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.kinds.target import Target
 from engagerules.engine.kinds.triggered import Triggered, _deadline, _trigger_units
-from engagerules.engine.schedule import dues, unit_slots
+from engagerules.engine.schedule import dues, effective_span, unit_slots
 from engagerules.engine.verdicts import constraint_windows
 from engagerules.model.event import Event, EventLog
 from engagerules.model.periods import Window, range_bounds
@@ -597,6 +598,180 @@ def edge_cases(force: Force) -> Iterator[tuple[EventLog, date, date, list[dateti
     records += gap_records(force, start, end) + coverage_clears(force, start, end, records)
     yield _log(force, records), start, end, _as_ofs(start, end)
     yield from target_cases(force)
+    yield from item_cases(force)
+
+
+#: The ways one window's steps of one item may be recorded (`item_records`).
+ITEM_WAYS = (
+    "linked",
+    "unlinked",
+    "naming two items",
+    "naming a repeat",
+    "before the item",
+    "across the boundary",
+    "refused, in a child unit and in none",
+)
+
+
+def item_cases(force: Force) -> Iterator[tuple[EventLog, date, date, list[datetime]]]:
+    """For each compiled duty whose steps are parts of one item, every way of `ITEM_WAYS`
+    in a window of its own (a log per round, where a duty has fewer windows than ways),
+    over three years with their clock changes, judged after the range, inside it and at
+    the October change."""
+    start, end = date(2022, 7, 1), date(2025, 6, 30)
+    span = range_bounds(start, end, force.zone)
+    duties = [
+        ob
+        for ob in force.obligations
+        if ob.scored and compilable(ob) and getattr(ob.rule, "one_item", None) is not None
+    ]
+    slots = {ob.id: _item_slots(ob, span) for ob in duties}
+    rounds = max((-(-len(ITEM_WAYS) // max(len(s), 1)) for s in slots.values()), default=0)
+    as_ofs = _as_ofs(start, end)
+    for r in range(rounds):
+        n = itertools.count()
+        records: list[dict[str, Any]] = []
+        for ob in duties:
+            chosen = slots[ob.id]
+            for k, (unit, window) in enumerate(chosen):
+                way = ITEM_WAYS[(k + r * len(chosen)) % len(ITEM_WAYS)]
+                records += item_records(force, ob, unit, window, way, n)
+                if r == 0:  # the as-of instants and the clock changes inside the window
+                    records += _item_instants(force, ob, unit, window, as_ofs, n)
+        yield _log(force, records), start, end, as_ofs
+
+
+def _item_slots(ob: Obligation, span: Window) -> list[tuple[str | None, Window]]:
+    effective = effective_span(ob, span)
+    return [] if effective is None else [(d.scope, d.window) for d in dues(ob, effective)]
+
+
+def item_records(
+    force: Force, ob: Obligation, unit: str | None, w: Window, way: str, n: Iterator[int]
+) -> list[dict[str, Any]]:
+    """One window's steps of one item recorded one way of `ITEM_WAYS` (refs to records of
+    the duty's steps, to a repeat of one, to one in the window before, to one of another
+    type; records a microsecond either side of the window's edges; a role the step
+    refuses, a unit within the duty's and none)."""
+    day, hour, tiny = timedelta(days=1), timedelta(hours=1), timedelta(microseconds=1)
+    s, e = w.start, w.end
+    out: list[dict[str, Any]] = []
+
+    def step(k: int, at: datetime, refs: tuple[str, ...] = (), **how: Any) -> str:
+        out.append(_item_step(force, ob, k, at, list(refs), unit, n, **how))
+        return str(out[-1]["id"])
+
+    def later(at: datetime, refs: tuple[str, ...] = (), **how: Any) -> None:
+        """A record of every step after the first, a minute apart, naming `refs`."""
+        for k in range(1, len(ob.evidence)):
+            step(k, at + timedelta(minutes=k - 1), refs, **how)
+
+    if way == "linked":  # a chain through the steps, and an unlinked record left out
+        named = step(0, s + day)
+        for k in range(1, len(ob.evidence)):
+            named = step(k, s + (k + 1) * day, (named,))
+        later(s + day + hour)
+    elif way == "unlinked":
+        step(0, s + day)
+        step(0, s + 3 * day)
+        later(s + 2 * day)
+    elif way == "naming two items":
+        a, b = step(0, s + day), step(0, s + 2 * day)
+        later(s + 3 * day, (a,))
+        later(s + 4 * day, (b,))
+        later(s + 5 * day, (a, b))
+    elif way == "naming a repeat":  # a ref to the repeat names the record it repeats
+        step(0, s + day)
+        out.append({**out[-1], "id": f"{out[-1]['id']}-again"})
+        copy = str(out[-1]["id"])
+        later(s + 2 * day, (copy,))
+        later(s + 3 * day, (copy, "nothing-such"))
+    elif way == "before the item":  # the steps before the record they name, and steps
+        # naming one of the window before, or a record of another type
+        a = step(0, s + day)
+        later(s + hour, (a,))
+        later(s - tiny, (a,))
+        earlier = step(0, s - day)
+        later(s + 3 * day, (earlier,))
+        other = next(t.id for t in force.event_types if t.id not in ob.event_types)
+        out.append(_record(force, f"i{next(n)}", other, s + day, []))
+        later(s + 4 * day, (str(out[-1]["id"]),))
+    elif way == "across the boundary":
+        a = step(0, e - tiny)
+        later(e, (a,))
+        later(e - tiny - timedelta(minutes=5))
+        step(0, e)
+        step(0, s)
+        later(s - tiny - timedelta(minutes=5))
+    else:  # by a role the step refuses, in a unit within the duty's, in none
+        a = step(0, s + day)
+        later(s + 2 * day, (a,), role="refused")
+        later(s + 3 * day, (a,), scope="child")
+        later(s + 4 * day, (a,), scope=None)
+        later(s + 5 * day, role="refused")
+    return out
+
+
+def _item_instants(
+    force: Force,
+    ob: Obligation,
+    unit: str | None,
+    w: Window,
+    as_ofs: list[datetime],
+    n: Iterator[int],
+) -> list[dict[str, Any]]:
+    """Steps named and naming across each as-of instant and clock change in the window:
+    one naming a record made after the instant (not yet a step), one made just after it,
+    one at it."""
+    out: list[dict[str, Any]] = []
+    hour, tiny = timedelta(hours=1), timedelta(microseconds=1)
+    changes = [datetime(2022, 10, 30, 1, tzinfo=UTC), datetime(2023, 3, 26, 1, tzinfo=UTC)]
+    last = len(ob.evidence) - 1
+    for m in dict.fromkeys([*as_ofs, *changes]):
+        if not w.contains(m) or not w.contains(m - 3 * hour) or not w.contains(m + hour):
+            continue
+        later = _item_step(force, ob, 0, m + hour, [], unit, n)
+        now = _item_step(force, ob, 0, m, [], unit, n)
+        out += [later, now]
+        out.append(_item_step(force, ob, last, m - 3 * hour, [later["id"]], unit, n))
+        out.append(_item_step(force, ob, last, m - 2 * hour, [now["id"]], unit, n))
+        out.append(_item_step(force, ob, last, m - tiny, [], unit, n))
+        out.append(_item_step(force, ob, last, m + tiny, [now["id"]], unit, n))
+    return out
+
+
+def _item_step(
+    force: Force,
+    ob: Obligation,
+    k: int,
+    at: datetime,
+    refs: list[str],
+    unit: str | None,
+    n: Iterator[int],
+    *,
+    role: str | None = "good",
+    scope: str | None = "unit",
+) -> dict[str, Any]:
+    """A record of step `k` of `ob` at `at` naming `refs`, meeting the step's conditions,
+    by a role it accepts (or one it refuses), in the window's unit (a unit within it, or
+    none); for a per-person duty, by the window's person."""
+    req = ob.evidence[k]
+    roles = {r for other in force.obligations for q in other.evidence for r in q.roles}
+    refused = sorted(roles - set(req.roles)) or ["CSO"]
+    who = {"good": req.roles[0] if req.roles else None, "refused": refused[0]}[role or "good"]
+    record = _record(force, f"i{next(n)}", req.types[-1], at, [req.where], who)
+    place = None if ob.scope.per_person else unit
+    if place is None and not ob.scope.per_person:
+        place = force.units[0].id
+    within = {u.within: u.id for u in force.units if u.within}
+    where = {"unit": place, "child": within.get(place, place), None: None}[scope]
+    if where is not None:
+        record["scope"] = where
+    if ob.scope.per_person:
+        record["person"] = unit
+    if refs:
+        record["refs"] = refs
+    return record
 
 
 def _log(force: Force, records: list[dict[str, Any]]) -> EventLog:
@@ -790,6 +965,7 @@ def _mutants() -> list[tuple[str, Any, str, Any]]:
         ("a constraint's rule ignored", compiled_constraint, "failed_condition", rule_ignored),
         ("window edges a microsecond late", compiled_query, "_utc", edges_late),
         *_gap_figure_and_coverage_mutants(),
+        *_item_mutants(),
     ]
 
 
@@ -828,6 +1004,34 @@ def _gap_figure_and_coverage_mutants() -> list[tuple[str, Any, str, Any]]:
         ("a rolling duty's requirements one line", compiled_standing, "gaps", lines_merged),
         ("a target's readings in id order", compiled_target, "reading_result", in_id_order),
         ("coverage spells never cleared", compiled_query.Query, "spells", never_ended),
+    ]
+
+
+def _item_mutants() -> list[tuple[str, Any, str, Any]]:
+    """Steps of one item paired wrongly: refs ignored, a ref to a repeat not read as its
+    original, a record naming a step of another window not taken as linked."""
+    from engagerules.engine.compiled.kinds import items as compiled_items
+    from engagerules.engine.kinds.recurring import item_steps
+
+    def refs_ignored(tie: Any, steps: Any, step_ids: Any, trace: Any = None) -> Any:
+        bare = [[msgspec.structs.replace(e, refs=()) for e in step] for step in steps]
+        return item_steps(tie, bare, step_ids, trace)
+
+    def no_steps_elsewhere(tie: Any, steps: Any, step_ids: Any, trace: Any = None) -> Any:
+        return item_steps(tie, steps, frozenset, trace)
+
+    def repeats_kept(repeated: Any, events: Any) -> Any:
+        return events
+
+    return [
+        ("steps paired ignoring refs", compiled_items, "item_steps", refs_ignored),
+        ("a ref to a repeat not its original", compiled_items, "_named_once", repeats_kept),
+        (
+            "a step naming another window's not linked",
+            compiled_items,
+            "item_steps",
+            no_steps_elsewhere,
+        ),
     ]
 
 
