@@ -923,6 +923,45 @@ def test_the_compiled_engine_judges_duties_and_says_so(tmp_path: Path) -> None:
     assert evaluate(force, back, start, end, as_of).engines == ()
 
 
+@pytest.mark.parametrize("name", ("gwent", "dorset", "notts"))
+def test_steps_of_one_item_are_judged_and_accounted_alike(name: str, backend: Backend) -> None:
+    """The duties whose steps are parts of one item, alone, over `item_cases`: judged by
+    the compiled engine, with the reference's results, tally, reason for every record that
+    counted for nothing (which `Tally`'s equality leaves out) and data-quality entries."""
+    if backend.subset:
+        pytest.skip("Spark judges scenarios and edge-case logs only (docs/scale.md)")
+    force = open_force(name)
+    duties = tuple(
+        ob.id
+        for ob in force.obligations
+        if ob.scored and compilable(ob) and getattr(ob.rule, "one_item", None) is not None
+    )
+    assert duties
+    found = []
+    for log, start, end, as_ofs in item_cases(force):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "events.parquet"
+            write_parquet(log, force, path)
+            back = read_events([path], force)
+            records = backend.records(path)
+            try:
+                for as_of in as_ofs:
+                    ref = evaluate(force, back, start, end, as_of, obligations=duties)
+                    got = evaluate_compiled(
+                        force, back, records, start, end, as_of, obligations=duties
+                    )
+                    assert dict(got.engines) == dict.fromkeys(duties, "ibis")
+                    assert ref.results and got.results == ref.results
+                    assert (got.events, dict(got.events.by_reason)) == (
+                        ref.events,
+                        dict(ref.events.by_reason),
+                    )
+                    found.append(got.data_quality == ref.data_quality)
+            finally:
+                backend.release(records)
+    assert found and all(found)
+
+
 # ------------------------------------------------------------------------------ mutations
 
 
