@@ -962,6 +962,40 @@ def test_steps_of_one_item_are_judged_and_accounted_alike(name: str, backend: Ba
     assert found and all(found)
 
 
+def test_steps_of_one_item_tied_by_key_are_judged_alike(tmp_path: Path) -> None:
+    """Steps tied by a `key` attribute (Dorset's social media review by `location`, a
+    variant): the same value padded, another case, another value, none, a list the reader
+    rejects, and refs naming across values, judged as the reference judges them (DuckDB)."""
+    source = Path(__file__).parent.parent / "forces" / "dorset" / "force.json"
+    config = json.loads(source.read_text(encoding="utf-8"))
+    duty = "dorset.wd.social-media-content-review"
+    next(ob for ob in config["obligations"] if ob["id"] == duty)["one_item"] = {"key": "location"}
+    (tmp_path / "force.json").write_text(json.dumps(config), encoding="utf-8")
+    force = load_force(tmp_path / "force.json")
+    ob = next(o for o in force.obligations if o.id == duty)
+    start, end = date(2022, 10, 1), date(2023, 3, 31)
+    values = ["North", " North ", "north", "South", None, ["North"]]
+    n = itertools.count()
+    records = []
+    for k, (_, w) in enumerate(_item_slots(ob, range_bounds(start, end, force.zone))):
+        day = timedelta(days=1)
+        steps = [(0, values[k % 6]), (1, values[(k + 1) % 6]), (1, values[(k + 3) % 6])]
+        steps += [(0, values[(k + 2) % 6]), (1, values[(k + 4) % 6])]
+        for j, (step, value) in enumerate(steps):
+            record = _item_step(force, ob, step, w.start + (j + 1) * day, [], None, n)
+            if value is not None:
+                record["attrs"]["location"] = value
+            records.append(record)
+        if k % 2:  # naming the first record, of another value
+            records[-1]["refs"] = [records[-5]["id"]]
+    log = _log(force, records)
+    as_ofs = _as_ofs(start, end)
+    assert differences(force, log, start, end, as_ofs, Backend(None), (duty,)) == []
+    judged = evaluate(force, log, start, end, as_ofs[0], obligations=(duty,))
+    plain = evaluate(open_force("dorset"), log, start, end, as_ofs[0], obligations=(duty,))
+    assert judged.results != plain.results  # the key decided which steps are one item
+
+
 # ------------------------------------------------------------------------------ mutations
 
 
