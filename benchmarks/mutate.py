@@ -184,8 +184,8 @@ MUTANTS = [
         "one-item-ignored",
         f"{ENGINE}/kinds/recurring.py",
         (
-            "    if rule.one_item is not None:\n        steps = _one_item(",
-            "    if False:\n        steps = _one_item(",
+            "    if rule.one_item is not None:\n        steps = item_steps(",
+            "    if False:\n        steps = item_steps(",
         ),
     ),
     m(

@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("ibis")
 
+import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -45,7 +46,7 @@ from engagerules.engine.evaluate import evaluate
 from engagerules.engine.kinds.recurring import names_period, period_reach
 from engagerules.engine.kinds.target import Target
 from engagerules.engine.kinds.triggered import Triggered, _deadline, _trigger_units
-from engagerules.engine.schedule import dues, unit_slots
+from engagerules.engine.schedule import dues, effective_span, unit_slots
 from engagerules.engine.verdicts import constraint_windows
 from engagerules.model.durations import parse_duration
 from engagerules.model.event import Event, EventLog
@@ -601,6 +602,180 @@ def edge_cases(force: Force) -> Iterator[tuple[EventLog, date, date, list[dateti
     yield _log(force, records), start, end, _as_ofs(start, end)
     yield from target_cases(force)
     yield from period_cases(force)
+    yield from item_cases(force)
+
+
+#: The ways one window's steps of one item may be recorded (`item_records`).
+ITEM_WAYS = (
+    "linked",
+    "unlinked",
+    "naming two items",
+    "naming a repeat",
+    "before the item",
+    "across the boundary",
+    "refused, in a child unit and in none",
+)
+
+
+def item_cases(force: Force) -> Iterator[tuple[EventLog, date, date, list[datetime]]]:
+    """For each compiled duty whose steps are parts of one item, every way of `ITEM_WAYS`
+    in a window of its own (a log per round, where a duty has fewer windows than ways),
+    over three years with their clock changes, judged after the range, inside it and at
+    the October change."""
+    start, end = date(2022, 7, 1), date(2025, 6, 30)
+    span = range_bounds(start, end, force.zone)
+    duties = [
+        ob
+        for ob in force.obligations
+        if ob.scored and compilable(ob) and getattr(ob.rule, "one_item", None) is not None
+    ]
+    slots = {ob.id: _item_slots(ob, span) for ob in duties}
+    rounds = max((-(-len(ITEM_WAYS) // max(len(s), 1)) for s in slots.values()), default=0)
+    as_ofs = _as_ofs(start, end)
+    for r in range(rounds):
+        n = itertools.count()
+        records: list[dict[str, Any]] = []
+        for ob in duties:
+            chosen = slots[ob.id]
+            for k, (unit, window) in enumerate(chosen):
+                way = ITEM_WAYS[(k + r * len(chosen)) % len(ITEM_WAYS)]
+                records += item_records(force, ob, unit, window, way, n)
+                if r == 0:  # the as-of instants and the clock changes inside the window
+                    records += _item_instants(force, ob, unit, window, as_ofs, n)
+        yield _log(force, records), start, end, as_ofs
+
+
+def _item_slots(ob: Obligation, span: Window) -> list[tuple[str | None, Window]]:
+    effective = effective_span(ob, span)
+    return [] if effective is None else [(d.scope, d.window) for d in dues(ob, effective)]
+
+
+def item_records(
+    force: Force, ob: Obligation, unit: str | None, w: Window, way: str, n: Iterator[int]
+) -> list[dict[str, Any]]:
+    """One window's steps of one item recorded one way of `ITEM_WAYS` (refs to records of
+    the duty's steps, to a repeat of one, to one in the window before, to one of another
+    type; records a microsecond either side of the window's edges; a role the step
+    refuses, a unit within the duty's and none)."""
+    day, hour, tiny = timedelta(days=1), timedelta(hours=1), timedelta(microseconds=1)
+    s, e = w.start, w.end
+    out: list[dict[str, Any]] = []
+
+    def step(k: int, at: datetime, refs: tuple[str, ...] = (), **how: Any) -> str:
+        out.append(_item_step(force, ob, k, at, list(refs), unit, n, **how))
+        return str(out[-1]["id"])
+
+    def later(at: datetime, refs: tuple[str, ...] = (), **how: Any) -> None:
+        """A record of every step after the first, a minute apart, naming `refs`."""
+        for k in range(1, len(ob.evidence)):
+            step(k, at + timedelta(minutes=k - 1), refs, **how)
+
+    if way == "linked":  # a chain through the steps, and an unlinked record left out
+        named = step(0, s + day)
+        for k in range(1, len(ob.evidence)):
+            named = step(k, s + (k + 1) * day, (named,))
+        later(s + day + hour)
+    elif way == "unlinked":
+        step(0, s + day)
+        step(0, s + 3 * day)
+        later(s + 2 * day)
+    elif way == "naming two items":
+        a, b = step(0, s + day), step(0, s + 2 * day)
+        later(s + 3 * day, (a,))
+        later(s + 4 * day, (b,))
+        later(s + 5 * day, (a, b))
+    elif way == "naming a repeat":  # a ref to the repeat names the record it repeats
+        step(0, s + day)
+        out.append({**out[-1], "id": f"{out[-1]['id']}-again"})
+        copy = str(out[-1]["id"])
+        later(s + 2 * day, (copy,))
+        later(s + 3 * day, (copy, "nothing-such"))
+    elif way == "before the item":  # the steps before the record they name, and steps
+        # naming one of the window before, or a record of another type
+        a = step(0, s + day)
+        later(s + hour, (a,))
+        later(s - tiny, (a,))
+        earlier = step(0, s - day)
+        later(s + 3 * day, (earlier,))
+        other = next(t.id for t in force.event_types if t.id not in ob.event_types)
+        out.append(_record(force, f"i{next(n)}", other, s + day, []))
+        later(s + 4 * day, (str(out[-1]["id"]),))
+    elif way == "across the boundary":
+        a = step(0, e - tiny)
+        later(e, (a,))
+        later(e - tiny - timedelta(minutes=5))
+        step(0, e)
+        step(0, s)
+        later(s - tiny - timedelta(minutes=5))
+    else:  # by a role the step refuses, in a unit within the duty's, in none
+        a = step(0, s + day)
+        later(s + 2 * day, (a,), role="refused")
+        later(s + 3 * day, (a,), scope="child")
+        later(s + 4 * day, (a,), scope=None)
+        later(s + 5 * day, role="refused")
+    return out
+
+
+def _item_instants(
+    force: Force,
+    ob: Obligation,
+    unit: str | None,
+    w: Window,
+    as_ofs: list[datetime],
+    n: Iterator[int],
+) -> list[dict[str, Any]]:
+    """Steps named and naming across each as-of instant and clock change in the window:
+    one naming a record made after the instant (not yet a step), one made just after it,
+    one at it."""
+    out: list[dict[str, Any]] = []
+    hour, tiny = timedelta(hours=1), timedelta(microseconds=1)
+    changes = [datetime(2022, 10, 30, 1, tzinfo=UTC), datetime(2023, 3, 26, 1, tzinfo=UTC)]
+    last = len(ob.evidence) - 1
+    for m in dict.fromkeys([*as_ofs, *changes]):
+        if not w.contains(m) or not w.contains(m - 3 * hour) or not w.contains(m + hour):
+            continue
+        later = _item_step(force, ob, 0, m + hour, [], unit, n)
+        now = _item_step(force, ob, 0, m, [], unit, n)
+        out += [later, now]
+        out.append(_item_step(force, ob, last, m - 3 * hour, [later["id"]], unit, n))
+        out.append(_item_step(force, ob, last, m - 2 * hour, [now["id"]], unit, n))
+        out.append(_item_step(force, ob, last, m - tiny, [], unit, n))
+        out.append(_item_step(force, ob, last, m + tiny, [now["id"]], unit, n))
+    return out
+
+
+def _item_step(
+    force: Force,
+    ob: Obligation,
+    k: int,
+    at: datetime,
+    refs: list[str],
+    unit: str | None,
+    n: Iterator[int],
+    *,
+    role: str | None = "good",
+    scope: str | None = "unit",
+) -> dict[str, Any]:
+    """A record of step `k` of `ob` at `at` naming `refs`, meeting the step's conditions,
+    by a role it accepts (or one it refuses), in the window's unit (a unit within it, or
+    none); for a per-person duty, by the window's person."""
+    req = ob.evidence[k]
+    roles = {r for other in force.obligations for q in other.evidence for r in q.roles}
+    refused = sorted(roles - set(req.roles)) or ["CSO"]
+    who = {"good": req.roles[0] if req.roles else None, "refused": refused[0]}[role or "good"]
+    record = _record(force, f"i{next(n)}", req.types[-1], at, [req.where], who)
+    place = None if ob.scope.per_person else unit
+    if place is None and not ob.scope.per_person:
+        place = force.units[0].id
+    within = {u.within: u.id for u in force.units if u.within}
+    where = {"unit": place, "child": within.get(place, place), None: None}[scope]
+    if where is not None:
+        record["scope"] = where
+    if ob.scope.per_person:
+        record["person"] = unit
+    if refs:
+        record["refs"] = refs
+    return record
 
 
 def _log(force: Force, records: list[dict[str, Any]]) -> EventLog:
@@ -992,6 +1167,79 @@ def test_the_compiled_engine_judges_duties_and_says_so(tmp_path: Path) -> None:
     assert evaluate(force, back, start, end, as_of).engines == ()
 
 
+@pytest.mark.parametrize("name", ("gwent", "dorset", "notts"))
+def test_steps_of_one_item_are_judged_and_accounted_alike(name: str, backend: Backend) -> None:
+    """The duties whose steps are parts of one item, alone, over `item_cases`: judged by
+    the compiled engine, with the reference's results, tally, reason for every record that
+    counted for nothing (which `Tally`'s equality leaves out) and data-quality entries."""
+    if backend.subset:
+        pytest.skip("Spark judges scenarios and edge-case logs only (docs/scale.md)")
+    force = open_force(name)
+    duties = tuple(
+        ob.id
+        for ob in force.obligations
+        if ob.scored and compilable(ob) and getattr(ob.rule, "one_item", None) is not None
+    )
+    assert duties
+    found = []
+    for log, start, end, as_ofs in item_cases(force):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "events.parquet"
+            write_parquet(log, force, path)
+            back = read_events([path], force)
+            records = backend.records(path)
+            try:
+                for as_of in as_ofs:
+                    ref = evaluate(force, back, start, end, as_of, obligations=duties)
+                    got = evaluate_compiled(
+                        force, back, records, start, end, as_of, obligations=duties
+                    )
+                    assert dict(got.engines) == dict.fromkeys(duties, "ibis")
+                    assert ref.results and got.results == ref.results
+                    assert (got.events, dict(got.events.by_reason)) == (
+                        ref.events,
+                        dict(ref.events.by_reason),
+                    )
+                    found.append(got.data_quality == ref.data_quality)
+            finally:
+                backend.release(records)
+    assert found and all(found)
+
+
+def test_steps_of_one_item_tied_by_key_are_judged_alike(tmp_path: Path) -> None:
+    """Steps tied by a `key` attribute (Dorset's social media review by `location`, a
+    variant): the same value padded, another case, another value, none, a list the reader
+    rejects, and refs naming across values, judged as the reference judges them (DuckDB)."""
+    source = Path(__file__).parent.parent / "forces" / "dorset" / "force.json"
+    config = json.loads(source.read_text(encoding="utf-8"))
+    duty = "dorset.wd.social-media-content-review"
+    next(ob for ob in config["obligations"] if ob["id"] == duty)["one_item"] = {"key": "location"}
+    (tmp_path / "force.json").write_text(json.dumps(config), encoding="utf-8")
+    force = load_force(tmp_path / "force.json")
+    ob = next(o for o in force.obligations if o.id == duty)
+    start, end = date(2022, 10, 1), date(2023, 3, 31)
+    values = ["North", " North ", "north", "South", None, ["North"]]
+    n = itertools.count()
+    records = []
+    for k, (_, w) in enumerate(_item_slots(ob, range_bounds(start, end, force.zone))):
+        day = timedelta(days=1)
+        steps = [(0, values[k % 6]), (1, values[(k + 1) % 6]), (1, values[(k + 3) % 6])]
+        steps += [(0, values[(k + 2) % 6]), (1, values[(k + 4) % 6])]
+        for j, (step, value) in enumerate(steps):
+            record = _item_step(force, ob, step, w.start + (j + 1) * day, [], None, n)
+            if value is not None:
+                record["attrs"]["location"] = value
+            records.append(record)
+        if k % 2:  # naming the first record, of another value
+            records[-1]["refs"] = [records[-5]["id"]]
+    log = _log(force, records)
+    as_ofs = _as_ofs(start, end)
+    assert differences(force, log, start, end, as_ofs, Backend(None), (duty,)) == []
+    judged = evaluate(force, log, start, end, as_ofs[0], obligations=(duty,))
+    plain = evaluate(open_force("dorset"), log, start, end, as_ofs[0], obligations=(duty,))
+    assert judged.results != plain.results  # the key decided which steps are one item
+
+
 # ------------------------------------------------------------------------------ mutations
 
 
@@ -1035,6 +1283,7 @@ def _mutants() -> list[tuple[str, Any, str, Any]]:
         ("window edges a microsecond late", compiled_query, "_utc", edges_late),
         *_gap_figure_and_coverage_mutants(),
         *_period_mutants(),
+        *_item_mutants(),
     ]
 
 
@@ -1091,6 +1340,34 @@ def _period_mutants() -> list[tuple[str, Any, str, Any]]:
     return [
         ("a record's named period ignored", compiled_periods, "period_records", by_date),
         ("a period's grace and allowance ignored", compiled_periods, "period_reach", within_window),
+    ]
+
+
+def _item_mutants() -> list[tuple[str, Any, str, Any]]:
+    """Steps of one item paired wrongly: refs ignored, a ref to a repeat not read as its
+    original, a record naming a step of another window not taken as linked."""
+    from engagerules.engine.compiled.kinds import items as compiled_items
+    from engagerules.engine.kinds.recurring import item_steps
+
+    def refs_ignored(tie: Any, steps: Any, step_ids: Any, trace: Any = None) -> Any:
+        bare = [[msgspec.structs.replace(e, refs=()) for e in step] for step in steps]
+        return item_steps(tie, bare, step_ids, trace)
+
+    def no_steps_elsewhere(tie: Any, steps: Any, step_ids: Any, trace: Any = None) -> Any:
+        return item_steps(tie, steps, frozenset, trace)
+
+    def repeats_kept(repeated: Any, events: Any) -> Any:
+        return events
+
+    return [
+        ("steps paired ignoring refs", compiled_items, "item_steps", refs_ignored),
+        ("a ref to a repeat not its original", compiled_items, "_named_once", repeats_kept),
+        (
+            "a step naming another window's not linked",
+            compiled_items,
+            "item_steps",
+            no_steps_elsewhere,
+        ),
     ]
 
 

@@ -201,6 +201,8 @@ def test_every_kind_module_function_takes_what_the_registry_passes() -> None:
 _SHARED_HELPERS = {"period_start", "gaps", "gap_deadline", "gap_window", "act_gaps", "verdict"}
 #: And the verdicts the compiled standing, target and coverage kinds share (issue 23).
 _SHARED_HELPERS |= {"line_verdict", "unit_result", "reading_result", "window_result"}
+#: And the pairing of the steps of one item, which the compiled recurring kind calls too.
+_SHARED_HELPERS |= {"item_steps"}
 
 
 def test_a_kind_module_missing_a_required_name_is_named() -> None:

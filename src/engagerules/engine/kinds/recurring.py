@@ -39,7 +39,7 @@ from engagerules.model.results import Result
 from engagerules.model.words import part_windows_words, when_words
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Container, Iterator
 
     from engagerules.engine.kinds import Actor
 
@@ -209,7 +209,7 @@ def _judge_due(
             events = qualified(req, in_reach(index, req, key, due.window), person, trace)
         steps.append(events)
     if rule.one_item is not None:
-        steps = _one_item(obligation, rule.one_item, steps, index, trace)
+        steps = item_steps(rule.one_item, steps, _step_ids(obligation, index), trace)
     measured = [
         (req, measure(req, events), events)
         for req, events in zip(obligation.evidence, steps, strict=True)
@@ -218,15 +218,24 @@ def _judge_due(
     return steps_verdict(force, obligation, measured, due.scope, due.window, as_of, context=context)
 
 
-def _one_item(
-    obligation: Obligation,
+def _step_ids(obligation: Obligation, index: EventIndex) -> Callable[[], Container[str]]:
+    """The ids of every record of the duty's step types (known, not a repeat), found the
+    first time a record naming another asks, once per index."""
+    types = tuple(sorted({t for req in obligation.evidence for t in req.types}))
+    return lambda: index.derived(("step ids", types), lambda: _ids(index, types))
+
+
+def item_steps(
     tie: OneItem,
     steps: list[list[Event]],
-    index: EventIndex,
+    step_ids: Callable[[], Container[str]],
     trace: Trace | None = None,
 ) -> list[list[Event]]:
     """The records of one item: the first step's record with the most other steps tied to
     it (the earliest, between equals), and the records of every step tied to it.
+    `step_ids` gives the ids of the duty's step records anywhere in the log (asked only
+    when a record naming others is alone in the window), so the compiled engine pairs
+    steps by this same function over the records its query found.
 
     Without a record of the first step there is no item to tie to, and each step keeps
     what it found (so the reason names what was done). Records whose ties are the same
@@ -238,7 +247,7 @@ def _one_item(
     if not first:
         return steps
     item = _items(steps)
-    linked = _linked(obligation, steps, index, item)
+    linked = _linked(steps, step_ids, item)
     best: list[list[Event]] = []
     tried: set[object] = set()
     for anchor in first:
@@ -279,11 +288,10 @@ def _items(steps: list[list[Event]]) -> dict[str, str]:
 
 
 def _linked(
-    obligation: Obligation, steps: list[list[Event]], index: EventIndex, item: dict[str, str]
+    steps: list[list[Event]], step_ids: Callable[[], Container[str]], item: dict[str, str]
 ) -> set[str]:
     """The window's records that belong to an item by `refs`: joined to another record of
     the window, or naming a record of the duty's steps elsewhere (another period's)."""
-    types = tuple(sorted({t for req in obligation.evidence for t in req.types}))
     members: dict[str, int] = {}
     for root in item.values():
         members[root] = members.get(root, 0) + 1
@@ -293,7 +301,7 @@ def _linked(
             if members[item[event.id]] > 1:
                 found.add(event.id)
             elif event.refs:
-                ids = index.derived(("step ids", types), lambda: _ids(index, types))
+                ids = step_ids()
                 if any(ref in ids for ref in event.refs):
                     found.add(event.id)
     return found

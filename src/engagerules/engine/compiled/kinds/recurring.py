@@ -6,8 +6,9 @@ Compiled: fixed periods (cadence, anchor, times and slots, rotas), per unit (a r
 in its unit and every unit enclosing it), force-wide and per person (without a roster),
 types, roles, conditions (`values.py`), counts, sums and distinct codes, evidence naming
 its period (`periods.py`); rolling duties ("at least once every N") as gaps, each
-requirement its own line (`standing.gaps`). Left to the reference: rosters, and steps that
-are parts of one item (`one_item`, paired by refs).
+requirement its own line (`standing.gaps`); steps that are parts of one item (`one_item`),
+paired by the reference's own function over the records found (`items.py`). Left to the
+reference: rosters.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from engagerules.engine.compiled.kinds import periods, standing
+from engagerules.engine.compiled.kinds import items, periods, standing
 from engagerules.engine.compiled.query import Ask, Query
 from engagerules.engine.kinds.recurring import Recurring
 from engagerules.engine.schedule import Due, dues, rota_words
@@ -39,7 +40,7 @@ def compiles(obligation: Obligation) -> bool:
         return standing.gaps_compile(obligation)
     if not isinstance(rule, Recurring) or obligation.scope.roster is not None:
         return False
-    if rule.one_item is not None:  # steps tied into one item by refs: the reference pairs them
+    if rule.one_item is not None and not items.compiles(obligation):
         return False
     return all(
         not req.reaches_within  # records from the units above: the reference finds them
@@ -53,7 +54,10 @@ def asks(query: Query, obligation: Obligation, span: Window, as_of: datetime) ->
     rule = obligation.rule
     if isinstance(rule, Recurring) and rule.rolling:
         return []
-    return _plan(query, obligation, span, as_of)[1]
+    found = _plan(query, obligation, span, as_of)[1]
+    if isinstance(rule, Recurring) and rule.one_item is not None:  # what their records name
+        items.expect(query, obligation, found, as_of)
+    return found
 
 
 def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> Outcome:
@@ -65,11 +69,18 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     found = [query.grouped(query.evidence_of(ask, as_of)) for ask in wanted]
     results: list[Result] = []
     used: set[str] = set()
+    tie = rule.one_item if isinstance(rule, Recurring) else None
     for w, one in enumerate(due):
-        measured = []
-        for req, by_window in zip(obligation.evidence, found, strict=True):
-            events = periods.counted(obligation, req, one, by_window.get(w, []))
-            measured.append((req, query.values.amount(req, events), events))
+        steps = [
+            periods.counted(obligation, req, one, by_window.get(w, []))
+            for req, by_window in zip(obligation.evidence, found, strict=True)
+        ]
+        if tie is not None:  # the records of one item, paired as the reference pairs them
+            steps = items.tied(query, obligation, tie, steps, as_of)
+        measured = [
+            (req, query.values.amount(req, events), events)
+            for req, events in zip(obligation.evidence, steps, strict=True)
+        ]
         result = _verdict(query, obligation, one, measured, as_of)
         results.append(result)
         used.update(result.evidence)

@@ -1,0 +1,161 @@
+"""Recurring duties whose steps are parts of one item (`one_item`: a walk and the tweet
+promoting it, a survey and the priorities it led to), compiled.
+
+Each step's records per window are found as any recurring duty's are (the asks answered
+by the check's one evidence query); which of them are parts of one item is then decided by
+the reference's own `item_steps` over those records, so the pairing rules (refs joined
+directly or through others, a record naming another period's step, a `key` attribute,
+the first step's record with most steps tied to it) are stated once. What it needs beyond
+the evidence is what the records name: each evidence record's `refs`, and whether a record
+named is a step of the duty anywhere in the log (known at the instant judged, as the
+reader keeps it). One query per check finds both for every such duty's evidence, over the
+ids the evidence query returned (`expect` says which before the first duty is judged).
+
+A ref to a repeat names the record it repeats, as in the reference's index
+(`index._named_once`). Left to the reference: a duty that leaves out what another duty
+claims (`not_claimed_by`), whose reference index remembers the step ids of whichever
+view asked first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+from datetime import UTC, datetime
+from weakref import WeakKeyDictionary
+
+import msgspec
+
+from engagerules.engine.compiled.query import Ask, Query
+from engagerules.engine.index import _named_once
+from engagerules.engine.kinds.recurring import OneItem, item_steps
+from engagerules.model.event import Event
+from engagerules.model.plan import Obligation
+
+__all__ = ["compiles", "expect", "tied"]
+
+
+class _Named:
+    """What one check's step records name, found at one instant judged."""
+
+    def __init__(self, as_of: datetime) -> None:
+        self.as_of = as_of
+        #: The asks whose records' refs are wanted, and the types of the duties asking.
+        self.asks: dict[Ask, frozenset[str]] = {}
+        #: The ids whose refs were asked for (those with none are not in `refs`).
+        self.asked: set[str] = set()
+        #: A record's id -> its refs as recorded (not yet read through the repeats).
+        self.refs: dict[str, tuple[str, ...]] = {}
+        #: An id some record names -> the type of the record it is, when that record is
+        #: of a step type some duty asked for, known at `as_of` and kept by the reader.
+        self.named: dict[str, str] = {}
+        #: Per duty's step types, the ids named that are steps of it (`item_steps`).
+        self.steps: dict[frozenset[str], frozenset[str]] = {}
+
+
+#: Per query (one check): the asks expected, and what their records name.
+_NAMED: WeakKeyDictionary[Query, _Named] = WeakKeyDictionary()
+
+
+def compiles(obligation: Obligation) -> bool:
+    """Whether the compiled engine pairs this duty's steps (else the reference judges it)."""
+    return not obligation.not_claimed_by
+
+
+def expect(query: Query, obligation: Obligation, asks: Sequence[Ask], as_of: datetime) -> None:
+    """Note that the records `asks` find at `as_of` will be paired into items, so that one
+    query finds what every such duty's records name."""
+    types = frozenset(t for req in obligation.evidence for t in req.types)
+    state = _state(query, as_of)
+    for ask in asks:
+        state.asks[ask] = types
+
+
+def tied(
+    query: Query,
+    obligation: Obligation,
+    tie: OneItem,
+    steps: list[list[Event]],
+    as_of: datetime,
+) -> list[list[Event]]:
+    """One window's records of each step (stand-ins in the reference's order), kept to
+    those of one item, as the reference's `item_steps` keeps them."""
+    if not steps[0]:
+        return steps
+    state = _state(query, as_of)
+    types = frozenset(t for req in obligation.evidence for t in req.types)
+    missing = {e.id for step in steps for e in step} - state.asked
+    if missing:
+        _find(query, state, missing, types)
+    refs = state.refs
+    replace = msgspec.structs.replace
+    named = [
+        _named_once(
+            query.repeated, [replace(e, refs=refs[e.id]) if e.id in refs else e for e in step]
+        )
+        for step in steps
+    ]
+
+    def step_ids() -> Container[str]:
+        found = state.steps.get(types)
+        if found is None:
+            repeated = query.repeated
+            found = state.steps[types] = frozenset(
+                repeated.get(i, i) for i, kind in state.named.items() if kind in types
+            ) - frozenset(query.left_out)
+        return found
+
+    return item_steps(tie, named, step_ids)
+
+
+def _state(query: Query, as_of: datetime) -> _Named:
+    """The query's record of what is named at `as_of` (begun again at another instant, the
+    asks expected kept)."""
+    state = _NAMED.get(query)
+    if state is None or state.as_of != as_of:
+        fresh = _Named(as_of)
+        if state is not None:
+            fresh.asks = state.asks
+        state = _NAMED[query] = fresh
+    return state
+
+
+def _find(query: Query, state: _Named, ids: set[str], types: frozenset[str]) -> None:
+    """The refs of the records of `ids`, and of every record the expected asks found not
+    yet asked, and what type of step each id they name is (one query)."""
+    as_of = state.as_of
+    wanted = set(ids)
+    kinds = set(types)
+    for ask, asking in state.asks.items():
+        wanted.update(row[1] for row in query.evidence_of(ask, as_of))
+        kinds |= asking
+    wanted -= state.asked
+    state.asked |= wanted
+    pa = query._pa
+    chosen = query._table({"e_id": sorted(wanted)}, {"e_id": pa.string()})
+    t = query.records.table
+    s = t.filter(t.refs.length() > 0).semi_join(chosen, t.id == chosen.e_id)
+    s = s.select("id", "refs")
+    s = s.mutate(named=s.refs.unnest())
+    n = t.filter(t.type.isin(sorted(kinds)), t.at <= as_of.astimezone(UTC))
+    n = n.select(n_id=n.id, n_type=n.type, n_attrs=n.attrs, n_scope=n.scope)
+    joined = s.left_join(n, s.named == n.n_id)
+    rows = query._run(joined.select("id", "refs", "named", "n_type", "n_attrs", "n_scope"))
+    units = {u.id for u in query.force.units}
+    values = query.values
+    for i, refs, name, kind, text, scope in zip(
+        rows["id"],
+        rows["refs"],
+        rows["named"],
+        rows["n_type"],
+        rows["n_attrs"],
+        rows["n_scope"],
+        strict=True,
+    ):
+        state.refs[i] = tuple(refs)
+        if (
+            kind is not None
+            and (scope is None or scope in units)
+            and values.event(kind, text) is not None
+        ):
+            state.named[name] = kind
+    state.steps.clear()
