@@ -6,8 +6,7 @@ Compiled: rules of value conditions, per unit (records placed above the units, o
 unit, judged where they are, as the reference does), force-wide, with or without a cycle;
 and sequence rules (`differs_from_previous`), which compare each record with the one before
 it in its line, found by `sequence.py` (one query for every such duty of a check) and
-judged by the reference's own `_broken`. Left to the reference: per-person constraints, and
-sequence rules whose evidence reaches the units within its own (`reaches: within`).
+judged by the reference's own `_broken`. Left to the reference: per-person constraints.
 """
 
 from __future__ import annotations
@@ -36,13 +35,7 @@ def compiles(obligation: Obligation) -> bool:
     """Whether this constraint is compiled. A `differs_from_previous` in a requirement's
     `where` is a test of the record alone there (recorded, with no record before it), which
     `values.py` asks of the reference like any other."""
-    return (
-        isinstance(obligation.rule, Constraint)
-        and not obligation.scope.per_person
-        and not (
-            sequence.compares(obligation) and any(r.reaches_within for r in obligation.evidence)
-        )
-    )
+    return isinstance(obligation.rule, Constraint) and not obligation.scope.per_person
 
 
 def asks(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> list[Ask]:

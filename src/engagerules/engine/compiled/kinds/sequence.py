@@ -101,6 +101,8 @@ def lines(query: Query, obligation: Obligation, span: Window, as_of: datetime) -
 
 
 def _made(force: Force, obligation: Obligation, windows: Sequence[Window]) -> _Plan:
+    """A version's plan: the places above its units are those enclosing one of them and
+    within none (`_placed_above` in the reference), found from the force alone."""
     slots = unit_slots(obligation)
     units = {u for u in slots if u is not None}
     places = tuple(
