@@ -640,7 +640,7 @@ def _sequence_lines(
         out.append(made | ({"scope": where} if where else {}) | ({"role": who} if who else {}))
 
     def local(*when: int) -> datetime:
-        return datetime(*when, tzinfo=force.zone)  # type: ignore[misc]
+        return datetime(*when, tzinfo=force.zone)
 
     bad = {"id": f"{prefix}bad", "type": kind, "scope": "atlantis", "attrs": {cond.attr: "X"}}
     bad["at"] = (span.start - timedelta(days=2)).astimezone(UTC).isoformat()
@@ -711,11 +711,8 @@ def _compared(ob: Obligation) -> bool:
 def sequence_as_ofs(start: date, end: date) -> list[datetime]:
     """After the range, inside it between two records and at the clock change, and after
     a record made after the range (at a place above the units)."""
-    return [
-        *_as_ofs(start, end),
-        datetime(2022, 11, 15, 12, tzinfo=UTC),
-        datetime(end.year + 1, 2, 1, tzinfo=UTC),
-    ]
+    later = [datetime(2022, 11, 15, 12, tzinfo=UTC), datetime(end.year + 1, 2, 1, tzinfo=UTC)]
+    return list(dict.fromkeys([*_as_ofs(start, end), *later]))
 
 
 def edge_cases(force: Force) -> Iterator[tuple[EventLog, date, date, list[datetime]]]:
