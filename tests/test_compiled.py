@@ -51,11 +51,11 @@ from engagerules.engine.verdicts import constraint_windows
 from engagerules.model.durations import parse_duration
 from engagerules.model.event import Event, EventLog
 from engagerules.model.periods import Window, range_bounds
-from engagerules.model.plan import Force, Kind, Obligation, Requirement
+from engagerules.model.plan import Force, Kind, Obligation, Operator, Requirement
 from engagerules.sources.events import parse_events, read_events
 from engagerules.sources.parquet import write_parquet
 from engagerules.sources.registry import open_force
-from strategies import RANGE_START, event_records, force_configs
+from strategies import FORCE_BASE, RANGE_START, UNITS, event_records, force_configs
 
 FORCES = ("gwent", "dorset", "surrey", "notts")
 SPARK = "spark"
@@ -594,6 +594,131 @@ def target_cases(force: Force) -> Iterator[tuple[EventLog, date, date, list[date
         yield _log(force, records), start, end, as_ofs
 
 
+def sequence_records(force: Force, start: date, end: date) -> list[dict[str, Any]]:
+    """For each compiled rule comparing each record with the one before it, lines of awkward
+    records: the previous before the duty's effective date and before the range (tied at
+    one instant, their order by id not by number), the same place twice running (as
+    written, re-cased, padded, punctuated), in a unit within the duty's and beside it, at
+    a unit above it and with none (judged where they are; one place above holding a record
+    only after the range), two records at one instant, a repeat, a record of a refused role
+    and one of the requirement's other type between two, one with no place, one the reader
+    rejects just before the range (its unit unreadable), either side of the October clock
+    change and of each instant judged (`sequence_as_ofs`)."""
+    span = range_bounds(start, end, force.zone)
+    out: list[dict[str, Any]] = []
+    for d, ob in enumerate(o for o in force.obligations if _compared(o)):
+        out += _sequence_lines(force, ob, f"q{d}-", span, start, timedelta(seconds=d))
+    return out
+
+
+def _sequence_lines(
+    force: Force, ob: Obligation, prefix: str, span: Window, start: date, shift: timedelta
+) -> list[dict[str, Any]]:
+    """`sequence_records` for one duty: its first unit's line, a tie before the range in
+    its second's, and a line kept but for a rejected record before the range in its third
+    (each instant `shift`ed, so that two duties' records are not one another's repeats)."""
+    cond = next(c for c in ob.rule.keeps if c.op is Operator.DIFFERS_FROM_PREVIOUS)
+    req = ob.evidence[0]
+    kind, other = req.types[0], req.types[-1]
+    role = req.roles[0] if req.roles else None
+    refused = next((r.id for r in force.roles if req.roles and r.id not in req.roles), None)
+    n = itertools.count()
+    out: list[dict[str, Any]] = []
+
+    def put(
+        at: datetime,
+        place: object,
+        where: str | None,
+        record_id: str | None = None,
+        *,
+        of: str = kind,
+        who: str | None = role,
+        tag: str = "",
+    ) -> None:
+        made: dict[str, Any] = {
+            "id": record_id or f"{prefix}{tag}{next(n)}",
+            "type": of,
+            "at": (at + shift).astimezone(UTC).isoformat(),
+            "attrs": {} if place is None else {cond.attr: place},
+        }
+        out.append(made | ({"scope": where} if where else {}) | ({"role": who} if who else {}))
+
+    def local(*when: int) -> datetime:
+        return datetime(*when, tzinfo=force.zone)
+
+    bad = {"id": f"{prefix}bad", "type": kind, "scope": "atlantis", "attrs": {cond.attr: "X"}}
+    bad["at"] = (span.start - timedelta(days=2)).astimezone(UTC).isoformat()
+    out.append(bad)  # the reader rejects its unit: it may be any line's previous
+    slots = unit_slots(ob)
+    for s, unit in enumerate(slots[:3]):
+        within = [u.id for u in force.units if unit and unit in force.ancestry(u.id)[1:]]
+        inner = within[0] if within else unit
+        beside = within[1] if len(within) > 1 else inner
+        if s == 1:  # the previous tied before the range: "t9" comes after "t10" by id
+            put(local(2022, 9, 20, 10), "Chapel", inner, f"{prefix}{s}-t9")
+            put(local(2022, 9, 20, 10), "Church", inner, f"{prefix}{s}-t10")
+            put(span.start, " chapel", inner)
+            put(span.start + timedelta(days=1), "Church", beside)
+            continue
+        if s == 2:  # kept, but for the rejected record between the range and the one before
+            for day, place in ((-20, "Alpha"), (1, "Beta"), (8, "Gamma")):
+                put(span.start + timedelta(days=day), place, inner)
+            continue
+        effective = ob.effective_from or start - timedelta(days=30)
+        put(
+            local(effective.year, effective.month, effective.day, 9) - timedelta(days=9),
+            "Market Hall",
+            inner,
+        )
+        put(span.start, "market  hall.", inner)
+        put(local(2022, 10, 3, 10), "Library", inner)
+        put(local(2022, 10, 3, 11), "Library", inner, who=refused)
+        put(local(2022, 10, 4, 10), "  LIBRARY ", inner)
+        put(local(2022, 10, 5, 10), "Library", beside)
+        put(local(2022, 10, 5, 12), "Library", unit)
+        put(local(2022, 10, 6, 10), "Chapel", inner, f"{prefix}t9")
+        put(local(2022, 10, 6, 10), "Church", inner, f"{prefix}t10")
+        put(local(2022, 10, 6, 11), "chapel", inner)
+        put(local(2022, 10, 8, 10), "Gym", inner)  # and its repeat, typed otherwise
+        put(local(2022, 10, 8, 10), " gym", inner)
+        put(local(2022, 10, 9, 10), "Pool", inner, of=other)
+        put(local(2022, 10, 10, 10), "Pool", inner)
+        put(local(2022, 10, 11, 10), None, inner)
+        put(local(2022, 10, 12, 10), "Pool", inner)
+        for minutes in (30, 90):  # either side of the clocks going back (01:00 UTC)
+            put(
+                datetime(2022, 10, 30, 0, 0, tzinfo=UTC) + timedelta(minutes=minutes),
+                "Hall A",
+                inner,
+            )
+        put(datetime(2022, 11, 15, 11, tzinfo=UTC), "Hall A", inner)
+        put(datetime(2022, 11, 15, 13, tzinfo=UTC), "hall a", inner)
+        above = force.ancestry(unit or "")[1:]
+        for place in (*above[:1], None):  # placed above the units, and nowhere
+            put(local(2022, 10, 7, 10), "Hut", place, tag=f"a{place}-")
+            put(local(2022, 10, 7, 12), "hut", place, tag=f"a{place}-")
+        if len(above) > 1:  # a place above with a record only after the range
+            put(span.end + timedelta(days=14), "Hut", above[1], tag="late-")
+    return out
+
+
+def _compared(ob: Obligation) -> bool:
+    """Whether a duty is a compiled constraint comparing each record with the one before."""
+    return (
+        ob.scored
+        and compilable(ob)
+        and ob.kind is Kind.CONSTRAINT
+        and any(c.op is Operator.DIFFERS_FROM_PREVIOUS for c in ob.rule.keeps)
+    )
+
+
+def sequence_as_ofs(start: date, end: date) -> list[datetime]:
+    """After the range, inside it between two records and at the clock change, and after
+    a record made after the range (at a place above the units)."""
+    later = [datetime(2022, 11, 15, 12, tzinfo=UTC), datetime(end.year + 1, 2, 1, tzinfo=UTC)]
+    return list(dict.fromkeys([*_as_ofs(start, end), *later]))
+
+
 def edge_cases(force: Force) -> Iterator[tuple[EventLog, date, date, list[datetime]]]:
     """Each edge-case log of a force, with its range and the instants it is judged at."""
     start, end = date(2022, 10, 1), date(2022, 12, 31)
@@ -603,6 +728,9 @@ def edge_cases(force: Force) -> Iterator[tuple[EventLog, date, date, list[dateti
     yield from target_cases(force)
     yield from period_cases(force)
     yield from item_cases(force)
+    compared = sequence_records(force, start, end)
+    if compared:
+        yield _log(force, compared), start, end, sequence_as_ofs(start, end)
 
 
 #: The ways one window's steps of one item may be recorded (`item_records`).
@@ -964,6 +1092,99 @@ def test_part_windows_naming_their_period_are_judged_alike(name: str, backend: B
     assert found == []
 
 
+def _sequence_force() -> Force:
+    """A generated force whose constraints compare each record with the one before it in
+    every shape: per section with weekly windows from an anchor, force-wide across the
+    sections (two types), per ward in two versions (the second reading another type too)
+    with a rule of two conditions, and `differs_from_previous` in a requirement's `where`."""
+    rule = [{"attr": "location", "differs_from_previous": True}]
+    duties: list[dict[str, Any]] = [
+        {
+            "scope": {"per": "section"},
+            "evidence": [{"types": ["surgery"], "roles": ["CSO", "PS"]}],
+            "require": rule,
+            "cadence": "P1W",
+            "anchor": "2022-10-05",
+        },
+        {
+            "evidence": [{"types": ["surgery", "leaflet"]}],
+            "require": [{"attr": "location", "differs_from_previous": "section"}],
+        },
+        {
+            "scope": {"per": "ward", "units": ["n-ward"]},
+            "effective": {"until": "2022-10-20"},
+            "evidence": [{"types": ["surgery"]}],
+            "require": [{"attr": "topic", "present": True}, *rule],
+        },
+        {
+            "scope": {"per": "ward", "units": ["n-ward"]},
+            "effective": {"from": "2022-10-21"},
+            "evidence": [
+                {"types": ["surgery"]},
+                {"types": ["tweet"], "where": [{"attr": "topic", "equals": "positive"}]},
+            ],
+            "require": [{"attr": "topic", "present": True}, *rule],
+        },
+        {
+            "scope": {"per": "section"},
+            "evidence": [{"types": ["surgery"], "where": rule}],
+            "require": [{"attr": "topic", "present": True}],
+        },
+    ]
+    source = {"document": "plan.txt", "section": "Rules"}
+    ids = ("seq.weekly", "seq.across", "seq.ward", "seq.ward", "seq.where")
+    obligations = [
+        {"id": i, "title": i, "kind": "constraint", "owner": "PS", "source": source} | duty
+        for i, duty in zip(ids, duties, strict=True)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "force.json"
+        path.write_text(json.dumps({**FORCE_BASE, "obligations": obligations}), encoding="utf-8")
+        return load_force(path)
+
+
+def _sequence_log(force: Force, start: date, end: date) -> list[dict[str, Any]]:
+    """`sequence_records`, and records drawn around the range on the hour (so that some
+    share an instant), in every unit and none, with places and topics as people type
+    them, some missing."""
+    records = sequence_records(force, start, end)
+    pick = random.Random(23)  # noqa: S311 - no secret
+    base = datetime.combine(start, datetime.min.time(), force.zone)
+    for n in range(200):
+        attrs = {
+            "location": pick.choice(
+                ["Hall", " hall", "Library", "Chapel", "Gym", "Pool", "", None]
+            ),
+            "topic": pick.choice(["positive", "appeal", "", None]),
+        }
+        record: dict[str, Any] = {
+            "id": f"r{n}",
+            "type": pick.choice(["surgery", "surgery", "leaflet", "tweet"]),
+            "at": (base + timedelta(hours=pick.randint(-240, 1000))).astimezone(UTC).isoformat(),
+            "attrs": {k: v for k, v in attrs.items() if v is not None},
+        }
+        for field, values in (("scope", [*UNITS, None]), ("role", ["CSO", "PS", "PCSO", None])):
+            value = pick.choice(values)
+            if value is not None:
+                record[field] = value
+        records.append(record)
+    return records
+
+
+def test_sequence_rules_of_every_shape_are_judged_alike(backend: Backend) -> None:
+    """Rules comparing each record with the one before it, in every shape a force can give
+    them (`_sequence_force`), over awkward and drawn records: the compiled check's results
+    and tally are the reference's."""
+    if backend.subset:
+        pytest.skip("Spark judges scenarios and edge-case logs only (docs/scale.md)")
+    force = _sequence_force()
+    assert all(compilable(ob) for ob in force.obligations)
+    start, end = RANGE_START, RANGE_START + timedelta(days=34)
+    log = _log(force, _sequence_log(force, start, end))
+    as_ofs = [*sequence_as_ofs(start, end), datetime(2022, 10, 21, 12, tzinfo=UTC)]
+    assert differences(force, log, start, end, as_ofs, backend) == []
+
+
 @st.composite
 def _triggered_configs(draw: st.DrawFn) -> dict[str, Any]:
     """A force from `force_configs` whose triggered duty may also owe a trigger above its
@@ -1284,6 +1505,7 @@ def _mutants() -> list[tuple[str, Any, str, Any]]:
         *_gap_figure_and_coverage_mutants(),
         *_period_mutants(),
         *_item_mutants(),
+        *_sequence_mutants(),
     ]
 
 
@@ -1367,6 +1589,36 @@ def _item_mutants() -> list[tuple[str, Any, str, Any]]:
             compiled_items,
             "item_steps",
             no_steps_elsewhere,
+        ),
+    ]
+
+
+def _sequence_mutants() -> list[tuple[str, Any, str, Any]]:
+    """Sequence rules broken three ways: records at one instant in the other order, no
+    look-back before the windows, the records a rejection may precede not read."""
+    from engagerules.engine.compiled import run as compiled_run
+    from engagerules.engine.compiled.kinds import sequence as compiled_sequence
+
+    lines = compiled_sequence.lines
+
+    def ties_reversed(events: Any) -> list[Event]:
+        return sorted(sorted(events, key=lambda e: e.id, reverse=True), key=lambda e: e.at)
+
+    def no_look_back(query: Any, ob: Obligation, span: Window, as_of: datetime) -> Any:
+        found = lines(query, ob, span, as_of)
+        return {k: [e for e in v if e.at >= span.start] for k, v in found.items()}
+
+    def nothing_compared(*args: Any) -> frozenset[str]:
+        return frozenset()
+
+    return [
+        ("ties at one instant in reverse id order", compiled_sequence, "in_order", ties_reversed),
+        ("no previous record before the windows", compiled_sequence, "lines", no_look_back),
+        (
+            "a sequence rule's records not read for rejections",
+            compiled_run,
+            "compared_types",
+            nothing_compared,
         ),
     ]
 

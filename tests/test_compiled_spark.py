@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from engagerules.cli import main
 from engagerules.engine.compiled import compilable, records_from
-from engagerules.model.plan import Force
+from engagerules.model.plan import Force, Operator
 from engagerules.sources.parquet import write_parquet
 from engagerules.sources.registry import open_force
 from test_compiled import SPARK, Backend, _log, _mutants, differences, edge_records
@@ -103,13 +103,17 @@ def test_spark_keeps_instants_to_the_microsecond(
 
 
 def _few(force: Force) -> tuple[str, ...]:
-    """Per compiled kind, the first scored duty of it with a condition (else the first):
-    enough for each mutation to show, at a fraction of the edge-case log's queries."""
+    """Per compiled kind, the first scored duty of it with a condition of value (else the
+    first): enough for each mutation to show, at a fraction of the edge-case log's queries
+    (a rule of sequence alone, `differs_from_previous`, is judged another way)."""
     chosen: dict[Any, str] = {}
     for ob in force.obligations:
         if not ob.scored or not compilable(ob):
             continue
-        conditions = any(req.where for req in ob.evidence) or bool(getattr(ob.rule, "require", ()))
+        require = getattr(ob.rule, "require", ())
+        conditions = any(req.where for req in ob.evidence) or any(
+            c.op is not Operator.DIFFERS_FROM_PREVIOUS for c in require
+        )
         if ob.kind not in chosen or (conditions and chosen[ob.kind].startswith("!")):
             chosen[ob.kind] = ob.id if conditions else "!" + ob.id
     return tuple(sorted(one.removeprefix("!") for one in chosen.values()))

@@ -32,7 +32,7 @@ from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Operator
 from engagerules.model.results import Result, Status
 
-__all__ = ["unjudged"]
+__all__ = ["compared_types", "unjudged"]
 
 #: How many rejections a reason names before `and N more` (all are in `unjudged`).
 _SHOWN = 3
@@ -57,17 +57,9 @@ def unjudged(
     if not known:
         return list(results)
     by_duty: dict[str, _Found] = {}
-    for ob in judged:
-        if KINDS[ob.kind].KEPT_BY_ABSENCE and ob.id not in by_duty:
-            versions = [o for o in judged if o.id == ob.id]
-            types = {t for o in versions for t in o.event_types}
-            sequential = any(
-                c.op is Operator.DIFFERS_FROM_PREVIOUS
-                for o in versions
-                for c in KINDS[o.kind].record_rule(o.rule)
-            )
-            reads = [e for e in events if e.type in types] if sequential else []
-            by_duty[ob.id] = _Found([r for r in known if r.may_be(types)], reads)
+    for duty, (types, sequential) in _kept_by_absence(judged).items():
+        reads = [e for e in events if e.type in types] if sequential else []
+        by_duty[duty] = _Found([r for r in known if r.may_be(types)], reads)
     out = []
     for result in results:
         found = by_duty.get(result.obligation)
@@ -82,6 +74,34 @@ def unjudged(
         if KINDS[ob.kind].FOLLOWS_EVENTS:
             out.extend(_untriggered(force, ob, known, span))
     return out
+
+
+def compared_types(judged: Sequence[Obligation], rejections: Sequence[Rejection]) -> frozenset[str]:
+    """The types whose records `unjudged` must be given (`events`) to doubt the windows
+    that a rejected record may lie just before: those of each duty comparing each record
+    with the one before it that one of `rejections` may be of (none without any)."""
+    found: set[str] = set()
+    for types, sequential in _kept_by_absence(judged).values():
+        if sequential and any(r.may_be(types) for r in rejections):
+            found |= types
+    return frozenset(found)
+
+
+def _kept_by_absence(judged: Sequence[Obligation]) -> dict[str, tuple[frozenset[str], bool]]:
+    """Per duty kept when nothing breaks it: the types its versions read, and whether one
+    compares each record with the one before it (`differs_from_previous`)."""
+    found: dict[str, tuple[frozenset[str], bool]] = {}
+    for ob in judged:
+        if KINDS[ob.kind].KEPT_BY_ABSENCE and ob.id not in found:
+            versions = [o for o in judged if o.id == ob.id]
+            types = frozenset(t for o in versions for t in o.event_types)
+            sequential = any(
+                c.op is Operator.DIFFERS_FROM_PREVIOUS
+                for o in versions
+                for c in KINDS[o.kind].record_rule(o.rule)
+            )
+            found[ob.id] = (types, sequential)
+    return found
 
 
 class _Found:

@@ -17,6 +17,7 @@ from engagerules.engine.compiled.query import Query
 from engagerules.engine.compiled.source import Records
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.index import repeats
+from engagerules.engine.rejected import compared_types
 from engagerules.engine.schedule import effective_span
 from engagerules.engine.verdicts import Outcome
 from engagerules.model.event import EventLog, Rejection
@@ -73,7 +74,15 @@ def evaluate_compiled(
         types = _reference_types(force, obligations)
         read = readback.of_types(query, sorted(types))
         accounting = QueryAccount(query, read, types, copies, count)
-        events = EventLog(tuple(read), log.rejections)
+        # A rejected record just before a window may have been the previous of its first
+        # record under a sequence rule: `unjudged` looks for it among the records read.
+        wanted = (
+            force.obligations
+            if obligations is None
+            else (o for o in force.obligations if o.id in obligations)
+        )
+        doubted = compared_types([o for o in wanted if o.scored], log.rejections) - types
+        events = EventLog((*read, *readback.of_types(query, sorted(doubted))), log.rejections)
     else:
         events = log.events()
         # A repeat (the same type, unit, role, person, instant and details as an earlier

@@ -3,23 +3,26 @@ and units, tested against the rule by the reference's own condition functions (o
 distinct set of attributes); a breach names its records in the reference's words.
 
 Compiled: rules of value conditions, per unit (records placed above the units, or with no
-unit, judged where they are, as the reference does), force-wide, with or without a cycle.
-Left to the reference: sequence rules (`differs_from_previous`), which compare each record
-with the one before it in its unit.
+unit, judged where they are, as the reference does), force-wide, with or without a cycle;
+and sequence rules (`differs_from_previous`), which compare each record with the one before
+it in its line, found by `sequence.py` (one query for every such duty of a check) and
+judged by the reference's own `_broken`. Left to the reference: per-person constraints.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime
 
+from engagerules.engine.compiled.kinds import sequence
 from engagerules.engine.compiled.query import Ask, Query, WindowRow
-from engagerules.engine.kinds.constraint import Constraint, _breach_words, verdict
+from engagerules.engine.kinds.constraint import Constraint, _breach_words, _broken, verdict
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.verdicts import Outcome, constraint_windows
 from engagerules.model.conditions import failed_condition
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
-from engagerules.model.plan import Kind, Obligation, Operator
+from engagerules.model.plan import Kind, Obligation
 from engagerules.model.results import Result
 
 __all__ = ["KIND", "asks", "compiles", "evaluate"]
@@ -29,22 +32,18 @@ KIND = Kind.CONSTRAINT
 
 
 def compiles(obligation: Obligation) -> bool:
-    """Whether this constraint is compiled: a rule of value tests, not of sequence."""
-    rule = obligation.rule
-    return (
-        isinstance(rule, Constraint)
-        and not obligation.scope.per_person
-        and all(c.op is not Operator.DIFFERS_FROM_PREVIOUS for c in rule.require)
-        and all(
-            c.op is not Operator.DIFFERS_FROM_PREVIOUS
-            for req in obligation.evidence
-            for c in req.where
-        )
-    )
+    """Whether this constraint is compiled. A `differs_from_previous` in a requirement's
+    `where` is a test of the record alone there (recorded, with no record before it), which
+    `values.py` asks of the reference like any other."""
+    return isinstance(obligation.rule, Constraint) and not obligation.scope.per_person
 
 
 def asks(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> list[Ask]:
-    """The evidence lookups `evaluate` makes, for the check to answer them by one query."""
+    """The evidence lookups `evaluate` makes, for the check to answer them by one query
+    (a sequence rule's lines are planned for one query of their own)."""
+    if sequence.compares(obligation):
+        sequence.plan(query, obligation, span, as_of)
+        return []
     return [ask for part in _plan(query, obligation, span, as_of)[2] for ask in part]
 
 
@@ -52,6 +51,8 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     """Every window and unit of one constraint version over `span`, judged at `as_of`."""
     rule = obligation.rule
     assert isinstance(rule, Constraint)  # noqa: S101 - `compiles` chose it
+    if sequence.compares(obligation):
+        return _in_sequence(query, obligation, rule, span, as_of)
     windows, rows, parts = _plan(query, obligation, span, as_of)
     if not windows:
         return Outcome((), frozenset())
@@ -90,6 +91,42 @@ def _plan(
         rows += extra
         parts.append([Ask(req, tuple(extra), scope_is=(scope,)) for req in obligation.evidence])
     return windows, rows, parts
+
+
+def _in_sequence(
+    query: Query, obligation: Obligation, rule: Constraint, span: Window, as_of: datetime
+) -> Outcome:
+    """A rule comparing each record with the one before it in its line (`sequence.py`):
+    the duty's units, then the places above them that hold records, as the reference
+    judges them, each window's records with their previous, in or before the window."""
+    force = query.force
+    windows = constraint_windows(obligation, span)
+    if not windows:
+        return Outcome((), frozenset())
+    found = sequence.lines(query, obligation, span, as_of)
+    slots = unit_slots(obligation)
+    # Results are put in order by unit afterwards: the order of places here is free.
+    placed = sorted((k for k in found if k not in slots), key=lambda s: (s is not None, s or ""))
+    results: list[Result] = []
+    used: set[str] = set()
+    for unit in (*slots, *placed):
+        subjects = found.get(unit, [])
+        instants = [e.at for e in subjects]
+        for window in windows:
+            first = bisect_left(instants, window.start)
+            last = bisect_left(instants, window.end, first)
+            inside = subjects[first:last]
+            offenders, notes = [], []
+            for n, event in enumerate(inside, start=first):
+                broken = _broken(force, rule, event, subjects[n - 1] if n else None)
+                if broken is not None:
+                    offenders.append(event)
+                    notes.append(_breach_words(broken, event))
+            used.update(e.id for e in inside)
+            results.append(
+                verdict(force, obligation, rule, unit, window, as_of, inside, offenders, notes)
+            )
+    return Outcome(tuple(results), frozenset(used))
 
 
 def _pairs(slots: tuple[str | None, ...], windows: list[Window]) -> list[tuple[str | None, Window]]:
