@@ -8,6 +8,7 @@ reference's order (time, then id) in Python, so no backend's collation decides i
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -102,8 +103,10 @@ class Query:
         self.left_out = left_out
         self.values = Values(force)
         self._pairs: dict[str, list[tuple[str, str]]] | None = None
-        #: Each evidence lookup answered (with the instant judged): its rows, repeats in.
+        #: Each evidence lookup answered (with the instant judged): its rows, repeats in,
+        #: kept until asked for as many times as it was prefetched (`_wanted`).
         self._answers: dict[tuple[Ask, datetime], list[EvidenceRow]] = {}
+        self._wanted: Counter[tuple[Ask, datetime]] = Counter()
         self.ibis = ibis_module()
         import pyarrow as pa
 
@@ -159,10 +162,12 @@ class Query:
         return [pair for kind in dict.fromkeys(types) for pair in self._pairs.get(kind, ())]
 
     def prefetch(self, asks: Sequence[Ask], as_of: datetime) -> None:
-        """Answer many evidence lookups by one query, for `evidence` to hand back."""
+        """Answer many evidence lookups by one query, for `evidence` to hand back (each
+        once per time it is asked here: then its rows are let go)."""
         wanted = [ask for ask in dict.fromkeys(asks) if (ask, as_of) not in self._answers]
         for ask, rows in zip(wanted, answer(self, wanted, as_of), strict=True):
             self._answers[(ask, as_of)] = rows
+        self._wanted.update((ask, as_of) for ask in asks)
 
     def evidence(
         self,
@@ -183,9 +188,15 @@ class Query:
     def evidence_of(self, ask: Ask, as_of: datetime) -> list[EvidenceRow]:
         """The rows `ask` finds at `as_of` (`evidence`), repeats and what this query
         leaves out left out."""
-        self.prefetch([ask], as_of)
+        key = (ask, as_of)
+        if key not in self._answers:
+            self.prefetch([ask], as_of)
+        rows = self._answers[key]
+        self._wanted[key] -= 1
+        if self._wanted[key] <= 0:  # asked for as often as it was prefetched: let it go
+            del self._answers[key], self._wanted[key]
         left_out = self.left_out
-        return [row for row in self._answers[(ask, as_of)] if row[1] not in left_out]
+        return [row for row in rows if row[1] not in left_out]
 
     def scopes(self, types: Sequence[str], req: Requirement, as_of: datetime) -> list[str | None]:
         """The units (None: no unit) of the records of any time up to `as_of` that `req`
