@@ -51,6 +51,7 @@ _KEY = (
     "g_spare",
     "g_attrs",
     "g_before",
+    "g_after",
 )
 #: Stand-ins for the ids and values `why` asks about: a spare follow-up, a person, a ref.
 _SPARE, _PLAIN, _SOMEONE, _REF = "\0spare", "\0", "\0someone", "\0ref"
@@ -201,6 +202,8 @@ class QueryAccount:
             g_regime=t.r_n.fill_null(-1),
             g_known=t.at <= as_of.astimezone(UTC),
             g_inside=(t.at >= span.start.astimezone(UTC)) & (t.at < span.end.astimezone(UTC)),
+            # before the range or after it: a duty looking back reads the one, not the other
+            g_after=t.at >= span.end.astimezone(UTC),
             g_nobody=t.person.isnull(),
             g_refs=ibis.coalesce(t.refs.length(), 0) > 0,
             g_spare=t.s_id.notnull(),
@@ -292,7 +295,7 @@ def _chosen(query: Query, t: Any, keys: list[dict[str, Any]], chosen: Sequence[i
     types: dict[str, Any] = {"k_n": pa.int64()}
     for name in _KEY:
         values = [keys[n][name] for n in chosen]
-        if name in ("g_known", "g_inside", "g_nobody", "g_refs", "g_spare", "g_before"):
+        if name in ("g_known", "g_inside", "g_nobody", "g_refs", "g_spare", "g_before", "g_after"):
             columns[f"k_{name}"], types[f"k_{name}"] = values, pa.bool_()
         elif name == "g_regime":
             columns[f"k_{name}"], types[f"k_{name}"] = values, pa.int64()
