@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
+import attrs
 import msgspec
 
 from engagerules.engine.compiled.evidence import Ask, EvidenceRow, WindowRow, answer
@@ -23,7 +24,7 @@ from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Operator, Requirement
 
-__all__ = ["Ask", "LineRow", "Query", "SpellRow", "WindowRow"]
+__all__ = ["Ask", "LineAsk", "LineRow", "Query", "SpellRow", "WindowRow"]
 
 #: One record of a line of updates: (id, at, the instant of the one before it or None,
 #: type, attrs, line).
@@ -32,6 +33,28 @@ LineRow = tuple[str, datetime, datetime | None, str, str, int]
 #: One spell of assignment (or one clearing record): (id, at, when it ended or None, type,
 #: attrs, line, (role, person)).
 SpellRow = tuple[str, datetime, datetime | None, str, str, int, tuple[str | None, str | None]]
+
+#: A record's unit where it has none, for a join (no unit, role or JSON is this).
+_NO_UNIT = "\x01none"
+
+
+@attrs.frozen
+class LineAsk:
+    """One line of updates `lines` finds: the records any of `reqs` accepts, per unit of
+    `units` (force-wide: `(None,)`), from the last at or before `start`, before `limit`,
+    made at or after `since`."""
+
+    reqs: tuple[Requirement, ...]
+    units: tuple[str | None, ...]
+    start: datetime
+    limit: datetime
+    since: datetime | None = None
+
+    @property
+    def by_unit(self) -> bool:
+        """Whether the records are keyed by unit (else every record is the one line)."""
+        return any(unit is not None for unit in self.units)
+
 
 _SPELL = ("key", "id", "at", "type", "attrs", "line", "role", "person")
 
@@ -103,6 +126,8 @@ class Query:
         self.left_out = left_out
         self.values = Values(force)
         self._pairs: dict[str, list[tuple[str, str]]] | None = None
+        #: Each line of updates prefetched (with the instant judged), until used.
+        self._lines: dict[tuple[LineAsk, datetime], dict[str | None, list[LineRow]]] = {}
         #: Each evidence lookup answered (with the instant judged): its rows, repeats in,
         #: kept until asked for as many times as it was prefetched (`_wanted`).
         self._answers: dict[tuple[Ask, datetime], list[EvidenceRow]] = {}
@@ -114,6 +139,12 @@ class Query:
         # unit -> every unit it counts in (itself and those enclosing it), as the index files it
         pairs = [(u.id, a) for u in force.units for a in force.ancestry(u.id)]
         self._units = self._table(
+            {"m_scope": [p[0] for p in pairs], "m_unit": [p[1] for p in pairs]},
+            {"m_scope": pa.string(), "m_unit": pa.string()},
+        )
+        # the same, and every record (`_NO_UNIT`: none) in "" too, where force-wide asks look
+        pairs += [(u.id, "") for u in force.units] + [(_NO_UNIT, "")]
+        self._every_unit = self._table(
             {"m_scope": [p[0] for p in pairs], "m_unit": [p[1] for p in pairs]},
             {"m_scope": pa.string(), "m_unit": pa.string()},
         )
@@ -259,45 +290,91 @@ class Query:
         the last at or before `start` (with any at its instant) and those before `limit`,
         each with the instant of the record before it in its unit (`LAG(at)`, None for the
         first). A gap's length is the engine's to judge (calendar months, clock changes):
-        the query only pairs each record with the one before it."""
-        ibis = self.ibis
-        parts = []
-        for req in reqs:
-            t = self.records.table
-            t = t.filter(
-                t.type.isin(list(req.types)),
-                t.at <= _utc(as_of),
-                (t.at <= _utc(start)) | (t.at < _utc(limit)),
-            )
-            if since is not None:
-                t = t.filter(t.at >= _utc(since))
-            if req.roles:
-                t = t.filter(t.role.isin(list(req.roles)))
-            t = self._accepted(req, t)  # also leaves out what the reader rejects
-            if t is None:
-                continue
-            parts.append(self._keyed(t, units).select("key", "id", "at", "type", "attrs", "line"))
-        if not parts:
-            return {}
-        u = self._from_last(
-            parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=True), start
+        the query only pairs each record with the one before it. Answered by
+        `prefetch_lines` when it was asked there, else by a query of its own."""
+        ask = LineAsk(tuple(reqs), tuple(units), start, limit, since)
+        found = self._lines.pop((ask, as_of), None)  # once used, let go
+        return self._lines_of([ask], as_of)[0] if found is None else found
+
+    def prefetch_lines(self, asks: Sequence[LineAsk], as_of: datetime) -> None:
+        """Answer many `lines` lookups by one query, for `lines` to hand back."""
+        wanted = [ask for ask in dict.fromkeys(asks) if (ask, as_of) not in self._lines]
+        for ask, found in zip(wanted, self._lines_of(wanted, as_of), strict=True):
+            self._lines[(ask, as_of)] = found
+
+    def _lines_of(
+        self, asks: Sequence[LineAsk], as_of: datetime
+    ) -> list[dict[str | None, list[LineRow]]]:
+        """The rows of each line ask, by one scan: what tells one ask from another (its
+        accepted `(type, attrs, role)`, its instants, its units) is tables joined to."""
+        found: list[dict[str | None, list[LineRow]]] = [{} for _ in asks]
+        accepted = [
+            (n, kind, text, role)
+            for n, ask in enumerate(asks)
+            for req in ask.reqs
+            for kind, text in self.pairs(req.types)
+            if self.values.accepts(req, kind, text)
+            for role in req.roles or (None,)
+        ]
+        if not accepted:
+            return found
+        pa, ibis = self._pa, self.ibis
+        text, instant = pa.string(), pa.timestamp("us", tz="UTC")
+        p = self._table(
+            {
+                "l_n": [a[0] for a in accepted],
+                "l_type": [a[1] for a in accepted],
+                "l_attrs": [a[2] for a in accepted],
+                "l_role": [a[3] for a in accepted],
+            },
+            {"l_n": pa.int64(), "l_type": text, "l_attrs": text, "l_role": text},
         )
-        u = u.mutate(prev=u.at.lag().over(group_by=u.key, order_by=u.at))
-        rows = self._run(u.select("key", "id", "at", "prev", "type", "attrs", "line"))
-        by_unit = any(unit is not None for unit in units)
-        found: dict[str | None, list[LineRow]] = {}
-        for key, i, at, prev, k, a, n in zip(
-            rows["key"],
-            rows["id"],
-            rows["at"],
-            rows["prev"],
-            rows["type"],
-            rows["attrs"],
-            rows["line"],
+        b = self._table(
+            {
+                "b_n": list(range(len(asks))),
+                "b_start": [_utc(ask.start) for ask in asks],
+                "b_limit": [_utc(ask.limit) for ask in asks],
+                "b_since": [None if ask.since is None else _utc(ask.since) for ask in asks],
+            },
+            {"b_n": pa.int64(), "b_start": instant, "b_limit": instant, "b_since": instant},
+        )
+        # the units each ask keys its records by ("" for a force-wide ask: every record)
+        keys = [
+            (n, unit or "")
+            for n, ask in enumerate(asks)
+            for unit in (ask.units if ask.by_unit else (None,))
+            if unit is not None or not ask.by_unit
+        ]
+        k = self._table(
+            {"k_n": [x[0] for x in keys], "k_key": [x[1] for x in keys]},
+            {"k_n": pa.int64(), "k_key": text},
+        )
+        t = self.records.table
+        t = t.filter(t.type.isin(sorted({a[1] for a in accepted})), t.at <= _utc(as_of))
+        t = t.join(
+            p, [t.type == p.l_type, t.attrs == p.l_attrs, p.l_role.isnull() | (t.role == p.l_role)]
+        )
+        t = t.join(b, t.l_n == b.b_n)
+        t = t.filter(
+            (t.at <= t.b_start) | (t.at < t.b_limit), t.b_since.isnull() | (t.at >= t.b_since)
+        )
+        m = self._every_unit
+        t = t.join(m, ibis.coalesce(t.scope, ibis.literal(_NO_UNIT)) == m.m_scope)
+        t = t.join(k, [t.l_n == k.k_n, t.m_unit == k.k_key])
+        # a record two requirements of one line accept is one update of it
+        t = t.select("id", "at", "type", "attrs", "line", "b_start", n=t.l_n, key=t.k_key)
+        t = t.distinct()
+        last = ibis.ifelse(t.at <= t.b_start, t.at, ibis.null("timestamp"))
+        t = t.mutate(last=last.max().over(group_by=[t.n, t.key]))
+        t = t.filter((t.at > t.b_start) | (t.at == t.last))
+        t = t.mutate(prev=t.at.lag().over(group_by=[t.n, t.key], order_by=t.at))
+        rows = self._run(t.select("n", "key", "id", "at", "prev", "type", "attrs", "line"))
+        for n, key, i, at, prev, kind, written, line in zip(
+            *(rows[c] for c in ("n", "key", "id", "at", "prev", "type", "attrs", "line")),
             strict=True,
         ):
-            row = (i, _aware(at), None if prev is None else _aware(prev), k, a, n)
-            found.setdefault(key if by_unit else None, []).append(row)
+            row = (i, _aware(at), None if prev is None else _aware(prev), kind, written, line)
+            found[n].setdefault(key if asks[n].by_unit else None, []).append(row)
         return found
 
     def spells(
