@@ -12,7 +12,7 @@ import attrs
 
 from engagerules.engine.compiled import readback
 from engagerules.engine.compiled.account import QueryAccount
-from engagerules.engine.compiled.kinds import ASKS, COMPILED, standing, triggered
+from engagerules.engine.compiled.kinds import ASKS, COMPILED, coverage, standing, triggered
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.compiled.source import Records
 from engagerules.engine.evaluate import evaluate
@@ -137,6 +137,7 @@ def _prefetch(
     local = as_of.astimezone(force.zone)
     asks = []
     lines = []
+    spells = []
     for ob in force.obligations:
         if not ob.scored or (wanted is not None and ob.id not in wanted) or not compilable(ob):
             continue
@@ -147,5 +148,7 @@ def _prefetch(
         if plan is not None:
             asks += plan(query, ob, effective, local)
         lines += standing.lines_wanted(query, ob, effective, local)
+        spells += coverage.spells_wanted(query, ob, effective, local)
     query.prefetch(asks, local)
     query.prefetch_lines(lines, local)
+    query.prefetch_spells(spells, local)
