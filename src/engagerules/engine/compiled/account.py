@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from itertools import pairwise
+from itertools import compress, pairwise
 from typing import Any
 
 from engagerules.engine.compiled import readback
@@ -53,6 +53,8 @@ _KEY = (
     "g_before",
     "g_after",
 )
+#: What a data-quality entry is made of (and the group it came from).
+_LISTED = ("seq", "id", "file", "line", "k_n")
 #: Stand-ins for the ids and values `why` asks about: a spare follow-up, a person, a ref.
 _SPARE, _PLAIN, _SOMEONE, _REF = "\0spare", "\0", "\0someone", "\0ref"
 #: Where the key's null values are compared (a join cannot compare nulls; PostgreSQL text
@@ -133,12 +135,10 @@ class QueryAccount:
             by_reason[reason] += count
             if problem is not None:
                 problems[n] = problem
-        quality = self._listed(t, keys, problems)
+        quality, asked = self._listed(t, keys, problems, per_row)
         singles = [e for e in self.read if e.id not in used]
         singles += self.repeats
-        if per_row:
-            chosen = _chosen(query, t, keys, per_row)
-            singles += readback.events(query, chosen)
+        singles += asked
         unmatched = len(singles) + sum(by_reason.values())
         by_reason.update(self._one_by_one(singles, judged, span, as_of, spare, quality, triggers))
         quality.sort(key=lambda pair: pair[0])
@@ -212,20 +212,32 @@ class QueryAccount:
         ).select(*query.records.table.columns, *_KEY[1:4], *_KEY[6:])
 
     def _listed(
-        self, t: Any, keys: list[dict[str, Any]], problems: Mapping[int, str]
-    ) -> list[tuple[int, DataQuality]]:
-        """The records of the groups with a data-quality problem, with their places."""
-        if not problems:
-            return []
+        self,
+        t: Any,
+        keys: list[dict[str, Any]],
+        problems: Mapping[int, str],
+        per_row: Sequence[int],
+    ) -> tuple[list[tuple[int, DataQuality]], list[Event]]:
+        """The records of the groups with a data-quality problem (with their places), and
+        those of the groups whose reasons are their records' own, as events: by one pass
+        over the unmatched records (a second pass cost as much as the grouping)."""
+        if not problems and not per_row:
+            return [], []
         query = self.query
-        chosen = _chosen(query, t, keys, sorted(problems))
-        rows = query._run(chosen.select("seq", "id", "file", "line", "k_n"))
-        return [
+        chosen = _chosen(query, t, keys, sorted({*problems, *per_row}))
+        columns = ("k_n", *readback.COLUMNS, *readback.MORE) if per_row else _LISTED
+        rows = query._run(chosen.select(*columns))
+        quality = [
             (seq, DataQuality(i, file, line, problems[n]))
-            for seq, i, file, line, n in zip(
-                rows["seq"], rows["id"], rows["file"], rows["line"], rows["k_n"], strict=True
-            )
+            for seq, i, file, line, n in zip(*(rows[c] for c in _LISTED), strict=True)
+            if n in problems
         ]
+        if not per_row:
+            return quality, []
+        mine = set(per_row)
+        picked = [n in mine for n in rows["k_n"]]
+        asked = {name: list(compress(values, picked)) for name, values in rows.items()}
+        return quality, readback.made(query, asked)
 
     def _one_by_one(
         self,
