@@ -140,6 +140,11 @@ def _compare(
             )
             if ref.events != got.events:
                 found.append(f"{as_of}: tally {ref.events} != {got.events}")
+            # (a tally's reasons are not part of its equality: compared here, as the report's)
+            if dict(ref.events.by_reason) != dict(got.events.by_reason):
+                found.append(f"{as_of}: reasons {ref.events.by_reason} != {got.events.by_reason}")
+            if ref.data_quality != got.data_quality:
+                found.append(f"{as_of}: data quality differs")
             if len(ref.results) != len(got.results):
                 found.append(f"{as_of}: {len(ref.results)} results != {len(got.results)}")
             found.extend(

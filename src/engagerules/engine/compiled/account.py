@@ -21,13 +21,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from itertools import pairwise
+from itertools import compress, pairwise
 from typing import Any
 
 from engagerules.engine.compiled import readback
+from engagerules.engine.compiled.kinds.triggered import trigger_records
 from engagerules.engine.compiled.query import Query, _aware
 from engagerules.engine.compiled.values import Values
-from engagerules.engine.evaluate import _Unmatched
+from engagerules.engine.evaluate import _AT, _NEAREST, _Unmatched
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import KINDS
 from engagerules.model.event import Event
@@ -49,7 +50,11 @@ _KEY = (
     "g_refs",
     "g_spare",
     "g_attrs",
+    "g_before",
+    "g_after",
 )
+#: What a data-quality entry is made of (and the group it came from).
+_LISTED = ("seq", "id", "file", "line", "k_n")
 #: Stand-ins for the ids and values `why` asks about: a spare follow-up, a person, a ref.
 _SPARE, _PLAIN, _SOMEONE, _REF = "\0spare", "\0", "\0someone", "\0ref"
 #: Where the key's null values are compared (a join cannot compare nulls; PostgreSQL text
@@ -57,6 +62,17 @@ _SPARE, _PLAIN, _SOMEONE, _REF = "\0spare", "\0", "\0someone", "\0ref"
 _NONE = "\x01none"
 _EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 _LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+class _Grouped(_Unmatched):
+    """The reference's reasons asked of a group's stand-in: whether its records were made
+    before a trigger they could have answered (`before_trigger`) is the group's fact
+    `g_before`, found by the query from the spans `_before_spans` computed."""
+
+    before = False
+
+    def _before_trigger(self, event: Event, live: Any) -> bool:
+        return self.before
 
 
 class _PerRow(Exception):
@@ -98,10 +114,12 @@ class QueryAccount:
         """The records matched, the unmatched by reason, and the data-quality entries."""
         query = self.query
         force = query.force
-        grouped = _Unmatched(
+        grouped = _Grouped(
             force, judged, span, as_of, spare=frozenset({_SPARE}), repeated={}, triggers=_per_row
         )
-        t = self._unmatched(used, spare, grouped, span, as_of)
+        triggers = trigger_records(query)
+        before = _before_spans(grouped, query, triggers)
+        t = self._unmatched(used, spare, grouped, before, span, as_of)
         rows = query._run(t.group_by(list(_KEY)).aggregate(g_n=t.count(), g_at=t.at.min()))
         by_reason: Counter[str] = Counter()
         problems: dict[int, str] = {}
@@ -117,19 +135,23 @@ class QueryAccount:
             by_reason[reason] += count
             if problem is not None:
                 problems[n] = problem
-        quality = self._listed(t, keys, problems)
+        quality, asked = self._listed(t, keys, problems, per_row)
         singles = [e for e in self.read if e.id not in used]
         singles += self.repeats
-        if per_row:
-            chosen = _chosen(query, t, keys, per_row)
-            singles += readback.events(query, chosen)
+        singles += asked
         unmatched = len(singles) + sum(by_reason.values())
-        by_reason.update(self._one_by_one(singles, judged, span, as_of, spare, quality))
+        by_reason.update(self._one_by_one(singles, judged, span, as_of, spare, quality, triggers))
         quality.sort(key=lambda pair: pair[0])
         return self.count - unmatched, dict(by_reason), tuple(q for _, q in quality)
 
     def _unmatched(
-        self, used: set[str], spare: set[str], grouped: _Unmatched, span: Window, as_of: datetime
+        self,
+        used: set[str],
+        spare: set[str],
+        grouped: _Unmatched,
+        before: list[tuple[str, str, datetime, datetime]],
+        span: Window,
+        as_of: datetime,
     ) -> Any:
         """The unmatched records not read back, with the facts of their group."""
         query = self.query
@@ -159,6 +181,19 @@ class QueryAccount:
         t = t.left_join(r, [t.type == r.r_type, t.at >= r.r_from, t.at < r.r_to])
         spared = query._table({"s_id": sorted(spare)}, {"s_id": pa.string()})
         t = t.left_join(spared, t.id == spared.s_id)
+        instant = pa.timestamp("us", tz="UTC")
+        b = query._table(
+            {
+                "b_type": [g[0] for g in before],
+                "b_scope": [g[1] for g in before],
+                "b_from": [g[2] for g in before],
+                "b_to": [g[3] for g in before],
+            },
+            {"b_type": pa.string(), "b_scope": pa.string(), "b_from": instant, "b_to": instant},
+        )
+        t = t.left_join(
+            b, [t.type == b.b_type, t.scope == b.b_scope, t.at >= b.b_from, t.at < b.b_to]
+        )
         conditional = sorted(_read_by_value(grouped.judged))
         attrs = t.attrs if conditional else ibis.null("string")
         if conditional:
@@ -167,27 +202,42 @@ class QueryAccount:
             g_regime=t.r_n.fill_null(-1),
             g_known=t.at <= as_of.astimezone(UTC),
             g_inside=(t.at >= span.start.astimezone(UTC)) & (t.at < span.end.astimezone(UTC)),
+            # before the range or after it: a duty looking back reads the one, not the other
+            g_after=t.at >= span.end.astimezone(UTC),
             g_nobody=t.person.isnull(),
             g_refs=ibis.coalesce(t.refs.length(), 0) > 0,
             g_spare=t.s_id.notnull(),
             g_attrs=attrs,
+            g_before=t.b_type.notnull(),
         ).select(*query.records.table.columns, *_KEY[1:4], *_KEY[6:])
 
     def _listed(
-        self, t: Any, keys: list[dict[str, Any]], problems: Mapping[int, str]
-    ) -> list[tuple[int, DataQuality]]:
-        """The records of the groups with a data-quality problem, with their places."""
-        if not problems:
-            return []
+        self,
+        t: Any,
+        keys: list[dict[str, Any]],
+        problems: Mapping[int, str],
+        per_row: Sequence[int],
+    ) -> tuple[list[tuple[int, DataQuality]], list[Event]]:
+        """The records of the groups with a data-quality problem (with their places), and
+        those of the groups whose reasons are their records' own, as events: by one pass
+        over the unmatched records (a second pass cost as much as the grouping)."""
+        if not problems and not per_row:
+            return [], []
         query = self.query
-        chosen = _chosen(query, t, keys, sorted(problems))
-        rows = query._run(chosen.select("seq", "id", "file", "line", "k_n"))
-        return [
+        chosen = _chosen(query, t, keys, sorted({*problems, *per_row}))
+        columns = ("k_n", *readback.COLUMNS, *readback.MORE) if per_row else _LISTED
+        rows = query._run(chosen.select(*columns))
+        quality = [
             (seq, DataQuality(i, file, line, problems[n]))
-            for seq, i, file, line, n in zip(
-                rows["seq"], rows["id"], rows["file"], rows["line"], rows["k_n"], strict=True
-            )
+            for seq, i, file, line, n in zip(*(rows[c] for c in _LISTED), strict=True)
+            if n in problems
         ]
+        if not per_row:
+            return quality, []
+        mine = set(per_row)
+        picked = [n in mine for n in rows["k_n"]]
+        asked = {name: list(compress(values, picked)) for name, values in rows.items()}
+        return quality, readback.made(query, asked)
 
     def _one_by_one(
         self,
@@ -197,24 +247,13 @@ class QueryAccount:
         as_of: datetime,
         spare: set[str],
         quality: list[tuple[int, DataQuality]],
+        triggers: list[Event],
     ) -> Counter[str]:
-        """The reference's reasons for records read back, asked of each (the triggers
-        their refs name read back too, once)."""
+        """The reference's reasons for records read back, asked of each (of the triggers
+        as the reference's index holds them)."""
         query = self.query
-        repeated = query.repeated
-
-        def triggers() -> dict[str, Event]:
-            kinds = sorted({k for ob in judged for k in KINDS[ob.kind].trigger_types(ob.rule)})
-            named = sorted({repeated.get(r, r) for e in singles for r in e.refs})
-            if not kinds or not named:
-                return {}
-            ids = query._table({"n_id": named}, {"n_id": query._pa.string()})
-            t = query.records.table
-            t = t.filter(t.type.isin(kinds)).semi_join(ids, t.id == ids.n_id)
-            return {e.id: e for e in readback.events(query, t)}
-
         reasons = _Unmatched(
-            query.force, judged, span, as_of, spare=spare, repeated=repeated, triggers=triggers
+            query.force, judged, span, as_of, triggers, spare=spare, repeated=query.repeated
         )
         found: Counter[str] = Counter()
         position = query.position
@@ -229,7 +268,7 @@ class QueryAccount:
 
 
 def _decide(
-    grouped: _Unmatched, values: Values, key: Mapping[str, Any], first: datetime
+    grouped: _Grouped, values: Values, key: Mapping[str, Any], first: datetime
 ) -> tuple[str, str | None] | None:
     """The reason (and data-quality problem) of a group, from a stand-in with its facts; None
     where it is the records' own to give (the period they name, the triggers they name)."""
@@ -254,6 +293,7 @@ def _decide(
         attrs=attrs,
         refs=(_REF,) if key["g_refs"] else (),
     )
+    grouped.before = key["g_before"]
     try:
         return grouped.why(stand_in)
     except _PerRow:
@@ -267,7 +307,7 @@ def _chosen(query: Query, t: Any, keys: list[dict[str, Any]], chosen: Sequence[i
     types: dict[str, Any] = {"k_n": pa.int64()}
     for name in _KEY:
         values = [keys[n][name] for n in chosen]
-        if name in ("g_known", "g_inside", "g_nobody", "g_refs", "g_spare"):
+        if name in ("g_known", "g_inside", "g_nobody", "g_refs", "g_spare", "g_before", "g_after"):
             columns[f"k_{name}"], types[f"k_{name}"] = values, pa.bool_()
         elif name == "g_regime":
             columns[f"k_{name}"], types[f"k_{name}"] = values, pa.int64()
@@ -276,6 +316,8 @@ def _chosen(query: Query, t: Any, keys: list[dict[str, Any]], chosen: Sequence[i
             types[f"k_{name}"] = pa.string()
     k = query._table(columns, types)
     ibis = query.ibis
+    # the groups' types first: a filter the scan applies, before the joins see a record
+    t = t.filter(t.type.isin(sorted({keys[n]["type"] for n in chosen})))
     on = []
     for name in _KEY:
         column = t[name]
@@ -314,3 +356,72 @@ def _regimes(grouped: _Unmatched, query: Query) -> list[tuple[str, datetime, dat
         edges.append(_LATEST)
         found += [(kind, a, b) for a, b in pairwise(edges) if a < b]
     return found
+
+
+def _before_spans(
+    grouped: _Unmatched, query: Query, triggers: list[Event]
+) -> list[tuple[str, str, datetime, datetime]]:
+    """Per type some triggered duty reads and unit, the spans of instants at which a record
+    of it there naming nothing was made before a trigger it could have answered: the
+    reference's `_before_trigger`, which asks the `_NEAREST` triggers after a record (of
+    each trigger type, in its unit and those enclosing it, up to the range's end and the
+    instant judged), answered for every instant at once. The triggers after an instant
+    change only at a trigger's, so between two triggers the answer is one; it is found per
+    span of days over which the same duties are in force (`_regimes`), as UTC instants."""
+    force = query.force
+    later: dict[tuple[str, str | None], list[Event]] = {}
+    for trigger in sorted(sorted(triggers, key=lambda e: e.id), key=_AT):
+        later.setdefault((trigger.type, trigger.scope), []).append(trigger)
+    found: list[tuple[str, str, datetime, datetime]] = []
+    for kind, start, end in _regimes(grouped, query):
+        live = grouped._live(kind, start.astimezone(force.zone).date())
+        if live is None or not live.triggered:
+            continue
+        for unit in force.units:
+            spans = _spans_before(grouped, live, kind, unit.id, later)
+            found += [
+                (kind, unit.id, max(a, start), min(b, end))
+                for a, b in spans
+                if a < end and b > start
+            ]
+    return found
+
+
+def _spans_before(
+    grouped: _Unmatched,
+    live: Any,
+    kind: str,
+    unit: str,
+    later: dict[tuple[str, str | None], list[Event]],
+) -> list[tuple[datetime, datetime]]:
+    """The spans of instants, merged, at which a record of `kind` in `unit` naming nothing
+    is `before_trigger` for the duties of `live`."""
+    force, span, as_of = grouped.force, grouped.span, grouped.as_of
+    stand_in = Event(id=_PLAIN, type=kind, at=_EARLIEST, scope=unit)
+    edges: list[tuple[datetime, datetime]] = []
+    for ob in live.live:
+        module = KINDS[ob.kind]
+        for trigger_kind in module.trigger_types(ob.rule):
+            for scope in (*force.ancestry(unit), None):
+                line = later.get((trigger_kind, scope), [])
+                stop = next(
+                    (j for j, e in enumerate(line) if e.at > as_of or e.at >= span.end),
+                    len(line),
+                )
+                answers = [
+                    module.follow_up_reason(force, ob, ob.rule, stand_in, named, span)
+                    == "before_trigger"
+                    for named in line[:stop]
+                ]
+                for i in range(stop):
+                    if any(answers[i : i + _NEAREST]):
+                        edges.append((_EARLIEST if i == 0 else line[i - 1].at, line[i].at))
+    merged: list[tuple[datetime, datetime]] = []
+    for a, b in sorted(edges):
+        if a >= b:
+            continue
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged

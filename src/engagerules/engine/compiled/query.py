@@ -8,11 +8,13 @@ reference's order (time, then id) in Python, so no backend's collation decides i
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
+import attrs
 import msgspec
 
 from engagerules.engine.compiled.evidence import Ask, EvidenceRow, WindowRow, answer
@@ -22,7 +24,7 @@ from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Operator, Requirement
 
-__all__ = ["Ask", "LineRow", "Query", "SpellRow", "WindowRow"]
+__all__ = ["Ask", "LineAsk", "LineRow", "Query", "SpellAsk", "SpellRow", "WindowRow"]
 
 #: One record of a line of updates: (id, at, the instant of the one before it or None,
 #: type, attrs, line).
@@ -32,7 +34,45 @@ LineRow = tuple[str, datetime, datetime | None, str, str, int]
 #: attrs, line, (role, person)).
 SpellRow = tuple[str, datetime, datetime | None, str, str, int, tuple[str | None, str | None]]
 
+#: A record's unit where it has none, for a join (no unit, role or JSON is this).
+_NO_UNIT = "\x01none"
+
+
+@attrs.frozen
+class LineAsk:
+    """One line of updates `lines` finds: the records any of `reqs` accepts, per unit of
+    `units` (force-wide: `(None,)`), from the last at or before `start`, before `limit`,
+    made at or after `since`."""
+
+    reqs: tuple[Requirement, ...]
+    units: tuple[str | None, ...]
+    start: datetime
+    limit: datetime
+    since: datetime | None = None
+
+    @property
+    def by_unit(self) -> bool:
+        """Whether the records are keyed by unit (else every record is the one line)."""
+        return any(unit is not None for unit in self.units)
+
+
+@attrs.frozen
+class SpellAsk:
+    """One coverage lookup `spells` answers: the assignments any of `reqs` accepts and the
+    records of `clears` types ending them, per unit of `units` (force-wide: `(None,)`),
+    before `horizon`, reaching past `start`."""
+
+    reqs: tuple[Requirement, ...]
+    clears: tuple[str, ...]
+    units: tuple[str | None, ...]
+    start: datetime
+    horizon: datetime
+
+
 _SPELL = ("key", "id", "at", "type", "attrs", "line", "role", "person")
+
+#: What `spells` finds: the spells per unit, and the clearing records that ended one.
+_Spells = tuple[dict[str | None, list[SpellRow]], dict[str | None, list[SpellRow]]]
 
 _ORDER = attrgetter("at", "id")
 
@@ -102,8 +142,14 @@ class Query:
         self.left_out = left_out
         self.values = Values(force)
         self._pairs: dict[str, list[tuple[str, str]]] | None = None
-        #: Each evidence lookup answered (with the instant judged): its rows, repeats in.
+        #: Each line of updates prefetched (with the instant judged), until used.
+        self._lines: dict[tuple[LineAsk, datetime], dict[str | None, list[LineRow]]] = {}
+        #: Each coverage lookup prefetched (with the instant judged), until used.
+        self._spells: dict[tuple[SpellAsk, datetime], _Spells] = {}
+        #: Each evidence lookup answered (with the instant judged): its rows, repeats in,
+        #: kept until asked for as many times as it was prefetched (`_wanted`).
         self._answers: dict[tuple[Ask, datetime], list[EvidenceRow]] = {}
+        self._wanted: Counter[tuple[Ask, datetime]] = Counter()
         self.ibis = ibis_module()
         import pyarrow as pa
 
@@ -111,6 +157,12 @@ class Query:
         # unit -> every unit it counts in (itself and those enclosing it), as the index files it
         pairs = [(u.id, a) for u in force.units for a in force.ancestry(u.id)]
         self._units = self._table(
+            {"m_scope": [p[0] for p in pairs], "m_unit": [p[1] for p in pairs]},
+            {"m_scope": pa.string(), "m_unit": pa.string()},
+        )
+        # the same, and every record (`_NO_UNIT`: none) in "" too, where force-wide asks look
+        pairs += [(u.id, "") for u in force.units] + [(_NO_UNIT, "")]
+        self._every_unit = self._table(
             {"m_scope": [p[0] for p in pairs], "m_unit": [p[1] for p in pairs]},
             {"m_scope": pa.string(), "m_unit": pa.string()},
         )
@@ -159,10 +211,12 @@ class Query:
         return [pair for kind in dict.fromkeys(types) for pair in self._pairs.get(kind, ())]
 
     def prefetch(self, asks: Sequence[Ask], as_of: datetime) -> None:
-        """Answer many evidence lookups by one query, for `evidence` to hand back."""
+        """Answer many evidence lookups by one query, for `evidence` to hand back (each
+        once per time it is asked here: then its rows are let go)."""
         wanted = [ask for ask in dict.fromkeys(asks) if (ask, as_of) not in self._answers]
         for ask, rows in zip(wanted, answer(self, wanted, as_of), strict=True):
             self._answers[(ask, as_of)] = rows
+        self._wanted.update((ask, as_of) for ask in asks)
 
     def evidence(
         self,
@@ -183,9 +237,15 @@ class Query:
     def evidence_of(self, ask: Ask, as_of: datetime) -> list[EvidenceRow]:
         """The rows `ask` finds at `as_of` (`evidence`), repeats and what this query
         leaves out left out."""
-        self.prefetch([ask], as_of)
+        key = (ask, as_of)
+        if key not in self._answers:
+            self.prefetch([ask], as_of)
+        rows = self._answers[key]
+        self._wanted[key] -= 1
+        if self._wanted[key] <= 0:  # asked for as often as it was prefetched: let it go
+            del self._answers[key], self._wanted[key]
         left_out = self.left_out
-        return [row for row in self._answers[(ask, as_of)] if row[1] not in left_out]
+        return [row for row in rows if row[1] not in left_out]
 
     def scopes(self, types: Sequence[str], req: Requirement, as_of: datetime) -> list[str | None]:
         """The units (None: no unit) of the records of any time up to `as_of` that `req`
@@ -248,45 +308,91 @@ class Query:
         the last at or before `start` (with any at its instant) and those before `limit`,
         each with the instant of the record before it in its unit (`LAG(at)`, None for the
         first). A gap's length is the engine's to judge (calendar months, clock changes):
-        the query only pairs each record with the one before it."""
-        ibis = self.ibis
-        parts = []
-        for req in reqs:
-            t = self.records.table
-            t = t.filter(
-                t.type.isin(list(req.types)),
-                t.at <= _utc(as_of),
-                (t.at <= _utc(start)) | (t.at < _utc(limit)),
-            )
-            if since is not None:
-                t = t.filter(t.at >= _utc(since))
-            if req.roles:
-                t = t.filter(t.role.isin(list(req.roles)))
-            t = self._accepted(req, t)  # also leaves out what the reader rejects
-            if t is None:
-                continue
-            parts.append(self._keyed(t, units).select("key", "id", "at", "type", "attrs", "line"))
-        if not parts:
-            return {}
-        u = self._from_last(
-            parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=True), start
+        the query only pairs each record with the one before it. Answered by
+        `prefetch_lines` when it was asked there, else by a query of its own."""
+        ask = LineAsk(tuple(reqs), tuple(units), start, limit, since)
+        found = self._lines.pop((ask, as_of), None)  # once used, let go
+        return self._lines_of([ask], as_of)[0] if found is None else found
+
+    def prefetch_lines(self, asks: Sequence[LineAsk], as_of: datetime) -> None:
+        """Answer many `lines` lookups by one query, for `lines` to hand back."""
+        wanted = [ask for ask in dict.fromkeys(asks) if (ask, as_of) not in self._lines]
+        for ask, found in zip(wanted, self._lines_of(wanted, as_of), strict=True):
+            self._lines[(ask, as_of)] = found
+
+    def _lines_of(
+        self, asks: Sequence[LineAsk], as_of: datetime
+    ) -> list[dict[str | None, list[LineRow]]]:
+        """The rows of each line ask, by one scan: what tells one ask from another (its
+        accepted `(type, attrs, role)`, its instants, its units) is tables joined to."""
+        found: list[dict[str | None, list[LineRow]]] = [{} for _ in asks]
+        accepted = [
+            (n, kind, text, role)
+            for n, ask in enumerate(asks)
+            for req in ask.reqs
+            for kind, text in self.pairs(req.types)
+            if self.values.accepts(req, kind, text)
+            for role in req.roles or (None,)
+        ]
+        if not accepted:
+            return found
+        pa, ibis = self._pa, self.ibis
+        text, instant = pa.string(), pa.timestamp("us", tz="UTC")
+        p = self._table(
+            {
+                "l_n": [a[0] for a in accepted],
+                "l_type": [a[1] for a in accepted],
+                "l_attrs": [a[2] for a in accepted],
+                "l_role": [a[3] for a in accepted],
+            },
+            {"l_n": pa.int64(), "l_type": text, "l_attrs": text, "l_role": text},
         )
-        u = u.mutate(prev=u.at.lag().over(group_by=u.key, order_by=u.at))
-        rows = self._run(u.select("key", "id", "at", "prev", "type", "attrs", "line"))
-        by_unit = any(unit is not None for unit in units)
-        found: dict[str | None, list[LineRow]] = {}
-        for key, i, at, prev, k, a, n in zip(
-            rows["key"],
-            rows["id"],
-            rows["at"],
-            rows["prev"],
-            rows["type"],
-            rows["attrs"],
-            rows["line"],
+        b = self._table(
+            {
+                "b_n": list(range(len(asks))),
+                "b_start": [_utc(ask.start) for ask in asks],
+                "b_limit": [_utc(ask.limit) for ask in asks],
+                "b_since": [None if ask.since is None else _utc(ask.since) for ask in asks],
+            },
+            {"b_n": pa.int64(), "b_start": instant, "b_limit": instant, "b_since": instant},
+        )
+        # the units each ask keys its records by ("" for a force-wide ask: every record)
+        keys = [
+            (n, unit or "")
+            for n, ask in enumerate(asks)
+            for unit in (ask.units if ask.by_unit else (None,))
+            if unit is not None or not ask.by_unit
+        ]
+        k = self._table(
+            {"k_n": [x[0] for x in keys], "k_key": [x[1] for x in keys]},
+            {"k_n": pa.int64(), "k_key": text},
+        )
+        t = self.records.table
+        t = t.filter(t.type.isin(sorted({a[1] for a in accepted})), t.at <= _utc(as_of))
+        t = t.join(
+            p, [t.type == p.l_type, t.attrs == p.l_attrs, p.l_role.isnull() | (t.role == p.l_role)]
+        )
+        t = t.join(b, t.l_n == b.b_n)
+        t = t.filter(
+            (t.at <= t.b_start) | (t.at < t.b_limit), t.b_since.isnull() | (t.at >= t.b_since)
+        )
+        m = self._every_unit
+        t = t.join(m, ibis.coalesce(t.scope, ibis.literal(_NO_UNIT)) == m.m_scope)
+        t = t.join(k, [t.l_n == k.k_n, t.m_unit == k.k_key])
+        # a record two requirements of one line accept is one update of it
+        t = t.select("id", "at", "type", "attrs", "line", "b_start", n=t.l_n, key=t.k_key)
+        t = t.distinct()
+        last = ibis.ifelse(t.at <= t.b_start, t.at, ibis.null("timestamp"))
+        t = t.mutate(last=last.max().over(group_by=[t.n, t.key]))
+        t = t.filter((t.at > t.b_start) | (t.at == t.last))
+        t = t.mutate(prev=t.at.lag().over(group_by=[t.n, t.key], order_by=t.at))
+        rows = self._run(t.select("n", "key", "id", "at", "prev", "type", "attrs", "line"))
+        for n, key, i, at, prev, kind, written, line in zip(
+            *(rows[c] for c in ("n", "key", "id", "at", "prev", "type", "attrs", "line")),
             strict=True,
         ):
-            row = (i, _aware(at), None if prev is None else _aware(prev), k, a, n)
-            found.setdefault(key if by_unit else None, []).append(row)
+            row = (i, _aware(at), None if prev is None else _aware(prev), kind, written, line)
+            found[n].setdefault(key if asks[n].by_unit else None, []).append(row)
         return found
 
     def spells(
@@ -302,53 +408,143 @@ class Query:
         `reqs` accepts before `horizon`, with when it ended (the first later record of a
         `clears` type naming it in its refs, or naming none: an as-of join), None when
         not before `horizon`; and the clearing records that ended some spell, from the
-        last at or before `start`. Known at `as_of`; never a repeat."""
-        ibis = self.ibis
-        parts = []
-        for req in reqs:
-            t = self.records.table
-            t = t.filter(t.type.isin(list(req.types)), t.at < _utc(horizon), t.at <= _utc(as_of))
-            if req.roles:
-                t = t.filter(t.role.isin(list(req.roles)))
-            t = self._accepted(req, self._without_repeats(t))
-            if t is not None:
-                parts.append(self._keyed(t, units).select(*_SPELL))
-        if not parts:
-            return {}, {}
-        a = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=True)
-        c = None
-        if clears:
-            t = self.records.table
-            t = t.filter(t.type.isin(list(clears)), t.at < _utc(horizon), t.at <= _utc(as_of))
-            t = self._kept(
-                self._without_repeats(t),
-                lambda k, x: self.values.event(k, x) is not None,
-                clears,
-            )
-            if t is not None:
-                c = self._keyed(t, units).select(*_SPELL, "refs")
+        last at or before `start`. Known at `as_of`; never a repeat. Answered by
+        `prefetch_spells` when it was asked there, else by a query of its own."""
+        ask = SpellAsk(tuple(reqs), tuple(clears), tuple(units), start, horizon)
+        found = self._spells.pop((ask, as_of), None)  # once used, let go
+        return self._spells_of([ask], as_of)[0] if found is None else found
+
+    def prefetch_spells(self, asks: Sequence[SpellAsk], as_of: datetime) -> None:
+        """Answer many `spells` lookups by two queries, for `spells` to hand back."""
+        wanted = [ask for ask in dict.fromkeys(asks) if (ask, as_of) not in self._spells]
+        for ask, found in zip(wanted, self._spells_of(wanted, as_of), strict=True):
+            self._spells[(ask, as_of)] = found
+
+    def _spells_of(self, asks: Sequence[SpellAsk], as_of: datetime) -> list[_Spells]:
+        """The spells and clearing records of each ask, by two queries (the spells, then
+        the clearing records that ended one): what tells one ask from another (its
+        accepted `(type, attrs, role)`, clearing types, instants and units) is tables
+        joined to."""
+        found: list[_Spells] = [({}, {}) for _ in asks]
+        accepted = [
+            (n, kind, text, role)
+            for n, ask in enumerate(asks)
+            for req in ask.reqs
+            for kind, text in self.pairs(req.types)
+            if self.values.accepts(req, kind, text)
+            for role in req.roles or (None,)
+        ]
+        if not accepted:
+            return found
+        pa, ibis = self._pa, self.ibis
+        text = pa.string()
+        p = self._table(
+            {
+                "s_n": [x[0] for x in accepted],
+                "s_type": [x[1] for x in accepted],
+                "s_attrs": [x[2] for x in accepted],
+                "s_role": [x[3] for x in accepted],
+            },
+            {"s_n": pa.int64(), "s_type": text, "s_attrs": text, "s_role": text},
+        )
+        t = self.records.table
+        t = t.filter(t.type.isin(sorted({x[1] for x in accepted})), t.at <= _utc(as_of))
+        t = self._without_repeats(t)
+        t = t.join(
+            p, [t.type == p.s_type, t.attrs == p.s_attrs, p.s_role.isnull() | (t.role == p.s_role)]
+        )
+        # a record two requirements accept is one assignment
+        a = self._bounded(t.rename(n="s_n"), asks).distinct()
+        c = self._clearing(asks, as_of)
         if c is None:
             ends = a.mutate(end=ibis.null("timestamp"))
         else:
-            d = c.select(c_key=c.key, c_at=c.at, c_refs=c.refs)
+            d = c.select(c_n=c.n, c_key=c.key, c_at=c.at, c_refs=c.refs)
             named = (d.c_refs.length().fill_null(0) == 0) | d.c_refs.contains(a.id)
-            joined = a.left_join(d, [a.key == d.c_key, d.c_at > a.at, named])
-            ends = joined.group_by(*_SPELL).aggregate(end=joined.c_at.min())
-        kept = ends.filter(ends.end.isnull() | (ends.end > _utc(start)))
-        found = self._spell_rows(self._run(kept.select(*_SPELL, "end")))
+            on = [a.n == d.c_n, a.key == d.c_key, d.c_at > a.at, named]
+            joined = a.left_join(d, on)
+            columns = ("n", "b_start", *_SPELL)
+            ends = joined.group_by(*columns).aggregate(end=joined.c_at.min())
+        kept = ends.filter(ends.end.isnull() | (ends.end > ends.b_start))
+        rows = self._run(kept.select("n", *_SPELL, "end"))
+        for n, spells in self._spell_rows(rows).items():
+            found[n] = (spells, found[n][1])
         if c is None:
-            return found, {}
-        over = ends.filter(ends.end.notnull()).select(e_key=ends.key, e_at=ends.end).distinct()
-        ending = c.semi_join(over, [c.key == over.e_key, c.at == over.e_at]).select(*_SPELL)
-        last = self._from_last(ending, start)
-        return found, self._spell_rows(self._run(last.mutate(end=ibis.null("timestamp"))))
+            return found
+        over = ends.filter(ends.end.notnull())
+        over = over.select(e_n=over.n, e_key=over.key, e_at=over.end).distinct()
+        ending = c.semi_join(over, [c.n == over.e_n, c.key == over.e_key, c.at == over.e_at])
+        last = ibis.ifelse(ending.at <= ending.b_start, ending.at, ibis.null("timestamp"))
+        ending = ending.mutate(last=last.max().over(group_by=[ending.n, ending.key]))
+        ending = ending.filter((ending.at > ending.b_start) | (ending.at == ending.last))
+        rows = self._run(ending.select("n", *_SPELL).mutate(end=ibis.null("timestamp")))
+        for n, clearing in self._spell_rows(rows).items():
+            found[n] = (found[n][0], clearing)
+        return found
 
-    def _spell_rows(self, rows: dict[str, list[Any]]) -> dict[str | None, list[SpellRow]]:
-        found: dict[str | None, list[SpellRow]] = {}
-        columns = (rows[c] for c in (*_SPELL, "end"))
-        for key, i, at, k, a, n, role, person, end in zip(*columns, strict=True):
-            row = (i, _aware(at), None if end is None else _aware(end), k, a, n, (role, person))
-            found.setdefault(key or None, []).append(row)
+    def _clearing(self, asks: Sequence[SpellAsk], as_of: datetime) -> Any:
+        """The records of each ask's clearing types the reader keeps (`n`: the ask), keyed
+        and bounded as its spells are, with their `refs`; None when no ask clears."""
+        cleared = [(n, kind) for n, ask in enumerate(asks) for kind in ask.clears]
+        kinds = sorted({kind for _, kind in cleared})
+        ok = [pair for pair in self.pairs(kinds) if self.values.event(*pair) is not None]
+        if not ok:
+            return None
+        pa = self._pa
+        ct = self._table(
+            {"c_n": [x[0] for x in cleared], "c_type": [x[1] for x in cleared]},
+            {"c_n": pa.int64(), "c_type": pa.string()},
+        )
+        kept = self._table(
+            {"a_type": [k for k, _ in ok], "a_attrs": [x for _, x in ok]},
+            {"a_type": pa.string(), "a_attrs": pa.string()},
+        )
+        t = self.records.table
+        t = t.filter(t.type.isin(kinds), t.at <= _utc(as_of))
+        t = self._without_repeats(t)
+        t = t.semi_join(kept, [t.type == kept.a_type, t.attrs == kept.a_attrs])
+        t = t.join(ct, t.type == ct.c_type)
+        return self._bounded(t.rename(n="c_n"), asks, "refs")
+
+    def _bounded(self, t: Any, asks: Sequence[SpellAsk], *more: str) -> Any:
+        """`t` (each record with its ask `n`) before its ask's horizon, keyed by the units
+        it counts in that the ask reads ("" for a force-wide ask), with the ask's start."""
+        pa, ibis = self._pa, self.ibis
+        instant = pa.timestamp("us", tz="UTC")
+        b = self._table(
+            {
+                "b_n": list(range(len(asks))),
+                "b_start": [_utc(ask.start) for ask in asks],
+                "b_horizon": [_utc(ask.horizon) for ask in asks],
+            },
+            {"b_n": pa.int64(), "b_start": instant, "b_horizon": instant},
+        )
+        keys = [
+            (n, unit or "")
+            for n, ask in enumerate(asks)
+            for unit in ask.units
+            if unit is not None or not any(u is not None for u in ask.units)
+        ]
+        k = self._table(
+            {"k_n": [x[0] for x in keys], "k_key": [x[1] for x in keys]},
+            {"k_n": pa.int64(), "k_key": pa.string()},
+        )
+        t = t.join(b, t.n == b.b_n)
+        t = t.filter(t.at < t.b_horizon)
+        m = self._every_unit
+        t = t.join(m, ibis.coalesce(t.scope, ibis.literal(_NO_UNIT)) == m.m_scope)
+        t = t.join(k, [t.n == k.k_n, t.m_unit == k.k_key])
+        return t.select("n", "b_start", *_SPELL[1:], *more, key=t.k_key)
+
+    def _spell_rows(
+        self, rows: dict[str, list[Any]]
+    ) -> dict[int, dict[str | None, list[SpellRow]]]:
+        """Rows (with their ask `n`) per ask, per unit (None: force-wide)."""
+        found: dict[int, dict[str | None, list[SpellRow]]] = {}
+        columns = (rows[c] for c in ("n", *_SPELL, "end"))
+        for n, key, i, at, k, a, line, role, person, end in zip(*columns, strict=True):
+            row = (i, _aware(at), None if end is None else _aware(end), k, a, line, (role, person))
+            found.setdefault(n, {}).setdefault(key or None, []).append(row)
         return found
 
     def _without_repeats(self, t: Any) -> Any:

@@ -21,11 +21,11 @@ from engagerules.engine.index import repeats
 from engagerules.model.event import Event
 from engagerules.model.plan import Force
 
-__all__ = ["as_read", "events", "repeated"]
+__all__ = ["COLUMNS", "MORE", "as_read", "events", "made", "repeated"]
 
 #: The columns a record is rebuilt from (`seq`: its place in the log as read).
-_COLUMNS = ("seq", "id", "type", "at", "scope", "role", "person", "refs", "attrs")
-_MORE = ("all_day", "file", "line")
+COLUMNS = ("seq", "id", "type", "at", "scope", "role", "person", "refs", "attrs")
+MORE = ("all_day", "file", "line")
 
 
 def as_read(query: Query, count: int) -> bool:
@@ -56,12 +56,18 @@ def as_read(query: Query, count: int) -> bool:
 def events(query: Query, expr: Any) -> list[Event]:
     """The records `expr` selects (the ingest layout's columns) as the reader's events, in
     log order; their places are remembered in `query.position`."""
-    rows = query._run(expr.select(*_COLUMNS, *_MORE))
+    return made(query, query._run(expr.select(*COLUMNS, *MORE)))
+
+
+def made(query: Query, rows: dict[str, list[Any]]) -> list[Event]:
+    """The rows of a query that returned the `COLUMNS` and `MORE` of the ingest layout
+    (and may return more) as the reader's events, in log order; their places are
+    remembered in `query.position`."""
     found: list[tuple[int, Event]] = []
     values = query.values
     replace = msgspec.structs.replace
     for seq, i, kind, at, scope, role, person, refs, text, all_day, file, line in zip(
-        *(rows[c] for c in (*_COLUMNS, *_MORE)), strict=True
+        *(rows[c] for c in (*COLUMNS, *MORE)), strict=True
     ):
         stand_in = values.event(kind, text)
         if stand_in is None:  # `as_read` saw to it that none is

@@ -12,7 +12,7 @@ import attrs
 
 from engagerules.engine.compiled import readback
 from engagerules.engine.compiled.account import QueryAccount
-from engagerules.engine.compiled.kinds import ASKS, COMPILED, triggered
+from engagerules.engine.compiled.kinds import ASKS, COMPILED, coverage, standing, triggered
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.compiled.source import Records
 from engagerules.engine.evaluate import evaluate
@@ -145,11 +145,19 @@ def _prefetch(
     span = range_bounds(start, end, force.zone)
     local = as_of.astimezone(force.zone)
     asks = []
+    lines = []
+    spells = []
     for ob in force.obligations:
         if not ob.scored or (wanted is not None and ob.id not in wanted) or not compilable(ob):
             continue
         plan = ASKS.get(ob.kind)
         effective = effective_span(ob, span)
-        if plan is not None and effective is not None:
+        if effective is None:
+            continue
+        if plan is not None:
             asks += plan(query, ob, effective, local)
+        lines += standing.lines_wanted(query, ob, effective, local)
+        spells += coverage.spells_wanted(query, ob, effective, local)
     query.prefetch(asks, local)
+    query.prefetch_lines(lines, local)
+    query.prefetch_spells(spells, local)

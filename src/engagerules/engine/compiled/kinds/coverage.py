@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from engagerules.engine.compiled.query import Query, SpellRow, per_unit_by_value
+from engagerules.engine.compiled.query import Query, SpellAsk, SpellRow, per_unit_by_value
 from engagerules.engine.kinds.coverage import Coverage, Spell, window_result
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.verdicts import Outcome, constraint_windows
@@ -25,7 +25,7 @@ from engagerules.model.plan import Kind, Obligation
 from engagerules.model.results import Result
 from engagerules.model.words import requirement_words
 
-__all__ = ["KIND", "compiles", "evaluate"]
+__all__ = ["KIND", "compiles", "evaluate", "spells_wanted"]
 
 #: The kind this module compiles.
 KIND = Kind.COVERAGE
@@ -43,14 +43,11 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     force = query.force
     windows = constraint_windows(obligation, span)
     units = unit_slots(obligation)
-    opened = [w for w in windows if w.start < as_of]  # the others are pending unseen
     spells: dict[str | None, list[SpellRow]] = {}
     ending: dict[str | None, list[SpellRow]] = {}
-    if opened:
-        start = min(w.start for w in opened)
-        horizon = max(min(w.end, as_of) for w in opened)
+    for ask in spells_wanted(query, obligation, span, as_of):
         spells, ending = query.spells(
-            obligation.evidence, rule.clears, units, start, horizon, as_of
+            ask.reqs, ask.clears, ask.units, ask.start, ask.horizon, as_of
         )
     label = " or ".join(requirement_words(force, r) for r in obligation.evidence)
     results: list[Result] = []
@@ -65,6 +62,23 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
             results.append(result)
             used.update(result.evidence)
     return Outcome(tuple(results), frozenset(used))
+
+
+def spells_wanted(
+    query: Query, obligation: Obligation, span: Window, as_of: datetime
+) -> list[SpellAsk]:
+    """The lookup `evaluate` makes of a compiled coverage duty (none when no window has
+    opened: the others are pending unseen), for the check to answer all by one query."""
+    rule = obligation.rule
+    if not isinstance(rule, Coverage):
+        return []
+    opened = [w for w in constraint_windows(obligation, span) if w.start < as_of]
+    if not opened:
+        return []
+    start = min(w.start for w in opened)
+    horizon = max(min(w.end, as_of) for w in opened)
+    units = tuple(unit_slots(obligation))
+    return [SpellAsk(tuple(obligation.evidence), tuple(rule.clears), units, start, horizon)]
 
 
 def _events(query: Query, rows: Sequence[SpellRow]) -> list[tuple[Event, datetime | None]]:

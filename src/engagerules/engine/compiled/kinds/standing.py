@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from engagerules.engine.compiled.query import LineRow, Query, per_unit_by_value
+from engagerules.engine.compiled.query import LineAsk, LineRow, Query, per_unit_by_value
+from engagerules.engine.kinds.recurring import Recurring
 from engagerules.engine.kinds.standing import (
     Line,
     Standing,
@@ -34,7 +35,7 @@ from engagerules.model.periods import Window
 from engagerules.model.plan import Kind, Obligation, Requirement
 from engagerules.model.results import Result
 
-__all__ = ["KIND", "compiles", "evaluate", "gaps", "gaps_compile"]
+__all__ = ["KIND", "compiles", "evaluate", "gaps", "gaps_compile", "lines_wanted"]
 
 #: The kind this module compiles.
 KIND = Kind.STANDING
@@ -69,7 +70,7 @@ def gaps(
     """The reference's `standing.gaps` over the records a query found: the requirements
     are alternatives (one line), or with `each` every requirement is its own line."""
     limit = min(span.end, as_of)
-    lines = [(req,) for req in obligation.evidence] if each else [obligation.evidence]
+    lines = [ask.reqs for ask in line_asks(query, obligation, span, as_of, each=each)]
     units = unit_slots(obligation)
     # Records before the duty came into force count for nothing, so never anchor a gap.
     since = _in_force(obligation, query.force)
@@ -85,6 +86,30 @@ def gaps(
         results.append(result)
         used.update(result.evidence)
     return Outcome(tuple(results), frozenset(used))
+
+
+def line_asks(
+    query: Query, obligation: Obligation, span: Window, as_of: datetime, *, each: bool = False
+) -> list[LineAsk]:
+    """The lines of updates `gaps` looks up (the requirements as alternatives, or with
+    `each` one line per requirement), for the check to answer them all by one query."""
+    lines = [(req,) for req in obligation.evidence] if each else [tuple(obligation.evidence)]
+    units = tuple(unit_slots(obligation))
+    since = _in_force(obligation, query.force)
+    limit = min(span.end, as_of)
+    return [LineAsk(reqs, units, span.start, limit, since) for reqs in lines]
+
+
+def lines_wanted(
+    query: Query, obligation: Obligation, span: Window, as_of: datetime
+) -> list[LineAsk]:
+    """The lines a compiled standing or rolling recurring duty looks up (`gaps`)."""
+    rule = obligation.rule
+    if isinstance(rule, Standing):
+        return line_asks(query, obligation, span, as_of)
+    if isinstance(rule, Recurring) and rule.rolling:
+        return line_asks(query, obligation, span, as_of, each=True)
+    return []
 
 
 def _line(

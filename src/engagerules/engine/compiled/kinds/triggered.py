@@ -62,7 +62,7 @@ from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Kind, Obligation
 
-__all__ = ["KIND", "claimed", "claims_left_out", "compiles", "evaluate"]
+__all__ = ["KIND", "claimed", "claims_left_out", "compiles", "evaluate", "trigger_records"]
 
 #: The kind this module compiles.
 KIND = Kind.TRIGGERED
@@ -72,6 +72,8 @@ _COLUMNS = ("id", "type", "at", "scope", "role", "person", "refs", "attrs", "lin
 
 #: Per query (one check), the instant judged and the index of the rows found for it.
 _FOUND: WeakKeyDictionary[Query, tuple[datetime, EventIndex]] = WeakKeyDictionary()
+#: Per query, every record of a trigger type (`trigger_records`).
+_TRIGGERS: WeakKeyDictionary[Query, list[Event]] = WeakKeyDictionary()
 
 
 def compiles(obligation: Obligation) -> bool:
@@ -161,24 +163,34 @@ def _triggers(query: Query, duties: list[Obligation], as_of: datetime) -> list[E
     for ob in duties:
         for kind in _trigger_of(ob).types:
             wanted.setdefault(kind, []).append(ob)
-    if not wanted:
-        return []
-    t = query.records.table
-    t = t.filter(t.type.isin(sorted(wanted)), t.at <= _utc(as_of))
-    plain = sorted(k for k, obs in wanted.items() if not all(_trigger_of(ob).where for ob in obs))
-    found = _events(query, t.filter(t.type.isin(plain))) if plain else []
-    t = t.filter(t.type.notin(plain)) if plain else t
-    if len(plain) < len(wanted):  # the types every reader of which has conditions
-        kept = [
-            (kind, text)
-            for kind, text in query.pairs([k for k in sorted(wanted) if k not in plain])
-            if (made := query.values.event(kind, text)) is not None
-            and any(failed_condition(_trigger_of(ob).where, made) is None for ob in wanted[kind])
-        ]
-        if kept:
-            accepted = _table(query, ("a_type", "a_attrs"), kept)
-            on = [t.type == accepted.a_type, t.attrs == accepted.a_attrs]
-            found += _events(query, t.semi_join(accepted, on))
+    return [
+        e
+        for e in trigger_records(query)
+        if e.at <= as_of
+        and e.type in wanted
+        and any(failed_condition(_trigger_of(ob).where, e) is None for ob in wanted[e.type])
+    ]
+
+
+def trigger_records(query: Query) -> list[Event]:
+    """Every record of a trigger type of the force's triggered duties, at any time and
+    whatever its attributes, repeats left out: what the triggered duties choose their
+    triggers from and what the accounting asks whether a record came before
+    (`account.py`), the same records as the reference's index holds. Found once per check
+    (a few hundred in a million records)."""
+    found = _TRIGGERS.get(query)
+    if found is None:
+        kinds = sorted(
+            {
+                kind
+                for ob in query.force.obligations
+                if isinstance(ob.rule, Triggered)
+                for kind in _trigger_of(ob).types
+            }
+        )
+        t = query.records.table
+        found = _events(query, t.filter(t.type.isin(kinds))) if kinds else []
+        _TRIGGERS[query] = found
     return found
 
 
