@@ -41,6 +41,8 @@ class _Named:
         self.as_of = as_of
         #: The asks whose records' refs are wanted, and the types of the duties asking.
         self.asks: dict[Ask, frozenset[str]] = {}
+        #: The expected asks whose records' ids were taken (each once: `asks` asked twice).
+        self.taken: set[Ask] = set()
         #: The ids whose refs were asked for (those with none are not in `refs`).
         self.asked: set[str] = set()
         #: A record's id -> its refs as recorded (not yet read through the repeats).
@@ -126,7 +128,9 @@ def _find(query: Query, state: _Named, ids: set[str], types: frozenset[str]) -> 
     wanted = set(ids)
     kinds = set(types)
     for ask, asking in state.asks.items():
-        wanted.update(row[1] for row in query.evidence_of(ask, as_of))
+        if ask not in state.taken:
+            state.taken.add(ask)
+            wanted.update(row[1] for row in query.evidence_of(ask, as_of))
         kinds |= asking
     wanted -= state.asked
     state.asked |= wanted
