@@ -11,6 +11,7 @@ inside the year and a range that leaves part of it out.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -19,11 +20,13 @@ import pytest
 from engagerules import available_forces, evaluate, open_force, parse_events, simulate
 from engagerules.engine.evaluate import account
 from engagerules.engine.explain import explain, render_explanation
+from engagerules.engine.index import repeats
 from engagerules.engine.kinds import triggered
 from engagerules.model.conditions import denied, failed_condition, missing_attr, number
 from engagerules.model.event import Event
 from engagerules.model.periods import Window, localize, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.model.words import duplicate_words
 
 
 def reference(
@@ -34,12 +37,15 @@ def reference(
     as_of: datetime,
     by_id: dict[str, Event] | None = None,
     spare: frozenset[str] = frozenset(),
+    repeated: Mapping[str, str] | None = None,
 ) -> tuple[str, str | None]:
     """The first reason that applies, worked out afresh for each record."""
     if event.at > as_of:
         return "not_known_at_as_of", None
     if not readers:
         return "type_unused", None
+    if repeated and event.id in repeated:
+        return "duplicate", duplicate_words(repeated[event.id])
     day = event.at.astimezone(force.zone).date()
     lasting = (Kind.COVERAGE, Kind.STANDING)  # an assignment or update made earlier counts
     live = [
@@ -241,6 +247,8 @@ def test_account_gives_the_reasons_the_plain_reasoning_gives(source: Any) -> Non
         if r.sum is not None
         for kind in r.types
     }
+    ordered = sorted(log.events, key=lambda e: (e.at, e.id))
+    repeated = repeats(ordered, log.events, force)  # (property-tested on its own)
     for event in log.events:
         if event.id in used:
             key, roles = sums.get(event.type, (None, ()))
@@ -248,7 +256,7 @@ def test_account_gives_the_reasons_the_plain_reasoning_gives(source: Any) -> Non
                 problems.append((event.id, event.file, event.line, f"no {key} recorded"))
             continue
         reason, problem = reference(
-            force, readers.get(event.type, []), event, span, as_of, by_id, spare
+            force, readers.get(event.type, []), event, span, as_of, by_id, spare, repeated
         )
         expected[reason] += 1
         if problem is not None:

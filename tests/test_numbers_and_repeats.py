@@ -27,6 +27,7 @@ from engagerules import (
     simulate,
 )
 from engagerules.engine.index import _says_the_same, repeats
+from engagerules.engine.verdicts import Outcome
 from engagerules.model.conditions import number_text
 from engagerules.model.event import Event
 from engagerules.model.plan import AttrType
@@ -444,3 +445,21 @@ def test_repeats_are_found_as_the_plain_rule_finds_them(
     ordered = sorted(events, key=lambda e: e.id)
     ordered.sort(key=lambda e: e.at)
     assert repeats(ordered, events, force) == _plainly_repeated(events, force)
+
+
+def test_a_copy_is_a_duplicate_whichever_engine_judged_every_duty(force: Force) -> None:
+    """The reasons for records that counted for nothing do not depend on which engine
+    judged the duties: where another engine judged them all (no index was built), a
+    record exported twice is still accounted a duplicate, not a record owed nothing."""
+    records = [
+        {"id": "a", "type": "surgery", "at": "2023-06-05T10:00:00Z", "scope": "north"},
+        {"id": "b", "type": "surgery", "at": "2023-06-05T10:00:00Z", "scope": "north"},
+    ]
+    log = parse_events([("log", i + 1, r) for i, r in enumerate(records)], force)
+    as_of = datetime(2023, 8, 1, 9, tzinfo=UTC)
+    plain = evaluate(force, log, *JUNE, as_of)
+    elsewhere = evaluate(
+        force, log, *JUNE, as_of, judge=lambda ob, span, at: Outcome((), frozenset())
+    )
+    assert plain.events.by_reason.get("duplicate") == 1
+    assert dict(elsewhere.events.by_reason).get("duplicate") == 1

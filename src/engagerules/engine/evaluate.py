@@ -18,7 +18,7 @@ from itertools import compress
 from operator import attrgetter, itemgetter, not_
 from typing import Any
 
-from engagerules.engine.index import EventIndex
+from engagerules.engine.index import EventIndex, repeats
 from engagerules.engine.kinds import KINDS
 from engagerules.engine.rejected import unjudged
 from engagerules.engine.schedule import effective_span
@@ -228,7 +228,12 @@ def account(
     one)."""
     # The unmatched records picked out and counted by calls made in C, not a loop per event.
     unmatched = list(compress(events, map(not_, map(used.__contains__, map(_ID, events)))))
-    reasons = _Unmatched(force, judged, span, as_of, events, index, spare)
+    repeated = None
+    if index is None:  # no duty read an index (the compiled engine judged them all)
+        ordered = sorted(events, key=_ID)
+        ordered.sort(key=_AT)
+        repeated = repeats(ordered, events, force)
+    reasons = _Unmatched(force, judged, span, as_of, events, index, spare, repeated=repeated)
     found = reasons.each(unmatched)
     by_reason = Counter(map(itemgetter(0), found))
     quality = [
