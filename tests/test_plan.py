@@ -203,6 +203,8 @@ _SHARED_HELPERS = {"period_start", "gaps", "gap_deadline", "gap_window", "act_ga
 _SHARED_HELPERS |= {"line_verdict", "unit_result", "reading_result", "window_result"}
 #: And the pairing of the steps of one item, which the compiled recurring kind calls too.
 _SHARED_HELPERS |= {"item_steps"}
+#: And how evidence naming its period is read, which the compiled recurring kind calls too.
+_SHARED_HELPERS |= {"names_period", "period_reach", "period_records"}
 
 
 def test_a_kind_module_missing_a_required_name_is_named() -> None:
