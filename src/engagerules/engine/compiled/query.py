@@ -24,7 +24,7 @@ from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Operator, Requirement
 
-__all__ = ["Ask", "LineAsk", "LineRow", "Query", "SpellAsk", "SpellRow", "WindowRow"]
+__all__ = ["Accepted", "Ask", "LineAsk", "LineRow", "Query", "SpellAsk", "SpellRow", "WindowRow"]
 
 #: One record of a line of updates: (id, at, the instant of the one before it or None,
 #: type, attrs, line).
@@ -68,6 +68,10 @@ class SpellAsk:
     start: datetime
     horizon: datetime
 
+
+#: One accepted `(type, attrs)` of a group of requirements, with a role it accepts (None: any):
+#: (group, type, attrs, role).
+Accepted = tuple[int, str, str, str | None]
 
 _SPELL = ("key", "id", "at", "type", "attrs", "line", "role", "person")
 
@@ -320,33 +324,41 @@ class Query:
         for ask, found in zip(wanted, self._lines_of(wanted, as_of), strict=True):
             self._lines[(ask, as_of)] = found
 
+    def accepted(self, groups: Sequence[Sequence[Requirement]]) -> list[Accepted]:
+        """(group, type, attrs, role) of every `(type, attrs)` a requirement of each group
+        accepts (judged once per pair by the reference, `values.py`), with each role it
+        accepts (None: any): what a query joins the records to, so that one scan answers
+        many groups."""
+        return [
+            (n, kind, text, role)
+            for n, reqs in enumerate(groups)
+            for req in reqs
+            for kind, text in self.pairs(req.types)
+            if self.values.accepts(req, kind, text)
+            for role in req.roles or (None,)
+        ]
+
+    def accepted_table(self, accepted: Sequence[Accepted], prefix: str) -> Any:
+        """`accepted` as a table, its columns named `{prefix}_n`, `_type`, `_attrs`, `_role`."""
+        pa = self._pa
+        names = [f"{prefix}_{c}" for c in ("n", "type", "attrs", "role")]
+        return self._table(
+            {name: [a[i] for a in accepted] for i, name in enumerate(names)},
+            dict(zip(names, (pa.int64(), pa.string(), pa.string(), pa.string()), strict=True)),
+        )
+
     def _lines_of(
         self, asks: Sequence[LineAsk], as_of: datetime
     ) -> list[dict[str | None, list[LineRow]]]:
         """The rows of each line ask, by one scan: what tells one ask from another (its
         accepted `(type, attrs, role)`, its instants, its units) is tables joined to."""
         found: list[dict[str | None, list[LineRow]]] = [{} for _ in asks]
-        accepted = [
-            (n, kind, text, role)
-            for n, ask in enumerate(asks)
-            for req in ask.reqs
-            for kind, text in self.pairs(req.types)
-            if self.values.accepts(req, kind, text)
-            for role in req.roles or (None,)
-        ]
+        accepted = self.accepted([ask.reqs for ask in asks])
         if not accepted:
             return found
         pa, ibis = self._pa, self.ibis
         text, instant = pa.string(), pa.timestamp("us", tz="UTC")
-        p = self._table(
-            {
-                "l_n": [a[0] for a in accepted],
-                "l_type": [a[1] for a in accepted],
-                "l_attrs": [a[2] for a in accepted],
-                "l_role": [a[3] for a in accepted],
-            },
-            {"l_n": pa.int64(), "l_type": text, "l_attrs": text, "l_role": text},
-        )
+        p = self.accepted_table(accepted, "l")
         b = self._table(
             {
                 "b_n": list(range(len(asks))),
@@ -426,27 +438,11 @@ class Query:
         accepted `(type, attrs, role)`, clearing types, instants and units) is tables
         joined to."""
         found: list[_Spells] = [({}, {}) for _ in asks]
-        accepted = [
-            (n, kind, text, role)
-            for n, ask in enumerate(asks)
-            for req in ask.reqs
-            for kind, text in self.pairs(req.types)
-            if self.values.accepts(req, kind, text)
-            for role in req.roles or (None,)
-        ]
+        accepted = self.accepted([ask.reqs for ask in asks])
         if not accepted:
             return found
-        pa, ibis = self._pa, self.ibis
-        text = pa.string()
-        p = self._table(
-            {
-                "s_n": [x[0] for x in accepted],
-                "s_type": [x[1] for x in accepted],
-                "s_attrs": [x[2] for x in accepted],
-                "s_role": [x[3] for x in accepted],
-            },
-            {"s_n": pa.int64(), "s_type": text, "s_attrs": text, "s_role": text},
-        )
+        ibis = self.ibis
+        p = self.accepted_table(accepted, "s")
         t = self.records.table
         t = t.filter(t.type.isin(sorted({x[1] for x in accepted})), t.at <= _utc(as_of))
         t = self._without_repeats(t)

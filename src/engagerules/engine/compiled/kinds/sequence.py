@@ -28,7 +28,7 @@ from weakref import WeakKeyDictionary
 import attrs
 import msgspec
 
-from engagerules.engine.compiled.query import Query, _aware, _utc
+from engagerules.engine.compiled.query import Accepted, Query, _aware, _utc
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.verdicts import constraint_windows
 from engagerules.model.event import Event
@@ -123,14 +123,7 @@ _ROW = ("id", "at", "scope", "role", "person", "type", "attrs", "line")
 def _answer(query: Query, plans: list[_Plan], as_of: datetime) -> list[Lines]:
     """The lines of each plan, by one query."""
     found: list[Lines] = [{} for _ in plans]
-    accepted = [
-        (g, kind, text, role)
-        for g, p in enumerate(plans)
-        for req in p.obligation.evidence
-        for kind, text in query.pairs(req.types)
-        if query.values.accepts(req, kind, text)
-        for role in req.roles or (None,)
-    ]
+    accepted = query.accepted([p.obligation.evidence for p in plans])
     if not accepted:
         return found
     rows = query._run(_expression(query, plans, accepted, as_of))
@@ -166,7 +159,7 @@ _NONE, _ANY = "\x01none", "\x01any"
 def _expression(
     query: Query,
     plans: list[_Plan],
-    accepted: list[tuple[int, str, str, str | None]],
+    accepted: list[Accepted],
     as_of: datetime,
 ) -> Any:
     """The records each plan's requirements accept, with the line (`key`) they are in,
@@ -175,15 +168,7 @@ def _expression(
     unit's record once, for a force-wide line)."""
     ibis, pa = query.ibis, query._pa
     text, instant = pa.string(), pa.timestamp("us", tz="UTC")
-    p = query._table(
-        {
-            "p_g": [a[0] for a in accepted],
-            "p_type": [a[1] for a in accepted],
-            "p_attrs": [a[2] for a in accepted],
-            "p_role": [a[3] for a in accepted],
-        },
-        {"p_g": pa.int64(), "p_type": text, "p_attrs": text, "p_role": text},
-    )
+    p = query.accepted_table(accepted, "p")
     force = query.force
     pairs = [(u.id, a) for u in force.units for a in (*force.ancestry(u.id), _ANY)]
     m = query._table(
@@ -226,7 +211,7 @@ def _expression(
     )
     t = t.left_join(m, t.scope == m.m_scope)
     t = t.mutate(reach=ibis.ifelse(t.scope.isnull(), _NONE, t.m_unit))  # no unit, or its units
-    u = t.join(ls, [t.p_g == ls.l_g, t.reach == ls.l_unit])
+    u = t.join(ls, [t.p_n == ls.l_g, t.reach == ls.l_unit])
     u = u.filter(~u.l_exact | (u.scope == u.l_unit))
     line = ibis.window(group_by=[u.l_g, u.l_key])
     never = ibis.null("timestamp")
