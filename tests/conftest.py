@@ -3,6 +3,7 @@ site directory for plugins installed in-process."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -17,6 +18,17 @@ from hypothesis import settings
 from engagerules import EventLog, Force, Report, evaluate, load_force, parse_events
 
 FIXTURES = Path(__file__).parent / "fixtures"
+#: The forces bundled with the project, by directory name.
+FORCES = Path(__file__).resolve().parents[1] / "forces"
+BUNDLED = sorted(p.parent.name for p in FORCES.glob("*/force.json"))
+
+
+@functools.cache
+def bundled(name: str) -> Force:
+    """A bundled force by name, loaded once (a hypothesis test takes its name, not the
+    force, so a failure's report does not print the whole force)."""
+    return load_force(FORCES / name)
+
 
 # No per-example deadline: a deadline is a timed test, and on a shared 2-core machine it
 # fails for load, not for a bug. Performance is measured by benchmarks/, never asserted.

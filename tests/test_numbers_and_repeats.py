@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES
+from conftest import BUNDLED, FIXTURES, bundled
 from engagerules import (
     Force,
     Report,
@@ -297,21 +296,12 @@ def test_a_late_follow_up_naming_a_repeat_is_late_not_of_no_trigger(force: Force
 
 # -- a record typed twice, its text typed otherwise ---------------------------------------
 
-FORCES = Path(__file__).resolve().parents[1] / "forces"
-BUNDLED = sorted(p.parent.name for p in FORCES.glob("*/force.json"))
 QUARTER = (date(2022, 10, 1), date(2022, 12, 31))
 
 #: Ways to type the same text again that no condition tells apart (`conditions.folded`).
 _RETYPED = st.sampled_from(
     [str.upper, str.lower, str.swapcase, lambda t: f" {t}  ", lambda t: t.replace(" ", "  ")]
 )
-
-
-@cache
-def _bundled(name: str) -> Force:
-    """A bundled force by name, loaded once (a hypothesis test takes its name, not the
-    force, so a failure's report does not print the whole force)."""
-    return load_force(FORCES / name)
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -328,7 +318,7 @@ def test_a_record_typed_again_with_its_text_recased_changes_no_verdict(
     differing only in case and spaces (one session's project as "fraud" and "Fraud "),
     is the same activity: every result is as it was, the copy is never evidence and is
     accounted for as a `duplicate` (a cadet's month was met "3 of 3" on one 1.5 h session)."""
-    force = _bundled(name)
+    force = bundled(name)
     records = simulate(force, *QUARTER, events=60, compliance=0.7, seed=seed)
     # Free text (declared text, or undeclared): a code or a date is read exactly.
     fixed = {

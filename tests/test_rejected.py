@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from conftest import BUNDLED, bundled
 from engagerules import evaluate, load_force, open_force, parse_events, simulate
 from engagerules.cli import main
 from engagerules.model.event import UNDECLARED
@@ -288,8 +288,6 @@ def test_a_rejected_record_just_before_the_range_may_be_the_previous_one(
 
 # -- a misspelt type ------------------------------------------------------------------------
 
-FORCES = Path(__file__).resolve().parents[1] / "forces"
-BUNDLED = sorted(p.parent.name for p in FORCES.glob("*/force.json"))
 _QUARTER = (date(2022, 10, 1), date(2022, 12, 31))
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -321,13 +319,6 @@ def misspelt(name: str, how: str, at: int, letter: str) -> str:
     return name[:i] + name[i + 1 : i + 2] + name[i] + name[i + 2 :]
 
 
-@cache
-def _bundled(name: str) -> Force:
-    """A bundled force by name, loaded once (a hypothesis test takes its name, not the
-    force, so a failure's report does not print the whole force)."""
-    return load_force(FORCES / name)
-
-
 @pytest.mark.parametrize("force", BUNDLED)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pick=st.integers(0, 10**4), how=_MISSPELLINGS)
@@ -337,13 +328,13 @@ def test_a_misspelt_declared_type_may_be_the_type_it_resembles(
     """For any declared type of any bundled force, a record naming it misspelt (case,
     separators, one letter) and not itself declared is rejected as a record that may be
     of that type (a duty reading it never reads it kept), keeping no typed text."""
-    bundled = _bundled(force)
-    declared = {t.id for t in bundled.event_types}
+    chosen = bundled(force)
+    declared = {t.id for t in chosen.event_types}
     name = sorted(declared)[pick % len(declared)]
     typed = misspelt(name, *how)
     assume(typed.strip() not in declared and typed.strip())
     record = {"id": "x", "type": typed, "at": "2022-10-20T10:00:00Z", "role": "PS"}
-    (rejection,) = _read(bundled, [record]).rejections
+    (rejection,) = _read(chosen, [record]).rejections
     assert rejection.type == UNDECLARED
     assert rejection.may_be({name})
     assert set(rejection.alike) <= declared
@@ -359,7 +350,7 @@ def test_a_misspelt_type_never_leaves_met_a_window_its_record_may_break(
     separators or one letter, into no declared type), leaves no window met that was not
     met with the record read, and the window it falls in (in its unit) is never met: a
     statistics-only meeting typed "Community_Meeting_Attended" left Surrey's rule met."""
-    force = _bundled(name)
+    force = bundled(name)
     records = simulate(force, *_QUARTER, events=60, compliance=0.5, seed=seed)
     covered = {t for ob in force.obligations if ob.kind is Kind.CONSTRAINT for t in ob.event_types}
     candidates = [i for i, r in enumerate(records) if r["type"] in covered]
