@@ -81,10 +81,10 @@ class Backend:
         if self.url is None or self.url == SPARK:
             return records_from(path, backend=self.url or "duckdb")
         name = f"compiled_harness_{os.getpid()}_{next(self.tables)}"
-        rows = pq.read_table(path, columns=[*COLUMNS, *MORE])
-        # the reader's order, as `ingest -o URL --table` keeps it: the check reads back
-        # only the records it needs, and asks the accounting of the table
-        rows = rows.append_column("seq", pa.array(range(rows.num_rows), pa.int64()))
+        # with each row's place in the reader's order (`seq`), as `ingest -o URL --table`
+        # keeps it: the check reads back only the records it needs, and asks the
+        # accounting of the table
+        rows = pq.read_table(path, columns=[*COLUMNS, *MORE, "seq"])
         self.connection.create_table(name, rows)
         return records_from(path, backend=self.url, table=name)
 

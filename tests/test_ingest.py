@@ -141,8 +141,9 @@ def test_events_the_force_no_longer_accepts_are_rejected_again(tmp_path: Path) -
     write_parquet(log, force, path)
     table = pq.read_table(path)
     scopes = table.column("scope").to_pylist()
-    victim = next(i for i, s in enumerate(scopes) if s)
-    scopes[victim] = "atlantis"
+    row = next(i for i, s in enumerate(scopes) if s)
+    scopes[row] = "atlantis"
+    victim = table.column("seq")[row].as_py()  # the row's event in the reader's order
     table = table.set_column(table.schema.get_field_index("scope"), "scope", pa.array(scopes))
     pq.write_table(table, path)
     again = read_events([path], force)
@@ -208,3 +209,68 @@ def test_a_code_outside_the_list_a_constraint_judges_survives_parquet(tmp_path: 
     again = _round_trip(log, force, tmp_path)
     assert again.events == log.events and not again.rejections
     assert dict(again.events[0].attrs) == dict(log.events[0].attrs)
+
+
+def _gwent_sample() -> tuple[Force, EventLog]:
+    force = open_force("gwent")
+    sample = Path(__file__).parent.parent / "forces" / "gwent" / "sample" / "activity-2022q4.jsonl"
+    return force, read_events([sample], force)
+
+
+def test_rows_are_kept_by_type_and_time_and_read_back_in_the_readers_order(
+    tmp_path: Path,
+) -> None:
+    """A file's rows run by type, then instant, then place (so a query engine reads only
+    the row groups of the types and times it asks for); `seq` is each row's place in the
+    reader's order, and reading the file back gives the events in that order."""
+    force, log = _gwent_sample()
+    path = tmp_path / "g.parquet"
+    write_parquet(log, force, path)
+    table = pq.read_table(path, columns=["type", "at", "seq", "id"])
+    keys = list(
+        zip(
+            table.column("type").to_pylist(),
+            table.column("at").to_pylist(),
+            table.column("seq").to_pylist(),
+            strict=True,
+        )
+    )
+    assert keys == sorted(keys)
+    assert sorted(k[2] for k in keys) == list(range(len(log.events)))
+    assert [e.id for e in log.events[:3]] != table.column("id").to_pylist()[:3], "reordered"
+    ids = dict(zip(table.column("seq").to_pylist(), table.column("id").to_pylist(), strict=True))
+    assert [ids[n] for n in range(len(log.events))] == [e.id for e in log.events]
+    assert snapshot(read_events([path], force)) == snapshot(log)
+
+
+def test_a_file_of_layout_1_is_read_in_its_rows_order(tmp_path: Path) -> None:
+    """A file ingested before `seq` (layout 1) holds its rows in the reader's order, and is
+    read so, by the reference and the compiled engine alike."""
+    force, log = _gwent_sample()
+    path = tmp_path / "g.parquet"
+    write_parquet(log, force, path)
+    table = pq.read_table(path).sort_by("seq")
+    meta = json.loads(table.schema.metadata[b"engagerules"])
+    meta["version"] = 1
+    old = table.drop_columns(["seq"])
+    old = old.replace_schema_metadata({b"engagerules": json.dumps(meta).encode()})
+    pq.write_table(old, path)
+    assert snapshot(read_events([path], force)) == snapshot(log)
+
+
+@pytest.mark.parametrize("change", ["twice", "outside"])
+def test_a_file_whose_places_are_not_each_rows_own_is_refused(tmp_path: Path, change: str) -> None:
+    """`seq` changed by another tool (a place given twice, or beyond the rows) cannot say
+    the reader's order: the file is refused by name, never read in a made-up order."""
+    force, log = _gwent_sample()
+    path = tmp_path / "g.parquet"
+    write_parquet(log, force, path)
+    table = pq.read_table(path)
+    places = table.column("seq").to_pylist()
+    places[1] = places[0] if change == "twice" else len(places)
+    column = pa.array(places, pa.int64())
+    field = table.schema.field("seq")
+    table = table.set_column(table.schema.get_field_index("seq"), field, column)
+    pq.write_table(table, path)
+    with pytest.raises(EventError, match=r"g\.parquet: column 'seq' is not each row's place"):
+        read_events([path], force)

@@ -6,10 +6,16 @@ PostgreSQL, Spark) should judge only records the engine's own reader accepted: a
 experiment showed query peers counting records the reader rejects. So `ingest` reads the
 exports with the reader `check` uses and writes what it gave:
 
-- one row per event, in the reader's order: `id`, `type`, `at` (UTC instant), `all_day`,
-  `scope`, `role`, `person`, `refs` (a list), the record's `file` and `line` (so evidence and
-  rejections still point at the export the record came from), and `attrs`, every attribute
-  as JSON text, the one complete copy;
+- one row per event: `id`, `type`, `at` (UTC instant), `all_day`, `scope`, `role`, `person`,
+  `refs` (a list), the record's `file` and `line` (so evidence and rejections still point at
+  the export the record came from), `attrs`, every attribute as JSON text, the one complete
+  copy, and `seq`, the event's place in the reader's order (from 0);
+- the rows of a file in order of `type`, then `at` (then `seq`), in row groups of 65,536:
+  each row group's statistics then tell a query engine which types and times it holds, so
+  a query for a few types over a season reads those row groups alone (at 10M Gwent events,
+  the triggers' query 0.70 s -> 0.03 s CPU, eight types over six months 0.65 s -> 0.20 s);
+  reading the file back puts the events in the reader's order again by `seq`. A file of
+  layout version 1 (before `seq`) holds its rows in the reader's order, and is read so;
 - beside it, for query engines, each *declared* attribute of the force's event types as a
   typed column `attr.<name>` (number, integer, boolean, date, timestamp, text, code, or
   period: the label as text), null where the record has no such scalar (a list stays in
@@ -60,7 +66,10 @@ __all__ = [
 ]
 
 #: The layout's version, in the file's metadata: a reader refuses a layout it does not know.
-FORMAT_VERSION = 1
+#: Version 2 added `seq` and ordered a file's rows by type and instant.
+FORMAT_VERSION = 2
+#: The versions this reader reads (1: no `seq`, the rows in the reader's order).
+_READS = (1, 2)
 _META_KEY = b"engagerules"
 #: Rows per record batch written and read: bounded memory whatever the file's size.
 _BATCH = 65_536
@@ -114,6 +123,7 @@ def schema(force: Force) -> Any:
         pa.field("file", pa.string(), nullable=False),
         pa.field("line", pa.int64(), nullable=False),
         pa.field("attrs", pa.string(), nullable=False),
+        pa.field("seq", pa.int64(), nullable=False),
     ]
     fields += [
         pa.field(f"attr.{name}", _arrow_type(pa, kind)) for name, kind in _attr_types(force).items()
@@ -147,11 +157,15 @@ def _typed(value: Any, kind: AttrType) -> Any:
     return value if isinstance(value, str) else None
 
 
-def _batches(events: Sequence[Event], force: Force, arrow_schema: Any) -> Iterator[Any]:
+def _batches(
+    events: Sequence[Event], force: Force, arrow_schema: Any, order: Sequence[int]
+) -> Iterator[Any]:
+    """The events, taken in `order` (their places in `events`), as record batches."""
     pa = _arrow()
     typed = _attr_types(force)
-    for start in range(0, len(events), _BATCH):
-        chunk = events[start : start + _BATCH]
+    for start in range(0, len(order), _BATCH):
+        places = order[start : start + _BATCH]
+        chunk = [events[n] for n in places]
         columns: dict[str, list[Any]] = {
             "id": [e.id for e in chunk],
             "type": [e.type for e in chunk],
@@ -166,6 +180,7 @@ def _batches(events: Sequence[Event], force: Force, arrow_schema: Any) -> Iterat
             "attrs": [
                 json.dumps(dict(e.attrs), ensure_ascii=False, default=_as_typed) for e in chunk
             ],
+            "seq": list(places),
         }
         for name, kind in typed.items():
             columns[f"attr.{name}"] = [_typed(e.attrs.get(name), kind) for e in chunk]
@@ -194,13 +209,33 @@ def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
     arrow_schema = schema(force).with_metadata({_META_KEY: json.dumps(meta).encode()})
     try:
         with pa.parquet.ParquetWriter(str(path), arrow_schema, compression="zstd") as writer:
-            for batch in _batches(log.events, force, arrow_schema):
+            for batch in _batches(log.events, force, arrow_schema, _by_type_and_time(log)):
                 writer.write_batch(batch)
             if not log.events:
                 writer.write_table(arrow_schema.empty_table())
     except (OSError, ValueError) as exc:
         msg = f"{path}: cannot write: {exc}"
         raise UsageError(msg) from None
+
+
+def _by_type_and_time(log: EventLog) -> list[int]:
+    """The events' places in order of type, instant and place (sorted by Arrow: a tenth of
+    the time Python's sort takes over ten million keys)."""
+    pa = _arrow()
+    import pyarrow.compute as pc
+
+    keys = pa.table(
+        {
+            "type": pa.array([e.type for e in log.events], pa.string()),
+            "at": pa.array([e.at for e in log.events], pa.timestamp("us", tz="UTC")),
+            "seq": pa.array(range(len(log.events)), pa.int64()),
+        }
+    )
+    order = pc.sort_indices(
+        keys, sort_keys=[("type", "ascending"), ("at", "ascending"), ("seq", "ascending")]
+    )
+    found: list[int] = order.to_pylist()
+    return found
 
 
 def _rejections(log: EventLog) -> list[list[Any]]:
@@ -248,9 +283,10 @@ def _metadata(path: str, raw: dict[bytes, bytes] | None) -> dict[str, Any]:
     except (KeyError, ValueError):
         msg = f"{path}: not a file written by `engagerules ingest` (no engagerules metadata)"
         raise EventError(msg) from None
-    if not isinstance(meta, dict) or meta.get("version") != FORMAT_VERSION:
+    if not isinstance(meta, dict) or meta.get("version") not in _READS:
         version = meta.get("version") if isinstance(meta, dict) else None
-        msg = f"{path}: ingest layout version {version!r}; this engagerules reads {FORMAT_VERSION}"
+        known = " and ".join(str(v) for v in _READS)
+        msg = f"{path}: ingest layout version {version!r}; this engagerules reads {known}"
         raise EventError(msg)
     return meta
 
@@ -291,12 +327,29 @@ def parquet_records(path: str | Path, force: Force) -> tuple[list[Event], list[R
     name = str(path)
     parquet = _opened(name, pa.parquet.ParquetFile)
     meta = _ingested(name, parquet.schema_arrow, force)
+    placed = meta["version"] >= 2
     try:
         batches = parquet.iter_batches(batch_size=_BATCH, columns=[*_WANTED, "attrs"])
         events = _events(batches)
+        if placed:
+            places = parquet.read(columns=["seq"]).column("seq").to_pylist()
+            events = _in_place(name, events, places)
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
         raise EventError(f"{name}: cannot be read as ingested events: {exc}") from None
     return _accounted(name, meta, events)
+
+
+def _in_place(name: str, events: list[Event], places: list[int]) -> list[Event]:
+    """The events put at their places in the reader's order (`seq`); an `EventError` unless
+    the places are each of 0 .. n-1 once (a file changed by another tool)."""
+    n = len(events)
+    ordered: list[Event | None] = [None] * n
+    for event, place in zip(events, places, strict=True):
+        if not 0 <= place < n or ordered[place] is not None:
+            msg = f"{name}: column 'seq' is not each row's place in the reader's order ({place})"
+            raise EventError(msg)
+        ordered[place] = event
+    return ordered  # type: ignore[return-value]  # every place filled: n rows, none twice
 
 
 def parquet_meta(path: str | Path, force: Force) -> tuple[list[Rejection], int]:
@@ -334,7 +387,8 @@ def _ingested(name: str, arrow_schema: Any, force: Force) -> dict[str, Any]:
     if meta.get("force") != force.id:
         msg = f"{name}: ingested for force {meta.get('force')!r}, not {force.id!r}"
         raise EventError(msg)
-    _check_columns(name, arrow_schema, schema(force), [*_WANTED, "attrs"])
+    placed = ("seq",) if meta["version"] >= 2 else ()
+    _check_columns(name, arrow_schema, schema(force), [*_WANTED, "attrs", *placed])
     return meta
 
 
@@ -412,10 +466,10 @@ def write_table(log: EventLog, force: Force, url: str, table: str) -> None:
     arrow_schema = schema(force)
     connection = _connect(url)
     try:
-        batches = list(_batches(log.events, force, arrow_schema))
+        # in the reader's order, which `seq` keeps (a table does not keep one by itself)
+        order = range(len(log.events))
+        batches = list(_batches(log.events, force, arrow_schema, order))
         whole = pa.Table.from_batches(batches, schema=arrow_schema)
-        # the reader's order, which a table does not keep by itself
-        whole = whole.append_column("seq", pa.array(range(len(log.events)), pa.int64()))
         for name in (table, f"{table}_meta"):  # replaced (Ibis's own overwrite fails here)
             quoted = name.replace('"', '""')
             connection.raw_sql(f'DROP TABLE IF EXISTS "{quoted}"').close()

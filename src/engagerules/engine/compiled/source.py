@@ -95,9 +95,11 @@ def records_from(source: str | Path, *, backend: str = "duckdb", table: str = "e
             connection = ibis.duckdb.connect()
             for setting in DUCKDB_SETTINGS:
                 connection.raw_sql(setting)  # (its result is the connection itself)
-            # each row's place in the file, which is the log's order as ingest read it
             found = connection.read_parquet(str(source), file_row_number=True)
-            found = found.rename(seq="file_row_number")
+            if "seq" in found.columns:  # each row's place in the reader's order
+                found = found.drop("file_row_number")
+            else:  # layout 1: the rows are in the reader's order
+                found = found.rename(seq="file_row_number")
             where = str(source)
         else:
             connection = ibis.connect(ibis_url(backend))
