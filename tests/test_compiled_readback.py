@@ -2,7 +2,7 @@
 (issue 23): which records may repeat another (`readback.repeated` reads back only those
 at an instant where two records share a type, unit, role and person, grouped on DuckDB
 by a hash of the four) and whether the reader would keep every record as it is
-(`readback.as_read`: each id once, by grouping on the id). Each is held here to the plain
+(`readback.as_read`: each id once, counted apart from the rows). Each is held here to the plain
 rule over every record, on DuckDB and on PostgreSQL (skipped without a server, failed in
 CI)."""
 

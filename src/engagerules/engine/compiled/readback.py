@@ -44,10 +44,9 @@ def as_read(query: Query, count: int) -> bool:
     t = query.records.table
     if query._run(t.aggregate(rows=t.count()))["rows"][0] != count:
         return False
-    # an id on two records (or none): grouping by id keeps one row per id, where counting
-    # distinct ids kept them too and cost more (10M Gwent events: 1.8 s CPU, against 2.0)
-    twice = t.group_by("id").having((t.count() > 1) | t.id.isnull()).aggregate()
-    if query._run(twice.limit(1))["id"]:
+    # each id once (none null): asked alone, as the row count is (which DuckDB takes from
+    # the file's metadata), it costs less than with it
+    if query._run(t.aggregate(ids=t.id.nunique()))["ids"][0] != count:
         return False
     types = {e.id for e in force.event_types}
     units = {u.id for u in force.units}
