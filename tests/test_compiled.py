@@ -1490,9 +1490,18 @@ def _mutants() -> list[tuple[str, Any, str, Any]]:
     def nothing_claimed(query: Any, duties: Any, as_of: datetime) -> frozenset[str]:
         return frozenset()
 
+    def linked_steps_forgotten(duties: Any) -> list[Any]:
+        return [req for ob in duties if ob.rule.trigger.match != "refs" for req in ob.evidence]
+
     return [
         ("conditions ignored", compiled_values.Values, "accepts", conditions_ignored),
         ("another duty's follow-ups not left out", compiled_triggered, "claimed", nothing_claimed),
+        (
+            "follow-ups kept to the steps of duties matching by unit",
+            compiled_triggered,
+            "_counted_for",
+            linked_steps_forgotten,
+        ),
         (
             "follow-ups selected up to a microsecond early",
             compiled_triggered,

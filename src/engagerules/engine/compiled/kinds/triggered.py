@@ -12,11 +12,14 @@ does. So the query does what a query is good at, and nothing else:
    whose attributes some duty's trigger conditions accept (`values.py`), in any unit and
    at any time, not only in the range: which record counts for which trigger is a fact of
    the whole log (the reference's too), so no range can change a follow-up's trigger;
-2. **linked follow-ups**: records of an evidence type naming a trigger in `refs`, with
-   `trigger.at <= at < deadline` (a join on the unnested `refs`);
-3. **unlinked follow-ups** (`refs_or_scope`): records naming nothing, of a type the duty
-   reads, in the trigger's unit or one within it, by the trigger's person when it names
-   one, with `trigger.at <= at < deadline` (a range join).
+2. **follow-ups**, in one query (one pass over the records): those of an evidence type
+   whose type, attributes and role some triggered duty's requirement accepts (no other is
+   ever counted, nor is it spare: the assignment tests each record with `qualifies`),
+   with `trigger.at <= at < deadline` and either **linked**, naming the trigger in `refs`,
+   or **unlinked** (`refs_or_scope`), naming nothing, in the trigger's unit or one within
+   it (anywhere, for a trigger owed force-wide), by the trigger's person when it names
+   one: a range join on a key, each trigger a record names, or else its unit and
+   `_ANYWHERE` (not three queries, linked, unlinked and force-wide, each a pass).
 
 Deadlines are the engine's (`_deadline`: `within` after the trigger in the force's zone, or
 the day the trigger names), sent as UTC instants; no backend's time functions are used.
@@ -60,7 +63,7 @@ from engagerules.engine.verdicts import Outcome
 from engagerules.model.conditions import failed_condition
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
-from engagerules.model.plan import Force, Kind, Obligation
+from engagerules.model.plan import Force, Kind, Obligation, Requirement
 
 __all__ = ["KIND", "claimed", "claims_left_out", "compiles", "evaluate", "trigger_records"]
 
@@ -124,8 +127,7 @@ def _found(query: Query, as_of: datetime) -> EventIndex:
     triggers = _triggers(query, duties, as_of)
     windows = list(_windows(force, duties, triggers))
     found = {e.id: e for e in triggers}
-    linked = _linked(query, duties, windows, as_of)
-    for event in (*linked, *_unlinked(query, duties, windows, as_of)):
+    for event in _follow_ups(query, duties, windows, as_of):
         found.setdefault(event.id, event)
     # in log order, as the reference's index holds them (a trigger's follow-ups in it)
     place = query.position
@@ -194,42 +196,70 @@ def trigger_records(query: Query) -> list[Event]:
     return found
 
 
-def _linked(
+def _follow_ups(
     query: Query, duties: list[Obligation], windows: list[_Owed], as_of: datetime
 ) -> list[Event]:
-    """Records of a type some duty's evidence reads that name one of its triggers in
-    `refs`, inside that trigger's window."""
+    """The records of a type some duty's evidence reads, whose type, attributes and role
+    some requirement of a triggered duty accepts (`qualifies`: no other is ever counted,
+    nor looked at as spare), and that, inside some trigger's window, either name it in
+    `refs` or, naming nothing, are in the unit owing it or one within it (anywhere, for a
+    trigger owed force-wide), by the trigger's person when it names one: one query, each
+    record joined on each trigger it names, or else on its unit and on `_ANYWHERE`."""
+    rows = _linked_windows(query, duties, windows) | _unlinked_windows(query, duties, windows)
+    accepted = query.accepted([_counted_for(duties)])
+    if not rows or not accepted:
+        return []
+    a = query.accepted_table(accepted, "a")
+    w = _table(query, ("w_type", "w_key", "w_person", "w_start", "w_end"), list(rows))
+    ibis = query.ibis
+    t = query.records.table
+    t = t.filter(t.type.isin(sorted({r[0] for r in rows})), t.at <= _utc(as_of))
+    t = t.semi_join(
+        a, [t.type == a.a_type, t.attrs == a.a_attrs, a.a_role.isnull() | (t.role == a.a_role)]
+    )
+    keys = ibis.ifelse(t.refs.length() > 0, t.refs, ibis.array([t.scope, ibis.literal(_ANYWHERE)]))
+    t = t.mutate(key=keys.unnest())
+    on = [t.type == w.w_type, t.key == w.w_key, t.at >= w.w_start, t.at < w.w_end]
+    on.append(w.w_person.isnull() | (t.person == w.w_person))
+    return _events(query, t.semi_join(w, on).drop("key"))
+
+
+def _counted_for(duties: list[Obligation]) -> list[Requirement]:
+    """Every requirement a record may count for as a follow-up: each step of every
+    triggered duty, linked (`refs`) or not."""
+    return [req for ob in duties for req in ob.evidence]
+
+
+#: The key of an unlinked follow-up's window owed force-wide, which every record has
+#: (a trigger or unit id equal to it would only select more rows, never fewer).
+_ANYWHERE = "\x01anywhere"
+
+#: A window a follow-up is joined on: (type, trigger named or unit, person, start, end).
+_Row = tuple[str, str, str | None, datetime, datetime]
+
+
+def _linked_windows(query: Query, duties: list[Obligation], windows: list[_Owed]) -> set[_Row]:
+    """Per trigger (and each repeat of it) and type its duty's evidence reads, its window:
+    a record naming it, inside it, may follow it up."""
     copies: dict[str, list[str]] = {}  # a trigger's id -> the ids of its repeats
     for copy, original in query.repeated.items():
         copies.setdefault(original, []).append(copy)
     # a duty counting follow-ups made ahead of the trigger (`linked_before`) reads them from
     # the day it came into force; its assignment (the reference's) decides which count
     early = [_early(query.force, ob) for ob in duties]
-    rows = {
-        (named, kind, window.start if early[n] is None else early[n], window.end)
+    return {
+        (kind, named, None, early[n] or window.start, window.end)
         for n, fired, _, window in windows
         for named in (fired.id, *copies.get(fired.id, ()))
         for req in duties[n].evidence
         for kind in req.types
     }
-    if not rows:
-        return []
-    w = _table(query, ("w_trigger", "w_type", "w_start", "w_end"), list(rows))
-    t = query.records.table
-    t = t.filter(t.type.isin(sorted({r[1] for r in rows})), t.at <= _utc(as_of))
-    t = t.mutate(named=t.refs.unnest())
-    t = t.semi_join(
-        w, [t.named == w.w_trigger, t.type == w.w_type, t.at >= w.w_start, t.at < w.w_end]
-    )
-    return _events(query, t.drop("named"))
 
 
-def _unlinked(
-    query: Query, duties: list[Obligation], windows: list[_Owed], as_of: datetime
-) -> list[Event]:
-    """Records naming nothing, of a type a `refs_or_scope` duty reads, inside the window
-    of one of its triggers: in the unit owing it or one within it (anywhere, for a
-    trigger owed force-wide), and by the trigger's person when it names one."""
+def _unlinked_windows(query: Query, duties: list[Obligation], windows: list[_Owed]) -> set[_Row]:
+    """Per trigger of a `refs_or_scope` duty, type it reads and unit a record naming
+    nothing may follow it up in (`_ANYWHERE` for a trigger owed force-wide), its window,
+    with the trigger's person."""
     force = query.force
     reads: dict[int, set[str]] = {}
     for kind, pairs in _routes(duties).items():
@@ -241,35 +271,16 @@ def _unlinked(
             inside.setdefault(a, []).append(u.id)
     # a duty whose steps reach within (`reaches`) also reads records of the units above
     reaching = [any(req.reaches_within for req in ob.evidence) for ob in duties]
-    rows = {
+    return {
         (kind, scope, fired.person, window.start, window.end)
         for n, fired, unit, window in windows
         for kind in reads.get(n, ())
         for scope in (
-            [None]
+            [_ANYWHERE]
             if unit is None
             else [*inside.get(unit, [unit]), *(force.ancestry(unit) if reaching[n] else ())]
         )
     }
-    if not rows:
-        return []
-    cols = ("w_type", "w_scope", "w_person", "w_start", "w_end")
-    t = query.records.table
-    t = t.filter(
-        t.type.isin(sorted({r[0] for r in rows})), t.at <= _utc(as_of), t.refs.length() == 0
-    )
-    found: list[Event] = []
-    for scoped in (False, True):
-        chosen = [r for r in rows if (r[1] is not None) == scoped]
-        if not chosen:
-            continue
-        w = _table(query, cols, chosen)
-        on = [t.type == w.w_type, t.at >= w.w_start, t.at < w.w_end]
-        on.append(w.w_person.isnull() | (t.person == w.w_person))
-        if scoped:
-            on.append(t.scope == w.w_scope)
-        found += _events(query, t.semi_join(w, on))
-    return found
 
 
 #: The columns of the engine's tables holding instants (the others hold text).
