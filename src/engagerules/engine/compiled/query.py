@@ -177,8 +177,12 @@ class Query:
         return self.ibis.memtable(arrow)
 
     def _run(self, expr: Any) -> dict[str, list[Any]]:
-        table = self.records.connection.to_pyarrow(expr)
+        table = self._arrow(expr)
         return {name: _listed(table.column(name)) for name in table.column_names}
+
+    def _arrow(self, expr: Any) -> Any:
+        """The rows of `expr` as an Arrow table (for what is done to them in bulk first)."""
+        return self.records.connection.to_pyarrow(expr)
 
     def _of(self, types: Sequence[str], start: datetime, end: datetime, as_of: datetime) -> Any:
         t = self.records.table
@@ -232,15 +236,16 @@ class Query:
         by_person: bool,
         scope_is: tuple[str | None] | None = None,
     ) -> list[EvidenceRow]:
-        """(window, id, at, type, attrs, line) of each record `req` accepts inside each
-        window; with `scope_is`, only records whose own unit is that one (None: no unit).
-        Answered by `prefetch` when it was asked there, else by a query of its own."""
+        """(window, id, at, stand-in, line) of each record `req` accepts inside each
+        window, in order (window, time, id); with `scope_is`, only records whose own unit
+        is that one (None: no unit). Answered by `prefetch` when it was asked there, else
+        by a query of its own."""
         ask = Ask(req, tuple(windows), by_unit=by_unit, by_person=by_person, scope_is=scope_is)
         return self.evidence_of(ask, as_of)
 
     def evidence_of(self, ask: Ask, as_of: datetime) -> list[EvidenceRow]:
-        """The rows `ask` finds at `as_of` (`evidence`), repeats and what this query
-        leaves out left out."""
+        """The rows `ask` finds at `as_of` (`evidence`), in order (window, time, id),
+        repeats and what this query leaves out left out."""
         key = (ask, as_of)
         if key not in self._answers:
             self.prefetch([ask], as_of)
@@ -265,18 +270,23 @@ class Query:
         found: list[str | None] = self._run(t.select("scope").distinct())["scope"]
         return found
 
-    def grouped(
-        self, rows: Sequence[tuple[int, str, datetime, str, str, int]]
-    ) -> dict[int, list[Event]]:
-        """Rows by window, as stand-in events (the reader's attributes, the record's id,
-        instant and line), each once, in the reference's order: time, then id. A record
-        whose attributes the reader would reject is never evidence."""
-        found: dict[int, dict[str, Event]] = {}
-        for w, event_id, at, kind, text, line in rows:
-            made = self.stand_in(event_id, at, kind, text, line)
-            if made is not None:
-                found.setdefault(w, {})[event_id] = made
-        return {w: sorted(got.values(), key=_ORDER) for w, got in found.items()}
+    def grouped(self, rows: Sequence[EvidenceRow]) -> dict[int, list[Event]]:
+        """Rows (in the order `evidence_of` gives them: window, time, id) by window, as
+        stand-in events (the reader's attributes, the record's id, instant and line), each
+        once: the reference's order."""
+        found: dict[int, list[Event]] = {}
+        replace = msgspec.structs.replace
+        last: tuple[int, str] | None = None
+        events: list[Event] = []
+        for w, event_id, at, stand_in, line in rows:
+            if last is not None and last[0] == w:
+                if last[1] == event_id:  # one record two requirements accept: once
+                    continue
+            else:
+                events = found[w] = []
+            last = (w, event_id)
+            events.append(replace(stand_in, id=event_id, at=at, line=line))
+        return found
 
     def stand_in(
         self,

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from datetime import datetime
+from itertools import chain
+from operator import itemgetter
 
 from engagerules.engine.compiled.kinds import sequence
 from engagerules.engine.compiled.query import Ask, Query, WindowRow
@@ -22,7 +24,7 @@ from engagerules.engine.verdicts import Outcome, constraint_windows
 from engagerules.model.conditions import failed_condition
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
-from engagerules.model.plan import Kind, Obligation
+from engagerules.model.plan import Condition, Kind, Obligation
 from engagerules.model.results import Result
 
 __all__ = ["KIND", "asks", "compiles", "evaluate"]
@@ -58,15 +60,23 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
         return Outcome((), frozenset())
     inside: dict[int, list[Event]] = {}
     for part in parts:  # each part its own rows: the records any requirement accepts, once
-        inside.update(query.grouped([r for ask in part for r in query.evidence_of(ask, as_of)]))
+        found = [query.evidence_of(ask, as_of) for ask in part]
+        merged = found[0] if len(found) == 1 else sorted(chain(*found), key=_IN_ORDER)
+        inside.update(query.grouped(merged))
     results: list[Result] = []
     used: set[str] = set()
+    broken: dict[int, Condition | None] = {}
     for n, unit, _, _, _ in rows:
         window = windows[n % len(windows)]
-        result = _verdict(query, obligation, rule, unit, window, inside.get(n, []), as_of)
+        events = inside.get(n, [])
+        result = _verdict(query, obligation, rule, unit, window, events, as_of, broken)
         results.append(result)
-        used.update(e.id for e in inside.get(n, []))
+        used.update(e.id for e in events)
     return Outcome(tuple(results), frozenset(used))
+
+
+#: The order of evidence rows: window, time, id (`Query.evidence_of`).
+_IN_ORDER = itemgetter(0, 2, 1)
 
 
 def _plan(
@@ -168,12 +178,22 @@ def _verdict(
     window: Window,
     inside: list[Event],
     as_of: datetime,
+    judged: dict[int, Condition | None],
 ) -> Result:
+    """The verdict of one window. Which condition a record breaks depends on its type and
+    attributes alone (no test of this rule reads a record before it), so it is judged once
+    per stand-in (`judged`, by its attributes, one mapping every record of its `(type,
+    attrs)` shares: `Query.grouped`), not once per record."""
     force = query.force
     offenders = []
     notes = []
+    require = rule.require
     for event in inside:
-        broken = failed_condition(rule.require, event)
+        key = id(event.attrs)
+        if key in judged:
+            broken = judged[key]
+        else:
+            broken = judged[key] = failed_condition(require, event)
         if broken is not None:
             offenders.append(event)
             notes.append(_breach_words(broken, event))
