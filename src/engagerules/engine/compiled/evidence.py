@@ -11,12 +11,13 @@ person, anywhere, or at one place): at most four, however many duties there are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby, islice
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import msgspec
 
 from engagerules.model.event import Event
 from engagerules.model.plan import Requirement
@@ -24,15 +25,16 @@ from engagerules.model.plan import Requirement
 if TYPE_CHECKING:
     from engagerules.engine.compiled.query import Query
 
-__all__ = ["Ask", "EvidenceRow", "WindowRow", "answer"]
+__all__ = ["Ask", "Found", "WindowRow", "answer"]
 
 #: One window of the engine's: (its number, unit or None, person or None, start, end).
 WindowRow = tuple[int, str | None, str | None, datetime, datetime]
 
-#: A record found in a window: (window, id, at, its stand-in, line). The stand-in (`Values`:
-#: its type and attributes as the reader keeps them) is one object for every record of its
-#: `(type, attrs)`, so what depends on them alone is worked out once per stand-in.
-EvidenceRow = tuple[int, str, datetime, Event, int]
+#: What an ask finds: per window (by number), the records as stand-in events (the reader's
+#: attributes, the record's id, instant and line) in the reference's order, time then id.
+#: Every record of one `(type, attrs)` shares its stand-in's attributes (one mapping), so
+#: what depends on them alone can be worked out once per pair.
+Found = dict[int, list[Event]]
 
 
 @attrs.frozen
@@ -67,10 +69,12 @@ def _utc(moment: datetime) -> datetime:
     return _query_module()._utc(moment)  # type: ignore[no-any-return]
 
 
-def answer(query: Query, asks: Sequence[Ask], as_of: datetime) -> list[list[EvidenceRow]]:
-    """The rows each ask finds (repeats included: the caller leaves out what it must), in
-    the reference's order (window, then time, then id), from one query."""
-    found: list[list[EvidenceRow]] = [[] for _ in asks]
+def answer(
+    query: Query, asks: Sequence[Ask], as_of: datetime, left_out: Set[str] = frozenset()
+) -> list[Found]:
+    """What each ask finds, from one query: per window, the records as stand-in events in
+    the reference's order (time, then id), each once, those of `left_out` left out."""
+    found: list[Found] = [{} for _ in asks]
     # the accepted (type, attrs) pairs, numbered: a row names its pair by number, so the
     # type and attributes of each row are one shared stand-in, not one decoded per row
     pairs: dict[tuple[str, str], int] = {}
@@ -89,27 +93,53 @@ def answer(query: Query, asks: Sequence[Ask], as_of: datetime) -> list[list[Evid
         return found
     chosen = {a[0] for a in accepted}
     asked = [(n, ask) for n, ask in enumerate(asks) if n in chosen]
-    table = query._arrow(_expression(query, asked, list(pairs), accepted, as_of))
+    table = _in_order(
+        query, query._arrow(_expression(query, asked, list(pairs), accepted, as_of)), left_out
+    )
     if not table.num_rows:
         return found
-    # In order in process (Arrow compares strings byte by byte: UTF-8's order is the code
-    # points', Python's), so no backend's collation decides it; a sort of the query costs
-    # DuckDB three times as much.
-    pc = _compute()
-    keys = [(c, "ascending") for c in ("n", "w", "at", "id")]
-    table = table.take(pc.sort_indices(table, sort_keys=keys))
     listed = _query_module()._listed
     ns, ws, ids, ats, numbers, lines = (
         listed(table.column(c)) for c in ("n", "w", "id", "at", "pair", "line")
     )
     stand_ins = [_stand_in(query, pair) for pair in pairs]
-    rows = zip(ws, ids, ats, map(stand_ins.__getitem__, numbers), lines, strict=True)
+    rows = zip(ids, ats, map(stand_ins.__getitem__, numbers), lines, strict=True)
+    replace = msgspec.structs.replace
     first = 0
-    for n, group in groupby(ns):
+    for (n, w), group in groupby(zip(ns, ws, strict=True)):
         last = first + sum(1 for _ in group)
-        found[n] = list(islice(rows, last - first))
+        found[n][w] = [
+            replace(e, id=i, at=at, line=line) for i, at, e, line in islice(rows, last - first)
+        ]
         first = last
     return found
+
+
+def _in_order(query: Query, table: Any, left_out: Set[str]) -> Any:
+    """The rows of `table` but those of `left_out`, each record once per ask and window, in
+    order (ask, window, time, id): put in order in process (Arrow compares strings byte by
+    byte, and UTF-8's order is the code points', Python's), so no backend's collation
+    decides it (and a sort by the query costs DuckDB three times as much)."""
+    pa, pc = query._pa, _compute()
+    if left_out and table.num_rows:
+        gone = pc.is_in(table.column("id"), value_set=pa.array(list(left_out), pa.string()))
+        table = table.filter(pc.invert(gone))
+    keys = [(c, "ascending") for c in ("n", "w", "at", "id")]
+    table = table.take(pc.sort_indices(table, sort_keys=keys))
+    if table.num_rows < 2:
+        return table
+    # a record two requirements (or roles) of one ask accept: once (its rows are together)
+    before, after = table.slice(0, table.num_rows - 1), table.slice(1)
+    again = pc.and_(
+        pc.and_(
+            pc.equal(before.column("n"), after.column("n")),
+            pc.equal(before.column("w"), after.column("w")),
+        ),
+        pc.equal(before.column("id"), after.column("id")),
+    )
+    if not pc.any(again).as_py():
+        return table
+    return table.filter(pa.concat_arrays([pa.array([True]), pc.invert(again).combine_chunks()]))
 
 
 _DAY = timedelta(days=1)

@@ -14,10 +14,10 @@ from __future__ import annotations
 from bisect import bisect_left
 from datetime import datetime
 from itertools import chain
-from operator import itemgetter
+from operator import attrgetter
 
 from engagerules.engine.compiled.kinds import sequence
-from engagerules.engine.compiled.query import Ask, Query, WindowRow
+from engagerules.engine.compiled.query import Ask, Found, Query, WindowRow
 from engagerules.engine.kinds.constraint import Constraint, _breach_words, _broken, verdict
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.verdicts import Outcome, constraint_windows
@@ -60,9 +60,7 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
         return Outcome((), frozenset())
     inside: dict[int, list[Event]] = {}
     for part in parts:  # each part its own rows: the records any requirement accepts, once
-        found = [query.evidence_of(ask, as_of) for ask in part]
-        merged = found[0] if len(found) == 1 else sorted(chain(*found), key=_IN_ORDER)
-        inside.update(query.grouped(merged))
+        inside.update(_merged([query.evidence_of(ask, as_of) for ask in part]))
     results: list[Result] = []
     used: set[str] = set()
     broken: dict[int, Condition | None] = {}
@@ -75,8 +73,20 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     return Outcome(tuple(results), frozenset(used))
 
 
-#: The order of evidence rows: window, time, id (`Query.evidence_of`).
-_IN_ORDER = itemgetter(0, 2, 1)
+def _merged(found: list[Found]) -> Found:
+    """What several requirements found, per window in the reference's order (time, then
+    id), a record two of them accept once."""
+    if len(found) == 1:
+        return found[0]
+    merged: Found = {}
+    for w in sorted({w for one in found for w in one}):
+        events = sorted(chain(*(one.get(w, ()) for one in found)), key=_IN_ORDER)
+        merged[w] = [e for n, e in enumerate(events) if not n or events[n - 1].id != e.id]
+    return merged
+
+
+#: The reference's order of records: time, then id.
+_IN_ORDER = attrgetter("at", "id")
 
 
 def _plan(

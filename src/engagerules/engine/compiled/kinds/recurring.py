@@ -67,7 +67,7 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     if isinstance(rule, Recurring) and rule.rolling:
         return standing.gaps(query, obligation, rule.cadence, span, as_of, each=True)
     due, wanted = _plan(query, obligation, span, as_of)
-    found = [query.grouped(query.evidence_of(ask, as_of)) for ask in wanted]
+    found = [query.evidence_of(ask, as_of) for ask in wanted]
     results: list[Result] = []
     used: set[str] = set()
     tie = rule.one_item if isinstance(rule, Recurring) else None
