@@ -122,7 +122,8 @@ def _in_order(query: Query, table: Any, left_out: Set[str]) -> Any:
     decides it (and a sort by the query costs DuckDB three times as much)."""
     pa, pc = query._pa, _compute()
     if left_out and table.num_rows:
-        gone = pc.is_in(table.column("id"), value_set=pa.array(list(left_out), pa.string()))
+        ids = table.column("id")
+        gone = pc.is_in(ids, value_set=pa.array(list(left_out), ids.type))
         table = table.filter(pc.invert(gone))
     keys = [(c, "ascending") for c in ("n", "w", "at", "id")]
     table = table.take(pc.sort_indices(table, sort_keys=keys))
