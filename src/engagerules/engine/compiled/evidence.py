@@ -11,24 +11,30 @@ person, anywhere, or at one place): at most four, however many duties there are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import UTC, date, datetime, timedelta
+from itertools import groupby, islice
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import msgspec
 
+from engagerules.model.event import Event
 from engagerules.model.plan import Requirement
 
 if TYPE_CHECKING:
     from engagerules.engine.compiled.query import Query
 
-__all__ = ["Ask", "EvidenceRow", "WindowRow", "answer"]
+__all__ = ["Ask", "Found", "WindowRow", "answer"]
 
 #: One window of the engine's: (its number, unit or None, person or None, start, end).
 WindowRow = tuple[int, str | None, str | None, datetime, datetime]
 
-#: A record found in a window: (window, id, at, type, attrs, line).
-EvidenceRow = tuple[int, str, datetime, str, str, int]
+#: What an ask finds: per window (by number), the records as stand-in events (the reader's
+#: attributes, the record's id, instant and line) in the reference's order, time then id.
+#: Every record of one `(type, attrs)` shares its stand-in's attributes (one mapping), so
+#: what depends on them alone can be worked out once per pair.
+Found = dict[int, list[Event]]
 
 
 @attrs.frozen
@@ -63,12 +69,14 @@ def _utc(moment: datetime) -> datetime:
     return _query_module()._utc(moment)  # type: ignore[no-any-return]
 
 
-def answer(query: Query, asks: Sequence[Ask], as_of: datetime) -> list[list[EvidenceRow]]:
-    """The rows each ask finds (repeats included: the caller leaves out what it must),
-    unordered, from one query."""
-    found: list[list[EvidenceRow]] = [[] for _ in asks]
+def answer(
+    query: Query, asks: Sequence[Ask], as_of: datetime, left_out: Set[str] = frozenset()
+) -> list[Found]:
+    """What each ask finds, from one query: per window, the records as stand-in events in
+    the reference's order (time, then id), each once, those of `left_out` left out."""
+    found: list[Found] = [{} for _ in asks]
     # the accepted (type, attrs) pairs, numbered: a row names its pair by number, so the
-    # type and attributes of each row are shared strings, not one decoded per row
+    # type and attributes of each row are one shared stand-in, not one decoded per row
     pairs: dict[tuple[str, str], int] = {}
     accepted: list[tuple[int, int, str | None]] = []
     for n, ask in enumerate(asks):
@@ -85,22 +93,79 @@ def answer(query: Query, asks: Sequence[Ask], as_of: datetime) -> list[list[Evid
         return found
     chosen = {a[0] for a in accepted}
     asked = [(n, ask) for n, ask in enumerate(asks) if n in chosen]
-    expr = _expression(query, asked, list(pairs), accepted, as_of)
-    rows = query._run(expr)
-    aware = _query_module()._aware  # once: a row costs a call, not an import
-    named = list(pairs)
-    for n, w, i, at, pair, line in zip(
-        rows["n"], rows["w"], rows["id"], rows["at"], rows["pair"], rows["line"], strict=True
-    ):
-        kind, text = named[pair]
-        found[n].append((w, i, aware(at), kind, text, line))
+    table = _in_order(
+        query, query._arrow(_expression(query, asked, list(pairs), accepted, as_of)), left_out
+    )
+    if not table.num_rows:
+        return found
+    listed = _query_module()._listed
+    ns, ws, ids, ats, numbers, lines = (
+        listed(table.column(c)) for c in ("n", "w", "id", "at", "pair", "line")
+    )
+    stand_ins = [_stand_in(query, pair) for pair in pairs]
+    rows = zip(ids, ats, map(stand_ins.__getitem__, numbers), lines, strict=True)
+    replace = msgspec.structs.replace
+    first = 0
+    for (n, w), group in groupby(zip(ns, ws, strict=True)):
+        last = first + sum(1 for _ in group)
+        found[n][w] = [
+            replace(e, id=i, at=at, line=line) for i, at, e, line in islice(rows, last - first)
+        ]
+        first = last
     return found
+
+
+def _in_order(query: Query, table: Any, left_out: Set[str]) -> Any:
+    """The rows of `table` but those of `left_out`, each record once per ask and window, in
+    order (ask, window, time, id): by their numbers in process (NumPy, a stable sort: no
+    backend's collation, and a sort by the query costs DuckDB three times as much), and
+    the rows at one instant in one window, few, by id in Python, as the reference does
+    (a record found twice there is once: its rows are together then)."""
+    import numpy as np
+
+    pa, pc = query._pa, _compute()
+    if left_out and table.num_rows:
+        ids = table.column("id")
+        gone = pc.is_in(ids, value_set=pa.array(list(left_out), ids.type))
+        table = table.filter(pc.invert(gone))
+    n, w = (table.column(c).to_numpy() for c in ("n", "w"))
+    at = pc.cast(table.column("at"), pa.int64()).to_numpy()
+    order = np.lexsort((at, w, n))
+    n, w, at = n[order], w[order], at[order]
+    tied = (n[1:] == n[:-1]) & (w[1:] == w[:-1]) & (at[1:] == at[:-1])
+    if tied.any():
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], tied.view(np.int8), [0]))))
+        runs = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+        these = np.concatenate([order[first : last + 1] for first, last in runs])
+        ids = table.column("id").take(pa.array(these)).to_pylist()
+        named = dict(zip(these.tolist(), ids, strict=True))
+        doubles: list[int] = []
+        for first, last in runs:
+            rows = sorted(order[first : last + 1].tolist(), key=named.__getitem__)
+            order[first : last + 1] = rows
+            doubles += [
+                first + k for k in range(1, len(rows)) if named[rows[k]] == named[rows[k - 1]]
+            ]
+        order = np.delete(order, doubles)
+    return table.take(pa.array(order))
 
 
 _DAY = timedelta(days=1)
 
 #: The record's columns each row carries (its type and attributes: by `pair`).
 _ROW = ("id", "at", "line")
+
+
+def _stand_in(query: Query, pair: tuple[str, str]) -> Event:
+    made = query.values.event(*pair)
+    assert made is not None  # noqa: S101 - an accepted pair has one (`Values.accepts`)
+    return made
+
+
+def _compute() -> Any:
+    import pyarrow.compute as pc
+
+    return pc
 
 
 def _expression(
@@ -110,92 +175,112 @@ def _expression(
     accepted: list[tuple[int, int, str | None]],
     as_of: datetime,
 ) -> Any:
-    """The union, one part per way of reaching windows, of the records joined to the
-    asks that accept them (by the number of their `(type, attrs)` pair among `pairs`) and
-    to those asks' windows."""
-    pa = query._pa
+    """The records joined to the asks that accept them (by the number of their `(type,
+    attrs)` pair among `pairs`) and to those asks' windows, by one scan and two joins
+    whatever the ways: each row of an ask's windows has a key a record must have, and a
+    record's key depends on how its ask reaches windows (`_keys`)."""
+    pa, ibis = query._pa, query.ibis
     text, instant = pa.string(), pa.timestamp("us", tz="UTC")
-    parts = []
-    for way in ("unit", "person", "any", "at", "none"):
-        mine = [(n, ask) for n, ask in asked if ask.way == way]
-        if not mine:
-            continue
-        # each part reads the records of its own asks' types and time alone: a scan tests
-        # those first, and the parts are scans of their own (a query per part, in one)
-        numbers = {n for n, _ in mine}
-        chosen = [a for a in accepted if a[0] in numbers]
-        p = query._table(
-            {
-                "p_n": [a[0] for a in chosen],
-                "p_pair": [a[1] for a in chosen],
-                "p_type": [pairs[a[1]][0] for a in chosen],
-                "p_attrs": [pairs[a[1]][1] for a in chosen],
-                "p_role": [a[2] for a in chosen],
-            },
-            {
-                "p_n": pa.int64(),
-                "p_pair": pa.int64(),
-                "p_type": text,
-                "p_attrs": text,
-                "p_role": text,
-            },
-        )
-        starts = [w[3] for _, ask in mine for w in ask.windows]
-        ends = [w[4] for _, ask in mine for w in ask.windows]
-        t = query.records.table
-        t = t.filter(
-            t.type.isin(sorted({pairs[a[1]][0] for a in chosen})),
-            t.at >= _utc(min(starts)),
-            t.at < _utc(max(ends)),
-            t.at <= _utc(as_of),
-        )
-        t = t.join(
-            p,
-            [t.type == p.p_type, t.attrs == p.p_attrs, p.p_role.isnull() | (t.role == p.p_role)],
-        )
-        t = t.mutate(r_day=t.at.date())
-        rows = [
-            (n, *w, ask.scope_is, day) for n, ask in mine for w in ask.windows for day in _days(w)
-        ]
-        ws = query._table(
-            {
-                "w_n": [r[0] for r in rows],
-                "w": [r[1] for r in rows],
-                "w_unit": [r[2] for r in rows],
-                "w_person": [r[3] for r in rows],
-                "w_start": [_utc(r[4]) for r in rows],
-                "w_end": [_utc(r[5]) for r in rows],
-                "w_scope": [None if r[6] is None else r[6][0] for r in rows],
-                "w_day": [r[7] for r in rows],
-            },
-            {
-                "w_n": pa.int64(),
-                "w": pa.int64(),
-                "w_unit": text,
-                "w_person": text,
-                "w_start": instant,
-                "w_end": instant,
-                "w_scope": text,
-                "w_day": pa.date32(),
-            },
-        )
-        s = t
-        if way == "unit":
-            m = query._units
-            s = s.join(m, s.scope == m.m_scope)
-        on = [s.p_n == ws.w_n, s.r_day == ws.w_day, s.at >= ws.w_start, s.at < ws.w_end]
-        if way == "unit":
-            on.append(s.m_unit == ws.w_unit)
-        elif way == "person":
-            on.append(s.person == ws.w_person)
-        elif way == "at":
-            on.append(s.scope == ws.w_scope)
-        elif way == "none":
-            s = s.filter(s.scope.isnull())
-            on = [s.p_n == ws.w_n, s.r_day == ws.w_day, s.at >= ws.w_start, s.at < ws.w_end]
-        joined = s.join(ws, on)
-        parts.append(joined.select(*_ROW, n=joined.p_n, w=joined.w, pair=joined.p_pair))
-    return parts[0] if len(parts) == 1 else query.ibis.union(*parts, distinct=False)
+    by = {n: _BY.get(ask.way, _BY_SCOPE) for n, ask in asked}
+    p = query._table(
+        {
+            "p_n": [a[0] for a in accepted],
+            "p_pair": [a[1] for a in accepted],
+            "p_type": [pairs[a[1]][0] for a in accepted],
+            "p_attrs": [pairs[a[1]][1] for a in accepted],
+            "p_role": [a[2] for a in accepted],
+            "p_by": [by[a[0]] for a in accepted],
+        },
+        {
+            "p_n": pa.int64(),
+            "p_pair": pa.int64(),
+            "p_type": text,
+            "p_attrs": text,
+            "p_role": text,
+            "p_by": pa.int8(),
+        },
+    )
+    starts = [w[3] for _, ask in asked for w in ask.windows]
+    ends = [w[4] for _, ask in asked for w in ask.windows]
+    t = query.records.table
+    t = t.filter(
+        t.type.isin(sorted({pairs[a[1]][0] for a in accepted})),
+        t.at >= _utc(min(starts)),
+        t.at < _utc(max(ends)),
+        t.at <= _utc(as_of),
+    )
+    t = t.join(
+        p, [t.type == p.p_type, t.attrs == p.p_attrs, p.p_role.isnull() | (t.role == p.p_role)]
+    )
+    key = ibis.cases(
+        (t.p_by == _BY["person"], t.person),
+        (t.p_by == _BY["any"], ibis.literal("")),
+        else_=ibis.coalesce(t.scope, ibis.literal(_NO_UNIT)),
+    )
+    t = t.mutate(r_day=t.at.date(), r_key=key)
+    within = _within(query)
+    rows = [
+        (n, w[0], key, w[3], w[4], day)
+        for n, ask in asked
+        for w in ask.windows
+        for key in _keys(ask, w, within)
+        for day in _days(w)
+    ]
+    ws = query._table(
+        {
+            "w_n": [r[0] for r in rows],
+            "w": [r[1] for r in rows],
+            "w_key": [r[2] for r in rows],
+            "w_start": [_utc(r[3]) for r in rows],
+            "w_end": [_utc(r[4]) for r in rows],
+            "w_day": [r[5] for r in rows],
+        },
+        {
+            "w_n": pa.int64(),
+            "w": pa.int64(),
+            "w_key": text,
+            "w_start": instant,
+            "w_end": instant,
+            "w_day": pa.date32(),
+        },
+    )
+    on = [t.p_n == ws.w_n, t.r_day == ws.w_day, t.r_key == ws.w_key]
+    joined = t.join(ws, [*on, t.at >= ws.w_start, t.at < ws.w_end])
+    return joined.select(*_ROW, n=joined.p_n, w=joined.w, pair=joined.p_pair)
+
+
+#: What a record's key is, by its ask's way: its person, nothing (anywhere), or else its
+#: unit (`_NO_UNIT`: none), which a window by unit lists every unit within it for.
+_BY = {"person": 1, "any": 2}
+_BY_SCOPE = 0
+
+#: A record's unit where it has none, for a join (no unit or person is this).
+_NO_UNIT = "\x01none"
+
+
+def _within(query: Query) -> dict[str, list[str]]:
+    """Each unit, and the units a record counts in it from: itself and those within it
+    (a record counts in its unit and every unit enclosing it, as the index files it)."""
+    force = query.force
+    found: dict[str, list[str]] = {}
+    for unit in force.units:
+        for above in force.ancestry(unit.id):
+            found.setdefault(above, []).append(unit.id)
+    return found
+
+
+def _keys(ask: Ask, window: WindowRow, within: dict[str, list[str]]) -> list[str | None]:
+    """The keys a record has where `ask` finds it in `window` (see `_BY`)."""
+    way = ask.way
+    if way == "unit":
+        return list(within.get(window[1], ())) if window[1] is not None else []
+    if way == "person":
+        return [window[2]]
+    if way == "any":
+        return [""]
+    if way == "at":
+        return [ask.scope_is[0] if ask.scope_is is not None else None]
+    return [_NO_UNIT]
 
 
 def _days(window: WindowRow) -> list[date]:

@@ -17,14 +17,24 @@ from typing import Any
 import attrs
 import msgspec
 
-from engagerules.engine.compiled.evidence import Ask, EvidenceRow, WindowRow, answer
+from engagerules.engine.compiled.evidence import Ask, Found, WindowRow, answer
 from engagerules.engine.compiled.source import Records, ibis_module
 from engagerules.engine.compiled.values import Values
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Operator, Requirement
 
-__all__ = ["Accepted", "Ask", "LineAsk", "LineRow", "Query", "SpellAsk", "SpellRow", "WindowRow"]
+__all__ = [
+    "Accepted",
+    "Ask",
+    "Found",
+    "LineAsk",
+    "LineRow",
+    "Query",
+    "SpellAsk",
+    "SpellRow",
+    "WindowRow",
+]
 
 #: One record of a line of updates: (id, at, the instant of the one before it or None,
 #: type, attrs, line).
@@ -93,13 +103,16 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _listed(column: Any) -> list[Any]:
-    """A result column as Python values; instants (without nulls) as UTC datetimes made
-    in bulk (pandas), a tenth of the time Arrow takes to give each its `ZoneInfo`. A
-    backend's naive instants are UTC (the sessions are pinned to it). pandas comes with
-    Ibis's backends."""
+    """A result column as Python values; integers (without nulls) by NumPy, and instants
+    (without nulls) as UTC datetimes made in bulk (pandas), a tenth of the time Arrow
+    takes to give each its `ZoneInfo`. A backend's naive instants are UTC (the sessions
+    are pinned to it). pandas comes with Ibis's backends."""
     import pyarrow as pa
 
     kind = column.type
+    if pa.types.is_integer(kind) and not column.null_count:  # by NumPy: a third of the time
+        numbers: list[Any] = column.to_numpy().tolist()
+        return numbers
     if not pa.types.is_timestamp(kind) or column.null_count or not len(column):
         found: list[Any] = column.to_pylist()
         return found
@@ -150,9 +163,10 @@ class Query:
         self._lines: dict[tuple[LineAsk, datetime], dict[str | None, list[LineRow]]] = {}
         #: Each coverage lookup prefetched (with the instant judged), until used.
         self._spells: dict[tuple[SpellAsk, datetime], _Spells] = {}
-        #: Each evidence lookup answered (with the instant judged): its rows, repeats in,
-        #: kept until asked for as many times as it was prefetched (`_wanted`).
-        self._answers: dict[tuple[Ask, datetime], list[EvidenceRow]] = {}
+        #: Each evidence lookup answered (with the instant judged): what it found, and the
+        #: ids left out then, kept until asked for as many times as it was prefetched
+        #: (`_wanted`).
+        self._answers: dict[tuple[Ask, datetime], tuple[Found, frozenset[str]]] = {}
         self._wanted: Counter[tuple[Ask, datetime]] = Counter()
         self.ibis = ibis_module()
         import pyarrow as pa
@@ -177,8 +191,12 @@ class Query:
         return self.ibis.memtable(arrow)
 
     def _run(self, expr: Any) -> dict[str, list[Any]]:
-        table = self.records.connection.to_pyarrow(expr)
+        table = self._arrow(expr)
         return {name: _listed(table.column(name)) for name in table.column_names}
+
+    def _arrow(self, expr: Any) -> Any:
+        """The rows of `expr` as an Arrow table (for what is done to them in bulk first)."""
+        return self.records.connection.to_pyarrow(expr)
 
     def _of(self, types: Sequence[str], start: datetime, end: datetime, as_of: datetime) -> Any:
         t = self.records.table
@@ -216,10 +234,11 @@ class Query:
 
     def prefetch(self, asks: Sequence[Ask], as_of: datetime) -> None:
         """Answer many evidence lookups by one query, for `evidence` to hand back (each
-        once per time it is asked here: then its rows are let go)."""
+        once per time it is asked here: then what it found is let go)."""
         wanted = [ask for ask in dict.fromkeys(asks) if (ask, as_of) not in self._answers]
-        for ask, rows in zip(wanted, answer(self, wanted, as_of), strict=True):
-            self._answers[(ask, as_of)] = rows
+        left_out = self.left_out
+        for ask, found in zip(wanted, answer(self, wanted, as_of, left_out), strict=True):
+            self._answers[(ask, as_of)] = (found, left_out)
         self._wanted.update((ask, as_of) for ask in asks)
 
     def evidence(
@@ -231,25 +250,33 @@ class Query:
         by_unit: bool,
         by_person: bool,
         scope_is: tuple[str | None] | None = None,
-    ) -> list[EvidenceRow]:
-        """(window, id, at, type, attrs, line) of each record `req` accepts inside each
-        window; with `scope_is`, only records whose own unit is that one (None: no unit).
-        Answered by `prefetch` when it was asked there, else by a query of its own."""
+    ) -> Found:
+        """Per window, the records `req` accepts inside it (`Found`); with `scope_is`, only
+        records whose own unit is that one (None: no unit). Answered by `prefetch` when it
+        was asked there, else by a query of its own."""
         ask = Ask(req, tuple(windows), by_unit=by_unit, by_person=by_person, scope_is=scope_is)
         return self.evidence_of(ask, as_of)
 
-    def evidence_of(self, ask: Ask, as_of: datetime) -> list[EvidenceRow]:
-        """The rows `ask` finds at `as_of` (`evidence`), repeats and what this query
-        leaves out left out."""
+    def evidence_of(self, ask: Ask, as_of: datetime) -> Found:
+        """What `ask` finds at `as_of` (`evidence`), the records this query leaves out left
+        out (a copy leaving out more than the query that answered: those too)."""
         key = (ask, as_of)
         if key not in self._answers:
             self.prefetch([ask], as_of)
-        rows = self._answers[key]
+        found, without = self._answers[key]
         self._wanted[key] -= 1
         if self._wanted[key] <= 0:  # asked for as often as it was prefetched: let it go
             del self._answers[key], self._wanted[key]
         left_out = self.left_out
-        return [row for row in rows if row[1] not in left_out]
+        if left_out is without:
+            return found
+        if not without <= left_out:  # answered leaving out what this query keeps
+            return answer(self, [ask], as_of, left_out)[0]
+        more = left_out - without
+        if not more:
+            return found
+        kept = {w: [e for e in events if e.id not in more] for w, events in found.items()}
+        return {w: events for w, events in kept.items() if events}
 
     def scopes(self, types: Sequence[str], req: Requirement, as_of: datetime) -> list[str | None]:
         """The units (None: no unit) of the records of any time up to `as_of` that `req`
@@ -264,19 +291,6 @@ class Query:
                 return []
         found: list[str | None] = self._run(t.select("scope").distinct())["scope"]
         return found
-
-    def grouped(
-        self, rows: Sequence[tuple[int, str, datetime, str, str, int]]
-    ) -> dict[int, list[Event]]:
-        """Rows by window, as stand-in events (the reader's attributes, the record's id,
-        instant and line), each once, in the reference's order: time, then id. A record
-        whose attributes the reader would reject is never evidence."""
-        found: dict[int, dict[str, Event]] = {}
-        for w, event_id, at, kind, text, line in rows:
-            made = self.stand_in(event_id, at, kind, text, line)
-            if made is not None:
-                found.setdefault(w, {})[event_id] = made
-        return {w: sorted(got.values(), key=_ORDER) for w, got in found.items()}
 
     def stand_in(
         self,

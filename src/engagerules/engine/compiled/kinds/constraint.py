@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from datetime import datetime
+from itertools import chain
+from operator import attrgetter
 
 from engagerules.engine.compiled.kinds import sequence
-from engagerules.engine.compiled.query import Ask, Query, WindowRow
+from engagerules.engine.compiled.query import Ask, Found, Query, WindowRow
 from engagerules.engine.kinds.constraint import Constraint, _breach_words, _broken, verdict
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.verdicts import Outcome, constraint_windows
 from engagerules.model.conditions import failed_condition
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
-from engagerules.model.plan import Kind, Obligation
+from engagerules.model.plan import Condition, Kind, Obligation
 from engagerules.model.results import Result
 
 __all__ = ["KIND", "asks", "compiles", "evaluate"]
@@ -58,15 +60,33 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
         return Outcome((), frozenset())
     inside: dict[int, list[Event]] = {}
     for part in parts:  # each part its own rows: the records any requirement accepts, once
-        inside.update(query.grouped([r for ask in part for r in query.evidence_of(ask, as_of)]))
+        inside.update(_merged([query.evidence_of(ask, as_of) for ask in part]))
     results: list[Result] = []
     used: set[str] = set()
+    broken: dict[int, Condition | None] = {}
     for n, unit, _, _, _ in rows:
         window = windows[n % len(windows)]
-        result = _verdict(query, obligation, rule, unit, window, inside.get(n, []), as_of)
+        events = inside.get(n, [])
+        result = _verdict(query, obligation, rule, unit, window, events, as_of, broken)
         results.append(result)
-        used.update(e.id for e in inside.get(n, []))
+        used.update(e.id for e in events)
     return Outcome(tuple(results), frozenset(used))
+
+
+def _merged(found: list[Found]) -> Found:
+    """What several requirements found, per window in the reference's order (time, then
+    id), a record two of them accept once."""
+    if len(found) == 1:
+        return found[0]
+    merged: Found = {}
+    for w in sorted({w for one in found for w in one}):
+        events = sorted(chain(*(one.get(w, ()) for one in found)), key=_IN_ORDER)
+        merged[w] = [e for n, e in enumerate(events) if not n or events[n - 1].id != e.id]
+    return merged
+
+
+#: The reference's order of records: time, then id.
+_IN_ORDER = attrgetter("at", "id")
 
 
 def _plan(
@@ -168,12 +188,22 @@ def _verdict(
     window: Window,
     inside: list[Event],
     as_of: datetime,
+    judged: dict[int, Condition | None],
 ) -> Result:
+    """The verdict of one window. Which condition a record breaks depends on its type and
+    attributes alone (no test of this rule reads a record before it), so it is judged once
+    per stand-in (`judged`, by its attributes, one mapping every record of its `(type,
+    attrs)` shares: `Query.grouped`), not once per record."""
     force = query.force
     offenders = []
     notes = []
+    require = rule.require
     for event in inside:
-        broken = failed_condition(rule.require, event)
+        key = id(event.attrs)
+        if key in judged:
+            broken = judged[key]
+        else:
+            broken = judged[key] = failed_condition(require, event)
         if broken is not None:
             offenders.append(event)
             notes.append(_breach_words(broken, event))

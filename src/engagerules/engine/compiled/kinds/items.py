@@ -130,7 +130,7 @@ def _find(query: Query, state: _Named, ids: set[str], types: frozenset[str]) -> 
     for ask, asking in state.asks.items():
         if ask not in state.taken:
             state.taken.add(ask)
-            wanted.update(row[1] for row in query.evidence_of(ask, as_of))
+            wanted.update(e.id for found in query.evidence_of(ask, as_of).values() for e in found)
         kinds |= asking
     wanted -= state.asked
     state.asked |= wanted
