@@ -1543,6 +1543,12 @@ def _gap_figure_and_coverage_mutants() -> list[tuple[str, Any, str, Any]]:
         *head, readings = args
         return reading_result(*head, sorted(readings, key=lambda e: e.id))
 
+    reached_by = compiled_query.Query._reached_by
+
+    def only_where_it_is(self: Any, reach: str, exact: bool) -> list[str]:
+        found = reached_by(self, reach, exact)
+        return [reach] if reach in found else found
+
     def never_ended(self: Any, *args: Any) -> Any:
         found, ending = spells(self, *args)
         kept = {k: [(*r[:2], None, *r[3:]) for r in rows] for k, rows in found.items()}
@@ -1558,6 +1564,12 @@ def _gap_figure_and_coverage_mutants() -> list[tuple[str, Any, str, Any]]:
         ("a rolling duty's requirements one line", compiled_standing, "gaps", lines_merged),
         ("a target's readings in id order", compiled_target, "reading_result", in_id_order),
         ("coverage spells never cleared", compiled_query.Query, "spells", never_ended),
+        (
+            "a record counted at its own unit, not those enclosing it",
+            compiled_query.Query,
+            "_reached_by",
+            only_where_it_is,
+        ),
     ]
 
 

@@ -9,7 +9,7 @@ reference's order (time, then id) in Python, so no backend's collation decides i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -31,6 +31,8 @@ __all__ = [
     "LineAsk",
     "LineRow",
     "Query",
+    "SequenceAsk",
+    "SequenceRow",
     "SpellAsk",
     "SpellRow",
     "WindowRow",
@@ -44,8 +46,17 @@ LineRow = tuple[str, datetime, datetime | None, str, str, int]
 #: attrs, line, (role, person)).
 SpellRow = tuple[str, datetime, datetime | None, str, str, int, tuple[str | None, str | None]]
 
-#: A record's unit where it has none, for a join (no unit, role or JSON is this).
-_NO_UNIT = "\x01none"
+#: One record of a sequence rule's line: (the line: its unit or place, None for no unit or
+#: force-wide; id, at, scope, role, person, type, attrs, line).
+SequenceRow = tuple[str | None, str, datetime, str | None, str | None, str | None, str, str, int]
+
+#: A record's unit where it has none, for a join (no unit, role or JSON is this); and what
+#: every record with a unit reaches (so a force-wide line takes each record once).
+_NO_UNIT, _ANY_UNIT = "\x01none", "\x01any"
+
+#: The parts of the one pass over the records (`_pass`): lines of updates, spells of
+#: assignment, a sequence rule's lines, and the records naming others (their refs).
+_IN_LINE, _IN_SPELL, _IN_SEQUENCE, _NAMING = 0, 1, 2, 3
 
 
 @attrs.frozen
@@ -79,6 +90,36 @@ class SpellAsk:
     horizon: datetime
 
 
+@attrs.frozen
+class SequenceAsk:
+    """The lines a sequence rule compares (`kinds/sequence.py`): the records any of `reqs`
+    accepts, per unit of `units` and per place above them of `places` (records exactly
+    there), and those with no unit; force-wide (`by_unit` false), one line of every
+    record; from the last before `start` to the first at or after `end`."""
+
+    reqs: tuple[Requirement, ...]
+    units: tuple[str, ...]
+    places: tuple[str, ...]
+    start: datetime
+    end: datetime
+    by_unit: bool
+
+
+#: One line of one ask of the one pass: (part, ask, what a record reaches, the line it is
+#: in, whether only records exactly there, start, stop, since).
+_LineKey = tuple[int, int, str, str | None, bool, datetime, datetime, datetime | None]
+
+
+@attrs.define
+class _Pending:
+    """The asks of one instant judged not yet answered, for one pass over the records."""
+
+    lines: dict[LineAsk, None] = attrs.Factory(dict)
+    spells: dict[SpellAsk, None] = attrs.Factory(dict)
+    sequences: dict[SequenceAsk, None] = attrs.Factory(dict)
+    naming: set[str] = attrs.Factory(set)
+
+
 #: One accepted `(type, attrs)` of a group of requirements, with a role it accepts (None: any):
 #: (group, type, attrs, role).
 Accepted = tuple[int, str, str, str | None]
@@ -100,6 +141,14 @@ def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is UTC:
         return moment
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _reaches(units: Sequence[str | None]) -> list[tuple[str, str]]:
+    """(what a record reaches, the line it is in) of an ask keyed by `units`: each unit of
+    them; force-wide (`(None,)`), every record, with a unit or not, in the line "" ."""
+    if any(unit is not None for unit in units):
+        return [(unit, unit) for unit in units if unit is not None]
+    return [(_ANY_UNIT, ""), (_NO_UNIT, "")]
 
 
 def _listed(column: Any) -> list[Any]:
@@ -163,6 +212,14 @@ class Query:
         self._lines: dict[tuple[LineAsk, datetime], dict[str | None, list[LineRow]]] = {}
         #: Each coverage lookup prefetched (with the instant judged), until used.
         self._spells: dict[tuple[SpellAsk, datetime], _Spells] = {}
+        #: Each sequence rule's lines found (with the instant judged), until used.
+        self._sequences: dict[tuple[SequenceAsk, datetime], list[SequenceRow]] = {}
+        #: Per instant judged: the types whose records naming others were found, and the
+        #: refs of each such record.
+        self._naming: dict[datetime, tuple[frozenset[str], dict[str, tuple[str, ...]]]] = {}
+        #: Per instant judged, the asks of lines, spells, sequences and names not yet
+        #: answered: all answered by one pass over the records when the first is wanted.
+        self._pending: dict[datetime, _Pending] = {}
         #: Each evidence lookup answered (with the instant judged): what it found, and the
         #: ids left out then, kept until asked for as many times as it was prefetched
         #: (`_wanted`).
@@ -326,17 +383,51 @@ class Query:
         the last at or before `start` (with any at its instant) and those before `limit`,
         each with the instant of the record before it in its unit (`LAG(at)`, None for the
         first). A gap's length is the engine's to judge (calendar months, clock changes):
-        the query only pairs each record with the one before it. Answered by
-        `prefetch_lines` when it was asked there, else by a query of its own."""
-        ask = LineAsk(tuple(reqs), tuple(units), start, limit, since)
-        found = self._lines.pop((ask, as_of), None)  # once used, let go
-        return self._lines_of([ask], as_of)[0] if found is None else found
+        the query only pairs each record with the one before it. Answered by the check's
+        one pass over the records (`_pass`), with whatever else is asked by then."""
+        key = (LineAsk(tuple(reqs), tuple(units), start, limit, since), as_of)
+        if key not in self._lines:
+            self._waiting(as_of).lines[key[0]] = None
+            self._pass(as_of)
+        return self._lines.pop(key)  # once used, let go
 
     def prefetch_lines(self, asks: Sequence[LineAsk], as_of: datetime) -> None:
-        """Answer many `lines` lookups by one query, for `lines` to hand back."""
-        wanted = [ask for ask in dict.fromkeys(asks) if (ask, as_of) not in self._lines]
-        for ask, found in zip(wanted, self._lines_of(wanted, as_of), strict=True):
-            self._lines[(ask, as_of)] = found
+        """Note many `lines` lookups, for the check's one pass over the records to answer."""
+        self._waiting(as_of).lines.update((a, None) for a in asks if (a, as_of) not in self._lines)
+
+    def expect_sequences(self, asks: Sequence[SequenceAsk], as_of: datetime) -> None:
+        """Note sequence rules' lines (`sequence_rows`), for the check's one pass to answer."""
+        found = self._sequences
+        self._waiting(as_of).sequences.update((a, None) for a in asks if (a, as_of) not in found)
+
+    def sequence_rows(self, ask: SequenceAsk, as_of: datetime) -> list[SequenceRow]:
+        """The records of a sequence rule's lines known at `as_of`, repeats left out: per
+        line, those from the last instant before `ask.start` (all at that instant) to the
+        first at or after `ask.end` (a sign that the line is there), unordered."""
+        key = (ask, as_of)
+        if key not in self._sequences:
+            self._waiting(as_of).sequences[ask] = None
+            self._pass(as_of)
+        return self._sequences.pop(key)  # once used, let go
+
+    def expect_naming(self, types: Iterable[str], as_of: datetime) -> None:
+        """Note that the refs of records of `types` will be asked (`naming`)."""
+        known = self._naming.get(as_of, (frozenset(), {}))[0]
+        self._waiting(as_of).naming.update(t for t in types if t not in known)
+
+    def naming(self, types: Iterable[str], as_of: datetime) -> Mapping[str, tuple[str, ...]]:
+        """Each record of `types` known at `as_of` that names others (its id -> its refs,
+        as recorded), and maybe records of other types: found by the check's one pass."""
+        wanted = frozenset(types)
+        found = self._naming.get(as_of)
+        if found is None or not wanted <= found[0]:
+            self.expect_naming(wanted, as_of)
+            self._pass(as_of)
+            found = self._naming[as_of]
+        return found[1]
+
+    def _waiting(self, as_of: datetime) -> _Pending:
+        return self._pending.setdefault(as_of, _Pending())
 
     def accepted(self, groups: Sequence[Sequence[Requirement]]) -> list[Accepted]:
         """(group, type, attrs, role) of every `(type, attrs)` a requirement of each group
@@ -361,65 +452,202 @@ class Query:
             dict(zip(names, (pa.int64(), pa.string(), pa.string(), pa.string()), strict=True)),
         )
 
-    def _lines_of(
-        self, asks: Sequence[LineAsk], as_of: datetime
-    ) -> list[dict[str | None, list[LineRow]]]:
-        """The rows of each line ask, by one scan: what tells one ask from another (its
-        accepted `(type, attrs, role)`, its instants, its units) is tables joined to."""
-        found: list[dict[str | None, list[LineRow]]] = [{} for _ in asks]
-        accepted = self.accepted([ask.reqs for ask in asks])
-        if not accepted:
-            return found
-        pa, ibis = self._pa, self.ibis
-        text, instant = pa.string(), pa.timestamp("us", tz="UTC")
-        p = self.accepted_table(accepted, "l")
-        b = self._table(
-            {
-                "b_n": list(range(len(asks))),
-                "b_start": [_utc(ask.start) for ask in asks],
-                "b_limit": [_utc(ask.limit) for ask in asks],
-                "b_since": [None if ask.since is None else _utc(ask.since) for ask in asks],
-            },
-            {"b_n": pa.int64(), "b_start": instant, "b_limit": instant, "b_since": instant},
+    def _pass(self, as_of: datetime) -> None:
+        """Answer every line, spell, sequence and naming ask waiting at `as_of` by one
+        query: each of them reads most of the records' columns, so each query of its own
+        scanned them all again (at 10M records, a second of decoding each)."""
+        pending = self._pending.pop(as_of, _Pending())
+        lines, spells = list(pending.lines), list(pending.spells)
+        sequences, naming = list(pending.sequences), sorted(pending.naming)
+        found_lines: list[dict[str | None, list[LineRow]]] = [{} for _ in lines]
+        found_spells: list[dict[str | None, list[SpellRow]]] = [{} for _ in spells]
+        found_sequences: list[list[SequenceRow]] = [[] for _ in sequences]
+        refs: dict[str, tuple[str, ...]] = {}
+        expr = self._shared(lines, spells, sequences, naming, as_of)
+        rows = {} if expr is None else self._run(expr)
+        columns = ("part", "n", "key", "id", "at", "prev", "first", "scope", "role", "person")
+        left_out = self.left_out
+        for part, n, key, i, at, prev, first, scope, role, person, kind, text, line, named in zip(
+            *(rows.get(c, ()) for c in (*columns, "type", "attrs", "line", "refs")), strict=True
+        ):
+            if part == _IN_LINE:  # a repeat's gap from its original is nil: kept
+                row = (i, _aware(at), None if first else _aware(prev), kind, text, line)
+                found_lines[n].setdefault(key if lines[n].by_unit else None, []).append(row)
+            elif i in left_out and part != _NAMING:
+                # a repeat counts once (its first read): never a spell or in a sequence, and
+                # beside its original (same instant, unit, role and details) it moved no
+                # window's bounds
+                continue
+            elif part == _IN_SPELL:
+                spell = (i, _aware(at), None, kind, text, line, (role, person))
+                found_spells[n].setdefault(key or None, []).append(spell)
+            elif part == _IN_SEQUENCE:
+                found = (key, i, _aware(at), scope, role, person, kind, text, line)
+                found_sequences[n].append(found)
+            else:
+                refs[i] = tuple(named)
+        self._lines.update(((a, as_of), f) for a, f in zip(lines, found_lines, strict=True))
+        self._spells.update(
+            ((a, as_of), (f, {})) for a, f in zip(spells, found_spells, strict=True)
         )
-        # the units each ask keys its records by ("" for a force-wide ask: every record)
-        keys = [
-            (n, unit or "")
-            for n, ask in enumerate(asks)
-            for unit in (ask.units if ask.by_unit else (None,))
-            if unit is not None or not ask.by_unit
+        self._sequences.update(
+            ((a, as_of), f) for a, f in zip(sequences, found_sequences, strict=True)
+        )
+        if naming or as_of not in self._naming:
+            known, named_before = self._naming.get(as_of, (frozenset(), {}))
+            self._naming[as_of] = (known | frozenset(naming), {**named_before, **refs})
+
+    def _shared(
+        self,
+        lines: Sequence[LineAsk],
+        spells: Sequence[SpellAsk],
+        sequences: Sequence[SequenceAsk],
+        naming: Sequence[str],
+        as_of: datetime,
+    ) -> Any:
+        """The records every ask wants, by one scan (None when none is wanted): each
+        record is joined to the asks accepting it (`part`, then `n` the ask, by its
+        `(type, attrs, role)`), to the units it counts in, and to the lines of each ask
+        (`key`) they reach; then one window per line finds what each part keeps of it.
+        Lines of updates: from the last at or before the start, each with the instant of
+        the one before it (`prev`). Spells (no clearing record ever ends one): all before
+        the horizon. A sequence rule's lines: from the last instant before the start to
+        the first at or after the end, repeats left out. Naming: every record naming
+        others, with its `refs`."""
+        accepted = [
+            (part, *row)
+            for part, asks in ((_IN_LINE, lines), (_IN_SPELL, spells), (_IN_SEQUENCE, sequences))
+            for row in self.accepted([ask.reqs for ask in asks])
         ]
-        k = self._table(
-            {"k_n": [x[0] for x in keys], "k_key": [x[1] for x in keys]},
-            {"k_n": pa.int64(), "k_key": text},
+        accepted += [(_NAMING, 0, kind, text, None) for kind, text in self.pairs(naming)]
+        if not accepted:
+            return None
+        # each record joins an ask once: a requirement accepting any role makes one
+        # accepting a single role of the same (type, attrs) needless
+        any_role = {row[:4] for row in accepted if row[4] is None}
+        accepted = list(dict.fromkeys(r for r in accepted if r[4] is None or r[:4] not in any_role))
+        # what each (type, attrs, role, unit) of a record is to every ask: its part, the ask,
+        # the line it is in and the line's bounds (one join, so no record is multiplied by
+        # the units it counts in before the few lines it is in are found)
+        lines_of: dict[tuple[int, int], list[tuple[str, ...] | Any]] = {}
+        for part, n, reach, key, exact, *bounds in self._line_keys(lines, spells, sequences, as_of):
+            lines_of.setdefault((part, n), []).extend(
+                (scope, key, *bounds) for scope in self._reached_by(reach, exact)
+            )
+        joined = [
+            (*row[2:], *line, row[0], row[1]) for row in accepted for line in lines_of[row[:2]]
+        ]
+        pa, ibis = self._pa, self.ibis
+        text, number, instant = pa.string(), pa.int64(), pa.timestamp("us", tz="UTC")
+        names = (
+            "j_type",
+            "j_attrs",
+            "j_role",
+            "j_scope",
+            "key",
+            "j_start",
+            "j_stop",
+            "j_since",
+            "part",
+            "n",
+        )
+        kinds = (text, text, text, text, text, instant, instant, instant, number, number)
+        j = self._table(
+            {name: [row[i] for row in joined] for i, name in enumerate(names)},
+            dict(zip(names, kinds, strict=True)),
         )
         t = self.records.table
-        t = t.filter(t.type.isin(sorted({a[1] for a in accepted})), t.at <= _utc(as_of))
+        t = t.filter(t.type.isin(sorted({row[2] for row in accepted})), t.at <= _utc(as_of))
         t = t.join(
-            p, [t.type == p.l_type, t.attrs == p.l_attrs, p.l_role.isnull() | (t.role == p.l_role)]
+            j,
+            [
+                t.type == j.j_type,
+                t.attrs == j.j_attrs,
+                ibis.coalesce(t.scope, ibis.literal(_NO_UNIT)) == j.j_scope,
+                j.j_role.isnull() | (t.role == j.j_role),
+            ],
         )
-        t = t.join(b, t.l_n == b.b_n)
+        part, at = t.part, t.at
         t = t.filter(
-            (t.at <= t.b_start) | (t.at < t.b_limit), t.b_since.isnull() | (t.at >= t.b_since)
+            (
+                (part == _IN_LINE)
+                & ((at <= t.j_start) | (at < t.j_stop))
+                & (t.j_since.isnull() | (at >= t.j_since))
+            )
+            | ((part == _IN_SPELL) & (at < t.j_stop))
+            | (part == _IN_SEQUENCE)
+            | ((part == _NAMING) & (t.refs.length() > 0))
         )
-        m = self._every_unit
-        t = t.join(m, ibis.coalesce(t.scope, ibis.literal(_NO_UNIT)) == m.m_scope)
-        t = t.join(k, [t.l_n == k.k_n, t.m_unit == k.k_key])
-        # a record two requirements of one line accept is one update of it
-        t = t.select("id", "at", "type", "attrs", "line", "b_start", n=t.l_n, key=t.k_key)
-        t = t.distinct()
-        last = ibis.ifelse(t.at <= t.b_start, t.at, ibis.null("timestamp"))
-        t = t.mutate(last=last.max().over(group_by=[t.n, t.key]))
-        t = t.filter((t.at > t.b_start) | (t.at == t.last))
-        t = t.mutate(prev=t.at.lag().over(group_by=[t.n, t.key], order_by=t.at))
-        rows = self._run(t.select("n", "key", "id", "at", "prev", "type", "attrs", "line"))
-        for n, key, i, at, prev, kind, written, line in zip(
-            *(rows[c] for c in ("n", "key", "id", "at", "prev", "type", "attrs", "line")),
-            strict=True,
-        ):
-            row = (i, _aware(at), None if prev is None else _aware(prev), kind, written, line)
-            found[n].setdefault(key if asks[n].by_unit else None, []).append(row)
-        return found
+        line = ibis.window(group_by=[t.part, t.n, t.key])
+        never = ibis.null("timestamp")
+        # a line of updates looks back to its last at or before the start, a sequence rule's
+        # to its last before it
+        back = ibis.ifelse(t.part == _IN_LINE, t.at <= t.j_start, t.at < t.j_start)
+        t = t.mutate(
+            before=ibis.ifelse(back, t.at, never).max().over(line),
+            after=ibis.ifelse(t.at >= t.j_stop, t.at, never).min().over(line),
+        )
+        part, at = t.part, t.at
+        inside = (at >= t.j_start) & (at < t.j_stop)
+        t = t.filter(
+            part.isin([_IN_SPELL, _NAMING])
+            | ((part == _IN_LINE) & ((at > t.j_start) | (at == t.before)))
+            | ((part == _IN_SEQUENCE) & (inside | (at == t.before) | (at == t.after)))
+        )
+        prev = t.at.lag().over(group_by=[t.part, t.n, t.key], order_by=t.at)
+        # the first of a line says so (`first`): instants without nulls come back in bulk
+        t = t.mutate(prev=prev.fill_null(t.at), first=prev.isnull())
+        named = ibis.ifelse(t.part == _NAMING, t.refs, ibis.null().cast(t.refs.type()))
+        columns = ("id", "at", "prev", "scope", "role", "person", "type", "attrs", "line")
+        return t.select(*columns, "first", "part", "n", "key", refs=named)
+
+    def _reached_by(self, reach: str, exact: bool) -> list[str]:
+        """The units (`_NO_UNIT`: none) of the records reaching `reach`: those it encloses
+        (itself too; only itself when `exact`), every unit for `_ANY_UNIT`."""
+        if reach == _NO_UNIT or exact:
+            return [reach]
+        force = self.force
+        if reach == _ANY_UNIT:
+            return [u.id for u in force.units]
+        return [u.id for u in force.units if reach in force.ancestry(u.id)]
+
+    def _line_keys(
+        self,
+        lines: Sequence[LineAsk],
+        spells: Sequence[SpellAsk],
+        sequences: Sequence[SequenceAsk],
+        as_of: datetime,
+    ) -> list[_LineKey]:
+        """(part, ask, what a record reaches, the line it is in, whether only records
+        exactly there, start, stop, since) of every line of every ask: a record reaches
+        each unit it counts in (its own and those enclosing it) and `_ANY_UNIT`, or
+        `_NO_UNIT` when it has none."""
+        keys: list[_LineKey] = []
+        for n, line_ask in enumerate(lines):
+            bounds = (_utc(line_ask.start), _utc(line_ask.limit))
+            since = None if line_ask.since is None else _utc(line_ask.since)
+            for reach, key in _reaches(line_ask.units):
+                keys.append((_IN_LINE, n, reach, key, False, *bounds, since))
+        for n, spell_ask in enumerate(spells):
+            bounds = (_utc(spell_ask.start), _utc(spell_ask.horizon))
+            for reach, key in _reaches(spell_ask.units):
+                keys.append((_IN_SPELL, n, reach, key, False, *bounds, None))
+        for n, ask in enumerate(sequences):
+            bounds = (_utc(ask.start), _utc(ask.end))
+            if ask.by_unit:
+                found: list[tuple[str, str | None, bool]] = [(u, u, False) for u in ask.units]
+                found += [(u, u, True) for u in ask.places]  # above the units: where it is
+                found.append((_NO_UNIT, None, False))
+            else:
+                found = [(_ANY_UNIT, None, False), (_NO_UNIT, None, False)]
+            keys += [
+                (_IN_SEQUENCE, n, reach, key, exact, *bounds, None) for reach, key, exact in found
+            ]
+        judged = _utc(as_of)
+        keys += [
+            (_NAMING, 0, reach, key, False, judged, judged, None) for reach, key in _reaches(())
+        ]
+        return list(dict.fromkeys(keys))
 
     def spells(
         self,
@@ -434,17 +662,27 @@ class Query:
         `reqs` accepts before `horizon`, with when it ended (the first later record of a
         `clears` type naming it in its refs, or naming none: an as-of join), None when
         not before `horizon`; and the clearing records that ended some spell, from the
-        last at or before `start`. Known at `as_of`; never a repeat. Answered by
-        `prefetch_spells` when it was asked there, else by a query of its own."""
-        ask = SpellAsk(tuple(reqs), tuple(clears), tuple(units), start, horizon)
-        found = self._spells.pop((ask, as_of), None)  # once used, let go
-        return self._spells_of([ask], as_of)[0] if found is None else found
+        last at or before `start`. Known at `as_of`; never a repeat. Answered as
+        `prefetch_spells` answers it."""
+        key = (SpellAsk(tuple(reqs), tuple(clears), tuple(units), start, horizon), as_of)
+        if key not in self._spells:
+            self.prefetch_spells([key[0]], as_of)
+            self._pass(as_of)
+        return self._spells.pop(key)  # once used, let go
 
     def prefetch_spells(self, asks: Sequence[SpellAsk], as_of: datetime) -> None:
-        """Answer many `spells` lookups by two queries, for `spells` to hand back."""
+        """Answer many `spells` lookups: those whose clearing types have records the reader
+        keeps by two queries of their own (`_spells_of`), now; the others (no spell of
+        theirs ever ends) are noted for the check's one pass over the records."""
         wanted = [ask for ask in dict.fromkeys(asks) if (ask, as_of) not in self._spells]
-        for ask, found in zip(wanted, self._spells_of(wanted, as_of), strict=True):
+        ending = [ask for ask in wanted if self._cleared(ask.clears)]
+        for ask, found in zip(ending, self._spells_of(ending, as_of), strict=True):
             self._spells[(ask, as_of)] = found
+        self._waiting(as_of).spells.update((a, None) for a in wanted if a not in ending)
+
+    def _cleared(self, clears: Sequence[str]) -> bool:
+        """Whether any record of `clears` types is one the reader keeps (one may end a spell)."""
+        return any(self.values.event(*pair) is not None for pair in self.pairs(clears))
 
     def _spells_of(self, asks: Sequence[SpellAsk], as_of: datetime) -> list[_Spells]:
         """The spells and clearing records of each ask, by two queries (the spells, then

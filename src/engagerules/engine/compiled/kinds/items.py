@@ -70,6 +70,7 @@ def expect(query: Query, obligation: Obligation, asks: Sequence[Ask], as_of: dat
     state = _state(query, as_of)
     for ask in asks:
         state.asks[ask] = types
+    query.expect_naming(types, as_of)
 
 
 def tied(
@@ -123,7 +124,9 @@ def _state(query: Query, as_of: datetime) -> _Named:
 
 def _find(query: Query, state: _Named, ids: set[str], types: frozenset[str]) -> None:
     """The refs of the records of `ids`, and of every record the expected asks found not
-    yet asked, and what type of step each id they name is (one query)."""
+    yet asked, and what type of step each id they name is. Which records name others is
+    found by the check's one pass over the records (`Query.naming`), so a check whose
+    steps name nothing asks nothing more; only the records named are looked up here."""
     as_of = state.as_of
     wanted = set(ids)
     kinds = set(types)
@@ -134,32 +137,22 @@ def _find(query: Query, state: _Named, ids: set[str], types: frozenset[str]) -> 
         kinds |= asking
     wanted -= state.asked
     state.asked |= wanted
-    pa = query._pa
-    chosen = query._table({"e_id": sorted(wanted)}, {"e_id": pa.string()})
+    naming = query.naming(kinds, as_of)
+    found = {i: naming[i] for i in wanted if i in naming}
+    state.refs.update(found)
+    named = sorted({name for refs in found.values() for name in refs})
+    state.steps.clear()
+    if not named:
+        return
+    chosen = query._table({"e_id": named}, {"e_id": query._pa.string()})
     t = query.records.table
-    s = t.filter(t.refs.length() > 0).semi_join(chosen, t.id == chosen.e_id)
-    s = s.select("id", "refs")
-    s = s.mutate(named=s.refs.unnest())
     n = t.filter(t.type.isin(sorted(kinds)), t.at <= as_of.astimezone(UTC))
-    n = n.select(n_id=n.id, n_type=n.type, n_attrs=n.attrs, n_scope=n.scope)
-    joined = s.left_join(n, s.named == n.n_id)
-    rows = query._run(joined.select("id", "refs", "named", "n_type", "n_attrs", "n_scope"))
+    n = n.semi_join(chosen, n.id == chosen.e_id)
+    rows = query._run(n.select("id", "type", "attrs", "scope"))
     units = {u.id for u in query.force.units}
     values = query.values
-    for i, refs, name, kind, text, scope in zip(
-        rows["id"],
-        rows["refs"],
-        rows["named"],
-        rows["n_type"],
-        rows["n_attrs"],
-        rows["n_scope"],
-        strict=True,
+    for name, kind, text, scope in zip(
+        rows["id"], rows["type"], rows["attrs"], rows["scope"], strict=True
     ):
-        state.refs[i] = tuple(refs)
-        if (
-            kind is not None
-            and (scope is None or scope in units)
-            and values.event(kind, text) is not None
-        ):
+        if (scope is None or scope in units) and values.event(kind, text) is not None:
             state.named[name] = kind
-    state.steps.clear()

@@ -1,6 +1,7 @@
-"""The records a sequence rule (`differs_from_previous`) compares, found by one query per
-check for every such constraint: not a kind of its own, but what `constraint.py` asks when
-a rule compares each record with the one before it.
+"""The records a sequence rule (`differs_from_previous`) compares, found for every such
+constraint by the check's one pass over the records (`Query.sequence_rows`, beside the lines
+of updates and the spells): not a kind of its own, but what `constraint.py` asks when a rule
+compares each record with the one before it.
 
 The reference (`engine/kinds/constraint.py`) puts the records a duty's requirements accept
 in one line per unit of the duty (a record counts in its unit and those enclosing it) and
@@ -22,13 +23,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
-from weakref import WeakKeyDictionary
 
-import attrs
 import msgspec
 
-from engagerules.engine.compiled.query import Accepted, Query, _aware, _utc
+from engagerules.engine.compiled.query import Query, SequenceAsk
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.verdicts import constraint_windows
 from engagerules.model.event import Event
@@ -48,37 +46,12 @@ def compares(obligation: Obligation) -> bool:
     return any(c.op is Operator.DIFFERS_FROM_PREVIOUS for c in keeps)
 
 
-@attrs.frozen
-class _Plan:
-    """One duty version's lines: its units (None: force-wide) and, per unit, the places
-    above them a record may sit at; and the instants its windows span."""
-
-    obligation: Obligation
-    slots: tuple[str | None, ...]
-    places: tuple[str, ...]
-    start: datetime
-    end: datetime
-
-    @property
-    def by_unit(self) -> bool:
-        return self.obligation.scope.per is not None
-
-
-#: The key of one duty version judged at one instant.
-_Key = tuple[str, datetime, datetime, datetime]
-
-#: Per query (one check): the versions planned and not yet answered, and those answered.
-_PLANNED: WeakKeyDictionary[Query, dict[_Key, _Plan]] = WeakKeyDictionary()
-_FOUND: WeakKeyDictionary[Query, dict[_Key, Lines]] = WeakKeyDictionary()
-
-
 def plan(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> None:
-    """Remember that this version will ask for its lines at `as_of`, so that the lines of
-    every sequence duty of a check are found by one query."""
+    """Note that this version will ask for its lines at `as_of`, so that the lines of
+    every sequence duty of a check are found by the check's one pass over the records."""
     windows = constraint_windows(obligation, span)
     if windows:
-        key = (obligation.id, span.start, span.end, as_of)
-        _PLANNED.setdefault(query, {})[key] = _made(query.force, obligation, windows)
+        query.expect_sequences([_ask(query.force, obligation, windows)], as_of)
 
 
 def lines(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> Lines:
@@ -86,22 +59,20 @@ def lines(query: Query, obligation: Obligation, span: Window, as_of: datetime) -
     the records its requirements accept, known at `as_of`, from the last before its first
     window up to its last window's end, in the reference's order: each record's previous
     is the one before it in its line. Places with no record known are not lines."""
-    key = (obligation.id, span.start, span.end, as_of)
-    found = _FOUND.setdefault(query, {})
-    if key not in found:
-        planned = _PLANNED.setdefault(query, {})
-        if key not in planned:
-            windows = constraint_windows(obligation, span)
-            planned[key] = _made(query.force, obligation, windows)
-        asked = [(k, p) for k, p in planned.items() if k[3] == as_of]
-        for (k, _), got in zip(asked, _answer(query, [p for _, p in asked], as_of), strict=True):
-            found[k] = got
-            del planned[k]
-    return found[key]
+    ask = _ask(query.force, obligation, constraint_windows(obligation, span))
+    events: dict[str | None, dict[str, Event]] = {}
+    for key, i, at, scope, role, person, kind, text, line in query.sequence_rows(ask, as_of):
+        line_events = events.setdefault(key or None, {})
+        if at >= ask.end or i in line_events:
+            continue  # only a sign that the line is there; or a second requirement's row
+        made = query.stand_in(i, at, kind, text, line, (role, person))
+        if made is not None:
+            line_events[i] = msgspec.structs.replace(made, scope=scope)
+    return {key: in_order(got.values()) for key, got in events.items()}
 
 
-def _made(force: Force, obligation: Obligation, windows: Sequence[Window]) -> _Plan:
-    """A version's plan: the places above its units are those enclosing one of them and
+def _ask(force: Force, obligation: Obligation, windows: Sequence[Window]) -> SequenceAsk:
+    """A version's lines: the places above its units are those enclosing one of them and
     within none (`_placed_above` in the reference), found from the force alone."""
     slots = unit_slots(obligation)
     units = {u for u in slots if u is not None}
@@ -111,35 +82,14 @@ def _made(force: Force, obligation: Obligation, windows: Sequence[Window]) -> _P
         if not units.intersection(force.ancestry(u.id))
         and any(u.id in force.ancestry(x) for x in units)
     )
-    start = min(w.start for w in windows)
-    end = max(w.end for w in windows)
-    return _Plan(obligation, slots, places, start, end)
-
-
-#: The record's columns each row carries.
-_ROW = ("id", "at", "scope", "role", "person", "type", "attrs", "line")
-
-
-def _answer(query: Query, plans: list[_Plan], as_of: datetime) -> list[Lines]:
-    """The lines of each plan, by one query."""
-    found: list[Lines] = [{} for _ in plans]
-    accepted = query.accepted([p.obligation.evidence for p in plans])
-    if not accepted:
-        return found
-    rows = query._run(_expression(query, plans, accepted, as_of))
-    events: list[dict[str | None, dict[str, Event]]] = [{} for _ in plans]
-    columns = zip(rows["g"], rows["key"], *(rows[c] for c in _ROW), strict=True)
-    for g, key, i, at, scope, role, person, kind, text, line in columns:
-        line_events = events[g].setdefault(key or None, {})
-        moment = _aware(at)
-        if moment >= plans[g].end or i in line_events:
-            continue  # only a sign that the line is there; or a second requirement's row
-        made = query.stand_in(i, moment, kind, text, line, (role, person))
-        if made is not None:
-            line_events[i] = msgspec.structs.replace(made, scope=scope)
-    for g, by_line in enumerate(events):
-        found[g] = {key: in_order(got.values()) for key, got in by_line.items()}
-    return found
+    return SequenceAsk(
+        tuple(obligation.evidence),
+        tuple(u for u in slots if u is not None),
+        places,
+        min(w.start for w in windows),
+        max(w.end for w in windows),
+        by_unit=obligation.scope.per is not None,
+    )
 
 
 def in_order(events: Iterable[Event]) -> list[Event]:
@@ -150,75 +100,3 @@ def in_order(events: Iterable[Event]) -> list[Event]:
 
 
 _ORDER = attrgetter("at", "id")
-
-
-#: Where a line reaches records with no unit, and every record (force-wide): never a unit.
-_NONE, _ANY = "\x01none", "\x01any"
-
-
-def _expression(
-    query: Query,
-    plans: list[_Plan],
-    accepted: list[Accepted],
-    as_of: datetime,
-) -> Any:
-    """The records each plan's requirements accept, with the line (`key`) they are in,
-    from the last before its windows to the first after them: one pass over the records,
-    each joined to the units it counts in (`_NONE` when it has none; `_ANY`, and so every
-    unit's record once, for a force-wide line)."""
-    ibis, pa = query.ibis, query._pa
-    text, instant = pa.string(), pa.timestamp("us", tz="UTC")
-    p = query.accepted_table(accepted, "p")
-    force = query.force
-    pairs = [(u.id, a) for u in force.units for a in (*force.ancestry(u.id), _ANY)]
-    m = query._table(
-        {"m_scope": [s for s, _ in pairs], "m_unit": [a for _, a in pairs]},
-        {"m_scope": text, "m_unit": text},
-    )
-    # Per plan, its lines: (unit reached, exactly there, the line), None for no unit.
-    lines: list[tuple[int, str, bool, str | None]] = []
-    for g, plan_ in enumerate(plans):
-        if plan_.by_unit:
-            lines += [(g, u, False, u) for u in plan_.slots if u is not None]
-            lines += [(g, u, True, u) for u in plan_.places]  # above the units: where it is
-            lines.append((g, _NONE, False, None))
-        else:
-            lines += [(g, _ANY, False, None), (g, _NONE, False, None)]
-    ls = query._table(
-        {
-            "l_g": [row[0] for row in lines],
-            "l_unit": [row[1] for row in lines],
-            "l_exact": [row[2] for row in lines],
-            "l_key": [row[3] for row in lines],
-            "l_start": [_utc(plans[row[0]].start) for row in lines],
-            "l_end": [_utc(plans[row[0]].end) for row in lines],
-        },
-        {
-            "l_g": pa.int64(),
-            "l_unit": text,
-            "l_exact": pa.bool_(),
-            "l_key": text,
-            "l_start": instant,
-            "l_end": instant,
-        },
-    )
-    t = query.records.table
-    types = sorted({a[1] for a in accepted})
-    t = query._without_repeats(t.filter(t.type.isin(types), t.at <= _utc(as_of)))
-    t = t.join(
-        p,
-        [t.type == p.p_type, t.attrs == p.p_attrs, p.p_role.isnull() | (t.role == p.p_role)],
-    )
-    t = t.left_join(m, t.scope == m.m_scope)
-    t = t.mutate(reach=ibis.ifelse(t.scope.isnull(), _NONE, t.m_unit))  # no unit, or its units
-    u = t.join(ls, [t.p_n == ls.l_g, t.reach == ls.l_unit])
-    u = u.filter(~u.l_exact | (u.scope == u.l_unit))
-    line = ibis.window(group_by=[u.l_g, u.l_key])
-    never = ibis.null("timestamp")
-    u = u.mutate(
-        before=ibis.ifelse(u.at < u.l_start, u.at, never).max().over(line),
-        after=ibis.ifelse(u.at >= u.l_end, u.at, never).min().over(line),
-    )
-    inside = (u.at >= u.l_start) & (u.at < u.l_end)
-    u = u.filter(inside | (u.at == u.before) | (u.at == u.after))
-    return u.select(*_ROW, g=u.l_g, key=u.l_key)
