@@ -139,7 +139,9 @@ class QueryAccount:
             by_reason[reason] += count
             if problem is not None:
                 problems[n] = problem
-        quality, asked = self._listed(groups.column("g_seq"), problems, per_row)
+        places = _places(groups.column("g_seq"), sorted({*problems, *per_row}))
+        del groups  # every unmatched record's place: let go before any record is read
+        quality, asked = self._listed(places, problems, per_row)
         singles = [e for e in self.read if e.id not in used]
         singles += self.repeats
         singles += asked
@@ -232,22 +234,14 @@ class QueryAccount:
     ) -> tuple[list[tuple[int, DataQuality]], list[Event]]:
         """The records of the groups with a data-quality problem (with their places), and
         those of the groups whose reasons are their records' own, as events: read by their
-        places (`places`: each group's, an Arrow column of lists), in log order."""
+        places (`_places`), in log order."""
         if not problems and not per_row:
             return [], []
         query = self.query
         import pyarrow.compute as pc
 
         pa = query._pa
-        chosen = sorted({*problems, *per_row})
-        lists = places.take(pa.array(chosen, pa.int64())).combine_chunks()
-        picked = pa.table(
-            {
-                "l_seq": pc.list_flatten(lists),
-                "l_n": pa.array(chosen, pa.int64()).take(pc.list_parent_indices(lists)),
-            }
-        )
-        k = query.ibis.memtable(picked)
+        k = query.ibis.memtable(places)
         t = query.records.table
         columns = (*readback.COLUMNS, *readback.MORE) if per_row else _LISTED
         expr = t.join(k, t.seq == k.l_seq).select(*(t[c] for c in columns), k_n=k.l_n)
@@ -427,6 +421,17 @@ def _spans_before(
         else:
             merged.append((a, b))
     return merged
+
+
+def _places(column: Any, chosen: Sequence[int]) -> Any:
+    """The places of the records of the groups numbered `chosen` (`l_seq`), each with its
+    group (`l_n`), as an Arrow table: from `column`, each group's places as a list."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lists = column.take(pa.array(chosen, pa.int64())).combine_chunks()
+    groups = pa.array(chosen, pa.int64()).take(pc.list_parent_indices(lists))
+    return pa.table({"l_seq": pc.list_flatten(lists), "l_n": groups})
 
 
 def _repeated(column: Any) -> list[str]:
