@@ -1520,7 +1520,22 @@ def _mutants() -> list[tuple[str, Any, str, Any]]:
         *_period_mutants(),
         *_item_mutants(),
         *_sequence_mutants(),
+        *_accounting_mutants(),
     ]
+
+
+def _accounting_mutants() -> list[tuple[str, Any, str, Any]]:
+    """The accounting's listed records found by the places collected with their groups:
+    one place lost, its data-quality entry (or its own reason) goes with it."""
+    from engagerules.engine.compiled import account as compiled_account
+
+    places = compiled_account._places
+
+    def one_place_lost(column: Any, chosen: Any) -> Any:
+        found = places(column, chosen)
+        return found.slice(1)
+
+    return [("a listed group's first place lost", compiled_account, "_places", one_place_lost)]
 
 
 def _gap_figure_and_coverage_mutants() -> list[tuple[str, Any, str, Any]]:

@@ -21,17 +21,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from itertools import compress, pairwise
+from itertools import pairwise
+from operator import itemgetter
 from typing import Any
 
 from engagerules.engine.compiled import readback
 from engagerules.engine.compiled.kinds.triggered import trigger_records
-from engagerules.engine.compiled.query import Query, _aware
+from engagerules.engine.compiled.query import Query, _aware, _listed
 from engagerules.engine.compiled.values import Values
 from engagerules.engine.evaluate import _AT, _NEAREST, _Unmatched
 from engagerules.engine.index import EventIndex
 from engagerules.engine.kinds import KINDS
-from engagerules.model.event import Event
+from engagerules.model.event import Event, gc_paused
 from engagerules.model.periods import Window, local_midnight
 from engagerules.model.plan import Obligation
 from engagerules.model.results import DataQuality
@@ -53,14 +54,12 @@ _KEY = (
     "g_before",
     "g_after",
 )
-#: What a data-quality entry is made of (and the group it came from).
-_LISTED = ("seq", "id", "file", "line", "k_n")
+#: What a data-quality entry is made of (beside its problem), with its place in the log.
+_LISTED = ("seq", "id", "file", "line")
 #: Stand-ins for the ids and values `why` asks about: a spare follow-up, a person, a ref.
 _SPARE, _PLAIN, _SOMEONE, _REF = "\0spare", "\0", "\0someone", "\0ref"
-#: Where the key's null values are compared (a join cannot compare nulls; PostgreSQL text
-#: holds no NUL), never a unit, role or JSON object.
-_NONE = "\x01none"
 _EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_FIRST = itemgetter(0)
 _LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
@@ -120,7 +119,12 @@ class QueryAccount:
         triggers = trigger_records(query)
         before = _before_spans(grouped, query, triggers)
         t = self._unmatched(used, spare, grouped, before, span, as_of)
-        rows = query._run(t.group_by(list(_KEY)).aggregate(g_n=t.count(), g_at=t.at.min()))
+        # each group's records (their places) come with the group: a second pass over the
+        # unmatched records, to find those of the groups decided here, cost as much again
+        groups = query.records.connection.to_pyarrow(
+            t.group_by(list(_KEY)).aggregate(g_n=t.count(), g_at=t.at.min(), g_seq=t.seq.collect())
+        )
+        rows = {name: _listed(groups.column(name)) for name in (*_KEY, "g_n", "g_at")}
         by_reason: Counter[str] = Counter()
         problems: dict[int, str] = {}
         per_row: list[int] = []
@@ -135,13 +139,15 @@ class QueryAccount:
             by_reason[reason] += count
             if problem is not None:
                 problems[n] = problem
-        quality, asked = self._listed(t, keys, problems, per_row)
+        places = _places(groups.column("g_seq"), sorted({*problems, *per_row}))
+        del groups  # every unmatched record's place: let go before any record is read
+        quality, asked = self._listed(places, problems, per_row)
         singles = [e for e in self.read if e.id not in used]
         singles += self.repeats
         singles += asked
         unmatched = len(singles) + sum(by_reason.values())
         by_reason.update(self._one_by_one(singles, judged, span, as_of, spare, quality, triggers))
-        quality.sort(key=lambda pair: pair[0])
+        quality.sort(key=_FIRST)
         return self.count - unmatched, dict(by_reason), tuple(q for _, q in quality)
 
     def _unmatched(
@@ -159,10 +165,24 @@ class QueryAccount:
         t = query.records.table
         if self.read_types:
             t = t.filter(t.type.notin(sorted(self.read_types)))
-        left_out = set(used) | {e.id for e in self.repeats}
-        if left_out:
-            ids = query._table({"u_id": sorted(left_out)}, {"u_id": pa.string()})
-            t = t.anti_join(ids, t.id == ids.u_id)
+        # the records counted or left out (`m_spare` false) and the spare follow-ups (true),
+        # by one join; in no order (a sort of a million ids cost more than the join)
+        copies = {e.id for e in self.repeats}
+        spared = [i for i in spare if i not in copies]
+        marks = pa.table(
+            {
+                "m_id": pa.chunked_array(
+                    [pa.array(list(ids), pa.string()) for ids in (used, copies, spared)],
+                    pa.string(),
+                ),
+                "m_spare": pa.array(
+                    [False] * (len(used) + len(copies)) + [True] * len(spared), pa.bool_()
+                ),
+            }
+        )
+        m = ibis.memtable(marks)
+        t = t.left_join(m, t.id == m.m_id)
+        t = t.filter(t.m_spare.isnull() | t.m_spare)
         regimes = _regimes(grouped, query)
         r = query._table(
             {
@@ -179,8 +199,6 @@ class QueryAccount:
             },
         )
         t = t.left_join(r, [t.type == r.r_type, t.at >= r.r_from, t.at < r.r_to])
-        spared = query._table({"s_id": sorted(spare)}, {"s_id": pa.string()})
-        t = t.left_join(spared, t.id == spared.s_id)
         instant = pa.timestamp("us", tz="UTC")
         b = query._table(
             {
@@ -206,37 +224,43 @@ class QueryAccount:
             g_after=t.at >= span.end.astimezone(UTC),
             g_nobody=t.person.isnull(),
             g_refs=ibis.coalesce(t.refs.length(), 0) > 0,
-            g_spare=t.s_id.notnull(),
+            g_spare=t.m_spare.notnull(),
             g_attrs=attrs,
             g_before=t.b_type.notnull(),
         ).select(*query.records.table.columns, *_KEY[1:4], *_KEY[6:])
 
     def _listed(
-        self,
-        t: Any,
-        keys: list[dict[str, Any]],
-        problems: Mapping[int, str],
-        per_row: Sequence[int],
+        self, places: Any, problems: Mapping[int, str], per_row: Sequence[int]
     ) -> tuple[list[tuple[int, DataQuality]], list[Event]]:
         """The records of the groups with a data-quality problem (with their places), and
-        those of the groups whose reasons are their records' own, as events: by one pass
-        over the unmatched records (a second pass cost as much as the grouping)."""
+        those of the groups whose reasons are their records' own, as events: read by their
+        places (`_places`), in log order."""
         if not problems and not per_row:
             return [], []
         query = self.query
-        chosen = _chosen(query, t, keys, sorted({*problems, *per_row}))
-        columns = ("k_n", *readback.COLUMNS, *readback.MORE) if per_row else _LISTED
-        rows = query._run(chosen.select(*columns))
-        quality = [
-            (seq, DataQuality(i, file, line, problems[n]))
-            for seq, i, file, line, n in zip(*(rows[c] for c in _LISTED), strict=True)
-            if n in problems
-        ]
+        import pyarrow.compute as pc
+
+        pa = query._pa
+        k = query.ibis.memtable(places)
+        t = query.records.table
+        columns = (*readback.COLUMNS, *readback.MORE) if per_row else _LISTED
+        expr = t.join(k, t.seq == k.l_seq).select(*(t[c] for c in columns), k_n=k.l_n)
+        table = query.records.connection.to_pyarrow(expr.order_by("seq"))
+        groups = table.column("k_n")
+        quality: list[tuple[int, DataQuality]] = []
+        if problems:
+            mine = table.filter(pc.is_in(groups, pa.array(list(problems), pa.int64())))
+            seqs, ids, lines, found = (
+                _listed(mine.column(c)) for c in ("seq", "id", "line", "k_n")
+            )
+            files = _repeated(mine.column("file"))
+            with gc_paused():  # many acyclic values: no collector passes over them
+                made = map(DataQuality, ids, files, lines, map(problems.__getitem__, found))
+                quality = list(zip(seqs, made, strict=True))
         if not per_row:
             return quality, []
-        mine = set(per_row)
-        picked = [n in mine for n in rows["k_n"]]
-        asked = {name: list(compress(values, picked)) for name, values in rows.items()}
+        theirs = table.filter(pc.is_in(groups, pa.array(per_row, pa.int64())))
+        asked = {name: _listed(theirs.column(name)) for name in theirs.column_names}
         return quality, readback.made(query, asked)
 
     def _one_by_one(
@@ -298,34 +322,6 @@ def _decide(
         return grouped.why(stand_in)
     except _PerRow:
         return None
-
-
-def _chosen(query: Query, t: Any, keys: list[dict[str, Any]], chosen: Sequence[int]) -> Any:
-    """The records of `t` in the groups numbered `chosen`, with their group as `k_n`."""
-    pa = query._pa
-    columns: dict[str, list[Any]] = {"k_n": list(chosen)}
-    types: dict[str, Any] = {"k_n": pa.int64()}
-    for name in _KEY:
-        values = [keys[n][name] for n in chosen]
-        if name in ("g_known", "g_inside", "g_nobody", "g_refs", "g_spare", "g_before", "g_after"):
-            columns[f"k_{name}"], types[f"k_{name}"] = values, pa.bool_()
-        elif name == "g_regime":
-            columns[f"k_{name}"], types[f"k_{name}"] = values, pa.int64()
-        else:
-            columns[f"k_{name}"] = [_NONE if v is None else v for v in values]
-            types[f"k_{name}"] = pa.string()
-    k = query._table(columns, types)
-    ibis = query.ibis
-    # the groups' types first: a filter the scan applies, before the joins see a record
-    t = t.filter(t.type.isin(sorted({keys[n]["type"] for n in chosen})))
-    on = []
-    for name in _KEY:
-        column = t[name]
-        if types[f"k_{name}"] == pa.string():
-            column = ibis.coalesce(column, ibis.literal(_NONE))
-        on.append(column == k[f"k_{name}"])
-    joined = t.join(k, on)
-    return joined.select(*query.records.table.columns, "k_n")
 
 
 def _read_by_value(judged: Sequence[Obligation]) -> set[str]:
@@ -425,3 +421,24 @@ def _spans_before(
         else:
             merged.append((a, b))
     return merged
+
+
+def _places(column: Any, chosen: Sequence[int]) -> Any:
+    """The places of the records of the groups numbered `chosen` (`l_seq`), each with its
+    group (`l_n`), as an Arrow table: from `column`, each group's places as a list."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lists = column.take(pa.array(chosen, pa.int64())).combine_chunks()
+    groups = pa.array(chosen, pa.int64()).take(pc.list_parent_indices(lists))
+    return pa.table({"l_seq": pc.list_flatten(lists), "l_n": groups})
+
+
+def _repeated(column: Any) -> list[str]:
+    """A result column of text with few distinct values (a record's file) as Python
+    strings, each made once rather than once per row."""
+    if not len(column):
+        return []
+    coded = column.combine_chunks().dictionary_encode()
+    words = coded.dictionary.to_pylist()
+    return list(map(words.__getitem__, coded.indices.to_pylist()))
