@@ -317,8 +317,10 @@ class _Unmatched:
             repeated = index.repeated if index is not None else {}
         self.repeated: Mapping[str, str] = repeated
         #: The triggers of the judged duties by id, when a follow-up first asks (`triggers`
-        #: gives them; else the index or `events`).
-        self._find_triggers = triggers or self._trigger_events
+        #: gives them; else the index or `events`). Not this object's own bound method:
+        #: that would be a reference cycle, keeping the index (a million events' lists)
+        #: alive until the cyclic collector's next pass, which then walks all of it.
+        self._find_triggers = triggers
         self._triggers: dict[str, Event] | None = None
         #: The judged duties' triggers by unit, in time order (built when first needed).
         self._later: dict[tuple[str, str | None], list[Event]] | None = None
@@ -444,7 +446,7 @@ class _Unmatched:
         to counting any duty's trigger it names gives (late, before it, in another unit,
         the trigger outside the range), or `no_trigger` when it names none being judged."""
         if self._triggers is None:  # once, and only if some record names another
-            self._triggers = self._find_triggers()
+            self._triggers = (self._find_triggers or self._trigger_events)()
         found = set()
         for ref in event.refs:  # a ref to a repeat names the record it repeats
             named = self._triggers.get(self.repeated.get(ref, ref))

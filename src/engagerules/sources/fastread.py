@@ -86,7 +86,7 @@ class _Record(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 _DECODE = msgspec.json.Decoder(_Record).decode
-_DECODE_MANY = msgspec.json.Decoder(list[_Record]).decode
+_DECODE_MANY = msgspec.json.Decoder(_Record).decode_lines
 _LITERAL: Any = Literal  # built from the force's own ids at run time
 
 
@@ -172,7 +172,7 @@ def _read(path: Path, name: str, force: Force) -> Iterator[tuple[bool, list[Any]
     known = _known_record(force)
     decoders: list[Callable[[bytes], list[Any]]] = [_DECODE_MANY]
     if known is not None:
-        decoders.insert(0, msgspec.json.Decoder(list[known]).decode)  # type: ignore[valid-type]
+        decoders.insert(0, msgspec.json.Decoder(known).decode_lines)
     number = 0
     for block in _blocks(path):
         lines = block.split(b"\n")
@@ -190,21 +190,22 @@ def _decoded(
     and each line is decoded alone.
 
     One call is safe only if no record can span lines or share one: each line must start
-    with `{` and end with `}` (counted on the block: raw line feeds cannot occur inside JSON
-    strings), and the record count must equal the line count."""
+    with `{` and end with `}` (the first line starts the block, the last ends it, and
+    every line feed between two lines stands between a `}` and a `{`, counted on the
+    block: raw line feeds cannot occur inside JSON strings), and the record count must
+    equal the line count."""
     count = len(lines)
     whole = (
         count > 0
         and block.startswith(b"{")
-        and block.count(b"\n{") == count - 1
-        and block.count(b"}\n") + (not block.endswith(b"\n") and block.endswith(b"}")) == count
+        and block.endswith((b"}\n", b"}"))
+        and block.count(b"}\n{") == count - 1
         and max(map(len, lines)) <= _LONGEST
     )
     if whole:
-        text = b"[" + b",".join(lines) + b"]"
         for decode in decoders:
             try:
-                records = decode(text)
+                records = decode(block)
             except msgspec.MsgspecError:
                 continue
             if len(records) == count:
