@@ -256,6 +256,7 @@ class _Builder:
         name, zone, decode, declared = self.name, self.zone, _DECODE, self.declared
         roles, persons = self.memo["role"], self.memo["person"]
         safe, missing, checked = _SAFE_INT, _MISSING, self.checked
+        short, (first, last) = _SHORT, _YEARS
         iso, utc = datetime.fromisoformat, UTC
         make, frozen, empty = Event, MappingProxyType, EMPTY_ATTRS
         probe: dict[str, Any] = {}
@@ -273,21 +274,24 @@ class _Builder:
                     raise _Defer
                 else:
                     record = decode(line)
-                if record.id == "" or record.type == "" or record.at == "":
+                ident, stamp = record.id, record.at
+                if not ident or not stamp:
                     raise _Defer  # "required": the careful reader says so
                 if type(record) is known:  # type and scope are the force's own already
                     kind, scope = record.type, record.scope
+                elif not record.type:
+                    raise _Defer  # "required", as above
                 else:
                     kind, scope = checked(record)
-                stamp = record.at
                 if len(stamp) == 25 and stamp[10] == "T" and stamp[19] in "+-":
                     # The common shape, 2022-10-03T10:15:00+01:00: the parse `_timestamp`
                     # makes, without the trimming only other shapes need. Years far from
                     # today are left to `_timestamp` and its limits.
                     moment = iso(stamp)
-                    if not _YEARS[0] <= moment.year <= _YEARS[1]:
+                    if not first <= moment.year <= last:
                         raise _Defer
-                    at, all_day = moment.astimezone(utc), False
+                    at = moment.astimezone(utc)
+                    all_day = False
                 else:
                     at, all_day = _timestamp(stamp, zone)
                 values = record.attrs
@@ -299,8 +303,7 @@ class _Builder:
                     attributes = frozen(values)
                 else:
                     attributes = empty
-                ident = record.id
-                if len(ident) > _SHORT or ident.strip() != ident:
+                if len(ident) > short or ident.strip() != ident:
                     probe["id"] = ident
                     ident = _text(probe, "id")
                 role = roles.get(record.role, missing)
