@@ -175,8 +175,9 @@ class EventIndex:
         read = {kind for ob in force.obligations for kind in ob.event_types}
         leaves: dict[str, dict[str | None, list[Event]]] = {}
         filed: dict[tuple[str, str | None], list[Event]] = {}
-        # type -> scope -> the lists an event of that type and scope goes in
-        routes: dict[str, dict[str | None, tuple[list[Event], ...]]] = {}
+        # type -> scope -> the `append` of each list an event of that type and scope goes
+        # in (bound once per route, not looked up once per event and list)
+        routes: dict[str, dict[str | None, tuple[Callable[[Event], None], ...]]] = {}
         for event in ordered:
             by_scope = routes.get(event.type)
             if by_scope is None:
@@ -184,11 +185,10 @@ class EventIndex:
                 leaves[event.type] = {}
             targets = by_scope.get(event.scope)
             if targets is None:
-                targets = by_scope[event.scope] = self._routes(
-                    event.type, event.scope, leaves[event.type], filed, read
-                )
-            for found in targets:
-                found.append(event)
+                lists = self._routes(event.type, event.scope, leaves[event.type], filed, read)
+                targets = by_scope[event.scope] = tuple(found.append for found in lists)
+            for add in targets:
+                add(event)
         self._leaves = leaves
         self._events = filed
         self._times: dict[tuple[str, str | None], list[datetime]] = {}
