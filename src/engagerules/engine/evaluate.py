@@ -14,8 +14,8 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from itertools import compress
-from operator import attrgetter, itemgetter, not_
+from itertools import compress, repeat
+from operator import attrgetter, is_not, itemgetter, not_
 from typing import Any
 
 from engagerules.engine.index import EventIndex, repeats
@@ -192,10 +192,11 @@ def _accounted(
     index: EventIndex | None,
     spare: set[str],
 ) -> tuple[int, dict[str, int], tuple[DataQuality, ...]]:
-    """The reference's `Accounting`, of the events read: matched, by reason, quality."""
-    matched = sum(map(used.__contains__, map(_ID, events)))  # in C: no loop per event
+    """The reference's `Accounting`, of the events read: matched, by reason, quality.
+    Every record not used has exactly one reason, so the matched are the rest: no second
+    pass over a million ids to count them."""
     by_reason, quality = account(force, judged, events, used, span, as_of, index, spare=spare)
-    return matched, by_reason, quality
+    return len(events) - sum(by_reason.values()), by_reason, quality
 
 
 def _readings(force: Force, results: list[Result]) -> tuple[tuple[str, tuple[Reading, ...]], ...]:
@@ -236,10 +237,14 @@ def account(
     reasons = _Unmatched(force, judged, span, as_of, events, index, spare, repeated=repeated)
     found = reasons.each(unmatched)
     by_reason = Counter(map(itemgetter(0), found))
+    # Only the records with a problem (a few in a large log), picked out in C, are built.
+    problems = list(map(itemgetter(1), found))
+    flagged = list(map(is_not, problems, repeat(None)))
     quality = [
         DataQuality(event.id, event.file, event.line, problem)
-        for event, (_, problem) in zip(unmatched, found, strict=True)
-        if problem is not None
+        for event, problem in zip(
+            compress(unmatched, flagged), compress(problems, flagged), strict=True
+        )
     ]
     counted = _added_nothing(judged, events, used)
     if counted:  # in the log's order, with the unmatched records' lines
@@ -317,11 +322,17 @@ class _Unmatched:
             repeated = index.repeated if index is not None else {}
         self.repeated: Mapping[str, str] = repeated
         #: The triggers of the judged duties by id, when a follow-up first asks (`triggers`
-        #: gives them; else the index or `events`).
-        self._find_triggers = triggers or self._trigger_events
+        #: gives them; else the index or `events`). Not this object's own bound method:
+        #: that would be a reference cycle, keeping the index (a million events' lists)
+        #: alive until the cyclic collector's next pass, which then walks all of it.
+        self._find_triggers = triggers
         self._triggers: dict[str, Event] | None = None
         #: The judged duties' triggers by unit, in time order (built when first needed).
         self._later: dict[tuple[str, str | None], list[Event]] | None = None
+        #: What `follow_up_reason` said of a record naming no trigger, by duty, trigger,
+        #: and the record's type and unit: all it reads of such a record made before the
+        #: trigger (`_before_trigger`), so records between the same triggers ask once.
+        self._asked: dict[tuple[int, int, str, str | None], str | None] = {}
         self.span = span
         self.as_of = as_of
         self.readers: dict[str, list[Obligation]] = {}
@@ -444,7 +455,7 @@ class _Unmatched:
         to counting any duty's trigger it names gives (late, before it, in another unit,
         the trigger outside the range), or `no_trigger` when it names none being judged."""
         if self._triggers is None:  # once, and only if some record names another
-            self._triggers = self._find_triggers()
+            self._triggers = (self._find_triggers or self._trigger_events)()
         found = set()
         for ref in event.refs:  # a ref to a repeat names the record it repeats
             named = self._triggers.get(self.repeated.get(ref, ref))
@@ -470,6 +481,7 @@ class _Unmatched:
             for trigger in sorted(self._triggers.values(), key=_AT):
                 self._later.setdefault((trigger.type, trigger.scope), []).append(trigger)
         scopes = (*self.force.ancestry(event.scope), None) if event.scope else (None,)
+        asked = self._asked if not event.refs else {}  # a record naming some says more
         for ob in live.live:
             module = KINDS[ob.kind]
             for kind in module.trigger_types(ob.rule):
@@ -479,9 +491,14 @@ class _Unmatched:
                     for named in line[first : first + _NEAREST]:
                         if named.at > self.as_of or named.at >= self.span.end:
                             break  # not known yet, or not judged: nor is any after it
-                        reason = module.follow_up_reason(
-                            self.force, ob, ob.rule, event, named, self.span
-                        )
+                        # each named is after the record (bisect_right): the rest of what
+                        # the answer reads is in the key
+                        key = (id(ob), id(named), event.type, event.scope)
+                        reason = asked.get(key, _UNSEEN)
+                        if reason is _UNSEEN:
+                            reason = asked[key] = module.follow_up_reason(
+                                self.force, ob, ob.rule, event, named, self.span
+                            )
                         if reason == "before_trigger":
                             return True
         return False

@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cached_property
 from itertools import chain, compress, count, islice
-from operator import attrgetter, eq, or_
+from operator import attrgetter, eq, le, or_
 from typing import Any, TypeVar
 
 import msgspec
@@ -36,7 +36,13 @@ def repeats(ordered: Sequence[Event], events: Sequence[Event], force: Force) -> 
     neighbours are compared in C, and only the few records sharing an instant are looked
     at in Python, so a log costs no Python loop per event (a loop over a million cost
     1.4 s of a check)."""
-    ats = list(map(_AT, ordered))
+    return _repeats(ordered, list(map(_AT, ordered)), events, force)
+
+
+def _repeats(
+    ordered: Sequence[Event], ats: list[datetime], events: Sequence[Event], force: Force
+) -> dict[str, str]:
+    """`repeats`, given the instants of `ordered` (`ats`) when they are known already."""
     shares = list(map(eq, islice(ats, 1, None), ats))  # each with the one after it
     if not any(shares):
         return {}
@@ -71,15 +77,38 @@ def repeats(ordered: Sequence[Event], events: Sequence[Event], force: Force) -> 
 def _named_once(repeated: Mapping[str, str], events: list[Event]) -> list[Event]:
     """`events` with each ref to a repeat naming the record it repeats: the repeat is the
     same activity, so a follow-up naming the copy follows up the original (it was a
-    follow-up of nothing, and the trigger missed)."""
-    return [
-        msgspec.structs.replace(
-            event, refs=tuple(dict.fromkeys(repeated.get(ref, ref) for ref in event.refs))
-        )
-        if event.refs and not repeated.keys().isdisjoint(event.refs)
-        else event
-        for event in events
+    follow-up of nothing, and the trigger missed). Only the records naming any (picked
+    out in C) are looked at in Python; `events` itself when none names a repeat."""
+    renamed = [
+        i
+        for i in compress(count(), map(_REFS, events))
+        if not repeated.keys().isdisjoint(events[i].refs)
     ]
+    if not renamed:
+        return events
+    events = list(events)
+    for i in renamed:
+        event = events[i]
+        refs = tuple(dict.fromkeys(repeated.get(ref, ref) for ref in event.refs))
+        events[i] = msgspec.structs.replace(event, refs=refs)
+    return events
+
+
+def _in_time_order(events: Sequence[Event]) -> tuple[list[Event], list[datetime]]:
+    """`events` sorted by time, then id (`_in_order`), and their instants. A log already
+    in that order (an export usually is) is found so by comparisons made in C and taken
+    as it is: only records sharing an instant with the next are compared by id, in
+    Python. Then the order is the sort's own: a stable sort of a sorted list moves
+    nothing."""
+    ats = list(map(_AT, events))
+    later = islice(ats, 1, None)
+    if all(map(le, ats, later)):
+        ties = compress(count(), map(eq, islice(ats, 1, None), ats))
+        if all(events[i].id <= events[i + 1].id for i in ties):
+            return list(events), ats
+    ordered = list(events)
+    _in_order(ordered)
+    return ordered, list(map(_AT, ordered))
 
 
 def _says_the_same(a: Event, b: Event) -> bool:
@@ -127,8 +156,7 @@ class EventIndex:
     """
 
     def __init__(self, events: Sequence[Event], force: Force) -> None:
-        ordered = sorted(events, key=_ID)
-        ordered.sort(key=_AT)
+        ordered, ats = _in_time_order(events)
         for edge in ordered[:1] + ordered[-1:]:  # the earliest and the latest: O(1)
             problem = year_problem(edge.at)
             if problem is not None:  # an Event built in Python, not read (readers reject it)
@@ -137,17 +165,19 @@ class EventIndex:
         #: Each repeat left out (`repeats`), by id -> the id of the record it repeats.
         #: Every index leaves them out, so `check`, `explain`, the agenda and the calendar
         #: count a repeat once alike.
-        self.repeated = repeats(ordered, events, force)
+        self.repeated = _repeats(ordered, ats, events, force)
+        del ats
         if self.repeated:
             ordered = _named_once(self.repeated, [e for e in ordered if e.id not in self.repeated])
-            events = _named_once(self.repeated, [e for e in events if e.id not in self.repeated])
-        self._all = events
+        #: The events as read; `_all` leaves the repeats out when first asked for.
+        self._read = events
         self._force = force
         read = {kind for ob in force.obligations for kind in ob.event_types}
         leaves: dict[str, dict[str | None, list[Event]]] = {}
         filed: dict[tuple[str, str | None], list[Event]] = {}
-        # type -> scope -> the lists an event of that type and scope goes in
-        routes: dict[str, dict[str | None, tuple[list[Event], ...]]] = {}
+        # type -> scope -> the `append` of each list an event of that type and scope goes
+        # in (bound once per route, not looked up once per event and list)
+        routes: dict[str, dict[str | None, tuple[Callable[[Event], None], ...]]] = {}
         for event in ordered:
             by_scope = routes.get(event.type)
             if by_scope is None:
@@ -155,11 +185,10 @@ class EventIndex:
                 leaves[event.type] = {}
             targets = by_scope.get(event.scope)
             if targets is None:
-                targets = by_scope[event.scope] = self._routes(
-                    event.type, event.scope, leaves[event.type], filed, read
-                )
-            for found in targets:
-                found.append(event)
+                lists = self._routes(event.type, event.scope, leaves[event.type], filed, read)
+                targets = by_scope[event.scope] = tuple(found.append for found in lists)
+            for add in targets:
+                add(event)
         self._leaves = leaves
         self._events = filed
         self._times: dict[tuple[str, str | None], list[datetime]] = {}
@@ -201,14 +230,26 @@ class EventIndex:
         return tuple(targets)
 
     @cached_property
+    def _all(self) -> Sequence[Event]:
+        """The events in read order but the repeats (each ref to one naming the record it
+        repeats): made only if a lookup of every event is asked for."""
+        if not self.repeated:
+            return self._read
+        return _named_once(self.repeated, [e for e in self._read if e.id not in self.repeated])
+
+    @cached_property
     def by_id(self) -> dict[str, Event]:
         """Every event by its id (the last, should two share one)."""
         return {e.id: e for e in self._all}
 
     @cached_property
     def _followers(self) -> dict[str, list[Event]]:
+        """The events naming each id in `refs`, in read order: only the records naming
+        any (picked out in C, a few in a large log) are looked at in Python."""
+        repeated = self.repeated
+        naming = [e for e in compress(self._read, map(_REFS, self._read)) if e.id not in repeated]
         followers: dict[str, list[Event]] = {}
-        for event in self._all:
+        for event in _named_once(repeated, naming) if repeated else naming:
             for ref in event.refs:
                 followers.setdefault(ref, []).append(event)
         return followers
@@ -345,6 +386,7 @@ class _Everything:
 _EVERYTHING = _Everything()
 _ID = attrgetter("id")
 _AT = attrgetter("at")
+_REFS = attrgetter("refs")
 _WHO = attrgetter("type", "scope", "role", "person")
 
 

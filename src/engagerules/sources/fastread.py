@@ -86,7 +86,7 @@ class _Record(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 _DECODE = msgspec.json.Decoder(_Record).decode
-_DECODE_MANY = msgspec.json.Decoder(list[_Record]).decode
+_DECODE_MANY = msgspec.json.Decoder(_Record).decode_lines
 _LITERAL: Any = Literal  # built from the force's own ids at run time
 
 
@@ -172,7 +172,7 @@ def _read(path: Path, name: str, force: Force) -> Iterator[tuple[bool, list[Any]
     known = _known_record(force)
     decoders: list[Callable[[bytes], list[Any]]] = [_DECODE_MANY]
     if known is not None:
-        decoders.insert(0, msgspec.json.Decoder(list[known]).decode)  # type: ignore[valid-type]
+        decoders.insert(0, msgspec.json.Decoder(known).decode_lines)
     number = 0
     for block in _blocks(path):
         lines = block.split(b"\n")
@@ -190,21 +190,22 @@ def _decoded(
     and each line is decoded alone.
 
     One call is safe only if no record can span lines or share one: each line must start
-    with `{` and end with `}` (counted on the block: raw line feeds cannot occur inside JSON
-    strings), and the record count must equal the line count."""
+    with `{` and end with `}` (the first line starts the block, the last ends it, and
+    every line feed between two lines stands between a `}` and a `{`, counted on the
+    block: raw line feeds cannot occur inside JSON strings), and the record count must
+    equal the line count."""
     count = len(lines)
     whole = (
         count > 0
         and block.startswith(b"{")
-        and block.count(b"\n{") == count - 1
-        and block.count(b"}\n") + (not block.endswith(b"\n") and block.endswith(b"}")) == count
+        and block.endswith((b"}\n", b"}"))
+        and block.count(b"}\n{") == count - 1
         and max(map(len, lines)) <= _LONGEST
     )
     if whole:
-        text = b"[" + b",".join(lines) + b"]"
         for decode in decoders:
             try:
-                records = decode(text)
+                records = decode(block)
             except msgspec.MsgspecError:
                 continue
             if len(records) == count:
@@ -255,6 +256,7 @@ class _Builder:
         name, zone, decode, declared = self.name, self.zone, _DECODE, self.declared
         roles, persons = self.memo["role"], self.memo["person"]
         safe, missing, checked = _SAFE_INT, _MISSING, self.checked
+        short, (first, last) = _SHORT, _YEARS
         iso, utc = datetime.fromisoformat, UTC
         make, frozen, empty = Event, MappingProxyType, EMPTY_ATTRS
         probe: dict[str, Any] = {}
@@ -272,21 +274,24 @@ class _Builder:
                     raise _Defer
                 else:
                     record = decode(line)
-                if record.id == "" or record.type == "" or record.at == "":
+                ident, stamp = record.id, record.at
+                if not ident or not stamp:
                     raise _Defer  # "required": the careful reader says so
                 if type(record) is known:  # type and scope are the force's own already
                     kind, scope = record.type, record.scope
+                elif not record.type:
+                    raise _Defer  # "required", as above
                 else:
                     kind, scope = checked(record)
-                stamp = record.at
                 if len(stamp) == 25 and stamp[10] == "T" and stamp[19] in "+-":
                     # The common shape, 2022-10-03T10:15:00+01:00: the parse `_timestamp`
                     # makes, without the trimming only other shapes need. Years far from
                     # today are left to `_timestamp` and its limits.
                     moment = iso(stamp)
-                    if not _YEARS[0] <= moment.year <= _YEARS[1]:
+                    if not first <= moment.year <= last:
                         raise _Defer
-                    at, all_day = moment.astimezone(utc), False
+                    at = moment.astimezone(utc)
+                    all_day = False
                 else:
                     at, all_day = _timestamp(stamp, zone)
                 values = record.attrs
@@ -298,8 +303,7 @@ class _Builder:
                     attributes = frozen(values)
                 else:
                     attributes = empty
-                ident = record.id
-                if len(ident) > _SHORT or ident.strip() != ident:
+                if len(ident) > short or ident.strip() != ident:
                     probe["id"] = ident
                     ident = _text(probe, "id")
                 role = roles.get(record.role, missing)
