@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from conftest import bundled
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import bundled
 from engagerules import evaluate, read_events, report_json
 from engagerules.cli import _json, main
 from engagerules.outputs.jsontext import json_parts, json_text
