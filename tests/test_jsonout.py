@@ -4,13 +4,18 @@ as the standard library lays it out."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import bundled
+from engagerules import evaluate, read_events, report_json
 from engagerules.cli import _json, main
+from engagerules.outputs.jsontext import json_parts, json_text
+from engagerules.outputs.shapes import _report_shape, report_json_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,3 +76,26 @@ def test_a_real_report_is_the_standard_librarys_text(tmp_path: Path, capsys: Any
     assert code in (0, 1)
     text = capsys.readouterr().out
     assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(_VALUES, st.integers(min_value=1, max_value=5), st.booleans())
+def test_written_in_parts_it_is_the_same_text(value: Any, items: int, lazy: bool) -> None:
+    """The text written in parts (lists `items` at a time, or read from an iterator) is
+    the text written at once, byte for byte."""
+    given_value = iter(value) if lazy and isinstance(value, list) else value
+    assert "".join(json_parts(given_value, items=items)) == json_text(value)
+
+
+def test_a_real_report_in_parts_is_the_report_in_one(tmp_path: Path) -> None:
+    """The demo quarter's report written in parts, a few entries at a time, is its text."""
+    force = bundled("gwent")
+    log = read_events([ROOT / "forces" / "gwent" / "sample" / "activity-2022q4.jsonl"], force)
+    as_of = datetime(2023, 1, 9, 9, tzinfo=UTC)
+    report = evaluate(force, log, date(2022, 10, 1), date(2022, 12, 31), as_of)
+    whole = json_text(report_json(report))
+    assert report.results and report.data_quality  # lists long enough to be cut
+    assert "".join(report_json_text(report)) == whole
+    for items in (1, 3):
+        shape = _report_shape(report, iter)
+        assert "".join(json_parts(shape, items=items)) == whole

@@ -9,7 +9,7 @@ keys `from` and `to` are not identifiers, hence the functional TypedDict syntax.
 # No `from __future__ import annotations` here: TypedDict reads `NotRequired` from the
 # annotations at class creation, and in Python 3.11 it cannot see it in a string.
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast
 
@@ -19,6 +19,7 @@ from engagerules.model.durations import Duration
 from engagerules.model.plan import Force, Obligation, Requirement
 from engagerules.model.readings import LocalReadings, Reading, Readings
 from engagerules.model.results import Report, Result, RowAccount
+from engagerules.outputs.jsontext import json_parts
 from engagerules.sources.withheld import withheld
 
 if TYPE_CHECKING:  # `check` loads neither agenda nor explain (start-up time)
@@ -44,6 +45,7 @@ __all__ = [
     "overrides_json",
     "readings_json",
     "report_json",
+    "report_json_text",
     "result_json",
 ]
 
@@ -403,6 +405,20 @@ def result_json(result: Result, departing: frozenset[str] = frozenset()) -> Resu
 
 
 def report_json(report: Report) -> ReportShape:
+    return _report_shape(report, list)
+
+
+def report_json_text(report: Report) -> Iterator[str]:
+    """`report_json`'s JSON text (`jsontext.json_text`), in parts made as they are
+    written: a result's or a data-quality entry's shape is made when its part is, so the
+    shapes of a large report (ten million records: 600,000 data-quality entries) are never
+    all held at once, nor is its text."""
+    return json_parts(_report_shape(report, iter))
+
+
+def _report_shape(report: Report, listed: Callable[[Iterator[Any]], Any]) -> ReportShape:
+    """The report's shape, its long lists (results, data-quality entries, rejections) made
+    by `listed` from an iterator of their items: `list`, or `iter` for `json_parts`."""
     counts = report.counts()
     departing = frozenset(ob for ob, _ in report.departures)
     shape: ReportShape = {
@@ -410,7 +426,7 @@ def report_json(report: Report) -> ReportShape:
         "from": report.start.isoformat(),
         "to": report.end.isoformat(),
         "as_of": _stamp(report.as_of),
-        "results": [result_json(r, departing) for r in report.results],
+        "results": listed(result_json(r, departing) for r in report.results),
         "events": {
             "read": report.events.read,
             "matched": report.events.matched,
@@ -418,13 +434,13 @@ def report_json(report: Report) -> ReportShape:
             "rejected": report.events.rejected,
             "unmatched_by_reason": dict(sorted(report.events.by_reason.items())),
         },
-        "data_quality": [
+        "data_quality": listed(
             {"id": d.id, "file": d.file, "line": d.line, "problem": d.problem}
             for d in report.data_quality
-        ],
-        "rejections": [
+        ),
+        "rejections": listed(
             {"file": r.file, "line": r.line, "reason": r.reason} for r in report.rejections
-        ],
+        ),
         "summary": {status.value: counts[status] for status in sorted(counts)},
         "overrides": overrides_json(report.overrides),
         "readings": {ob: [reading_json(r) for r in read] for ob, read in report.readings},
