@@ -1,7 +1,6 @@
-"""The compiled evidence is put in the reference's order in process, by Arrow (issue 23):
-rows by ask, window, instant and id, a repeat left out and a record found twice in one
-window kept once. Arrow compares strings byte by byte; UTF-8's byte order is the code
-points' order, which is Python's, so the order is the reference's for any id."""
+"""The compiled evidence is put in the reference's order in process (issue 23): rows by
+ask, window and instant by their numbers (NumPy), the rows at one instant by id (Python,
+as the reference), a repeat left out and a record found twice in one window kept once."""
 
 from __future__ import annotations
 

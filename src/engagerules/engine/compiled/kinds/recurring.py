@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from engagerules.engine.compiled.kinds import items, periods, standing
 from engagerules.engine.compiled.query import Ask, Query
@@ -54,7 +55,11 @@ def asks(query: Query, obligation: Obligation, span: Window, as_of: datetime) ->
     rule = obligation.rule
     if isinstance(rule, Recurring) and rule.rolling:
         return []
-    found = _plan(query, obligation, span, as_of)[1]
+    planned = _PLANNED.setdefault(query, {})
+    key = (obligation.id, span.start, span.end, as_of)
+    if key not in planned:
+        planned[key] = _plan(query, obligation, span, as_of)
+    found = planned[key][1]
     if isinstance(rule, Recurring) and rule.one_item is not None:  # what their records name
         items.expect(query, obligation, found, as_of)
         return found + found  # asked twice: by `evaluate`, and once by `items` for their refs
@@ -66,7 +71,8 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     rule = obligation.rule
     if isinstance(rule, Recurring) and rule.rolling:
         return standing.gaps(query, obligation, rule.cadence, span, as_of, each=True)
-    due, wanted = _plan(query, obligation, span, as_of)
+    planned = _PLANNED.get(query, {}).pop((obligation.id, span.start, span.end, as_of), None)
+    due, wanted = _plan(query, obligation, span, as_of) if planned is None else planned
     found = [query.evidence_of(ask, as_of) for ask in wanted]
     results: list[Result] = []
     used: set[str] = set()
@@ -88,6 +94,13 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     return Outcome(tuple(results), frozenset(used))
 
 
+#: Each duty version's plan made for the check's one query (`asks`), until `evaluate` takes
+#: it: the people owing a per-person duty are found by a query, asked once, not twice.
+_PLANNED: WeakKeyDictionary[Query, dict[tuple[str, datetime, datetime, datetime], _Plan]] = (
+    WeakKeyDictionary()
+)
+
+
 def _verdict(
     query: Query,
     obligation: Obligation,
@@ -101,9 +114,11 @@ def _verdict(
     )
 
 
-def _plan(
-    query: Query, obligation: Obligation, span: Window, as_of: datetime
-) -> tuple[list[Due], list[Ask]]:
+#: A duty version's due windows, and per requirement the lookup of its records in them.
+_Plan = tuple[list[Due], list[Ask]]
+
+
+def _plan(query: Query, obligation: Obligation, span: Window, as_of: datetime) -> _Plan:
     """The due windows, and per requirement the lookup of the records counting towards it
     in each (by its place in the due windows)."""
     persons: Sequence[str] = ()
