@@ -802,23 +802,6 @@ class Query:
         ids = self._table({"r_id": sorted(self.left_out)}, {"r_id": self._pa.string()})
         return t.anti_join(ids, t.id == ids.r_id)
 
-    def _keyed(self, t: Any, units: Sequence[str | None]) -> Any:
-        """`t` with the unit each record counts in as `key` (a record counts in its unit and
-        every unit enclosing it), kept to `units`; force-wide (`(None,)`), every record once."""
-        if any(u is not None for u in units):
-            m = self._units
-            t = t.join(m, t.scope == m.m_scope).filter(m.m_unit.isin(list(units)))
-            return t.mutate(key=t.m_unit)
-        return t.mutate(key=self.ibis.literal("", type="string"))
-
-    def _from_last(self, t: Any, start: datetime) -> Any:
-        """`t` (keyed) from its last instant at or before `start` in each unit: the records
-        at that instant and those after it (an as-of look-back, by a window maximum)."""
-        ibis = self.ibis
-        last = ibis.ifelse(t.at <= _utc(start), t.at, ibis.null("timestamp"))
-        t = t.mutate(last=last.max().over(group_by=t.key))
-        return t.filter((t.at > _utc(start)) | (t.at == t.last)).drop("last")
-
     def _accepted(self, req: Requirement, t: Any) -> Any:
         """`t` kept to the records whose attributes meet `req`'s conditions, judged once per
         distinct set by the reference (`values.py`); None when no set does."""
