@@ -41,6 +41,7 @@ from engagerules.engine.compiled import compilable, evaluate_compiled, records_f
 from engagerules.engine.compiled import values as compiled_values
 from engagerules.engine.compiled.kinds import constraint as compiled_constraint
 from engagerules.engine.compiled.kinds import triggered as compiled_triggered
+from engagerules.engine.compiled.run import Ingested
 from engagerules.engine.compiled.source import COLUMNS, MORE, ibis_module, ibis_url
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.kinds.recurring import names_period, period_reach
@@ -52,6 +53,7 @@ from engagerules.model.durations import parse_duration
 from engagerules.model.event import Event, EventLog
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Kind, Obligation, Operator, Requirement
+from engagerules.sources import vouched
 from engagerules.sources.events import parse_events, read_events
 from engagerules.sources.parquet import write_parquet
 from engagerules.sources.registry import open_force
@@ -88,6 +90,14 @@ class Backend:
         self.connection.create_table(name, rows)
         return records_from(path, backend=self.url, table=name)
 
+    def given(self, path: Path, back: EventLog) -> EventLog | Ingested:
+        """What a check of `path` gives the compiled engine beside the records, as the CLI
+        gives it: over the file, what ingest kept beside it and what it found of its rows
+        (`sources.vouched`); over a table, the events read from it."""
+        if self.url is None or self.url == SPARK:
+            return Ingested(back.rejections, back.read, lambda: back, vouched.found(path))
+        return back
+
     def release(self, records: Any) -> None:
         if self.url is not None and self.url != SPARK:
             name = records.where.removeprefix("table ")
@@ -116,7 +126,8 @@ def differences(
         records = backend.records(path)
         found = []
         try:
-            found = _compare(force, back, records, start, end, as_ofs, obligations)
+            given = backend.given(path, back)
+            found = _compare(force, back, given, records, start, end, as_ofs, obligations)
         finally:
             backend.release(records)
         return found
@@ -125,6 +136,7 @@ def differences(
 def _compare(
     force: Force,
     back: EventLog,
+    given: EventLog | Ingested,
     records: Any,
     start: date,
     end: date,
@@ -136,7 +148,7 @@ def _compare(
         for as_of in as_ofs:
             ref = evaluate(force, back, start, end, as_of, obligations=obligations)
             got = evaluate_compiled(
-                force, back, records, start, end, as_of, obligations=obligations
+                force, given, records, start, end, as_of, obligations=obligations
             )
             if ref.events != got.events:
                 found.append(f"{as_of}: tally {ref.events} != {got.events}")
@@ -1414,11 +1426,12 @@ def test_steps_of_one_item_are_judged_and_accounted_alike(name: str, backend: Ba
             write_parquet(log, force, path)
             back = read_events([path], force)
             records = backend.records(path)
+            given = backend.given(path, back)
             try:
                 for as_of in as_ofs:
                     ref = evaluate(force, back, start, end, as_of, obligations=duties)
                     got = evaluate_compiled(
-                        force, back, records, start, end, as_of, obligations=duties
+                        force, given, records, start, end, as_of, obligations=duties
                     )
                     assert dict(got.engines) == dict.fromkeys(duties, "ibis")
                     assert ref.results and got.results == ref.results

@@ -8,6 +8,7 @@ CI)."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from engagerules.engine.compiled import readback
 from engagerules.engine.compiled.query import Query
 from engagerules.engine.index import repeats
 from engagerules.model.plan import Force
+from engagerules.sources import vouched
 from engagerules.sources.events import parse_events, read_events
 from engagerules.sources.parquet import write_parquet
 from test_compiled import Backend, _pg_url
@@ -153,19 +155,108 @@ def test_a_table_is_as_read_only_with_each_id_once(
 ) -> None:
     """A table holding an id twice (as a file ingest did not write may) is not as the
     reader would keep it, and one holding each id once is."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.parquet"
+        count, again = _ids_twice(rows, twice, path)
+        kept = _asked(path, backend, lambda query: readback.as_read(query, count))
+    assert kept == (not again)
+
+
+def _ids_twice(rows: list[tuple[Any, ...]], twice: list[int], path: Path) -> tuple[int, list[int]]:
+    """The records of `rows`, with copies of those `twice` names, ingested to `path`; then
+    the copies given the ids of the records they copy, as another tool may, the footer's
+    metadata kept. How many rows, and which records were copied."""
     records = _records(rows)
     again = sorted({n % len(records) for n in twice})
     for n, earlier in enumerate(again):
         records.append({**records[earlier], "id": f"again{n}"})
+    _ingested(records, path)
+    table = pq.read_table(path)
+    ids = table.column("id").to_pylist()
+    for n, earlier in enumerate(again):
+        ids[ids.index(f"again{n}")] = f"e{earlier}"
+    table = table.set_column(table.schema.get_field_index("id"), "id", [ids])
+    pq.write_table(table.replace_schema_metadata(pq.read_metadata(path).metadata), path)
+    return len(records), again
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=_ROWS)
+def test_the_repeats_from_what_ingest_found_are_those_the_rule_finds_among_all(
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """The records ingest found sharing a type, instant, unit, role and person with
+    another (kept in the file's footer, `sources.vouched`) hold every repeat and every
+    record repeated: the repeats found among them alone are those found among all, and
+    are read back as the reader's events, in log order."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "events.parquet"
-        _ingested(records, path)
-        # the copies given the ids of the records they copy, the file's metadata kept
-        table = pq.read_table(path)
-        ids = table.column("id").to_pylist()
-        for n, earlier in enumerate(again):
-            ids[ids.index(f"again{n}")] = f"e{earlier}"
-        table = table.set_column(table.schema.get_field_index("id"), "id", [ids])
-        pq.write_table(table.replace_schema_metadata(pq.read_schema(path).metadata), path)
-        kept = _asked(path, backend, lambda query: readback.as_read(query, len(records)))
-    assert kept == (not again)
+        _ingested(_records(rows), path)
+        events = read_events([path], FORCE).events
+        found = vouched.found(path)
+        assert found is not None
+        assert (found.rows, found.ids_once) == (len(events), True)
+        got, copies = _asked(path, Backend(None), lambda q: readback.repeated(q, found))
+    ordered = sorted(events, key=lambda e: e.id)
+    ordered.sort(key=lambda e: e.at)
+    expected = repeats(ordered, events, FORCE)
+    assert got == expected
+    assert copies == [e for e in events if e.id in expected]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=_ROWS.filter(bool), twice=st.lists(st.integers(0, 29), min_size=1, max_size=3))
+def test_what_ingest_found_is_not_read_of_rows_changed_since(
+    rows: list[tuple[Any, ...]], twice: list[int]
+) -> None:
+    """A file whose rows another tool changed after ingest, keeping its footer's entries
+    (what ingest found among them), is not vouched for: the check asks the rows, and
+    finds the id given twice."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.parquet"
+        count, _ = _ids_twice(rows, [], path)
+        assert vouched.found(path) is None  # rewritten: other bytes, whatever they say
+        _ingested(_records(rows), path)
+        before = vouched.found(path)
+        assert before is not None and before.ids_once
+        count, _ = _ids_twice(rows, twice, path)
+        assert vouched.KEY.encode() in pq.read_metadata(path).metadata
+        assert vouched.found(path) is None
+        asked = _asked(
+            path, Backend(None), lambda q: readback.as_read(q, count, vouched.found(path))
+        )
+    assert asked is False
+
+
+def _footed(path: Path, table: Any, **changed: Any) -> None:
+    """`table` written to `path` as ingest writes its rows, with what ingest found of them
+    (the digest of their bytes) as `changed` says."""
+    with path.open("wb") as file:
+        sink = vouched.HashingSink(file)
+        with pq.ParquetWriter(sink, table.schema, compression="zstd") as writer:
+            writer.write_table(table)
+            entry = {"digest": sink.digest(), "rows": table.num_rows, "ids_once": True}
+            entry |= {"sharing": None, **changed}
+            writer.add_key_value_metadata({vouched.KEY: json.dumps(entry)})
+
+
+def test_what_ingest_found_is_read_only_as_ingest_writes_it(tmp_path: Path) -> None:
+    """A footer entry that is not as ingest writes it (a digest of other bytes, a count
+    that is not a count, a table that is none) gives nothing: the check asks the rows."""
+    path = tmp_path / "events.parquet"
+    _ingested(_records([(0, 0, ("tweet", {}), None, None, None, [])] * 2), path)
+    table = pq.read_table(path)
+    _footed(path, table)
+    assert vouched.found(path) == vouched.Found(rows=2, ids_once=True, sharing=None)
+    for changed in (
+        {"digest": "0" * 64},
+        {"rows": "2"},
+        {"rows": -1},
+        {"ids_once": 1},
+        {"sharing": "%%"},
+        {"sharing": "AAAA"},
+    ):
+        _footed(path, table, **changed)
+        assert vouched.found(path) is None, changed
+    pq.write_table(table.replace_schema_metadata({}), path)
+    assert vouched.found(path) is None

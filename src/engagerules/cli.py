@@ -514,12 +514,13 @@ def _kept_beside(records: Records, source: str, force: Force, args: argparse.Nam
     the file is read in order (its rows stay where they are), else by reading them all."""
     from engagerules.engine.compiled.run import Ingested
     from engagerules.sources.parquet import parquet_meta
+    from engagerules.sources.vouched import found
 
     if records.ordered:
         rejections, read = parquet_meta(source, force)
         _show_values(args, rejections)
         whole = functools.cache(lambda: _read_events([source], force, None).log)
-        return Ingested(tuple(rejections), read, whole)
+        return Ingested(tuple(rejections), read, whole, found(source))
     log = _read(args.events, force, None, args).log
     return Ingested(log.rejections, log.read, lambda: log)
 

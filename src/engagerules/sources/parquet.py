@@ -51,7 +51,7 @@ from typing import Any
 from engagerules.errors import EventError, UsageError
 from engagerules.model.event import Event, EventLog, Rejection, Unlisted
 from engagerules.model.plan import AttrType, Force
-from engagerules.sources import strictjson
+from engagerules.sources import strictjson, vouched
 from engagerules.sources.withheld import legacy_withheld
 
 __all__ = [
@@ -220,20 +220,28 @@ def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
         "rejections": _rejections(log),
     }
     arrow_schema = schema(force).with_metadata({_META_KEY: json.dumps(meta).encode()})
+    order, candidates = _by_type_and_time(log)
     try:
-        with pa.parquet.ParquetWriter(str(path), arrow_schema, compression="zstd") as writer:
-            for rows in _batches(log.events, force, arrow_schema, _by_type_and_time(log)):
-                writer.write_table(rows)
-            if not log.events:
-                writer.write_table(arrow_schema.empty_table())
+        with Path(path).open("wb") as file:
+            sink = vouched.HashingSink(file)
+            with pa.parquet.ParquetWriter(sink, arrow_schema, compression="zstd") as writer:
+                for rows in _batches(log.events, force, arrow_schema, order):
+                    writer.write_table(rows)
+                if not log.events:
+                    writer.write_table(arrow_schema.empty_table())
+                # what ingest found of the rows, with the digest of their bytes: last
+                found = _found(log, force, arrow_schema, candidates, sink.digest())
+                writer.add_key_value_metadata({vouched.KEY: found})
     except (OSError, ValueError) as exc:
         msg = f"{path}: cannot write: {exc}"
         raise UsageError(msg) from None
 
 
-def _by_type_and_time(log: EventLog) -> list[int]:
+def _by_type_and_time(log: EventLog) -> tuple[list[int], list[int]]:
     """The events' places in order of type, instant and place (sorted by Arrow: a tenth of
-    the time Python's sort takes over ten million keys)."""
+    the time Python's sort takes over ten million keys), and the places of those sharing
+    an instant with their neighbour in that order (found by Arrow too): among them, all
+    those sharing a type and an instant with another."""
     pa = _arrow()
     import pyarrow.compute as pc
 
@@ -247,8 +255,40 @@ def _by_type_and_time(log: EventLog) -> list[int]:
     order = pc.sort_indices(
         keys, sort_keys=[("type", "ascending"), ("at", "ascending"), ("seq", "ascending")]
     )
-    found: list[int] = order.to_pylist()
-    return found
+    # neighbours in that order at one instant are of one type but where the type changes
+    instants = keys.column("at").take(order)
+    after = pc.indices_nonzero(pc.equal(instants[1:], instants[:-1])).to_pylist()
+    del keys, instants
+    places: list[int] = order.to_pylist()
+    return places, [places[i + d] for i in after for d in (0, 1)]
+
+
+def _found(
+    log: EventLog, force: Force, arrow_schema: Any, candidates: list[int], digest: str
+) -> str:
+    """The footer's entry of what ingest found (`vouched`) of the rows whose bytes have
+    `digest`."""
+    pa = _arrow()
+    import pyarrow.compute as pc
+
+    events = log.events
+    ids = pa.chunked_array(
+        [
+            pa.array([hash(e.id) for e in events[i : i + _BATCH]], pa.int64())
+            for i in range(0, len(events), _BATCH)
+        ],
+        pa.int64(),
+    ).combine_chunks()
+    # each id once where each hash is (a collision only costs a check its shortcut); by a
+    # sort, which holds less than a hash table of them
+    ids = ids.take(pc.array_sort_indices(ids))
+    ids_once = not pc.any(pc.equal(ids[1:], ids[:-1])).as_py()
+    chosen = vouched.sharing(log.events, candidates)
+    shared = None
+    if len(chosen) <= vouched.LIMIT:
+        batch = _batch(log.events, force, arrow_schema, chosen)
+        shared = pa.Table.from_batches([batch]).select([*vouched.COLUMNS, *vouched.MORE])
+    return vouched.found_entry(digest, len(log.events), ids_once, shared)
 
 
 def _rejections(log: EventLog) -> list[list[Any]]:

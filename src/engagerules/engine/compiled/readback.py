@@ -17,37 +17,40 @@ from typing import Any
 
 import msgspec
 
-from engagerules.engine.compiled.query import Query, _aware
+from engagerules.engine.compiled.query import Query, _aware, _listed
 from engagerules.engine.compiled.source import ibis_module
 from engagerules.engine.index import repeats
 from engagerules.model.event import Event
 from engagerules.model.plan import Force
+from engagerules.sources.vouched import COLUMNS, MORE, Found
 
 __all__ = ["BY_VALUE", "COLUMNS", "MORE", "as_read", "events", "made", "repeated"]
 
-#: The columns a record is rebuilt from (`seq`: its place in the log as read).
-COLUMNS = ("seq", "id", "type", "at", "scope", "role", "person", "refs", "attrs")
-MORE = ("all_day", "file", "line")
 #: At most this many instants where records may repeat are read back by value, so that a
 #: file's statistics skip the parts holding none of them (each value costs its compiling,
 #: 0.2 ms); more, by a semi-join with a table of them.
 BY_VALUE = 1_000
 
 
-def as_read(query: Query, count: int) -> bool:
+def as_read(query: Query, count: int, found: Found | None = None) -> bool:
     """Whether the records are `count` rows in log order that the reader, with the force as
     it is now, would keep as they are: declared types and units, each id once, and every
-    distinct set of attributes accepted by its type's declarations."""
+    distinct set of attributes accepted by its type's declarations. How many rows and
+    whether each id is once are what ingest `found`, where it vouches for the rows."""
     if not query.records.ordered:
         return False
     force: Force = query.force
     t = query.records.table
-    if query._run(t.aggregate(rows=t.count()))["rows"][0] != count:
-        return False
-    # each id once (none null): asked alone, as the row count is (which DuckDB takes from
-    # the file's metadata), it costs less than with it
-    if query._run(t.aggregate(ids=t.id.nunique()))["ids"][0] != count:
-        return False
+    if found is not None and found.ids_once:
+        if found.rows != count:
+            return False
+    else:
+        if query._run(t.aggregate(rows=t.count()))["rows"][0] != count:
+            return False
+        # each id once (none null): asked alone, as the row count is (which DuckDB takes
+        # from the file's metadata), it costs less than with it
+        if query._run(t.aggregate(ids=t.id.nunique()))["ids"][0] != count:
+            return False
     types = {e.id for e in force.event_types}
     units = {u.id for u in force.units}
     scopes = query._run(t.select("scope").distinct())["scope"]
@@ -102,7 +105,7 @@ def of_types(query: Query, types: Sequence[str]) -> list[Event]:
     return events(query, t.filter(t.type.isin(sorted(set(types)))))
 
 
-def repeated(query: Query) -> tuple[dict[str, str], list[Event]]:
+def repeated(query: Query, found: Found | None = None) -> tuple[dict[str, str], list[Event]]:
     """Each repeat's id -> the id of the record it repeats (`engine.index.repeats`), asked
     only of the records at an instant where two share a type, unit, role and person; and
     the repeats as events.
@@ -113,7 +116,13 @@ def repeated(query: Query) -> tuple[dict[str, str], list[Event]]:
     of every record where a window kept every record's columns (10M Gwent events: 5.4 s
     CPU); on DuckDB the four columns are grouped by their hash (strings in the table cost
     three times as much), which may put two groups together but never splits one: more
-    instants read back, the same repeats found."""
+    instants read back, the same repeats found. Where ingest `found` the records sharing
+    an instant and who made it, those are the records read (`sources.vouched`)."""
+    if found is not None and found.sharing is not None:
+        shared = found.sharing
+        return _repeats(
+            query, made(query, {c: _listed(shared.column(c)) for c in (*COLUMNS, *MORE)})
+        )
     t = query.records.table
     if query.records.connection.name == "duckdb":
         keys = [t.at, _duckdb_hash()(t.type, t.scope, t.role, t.person).name("who")]
@@ -127,11 +136,15 @@ def repeated(query: Query) -> tuple[dict[str, str], list[Event]]:
     if len(instants) > BY_VALUE:
         kind = query._pa.timestamp("us", tz="UTC")
         wanted = query._table({"at": instants}, {"at": kind}).at
-    found = events(query, t.filter(t.at.isin(wanted)))
-    ordered = sorted(found, key=lambda e: e.id)
+    return _repeats(query, events(query, t.filter(t.at.isin(wanted))))
+
+
+def _repeats(query: Query, read: list[Event]) -> tuple[dict[str, str], list[Event]]:
+    """`repeated`, of the records read back (in log order) that may repeat another."""
+    ordered = sorted(read, key=lambda e: e.id)
     ordered.sort(key=lambda e: e.at)
-    found_repeats = repeats(ordered, found, query.force)
-    return found_repeats, [e for e in found if e.id in found_repeats]
+    found = repeats(ordered, read, query.force)
+    return found, [e for e in read if e.id in found]
 
 
 @cache

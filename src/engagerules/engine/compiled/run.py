@@ -25,6 +25,7 @@ from engagerules.model.limits import range_problem
 from engagerules.model.periods import Window, range_bounds
 from engagerules.model.plan import Force, Obligation
 from engagerules.model.results import Report
+from engagerules.sources.vouched import Found
 
 __all__ = ["COMPILED", "Ingested", "compilable", "evaluate_compiled"]
 
@@ -45,6 +46,8 @@ class Ingested:
     rejections: tuple[Rejection, ...]
     read: int
     events: Callable[[], EventLog]
+    #: What ingest found of the file's rows, where it vouches for them (`sources.vouched`).
+    found: Found | None = None
 
 
 def evaluate_compiled(
@@ -68,8 +71,8 @@ def evaluate_compiled(
         log = Ingested(whole.rejections, whole.read, lambda: whole)
     query = Query(force, records)
     count = log.read - len(log.rejections)
-    if records.ordered and readback.as_read(query, count):
-        repeated, copies = readback.repeated(query)
+    if records.ordered and readback.as_read(query, count, log.found):
+        repeated, copies = readback.repeated(query, log.found)
         query.repeated, query.left_out = repeated, frozenset(repeated)
         types = _reference_types(force, obligations)
         read = readback.of_types(query, sorted(types))

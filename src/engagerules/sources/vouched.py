@@ -1,0 +1,193 @@
+"""What ingest found of the rows it wrote, kept in the file and vouched for by their digest.
+
+Before the compiled engine trusts a file's rows to be the reader's, it asks them: is each
+id there once, and which records may repeat another. At ten million Gwent events the two
+questions cost 6 s of a 22 s check: a hash over every id, and a hash over every record's
+instant and who made it, then a read of the few records found, scattered over the file.
+Ingest knew both answers when it wrote the rows, so it writes them last, in the file's
+footer: how many rows, whether every id is once, and the records that share a type,
+instant, unit, role and person with another (the only records `engine.index.repeats` can
+call repeats) as the ingest layout's columns. What it found is a fact of the rows alone,
+not of the force: whether a record does repeat another is still decided at the check, by
+the force as it is then.
+
+The footer is not the rows: a file rewritten by another tool may keep it while its rows
+changed. So ingest writes, with what it found, the SHA-256 digest of every byte before the
+footer (the rows and their pages), and a check reads what ingest found only when the file's
+bytes give that digest again (0.17 s at ten million events); otherwise, or where anything
+of it is not as ingest writes it, the check asks the rows as before. It is a shortcut and
+never a verdict: whatever the file holds, the check's report is the same.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import struct
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import attrs
+
+from engagerules.model.event import Event
+
+__all__ = ["KEY", "LIMIT", "Found", "HashingSink", "found", "found_entry", "sharing"]
+
+#: The footer's key of what ingest found (beside the layout's own `engagerules`).
+KEY = "engagerules.found"
+#: At most this many records sharing a type, instant and maker are kept in the footer
+#: (a few hundred at ten million Gwent events); more, and a check asks the rows for them.
+LIMIT = 20_000
+#: The columns a record is read back from (`engine.compiled.readback`).
+COLUMNS = ("seq", "id", "type", "at", "scope", "role", "person", "refs", "attrs")
+MORE = ("all_day", "file", "line")
+_MAGIC = b"PAR1"
+_CHUNK = 1 << 20
+
+
+@attrs.frozen
+class Found:
+    """What ingest found of the rows of a file whose bytes are as it wrote them."""
+
+    #: How many rows ingest wrote.
+    rows: int = attrs.field(validator=attrs.validators.ge(0))
+    #: Whether every id is in one row only.
+    ids_once: bool
+    #: The records sharing a type, instant, unit, role and person with another, as an
+    #: Arrow table of the ingest layout's `COLUMNS` and `MORE`; None when there were more
+    #: than `LIMIT` (ask the rows).
+    sharing: Any
+
+
+class HashingSink:
+    """A binary file that keeps the SHA-256 digest of every byte written to it, for a
+    Parquet writer to write through: what it has written before the footer is the rows."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+        self._hash = hashlib.sha256()
+        self._written = 0
+
+    def write(self, data: Any) -> int:
+        self._hash.update(data)
+        self._written += len(data)
+        return self._file.write(data)
+
+    def tell(self) -> int:
+        return self._written
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def close(self) -> None:
+        """The file is the caller's to close."""
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    def seekable(self) -> bool:
+        return False
+
+    def digest(self) -> str:
+        """The digest of the bytes written so far."""
+        return self._hash.hexdigest()
+
+
+def sharing(events: Sequence[Event], candidates: Iterable[int]) -> list[int]:
+    """The places of the events, among `candidates` (those sharing a type and instant with
+    another), that share a type, instant, unit, role and person with another: the only
+    ones `repeats` groups. In order of place."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for place in set(candidates):
+        e = events[place]
+        groups.setdefault((e.type, e.at, e.scope, e.role, e.person), []).append(place)
+    return sorted(p for places in groups.values() if len(places) > 1 for p in places)
+
+
+def found_entry(digest: str, rows: int, ids_once: bool, shared: Any) -> str:
+    """The footer's entry: what ingest found (`shared`: the sharing records as an Arrow
+    table, or None past `LIMIT`), and the digest of the rows it was found of."""
+    table = None
+    if shared is not None:
+        import pyarrow as pa
+
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, shared.schema) as writer:
+            writer.write_table(shared)
+        table = base64.b64encode(sink.getvalue().to_pybytes()).decode("ascii")
+    entry = {"digest": digest, "rows": rows, "ids_once": ids_once, "sharing": table}
+    return json.dumps(entry)
+
+
+def found(path: str | Path) -> Found | None:
+    """What ingest found of the rows of the Parquet file at `path`, when its bytes are as
+    ingest wrote them; None when it kept nothing, when they are not, or when what it kept
+    is not as ingest writes it (the check asks the rows then)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        raw = (pq.read_metadata(str(path)).metadata or {}).get(KEY.encode())
+        if raw is None:
+            return None
+        entry = json.loads(raw)
+        digest, rows, ids_once, table = (
+            entry["digest"],
+            entry["rows"],
+            entry["ids_once"],
+            entry["sharing"],
+        )
+        if not (
+            isinstance(digest, str)
+            and type(rows) is int
+            and rows >= 0
+            and type(ids_once) is bool
+            and (table is None or isinstance(table, str))
+        ):
+            return None
+        if _digest(Path(path)) != digest:
+            return None
+        shared = None
+        if table is not None:
+            shared = pa.ipc.open_stream(base64.b64decode(table, validate=True)).read_all()
+            if any(c not in shared.column_names for c in (*COLUMNS, *MORE)):
+                return None
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        return None
+    return Found(rows, ids_once, shared)
+
+
+def _digest(path: Path) -> str | None:
+    """The SHA-256 digest of the bytes of a Parquet file before its footer; None when it
+    does not end as a Parquet file does."""
+    with path.open("rb") as file:
+        size = file.seek(0, 2)
+        if size < 12:
+            return None
+        file.seek(size - 8)
+        tail = file.read(8)
+        (footer,) = struct.unpack("<I", tail[:4])
+        end = size - 8 - footer
+        if tail[4:] != _MAGIC or end < 4:
+            return None
+        file.seek(0)
+        hashed = hashlib.sha256()
+        buffer = bytearray(_CHUNK)
+        view = memoryview(buffer)
+        left = end
+        while left:
+            n = file.readinto(view[: min(left, _CHUNK)])
+            if not n:
+                return None
+            hashed.update(view[:n])
+            left -= n
+        return hashed.hexdigest()
