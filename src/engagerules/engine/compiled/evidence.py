@@ -11,30 +11,157 @@ person, anywhere, or at one place): at most four, however many duties there are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from datetime import UTC, date, datetime, timedelta
-from itertools import groupby, islice
-from typing import TYPE_CHECKING, Any
+from itertools import chain
+from typing import TYPE_CHECKING, Any, overload
 
 import attrs
 import msgspec
 
 from engagerules.model.event import Event
 from engagerules.model.plan import Requirement
+from engagerules.model.results import Result
 
 if TYPE_CHECKING:
     from engagerules.engine.compiled.query import Query
 
-__all__ = ["Ask", "Found", "WindowRow", "answer"]
+__all__ = ["Ask", "Found", "Rows", "WindowRow", "answer", "ids", "listing", "stand_ins"]
 
 #: One window of the engine's: (its number, unit or None, person or None, start, end).
 WindowRow = tuple[int, str | None, str | None, datetime, datetime]
 
-#: What an ask finds: per window (by number), the records as stand-in events (the reader's
-#: attributes, the record's id, instant and line) in the reference's order, time then id.
-#: Every record of one `(type, attrs)` shares its stand-in's attributes (one mapping), so
-#: what depends on them alone can be worked out once per pair.
-Found = dict[int, list[Event]]
+
+class _Columns:
+    """The rows one query found, in the reference's order: each record's id, the number of
+    its `(type, attrs)` pair and that pair's stand-in (one event every record of the pair
+    shares), and its instant and line as the backend returned them (made into Python
+    values only for the records that become events)."""
+
+    def __init__(
+        self,
+        ids: list[str],
+        numbers: list[int],
+        stand_ins: Sequence[Event],
+        at: Any,
+        line: Any,
+        listed: Callable[[Any], list[Any]],
+    ) -> None:
+        self.ids = ids
+        self.numbers = numbers
+        self.stand_ins = stand_ins
+        self.at = at
+        self.line = line
+        self.listed = listed
+
+    def events(self, first: int, last: int) -> list[Event]:
+        """The records of rows `first` to `last` as events: the stand-in of each with the
+        record's id, instant and line."""
+        listed, stand_in = self.listed, self.stand_ins.__getitem__
+        ats = listed(self.at.slice(first, last - first))
+        lines = listed(self.line.slice(first, last - first))
+        replace = msgspec.structs.replace
+        rows = zip(self.ids[first:last], ats, self.numbers[first:last], lines, strict=True)
+        return [replace(stand_in(p), id=i, at=at, line=line) for i, at, p, line in rows]
+
+    def taken(self, rows: list[int]) -> _Columns:
+        """Only `rows` (by their places), in that order."""
+        import pyarrow as pa
+
+        places = pa.array(rows, pa.int64())
+        chosen = self.at.take(places), self.line.take(places)
+        ids, numbers = self.ids, self.numbers
+        return _Columns(
+            [ids[k] for k in rows], [numbers[k] for k in rows], self.stand_ins, *chosen, self.listed
+        )
+
+
+class Rows(Sequence[Event]):
+    """One window's records an ask found, in the reference's order (time, then id), each
+    once. They are events when read as a sequence (each made once, when first read); but
+    what a verdict needs of most records is only their ids (the evidence listed) and what
+    their type and attributes say (a count, a sum, distinct codes, a rule kept), so `ids`
+    and `stand_ins` give those without an event per record."""
+
+    __slots__ = ("_columns", "_events", "_first", "_last")
+
+    def __init__(self, columns: _Columns, first: int, last: int) -> None:
+        self._columns = columns
+        self._first = first
+        self._last = last
+        self._events: list[Event] | None = None
+
+    def __len__(self) -> int:
+        return self._last - self._first
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Event]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
+        if isinstance(index, slice) or self._events is not None:
+            return self.events()[index]
+        at = self._first + range(len(self))[index]  # one record: the others not made
+        return self._columns.events(at, at + 1)[0]
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.events())
+
+    def __repr__(self) -> str:
+        return f"Rows({self.ids!r})"
+
+    @property
+    def ids(self) -> list[str]:
+        """The records' ids, in order (each once)."""
+        return self._columns.ids[self._first : self._last]
+
+    @property
+    def stand_ins(self) -> list[Event]:
+        """Per record, in order, the stand-in of its `(type, attrs)`: the reader's
+        attributes, shared by every record of the pair (so what depends on them alone can
+        be worked out once per distinct mapping); never its id, instant or line."""
+        columns = self._columns
+        return list(map(columns.stand_ins.__getitem__, columns.numbers[self._first : self._last]))
+
+    def events(self) -> list[Event]:
+        """The records as events (made when first asked for, then kept)."""
+        if self._events is None:
+            self._events = self._columns.events(self._first, self._last)
+        return self._events
+
+    def without(self, left_out: Set[str]) -> Rows:
+        """These records but those of `left_out`."""
+        start = self._first
+        kept = [k for k, i in enumerate(self.ids, start) if i not in left_out]
+        if len(kept) == len(self):
+            return self
+        return Rows(self._columns.taken(kept), 0, len(kept))
+
+
+def ids(events: Sequence[Event]) -> list[str]:
+    """The ids of `events` (of `Rows`, without making an event per record)."""
+    return events.ids if isinstance(events, Rows) else [e.id for e in events]
+
+
+def stand_ins(events: Sequence[Event]) -> list[Event]:
+    """`events` for what depends on their type and attributes alone (a count, a sum,
+    distinct codes, a rule's conditions): of `Rows`, their stand-ins, else the events."""
+    if isinstance(events, Rows):
+        return events.stand_ins
+    return events if isinstance(events, list) else list(events)
+
+
+def listing(result: Result, evidence: Iterable[Sequence[str]]) -> Result:
+    """`result`, made from stand-ins (`stand_ins`), listing the records' ids instead:
+    those of each part of `evidence` in turn, each once, as `make_result` lists the ids of
+    the events it is given."""
+    return attrs.evolve(result, evidence=tuple(dict.fromkeys(chain.from_iterable(evidence))))
+
+
+#: What an ask finds: per window (by number), its records (`Rows`).
+Found = dict[int, Rows]
 
 
 @attrs.frozen
@@ -72,8 +199,8 @@ def _utc(moment: datetime) -> datetime:
 def answer(
     query: Query, asks: Sequence[Ask], as_of: datetime, left_out: Set[str] = frozenset()
 ) -> list[Found]:
-    """What each ask finds, from one query: per window, the records as stand-in events in
-    the reference's order (time, then id), each once, those of `left_out` left out."""
+    """What each ask finds, from one query: per window, its records (`Rows`) in the
+    reference's order (time, then id), each once, those of `left_out` left out."""
     found: list[Found] = [{} for _ in asks]
     # the accepted (type, attrs) pairs, numbered: a row names its pair by number, so the
     # type and attributes of each row are one shared stand-in, not one decoded per row
@@ -98,20 +225,20 @@ def answer(
     )
     if not table.num_rows:
         return found
-    listed = _query_module()._listed
-    ns, ws, ids, ats, numbers, lines = (
-        listed(table.column(c)) for c in ("n", "w", "id", "at", "pair", "line")
+    import numpy as np
+
+    ns, ws = (table.column(c).to_numpy() for c in ("n", "w"))
+    columns = _Columns(
+        table.column("id").to_pylist(),
+        table.column("pair").to_numpy().tolist(),
+        [_stand_in(query, pair) for pair in pairs],
+        table.column("at"),
+        table.column("line"),
+        _query_module()._listed,
     )
-    stand_ins = [_stand_in(query, pair) for pair in pairs]
-    rows = zip(ids, ats, map(stand_ins.__getitem__, numbers), lines, strict=True)
-    replace = msgspec.structs.replace
-    first = 0
-    for (n, w), group in groupby(zip(ns, ws, strict=True)):
-        last = first + sum(1 for _ in group)
-        found[n][w] = [
-            replace(e, id=i, at=at, line=line) for i, at, e, line in islice(rows, last - first)
-        ]
-        first = last
+    cuts = (np.flatnonzero((ns[1:] != ns[:-1]) | (ws[1:] != ws[:-1])) + 1).tolist()
+    for first, last in zip([0, *cuts], [*cuts, table.num_rows], strict=True):
+        found[int(ns[first])][int(ws[first])] = Rows(columns, first, last)
     return found
 
 

@@ -332,8 +332,8 @@ class Query:
         more = left_out - without
         if not more:
             return found
-        kept = {w: [e for e in events if e.id not in more] for w, events in found.items()}
-        return {w: events for w, events in kept.items() if events}
+        kept = {w: rows.without(more) for w, rows in found.items()}
+        return {w: rows for w, rows in kept.items() if rows}
 
     def scopes(self, types: Sequence[str], req: Requirement, as_of: datetime) -> list[str | None]:
         """The units (None: no unit) of the records of any time up to `as_of` that `req`
