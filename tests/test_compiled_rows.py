@@ -199,3 +199,27 @@ def test_a_constraint_verdict_from_stand_ins_is_the_verdict_from_events(
     rows = _rows(records, stand_ins)
     got = compiled_constraint._verdict(query, ob, rule, None, window, rows, as_of, {})
     assert got == plain
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    instants=st.lists(
+        st.datetimes(timezones=st.just(UTC)).filter(lambda d: d.year > 1), min_size=1, max_size=20
+    )
+)
+def test_duckdb_files_a_record_under_its_utc_day(instants: list[datetime]) -> None:
+    """On DuckDB a record's day for the evidence join is its instant's microseconds since
+    1970 in whole days (no zone read): its UTC day in the centuries a plan may name, and
+    never more than the day either side the windows' days allow for elsewhere."""
+    from engagerules.engine.compiled.evidence import _DAY_US, _1970, _epoch_us
+    from engagerules.engine.compiled.source import ibis_module
+
+    ibis = ibis_module()
+    con = ibis.duckdb.connect()
+    table = ibis.memtable(pa.table({"at": pa.array(instants, pa.timestamp("us", tz="UTC"))}))
+    found = con.to_pyarrow(table.select(day=_epoch_us()(table.at) // _DAY_US))
+    for moment, day in zip(instants, found.column("day").to_pylist(), strict=True):
+        utc_day = (moment.date() - _1970).days
+        assert abs(day - utc_day) <= 1
+        if 1700 < moment.year < 2200:
+            assert day == utc_day

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any, overload
 
@@ -244,40 +245,45 @@ def answer(
 
 def _in_order(query: Query, table: Any, left_out: Set[str]) -> Any:
     """The rows of `table` but those of `left_out`, each record once per ask and window, in
-    order (ask, window, time, id): by their numbers in process (NumPy, a stable sort: no
-    backend's collation, and a sort by the query costs DuckDB three times as much), and
-    the rows at one instant in one window, few, by id in Python, as the reference does
-    (a record found twice there is once: its rows are together then)."""
+    order (ask, window, time, id), sorted in process by Arrow (no backend's collation: ids
+    compared as UTF-8 bytes, which is the order of their code points, Python's; a sort by
+    the query costs DuckDB three times as much). A record found twice in one window is
+    kept once: its rows are together then."""
     import numpy as np
 
     pa, pc = query._pa, _compute()
-    if left_out and table.num_rows:
-        ids = table.column("id")
-        gone = pc.is_in(ids, value_set=pa.array(list(left_out), ids.type))
-        table = table.filter(pc.invert(gone))
+    if not table.num_rows:
+        return table
+    keys = [(c, "ascending") for c in ("n", "w", "at", "id")]
+    table = table.take(pc.sort_indices(table, sort_keys=keys))
     n, w = (table.column(c).to_numpy() for c in ("n", "w"))
-    at = pc.cast(table.column("at"), pa.int64()).to_numpy()
-    order = np.lexsort((at, w, n))
-    n, w, at = n[order], w[order], at[order]
-    tied = (n[1:] == n[:-1]) & (w[1:] == w[:-1]) & (at[1:] == at[:-1])
-    if tied.any():
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], tied.view(np.int8), [0]))))
-        runs = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-        these = np.concatenate([order[first : last + 1] for first, last in runs])
-        ids = table.column("id").take(pa.array(these)).to_pylist()
-        named = dict(zip(these.tolist(), ids, strict=True))
-        doubles: list[int] = []
-        for first, last in runs:
-            rows = sorted(order[first : last + 1].tolist(), key=named.__getitem__)
-            order[first : last + 1] = rows
-            doubles += [
-                first + k for k in range(1, len(rows)) if named[rows[k]] == named[rows[k - 1]]
-            ]
-        order = np.delete(order, doubles)
-    return table.take(pa.array(order))
+    ids = table.column("id")
+    keep = np.ones(table.num_rows, dtype=bool)
+    if left_out:
+        gone = pc.is_in(ids, value_set=pa.array(list(left_out), ids.type))
+        keep &= ~gone.to_numpy(zero_copy_only=False)
+    after = pc.equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
+    keep[1:] &= ~((n[1:] == n[:-1]) & (w[1:] == w[:-1]) & after)
+    return table if keep.all() else table.filter(pa.array(keep))
 
 
 _DAY = timedelta(days=1)
+
+#: A day in microseconds, and the first day they are counted from (`_epoch_us`).
+_DAY_US = 86_400_000_000
+_1970 = date(1970, 1, 1)
+
+
+@cache
+def _epoch_us() -> Any:
+    """DuckDB's `epoch_us`: an instant as microseconds since 1970 (UTC), no zone read."""
+    from engagerules.engine.compiled.source import ibis_module
+
+    def epoch_us(at: Any) -> Any: ...
+
+    signature = (("timestamp('UTC')",), "int64")
+    return ibis_module().udf.scalar.builtin(epoch_us, name="epoch_us", signature=signature)
+
 
 #: The record's columns each row carries (its type and attributes: by `pair`).
 _ROW = ("id", "at", "line")
@@ -344,22 +350,30 @@ def _expression(
         (t.p_by == _BY["any"], ibis.literal("")),
         else_=ibis.coalesce(t.scope, ibis.literal(_NO_UNIT)),
     )
-    t = t.mutate(r_day=t.at.date(), r_key=key)
+    # the day a record is filed under: on DuckDB the UTC day of its instant in
+    # microseconds (the date of a TIMESTAMPTZ is taken by ICU in the session's zone, four
+    # times the cost), elsewhere its date (`_days` allows for the session's zone)
+    by_number = query.records.connection.name == "duckdb"
+    day = _epoch_us()(t.at) // _DAY_US if by_number else t.at.date()
+    t = t.mutate(r_day=day, r_key=key)
     within = _within(query)
-    rows = [
-        (n, w[0], key, w[3], w[4], day)
-        for n, ask in asked
-        for w in ask.windows
-        for key in _keys(ask, w, within)
-        for day in _days(w)
-    ]
+    rows = []
+    for n, ask in asked:
+        for w in ask.windows:
+            days = _days(w)
+            bounds = (_utc(w[3]), _utc(w[4]))
+            rows += [
+                (n, w[0], key, *bounds, (d - _1970).days if by_number else d)
+                for key in _keys(ask, w, within)
+                for d in days
+            ]
     ws = query._table(
         {
             "w_n": [r[0] for r in rows],
             "w": [r[1] for r in rows],
             "w_key": [r[2] for r in rows],
-            "w_start": [_utc(r[3]) for r in rows],
-            "w_end": [_utc(r[4]) for r in rows],
+            "w_start": [r[3] for r in rows],
+            "w_end": [r[4] for r in rows],
             "w_day": [r[5] for r in rows],
         },
         {
@@ -368,7 +382,7 @@ def _expression(
             "w_key": text,
             "w_start": instant,
             "w_end": instant,
-            "w_day": pa.date32(),
+            "w_day": pa.int64() if by_number else pa.date32(),
         },
     )
     on = [t.p_n == ws.w_n, t.r_day == ws.w_day, t.r_key == ws.w_key]
