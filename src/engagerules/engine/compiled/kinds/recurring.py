@@ -103,12 +103,13 @@ def _judged(
 ) -> Result:
     """One due window's verdict from each requirement's records. How much a requirement
     got depends on its records' attributes alone, and the verdict's words on how much: so
-    it is made from the records' stand-ins (`Rows`: no event per record), and then lists
-    the records' ids, as it would list the events'."""
+    it is made from the records' stand-ins (`Rows`: no event per record), given only
+    whether there were any (the first), and then lists the records' ids, as it would
+    list the events'."""
     measured = []
     for req, step in zip(obligation.evidence, steps, strict=True):
         shared = stand_ins(step)
-        measured.append((req, query.values.amount(req, shared), shared))
+        measured.append((req, query.values.amount(req, shared), shared[:1]))
     return listing(_verdict(query, obligation, due, measured, as_of), map(ids, steps))
 
 
