@@ -11,7 +11,7 @@ person, anywhere, or at one place): at most four, however many duties there are.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Iterator, Sequence, Set
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from itertools import chain
@@ -154,10 +154,13 @@ def stand_ins(events: Sequence[Event]) -> list[Event]:
     return events if isinstance(events, list) else list(events)
 
 
-def listing(result: Result, evidence: Iterable[Sequence[str]]) -> Result:
+def listing(result: Result, evidence: Sequence[Sequence[str]]) -> Result:
     """`result`, made from stand-ins (`stand_ins`), listing the records' ids instead:
     those of each part of `evidence` in turn, each once, as `make_result` lists the ids of
-    the events it is given."""
+    the events it is given. A part lists a record once (as `Rows` do), so one part is
+    listed as it is."""
+    if len(evidence) == 1:
+        return attrs.evolve(result, evidence=tuple(evidence[0]))
     return attrs.evolve(result, evidence=tuple(dict.fromkeys(chain.from_iterable(evidence))))
 
 

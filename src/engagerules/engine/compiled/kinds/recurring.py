@@ -110,7 +110,7 @@ def _judged(
     for req, step in zip(obligation.evidence, steps, strict=True):
         shared = stand_ins(step)
         measured.append((req, query.values.amount(req, shared), shared[:1]))
-    return listing(_verdict(query, obligation, due, measured, as_of), map(ids, steps))
+    return listing(_verdict(query, obligation, due, measured, as_of), [ids(s) for s in steps])
 
 
 def _verdict(
