@@ -558,6 +558,12 @@ class Query:
         )
         t = self.records.table
         t = t.filter(t.type.isin(sorted({row[2] for row in accepted})), t.at <= _utc(as_of))
+        # of a type only naming reads, only a record naming others is wanted: the rest (at 10M
+        # records, a million) left out before they are joined
+        named = {row[2] for row in accepted if row[0] == _NAMING}
+        named -= {row[2] for row in accepted if row[0] != _NAMING}
+        if named:
+            t = t.filter(~t.type.isin(sorted(named)) | (t.refs.length() > 0))
         t = t.join(
             j,
             [
@@ -578,15 +584,21 @@ class Query:
             | (part == _IN_SEQUENCE)
             | ((part == _NAMING) & (t.refs.length() > 0))
         )
-        line = ibis.window(group_by=[t.part, t.n, t.key])
         never = ibis.null("timestamp")
         # a line of updates looks back to its last at or before the start, a sequence rule's
-        # to its last before it
-        back = ibis.ifelse(t.part == _IN_LINE, t.at <= t.j_start, t.at < t.j_start)
-        t = t.mutate(
-            before=ibis.ifelse(back, t.at, never).max().over(line),
-            after=ibis.ifelse(t.at >= t.j_stop, t.at, never).min().over(line),
+        # to its last before it: found per line by an aggregate joined back (a window over
+        # every record of the whole log before the start, with all its columns, took as
+        # long as the scan)
+        bounded = t.filter(t.part.isin([_IN_LINE, _IN_SEQUENCE]))
+        back = ibis.ifelse(
+            bounded.part == _IN_LINE, bounded.at <= bounded.j_start, bounded.at < bounded.j_start
         )
+        b = bounded.aggregate(
+            by=[bounded.part.name("b_part"), bounded.n.name("b_n"), bounded.key.name("b_key")],
+            before=ibis.ifelse(back, bounded.at, never).max(),
+            after=ibis.ifelse(bounded.at >= bounded.j_stop, bounded.at, never).min(),
+        )
+        t = t.left_join(b, [t.part == b.b_part, t.n == b.b_n, t.key == b.b_key])
         part, at = t.part, t.at
         inside = (at >= t.j_start) & (at < t.j_stop)
         t = t.filter(
@@ -594,12 +606,20 @@ class Query:
             | ((part == _IN_LINE) & ((at > t.j_start) | (at == t.before)))
             | ((part == _IN_SEQUENCE) & (inside | (at == t.before) | (at == t.after)))
         )
-        prev = t.at.lag().over(group_by=[t.part, t.n, t.key], order_by=t.at)
+        # only a line of updates pairs each record with the one before it: the others are
+        # never put in order
+        u = t.filter(t.part == _IN_LINE)
+        prev = u.at.lag().over(group_by=[u.n, u.key], order_by=u.at)
         # the first of a line says so (`first`): instants without nulls come back in bulk
-        t = t.mutate(prev=prev.fill_null(t.at), first=prev.isnull())
-        named = ibis.ifelse(t.part == _NAMING, t.refs, ibis.null().cast(t.refs.type()))
-        columns = ("id", "at", "prev", "scope", "role", "person", "type", "attrs", "line")
-        return t.select(*columns, "first", "part", "n", "key", refs=named)
+        u = u.mutate(prev=prev.fill_null(u.at), first=prev.isnull())
+        o = t.filter(t.part != _IN_LINE)
+        o = o.mutate(prev=o.at, first=o.part == _IN_LINE)  # (false: `part` is not)
+        named = ibis.ifelse(o.part == _NAMING, o.refs, ibis.null().cast(o.refs.type()))
+        columns: tuple[str, ...] = ("id", "at", "prev", "scope", "role", "person", "type")
+        columns += ("attrs", "line", "first", "part", "n", "key")
+        return u.select(*columns, refs=ibis.null().cast(u.refs.type())).union(
+            o.select(*columns, refs=named), distinct=False
+        )
 
     def _reached_by(self, reach: str, exact: bool) -> list[str]:
         """The units (`_NO_UNIT`: none) of the records reaching `reach`: those it encloses
@@ -635,11 +655,11 @@ class Query:
         for n, ask in enumerate(sequences):
             bounds = (_utc(ask.start), _utc(ask.end))
             if ask.by_unit:
-                found: list[tuple[str, str | None, bool]] = [(u, u, False) for u in ask.units]
+                found: list[tuple[str, str, bool]] = [(u, u, False) for u in ask.units]
                 found += [(u, u, True) for u in ask.places]  # above the units: where it is
-                found.append((_NO_UNIT, None, False))
+                found.append((_NO_UNIT, "", False))
             else:
-                found = [(_ANY_UNIT, None, False), (_NO_UNIT, None, False)]
+                found = [(_ANY_UNIT, "", False), (_NO_UNIT, "", False)]
             keys += [
                 (_IN_SEQUENCE, n, reach, key, exact, *bounds, None) for reach, key, exact in found
             ]
