@@ -9,7 +9,7 @@ reference's order (time, then id) in Python, so no backend's collation decides i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -141,6 +141,29 @@ def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is UTC:
         return moment
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _part(table: Any, part: int, names: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows of one part of the one pass (`Query._pass`), in the query's order, as
+    tuples of the columns named (instants as UTC datetimes): each part lists only the
+    columns it reads."""
+    if table is None:
+        return iter(())
+    import pyarrow.compute as pc
+
+    kept = table.filter(pc.equal(table.column("part"), part))
+    return zip(*(_instants(kept.column(c)) for c in names), strict=True)
+
+
+def _instants(column: Any) -> list[Any]:
+    """`_listed(column)`, instants as aware UTC datetimes (as `_listed` makes those of a
+    timestamp column without nulls, in bulk)."""
+    import pyarrow as pa
+
+    values = _listed(column)
+    if not pa.types.is_timestamp(column.type) or (not column.null_count and len(column)):
+        return values
+    return [None if v is None else _aware(v) for v in values]
 
 
 def _reaches(units: Sequence[str | None]) -> list[tuple[str, str]]:
@@ -464,28 +487,31 @@ class Query:
         found_sequences: list[list[SequenceRow]] = [[] for _ in sequences]
         refs: dict[str, tuple[str, ...]] = {}
         expr = self._shared(lines, spells, sequences, naming, as_of)
-        rows = {} if expr is None else self._run(expr)
-        columns = ("part", "n", "key", "id", "at", "prev", "first", "scope", "role", "person")
+        table = None if expr is None else self._arrow(expr)
         left_out = self.left_out
-        for part, n, key, i, at, prev, first, scope, role, person, kind, text, line, named in zip(
-            *(rows.get(c, ()) for c in (*columns, "type", "attrs", "line", "refs")), strict=True
-        ):
-            if part == _IN_LINE:  # a repeat's gap from its original is nil: kept
-                row = (i, _aware(at), None if first else _aware(prev), kind, text, line)
-                found_lines[n].setdefault(key if lines[n].by_unit else None, []).append(row)
-            elif i in left_out and part != _NAMING:
-                # a repeat counts once (its first read): never a spell or in a sequence, and
-                # beside its original (same instant, unit, role and details) it moved no
-                # window's bounds
-                continue
-            elif part == _IN_SPELL:
-                spell = (i, _aware(at), None, kind, text, line, (role, person))
+        # each part's rows apart, only the columns it reads listed (in the query's order)
+        by_unit = [ask.by_unit for ask in lines]
+        line_columns = ("n", "key", "id", "at", "prev", "first", "type", "attrs", "line")
+        for n, key, i, at, prev, first, kind, text, line in _part(table, _IN_LINE, line_columns):
+            # a repeat's gap from its original is nil: kept
+            row = (i, at, None if first else prev, kind, text, line)
+            found_lines[n].setdefault(key if by_unit[n] else None, []).append(row)
+        # a repeat counts once (its first read): never a spell or in a sequence, and beside
+        # its original (same instant, unit, role and details) it moved no window's bounds
+        spell_columns = ("n", "key", "id", "at", "type", "attrs", "line", "role", "person")
+        for n, key, i, at, kind, text, line, role, person in _part(table, _IN_SPELL, spell_columns):
+            if i not in left_out:
+                spell = (i, at, None, kind, text, line, (role, person))
                 found_spells[n].setdefault(key or None, []).append(spell)
-            elif part == _IN_SEQUENCE:
-                found = (key, i, _aware(at), scope, role, person, kind, text, line)
+        sequence_columns = ("n", "key", "id", "at", "scope", "role", "person", "type", "attrs")
+        for n, key, i, at, scope, role, person, kind, text, line in _part(
+            table, _IN_SEQUENCE, (*sequence_columns, "line")
+        ):
+            if i not in left_out:
+                found = (key, i, at, scope, role, person, kind, text, line)
                 found_sequences[n].append(found)
-            else:
-                refs[i] = tuple(named)
+        for i, named in _part(table, _NAMING, ("id", "refs")):
+            refs[i] = tuple(named)
         self._lines.update(((a, as_of), f) for a, f in zip(lines, found_lines, strict=True))
         self._spells.update(
             ((a, as_of), (f, {})) for a, f in zip(spells, found_spells, strict=True)
