@@ -293,7 +293,10 @@ MUTANTS = [
     m(
         "month-end-day-kept",
         "src/engagerules/model/durations.py",
-        ("            day=31 if month_end else None,", "            day=None,"),
+        (
+            "year=year, month=month, day=last if month_end else min(last, local.day)",
+            "year=year, month=month, day=min(last, local.day)",
+        ),
     ),
     m(
         "rolling-ignored",

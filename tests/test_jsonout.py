@@ -3,6 +3,7 @@ as the standard library lays it out."""
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -99,3 +100,18 @@ def test_a_real_report_in_parts_is_the_report_in_one(tmp_path: Path) -> None:
     for items in (1, 3):
         shape = _report_shape(report, iter)
         assert "".join(json_parts(shape, items=items)) == whole
+
+
+def test_the_collector_waits_while_parts_are_made_and_runs_after() -> None:
+    """No cyclic collection walks the check's objects while the report's parts are made
+    (they are acyclic); once written, the collector runs as it did, and if it was off, it
+    stays off."""
+    states = [gc.isenabled() for _ in json_parts({"results": iter([{"a": 1}, {"b": [2]}])})]
+    assert states and not any(states[:-1])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        list(json_parts([1, 2]))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

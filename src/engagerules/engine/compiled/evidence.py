@@ -11,30 +11,161 @@ person, anywhere, or at one place): at most four, however many duties there are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Iterator, Sequence, Set
 from datetime import UTC, date, datetime, timedelta
-from itertools import groupby, islice
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from itertools import chain
+from typing import TYPE_CHECKING, Any, overload
 
 import attrs
 import msgspec
 
 from engagerules.model.event import Event
 from engagerules.model.plan import Requirement
+from engagerules.model.results import Result
 
 if TYPE_CHECKING:
     from engagerules.engine.compiled.query import Query
 
-__all__ = ["Ask", "Found", "WindowRow", "answer"]
+__all__ = ["Ask", "Found", "Rows", "WindowRow", "answer", "ids", "listing", "stand_ins"]
 
 #: One window of the engine's: (its number, unit or None, person or None, start, end).
 WindowRow = tuple[int, str | None, str | None, datetime, datetime]
 
-#: What an ask finds: per window (by number), the records as stand-in events (the reader's
-#: attributes, the record's id, instant and line) in the reference's order, time then id.
-#: Every record of one `(type, attrs)` shares its stand-in's attributes (one mapping), so
-#: what depends on them alone can be worked out once per pair.
-Found = dict[int, list[Event]]
+
+class _Columns:
+    """The rows one query found, in the reference's order: each record's id, the number of
+    its `(type, attrs)` pair and that pair's stand-in (one event every record of the pair
+    shares), and its instant and line as the backend returned them (made into Python
+    values only for the records that become events)."""
+
+    def __init__(
+        self,
+        ids: list[str],
+        numbers: list[int],
+        stand_ins: Sequence[Event],
+        at: Any,
+        line: Any,
+        listed: Callable[[Any], list[Any]],
+    ) -> None:
+        self.ids = ids
+        self.numbers = numbers
+        self.stand_ins = stand_ins
+        self.at = at
+        self.line = line
+        self.listed = listed
+
+    def events(self, first: int, last: int) -> list[Event]:
+        """The records of rows `first` to `last` as events: the stand-in of each with the
+        record's id, instant and line."""
+        listed, stand_in = self.listed, self.stand_ins.__getitem__
+        ats = listed(self.at.slice(first, last - first))
+        lines = listed(self.line.slice(first, last - first))
+        replace = msgspec.structs.replace
+        rows = zip(self.ids[first:last], ats, self.numbers[first:last], lines, strict=True)
+        return [replace(stand_in(p), id=i, at=at, line=line) for i, at, p, line in rows]
+
+    def taken(self, rows: list[int]) -> _Columns:
+        """Only `rows` (by their places), in that order."""
+        import pyarrow as pa
+
+        places = pa.array(rows, pa.int64())
+        chosen = self.at.take(places), self.line.take(places)
+        ids, numbers = self.ids, self.numbers
+        return _Columns(
+            [ids[k] for k in rows], [numbers[k] for k in rows], self.stand_ins, *chosen, self.listed
+        )
+
+
+class Rows(Sequence[Event]):
+    """One window's records an ask found, in the reference's order (time, then id), each
+    once. They are events when read as a sequence (each made once, when first read); but
+    what a verdict needs of most records is only their ids (the evidence listed) and what
+    their type and attributes say (a count, a sum, distinct codes, a rule kept), so `ids`
+    and `stand_ins` give those without an event per record."""
+
+    __slots__ = ("_columns", "_events", "_first", "_last")
+
+    def __init__(self, columns: _Columns, first: int, last: int) -> None:
+        self._columns = columns
+        self._first = first
+        self._last = last
+        self._events: list[Event] | None = None
+
+    def __len__(self) -> int:
+        return self._last - self._first
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Event]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
+        if isinstance(index, slice) or self._events is not None:
+            return self.events()[index]
+        at = self._first + range(len(self))[index]  # one record: the others not made
+        return self._columns.events(at, at + 1)[0]
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.events())
+
+    def __repr__(self) -> str:
+        return f"Rows({self.ids!r})"
+
+    @property
+    def ids(self) -> list[str]:
+        """The records' ids, in order (each once)."""
+        return self._columns.ids[self._first : self._last]
+
+    @property
+    def stand_ins(self) -> list[Event]:
+        """Per record, in order, the stand-in of its `(type, attrs)`: the reader's
+        attributes, shared by every record of the pair (so what depends on them alone can
+        be worked out once per distinct mapping); never its id, instant or line."""
+        columns = self._columns
+        return list(map(columns.stand_ins.__getitem__, columns.numbers[self._first : self._last]))
+
+    def events(self) -> list[Event]:
+        """The records as events (made when first asked for, then kept)."""
+        if self._events is None:
+            self._events = self._columns.events(self._first, self._last)
+        return self._events
+
+    def without(self, left_out: Set[str]) -> Rows:
+        """These records but those of `left_out`."""
+        start = self._first
+        kept = [k for k, i in enumerate(self.ids, start) if i not in left_out]
+        if len(kept) == len(self):
+            return self
+        return Rows(self._columns.taken(kept), 0, len(kept))
+
+
+def ids(events: Sequence[Event]) -> list[str]:
+    """The ids of `events` (of `Rows`, without making an event per record)."""
+    return events.ids if isinstance(events, Rows) else [e.id for e in events]
+
+
+def stand_ins(events: Sequence[Event]) -> list[Event]:
+    """`events` for what depends on their type and attributes alone (a count, a sum,
+    distinct codes, a rule's conditions): of `Rows`, their stand-ins, else the events."""
+    if isinstance(events, Rows):
+        return events.stand_ins
+    return events if isinstance(events, list) else list(events)
+
+
+def listing(result: Result, evidence: Sequence[Sequence[str]]) -> Result:
+    """`result`, made from stand-ins (`stand_ins`), listing the records' ids instead:
+    those of each part of `evidence` in turn, each once, as `make_result` lists the ids of
+    the events it is given. A part lists a record once (as `Rows` do), so one part is
+    listed as it is."""
+    if len(evidence) == 1:
+        return attrs.evolve(result, evidence=tuple(evidence[0]))
+    return attrs.evolve(result, evidence=tuple(dict.fromkeys(chain.from_iterable(evidence))))
+
+
+#: What an ask finds: per window (by number), its records (`Rows`).
+Found = dict[int, Rows]
 
 
 @attrs.frozen
@@ -72,8 +203,8 @@ def _utc(moment: datetime) -> datetime:
 def answer(
     query: Query, asks: Sequence[Ask], as_of: datetime, left_out: Set[str] = frozenset()
 ) -> list[Found]:
-    """What each ask finds, from one query: per window, the records as stand-in events in
-    the reference's order (time, then id), each once, those of `left_out` left out."""
+    """What each ask finds, from one query: per window, its records (`Rows`) in the
+    reference's order (time, then id), each once, those of `left_out` left out."""
     found: list[Found] = [{} for _ in asks]
     # the accepted (type, attrs) pairs, numbered: a row names its pair by number, so the
     # type and attributes of each row are one shared stand-in, not one decoded per row
@@ -98,59 +229,64 @@ def answer(
     )
     if not table.num_rows:
         return found
-    listed = _query_module()._listed
-    ns, ws, ids, ats, numbers, lines = (
-        listed(table.column(c)) for c in ("n", "w", "id", "at", "pair", "line")
+    import numpy as np
+
+    ns, ws = (table.column(c).to_numpy() for c in ("n", "w"))
+    columns = _Columns(
+        table.column("id").to_pylist(),
+        table.column("pair").to_numpy().tolist(),
+        [_stand_in(query, pair) for pair in pairs],
+        table.column("at"),
+        table.column("line"),
+        _query_module()._listed,
     )
-    stand_ins = [_stand_in(query, pair) for pair in pairs]
-    rows = zip(ids, ats, map(stand_ins.__getitem__, numbers), lines, strict=True)
-    replace = msgspec.structs.replace
-    first = 0
-    for (n, w), group in groupby(zip(ns, ws, strict=True)):
-        last = first + sum(1 for _ in group)
-        found[n][w] = [
-            replace(e, id=i, at=at, line=line) for i, at, e, line in islice(rows, last - first)
-        ]
-        first = last
+    cuts = (np.flatnonzero((ns[1:] != ns[:-1]) | (ws[1:] != ws[:-1])) + 1).tolist()
+    for first, last in zip([0, *cuts], [*cuts, table.num_rows], strict=True):
+        found[int(ns[first])][int(ws[first])] = Rows(columns, first, last)
     return found
 
 
 def _in_order(query: Query, table: Any, left_out: Set[str]) -> Any:
     """The rows of `table` but those of `left_out`, each record once per ask and window, in
-    order (ask, window, time, id): by their numbers in process (NumPy, a stable sort: no
-    backend's collation, and a sort by the query costs DuckDB three times as much), and
-    the rows at one instant in one window, few, by id in Python, as the reference does
-    (a record found twice there is once: its rows are together then)."""
+    order (ask, window, time, id), sorted in process by Arrow (no backend's collation: ids
+    compared as UTF-8 bytes, which is the order of their code points, Python's; a sort by
+    the query costs DuckDB three times as much). A record found twice in one window is
+    kept once: its rows are together then."""
     import numpy as np
 
     pa, pc = query._pa, _compute()
-    if left_out and table.num_rows:
-        ids = table.column("id")
-        gone = pc.is_in(ids, value_set=pa.array(list(left_out), ids.type))
-        table = table.filter(pc.invert(gone))
+    if not table.num_rows:
+        return table
+    keys = [(c, "ascending") for c in ("n", "w", "at", "id")]
+    table = table.take(pc.sort_indices(table, sort_keys=keys))
     n, w = (table.column(c).to_numpy() for c in ("n", "w"))
-    at = pc.cast(table.column("at"), pa.int64()).to_numpy()
-    order = np.lexsort((at, w, n))
-    n, w, at = n[order], w[order], at[order]
-    tied = (n[1:] == n[:-1]) & (w[1:] == w[:-1]) & (at[1:] == at[:-1])
-    if tied.any():
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], tied.view(np.int8), [0]))))
-        runs = list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-        these = np.concatenate([order[first : last + 1] for first, last in runs])
-        ids = table.column("id").take(pa.array(these)).to_pylist()
-        named = dict(zip(these.tolist(), ids, strict=True))
-        doubles: list[int] = []
-        for first, last in runs:
-            rows = sorted(order[first : last + 1].tolist(), key=named.__getitem__)
-            order[first : last + 1] = rows
-            doubles += [
-                first + k for k in range(1, len(rows)) if named[rows[k]] == named[rows[k - 1]]
-            ]
-        order = np.delete(order, doubles)
-    return table.take(pa.array(order))
+    ids = table.column("id")
+    keep = np.ones(table.num_rows, dtype=bool)
+    if left_out:
+        gone = pc.is_in(ids, value_set=pa.array(list(left_out), ids.type))
+        keep &= ~gone.to_numpy(zero_copy_only=False)
+    after = pc.equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
+    keep[1:] &= ~((n[1:] == n[:-1]) & (w[1:] == w[:-1]) & after)
+    return table if keep.all() else table.filter(pa.array(keep))
 
 
 _DAY = timedelta(days=1)
+
+#: A day in microseconds, and the first day they are counted from (`_epoch_us`).
+_DAY_US = 86_400_000_000
+_1970 = date(1970, 1, 1)
+
+
+@cache
+def _epoch_us() -> Any:
+    """DuckDB's `epoch_us`: an instant as microseconds since 1970 (UTC), no zone read."""
+    from engagerules.engine.compiled.source import ibis_module
+
+    def epoch_us(at: Any) -> Any: ...
+
+    signature = (("timestamp('UTC')",), "int64")
+    return ibis_module().udf.scalar.builtin(epoch_us, name="epoch_us", signature=signature)
+
 
 #: The record's columns each row carries (its type and attributes: by `pair`).
 _ROW = ("id", "at", "line")
@@ -217,22 +353,30 @@ def _expression(
         (t.p_by == _BY["any"], ibis.literal("")),
         else_=ibis.coalesce(t.scope, ibis.literal(_NO_UNIT)),
     )
-    t = t.mutate(r_day=t.at.date(), r_key=key)
+    # the day a record is filed under: on DuckDB the UTC day of its instant in
+    # microseconds (the date of a TIMESTAMPTZ is taken by ICU in the session's zone, four
+    # times the cost), elsewhere its date (`_days` allows for the session's zone)
+    by_number = query.records.connection.name == "duckdb"
+    day = _epoch_us()(t.at) // _DAY_US if by_number else t.at.date()
+    t = t.mutate(r_day=day, r_key=key)
     within = _within(query)
-    rows = [
-        (n, w[0], key, w[3], w[4], day)
-        for n, ask in asked
-        for w in ask.windows
-        for key in _keys(ask, w, within)
-        for day in _days(w)
-    ]
+    rows = []
+    for n, ask in asked:
+        for w in ask.windows:
+            days = _days(w)
+            bounds = (_utc(w[3]), _utc(w[4]))
+            rows += [
+                (n, w[0], key, *bounds, (d - _1970).days if by_number else d)
+                for key in _keys(ask, w, within)
+                for d in days
+            ]
     ws = query._table(
         {
             "w_n": [r[0] for r in rows],
             "w": [r[1] for r in rows],
             "w_key": [r[2] for r in rows],
-            "w_start": [_utc(r[3]) for r in rows],
-            "w_end": [_utc(r[4]) for r in rows],
+            "w_start": [r[3] for r in rows],
+            "w_end": [r[4] for r in rows],
             "w_day": [r[5] for r in rows],
         },
         {
@@ -241,7 +385,7 @@ def _expression(
             "w_key": text,
             "w_start": instant,
             "w_end": instant,
-            "w_day": pa.date32(),
+            "w_day": pa.int64() if by_number else pa.date32(),
         },
     )
     on = [t.p_n == ws.w_n, t.r_day == ws.w_day, t.r_key == ws.w_key]

@@ -9,7 +9,7 @@ reference's order (time, then id) in Python, so no backend's collation decides i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -141,6 +141,29 @@ def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is UTC:
         return moment
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _part(table: Any, part: int, names: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows of one part of the one pass (`Query._pass`), in the query's order, as
+    tuples of the columns named (instants as UTC datetimes): each part lists only the
+    columns it reads."""
+    if table is None:
+        return iter(())
+    import pyarrow.compute as pc
+
+    kept = table.filter(pc.equal(table.column("part"), part))
+    return zip(*(_instants(kept.column(c)) for c in names), strict=True)
+
+
+def _instants(column: Any) -> list[Any]:
+    """`_listed(column)`, instants as aware UTC datetimes (as `_listed` makes those of a
+    timestamp column without nulls, in bulk)."""
+    import pyarrow as pa
+
+    values = _listed(column)
+    if not pa.types.is_timestamp(column.type) or (not column.null_count and len(column)):
+        return values
+    return [None if v is None else _aware(v) for v in values]
 
 
 def _reaches(units: Sequence[str | None]) -> list[tuple[str, str]]:
@@ -332,8 +355,8 @@ class Query:
         more = left_out - without
         if not more:
             return found
-        kept = {w: [e for e in events if e.id not in more] for w, events in found.items()}
-        return {w: events for w, events in kept.items() if events}
+        kept = {w: rows.without(more) for w, rows in found.items()}
+        return {w: rows for w, rows in kept.items() if rows}
 
     def scopes(self, types: Sequence[str], req: Requirement, as_of: datetime) -> list[str | None]:
         """The units (None: no unit) of the records of any time up to `as_of` that `req`
@@ -464,28 +487,31 @@ class Query:
         found_sequences: list[list[SequenceRow]] = [[] for _ in sequences]
         refs: dict[str, tuple[str, ...]] = {}
         expr = self._shared(lines, spells, sequences, naming, as_of)
-        rows = {} if expr is None else self._run(expr)
-        columns = ("part", "n", "key", "id", "at", "prev", "first", "scope", "role", "person")
+        table = None if expr is None else self._arrow(expr)
         left_out = self.left_out
-        for part, n, key, i, at, prev, first, scope, role, person, kind, text, line, named in zip(
-            *(rows.get(c, ()) for c in (*columns, "type", "attrs", "line", "refs")), strict=True
-        ):
-            if part == _IN_LINE:  # a repeat's gap from its original is nil: kept
-                row = (i, _aware(at), None if first else _aware(prev), kind, text, line)
-                found_lines[n].setdefault(key if lines[n].by_unit else None, []).append(row)
-            elif i in left_out and part != _NAMING:
-                # a repeat counts once (its first read): never a spell or in a sequence, and
-                # beside its original (same instant, unit, role and details) it moved no
-                # window's bounds
-                continue
-            elif part == _IN_SPELL:
-                spell = (i, _aware(at), None, kind, text, line, (role, person))
+        # each part's rows apart, only the columns it reads listed (in the query's order)
+        by_unit = [ask.by_unit for ask in lines]
+        line_columns = ("n", "key", "id", "at", "prev", "first", "type", "attrs", "line")
+        for n, key, i, at, prev, first, kind, text, line in _part(table, _IN_LINE, line_columns):
+            # a repeat's gap from its original is nil: kept
+            row = (i, at, None if first else prev, kind, text, line)
+            found_lines[n].setdefault(key if by_unit[n] else None, []).append(row)
+        # a repeat counts once (its first read): never a spell or in a sequence, and beside
+        # its original (same instant, unit, role and details) it moved no window's bounds
+        spell_columns = ("n", "key", "id", "at", "type", "attrs", "line", "role", "person")
+        for n, key, i, at, kind, text, line, role, person in _part(table, _IN_SPELL, spell_columns):
+            if i not in left_out:
+                spell = (i, at, None, kind, text, line, (role, person))
                 found_spells[n].setdefault(key or None, []).append(spell)
-            elif part == _IN_SEQUENCE:
-                found = (key, i, _aware(at), scope, role, person, kind, text, line)
+        sequence_columns = ("n", "key", "id", "at", "scope", "role", "person", "type", "attrs")
+        for n, key, i, at, scope, role, person, kind, text, line in _part(
+            table, _IN_SEQUENCE, (*sequence_columns, "line")
+        ):
+            if i not in left_out:
+                found = (key, i, at, scope, role, person, kind, text, line)
                 found_sequences[n].append(found)
-            else:
-                refs[i] = tuple(named)
+        for i, named in _part(table, _NAMING, ("id", "refs")):
+            refs[i] = tuple(named)
         self._lines.update(((a, as_of), f) for a, f in zip(lines, found_lines, strict=True))
         self._spells.update(
             ((a, as_of), (f, {})) for a, f in zip(spells, found_spells, strict=True)
@@ -558,6 +584,12 @@ class Query:
         )
         t = self.records.table
         t = t.filter(t.type.isin(sorted({row[2] for row in accepted})), t.at <= _utc(as_of))
+        # of a type only naming reads, only a record naming others is wanted: the rest (at 10M
+        # records, a million) left out before they are joined
+        named = {row[2] for row in accepted if row[0] == _NAMING}
+        named -= {row[2] for row in accepted if row[0] != _NAMING}
+        if named:
+            t = t.filter(~t.type.isin(sorted(named)) | (t.refs.length() > 0))
         t = t.join(
             j,
             [
@@ -578,15 +610,21 @@ class Query:
             | (part == _IN_SEQUENCE)
             | ((part == _NAMING) & (t.refs.length() > 0))
         )
-        line = ibis.window(group_by=[t.part, t.n, t.key])
         never = ibis.null("timestamp")
         # a line of updates looks back to its last at or before the start, a sequence rule's
-        # to its last before it
-        back = ibis.ifelse(t.part == _IN_LINE, t.at <= t.j_start, t.at < t.j_start)
-        t = t.mutate(
-            before=ibis.ifelse(back, t.at, never).max().over(line),
-            after=ibis.ifelse(t.at >= t.j_stop, t.at, never).min().over(line),
+        # to its last before it: found per line by an aggregate joined back (a window over
+        # every record of the whole log before the start, with all its columns, took as
+        # long as the scan)
+        bounded = t.filter(t.part.isin([_IN_LINE, _IN_SEQUENCE]))
+        back = ibis.ifelse(
+            bounded.part == _IN_LINE, bounded.at <= bounded.j_start, bounded.at < bounded.j_start
         )
+        b = bounded.aggregate(
+            by=[bounded.part.name("b_part"), bounded.n.name("b_n"), bounded.key.name("b_key")],
+            before=ibis.ifelse(back, bounded.at, never).max(),
+            after=ibis.ifelse(bounded.at >= bounded.j_stop, bounded.at, never).min(),
+        )
+        t = t.left_join(b, [t.part == b.b_part, t.n == b.b_n, t.key == b.b_key])
         part, at = t.part, t.at
         inside = (at >= t.j_start) & (at < t.j_stop)
         t = t.filter(
@@ -594,12 +632,20 @@ class Query:
             | ((part == _IN_LINE) & ((at > t.j_start) | (at == t.before)))
             | ((part == _IN_SEQUENCE) & (inside | (at == t.before) | (at == t.after)))
         )
-        prev = t.at.lag().over(group_by=[t.part, t.n, t.key], order_by=t.at)
+        # only a line of updates pairs each record with the one before it: the others are
+        # never put in order
+        u = t.filter(t.part == _IN_LINE)
+        prev = u.at.lag().over(group_by=[u.n, u.key], order_by=u.at)
         # the first of a line says so (`first`): instants without nulls come back in bulk
-        t = t.mutate(prev=prev.fill_null(t.at), first=prev.isnull())
-        named = ibis.ifelse(t.part == _NAMING, t.refs, ibis.null().cast(t.refs.type()))
-        columns = ("id", "at", "prev", "scope", "role", "person", "type", "attrs", "line")
-        return t.select(*columns, "first", "part", "n", "key", refs=named)
+        u = u.mutate(prev=prev.fill_null(u.at), first=prev.isnull())
+        o = t.filter(t.part != _IN_LINE)
+        o = o.mutate(prev=o.at, first=o.part == _IN_LINE)  # (false: `part` is not)
+        named = ibis.ifelse(o.part == _NAMING, o.refs, ibis.null().cast(o.refs.type()))
+        columns: tuple[str, ...] = ("id", "at", "prev", "scope", "role", "person", "type")
+        columns += ("attrs", "line", "first", "part", "n", "key")
+        return u.select(*columns, refs=ibis.null().cast(u.refs.type())).union(
+            o.select(*columns, refs=named), distinct=False
+        )
 
     def _reached_by(self, reach: str, exact: bool) -> list[str]:
         """The units (`_NO_UNIT`: none) of the records reaching `reach`: those it encloses
@@ -635,11 +681,11 @@ class Query:
         for n, ask in enumerate(sequences):
             bounds = (_utc(ask.start), _utc(ask.end))
             if ask.by_unit:
-                found: list[tuple[str, str | None, bool]] = [(u, u, False) for u in ask.units]
+                found: list[tuple[str, str, bool]] = [(u, u, False) for u in ask.units]
                 found += [(u, u, True) for u in ask.places]  # above the units: where it is
-                found.append((_NO_UNIT, None, False))
+                found.append((_NO_UNIT, "", False))
             else:
-                found = [(_ANY_UNIT, None, False), (_NO_UNIT, None, False)]
+                found = [(_ANY_UNIT, "", False), (_NO_UNIT, "", False)]
             keys += [
                 (_IN_SEQUENCE, n, reach, key, exact, *bounds, None) for reach, key, exact in found
             ]

@@ -5,6 +5,7 @@ experiment saw every query peer count records the reader rejects."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +48,6 @@ class Values:
         found = self.event(kind, text)
         return found is not None and failed_condition(req.where, found) is None
 
-    def amount(self, req: Requirement, events: list[Event]) -> float:
+    def amount(self, req: Requirement, events: Sequence[Event]) -> float:
         """How much of `req` these stand-ins provide: the reference's own `measure`."""
         return measure(req, events)

@@ -12,10 +12,13 @@ judged by the reference's own `_broken`. Left to the reference: per-person const
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from datetime import datetime
 from itertools import chain
 from operator import attrgetter
+from typing import overload
 
+from engagerules.engine.compiled.evidence import ids, listing, stand_ins
 from engagerules.engine.compiled.kinds import sequence
 from engagerules.engine.compiled.query import Ask, Found, Query, WindowRow
 from engagerules.engine.kinds.constraint import Constraint, _breach_words, _broken, verdict
@@ -58,7 +61,7 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     windows, rows, parts = _plan(query, obligation, span, as_of)
     if not windows:
         return Outcome((), frozenset())
-    inside: dict[int, list[Event]] = {}
+    inside: dict[int, Sequence[Event]] = {}
     for part in parts:  # each part its own rows: the records any requirement accepts, once
         inside.update(_merged([query.evidence_of(ask, as_of) for ask in part]))
     results: list[Result] = []
@@ -66,19 +69,19 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     broken: dict[int, Condition | None] = {}
     for n, unit, _, _, _ in rows:
         window = windows[n % len(windows)]
-        events = inside.get(n, [])
+        events = inside.get(n, ())
         result = _verdict(query, obligation, rule, unit, window, events, as_of, broken)
         results.append(result)
-        used.update(e.id for e in events)
+        used.update(ids(events))
     return Outcome(tuple(results), frozenset(used))
 
 
-def _merged(found: list[Found]) -> Found:
+def _merged(found: list[Found]) -> dict[int, Sequence[Event]]:
     """What several requirements found, per window in the reference's order (time, then
     id), a record two of them accept once."""
     if len(found) == 1:
-        return found[0]
-    merged: Found = {}
+        return dict(found[0])
+    merged: dict[int, Sequence[Event]] = {}
     for w in sorted({w for one in found for w in one}):
         events = sorted(chain(*(one.get(w, ()) for one in found)), key=_IN_ORDER)
         merged[w] = [e for n, e in enumerate(events) if not n or events[n - 1].id != e.id]
@@ -136,12 +139,14 @@ def _in_sequence(
             first = bisect_left(instants, window.start)
             last = bisect_left(instants, window.end, first)
             inside = subjects[first:last]
-            offenders, notes = [], []
+            offenders: list[Event] = []
+            breaks: list[Condition] = []
             for n, event in enumerate(inside, start=first):
                 broken = _broken(force, rule, event, subjects[n - 1] if n else None)
                 if broken is not None:
                     offenders.append(event)
-                    notes.append(_breach_words(broken, event))
+                    breaks.append(broken)
+            notes = _Notes(breaks, offenders)
             used.update(e.id for e in inside)
             results.append(
                 verdict(force, obligation, rule, unit, window, as_of, inside, offenders, notes)
@@ -186,25 +191,80 @@ def _verdict(
     rule: Constraint,
     unit: str | None,
     window: Window,
-    inside: list[Event],
+    inside: Sequence[Event],
     as_of: datetime,
     judged: dict[int, Condition | None],
 ) -> Result:
     """The verdict of one window. Which condition a record breaks depends on its type and
     attributes alone (no test of this rule reads a record before it), so it is judged once
     per stand-in (`judged`, by its attributes, one mapping every record of its `(type,
-    attrs)` shares: `Query.grouped`), not once per record."""
-    force = query.force
-    offenders = []
-    notes = []
+    attrs)` shares), not once per record; and the verdict, whose words depend on how many
+    records broke which condition, is made from the stand-ins, then lists the records
+    (`listing`): an event is made only for a breaking record the reason names."""
     require = rule.require
-    for event in inside:
+    shared = stand_ins(inside)
+    offending: list[int] = []
+    breaks: list[Condition] = []
+    for k, event in enumerate(shared):
         key = id(event.attrs)
         if key in judged:
             broken = judged[key]
         else:
             broken = judged[key] = failed_condition(require, event)
         if broken is not None:
-            offenders.append(event)
-            notes.append(_breach_words(broken, event))
-    return verdict(force, obligation, rule, unit, window, as_of, inside, offenders, notes)
+            offending.append(k)
+            breaks.append(broken)
+    offenders = [shared[k] for k in offending]
+    notes = _Notes(breaks, _Picked(inside, offending))
+    result = verdict(query.force, obligation, rule, unit, window, as_of, shared, offenders, notes)
+    everyone = ids(inside)
+    return listing(result, [[everyone[k] for k in offending] if offending else everyone])
+
+
+class _Picked(Sequence[Event]):
+    """The records of `events` at `places`, each made (of `Rows`) only when read."""
+
+    def __init__(self, events: Sequence[Event], places: list[int]) -> None:
+        self._events = events
+        self._places = places
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Event]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
+        if isinstance(index, slice):
+            return [self._events[k] for k in self._places[index]]
+        return self._events[self._places[index]]
+
+
+class _Notes(Sequence[str]):
+    """How each breaking record is named (the reference's `_breach_words`), worded only
+    when read: a verdict names the first five and counts the rest."""
+
+    def __init__(self, broken: list[Condition], offenders: Sequence[Event]) -> None:
+        self._broken = broken
+        self._offenders = offenders
+
+    def __len__(self) -> int:
+        return len(self._broken)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        places = range(len(self))
+        if isinstance(index, slice):
+            return [self._words(k) for k in places[index]]
+        return self._words(places[index])
+
+    def _words(self, k: int) -> str:
+        return _breach_words(self._broken[k], self._offenders[k])

@@ -133,7 +133,8 @@ def _find(query: Query, state: _Named, ids: set[str], types: frozenset[str]) -> 
     for ask, asking in state.asks.items():
         if ask not in state.taken:
             state.taken.add(ask)
-            wanted.update(e.id for found in query.evidence_of(ask, as_of).values() for e in found)
+            for rows in query.evidence_of(ask, as_of).values():
+                wanted.update(rows.ids)
         kinds |= asking
     wanted -= state.asked
     state.asked |= wanted
@@ -148,11 +149,11 @@ def _find(query: Query, state: _Named, ids: set[str], types: frozenset[str]) -> 
     t = query.records.table
     n = t.filter(t.type.isin(sorted(kinds)), t.at <= as_of.astimezone(UTC))
     n = n.semi_join(chosen, n.id == chosen.e_id)
-    rows = query._run(n.select("id", "type", "attrs", "scope"))
+    columns = query._run(n.select("id", "type", "attrs", "scope"))
     units = {u.id for u in query.force.units}
     values = query.values
     for name, kind, text, scope in zip(
-        rows["id"], rows["type"], rows["attrs"], rows["scope"], strict=True
+        columns["id"], columns["type"], columns["attrs"], columns["scope"], strict=True
     ):
         if (scope is None or scope in units) and values.event(kind, text) is not None:
             state.named[name] = kind

@@ -36,7 +36,9 @@ def reached(
     return tuple(found)
 
 
-def counted(obligation: Obligation, req: Requirement, due: Due, events: list[Event]) -> list[Event]:
+def counted(
+    obligation: Obligation, req: Requirement, due: Due, events: Sequence[Event]
+) -> Sequence[Event]:
     """Of the records found in a due window's reach (in time order), those counting for it
-    (`period_records`), for evidence naming its period; else all of them."""
-    return period_records(obligation, req, due, events) if names_period(req) else events
+    (`period_records`), for evidence naming its period; else all of them, as they are."""
+    return period_records(obligation, req, due, list(events)) if names_period(req) else events

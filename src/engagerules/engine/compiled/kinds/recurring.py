@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
+from engagerules.engine.compiled.evidence import ids, listing, stand_ins
 from engagerules.engine.compiled.kinds import items, periods, standing
 from engagerules.engine.compiled.query import Ask, Query
 from engagerules.engine.kinds.recurring import Recurring
@@ -78,17 +79,13 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     used: set[str] = set()
     tie = rule.one_item if isinstance(rule, Recurring) else None
     for w, one in enumerate(due):
-        steps = [
-            periods.counted(obligation, req, one, by_window.get(w, []))
+        steps: list[Sequence[Event]] = [
+            periods.counted(obligation, req, one, by_window.get(w, ()))
             for req, by_window in zip(obligation.evidence, found, strict=True)
         ]
         if tie is not None:  # the records of one item, paired as the reference pairs them
-            steps = items.tied(query, obligation, tie, steps, as_of)
-        measured = [
-            (req, query.values.amount(req, events), events)
-            for req, events in zip(obligation.evidence, steps, strict=True)
-        ]
-        result = _verdict(query, obligation, one, measured, as_of)
+            steps = list(items.tied(query, obligation, tie, [list(s) for s in steps], as_of))
+        result = _judged(query, obligation, one, steps, as_of)
         results.append(result)
         used.update(result.evidence)
     return Outcome(tuple(results), frozenset(used))
@@ -99,6 +96,21 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
 _PLANNED: WeakKeyDictionary[Query, dict[tuple[str, datetime, datetime, datetime], _Plan]] = (
     WeakKeyDictionary()
 )
+
+
+def _judged(
+    query: Query, obligation: Obligation, due: Due, steps: list[Sequence[Event]], as_of: datetime
+) -> Result:
+    """One due window's verdict from each requirement's records. How much a requirement
+    got depends on its records' attributes alone, and the verdict's words on how much: so
+    it is made from the records' stand-ins (`Rows`: no event per record), given only
+    whether there were any (the first), and then lists the records' ids, as it would
+    list the events'."""
+    measured = []
+    for req, step in zip(obligation.evidence, steps, strict=True):
+        shared = stand_ins(step)
+        measured.append((req, query.values.amount(req, shared), shared[:1]))
+    return listing(_verdict(query, obligation, due, measured, as_of), [ids(s) for s in steps])
 
 
 def _verdict(

@@ -65,9 +65,11 @@ def lines(query: Query, obligation: Obligation, span: Window, as_of: datetime) -
         line_events = events.setdefault(key or None, {})
         if at >= ask.end or i in line_events:
             continue  # only a sign that the line is there; or a second requirement's row
-        made = query.stand_in(i, at, kind, text, line, (role, person))
-        if made is not None:
-            line_events[i] = msgspec.structs.replace(made, scope=scope)
+        stand_in = query.values.event(kind, text)  # (None: the reader rejects it)
+        if stand_in is not None:
+            line_events[i] = msgspec.structs.replace(
+                stand_in, id=i, at=at, scope=scope, role=role, person=person, line=line
+            )
     return {key: in_order(got.values()) for key, got in events.items()}
 
 

@@ -158,8 +158,12 @@ def _lapses(
         return [(span.start, limit)] if limit > span.start else []
     first = span.start if start is None else start
     lapses: list[tuple[datetime, datetime]] = []
+    least = cadence.least  # a record nearer its previous is in time: no deadline worked out
     for prev, at in sorted(pairs, key=lambda p: p[1]):
-        due = cadence.after(first if prev is None else prev, zone)
+        since = first if prev is None else prev
+        if at - since <= least:
+            continue
+        due = cadence.after(since, zone)
         if due < at:
             lapses.append((due, at))
     due = cadence.after(max((at for _, at in pairs), default=first), zone)

@@ -55,7 +55,7 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
         readings = [
             e
             for by_window in found
-            for e in by_window.get(w, [])
+            for e in by_window.get(w, ())
             if e.at < moment and number(e.attrs.get(rule.attr)) is not None
         ]
         readings.sort(key=lambda e: (e.at, e.id))
