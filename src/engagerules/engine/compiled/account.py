@@ -139,7 +139,7 @@ class QueryAccount:
             by_reason[reason] += count
             if problem is not None:
                 problems[n] = problem
-        places = _places(groups.column("g_seq"), sorted({*problems, *per_row}))
+        places = _places(groups.column("g_seq"), sorted({*problems, *per_row}), per_row)
         del groups  # every unmatched record's place: let go before any record is read
         quality, asked = self._listed(places, problems, per_row)
         singles = [e for e in self.read if e.id not in used]
@@ -241,25 +241,37 @@ class QueryAccount:
         import pyarrow.compute as pc
 
         pa = query._pa
-        k = query.ibis.memtable(places)
+        ibis = query.ibis
+        k = ibis.memtable(places)
         t = query.records.table
-        columns = (*readback.COLUMNS, *readback.MORE) if per_row else _LISTED
-        expr = t.join(k, t.seq == k.l_seq).select(*(t[c] for c in columns), k_n=k.l_n)
-        table = query.records.connection.to_pyarrow(expr.order_by("seq"))
+        # a record of a group listed gives its place alone; of a group asked per record, all
+        # of it: the rest of a listed record's columns are nulls (at 10M, 596,000 records
+        # listed held their every column twice, the process's peak memory)
+        rest = [c for c in (*readback.COLUMNS, *readback.MORE) if c not in _LISTED and per_row]
+        expr = t.join(k, t.seq == k.l_seq).select(
+            *(t[c] for c in _LISTED),
+            *(ibis.ifelse(k.l_own, t[c], ibis.null(t[c].type())).name(c) for c in rest),
+            k_n=k.l_n,
+        )
+        table = query._arrow(expr.order_by("seq"))
         groups = table.column("k_n")
         quality: list[tuple[int, DataQuality]] = []
         if problems:
-            mine = table.filter(pc.is_in(groups, pa.array(list(problems), pa.int64())))
+            chosen = pc.is_in(groups, pa.array(list(problems), pa.int64()))
+            mine = table.select([*_LISTED, "k_n"]).filter(chosen)
             seqs, ids, lines, found = (
                 _listed(mine.column(c)) for c in ("seq", "id", "line", "k_n")
             )
             files = _repeated(mine.column("file"))
+            del mine
             with gc_paused():  # many acyclic values: no collector passes over them
                 made = map(DataQuality, ids, files, lines, map(problems.__getitem__, found))
                 quality = list(zip(seqs, made, strict=True))
+            del seqs, ids, lines, found, files
         if not per_row:
             return quality, []
         theirs = table.filter(pc.is_in(groups, pa.array(per_row, pa.int64())))
+        del table, groups
         asked = {name: _listed(theirs.column(name)) for name in theirs.column_names}
         return quality, readback.made(query, asked)
 
@@ -423,15 +435,17 @@ def _spans_before(
     return merged
 
 
-def _places(column: Any, chosen: Sequence[int]) -> Any:
+def _places(column: Any, chosen: Sequence[int], per_row: Sequence[int]) -> Any:
     """The places of the records of the groups numbered `chosen` (`l_seq`), each with its
-    group (`l_n`), as an Arrow table: from `column`, each group's places as a list."""
+    group (`l_n`) and whether that is one of `per_row` (`l_own`), as an Arrow table: from
+    `column`, each group's places as a list."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     lists = column.take(pa.array(chosen, pa.int64())).combine_chunks()
     groups = pa.array(chosen, pa.int64()).take(pc.list_parent_indices(lists))
-    return pa.table({"l_seq": pc.list_flatten(lists), "l_n": groups})
+    own = pc.is_in(groups, pa.array(per_row, pa.int64()))
+    return pa.table({"l_seq": pc.list_flatten(lists), "l_n": groups, "l_own": own})
 
 
 def _repeated(column: Any) -> list[str]:
