@@ -253,12 +253,14 @@ class QueryAccount:
             *(ibis.ifelse(k.l_own, t[c], ibis.null(t[c].type())).name(c) for c in rest),
             k_n=k.l_n,
         )
-        table = query._arrow(expr.order_by("seq"))
+        # in no order: sorting here held every column of them at once (the places are sorted
+        # below, the events by `readback.made`)
+        table = query._arrow(expr)
         groups = table.column("k_n")
         quality: list[tuple[int, DataQuality]] = []
         if problems:
             chosen = pc.is_in(groups, pa.array(list(problems), pa.int64()))
-            mine = table.select([*_LISTED, "k_n"]).filter(chosen)
+            mine = table.select([*_LISTED, "k_n"]).filter(chosen).sort_by("seq")
             seqs, ids, lines, found = (
                 _listed(mine.column(c)) for c in ("seq", "id", "line", "k_n")
             )
