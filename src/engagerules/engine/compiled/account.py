@@ -288,21 +288,20 @@ class QueryAccount:
         triggers: list[Event],
     ) -> Counter[str]:
         """The reference's reasons for records read back, asked of each (of the triggers
-        as the reference's index holds them)."""
+        as the reference's index holds them), in one `each` (a call per record cost a
+        third more)."""
         query = self.query
         reasons = _Unmatched(
             query.force, judged, span, as_of, triggers, spare=spare, repeated=query.repeated
         )
-        found: Counter[str] = Counter()
+        asked = reasons.each(singles)
         position = query.position
-        for event in singles:
-            reason, problem = reasons.why(event)
-            found[reason] += 1
+        for event, (_, problem) in zip(singles, asked, strict=True):
             if problem is not None:
                 quality.append(
                     (position[event.id], DataQuality(event.id, event.file, event.line, problem))
                 )
-        return found
+        return Counter(reason for reason, _ in asked)
 
 
 def _decide(
