@@ -239,7 +239,6 @@ class QueryAccount:
         query = self.query
         import pyarrow.compute as pc
 
-        pa = query._pa
         ibis = query.ibis
         k = ibis.memtable(places)
         t = query.records.table
@@ -249,17 +248,22 @@ class QueryAccount:
         rest = [c for c in (*readback.COLUMNS, *readback.MORE) if c not in _LISTED and per_row]
         expr = t.join(k, t.seq == k.l_seq).select(
             *(t[c] for c in _LISTED),
-            *(ibis.ifelse(k.l_own, t[c], ibis.null(t[c].type())).name(c) for c in rest),
+            *(
+                ibis.ifelse(k.l_own, t[c], ibis.null(t[c].type().copy(nullable=True))).name(c)
+                for c in rest
+            ),
             k_n=k.l_n,
+            k_own=k.l_own,
         )
         # in no order: sorting here held every column of them at once (the places are sorted
-        # below, the events by `readback.made`)
+        # below, the events by `readback.made`); each part apart, the whole let go first
         table = query._arrow(expr)
-        groups = table.column("k_n")
+        own = table.column("k_own")
+        theirs = table.filter(own) if per_row else None
+        mine = table.select([*_LISTED, "k_n"]).filter(pc.invert(own)).sort_by("seq")
+        del table, own
         quality: list[tuple[int, DataQuality]] = []
         if problems:
-            chosen = pc.is_in(groups, pa.array(list(problems), pa.int64()))
-            mine = table.select([*_LISTED, "k_n"]).filter(chosen).sort_by("seq")
             seqs, ids, lines, found = (
                 _listed(mine.column(c)) for c in ("seq", "id", "line", "k_n")
             )
@@ -269,11 +273,10 @@ class QueryAccount:
                 made = map(DataQuality, ids, files, lines, map(problems.__getitem__, found))
                 quality = list(zip(seqs, made, strict=True))
             del seqs, ids, lines, found, files
-        if not per_row:
+        if theirs is None:
             return quality, []
-        theirs = table.filter(pc.is_in(groups, pa.array(per_row, pa.int64())))
-        del table, groups
         asked = {name: _listed(theirs.column(name)) for name in theirs.column_names}
+        del theirs
         return quality, readback.made(query, asked)
 
     def _one_by_one(
