@@ -120,9 +120,12 @@ class QueryAccount:
         before = _before_spans(grouped, query, triggers)
         t = self._unmatched(used, spare, grouped, before, span, as_of)
         # each group's records (their places) come with the group: a second pass over the
-        # unmatched records, to find those of the groups decided here, cost as much again
+        # unmatched records, to find those of the groups decided here, cost as much again;
+        # as 32-bit numbers where each place is one (ingest numbers the records from 0),
+        # a tenth less work for DuckDB's lists at 10M
+        seq = t.seq.cast("int32") if self.count < 2**31 else t.seq
         groups = query.records.connection.to_pyarrow(
-            t.group_by(list(_KEY)).aggregate(g_n=t.count(), g_at=t.at.min(), g_seq=t.seq.collect())
+            t.group_by(list(_KEY)).aggregate(g_n=t.count(), g_at=t.at.min(), g_seq=seq.collect())
         )
         rows = {name: _listed(groups.column(name)) for name in (*_KEY, "g_n", "g_at")}
         by_reason: Counter[str] = Counter()
