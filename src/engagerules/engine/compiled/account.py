@@ -144,14 +144,14 @@ class QueryAccount:
                 problems[n] = problem
         places = _places(groups.column("g_seq"), sorted({*problems, *per_row}), per_row)
         del groups  # every unmatched record's place: let go before any record is read
-        quality, asked = self._listed(places, problems, per_row)
+        seqs, listed, asked = self._listed(places, problems, per_row)
         singles = [e for e in self.read if e.id not in used]
         singles += self.repeats
         singles += asked
         unmatched = len(singles) + sum(by_reason.values())
+        quality: list[tuple[int, DataQuality]] = []
         by_reason.update(self._one_by_one(singles, judged, span, as_of, spare, quality, triggers))
-        quality.sort(key=_FIRST)
-        return self.count - unmatched, dict(by_reason), tuple(q for _, q in quality)
+        return self.count - unmatched, dict(by_reason), _merged(seqs, listed, quality)
 
     def _unmatched(
         self,
@@ -233,12 +233,14 @@ class QueryAccount:
 
     def _listed(
         self, places: Any, problems: Mapping[int, str], per_row: Sequence[int]
-    ) -> tuple[list[tuple[int, DataQuality]], list[Event]]:
-        """The records of the groups with a data-quality problem (with their places), and
-        those of the groups whose reasons are their records' own, as events: read by their
-        places (`_places`), in log order."""
+    ) -> tuple[Any, list[DataQuality], list[Event]]:
+        """The records of the groups with a data-quality problem (their places, a NumPy
+        array, and their entries), and those of the groups whose reasons are their records'
+        own, as events: read by their places (`_places`), in log order."""
         if not problems and not per_row:
-            return [], []
+            import numpy as np
+
+            return np.zeros(0, np.int64), [], []
         query = self.query
         import pyarrow.compute as pc
 
@@ -265,22 +267,22 @@ class QueryAccount:
         theirs = table.filter(own) if per_row else None
         mine = table.select([*_LISTED, "k_n"]).filter(pc.invert(own)).sort_by("seq")
         del table, own
-        quality: list[tuple[int, DataQuality]] = []
+        seqs = mine.column("seq").combine_chunks().to_numpy()
+        quality: list[DataQuality] = []
         if problems:
-            seqs, ids, lines, found = (
-                _listed(mine.column(c)) for c in ("seq", "id", "line", "k_n")
-            )
+            ids, lines, found = (_listed(mine.column(c)) for c in ("id", "line", "k_n"))
             files = _repeated(mine.column("file"))
             del mine
             with gc_paused():  # many acyclic values: no collector passes over them
-                made = map(DataQuality, ids, files, lines, map(problems.__getitem__, found))
-                quality = list(zip(seqs, made, strict=True))
-            del seqs, ids, lines, found, files
+                quality = list(
+                    map(DataQuality, ids, files, lines, map(problems.__getitem__, found))
+                )
+            del ids, lines, found, files
         if theirs is None:
-            return quality, []
+            return seqs, quality, []
         asked = {name: _listed(theirs.column(name)) for name in theirs.column_names}
         del theirs
-        return quality, readback.made(query, asked)
+        return seqs, quality, readback.made(query, asked)
 
     def _one_by_one(
         self,
@@ -307,6 +309,27 @@ class QueryAccount:
                     (position[event.id], DataQuality(event.id, event.file, event.line, problem))
                 )
         return Counter(reason for reason, _ in asked)
+
+
+def _merged(
+    seqs: Any, listed: list[DataQuality], more: list[tuple[int, DataQuality]]
+) -> tuple[DataQuality, ...]:
+    """The data-quality entries of the groups listed (in log order, their places `seqs`)
+    and those of the records asked one by one (`more`, with their places), in log order:
+    the few of `more` put where they belong (a place each, in one NumPy search) rather than
+    every entry sorted with its place (at 10M, 596,000 pairs made and sorted)."""
+    import numpy as np
+
+    more.sort(key=_FIRST)
+    where = np.searchsorted(seqs, np.array([p for p, _ in more], np.int64)).tolist()
+    found: list[DataQuality] = []
+    last = 0
+    for at, (_, entry) in zip(where, more, strict=True):
+        found += listed[last:at]
+        found.append(entry)
+        last = at
+    found += listed[last:]
+    return tuple(found)
 
 
 def _decide(
