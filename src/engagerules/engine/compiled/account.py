@@ -295,8 +295,8 @@ class QueryAccount:
         triggers: list[Event],
     ) -> Counter[str]:
         """The reference's reasons for records read back, asked of each (of the triggers
-        as the reference's index holds them), in one `each` (a call per record cost a
-        third more)."""
+        as the reference's index holds them), in one `each` (a call per record took nearly
+        twice the time)."""
         query = self.query
         reasons = _Unmatched(
             query.force, judged, span, as_of, triggers, spare=spare, repeated=query.repeated
@@ -478,9 +478,9 @@ def _places(column: Any, chosen: Sequence[int], per_row: Sequence[int]) -> Any:
 
 
 def _texts(values: Collection[str]) -> Any:
-    """Python strings as an Arrow array: joined by a line break and split again in C, a
-    third of the time `pa.array` takes over a million ids (at 10M: 0.2 s against 0.4),
-    unless some string holds a line break itself."""
+    """Python strings as an Arrow array: joined by a line break and split again in C, half
+    the time `pa.array` takes over a million ids (0.2 s against 0.4), unless some string
+    holds a line break itself."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
