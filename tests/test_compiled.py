@@ -1544,8 +1544,8 @@ def _accounting_mutants() -> list[tuple[str, Any, str, Any]]:
 
     places = compiled_account._places
 
-    def one_place_lost(column: Any, chosen: Any) -> Any:
-        found = places(column, chosen)
+    def one_place_lost(column: Any, chosen: Any, per_row: Any) -> Any:
+        found = places(column, chosen, per_row)
         return found.slice(1)
 
     return [("a listed group's first place lost", compiled_account, "_places", one_place_lost)]
