@@ -61,7 +61,7 @@ def _repeats(
     wanted = {id(e) for members in groups for e in members}
     places = zip(map(id, events), count())
     read = dict(compress(places, map(wanted.__contains__, map(id, events))))
-    repeated: dict[str, str] = {}
+    found_in: list[tuple[int, str, str]] = []
     for members in groups:
         members.sort(key=lambda e: read[id(e)])
         kept: list[Event] = []
@@ -70,8 +70,12 @@ def _repeats(
             if same is None:
                 kept.append(event)
             elif same.id != event.id:
-                repeated[event.id] = same.id
-    return repeated
+                found_in.append((read[id(event)], event.id, same.id))
+    # in read order, as the rule reads them: where one id is read twice, at two instants or
+    # by two makers (which the reader refuses, but a log made otherwise may hold), the one
+    # read last says what it repeats, whatever order the groups came in
+    found_in.sort()
+    return {event: same for _, event, same in found_in}
 
 
 def _named_once(repeated: Mapping[str, str], events: list[Event]) -> list[Event]:
