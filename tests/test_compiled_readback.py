@@ -8,6 +8,7 @@ CI)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -255,6 +256,8 @@ def test_what_ingest_found_is_read_only_as_ingest_writes_it(tmp_path: Path) -> N
         {"ids_once": 1},
         {"sharing": "%%"},
         {"sharing": "AAAA"},
+        {"rows": functools.reduce(lambda v, _: [v], range(70), 2)},  # nested deep
+        {"rows": 10**4000},  # past what a float holds
     ):
         _footed(path, table, **changed)
         assert vouched.found(path) is None, changed

@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 import attrs
 
 from engagerules.model.event import Event
+from engagerules.sources import strictjson
 
 __all__ = ["KEY", "LIMIT", "Found", "HashingSink", "found", "found_entry", "sharing"]
 
@@ -139,7 +140,7 @@ def found(path: str | Path) -> Found | None:
         raw = (pq.read_metadata(str(path)).metadata or {}).get(KEY.encode())
         if raw is None:
             return None
-        entry = json.loads(raw)
+        entry = strictjson.loads(raw.decode("utf-8"))
         digest, rows, ids_once, table = (
             entry["digest"],
             entry["rows"],
