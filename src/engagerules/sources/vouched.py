@@ -89,15 +89,6 @@ class HashingSink:
     def closed(self) -> bool:
         return self._file.closed
 
-    def writable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return False
-
-    def seekable(self) -> bool:
-        return False
-
     def digest(self) -> str:
         """The digest of the bytes written so far."""
         return self._hash.hexdigest()
