@@ -243,6 +243,37 @@ def test_rows_are_kept_by_type_and_time_and_read_back_in_the_readers_order(
     assert snapshot(read_events([path], force)) == snapshot(log)
 
 
+def test_the_columns_every_query_reads_whole_are_written_to_decode_cheaply(
+    tmp_path: Path,
+) -> None:
+    """The ids are written plain and uncompressed, the instants, places and lines as
+    uncompressed deltas, every other column (a list's values too) as a dictionary in zstd:
+    what a query engine decodes fastest (`parquet._encodings`); and a file written before,
+    in zstd throughout, reads back the same events."""
+    force, log = _gwent_sample()
+    path = tmp_path / "g.parquet"
+    write_parquet(log, force, path)
+    chunks = pq.ParquetFile(path).metadata.row_group(0)
+    found = {
+        chunks.column(i).path_in_schema: (chunks.column(i).compression, chunks.column(i).encodings)
+        for i in range(chunks.num_columns)
+    }
+    assert found["id"][0] == "UNCOMPRESSED"
+    assert "RLE_DICTIONARY" not in found["id"][1] and "PLAIN" in found["id"][1]
+    for name in ("at", "seq", "line"):
+        assert found[name][0] == "UNCOMPRESSED" and "DELTA_BINARY_PACKED" in found[name][1], name
+    table = pq.read_table(path)
+    flags = {f.name for f in table.schema if f.type == pa.bool_()}  # bits: no dictionary
+    rest = set(found) - {"id", "at", "seq", "line"}
+    assert "refs.list.element" in rest and "all_day" in flags
+    for name in rest:
+        assert found[name][0] == "ZSTD", name
+        assert name in flags or "RLE_DICTIONARY" in found[name][1], name
+    older = tmp_path / "older.parquet"
+    pq.write_table(table, older, compression="zstd")
+    assert snapshot(read_events([older], force)) == snapshot(read_events([path], force))
+
+
 def test_a_file_of_layout_1_is_read_in_its_rows_order(tmp_path: Path) -> None:
     """A file ingested before `seq` (layout 1) holds its rows in the reader's order, and is
     read so, by the reference and the compiled engine alike."""
