@@ -228,12 +228,14 @@ def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
         with Path(path).open("wb") as file:
             sink = vouched.HashingSink(file)
             with pa.parquet.ParquetWriter(sink, arrow_schema, **_encodings(arrow_schema)) as writer:
+                seen = vouched.Seen()
                 for rows in _batches(log.events, force, arrow_schema, order):
                     writer.write_table(rows)
+                    seen.add(rows)
                 if not log.events:
                     writer.write_table(arrow_schema.empty_table())
                 # what ingest found of the rows, with the digest of their bytes: last
-                found = _found(log, force, arrow_schema, candidates, sink.digest())
+                found = _found(log, force, arrow_schema, candidates, sink.digest(), seen)
                 writer.add_key_value_metadata({vouched.KEY: found})
     except (OSError, ValueError) as exc:
         msg = f"{path}: cannot write: {exc}"
@@ -292,7 +294,12 @@ def _by_type_and_time(log: EventLog) -> tuple[list[int], list[int]]:
 
 
 def _found(
-    log: EventLog, force: Force, arrow_schema: Any, candidates: list[int], digest: str
+    log: EventLog,
+    force: Force,
+    arrow_schema: Any,
+    candidates: list[int],
+    digest: str,
+    seen: vouched.Seen,
 ) -> str:
     """The footer's entry of what ingest found (`vouched`) of the rows whose bytes have
     `digest`."""
@@ -316,7 +323,7 @@ def _found(
     if len(chosen) <= vouched.LIMIT:
         batch = _batch(log.events, force, arrow_schema, chosen)
         shared = pa.Table.from_batches([batch]).select([*vouched.COLUMNS, *vouched.MORE])
-    return vouched.found_entry(digest, len(log.events), ids_once, shared)
+    return vouched.found_entry(digest, len(log.events), ids_once, shared, seen)
 
 
 def _rejections(log: EventLog) -> list[list[Any]]:

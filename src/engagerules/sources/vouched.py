@@ -34,7 +34,7 @@ import attrs
 from engagerules.model.event import Event
 from engagerules.sources import strictjson
 
-__all__ = ["KEY", "LIMIT", "Found", "HashingSink", "found", "found_entry", "sharing"]
+__all__ = ["KEY", "LIMIT", "Found", "HashingSink", "Seen", "found", "found_entry", "sharing"]
 
 #: The footer's key of what ingest found (beside the layout's own `engagerules`).
 KEY = "engagerules.found"
@@ -60,6 +60,10 @@ class Found:
     #: Arrow table of the ingest layout's `COLUMNS` and `MORE`; None when there were more
     #: than `LIMIT` (ask the rows).
     sharing: Any
+    #: The distinct units of the rows; None when not kept (a file written before they were).
+    scopes: frozenset[str | None] | None = None
+    #: The distinct `(type, attrs)` of the rows; None past `LIMIT` or when not kept.
+    pairs: tuple[tuple[str, str], ...] | None = None
 
 
 class HashingSink:
@@ -94,6 +98,28 @@ class HashingSink:
         return self._hash.hexdigest()
 
 
+class Seen:
+    """The distinct units and `(type, attrs)` of the rows written, gathered batch by batch
+    as they are written (Arrow groups each batch): what a check asks of every row before it
+    trusts them (`readback.as_read`) and decides once per pair (`compiled.values`).
+    Past `LIMIT` pairs none are kept, and a check asks the rows."""
+
+    def __init__(self) -> None:
+        self.scopes: set[str | None] = set()
+        self.pairs: set[tuple[str, str]] | None = set()
+
+    def add(self, rows: Any) -> None:
+        """The rows of a batch written (an Arrow table of the ingest layout)."""
+        self.scopes.update(rows.column("scope").unique().to_pylist())
+        if self.pairs is None:
+            return
+        distinct = rows.group_by(["type", "attrs"]).aggregate([])
+        kinds, texts = (distinct.column(c).to_pylist() for c in ("type", "attrs"))
+        self.pairs.update(zip(kinds, texts, strict=True))
+        if len(self.pairs) > LIMIT:
+            self.pairs = None
+
+
 def sharing(events: Sequence[Event], candidates: Iterable[int]) -> list[int]:
     """The places of the events, among `candidates` (those sharing a type and instant with
     another), that share a type, instant, unit, role and person with another: the only
@@ -105,9 +131,10 @@ def sharing(events: Sequence[Event], candidates: Iterable[int]) -> list[int]:
     return sorted(p for places in groups.values() if len(places) > 1 for p in places)
 
 
-def found_entry(digest: str, rows: int, ids_once: bool, shared: Any) -> str:
+def found_entry(digest: str, rows: int, ids_once: bool, shared: Any, seen: Seen) -> str:
     """The footer's entry: what ingest found (`shared`: the sharing records as an Arrow
-    table, or None past `LIMIT`), and the digest of the rows it was found of."""
+    table, or None past `LIMIT`; `seen`: the distinct units and pairs), and the digest of
+    the rows it was found of."""
     table = None
     if shared is not None:
         import pyarrow as pa
@@ -116,8 +143,16 @@ def found_entry(digest: str, rows: int, ids_once: bool, shared: Any) -> str:
         with pa.ipc.new_stream(sink, shared.schema) as writer:
             writer.write_table(shared)
         table = base64.b64encode(sink.getvalue().to_pybytes()).decode("ascii")
-    entry = {"digest": digest, "rows": rows, "ids_once": ids_once, "sharing": table}
-    return json.dumps(entry)
+    pairs = None if seen.pairs is None else [list(pair) for pair in sorted(seen.pairs)]
+    entry = {
+        "digest": digest,
+        "rows": rows,
+        "ids_once": ids_once,
+        "sharing": table,
+        "scopes": sorted(seen.scopes, key=lambda s: (s is not None, s or "")),
+        "pairs": pairs,
+    }
+    return json.dumps(entry, ensure_ascii=False)
 
 
 def found(path: str | Path) -> Found | None:
@@ -146,6 +181,7 @@ def found(path: str | Path) -> Found | None:
             and (table is None or isinstance(table, str))
         ):
             return None
+        scopes, pairs = _values(entry.get("scopes"), entry.get("pairs"))
         if _digest(Path(path)) != digest:
             return None
         shared = None
@@ -155,7 +191,26 @@ def found(path: str | Path) -> Found | None:
                 return None
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
         return None
-    return Found(rows, ids_once, shared)
+    return Found(rows, ids_once, shared, scopes, pairs)
+
+
+def _values(
+    scopes: Any, pairs: Any
+) -> tuple[frozenset[str | None] | None, tuple[tuple[str, str], ...] | None]:
+    """The distinct units and pairs of an entry, None where it kept none; a ValueError
+    where they are not as ingest writes them."""
+    if scopes is not None:
+        if not isinstance(scopes, list) or not all(s is None or isinstance(s, str) for s in scopes):
+            raise ValueError(scopes)
+        scopes = frozenset(scopes)
+    if pairs is not None:
+        if not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) for v in p)
+            for p in pairs
+        ):
+            raise ValueError(pairs)
+        pairs = tuple((kind, text) for kind, text in pairs)
+    return scopes, pairs
 
 
 def _digest(path: Path) -> str | None:

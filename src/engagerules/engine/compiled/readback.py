@@ -11,7 +11,7 @@ the check reads every record in Python as before, and the rejections are the rea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache
 from typing import Any
 
@@ -53,9 +53,18 @@ def as_read(query: Query, count: int, found: Found | None = None) -> bool:
             return False
     types = {e.id for e in force.event_types}
     units = {u.id for u in force.units}
-    scopes = query._run(t.select("scope").distinct())["scope"]
+    # the distinct units and (type, attrs) pairs, where ingest kept them, are the rows'
+    if found is not None and found.scopes is not None:
+        scopes: Collection[str | None] = found.scopes
+    else:
+        scopes = query._run(t.select("scope").distinct())["scope"]
     if any(s is not None and s not in units for s in scopes):
         return False
+    if found is not None and found.pairs is not None and query._pairs is None:
+        by_type: dict[str, list[tuple[str, str]]] = {}
+        for kind, text in found.pairs:
+            by_type.setdefault(kind, []).append((kind, text))
+        query._pairs = by_type
     pairs = query.pairs()
     return all(k in types and query.values.event(k, a) is not None for k, a in pairs)
 

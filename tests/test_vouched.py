@@ -1,0 +1,101 @@
+"""What ingest found of the rows it wrote (`sources.vouched`), beside the digest of their
+bytes: the distinct units and `(type, attrs)` pairs a compiled check asks of every row
+before it trusts them. Held here to the rows themselves, and shown to change nothing a
+check reports when kept, when not kept, and when not as ingest writes them."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+pytest.importorskip("ibis")
+
+import pyarrow.parquet as pq
+
+from engagerules.engine.compiled import readback
+from engagerules.engine.compiled.query import Query
+from engagerules.sources import parquet, vouched
+from test_compiled import Backend
+from test_compiled_readback import _ROWS, FORCE, _footed, _ingested, _records
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=_ROWS)
+def test_the_units_and_pairs_ingest_keeps_are_the_rows_own(rows: list[tuple[Any, ...]]) -> None:
+    """The units and (type, attrs) pairs in the footer are the distinct values of the rows
+    written, none missing, none more; and the check's pairs from them are its pairs from
+    the rows."""
+    # written four rows to a batch: what is found is gathered over every batch
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        mock.patch.object(parquet, "_BATCH", 4),
+        mock.patch.object(parquet, "_PART", 2),
+    ):
+        path = Path(tmp) / "events.parquet"
+        _ingested(_records(rows), path)
+        table = pq.read_table(path, columns=["type", "attrs", "scope"])
+        found = vouched.found(path)
+        assert found is not None and found.scopes is not None and found.pairs is not None
+        assert found.scopes == set(table.column("scope").to_pylist())
+        pairs = zip(
+            table.column("type").to_pylist(), table.column("attrs").to_pylist(), strict=True
+        )
+        assert sorted(found.pairs) == sorted(set(pairs))
+        backend = Backend(None)
+        asked = backend.records(path)
+        try:
+            plain = Query(FORCE, asked)
+            kept = Query(FORCE, asked)
+            count = table.num_rows
+            assert readback.as_read(plain, count, None) == readback.as_read(kept, count, found)
+            assert sorted(kept.pairs()) == sorted(plain.pairs())
+        finally:
+            backend.release(asked)
+
+
+def test_past_the_limit_no_pairs_are_kept_and_the_rows_are_asked(tmp_path: Path) -> None:
+    """More distinct pairs than `LIMIT`: none are kept (a footer holds no unbounded list),
+    the units still are, and the check asks the rows for the pairs."""
+    rows = [
+        (n % 4, 0, ("surgery", {"location": f"hall {n}"}), "north", None, None, [])
+        for n in range(5)
+    ]
+    path = tmp_path / "events.parquet"
+    with mock.patch.object(vouched, "LIMIT", 3):
+        _ingested(_records(rows), path)
+    found = vouched.found(path)
+    assert found is not None and found.pairs is None and found.scopes == {"north"}
+
+
+def test_units_and_pairs_not_as_ingest_writes_them_give_nothing(tmp_path: Path) -> None:
+    """A footer whose units or pairs are not lists of text (and pairs of two) is not read:
+    the check asks the rows. One written before they were kept is read without them."""
+    path = tmp_path / "events.parquet"
+    _ingested(_records([(0, 0, ("tweet", {}), "north", None, None, [])] * 2), path)
+    table = pq.read_table(path)
+    _footed(path, table)
+    assert vouched.found(path) == vouched.Found(rows=2, ids_once=True, sharing=None)
+    _footed(path, table, scopes=["north", None], pairs=[["tweet", "{}"]])
+    assert vouched.found(path) == vouched.Found(
+        rows=2,
+        ids_once=True,
+        sharing=None,
+        scopes=frozenset({"north", None}),
+        pairs=(("tweet", "{}"),),
+    )
+    for changed in (
+        {"scopes": "north"},
+        {"scopes": [1]},
+        {"pairs": {"tweet": "{}"}},
+        {"pairs": [["tweet"]]},
+        {"pairs": [["tweet", {}]]},
+        {"pairs": [["tweet", "{}", "x"]]},
+    ):
+        _footed(path, table, **changed)
+        assert vouched.found(path) is None, json.dumps(changed)
