@@ -41,7 +41,7 @@ from engagerules.errors import (
     did_you_mean,
 )
 from engagerules.model.durations import parse_duration
-from engagerules.model.event import EventLog, Rejection
+from engagerules.model.event import EventLog, Rejection, gc_paused
 from engagerules.model.limits import path_problem, range_problem, year_problem
 from engagerules.model.periods import local_midnight
 from engagerules.model.plan import Force, Obligation
@@ -502,8 +502,15 @@ def _run_compiled_check(
         whole = read_table(args.backend, source, force)
         log = Ingested(whole.rejections, whole.read, lambda: whole)
         records = records_from(source, backend=args.backend, table=source)
+    # the force and the modules live as long as the command, and what the check makes
+    # until its report is written: out of the cyclic collector's sight (which walked them,
+    # a full pass at a time, 0.3 s CPU at 10M records), as `_read` does for the reference
+    gc.freeze()
     try:
-        return evaluate_compiled(force, log, records, start, end, as_of), log.events
+        with gc_paused():
+            report = evaluate_compiled(force, log, records, start, end, as_of)
+        gc.freeze()
+        return report, log.events
     finally:
         records.close()
 
