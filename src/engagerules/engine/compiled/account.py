@@ -422,12 +422,14 @@ def _before_spans(
     for trigger in sorted(sorted(triggers, key=lambda e: e.id), key=_AT):
         later.setdefault((trigger.type, trigger.scope), []).append(trigger)
     found: list[tuple[str, str, datetime, datetime]] = []
+    # a duty in force over several spans of days is asked of its triggers once
+    asked: dict[tuple[int, str, str], list[tuple[datetime, datetime]]] = {}
     for kind, start, end in _regimes(grouped, query):
         live = grouped._live(kind, start.astimezone(force.zone).date())
         if live is None or not live.triggered:
             continue
         for unit in force.units:
-            spans = _spans_before(grouped, live, kind, unit.id, later)
+            spans = _spans_before(grouped, live, kind, unit.id, later, asked)
             found += [
                 (kind, unit.id, max(a, start), min(b, end))
                 for a, b in spans
@@ -442,29 +444,17 @@ def _spans_before(
     kind: str,
     unit: str,
     later: dict[tuple[str, str | None], list[Event]],
+    asked: dict[tuple[int, str, str], list[tuple[datetime, datetime]]],
 ) -> list[tuple[datetime, datetime]]:
     """The spans of instants, merged, at which a record of `kind` in `unit` naming nothing
-    is `before_trigger` for the duties of `live`."""
-    force, span, as_of = grouped.force, grouped.span, grouped.as_of
-    stand_in = Event(id=_PLAIN, type=kind, at=_EARLIEST, scope=unit)
+    is `before_trigger` for the duties of `live`; each duty's (by its identity, with
+    `kind` and `unit`) kept in `asked`."""
     edges: list[tuple[datetime, datetime]] = []
     for ob in live.live:
-        module = KINDS[ob.kind]
-        for trigger_kind in module.trigger_types(ob.rule):
-            for scope in (*force.ancestry(unit), None):
-                line = later.get((trigger_kind, scope), [])
-                stop = next(
-                    (j for j, e in enumerate(line) if e.at > as_of or e.at >= span.end),
-                    len(line),
-                )
-                answers = [
-                    module.follow_up_reason(force, ob, ob.rule, stand_in, named, span)
-                    == "before_trigger"
-                    for named in line[:stop]
-                ]
-                for i in range(stop):
-                    if any(answers[i : i + _NEAREST]):
-                        edges.append((_EARLIEST if i == 0 else line[i - 1].at, line[i].at))
+        key = (id(ob), kind, unit)
+        if key not in asked:
+            asked[key] = _edges_before(grouped, ob, kind, unit, later)
+        edges += asked[key]
     merged: list[tuple[datetime, datetime]] = []
     for a, b in sorted(edges):
         if a >= b:
@@ -474,6 +464,37 @@ def _spans_before(
         else:
             merged.append((a, b))
     return merged
+
+
+def _edges_before(
+    grouped: _Unmatched,
+    ob: Obligation,
+    kind: str,
+    unit: str,
+    later: dict[tuple[str, str | None], list[Event]],
+) -> list[tuple[datetime, datetime]]:
+    """The spans of instants (not merged) at which a record of `kind` in `unit` naming
+    nothing is `before_trigger` for the duty `ob`."""
+    force, span, as_of = grouped.force, grouped.span, grouped.as_of
+    stand_in = Event(id=_PLAIN, type=kind, at=_EARLIEST, scope=unit)
+    edges: list[tuple[datetime, datetime]] = []
+    module = KINDS[ob.kind]
+    for trigger_kind in module.trigger_types(ob.rule):
+        for scope in (*force.ancestry(unit), None):
+            line = later.get((trigger_kind, scope), [])
+            stop = next(
+                (j for j, e in enumerate(line) if e.at > as_of or e.at >= span.end),
+                len(line),
+            )
+            answers = [
+                module.follow_up_reason(force, ob, ob.rule, stand_in, named, span)
+                == "before_trigger"
+                for named in line[:stop]
+            ]
+            for i in range(stop):
+                if any(answers[i : i + _NEAREST]):
+                    edges.append((_EARLIEST if i == 0 else line[i - 1].at, line[i].at))
+    return edges
 
 
 def _places(column: Any, chosen: Sequence[int], per_row: Sequence[int]) -> Any:
