@@ -257,6 +257,7 @@ class QueryAccount:
         # a record found twice (in two windows, by two queries) is one place
         marks = u.join(k, u.u_id == k.k_id).select(m_seq=k.k_seq, m_spare=u.u_spare).distinct()
         found = query._arrow(marks)
+        del known, names, seqs, k, u, marks  # let go before the records are grouped
         # each id is one record's (`readback.as_read`), each place one id's: a row per id
         return found if found.num_rows == len(ids) else None
 
