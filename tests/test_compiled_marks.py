@@ -73,3 +73,31 @@ def test_the_places_marked_are_those_of_the_ids_in_the_file(
     got = dict(zip(*(made.column(c).to_pylist() for c in ("m_seq", "m_spare")), strict=True))
     assert made.num_rows == len(got)
     assert got == {place[i]: spare for i, spare in zip(marked, spares, strict=True)}
+
+
+@pytest.mark.parametrize("places_known", [True, False])
+def test_the_accounting_by_places_or_by_ids_judges_as_the_reference(places_known: bool) -> None:
+    """Gwent's edge cases on DuckDB, the records used marked by their places (as a check
+    marks them: every id's place known) or, where one is not, by their ids: the tally, its
+    reasons and the data-quality entries are the reference's."""
+    from unittest import mock
+
+    from engagerules.sources.registry import open_force
+    from test_compiled import differences, edge_cases
+
+    force = open_force("gwent")
+    marks = QueryAccount._marks
+    made: list[bool] = []
+
+    def marked(self: QueryAccount, ids: Any, spares: Any) -> Any:
+        found = marks(self, ids, spares) if places_known else None
+        made.append(found is not None)
+        return found
+
+    found = []
+    with mock.patch.object(QueryAccount, "_marks", marked):
+        for log, start, end, instants in edge_cases(force):
+            found += differences(force, log, start, end, instants[:2], Backend(None))
+    assert found == []
+    assert made
+    assert all(made) if places_known else not any(made)
