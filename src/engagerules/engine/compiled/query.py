@@ -226,7 +226,7 @@ class Query:
         #: takes records in log order (a trigger's follow-ups), rows are put back in it.
         self.position: dict[str, int] = {}
         #: The ids and places (`seq`) of the records queries found, as Arrow columns: how
-        #: the accounting marks the records used by their places (`account._seqs`).
+        #: the accounting marks the records used by their places (`account.py`).
         self.places: list[tuple[Any, Any]] = []
         left_out = frozenset(self.repeated)
         #: The ids of repeats, which count once (the first read): never evidence. A repeat
