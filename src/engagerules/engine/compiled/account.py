@@ -170,20 +170,21 @@ class QueryAccount:
         if self.read_types:
             t = t.filter(t.type.notin(sorted(self.read_types)))
         # the records counted or left out (`m_spare` false) and the spare follow-ups (true),
-        # marked by their places: the ids joined to every record cost DuckDB their decoding
-        # and a join of strings (at 10M, 0.9 s of 2.4); in no order (a sort of a million
-        # places cost more than the join)
+        # by one join; in no order (a sort of a million ids cost more than the join)
         copies = {e.id for e in self.repeats}
         spared = [i for i in spare if i not in copies]
-        marked = pa.chunked_array([_texts(ids) for ids in (used, copies, spared)], pa.string())
-        spares = pa.array([False] * (len(used) + len(copies)) + [True] * len(spared), pa.bool_())
-        marks = self._marks(marked, spares)
-        if marks is None:  # some id's place not known: every id joined to the records
-            m = ibis.memtable(pa.table({"m_id": marked, "m_spare": spares}))
-            t = t.left_join(m, t.id == m.m_id)
-        else:
-            m = ibis.memtable(marks)
-            t = t.left_join(m, t.seq == m.m_seq)
+        marks = pa.table(
+            {
+                "m_id": pa.chunked_array(
+                    [_texts(ids) for ids in (used, copies, spared)], pa.string()
+                ),
+                "m_spare": pa.array(
+                    [False] * (len(used) + len(copies)) + [True] * len(spared), pa.bool_()
+                ),
+            }
+        )
+        m = ibis.memtable(marks)
+        t = t.left_join(m, t.id == m.m_id)
         t = t.filter(t.m_spare.isnull() | t.m_spare)
         regimes = _regimes(grouped, query)
         r = query._table(
@@ -230,36 +231,6 @@ class QueryAccount:
             g_attrs=attrs,
             g_before=t.b_type.notnull(),
         ).select(*query.records.table.columns, *_KEY[1:4], *_KEY[6:])
-
-    def _marks(self, ids: Any, spares: Any) -> Any:
-        """The places of the records of `ids` (`m_seq`), each with its `spares` value
-        (`m_spare`), as an Arrow table, where every one of them is among the ids and places
-        the queries returned (`Query.places`) or of the records read back
-        (`Query.position`); else None. Found by a join of those few (DuckDB joins short
-        strings in a quarter of the time Arrow's lookups took)."""
-        query = self.query
-        pa = query._pa
-        position = query.position
-        known = [
-            *query.places,
-            (pa.array(list(position), pa.string()), pa.array(list(position.values()), pa.int64())),
-        ]
-        query.places = []  # let go: asked once
-        names = pa.chunked_array(
-            [c for i, _ in known for c in _chunks(i, pa.string())], pa.string()
-        )
-        seqs = pa.chunked_array([c for _, p in known for c in _chunks(p, pa.int64())], pa.int64())
-        if len(ids) and not len(names):
-            return None
-        ibis = query.ibis
-        k = ibis.memtable(pa.table({"k_id": names, "k_seq": seqs}))
-        u = ibis.memtable(pa.table({"u_id": ids, "u_spare": spares}))
-        # a record found twice (in two windows, by two queries) is one place
-        marks = u.join(k, u.u_id == k.k_id).select(m_seq=k.k_seq, m_spare=u.u_spare).distinct()
-        found = query._arrow(marks)
-        del known, names, seqs, k, u, marks  # let go before the records are grouped
-        # each id is one record's (`readback.as_read`), each place one id's: a row per id
-        return found if found.num_rows == len(ids) else None
 
     def _listed(
         self, places: Any, problems: Mapping[int, str], own: Collection[str]
@@ -509,12 +480,6 @@ def _places(column: Any, chosen: Sequence[int], per_row: Sequence[int]) -> Any:
     groups = pa.array(chosen, pa.int64()).take(pc.list_parent_indices(lists))
     own = pc.is_in(groups, pa.array(per_row, pa.int64()))
     return pa.table({"l_seq": pc.list_flatten(lists), "l_n": groups, "l_own": own})
-
-
-def _chunks(column: Any, kind: Any) -> list[Any]:
-    """An Arrow array's or column's chunks, of the type `kind`."""
-    column = column.cast(kind)
-    return list(column.chunks) if hasattr(column, "chunks") else [column]
 
 
 def _texts(values: Collection[str]) -> Any:

@@ -229,8 +229,6 @@ def answer(
     )
     if not table.num_rows:
         return found
-    if "seq" in table.column_names:
-        query.places.append((table.column("id"), table.column("seq")))
     import numpy as np
 
     ns, ws = (table.column(c).to_numpy() for c in ("n", "w"))
@@ -425,9 +423,7 @@ def _expression(
     )
     on = [t.p_n == ws.w_n, t.r_day == ws.w_day, t.r_key == ws.w_key]
     joined = t.join(ws, [*on, t.at >= ws.w_start, t.at < ws.w_end])
-    # and its place, where the records are numbered (`Query.places`)
-    place = ("seq",) if query.records.ordered else ()
-    return joined.select(*_ROW, *place, n=joined.p_n, w=joined.w, pair=joined.p_pair)
+    return joined.select(*_ROW, n=joined.p_n, w=joined.w, pair=joined.p_pair)
 
 
 #: What a record's key is, by its ask's way: its person, nothing (anywhere), or else its

@@ -225,9 +225,6 @@ class Query:
         #: Each record's place in the log as read (its id -> position): where the reference
         #: takes records in log order (a trigger's follow-ups), rows are put back in it.
         self.position: dict[str, int] = {}
-        #: The ids and places (`seq`) of the records queries found, as Arrow columns: how
-        #: the accounting marks the records used by their places (`account.py`).
-        self.places: list[tuple[Any, Any]] = []
         left_out = frozenset(self.repeated)
         #: The ids of repeats, which count once (the first read): never evidence. A repeat
         #: has its original's unit and person, so the units and people found stay the same.
@@ -491,8 +488,6 @@ class Query:
         refs: dict[str, tuple[str, ...]] = {}
         expr = self._shared(lines, spells, sequences, naming, as_of)
         table = None if expr is None else self._arrow(expr)
-        if table is not None and "seq" in table.column_names:
-            self.places.append((table.column("id"), table.column("seq")))
         left_out = self.left_out
         # each part's rows apart, only the columns it reads listed (in the query's order)
         by_unit = [ask.by_unit for ask in lines]
@@ -648,7 +643,6 @@ class Query:
         named = ibis.ifelse(o.part == _NAMING, o.refs, ibis.null().cast(o.refs.type()))
         columns: tuple[str, ...] = ("id", "at", "prev", "scope", "role", "person", "type")
         columns += ("attrs", "line", "first", "part", "n", "key")
-        columns += ("seq",) if self.records.ordered else ()
         return u.select(*columns, refs=ibis.null().cast(u.refs.type())).union(
             o.select(*columns, refs=named), distinct=False
         )
