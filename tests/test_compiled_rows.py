@@ -223,3 +223,39 @@ def test_duckdb_files_a_record_under_its_utc_day(instants: list[datetime]) -> No
         assert abs(day - utc_day) <= 1
         if 1700 < moment.year < 2200:
             assert day == utc_day
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),
+            st.integers(-2, 400),
+            st.sampled_from([0, 1, 2, 86_400_000_000, -(2**40), 2**62]),
+            st.sampled_from(["e1", "e10", "e2", "é", ""]),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_rows_put_in_order_by_one_number_are_in_the_order_of_the_four_keys(
+    rows: list[tuple[int, int, int, str]],
+) -> None:
+    """Rows sharing an ask, window and instant (put in order by id), or all of them, and
+    instants too far apart for one number: the places are those of Arrow's stable sort by
+    (ask, window, time, id)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from engagerules.engine.compiled.evidence import _order
+
+    table = pa.table(
+        {
+            "n": pa.array([r[0] for r in rows], pa.int64()),
+            "w": pa.array([r[1] for r in rows], pa.int64()),
+            "at": pa.array([r[2] for r in rows], pa.timestamp("us", tz="UTC")),
+            "id": pa.array([r[3] for r in rows], pa.string()),
+        }
+    )
+    plain = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in ("n", "w", "at", "id")])
+    assert _order(table).to_pylist() == plain.to_pylist()

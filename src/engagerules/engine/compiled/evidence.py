@@ -257,8 +257,7 @@ def _in_order(query: Query, table: Any, left_out: Set[str]) -> Any:
     pa, pc = query._pa, _compute()
     if not table.num_rows:
         return table
-    keys = [(c, "ascending") for c in ("n", "w", "at", "id")]
-    table = table.take(pc.sort_indices(table, sort_keys=keys))
+    table = table.take(_order(table))
     n, w = (table.column(c).to_numpy() for c in ("n", "w"))
     ids = table.column("id")
     keep = np.ones(table.num_rows, dtype=bool)
@@ -268,6 +267,40 @@ def _in_order(query: Query, table: Any, left_out: Set[str]) -> Any:
     after = pc.equal(ids[1:], ids[:-1]).to_numpy(zero_copy_only=False)
     keep[1:] &= ~((n[1:] == n[:-1]) & (w[1:] == w[:-1]) & after)
     return table if keep.all() else table.filter(pa.array(keep))
+
+
+def _order(table: Any) -> Any:
+    """The places of `table`'s rows sorted by (ask, window, time, id): by one number per
+    row, its ask, window and instant (from the first) side by side in 63 bits, sorted by
+    NumPy; then the few rows sharing all three by id. Arrow's sort of the four keys
+    compared most rows by all three numbers in turn (at 10M, 0.37 s for 1.3M rows). Where
+    the three do not fit in one number, Arrow's sort of the four."""
+    import numpy as np
+    import pyarrow as pa
+
+    pc = _compute()
+    n, w, at = (table.column(c).cast(pa.int64()).to_numpy() for c in ("n", "w", "at"))
+    n, w, at = n - n.min(), w - w.min(), at - at.min()
+    windows = int(w.max()) + 1
+    shift = int(at.max()).bit_length()
+    if (int(n.max()) * windows + windows).bit_length() + shift > 63:
+        keys = [(c, "ascending") for c in ("n", "w", "at", "id")]
+        return pc.sort_indices(table, sort_keys=keys)
+    key = ((n * windows + w) << shift) | at
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    tied = ordered[1:] == ordered[:-1]
+    if not tied.any():
+        return pa.array(order)
+    both = np.zeros(len(order), dtype=bool)
+    both[1:] |= tied
+    both[:-1] |= tied
+    where = np.flatnonzero(both)
+    chosen = order[where]
+    part = pa.table({"k": key[chosen], "id": table.column("id").take(pa.array(chosen))})
+    by_id = pc.sort_indices(part, sort_keys=[("k", "ascending"), ("id", "ascending")])
+    order[where] = chosen[by_id.to_numpy()]
+    return pa.array(order)
 
 
 _DAY = timedelta(days=1)

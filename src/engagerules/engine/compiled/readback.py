@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 import msgspec
@@ -72,14 +73,17 @@ def as_read(query: Query, count: int, found: Found | None = None) -> bool:
 def events(query: Query, expr: Any) -> list[Event]:
     """The records `expr` selects (the ingest layout's columns) as the reader's events, in
     log order; their places are remembered in `query.position`."""
-    return made(query, query._run(expr.select(*COLUMNS, *MORE)))
+    table = query._arrow(expr.select(*COLUMNS, *MORE)).sort_by("seq")
+    return made(query, {name: _listed(table.column(name)) for name in table.column_names})
 
 
 def made(query: Query, rows: dict[str, list[Any]]) -> list[Event]:
     """The rows of a query that returned the `COLUMNS` and `MORE` of the ingest layout
-    (and may return more) as the reader's events, in log order; their places are
-    remembered in `query.position`."""
-    found: list[tuple[int, Event]] = []
+    (and may return more) as the reader's events, in log order (rows in it, as `events`
+    sorts them, are put in it in one pass); their places are remembered in
+    `query.position`."""
+    found: list[Event] = []
+    places: list[int] = []
     values = query.values
     replace = msgspec.structs.replace
     for seq, i, kind, at, scope, role, person, refs, text, all_day, file, line in zip(
@@ -88,22 +92,26 @@ def made(query: Query, rows: dict[str, list[Any]]) -> list[Event]:
         stand_in = values.event(kind, text)
         if stand_in is None:  # `as_read` saw to it that none is
             continue
-        made = replace(
-            stand_in,
-            id=i,
-            at=_aware(at),
-            scope=scope,
-            role=role,
-            person=person,
-            refs=tuple(refs or ()),
-            all_day=all_day,
-            file=file,
-            line=line,
+        found.append(
+            replace(
+                stand_in,
+                id=i,
+                at=_aware(at),
+                scope=scope,
+                role=role,
+                person=person,
+                refs=tuple(refs or ()),
+                all_day=all_day,
+                file=file,
+                line=line,
+            )
         )
-        found.append((seq, made))
-    found.sort(key=lambda pair: pair[0])
-    query.position.update((e.id, seq) for seq, e in found)
-    return [e for _, e in found]
+        places.append(seq)
+    if any(a > b for a, b in pairwise(places)):
+        order = sorted(range(len(places)), key=places.__getitem__)
+        found, places = [found[k] for k in order], [places[k] for k in order]
+    query.position.update(zip((e.id for e in found), places, strict=True))
+    return found
 
 
 def of_types(query: Query, types: Sequence[str]) -> list[Event]:
