@@ -87,11 +87,12 @@ def tied(
         return list(steps)
     state = _state(query, as_of)
     types = frozenset(t for req in obligation.evidence for t in req.types)
-    missing = {i for step in steps for i in ids(step)} - state.asked
+    found = set().union(*map(ids, steps))
+    missing = found - state.asked
     if missing:
         _find(query, state, missing, types)
     refs = state.refs
-    if not any(i in refs for step in steps for i in ids(step)):
+    if refs.keys().isdisjoint(found):
         return by_key(tie, steps)  # no record names another: ties by the key alone
     replace = msgspec.structs.replace
     named = [
