@@ -27,7 +27,7 @@ from engagerules.engine.verdicts import Outcome, constraint_windows
 from engagerules.model.conditions import failed_condition
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
-from engagerules.model.plan import Condition, Kind, Obligation
+from engagerules.model.plan import Condition, Force, Kind, Obligation
 from engagerules.model.results import Result
 
 __all__ = ["KIND", "asks", "compiles", "evaluate"]
@@ -132,6 +132,7 @@ def _in_sequence(
     placed = sorted((k for k in found if k not in slots), key=lambda s: (s is not None, s or ""))
     results: list[Result] = []
     used: set[str] = set()
+    judge = Judged(force, rule)
     for unit in (*slots, *placed):
         subjects = found.get(unit, [])
         instants = [e.at for e in subjects]
@@ -142,7 +143,7 @@ def _in_sequence(
             offenders: list[Event] = []
             breaks: list[Condition] = []
             for n, event in enumerate(inside, start=first):
-                broken = _broken(force, rule, event, subjects[n - 1] if n else None)
+                broken = judge(event, subjects[n - 1] if n else None)
                 if broken is not None:
                     offenders.append(event)
                     breaks.append(broken)
@@ -152,6 +153,31 @@ def _in_sequence(
                 verdict(force, obligation, rule, unit, window, as_of, inside, offenders, notes)
             )
     return Outcome(tuple(results), frozenset(used))
+
+
+class Judged:
+    """The reference's `_broken` of a sequence rule, worked out once per distinct pair:
+    which condition a record breaks depends on its type, attributes and unit and those of
+    the record before it, nothing else (its id, instant, role or person never), and the
+    records of one `(type, attrs)` share one mapping of attributes (`values.py`), so a
+    pair is known by those mappings' identities and the units."""
+
+    def __init__(self, force: Force, rule: Constraint) -> None:
+        self._force = force
+        self._rule = rule
+        self._known: dict[tuple[object, ...], Condition | None] = {}
+        self._held: list[object] = []  # the mappings keyed by identity, kept alive
+
+    def __call__(self, event: Event, before: Event | None) -> Condition | None:
+        key: tuple[object, ...] = (id(event.attrs), event.type, event.scope)
+        if before is not None:
+            key += (id(before.attrs), before.type, before.scope)
+        known = self._known
+        if key in known:
+            return known[key]
+        self._held.append((event.attrs, None if before is None else before.attrs))
+        broken = known[key] = _broken(self._force, self._rule, event, before)
+        return broken
 
 
 def _pairs(slots: tuple[str | None, ...], windows: list[Window]) -> list[tuple[str | None, Window]]:

@@ -25,13 +25,14 @@ from weakref import WeakKeyDictionary
 
 import msgspec
 
+from engagerules.engine.compiled.evidence import Rows, ids, stand_ins
 from engagerules.engine.compiled.query import Ask, Query
 from engagerules.engine.index import _named_once
-from engagerules.engine.kinds.recurring import OneItem, item_steps
+from engagerules.engine.kinds.recurring import OneItem, _key, item_steps
 from engagerules.model.event import Event
 from engagerules.model.plan import Obligation
 
-__all__ = ["compiles", "expect", "tied"]
+__all__ = ["by_key", "compiles", "expect", "tied"]
 
 
 class _Named:
@@ -77,19 +78,22 @@ def tied(
     query: Query,
     obligation: Obligation,
     tie: OneItem,
-    steps: list[list[Event]],
+    steps: Sequence[Sequence[Event]],
     as_of: datetime,
-) -> list[list[Event]]:
+) -> list[Sequence[Event]]:
     """One window's records of each step (stand-ins in the reference's order), kept to
     those of one item, as the reference's `item_steps` keeps them."""
     if not steps[0]:
-        return steps
+        return list(steps)
     state = _state(query, as_of)
     types = frozenset(t for req in obligation.evidence for t in req.types)
-    missing = {e.id for step in steps for e in step} - state.asked
+    found = set().union(*map(ids, steps))
+    missing = found - state.asked
     if missing:
         _find(query, state, missing, types)
     refs = state.refs
+    if refs.keys().isdisjoint(found):
+        return by_key(tie, steps)  # no record names another: ties by the key alone
     replace = msgspec.structs.replace
     named = [
         _named_once(
@@ -107,7 +111,62 @@ def tied(
             ) - frozenset(query.left_out)
         return found
 
-    return item_steps(tie, named, step_ids)
+    return list(item_steps(tie, named, step_ids))
+
+
+def by_key(tie: OneItem, steps: Sequence[Sequence[Event]]) -> list[Sequence[Event]]:
+    """`item_steps` where no record names another (none has `refs`, so each is an item of
+    its own and none is linked): records are tied when they are one record, or either has
+    no value of the key, or both the same. The key depends on a record's attributes alone,
+    so it is read once per stand-in (`Rows`: no event per record), and a step every record
+    of which is kept is returned as it is."""
+    first = steps[0]
+    if not first:
+        return list(steps)
+    if tie.key is None:  # every record tied to every other: each step as it is
+        return list(steps)
+    keys: dict[int, str | None] = {}
+
+    def key_of(stand_in: Event) -> str | None:
+        found = keys.get(id(stand_in), _UNKNOWN)
+        if found is _UNKNOWN:
+            found = keys[id(stand_in)] = _key(stand_in, tie)
+        return found  # type: ignore[return-value]
+
+    named = [list(zip(ids(step), map(key_of, stand_ins(step)), strict=True)) for step in steps]
+    best: list[list[int]] = []
+    tried: set[str | None] = set()
+    for anchor, mine in named[0]:
+        if mine in tried:
+            continue
+        tried.add(mine)
+        chosen = [
+            [k for k, (i, theirs) in enumerate(step) if _one_item(anchor, mine, i, theirs)]
+            for step in named
+        ]
+        if not best or sum(map(bool, chosen[1:])) > sum(map(bool, best[1:])):
+            best = chosen
+    return [_kept(step, places) for step, places in zip(steps, best, strict=True)]
+
+
+#: No key worked out yet (a key may be None).
+_UNKNOWN = object()
+
+
+def _one_item(anchor: str, mine: str | None, other: str, theirs: str | None) -> bool:
+    """The reference's `_tied` of two records neither of which names another."""
+    return anchor == other or mine is None or theirs is None or mine == theirs
+
+
+def _kept(step: Sequence[Event], places: list[int]) -> Sequence[Event]:
+    """The records of `step` at `places` (in order): the step itself when all are."""
+    if len(places) == len(step):
+        return step
+    if isinstance(step, Rows):
+        everyone = step.ids
+        kept = {everyone[k] for k in places}
+        return step.without({i for i in everyone if i not in kept})
+    return [step[k] for k in places]
 
 
 def _state(query: Query, as_of: datetime) -> _Named:

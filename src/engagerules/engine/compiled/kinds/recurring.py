@@ -84,7 +84,7 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
             for req, by_window in zip(obligation.evidence, found, strict=True)
         ]
         if tie is not None:  # the records of one item, paired as the reference pairs them
-            steps = list(items.tied(query, obligation, tie, [list(s) for s in steps], as_of))
+            steps = items.tied(query, obligation, tie, steps, as_of)
         result = _judged(query, obligation, one, steps, as_of)
         results.append(result)
         used.update(result.evidence)

@@ -307,21 +307,25 @@ def _events(query: Query, expr: Any) -> list[Event]:
     if ordered:
         query.position.update(zip(rows["id"], rows["seq"], strict=True))
     found = []
+    event, left_out, repeated = query.values.event, query.left_out, query.repeated
+    replace = msgspec.structs.replace
     for i, kind, at, scope, role, person, refs, text, line in zip(
         *(rows[c] for c in _COLUMNS), strict=True
     ):
-        stand_in = query.values.event(kind, text)
-        if stand_in is None or i in query.left_out:
+        stand_in = event(kind, text)
+        if stand_in is None or i in left_out:
             continue
+        # most name nothing: no ref to read through the repeats
+        named = tuple(dict.fromkeys([repeated.get(r, r) for r in refs])) if refs else ()
         found.append(
-            msgspec.structs.replace(
+            replace(
                 stand_in,
                 id=i,
-                at=_utc(at),
+                at=at if at.tzinfo is UTC else _utc(at),
                 scope=scope,
                 role=role,
                 person=person,
-                refs=tuple(dict.fromkeys(query.repeated.get(r, r) for r in refs or ())),
+                refs=named,
                 line=line,
             )
         )
