@@ -499,7 +499,8 @@ def test_demo_ends_with_three_commands_that_work(
 
 
 def test_check_imports_only_what_it_uses() -> None:
-    """`check` loads neither icalendar nor the modules of other commands (start-up time)."""
+    """`check` loads neither icalendar nor the modules of other commands or formats
+    (start-up time)."""
     script = (
         "import sys\n"
         "from engagerules.cli import main\n"
@@ -524,6 +525,13 @@ def test_check_imports_only_what_it_uses() -> None:
         "engagerules.authoring.simulate",
         "engagerules.authoring.forcedocs",
         "engagerules.authoring.scenarios",
+        # import profiles, and the renderers of the formats not asked for
+        "engagerules.sources.importer",
+        "engagerules.sources.profiles",
+        "engagerules.outputs.html",
+        "engagerules.outputs.junit",
+        "engagerules.outputs.markdown",
+        "engagerules.outputs.text",
     }
     assert not unused & loaded
 

@@ -60,35 +60,19 @@ from engagerules.model.words import (
     unit_words,
     window_words,
 )
-from engagerules.outputs.html import render_html
 from engagerules.outputs.jsontext import json_text
-from engagerules.outputs.junit import render_junit
-from engagerules.outputs.markdown import render_markdown
 from engagerules.outputs.shapes import due_json, force_json, obligations_json, report_json_parts
-from engagerules.outputs.summary import slips
-from engagerules.outputs.text import render_text
 from engagerules.sources.config import validate_file
 from engagerules.sources.events import read_events
-
-if TYPE_CHECKING:  # the compiled engine's extra is imported only when it is asked for
-    from engagerules.engine.compiled.run import Ingested
-    from engagerules.engine.compiled.source import Records
-from engagerules.sources.importer import (
-    ImportLog,
-    event_record,
-    explain_row,
-    import_events,
-    open_profile,
-)
 from engagerules.sources.overrides import is_overrides_file, read_overrides
-from engagerules.sources.profiles import (
-    force_problems,
-    is_profile,
-    load_profile,
-    validate_profile,
-)
 from engagerules.sources.registry import available_forces, base_of, find_force, open_force
 from engagerules.sources.waivers import Waiver, apply_waivers, expired_waivers, parse_waivers
+
+if TYPE_CHECKING:  # imported when used: a check loads neither the compiled engine's extra
+    # (unless asked), nor import profiles, nor the renderers of formats it does not write
+    from engagerules.engine.compiled.run import Ingested
+    from engagerules.engine.compiled.source import Records
+    from engagerules.sources.importer import ImportLog
 
 __all__ = ["main"]
 
@@ -651,12 +635,33 @@ def _cmd_check(args: argparse.Namespace) -> int:
     report = select_report(report, force, _selection(args))
     _note_expired(waivers, as_of, force)
     fail_on = FAILING if not args.fail_on else frozenset(args.fail_on)
+
+    def text(r: Report) -> str:
+        from engagerules.outputs.text import render_text
+
+        return render_text(r, force=force)
+
+    def junit(r: Report) -> str:
+        from engagerules.outputs.junit import render_junit
+
+        return render_junit(r, fail_on=fail_on)
+
+    def markdown(r: Report) -> str:
+        from engagerules.outputs.markdown import render_markdown
+
+        return render_markdown(r, fail_on=fail_on, force=force)
+
+    def html(r: Report) -> str:
+        from engagerules.outputs.html import render_html
+
+        return render_html(r, force=force, fail_on=fail_on, events=events())
+
     renderers: dict[str, Callable[[Report], str | Iterable[str] | Iterable[bytes | memoryview]]] = {
         "json": report_json_parts,
-        "text": lambda r: render_text(r, force=force),
-        "junit": lambda r: render_junit(r, fail_on=fail_on),
-        "markdown": lambda r: render_markdown(r, fail_on=fail_on, force=force),
-        "html": lambda r: render_html(r, force=force, fail_on=fail_on, events=events()),
+        "text": text,
+        "junit": junit,
+        "markdown": markdown,
+        "html": html,
     }
     _write(renderers[args.format](report), args.output)
     _note_written(args.format, args.output)
@@ -746,6 +751,8 @@ def _cmd_agenda(args: argparse.Namespace) -> int:
 
 def _profile_problems(path: Path) -> list[Problem]:
     """`validate PROFILE`: the profile's own problems, then what its force does not know."""
+    from engagerules.sources.profiles import force_problems, load_profile, validate_profile
+
     problems = validate_profile(path)
     if problems:
         return problems
@@ -754,6 +761,8 @@ def _profile_problems(path: Path) -> list[Problem]:
 
 def _profile_force(path: str, given: Force | None = None) -> Force:
     """The force a profile is for, opened; with `given`, checked to be the same force."""
+    from engagerules.sources.profiles import load_profile
+
     profile = load_profile(path)
     name = profile.force
     beside = profile.path.parent / name
@@ -768,12 +777,16 @@ def _profile_force(path: str, given: Force | None = None) -> Force:
 
 def _import(path: str, files: Sequence[str], force: Force) -> tuple[ImportLog, str]:
     """Read exports through the profile at `path`, for `force`; and the profile's title."""
+    from engagerules.sources.importer import import_events, open_profile
+
     _profile_force(path, force)
     profile, key = open_profile(path, force, files)
     return import_events(profile, force, files, key=key), profile.title
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from engagerules.sources.importer import event_record, explain_row, import_events, open_profile
+
     force = _profile_force(args.profile)
     profile, key = open_profile(args.profile, force, args.files)
     if args.row is not None:
@@ -941,6 +954,8 @@ def _cmd_grants(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from engagerules.sources.profiles import is_profile
+
     path = Path(args.path)
     unusable = path_problem(args.path)
     if unusable is not None:
@@ -1159,6 +1174,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"(the same as: {program()} check {force.id} {demo.events} --from {demo.start} "
         f"--to {demo.end} --as-of {demo.as_of.isoformat()})\n\n"
     )
+    from engagerules.outputs.text import render_text
+
     _write(intro + render_text(report, detail_limit=args.limit, force=force), None)
     _write(_next_steps(force, report), None)
     return EXIT_OK
@@ -1178,6 +1195,8 @@ def _next_steps(force: Force, report: Report) -> str:
     demo = force.demo
     if demo is None:  # pragma: no cover - the demo command picks a force with one
         return ""
+    from engagerules.outputs.summary import slips
+
     missed = slips(report.results, Status.MISSED)
     first = missed[0].obligation if missed else force.obligation_ids[0]
     unit = missed[0].units[0][0] if missed else "force-wide"
