@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -546,3 +547,18 @@ def test_obligations_text_states_thresholds_and_deadlines(
     assert main(["obligations", "gwent"]) == 0
     out = capsys.readouterr().out
     assert "trigger: each team_change; due within 1 month (P1M)" in out
+
+
+def test_the_program_leaves_its_objects_to_the_exit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run as the program (no argv), `main` freezes what is left for the exit; called with
+    arguments (a caller's process, which goes on), it leaves the collector as it was."""
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    assert main(["forces"]) == 0
+    assert not frozen
+    monkeypatch.setattr(sys, "argv", ["engagerules", "forces"])
+    assert main() == 0
+    assert frozen == [True]
+    assert "gwent" in capsys.readouterr().out
