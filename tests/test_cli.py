@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -499,7 +500,8 @@ def test_demo_ends_with_three_commands_that_work(
 
 
 def test_check_imports_only_what_it_uses() -> None:
-    """`check` loads neither icalendar nor the modules of other commands (start-up time)."""
+    """`check` loads neither icalendar nor the modules of other commands or formats
+    (start-up time)."""
     script = (
         "import sys\n"
         "from engagerules.cli import main\n"
@@ -524,6 +526,13 @@ def test_check_imports_only_what_it_uses() -> None:
         "engagerules.authoring.simulate",
         "engagerules.authoring.forcedocs",
         "engagerules.authoring.scenarios",
+        # import profiles, and the renderers of the formats not asked for
+        "engagerules.sources.importer",
+        "engagerules.sources.profiles",
+        "engagerules.outputs.html",
+        "engagerules.outputs.junit",
+        "engagerules.outputs.markdown",
+        "engagerules.outputs.text",
     }
     assert not unused & loaded
 
@@ -538,3 +547,18 @@ def test_obligations_text_states_thresholds_and_deadlines(
     assert main(["obligations", "gwent"]) == 0
     out = capsys.readouterr().out
     assert "trigger: each team_change; due within 1 month (P1M)" in out
+
+
+def test_the_program_leaves_its_objects_to_the_exit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run as the program (no argv), `main` freezes what is left for the exit; called with
+    arguments (a caller's process, which goes on), it leaves the collector as it was."""
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    assert main(["forces"]) == 0
+    assert not frozen
+    monkeypatch.setattr(sys, "argv", ["engagerules", "forces"])
+    assert main() == 0
+    assert frozen == [True]
+    assert "gwent" in capsys.readouterr().out

@@ -3,20 +3,26 @@ as the standard library lays it out."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import io
 import json
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import bundled
 from engagerules import evaluate, read_events, report_json
-from engagerules.cli import _json, main
+from engagerules.cli import _json, _write, main
+from engagerules.model.results import DataQuality
 from engagerules.outputs.jsontext import json_parts, json_text
-from engagerules.outputs.shapes import _report_shape, report_json_text
+from engagerules.outputs.shapes import _report_shape, report_json_parts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,7 +91,12 @@ def test_written_in_parts_it_is_the_same_text(value: Any, items: int, lazy: bool
     """The text written in parts (lists `items` at a time, or read from an iterator) is
     the text written at once, byte for byte."""
     given_value = iter(value) if lazy and isinstance(value, list) else value
-    assert "".join(json_parts(given_value, items=items)) == json_text(value)
+    assert _joined(json_parts(given_value, items=items)) == json_text(value)
+
+
+def _joined(parts: Iterable[bytes | memoryview]) -> str:
+    """The parts as the file gets them, read back as text."""
+    return b"".join(parts).decode()
 
 
 def test_a_real_report_in_parts_is_the_report_in_one(tmp_path: Path) -> None:
@@ -96,10 +107,10 @@ def test_a_real_report_in_parts_is_the_report_in_one(tmp_path: Path) -> None:
     report = evaluate(force, log, date(2022, 10, 1), date(2022, 12, 31), as_of)
     whole = json_text(report_json(report))
     assert report.results and report.data_quality  # lists long enough to be cut
-    assert "".join(report_json_text(report)) == whole
+    assert _joined(report_json_parts(report)) == whole
     for items in (1, 3):
-        shape = _report_shape(report, iter)
-        assert "".join(json_parts(shape, items=items)) == whole
+        shape = _report_shape(report, parts=True)
+        assert _joined(json_parts(shape, items=items)) == whole
 
 
 def test_the_collector_waits_while_parts_are_made_and_runs_after() -> None:
@@ -115,3 +126,48 @@ def test_the_collector_waits_while_parts_are_made_and_runs_after() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(), st.text(), st.integers(min_value=0, max_value=2**63 - 1), st.text())
+def test_a_data_quality_entry_is_written_as_its_dict(
+    id_: str, file: str, line: int, problem: str
+) -> None:
+    """msgspec writes a data-quality entry itself as the contract's dict, key for key in
+    the same order (so the report's parts need make no dict for it), and `report_json`
+    gives that dict."""
+    entry = DataQuality(id_, file, line, problem)
+    shape = {"id": id_, "file": file, "line": line, "problem": problem}
+    assert _joined(json_parts([entry])) == json_text([shape])
+    assert msgspec.to_builtins([entry]) == [shape]
+
+
+def test_a_data_quality_entry_is_a_frozen_value() -> None:
+    """Equal by its fields, hashable, unchangeable, shown as the attrs values are."""
+    entry = DataQuality("e1", "log.jsonl", 3, "no unit recorded")
+    assert entry == DataQuality("e1", "log.jsonl", 3, "no unit recorded")
+    assert entry != DataQuality("e1", "log.jsonl", 4, "no unit recorded")
+    assert len({entry, DataQuality("e1", "log.jsonl", 3, "no unit recorded")}) == 1
+    with pytest.raises(AttributeError):
+        entry.line = 4  # type: ignore[misc]
+    assert (
+        repr(entry) == "DataQuality(id='e1', file='log.jsonl', line=3, problem='no unit recorded')"
+    )
+
+
+def test_parts_in_bytes_are_written_as_they_are(tmp_path: Path, capsys: Any) -> None:
+    """A report's parts in bytes reach a file, stdout, and a stdout with no bytes beneath
+    it (a caller's `StringIO`) as the same text, after what was written before."""
+    parts = [b'{"a": "\xc3\xa9', memoryview(b"xyz")[1:], b'"}\n']
+    path = tmp_path / "out.json"
+    _write(iter(parts), str(path))
+    assert path.read_bytes() == b'{"a": "\xc3\xa9yz"}\n'
+    print("before", end="")
+    _write(iter(parts), None)
+    assert capsys.readouterr().out == 'before{"a": "éyz"}\n'
+    stream = io.StringIO()
+    with contextlib.redirect_stdout(stream):
+        _write(iter(parts), "-")
+    assert stream.getvalue() == '{"a": "éyz"}\n'
+    _write(iter(()), str(path))
+    assert path.read_bytes() == b""

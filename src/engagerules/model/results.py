@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 import attrs
+import msgspec
 
 from engagerules.errors import ModelError, UsageError
 from engagerules.model.event import Rejection
@@ -168,8 +169,7 @@ UNMATCHED_REASONS: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 
-@attrs.frozen
-class DataQuality:
+class DataQuality(msgspec.Struct, frozen=True, gc=False):
     """A record that would have counted but for something a team can fix at source: no
     unit where the duty is per unit, no person where it is per person, no role where the
     duty names roles, no attribute a condition needs, or a repeat of
@@ -177,7 +177,13 @@ class DataQuality:
     that did count but added nothing to a sum for want of the attribute summed (a session
     with no hours). A record whose attribute denies what the evidence asks be there
     ("partners recorded as none") is listed too: it is either true, and no evidence, or a
-    slip to correct at source."""
+    slip to correct at source.
+
+    A frozen value as the attrs classes are (equal by its fields, hashable, the same
+    repr), but a msgspec `Struct`: a large check makes one per such record (600,000 at ten
+    million records), five times sooner, and the JSON report writes each in C, its fields
+    in this order, with no dict made for it (`outputs.shapes`). Its fields are text and a
+    number, so it never joins a cycle: the cyclic collector need not track it."""
 
     id: str
     file: str

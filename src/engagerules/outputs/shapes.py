@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict, cast
 
+import msgspec
+
 from engagerules.engine.kinds import kind_module
 from engagerules.engine.schedule import Due
 from engagerules.model.durations import Duration
@@ -45,7 +47,7 @@ __all__ = [
     "overrides_json",
     "readings_json",
     "report_json",
-    "report_json_text",
+    "report_json_parts",
     "result_json",
 ]
 
@@ -412,20 +414,22 @@ def _evidence(result: Result) -> list[str]:
 
 
 def report_json(report: Report) -> ReportShape:
-    return _report_shape(report, list)
+    return _report_shape(report, parts=False)
 
 
-def report_json_text(report: Report) -> Iterator[str]:
-    """`report_json`'s JSON text (`jsontext.json_text`), in parts made as they are
-    written: a result's or a data-quality entry's shape is made when its part is, so the
-    shapes of a large report (ten million records: 600,000 data-quality entries) are never
-    all held at once, nor is its text."""
-    return json_parts(_report_shape(report, iter))
+def report_json_parts(report: Report) -> Iterator[bytes | memoryview]:
+    """`report_json`'s JSON text (`jsontext.json_text`) as UTF-8, in parts made as they
+    are written (`jsontext.json_parts`): a result's shape is made when its part is, so the
+    shapes of a large report are never all held at once, nor is its text (ten million
+    records: 130 MB)."""
+    return json_parts(_report_shape(report, parts=True))
 
 
-def _report_shape(report: Report, listed: Callable[[Iterator[Any]], Any]) -> ReportShape:
-    """The report's shape, its long lists (results, data-quality entries, rejections) made
-    by `listed` from an iterator of their items: `list`, or `iter` for `json_parts`."""
+def _report_shape(report: Report, *, parts: bool) -> ReportShape:
+    """The report's shape; for `json_parts` (`parts`), its long lists (results,
+    data-quality entries, rejections) are iterators of their items, and a data-quality
+    entry is itself (msgspec writes it as the dict, field by field: no dict is made)."""
+    listed: Callable[[Iterable[Any]], Any] = iter if parts else list
     counts = report.counts()
     departing = frozenset(ob for ob, _ in report.departures)
     shape: ReportShape = {
@@ -441,10 +445,9 @@ def _report_shape(report: Report, listed: Callable[[Iterator[Any]], Any]) -> Rep
             "rejected": report.events.rejected,
             "unmatched_by_reason": dict(sorted(report.events.by_reason.items())),
         },
-        "data_quality": listed(
-            {"id": d.id, "file": d.file, "line": d.line, "problem": d.problem}
-            for d in report.data_quality
-        ),
+        "data_quality": listed(report.data_quality)
+        if parts
+        else msgspec.to_builtins(report.data_quality),
         "rejections": listed(
             {"file": r.file, "line": r.line, "reason": r.reason} for r in report.rejections
         ),
