@@ -132,6 +132,14 @@ _Spells = tuple[dict[str | None, list[SpellRow]], dict[str | None, list[SpellRow
 _ORDER = attrgetter("at", "id")
 
 
+def _by_type(pairs: Iterable[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """`(type, attrs)` pairs by their type, as `Query.pairs` hands them out."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for kind, text in pairs:
+        found.setdefault(kind, []).append((kind, text))
+    return found
+
+
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
@@ -300,17 +308,19 @@ class Query:
 
     def pairs(self, types: Sequence[str] | None = None) -> list[tuple[str, str]]:
         """The distinct `(type, attrs)` of the records (of `types`), found by one query per
-        check: what a condition, a sum or the reader makes of a record is decided once per
-        pair (`values.py`), never by a backend."""
+        check (or given, `known_pairs`): what a condition, a sum or the reader makes of a
+        record is decided once per pair (`values.py`), never by a backend."""
         if self._pairs is None:
             rows = self._run(self.records.table.select("type", "attrs").distinct())
-            found: dict[str, list[tuple[str, str]]] = {}
-            for kind, text in zip(rows["type"], rows["attrs"], strict=True):
-                found.setdefault(kind, []).append((kind, text))
-            self._pairs = found
+            self._pairs = _by_type(zip(rows["type"], rows["attrs"], strict=True))
         if types is None:
             return [pair for pairs in self._pairs.values() for pair in pairs]
         return [pair for kind in dict.fromkeys(types) for pair in self._pairs.get(kind, ())]
+
+    def known_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """The records' distinct `(type, attrs)`, where they are known without a query
+        (what ingest found of a file's rows, `sources.vouched`)."""
+        self._pairs = _by_type(pairs)
 
     def prefetch(self, asks: Sequence[Ask], as_of: datetime) -> None:
         """Answer many evidence lookups by one query, for `evidence` to hand back (each

@@ -61,11 +61,8 @@ def as_read(query: Query, count: int, found: Found | None = None) -> bool:
         scopes = query._run(t.select("scope").distinct())["scope"]
     if any(s is not None and s not in units for s in scopes):
         return False
-    if found is not None and found.pairs is not None and query._pairs is None:
-        by_type: dict[str, list[tuple[str, str]]] = {}
-        for kind, text in found.pairs:
-            by_type.setdefault(kind, []).append((kind, text))
-        query._pairs = by_type
+    if found is not None and found.pairs is not None:
+        query.known_pairs(found.pairs)
     pairs = query.pairs()
     return all(k in types and query.values.event(k, a) is not None for k, a in pairs)
 
