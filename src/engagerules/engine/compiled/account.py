@@ -73,9 +73,18 @@ class _Grouped(_Unmatched):
     `g_before`, found by the query from the spans `_before_spans` computed."""
 
     before = False
+    #: Whether a group is asked (its stand-in), not one of its records: then a stand-in
+    #: that gets as far as the period its records name leaves the rest to each record's
+    #: instant (`_PerRow`); up to there, all `why` reads is the group's.
+    whole = True
 
     def _before_trigger(self, event: Event, live: Any) -> bool:
         return self.before
+
+    def _rest(self, event: Event, live: Any, inside: bool) -> tuple[str, str | None]:
+        if self.whole and live.reqs and live.periodic:
+            raise _PerRow
+        return super()._rest(event, live, inside)
 
 
 class _PerRow(Exception):
@@ -281,6 +290,7 @@ class QueryAccount:
         kept: list[int] = []
         numbered: dict[str, int] = {}
         start = 0
+        grouped.whole = False
         for n, rows in groupby(numbers):
             end = start + sum(1 for _ in rows)
             grouped.before = keys[n]["g_before"]
@@ -294,6 +304,7 @@ class QueryAccount:
                     numbers[row] = numbered[problem]
                     kept.append(row)
             start = end
+        grouped.whole = True
         listed = places.filter(pc.invert(dated_rows)).drop_columns(["l_dated"])
         if not kept:
             return listed
@@ -396,11 +407,6 @@ def _decide(
 ) -> tuple[str, str | None] | None:
     """The reason (and data-quality problem) of a group, from a stand-in with its facts; None
     where it is the records' own to give (the period they name, the triggers they name)."""
-    kind = key["type"]
-    if kind in grouped.readers and key["g_known"]:
-        live = grouped._live(kind, first.astimezone(grouped.force.zone).date())
-        if live is not None and live.periodic:
-            return None
     stand_in = _stand_in(values, key, first)
     if stand_in is None:
         return None
