@@ -1330,6 +1330,55 @@ def test_generated_logs_naming_their_period_are_judged_alike(
     period named (with an allowance ahead or not, split years read or not) is judged by
     the compiled check as by the reference, at any instant from June to its grace's end
     (DuckDB)."""
+    force = _report_force(early, split_years)
+    as_of = datetime(2023, 6, 20, 12, tzinfo=UTC) + timedelta(days=as_of_day)
+    log = _log(force, records)
+    start, end = date(2023, 6, 1), date(2023, 6, 30)
+    assert differences(force, log, start, end, [as_of], Backend(None), ("v.report",)) == []
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    label=st.sampled_from(["2023-05", "2023-06", "2023-07", "2023-q2"]),
+    moments=st.lists(
+        st.sampled_from(_PERIOD_EDGES)
+        | st.integers(0, 60 * 24 * 60).map(
+            lambda m: datetime(2023, 5, 25, tzinfo=UTC) + timedelta(minutes=m)
+        ),
+        min_size=2,
+        max_size=12,
+    ),
+    early=st.sampled_from([None, "P10D"]),
+    as_of_day=st.integers(0, 45),
+)
+def test_records_alike_but_for_their_instant_are_each_accounted(
+    label: str, moments: list[datetime], early: str | None, as_of_day: int
+) -> None:
+    """Records alike in all but their instant (one unit, role and period named), of a type
+    every duty reading it reads by the period named, each have their own reason (early,
+    late, counted), as the reference gives it: the accounting asks their group's
+    stand-in at each record's instant, never the group's at one (DuckDB)."""
+    force = _report_force(early, split_years=False)
+    records = [
+        {
+            "id": f"e{i}",
+            "type": "report",
+            "at": moment.isoformat(),
+            "scope": "north",
+            "role": "PS",
+            "attrs": {"for_period": label},
+        }
+        for i, moment in enumerate(moments)
+    ]
+    as_of = datetime(2023, 6, 20, 12, tzinfo=UTC) + timedelta(days=as_of_day)
+    start, end = date(2023, 6, 1), date(2023, 6, 30)
+    log = _log(force, records)
+    assert differences(force, log, start, end, [as_of], Backend(None), ("v.report",)) == []
+
+
+def _report_force(early: str | None, split_years: bool) -> Force:
+    """The verdicts test force, its monthly report (read by the period it names) with an
+    allowance ahead `early` or none, split years read or not."""
     force = load_force(FIXTURES / "verdicts")
     duty = "v.report"
     ahead = None if early is None else parse_duration(early)
@@ -1348,10 +1397,7 @@ def test_generated_logs_naming_their_period_are_judged_alike(
         ),
     )
     assert compilable(next(ob for ob in force.obligations if ob.id == duty))
-    as_of = datetime(2023, 6, 20, 12, tzinfo=UTC) + timedelta(days=as_of_day)
-    log = _log(force, records)
-    start, end = date(2023, 6, 1), date(2023, 6, 30)
-    assert differences(force, log, start, end, [as_of], Backend(None), (duty,)) == []
+    return force
 
 
 @pytest.mark.parametrize(
@@ -1544,8 +1590,8 @@ def _accounting_mutants() -> list[tuple[str, Any, str, Any]]:
 
     places = compiled_account._places
 
-    def one_place_lost(column: Any, chosen: Any, per_row: Any) -> Any:
-        found = places(column, chosen, per_row)
+    def one_place_lost(column: Any, chosen: Any, per_row: Any, dated: Any = ()) -> Any:
+        found = places(column, chosen, per_row, dated)
         return found.slice(1)
 
     return [("a listed group's first place lost", compiled_account, "_places", one_place_lost)]

@@ -9,11 +9,13 @@ other records, whether a trigger looked at it (`spare`), and, for a type some re
 reads by condition, its attributes. So the query groups the unmatched records by those
 facts (the local day as the span of days over which the same duties of a type are in
 force, sent as UTC instants: no backend's time zones), and the reference's own `why` is
-asked once per group, of a stand-in with the group's facts. It is asked of the records
+asked once per group, of a stand-in with the group's facts. A record naming its period
+(of a type every duty reading it reads so) is asked as its group's stand-in at its own
+instant, all else `why` reads of it being the group's. It is asked of the records
 themselves, read back as events, where their own values decide: a follow-up naming
-triggers, a record naming its period, a repeat, and the records of the duties the
-reference judges (already read for it). A group whose reason is a data-quality problem has
-its records listed (id, file, line), in log order, as the reference lists them.
+triggers, a repeat, and the records of the duties the reference judges (already read for
+it). A group whose reason is a data-quality problem has its records listed (id, file,
+line), in log order, as the reference lists them.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from itertools import pairwise
+from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Any
+
+import msgspec
 
 from engagerules.engine.compiled import readback
 from engagerules.engine.compiled.kinds.triggered import trigger_records
@@ -69,9 +73,18 @@ class _Grouped(_Unmatched):
     `g_before`, found by the query from the spans `_before_spans` computed."""
 
     before = False
+    #: Whether a group is asked (its stand-in), not one of its records: then a stand-in
+    #: that gets as far as the period its records name leaves the rest to each record's
+    #: instant (`_PerRow`); up to there, all `why` reads is the group's.
+    whole = True
 
     def _before_trigger(self, event: Event, live: Any) -> bool:
         return self.before
+
+    def _rest(self, event: Event, live: Any, inside: bool) -> tuple[str, str | None]:
+        if self.whole and live.reqs and live.periodic:
+            raise _PerRow
+        return super()._rest(event, live, inside)
 
 
 class _PerRow(Exception):
@@ -133,17 +146,25 @@ class QueryAccount:
         per_row: list[int] = []
         columns = zip(*(rows[k] for k in _KEY), strict=True)
         keys = [dict(zip(_KEY, values, strict=True)) for values in columns]
+        # the groups whose records differ from their stand-in by their instant alone
+        dated: dict[int, Event] = {}
         for n, (key, count, first) in enumerate(zip(keys, rows["g_n"], rows["g_at"], strict=True)):
             found = _decide(grouped, query.values, key, _aware(first))
             if found is None:
-                per_row.append(n)
+                stand_in = None if key["g_refs"] else _stand_in(query.values, key, _aware(first))
+                if stand_in is None:
+                    per_row.append(n)
+                else:
+                    dated[n] = stand_in
                 continue
             reason, problem = found
             by_reason[reason] += count
             if problem is not None:
                 problems[n] = problem
-        places = _places(groups.column("g_seq"), sorted({*problems, *per_row}), per_row)
+        chosen = sorted({*problems, *per_row, *dated})
+        places = _places(groups.column("g_seq"), chosen, per_row, list(dated))
         del groups  # every unmatched record's place: let go before any record is read
+        places = self._by_instant(places, grouped, keys, dated, by_reason, problems)
         own = {keys[n]["type"] for n in per_row}
         seqs, listed, asked = self._listed(places, problems, own)
         singles = [e for e in self.read if e.id not in used]
@@ -231,6 +252,71 @@ class QueryAccount:
             g_attrs=attrs,
             g_before=t.b_type.notnull(),
         ).select(*query.records.table.columns, *_KEY[1:4], *_KEY[6:])
+
+    def _by_instant(
+        self,
+        places: Any,
+        grouped: _Grouped,
+        keys: Sequence[Mapping[str, Any]],
+        dated: Mapping[int, Event],
+        by_reason: Counter[str],
+        problems: dict[int, str],
+    ) -> Any:
+        """The reasons of the records of the groups `dated` (those of a type every duty
+        reading it reads by the period it names, whose reason is then the record's own),
+        asked of each group's stand-in at each record's instant: all else `why` reads of
+        them is the group's (their attributes among it), so their places and instants
+        are read back, not their records (at 10M, 131,000 events made and asked). A record
+        whose reason is a data-quality problem is listed with the groups': `places` is
+        given back with those rows, as the listing takes them (a number of their own past
+        the groups' for each problem), and the rest of the dated rows left out."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        dated_rows = places.column("l_dated")
+        if not dated:
+            return places.drop_columns(["l_dated"])
+        query = self.query
+        t = query.records.table
+        theirs = query.ibis.memtable(places.filter(dated_rows).select(["l_seq", "l_n"]))
+        chosen = t.filter(t.type.isin(sorted({keys[n]["type"] for n in dated})))
+        expr = chosen.join(theirs, chosen.seq == theirs.l_seq).select(
+            l_seq=chosen.seq, l_n=theirs.l_n, l_at=chosen.at
+        )
+        found = query._arrow(expr).sort_by([("l_n", "ascending")])
+        del theirs
+        numbers, ats = _listed(found.column("l_n")), _listed(found.column("l_at"))
+        more = len(keys)
+        kept: list[int] = []
+        numbered: dict[str, int] = {}
+        start = 0
+        grouped.whole = False
+        for n, rows in groupby(numbers):
+            end = start + sum(1 for _ in rows)
+            grouped.before = keys[n]["g_before"]
+            asked = grouped.each(_at_instants(dated[n], ats[start:end]))
+            for row, (reason, problem) in enumerate(asked, start):
+                by_reason[reason] += 1
+                if problem is not None:
+                    if problem not in numbered:
+                        numbered[problem] = more + len(numbered)
+                        problems[numbered[problem]] = problem
+                    numbers[row] = numbered[problem]
+                    kept.append(row)
+            start = end
+        grouped.whole = True
+        listed = places.filter(pc.invert(dated_rows)).drop_columns(["l_dated"])
+        if not kept:
+            return listed
+        taken = found.take(pa.array(kept, pa.int64()))
+        extra = pa.table(
+            {
+                "l_seq": taken.column("l_seq").cast(listed.schema.field("l_seq").type),
+                "l_n": pa.array([numbers[k] for k in kept], pa.int64()),
+                "l_own": pa.array([False] * len(kept), pa.bool_()),
+            }
+        )
+        return pa.concat_tables([listed, extra])
 
     def _listed(
         self, places: Any, problems: Mapping[int, str], own: Collection[str]
@@ -321,18 +407,27 @@ def _decide(
 ) -> tuple[str, str | None] | None:
     """The reason (and data-quality problem) of a group, from a stand-in with its facts; None
     where it is the records' own to give (the period they name, the triggers they name)."""
+    stand_in = _stand_in(values, key, first)
+    if stand_in is None:
+        return None
+    grouped.before = key["g_before"]
+    try:
+        return grouped.why(stand_in)
+    except _PerRow:
+        return None
+
+
+def _stand_in(values: Values, key: Mapping[str, Any], first: datetime) -> Event | None:
+    """A record with a group's facts, made at `first`; None where its attributes make no
+    event (then its records are read back and asked each)."""
     kind = key["type"]
-    if kind in grouped.readers and key["g_known"]:
-        live = grouped._live(kind, first.astimezone(grouped.force.zone).date())
-        if live is not None and live.periodic:
-            return None
     attrs: Mapping[str, Any] = {}
     if key["g_attrs"] is not None:
         made = values.event(kind, key["g_attrs"])
         if made is None:
             return None
         attrs = made.attrs
-    stand_in = Event(
+    return Event(
         id=_SPARE if key["g_spare"] else _PLAIN,
         type=kind,
         at=first,
@@ -342,11 +437,12 @@ def _decide(
         attrs=attrs,
         refs=(_REF,) if key["g_refs"] else (),
     )
-    grouped.before = key["g_before"]
-    try:
-        return grouped.why(stand_in)
-    except _PerRow:
-        return None
+
+
+def _at_instants(stand_in: Event, instants: Sequence[datetime]) -> list[Event]:
+    """A group's stand-in at each of its records' `instants` (as a backend gave them)."""
+    replace = msgspec.structs.replace
+    return [replace(stand_in, at=_aware(at)) for at in instants]
 
 
 def _read_by_value(judged: Sequence[Obligation]) -> set[str]:
@@ -469,17 +565,22 @@ def _edges_before(
     return edges
 
 
-def _places(column: Any, chosen: Sequence[int], per_row: Sequence[int]) -> Any:
+def _places(
+    column: Any, chosen: Sequence[int], per_row: Sequence[int], dated: Sequence[int] = ()
+) -> Any:
     """The places of the records of the groups numbered `chosen` (`l_seq`), each with its
-    group (`l_n`) and whether that is one of `per_row` (`l_own`), as an Arrow table: from
-    `column`, each group's places as a list."""
+    group (`l_n`), whether that is one of `per_row` (`l_own`) and whether one of `dated`
+    (`l_dated`), as an Arrow table: from `column`, each group's places as a list."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     lists = column.take(pa.array(chosen, pa.int64())).combine_chunks()
     groups = pa.array(chosen, pa.int64()).take(pc.list_parent_indices(lists))
     own = pc.is_in(groups, pa.array(per_row, pa.int64()))
-    return pa.table({"l_seq": pc.list_flatten(lists), "l_n": groups, "l_own": own})
+    dates = pc.is_in(groups, pa.array(dated, pa.int64()))
+    return pa.table(
+        {"l_seq": pc.list_flatten(lists), "l_n": groups, "l_own": own, "l_dated": dates}
+    )
 
 
 def _texts(values: Collection[str]) -> Any:
