@@ -1655,12 +1655,13 @@ def _sequence_mutants() -> list[tuple[str, Any, str, Any]]:
 
     lines = compiled_sequence.lines
 
-    def ties_reversed(events: Any) -> list[Event]:
-        return sorted(sorted(events, key=lambda e: e.id, reverse=True), key=lambda e: e.at)
+    def ties_reversed(records: Any) -> list[Any]:  # (at, id, ...)
+        return sorted(sorted(records, key=lambda r: r[1], reverse=True), key=lambda r: r[0])
 
     def no_look_back(query: Any, ob: Obligation, span: Window, as_of: datetime) -> Any:
         found = lines(query, ob, span, as_of)
-        return {k: [e for e in v if e.at >= span.start] for k, v in found.items()}
+        found.lines = {k: [r for r in v if r[0] >= span.start] for k, v in found.lines.items()}
+        return found
 
     def nothing_compared(*args: Any) -> frozenset[str]:
         return frozenset()

@@ -121,7 +121,10 @@ def _in_sequence(
 ) -> Outcome:
     """A rule comparing each record with the one before it in its line (`sequence.py`):
     the duty's units, then the places above them that hold records, as the reference
-    judges them, each window's records with their previous, in or before the window."""
+    judges them, each window's records with their previous, in or before the window.
+    Which condition a record breaks is worked out once per pair of sorts (`Judged`): the
+    verdict is made from the sorts' stand-ins, then lists the records (`listing`); an
+    event is made only for a breaking record the reason names."""
     force = query.force
     windows = constraint_windows(obligation, span)
     if not windows:
@@ -129,30 +132,67 @@ def _in_sequence(
     found = sequence.lines(query, obligation, span, as_of)
     slots = unit_slots(obligation)
     # Results are put in order by unit afterwards: the order of places here is free.
-    placed = sorted((k for k in found if k not in slots), key=lambda s: (s is not None, s or ""))
+    placed = sorted(
+        (k for k in found.lines if k not in slots), key=lambda s: (s is not None, s or "")
+    )
     results: list[Result] = []
     used: set[str] = set()
     judge = Judged(force, rule)
+    sorts = found.sorts
+    pairs: dict[tuple[int, int], Condition | None] = {}  # (sort before or -1, sort) -> broken
     for unit in (*slots, *placed):
-        subjects = found.get(unit, [])
-        instants = [e.at for e in subjects]
+        subjects = found.lines.get(unit, [])
+        instants = [r[0] for r in subjects]
         for window in windows:
             first = bisect_left(instants, window.start)
             last = bisect_left(instants, window.end, first)
-            inside = subjects[first:last]
-            offenders: list[Event] = []
+            offending: list[int] = []
             breaks: list[Condition] = []
-            for n, event in enumerate(inside, start=first):
-                broken = judge(event, subjects[n - 1] if n else None)
+            before = subjects[first - 1][2] if first else -1
+            for n in range(first, last):
+                sort = subjects[n][2]
+                pair = (before, sort)
+                if pair in pairs:
+                    broken = pairs[pair]
+                else:
+                    previous = sorts[before] if before >= 0 else None
+                    broken = pairs[pair] = judge(sorts[sort], previous)
                 if broken is not None:
-                    offenders.append(event)
+                    offending.append(n)
                     breaks.append(broken)
-            notes = _Notes(breaks, offenders)
-            used.update(e.id for e in inside)
-            results.append(
-                verdict(force, obligation, rule, unit, window, as_of, inside, offenders, notes)
-            )
+                before = sort
+            inside = subjects[first:last]
+            everyone = [r[1] for r in inside]
+            used.update(everyone)
+            offenders = [sorts[subjects[n][2]] for n in offending]
+            notes = _Notes(breaks, _Made(found, [subjects[n] for n in offending]))
+            shared = [sorts[r[2]] for r in inside]
+            result = verdict(force, obligation, rule, unit, window, as_of, shared, offenders, notes)
+            named = [subjects[n][1] for n in offending] if offending else everyone
+            results.append(listing(result, [named]))
     return Outcome(tuple(results), frozenset(used))
+
+
+class _Made(Sequence[Event]):
+    """The records of a line as events, each made only when read (a reason names five)."""
+
+    def __init__(self, found: sequence.Lines, records: list[sequence.Record]) -> None:
+        self._found = found
+        self._records = records
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Event]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
+        if isinstance(index, slice):
+            return [self._found.event(r) for r in self._records[index]]
+        return self._found.event(self._records[index])
 
 
 class Judged:

@@ -22,22 +22,40 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from operator import attrgetter
 
 import msgspec
 
-from engagerules.engine.compiled.query import Query, SequenceAsk
+from engagerules.engine.compiled.query import Query, SequenceAsk, SequenceRow
 from engagerules.engine.schedule import unit_slots
 from engagerules.engine.verdicts import constraint_windows
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Operator
 
-__all__ = ["compares", "in_order", "lines", "plan"]
+__all__ = ["Lines", "compares", "in_order", "lines", "plan"]
 
-#: A line's records in the reference's order (time, then id): the line's unit, or the place
-#: (a unit above the duty's, None for no unit) of records no unit of the duty holds.
-Lines = dict[str | None, list[Event]]
+#: One record of a line: (at, id, its sort, the row it was read from). Its sort numbers
+#: what the rule's conditions read of it, its `(type, attrs)` and unit (`Lines.sorts`):
+#: records of one sort are judged alike, so a line is judged once per pair of sorts.
+Record = tuple[datetime, str, int, SequenceRow]
+
+
+class Lines:
+    """Per line of a version (its unit, or the place above its units: None for no unit
+    or force-wide), the records its requirements accept in the reference's order (time,
+    then id), as `Record`s: an event is made only for a record a verdict names."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str | None, list[Record]] = {}
+        #: Per sort, a stand-in of its records: the reader's attributes, type and unit.
+        self.sorts: list[Event] = []
+
+    def event(self, record: Record) -> Event:
+        """The record as the reference's index holds it."""
+        _, i, at, scope, role, person, _, _, line = record[3]
+        return msgspec.structs.replace(
+            self.sorts[record[2]], id=i, at=at, scope=scope, role=role, person=person, line=line
+        )
 
 
 def compares(obligation: Obligation) -> bool:
@@ -60,17 +78,26 @@ def lines(query: Query, obligation: Obligation, span: Window, as_of: datetime) -
     window up to its last window's end, in the reference's order: each record's previous
     is the one before it in its line. Places with no record known are not lines."""
     ask = _ask(query.force, obligation, constraint_windows(obligation, span))
-    events: dict[str | None, dict[str, Event]] = {}
-    for key, i, at, scope, role, person, kind, text, line in query.sequence_rows(ask, as_of):
-        line_events = events.setdefault(key or None, {})
-        if at >= ask.end or i in line_events:
+    found = Lines()
+    sorts: dict[tuple[str, str, str | None], int] = {}
+    events: dict[str | None, dict[str, Record]] = {}
+    event = query.values.event
+    for row in query.sequence_rows(ask, as_of):
+        key, i, at, scope, _, _, kind, text, _ = row
+        line_records = events.setdefault(key or None, {})
+        if at >= ask.end or i in line_records:
             continue  # only a sign that the line is there; or a second requirement's row
-        stand_in = query.values.event(kind, text)  # (None: the reader rejects it)
-        if stand_in is not None:
-            line_events[i] = msgspec.structs.replace(
-                stand_in, id=i, at=at, scope=scope, role=role, person=person, line=line
-            )
-    return {key: in_order(got.values()) for key, got in events.items()}
+        sort = sorts.get((kind, text, scope))
+        if sort is None:
+            stand_in = event(kind, text)  # (None: the reader rejects it)
+            sort = -1 if stand_in is None else len(found.sorts)
+            if stand_in is not None:
+                found.sorts.append(msgspec.structs.replace(stand_in, scope=scope))
+            sorts[kind, text, scope] = sort
+        if sort >= 0:
+            line_records[i] = (at, i, sort, row)
+    found.lines = {key: in_order(got.values()) for key, got in events.items()}
+    return found
 
 
 def _ask(force: Force, obligation: Obligation, windows: Sequence[Window]) -> SequenceAsk:
@@ -94,11 +121,8 @@ def _ask(force: Force, obligation: Obligation, windows: Sequence[Window]) -> Seq
     )
 
 
-def in_order(events: Iterable[Event]) -> list[Event]:
+def in_order(records: Iterable[Record]) -> list[Record]:
     """The reference's order of a line: by time, then id (as Python orders text, never
     as a backend's collation would): of records at one instant, the last by id is the
-    previous of the next."""
-    return sorted(events, key=_ORDER)
-
-
-_ORDER = attrgetter("at", "id")
+    previous of the next. (A line holds a record once, so no two tie on both.)"""
+    return sorted(records)
