@@ -1653,22 +1653,26 @@ def _sequence_mutants() -> list[tuple[str, Any, str, Any]]:
     from engagerules.engine.compiled import run as compiled_run
     from engagerules.engine.compiled.kinds import sequence as compiled_sequence
 
-    lines = compiled_sequence.lines
+    rows = compiled_sequence._rows
 
-    def ties_reversed(records: Any) -> list[Any]:  # (at, id, ...)
-        return sorted(sorted(records, key=lambda r: r[1], reverse=True), key=lambda r: r[0])
+    def ties_reversed(table: Any) -> Any:
+        import pyarrow.compute as pc
 
-    def no_look_back(query: Any, ob: Obligation, span: Window, as_of: datetime) -> Any:
-        found = lines(query, ob, span, as_of)
-        found.lines = {k: [r for r in v if r[0] >= span.start] for k, v in found.lines.items()}
-        return found
+        order = [("key", "ascending"), ("us", "ascending"), ("id", "descending")]
+        return pc.sort_indices(table, sort_keys=order)
+
+    def no_look_back(query: Any, ask: Any, as_of: datetime) -> Any:
+        import pyarrow.compute as pc
+
+        found = rows(query, ask, as_of)
+        return None if found is None else found.filter(pc.greater_equal(found["at"], ask.start))
 
     def nothing_compared(*args: Any) -> frozenset[str]:
         return frozenset()
 
     return [
         ("ties at one instant in reverse id order", compiled_sequence, "in_order", ties_reversed),
-        ("no previous record before the windows", compiled_sequence, "lines", no_look_back),
+        ("no previous record before the windows", compiled_sequence, "_rows", no_look_back),
         (
             "a sequence rule's records not read for rejections",
             compiled_run,

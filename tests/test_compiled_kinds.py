@@ -148,3 +148,36 @@ def test_a_sequence_rule_judged_once_per_pair_is_broken_as_each_record_is(
 
 def _json(value: str | None) -> str:
     return "null" if value is None else f'"{value}"'
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    records=st.lists(
+        st.tuples(
+            st.sampled_from(["", "bargoed", "rhymney"]),
+            st.integers(-3, 3),
+            st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=3),
+        ),
+        max_size=30,
+        unique_by=lambda r: (r[0], r[2]),
+    )
+)
+def test_a_sequence_line_in_arrows_order_is_pythons(records: list[tuple[str, int, str]]) -> None:
+    """A sequence rule's lines are put in order by Arrow (`sequence.in_order`): by line,
+    instant, then id as Arrow orders UTF-8 (by byte), which is the order Python gives text
+    (by code point), so of records at one instant the last is the one the reference
+    takes as the previous of the next; and an instant held as microseconds
+    (`sequence.micros`) is the one Arrow holds."""
+    moments = [_EPOCH + timedelta(minutes=r[1], microseconds=7) for r in records]
+    table = pa.table(
+        {
+            "key": pa.array([r[0] for r in records], pa.string()),
+            "us": pa.array([sequence.micros(m) for m in moments], pa.int64()),
+            "id": pa.array([r[2] for r in records], pa.string()),
+        }
+    )
+    assert pa.array(moments, _INSTANT).cast(pa.int64()).to_pylist() == table["us"].to_pylist()
+    got = sequence.in_order(table).to_pylist()
+    assert got == sorted(
+        range(len(records)), key=lambda k: (records[k][0], moments[k], records[k][2])
+    )

@@ -11,12 +11,11 @@ judged by the reference's own `_broken`. Left to the reference: per-person const
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import chain
 from operator import attrgetter
-from typing import overload
+from typing import Any, overload
 
 from engagerules.engine.compiled.evidence import ids, listing, stand_ins
 from engagerules.engine.compiled.kinds import sequence
@@ -137,51 +136,69 @@ def _in_sequence(
     )
     results: list[Result] = []
     used: set[str] = set()
-    judge = Judged(force, rule)
     sorts = found.sorts
-    pairs: dict[tuple[int, int], Condition | None] = {}  # (sort before or -1, sort) -> broken
+    breaking = _Breaking(Judged(force, rule), sorts)
+    bounds = [(sequence.micros(w.start), sequence.micros(w.end)) for w in windows]
     for unit in (*slots, *placed):
-        subjects = found.lines.get(unit, [])
-        instants = [r[0] for r in subjects]
-        for window in windows:
-            first = bisect_left(instants, window.start)
-            last = bisect_left(instants, window.end, first)
-            offending: list[int] = []
-            breaks: list[Condition] = []
-            before = subjects[first - 1][2] if first else -1
-            for n in range(first, last):
-                sort = subjects[n][2]
-                pair = (before, sort)
-                if pair in pairs:
-                    broken = pairs[pair]
-                else:
-                    previous = sorts[before] if before >= 0 else None
-                    broken = pairs[pair] = judge(sorts[sort], previous)
-                if broken is not None:
-                    offending.append(n)
-                    breaks.append(broken)
-                before = sort
-            inside = subjects[first:last]
-            everyone = [r[1] for r in inside]
+        line = found.lines.get(unit) or sequence.Line.empty()
+        # per record, the condition it breaks (-1: none), by its sort and its previous's
+        broken = breaking(line.sorts)
+        for window, (start, end) in zip(windows, bounds, strict=True):
+            first, last = (int(x) for x in line.at.searchsorted([start, end]))
+            everyone: list[str] = line.ids[first:last].to_pylist()
             used.update(everyone)
-            offenders = [sorts[subjects[n][2]] for n in offending]
-            notes = _Notes(breaks, _Made(found, [subjects[n] for n in offending]))
-            shared = [sorts[r[2]] for r in inside]
+            offending = (broken[first:last] >= 0).nonzero()[0] + first
+            breaks = list(map(breaking.conditions.__getitem__, broken[offending].tolist()))
+            shared = list(map(sorts.__getitem__, line.sorts[first:last].tolist()))
+            offenders = list(map(sorts.__getitem__, line.sorts[offending].tolist()))
+            notes = _Notes(breaks, _Made(found, line.rows[offending].tolist()))
             result = verdict(force, obligation, rule, unit, window, as_of, shared, offenders, notes)
-            named = [subjects[n][1] for n in offending] if offending else everyone
+            named = line.ids.take(offending).to_pylist() if len(offending) else everyone
             results.append(listing(result, [named]))
     return Outcome(tuple(results), frozenset(used))
 
 
-class _Made(Sequence[Event]):
-    """The records of a line as events, each made only when read (a reason names five)."""
+class _Breaking:
+    """Which condition each record of a line breaks, worked out once per pair of sorts
+    (the record's and its previous's, `Judged`)."""
 
-    def __init__(self, found: sequence.Lines, records: list[sequence.Record]) -> None:
+    def __init__(self, judge: Judged, sorts: list[Event]) -> None:
+        self._judge = judge
+        self._sorts = sorts
+        #: The conditions broken, numbered; and per (previous + 1, sort), its number or -1.
+        self.conditions: list[Condition] = []
+        self._pairs: dict[tuple[int, int], int] = {}
+
+    def __call__(self, line_sorts: Any) -> Any:
+        import numpy as np
+
+        before = np.r_[-1, line_sorts[:-1]]
+        width = len(self._sorts) + 1
+        pair = (before + 1) * width + line_sorts
+        distinct, inverse = np.unique(pair, return_inverse=True)
+        numbers = []
+        for code in distinct.tolist():
+            previous, sort = divmod(code, width)
+            key = (previous, sort)
+            if key not in self._pairs:
+                prior = self._sorts[previous - 1] if previous else None
+                condition = self._judge(self._sorts[sort], prior)
+                self._pairs[key] = -1 if condition is None else len(self.conditions)
+                if condition is not None:
+                    self.conditions.append(condition)
+            numbers.append(self._pairs[key])
+        return np.asarray(numbers, np.int64)[inverse]
+
+
+class _Made(Sequence[Event]):
+    """A line's records (by row) as events, each made only when read (a reason names five)."""
+
+    def __init__(self, found: sequence.Lines, rows: list[int]) -> None:
         self._found = found
-        self._records = records
+        self._rows = rows
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self._rows)
 
     @overload
     def __getitem__(self, index: int) -> Event: ...
@@ -191,8 +208,8 @@ class _Made(Sequence[Event]):
 
     def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
         if isinstance(index, slice):
-            return [self._found.event(r) for r in self._records[index]]
-        return self._found.event(self._records[index])
+            return [self._found.event(r) for r in self._rows[index]]
+        return self._found.event(self._rows[index])
 
 
 class Judged:
