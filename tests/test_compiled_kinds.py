@@ -18,6 +18,7 @@ pa = pytest.importorskip("pyarrow")
 from engagerules.engine.compiled.evidence import Rows, _Columns, ids  # noqa: E402
 from engagerules.engine.compiled.kinds import items as compiled_items  # noqa: E402
 from engagerules.engine.compiled.kinds import sequence  # noqa: E402
+from engagerules.engine.compiled.kinds import triggered as compiled_triggered  # noqa: E402
 from engagerules.engine.compiled.kinds.constraint import Judged  # noqa: E402
 from engagerules.engine.compiled.query import _listed  # noqa: E402
 from engagerules.engine.compiled.values import Values  # noqa: E402
@@ -181,3 +182,38 @@ def test_a_sequence_line_in_arrows_order_is_pythons(records: list[tuple[str, int
     assert got == sorted(
         range(len(records)), key=lambda k: (records[k][0], moments[k], records[k][2])
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    windows=st.lists(
+        st.tuples(
+            st.sampled_from(["tweet", "leaflet_drop"]),
+            st.sampled_from(["bargoed", "\x01anywhere"]),
+            st.sampled_from([None, "p1"]),
+            st.integers(0, 40),
+            st.integers(1, 15),
+        ),
+        max_size=25,
+    ),
+    probes=st.lists(st.integers(-2, 60), max_size=20),
+)
+def test_follow_up_windows_merged_hold_the_same_instants(
+    windows: list[tuple[str, str, str | None, int, int]], probes: list[int]
+) -> None:
+    """The windows a follow-up is joined on, merged per (type, key, person) where they
+    overlap or meet (`triggered.merged`), hold a record exactly when one of the windows
+    did: the semi-join selects the same records from fewer windows."""
+    rows = {
+        (kind, key, person, _EPOCH + timedelta(hours=start), _EPOCH + timedelta(hours=start + n))
+        for kind, key, person, start, n in windows
+    }
+    fewer = compiled_triggered.merged(rows)
+    assert len(fewer) <= len(rows)
+    for kind, key, person, _, _ in windows:
+        for hours in probes:
+            at = _EPOCH + timedelta(hours=hours)
+            inside = [r for r in rows if r[:3] == (kind, key, person) and r[3] <= at < r[4]]
+            held = [r for r in fewer if r[:3] == (kind, key, person) and r[3] <= at < r[4]]
+            assert bool(inside) == bool(held)
+            assert len(held) <= 1  # merged windows never overlap
