@@ -64,15 +64,15 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     for part in parts:  # each part its own rows: the records any requirement accepts, once
         inside.update(_merged([query.evidence_of(ask, as_of) for ask in part]))
     results: list[Result] = []
-    used: set[str] = set()
+    seen: list[Sequence[str]] = []
     broken: dict[int, Condition | None] = {}
     for n, unit, _, _, _ in rows:
         window = windows[n % len(windows)]
         events = inside.get(n, ())
         result = _verdict(query, obligation, rule, unit, window, events, as_of, broken)
         results.append(result)
-        used.update(ids(events))
-    return Outcome(tuple(results), frozenset(used))
+        seen.append(ids(events))
+    return Outcome(tuple(results), frozenset(chain.from_iterable(seen)))
 
 
 def _merged(found: list[Found]) -> dict[int, Sequence[Event]]:
@@ -135,7 +135,7 @@ def _in_sequence(
         (k for k in found.lines if k not in slots), key=lambda s: (s is not None, s or "")
     )
     results: list[Result] = []
-    used: set[str] = set()
+    seen: list[list[str]] = []
     sorts = found.sorts
     breaking = _Breaking(Judged(force, rule), sorts)
     bounds = [(sequence.micros(w.start), sequence.micros(w.end)) for w in windows]
@@ -146,7 +146,7 @@ def _in_sequence(
         for window, (start, end) in zip(windows, bounds, strict=True):
             first, last = (int(x) for x in line.at.searchsorted([start, end]))
             everyone: list[str] = line.ids[first:last].to_pylist()
-            used.update(everyone)
+            seen.append(everyone)
             offending = (broken[first:last] >= 0).nonzero()[0] + first
             breaks = list(map(breaking.conditions.__getitem__, broken[offending].tolist()))
             shared = list(map(sorts.__getitem__, line.sorts[first:last].tolist()))
@@ -155,7 +155,7 @@ def _in_sequence(
             result = verdict(force, obligation, rule, unit, window, as_of, shared, offenders, notes)
             named = line.ids.take(offending).to_pylist() if len(offending) else everyone
             results.append(listing(result, [named]))
-    return Outcome(tuple(results), frozenset(used))
+    return Outcome(tuple(results), frozenset(chain.from_iterable(seen)))
 
 
 class _Breaking:
