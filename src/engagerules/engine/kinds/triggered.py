@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from heapq import heappop, heappush, merge
+from heapq import heappop, heappush
+from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -695,8 +696,12 @@ def _unlinked_candidates(
     for kind, found in sorted(routes.items()):
         readers = {n for n, _ in found}
         owed = [inst for inst in pending if inst.duty in readers]
-        streams.append(_inside_windows(index, [kind], owed))
-    return merge(*streams, key=_IN_ORDER)
+        streams.append(list(_inside_windows(index, [kind], owed)))
+    if len(streams) == 1:
+        return iter(streams[0])
+    # each type's records are in order: a stable sort of them one type after another merges
+    # them (in C, on the runs), as `merge` would (no record is of two types: no tie is left)
+    return iter(sorted(chain.from_iterable(streams), key=_IN_ORDER))
 
 
 #: The index's order: by time, then id.
