@@ -11,7 +11,7 @@ judged by the reference's own `_broken`. Left to the reference: per-person const
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from itertools import chain
 from operator import attrgetter
@@ -151,7 +151,7 @@ def _in_sequence(
             breaks = list(map(breaking.conditions.__getitem__, broken[offending].tolist()))
             shared = list(map(sorts.__getitem__, line.sorts[first:last].tolist()))
             offenders = list(map(sorts.__getitem__, line.sorts[offending].tolist()))
-            notes = _Notes(breaks, _Made(found, line.rows[offending].tolist()))
+            notes = _Notes(breaks, _Picked(found.event, line.rows[offending].tolist()))
             result = verdict(force, obligation, rule, unit, window, as_of, shared, offenders, notes)
             named = line.ids.take(offending).to_pylist() if len(offending) else everyone
             results.append(listing(result, [named]))
@@ -188,28 +188,6 @@ class _Breaking:
                     self.conditions.append(condition)
             numbers.append(self._pairs[key])
         return np.asarray(numbers, np.int64)[inverse]
-
-
-class _Made(Sequence[Event]):
-    """A line's records (by row) as events, each made only when read (a reason names five)."""
-
-    def __init__(self, found: sequence.Lines, rows: list[int]) -> None:
-        self._found = found
-        self._rows = rows
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    @overload
-    def __getitem__(self, index: int) -> Event: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Event]: ...
-
-    def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
-        if isinstance(index, slice):
-            return [self._found.event(r) for r in self._rows[index]]
-        return self._found.event(self._rows[index])
 
 
 class Judged:
@@ -298,17 +276,18 @@ def _verdict(
             offending.append(k)
             breaks.append(broken)
     offenders = [shared[k] for k in offending]
-    notes = _Notes(breaks, _Picked(inside, offending))
+    notes = _Notes(breaks, _Picked(inside.__getitem__, offending))
     result = verdict(query.force, obligation, rule, unit, window, as_of, shared, offenders, notes)
     everyone = ids(inside)
     return listing(result, [[everyone[k] for k in offending] if offending else everyone])
 
 
 class _Picked(Sequence[Event]):
-    """The records of `events` at `places`, each made (of `Rows`) only when read."""
+    """The records at `places`, each made (`made`: of `Rows`, or a sequence rule's line)
+    only when read: a reason names five."""
 
-    def __init__(self, events: Sequence[Event], places: list[int]) -> None:
-        self._events = events
+    def __init__(self, made: Callable[[int], Event], places: list[int]) -> None:
+        self._made = made
         self._places = places
 
     def __len__(self) -> int:
@@ -322,8 +301,8 @@ class _Picked(Sequence[Event]):
 
     def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
         if isinstance(index, slice):
-            return [self._events[k] for k in self._places[index]]
-        return self._events[self._places[index]]
+            return [self._made(k) for k in self._places[index]]
+        return self._made(self._places[index])
 
 
 class _Notes(Sequence[str]):
