@@ -172,7 +172,7 @@ MUTANTS = [
             "            allowed = shared if allowed is None else allowed & shared",
             "            allowed = None",
         ),
-        ("or ((duty.id, record.id) in placed):", "or False:"),
+        ("or ((duty_id, record.id) in placed):", "or False:"),
     ),
     m(
         "item-key-ignored",

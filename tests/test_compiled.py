@@ -1699,21 +1699,26 @@ def _sequence_mutants() -> list[tuple[str, Any, str, Any]]:
     from engagerules.engine.compiled import run as compiled_run
     from engagerules.engine.compiled.kinds import sequence as compiled_sequence
 
-    lines = compiled_sequence.lines
+    rows = compiled_sequence._rows
 
-    def ties_reversed(events: Any) -> list[Event]:
-        return sorted(sorted(events, key=lambda e: e.id, reverse=True), key=lambda e: e.at)
+    def ties_reversed(table: Any) -> Any:
+        import pyarrow.compute as pc
 
-    def no_look_back(query: Any, ob: Obligation, span: Window, as_of: datetime) -> Any:
-        found = lines(query, ob, span, as_of)
-        return {k: [e for e in v if e.at >= span.start] for k, v in found.items()}
+        order = [("key", "ascending"), ("us", "ascending"), ("id", "descending")]
+        return pc.sort_indices(table, sort_keys=order)
+
+    def no_look_back(query: Any, ask: Any, as_of: datetime) -> Any:
+        import pyarrow.compute as pc
+
+        found = rows(query, ask, as_of)
+        return None if found is None else found.filter(pc.greater_equal(found["at"], ask.start))
 
     def nothing_compared(*args: Any) -> frozenset[str]:
         return frozenset()
 
     return [
         ("ties at one instant in reverse id order", compiled_sequence, "in_order", ties_reversed),
-        ("no previous record before the windows", compiled_sequence, "lines", no_look_back),
+        ("no previous record before the windows", compiled_sequence, "_rows", no_look_back),
         (
             "a sequence rule's records not read for rejections",
             compiled_run,

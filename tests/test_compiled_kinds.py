@@ -18,6 +18,7 @@ pa = pytest.importorskip("pyarrow")
 from engagerules.engine.compiled.evidence import Rows, _Columns, ids  # noqa: E402
 from engagerules.engine.compiled.kinds import items as compiled_items  # noqa: E402
 from engagerules.engine.compiled.kinds import sequence  # noqa: E402
+from engagerules.engine.compiled.kinds import triggered as compiled_triggered  # noqa: E402
 from engagerules.engine.compiled.kinds.constraint import Judged  # noqa: E402
 from engagerules.engine.compiled.query import _listed  # noqa: E402
 from engagerules.engine.compiled.values import Values  # noqa: E402
@@ -148,3 +149,71 @@ def test_a_sequence_rule_judged_once_per_pair_is_broken_as_each_record_is(
 
 def _json(value: str | None) -> str:
     return "null" if value is None else f'"{value}"'
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    records=st.lists(
+        st.tuples(
+            st.sampled_from(["", "bargoed", "rhymney"]),
+            st.integers(-3, 3),
+            st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=3),
+        ),
+        max_size=30,
+        unique_by=lambda r: (r[0], r[2]),
+    )
+)
+def test_a_sequence_line_in_arrows_order_is_pythons(records: list[tuple[str, int, str]]) -> None:
+    """A sequence rule's lines are put in order by Arrow (`sequence.in_order`): by line,
+    instant, then id as Arrow orders UTF-8 (by byte), which is the order Python gives text
+    (by code point), so of records at one instant the last is the one the reference
+    takes as the previous of the next; and an instant held as microseconds
+    (`sequence.micros`) is the one Arrow holds."""
+    moments = [_EPOCH + timedelta(minutes=r[1], microseconds=7) for r in records]
+    table = pa.table(
+        {
+            "key": pa.array([r[0] for r in records], pa.string()),
+            "us": pa.array([sequence.micros(m) for m in moments], pa.int64()),
+            "id": pa.array([r[2] for r in records], pa.string()),
+        }
+    )
+    assert pa.array(moments, _INSTANT).cast(pa.int64()).to_pylist() == table["us"].to_pylist()
+    got = sequence.in_order(table).to_pylist()
+    assert got == sorted(
+        range(len(records)), key=lambda k: (records[k][0], moments[k], records[k][2])
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    windows=st.lists(
+        st.tuples(
+            st.sampled_from(["tweet", "leaflet_drop"]),
+            st.sampled_from(["bargoed", "\x01anywhere"]),
+            st.sampled_from([None, "p1"]),
+            st.integers(0, 40),
+            st.integers(1, 15),
+        ),
+        max_size=25,
+    ),
+    probes=st.lists(st.integers(-2, 60), max_size=20),
+)
+def test_follow_up_windows_merged_hold_the_same_instants(
+    windows: list[tuple[str, str, str | None, int, int]], probes: list[int]
+) -> None:
+    """The windows a follow-up is joined on, merged per (type, key, person) where they
+    overlap or meet (`triggered.merged`), hold a record exactly when one of the windows
+    did: the semi-join selects the same records from fewer windows."""
+    rows = {
+        (kind, key, person, _EPOCH + timedelta(hours=start), _EPOCH + timedelta(hours=start + n))
+        for kind, key, person, start, n in windows
+    }
+    fewer = compiled_triggered.merged(rows)
+    assert len(fewer) <= len(rows)
+    for kind, key, person, _, _ in windows:
+        for hours in probes:
+            at = _EPOCH + timedelta(hours=hours)
+            inside = [r for r in rows if r[:3] == (kind, key, person) and r[3] <= at < r[4]]
+            held = [r for r in fewer if r[:3] == (kind, key, person) and r[3] <= at < r[4]]
+            assert bool(inside) == bool(held)
+            assert len(held) <= 1  # merged windows never overlap

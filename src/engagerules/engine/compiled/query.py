@@ -50,6 +50,9 @@ SpellRow = tuple[str, datetime, datetime | None, str, str, int, tuple[str | None
 #: force-wide; id, at, scope, role, person, type, attrs, line).
 SequenceRow = tuple[str | None, str, datetime, str | None, str | None, str | None, str, str, int]
 
+#: The columns of a `SequenceRow`, as `Query.sequence_rows` gives them.
+_SEQUENCE = ["key", "id", "at", "scope", "role", "person", "type", "attrs", "line"]
+
 #: A record's unit where it has none, for a join (no unit, role or JSON is this); and what
 #: every record with a unit reaches (so a force-wide line takes each record once).
 _NO_UNIT, _ANY_UNIT = "\x01none", "\x01any"
@@ -157,10 +160,26 @@ def _part(table: Any, part: int, names: Sequence[str]) -> Iterator[tuple[Any, ..
     columns it reads."""
     if table is None:
         return iter(())
+    kept = _kept(table, part)
+    return zip(*(_instants(kept.column(c)) for c in names), strict=True)
+
+
+def _kept(table: Any, part: int) -> Any:
+    """The rows of one part of the one pass (`Query._pass`), as Arrow."""
+    return table.filter(_equal(table.column("part"), part))
+
+
+def _equal(column: Any, value: int) -> Any:
     import pyarrow.compute as pc
 
-    kept = table.filter(pc.equal(table.column("part"), part))
-    return zip(*(_instants(kept.column(c)) for c in names), strict=True)
+    return pc.equal(column, value)
+
+
+def _not_in(column: Any, values: Iterable[str]) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.invert(pc.is_in(column, value_set=pa.array(sorted(values), pa.string())))
 
 
 def _instants(column: Any) -> list[Any]:
@@ -244,7 +263,7 @@ class Query:
         #: Each coverage lookup prefetched (with the instant judged), until used.
         self._spells: dict[tuple[SpellAsk, datetime], _Spells] = {}
         #: Each sequence rule's lines found (with the instant judged), until used.
-        self._sequences: dict[tuple[SequenceAsk, datetime], list[SequenceRow]] = {}
+        self._sequences: dict[tuple[SequenceAsk, datetime], Any] = {}
         #: Per instant judged: the types whose records naming others were found, and the
         #: refs of each such record.
         self._naming: dict[datetime, tuple[frozenset[str], dict[str, tuple[str, ...]]]] = {}
@@ -433,10 +452,11 @@ class Query:
         found = self._sequences
         self._waiting(as_of).sequences.update((a, None) for a in asks if (a, as_of) not in found)
 
-    def sequence_rows(self, ask: SequenceAsk, as_of: datetime) -> list[SequenceRow]:
+    def sequence_rows(self, ask: SequenceAsk, as_of: datetime) -> Any:
         """The records of a sequence rule's lines known at `as_of`, repeats left out: per
         line, those from the last instant before `ask.start` (all at that instant) to the
-        first at or after `ask.end` (a sign that the line is there), unordered."""
+        first at or after `ask.end` (a sign that the line is there), unordered; an Arrow
+        table of the columns of a `SequenceRow` (None: no record)."""
         key = (ask, as_of)
         if key not in self._sequences:
             self._waiting(as_of).sequences[ask] = None
@@ -494,7 +514,7 @@ class Query:
         sequences, naming = list(pending.sequences), sorted(pending.naming)
         found_lines: list[dict[str | None, list[LineRow]]] = [{} for _ in lines]
         found_spells: list[dict[str | None, list[SpellRow]]] = [{} for _ in spells]
-        found_sequences: list[list[SequenceRow]] = [[] for _ in sequences]
+        found_sequences: list[Any] = [None for _ in sequences]
         refs: dict[str, tuple[str, ...]] = {}
         expr = self._shared(lines, spells, sequences, naming, as_of)
         table = None if expr is None else self._arrow(expr)
@@ -513,13 +533,15 @@ class Query:
             if i not in left_out:
                 spell = (i, at, None, kind, text, line, (role, person))
                 found_spells[n].setdefault(key or None, []).append(spell)
-        sequence_columns = ("n", "key", "id", "at", "scope", "role", "person", "type", "attrs")
-        for n, key, i, at, scope, role, person, kind, text, line in _part(
-            table, _IN_SEQUENCE, (*sequence_columns, "line")
-        ):
-            if i not in left_out:
-                found = (key, i, at, scope, role, person, kind, text, line)
-                found_sequences[n].append(found)
+        # a sequence rule's records stay in Arrow: its lines are put in order and judged
+        # in bulk (`kinds/sequence.py`), only the records a reason names made events
+        if sequences and table is not None:
+            rows = _kept(table, _IN_SEQUENCE).select([*_SEQUENCE, "n"])
+            if left_out:
+                rows = rows.filter(_not_in(rows.column("id"), left_out))
+            number = rows.column("n")
+            for n in range(len(sequences)):
+                found_sequences[n] = rows.filter(_equal(number, n))
         for i, named in _part(table, _NAMING, ("id", "refs")):
             refs[i] = tuple(named)
         self._lines.update(((a, as_of), f) for a, f in zip(lines, found_lines, strict=True))

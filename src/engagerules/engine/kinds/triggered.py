@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from heapq import heappop, heappush, merge
+from heapq import heappop, heappush
+from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -485,8 +486,8 @@ def _sweep(
     # the same, of every instance open whether or not it has what it needs: its deadline
     windows: dict[tuple[int, int, str | None, object], list[datetime]] = {}
     spare: set[str] = set()
-    units_of: dict[str | None, tuple[str | None, ...]] = {None: (None,)}
-    below_of: dict[str | None, tuple[str | None, ...]] = {None: ()}
+    # per (type, unit, person) of a record: its reach and the heaps it may look in
+    probes_of: dict[tuple[str, str | None, str | None], tuple[_Reach, list[_Probe]]] = {}
     opened = 0
     for record in _unlinked_candidates(index, routes, pending):
         if record.refs:
@@ -503,17 +504,15 @@ def _sweep(
                 heappush(windows.setdefault(where, []), inst.window.end)
                 if _short(req, inst.steps[i]):
                     heappush(heaps.setdefault(where, []), (inst.order, opened, inst))
-        units = units_of.get(record.scope)
-        if units is None:
-            units = units_of[record.scope] = (None, *force.ancestry(record.scope or ""))
-        below = below_of.get(record.scope)
-        if below is None:
-            below = below_of[record.scope] = _within(force, record.scope)
+        sort = (record.type, record.scope, record.person)
+        known = probes_of.get(sort)
+        if known is None:
+            known = probes_of[sort] = _probes(force, duties, keys, routes, record)
+        reach, probes = known
         allowed: frozenset[str] | None = None  # every duty, until the record counts for one
         counted = False
-        reach = (units, below)
         while True:
-            best = _due_first(force, duties, keys, routes, heaps, record, reach, allowed, placed)
+            best = _due_first(force, probes, heaps, record, allowed, placed)
             if best is None:
                 break
             inst, i = best
@@ -525,39 +524,73 @@ def _sweep(
             shared = sharing.get(duty_id, frozenset())
             allowed = shared if allowed is None else allowed & shared
             counted = True
-        if not counted and _awaited(force, duties, keys, routes, windows, record, reach):
+        if not counted and _awaited(force, probes, windows, record):
             spare.add(record.id)
     return spare
 
 
-def _due_first(
+#: A record's reach: its unit with those enclosing it, and the units within it.
+_Reach = tuple[tuple[str | None, ...], tuple[str | None, ...]]
+
+#: Where a record may count, per (duty, requirement) reading its type: (duty number,
+#: requirement number, the requirement, the duty's id, its item key, and the (unit,
+#: person) of each heap in its reach; or, for a duty with no item key, the heaps' keys).
+_Probe = tuple[int, int, Requirement, str, "ItemKey | None", tuple[Any, ...]]
+
+
+def _probes(
     force: Force,
     duties: list[Obligation],
     keys: list[ItemKey | None],
     routes: dict[str, list[tuple[int, int]]],
+    record: Event,
+) -> tuple[_Reach, list[_Probe]]:
+    """The reach of a record and the heaps it may look in, which depend on its type, unit
+    and person alone (and on its item, for a duty with a key: found per record)."""
+    units = (None, *force.ancestry(record.scope or "")) if record.scope is not None else (None,)
+    reach = (units, _within(force, record.scope))
+    whose = tuple(dict.fromkeys((None, record.person)))
+    probes: list[_Probe] = []
+    for n, i in routes[record.type]:
+        req = duties[n].evidence[i]
+        spots: tuple[Any, ...] = tuple(
+            (unit, who) for unit in _reached(req, reach) for who in whose
+        )
+        if keys[n] is None:
+            spots = tuple((n, i, unit, (None, who)) for unit, who in spots)
+        probes.append((n, i, req, duties[n].id, keys[n], spots))
+    return reach, probes
+
+
+def _heap_keys(
+    probe: _Probe, record: Event, zone: tzinfo
+) -> tuple[tuple[int, int, str | None, object], ...]:
+    """The keys of the heaps (and windows) `record` may look in for one requirement."""
+    n, i, _, _, key, spots = probe
+    if key is None:
+        return spots
+    item = key.of_step(record, zone)
+    return tuple((n, i, unit, (item, who)) for unit, who in spots)
+
+
+def _due_first(
+    force: Force,
+    probes: list[_Probe],
     heaps: dict[tuple[int, int, str | None, object], list[tuple[Any, int, _Instance]]],
     record: Event,
-    reach: tuple[tuple[str | None, ...], tuple[str | None, ...]],
     allowed: frozenset[str] | None,
     placed: dict[tuple[str, str], InstanceKey],
 ) -> tuple[_Instance, int] | None:
     """The open instance due first that `record` may still count for, and the step: of a
-    duty it has not counted for yet (and, once it has counted, one sharing with it).
-    `reach` is the record's unit with those enclosing it, and the units within it (where
-    a step `reaches` them)."""
+    duty it has not counted for yet (and, once it has counted, one sharing with it), in
+    the heaps of its reach (`_probes`: its unit with those enclosing it, or the units
+    within it where a step `reaches` them)."""
     best: tuple[_Instance, int] | None = None
-    for n, i in routes[record.type]:
-        duty = duties[n]
-        if (allowed is not None and duty.id not in allowed) or ((duty.id, record.id) in placed):
+    for probe in probes:
+        _, i, req, duty_id, _, _ = probe
+        if (allowed is not None and duty_id not in allowed) or ((duty_id, record.id) in placed):
             continue
-        key = keys[n]
-        item = None if key is None else key.of_step(record, force.zone)
-        whose = dict.fromkeys((None, record.person))
-        req = duty.evidence[i]
-        units = _reached(req, reach)
-        found = [
-            h for unit in units for who in whose if (h := heaps.get((n, i, unit, (item, who))))
-        ]
+        found = [h for where in _heap_keys(probe, record, force.zone) if (h := heaps.get(where))]
         if not found or not qualifies(req, record):  # the cheap test first
             continue
         for heap in found:
@@ -616,25 +649,19 @@ def _routes(duties: list[Obligation]) -> dict[str, list[tuple[int, int]]]:
 
 def _awaited(
     force: Force,
-    duties: list[Obligation],
-    keys: list[ItemKey | None],
-    routes: dict[str, list[tuple[int, int]]],
+    probes: list[_Probe],
     windows: dict[tuple[int, int, str | None, object], list[datetime]],
     record: Event,
-    reach: tuple[tuple[str | None, ...], tuple[str | None, ...]],
 ) -> bool:
     """Whether `record` could have followed up a trigger whose window is open at its time
     (deadlines passed are dropped from `windows` as the sweep goes)."""
-    for n, i in routes[record.type]:
-        key = keys[n]
-        item = None if key is None else key.of_step(record, force.zone)
-        for unit in _reached(duties[n].evidence[i], reach):
-            for who in dict.fromkeys((None, record.person)):
-                deadlines = windows.get((n, i, unit, (item, who)))
-                while deadlines and deadlines[0] <= record.at:
-                    heappop(deadlines)
-                if deadlines and qualifies(duties[n].evidence[i], record):
-                    return True
+    for probe in probes:
+        for where in _heap_keys(probe, record, force.zone):
+            deadlines = windows.get(where)
+            while deadlines and deadlines[0] <= record.at:
+                heappop(deadlines)
+            if deadlines and qualifies(probe[2], record):
+                return True
     return False
 
 
@@ -669,8 +696,12 @@ def _unlinked_candidates(
     for kind, found in sorted(routes.items()):
         readers = {n for n, _ in found}
         owed = [inst for inst in pending if inst.duty in readers]
-        streams.append(_inside_windows(index, [kind], owed))
-    return merge(*streams, key=_IN_ORDER)
+        streams.append(list(_inside_windows(index, [kind], owed)))
+    if len(streams) == 1:
+        return iter(streams[0])
+    # each type's records are in order: a stable sort of them one type after another merges
+    # them (in C, on the runs), as `merge` would (no record is of two types: no tie is left)
+    return iter(sorted(chain.from_iterable(streams), key=_IN_ORDER))
 
 
 #: The index's order: by time, then id.

@@ -11,12 +11,11 @@ judged by the reference's own `_broken`. Left to the reference: per-person const
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from itertools import chain
 from operator import attrgetter
-from typing import overload
+from typing import Any, overload
 
 from engagerules.engine.compiled.evidence import ids, listing, stand_ins
 from engagerules.engine.compiled.kinds import sequence
@@ -65,15 +64,15 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     for part in parts:  # each part its own rows: the records any requirement accepts, once
         inside.update(_merged([query.evidence_of(ask, as_of) for ask in part]))
     results: list[Result] = []
-    used: set[str] = set()
+    seen: list[Sequence[str]] = []
     broken: dict[int, Condition | None] = {}
     for n, unit, _, _, _ in rows:
         window = windows[n % len(windows)]
         events = inside.get(n, ())
         result = _verdict(query, obligation, rule, unit, window, events, as_of, broken)
         results.append(result)
-        used.update(ids(events))
-    return Outcome(tuple(results), frozenset(used))
+        seen.append(ids(events))
+    return Outcome(tuple(results), frozenset(chain.from_iterable(seen)))
 
 
 def _merged(found: list[Found]) -> dict[int, Sequence[Event]]:
@@ -121,7 +120,10 @@ def _in_sequence(
 ) -> Outcome:
     """A rule comparing each record with the one before it in its line (`sequence.py`):
     the duty's units, then the places above them that hold records, as the reference
-    judges them, each window's records with their previous, in or before the window."""
+    judges them, each window's records with their previous, in or before the window.
+    Which condition a record breaks is worked out once per pair of sorts (`Judged`): the
+    verdict is made from the sorts' stand-ins, then lists the records (`listing`); an
+    event is made only for a breaking record the reason names."""
     force = query.force
     windows = constraint_windows(obligation, span)
     if not windows:
@@ -129,30 +131,63 @@ def _in_sequence(
     found = sequence.lines(query, obligation, span, as_of)
     slots = unit_slots(obligation)
     # Results are put in order by unit afterwards: the order of places here is free.
-    placed = sorted((k for k in found if k not in slots), key=lambda s: (s is not None, s or ""))
+    placed = sorted(
+        (k for k in found.lines if k not in slots), key=lambda s: (s is not None, s or "")
+    )
     results: list[Result] = []
-    used: set[str] = set()
-    judge = Judged(force, rule)
+    seen: list[list[str]] = []
+    sorts = found.sorts
+    breaking = _Breaking(Judged(force, rule), sorts)
+    bounds = [(sequence.micros(w.start), sequence.micros(w.end)) for w in windows]
     for unit in (*slots, *placed):
-        subjects = found.get(unit, [])
-        instants = [e.at for e in subjects]
-        for window in windows:
-            first = bisect_left(instants, window.start)
-            last = bisect_left(instants, window.end, first)
-            inside = subjects[first:last]
-            offenders: list[Event] = []
-            breaks: list[Condition] = []
-            for n, event in enumerate(inside, start=first):
-                broken = judge(event, subjects[n - 1] if n else None)
-                if broken is not None:
-                    offenders.append(event)
-                    breaks.append(broken)
-            notes = _Notes(breaks, offenders)
-            used.update(e.id for e in inside)
-            results.append(
-                verdict(force, obligation, rule, unit, window, as_of, inside, offenders, notes)
-            )
-    return Outcome(tuple(results), frozenset(used))
+        line = found.lines.get(unit) or sequence.Line.empty()
+        # per record, the condition it breaks (-1: none), by its sort and its previous's
+        broken = breaking(line.sorts)
+        for window, (start, end) in zip(windows, bounds, strict=True):
+            first, last = (int(x) for x in line.at.searchsorted([start, end]))
+            everyone: list[str] = line.ids[first:last].to_pylist()
+            seen.append(everyone)
+            offending = (broken[first:last] >= 0).nonzero()[0] + first
+            breaks = list(map(breaking.conditions.__getitem__, broken[offending].tolist()))
+            shared = list(map(sorts.__getitem__, line.sorts[first:last].tolist()))
+            offenders = list(map(sorts.__getitem__, line.sorts[offending].tolist()))
+            notes = _Notes(breaks, _Picked(found.event, line.rows[offending].tolist()))
+            result = verdict(force, obligation, rule, unit, window, as_of, shared, offenders, notes)
+            named = line.ids.take(offending).to_pylist() if len(offending) else everyone
+            results.append(listing(result, [named]))
+    return Outcome(tuple(results), frozenset(chain.from_iterable(seen)))
+
+
+class _Breaking:
+    """Which condition each record of a line breaks, worked out once per pair of sorts
+    (the record's and its previous's, `Judged`)."""
+
+    def __init__(self, judge: Judged, sorts: list[Event]) -> None:
+        self._judge = judge
+        self._sorts = sorts
+        #: The conditions broken, numbered; and per (previous + 1, sort), its number or -1.
+        self.conditions: list[Condition] = []
+        self._pairs: dict[tuple[int, int], int] = {}
+
+    def __call__(self, line_sorts: Any) -> Any:
+        import numpy as np
+
+        before = np.r_[-1, line_sorts[:-1]]
+        width = len(self._sorts) + 1
+        pair = (before + 1) * width + line_sorts
+        distinct, inverse = np.unique(pair, return_inverse=True)
+        numbers = []
+        for code in distinct.tolist():
+            previous, sort = divmod(code, width)
+            key = (previous, sort)
+            if key not in self._pairs:
+                prior = self._sorts[previous - 1] if previous else None
+                condition = self._judge(self._sorts[sort], prior)
+                self._pairs[key] = -1 if condition is None else len(self.conditions)
+                if condition is not None:
+                    self.conditions.append(condition)
+            numbers.append(self._pairs[key])
+        return np.asarray(numbers, np.int64)[inverse]
 
 
 class Judged:
@@ -241,17 +276,18 @@ def _verdict(
             offending.append(k)
             breaks.append(broken)
     offenders = [shared[k] for k in offending]
-    notes = _Notes(breaks, _Picked(inside, offending))
+    notes = _Notes(breaks, _Picked(inside.__getitem__, offending))
     result = verdict(query.force, obligation, rule, unit, window, as_of, shared, offenders, notes)
     everyone = ids(inside)
     return listing(result, [[everyone[k] for k in offending] if offending else everyone])
 
 
 class _Picked(Sequence[Event]):
-    """The records of `events` at `places`, each made (of `Rows`) only when read."""
+    """The records at `places`, each made (`made`: of `Rows`, or a sequence rule's line)
+    only when read: a reason names five."""
 
-    def __init__(self, events: Sequence[Event], places: list[int]) -> None:
-        self._events = events
+    def __init__(self, made: Callable[[int], Event], places: list[int]) -> None:
+        self._made = made
         self._places = places
 
     def __len__(self) -> int:
@@ -265,8 +301,8 @@ class _Picked(Sequence[Event]):
 
     def __getitem__(self, index: int | slice) -> Event | Sequence[Event]:
         if isinstance(index, slice):
-            return [self._events[k] for k in self._places[index]]
-        return self._events[self._places[index]]
+            return [self._made(k) for k in self._places[index]]
+        return self._made(self._places[index])
 
 
 class _Notes(Sequence[str]):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import chain
 
 from engagerules.engine.compiled.query import Query, SpellAsk, SpellRow, per_unit_by_value
 from engagerules.engine.kinds.coverage import Coverage, Spell, window_result
@@ -51,7 +52,6 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
         )
     label = " or ".join(requirement_words(force, r) for r in obligation.evidence)
     results: list[Result] = []
-    used: set[str] = set()
     for unit in units:
         mine: list[Spell] = [(e.at, end, e) for e, end in _events(query, spells.get(unit, []))]
         ends = [e for e, _ in _events(query, ending.get(unit, []))]
@@ -60,8 +60,8 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
                 force, obligation, rule, label, unit, window, mine, ends, as_of
             )
             results.append(result)
-            used.update(result.evidence)
-    return Outcome(tuple(results), frozenset(used))
+    # the ids the results list, in one pass (not a set grown result by result, then copied)
+    return Outcome(tuple(results), frozenset(chain.from_iterable(r.evidence for r in results)))
 
 
 def spells_wanted(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import chain
 from weakref import WeakKeyDictionary
 
 from engagerules.engine.compiled.evidence import ids, listing, stand_ins
@@ -76,7 +77,6 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     due, wanted = _plan(query, obligation, span, as_of) if planned is None else planned
     found = [query.evidence_of(ask, as_of) for ask in wanted]
     results: list[Result] = []
-    used: set[str] = set()
     tie = rule.one_item if isinstance(rule, Recurring) else None
     for w, one in enumerate(due):
         steps: list[Sequence[Event]] = [
@@ -87,8 +87,8 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
             steps = items.tied(query, obligation, tie, steps, as_of)
         result = _judged(query, obligation, one, steps, as_of)
         results.append(result)
-        used.update(result.evidence)
-    return Outcome(tuple(results), frozenset(used))
+    # the ids the results list, in one pass (not a set grown result by result, then copied)
+    return Outcome(tuple(results), frozenset(chain.from_iterable(r.evidence for r in results)))
 
 
 #: Each duty version's plan made for the check's one query (`asks`), until `evaluate` takes

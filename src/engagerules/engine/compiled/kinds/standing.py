@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from itertools import chain
 
 from engagerules.engine.compiled.query import LineAsk, LineRow, Query, per_unit_by_value
 from engagerules.engine.kinds.recurring import Recurring
@@ -76,7 +77,6 @@ def gaps(
     since = _in_force(obligation, query.force)
     found = [query.lines(reqs, units, span.start, limit, as_of, since) for reqs in lines]
     results: list[Result] = []
-    used: set[str] = set()
     for unit in units:
         judged = [
             _line(query, obligation, reqs, cadence, rows.get(unit, []), unit, span, limit)
@@ -84,8 +84,8 @@ def gaps(
         ]
         result = unit_result(obligation, unit, span, judged)
         results.append(result)
-        used.update(result.evidence)
-    return Outcome(tuple(results), frozenset(used))
+    # the ids the results list, in one pass (not a set grown result by result, then copied)
+    return Outcome(tuple(results), frozenset(chain.from_iterable(r.evidence for r in results)))
 
 
 def line_asks(
