@@ -1739,6 +1739,37 @@ def test_check_engine_ibis_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     assert main(["check", "gwent", str(tmp_path / "none.parquet"), *common]) == 2
 
 
+def test_check_engine_ibis_over_duckdb_does_without_pandas(tmp_path: Path) -> None:
+    """`check --engine ibis` over DuckDB, in a process of its own, keeps pandas out (Ibis
+    and pyarrow import it on the chance it is wanted: `without_pandas`), and its report is
+    the one made with pandas there (this process has it)."""
+    import subprocess
+    import sys
+
+    force = open_force("gwent")
+    log = tmp_path / "log.jsonl"
+    records = simulate(force, date(2022, 10, 1), date(2022, 12, 31), events=600, seed=5)
+    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    source = tmp_path / "log.parquet"
+    assert main(["ingest", "gwent", str(log), "-o", str(source)]) == 0
+    common = ["--from", "2022-10-01", "--to", "2022-12-31", "--as-of", "2022-12-01T00:00Z"]
+    common += ["--format", "json", "--engine", "ibis"]
+    ref, got = tmp_path / "ref.json", tmp_path / "got.json"
+    assert "pandas" in sys.modules or pytest.importorskip("pandas")
+    assert main(["check", "gwent", str(source), *common, "-o", str(ref)]) in (0, 1)
+    run = (
+        "import sys; from engagerules.cli import main; code = main(sys.argv[1:]); "
+        "print(code, 'pandas' in sys.modules)"
+    )
+    argv = ["check", "gwent", str(source), *common, "-o", str(got)]
+    done = subprocess.run(
+        [sys.executable, "-c", run, *argv], capture_output=True, text=True, check=True
+    )
+    code, imported = done.stdout.split()
+    assert code in ("0", "1") and imported == "False"
+    assert got.read_bytes() == ref.read_bytes()
+
+
 def test_a_file_the_force_now_refuses_in_part_is_read_whole(tmp_path: Path) -> None:
     """A record the reader would now reject (a unit the force has lost) is a rejection of
     `check --engine ibis` too: the compiled check sees that the file is not as the reader

@@ -8,6 +8,7 @@ traceback is always a bug.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import functools
 import gc
@@ -466,8 +467,18 @@ def _share(text: str) -> float:
     return value
 
 
-@gc_paused()
 def _run_compiled_check(
+    force: Force, args: argparse.Namespace, start: date, end: date, as_of: datetime
+) -> tuple[Report, Callable[[], EventLog]]:
+    """`_compiled_check`, over DuckDB with pandas kept out (`without_pandas`)."""
+    from engagerules.engine.compiled.source import without_pandas
+
+    with without_pandas() if args.backend == "duckdb" else contextlib.nullcontext():
+        return _compiled_check(force, args, start, end, as_of)
+
+
+@gc_paused()
+def _compiled_check(
     force: Force, args: argparse.Namespace, start: date, end: date, as_of: datetime
 ) -> tuple[Report, Callable[[], EventLog]]:
     """`check --engine ibis`: the compiled duties judged by a query over the ingested file

@@ -6,8 +6,13 @@ table of the ingest layout."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib.machinery import ModuleSpec
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import attrs
@@ -24,6 +29,7 @@ __all__ = [
     "ibis_module",
     "ibis_url",
     "records_from",
+    "without_pandas",
 ]
 
 #: The backends that read the ingested Parquet file itself (any other is a database URL).
@@ -49,6 +55,36 @@ DUCKDB_SETTINGS = (
     "SET preserve_insertion_order = false",
     "SET allocator_background_threads = true",
 )
+
+
+class _NoPandas:
+    """An importer that finds pandas missing (`without_pandas`)."""
+
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+@contextmanager
+def without_pandas() -> Iterator[None]:
+    """For a compiled check over DuckDB, which never uses pandas: pandas as if it were not
+    installed. Ibis's DuckDB backend imports it when it first returns rows, and pyarrow
+    when it first makes an array of Python values (asking whether they may be pandas'):
+    0.27 s of CPU at every check, for nothing. Both are written to do without it (pyarrow
+    asks again, and imports it, where it must have it). Where pandas was imported before,
+    nothing changes."""
+    if "pandas" in sys.modules:
+        yield
+        return
+    finder = _NoPandas()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 def ibis_module() -> Any:
