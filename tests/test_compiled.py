@@ -1759,15 +1759,54 @@ def test_check_engine_ibis_over_duckdb_does_without_pandas(tmp_path: Path) -> No
     assert main(["check", "gwent", str(source), *common, "-o", str(ref)]) in (0, 1)
     run = (
         "import sys; from engagerules.cli import main; code = main(sys.argv[1:]); "
-        "print(code, 'pandas' in sys.modules)"
+        "print(code, 'pandas' in sys.modules, 'ibis.backends.sql.compilers.trino' in sys.modules)"
     )
     argv = ["check", "gwent", str(source), *common, "-o", str(got)]
     done = subprocess.run(
         [sys.executable, "-c", run, *argv], capture_output=True, text=True, check=True
     )
-    code, imported = done.stdout.split()
-    assert code in ("0", "1") and imported == "False"
+    code, pandas, trino = done.stdout.split()
+    assert code in ("0", "1") and pandas == "False" and trino == "False"
     assert got.read_bytes() == ref.read_bytes()
+
+
+def test_ibis_compilers_imported_lazily_are_all_there(tmp_path: Path) -> None:
+    """After a check over DuckDB has made Ibis's package of SQL compilers import each when
+    asked (`_compilers_lazily`), every compiler is there by each way Ibis names one (a
+    submodule, a class, `__all__`), and a name it lacks is an AttributeError, as when the
+    package is imported whole (this process)."""
+    import subprocess
+    import sys
+
+    import ibis.backends.sql.compilers as whole
+
+    source = tmp_path / "e.parquet"
+    force = open_force("gwent")
+    write_parquet(
+        _log(force, simulate(force, date(2022, 10, 1), date(2022, 10, 9), events=50)), force, source
+    )
+    run = f"""
+import sys, importlib
+from engagerules.engine.compiled.source import records_from
+records_from(sys.argv[1]).close()
+import ibis.backends.sql.compilers as sc
+assert "ibis.backends.sql.compilers.trino" not in sys.modules
+for name in {sorted(whole.__all__)!r}:
+    module = name[: -len("Compiler")].lower()
+    assert getattr(sc, module).compiler.__class__.__name__ == name, name
+    assert getattr(importlib.import_module("ibis.backends.sql.compilers"), name).__name__ == name
+try:
+    sc.nonesuch
+except AttributeError:
+    pass
+else:
+    raise AssertionError("nonesuch")
+print(sorted(sc.__all__))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", run, str(source)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == repr(sorted(whole.__all__))
 
 
 def test_a_file_the_force_now_refuses_in_part_is_read_whole(tmp_path: Path) -> None:
