@@ -1740,9 +1740,10 @@ def test_check_engine_ibis_refuses_what_it_cannot_read(tmp_path: Path) -> None:
 
 
 def test_check_engine_ibis_over_duckdb_does_without_pandas(tmp_path: Path) -> None:
-    """`check --engine ibis` over DuckDB, in a process of its own, keeps pandas out (Ibis
-    and pyarrow import it on the chance it is wanted: `without_pandas`), and its report is
-    the one made with pandas there (this process has it)."""
+    """`check --engine ibis` over DuckDB, run as the program, keeps pandas out (Ibis and
+    pyarrow import it on the chance it is wanted: `without_pandas`), and its report is
+    the one made with pandas there (called with words, as here: a caller's process is
+    left as it was)."""
     import subprocess
     import sys
 
@@ -1757,8 +1758,8 @@ def test_check_engine_ibis_over_duckdb_does_without_pandas(tmp_path: Path) -> No
     ref, got = tmp_path / "ref.json", tmp_path / "got.json"
     assert "pandas" in sys.modules or pytest.importorskip("pandas")
     assert main(["check", "gwent", str(source), *common, "-o", str(ref)]) in (0, 1)
-    run = (
-        "import sys; from engagerules.cli import main; code = main(sys.argv[1:]); "
+    run = (  # run as the program (`main()`, reading sys.argv), not called with words
+        "import sys; from engagerules.cli import main; code = main(); "
         "print(code, 'pandas' in sys.modules, 'ibis.backends.sql.compilers.trino' in sys.modules)"
     )
     argv = ["check", "gwent", str(source), *common, "-o", str(got)]
@@ -1768,6 +1769,11 @@ def test_check_engine_ibis_over_duckdb_does_without_pandas(tmp_path: Path) -> No
     code, pandas, trino = done.stdout.split()
     assert code in ("0", "1") and pandas == "False" and trino == "False"
     assert got.read_bytes() == ref.read_bytes()
+    called = run.replace("main()", "main(sys.argv[1:])")
+    done = subprocess.run(
+        [sys.executable, "-c", called, *argv], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split()[1] == "True"  # a caller's process: pandas as it comes
 
 
 def test_ibis_compilers_imported_lazily_are_all_there(tmp_path: Path) -> None:

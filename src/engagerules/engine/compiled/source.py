@@ -76,8 +76,9 @@ def without_pandas() -> Iterator[None]:
     installed. Ibis's DuckDB backend imports it when it first returns rows, and pyarrow
     when it first makes an array of Python values (asking whether they may be pandas'):
     0.27 s of CPU at every check, for nothing. Both are written to do without it (pyarrow
-    asks again, and imports it, where it must have it). Where pandas was imported before,
-    nothing changes."""
+    asks again, and imports it, where it must have it; until then, it takes no value it
+    is given for pandas': for a process that exits after the check, `cli`). Where pandas
+    was imported before, nothing changes."""
     if "pandas" in sys.modules:
         yield
         return
