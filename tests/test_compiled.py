@@ -1790,6 +1790,82 @@ def test_check_engine_ibis_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     assert main(["check", "gwent", str(tmp_path / "none.parquet"), *common]) == 2
 
 
+def test_check_engine_ibis_over_duckdb_does_without_pandas(tmp_path: Path) -> None:
+    """`check --engine ibis` over DuckDB, run as the program, keeps pandas out (Ibis and
+    pyarrow import it on the chance it is wanted: `without_pandas`), and its report is
+    the one made with pandas there (called with words, as here: a caller's process is
+    left as it was)."""
+    import subprocess
+    import sys
+
+    force = open_force("gwent")
+    log = tmp_path / "log.jsonl"
+    records = simulate(force, date(2022, 10, 1), date(2022, 12, 31), events=600, seed=5)
+    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    source = tmp_path / "log.parquet"
+    assert main(["ingest", "gwent", str(log), "-o", str(source)]) == 0
+    common = ["--from", "2022-10-01", "--to", "2022-12-31", "--as-of", "2022-12-01T00:00Z"]
+    common += ["--format", "json", "--engine", "ibis"]
+    ref, got = tmp_path / "ref.json", tmp_path / "got.json"
+    assert "pandas" in sys.modules or pytest.importorskip("pandas")
+    assert main(["check", "gwent", str(source), *common, "-o", str(ref)]) in (0, 1)
+    run = (  # run as the program (`main()`, reading sys.argv), not called with words
+        "import sys; from engagerules.cli import main; code = main(); "
+        "print(code, 'pandas' in sys.modules, 'ibis.backends.sql.compilers.trino' in sys.modules)"
+    )
+    argv = ["check", "gwent", str(source), *common, "-o", str(got)]
+    done = subprocess.run(
+        [sys.executable, "-c", run, *argv], capture_output=True, text=True, check=True
+    )
+    code, pandas, trino = done.stdout.split()
+    assert code in ("0", "1") and pandas == "False" and trino == "False"
+    assert got.read_bytes() == ref.read_bytes()
+    called = run.replace("main()", "main(sys.argv[1:])")
+    done = subprocess.run(
+        [sys.executable, "-c", called, *argv], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split()[1] == "True"  # a caller's process: pandas as it comes
+
+
+def test_ibis_compilers_imported_lazily_are_all_there(tmp_path: Path) -> None:
+    """After a check over DuckDB has made Ibis's package of SQL compilers import each when
+    asked (`_compilers_lazily`), every compiler is there by each way Ibis names one (a
+    submodule, a class, `__all__`), and a name it lacks is an AttributeError, as when the
+    package is imported whole (this process)."""
+    import subprocess
+    import sys
+
+    import ibis.backends.sql.compilers as whole
+
+    source = tmp_path / "e.parquet"
+    force = open_force("gwent")
+    write_parquet(
+        _log(force, simulate(force, date(2022, 10, 1), date(2022, 10, 9), events=50)), force, source
+    )
+    run = f"""
+import sys, importlib
+from engagerules.engine.compiled.source import records_from
+records_from(sys.argv[1]).close()
+import ibis.backends.sql.compilers as sc
+assert "ibis.backends.sql.compilers.trino" not in sys.modules
+for name in {sorted(whole.__all__)!r}:
+    module = name[: -len("Compiler")].lower()
+    assert getattr(sc, module).compiler.__class__.__name__ == name, name
+    assert getattr(importlib.import_module("ibis.backends.sql.compilers"), name).__name__ == name
+try:
+    sc.nonesuch
+except AttributeError:
+    pass
+else:
+    raise AssertionError("nonesuch")
+print(sorted(sc.__all__))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", run, str(source)], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == repr(sorted(whole.__all__))
+
+
 def test_a_file_the_force_now_refuses_in_part_is_read_whole(tmp_path: Path) -> None:
     """A record the reader would now reject (a unit the force has lost) is a rejection of
     `check --engine ibis` too: the compiled check sees that the file is not as the reader

@@ -259,3 +259,31 @@ def test_rows_put_in_order_by_one_number_are_in_the_order_of_the_four_keys(
     )
     plain = pc.sort_indices(table, sort_keys=[(c, "ascending") for c in ("n", "w", "at", "id")])
     assert _order(table).to_pylist() == plain.to_pylist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    instants=st.lists(st.datetimes(timezones=st.just(UTC)), min_size=1, max_size=20),
+    unit=st.sampled_from(["s", "ms", "us"]),
+    zone=st.sampled_from(["UTC", None]),
+    chunks=st.integers(1, 3),
+)
+def test_instants_listed_in_bulk_are_arrows_own_as_utc(
+    instants: list[datetime], unit: str, zone: str | None, chunks: int
+) -> None:
+    """A timestamp column (with a zone or without, as backends return them; in one chunk
+    or several) listed in bulk (`_listed`: an offset from the epoch each) is Arrow's own
+    values, as aware UTC datetimes with `UTC` itself for their zone; any year from 1 to
+    9999, to the column's unit."""
+    kind = pa.timestamp(unit, tz=zone)
+    naive = [moment.replace(tzinfo=None) for moment in instants]
+    column = pa.chunked_array(
+        [
+            pa.array(naive[k::chunks], pa.timestamp("us")).cast(kind, safe=False)
+            for k in range(chunks)
+        ]
+    )
+    plain = [moment.replace(tzinfo=UTC) for moment in column.cast(pa.timestamp(unit)).to_pylist()]
+    got = _listed(column)
+    assert got == plain
+    assert all(moment.tzinfo is UTC for moment in got)

@@ -99,3 +99,43 @@ def test_units_and_pairs_not_as_ingest_writes_them_give_nothing(tmp_path: Path) 
     ):
         _footed(path, table, **changed)
         assert vouched.found(path) is None, json.dumps(changed)
+
+
+def _before_footer(path: Path) -> bytes:
+    """The bytes of a Parquet file before its footer (the rows and their pages)."""
+    data = path.read_bytes()
+    footer = int.from_bytes(data[-8:-4], "little")
+    return data[: len(data) - 8 - footer]
+
+
+def test_the_crc32_ingest_keeps_vouches_for_the_rows_bytes(tmp_path: Path) -> None:
+    """Ingest keeps the CRC-32 of the bytes before the footer beside their SHA-256 digest
+    (both of the bytes themselves); where an entry has a CRC-32, it alone decides whether
+    the rows are as ingest wrote them (one of other bytes, or not a 32-bit count, gives
+    nothing), and an entry written before, without one, is vouched for by its digest."""
+    import hashlib
+    import zlib
+
+    path = tmp_path / "events.parquet"
+    _ingested(_records([(0, 0, ("tweet", {}), "north", None, None, [])] * 3), path)
+    entry = json.loads(pq.read_metadata(path).metadata[vouched.KEY.encode()])
+    rows = _before_footer(path)
+    assert entry["crc32"] == zlib.crc32(rows)
+    assert entry["digest"] == hashlib.sha256(rows).hexdigest()
+    assert vouched.found(path) is not None
+    table = pq.read_table(path)
+    _footed(path, table)  # as written before ingest kept a CRC-32: the digest vouches
+    crc = zlib.crc32(_before_footer(path))
+    assert vouched.found(path) == vouched.Found(rows=3, ids_once=True, sharing=None)
+    _footed(path, table, crc32=crc, digest="0" * 64)
+    assert vouched.found(path) == vouched.Found(rows=3, ids_once=True, sharing=None)
+    for changed in (
+        {"crc32": (crc + 1) % 2**32},
+        {"crc32": str(crc)},
+        {"crc32": float(crc)},
+        {"crc32": crc + 2**32},
+        {"crc32": crc - 2**32},
+        {"crc32": True},
+    ):
+        _footed(path, table, **changed)
+        assert vouched.found(path) is None, json.dumps(changed)

@@ -8,6 +8,7 @@ traceback is always a bug.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import functools
 import gc
@@ -466,8 +467,22 @@ def _share(text: str) -> float:
     return value
 
 
-@gc_paused()
 def _run_compiled_check(
+    force: Force, args: argparse.Namespace, start: date, end: date, as_of: datetime
+) -> tuple[Report, Callable[[], EventLog]]:
+    """`_compiled_check`; over DuckDB, run as the program, with pandas kept out
+    (`without_pandas`: pyarrow, asked for pandas while it was, goes on taking Python
+    values for none of pandas' until it must have pandas, which the program, exiting
+    next, never asks of it; a caller's process may)."""
+    from engagerules.engine.compiled.source import without_pandas
+
+    alone = args.backend == "duckdb" and getattr(args, "program", False)
+    with without_pandas() if alone else contextlib.nullcontext():
+        return _compiled_check(force, args, start, end, as_of)
+
+
+@gc_paused()
+def _compiled_check(
     force: Force, args: argparse.Namespace, start: date, end: date, as_of: datetime
 ) -> tuple[Report, Callable[[], EventLog]]:
     """`check --engine ibis`: the compiled duties judged by a query over the ingested file
@@ -1727,6 +1742,9 @@ def _main(argv: Sequence[str] | None) -> int:
         args = parser.parse_args(words)
     except SystemExit as exc:  # --help, or a usage error already printed by argparse
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    # run as the program (which exits when the command is done), or called (by a test, a
+    # script): what only the former may do to the process (`_run_compiled_check`)
+    args.program = argv is None
     try:
         code: int = args.run(args)
     except ProblemsError as exc:

@@ -235,7 +235,7 @@ def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
                 if not log.events:
                     writer.write_table(arrow_schema.empty_table())
                 # what ingest found of the rows, with the digest of their bytes: last
-                found = _found(log, force, arrow_schema, candidates, sink.digest(), seen)
+                found = _found(log, force, arrow_schema, candidates, sink, seen)
                 writer.add_key_value_metadata({vouched.KEY: found})
     except (OSError, ValueError) as exc:
         msg = f"{path}: cannot write: {exc}"
@@ -298,11 +298,11 @@ def _found(
     force: Force,
     arrow_schema: Any,
     candidates: list[int],
-    digest: str,
+    sink: vouched.HashingSink,
     seen: vouched.Seen,
 ) -> str:
-    """The footer's entry of what ingest found (`vouched`) of the rows whose bytes have
-    `digest`."""
+    """The footer's entry of what ingest found (`vouched`) of the rows written to `sink`
+    (with their digest and CRC-32)."""
     pa = _arrow()
     import pyarrow.compute as pc
 
@@ -323,7 +323,8 @@ def _found(
     if len(chosen) <= vouched.LIMIT:
         batch = _batch(log.events, force, arrow_schema, chosen)
         shared = pa.Table.from_batches([batch]).select([*vouched.COLUMNS, *vouched.MORE])
-    return vouched.found_entry(digest, len(log.events), ids_once, shared, seen)
+    digest, crc32 = sink.digest(), sink.crc32()
+    return vouched.found_entry(digest, len(log.events), ids_once, shared, seen, crc32)
 
 
 def _rejections(log: EventLog) -> list[list[Any]]:

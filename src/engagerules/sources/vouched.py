@@ -13,10 +13,15 @@ the force as it is then.
 
 The footer is not the rows: a file rewritten by another tool may keep it while its rows
 changed. So ingest writes, with what it found, the SHA-256 digest of every byte before the
-footer (the rows and their pages), and a check reads what ingest found only when the file's
-bytes give that digest again (0.17 s at ten million events); otherwise, or where anything
-of it is not as ingest writes it, the check asks the rows as before. It is a shortcut and
-never a verdict: whatever the file holds, the check's report is the same.
+footer (the rows and their pages), and their CRC-32; a check reads what ingest found only
+when the file's bytes give that CRC-32 again (or, in a file written before ingest kept
+one, that digest); otherwise, or where anything of it is not as ingest writes it, the
+check asks the rows as before. It is a shortcut and never a verdict: whatever the file
+holds, the check's report is the same. What is guarded against is a file whose bytes are
+not those ingest wrote (another tool's rewrite keeping the footer), not a file made to
+deceive: for that the CRC-32 suffices (a changed file giving the same one by chance: one in
+four billion), and it costs half the digest's time (ten million events, 253 MB: 0.11 s
+against 0.20 s of CPU; BLAKE2b took 0.36 s, MD5 0.43 s, SHA-1 0.20 s).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import base64
 import hashlib
 import json
 import struct
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -67,16 +73,19 @@ class Found:
 
 
 class HashingSink:
-    """A binary file that keeps the SHA-256 digest of every byte written to it, for a
-    Parquet writer to write through: what it has written before the footer is the rows."""
+    """A binary file that keeps the SHA-256 digest and the CRC-32 of every byte written to
+    it, for a Parquet writer to write through: what it has written before the footer is
+    the rows."""
 
     def __init__(self, file: BinaryIO) -> None:
         self._file = file
         self._hash = hashlib.sha256()
+        self._crc = 0
         self._written = 0
 
     def write(self, data: Any) -> int:
         self._hash.update(data)
+        self._crc = zlib.crc32(data, self._crc)
         self._written += len(data)
         return self._file.write(data)
 
@@ -96,6 +105,10 @@ class HashingSink:
     def digest(self) -> str:
         """The digest of the bytes written so far."""
         return self._hash.hexdigest()
+
+    def crc32(self) -> int:
+        """The CRC-32 of the bytes written so far."""
+        return self._crc
 
 
 class Seen:
@@ -131,10 +144,12 @@ def sharing(events: Sequence[Event], candidates: Iterable[int]) -> list[int]:
     return sorted(p for places in groups.values() if len(places) > 1 for p in places)
 
 
-def found_entry(digest: str, rows: int, ids_once: bool, shared: Any, seen: Seen) -> str:
+def found_entry(
+    digest: str, rows: int, ids_once: bool, shared: Any, seen: Seen, crc32: int | None = None
+) -> str:
     """The footer's entry: what ingest found (`shared`: the sharing records as an Arrow
-    table, or None past `LIMIT`; `seen`: the distinct units and pairs), and the digest of
-    the rows it was found of."""
+    table, or None past `LIMIT`; `seen`: the distinct units and pairs), and the digest
+    and CRC-32 of the rows it was found of."""
     table = None
     if shared is not None:
         import pyarrow as pa
@@ -152,13 +167,16 @@ def found_entry(digest: str, rows: int, ids_once: bool, shared: Any, seen: Seen)
         "scopes": sorted(seen.scopes, key=lambda s: (s is not None, s or "")),
         "pairs": pairs,
     }
+    if crc32 is not None:
+        entry["crc32"] = crc32
     return json.dumps(entry, ensure_ascii=False)
 
 
 def found(path: str | Path) -> Found | None:
     """What ingest found of the rows of the Parquet file at `path`, when its bytes are as
-    ingest wrote them; None when it kept nothing, when they are not, or when what it kept
-    is not as ingest writes it (the check asks the rows then)."""
+    ingest wrote them (their CRC-32, or where ingest kept none, their digest); None when it
+    kept nothing, when they are not, or when what it kept is not as ingest writes it (the
+    check asks the rows then)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -182,7 +200,11 @@ def found(path: str | Path) -> Found | None:
         ):
             return None
         scopes, pairs = _values(entry.get("scopes"), entry.get("pairs"))
-        if _digest(Path(path)) != digest:
+        crc = entry.get("crc32")
+        if crc is None:
+            if _digest(Path(path)) != digest:
+                return None
+        elif type(crc) is not int or not 0 <= crc < 1 << 32 or _digest(Path(path), crc=True) != crc:
             return None
         shared = None
         if table is not None:
@@ -213,9 +235,9 @@ def _values(
     return scopes, pairs
 
 
-def _digest(path: Path) -> str | None:
-    """The SHA-256 digest of the bytes of a Parquet file before its footer; None when it
-    does not end as a Parquet file does."""
+def _digest(path: Path, *, crc: bool = False) -> str | int | None:
+    """The SHA-256 digest (hex) of the bytes of a Parquet file before its footer, or their
+    CRC-32 (`crc`); None when it does not end as a Parquet file does."""
     with path.open("rb") as file:
         size = file.seek(0, 2)
         if size < 12:
@@ -228,6 +250,7 @@ def _digest(path: Path) -> str | None:
             return None
         file.seek(0)
         hashed = hashlib.sha256()
+        checked = 0
         buffer = bytearray(_CHUNK)
         view = memoryview(buffer)
         left = end
@@ -235,6 +258,9 @@ def _digest(path: Path) -> str | None:
             n = file.readinto(view[: min(left, _CHUNK)])
             if not n:
                 return None
-            hashed.update(view[:n])
+            if crc:
+                checked = zlib.crc32(view[:n], checked)
+            else:
+                hashed.update(view[:n])
             left -= n
-        return hashed.hexdigest()
+        return checked if crc else hashed.hexdigest()

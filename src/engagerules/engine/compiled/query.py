@@ -134,6 +134,9 @@ _Spells = tuple[dict[str | None, list[SpellRow]], dict[str | None, list[SpellRow
 
 _ORDER = attrgetter("at", "id")
 
+#: The instant an Arrow timestamp counts from.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 def _by_type(pairs: Iterable[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
     """`(type, attrs)` pairs by their type, as `Query.pairs` hands them out."""
@@ -203,9 +206,11 @@ def _reaches(units: Sequence[str | None]) -> list[tuple[str, str]]:
 
 def _listed(column: Any) -> list[Any]:
     """A result column as Python values; integers (without nulls) by NumPy, and instants
-    (without nulls) as UTC datetimes made in bulk (pandas), a tenth of the time Arrow
-    takes to give each its `ZoneInfo`. A backend's naive instants are UTC (the sessions
-    are pinned to it). pandas comes with Ibis's backends."""
+    (without nulls) as UTC datetimes made in bulk: NumPy makes each its offset from the
+    epoch (a `timedelta`, in C) and one addition each makes the instant, a thirtieth of
+    the time Arrow takes to give each its `ZoneInfo` and a third of pandas' (which is
+    then never imported: 0.27 s). A backend's naive instants are UTC (the sessions are
+    pinned to it)."""
     import pyarrow as pa
 
     kind = column.type
@@ -215,12 +220,9 @@ def _listed(column: Any) -> list[Any]:
     if not pa.types.is_timestamp(kind) or column.null_count or not len(column):
         found: list[Any] = column.to_pylist()
         return found
-    import pandas as pd
-
-    naive = column.cast(pa.timestamp(kind.unit)) if kind.tz is not None else column
-    instants = pd.DatetimeIndex(naive.to_numpy()).tz_localize(UTC).to_pydatetime()
-    listed: list[Any] = instants.tolist()
-    return listed
+    ticks = column.cast(pa.int64()).to_numpy().astype(f"timedelta64[{kind.unit}]")
+    offsets = ticks.astype("timedelta64[us]").tolist()  # datetime's own resolution
+    return list(map(_EPOCH.__add__, offsets))
 
 
 def per_unit_by_value(obligation: Obligation) -> bool:
