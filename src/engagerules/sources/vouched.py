@@ -31,7 +31,7 @@ import hashlib
 import json
 import struct
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -204,7 +204,7 @@ def found(path: str | Path) -> Found | None:
         if crc is None:
             if _digest(Path(path)) != digest:
                 return None
-        elif type(crc) is not int or not 0 <= crc < 1 << 32 or _digest(Path(path), crc=True) != crc:
+        elif type(crc) is not int or not 0 <= crc < 1 << 32 or _crc32(Path(path)) != crc:
             return None
         shared = None
         if table is not None:
@@ -235,32 +235,45 @@ def _values(
     return scopes, pairs
 
 
-def _digest(path: Path, *, crc: bool = False) -> str | int | None:
-    """The SHA-256 digest (hex) of the bytes of a Parquet file before its footer, or their
-    CRC-32 (`crc`); None when it does not end as a Parquet file does."""
+def _digest(path: Path) -> str | None:
+    """The SHA-256 digest (hex) of the bytes of a Parquet file before its footer; None when
+    it does not end as a Parquet file does."""
+    hashed = hashlib.sha256()
+    return hashed.hexdigest() if _rows_read(path, hashed.update) else None
+
+
+def _crc32(path: Path) -> int | None:
+    """The CRC-32 of the bytes of a Parquet file before its footer; None when it does not
+    end as a Parquet file does."""
+    crc = 0
+
+    def add(chunk: memoryview) -> None:
+        nonlocal crc
+        crc = zlib.crc32(chunk, crc)
+
+    return crc if _rows_read(path, add) else None
+
+
+def _rows_read(path: Path, take: Callable[[memoryview], object]) -> bool:
+    """Hand `take` the bytes of a Parquet file before its footer (the rows and their
+    pages), a chunk at a time; False when it does not end as a Parquet file does."""
     with path.open("rb") as file:
         size = file.seek(0, 2)
         if size < 12:
-            return None
+            return False
         file.seek(size - 8)
         tail = file.read(8)
         (footer,) = struct.unpack("<I", tail[:4])
         end = size - 8 - footer
         if tail[4:] != _MAGIC or end < 4:
-            return None
+            return False
         file.seek(0)
-        hashed = hashlib.sha256()
-        checked = 0
-        buffer = bytearray(_CHUNK)
-        view = memoryview(buffer)
+        view = memoryview(bytearray(_CHUNK))
         left = end
         while left:
             n = file.readinto(view[: min(left, _CHUNK)])
             if not n:
-                return None
-            if crc:
-                checked = zlib.crc32(view[:n], checked)
-            else:
-                hashed.update(view[:n])
+                return False
+            take(view[:n])
             left -= n
-        return checked if crc else hashed.hexdigest()
+        return True
