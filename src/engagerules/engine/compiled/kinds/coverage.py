@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from itertools import chain
 
 from engagerules.engine.compiled.query import Query, SpellAsk, SpellRow, per_unit_by_value
 from engagerules.engine.kinds.coverage import Coverage, Spell, window_result
 from engagerules.engine.schedule import unit_slots
-from engagerules.engine.verdicts import Outcome, constraint_windows
+from engagerules.engine.verdicts import Outcome, constraint_windows, outcome_of
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Kind, Obligation
@@ -60,8 +59,7 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
                 force, obligation, rule, label, unit, window, mine, ends, as_of
             )
             results.append(result)
-    # the ids the results list, in one pass (not a set grown result by result, then copied)
-    return Outcome(tuple(results), frozenset(chain.from_iterable(r.evidence for r in results)))
+    return outcome_of(results)
 
 
 def spells_wanted(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from itertools import chain
 from weakref import WeakKeyDictionary
 
 from engagerules.engine.compiled.evidence import ids, listing, stand_ins
@@ -23,7 +22,7 @@ from engagerules.engine.compiled.kinds import items, periods, standing
 from engagerules.engine.compiled.query import Ask, Query
 from engagerules.engine.kinds.recurring import Recurring
 from engagerules.engine.schedule import Due, dues, rota_words
-from engagerules.engine.verdicts import Outcome, steps_verdict
+from engagerules.engine.verdicts import Outcome, outcome_of, steps_verdict
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Kind, Obligation, Operator, Requirement
@@ -87,8 +86,7 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
             steps = items.tied(query, obligation, tie, steps, as_of)
         result = _judged(query, obligation, one, steps, as_of)
         results.append(result)
-    # the ids the results list, in one pass (not a set grown result by result, then copied)
-    return Outcome(tuple(results), frozenset(chain.from_iterable(r.evidence for r in results)))
+    return outcome_of(results)
 
 
 #: Each duty version's plan made for the check's one query (`asks`), until `evaluate` takes

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from itertools import chain
 
 from engagerules.engine.compiled.query import LineAsk, LineRow, Query, per_unit_by_value
 from engagerules.engine.kinds.recurring import Recurring
@@ -29,7 +28,7 @@ from engagerules.engine.kinds.standing import (
     unit_result,
 )
 from engagerules.engine.schedule import unit_slots
-from engagerules.engine.verdicts import Outcome
+from engagerules.engine.verdicts import Outcome, outcome_of
 from engagerules.model.durations import Duration
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
@@ -84,8 +83,7 @@ def gaps(
         ]
         result = unit_result(obligation, unit, span, judged)
         results.append(result)
-    # the ids the results list, in one pass (not a set grown result by result, then copied)
-    return Outcome(tuple(results), frozenset(chain.from_iterable(r.evidence for r in results)))
+    return outcome_of(results)
 
 
 def line_asks(
