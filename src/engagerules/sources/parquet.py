@@ -74,6 +74,9 @@ FORMAT_VERSION = 2
 #: The versions this reader reads (1: no `seq`, the rows in the reader's order).
 _READS = (1, 2)
 _META_KEY = b"engagerules"
+#: The column of each record's facts by number (`vouched.Facts`): written to a file, after
+#: the layout's others, for the compiled check's accounting; never read back into events.
+_FACTS = "facts"
 #: Rows per record batch written and read: bounded memory whatever the file's size.
 _BATCH = 65_536
 
@@ -161,13 +164,20 @@ def _typed(value: Any, kind: AttrType) -> Any:
 
 
 def _batches(
-    events: Sequence[Event], force: Force, arrow_schema: Any, order: Sequence[int]
+    events: Sequence[Event],
+    force: Force,
+    arrow_schema: Any,
+    order: Sequence[int],
+    facts: vouched.Facts | None = None,
 ) -> Iterator[Any]:
-    """The events, taken in `order` (their places in `events`), as tables of `_BATCH` rows."""
+    """The events, taken in `order` (their places in `events`), as tables of `_BATCH` rows
+    (with the numbers of their facts where `facts` is given)."""
     pa = _arrow()
     for start in range(0, len(order), _BATCH):
         parts = range(start, min(start + _BATCH, len(order)), _PART)
-        batches = [_batch(events, force, arrow_schema, order[a : a + _PART]) for a in parts]
+        batches = [
+            _batch(events, force, arrow_schema, order[a : a + _PART], facts) for a in parts
+        ]
         yield pa.Table.from_batches(batches, arrow_schema)
 
 
@@ -179,8 +189,15 @@ def _batches(
 _PART = 2_048
 
 
-def _batch(events: Sequence[Event], force: Force, arrow_schema: Any, places: Sequence[int]) -> Any:
-    """The events at `places`, in that order, as one record batch."""
+def _batch(
+    events: Sequence[Event],
+    force: Force,
+    arrow_schema: Any,
+    places: Sequence[int],
+    facts: vouched.Facts | None = None,
+) -> Any:
+    """The events at `places`, in that order, as one record batch (with the numbers of
+    their facts, `facts`, where the schema has that column)."""
     pa = _arrow()
     typed = _attr_types(force)
     chunk = [events[n] for n in places]
@@ -200,6 +217,8 @@ def _batch(events: Sequence[Event], force: Force, arrow_schema: Any, places: Seq
     }
     for name, kind in typed.items():
         columns[f"attr.{name}"] = [_typed(e.attrs.get(name), kind) for e in chunk]
+    if facts is not None:
+        columns[_FACTS] = facts.of(columns)
     return pa.record_batch([columns[f.name] for f in arrow_schema], schema=arrow_schema)
 
 
@@ -222,20 +241,22 @@ def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
         "read": log.read,
         "rejections": _rejections(log),
     }
-    arrow_schema = schema(force).with_metadata({_META_KEY: json.dumps(meta).encode()})
+    arrow_schema = schema(force).append(pa.field(_FACTS, pa.int32(), nullable=False))
+    arrow_schema = arrow_schema.with_metadata({_META_KEY: json.dumps(meta).encode()})
     order, candidates = _by_type_and_time(log)
+    facts = vouched.Facts()
     try:
         with Path(path).open("wb") as file:
             sink = vouched.HashingSink(file)
             with pa.parquet.ParquetWriter(sink, arrow_schema, **_encodings(arrow_schema)) as writer:
                 seen = vouched.Seen()
-                for rows in _batches(log.events, force, arrow_schema, order):
+                for rows in _batches(log.events, force, arrow_schema, order, facts):
                     writer.write_table(rows)
                     seen.add(rows)
                 if not log.events:
                     writer.write_table(arrow_schema.empty_table())
                 # what ingest found of the rows, with the digest of their bytes: last
-                found = _found(log, force, arrow_schema, candidates, sink, seen)
+                found = _found(log, force, arrow_schema, candidates, sink, seen, facts)
                 writer.add_key_value_metadata({vouched.KEY: found})
     except (OSError, ValueError) as exc:
         msg = f"{path}: cannot write: {exc}"
@@ -300,9 +321,10 @@ def _found(
     candidates: list[int],
     sink: vouched.HashingSink,
     seen: vouched.Seen,
+    facts: vouched.Facts,
 ) -> str:
     """The footer's entry of what ingest found (`vouched`) of the rows written to `sink`
-    (with their digest and CRC-32)."""
+    (with their digest and CRC-32, and what the numbers of their facts stand for)."""
     pa = _arrow()
     import pyarrow.compute as pc
 
@@ -321,10 +343,10 @@ def _found(
     chosen = vouched.sharing(log.events, candidates)
     shared = None
     if len(chosen) <= vouched.LIMIT:
-        batch = _batch(log.events, force, arrow_schema, chosen)
+        batch = _batch(log.events, force, arrow_schema, chosen, facts)
         shared = pa.Table.from_batches([batch]).select([*vouched.COLUMNS, *vouched.MORE])
     digest, crc32 = sink.digest(), sink.crc32()
-    return vouched.found_entry(digest, len(log.events), ids_once, shared, seen, crc32)
+    return vouched.found_entry(digest, len(log.events), ids_once, shared, seen, crc32, facts)
 
 
 def _rejections(log: EventLog) -> list[list[Any]]:

@@ -40,7 +40,18 @@ import attrs
 from engagerules.model.event import Event
 from engagerules.sources import strictjson
 
-__all__ = ["KEY", "LIMIT", "Found", "HashingSink", "Seen", "found", "found_entry", "sharing"]
+__all__ = [
+    "KEY",
+    "LIMIT",
+    "Facts",
+    "Fact",
+    "Found",
+    "HashingSink",
+    "Seen",
+    "found",
+    "found_entry",
+    "sharing",
+]
 
 #: The footer's key of what ingest found (beside the layout's own `engagerules`).
 KEY = "engagerules.found"
@@ -52,6 +63,12 @@ COLUMNS = ("seq", "id", "type", "at", "scope", "role", "person", "refs", "attrs"
 MORE = ("all_day", "file", "line")
 _MAGIC = b"PAR1"
 _CHUNK = 1 << 20
+
+
+#: What a record's number in the `facts` column stands for: its type, attributes (the JSON
+#: text of the `attrs` column), unit, role, whether it names nobody, and whether it names
+#: other records.
+Fact = tuple[str, str, str | None, str | None, bool, bool]
 
 
 @attrs.frozen
@@ -70,6 +87,43 @@ class Found:
     scopes: frozenset[str | None] | None = None
     #: The distinct `(type, attrs)` of the rows; None past `LIMIT` or when not kept.
     pairs: tuple[tuple[str, str], ...] | None = None
+    #: What each number of the rows' `facts` column stands for (`Facts`), by number; None
+    #: past `LIMIT` or when not kept (a file written before: the check groups by the
+    #: columns themselves).
+    facts: tuple[Fact, ...] | None = None
+
+
+class Facts:
+    """The number of each record's facts (`Fact`), written as the `facts` column: what the
+    compiled check's accounting groups the records it did not use by, nearly always all
+    that decides why a record counted for nothing (`engine.compiled.account`). Grouped by
+    one 32-bit number rather than by the four text columns and two lists it stands for,
+    DuckDB reads and groups ten million Gwent records in 1.5 s of CPU against 2.1 s. The
+    numbers go from 0 in the order the facts are first written; past `LIMIT` distinct
+    facts the footer keeps none (the column is still written, and not read)."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[Fact, int] = {}
+
+    def of(self, columns: dict[str, list[Any]]) -> list[int]:
+        """The numbers of the rows of a batch's `columns` (the ingest layout's, as lists)."""
+        numbers = self.numbers
+        keys = zip(
+            columns["type"],
+            columns["attrs"],
+            columns["scope"],
+            columns["role"],
+            [p is None for p in columns["person"]],
+            [bool(r) for r in columns["refs"]],
+            strict=True,
+        )
+        return [numbers.setdefault(key, len(numbers)) for key in keys]
+
+    def kept(self) -> list[list[Any]] | None:
+        """The facts by number, as the footer keeps them; None past `LIMIT`."""
+        if len(self.numbers) > LIMIT:
+            return None
+        return [list(fact) for fact in self.numbers]
 
 
 class HashingSink:
@@ -145,11 +199,17 @@ def sharing(events: Sequence[Event], candidates: Iterable[int]) -> list[int]:
 
 
 def found_entry(
-    digest: str, rows: int, ids_once: bool, shared: Any, seen: Seen, crc32: int | None = None
+    digest: str,
+    rows: int,
+    ids_once: bool,
+    shared: Any,
+    seen: Seen,
+    crc32: int | None = None,
+    facts: Facts | None = None,
 ) -> str:
     """The footer's entry: what ingest found (`shared`: the sharing records as an Arrow
-    table, or None past `LIMIT`; `seen`: the distinct units and pairs), and the digest
-    and CRC-32 of the rows it was found of."""
+    table, or None past `LIMIT`; `seen`: the distinct units and pairs; `facts`: the
+    numbers of the `facts` column), and the digest and CRC-32 of the rows it was found of."""
     table = None
     if shared is not None:
         import pyarrow as pa
@@ -169,6 +229,8 @@ def found_entry(
     }
     if crc32 is not None:
         entry["crc32"] = crc32
+    if facts is not None:
+        entry["facts"] = facts.kept()
     return json.dumps(entry, ensure_ascii=False)
 
 
@@ -200,6 +262,7 @@ def found(path: str | Path) -> Found | None:
         ):
             return None
         scopes, pairs = _values(entry.get("scopes"), entry.get("pairs"))
+        facts = _facts(entry.get("facts"))
         crc = entry.get("crc32")
         if crc is None:
             if _digest(Path(path)) != digest:
@@ -213,7 +276,7 @@ def found(path: str | Path) -> Found | None:
                 return None
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
         return None
-    return Found(rows, ids_once, shared, scopes, pairs)
+    return Found(rows, ids_once, shared, scopes, pairs, facts)
 
 
 def _values(
@@ -233,6 +296,30 @@ def _values(
             raise ValueError(pairs)
         pairs = tuple((kind, text) for kind, text in pairs)
     return scopes, pairs
+
+
+def _facts(kept: Any) -> tuple[Fact, ...] | None:
+    """The facts of an entry by number (`Facts.kept`), None where it kept none; a
+    ValueError where they are not as ingest writes them."""
+    if kept is None:
+        return None
+    if not isinstance(kept, list):
+        raise ValueError(kept)
+    facts: list[Fact] = []
+    for item in kept:
+        if not (
+            isinstance(item, list)
+            and len(item) == 6
+            and all(isinstance(v, str) for v in item[:2])
+            and all(v is None or isinstance(v, str) for v in item[2:4])
+            and all(type(v) is bool for v in item[4:])
+        ):
+            raise ValueError(item)
+        kind, text, scope, role, nobody, naming = item
+        facts.append((kind, text, scope, role, nobody, naming))
+    if len(set(facts)) != len(facts):
+        raise ValueError("facts numbered twice")
+    return tuple(facts)
 
 
 def _digest(path: Path) -> str | None:

@@ -21,7 +21,7 @@ line), in log order, as the reference lists them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby, pairwise
 from operator import itemgetter
@@ -40,6 +40,7 @@ from engagerules.model.event import Event, gc_paused
 from engagerules.model.periods import Window, local_midnight
 from engagerules.model.plan import Obligation
 from engagerules.model.results import DataQuality
+from engagerules.sources.vouched import Fact
 
 __all__ = ["QueryAccount"]
 
@@ -58,6 +59,9 @@ _KEY = (
     "g_before",
     "g_after",
 )
+#: The same, where the records' facts are numbered (`Fact`): the number stands for the type,
+#: unit, role, whether a record names nobody or other records, and its attributes.
+_BY_FACTS = ("facts", "g_regime", "g_known", "g_inside", "g_spare", "g_before", "g_after")
 #: What a data-quality entry is made of (beside its problem), with its place in the log.
 _LISTED = ("seq", "id", "file", "line")
 #: Stand-ins for the ids and values `why` asks about: a spare follow-up, a person, a ref.
@@ -113,6 +117,8 @@ class QueryAccount:
         self.read_types = read_types
         self.repeats = [e for e in repeats if e.type not in read_types]
         self.count = count
+        #: Where the records' facts are numbered (`Query.facts`), they are grouped by number.
+        self.facts = query.facts
 
     def __call__(
         self,
@@ -137,15 +143,19 @@ class QueryAccount:
         # as 32-bit numbers where each place is one (ingest numbers the records from 0),
         # a tenth less work for DuckDB's lists at 10M
         seq = t.seq.cast("int32") if self.count < 2**31 else t.seq
+        by = _KEY if self.facts is None else _BY_FACTS
         groups = query.records.connection.to_pyarrow(
-            t.group_by(list(_KEY)).aggregate(g_n=t.count(), g_at=t.at.min(), g_seq=seq.collect())
+            t.group_by(list(by)).aggregate(g_n=t.count(), g_at=t.at.min(), g_seq=seq.collect())
         )
-        rows = {name: _listed(groups.column(name)) for name in (*_KEY, "g_n", "g_at")}
+        rows = {name: _listed(groups.column(name)) for name in (*by, "g_n", "g_at")}
         by_reason: Counter[str] = Counter()
         problems: dict[int, str] = {}
         per_row: list[int] = []
-        columns = zip(*(rows[k] for k in _KEY), strict=True)
-        keys = [dict(zip(_KEY, values, strict=True)) for values in columns]
+        columns = zip(*(rows[k] for k in by), strict=True)
+        if self.facts is None:
+            keys = [dict(zip(_KEY, values, strict=True)) for values in columns]
+        else:
+            keys = _of_facts(columns, self.facts, _read_by_value(judged))
         # the groups whose records differ from their stand-in by their instant alone
         dated: dict[int, Event] = {}
         for n, (key, count, first) in enumerate(zip(keys, rows["g_n"], rows["g_at"], strict=True)):
@@ -188,7 +198,7 @@ class QueryAccount:
         query = self.query
         ibis, pa = query.ibis, query._pa
         t = query.records.table
-        if self.read_types:
+        if self.read_types and self.facts is None:
             t = t.filter(t.type.notin(sorted(self.read_types)))
         # the records counted or left out (`m_spare` false) and the spare follow-ups (true),
         # by one join; in no order (a sort of a million ids cost more than the join)
@@ -208,6 +218,8 @@ class QueryAccount:
         t = t.left_join(m, t.id == m.m_id)
         t = t.filter(t.m_spare.isnull() | t.m_spare)
         regimes = _regimes(grouped, query)
+        if self.facts is not None:
+            return self._by_facts(t, self.facts, regimes, before, span, as_of)
         r = query._table(
             {
                 "r_type": [g[0] for g in regimes],
@@ -242,16 +254,75 @@ class QueryAccount:
             attrs = ibis.ifelse(t.type.isin(conditional), t.attrs, ibis.null("string"))
         return t.mutate(
             g_regime=t.r_n.fill_null(-1),
-            g_known=t.at <= as_of.astimezone(UTC),
-            g_inside=(t.at >= span.start.astimezone(UTC)) & (t.at < span.end.astimezone(UTC)),
-            # before the range or after it: a duty looking back reads the one, not the other
-            g_after=t.at >= span.end.astimezone(UTC),
             g_nobody=t.person.isnull(),
             g_refs=ibis.coalesce(t.refs.length(), 0) > 0,
             g_spare=t.m_spare.notnull(),
             g_attrs=attrs,
             g_before=t.b_type.notnull(),
+            **_instants(t, span, as_of),
         ).select(*query.records.table.columns, *_KEY[1:4], *_KEY[6:])
+
+    def _by_facts(
+        self,
+        t: Any,
+        facts: Sequence[Fact],
+        regimes: list[tuple[str, datetime, datetime]],
+        before: list[tuple[str, str, datetime, datetime]],
+        span: Window,
+        as_of: datetime,
+    ) -> Any:
+        """`_unmatched`'s records by the numbers of their facts: the records of the types
+        read back left out, the spans of days and of instants before a trigger (per type,
+        and per type and unit) joined per number of the facts they are of, so that the
+        query reads no text but the ids (at 10M Gwent records, 2.1 s of CPU -> 1.5 s)."""
+        query = self.query
+        pa = query._pa
+        kinds = [fact[0] for fact in facts]
+        if self.read_types:
+            kept = [n for n, kind in enumerate(kinds) if kind not in self.read_types]
+            k = query._table({"k_facts": kept}, {"k_facts": pa.int32()})
+            t = t.semi_join(k, t.facts == k.k_facts)
+        by_type: dict[str, list[int]] = {}
+        by_unit: dict[tuple[str, str | None], list[int]] = {}
+        for n, fact in enumerate(facts):
+            by_type.setdefault(fact[0], []).append(n)
+            by_unit.setdefault((fact[0], fact[2]), []).append(n)
+        spans = [
+            (n, start, end, number)
+            for number, (kind, start, end) in enumerate(regimes)
+            for n in by_type.get(kind, ())
+        ]
+        instant = pa.timestamp("us", tz="UTC")
+        r = query._table(
+            {
+                "r_facts": [s[0] for s in spans],
+                "r_from": [s[1] for s in spans],
+                "r_to": [s[2] for s in spans],
+                "r_n": [s[3] for s in spans],
+            },
+            {"r_facts": pa.int32(), "r_from": instant, "r_to": instant, "r_n": pa.int64()},
+        )
+        t = t.left_join(r, [t.facts == r.r_facts, t.at >= r.r_from, t.at < r.r_to])
+        earlier = [
+            (n, start, end)
+            for kind, unit, start, end in before
+            for n in by_unit.get((kind, unit), ())
+        ]
+        b = query._table(
+            {
+                "b_facts": [e[0] for e in earlier],
+                "b_from": [e[1] for e in earlier],
+                "b_to": [e[2] for e in earlier],
+            },
+            {"b_facts": pa.int32(), "b_from": instant, "b_to": instant},
+        )
+        t = t.left_join(b, [t.facts == b.b_facts, t.at >= b.b_from, t.at < b.b_to])
+        return t.mutate(
+            g_regime=t.r_n.fill_null(-1),
+            g_spare=t.m_spare.notnull(),
+            g_before=t.b_facts.notnull(),
+            **_instants(t, span, as_of),
+        ).select("facts", "at", "seq", *_BY_FACTS[1:])
 
     def _by_instant(
         self,
@@ -379,6 +450,45 @@ class QueryAccount:
                     (position[event.id], DataQuality(event.id, event.file, event.line, problem))
                 )
         return Counter(reason for reason, _ in asked)
+
+
+def _instants(t: Any, span: Window, as_of: datetime) -> dict[str, Any]:
+    """The facts of a record's instant a group shares: whether it is known at the instant
+    judged, inside the range, and after it (a duty looking back reads records before the
+    range, not after it)."""
+    return {
+        "g_known": t.at <= as_of.astimezone(UTC),
+        "g_inside": (t.at >= span.start.astimezone(UTC)) & (t.at < span.end.astimezone(UTC)),
+        "g_after": t.at >= span.end.astimezone(UTC),
+    }
+
+
+def _of_facts(
+    columns: Iterable[tuple[Any, ...]], facts: Sequence[Fact], conditional: Collection[str]
+) -> list[dict[str, Any]]:
+    """The groups' keys (`_KEY`) from their rows by number (`_BY_FACTS`): each number's
+    facts, its attributes kept only for the types read by value (as `_unmatched` keeps
+    them), and the rest as found."""
+    keys = []
+    for number, regime, known, inside, spare, before, after in columns:
+        kind, text, scope, role, nobody, naming = facts[number]
+        keys.append(
+            {
+                "type": kind,
+                "g_regime": regime,
+                "g_known": known,
+                "g_inside": inside,
+                "scope": scope,
+                "role": role,
+                "g_nobody": nobody,
+                "g_refs": naming,
+                "g_spare": spare,
+                "g_attrs": text if kind in conditional else None,
+                "g_before": before,
+                "g_after": after,
+            }
+        )
+    return keys
 
 
 def _merged(

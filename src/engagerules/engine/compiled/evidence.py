@@ -355,50 +355,23 @@ def _expression(
     attrs)` pair among `pairs`) and to those asks' windows, by one scan and two joins
     whatever the ways: each row of an ask's windows has a key a record must have, and a
     record's key depends on how its ask reaches windows (`_keys`)."""
-    pa, ibis = query._pa, query.ibis
+    pa = query._pa
     text, instant = pa.string(), pa.timestamp("us", tz="UTC")
     by = {n: _BY.get(ask.way, _BY_SCOPE) for n, ask in asked}
-    p = query._table(
-        {
-            "p_n": [a[0] for a in accepted],
-            "p_pair": [a[1] for a in accepted],
-            "p_type": [pairs[a[1]][0] for a in accepted],
-            "p_attrs": [pairs[a[1]][1] for a in accepted],
-            "p_role": [a[2] for a in accepted],
-            "p_by": [by[a[0]] for a in accepted],
-        },
-        {
-            "p_n": pa.int64(),
-            "p_pair": pa.int64(),
-            "p_type": text,
-            "p_attrs": text,
-            "p_role": text,
-            "p_by": pa.int8(),
-        },
-    )
     starts = [w[3] for _, ask in asked for w in ask.windows]
     ends = [w[4] for _, ask in asked for w in ask.windows]
     t = query.records.table
-    t = t.filter(
-        t.type.isin(sorted({pairs[a[1]][0] for a in accepted})),
-        t.at >= _utc(min(starts)),
-        t.at < _utc(max(ends)),
-        t.at <= _utc(as_of),
-    )
-    t = t.join(
-        p, [t.type == p.p_type, t.attrs == p.p_attrs, p.p_role.isnull() | (t.role == p.p_role)]
-    )
-    key = ibis.cases(
-        (t.p_by == _BY["person"], t.person),
-        (t.p_by == _BY["any"], ibis.literal("")),
-        else_=ibis.coalesce(t.scope, ibis.literal(_NO_UNIT)),
-    )
+    t = t.filter(t.at >= _utc(min(starts)), t.at < _utc(max(ends)), t.at <= _utc(as_of))
+    if query.facts is not None:
+        t = _by_facts(query, t, pairs, accepted, by)
+    else:
+        t = _by_columns(query, t, pairs, accepted, by)
     # the day a record is filed under: on DuckDB the UTC day of its instant in
     # microseconds (the date of a TIMESTAMPTZ is taken by ICU in the session's zone, four
     # times the cost), elsewhere its date (`_days` allows for the session's zone)
     by_number = query.records.connection.name == "duckdb"
     day = _epoch_us()(t.at) // _DAY_US if by_number else t.at.date()
-    t = t.mutate(r_day=day, r_key=key)
+    t = t.mutate(r_day=day)
     within = _within(query)
     rows = []
     for n, ask in asked:
@@ -431,6 +404,92 @@ def _expression(
     on = [t.p_n == ws.w_n, t.r_day == ws.w_day, t.r_key == ws.w_key]
     joined = t.join(ws, [*on, t.at >= ws.w_start, t.at < ws.w_end])
     return joined.select(*_ROW, n=joined.p_n, w=joined.w, pair=joined.p_pair)
+
+
+def _by_columns(
+    query: Query,
+    t: Any,
+    pairs: list[tuple[str, str]],
+    accepted: list[tuple[int, int, str | None]],
+    by: dict[int, int],
+) -> Any:
+    """The records `t` joined to the asks that accept them by their type, attributes and
+    role, each with its key (`r_key`) by its ask's way (`_BY`)."""
+    pa, ibis = query._pa, query.ibis
+    text = pa.string()
+    p = query._table(
+        {
+            "p_n": [a[0] for a in accepted],
+            "p_pair": [a[1] for a in accepted],
+            "p_type": [pairs[a[1]][0] for a in accepted],
+            "p_attrs": [pairs[a[1]][1] for a in accepted],
+            "p_role": [a[2] for a in accepted],
+            "p_by": [by[a[0]] for a in accepted],
+        },
+        {
+            "p_n": pa.int64(),
+            "p_pair": pa.int64(),
+            "p_type": text,
+            "p_attrs": text,
+            "p_role": text,
+            "p_by": pa.int8(),
+        },
+    )
+    t = t.filter(t.type.isin(sorted({pairs[a[1]][0] for a in accepted})))
+    t = t.join(
+        p, [t.type == p.p_type, t.attrs == p.p_attrs, p.p_role.isnull() | (t.role == p.p_role)]
+    )
+    key = ibis.cases(
+        (t.p_by == _BY["person"], t.person),
+        (t.p_by == _BY["any"], ibis.literal("")),
+        else_=ibis.coalesce(t.scope, ibis.literal(_NO_UNIT)),
+    )
+    return t.mutate(r_key=key)
+
+
+def _by_facts(
+    query: Query,
+    t: Any,
+    pairs: list[tuple[str, str]],
+    accepted: list[tuple[int, int, str | None]],
+    by: dict[int, int],
+) -> Any:
+    """`_by_columns`, where the records' facts are numbered (`sources.vouched.Facts`): an
+    ask accepts the numbers whose type, attributes and role it accepts, and a record's
+    unit is its number's, so the join is of one integer and the query reads no text of a
+    record but its id and person (at 10M Gwent records, DuckDB's CPU 0.72 s -> X s)."""
+    pa, ibis = query._pa, query.ibis
+    text = pa.string()
+    of_pair = query.facts_of_pairs
+    rows = [
+        (n, number, fact, by[n], _NO_UNIT if scope is None else scope)
+        for n, number, role in accepted
+        for fact, scope, their_role in of_pair.get(pairs[number], ())
+        if role is None or role == their_role
+    ]
+    p = query._table(
+        {
+            "p_n": [r[0] for r in rows],
+            "p_pair": [r[1] for r in rows],
+            "p_facts": [r[2] for r in rows],
+            "p_by": [r[3] for r in rows],
+            "p_unit": [r[4] for r in rows],
+        },
+        {
+            "p_n": pa.int64(),
+            "p_pair": pa.int64(),
+            "p_facts": pa.int32(),
+            "p_by": pa.int8(),
+            "p_unit": text,
+        },
+    )
+    t = t.join(p, t.facts == p.p_facts)
+    key = ibis.cases(
+        (t.p_by == _BY["person"], t.person),
+        (t.p_by == _BY["any"], ibis.literal("")),
+        else_=t.p_unit,
+    )
+    return t.mutate(r_key=key)
 
 
 #: What a record's key is, by its ask's way: its person, nothing (anywhere), or else its

@@ -8,6 +8,7 @@ reference's order (time, then id) in Python, so no backend's collation decides i
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from engagerules.engine.compiled.values import Values
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Operator, Requirement
+from engagerules.sources.vouched import Fact
 
 __all__ = [
     "Accepted",
@@ -204,6 +206,27 @@ def _reaches(units: Sequence[str | None]) -> list[tuple[str, str]]:
     return [(_ANY_UNIT, ""), (_NO_UNIT, "")]
 
 
+#: The columns of the records `_shared` finds: as read, or with the number of their facts
+#: in place of their unit, role, type and attributes (`_facts_listed` puts them back).
+_LISTED = ("id", "at", "prev", "scope", "role", "person", "type", "attrs", "line", "first")
+_LISTED += ("part", "n", "key")
+_BY_NUMBER = ("id", "at", "prev", "person", "facts", "line", "first", "part", "n", "key")
+#: The columns a number of the facts stands for, with where each is in a `Fact`.
+_OF_FACTS = {"type": 0, "attrs": 1, "scope": 2, "role": 3}
+
+
+def _facts_listed(table: Any, facts: Sequence[Fact]) -> Any:
+    """`table` with the unit, role, type and attributes of each row's number of its facts
+    in place of the number (`facts`), by Arrow, as the query would have read them."""
+    import pyarrow as pa
+
+    numbers = table.column("facts")
+    for name, place in _OF_FACTS.items():
+        values = pa.array([fact[place] for fact in facts], pa.string())
+        table = table.append_column(name, values.take(numbers))
+    return table.drop_columns(["facts"])
+
+
 def _listed(column: Any) -> list[Any]:
     """A result column as Python values; integers (without nulls) by NumPy, and instants
     (without nulls) as UTC datetimes made in bulk: NumPy makes each its offset from the
@@ -277,6 +300,10 @@ class Query:
         #: (`_wanted`).
         self._answers: dict[tuple[Ask, datetime], tuple[Found, frozenset[str]]] = {}
         self._wanted: Counter[tuple[Ask, datetime]] = Counter()
+        #: What each number of the records' `facts` column stands for, where a file's
+        #: footer vouched for says (`sources.vouched.Facts`): then a query joins and
+        #: groups by that number rather than by the columns it stands for.
+        self.facts: Sequence[Fact] | None = None
         self.ibis = ibis_module()
         import pyarrow as pa
 
@@ -337,6 +364,15 @@ class Query:
         if types is None:
             return [pair for pairs in self._pairs.values() for pair in pairs]
         return [pair for kind in dict.fromkeys(types) for pair in self._pairs.get(kind, ())]
+
+    @functools.cached_property
+    def facts_of_pairs(self) -> dict[tuple[str, str], list[tuple[int, str | None, str | None]]]:
+        """Per `(type, attrs)`, the numbers of the records' facts of it (`facts`), each with
+        its unit and role."""
+        found: dict[tuple[str, str], list[tuple[int, str | None, str | None]]] = {}
+        for n, (kind, text, scope, role, _, _) in enumerate(self.facts or ()):
+            found.setdefault((kind, text), []).append((n, scope, role))
+        return found
 
     def known_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
         """The records' distinct `(type, attrs)`, where they are known without a query
@@ -520,6 +556,8 @@ class Query:
         refs: dict[str, tuple[str, ...]] = {}
         expr = self._shared(lines, spells, sequences, naming, as_of)
         table = None if expr is None else self._arrow(expr)
+        if table is not None and self.facts is not None:
+            table = _facts_listed(table, self.facts)
         left_out = self.left_out
         # each part's rows apart, only the columns it reads listed (in the query's order)
         by_unit = [ask.by_unit for ask in lines]
@@ -597,6 +635,8 @@ class Query:
         joined = [
             (*row[2:], *line, row[0], row[1]) for row in accepted for line in lines_of[row[:2]]
         ]
+        if self.facts is not None:
+            return self._shared_by_facts(joined, as_of)
         pa, ibis = self._pa, self.ibis
         text, number, instant = pa.string(), pa.int64(), pa.timestamp("us", tz="UTC")
         names = (
@@ -633,6 +673,41 @@ class Query:
                 j.j_role.isnull() | (t.role == j.j_role),
             ],
         )
+        return self._in_lines(t, _LISTED)
+
+    def _shared_by_facts(self, joined: list[tuple[Any, ...]], as_of: datetime) -> Any:
+        """`_shared`'s query where the records' facts are numbered (`facts`): each line's
+        `(type, attrs, role, unit)` made the numbers of the facts it accepts (a record of a
+        type only naming reads: those naming others), so the records are joined by one
+        integer and no text of theirs is read but ids and people (their type, attributes,
+        unit and role are their number's, `_facts_listed`)."""
+        pa = self._pa
+        number, instant = pa.int64(), pa.timestamp("us", tz="UTC")
+        of: dict[tuple[str, str, str], list[tuple[int, str | None, bool]]] = {}
+        for n, (kind, text, scope, role, _, naming) in enumerate(self.facts or ()):
+            of.setdefault((kind, text, _NO_UNIT if scope is None else scope), []).append(
+                (n, role, naming)
+            )
+        rows = [
+            (fact, *row[4:])
+            for row in joined
+            for fact, role, naming in of.get(row[:2] + row[3:4], ())
+            if (row[2] is None or row[2] == role) and (row[8] != _NAMING or naming)
+        ]
+        names = ("j_facts", "key", "j_start", "j_stop", "j_since", "part", "n")
+        kinds = (pa.int32(), pa.string(), instant, instant, instant, number, number)
+        j = self._table(
+            {name: [row[i] for row in rows] for i, name in enumerate(names)},
+            dict(zip(names, kinds, strict=True)),
+        )
+        t = self.records.table
+        t = t.filter(t.at <= _utc(as_of))
+        return self._in_lines(t.join(j, t.facts == j.j_facts), _BY_NUMBER)
+
+    def _in_lines(self, t: Any, columns: tuple[str, ...]) -> Any:
+        """What each part keeps of the records `t` joined to the lines they are in
+        (`_shared`), with `columns`."""
+        ibis = self.ibis
         part, at = t.part, t.at
         t = t.filter(
             (
@@ -675,8 +750,6 @@ class Query:
         o = t.filter(t.part != _IN_LINE)
         o = o.mutate(prev=o.at, first=o.part == _IN_LINE)  # (false: `part` is not)
         named = ibis.ifelse(o.part == _NAMING, o.refs, ibis.null().cast(o.refs.type()))
-        columns: tuple[str, ...] = ("id", "at", "prev", "scope", "role", "person", "type")
-        columns += ("attrs", "line", "first", "part", "n", "key")
         return u.select(*columns, refs=ibis.null().cast(u.refs.type())).union(
             o.select(*columns, refs=named), distinct=False
         )

@@ -14,7 +14,7 @@ from engagerules.engine.compiled import readback
 from engagerules.engine.compiled.account import QueryAccount
 from engagerules.engine.compiled.kinds import ASKS, COMPILED, coverage, standing, triggered
 from engagerules.engine.compiled.query import Query
-from engagerules.engine.compiled.source import Records
+from engagerules.engine.compiled.source import FACTS, Records
 from engagerules.engine.evaluate import evaluate
 from engagerules.engine.index import repeats
 from engagerules.engine.rejected import compared_types
@@ -72,6 +72,8 @@ def evaluate_compiled(
     query = Query(force, records)
     count = log.read - len(log.rejections)
     if records.ordered and readback.as_read(query, count, log.found):
+        if log.found is not None and FACTS in records.table.columns:
+            query.facts = log.found.facts
         repeated, copies = readback.repeated(query, log.found)
         query.repeated, query.left_out = repeated, frozenset(repeated)
         types = _reference_types(force, obligations)

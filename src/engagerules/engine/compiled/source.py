@@ -25,6 +25,7 @@ from engagerules.sources.parquet import ibis_url
 __all__ = [
     "COLUMNS",
     "DUCKDB_SETTINGS",
+    "FACTS",
     "FILE_BACKENDS",
     "MORE",
     "Records",
@@ -41,6 +42,9 @@ FILE_BACKENDS = ("duckdb", "spark")
 COLUMNS = ("id", "type", "at", "scope", "role", "person", "attrs", "line", "refs")
 #: The columns a record read back as an event also needs (`readback.py`).
 MORE = ("all_day", "file")
+#: The number of each record's facts, in a file ingest wrote (`sources.vouched.Facts`):
+#: read only where the file's footer, vouched for, says what each number stands for.
+FACTS = "facts"
 
 
 #: DuckDB in process, within bounds: a query needing more memory than `memory_limit` (a
@@ -207,4 +211,6 @@ def records_from(source: str | Path, *, backend: str = "duckdb", table: str = "e
         raise UsageError(msg)
     ordered = all(c in found.columns for c in ("seq", *MORE))
     chosen = (*COLUMNS, *MORE, "seq") if ordered else COLUMNS
+    if ordered and FACTS in found.columns and backend in FILE_BACKENDS:
+        chosen = (*chosen, FACTS)
     return Records(found.select(*chosen), connection, where, shared, ordered)
