@@ -71,8 +71,11 @@ class Backend:
     """Where the compiled engine reads the ingested rows: DuckDB (None) or Spark over the
     file, or a table at a database URL."""
 
-    def __init__(self, url: str | None) -> None:
+    def __init__(self, url: str | None, *, facts: bool = True) -> None:
         self.url = url
+        #: Whether a check over the file reads the numbers of the records' facts where its
+        #: footer says what they stand for (else as in a file written before: the columns).
+        self.facts = facts
         #: Spark answers each query in about a second: it judges a chosen subset.
         self.subset = url == SPARK
         on_file = url is None or url == SPARK
@@ -95,7 +98,10 @@ class Backend:
         gives it: over the file, what ingest kept beside it and what it found of its rows
         (`sources.vouched`); over a table, the events read from it."""
         if self.url is None or self.url == SPARK:
-            return Ingested(back.rejections, back.read, lambda: back, vouched.found(path))
+            found = vouched.found(path)
+            if found is not None and not self.facts:
+                found = evolve(found, facts=None)
+            return Ingested(back.rejections, back.read, lambda: back, found)
         return back
 
     def release(self, records: Any) -> None:
@@ -1082,6 +1088,34 @@ def test_edge_cases_are_judged_alike(name: str, backend: Backend) -> None:
     assert found == []
 
 
+@pytest.mark.parametrize("name", FORCES)
+def test_edge_cases_are_judged_alike_by_the_columns_or_the_numbers_of_facts(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over DuckDB, a file whose footer says what the numbers of its records' facts stand
+    for is grouped and joined by those numbers, and one that does not (written before
+    ingest numbered them) by the columns themselves: both give the reference's verdicts,
+    tally and reasons (PostgreSQL, over a table, is always asked by the columns)."""
+    from engagerules.engine.compiled import account as compiled_account
+
+    force = open_force(name)
+    numbered: list[bool] = []
+    of_facts = compiled_account._of_facts
+
+    def spied(*args: Any) -> Any:
+        numbered.append(True)
+        return of_facts(*args)
+
+    monkeypatch.setattr(compiled_account, "_of_facts", spied)
+    for facts in (True, False):
+        numbered.clear()
+        found = []
+        for log, start, end, instants in edge_cases(force):
+            found += differences(force, log, start, end, instants[:2], Backend(None, facts=facts))
+        assert found == []
+        assert any(numbered) is facts
+
+
 @pytest.mark.parametrize("name", ["gwent", "dorset"])
 def test_part_windows_naming_their_period_are_judged_alike(name: str, backend: Backend) -> None:
     """A duty whose evidence names its period, in force from the middle of a month and
@@ -1580,6 +1614,41 @@ def _mutants() -> list[tuple[str, Any, str, Any]]:
         *_item_mutants(),
         *_sequence_mutants(),
         *_accounting_mutants(),
+        *_facts_mutants(),
+    ]
+
+
+def _facts_mutants() -> list[tuple[str, Any, str, Any]]:
+    """The numbers of the records' facts made into what they stand for: a role, a unit or
+    a flag lost on the way changes a verdict, a tally or a reason."""
+    from engagerules.engine.compiled import account as compiled_account
+    from engagerules.engine.compiled import evidence as compiled_evidence
+    from engagerules.engine.compiled import query as compiled_query
+
+    by_facts, of_facts = compiled_evidence._by_facts, compiled_account._of_facts
+    facts_table = compiled_query.Query.facts_table
+
+    def roles_ignored(query: Any, t: Any, pairs: Any, accepted: Any, by: Any) -> Any:
+        return by_facts(query, t, pairs, [(n, p, None) for n, p, _ in accepted], by)
+
+    def nobody_flipped(columns: Any, facts: Any, conditional: Any) -> Any:
+        return [k | {"g_nobody": not k["g_nobody"]} for k in of_facts(columns, facts, conditional)]
+
+    def units_lost(self: Any, numbers: Any, prefix: str) -> Any:
+        table = facts_table(self, numbers, prefix)
+        return table.mutate(**{f"{prefix}_scope": self.ibis.null("string")})
+
+    swapped = {"type": 0, "attrs": 1, "scope": 3, "role": 2}
+    return [
+        ("evidence by facts accepting any role", compiled_evidence, "_by_facts", roles_ignored),
+        (
+            "the accounting's facts: nobody named flipped",
+            compiled_account,
+            "_of_facts",
+            nobody_flipped,
+        ),
+        ("a fact's unit listed as its role", compiled_query, "_OF_FACTS", swapped),
+        ("follow-ups by facts without their unit", compiled_query.Query, "facts_table", units_lost),
     ]
 
 

@@ -139,3 +139,60 @@ def test_the_crc32_ingest_keeps_vouches_for_the_rows_bytes(tmp_path: Path) -> No
     ):
         _footed(path, table, **changed)
         assert vouched.found(path) is None, json.dumps(changed)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=_ROWS)
+def test_each_number_of_facts_stands_for_its_rows_facts(rows: list[tuple[Any, ...]]) -> None:
+    """Each row's `facts` number is what the footer says it stands for: the row's type,
+    attributes, unit and role, whether it names nobody and whether it names other records;
+    rows alike in all six share one number, and rows that differ in any do not (a number
+    standing for two was a group of records that are not alike)."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        mock.patch.object(parquet, "_BATCH", 4),
+        mock.patch.object(parquet, "_PART", 2),
+    ):
+        path = Path(tmp) / "events.parquet"
+        _ingested(_records(rows), path)
+        table = pq.read_table(path)
+        found = vouched.found(path)
+    assert found is not None and found.facts is not None
+    facts = zip(
+        *(table.column(c).to_pylist() for c in ("type", "attrs", "scope", "role")),
+        (p is None for p in table.column("person").to_pylist()),
+        (bool(r) for r in table.column("refs").to_pylist()),
+        strict=True,
+    )
+    numbers = table.column("facts").to_pylist()
+    pairs = list(zip(numbers, facts, strict=True))
+    assert all(found.facts[n] == fact for n, fact in pairs)
+    assert len(found.facts) == len({fact for _, fact in pairs}) == len(set(numbers))
+
+
+def test_facts_not_as_ingest_writes_them_give_nothing(tmp_path: Path) -> None:
+    """A footer whose facts are not a list of six (two texts, two texts or nulls, two
+    booleans), each once, is not read: the check asks the rows. Past `LIMIT` distinct
+    facts none are kept, and the rows are still vouched for."""
+    path = tmp_path / "events.parquet"
+    _ingested(_records([(0, 0, ("tweet", {}), "north", None, None, [])] * 2), path)
+    table = pq.read_table(path)
+    fact = ["tweet", "{}", "north", None, True, False]
+    _footed(path, table, facts=[fact])
+    found = vouched.found(path)
+    assert found is not None and found.facts == (tuple(fact),)
+    for changed in (
+        {"facts": "tweet"},
+        {"facts": [fact[:5]]},
+        {"facts": [[*fact[:4], 1, False]]},
+        {"facts": [[None, *fact[1:]]]},
+        {"facts": [[*fact[:2], 3, *fact[3:]]]},
+        {"facts": [fact, fact]},
+    ):
+        _footed(path, table, **changed)
+        assert vouched.found(path) is None, json.dumps(changed)
+    rows = [(0, 0, ("tweet", {}), scope, None, None, []) for scope in ("north", "south", None)]
+    with mock.patch.object(vouched, "LIMIT", 2):
+        _ingested(_records(rows), path)
+    found = vouched.found(path)
+    assert found is not None and found.facts is None and found.scopes is not None

@@ -175,9 +175,7 @@ def _batches(
     pa = _arrow()
     for start in range(0, len(order), _BATCH):
         parts = range(start, min(start + _BATCH, len(order)), _PART)
-        batches = [
-            _batch(events, force, arrow_schema, order[a : a + _PART], facts) for a in parts
-        ]
+        batches = [_batch(events, force, arrow_schema, order[a : a + _PART], facts) for a in parts]
         yield pa.Table.from_batches(batches, arrow_schema)
 
 

@@ -43,8 +43,8 @@ from engagerules.sources import strictjson
 __all__ = [
     "KEY",
     "LIMIT",
-    "Facts",
     "Fact",
+    "Facts",
     "Found",
     "HashingSink",
     "Seen",

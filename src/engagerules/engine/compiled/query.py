@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
@@ -208,8 +208,8 @@ def _reaches(units: Sequence[str | None]) -> list[tuple[str, str]]:
 
 #: The columns of the records `_shared` finds: as read, or with the number of their facts
 #: in place of their unit, role, type and attributes (`_facts_listed` puts them back).
-_LISTED = ("id", "at", "prev", "scope", "role", "person", "type", "attrs", "line", "first")
-_LISTED += ("part", "n", "key")
+_LISTED: tuple[str, ...] = ("id", "at", "prev", "scope", "role", "person", "type", "attrs")
+_LISTED += ("line", "first", "part", "n", "key")
 _BY_NUMBER = ("id", "at", "prev", "person", "facts", "line", "first", "part", "n", "key")
 #: The columns a number of the facts stands for, with where each is in a `Fact`.
 _OF_FACTS = {"type": 0, "attrs": 1, "scope": 2, "role": 3}
@@ -373,6 +373,46 @@ class Query:
         for n, (kind, text, scope, role, _, _) in enumerate(self.facts or ()):
             found.setdefault((kind, text), []).append((n, scope, role))
         return found
+
+    def facts_accepted(self, accepted: Sequence[Accepted], types: Set[str]) -> list[int]:
+        """The numbers of the records' facts (`facts`) of `types` that `accepted` accept."""
+        of_pair = self.facts_of_pairs
+        return sorted(
+            {
+                fact
+                for _, kind, text, role in accepted
+                if kind in types
+                for fact, _, their_role in of_pair.get((kind, text), ())
+                if role is None or role == their_role
+            }
+        )
+
+    def facts_table(self, numbers: Sequence[int], prefix: str) -> Any:
+        """The numbers of facts (`facts`) as a table, each with its type and unit (columns
+        `{prefix}_facts`, `_type`, `_scope`)."""
+        pa, facts = self._pa, self.facts or ()
+        return self._table(
+            {
+                f"{prefix}_facts": list(numbers),
+                f"{prefix}_type": [facts[n][0] for n in numbers],
+                f"{prefix}_scope": [facts[n][2] for n in numbers],
+            },
+            {
+                f"{prefix}_facts": pa.int32(),
+                f"{prefix}_type": pa.string(),
+                f"{prefix}_scope": pa.string(),
+            },
+        )
+
+    def rows(self, expr: Any, names: Sequence[str]) -> dict[str, list[Any]]:
+        """The columns `names` of the rows of `expr` (records of the ingest layout), as
+        Python values: where the records' facts are numbered, their type, attributes, unit
+        and role are their number's (`facts`), not read."""
+        if self.facts is None or not _OF_FACTS.keys() & set(names):
+            return self._run(expr.select(*names))
+        read = [name for name in names if name not in _OF_FACTS]
+        table = _facts_listed(self._arrow(expr.select(*read, "facts")), self.facts)
+        return {name: _listed(table.column(name)) for name in names}
 
     def known_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
         """The records' distinct `(type, attrs)`, where they are known without a query

@@ -217,17 +217,25 @@ def _follow_ups(
     accepted = query.accepted([_counted_for(duties)])
     if not rows or not accepted:
         return []
-    a = query.accepted_table(accepted, "a")
     w = _table(query, ("w_type", "w_key", "w_person", "w_start", "w_end"), merged(rows))
     ibis = query.ibis
+    types = {r[0] for r in rows}
     t = query.records.table
-    t = t.filter(t.type.isin(sorted({r[0] for r in rows})), t.at <= _utc(as_of))
-    t = t.semi_join(
-        a, [t.type == a.a_type, t.attrs == a.a_attrs, a.a_role.isnull() | (t.role == a.a_role)]
-    )
-    keys = ibis.ifelse(t.refs.length() > 0, t.refs, ibis.array([t.scope, ibis.literal(_ANYWHERE)]))
-    t = t.mutate(key=keys.unnest())
-    on = [t.type == w.w_type, t.key == w.w_key, t.at >= w.w_start, t.at < w.w_end]
+    t = t.filter(t.at <= _utc(as_of))
+    if query.facts is not None:  # by the numbers of the facts accepted: no text read
+        f = query.facts_table(query.facts_accepted(accepted, types), "f")
+        t = t.join(f, t.facts == f.f_facts).rename(f_kind="f_type")
+        kind, unit = t.f_kind, t.f_scope
+    else:
+        a = query.accepted_table(accepted, "a")
+        t = t.filter(t.type.isin(sorted(types)))
+        t = t.semi_join(
+            a, [t.type == a.a_type, t.attrs == a.a_attrs, a.a_role.isnull() | (t.role == a.a_role)]
+        )
+        kind, unit = t.type, t.scope
+    keys = ibis.ifelse(t.refs.length() > 0, t.refs, ibis.array([unit, ibis.literal(_ANYWHERE)]))
+    t = t.mutate(key=keys.unnest(), kind=kind)
+    on = [t.kind == w.w_type, t.key == w.w_key, t.at >= w.w_start, t.at < w.w_end]
     on.append(w.w_person.isnull() | (t.person == w.w_person))
     return _events(query, t.semi_join(w, on).drop("key"))
 
@@ -333,7 +341,7 @@ def _events(query: Query, expr: Any) -> list[Event]:
     """The rows of `expr` as events (attributes as the reader keeps them), repeats and
     records whose attributes the reader would reject left out."""
     ordered = query.records.ordered  # each record's place in the log comes with it
-    rows = query._run(expr.select(*_COLUMNS, *(("seq",) if ordered else ())))
+    rows = query.rows(expr, (*_COLUMNS, *(("seq",) if ordered else ())))
     if ordered:
         query.position.update(zip(rows["id"], rows["seq"], strict=True))
     found = []
