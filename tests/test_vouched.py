@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -25,6 +27,14 @@ from test_compiled import Backend
 from test_compiled_readback import _ROWS, FORCE, _footed, _ingested, _records
 
 
+@contextmanager
+def _in_small_batches() -> Iterator[None]:
+    """Ingest writing four rows to a batch (two at a time): what it finds is gathered over
+    every batch, and numbered across them."""
+    with mock.patch.object(parquet, "_BATCH", 4), mock.patch.object(parquet, "_PART", 2):
+        yield
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=_ROWS)
 def test_the_units_and_pairs_ingest_keeps_are_the_rows_own(rows: list[tuple[Any, ...]]) -> None:
@@ -32,11 +42,7 @@ def test_the_units_and_pairs_ingest_keeps_are_the_rows_own(rows: list[tuple[Any,
     written, none missing, none more; and the check's pairs from them are its pairs from
     the rows."""
     # written four rows to a batch: what is found is gathered over every batch
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        mock.patch.object(parquet, "_BATCH", 4),
-        mock.patch.object(parquet, "_PART", 2),
-    ):
+    with tempfile.TemporaryDirectory() as tmp, _in_small_batches():
         path = Path(tmp) / "events.parquet"
         _ingested(_records(rows), path)
         table = pq.read_table(path, columns=["type", "attrs", "scope"])
@@ -148,11 +154,7 @@ def test_each_number_of_facts_stands_for_its_rows_facts(rows: list[tuple[Any, ..
     attributes, unit and role, whether it names nobody and whether it names other records;
     rows alike in all six share one number, and rows that differ in any do not (a number
     standing for two was a group of records that are not alike)."""
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        mock.patch.object(parquet, "_BATCH", 4),
-        mock.patch.object(parquet, "_PART", 2),
-    ):
+    with tempfile.TemporaryDirectory() as tmp, _in_small_batches():
         path = Path(tmp) / "events.parquet"
         _ingested(_records(rows), path)
         table = pq.read_table(path)

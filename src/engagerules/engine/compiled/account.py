@@ -293,29 +293,15 @@ class QueryAccount:
             for n in by_type.get(kind, ())
         ]
         instant = pa.timestamp("us", tz="UTC")
-        r = query._table(
-            {
-                "r_facts": [s[0] for s in spans],
-                "r_from": [s[1] for s in spans],
-                "r_to": [s[2] for s in spans],
-                "r_n": [s[3] for s in spans],
-            },
-            {"r_facts": pa.int32(), "r_from": instant, "r_to": instant, "r_n": pa.int64()},
-        )
+        names = ("r_facts", "r_from", "r_to", "r_n")
+        r = query._of_rows(names, (pa.int32(), instant, instant, pa.int64()), spans)
         t = t.left_join(r, [t.facts == r.r_facts, t.at >= r.r_from, t.at < r.r_to])
         earlier = [
             (n, start, end)
             for kind, unit, start, end in before
             for n in by_unit.get((kind, unit), ())
         ]
-        b = query._table(
-            {
-                "b_facts": [e[0] for e in earlier],
-                "b_from": [e[1] for e in earlier],
-                "b_to": [e[2] for e in earlier],
-            },
-            {"b_facts": pa.int32(), "b_from": instant, "b_to": instant},
-        )
+        b = query._of_rows(("b_facts", "b_from", "b_to"), (pa.int32(), instant, instant), earlier)
         t = t.left_join(b, [t.facts == b.b_facts, t.at >= b.b_from, t.at < b.b_to])
         return t.mutate(
             g_regime=t.r_n.fill_null(-1),

@@ -326,6 +326,15 @@ class Query:
         arrow = pa.table({k: pa.array(v, type=types[k]) for k, v in columns.items()})
         return self.ibis.memtable(arrow)
 
+    def _of_rows(
+        self, names: Sequence[str], kinds: Sequence[Any], rows: Sequence[Sequence[Any]]
+    ) -> Any:
+        """A table of `rows` (tuples), its columns `names` of the Arrow types `kinds`."""
+        return self._table(
+            {name: [row[i] for row in rows] for i, name in enumerate(names)},
+            dict(zip(names, kinds, strict=True)),
+        )
+
     def _run(self, expr: Any) -> dict[str, list[Any]]:
         table = self._arrow(expr)
         return {name: _listed(table.column(name)) for name in table.column_names}
@@ -692,10 +701,7 @@ class Query:
             "n",
         )
         kinds = (text, text, text, text, text, instant, instant, instant, number, number)
-        j = self._table(
-            {name: [row[i] for row in joined] for i, name in enumerate(names)},
-            dict(zip(names, kinds, strict=True)),
-        )
+        j = self._of_rows(names, kinds, joined)
         t = self.records.table
         t = t.filter(t.type.isin(sorted({row[2] for row in accepted})), t.at <= _utc(as_of))
         # of a type only naming reads, only a record naming others is wanted: the rest (at 10M
@@ -736,10 +742,7 @@ class Query:
         ]
         names = ("j_facts", "key", "j_start", "j_stop", "j_since", "part", "n")
         kinds = (pa.int32(), pa.string(), instant, instant, instant, number, number)
-        j = self._table(
-            {name: [row[i] for row in rows] for i, name in enumerate(names)},
-            dict(zip(names, kinds, strict=True)),
-        )
+        j = self._of_rows(names, kinds, rows)
         t = self.records.table
         t = t.filter(t.at <= _utc(as_of))
         return self._in_lines(t.join(j, t.facts == j.j_facts), _BY_NUMBER)
