@@ -3,7 +3,8 @@ plain way: the ids marked as used, made an Arrow array by joining and splitting 
 (`account._texts`), are the array `pyarrow.array` makes of them, whatever they hold; and
 the data-quality entries of the groups listed (in log order) with those of the records
 asked one by one put where they belong (`account._merged`) are all of them sorted by
-place."""
+place; and a column of a few texts (a record's file) put in log order by the numbers of
+its texts (`account._repeated`) is the column's texts taken in that order."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ pytest.importorskip("ibis")
 import numpy as np
 import pyarrow as pa
 
-from engagerules.engine.compiled.account import _merged, _texts
+from engagerules.engine.compiled.account import _merged, _repeated, _texts
 from engagerules.model.results import DataQuality
 
 
@@ -62,3 +63,23 @@ def test_entries_merged_are_every_entry_in_log_order(
     plain = tuple(_entry(p) for p in ordered)
     made = _merged(np.array(listed, np.int64), [_entry(p) for p in listed], list(more))
     assert made == plain
+
+
+@given(
+    chunks=st.lists(
+        st.lists(st.sampled_from(["a.jsonl", "b.jsonl", "", "é/c.jsonl"]), max_size=6),
+        max_size=4,
+    ),
+    shuffled=st.randoms(),
+)
+def test_files_in_an_order_are_the_texts_taken_in_it(
+    chunks: list[list[str]], shuffled: Any
+) -> None:
+    """Any chunks (none, empty ones), any order of the rows: each row's text in that order,
+    as Python strings; without an order, the rows as they are."""
+    column = pa.chunked_array([pa.array(c, pa.string()) for c in chunks], pa.string())
+    texts = column.to_pylist()
+    order = list(range(len(texts)))
+    shuffled.shuffle(order)
+    assert _repeated(column, np.array(order, np.int64)) == [texts[k] for k in order]
+    assert _repeated(column) == texts

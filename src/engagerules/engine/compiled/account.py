@@ -385,6 +385,7 @@ class QueryAccount:
         line alone, and with the few asked per record in the same query every column of
         every record listed was decoded (at 10M, 712,000 records, a third of the time)."""
         import numpy as np
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         query = self.query
@@ -400,12 +401,18 @@ class QueryAccount:
             return np.zeros(0, np.int64), [], asked
         k = query.ibis.memtable(places.filter(pc.invert(own_rows)).select(["l_seq", "l_n"]))
         expr = t.join(k, t.seq == k.l_seq).select(*(t[c] for c in _LISTED), k_n=k.l_n)
-        # in no order: the places are sorted here
-        mine = query._arrow(expr).sort_by("seq")
+        # in no order: the places are sorted here, by NumPy (each record is listed once, so
+        # no two places tie), and only the columns made into Python values are taken in
+        # that order, the file's as the numbers of its few texts (`_repeated`): Arrow's
+        # sort of the table took every column, the file's texts among them (at 10M,
+        # 596,000 records listed: 0.05 s more CPU)
+        mine = query._arrow(expr)
         del k
-        seqs = mine.column("seq").combine_chunks().to_numpy()
-        ids, lines, found = (_listed(mine.column(c)) for c in ("id", "line", "k_n"))
-        files = _repeated(mine.column("file"))
+        seq = mine.column("seq").to_numpy()
+        order = np.argsort(seq)
+        seqs, places = seq[order], pa.array(order)
+        ids, lines, found = (_listed(mine.column(c).take(places)) for c in ("id", "line", "k_n"))
+        files = _repeated(mine.column("file"), order)
         del mine
         with gc_paused():  # many acyclic values: no collector passes over them
             quality = list(map(DataQuality, ids, files, lines, map(problems.__getitem__, found)))
@@ -692,11 +699,15 @@ def _texts(values: Collection[str]) -> Any:
     return pc.split_pattern(pa.array([joined], pa.string()), "\n").values
 
 
-def _repeated(column: Any) -> list[str]:
+def _repeated(column: Any, order: Any = None) -> list[str]:
     """A result column of text with few distinct values (a record's file) as Python
-    strings, each made once rather than once per row."""
+    strings, each made once rather than once per row; with `order` (a NumPy array of
+    places), its rows in that order (their numbers taken, not their texts)."""
     if not len(column):
         return []
     coded = column.combine_chunks().dictionary_encode()
     words = coded.dictionary.to_pylist()
-    return list(map(words.__getitem__, coded.indices.to_pylist()))
+    numbers = coded.indices.to_numpy()
+    if order is not None:
+        numbers = numbers[order]
+    return list(map(words.__getitem__, numbers.tolist()))
