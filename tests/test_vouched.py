@@ -198,3 +198,35 @@ def test_facts_not_as_ingest_writes_them_give_nothing(tmp_path: Path) -> None:
         _ingested(_records(rows), path)
     found = vouched.found(path)
     assert found is not None and found.facts is None and found.scopes is not None
+
+
+def test_a_footer_not_saying_what_every_number_stands_for_is_one_located_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The footer is vouched for by the rows' CRC-32 (or digest), not by its own: one edited
+    to list fewer facts than the rows are numbered by gives one line naming the file and
+    exit 2, never a traceback (exit 3) or a record read as another's facts."""
+    from datetime import date
+
+    from engagerules import open_force, simulate
+    from engagerules.cli import main
+
+    log = tmp_path / "log.jsonl"
+    records = simulate(open_force("gwent"), date(2022, 10, 1), date(2022, 10, 31), events=300)
+    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    path = tmp_path / "events.parquet"
+    assert main(["ingest", "gwent", str(log), "-o", str(path)]) == 0
+    entry = json.loads(pq.read_metadata(path).metadata[vouched.KEY.encode()])
+    assert len(entry["facts"]) > 1
+    kept = {k: entry[k] for k in ("scopes", "pairs")}
+    _footed(path, pq.read_table(path), facts=entry["facts"][:1], **kept)
+    found = vouched.found(path)
+    assert found is not None and found.facts is not None and len(found.facts) == 1
+    capsys.readouterr()
+    code = main(
+        ["check", "gwent", str(path), "--engine", "ibis", "--from", "2022-10-01", "--to",
+         "2022-10-31", "--as-of", "2022-11-01T00:00:00+00:00", "--format", "json"]
+    )  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert str(path) in err and "facts number is not one its footer lists" in err

@@ -31,7 +31,7 @@ import msgspec
 
 from engagerules.engine.compiled import readback
 from engagerules.engine.compiled.kinds.triggered import trigger_records
-from engagerules.engine.compiled.query import Query, _aware, _listed
+from engagerules.engine.compiled.query import Query, _aware, _listed, _numbered
 from engagerules.engine.compiled.values import Values
 from engagerules.engine.evaluate import _AT, _NEAREST, _Unmatched
 from engagerules.engine.index import EventIndex
@@ -147,6 +147,8 @@ class QueryAccount:
         groups = query.records.connection.to_pyarrow(
             t.group_by(list(by)).aggregate(g_n=t.count(), g_at=t.at.min(), g_seq=seq.collect())
         )
+        if self.facts is not None:
+            _numbered(groups.column("facts"), self.facts, query.records.where)
         rows = {name: _listed(groups.column(name)) for name in (*by, "g_n", "g_at")}
         by_reason: Counter[str] = Counter()
         problems: dict[int, str] = {}

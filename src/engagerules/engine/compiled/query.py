@@ -21,6 +21,7 @@ import msgspec
 from engagerules.engine.compiled.evidence import Ask, Found, WindowRow, answer
 from engagerules.engine.compiled.source import Records, ibis_module
 from engagerules.engine.compiled.values import Values
+from engagerules.errors import EventError
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Force, Obligation, Operator, Requirement
@@ -215,16 +216,29 @@ _BY_NUMBER = ("id", "at", "prev", "person", "facts", "line", "first", "part", "n
 _OF_FACTS = {"type": 0, "attrs": 1, "scope": 2, "role": 3}
 
 
-def _facts_listed(table: Any, facts: Sequence[Fact]) -> Any:
+def _facts_listed(table: Any, facts: Sequence[Fact], where: str) -> Any:
     """`table` with the unit, role, type and attributes of each row's number of its facts
     in place of the number (`facts`), by Arrow, as the query would have read them."""
     import pyarrow as pa
 
     numbers = table.column("facts")
+    _numbered(numbers, facts, where)
     for name, place in _OF_FACTS.items():
         values = pa.array([fact[place] for fact in facts], pa.string())
         table = table.append_column(name, values.take(numbers))
     return table.drop_columns(["facts"])
+
+
+def _numbered(numbers: Any, facts: Sequence[Fact], where: str) -> None:
+    """An `EventError` naming the records' file unless every one of `numbers` (an Arrow
+    column) is one the footer says the facts of: the footer is vouched for by the rows'
+    CRC-32, not by its own, so a footer edited by hand is a located error, not a crash."""
+    import pyarrow.compute as pc
+
+    low, high = pc.min_max(numbers).values()
+    if low.is_valid and not (low.as_py() >= 0 and high.as_py() < len(facts)):
+        msg = f"{where}: a record's facts number is not one its footer lists (not as written)"
+        raise EventError(msg)
 
 
 def _listed(column: Any) -> list[Any]:
@@ -420,7 +434,8 @@ class Query:
         if self.facts is None or not _OF_FACTS.keys() & set(names):
             return self._run(expr.select(*names))
         read = [name for name in names if name not in _OF_FACTS]
-        table = _facts_listed(self._arrow(expr.select(*read, "facts")), self.facts)
+        table = self._arrow(expr.select(*read, "facts"))
+        table = _facts_listed(table, self.facts, self.records.where)
         return {name: _listed(table.column(name)) for name in names}
 
     def known_pairs(self, pairs: Iterable[tuple[str, str]]) -> None:
@@ -606,7 +621,7 @@ class Query:
         expr = self._shared(lines, spells, sequences, naming, as_of)
         table = None if expr is None else self._arrow(expr)
         if table is not None and self.facts is not None:
-            table = _facts_listed(table, self.facts)
+            table = _facts_listed(table, self.facts, self.records.where)
         left_out = self.left_out
         # each part's rows apart, only the columns it reads listed (in the query's order)
         by_unit = [ask.by_unit for ask in lines]
