@@ -58,6 +58,7 @@ from engagerules.sources import strictjson, vouched
 from engagerules.sources.withheld import legacy_withheld
 
 __all__ = [
+    "FACTS",
     "FORMAT_VERSION",
     "ibis_url",
     "parquet_meta",
@@ -75,8 +76,8 @@ FORMAT_VERSION = 2
 _READS = (1, 2)
 _META_KEY = b"engagerules"
 #: The column of each record's facts by number (`vouched.Facts`): written to a file, after
-#: the layout's others, for the compiled check's accounting; never read back into events.
-_FACTS = "facts"
+#: the layout's others, for the compiled check's queries; never read back into events.
+FACTS = "facts"
 #: Rows per record batch written and read: bounded memory whatever the file's size.
 _BATCH = 65_536
 
@@ -216,7 +217,7 @@ def _batch(
     for name, kind in typed.items():
         columns[f"attr.{name}"] = [_typed(e.attrs.get(name), kind) for e in chunk]
     if facts is not None:
-        columns[_FACTS] = facts.of(columns)
+        columns[FACTS] = facts.of(columns)
     return pa.record_batch([columns[f.name] for f in arrow_schema], schema=arrow_schema)
 
 
@@ -239,7 +240,7 @@ def write_parquet(log: EventLog, force: Force, path: str | Path) -> None:
         "read": log.read,
         "rejections": _rejections(log),
     }
-    arrow_schema = schema(force).append(pa.field(_FACTS, pa.int32(), nullable=False))
+    arrow_schema = schema(force).append(pa.field(FACTS, pa.int32(), nullable=False))
     arrow_schema = arrow_schema.with_metadata({_META_KEY: json.dumps(meta).encode()})
     order, candidates = _by_type_and_time(log)
     facts = vouched.Facts()

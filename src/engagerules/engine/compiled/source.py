@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from engagerules.errors import UsageError
-from engagerules.sources.parquet import ibis_url
+from engagerules.sources.parquet import FACTS, ibis_url
 
 __all__ = [
     "COLUMNS",
@@ -42,9 +42,6 @@ FILE_BACKENDS = ("duckdb", "spark")
 COLUMNS = ("id", "type", "at", "scope", "role", "person", "attrs", "line", "refs")
 #: The columns a record read back as an event also needs (`readback.py`).
 MORE = ("all_day", "file")
-#: The number of each record's facts, in a file ingest wrote (`sources.vouched.Facts`):
-#: read only where the file's footer, vouched for, says what each number stands for.
-FACTS = "facts"
 
 
 #: DuckDB in process, within bounds: a query needing more memory than `memory_limit` (a
@@ -211,6 +208,8 @@ def records_from(source: str | Path, *, backend: str = "duckdb", table: str = "e
         raise UsageError(msg)
     ordered = all(c in found.columns for c in ("seq", *MORE))
     chosen = (*COLUMNS, *MORE, "seq") if ordered else COLUMNS
+    # each record's facts by number (`sources.vouched.Facts`), in a file ingest wrote: read
+    # only where its footer, vouched for, says what each number stands for (`run.py`)
     if ordered and FACTS in found.columns and backend in FILE_BACKENDS:
         chosen = (*chosen, FACTS)
     return Records(found.select(*chosen), connection, where, shared, ordered)
