@@ -393,7 +393,7 @@ class Query:
         """Per `(type, attrs)`, the numbers of the records' facts of it (`facts`), each with
         its unit and role."""
         found: dict[tuple[str, str], list[tuple[int, str | None, str | None]]] = {}
-        for n, (kind, text, scope, role, _, _) in enumerate(self.facts or ()):
+        for n, (kind, text, scope, role, *_) in enumerate(self.facts or ()):
             found.setdefault((kind, text), []).append((n, scope, role))
         return found
 
@@ -414,17 +414,10 @@ class Query:
         """The numbers of facts (`facts`) as a table, each with its type and unit (columns
         `{prefix}_facts`, `_type`, `_scope`)."""
         pa, facts = self._pa, self.facts or ()
-        return self._table(
-            {
-                f"{prefix}_facts": list(numbers),
-                f"{prefix}_type": [facts[n][0] for n in numbers],
-                f"{prefix}_scope": [facts[n][2] for n in numbers],
-            },
-            {
-                f"{prefix}_facts": pa.int32(),
-                f"{prefix}_type": pa.string(),
-                f"{prefix}_scope": pa.string(),
-            },
+        return self._of_rows(
+            [f"{prefix}_{c}" for c in ("facts", "type", "scope")],
+            (pa.int32(), pa.string(), pa.string()),
+            [(n, facts[n][0], facts[n][2]) for n in numbers],
         )
 
     def rows(self, expr: Any, names: Sequence[str]) -> dict[str, list[Any]]:
@@ -744,16 +737,14 @@ class Query:
         unit and role are their number's, `_facts_listed`)."""
         pa = self._pa
         number, instant = pa.int64(), pa.timestamp("us", tz="UTC")
-        of: dict[tuple[str, str, str], list[tuple[int, str | None, bool]]] = {}
-        for n, (kind, text, scope, role, _, naming) in enumerate(self.facts or ()):
-            of.setdefault((kind, text, _NO_UNIT if scope is None else scope), []).append(
-                (n, role, naming)
-            )
+        facts, of_pair = self.facts or (), self.facts_of_pairs
         rows = [
             (fact, *row[4:])
             for row in joined
-            for fact, role, naming in of.get(row[:2] + row[3:4], ())
-            if (row[2] is None or row[2] == role) and (row[8] != _NAMING or naming)
+            for fact, scope, role in of_pair.get(row[:2], ())
+            if (_NO_UNIT if scope is None else scope) == row[3]
+            and (row[2] is None or row[2] == role)
+            and (row[8] != _NAMING or facts[fact][5])
         ]
         names = ("j_facts", "key", "j_start", "j_stop", "j_since", "part", "n")
         kinds = (pa.int32(), pa.string(), instant, instant, instant, number, number)
