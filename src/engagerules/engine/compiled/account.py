@@ -27,6 +27,7 @@ from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Any
 
+import attrs
 import msgspec
 
 from engagerules.engine.compiled import readback
@@ -137,7 +138,9 @@ class QueryAccount:
         )
         triggers = trigger_records(query)
         before = _before_spans(grouped, query, triggers)
-        t = self._unmatched(used, spare, grouped, before, span, as_of)
+        copies = {e.id for e in self.repeats}
+        marks = _marks(query, used, copies, [i for i in spare if i not in copies])
+        t = self._unmatched(marks, grouped, before, span, as_of)
         # each group's records (their places) come with the group: a second pass over the
         # unmatched records, to find those of the groups decided here, cost as much again;
         # as 32-bit numbers where each place is one (ingest numbers the records from 0),
@@ -180,6 +183,13 @@ class QueryAccount:
         own = {keys[n]["type"] for n in per_row}
         seqs, listed, asked = self._listed(places, problems, own)
         singles = [e for e in self.read if e.id not in used]
+        counted = marks.counted
+        if len(counted) and singles:  # and not of those a compiled duty used, by place
+            import numpy as np
+
+            wanted = np.array([query.position[e.id] for e in singles], np.int64)
+            found = counted[np.minimum(np.searchsorted(counted, wanted), len(counted) - 1)]
+            singles = [e for e, hit in zip(singles, found == wanted, strict=True) if not hit]
         singles += self.repeats
         singles += asked
         unmatched = len(singles) + sum(by_reason.values())
@@ -189,36 +199,49 @@ class QueryAccount:
 
     def _unmatched(
         self,
-        used: set[str],
-        spare: set[str],
+        marks: _Marks,
         grouped: _Unmatched,
         before: list[tuple[str, str, datetime, datetime]],
         span: Window,
         as_of: datetime,
     ) -> Any:
-        """The unmatched records not read back, with the facts of their group."""
+        """The unmatched records not read back, with the facts of their group: those
+        counted or left out taken away, and the spare follow-ups (`s_spare`) marked, by
+        place (`p_`) and by id (`m_`), each by one join (in no order: a sort of a million
+        ids cost more than the join) and only where some record is marked that way."""
         query = self.query
         ibis, pa = query.ibis, query._pa
         t = query.records.table
         if self.read_types and self.facts is None:
             t = t.filter(t.type.notin(sorted(self.read_types)))
-        # the records counted or left out (`m_spare` false) and the spare follow-ups (true),
-        # by one join; in no order (a sort of a million ids cost more than the join)
-        copies = {e.id for e in self.repeats}
-        spared = [i for i in spare if i not in copies]
-        marks = pa.table(
-            {
-                "m_id": pa.chunked_array(
-                    [_texts(ids) for ids in (used, copies, spared)], pa.string()
-                ),
-                "m_spare": pa.array(
-                    [False] * (len(used) + len(copies)) + [True] * len(spared), pa.bool_()
-                ),
-            }
-        )
-        m = ibis.memtable(marks)
-        t = t.left_join(m, t.id == m.m_id)
-        t = t.filter(t.m_spare.isnull() | t.m_spare)
+        flags = []
+        if len(marks.counted) or len(marks.spare):
+            import numpy as np
+
+            places = pa.array(np.concatenate([marks.counted, marks.spare]), pa.int64())
+            spare = np.zeros(len(places), dtype=bool)
+            spare[len(marks.counted) :] = True
+            p = ibis.memtable(pa.table({"p_seq": places, "p_spare": pa.array(spare)}))
+            t = t.left_join(p, t.seq == p.p_seq)
+            t = t.filter(t.p_spare.isnull() | t.p_spare)
+            flags.append("p_spare")
+        if marks.counted_ids or marks.spare_ids:
+            ids = (marks.counted_ids, marks.spare_ids)
+            m = ibis.memtable(
+                pa.table(
+                    {
+                        "m_id": pa.chunked_array([_texts(i) for i in ids], pa.string()),
+                        "m_spare": pa.array(
+                            [False] * len(ids[0]) + [True] * len(ids[1]), pa.bool_()
+                        ),
+                    }
+                )
+            )
+            t = t.left_join(m, t.id == m.m_id)
+            t = t.filter(t.m_spare.isnull() | t.m_spare)
+            flags.append("m_spare")
+        spared = ibis.coalesce(*(t[f] for f in flags), False) if flags else ibis.literal(False)
+        t = t.mutate(s_spare=spared)
         regimes = _regimes(grouped, query)
         if self.facts is not None:
             return self._by_facts(t, self.facts, regimes, before, span, as_of)
@@ -258,7 +281,7 @@ class QueryAccount:
             g_regime=t.r_n.fill_null(-1),
             g_nobody=t.person.isnull(),
             g_refs=ibis.coalesce(t.refs.length(), 0) > 0,
-            g_spare=t.m_spare.notnull(),
+            g_spare=t.s_spare,
             g_attrs=attrs,
             g_before=t.b_type.notnull(),
             **_instants(t, span, as_of),
@@ -307,7 +330,7 @@ class QueryAccount:
         t = t.left_join(b, [t.facts == b.b_facts, t.at >= b.b_from, t.at < b.b_to])
         return t.mutate(
             g_regime=t.r_n.fill_null(-1),
-            g_spare=t.m_spare.notnull(),
+            g_spare=t.s_spare,
             g_before=t.b_facts.notnull(),
             **_instants(t, span, as_of),
         ).select("facts", "at", "seq", *_BY_FACTS[1:])
@@ -686,6 +709,78 @@ def _places(
     return pa.table(
         {"l_seq": pc.list_flatten(lists), "l_n": groups, "l_own": own, "l_dated": dates}
     )
+
+
+@attrs.frozen
+class _Marks:
+    """The records counted or left out (`counted`) and the spare follow-ups not among them
+    (`spare`), by their places in the log (sorted NumPy arrays, each place once), and by
+    id those whose places the check does not know."""
+
+    counted: Any
+    spare: Any
+    counted_ids: list[str]
+    spare_ids: list[str]
+
+
+def _marks(query: Query, used: set[str], copies: set[str], spared: list[str]) -> _Marks:
+    """The marks of the records `used` (and those the compiled duties used by place,
+    `Query.placed`), of the repeats `copies` and of the follow-ups `spared`: by place where
+    the check knows it, which a query joins as one integer; a million ids made into Arrow
+    text and joined by text to every record cost half a second at 10M Gwent records."""
+    import numpy as np
+
+    counted, counted_ids = _places_of(query, [*used, *copies])
+    spare, spare_ids = _places_of(query, spared)
+    flags = _flags([*(query.placed or ()), counted], spare)
+    if len(spare):  # a record counted is never spare
+        spare = _once(spare[~flags[spare]], len(flags))
+    return _Marks(np.flatnonzero(flags), spare, counted_ids, spare_ids)
+
+
+def _places_of(query: Query, ids: list[str]) -> tuple[Any, list[str]]:
+    """The places of the records of `ids` read back (`Query.position`) or found by the one
+    pass (`Query.passed`), as a NumPy array, and the ids of the others; none but by id
+    where the check does not mark by place (`Query.placed` is None)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if query.placed is None:
+        return np.zeros(0, np.int64), ids
+    position = query.position
+    places = [position[i] for i in ids if i in position]
+    rest = [i for i in ids if i not in position]
+    found = np.array(places, np.int64)
+    if not rest or not query.passed:
+        return found, rest
+    seen = pa.concat_tables(query.passed).combine_chunks()
+    where = pc.index_in(_texts(rest), value_set=seen.column("id").chunk(0))
+    known = where.is_valid().to_numpy(zero_copy_only=False)
+    seqs = seen.column("seq").take(where.filter(where.is_valid())).to_numpy()
+    return np.concatenate([found, seqs]), [rest[k] for k in np.flatnonzero(~known)]
+
+
+def _flags(places: Iterable[Any], also: Any = ()) -> Any:
+    """A flag per place up to the last of `places` and `also` (NumPy arrays), set at each
+    of `places`: marked, not sorted (NumPy's `isin` of a million places cost a second)."""
+    import numpy as np
+
+    arrays = [a for a in places if len(a)]
+    top = max([int(a.max()) for a in (*arrays, also) if len(a)], default=-1)
+    flags = np.zeros(top + 1, dtype=bool)
+    for a in arrays:
+        flags[a] = True
+    return flags
+
+
+def _once(places: Any, size: int) -> Any:
+    """`places` (a NumPy array below `size`, which may repeat a place), each once, in order."""
+    import numpy as np
+
+    flags = np.zeros(size, dtype=bool)
+    flags[places] = True
+    return np.flatnonzero(flags)
 
 
 def _texts(values: Collection[str]) -> Any:

@@ -318,6 +318,14 @@ class Query:
         #: footer vouched for says (`sources.vouched.Facts`): then a query joins and
         #: groups by that number rather than by the columns it stands for.
         self.facts: Sequence[Fact] | None = None
+        #: Where the check's accounting asks where the records live (`QueryAccount`), the
+        #: places in the log (NumPy arrays) of the records the compiled duties used that
+        #: are not in their outcomes' ids (`evidence.used`); None: every one is there.
+        self.placed: list[Any] | None = None
+        #: Where `placed` is kept, the ids and places of the records the one pass found
+        #: (`_pass`: Arrow tables), by which the accounting finds the places of the
+        #: records used whose ids the outcomes give.
+        self.passed: list[Any] = []
         self.ibis = ibis_module()
         import pyarrow as pa
 
@@ -615,6 +623,8 @@ class Query:
         table = None if expr is None else self._arrow(expr)
         if table is not None and self.facts is not None:
             table = _facts_listed(table, self.facts, self.records.where)
+        if table is not None and self.placed is not None:
+            self.passed.append(table.select(["id", "seq"]))
         left_out = self.left_out
         # each part's rows apart, only the columns it reads listed (in the query's order)
         by_unit = [ask.by_unit for ask in lines]
@@ -727,7 +737,12 @@ class Query:
                 j.j_role.isnull() | (t.role == j.j_role),
             ],
         )
-        return self._in_lines(t, _LISTED)
+        return self._in_lines(t, self._placed(_LISTED))
+
+    def _placed(self, columns: tuple[str, ...]) -> tuple[str, ...]:
+        """`columns`, and the records' places where the check marks the records used by
+        place (`placed`)."""
+        return columns if self.placed is None else (*columns, "seq")
 
     def _shared_by_facts(self, joined: list[tuple[Any, ...]], as_of: datetime) -> Any:
         """`_shared`'s query where the records' facts are numbered (`facts`): each line's
@@ -751,7 +766,7 @@ class Query:
         j = self._of_rows(names, kinds, rows)
         t = self.records.table
         t = t.filter(t.at <= _utc(as_of))
-        return self._in_lines(t.join(j, t.facts == j.j_facts), _BY_NUMBER)
+        return self._in_lines(t.join(j, t.facts == j.j_facts), self._placed(_BY_NUMBER))
 
     def _in_lines(self, t: Any, columns: tuple[str, ...]) -> Any:
         """What each part keeps of the records `t` joined to the lines they are in

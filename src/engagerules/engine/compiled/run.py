@@ -79,6 +79,7 @@ def evaluate_compiled(
         types = _reference_types(force, obligations)
         read = readback.of_types(query, sorted(types))
         accounting = QueryAccount(query, read, types, copies, count)
+        query.placed = []  # the records used by place, which the accounting asks by
         # A rejected record just before a window may have been the previous of its first
         # record under a sequence rule: `unjudged` looks for it among the records read.
         wanted = (

@@ -17,7 +17,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any, overload
 
-from engagerules.engine.compiled.evidence import ids, listing, stand_ins
+from engagerules.engine.compiled.evidence import ids, listing, stand_ins, used
 from engagerules.engine.compiled.kinds import sequence
 from engagerules.engine.compiled.query import Ask, Found, Query, WindowRow
 from engagerules.engine.kinds.constraint import Constraint, _breach_words, _broken, verdict
@@ -64,15 +64,15 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     for part in parts:  # each part its own rows: the records any requirement accepts, once
         inside.update(_merged([query.evidence_of(ask, as_of) for ask in part]))
     results: list[Result] = []
-    seen: list[Sequence[str]] = []
+    seen: list[Sequence[Event]] = []  # every record inside a window is used
     broken: dict[int, Condition | None] = {}
     for n, unit, _, _, _ in rows:
         window = windows[n % len(windows)]
         events = inside.get(n, ())
         result = _verdict(query, obligation, rule, unit, window, events, as_of, broken)
         results.append(result)
-        seen.append(ids(events))
-    return Outcome(tuple(results), frozenset(chain.from_iterable(seen)))
+        seen.append(events)
+    return used(query, results, seen)
 
 
 def _merged(found: list[Found]) -> dict[int, Sequence[Event]]:

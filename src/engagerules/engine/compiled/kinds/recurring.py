@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from engagerules.engine.compiled.evidence import ids, listing, stand_ins
+from engagerules.engine.compiled.evidence import ids, listing, stand_ins, used
 from engagerules.engine.compiled.kinds import items, periods, standing
 from engagerules.engine.compiled.query import Ask, Query
 from engagerules.engine.kinds.recurring import Recurring
 from engagerules.engine.schedule import Due, dues, rota_words
-from engagerules.engine.verdicts import Outcome, outcome_of, steps_verdict
+from engagerules.engine.verdicts import Outcome, steps_verdict
 from engagerules.model.event import Event
 from engagerules.model.periods import Window
 from engagerules.model.plan import Kind, Obligation, Operator, Requirement
@@ -76,6 +76,7 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
     due, wanted = _plan(query, obligation, span, as_of) if planned is None else planned
     found = [query.evidence_of(ask, as_of) for ask in wanted]
     results: list[Result] = []
+    listed: list[Sequence[Event]] = []  # the records each result lists
     tie = rule.one_item if isinstance(rule, Recurring) else None
     for w, one in enumerate(due):
         steps: list[Sequence[Event]] = [
@@ -86,7 +87,8 @@ def evaluate(query: Query, obligation: Obligation, span: Window, as_of: datetime
             steps = items.tied(query, obligation, tie, steps, as_of)
         result = _judged(query, obligation, one, steps, as_of)
         results.append(result)
-    return outcome_of(results)
+        listed += steps
+    return used(query, results, listed)
 
 
 #: Each duty version's plan made for the check's one query (`asks`), until `evaluate` takes
