@@ -1116,6 +1116,33 @@ def test_edge_cases_are_judged_alike_by_the_columns_or_the_numbers_of_facts(
         assert any(numbered) is facts
 
 
+@pytest.mark.parametrize("name", FORCES)
+def test_the_records_used_are_marked_by_place_where_the_check_can(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over a file ingest wrote, the accounting knows the place in the log of every record
+    a compiled duty used (found by a query, read back, or by the one pass): none is
+    marked by id, and the tally and reasons are the reference's (the harness)."""
+    from engagerules.engine.compiled import account as compiled_account
+
+    force = open_force(name)
+    seen: list[Any] = []
+    marks = compiled_account._marks
+
+    def spied(*args: Any) -> Any:
+        found = marks(*args)
+        seen.append(found)
+        return found
+
+    monkeypatch.setattr(compiled_account, "_marks", spied)
+    found = []
+    for log, start, end, instants in edge_cases(force):
+        found += differences(force, log, start, end, instants[:2], Backend(None))
+    assert found == []
+    assert seen and any(len(m.counted) for m in seen)
+    assert all(not m.counted_ids and not m.spare_ids for m in seen)
+
+
 @pytest.mark.parametrize("name", ["gwent", "dorset"])
 def test_part_windows_naming_their_period_are_judged_alike(name: str, backend: Backend) -> None:
     """A duty whose evidence names its period, in force from the middle of a month and
@@ -1615,6 +1642,39 @@ def _mutants() -> list[tuple[str, Any, str, Any]]:
         *_sequence_mutants(),
         *_accounting_mutants(),
         *_facts_mutants(),
+        *_places_mutants(),
+    ]
+
+
+def _places_mutants() -> list[tuple[str, Any, str, Any]]:
+    """The records used marked by their places in the log (`Query.placed`): a duty's
+    records forgotten, a place one off, a spare follow-up taken for one counted."""
+    from engagerules.engine.compiled import account as compiled_account
+    from engagerules.engine.compiled import evidence as compiled_evidence
+
+    used, places_of, marks = (
+        compiled_evidence.used,
+        compiled_account._places_of,
+        compiled_account._marks,
+    )
+
+    def rows_forgotten(query: Any, results: Any, parts: Any) -> Any:
+        outcome = used(query, results, parts)
+        if query.placed:
+            query.placed.pop()
+        return outcome
+
+    def one_off(query: Any, ids: Any) -> Any:
+        found, rest = places_of(query, ids)
+        return found + 1, rest
+
+    def spare_counted(query: Any, used_ids: Any, copies: Any, spared: Any) -> Any:
+        return marks(query, {*used_ids, *spared}, copies, [])
+
+    return [
+        ("a duty's records used not marked by place", compiled_evidence, "used", rows_forgotten),
+        ("the places of ids one off", compiled_account, "_places_of", one_off),
+        ("spare follow-ups marked counted", compiled_account, "_marks", spare_counted),
     ]
 
 

@@ -165,9 +165,7 @@ class Rows(Sequence[Event]):
         return Rows(self._columns.taken(kept), 0, len(kept))
 
 
-def used(
-    query: Query, results: Iterable[Result], parts: Iterable[Sequence[Event]]
-) -> Outcome:
+def used(query: Query, results: Iterable[Result], parts: Iterable[Sequence[Event]]) -> Outcome:
     """The outcome of `results`, which used the records of `parts`: where the check marks
     the records used by place (`Query.placed`), those of `Rows` are marked there, by the
     places the query found them at, and only the others' ids are the outcome's (a million

@@ -744,6 +744,12 @@ class Query:
         place (`placed`)."""
         return columns if self.placed is None else (*columns, "seq")
 
+    def _noted(self, rows: dict[str, list[Any]]) -> None:
+        """The places of the records of `rows` (a query's, with `_placed` columns) noted in
+        `position`, where the check marks the records used by place."""
+        if self.placed is not None:
+            self.position.update(zip(rows["id"], rows["seq"], strict=True))
+
     def _shared_by_facts(self, joined: list[tuple[Any, ...]], as_of: datetime) -> Any:
         """`_shared`'s query where the records' facts are numbered (`facts`): each line's
         `(type, attrs, role, unit)` made the numbers of the facts it accepts (a record of a
@@ -928,10 +934,11 @@ class Query:
             named = (d.c_refs.length().fill_null(0) == 0) | d.c_refs.contains(a.id)
             on = [a.n == d.c_n, a.key == d.c_key, d.c_at > a.at, named]
             joined = a.left_join(d, on)
-            columns = ("n", "b_start", *_SPELL)
+            columns = ("n", "b_start", *self._placed(_SPELL))
             ends = joined.group_by(*columns).aggregate(end=joined.c_at.min())
         kept = ends.filter(ends.end.isnull() | (ends.end > ends.b_start))
-        rows = self._run(kept.select("n", *_SPELL, "end"))
+        rows = self._run(kept.select("n", *self._placed(_SPELL), "end"))
+        self._noted(rows)
         for n, spells in self._spell_rows(rows).items():
             found[n] = (spells, found[n][1])
         if c is None:
@@ -942,7 +949,10 @@ class Query:
         last = ibis.ifelse(ending.at <= ending.b_start, ending.at, ibis.null("timestamp"))
         ending = ending.mutate(last=last.max().over(group_by=[ending.n, ending.key]))
         ending = ending.filter((ending.at > ending.b_start) | (ending.at == ending.last))
-        rows = self._run(ending.select("n", *_SPELL).mutate(end=ibis.null("timestamp")))
+        rows = self._run(
+            ending.select("n", *self._placed(_SPELL)).mutate(end=ibis.null("timestamp"))
+        )
+        self._noted(rows)
         for n, clearing in self._spell_rows(rows).items():
             found[n] = (found[n][0], clearing)
         return found
@@ -999,7 +1009,7 @@ class Query:
         m = self._every_unit
         t = t.join(m, ibis.coalesce(t.scope, ibis.literal(_NO_UNIT)) == m.m_scope)
         t = t.join(k, [t.n == k.k_n, t.m_unit == k.k_key])
-        return t.select("n", "b_start", *_SPELL[1:], *more, key=t.k_key)
+        return t.select("n", "b_start", *self._placed(_SPELL[1:]), *more, key=t.k_key)
 
     def _spell_rows(
         self, rows: dict[str, list[Any]]
