@@ -182,14 +182,7 @@ class QueryAccount:
         places = self._by_instant(places, grouped, keys, dated, by_reason, problems)
         own = {keys[n]["type"] for n in per_row}
         seqs, listed, asked = self._listed(places, problems, own)
-        singles = [e for e in self.read if e.id not in used]
-        counted = marks.counted
-        if len(counted) and singles:  # and not of those a compiled duty used, by place
-            import numpy as np
-
-            wanted = np.array([query.position[e.id] for e in singles], np.int64)
-            found = counted[np.minimum(np.searchsorted(counted, wanted), len(counted) - 1)]
-            singles = [e for e, hit in zip(singles, found == wanted, strict=True) if not hit]
+        singles = _not_counted(query, [e for e in self.read if e.id not in used], marks)
         singles += self.repeats
         singles += asked
         unmatched = len(singles) + sum(by_reason.values())
@@ -205,43 +198,13 @@ class QueryAccount:
         span: Window,
         as_of: datetime,
     ) -> Any:
-        """The unmatched records not read back, with the facts of their group: those
-        counted or left out taken away, and the spare follow-ups (`s_spare`) marked, by
-        place (`p_`) and by id (`m_`), each by one join (in no order: a sort of a million
-        ids cost more than the join) and only where some record is marked that way."""
+        """The unmatched records not read back, with the facts of their group."""
         query = self.query
         ibis, pa = query.ibis, query._pa
         t = query.records.table
         if self.read_types and self.facts is None:
             t = t.filter(t.type.notin(sorted(self.read_types)))
-        flags = []
-        if len(marks.counted) or len(marks.spare):
-            import numpy as np
-
-            places = pa.array(np.concatenate([marks.counted, marks.spare]), pa.int64())
-            spare = np.zeros(len(places), dtype=bool)
-            spare[len(marks.counted) :] = True
-            p = ibis.memtable(pa.table({"p_seq": places, "p_spare": pa.array(spare)}))
-            t = t.left_join(p, t.seq == p.p_seq)
-            t = t.filter(t.p_spare.isnull() | t.p_spare)
-            flags.append("p_spare")
-        if marks.counted_ids or marks.spare_ids:
-            ids = (marks.counted_ids, marks.spare_ids)
-            m = ibis.memtable(
-                pa.table(
-                    {
-                        "m_id": pa.chunked_array([_texts(i) for i in ids], pa.string()),
-                        "m_spare": pa.array(
-                            [False] * len(ids[0]) + [True] * len(ids[1]), pa.bool_()
-                        ),
-                    }
-                )
-            )
-            t = t.left_join(m, t.id == m.m_id)
-            t = t.filter(t.m_spare.isnull() | t.m_spare)
-            flags.append("m_spare")
-        spared = ibis.coalesce(*(t[f] for f in flags), False) if flags else ibis.literal(False)
-        t = t.mutate(s_spare=spared)
+        t = self._marked(t, marks)
         regimes = _regimes(grouped, query)
         if self.facts is not None:
             return self._by_facts(t, self.facts, regimes, before, span, as_of)
@@ -286,6 +249,41 @@ class QueryAccount:
             g_before=t.b_type.notnull(),
             **_instants(t, span, as_of),
         ).select(*query.records.table.columns, *_KEY[1:4], *_KEY[6:])
+
+    def _marked(self, t: Any, marks: _Marks) -> Any:
+        """The records `t` but those counted or left out, the spare follow-ups marked
+        (`s_spare`): by place (`p_`) and by id (`m_`), each by one join (in no order: a
+        sort of a million ids cost more than the join), only where some record is marked
+        that way."""
+        ibis, pa = self.query.ibis, self.query._pa
+        flags = []
+        if len(marks.counted) or len(marks.spare):
+            import numpy as np
+
+            places = pa.array(np.concatenate([marks.counted, marks.spare]), pa.int64())
+            spare = np.zeros(len(places), dtype=bool)
+            spare[len(marks.counted) :] = True
+            p = ibis.memtable(pa.table({"p_seq": places, "p_spare": pa.array(spare)}))
+            t = t.left_join(p, t.seq == p.p_seq)
+            t = t.filter(t.p_spare.isnull() | t.p_spare)
+            flags.append("p_spare")
+        if marks.counted_ids or marks.spare_ids:
+            ids = (marks.counted_ids, marks.spare_ids)
+            m = ibis.memtable(
+                pa.table(
+                    {
+                        "m_id": pa.chunked_array([_texts(i) for i in ids], pa.string()),
+                        "m_spare": pa.array(
+                            [False] * len(ids[0]) + [True] * len(ids[1]), pa.bool_()
+                        ),
+                    }
+                )
+            )
+            t = t.left_join(m, t.id == m.m_id)
+            t = t.filter(t.m_spare.isnull() | t.m_spare)
+            flags.append("m_spare")
+        no = ibis.literal(False)  # noqa: FBT003 - a value, not a flag
+        return t.mutate(s_spare=ibis.coalesce(*(t[f] for f in flags), no) if flags else no)
 
     def _by_facts(
         self,
@@ -733,8 +731,7 @@ def _marks(query: Query, used: set[str], copies: set[str], spared: list[str]) ->
     counted, counted_ids = _places_of(query, [*used, *copies])
     spare, spare_ids = _places_of(query, spared)
     flags = _flags([*(query.placed or ()), counted], spare)
-    if len(spare):  # a record counted is never spare
-        spare = _once(spare[~flags[spare]], len(flags))
+    spare = np.flatnonzero(_flags([spare[~flags[spare]]]))  # a record counted is never spare
     return _Marks(np.flatnonzero(flags), spare, counted_ids, spare_ids)
 
 
@@ -754,11 +751,24 @@ def _places_of(query: Query, ids: list[str]) -> tuple[Any, list[str]]:
     found = np.array(places, np.int64)
     if not rest or not query.passed:
         return found, rest
-    seen = pa.concat_tables(query.passed).combine_chunks()
-    where = pc.index_in(_texts(rest), value_set=seen.column("id").chunk(0))
-    known = where.is_valid().to_numpy(zero_copy_only=False)
-    seqs = seen.column("seq").take(where.filter(where.is_valid())).to_numpy()
+    seen = pa.concat_tables(query.passed)
+    where = pc.index_in(_texts(rest), value_set=seen.column("id").combine_chunks())
+    known = where.is_valid()
+    seqs = seen.column("seq").take(where.filter(known)).to_numpy()
+    known = known.to_numpy(zero_copy_only=False)
     return np.concatenate([found, seqs]), [rest[k] for k in np.flatnonzero(~known)]
+
+
+def _not_counted(query: Query, events: list[Event], marks: _Marks) -> list[Event]:
+    """`events` (read back: their places are known) but those at a place `marks` counts."""
+    counted = marks.counted
+    if not len(counted) or not events:
+        return events
+    import numpy as np
+
+    wanted = np.array([query.position[e.id] for e in events], np.int64)
+    found = counted[np.minimum(np.searchsorted(counted, wanted), len(counted) - 1)]
+    return [e for e, hit in zip(events, found == wanted, strict=True) if not hit]
 
 
 def _flags(places: Iterable[Any], also: Any = ()) -> Any:
@@ -772,15 +782,6 @@ def _flags(places: Iterable[Any], also: Any = ()) -> Any:
     for a in arrays:
         flags[a] = True
     return flags
-
-
-def _once(places: Any, size: int) -> Any:
-    """`places` (a NumPy array below `size`, which may repeat a place), each once, in order."""
-    import numpy as np
-
-    flags = np.zeros(size, dtype=bool)
-    flags[places] = True
-    return np.flatnonzero(flags)
 
 
 def _texts(values: Collection[str]) -> Any:
