@@ -1651,12 +1651,10 @@ def _places_mutants() -> list[tuple[str, Any, str, Any]]:
     records forgotten, a place one off, a spare follow-up taken for one counted."""
     from engagerules.engine.compiled import account as compiled_account
     from engagerules.engine.compiled import evidence as compiled_evidence
+    from engagerules.engine.compiled.kinds import recurring as compiled_recurring
 
-    used, places_of, marks = (
-        compiled_evidence.used,
-        compiled_account._places_of,
-        compiled_account._marks,
-    )
+    used = compiled_evidence.used
+    places_of, marks = compiled_account._places_of, compiled_account._marks
 
     def rows_forgotten(query: Any, results: Any, parts: Any) -> Any:
         outcome = used(query, results, parts)
@@ -1672,7 +1670,7 @@ def _places_mutants() -> list[tuple[str, Any, str, Any]]:
         return marks(query, {*used_ids, *spared}, copies, [])
 
     return [
-        ("a duty's records used not marked by place", compiled_evidence, "used", rows_forgotten),
+        ("a duty's records used not marked by place", compiled_recurring, "used", rows_forgotten),
         ("the places of ids one off", compiled_account, "_places_of", one_off),
         ("spare follow-ups marked counted", compiled_account, "_marks", spare_counted),
     ]
