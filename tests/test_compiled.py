@@ -1143,6 +1143,42 @@ def test_the_records_used_are_marked_by_place_where_the_check_can(
     assert all(not m.counted_ids and not m.spare_ids for m in seen)
 
 
+@pytest.mark.parametrize("change", ["a place twice", "places below 0"])
+def test_records_whose_places_are_not_their_own_are_refused_as_the_reader_refuses_them(
+    tmp_path: Path, change: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file no footer vouches for whose `seq` is not each record's own place (one
+    written twice, or all below 0): the compiled check reads it as the reader does, which
+    refuses it in one line naming the file (exit 2), as the reference's check does; it
+    never marks the records used by those places (that would count one used that was
+    not)."""
+    force = open_force("dorset")
+    records = simulate(force, date(2022, 10, 1), date(2022, 12, 31), events=300, seed=7)
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    written = tmp_path / "log.parquet"
+    assert main(["ingest", "dorset", str(log), "-o", str(written)]) == 0
+    table = pq.read_table(written)
+    seq = table.column("seq").to_numpy().copy()
+    if change == "a place twice":
+        seq[seq == 1] = 0
+    else:
+        seq -= 10
+    kept = {k: v for k, v in (table.schema.metadata or {}).items() if k == b"engagerules"}
+    place = table.schema.get_field_index("seq")
+    table = table.set_column(place, table.schema.field(place), pa.array(seq))
+    changed = tmp_path / "changed.parquet"
+    pq.write_table(table.replace_schema_metadata(kept), changed)
+    common = ["--from", "2022-10-01", "--to", "2022-12-31", "--as-of", "2022-12-20T00:00Z"]
+    capsys.readouterr()
+    for engine in ([], ["--engine", "ibis"]):
+        assert main(["check", "dorset", str(changed), *common, *engine]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1
+        assert str(changed) in err[0]
+        assert "seq" in err[0]
+
+
 @pytest.mark.parametrize("name", ["gwent", "dorset"])
 def test_part_windows_naming_their_period_are_judged_alike(name: str, backend: Backend) -> None:
     """A duty whose evidence names its period, in force from the middle of a month and

@@ -37,7 +37,10 @@ def as_read(query: Query, count: int, found: Found | None = None) -> bool:
     """Whether the records are `count` rows in log order that the reader, with the force as
     it is now, would keep as they are: declared types and units, each id once, and every
     distinct set of attributes accepted by its type's declarations. How many rows and
-    whether each id is once are what ingest `found`, where it vouches for the rows."""
+    whether each id is once are what ingest `found`, where it vouches for the rows; else
+    asked, with whether each `seq` is its record's place, 0 to `count` - 1 each once (as
+    the reader reads a file back: a place written twice, or below 0, it refuses, and the
+    check would mark a record used by place that was not)."""
     if not query.records.ordered:
         return False
     force: Force = query.force
@@ -51,6 +54,9 @@ def as_read(query: Query, count: int, found: Found | None = None) -> bool:
         # each id once (none null): asked alone, as the row count is (which DuckDB takes
         # from the file's metadata), it costs less than with it
         if query._run(t.aggregate(ids=t.id.nunique()))["ids"][0] != count:
+            return False
+        places = query._run(t.aggregate(n=t.seq.nunique(), low=t.seq.min(), high=t.seq.max()))
+        if count and (places["n"][0], places["low"][0], places["high"][0]) != (count, 0, count - 1):
             return False
     types = {e.id for e in force.event_types}
     units = {u.id for u in force.units}
