@@ -55,8 +55,7 @@ def as_read(query: Query, count: int, found: Found | None = None) -> bool:
         # from the file's metadata), it costs less than with it
         if query._run(t.aggregate(ids=t.id.nunique()))["ids"][0] != count:
             return False
-        places = query._run(t.aggregate(n=t.seq.nunique(), low=t.seq.min(), high=t.seq.max()))
-        if count and (places["n"][0], places["low"][0], places["high"][0]) != (count, 0, count - 1):
+        if count and _places(query) != (count, 0, count - 1):
             return False
     types = {e.id for e in force.event_types}
     units = {u.id for u in force.units}
@@ -71,6 +70,14 @@ def as_read(query: Query, count: int, found: Found | None = None) -> bool:
         query.known_pairs(found.pairs)
     pairs = query.pairs()
     return all(k in types and query.values.event(k, a) is not None for k, a in pairs)
+
+
+def _places(query: Query) -> tuple[int, int, int]:
+    """How many distinct places (`seq`) the records have, the lowest and the highest (of
+    records there are: a backend may refuse a null minimum of a column without nulls)."""
+    t = query.records.table
+    row = query._run(t.aggregate(n=t.seq.nunique(), low=t.seq.min(), high=t.seq.max()))
+    return row["n"][0], row["low"][0], row["high"][0]
 
 
 def events(query: Query, expr: Any) -> list[Event]:
