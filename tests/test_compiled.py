@@ -305,7 +305,9 @@ def trigger_records(force: Force, span: Window) -> list[dict[str, Any]]:
     above it, force-wide, and in a unit outside the duty's; each with follow-ups linked
     (`refs`) and unlinked a microsecond before it, at it, a microsecond before the
     deadline and at it, in its unit, one within it and none, by its person and another,
-    of the item a `key` names and another, and one record naming both triggers."""
+    of the item a `key` names and another, one record naming both triggers, and, the first
+    of each pair recorded twice (a repeat), one naming the copy at each instant one names
+    the original (two records at one instant naming the two copies: both count)."""
     out: list[dict[str, Any]] = []
     n = itertools.count()
     below = {u.within: u.id for u in force.units if u.within}
@@ -339,7 +341,9 @@ def trigger_records(force: Force, span: Window) -> list[dict[str, Any]]:
                 if person is not None:
                     record["person"] = person
                 fired.append(record)
-            out += fired
+            # the first recorded twice (a repeat): a follow-up naming the copy follows it up
+            again = {**fired[0], "id": f"{fired[0]['id']}-again", "attrs": {**fired[0]["attrs"]}}
+            out += [*fired, again]
             out += _follow_ups(force, ob, fired, below, n, in_time=at != moments[0])
     return out
 
@@ -402,8 +406,9 @@ def _follow_ups(
             ]
             persons = [one.get("person")] + (["p2"] if one.get("person") else [])
             linked = []
-            if one is fired[0]:  # linked to it, and one record naming both triggers
+            if one is fired[0]:  # linked to it, to its repeat, and naming both triggers
                 linked = [([one["id"]], place, one.get("person"))]
+                linked.append(([f"{one['id']}-again"], place, one.get("person")))
                 linked.append(([one["id"], fired[-1]["id"]], place, one.get("person")))
             scopes = dict.fromkeys([place, below.get(place), None])
             unlinked = [([], scope, who) for scope in scopes for who in persons]
@@ -1518,6 +1523,58 @@ def test_simulated_logs_are_judged_alike(
     records = simulate(force, start, end, events=events, compliance=compliance, seed=events)
     log = _log(force, records)
     assert differences(force, log, start, end, _as_ofs(start, end), backend) == []
+
+
+#: Follow-ups of warrants recorded at one instant (Gwent): (warrants, tweets), each tweet
+#: (its instant, the warrants it names). A warrant recorded twice is one warrant (a repeat),
+#: and a tweet naming the copy follows up the original; two tweets naming the two copies
+#: say different things (their refs as written), so both count.
+_COPIES_AT_ONE_INSTANT = {
+    "two copies, a tweet naming each": (2, [("T12:00", [1]), ("T12:00", [2])]),
+    "three copies, a tweet naming each": (3, [("T12:00", [1]), ("T12:00", [2]), ("T12:00", [3])]),
+    "a tweet naming the original and one naming both": (2, [("T12:00", [1]), ("T12:00", [1, 2])]),
+    "a tweet and its repeat, naming the original": (2, [("T12:00", [1]), ("T12:00", [1])]),
+    "tweets an hour apart": (2, [("T12:00", [1]), ("T13:00", [2])]),
+    "a day's tweet and one at its midnight": (1, [("", [1]), ("T00:00", [1])]),
+}
+
+
+@pytest.mark.parametrize("way", list(_COPIES_AT_ONE_INSTANT))
+def test_follow_ups_at_one_instant_are_counted_as_the_reference_counts_them(way: str) -> None:
+    """Follow-ups at one instant naming copies of a warrant (or one a day's record, the
+    other timed at its midnight) are each counted as the reference counts them, and claimed
+    from the weekly tweet alike: the compiled check takes the log's repeats as found over the
+    whole log, never finding them again among follow-ups whose refs are read through them
+    (two tweets naming two copies once looked like one tweet twice: a false "met")."""
+    force = open_force("gwent")
+    warrants, tweets = _COPIES_AT_ONE_INSTANT[way]
+    day = "2022-10-04" if tweets[0][0] != "" else "2022-10-03"
+    records: list[dict[str, Any]] = [
+        {
+            "id": f"w{k}",
+            "type": "warrant_executed",
+            "at": f"{day}T06:00:00+01:00",
+            "scope": "bargoed",
+            "role": "PC",
+        }
+        for k in range(1, warrants + 1)
+    ]
+    for k, (time, named) in enumerate(tweets, start=1):
+        at = "2022-10-04" + (f"{time}:00+01:00" if time else "")
+        records.append(
+            {
+                "id": f"t{k}",
+                "type": "tweet",
+                "at": at,
+                "scope": "bargoed",
+                "role": "ORLO_SPOC",
+                "attrs": {"topic": "positive"},
+                "refs": [f"w{n}" for n in named],
+            }
+        )
+    start, end = date(2022, 10, 1), date(2022, 10, 31)
+    as_ofs = [datetime(2022, 11, 3, 9, tzinfo=UTC), datetime(2022, 10, 5, 12, tzinfo=UTC)]
+    assert differences(force, _log(force, records), start, end, as_ofs, Backend(None)) == []
 
 
 def test_the_awkward_corpus_is_judged_alike() -> None:

@@ -159,7 +159,13 @@ class EventIndex:
     the bulk of a real log, are never merged at all.
     """
 
-    def __init__(self, events: Sequence[Event], force: Force) -> None:
+    def __init__(
+        self, events: Sequence[Event], force: Force, *, repeated: Mapping[str, str] | None = None
+    ) -> None:
+        """`repeated`, where given, is what `repeats` found over the whole log that `events`
+        are part of (its repeats left out, refs read through them): found again among them
+        it would be wrong, for two records naming two copies of one record say different
+        things, yet read through the repeats they name the same one."""
         ordered, ats = _in_time_order(events)
         for edge in ordered[:1] + ordered[-1:]:  # the earliest and the latest: O(1)
             problem = year_problem(edge.at)
@@ -169,7 +175,7 @@ class EventIndex:
         #: Each repeat left out (`repeats`), by id -> the id of the record it repeats.
         #: Every index leaves them out, so `check`, `explain`, the agenda and the calendar
         #: count a repeat once alike.
-        self.repeated = _repeats(ordered, ats, events, force)
+        self.repeated = _repeats(ordered, ats, events, force) if repeated is None else repeated
         del ats
         if self.repeated:
             ordered = _named_once(self.repeated, [e for e in ordered if e.id not in self.repeated])

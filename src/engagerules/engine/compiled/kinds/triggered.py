@@ -26,7 +26,8 @@ the day the trigger names), sent as UTC instants; no backend's time functions ar
 Each query may select more than the reference counts (the tests of `_assign` and of the
 verdict are applied to every row it returns), never less: the rows are every record the
 reference's assignment and verdicts look at, so the reference's `evaluate`, run over an
-index of those rows only, gives its own results, word for word. The assignment is made
+index of those rows only (told the log's repeats, not finding them again among rows whose
+refs are read through them), gives its own results, word for word. The assignment is made
 once per check and shared by every triggered duty, as the reference's is.
 
 A duty whose follow-up answers every open trigger (`answers: all_open`) needs no other
@@ -137,9 +138,13 @@ def _found(query: Query, as_of: datetime) -> EventIndex:
     found = {e.id: e for e in triggers}
     for event in _follow_ups(query, duties, windows, as_of):
         found.setdefault(event.id, event)
-    # in log order, as the reference's index holds them (a trigger's follow-ups in it)
+    # in log order, as the reference's index holds them (a trigger's follow-ups in it);
+    # the repeats are the whole log's, not found again among these rows: their refs are
+    # read through the repeats (two tweets naming two copies of a warrant would look like
+    # one tweet twice) and they carry no `all_day` (a day's record, one at its midnight)
     place = query.position
-    index = EventIndex(sorted(found.values(), key=lambda e: place.get(e.id, -1)), force)
+    rows = sorted(found.values(), key=lambda e: place.get(e.id, -1))
+    index = EventIndex(rows, force, repeated=query.repeated)
     _FOUND[query] = (as_of, index)
     return index
 
