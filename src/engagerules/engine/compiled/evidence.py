@@ -447,8 +447,7 @@ def _expression(
     )
     on = [t.p_n == ws.w_n, t.r_day == ws.w_day, t.r_key == ws.w_key]
     joined = t.join(ws, [*on, t.at >= ws.w_start, t.at < ws.w_end])
-    row = (*_ROW, "seq") if query.placed is not None else _ROW
-    return joined.select(*row, n=joined.p_n, w=joined.w, pair=joined.p_pair)
+    return joined.select(*query._placed(_ROW), n=joined.p_n, w=joined.w, pair=joined.p_pair)
 
 
 def _by_columns(

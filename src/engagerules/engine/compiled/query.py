@@ -241,6 +241,11 @@ def _numbered(numbers: Any, facts: Sequence[Fact], where: str) -> None:
         raise EventError(msg)
 
 
+def _columns(table: Any) -> dict[str, list[Any]]:
+    """An Arrow table's columns as Python values (`_listed`), by name."""
+    return {name: _listed(table.column(name)) for name in table.column_names}
+
+
 def _listed(column: Any) -> list[Any]:
     """A result column as Python values; integers (without nulls) by NumPy, and instants
     (without nulls) as UTC datetimes made in bulk: NumPy makes each its offset from the
@@ -322,9 +327,9 @@ class Query:
         #: places in the log (NumPy arrays) of the records the compiled duties used that
         #: are not in their outcomes' ids (`evidence.used`); None: every one is there.
         self.placed: list[Any] | None = None
-        #: Where `placed` is kept, the ids and places of the records the one pass found
-        #: (`_pass`: Arrow tables), by which the accounting finds the places of the
-        #: records used whose ids the outcomes give.
+        #: Where `placed` is kept, the ids and places of the records the one pass and the
+        #: spells' queries found (Arrow tables, `_noted`), by which the accounting finds
+        #: the places of the records used whose ids the outcomes give.
         self.passed: list[Any] = []
         self.ibis = ibis_module()
         import pyarrow as pa
@@ -357,9 +362,13 @@ class Query:
             dict(zip(names, kinds, strict=True)),
         )
 
-    def _run(self, expr: Any) -> dict[str, list[Any]]:
+    def _run(self, expr: Any, *, noted: bool = False) -> dict[str, list[Any]]:
+        """The rows of `expr` as Python values, by column; `noted`: their ids and places
+        noted first (`_noted`)."""
         table = self._arrow(expr)
-        return {name: _listed(table.column(name)) for name in table.column_names}
+        if noted:
+            self._noted(table)
+        return _columns(table)
 
     def _arrow(self, expr: Any) -> Any:
         """The rows of `expr` as an Arrow table (for what is done to them in bulk first)."""
@@ -623,8 +632,8 @@ class Query:
         table = None if expr is None else self._arrow(expr)
         if table is not None and self.facts is not None:
             table = _facts_listed(table, self.facts, self.records.where)
-        if table is not None and self.placed is not None:
-            self.passed.append(table.select(["id", "seq"]))
+        if table is not None:
+            self._noted(table)
         left_out = self.left_out
         # each part's rows apart, only the columns it reads listed (in the query's order)
         by_unit = [ask.by_unit for ask in lines]
@@ -744,11 +753,11 @@ class Query:
         place (`placed`)."""
         return columns if self.placed is None else (*columns, "seq")
 
-    def _noted(self, rows: dict[str, list[Any]]) -> None:
-        """The places of the records of `rows` (a query's, with `_placed` columns) noted in
-        `position`, where the check marks the records used by place."""
+    def _noted(self, table: Any) -> None:
+        """The ids and places of `table` (a query's rows, with `_placed` columns) noted in
+        `passed`, where the check marks the records used by place."""
         if self.placed is not None:
-            self.position.update(zip(rows["id"], rows["seq"], strict=True))
+            self.passed.append(table.select(["id", "seq"]))
 
     def _shared_by_facts(self, joined: list[tuple[Any, ...]], as_of: datetime) -> Any:
         """`_shared`'s query where the records' facts are numbered (`facts`): each line's
@@ -937,8 +946,7 @@ class Query:
             columns = ("n", "b_start", *self._placed(_SPELL))
             ends = joined.group_by(*columns).aggregate(end=joined.c_at.min())
         kept = ends.filter(ends.end.isnull() | (ends.end > ends.b_start))
-        rows = self._run(kept.select("n", *self._placed(_SPELL), "end"))
-        self._noted(rows)
+        rows = self._run(kept.select("n", *self._placed(_SPELL), "end"), noted=True)
         for n, spells in self._spell_rows(rows).items():
             found[n] = (spells, found[n][1])
         if c is None:
@@ -949,10 +957,8 @@ class Query:
         last = ibis.ifelse(ending.at <= ending.b_start, ending.at, ibis.null("timestamp"))
         ending = ending.mutate(last=last.max().over(group_by=[ending.n, ending.key]))
         ending = ending.filter((ending.at > ending.b_start) | (ending.at == ending.last))
-        rows = self._run(
-            ending.select("n", *self._placed(_SPELL)).mutate(end=ibis.null("timestamp"))
-        )
-        self._noted(rows)
+        ending = ending.select("n", *self._placed(_SPELL)).mutate(end=ibis.null("timestamp"))
+        rows = self._run(ending, noted=True)
         for n, clearing in self._spell_rows(rows).items():
             found[n] = (found[n][0], clearing)
         return found

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from engagerules.engine.compiled.query import Query, _aware, _listed
+from engagerules.engine.compiled.query import Query, _aware, _columns, _listed
 from engagerules.engine.compiled.source import ibis_module
 from engagerules.engine.index import repeats
 from engagerules.model.event import Event
@@ -84,7 +84,7 @@ def events(query: Query, expr: Any) -> list[Event]:
     """The records `expr` selects (the ingest layout's columns) as the reader's events, in
     log order; their places are remembered in `query.position`."""
     table = query._arrow(expr.select(*COLUMNS, *MORE)).sort_by("seq")
-    return made(query, {name: _listed(table.column(name)) for name in table.column_names})
+    return made(query, _columns(table))
 
 
 def made(query: Query, rows: dict[str, list[Any]]) -> list[Event]:
