@@ -746,8 +746,14 @@ def _places_of(query: Query, ids: list[str]) -> tuple[Any, list[str]]:
     if query.placed is None:
         return np.zeros(0, np.int64), ids
     position = query.position
-    places = [position[i] for i in ids if i in position]
-    rest = [i for i in ids if i not in position]
+    places: list[int] = []
+    rest: list[str] = []
+    for i in ids:  # one look-up each
+        place = position.get(i)
+        if place is None:
+            rest.append(i)
+        else:
+            places.append(place)
     found = np.array(places, np.int64)
     if not rest or not query.passed:
         return found, rest
